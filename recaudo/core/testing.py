@@ -1,0 +1,42 @@
+"""Builders for tests, benchmarks and the demo: short ways to make portfolios, debtors, obligations, users."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from recaudo.accounts.services import membership_grant
+from recaudo.portfolio.models import Debtor, Portfolio
+from recaudo.portfolio.services import debtor_upsert, obligation_create, portfolio_create
+
+
+def make_portfolio(slug="pyme", name="Distribuciones Andinas S.A.S.", country="CO", currency="COP",
+                   tz="America/Bogota", **kwargs) -> Portfolio:
+    return portfolio_create(slug=slug, name=name, country=country, currency=currency, tz=tz, **kwargs)
+
+
+def make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", **data) -> Debtor:
+    debtor, _ = debtor_upsert(portfolio=portfolio, code=code, data={"name": name, **data})
+    return debtor
+
+
+def make_obligation(portfolio, debtor, number="F-1", amount="100000", issue=date(2026, 1, 1),
+                    due=date(2026, 1, 31), **kwargs):
+    return obligation_create(portfolio=portfolio, debtor=debtor, number=number, amount=Decimal(amount),
+                             issue_date=issue, due_date=due, **kwargs)
+
+
+TEST_PASSWORD = "clave-segura-123"  # noqa: S105
+
+
+def make_user(username, portfolio=None, role="agent", password=TEST_PASSWORD, superuser=False):
+    User = get_user_model()
+    if superuser:
+        user = User.objects.create_superuser(username=username, password=password)
+    else:
+        user = User.objects.create_user(username=username, password=password)
+    if portfolio is not None:
+        membership_grant(user=user, portfolio=portfolio, role=role)
+    return user

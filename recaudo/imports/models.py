@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportJob(models.Model):
+    """One import of a file (from the CLI or the web page): options, progress, result and report."""
+
+    class Kind(models.TextChoices):
+        DEBTORS = "debtors", _("Debtors")
+        OBLIGATIONS = "obligations", _("Obligations")
+        PAYMENTS = "payments", _("Payments")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected (nothing imported)")
+        FAILED = "failed", _("Failed")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    filename = models.CharField(max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    rows_total = models.IntegerField(null=True, blank=True, help_text="estimate, for progress")
+    rows_done = models.IntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True, help_text="counts and the validation report")
+    rejected_path = models.CharField(max_length=500, blank=True)
+    message = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"import #{self.pk} {self.kind} {self.filename}"

@@ -1,0 +1,128 @@
+"""The ledger: append-only entries per obligation. Balances are sums of entries; nothing is updated or deleted.
+
+Sign convention: a positive amount increases what the debtor owes (charges, interest, fees, positive
+adjustments); a negative amount reduces it (payments, discounts, write-offs). A reversal carries the opposite
+sign of the entry it reverses. Amounts are integers in the currency's minor unit (see recaudo.core.money).
+The database enforces the sign per kind with check constraints, and forbids UPDATE (and DELETE on
+PostgreSQL) with triggers (migration 0002).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Component(models.TextChoices):
+    PRINCIPAL = "principal", _("Principal")
+    INTEREST = "interest", _("Interest")
+    FEE = "fee", _("Fee")
+
+
+class EntryKind(models.TextChoices):
+    CHARGE = "charge", _("Principal charge")
+    INTEREST = "interest", _("Interest")
+    FEE = "fee", _("Fee")
+    PAYMENT = "payment", _("Payment")
+    DISCOUNT = "discount", _("Discount")
+    WRITE_OFF = "write_off", _("Write-off")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    REVERSAL = "reversal", _("Reversal")
+
+
+DEBIT_KINDS = ["charge", "interest", "fee"]
+CREDIT_KINDS = ["payment", "discount", "write_off"]
+
+
+class Payment(models.Model):
+    class Source(models.TextChoices):
+        MANUAL = "manual", _("Manual")
+        IMPORT = "import", _("Import")
+        BANK_FILE = "bank_file", _("Bank file")
+        PORTAL = "portal", _("Portal")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="payments")
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="payments")
+    obligation = models.ForeignKey(
+        "portfolio.Obligation", null=True, blank=True, on_delete=models.PROTECT, related_name="named_payments",
+        help_text=_("the obligation the payer named, if any; allocated to it first"),
+    )
+    date = models.DateField(_("date"))
+    amount_minor = models.BigIntegerField(_("amount"))
+    currency = models.CharField(max_length=3)
+    method = models.CharField(_("method"), max_length=40, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)
+    source_ref = models.CharField(
+        max_length=120, help_text=_("idempotency key within the source: the same key is never applied twice")
+    )
+    unapplied_minor = models.BigIntegerField(default=0, help_text=_("overpayment kept as debtor credit"))
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "source", "source_ref"], name="payment_source_ref_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(unapplied_minor__gte=0) & Q(unapplied_minor__lte=models.F("amount_minor")),
+                name="payment_unapplied_within_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["debtor", "date"])]
+
+    def __str__(self):
+        return f"{self.date} {self.reference or self.source_ref}"
+
+
+class Entry(models.Model):
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="entries")
+    obligation = models.ForeignKey("portfolio.Obligation", on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=12, choices=EntryKind.choices)
+    component = models.CharField(max_length=10, choices=Component.choices)
+    amount_minor = models.BigIntegerField()
+    value_date = models.DateField(_("value date"))
+    created_at = models.DateTimeField()
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    memo = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["value_date", "id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=DEBIT_KINDS) | Q(amount_minor__gt=0), name="entry_debit_kinds_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=CREDIT_KINDS) | Q(amount_minor__lt=0), name="entry_credit_kinds_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False) | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="entry_reversal_has_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="payment") | Q(payment__isnull=False), name="entry_payment_has_payment"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in EntryKind]), name="entry_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(component__in=[c.value for c in Component]), name="entry_component_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["obligation", "value_date"]),
+            models.Index(fields=["portfolio", "value_date"]),
+            models.Index(fields=["debtor", "value_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.value_date} {self.kind} {self.amount_minor}"

@@ -1,0 +1,282 @@
+"""Portfolio writes: portfolios, debtors, contacts, consents, obligations. One transaction each, audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from recaudo.audit.services import audit_record, diff
+from recaudo.core.money import UnknownCurrency, from_minor, to_minor, validate_currency
+from recaudo.ledger.models import Component, Entry, EntryKind
+from recaudo.ledger.services import refresh_summaries
+
+from .models import Consent, Contact, Debtor, Obligation, Portfolio, tags_to_db
+from .validation import (
+    ValidationProblem,
+    normalize_email,
+    normalize_phone,
+    search_text_for,
+    validate_national_id,
+)
+
+CAPITAL_TZ = {"CO": "America/Bogota", "PE": "America/Lima", "MX": "America/Mexico_City",
+              "CL": "America/Santiago", "US": "America/New_York", "EC": "America/Guayaquil"}
+
+
+class PortfolioError(ValueError):
+    pass
+
+
+def validate_country(code: str) -> str:
+    code = (code or "").strip().upper()
+    if len(code) != 2 or code not in holidays.list_supported_countries():
+        raise PortfolioError(f"unknown country code {code!r} (ISO 3166 alpha-2, e.g. CO, PE, MX, CL)")
+    return code
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PortfolioError(f"unknown time zone {name!r} (e.g. America/Bogota)")
+    return name
+
+
+def validate_buckets(buckets) -> list[list[int | None]]:
+    from recaudo.reports.aging import BucketError, parse_buckets
+
+    try:
+        parse_buckets(buckets)
+    except BucketError as exc:
+        raise PortfolioError(str(exc))
+    return [list(b) for b in buckets]
+
+
+@transaction.atomic
+def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: str | None = None,
+                     creditor: str = "", buckets=None, actor=None) -> Portfolio:
+    if slugify(slug) != slug or not slug:
+        raise PortfolioError(f"invalid slug {slug!r}: use lower-case letters, digits and hyphens")
+    if Portfolio.objects.filter(slug=slug).exists():
+        raise PortfolioError(f"a portfolio with slug {slug!r} already exists")
+    country = validate_country(country)
+    try:
+        currency = validate_currency(currency)
+    except UnknownCurrency as exc:
+        raise PortfolioError(str(exc))
+    tz = validate_timezone(tz or CAPITAL_TZ.get(country, "UTC"))
+    if not name.strip():
+        raise PortfolioError("a portfolio needs a name")
+    portfolio = Portfolio.objects.create(
+        slug=slug, name=name.strip(), country=country, currency=currency, timezone=tz, creditor=creditor,
+        aging_buckets=validate_buckets(buckets) if buckets else None,
+        allocation_order=["fee", "interest", "principal"],
+    )
+    audit_record(event_type="portfolio.created", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes={"slug": slug, "name": name, "country": country, "currency": currency, "timezone": tz})
+    return portfolio
+
+
+def portfolio_today(portfolio: Portfolio, now: datetime | None = None) -> date:
+    """The business date in the portfolio's time zone."""
+    return (now or timezone.now()).astimezone(ZoneInfo(portfolio.timezone)).date()
+
+
+DEBTOR_FIELDS = ("name", "kind", "id_type", "id_number", "customer_since", "tags", "language", "timezone")
+
+
+def clean_debtor_fields(portfolio: Portfolio, data: dict) -> dict:
+    """Validate and normalize debtor fields (raises ValidationProblem naming the field)."""
+    clean = {}
+    if "name" in data:
+        if not (data["name"] or "").strip():
+            raise ValidationProblem("name: required")
+        clean["name"] = data["name"].strip()[:200]
+    if "kind" in data and data["kind"]:
+        kind = str(data["kind"]).strip().lower()
+        kind = {"persona": "person", "natural": "person", "empresa": "company", "juridica": "company"}.get(kind, kind)
+        if kind not in ("person", "company"):
+            raise ValidationProblem(f"kind: {data['kind']!r} is not person or company")
+        clean["kind"] = kind
+    if "id_number" in data or "id_type" in data:
+        try:
+            clean["id_type"], clean["id_number"] = validate_national_id(
+                portfolio.country, data.get("id_type", ""), data.get("id_number", "")
+            )
+        except ValidationProblem as exc:
+            raise ValidationProblem(f"id_number: {exc}")
+        if clean["id_type"] == "NIT" and "kind" not in clean:
+            clean["kind"] = "company"
+    if "customer_since" in data:
+        clean["customer_since"] = data["customer_since"]
+    if "tags" in data:
+        tags = data["tags"]
+        if isinstance(tags, str):
+            tags = [t for t in tags.replace(";", ",").split(",")]
+        clean["tags"] = tags_to_db(tags)
+    if data.get("language"):
+        lang = str(data["language"]).strip().lower()[:2]
+        if lang not in ("es", "en", "pt"):
+            raise ValidationProblem(f"language: {data['language']!r} is not es, en or pt")
+        clean["language"] = lang
+    if data.get("timezone"):
+        try:
+            clean["timezone"] = validate_timezone(data["timezone"])
+        except PortfolioError as exc:
+            raise ValidationProblem(f"timezone: {exc}")
+    return clean
+
+
+def refresh_search_text(debtor: Debtor) -> None:
+    values = list(debtor.contacts.exclude(channel=Contact.Channel.ADDRESS).values_list("value", flat=True))
+    text = search_text_for(debtor.name, debtor.code, debtor.id_number, *values)
+    Debtor.objects.filter(pk=debtor.pk).update(search_text=text)
+
+
+@transaction.atomic
+def debtor_upsert(*, portfolio: Portfolio, code: str, data: dict, actor=None) -> tuple[Debtor, str]:
+    """Create or update a debtor by its customer code. Returns (debtor, 'created'|'updated'|'unchanged')."""
+    code = (code or "").strip()
+    if not code:
+        raise ValidationProblem("code: required")
+    clean = clean_debtor_fields(portfolio, data)
+    debtor = Debtor.objects.filter(portfolio=portfolio, code=code).first()
+    if debtor is None:
+        if "name" not in clean:
+            raise ValidationProblem("name: required for a new debtor")
+        debtor = Debtor.objects.create(portfolio=portfolio, code=code, **clean)
+        refresh_search_text(debtor)
+        audit_record(event_type="debtor.created", subject=debtor, actor=actor, debtor=debtor,
+                     changes={"code": code, **clean})
+        return debtor, "created"
+    old = {f: getattr(debtor, f) for f in clean}
+    changes = diff(old, clean)
+    if not changes:
+        return debtor, "unchanged"
+    for field, value in clean.items():
+        setattr(debtor, field, value)
+    debtor.save(update_fields=[*clean.keys(), "updated_at"])
+    refresh_search_text(debtor)
+    audit_record(event_type="debtor.updated", subject=debtor, actor=actor, debtor=debtor, changes=changes)
+    return debtor, "updated"
+
+
+def normalize_contact(portfolio: Portfolio, channel: str, value: str) -> str:
+    if channel in (Contact.Channel.PHONE, Contact.Channel.WHATSAPP):
+        return normalize_phone(value, portfolio.country)
+    if channel == Contact.Channel.EMAIL:
+        return normalize_email(value)
+    value = " ".join((value or "").split())
+    if not value:
+        raise ValidationProblem("address: empty")
+    return value[:300]
+
+
+CHANNEL_CONSENTS = {
+    Contact.Channel.PHONE: [Consent.Channel.CALL, Consent.Channel.SMS],
+    Contact.Channel.WHATSAPP: [Consent.Channel.WHATSAPP],
+    Contact.Channel.EMAIL: [Consent.Channel.EMAIL],
+    Contact.Channel.ADDRESS: [Consent.Channel.LETTER],
+}
+
+
+@transaction.atomic
+def contact_add(*, debtor: Debtor, channel: str, value: str, role: str = "debtor", holder_name: str = "",
+                city: str = "", consent: str | None = None, consent_source: str = "", actor=None,
+                now: datetime | None = None) -> tuple[Contact, bool]:
+    """Add a contact (idempotent on debtor+channel+normalized value). `consent`: granted/revoked/None."""
+    channel = Contact.Channel(channel)
+    role = Contact.Role(role)
+    normalized = normalize_contact(debtor.portfolio, channel, value)
+    contact, created = Contact.objects.get_or_create(
+        debtor=debtor, channel=channel, value=normalized,
+        defaults={"role": role, "holder_name": holder_name[:200], "city": city[:100],
+                  "is_primary": not debtor.contacts.filter(channel=channel).exists()},
+    )
+    if created:
+        refresh_search_text(debtor)
+        audit_record(event_type="contact.added", subject=contact, actor=actor, portfolio=debtor.portfolio,
+                     debtor=debtor, changes={"channel": channel, "value": normalized, "role": role})
+    if consent and role != Contact.Role.REFERENCE:
+        for consent_channel in CHANNEL_CONSENTS[channel]:
+            consent_set(contact=contact, channel=consent_channel, status=consent, source=consent_source,
+                        actor=actor, now=now)
+    return contact, created
+
+
+@transaction.atomic
+def consent_set(*, contact: Contact, channel: str, status: str, source: str = "", actor=None,
+                now: datetime | None = None) -> Consent:
+    channel = Consent.Channel(channel)
+    status = Consent.Status(status)
+    if contact.role == Contact.Role.REFERENCE and status == Consent.Status.GRANTED:
+        raise ValidationProblem("references are never contacted for collection; consent cannot be granted")
+    current = Consent.objects.filter(contact=contact, channel=channel).first()
+    if current and current.status == status:
+        return current
+    consent, _ = Consent.objects.update_or_create(
+        contact=contact, channel=channel,
+        defaults={"status": status, "at": now or timezone.now(), "source": source[:200]},
+    )
+    audit_record(event_type=f"consent.{status}", subject=contact, actor=actor, portfolio=contact.debtor.portfolio,
+                 debtor=contact.debtor, changes={"channel": channel, "status": status, "source": source})
+    return consent
+
+
+@transaction.atomic
+def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amount: Decimal, issue_date: date,
+                      due_date: date, kind: str = "invoice", currency: str | None = None, description: str = "",
+                      external_ref: str = "", actor=None) -> Obligation:
+    """Create an obligation and its principal charge (value date = issue date)."""
+    number = (number or "").strip()
+    if not number:
+        raise ValidationProblem("number: required")
+    currency = (currency or portfolio.currency).upper()
+    if currency != portfolio.currency:
+        raise ValidationProblem(f"currency: {currency} differs from the portfolio's {portfolio.currency}")
+    if due_date < issue_date:
+        raise ValidationProblem(f"due_date: {due_date} is before issue_date {issue_date}")
+    minor = to_minor(amount, currency)
+    if minor <= 0:
+        raise ValidationProblem("amount: must be positive")
+    kind = Obligation.Kind(kind)
+    try:
+        with transaction.atomic():
+            obligation = Obligation.objects.create(
+                portfolio=portfolio, debtor=debtor, number=number, kind=kind, issue_date=issue_date,
+                due_date=due_date, original_minor=minor, currency=currency, description=description[:500],
+                external_ref=external_ref[:100], balance_minor=minor,
+            )
+    except IntegrityError:
+        raise ValidationProblem(f"number: obligation {number} already exists in this portfolio")
+    Entry.objects.create(
+        portfolio=portfolio, debtor=debtor, obligation=obligation, kind=EntryKind.CHARGE,
+        component=Component.PRINCIPAL, amount_minor=minor, value_date=issue_date, created_at=timezone.now(),
+        memo=description[:300], created_by=actor if actor is not None and not isinstance(actor, str) else None,
+    )
+    refresh_summaries(obligation_ids=[obligation.pk], debtor_ids=[debtor.pk])
+    audit_record(event_type="obligation.created", subject=obligation, actor=actor, debtor=debtor,
+                 changes={"number": number, "amount": from_minor(minor, currency), "issue_date": issue_date,
+                          "due_date": due_date, "kind": kind})
+    return obligation
+
+
+@transaction.atomic
+def obligation_set_dispute(*, obligation: Obligation, disputed: bool, reason: str = "", actor=None) -> Obligation:
+    if disputed and not reason.strip():
+        raise ValidationProblem("reason: a dispute needs a reason")
+    old = {"disputed": obligation.disputed, "dispute_reason": obligation.dispute_reason}
+    obligation.disputed = disputed
+    obligation.dispute_reason = reason.strip()[:500] if disputed else ""
+    obligation.save(update_fields=["disputed", "dispute_reason", "updated_at"])
+    refresh_summaries(debtor_ids=[obligation.debtor_id])
+    audit_record(event_type="obligation.disputed" if disputed else "obligation.dispute_resolved",
+                 subject=obligation, actor=actor, debtor=obligation.debtor,
+                 changes=diff(old, {"disputed": disputed, "dispute_reason": obligation.dispute_reason}))
+    return obligation

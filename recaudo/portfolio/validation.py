@@ -1,0 +1,136 @@
+"""Pure validators for portfolio data: national IDs (python-stdnum), phones (phonenumbers), emails, codes.
+
+Each returns the normalized value or raises ValidationProblem with a message that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import phonenumbers
+from stdnum.cl import rut as cl_rut
+from stdnum.co import nit as co_nit
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.mx import curp as mx_curp
+from stdnum.mx import rfc as mx_rfc
+from stdnum.pe import cui as pe_cui
+from stdnum.pe import ruc as pe_ruc
+
+
+class ValidationProblem(ValueError):
+    pass
+
+
+def _co_cc(number: str) -> str:
+    digits = re.sub(r"[\s.\-]", "", number)
+    if not digits.isdigit() or not 3 <= len(digits) <= 10:
+        raise ValidationProblem("a cédula de ciudadanía has 3 to 10 digits")
+    return digits.lstrip("0") or "0"
+
+
+def _co_ce(number: str) -> str:
+    value = re.sub(r"[\s.\-]", "", number).upper()
+    if not value.isalnum() or not 3 <= len(value) <= 15:
+        raise ValidationProblem("a cédula de extranjería has 3 to 15 letters or digits")
+    return value
+
+
+def _pe_dni(number: str) -> str:
+    return pe_cui.compact(pe_cui.validate(number))[:8] if len(re.sub(r"\D", "", number)) == 9 else _digits(number, 8)
+
+
+def _digits(number: str, length: int) -> str:
+    digits = re.sub(r"[\s.\-]", "", number)
+    if not digits.isdigit() or len(digits) != length:
+        raise ValidationProblem(f"must have exactly {length} digits")
+    return digits
+
+
+def _stdnum(module):
+    def validate(number: str) -> str:
+        try:
+            return module.compact(module.validate(number))
+        except StdnumError as exc:
+            raise ValidationProblem(str(exc) or exc.__class__.__name__)
+
+    return validate
+
+
+def _passport(number: str) -> str:
+    value = re.sub(r"\s", "", number).upper()
+    if not value.isalnum() or not 4 <= len(value) <= 20:
+        raise ValidationProblem("a passport number has 4 to 20 letters or digits")
+    return value
+
+
+# (country, id type) -> validator. A type not listed is stored as given (trimmed), unvalidated.
+ID_VALIDATORS = {
+    ("CO", "NIT"): _stdnum(co_nit),
+    ("CO", "CC"): _co_cc,
+    ("CO", "CE"): _co_ce,
+    ("PE", "RUC"): _stdnum(pe_ruc),
+    ("PE", "DNI"): _pe_dni,
+    ("MX", "RFC"): _stdnum(mx_rfc),
+    ("MX", "CURP"): _stdnum(mx_curp),
+    ("CL", "RUT"): _stdnum(cl_rut),
+}
+ID_TYPES = sorted({t for _, t in ID_VALIDATORS} | {"PASSPORT", "OTHER"})
+
+
+def validate_national_id(country: str, id_type: str, number: str) -> tuple[str, str]:
+    """(id_type, normalized number). Empty number -> ("", "")."""
+    id_type = (id_type or "").strip().upper().replace(".", "")
+    number = (number or "").strip()
+    if not number:
+        return ("", "")
+    if not id_type:
+        raise ValidationProblem("an ID number needs an ID type (e.g. NIT, CC)")
+    if id_type in ("PASSPORT", "PA", "PAS", "PP"):
+        return ("PASSPORT", _passport(number))
+    validator = ID_VALIDATORS.get((country, id_type))
+    if validator is None:
+        known = [t for c, t in ID_VALIDATORS if c == country]
+        if id_type != "OTHER" and known:
+            raise ValidationProblem(f"unknown ID type {id_type!r} for {country}; use one of {', '.join(known)}")
+        return (id_type, number[:32])
+    try:
+        return (id_type, validator(number))
+    except ValidationProblem as exc:
+        raise ValidationProblem(f"invalid {id_type} {number!r}: {exc}")
+
+
+@lru_cache(maxsize=65536)
+def normalize_phone(raw: str, country: str) -> str:
+    """E.164 (+573001234567). Local numbers are read in the portfolio's country."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        parsed = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationProblem(f"invalid phone {raw!r}: {exc}")
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationProblem(f"invalid phone {raw!r} for {country}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
+
+
+def normalize_email(raw: str) -> str:
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    if not _EMAIL.match(raw):
+        raise ValidationProblem(f"invalid email {raw!r}")
+    local, domain = raw.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def search_text_for(*parts: str) -> str:
+    """Lower-case text the debtor search looks in (name, code, ID, phones, emails)."""
+    from unicodedata import combining, normalize
+
+    text = " ".join(p for p in parts if p).lower()
+    return "".join(c for c in normalize("NFKD", text) if not combining(c))

@@ -1,0 +1,102 @@
+"""Aging rules (pure): days past due and buckets. No database, no clock.
+
+Days past due = as-of date minus due date (negative or zero = not yet due = "current").
+A bucket is (min_days, max_days), inclusive, None = open-ended. The default buckets are
+current (max 0), 1-30, 31-60, 61-90, 91-180, 181-360, over 360.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+
+class BucketError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Bucket:
+    min_days: int | None
+    max_days: int | None
+
+    @property
+    def label(self) -> str:
+        if self.min_days is None:
+            return "current" if self.max_days == 0 else f"<= {self.max_days}"
+        if self.max_days is None:
+            return f"over {self.min_days - 1}"
+        return f"{self.min_days}-{self.max_days}"
+
+    def contains(self, days: int) -> bool:
+        return (self.min_days is None or days >= self.min_days) and (self.max_days is None or days <= self.max_days)
+
+
+DEFAULT_BUCKETS: tuple[Bucket, ...] = (
+    Bucket(None, 0), Bucket(1, 30), Bucket(31, 60), Bucket(61, 90), Bucket(91, 180), Bucket(181, 360),
+    Bucket(361, None),
+)
+
+
+def parse_buckets(spec: Sequence[Sequence[int | None]] | None) -> tuple[Bucket, ...]:
+    """Validate a bucket list: ordered, contiguous, covering every day count from -inf to +inf."""
+    if not spec:
+        return DEFAULT_BUCKETS
+    buckets = []
+    for item in spec:
+        if len(item) != 2:
+            raise BucketError(f"bucket {list(item)!r} must be [min_days, max_days]")
+        lo, hi = item
+        if (lo is not None and not isinstance(lo, int)) or (hi is not None and not isinstance(hi, int)):
+            raise BucketError(f"bucket {list(item)!r}: limits must be whole numbers or null")
+        if lo is not None and hi is not None and lo > hi:
+            raise BucketError(f"bucket {list(item)!r}: min_days is above max_days")
+        buckets.append(Bucket(lo, hi))
+    if buckets[0].min_days is not None or buckets[-1].max_days is not None:
+        raise BucketError("the first bucket must start open (null) and the last must end open (null)")
+    for prev, nxt in zip(buckets, buckets[1:], strict=False):
+        if prev.max_days is None or nxt.min_days is None or nxt.min_days != prev.max_days + 1:
+            raise BucketError(f"buckets {prev.label} and {nxt.label} are not contiguous")
+    return tuple(buckets)
+
+
+def days_past_due(due_date: date, as_of: date) -> int:
+    return (as_of - due_date).days
+
+
+def bucket_index(days: int, buckets: Sequence[Bucket] = DEFAULT_BUCKETS) -> int:
+    for i, bucket in enumerate(buckets):
+        if bucket.contains(days):
+            return i
+    raise BucketError(f"no bucket holds {days} days")  # impossible for validated buckets
+
+
+def due_date_range(bucket: Bucket, as_of: date) -> tuple[date | None, date | None]:
+    """The due dates [earliest, latest] whose days past due fall in the bucket as of `as_of`."""
+    from datetime import timedelta
+
+    earliest = as_of - timedelta(days=bucket.max_days) if bucket.max_days is not None else None
+    latest = as_of - timedelta(days=bucket.min_days) if bucket.min_days is not None else None
+    return earliest, latest
+
+
+@dataclass(frozen=True)
+class BucketTotal:
+    bucket: Bucket
+    amount_minor: int
+    count: int
+
+
+def age(items: Iterable[tuple[date, int]], as_of: date, buckets: Sequence[Bucket] = DEFAULT_BUCKETS
+        ) -> list[BucketTotal]:
+    """Aging of (due_date, balance_minor) pairs; zero balances are skipped."""
+    amounts = [0] * len(buckets)
+    counts = [0] * len(buckets)
+    for due, balance in items:
+        if balance == 0:
+            continue
+        i = bucket_index(days_past_due(due, as_of), buckets)
+        amounts[i] += balance
+        counts[i] += 1
+    return [BucketTotal(b, a, c) for b, a, c in zip(buckets, amounts, counts, strict=True)]
