@@ -24,6 +24,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _portfolio_of(subject):
+    if subject._meta.label == "portfolio.Portfolio":
+        return subject
+    return getattr(subject, "portfolio", None)
+
+
 def actor_label_for(actor) -> str:
     if actor is None:
         return "system"
@@ -50,7 +56,7 @@ def audit_record(
         at=at or timezone.now(),
         actor=user,
         actor_label=actor_label_for(actor),
-        portfolio=portfolio if portfolio is not None else getattr(subject, "portfolio", None),
+        portfolio=portfolio if portfolio is not None else _portfolio_of(subject),
         debtor=debtor,
         subject_type=subject._meta.model_name,
         subject_id=subject.pk,

@@ -183,9 +183,10 @@ def entry_reverse(*, entry: Entry, reason: str, actor=None, value_date: date | N
     return reversal
 
 
-def _open_items(debtor: Debtor) -> list[OpenItem]:
+def _open_items(debtor: Debtor, on: date) -> list[OpenItem]:
+    """Undisputed obligations with a balance, issued on or before the payment date."""
     obligations = list(
-        Obligation.objects.filter(debtor=debtor, balance_minor__gt=0, disputed=False).values(
+        Obligation.objects.filter(debtor=debtor, balance_minor__gt=0, disputed=False, issue_date__lte=on).values(
             "pk", "due_date", "number"
         )
     )
@@ -199,8 +200,9 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
                    actor=None, audit: bool = True) -> tuple[Payment, bool]:
     """Record and allocate a payment. Returns (payment, created); the same source reference is never applied twice.
 
-    A payment naming an obligation goes to it first (even if disputed); the rest follows the portfolio's order.
-    Overpayment stays on the payment as unapplied (debtor credit).
+    A payment naming an obligation goes to it first (even if disputed); the rest follows the portfolio's order
+    over undisputed obligations issued on or before the payment date. Overpayment stays on the payment as
+    unapplied (debtor credit).
     """
     if debtor.portfolio_id != portfolio.pk:
         raise LedgerError("the debtor belongs to another portfolio")
@@ -217,7 +219,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         return existing, False
     # Lock the debtor row so two payments for one debtor allocate one after the other.
     Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
-    items = _open_items(debtor)
+    items = _open_items(debtor, date)
     if obligation is not None and obligation.disputed and obligation.balance_minor > 0:
         items.append(OpenItem(obligation.pk, obligation.due_date, obligation.number,
                               component_balances([obligation.pk]).get(obligation.pk, {})))

@@ -1,0 +1,168 @@
+"""Ledger services on a real database (SQLite and PostgreSQL): entries, payments, reversals, integrity."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.utils import DatabaseError
+
+from recaudo.audit.models import AuditEvent
+from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.ledger.models import Entry, Payment
+from recaudo.ledger.services import (
+    LedgerError,
+    entry_post,
+    entry_reverse,
+    ledger_verify,
+    payment_record,
+    payment_reverse,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def debtor(portfolio):
+    return make_debtor(portfolio)
+
+
+@pytest.fixture
+def two_invoices(portfolio, debtor):
+    old = make_obligation(portfolio, debtor, "F-1", "100000", date(2026, 1, 1), date(2026, 1, 31))
+    new = make_obligation(portfolio, debtor, "F-2", "250000", date(2026, 2, 1), date(2026, 3, 3))
+    return old, new
+
+
+def refresh(*objs):
+    for obj in objs:
+        obj.refresh_from_db()
+
+
+def test_obligation_creation_posts_the_principal_charge(portfolio, debtor, two_invoices):
+    old, new = two_invoices
+    charge = Entry.objects.get(obligation=old)
+    assert (charge.kind, charge.component, charge.amount_minor, charge.value_date) == (
+        "charge", "principal", 100000_00, date(2026, 1, 1))
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == 350000_00
+    assert debtor.open_count == 2
+    assert debtor.oldest_due_date == date(2026, 1, 31)
+
+
+def test_payment_by_debtor_goes_to_interest_then_principal_oldest_first(portfolio, debtor, two_invoices):
+    old, new = two_invoices
+    entry_post(obligation=new, kind="interest", amount=Decimal("1500"), value_date=date(2026, 4, 1))
+    payment, created = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("101500"),
+                                      date=date(2026, 4, 2), reference="PSE-1")
+    assert created
+    rows = sorted(payment.entries.values_list("obligation__number", "component", "amount_minor"))
+    assert rows == [("F-1", "principal", -100000_00), ("F-2", "interest", -1500_00)]
+    refresh(old, new, debtor)
+    assert (old.balance_minor, old.status) == (0, "paid")
+    assert new.balance_minor == 250000_00
+    assert debtor.balance_minor == 250000_00 and debtor.open_count == 1
+
+
+def test_payment_naming_an_obligation_goes_there_first(portfolio, debtor, two_invoices):
+    old, new = two_invoices
+    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("50000"),
+                                date=date(2026, 4, 2), reference="X", obligation=new)
+    assert list(payment.entries.values_list("obligation__number", "amount_minor")) == [("F-2", -50000_00)]
+
+
+def test_overpayment_becomes_debtor_credit(portfolio, debtor, two_invoices):
+    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("400000"),
+                                date=date(2026, 4, 2), reference="BIG")
+    assert payment.unapplied_minor == 50000_00
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == 0
+    assert debtor.credit_minor == 50000_00
+
+
+def test_payment_only_reaches_obligations_issued_by_its_date(portfolio, debtor, two_invoices):
+    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("150000"),
+                                date=date(2026, 1, 15), reference="EARLY")
+    assert list(payment.entries.values_list("obligation__number", "amount_minor")) == [("F-1", -100000_00)]
+    assert payment.unapplied_minor == 50000_00
+
+
+def test_same_reference_is_not_applied_twice(portfolio, debtor, two_invoices):
+    first, created = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"),
+                                    date=date(2026, 4, 2), reference="R-1")
+    again, created_again = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"),
+                                          date=date(2026, 4, 2), reference="R-1")
+    assert created and not created_again and first.pk == again.pk
+    assert Payment.objects.count() == 1
+
+
+def test_payment_reversal_restores_balances_and_keeps_history(portfolio, debtor, two_invoices):
+    old, _ = two_invoices
+    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("100000"),
+                                date=date(2026, 4, 2), reference="CHQ-9")
+    payment_reverse(payment=payment, reason="cheque devuelto")
+    refresh(old, debtor)
+    assert (old.balance_minor, old.status) == (100000_00, "open")
+    assert debtor.balance_minor == 350000_00
+    assert Entry.objects.filter(kind="payment").count() == 1
+    assert Entry.objects.filter(kind="reversal").count() == 1
+    with pytest.raises(LedgerError, match="already reversed"):
+        payment_reverse(payment=payment, reason="again")
+
+
+def test_entry_reversal_and_write_off(portfolio, debtor, two_invoices):
+    old, _ = two_invoices
+    fee = entry_post(obligation=old, kind="fee", amount=Decimal("5000"), value_date=date(2026, 2, 1))
+    entry_reverse(entry=fee, reason="fee not documented")
+    with pytest.raises(LedgerError, match="already reversed"):
+        entry_reverse(entry=fee, reason="twice")
+    entry_post(obligation=old, kind="write_off", amount=Decimal("100000"), value_date=date(2026, 6, 1),
+               memo="incobrable")
+    old.refresh_from_db()
+    assert (old.balance_minor, old.status) == (0, "written_off")
+    assert ledger_verify(portfolio) == []
+
+
+def test_discount_cannot_exceed_what_is_owed(portfolio, debtor, two_invoices):
+    old, _ = two_invoices
+    with pytest.raises(LedgerError, match="exceeds"):
+        entry_post(obligation=old, kind="discount", amount=Decimal("100000.01"), value_date=date(2026, 2, 1))
+
+
+def test_rounding_follows_the_currency(portfolio, debtor, two_invoices):
+    old, _ = two_invoices
+    entry = entry_post(obligation=old, kind="interest", amount=Decimal("10.005"), value_date=date(2026, 2, 1))
+    assert entry.amount_minor == 1001  # COP has 2 decimals, half-up
+
+
+def test_every_write_is_audited(portfolio, debtor, two_invoices):
+    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=date(2026, 4, 2),
+                   reference="AUD")
+    event = AuditEvent.objects.filter(event_type="payment.recorded").get()
+    assert event.debtor == debtor
+    assert event.changes["amount"] == "1000.00"
+    assert event.changes["allocations"] == [{"obligation": "F-1", "component": "principal", "amount": "1000.00"}]
+
+
+def test_database_refuses_to_update_an_entry(portfolio, debtor, two_invoices):
+    entry = Entry.objects.first()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).update(amount_minor=1)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row DELETE trigger exists on PostgreSQL only")
+def test_postgresql_refuses_to_delete_an_entry(portfolio, debtor, two_invoices):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM ledger_entry")
+
+
+@pytest.mark.parametrize(
+    "kind,amount", [("charge", -5), ("payment", 5), ("discount", 5), ("interest", 0), ("reversal", 5)]
+)
+def test_check_constraints_enforce_signs(portfolio, debtor, two_invoices, kind, amount):
+    old, _ = two_invoices
+    from django.utils import timezone
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.create(portfolio=portfolio, debtor=debtor, obligation=old, kind=kind, component="principal",
+                             amount_minor=amount, value_date=date(2026, 1, 1), created_at=timezone.now())

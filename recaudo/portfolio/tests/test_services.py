@@ -1,0 +1,132 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from recaudo.audit.models import AuditEvent
+from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.portfolio.models import Consent, Contact
+from recaudo.portfolio.services import (
+    PortfolioError,
+    consent_set,
+    contact_add,
+    debtor_upsert,
+    obligation_set_dispute,
+    portfolio_today,
+)
+from recaudo.portfolio.validation import ValidationProblem
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"slug": "Mal Slug"}, "invalid slug"),
+        ({"country": "XX"}, "unknown country"),
+        ({"currency": "ABC"}, "unknown currency"),
+        ({"tz": "America/Gotham"}, "unknown time zone"),
+        ({"buckets": [[None, 0], [2, None]]}, "not contiguous"),
+    ],
+)
+def test_portfolio_create_rejects_bad_input(kwargs, message):
+    with pytest.raises(PortfolioError, match=message):
+        make_portfolio(**kwargs)
+
+
+def test_portfolio_create_rejects_duplicate_slug(portfolio):
+    with pytest.raises(PortfolioError, match="already exists"):
+        make_portfolio()
+
+
+def test_portfolio_defaults_time_zone_to_the_capital():
+    p = make_portfolio(slug="lima", country="PE", currency="PEN", tz=None)
+    assert p.timezone == "America/Lima"
+
+
+def test_portfolio_today_uses_its_time_zone(portfolio):
+    from datetime import datetime, timezone
+
+    # 03:00 UTC on the 1st is still the 31st in Bogotá (UTC-5)
+    assert portfolio_today(portfolio, datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)) == date(2025, 12, 31)
+
+
+def test_debtor_upsert_validates_and_normalizes_the_national_id(portfolio):
+    debtor, outcome = debtor_upsert(portfolio=portfolio, code="E1",
+                                    data={"name": "Ferretería El Tornillo S.A.S.", "id_type": "nit",
+                                          "id_number": "800.197.268-4"})
+    assert outcome == "created"
+    assert (debtor.id_type, debtor.id_number, debtor.kind) == ("NIT", "8001972684", "company")
+    with pytest.raises(ValidationProblem, match="id_number: invalid NIT"):
+        debtor_upsert(portfolio=portfolio, code="E2", data={"name": "X", "id_type": "NIT", "id_number": "800197268-5"})
+
+
+def test_debtor_upsert_is_idempotent_and_audits_changes(portfolio):
+    make_debtor(portfolio, code="C9", name="Ana Gómez", tags="vip, pyme")
+    _, outcome = debtor_upsert(portfolio=portfolio, code="C9", data={"name": "Ana Gómez", "tags": "pyme,vip"})
+    assert outcome == "unchanged"
+    debtor, outcome = debtor_upsert(portfolio=portfolio, code="C9", data={"name": "Ana María Gómez"})
+    assert outcome == "updated"
+    event = AuditEvent.objects.get(event_type="debtor.updated")
+    assert event.changes == {"name": ["Ana Gómez", "Ana María Gómez"]}
+    assert debtor.tag_list == ["pyme", "vip"]
+    assert "ana maria gomez" in type(debtor).objects.get(pk=debtor.pk).search_text
+
+
+def test_contacts_are_normalized_and_consent_is_per_channel(portfolio):
+    debtor = make_debtor(portfolio)
+    phone, created = contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted",
+                                 consent_source="contrato cláusula 12")
+    assert created and phone.value == "+573001234567"
+    _, created_again = contact_add(debtor=debtor, channel="phone", value="+57 300 1234567")
+    assert not created_again
+    assert set(phone.consents.values_list("channel", "status")) == {("call", "granted"), ("sms", "granted")}
+    consent_set(contact=phone, channel="sms", status="revoked", source="respondió STOP")
+    assert Consent.objects.get(contact=phone, channel="sms").status == "revoked"
+    assert AuditEvent.objects.filter(event_type="consent.revoked", debtor=debtor).count() == 1
+    email, _ = contact_add(debtor=debtor, channel="email", value="Luz@Ejemplo.COM")
+    assert email.value == "Luz@ejemplo.com"
+
+
+@pytest.mark.parametrize("channel,value", [("phone", "12"), ("email", "no-es-correo"), ("whatsapp", "abc")])
+def test_invalid_contacts_are_rejected(portfolio, channel, value):
+    debtor = make_debtor(portfolio)
+    with pytest.raises(ValidationProblem):
+        contact_add(debtor=debtor, channel=channel, value=value)
+
+
+def test_references_can_never_be_given_collection_consent(portfolio):
+    debtor = make_debtor(portfolio)
+    ref, _ = contact_add(debtor=debtor, channel="phone", value="3109876543", role="reference",
+                         holder_name="Pedro (vecino)", consent="granted")
+    assert not ref.consents.exists()
+    assert not ref.collectable
+    with pytest.raises(ValidationProblem, match="never contacted"):
+        consent_set(contact=ref, channel="call", status="granted")
+    assert Contact.objects.get(pk=ref.pk).role == "reference"
+
+
+def test_obligation_rules(portfolio):
+    debtor = make_debtor(portfolio)
+    make_obligation(portfolio, debtor, "F-1")
+    with pytest.raises(ValidationProblem, match="already exists"):
+        make_obligation(portfolio, debtor, "F-1")
+    with pytest.raises(ValidationProblem, match="before issue_date"):
+        make_obligation(portfolio, debtor, "F-2", issue=date(2026, 2, 1), due=date(2026, 1, 1))
+    with pytest.raises(ValidationProblem, match="positive"):
+        make_obligation(portfolio, debtor, "F-3", amount="0")
+    with pytest.raises(ValidationProblem, match="differs"):
+        make_obligation(portfolio, debtor, "F-4", currency="USD")
+
+
+def test_dispute_needs_a_reason_and_flags_the_debtor(portfolio):
+    debtor = make_debtor(portfolio)
+    obligation = make_obligation(portfolio, debtor, "F-1", amount=Decimal("5000"))
+    with pytest.raises(ValidationProblem, match="reason"):
+        obligation_set_dispute(obligation=obligation, disputed=True)
+    obligation_set_dispute(obligation=obligation, disputed=True, reason="mercancía defectuosa")
+    debtor.refresh_from_db()
+    assert debtor.disputed
+    obligation_set_dispute(obligation=obligation, disputed=False)
+    debtor.refresh_from_db()
+    assert not debtor.disputed

@@ -1,0 +1,58 @@
+import pytest
+
+from recaudo.portfolio.validation import (
+    ValidationProblem,
+    normalize_email,
+    normalize_phone,
+    search_text_for,
+    validate_national_id,
+)
+
+
+@pytest.mark.parametrize(
+    "country,id_type,raw,expected",
+    [
+        ("CO", "NIT", "800.197.268-4", ("NIT", "8001972684")),
+        ("CO", "CC", "1.020.304.050", ("CC", "1020304050")),
+        ("PE", "RUC", "20100047218", ("RUC", "20100047218")),
+        ("PE", "DNI", "10117410", ("DNI", "10117410")),
+        ("MX", "RFC", "GODE561231GR8", ("RFC", "GODE561231GR8")),
+        ("CL", "RUT", "76.086.428-5", ("RUT", "760864285")),
+        ("CO", "passport", "ab 123456", ("PASSPORT", "AB123456")),
+        ("CO", "", "", ("", "")),
+    ],
+)
+def test_valid_ids_are_normalized(country, id_type, raw, expected):
+    assert validate_national_id(country, id_type, raw) == expected
+
+
+@pytest.mark.parametrize(
+    "country,id_type,raw,message",
+    [
+        ("CO", "NIT", "800.197.268-5", "checksum"),
+        ("CO", "CC", "12AB", "3 to 10 digits"),
+        ("CO", "RUT", "123", "unknown ID type"),
+        ("CO", "", "123456", "needs an ID type"),
+        ("CL", "RUT", "76.086.428-4", "invalid RUT"),
+    ],
+)
+def test_invalid_ids_say_why(country, id_type, raw, message):
+    with pytest.raises(ValidationProblem, match=message):
+        validate_national_id(country, id_type, raw)
+
+
+def test_phones_become_e164_in_the_portfolio_country():
+    assert normalize_phone("300 123 4567", "CO") == "+573001234567"
+    assert normalize_phone("+51 987 654 321", "CO") == "+51987654321"
+    with pytest.raises(ValidationProblem, match="invalid phone"):
+        normalize_phone("123", "CO")
+
+
+def test_emails():
+    assert normalize_email(" pagos@EMPRESA.com.co ") == "pagos@empresa.com.co"
+    with pytest.raises(ValidationProblem):
+        normalize_email("pagos@empresa")
+
+
+def test_search_text_strips_accents_and_case():
+    assert search_text_for("José Peña", "C-1") == "jose pena c-1"
