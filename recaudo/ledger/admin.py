@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from .models import Entry, Payment
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is append-only: the admin shows it; writes go through recaudo.ledger.services."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ("value_date", "obligation", "kind", "component", "amount_minor", "memo", "created_at")
+    list_filter = ("kind", "component", "portfolio")
+    search_fields = ("obligation__number", "memo")
+    show_full_result_count = False
+    list_select_related = ("obligation",)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ("date", "debtor", "amount_minor", "unapplied_minor", "method", "reference", "source", "reversed_at")
+    list_filter = ("source", "method", "portfolio")
+    search_fields = ("reference", "source_ref", "debtor__code", "debtor__name")
+    show_full_result_count = False
+    list_select_related = ("debtor",)

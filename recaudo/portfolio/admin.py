@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from .models import Consent, Contact, Debtor, Obligation, ObligationParty, Portfolio
+
+
+@admin.register(Portfolio)
+class PortfolioAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "creditor", "country", "currency", "timezone", "allocation_mode")
+    search_fields = ("name", "slug", "creditor")
+    readonly_fields = ("created_at",)
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ("channel", "value", "role", "holder_name", "city", "is_primary")
+
+
+@admin.register(Debtor)
+class DebtorAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "portfolio", "kind", "id_type", "id_number", "balance_minor", "oldest_due_date")
+    list_filter = ("portfolio", "kind", "disputed")
+    search_fields = ("code", "name", "id_number")
+    show_full_result_count = False
+    list_select_related = ("portfolio",)
+    inlines = [ContactInline]
+    # Derived from the ledger: never edited by hand.
+    readonly_fields = ("balance_minor", "open_count", "oldest_due_date", "disputed", "credit_minor", "search_text",
+                       "created_at", "updated_at")
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ("contact", "channel", "status", "at", "source")
+    list_filter = ("channel", "status")
+    raw_id_fields = ("contact",)
+
+
+class PartyInline(admin.TabularInline):
+    model = ObligationParty
+    fk_name = "obligation"
+    extra = 0
+    raw_id_fields = ("debtor",)
+
+
+@admin.register(Obligation)
+class ObligationAdmin(admin.ModelAdmin):
+    """Amounts and balances come from the ledger; change them with ledger entries, not here."""
+
+    list_display = ("number", "debtor", "portfolio", "kind", "due_date", "original_minor", "balance_minor", "status")
+    list_filter = ("portfolio", "kind", "status", "disputed")
+    search_fields = ("number", "debtor__code", "debtor__name")
+    show_full_result_count = False
+    raw_id_fields = ("debtor",)
+    list_select_related = ("debtor", "portfolio")
+    inlines = [PartyInline]
+    readonly_fields = ("original_minor", "currency", "balance_minor", "status", "created_at", "updated_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
