@@ -1,0 +1,181 @@
+"""`recaudo demo`: two synthetic Colombian portfolios, demo users, then the web app.
+
+Idempotent: a portfolio that already has obligations is left as it is, users and roles are created only when
+missing. The data comes from recaudo.core.synthetic (seeded) and goes in through the import engine, the same
+path as a user's CSV files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from recaudo.accounts.models import Membership
+from recaudo.accounts.services import membership_grant, user_create
+from recaudo.core import synthetic
+from recaudo.core.money import format_amount
+from recaudo.portfolio.models import Portfolio
+from recaudo.portfolio.services import portfolio_create, portfolio_today
+
+DEMO_PASSWORD = "recaudo-demo"  # noqa: S105 - demo data only, printed on purpose
+
+# (username, superuser, {portfolio slug: role})
+DEMO_USERS = (
+    ("admin", True, {}),
+    ("supervisora", False, {"pyme": "supervisor", "edificio": "supervisor"}),
+    ("agente", False, {"pyme": "agent"}),
+    ("consulta", False, {"edificio": "viewer"}),
+)
+
+SIZES = {
+    # pyme: customers and invoices; edificio: apartments (18 monthly fees each)
+    "small": {"debtors": 42, "invoices": 140, "units": 8},
+    "normal": {"debtors": 1800, "invoices": 6500, "units": 200},
+}
+HOA_MONTHS = 18
+
+
+@dataclass
+class PortfolioOutcome:
+    portfolio: Portfolio
+    created: bool
+    imported: dict[str, object]  # kind -> ImportResult (empty when the data was already there)
+
+
+def _portfolio(slug: str, **fields) -> tuple[Portfolio, bool]:
+    existing = Portfolio.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    return portfolio_create(slug=slug, actor="demo", **fields), True
+
+
+def _import(portfolio, files: list[tuple[str, Path]], actor) -> dict[str, object]:
+    from recaudo.imports.services import ImportOptions, import_file
+
+    results = {}
+    for kind, path in files:
+        result = import_file(portfolio=portfolio, kind=kind, path=path, options=ImportOptions(), actor=actor)
+        if not result.committed:
+            problems = "; ".join(str(e) for e in list(result.errors)[:5])
+            raise CommandError(f"demo import of {kind} into {portfolio.slug} was rejected: {problems}")
+        results[kind] = result
+    return results
+
+
+def ensure_users(stdout=None) -> list[str]:
+    """The demo users and their roles; returns the usernames created now."""
+    User = get_user_model()
+    created = []
+    for username, superuser, roles in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, password=DEMO_PASSWORD, email=f"{username}@demo.recaudo.local",
+                               is_superuser=superuser, actor="demo")
+            created.append(username)
+        for slug, role in roles.items():
+            portfolio = Portfolio.objects.filter(slug=slug).first()
+            if portfolio is None:
+                continue
+            if not Membership.objects.filter(user=user, portfolio=portfolio, role=role).exists():
+                membership_grant(user=user, portfolio=portfolio, role=role, actor="demo")
+    return created
+
+
+def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[PortfolioOutcome], list[str]]:
+    """Create the demo portfolios (with data) and users. Safe to run again."""
+    dims = SIZES[size]
+    pyme, pyme_created = _portfolio(
+        "pyme", name="Distribuciones Andinas S.A.S.", creditor="Distribuciones Andinas S.A.S.", country="CO",
+        currency="COP", tz="America/Bogota",
+    )
+    edificio, edificio_created = _portfolio(
+        "edificio", name="Edificio Torres del Parque P.H.", creditor="Edificio Torres del Parque P.H.",
+        country="CO", currency="COP", tz="America/Bogota",
+    )
+    users_created = ensure_users()
+    admin = get_user_model().objects.get(username="admin")
+    today = portfolio_today(pyme)
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="recaudo-demo-") as tmp:
+        folder = Path(tmp)
+        imported: dict[str, object] = {}
+        if not pyme.obligations.exists():
+            paths = {k: folder / f"pyme-{k}.csv" for k in ("debtors", "obligations", "payments")}
+            synthetic.write_debtors(paths["debtors"], debtors=dims["debtors"], seed=seed, today=today)
+            synthetic.write_flat_obligations(paths["obligations"], debtors=dims["debtors"],
+                                             obligations=dims["invoices"], seed=seed, today=today)
+            synthetic.write_payments(paths["payments"], obligations_csv=paths["obligations"], seed=seed, today=today)
+            imported = _import(pyme, list(paths.items()), admin)
+        outcomes.append(PortfolioOutcome(pyme, pyme_created, imported))
+        imported = {}
+        if not edificio.obligations.exists():
+            paths = {k: folder / f"edificio-{k}.csv" for k in ("debtors", "obligations", "payments")}
+            synthetic.write_hoa_units(paths["debtors"], units=dims["units"], seed=seed, today=today)
+            synthetic.write_hoa_obligations(paths["obligations"], units=dims["units"], months=HOA_MONTHS, seed=seed,
+                                            today=today)
+            synthetic.write_payments(paths["payments"], obligations_csv=paths["obligations"], seed=seed, today=today)
+            imported = _import(edificio, list(paths.items()), admin)
+        outcomes.append(PortfolioOutcome(edificio, edificio_created, imported))
+    return outcomes, users_created
+
+
+class Command(BaseCommand):
+    help = ("Create two synthetic demo portfolios (an SME's invoices and a building's HOA fees, ~2,000 debtors "
+            "with payments) and demo users, then serve the app. Safe to run again: existing data is kept.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="prepare the data and users, then exit")
+        parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
+        parser.add_argument("--seed", type=int, default=1, help="random seed of the synthetic data (default 1)")
+        parser.add_argument("--size", choices=sorted(SIZES), default="normal",
+                            help="normal: ~2,000 debtors; small: ~50 debtors (tests)")
+        parser.add_argument("--no-worker", action="store_true", help="serve without the task worker")
+
+    def handle(self, *args, no_serve, host, port, seed, size, no_worker, **options):
+        from recaudo.portfolio.management.commands.portfolio import portfolio_summary
+
+        from .serve import check_port, serve
+
+        if not no_serve:
+            check_port(host, port)  # fail before preparing anything when the port is taken
+        started = time.perf_counter()
+        self.stdout.write("Preparing the demo (migrations, synthetic data, users)...")
+        call_command("migrate", interactive=False, verbosity=0)
+        outcomes, users_created = prepare_demo(size=size, seed=seed)
+        elapsed = time.perf_counter() - started
+        for outcome in outcomes:
+            p = outcome.portfolio
+            state = "created" if outcome.created else "already there"
+            self.stdout.write(f"\n{p.name} ({p.slug}): {state}")
+            if outcome.imported:
+                for kind, result in outcome.imported.items():
+                    self.stdout.write(f"  imported {kind:<12} {result.created:>6,} created, {result.updated:,} "
+                                      f"updated, {result.unchanged:,} unchanged, {result.rejected:,} rejected")
+            else:
+                self.stdout.write("  data already loaded: nothing imported")
+            summary = portfolio_summary(p)
+            self.stdout.write(
+                f"  {summary['debtors']:,} debtors ({summary['debtors_with_balance']:,} owing), "
+                f"{summary['obligations']:,} obligations ({summary['open_obligations']:,} open), "
+                f"balance {p.currency} {format_amount(Decimal(summary['balance']), currency=p.currency)}"
+            )
+        created = f" (created now: {', '.join(users_created)})" if users_created else ""
+        self.stdout.write(f"\nDemo users{created}, password {DEMO_PASSWORD!r} for all (demo only, never in "
+                          "production):")
+        for username, superuser, roles in DEMO_USERS:
+            what = "superuser, every portfolio" if superuser else ", ".join(f"{r} of {s}" for s, r in roles.items())
+            self.stdout.write(f"  {username:<12} {what}")
+        self.stdout.write(f"\nReady in {elapsed:.1f} s.")
+        if no_serve:
+            self.stdout.write("Run `recaudo serve` (or `recaudo demo` again) to open the app.")
+            return
+        self.stdout.write(f"Open http://{host}:{port}/ and sign in (Ctrl+C stops the server).\n")
+        serve(host=host, port=port, worker=not no_worker, migrate=False, stdout=self.stdout)

@@ -1,0 +1,95 @@
+"""`recaudo serve`: migrate, then run the web app with a task worker (web imports run in the worker)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+WORKER_COMMAND = [sys.executable, "-m", "recaudo.cli", "db_worker", "--no-reload"]
+
+
+def start_worker(stdout=None) -> subprocess.Popen | None:
+    """Start `recaudo db_worker` as a child process, or None when tasks do not go through the database."""
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if backend != "django_tasks_db.DatabaseBackend":
+        if stdout is not None:
+            stdout.write(f"task backend {backend}: no worker needed")
+        return None
+    worker = subprocess.Popen(WORKER_COMMAND)
+    if stdout is not None:
+        stdout.write(f"task worker started (pid {worker.pid})")
+    return worker
+
+
+def check_port(host: str, port: int) -> None:
+    """CommandError when the address is taken: runserver would end the process with os._exit (no cleanup)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as exc:
+            raise CommandError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port)")
+
+
+def stop_worker(worker: subprocess.Popen | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8000, worker: bool = True, migrate: bool = True,
+          stdout=None) -> None:
+    """Apply migrations, start the task worker (unless worker=False) and run the web server until stopped.
+
+    The server is Django's (threaded, --noreload, static files served with --insecure since DEBUG is off):
+    right for one machine and a small team. Behind a proxy or for more load, run any WSGI server on
+    recaudo.wsgi:application plus `recaudo db_worker` processes.
+    """
+    check_port(host, port)
+    if migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    child = start_worker(stdout) if worker else None
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        if main:
+            # A plain `kill` (systemd, docker stop) ends the server like Ctrl+C does, so the worker stops too.
+            signal.signal(signal.SIGTERM, _exit_on_sigterm)
+        call_command("runserver", f"{host}:{port}", "--noreload", "--insecure")
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        stop_worker(child)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
+
+
+class Command(BaseCommand):
+    help = ("Run the web app at http://HOST:PORT (migrates first) with a task worker alongside, which runs "
+            "imports started from the web. Stop with Ctrl+C.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1",
+                            help="address to listen on (default 127.0.0.1; others need ALLOWED_HOSTS)")
+        parser.add_argument("--port", type=int, default=8000, help="default 8000")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the task worker (run `recaudo db_worker` yourself)")
+        parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+
+    def handle(self, *args, host, port, no_worker, no_migrate, **options):
+        serve(host=host, port=port, worker=not no_worker, migrate=not no_migrate, stdout=self.stdout)

@@ -1,0 +1,399 @@
+"""The `recaudo` commands: portfolio, user, ledger, serve, and the CLI's help texts."""
+
+import io
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from recaudo import cli
+from recaudo.accounts.models import Membership
+from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.ledger.models import Payment
+from recaudo.portfolio.models import Obligation, Portfolio
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run(*args, stdin=None):
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        import unittest.mock
+
+        with unittest.mock.patch("sys.stdin", io.StringIO(stdin)):
+            call_command(*args, stdout=out, stderr=err)
+    else:
+        call_command(*args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+# -- help ----------------------------------------------------------------------------------------------------
+
+
+def test_recaudo_help_lists_every_command(capsys):
+    cli.main(["--help"])
+    out = capsys.readouterr().out
+    for name in cli.COMMANDS:
+        assert f"  {name}" in out
+
+
+def test_recaudo_help_via_console_script():
+    script = Path(sys.executable).parent / "recaudo"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "recaudo.cli"]
+    done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0
+    assert "portfolio" in done.stdout and "demo" in done.stdout
+    done = subprocess.run([*command, "portfolio", "create", "--help"], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "--currency" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["demo", "--help"], "--no-serve"),
+        (["serve", "--help"], "--no-worker"),
+        (["portfolio", "--help"], "{create,list,show}"),
+        (["portfolio", "create", "--help"], "--tz ZONE"),
+        (["portfolio", "list", "--help"], "--format"),
+        (["portfolio", "show", "--help"], "--format"),
+        (["user", "--help"], "{create,grant}"),
+        (["user", "create", "--help"], "--password-stdin"),
+        (["user", "grant", "--help"], "--role"),
+        (["ledger", "--help"], "{pay,reverse,verify}"),
+        (["ledger", "pay", "--help"], "--obligation"),
+        (["ledger", "reverse", "--help"], "--payment-reference"),
+        (["ledger", "verify", "--help"], "--portfolio"),
+    ],
+)
+def test_command_help(capsys, argv, expected):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 0
+    assert expected in capsys.readouterr().out
+
+
+# -- portfolio -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_portfolio_create_list_show():
+    out = run("portfolio", "create", "pyme", "--name", "Distribuciones Andinas S.A.S.", "--country", "co",
+              "--currency", "cop", "--tz", "America/Bogota", "--creditor", "Distribuciones Andinas S.A.S.")
+    assert "created portfolio pyme" in out
+    p = Portfolio.objects.get(slug="pyme")
+    assert (p.country, p.currency, p.timezone, p.creditor) == ("CO", "COP", "America/Bogota",
+                                                               "Distribuciones Andinas S.A.S.")
+    run("portfolio", "create", "lima", "--name", "Cartera Lima", "--country", "PE", "--currency", "PEN")
+    assert Portfolio.objects.get(slug="lima").timezone == "America/Lima"
+
+    table = run("portfolio", "list")
+    assert "pyme" in table and "Cartera Lima" in table and "SLUG" in table
+    data = json.loads(run("portfolio", "list", "--format", "json"))
+    assert [r["slug"] for r in data] == ["lima", "pyme"]
+    assert data[1] == {"slug": "pyme", "name": "Distribuciones Andinas S.A.S.", "country": "CO", "currency": "COP",
+                       "timezone": "America/Bogota", "debtors": 0}
+
+    debtor = make_debtor(p, code="C1")
+    make_obligation(p, debtor, number="F-1", amount="150000", issue=date(2024, 1, 1), due=date(2024, 1, 31))
+    make_obligation(p, debtor, number="F-2", amount="50000.50", issue=date(2024, 2, 1), due=date(2099, 1, 1))
+    shown = json.loads(run("portfolio", "show", "pyme", "--format", "json"))
+    assert shown["debtors"] == 1 and shown["obligations"] == 2 and shown["open_obligations"] == 2
+    assert shown["balance"] == "200000.50"
+    buckets = {b["label"]: b for b in shown["buckets"]}
+    assert buckets["current"]["amount"] == "50000.50" and buckets["current"]["count"] == 1
+    assert buckets["over 360"]["amount"] == "150000.00"
+    table = run("portfolio", "show", "pyme")
+    assert "200.000,50" in table and "over 360" in table and "1 with balance" in table
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["pyme", "--name", "Otra", "--country", "CO", "--currency", "COP"], "already exists"),
+        (["nueva", "--name", "X", "--country", "ZZ", "--currency", "COP"], "unknown country"),
+        (["nueva", "--name", "X", "--country", "CO", "--currency", "XYZ"], "unknown currency"),
+        (["nueva", "--name", "X", "--country", "CO", "--currency", "COP", "--tz", "Marte/Olimpo"], "unknown time zone"),
+        (["Mala Slug", "--name", "X", "--country", "CO", "--currency", "COP"], "invalid slug"),
+        (["nueva", "--name", " ", "--country", "CO", "--currency", "COP"], "needs a name"),
+    ],
+)
+def test_portfolio_create_errors(portfolio, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("portfolio", "create", *args)
+    assert Portfolio.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_portfolio_show_unknown_and_empty_list():
+    assert "no portfolios yet" in run("portfolio", "list")
+    assert json.loads(run("portfolio", "list", "--format", "json")) == []
+    with pytest.raises(CommandError, match="no portfolio with slug 'nada'"):
+        run("portfolio", "show", "nada")
+    with pytest.raises(CommandError):
+        run("portfolio", "show", "nada", "--format", "xml")
+    with pytest.raises(CommandError):
+        run("portfolio")
+
+
+# -- user ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_user_create_and_grant(portfolio):
+    User = get_user_model()
+    assert "created user ana" in run("user", "create", "ana", "--password", "clave-larga-2026", "--email",
+                                     "ana@example.co")
+    ana = User.objects.get(username="ana")
+    assert ana.check_password("clave-larga-2026") and not ana.is_superuser and ana.email == "ana@example.co"
+    assert "created superuser jefe" in run("user", "create", "jefe", "--password-stdin", "--superuser",
+                                           stdin="otra-clave-larga-99\n")
+    jefe = User.objects.get(username="jefe")
+    assert jefe.is_superuser and jefe.check_password("otra-clave-larga-99")
+
+    assert "ana is now agent of pyme" in run("user", "grant", "ana", "--portfolio", "pyme", "--role", "agent")
+    run("user", "grant", "ana", "--portfolio", "pyme", "--role", "viewer")
+    assert list(Membership.objects.values_list("user__username", "role")) == [("ana", "viewer")]
+
+
+@pytest.mark.django_db
+def test_user_errors(portfolio):
+    run("user", "create", "ana", "--password", "clave-larga-2026")
+    with pytest.raises(CommandError, match="already exists"):
+        run("user", "create", "ana", "--password", "clave-larga-2026")
+    with pytest.raises(CommandError, match="password rejected"):
+        run("user", "create", "beto", "--password", "123")
+    with pytest.raises(CommandError, match="empty"):
+        run("user", "create", "beto", "--password-stdin", stdin="\n")
+    with pytest.raises(CommandError):
+        run("user", "create", "beto")  # a password is required
+    with pytest.raises(CommandError, match="no user 'nadie'"):
+        run("user", "grant", "nadie", "--portfolio", "pyme", "--role", "agent")
+    with pytest.raises(CommandError, match="no portfolio with slug 'otra'"):
+        run("user", "grant", "ana", "--portfolio", "otra", "--role", "agent")
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("user", "grant", "ana", "--portfolio", "pyme", "--role", "jefe")
+    assert get_user_model().objects.count() == 1
+    assert not Membership.objects.exists()
+
+
+# -- ledger --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owed(portfolio):
+    debtor = make_debtor(portfolio, code="C1")
+    make_obligation(portfolio, debtor, number="F-1", amount="100000", issue=date(2025, 1, 1), due=date(2025, 1, 31))
+    make_obligation(portfolio, debtor, number="F-2", amount="200000", issue=date(2025, 2, 1), due=date(2025, 2, 28))
+    return debtor
+
+
+@pytest.mark.django_db
+def test_ledger_pay_allocates_and_is_idempotent(portfolio, owed):
+    out = run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "150000", "--date",
+              "2025-03-10", "--reference", "PSE-1", "--method", "PSE")
+    assert "recorded payment PSE-1" in out and "F-1" in out and "F-2" in out
+    owed.refresh_from_db()
+    assert owed.balance_minor == 15_000_000  # 300,000.00 - 150,000.00 in cents
+    assert Obligation.objects.get(number="F-1").status == "paid"
+    again = run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "150000", "--date",
+                "2025-03-10", "--reference", "PSE-1")
+    assert "already recorded" in again
+    assert Payment.objects.count() == 1
+
+    out = run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "20000,00".replace(",", "."),
+              "--date", "15/03/2025", "--obligation", "F-2")
+    payment = Payment.objects.get(reference__startswith="CLI-")
+    assert payment.obligation.number == "F-2" and payment.date == date(2025, 3, 15)
+    assert "balance of C1 now COP 130000.00" in out
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--portfolio", "nada", "--debtor", "C1", "--amount", "1", "--date", "2025-03-01"], "no portfolio"),
+        (["--portfolio", "pyme", "--debtor", "X9", "--amount", "1", "--date", "2025-03-01"], "no debtor"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "mucho", "--date", "2025-03-01"], "not an amount"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "-5", "--date", "2025-03-01"], "positive"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "ayer"], "not a date"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2999-01-01"], "future"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2025-03-01", "--obligation", "F-9"],
+         "no obligation"),
+    ],
+)
+def test_ledger_pay_errors(portfolio, owed, args, message):
+    with pytest.raises(CommandError, match=message):
+        run("ledger", "pay", *args)
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_ledger_pay_obligation_of_another_debtor(portfolio, owed):
+    other = make_debtor(portfolio, code="C2", name="Otro Cliente")
+    make_obligation(portfolio, other, number="G-1", issue=date(2025, 1, 1), due=date(2025, 1, 31))
+    with pytest.raises(CommandError, match="belongs to another debtor"):
+        run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2025-03-01",
+            "--obligation", "G-1")
+
+
+@pytest.mark.django_db
+def test_ledger_reverse(portfolio, owed):
+    run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "100000", "--date", "2025-03-10",
+        "--reference", "CHQ-7")
+    owed.refresh_from_db()
+    assert owed.balance_minor == 20_000_000
+    out = run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "CHQ-7", "--reason",
+              "cheque devuelto")
+    assert "reversed payment CHQ-7" in out
+    owed.refresh_from_db()
+    assert owed.balance_minor == 30_000_000
+    assert Payment.objects.get().reversed_at is not None
+    with pytest.raises(CommandError, match="already reversed"):
+        run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "CHQ-7", "--reason", "otra vez")
+    with pytest.raises(CommandError, match="no payment with reference"):
+        run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "NADA", "--reason", "x")
+    with pytest.raises(CommandError, match="needs a reason"):
+        run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "CHQ-7", "--reason", " ")
+
+
+@pytest.mark.django_db
+def test_ledger_verify(portfolio, owed):
+    assert "consistent" in run("ledger", "verify", "--portfolio", "pyme")
+    Obligation.objects.filter(number="F-1").update(balance_minor=1)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 problem") as info:
+        call_command("ledger", "verify", "--portfolio", "pyme", stdout=io.StringIO(), stderr=err)
+    assert info.value.returncode == 1
+    assert "obligation F-1: cached 1 != ledger 10000000" in err.getvalue()
+
+
+def test_ledger_verify_exits_1_from_the_command_line(tmp_path):
+    """End to end in a fresh SQLite database: verify's exit status is 1 when balances disagree."""
+    env = {"RECAUDO_HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    code = (
+        "import django, sys; django.setup();"
+        "from django.core.management import call_command;"
+        "call_command('migrate', verbosity=0);"
+        "from recaudo.core.testing import make_portfolio, make_debtor, make_obligation;"
+        "p = make_portfolio(); d = make_debtor(p); make_obligation(p, d);"
+        "from recaudo.portfolio.models import Obligation; Obligation.objects.update(balance_minor=5)"
+    )
+    env["DJANGO_SETTINGS_MODULE"] = "recaudo.settings"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-m", "recaudo.cli", "ledger", "verify", "--portfolio", "pyme"], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 1
+    assert "cached 5 != ledger" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- serve ---------------------------------------------------------------------------------------------------
+
+
+class FakeWorker:
+    def __init__(self, argv):
+        self.argv, self.pid, self.terminated = argv, 4242, False
+
+    def poll(self):
+        return 0 if self.terminated else None
+
+    def terminate(self):
+        self.terminated = True
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.django_db
+def test_serve_runs_the_server_with_a_worker_and_stops_it(settings, monkeypatch):
+    from recaudo.core.management.commands import serve as serve_module
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    calls, workers = [], []
+
+    def fake_call_command(name, *args, **kwargs):
+        calls.append((name, args))
+        if name == "runserver":
+            assert workers and not workers[0].terminated  # the worker runs while the server does
+            raise KeyboardInterrupt
+
+    def fake_popen(argv):
+        workers.append(FakeWorker(argv))
+        return workers[-1]
+
+    monkeypatch.setattr(serve_module, "call_command", fake_call_command)
+    monkeypatch.setattr(serve_module.subprocess, "Popen", fake_popen)
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("serve", "--port", "8123", "--host", "127.0.0.2", stdout=io.StringIO())
+    assert calls == [("migrate", ()), ("runserver", ("127.0.0.2:8123", "--noreload", "--insecure"))]
+    assert workers[0].argv == [sys.executable, "-m", "recaudo.cli", "db_worker", "--no-reload"]
+    assert workers[0].terminated
+
+    calls.clear()
+    workers.clear()
+    monkeypatch.setattr(serve_module, "call_command", lambda name, *a, **k: calls.append((name, a)))
+    call_command("serve", "--no-worker", "--no-migrate", stdout=io.StringIO())
+    assert calls == [("runserver", ("127.0.0.1:8000", "--noreload", "--insecure"))]
+    assert not workers
+
+
+@pytest.mark.django_db
+def test_serve_needs_no_worker_with_the_immediate_backend(monkeypatch):
+    from recaudo.core.management.commands import serve as serve_module
+
+    monkeypatch.setattr(serve_module, "call_command", lambda *a, **k: None)
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
+    monkeypatch.setattr(serve_module.subprocess, "Popen", lambda argv: pytest.fail("no worker expected"))
+    out = io.StringIO()
+    call_command("serve", stdout=out)
+    assert "no worker needed" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_serve_refuses_a_taken_port_before_starting_anything(settings, monkeypatch):
+    import socket
+
+    from recaudo.core.management.commands import serve as serve_module
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    monkeypatch.setattr(serve_module, "call_command", lambda *a, **k: pytest.fail("nothing should run"))
+    monkeypatch.setattr(serve_module.subprocess, "Popen", lambda argv: pytest.fail("no worker expected"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(CommandError, match=f"cannot listen on 127.0.0.1:{port}"):
+            call_command("serve", "--port", str(port), stdout=io.StringIO())
+        with pytest.raises(CommandError, match="cannot listen"):
+            call_command("demo", "--port", str(port), stdout=io.StringIO())
+    assert not Portfolio.objects.exists()
+
+
+def test_serve_stops_the_worker_on_sigterm(settings, monkeypatch):
+    import signal
+
+    from recaudo.core.management.commands import serve as serve_module
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    workers = []
+    before = signal.getsignal(signal.SIGTERM)
+
+    def fake_runserver(name, *args, **kwargs):
+        signal.raise_signal(signal.SIGTERM)  # as `kill PID` would, while the server runs
+
+    monkeypatch.setattr(serve_module, "call_command", fake_runserver)
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
+    monkeypatch.setattr(serve_module.subprocess, "Popen", lambda argv: workers.append(FakeWorker(argv)) or workers[-1])
+    with pytest.raises(SystemExit):
+        serve_module.serve(port=8124, migrate=False)
+    assert workers[0].terminated
+    assert signal.getsignal(signal.SIGTERM) is before
