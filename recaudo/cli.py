@@ -15,6 +15,9 @@ COMMANDS = {
     "aging": ("aging", "aging of a portfolio as of a date"),
     "statement": ("statement", "statement of account of a debtor (CSV, XLSX, PDF, HTML)"),
     "ledger": ("ledger", "record payments, reverse them, verify cached balances"),
+    "compliance": ("compliance", "check whether a contact is allowed now, and when next"),
+    "plan": ("plan", "simulate an installment plan"),
+    "interest": ("interest", "late-interest liquidation under the legal cap"),
 }
 
 HELP = """usage: recaudo COMMAND [options]
