@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "recaudo.ledger",
     "recaudo.imports",
     "recaudo.reports",
+    "recaudo.compliance",
+    "recaudo.agreements",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +135,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]  # recaudo/static: the app shell's CSS
 MEDIA_ROOT = HOME / "media"
 MEDIA_URL = "/media/"
 IMPORT_UPLOAD_DIR = HOME / "imports"

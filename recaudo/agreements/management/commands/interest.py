@@ -1,0 +1,121 @@
+"""`recaudo interest`: late-interest liquidation of an overdue principal, line by line, under the legal cap."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+
+from recaudo.agreements import commandline as cli
+from recaudo.agreements.selectors import has_rate_table, rate_periods
+from recaudo.core.money import UnknownCurrency, precision
+from recaudo.ledger.interest import DEFAULT_METHOD, METHODS, MissingRate, RateError, liquidate_late_interest
+
+
+class Command(BaseCommand):
+    help = (
+        "Late interest on an overdue principal from the day after --due through --as-of: daily rate "
+        "(1 + E.A.)^(1/365) - 1 of the rate in force each day, the agreed rate capped at the legal maximum."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--country", required=True, help="country of the legal rate table, e.g. CO")
+        parser.add_argument("--principal", required=True, help="overdue principal, e.g. 10000000")
+        parser.add_argument("--due", required=True, help="due date, YYYY-MM-DD (interest starts the day after)")
+        parser.add_argument("--as-of", required=True, help="last day of interest, YYYY-MM-DD (inclusive)")
+        parser.add_argument(
+            "--rate", help="agreed late rate, %% E.A. (25.5 = 25.5 %%); default: the legal maximum (CO: usury)"
+        )
+        parser.add_argument("--currency", help="ISO 4217 code; default: the country's currency (COP for CO)")
+        parser.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD)
+        parser.add_argument("--format", choices=["table", "json"], default="table")
+
+    def handle(self, *args, **opts):
+        country = opts["country"].strip().upper()
+        currency = (opts["currency"] or cli.COUNTRY_CURRENCY.get(country, "")).strip().upper()
+        if not currency:
+            raise CommandError(f"--currency: required for country {country!r}")
+        try:
+            precision(currency)
+        except UnknownCurrency as exc:
+            raise CommandError(f"--currency: {exc}")
+        principal = cli.parse_decimal(opts["principal"], "principal")
+        due = cli.parse_date(opts["due"], "due")
+        as_of = cli.parse_date(opts["as_of"], "as_of")
+        rate_pct = cli.parse_decimal(opts["rate"], "rate")
+        if as_of < due:
+            raise CommandError(f"--as-of: {as_of} is before --due {due}")
+        if not has_rate_table(country):
+            raise CommandError(f"--country: no legal rate table for {country}; add its rates in the admin")
+        periods = rate_periods(country, due + timedelta(days=1), as_of)
+        try:
+            liq = liquidate_late_interest(
+                principal=principal, due=due, as_of=as_of, currency=currency, periods=periods,
+                contract_rate_ea=rate_pct / cli.HUNDRED if rate_pct is not None else None, method=opts["method"],
+            )
+        except MissingRate as exc:
+            raise CommandError(
+                f"--due/--as-of: no legal rate for {country} in {exc.month}; "
+                "add it in the admin (Agreements > Legal rates)"
+            )
+        except RateError as exc:
+            raise CommandError(f"--rate: {exc}")
+
+        capped = [line for line in liq.lines if line.capped]
+        if opts["format"] == "json":
+            self.stdout.write(cli.dump_json({
+                "country": country,
+                "currency": currency,
+                "principal": str(liq.principal),
+                "due": due.isoformat(),
+                "as_of": as_of.isoformat(),
+                "method": liq.method,
+                "contract_rate_ea": cli.pct_str(liq.contract_rate_ea) if liq.contract_rate_ea is not None else None,
+                "rates_in": "percent",
+                "days": liq.days,
+                "lines": [
+                    {
+                        "from": line.start.isoformat(), "to": line.end.isoformat(), "days": line.days,
+                        "rate_ea": cli.pct_str(line.rate_ea), "daily_rate": cli.pct_str(line.daily_rate, 12),
+                        "interest": str(line.interest), "usury_ea": cli.pct_str(line.usury_rate),
+                        "capped": line.capped, "source": line.source, "confirmed": line.confirmed,
+                    }
+                    for line in liq.lines
+                ],
+                "total": str(liq.total),
+                "capped": liq.capped,
+            }))
+            return
+
+        money = lambda value: cli.fmt_money(value, currency)  # noqa: E731
+        agreed = f"tasa pactada {cli.fmt_pct(liq.contract_rate_ea)} E.A." if liq.contract_rate_ea is not None else (
+            "sin tasa pactada: máxima legal"
+        )
+        title = (
+            f"Intereses de mora: capital {money(liq.principal)} {currency}, vencido el {cli.fmt_date(due)}, "
+            f"corte {cli.fmt_date(as_of)}; {agreed}"
+        )
+        table = cli.new_table(
+            ("Desde", "left"), ("Hasta", "left"), ("Días", "right"), ("Tasa E.A.", "right"),
+            ("Tasa diaria", "right"), ("Interés", "right"), ("Fuente", "left"),
+        )
+        for line in liq.lines:
+            table.add_row(
+                cli.fmt_date(line.start), cli.fmt_date(line.end), str(line.days),
+                cli.fmt_pct(line.rate_ea) + (" (tope)" if line.capped else ""), cli.fmt_pct(line.daily_rate, 6),
+                money(line.interest), line.source + ("" if line.confirmed else " (sin confirmar)"),
+            )
+        table.columns[0].footer = "Total"
+        table.columns[2].footer = str(liq.days)
+        table.columns[5].footer = money(liq.total)
+        notes = []
+        if not liq.lines:
+            notes.append("Sin mora a la fecha de corte.")
+        for line in capped:
+            notes.append(
+                f"La tasa pactada supera el tope legal en {line.start:%Y-%m}: se aplicó la usura, "
+                f"{cli.fmt_pct(line.usury_rate)} E.A."
+            )
+        if any(not line.confirmed for line in liq.lines):
+            notes.append("Hay tasas sin confirmar contra la resolución oficial; verifíquelas antes de cobrar.")
+        self.stdout.write(cli.render(title, table, *notes), ending="")

@@ -1,0 +1,234 @@
+"""Pure rules for payment agreements: installment-plan simulation (French amortization). No database, no clock.
+
+Rates are fractions (Decimal("0.01") is 1 %). The periodic rate of the plan comes from the rate and its kind:
+
+| rate_kind          | monthly plan              | weekly / biweekly plan                                  |
+|--------------------|---------------------------|---------------------------------------------------------|
+| none               | 0                         | 0                                                       |
+| monthly            | the rate as given         | E.A. = (1 + r) ** 12 - 1, then (1 + E.A.) ** (d/365) - 1 |
+| nominal-annual     | r / 12 (nominal, monthly) | E.A. = (1 + r/12) ** 12 - 1, then as above              |
+| effective-annual   | (1 + r) ** (1/12) - 1     | (1 + r) ** (d/365) - 1                                  |
+
+d = 7 days for weekly plans and 14 days for biweekly plans (the days between their due dates), so the rate per
+period matches the time that really passes; a "nominal annual" rate is read as nominal annual compounded
+monthly (N.A.M.V., the usual quotation in Colombia).
+
+Amortization: installment = F * r / (1 - (1 + r) ** -n), rounded half-up to the currency (F / n without
+interest, rounded down, as money.split_evenly does, so 1.000.000 / 3 = 333.333,33 + 333.333,33 + 333.333,34; with
+interest it is rounded down too in the rare case half-up would pay the plan off before its last period); each
+period's interest = balance * r, rounded half-up; principal = installment - interest. The last installment
+takes whatever balance is left, so the principal parts add up exactly to the financed amount (amount - down
+payment) and the final balance is exactly 0; the rounding difference lands in the last installment.
+
+Due dates: the first is `start`; monthly plans then fall on `due_day` (default: the day of `start`) of each
+following month, clamped to the month's end (31 Jan, 28/29 Feb, 31 Mar); weekly and biweekly plans every 7 / 14
+days.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+
+from recaudo.core.money import UnknownCurrency, precision, quantize
+from recaudo.ledger.interest import (
+    PRECISION,
+    RateAboveCap,
+    RateError,
+    check_rate_cap,
+    ea_to_days,
+    ea_to_monthly,
+    monthly_to_ea,
+    nominal_to_ea,
+    nominal_to_periodic,
+)
+
+RATE_KINDS = ("none", "monthly", "nominal-annual", "effective-annual")
+FREQUENCIES = ("monthly", "biweekly", "weekly")
+FREQUENCY_DAYS = {"weekly": 7, "biweekly": 14}
+MAX_INSTALLMENTS = 600
+
+__all__ = [
+    "FREQUENCIES", "RATE_KINDS", "Installment", "PlanError", "RateAboveCap", "check_rate_cap", "due_dates",
+    "check_plan_rate", "effective_annual_rate", "periodic_rate", "plan_totals", "simulate_plan",
+]
+
+
+class PlanError(ValueError):
+    """Bad plan input; `field` names the parameter (the command maps it to its option)."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Installment:
+    number: int
+    due_date: date
+    installment: Decimal
+    interest: Decimal
+    principal: Decimal
+    balance: Decimal  # left after this installment
+
+
+def _decimal(value, field: str) -> Decimal:
+    try:
+        result = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise PlanError(field, f"{field}: not a number: {value!r}")
+    if not result.is_finite():
+        raise PlanError(field, f"{field}: not a number: {value!r}")
+    return result
+
+
+def _validate_rate(rate, rate_kind: str) -> Decimal:
+    if rate_kind not in RATE_KINDS:
+        raise PlanError("rate_kind", f"rate_kind: unknown {rate_kind!r}; use one of {', '.join(RATE_KINDS)}")
+    rate = Decimal(0) if rate is None else _decimal(rate, "rate")
+    if rate < 0:
+        raise PlanError("rate", f"rate: must not be negative, got {rate}")
+    if rate_kind == "none" and rate != 0:
+        raise PlanError("rate", "rate: a plan with rate_kind 'none' has no rate")
+    return rate
+
+
+def effective_annual_rate(rate, rate_kind: str) -> Decimal:
+    """The E.A. equivalent of a quoted rate, to compare with a legal cap."""
+    rate = _validate_rate(rate, rate_kind)
+    if rate_kind == "none" or rate == 0:
+        return Decimal(0)
+    if rate_kind == "monthly":
+        return monthly_to_ea(rate)
+    if rate_kind == "nominal-annual":
+        return nominal_to_ea(rate, 12)
+    return rate
+
+
+def periodic_rate(rate, rate_kind: str, frequency: str = "monthly") -> Decimal:
+    """The effective rate per installment period (see the table in the module docstring)."""
+    rate = _validate_rate(rate, rate_kind)
+    if frequency not in FREQUENCIES:
+        raise PlanError("frequency", f"frequency: unknown {frequency!r}; use one of {', '.join(FREQUENCIES)}")
+    if rate_kind == "none" or rate == 0:
+        return Decimal(0)
+    if frequency == "monthly":
+        if rate_kind == "monthly":
+            return rate
+        if rate_kind == "nominal-annual":
+            return nominal_to_periodic(rate, 12)
+        return ea_to_monthly(rate)
+    return ea_to_days(effective_annual_rate(rate, rate_kind), FREQUENCY_DAYS[frequency])
+
+
+def _month_day(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def due_dates(start: date, installments: int, frequency: str = "monthly", due_day: int | None = None) -> list[date]:
+    if frequency not in FREQUENCIES:
+        raise PlanError("frequency", f"frequency: unknown {frequency!r}; use one of {', '.join(FREQUENCIES)}")
+    if frequency != "monthly":
+        if due_day is not None:
+            raise PlanError("due_day", "due_day: only monthly plans have a due day")
+        step = timedelta(days=FREQUENCY_DAYS[frequency])
+        return [start + step * i for i in range(installments)]
+    day = start.day if due_day is None else due_day
+    if not 1 <= day <= 31:
+        raise PlanError("due_day", f"due_day: must be between 1 and 31, got {day}")
+    dates = [start]
+    for i in range(1, installments):
+        month_index = start.month - 1 + i
+        dates.append(_month_day(start.year + month_index // 12, month_index % 12 + 1, day))
+    return dates
+
+
+def simulate_plan(
+    *,
+    amount,
+    installments: int,
+    rate=None,
+    rate_kind: str = "none",
+    start: date,
+    frequency: str = "monthly",
+    down_payment=0,
+    currency: str = "COP",
+    due_day: int | None = None,
+) -> list[Installment]:
+    """The schedule of a plan financing `amount - down_payment` in `installments` periods (French amortization)."""
+    try:
+        precision(currency)
+    except UnknownCurrency as exc:
+        raise PlanError("currency", f"currency: {exc}")
+    amount = _decimal(amount, "amount")
+    down_payment = _decimal(down_payment, "down_payment")
+    if amount <= 0:
+        raise PlanError("amount", f"amount: must be positive, got {amount}")
+    if quantize(amount, currency) != amount:
+        raise PlanError("amount", f"amount: {amount} has more decimals than {currency} allows")
+    if down_payment < 0 or down_payment >= amount:
+        raise PlanError(
+            "down_payment", f"down_payment: must be at least 0 and less than the amount, got {down_payment}"
+        )
+    if quantize(down_payment, currency) != down_payment:
+        raise PlanError("down_payment", f"down_payment: {down_payment} has more decimals than {currency} allows")
+    if not isinstance(installments, int) or isinstance(installments, bool) or not 1 <= installments <= MAX_INSTALLMENTS:
+        raise PlanError("installments", f"installments: must be a whole number from 1 to {MAX_INSTALLMENTS}")
+    r = periodic_rate(rate, rate_kind, frequency)
+    dates = due_dates(start, installments, frequency, due_day)
+    financed = quantize(amount - down_payment, currency)
+    n = installments
+
+    with localcontext(prec=PRECISION):
+        exact = financed / n if r == 0 else financed * r / (1 - (1 + r) ** -n)
+    # Without interest the installment is rounded down (like money.split_evenly), so the first n - 1 never
+    # overshoot; with interest half-up first (the spreadsheet's PMT), down if that would pay off early.
+    roundings = (ROUND_DOWN,) if r == 0 else (ROUND_HALF_UP, ROUND_DOWN)
+    for rounding in roundings:
+        payment = exact.quantize(Decimal(1).scaleb(-precision(currency)), rounding=rounding)
+        if payment <= 0:
+            break
+        schedule = _amortize(financed, payment, r, dates, currency)
+        if schedule is not None:
+            return schedule
+    raise PlanError("installments", f"installments: {financed} {currency} is too small to split in {n}")
+
+
+def _amortize(financed: Decimal, payment: Decimal, r: Decimal, dates: list[date], currency: str):
+    """The schedule paying `payment` each period, the last taking the balance; None if it pays off early."""
+    schedule: list[Installment] = []
+    balance = financed
+    n = len(dates)
+    for number, due in enumerate(dates, start=1):
+        with localcontext(prec=PRECISION):
+            interest = quantize(balance * r, currency)
+        if number == n:
+            principal = balance
+        else:
+            principal = payment - interest
+            if principal < 0 or principal >= balance:
+                return None
+        balance = balance - principal
+        schedule.append(Installment(number, due, principal + interest, interest, principal, balance))
+    return schedule
+
+
+def plan_totals(schedule: list[Installment]) -> dict[str, Decimal]:
+    return {
+        "total_paid": sum((i.installment for i in schedule), Decimal(0)),
+        "total_interest": sum((i.interest for i in schedule), Decimal(0)),
+        "total_principal": sum((i.principal for i in schedule), Decimal(0)),
+    }
+
+
+def check_plan_rate(rate, rate_kind: str, cap_ea: Decimal | None, label: str = "") -> Decimal:
+    """The plan's E.A. equivalent, raising RateAboveCap when it is above `cap_ea`."""
+    ea = effective_annual_rate(rate, rate_kind)
+    try:
+        return check_rate_cap(ea, cap_ea, label)
+    except RateAboveCap:
+        raise
+    except RateError as exc:
+        raise PlanError("rate", f"rate: {exc}")
