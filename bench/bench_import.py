@@ -1,0 +1,127 @@
+"""Benchmark: import a flat obligations CSV (customer columns included) on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/bench_import.py                       # 1,000,000 obligations, 250,000 debtors
+    .venv/bin/python bench/bench_import.py --obligations 100000 --only sqlite
+
+Generates (seeded) N obligations of N/4 debtors with recaudo.core.synthetic.write_flat_obligations, then imports
+the file with recaudo.imports.services.import_file into a fresh database per engine: a SQLite file under a
+temporary RECAUDO_HOME, and a fresh PostgreSQL database recaudo_bench (--pg-url). Each run is a child process
+(Django settings are read once per process); the child reports the import's wall time and its peak RSS
+(resource.getrusage(RUSAGE_SELF).ru_maxrss), and the table is printed at the end.
+Targets (issue 2): 1M rows <= 60 s on SQLite, <= 30 s on PostgreSQL, peak memory <= 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DB = "recaudo_bench"
+TODAY = date(2026, 6, 30)
+TARGETS = {"sqlite": 60, "postgresql": 30}
+
+
+def child(file: str, engine: str) -> None:
+    """Runs in the child process: migrate, create the portfolio, import, print one JSON line."""
+    import resource
+
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from recaudo.core.testing import make_portfolio
+    from recaudo.imports.services import ImportOptions, import_file
+
+    portfolio = make_portfolio(slug="bench")
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    result = import_file(portfolio=portfolio, kind="obligations", path=Path(file), options=ImportOptions())
+    seconds = time.perf_counter() - start
+    from recaudo.ledger.services import ledger_verify
+
+    verify_start = time.perf_counter()
+    problems = ledger_verify(portfolio)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({
+        "engine": engine, "seconds": round(seconds, 1), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "rss_mb": usage.ru_maxrss // 1024, "rss_before_mb": rss_before // 1024, "created": result.created,
+        "rejected": result.rejected,
+        "debtors": result.debtors_created, "committed": result.committed, "verify_problems": len(problems),
+        "verify_seconds": round(time.perf_counter() - verify_start, 1),
+        "errors": [str(e) for e in result.errors[:3]],
+    }))
+
+
+def fresh_pg(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+        conn.execute(f"CREATE DATABASE {PG_DB}")
+    return url.rsplit("/", 1)[0] + "/" + PG_DB
+
+
+def run_child(file: Path, engine: str, env: dict) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", str(file), engine], env=env, capture_output=True,
+                          text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise SystemExit(f"{engine} run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--obligations", type=int, default=1_000_000)
+    parser.add_argument("--debtors", type=int, help="default: obligations / 4")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "ENGINE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    sys.path.insert(0, str(ROOT))
+    from recaudo.core.synthetic import write_flat_obligations
+
+    debtors = args.debtors or max(1, args.obligations // 4)
+    with tempfile.TemporaryDirectory(prefix="recaudo-bench-import-") as tmp:
+        file = Path(tmp) / "obligations.csv"
+        start = time.perf_counter()
+        write_flat_obligations(file, debtors=debtors, obligations=args.obligations, seed=1, today=TODAY)
+        print(f"generated {args.obligations:,} obligations / {debtors:,} debtors "
+              f"({file.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.1f} s", flush=True)
+        results = []
+        for engine in ("sqlite", "postgresql"):
+            if args.only and args.only != engine:
+                continue
+            home = Path(tmp) / engine
+            home.mkdir()
+            env = {**os.environ, "RECAUDO_HOME": str(home), "DJANGO_SETTINGS_MODULE": "recaudo.settings"}
+            env["DATABASE_URL"] = (fresh_pg(args.pg_url) if engine == "postgresql"
+                                   else f"sqlite:///{home / 'bench.sqlite3'}")
+            result = run_child(file, engine, env)
+            results.append(result)
+            print(f"{engine}: {json.dumps(result)}", flush=True)
+    print()
+    print(f"import of {args.obligations:,} obligations / {debtors:,} debtors (flat CSV, customer columns)")
+    print(f"{'engine':<12}{'seconds':>9}{'cpu s':>7}{'target':>8}{'peak RSS MB':>13}{'created':>11}{'debtors':>9}"
+          f"{'rejected':>10}{'verify':>8}")
+    for r in results:
+        print(f"{r['engine']:<12}{r['seconds']:>9}{r['cpu_seconds']:>7}{TARGETS[r['engine']]:>8}{r['rss_mb']:>13}{r['created']:>11,}"
+              f"{r['debtors']:>9,}{r['rejected']:>10,}{'ok' if r['verify_problems'] == 0 else 'FAIL':>8}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Field definitions per import kind, header matching and value parsing (dates, amounts, kinds, currency).
+
+Parsers raise FieldError with the reason shown to the user; the caller adds row, column and value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+from recaudo.core.money import UnknownCurrency, precision, to_minor, validate_currency
+
+DEBTOR_FIELDS = ["code", "name", "kind", "id_type", "id_number", "phone", "email", "whatsapp", "address", "city",
+                 "customer_since", "tags", "language"]
+OBLIGATION_FIELDS = ["number", "debtor_code", "debtor_name", "debtor_id_type", "debtor_id_number", "debtor_phone",
+                     "debtor_email", "kind", "issue_date", "due_date", "amount", "currency", "description"]
+PAYMENT_FIELDS = ["obligation", "debtor_code", "date", "amount", "method", "reference"]
+
+FIELDS = {"debtors": DEBTOR_FIELDS, "obligations": OBLIGATION_FIELDS, "payments": PAYMENT_FIELDS}
+REQUIRED = {
+    "debtors": ["code", "name"],
+    "obligations": ["number", "debtor_code", "issue_date", "due_date", "amount"],
+    "payments": ["date", "amount"],
+}
+
+OBLIGATION_KINDS = {
+    "invoice": "invoice", "factura": "invoice", "fact": "invoice",
+    "installment": "installment", "cuota": "installment",
+    "loan": "loan", "prestamo": "loan", "credito": "loan",
+    "hoa_fee": "hoa_fee", "hoa fee": "hoa_fee", "cuota de administracion": "hoa_fee", "administracion": "hoa_fee",
+    "fine": "fine", "multa": "fine",
+    "other": "other", "otro": "other", "otra": "other",
+}
+
+
+class FieldError(ValueError):
+    pass
+
+
+def normalize_header(text: str) -> str:
+    """Case, accent, space, underscore and hyphen insensitive key."""
+    text = unicodedata.normalize("NFKD", str(text or "")).lower()
+    return "".join(c for c in text if c.isalnum())
+
+
+def plain(text: str) -> str:
+    """Lower case, no accents, single spaces."""
+    text = unicodedata.normalize("NFKD", str(text or "")).lower()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(text.replace("_", " ").split())
+
+
+def resolve_columns(kind: str, headers: list[str], mapping: dict[str, str], filename: str) -> dict[str, int]:
+    """canonical field -> column index. Raises ImportFileError-like FieldError for unknown/missing columns."""
+    fields = FIELDS[kind]
+    unknown = [f for f in mapping if f not in fields]
+    if unknown:
+        raise FieldError(f"unknown field {unknown[0]!r} for {kind}; fields: {', '.join(fields)}")
+    by_key: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        by_key.setdefault(normalize_header(header), index)
+    columns: dict[str, int] = {}
+    for field in fields:
+        if field in mapping:
+            key = normalize_header(mapping[field])
+            if key not in by_key:
+                raise FieldError(f"{filename}: column {mapping[field]!r} (mapped to {field}) not found; "
+                                 f"headers found: {', '.join(repr(h) for h in headers)}")
+            columns[field] = by_key[key]
+        elif normalize_header(field) in by_key:
+            columns[field] = by_key[normalize_header(field)]
+    missing = [f for f in REQUIRED[kind] if f not in columns]
+    if kind == "payments" and "obligation" not in columns and "debtor_code" not in columns:
+        missing.append("obligation or debtor_code")
+    if missing:
+        raise FieldError(
+            f"{filename}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            f"headers found: {', '.join(repr(h) for h in headers)} (map them with --map field=Header)"
+        )
+    return columns
+
+
+def text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if not (value.hour or value.minute or value.second) else value.isoformat()
+    return str(value).strip()
+
+
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+
+
+@lru_cache(maxsize=8192)
+def _parse_date_text(value: str, fmt: str | None) -> date:
+    try:
+        if fmt:
+            return datetime.strptime(value, fmt).date()
+        m = _DAY_FIRST.match(value)
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        m = _ISO.match(value)
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        pass
+    expected = fmt or "day first (31/12/2026) or ISO (2026-12-31)"
+    raise FieldError(f"not a valid date (expected {expected})" if fmt else "not a valid date")
+
+
+def parse_date(value, fmt: str | None = None) -> date:
+    if type(value) is str:
+        return _parse_date_text(value.strip(), fmt)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return _parse_date_text(text(value), fmt)
+
+
+_PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def parse_amount(value, decimal: str, currency: str) -> int:
+    """Text or number -> minor units (> 0). Thousands separators and currency symbols are accepted."""
+    if type(value) is str and decimal != "comma" and _PLAIN_NUMBER.match(value):
+        digits = precision(currency)
+        whole, _, frac = value.partition(".")
+        if len(frac) <= digits and (decimal == "point" or len(frac) != 3):
+            minor = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if frac else 0)
+            if minor > 0:
+                return minor
+    if isinstance(value, bool):
+        raise FieldError("not a number")
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(str(value))
+    else:
+        raw = str(value or "").strip()
+        cleaned = raw.replace("$", "").replace("\u00a0", "").replace(" ", "").replace("'", "")
+        if cleaned.upper().startswith(currency):
+            cleaned = cleaned[len(currency):]
+        negative = cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")"))
+        cleaned = cleaned.strip("-()")
+        if not cleaned:
+            raise FieldError("required")
+        cleaned = _decimal_point(cleaned, decimal)
+        if cleaned is None or not _PLAIN_NUMBER.match(cleaned):
+            raise FieldError("not a number")
+        if negative:
+            raise FieldError("must not be negative")
+        digits = precision(currency)
+        whole, _, frac = cleaned.partition(".")
+        if len(frac) <= digits:
+            minor = int(whole) * 10**digits + int((frac + "0" * digits)[:digits] or 0)
+            if minor <= 0:
+                raise FieldError("must be positive")
+            return minor
+        number = Decimal(cleaned)
+    try:
+        if number < 0:
+            raise FieldError("must not be negative")
+        minor = to_minor(number, currency)
+    except (InvalidOperation, ValueError) as exc:
+        if isinstance(exc, FieldError):
+            raise
+        raise FieldError("not a number")
+    if minor <= 0:
+        raise FieldError("must be positive")
+    return minor
+
+
+_GROUPED_POINT = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_GROUPED_COMMA = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
+
+
+def _decimal_point(value: str, decimal: str) -> str | None:
+    """Rewrite to a plain number with '.' as decimal point, or None if it is not one."""
+    has_comma, has_point = "," in value, "." in value
+    if not has_comma and not has_point:
+        return value
+    if decimal == "comma":
+        if has_point and not _GROUPED_COMMA.match(value):
+            return None
+        return value.replace(".", "").replace(",", ".")
+    if decimal == "point":
+        if has_comma and not _GROUPED_POINT.match(value):
+            return None
+        return value.replace(",", "")
+    # auto: the last separator is the decimal one, unless it groups thousands (1.234.567 / 1,234 / 1.500)
+    if has_comma and has_point:
+        return _decimal_point(value, "comma" if value.rfind(",") > value.rfind(".") else "point")
+    sep = "," if has_comma else "."
+    head, _, tail = value.rpartition(sep)
+    if value.count(sep) > 1:
+        pattern = _GROUPED_COMMA if sep == "." else _GROUPED_POINT
+        return value.replace(sep, "") if pattern.match(value) else None
+    if len(tail) == 3 and 1 <= len(head) <= 3:
+        return head + tail  # 1.500 / 1,500: thousands
+    return head + "." + tail
+
+
+@lru_cache(maxsize=256)
+def _parse_kind_text(raw: str) -> str:
+    if not raw:
+        return "invoice"
+    kind = OBLIGATION_KINDS.get(plain(raw))
+    if kind is None:
+        raise FieldError("unknown kind (use invoice/factura, installment/cuota, loan/prestamo, "
+                         "hoa_fee/cuota de administracion, fine/multa, other/otro)")
+    return kind
+
+
+def parse_kind(value) -> str:
+    return _parse_kind_text(text(value))
+
+
+def parse_currency(value, portfolio_currency: str) -> str:
+    return _parse_currency_text(text(value).upper(), portfolio_currency)
+
+
+@lru_cache(maxsize=256)
+def _parse_currency_text(raw: str, portfolio_currency: str) -> str:
+    if not raw:
+        return portfolio_currency
+    try:
+        code = validate_currency(raw)
+    except UnknownCurrency:
+        raise FieldError("unknown currency")
+    if code != portfolio_currency:
+        raise FieldError(f"currency {code} differs from the portfolio's {portfolio_currency}")
+    return code

@@ -1,0 +1,293 @@
+"""The import engine: debtors, obligations and payments from CSV/XLSX, as ERPs and spreadsheets export them.
+
+`import_file` reads the file as a stream (recaudo.imports.reading), validates each row (recaudo.imports.fields
+and the portfolio validators), and writes in chunks of CHUNK_ROWS rows inside ONE transaction:
+
+- default, all-or-nothing: any invalid row -> everything is rolled back and the report is returned
+  (committed=False);
+- skip_invalid: valid rows are imported, rejected rows are written with their reasons to a CSV;
+- dry_run: everything is validated and counted as if imported, then rolled back.
+
+Idempotent: re-importing the same file changes nothing (rows compare unchanged, payments carry a source
+reference that is never applied twice).
+
+Audit choice: one `import.completed` event per import (subject: the ImportJob when there is one, else the
+portfolio) records the file name and the counts; it stands for every record the import CREATED, so that a
+million-row import does not write a million audit events. Every UPDATE of an existing record (debtor fields or
+contacts, obligation fields or amount) gets its own audit event with the diff, as any other write would.
+
+Large files: memory stays bounded (streamed reading, per-chunk `IN (...)` lookups, a dict of 64-bit hashes for
+in-file duplicates, a bounded cache of validated debtors); new rows are inserted with raw executemany (SQLite)
+or COPY (PostgreSQL), with cached balances set directly and debtor summaries refreshed set-based per chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from recaudo.audit.services import audit_record
+
+from .context import MAX_ERRORS_KEPT, Context, RowError
+from .debtors import DebtorImporter
+from .fields import FieldError, text
+from .models import ImportJob
+from .obligations import ObligationImporter
+from .payments import PaymentImporter
+from .reading import ImportFileError, open_table
+
+__all__ = ["ImportFileError", "ImportOptions", "ImportResult", "RowError", "import_file", "import_job_run",
+           "load_mapping_file", "progress_key"]
+
+log = logging.getLogger(__name__)
+CHUNK_ROWS = 5000
+IMPORTERS = {"debtors": DebtorImporter, "obligations": ObligationImporter, "payments": PaymentImporter}
+
+
+@dataclass
+class ImportOptions:
+    mapping: dict[str, str] = field(default_factory=dict)  # canonical field -> file header
+    date_format: str | None = None  # strptime format; default day first or ISO
+    decimal: str = "auto"  # "comma" | "point" | "auto"
+    encoding: str = "auto"  # "utf-8" | "latin-1" | "auto"
+    sheet: str | None = None  # XLSX sheet name
+    skip_invalid: bool = False
+    dry_run: bool = False
+    rejected_path: Path | None = None
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["rejected_path"] = str(self.rejected_path) if self.rejected_path else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> ImportOptions:
+        names = {f.name for f in fields(cls)}
+        data = {k: v for k, v in (data or {}).items() if k in names}
+        if data.get("rejected_path"):
+            data["rejected_path"] = Path(data["rejected_path"])
+        data["mapping"] = dict(data.get("mapping") or {})
+        return cls(**data)
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors: list[RowError]
+    dry_run: bool
+    committed: bool
+    rows: int = 0
+    debtors_created: int = 0
+    debtors_updated: int = 0
+    rejected_path: str | None = None
+    message: str = ""
+    error_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind, "rows": self.rows, "created": self.created, "updated": self.updated,
+            "unchanged": self.unchanged, "rejected": self.rejected, "debtors_created": self.debtors_created,
+            "debtors_updated": self.debtors_updated, "dry_run": self.dry_run, "committed": self.committed,
+            "rejected_path": self.rejected_path, "message": self.message,
+            "error_count": max(self.error_count, len(self.errors)),
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def load_mapping_file(path) -> dict[str, str]:
+    """TOML: [mapping] field = "Header" (a top-level table of strings is accepted too)."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ImportFileError(f"mapping file not found: {path}")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ImportFileError(f"mapping file {path.name} is not valid TOML: {exc}")
+    table = data.get("mapping", data)
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise ImportFileError(f'mapping file {path.name}: expected [mapping] with lines like due_date = "Vence"')
+    return {str(k).strip(): v for k, v in table.items()}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _chunks(rows, size):
+    chunk = []
+    for row, values in rows:
+        if not any(text(v) for v in values):
+            continue
+        chunk.append((row, values))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _RejectedWriter:
+    def __init__(self, path: Path, headers: list[str], delimiter: str):
+        self.path = path
+        self.fh = path.open("w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.fh, delimiter=delimiter)
+        self.writer.writerow([*headers, "row", "errors"])
+        self.width = len(headers)
+
+    def write(self, row: int, values: list, errors: list[RowError]) -> None:
+        cells = [text(v) for v in values[: self.width]]
+        cells += [""] * (self.width - len(cells))
+        reasons = "; ".join(f'column "{e.column}" (value "{e.value}"): {e.reason}' for e in errors)
+        self.writer.writerow([*cells, row, reasons])
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor=None,
+                progress: Callable[[int, int | None], None] | None = None, job: ImportJob | None = None,
+                ) -> ImportResult:
+    """Import one file into a portfolio. Raises ImportFileError for file-level problems; row problems are in
+    the result's errors."""
+    if kind not in IMPORTERS:
+        raise ImportFileError(f"unknown import kind {kind!r}; use debtors, obligations or payments")
+    if options.decimal not in ("auto", "comma", "point"):
+        raise ImportFileError(f"unknown decimal style {options.decimal!r}; use comma, point or auto")
+    path = Path(path)
+    table = open_table(path, encoding=options.encoding, sheet=options.sheet)
+    writer = None
+    try:
+        try:
+            columns = _resolve(kind, table.headers, options.mapping, path.name)
+        except FieldError as exc:
+            raise ImportFileError(str(exc))
+        ctx = Context(portfolio=portfolio, kind=kind, headers=table.headers, columns=columns,
+                      date_format=options.date_format, decimal=options.decimal, actor=actor, now=timezone.now())
+        importer = IMPORTERS[kind](ctx)
+        rejected_path = None
+        if options.skip_invalid and not options.dry_run:
+            rejected_path = Path(options.rejected_path or path.with_name(path.stem + ".rejected.csv"))
+        total = table.total_estimate
+        if progress:
+            progress(0, total)
+        committed = False
+        try:
+            with transaction.atomic():
+                for chunk in _chunks(table.rows(), CHUNK_ROWS):
+                    ctx.rows += len(chunk)
+                    importer.process(chunk)
+                    if ctx.chunk_rejected:
+                        ctx.rejected += len(ctx.chunk_rejected)
+                        if rejected_path is not None:
+                            if writer is None:
+                                writer = _RejectedWriter(rejected_path, table.headers,
+                                                         getattr(table, "delimiter", ","))
+                            for row, values in chunk:
+                                if row in ctx.chunk_rejected:
+                                    writer.write(row, values, ctx.chunk_rejected[row])
+                        ctx.chunk_rejected.clear()
+                    if progress:
+                        progress(ctx.rows, max(total or 0, ctx.rows))
+                if options.dry_run or (ctx.rejected and not options.skip_invalid):
+                    raise _Rollback
+                audit_record(
+                    event_type="import.completed", subject=job if job is not None else portfolio, actor=actor,
+                    portfolio=portfolio,
+                    changes={"kind": kind, "filename": job.filename if job is not None else path.name,
+                             "rows": ctx.rows, "created": ctx.created, "updated": ctx.updated,
+                             "unchanged": ctx.unchanged, "rejected": ctx.rejected,
+                             "debtors_created": ctx.debtors_created, "debtors_updated": ctx.debtors_updated},
+                )
+                committed = True
+        except _Rollback:
+            pass
+    finally:
+        table.close()
+        if writer is not None:
+            writer.close()
+    ctx.errors.sort(key=lambda e: e.row)
+    result = ImportResult(
+        kind=kind, created=ctx.created, updated=ctx.updated, unchanged=ctx.unchanged, rejected=ctx.rejected,
+        errors=ctx.errors, dry_run=options.dry_run, committed=committed, rows=ctx.rows,
+        debtors_created=ctx.debtors_created, debtors_updated=ctx.debtors_updated,
+        rejected_path=str(rejected_path) if writer is not None else None, error_count=ctx.error_count,
+    )
+    result.message = _message(result)
+    return result
+
+
+def _resolve(kind, headers, mapping, filename):
+    from .fields import resolve_columns
+
+    return resolve_columns(kind, headers, {k.strip(): v for k, v in (mapping or {}).items()}, filename)
+
+
+def _message(r: ImportResult) -> str:
+    counts = f"{r.created} created, {r.updated} updated, {r.unchanged} unchanged, {r.rejected} rejected"
+    if r.dry_run:
+        tail = "dry run: nothing was written" + ("; fix the rejected rows before importing" if r.rejected else "")
+    elif not r.committed:
+        tail = "nothing was imported: fix the rejected rows, or import the valid ones with --skip-invalid"
+    elif r.rejected:
+        tail = "valid rows imported" + (f"; rejected rows written to {r.rejected_path}" if r.rejected_path else "")
+    else:
+        tail = "imported"
+    if len(r.errors) < r.error_count:
+        tail += f" (showing the first {MAX_ERRORS_KEPT} of {r.error_count} errors)"
+    return f"{counts}; {tail}"
+
+
+def progress_key(job_id: int) -> str:
+    return f"import-progress-{job_id}"
+
+
+def import_job_run(job_id: int) -> ImportJob:
+    """Run a saved ImportJob: options from job.options, the file at job.stored_path. Stores status, result,
+    rows and message on the job; progress goes to the cache (the import's transaction is open meanwhile)."""
+    job = ImportJob.objects.select_related("portfolio", "created_by").get(pk=job_id)
+    job.status = ImportJob.Status.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    key = progress_key(job.pk)
+
+    def progress(done: int, total: int | None) -> None:
+        cache.set(key, {"done": done, "total": total}, timeout=24 * 3600)
+
+    options = ImportOptions.from_dict(job.options)
+    try:
+        result = import_file(portfolio=job.portfolio, kind=job.kind, path=Path(job.stored_path), options=options,
+                             actor=job.created_by or f"import #{job.pk}", progress=progress, job=job)
+    except ImportFileError as exc:
+        job.status, job.message, job.result = ImportJob.Status.FAILED, str(exc), {"error": str(exc)}
+    except Exception as exc:  # the job must end in a final state; the cause goes to the log
+        log.exception("import job %s failed", job.pk)
+        job.status, job.message = ImportJob.Status.FAILED, f"internal error: {exc.__class__.__name__}: {exc}"
+        job.result = {"error": job.message}
+    else:
+        job.status = ImportJob.Status.REJECTED if result.rejected and not result.committed else ImportJob.Status.DONE
+        job.result = result.to_dict()
+        job.message = result.message
+        job.rows_done = result.rows
+        job.rows_total = result.rows
+        job.rejected_path = result.rejected_path or ""
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "result", "rows_done", "rows_total", "rejected_path",
+                            "finished_at"])
+    cache.set(key, {"done": job.rows_done, "total": job.rows_total, "finished": True}, timeout=24 * 3600)
+    return job

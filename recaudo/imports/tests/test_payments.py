@@ -1,0 +1,105 @@
+from datetime import date
+
+import pytest
+
+from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.ledger.models import Entry, Payment
+from recaudo.ledger.services import ledger_verify
+from recaudo.portfolio.models import Debtor, Obligation
+
+from .helpers import errors, run, write
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(portfolio):
+    ana = make_debtor(portfolio, code="C1")
+    make_obligation(portfolio, ana, number="F-1", amount="100000", issue=date(2026, 1, 1), due=date(2026, 1, 31))
+    make_obligation(portfolio, ana, number="F-2", amount="50000", issue=date(2026, 2, 1), due=date(2026, 2, 28))
+    make_obligation(portfolio, ana, number="F-3", amount="70000", issue=date(2026, 4, 1), due=date(2026, 4, 30))
+    return ana
+
+
+def allocations():
+    return sorted((e.payment.reference or e.payment.source_ref[:3], e.obligation.number, -e.amount_minor)
+                  for e in Entry.objects.filter(kind="payment").select_related("payment", "obligation"))
+
+
+def test_payment_by_obligation(portfolio, book, tmp_path):
+    path = write(tmp_path, "obligation,date,amount,method,reference\nF-2,10/03/2026,30000,transfer,T-1\n")
+    result = run(portfolio, "payments", path)
+    assert (result.created, result.rejected, result.committed) == (1, 0, True)
+    assert allocations() == [("T-1", "F-2", 3000000)]
+    payment = Payment.objects.get()
+    assert (payment.source, payment.source_ref, payment.method, payment.obligation.number, payment.date) == (
+        "import", "T-1", "transfer", "F-2", date(2026, 3, 10))
+    assert Obligation.objects.get(number="F-2").balance_minor == 2000000
+    assert Debtor.objects.get(code="C1").balance_minor == 19000000
+    assert ledger_verify(portfolio) == []
+
+
+def test_payment_by_debtor_allocates_oldest_first_only_to_issued(portfolio, book, tmp_path):
+    # issued on or before 2026-03-10: F-1 (100000) and F-2 (50000); F-3 (April) gets nothing; leftover is credit
+    path = write(tmp_path, "debtor_code,date,amount,reference\nC1,10/03/2026,170000,R-1\n")
+    result = run(portfolio, "payments", path)
+    assert result.created == 1
+    assert allocations() == [("R-1", "F-1", 10000000), ("R-1", "F-2", 5000000)]
+    payment = Payment.objects.get()
+    assert payment.unapplied_minor == 2000000
+    ana = Debtor.objects.get(code="C1")
+    assert (ana.balance_minor, ana.credit_minor, ana.open_count) == (7000000, 2000000, 1)
+    assert Obligation.objects.get(number="F-1").status == "paid"
+    assert ledger_verify(portfolio) == []
+
+
+def test_several_payments_in_date_order_against_running_balances(portfolio, book, tmp_path):
+    path = write(tmp_path, "debtor_code;date;amount\nC1;05/04/2026;100000\nC1;01/03/2026;120000\n")
+    result = run(portfolio, "payments", path)
+    assert result.created == 2
+    first, second = Payment.objects.order_by("date")
+    got = {(p.date, e.obligation.number, -e.amount_minor) for p in (first, second) for e in p.entries.all()}
+    assert got == {(date(2026, 3, 1), "F-1", 10000000), (date(2026, 3, 1), "F-2", 2000000),
+                   (date(2026, 4, 5), "F-2", 3000000), (date(2026, 4, 5), "F-3", 7000000)}
+    assert (first.unapplied_minor, second.unapplied_minor) == (0, 0)
+    assert Debtor.objects.get(code="C1").balance_minor == 0
+
+
+def test_same_reference_not_applied_twice(portfolio, book, tmp_path):
+    path = write(tmp_path, "obligation,date,amount,reference\nF-1,10/03/2026,1000,R-9\nF-1,10/03/2026,1000,R-9\n")
+    result = run(portfolio, "payments", path)
+    assert (result.created, result.unchanged) == (1, 1)
+    again = run(portfolio, "payments", path)
+    assert (again.created, again.unchanged) == (0, 2)
+    assert Payment.objects.count() == 1 and Entry.objects.filter(kind="payment").count() == 1
+
+
+def test_identical_rows_without_reference_are_two_payments_and_idempotent(portfolio, book, tmp_path):
+    path = write(tmp_path, "obligation,date,amount\nF-1,10/03/2026,1000\nF-1,10/03/2026,1000\n")
+    assert run(portfolio, "payments", path).created == 2
+    again = run(portfolio, "payments", path)
+    assert (again.created, again.unchanged) == (0, 2)
+    assert Payment.objects.count() == 2
+    assert Obligation.objects.get(number="F-1").balance_minor == 10000000 - 200000
+
+
+def test_payment_row_errors(portfolio, book, tmp_path):
+    path = write(tmp_path, "obligation,debtor_code,date,amount\nF-99,,10/03/2026,1000\n,ZZ,10/03/2026,1000\n"
+                           ",,10/03/2026,5\nF-1,C1,10/03/2026,-5\nF-1,OTRO,10/03/2026,5\n")
+    result = run(portfolio, "payments", path)
+    assert errors(result) == [
+        (2, "obligation", "F-99", "unknown obligation 'F-99'"),
+        (3, "debtor_code", "ZZ", "unknown debtor 'ZZ'"),
+        (4, "obligation", "", "required: name an obligation or a debtor"),
+        (5, "amount", "-5", "must not be negative"),
+        (6, "debtor_code", "OTRO", "obligation F-1 belongs to debtor 'C1'"),
+    ]
+    assert Payment.objects.count() == 0
+
+
+def test_payment_missing_reference_columns(portfolio, tmp_path):
+    from recaudo.imports.services import ImportFileError
+
+    with pytest.raises(ImportFileError, match="missing required column obligation or debtor_code; headers found: "
+                                              "'fecha', 'date', 'amount'"):
+        run(portfolio, "payments", write(tmp_path, "fecha,date,amount\nx,01/01/2026,5\n"))
