@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.import_list, name="import_list"),
+    path("<int:job_id>/", views.import_detail, name="import_detail"),
+    path("<int:job_id>/rejected.csv", views.import_rejected, name="import_rejected"),
+]

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("debtors/", views.debtor_list, name="debtor_list"),
+    path("debtors/<int:pk>/", views.debtor_detail, name="debtor_detail"),
+]

@@ -1,0 +1,265 @@
+"""Template filters and tags for Recaudo pages: money, dates, days past due, aging badges, portfolio nav.
+
+Numbers and dates follow the active language: es-CO "1.234.567,89" and 31/12/2026; English "1,234,567.89" and
+ISO dates (2026-12-31), which read the same everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from recaudo.core.money import UnknownCurrency, format_amount, from_minor
+from recaudo.reports.aging import BucketError, bucket_index, days_past_due, parse_buckets
+
+register = template.Library()
+
+BABEL_LOCALES = {"es": "es_CO", "en": "en_US", "pt": "pt_BR"}
+
+
+def babel_locale() -> str:
+    lang = (get_language() or "es-co").lower()
+    if "-" in lang:
+        base, region = lang.split("-", 1)
+        return f"{base}_{region.upper()}" if base == "es" else BABEL_LOCALES.get(base, "es_CO")
+    return BABEL_LOCALES.get(lang, "es_CO")
+
+
+def _is_english() -> bool:
+    return (get_language() or "").lower().startswith("en")
+
+
+@register.filter
+def money(minor, currency="COP"):
+    """Integer minor units -> '1.234.567,89' (es-CO) or '1,234,567.89' (en). Empty for None."""
+    if minor is None or minor == "":
+        return ""
+    try:
+        amount = from_minor(int(minor), currency or "COP")
+        return format_amount(amount, babel_locale(), currency or "COP")
+    except (ValueError, TypeError, UnknownCurrency):
+        return str(minor)
+
+
+@register.filter
+def money_dec(value, currency=None):
+    """A Decimal (or numeric string) amount -> locale-formatted, with the currency's precision if given."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+        return format_amount(amount, babel_locale(), currency or None)
+    except (InvalidOperation, ValueError, TypeError, UnknownCurrency):
+        return str(value)
+
+
+@register.filter
+def intlocal(value):
+    """A whole number with the locale's grouping: 12.345 (es-CO), 12,345 (English)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return format_amount(Decimal(int(value)), babel_locale(), "CLP")  # CLP: no decimals
+    except (ValueError, TypeError, InvalidOperation):
+        return str(value)
+
+
+def _as_date(value):
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@register.filter
+def date_local(value):
+    """A date -> 31/12/2026 (es-CO) or 2026-12-31 (English)."""
+    d = _as_date(value)
+    if d is None:
+        return "" if value in (None, "") else str(value)
+    return d.isoformat() if _is_english() else d.strftime("%d/%m/%Y")
+
+
+register.filter("ddmmyyyy", date_local)
+
+
+@register.filter
+def datetime_local(value):
+    """An aware datetime -> local '31/12/2026 14:05' (es-CO) or '2026-12-31 14:05' (English)."""
+    if not isinstance(value, datetime):
+        return date_local(value)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m-%d %H:%M" if _is_english() else "%d/%m/%Y %H:%M")
+
+
+@register.filter
+def dpd(due_date, as_of=None):
+    """Days past due of a due date as of a date (today if not given); None for no date."""
+    due = _as_date(due_date)
+    if due is None:
+        return None
+    return days_past_due(due, _as_date(as_of) or timezone.localdate())
+
+
+def bucket_label(bucket) -> str:
+    if bucket.min_days is None:
+        return _("current") if bucket.max_days == 0 else _("up to %(n)s") % {"n": bucket.max_days}
+    if bucket.max_days is None:
+        return _("over %(n)s") % {"n": bucket.min_days - 1}
+    return f"{bucket.min_days}-{bucket.max_days}"
+
+
+def bucket_css(bucket, index: int, count: int) -> str:
+    if bucket.min_days is None:
+        slug = "current" if bucket.max_days == 0 else f"upto-{bucket.max_days}"
+    elif bucket.max_days is None:
+        slug = f"over-{bucket.min_days - 1}"
+    else:
+        slug = f"{bucket.min_days}-{bucket.max_days}"
+    severity = 0 if index == 0 else max(1, round(index * 6 / max(count - 1, 1)))
+    return f"badge badge-{slug} badge-sev-{severity}"
+
+
+@register.simple_tag
+def bucket_badge(days, buckets=None):
+    """<span class="badge badge-31-60 badge-sev-2">31-60</span> for a days-past-due count."""
+    if days is None or days == "":
+        return ""
+    try:
+        parsed = parse_buckets(buckets)
+        i = bucket_index(int(days), parsed)
+    except (BucketError, TypeError, ValueError):
+        return ""
+    return format_html('<span class="{}">{}</span>', bucket_css(parsed[i], i, len(parsed)), bucket_label(parsed[i]))
+
+
+@register.simple_tag
+def bucket_choices(buckets=None):
+    """[(index, label)] for the bucket filter."""
+    try:
+        parsed = parse_buckets(buckets)
+    except BucketError:
+        parsed = parse_buckets(None)
+    return [(i, bucket_label(b)) for i, b in enumerate(parsed)]
+
+
+@register.simple_tag(takes_context=True)
+def portfolio_nav(context):
+    """The user's portfolios, the current one (from the page, else the first) and what the user may do in it."""
+    from recaudo.accounts.selectors import can, portfolios_for_user
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"portfolios": [], "current": None, "can_import": False}
+    portfolios = list(portfolios_for_user(user).only("pk", "slug", "name"))
+    current = context.get("portfolio")
+    if current is None:
+        slug = getattr(getattr(request, "resolver_match", None), "kwargs", {}).get("slug")
+        current = next((p for p in portfolios if p.slug == slug), None) or (portfolios[0] if portfolios else None)
+    return {
+        "portfolios": portfolios,
+        "current": current,
+        "can_import": bool(current) and can(user, current, "import"),
+    }
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (None or '' removes them), for sort/page links."""
+    request = context["request"]
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _event_labels() -> dict[str, str]:
+    return {
+        "debtor.created": _("Debtor created"),
+        "debtor.updated": _("Debtor details changed"),
+        "contact.added": _("Contact added"),
+        "consent.granted": _("Consent granted"),
+        "consent.revoked": _("Consent revoked"),
+        "obligation.created": _("Obligation created"),
+        "obligation.updated": _("Obligation changed"),
+        "obligation.disputed": _("Obligation disputed"),
+        "obligation.dispute_resolved": _("Dispute resolved"),
+        "ledger.charge": _("Charge posted"),
+        "ledger.interest": _("Interest charged"),
+        "ledger.fee": _("Fee charged"),
+        "ledger.discount": _("Discount granted"),
+        "ledger.write_off": _("Written off"),
+        "ledger.adjustment": _("Adjustment posted"),
+        "ledger.reversal": _("Entry reversed"),
+        "payment.recorded": _("Payment received"),
+        "payment.reversed": _("Payment reversed"),
+        "promise.created": _("Promise to pay"),
+        "promise.kept": _("Promise kept"),
+        "promise.broken": _("Promise broken"),
+        "note.added": _("Note"),
+    }
+
+
+@register.filter
+def event_label(event_type):
+    """A human label for an audit event type ("payment.recorded" -> "Payment received")."""
+    label = _event_labels().get(event_type)
+    if label:
+        return label
+    return str(event_type or "").replace(".", " · ").replace("_", " ").capitalize()
+
+
+def _channel_label(value: str) -> str:
+    from recaudo.portfolio.models import Consent, Contact
+
+    labels = {**dict(Contact.Channel.choices), **dict(Consent.Channel.choices)}
+    return str(labels.get(value, value))
+
+
+@register.filter
+def event_detail(changes, currency="COP"):
+    """A short, human summary of an audit event's changes."""
+    if not isinstance(changes, dict):
+        return ""
+    parts = []
+    if changes.get("number"):
+        parts.append(str(changes["number"]))
+    if changes.get("amount") not in (None, ""):
+        parts.append(f"{currency} {money_dec(changes['amount'], currency)}")
+    if changes.get("channel"):
+        parts.append(_channel_label(str(changes["channel"])))
+    if changes.get("value"):
+        parts.append(str(changes["value"]))
+    for key in ("reference", "source", "reason", "dispute_reason", "memo"):
+        if key == "source" and "reference" in changes:
+            continue  # a payment's source (manual, import) says little next to its reference
+        value = changes.get(key)
+        if isinstance(value, list):
+            value = value[-1] if value else ""
+        if value:
+            parts.append(str(value))
+    if changes.get("due_date") and not isinstance(changes["due_date"], list):
+        parts.append(_("due %(date)s") % {"date": date_local(changes["due_date"])})
+    if not parts:
+        changed = [k for k, v in changes.items() if isinstance(v, list) and len(v) == 2]
+        if changed:
+            parts.append(_("changed: %(fields)s") % {"fields": ", ".join(changed)})
+    return " · ".join(parts)

@@ -1,0 +1,177 @@
+"""The import pages: upload form, job detail with progress and report, rejected rows download, permissions."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.imports.models import ImportJob
+from recaudo.portfolio.models import Debtor, Obligation
+
+pytestmark = pytest.mark.django_db
+
+GOOD_CSV = (
+    "number,debtor_code,debtor_name,issue_date,due_date,amount\n"
+    "F-1,C001,Luz Marina Restrepo,01/03/2026,31/03/2026,1234567.89\n"
+    "F-2,C002,José Pérez,15/03/2026,15/04/2026,500000\n"
+)
+BAD_CSV = (
+    "number,debtor_code,debtor_name,issue_date,due_date,amount\n"
+    "F-1,C001,Luz Marina Restrepo,01/03/2026,31/03/2026,1000\n"
+    "F-2,C002,José Pérez,15/03/2026,no es fecha,500000\n"
+    "F-3,C003,Ana Gómez,15/03/2026,15/04/2026,-5\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def people(portfolio, other_portfolio):
+    return {
+        "ana": make_user("ana", portfolio, role="admin"),
+        "carlos": make_user("carlos", portfolio, role="agent"),
+        "vera": make_user("vera", portfolio, role="viewer"),
+        "beto": make_user("beto", other_portfolio, role="agent"),
+    }
+
+
+def login(client, username):
+    assert client.login(username=username, password=TEST_PASSWORD)
+    return client
+
+
+def upload(client, portfolio, content, name="facturas.csv", kind="obligations", **options):
+    data = {"kind": kind, "file": SimpleUploadedFile(name, content.encode("utf-8"), content_type="text/csv"),
+            "decimal": "auto", "encoding": "auto", **options}
+    return client.post(reverse("import_list", args=[portfolio.slug]), data)
+
+
+def test_import_page(client, people, portfolio):
+    response = login(client, "ana").get(reverse("import_list", args=[portfolio.slug]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Importar un archivo" in html and 'enctype="multipart/form-data"' in html
+
+
+def test_import_happy_path(client, people, portfolio, settings, django_capture_on_commit_callbacks):
+    client = login(client, "ana")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, portfolio, GOOD_CSV, skip_invalid="on")
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("import_detail", args=[portfolio.slug, job.pk])
+    assert job.created_by == people["ana"] and job.kind == "obligations" and job.filename == "facturas.csv"
+    assert job.stored_path.startswith(str(settings.IMPORT_UPLOAD_DIR)) and job.stored_path.endswith("-facturas.csv")
+    assert job.options["skip_invalid"] is True and job.options["dry_run"] is False
+    assert job.status == ImportJob.Status.DONE
+    assert Obligation.objects.filter(portfolio=portfolio).count() == 2
+    assert Debtor.objects.get(portfolio=portfolio, code="C001").balance_minor == 123456789
+
+    detail = client.get(response["Location"])
+    html = detail.content.decode()
+    assert detail.status_code == 200
+    assert "Terminada" in html and 'data-count="created">2<' in html
+    assert "hx-trigger" not in html  # finished: no more polling
+    history = client.get(reverse("import_list", args=[portfolio.slug])).content.decode()
+    assert "facturas.csv" in history
+
+
+def test_import_rejected_rows_show_row_column_reason(client, people, portfolio, django_capture_on_commit_callbacks):
+    client = login(client, "ana")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, portfolio, BAD_CSV, name="malas.csv", skip_invalid="on")
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE
+    html = client.get(response["Location"]).content.decode()
+    assert "Reporte de validación" in html
+    report = client.get(response["Location"]).context["report"]
+    errors = {(e["row"], e["column"]) for e in report["errors"]}
+    assert (3, "due_date") in errors and (4, "amount") in errors
+    assert "no es fecha" in html
+    assert report["counts"]["created"] == 1 and report["counts"]["rejected"] == 2
+    assert Obligation.objects.filter(portfolio=portfolio).count() == 1
+
+    download = client.get(reverse("import_rejected", args=[portfolio.slug, job.pk]))
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert "F-2" in body and "F-3" in body and "F-1" not in body
+
+
+def test_whole_file_rejected_when_not_skipping(client, people, portfolio, django_capture_on_commit_callbacks):
+    client = login(client, "ana")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, portfolio, BAD_CSV, name="malas.csv")
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.REJECTED
+    assert Obligation.objects.filter(portfolio=portfolio).count() == 0
+    html = client.get(response["Location"]).content.decode()
+    assert "Rechazada" in html and "no es fecha" in html
+
+
+def test_dry_run_saves_nothing(client, people, portfolio, django_capture_on_commit_callbacks):
+    client = login(client, "ana")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, portfolio, GOOD_CSV, dry_run="on")
+    assert Obligation.objects.filter(portfolio=portfolio).count() == 0
+    assert "Simulación: no se guardó nada." in client.get(response["Location"]).content.decode()
+
+
+def test_pending_job_polls_with_progress(client, people, portfolio):
+    from django.core.cache import cache
+
+    job = ImportJob.objects.create(portfolio=portfolio, kind="obligations", filename="grande.csv",
+                                   created_by=people["ana"], status=ImportJob.Status.RUNNING)
+    cache.set(f"import-progress-{job.pk}", {"done": 250, "total": 1000})
+    client = login(client, "ana")
+    url = reverse("import_detail", args=[portfolio.slug, job.pk])
+    html = client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in html and "width: 25%" in html
+    partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<div id="job-status"') and "<html" not in partial
+    assert "250 de unas 1.000 filas" in partial
+
+
+def test_form_errors(client, people, portfolio):
+    client = login(client, "ana")
+    response = upload(client, portfolio, "hola", name="notas.pdf")
+    assert response.status_code == 200
+    assert "Suba un archivo .csv o .xlsx." in response.content.decode()
+    response = upload(client, portfolio, GOOD_CSV, mapping="esto no es un mapeo")
+    assert response.status_code == 200 and "Línea 1" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_mapping_is_passed_to_the_job(client, people, portfolio, django_capture_on_commit_callbacks):
+    csv = GOOD_CSV.replace("amount", "Valor factura", 1)
+    client = login(client, "ana")
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, portfolio, csv, mapping="amount=Valor factura\n")
+    job = ImportJob.objects.get()
+    assert job.options["mapping"] == {"amount": "Valor factura"}
+    assert job.status == ImportJob.Status.DONE
+
+
+@pytest.mark.parametrize("username", ["vera", "carlos", "beto"])
+def test_users_without_import_permission_get_404(client, people, portfolio, username):
+    job = ImportJob.objects.create(portfolio=portfolio, kind="obligations", filename="x.csv")
+    client = login(client, username)
+    assert client.get(reverse("import_list", args=[portfolio.slug])).status_code == 404
+    assert upload(client, portfolio, GOOD_CSV).status_code == 404
+    assert client.get(reverse("import_detail", args=[portfolio.slug, job.pk])).status_code == 404
+    assert client.get(reverse("import_rejected", args=[portfolio.slug, job.pk])).status_code == 404
+    assert not ImportJob.objects.exclude(pk=job.pk).exists()
+
+
+def test_job_of_another_portfolio_is_404(client, people, portfolio, other_portfolio):
+    make_user("olga", other_portfolio, role="admin")
+    job = ImportJob.objects.create(portfolio=other_portfolio, kind="debtors", filename="x.csv")
+    client = login(client, "ana")
+    assert client.get(reverse("import_detail", args=[portfolio.slug, job.pk])).status_code == 404
+
+
+def test_superuser_may_import_anywhere(client, portfolio):
+    make_user("root", superuser=True)
+    assert login(client, "root").get(reverse("import_list", args=[portfolio.slug])).status_code == 200

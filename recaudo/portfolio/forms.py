@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.core.money import to_minor
+
+from .selectors import DebtorFilters
+
+ALL = pgettext_lazy("filter", "All")
+SORT_CHOICES = [
+    ("name", _("Name (A-Z)")), ("-name", _("Name (Z-A)")),
+    ("code", _("Code")), ("-code", _("Code (descending)")),
+    ("-balance", _("Balance (highest first)")), ("balance", _("Balance (lowest first)")),
+    ("-dpd", _("Days past due (most first)")), ("dpd", _("Days past due (fewest first)")),
+]
+
+
+class AmountField(forms.Field):
+    """An amount typed the local way: "1.500.000" or "1.500.000,50" in Spanish, "1,500,000.50" in English."""
+
+    default_error_messages = {"invalid": _("Enter an amount, e.g. 1.500.000")}
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 30})
+
+    def to_python(self, value):
+        text = str(value or "").strip()[:30].replace(" ", "").replace("$", "")
+        if not text:
+            return None
+        if (get_language() or "").startswith("en"):
+            text = text.replace(",", "")
+        elif "," in text or text.count(".") > 1 or re.search(r"\.\d{3}$", text):
+            text = text.replace(".", "").replace(",", ".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if amount < 0 or not amount.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return amount
+
+
+class DebtorFilterForm(forms.Form):
+    """The debtor list's search, filters and sort, read from the query string. Every field is optional."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    bucket = forms.TypedChoiceField(label=_("Days past due"), required=False, coerce=int, empty_value=None)
+    min_balance = AmountField(label=_("Balance from"), required=False)
+    max_balance = AmountField(label=_("Balance to"), required=False)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=60)
+    disputed = forms.ChoiceField(label=_("Disputed"), required=False,
+                                 choices=[("", ALL), ("yes", _("Disputed")), ("no", _("Not disputed"))])
+    with_balance = forms.BooleanField(label=_("With balance only"), required=False, initial=True)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, data=None, *, portfolio, bucket_choices):
+        self.portfolio = portfolio
+        # A submitted filter form carries "filtered"; the first visit shows debtors with a balance only.
+        data = data.copy() if data is not None else None
+        if data is not None and "filtered" not in data and "with_balance" not in data:
+            data["with_balance"] = "on"
+        super().__init__(data)
+        self.fields["bucket"].choices = [("", ALL)] + [(str(i), label) for i, label in bucket_choices]
+        for name in ("q", "tag"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Name, code, ID, phone or e-mail")})
+
+    def filters(self) -> tuple[DebtorFilters, list[str], int]:
+        """(filters, labels of the fields that were invalid and ignored, page number)."""
+        if not self.is_bound:
+            return DebtorFilters(), [], 1
+        self.is_valid()
+        data = self.cleaned_data
+        ignored = [str(self.fields[name].label or name) for name in self.errors]
+        currency = self.portfolio.currency
+        sort = data.get("sort") or "name"
+        disputed = {"yes": True, "no": False}.get(data.get("disputed") or "")
+        filters = DebtorFilters(
+            q=data.get("q") or "",
+            bucket=data.get("bucket"),
+            min_balance_minor=to_minor(data["min_balance"], currency) if data.get("min_balance") is not None else None,
+            max_balance_minor=to_minor(data["max_balance"], currency) if data.get("max_balance") is not None else None,
+            tag=data.get("tag") or "",
+            disputed=disputed,
+            with_balance=bool(data.get("with_balance")),
+            sort=sort.lstrip("-"),
+            desc=sort.startswith("-"),
+        )
+        return filters, ignored, data.get("page") or 1

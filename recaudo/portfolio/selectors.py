@@ -1,0 +1,201 @@
+"""Portfolio reads for the web pages: the debtor search (list) and the debtor 360 view.
+
+Both stay a handful of indexed queries at 250k debtors / 1M obligations: the list reads only the Debtor table
+(cached balance, open count, oldest due date, disputed flag) and the 360 view reads one debtor's rows by index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import F, Q, QuerySet
+
+from recaudo.audit.models import AuditEvent
+from recaudo.ledger.models import Entry
+from recaudo.reports.aging import due_date_range, parse_buckets
+
+from .models import Consent, Contact, Debtor, Obligation, Portfolio
+from .validation import ValidationProblem, normalize_phone, search_text_for
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+LEDGER_LIMIT = 100
+LEDGER_ALL_LIMIT = 5_000
+OBLIGATION_LIMIT = 300
+TIMELINE_LIMIT = 100
+
+SORT_FIELDS = {"name": "name", "code": "code", "balance": "balance_minor", "dpd": "oldest_due_date"}
+_PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,20}$")
+
+
+@dataclass(frozen=True)
+class DebtorFilters:
+    q: str = ""
+    bucket: int | None = None
+    min_balance_minor: int | None = None
+    max_balance_minor: int | None = None
+    tag: str = ""
+    disputed: bool | None = None
+    with_balance: bool = True
+    sort: str = "name"
+    desc: bool = False
+
+
+@dataclass
+class DebtorPage:
+    items: list[Debtor]
+    number: int
+    per_page: int
+    total: int
+    total_capped: bool
+    has_previous: bool
+    has_next: bool
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.items)
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.total_capped:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_terms(q: str, country: str) -> list[str]:
+    """What to look for in Debtor.search_text: the lower-case, accent-free query, and its E.164 form if it is
+    a phone number ("300 123 4567" -> "+573001234567")."""
+    q = " ".join((q or "").split())
+    if not q:
+        return []
+    terms = [search_text_for(q)]
+    if _PHONE_LIKE.match(q) and sum(c.isdigit() for c in q) >= 7:
+        try:
+            e164 = normalize_phone(q, country)
+        except ValidationProblem:
+            e164 = ""
+        digits = re.sub(r"\D", "", q)
+        for extra in (e164, digits):
+            if extra and extra not in terms:
+                terms.append(extra)
+    return terms
+
+
+def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date) -> QuerySet[Debtor]:
+    qs = Debtor.objects.filter(portfolio=portfolio)
+    terms = search_terms(filters.q, portfolio.country)
+    if terms:
+        condition = Q()
+        for term in terms:
+            condition |= Q(search_text__contains=term)
+        qs = qs.filter(condition)
+    if filters.with_balance:
+        qs = qs.filter(balance_minor__gt=0)
+    if filters.bucket is not None:
+        buckets = parse_buckets(portfolio.buckets)
+        if 0 <= filters.bucket < len(buckets):
+            earliest, latest = due_date_range(buckets[filters.bucket], as_of)
+            qs = qs.filter(oldest_due_date__isnull=False)
+            if earliest is not None:
+                qs = qs.filter(oldest_due_date__gte=earliest)
+            if latest is not None:
+                qs = qs.filter(oldest_due_date__lte=latest)
+    if filters.min_balance_minor is not None:
+        qs = qs.filter(balance_minor__gte=filters.min_balance_minor)
+    if filters.max_balance_minor is not None:
+        qs = qs.filter(balance_minor__lte=filters.max_balance_minor)
+    if filters.tag:
+        qs = qs.filter(tags__contains=f"|{filters.tag.strip().lower()}|")
+    if filters.disputed is not None:
+        qs = qs.filter(disputed=filters.disputed)
+    column = SORT_FIELDS.get(filters.sort, "name")
+    # Days past due grow as the oldest due date gets earlier: "most overdue first" is the date ascending.
+    descending = filters.desc if filters.sort != "dpd" else not filters.desc
+    expr = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    if column != "oldest_due_date" or filters.with_balance or filters.bucket is not None:
+        expr = f"-{column}" if descending else column  # no NULLs to place: lets the database walk the index
+    return qs.order_by(expr, "-pk" if descending else "pk")
+
+
+def debtor_page(portfolio: Portfolio, filters: DebtorFilters, as_of: date, page: int = 1,
+                per_page: int = PAGE_SIZE) -> DebtorPage:
+    """One page of the debtor search, with a count capped at COUNT_CAP so it stays fast on big portfolios."""
+    qs = debtor_search(portfolio, filters, as_of)
+    total = qs.order_by()[: COUNT_CAP + 1].count()
+    capped = total > COUNT_CAP
+    if not capped:
+        last_page = max(1, -(-total // per_page))
+        page = min(max(page, 1), last_page)
+    page = max(page, 1)
+    offset = (page - 1) * per_page
+    rows = list(
+        qs.only("pk", "code", "name", "id_type", "id_number", "balance_minor", "open_count", "oldest_due_date",
+                "disputed", "tags", "kind")[offset: offset + per_page + 1]
+    )
+    return DebtorPage(items=rows[:per_page], number=page, per_page=per_page, total=min(total, COUNT_CAP),
+                      total_capped=capped, has_previous=page > 1, has_next=len(rows) > per_page)
+
+
+def portfolio_tags(portfolio: Portfolio, sample: int = 2000) -> list[str]:
+    """Tags in use, for the tag filter's suggestions: read from a bounded sample of tagged debtors (the first
+    `sample` by primary key), so the cost does not grow with the portfolio."""
+    tags: set[str] = set()
+    rows = Debtor.objects.filter(portfolio=portfolio).exclude(tags="").order_by("pk").values_list("tags", flat=True)
+    for value in rows[:sample]:
+        tags.update(t for t in value.split("|") if t)
+    return sorted(tags)[:200]
+
+
+@dataclass
+class Debtor360:
+    debtor: Debtor
+    as_of: date
+    contacts: list[Contact]
+    obligations: list[Obligation]
+    obligations_total: int
+    entries: list[Entry]
+    entries_more: bool
+    events: list[AuditEvent]
+    events_more: bool
+
+
+def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bool = False) -> Debtor360:
+    """Everything the debtor page shows. Raises Debtor.DoesNotExist for a debtor outside the portfolio."""
+    debtor = Debtor.objects.get(portfolio=portfolio, pk=debtor_id)
+    contacts = list(
+        Contact.objects.filter(debtor=debtor)
+        .prefetch_related(_consents_prefetch())
+        .order_by("role", "-is_primary", "channel", "pk")
+    )
+    obligations_qs = Obligation.objects.filter(debtor=debtor)
+    obligations = list(obligations_qs.order_by("due_date", "number")[:OBLIGATION_LIMIT])
+    obligations_total = len(obligations)
+    if obligations_total == OBLIGATION_LIMIT:
+        obligations_total = obligations_qs.count()
+    open_first = sorted(obligations, key=lambda o: (o.status != Obligation.Status.OPEN, o.due_date, o.number))
+    limit = LEDGER_ALL_LIMIT if ledger_all else LEDGER_LIMIT
+    entries = list(
+        Entry.objects.filter(debtor=debtor)
+        .select_related("obligation")
+        .only("pk", "value_date", "kind", "component", "amount_minor", "memo", "created_at", "reverses_id",
+              "obligation__number", "obligation__currency")
+        .order_by("-value_date", "-pk")[: limit + 1]
+    )
+    events = list(AuditEvent.objects.filter(debtor=debtor).order_by("-at", "-pk")[: TIMELINE_LIMIT + 1])
+    return Debtor360(
+        debtor=debtor, as_of=as_of, contacts=contacts, obligations=open_first, obligations_total=obligations_total,
+        entries=entries[:limit], entries_more=len(entries) > limit,
+        events=events[:TIMELINE_LIMIT], events_more=len(events) > TIMELINE_LIMIT,
+    )
+
+
+def _consents_prefetch():
+    from django.db.models import Prefetch
+
+    return Prefetch("consents", queryset=Consent.objects.order_by("channel"))

@@ -1,0 +1,41 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.core.templatetags.recaudo import bucket_choices
+
+from .forms import DebtorFilterForm
+from .models import Debtor
+from .selectors import debtor_360, debtor_page, portfolio_tags
+from .services import portfolio_today
+
+
+@login_required
+def debtor_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    form = DebtorFilterForm(request.GET if request.GET else None, portfolio=portfolio,
+                            bucket_choices=bucket_choices(portfolio.buckets))
+    filters, ignored, page_number = form.filters()
+    as_of = portfolio_today(portfolio)
+    page = debtor_page(portfolio, filters, as_of=as_of, page=page_number)
+    context = {"portfolio": portfolio, "form": form, "filters": filters, "page": page, "ignored": ignored,
+               "as_of": as_of}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "portfolio/_debtor_table.html", context)
+    context["tags"] = portfolio_tags(portfolio)
+    return render(request, "portfolio/debtor_list.html", context)
+
+
+@login_required
+def debtor_detail(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    ledger_all = request.GET.get("ledger") == "all"
+    try:
+        view = debtor_360(portfolio, pk, as_of=portfolio_today(portfolio), ledger_all=ledger_all)
+    except Debtor.DoesNotExist:
+        raise Http404("debtor not found")
+    return render(request, "portfolio/debtor_detail.html", {
+        "portfolio": portfolio, "v": view, "debtor": view.debtor, "ledger_all": ledger_all,
+        "can_write": can(request.user, portfolio, "write"),
+    })
