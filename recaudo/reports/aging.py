@@ -81,6 +81,22 @@ def due_date_range(bucket: Bucket, as_of: date) -> tuple[date | None, date | Non
     return earliest, latest
 
 
+def due_date_cutoffs(buckets: Sequence[Bucket], as_of: date) -> list[date]:
+    """For SQL bucketing by comparing due dates directly: bucket i (i < len-1) holds due dates >= cutoffs[i]
+    that are not in an earlier bucket; the last bucket holds everything else.
+
+    Buckets run from least to most overdue, so their due dates run from latest to earliest: the cutoff of
+    bucket i is the earliest due date it holds (as_of - max_days).
+    """
+    cutoffs = []
+    for bucket in buckets[:-1]:
+        earliest, _latest = due_date_range(bucket, as_of)
+        if earliest is None:  # only the last bucket may be open-ended above (validated)
+            raise BucketError(f"bucket {bucket.label} has no upper limit but is not the last")
+        cutoffs.append(earliest)
+    return cutoffs
+
+
 @dataclass(frozen=True)
 class BucketTotal:
     bucket: Bucket

@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from . import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("p/<slug:slug>/aging/", views.aging, name="aging"),
+    path("p/<slug:slug>/debtors/<int:pk>/statement.<str:fmt>", views.statement, name="statement"),
+]

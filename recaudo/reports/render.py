@@ -1,0 +1,346 @@
+"""Renderers for reports: statements of account (HTML, CSV, XLSX, PDF) and aging exports (CSV, XLSX).
+
+CSV carries plain decimal strings with a point and ISO dates; XLSX numeric cells with a number format; HTML and
+PDF es-CO formatting (1.234.567,89; 31/12/2026), or English when the language is en. All spreadsheet exports go
+through recaudo.core.exports (formula-injection safe).
+"""
+
+from __future__ import annotations
+
+import io
+
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from recaudo.core.exports import write_csv, write_xlsx
+from recaudo.core.money import from_minor, precision
+from recaudo.ledger.models import EntryKind
+from recaudo.portfolio.models import Obligation
+
+from .formatting import bucket_label, fmt_amount, fmt_date
+from .selectors import AgingReport, DebtorAgingRow
+from .statements import Statement
+
+STATEMENT_FORMATS = ("html", "csv", "xlsx", "pdf")
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+
+
+def statement_language(debtor, request_language: str | None = None) -> str:
+    """Spanish by default; English when the debtor's language or the request's language is English."""
+    if (debtor.language or "").lower().startswith("en") or (request_language or "").lower().startswith("en"):
+        return "en"
+    return "es-co"
+
+
+def statement_filename(statement: Statement, fmt: str) -> str:
+    day = (statement.end or statement.as_of).isoformat()
+    code = "".join(c if c.isalnum() or c in "-_" else "_" for c in statement.debtor.code)
+    return f"estado-de-cuenta-{code}-{day}.{fmt}"
+
+
+def kind_label(kind: str) -> str:
+    try:
+        return str(EntryKind(kind).label)
+    except ValueError:
+        return kind
+
+
+def obligation_kind_label(kind: str) -> str:
+    try:
+        return str(Obligation.Kind(kind).label)
+    except ValueError:
+        return kind
+
+
+def _money(statement_or_report, minor: int):
+    return from_minor(minor, statement_or_report.currency)
+
+
+# ---------------------------------------------------------------- statement: data for HTML and PDF
+
+def statement_context(statement: Statement, language: str) -> dict:
+    """Everything the HTML/PDF need, already formatted in the language."""
+    cur = statement.currency
+    debtor = statement.debtor
+    with translation.override(language):
+        lines = [
+            {
+                "date": fmt_date(line.value_date, language),
+                "obligation": line.obligation_number,
+                "kind": kind_label(line.kind),
+                "description": line.description,
+                "debit": fmt_amount(line.debit_minor, cur, language) if line.debit_minor else "",
+                "credit": fmt_amount(line.credit_minor, cur, language) if line.credit_minor else "",
+                "balance": fmt_amount(line.balance_minor, cur, language),
+            }
+            for line in statement.lines
+        ]
+        open_obligations = [
+            {
+                "number": o.number,
+                "kind": obligation_kind_label(o.kind),
+                "issue_date": fmt_date(o.issue_date, language),
+                "due_date": fmt_date(o.due_date, language),
+                "days_past_due": max(o.days_past_due, 0),
+                "balance": fmt_amount(o.balance_minor, cur, language),
+                "disputed": o.disputed,
+            }
+            for o in statement.open_obligations
+        ]
+        return {
+            "statement": statement,
+            "language": language,
+            "creditor": statement.portfolio.creditor or statement.portfolio.name,
+            "portfolio_name": statement.portfolio.name,
+            "debtor": debtor,
+            "currency": cur,
+            "period_start": fmt_date(statement.start, language),
+            "period_end": fmt_date(statement.end, language),
+            "as_of": fmt_date(statement.as_of, language),
+            "opening": fmt_amount(statement.opening_minor, cur, language),
+            "has_opening": statement.start is not None,
+            "lines": lines,
+            "total_debit": fmt_amount(statement.total_debit_minor, cur, language),
+            "total_credit": fmt_amount(statement.total_credit_minor, cur, language),
+            "closing": fmt_amount(statement.closing_minor, cur, language),
+            "credit": fmt_amount(statement.credit_minor, cur, language),
+            "has_credit": statement.credit_minor != 0,
+            "overdue": fmt_amount(statement.overdue_minor, cur, language),
+            "open_obligations": open_obligations,
+        }
+
+
+def render_statement_html(statement: Statement, language: str, request=None, extra: dict | None = None) -> str:
+    context = statement_context(statement, language)
+    context.update(extra or {})
+    with translation.override(language):
+        return render_to_string("reports/statement.html", context, request=request)
+
+
+# ---------------------------------------------------------------- statement: CSV / XLSX
+
+def statement_header() -> list[str]:
+    return [_("Date"), _("Obligation"), _("Movement"), _("Description"), pgettext("statement column", "Debit"),
+            pgettext("statement column", "Credit"), _("Balance")]
+
+
+def statement_rows(statement: Statement, language: str) -> tuple[list[str], list[list]]:
+    with translation.override(language):
+        header = statement_header()
+        rows: list[list] = []
+        if statement.start is not None:
+            rows.append([statement.start, "", _("Opening balance"), "", None, None,
+                         _money(statement, statement.opening_minor)])
+        for line in statement.lines:
+            rows.append([
+                line.value_date, line.obligation_number, kind_label(line.kind), line.description,
+                _money(statement, line.debit_minor) if line.debit_minor else None,
+                _money(statement, line.credit_minor) if line.credit_minor else None,
+                _money(statement, line.balance_minor),
+            ])
+        rows.append([statement.end or statement.as_of, "", _("Totals"), "",
+                     _money(statement, statement.total_debit_minor), _money(statement, statement.total_credit_minor),
+                     _money(statement, statement.closing_minor)])
+        if statement.credit_minor:
+            rows.append([statement.end or statement.as_of, "", _("Credit in favour (unapplied payments)"), "",
+                         None, None, _money(statement, statement.credit_minor)])
+    return header, rows
+
+
+def render_statement_csv(statement: Statement, language: str) -> bytes:
+    header, rows = statement_rows(statement, language)
+    return write_csv(rows, header)
+
+
+def render_statement_xlsx(statement: Statement, language: str) -> bytes:
+    header, rows = statement_rows(statement, language)
+    with translation.override(language):
+        title = _("Statement")
+    return write_xlsx(rows, header, title=f"{title} {statement.debtor.code}",
+                      amount_decimals=precision(statement.currency), column_widths=[12, 16, 22, 40, 16, 16, 16])
+
+
+# ---------------------------------------------------------------- statement: PDF
+
+def render_statement_pdf(statement: Statement, language: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.pdfgen import canvas as pdfcanvas
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    ctx = statement_context(statement, language)
+    with translation.override(language):
+        page_word = _("Page %(page)s of %(pages)s")
+        title = _("Statement of account")
+        labels = {
+            "creditor": _("Creditor"), "debtor": _("Debtor"), "code": _("Customer code"), "id": _("ID"),
+            "period": _("Period"), "from_start": _("from the first movement"), "to_end": _("to the last movement"),
+            "currency": _("Currency"), "opening": _("Opening balance"), "totals": _("Totals"),
+            "closing": _("Balance"), "credit": _("Credit in favour (unapplied payments)"),
+            "open": _("Open obligations as of %(date)s") % {"date": ctx["as_of"]},
+            "overdue": _("Overdue"), "none": _("No movements in the period."),
+            "disputed": _("disputed"),
+        }
+        header = statement_header()
+        open_header = [_("Obligation"), _("Kind"), _("Issued"), _("Due"), _("Days past due"), _("Balance")]
+
+    class NumberedCanvas(pdfcanvas.Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._saved = []
+
+        def showPage(self):  # noqa: N802 (ReportLab API)
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._saved)
+            for state in self._saved:
+                self.__dict__.update(state)
+                self.setFont("Helvetica", 8)
+                self.setFillColor(colors.grey)
+                self.drawRightString(A4[0] - 15 * mm, 10 * mm, page_word % {"page": self._pageNumber, "pages": total})
+                self.drawString(15 * mm, 10 * mm, f"{ctx['creditor']} · {statement.debtor.code}")
+                super().showPage()
+            super().save()
+
+    styles = getSampleStyleSheet()
+    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=18 * mm, title=f"{title} {statement.debtor.code}",
+                            author=ctx["creditor"])
+    debtor = statement.debtor
+    period = (f"{ctx['period_start'] or labels['from_start']} – {ctx['period_end'] or labels['to_end']}")
+    story = [
+        Paragraph(escape(title), styles["Title"]),
+        Table(
+            [
+                [Paragraph(f"<b>{escape(labels['creditor'])}</b><br/>{escape(ctx['creditor'])}", small),
+                 Paragraph(f"<b>{escape(labels['debtor'])}</b><br/>{escape(debtor.name)}<br/>"
+                           f"{escape(labels['code'])}: {escape(debtor.code)}"
+                           + (f"<br/>{escape(labels['id'])}: {escape(debtor.id_type)} {escape(debtor.id_number)}"
+                              if debtor.id_number else ""), small)],
+                [Paragraph(f"<b>{escape(labels['period'])}</b>: {escape(period)}", small),
+                 Paragraph(f"<b>{escape(labels['currency'])}</b>: {escape(statement.currency)}", small)],
+            ],
+            colWidths=[90 * mm, 90 * mm],
+            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]),
+        ),
+        Spacer(1, 6 * mm),
+    ]
+    data = [header]
+    if ctx["has_opening"]:
+        data.append([ctx["period_start"], "", labels["opening"], "", "", "", ctx["opening"]])
+    for line in ctx["lines"]:
+        data.append([line["date"], Paragraph(escape(line["obligation"]), small), Paragraph(escape(line["kind"]), small),
+                     Paragraph(escape(line["description"]), small), line["debit"], line["credit"], line["balance"]])
+    if not ctx["lines"]:
+        data.append(["", "", Paragraph(escape(labels["none"]), small), "", "", "", ""])
+    data.append(["", "", labels["totals"], "", ctx["total_debit"], ctx["total_credit"], ctx["closing"]])
+    widths = [20 * mm, 24 * mm, 24 * mm, 46 * mm, 22 * mm, 22 * mm, 22 * mm]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+        ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.grey),
+        ("ALIGN", (4, 0), (6, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))
+    story.append(table)
+    story.append(Spacer(1, 4 * mm))
+    summary = [[labels["closing"], ctx["closing"]]]
+    if ctx["has_credit"]:
+        summary.append([labels["credit"], ctx["credit"]])
+    summary.append([labels["overdue"], ctx["overdue"]])
+    story.append(Table(summary, colWidths=[70 * mm, 30 * mm], hAlign="RIGHT", style=TableStyle([
+        ("FONT", (0, 0), (-1, -1), "Helvetica", 9), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+    ])))
+    if ctx["open_obligations"]:
+        story.append(Spacer(1, 6 * mm))
+        story.append(Paragraph(escape(labels["open"]), styles["Heading3"]))
+        open_data = [open_header] + [
+            [o["number"] + (f" ({labels['disputed']})" if o["disputed"] else ""), o["kind"], o["issue_date"],
+             o["due_date"], str(o["days_past_due"]), o["balance"]]
+            for o in ctx["open_obligations"]
+        ]
+        story.append(Table(open_data, colWidths=[40 * mm, 28 * mm, 24 * mm, 24 * mm, 26 * mm, 28 * mm], repeatRows=1,
+                           style=TableStyle([
+                               ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
+                               ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                               ("ALIGN", (4, 0), (5, -1), "RIGHT"),
+                           ])))
+    doc.build(story, canvasmaker=NumberedCanvas)
+    return buffer.getvalue()
+
+
+def render_statement(statement: Statement, fmt: str, language: str, request=None) -> bytes:
+    if fmt == "html":
+        return render_statement_html(statement, language, request=request).encode("utf-8")
+    if fmt == "csv":
+        return render_statement_csv(statement, language)
+    if fmt == "xlsx":
+        return render_statement_xlsx(statement, language)
+    if fmt == "pdf":
+        return render_statement_pdf(statement, language)
+    raise ValueError(f"unknown format {fmt!r}: use html, csv, xlsx or pdf")
+
+
+# ---------------------------------------------------------------- aging exports
+
+def aging_rows(report: AgingReport, translated: bool = False) -> tuple[list[str], list[list]]:
+    """Header and rows of the aging for CSV/XLSX (amounts as Decimal)."""
+    labels = [bucket_label(b) if translated else b.label for b in report.buckets]
+    money = report.currency
+    if report.by == "portfolio":
+        header = ["bucket", "min_days", "max_days", "amount", "count"]
+        if translated:
+            header = [_("Bucket"), _("From day"), _("To day"), _("Amount"), _("Obligations")]
+        rows = [[label, t.bucket.min_days, t.bucket.max_days, from_minor(t.amount_minor, money), t.count]
+                for label, t in zip(labels, report.totals, strict=True)]
+        rows.append([_("Total") if translated else "total", None, None, from_minor(report.total_minor, money),
+                     report.count])
+        return header, rows
+    if report.by == "debtor":
+        header = (["code", "name", "total"] if not translated else [_("Code"), _("Name"), _("Total")]) + labels
+        rows = [[r.code, r.name, from_minor(r.total_minor, money), *[from_minor(a, money) for a in r.amounts_minor]]
+                for r in report.rows if isinstance(r, DebtorAgingRow)]
+        return header, rows
+    header = ["number", "debtor_code", "due_date", "days_past_due", "balance", "bucket"]
+    if translated:
+        header = [_("Obligation"), _("Customer code"), _("Due"), _("Days past due"), _("Balance"), _("Bucket")]
+    rows = [[r.number, r.debtor_code, r.due_date, r.days_past_due, from_minor(r.balance_minor, money),
+             labels[r.bucket]] for r in report.rows]
+    return header, rows
+
+
+def render_aging_csv(report: AgingReport, *, bom: bool = True) -> bytes:
+    header, rows = aging_rows(report)
+    return write_csv(rows, header, bom=bom)
+
+
+def render_aging_xlsx(report: AgingReport) -> bytes:
+    header, rows = aging_rows(report, translated=True)
+    return write_xlsx(rows, header, title=f"{_('Aging')} {report.as_of.isoformat()}",
+                      amount_decimals=precision(report.currency))
+
+
+def aging_filename(report: AgingReport, fmt: str) -> str:
+    return f"cartera-por-edades-{report.portfolio.slug}-{report.by}-{report.as_of.isoformat()}.{fmt}"

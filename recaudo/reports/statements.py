@@ -1,0 +1,148 @@
+"""Statement of account of a debtor (estado de cuenta): every ledger movement with a running balance.
+
+`statement_for` reads; the renderers in recaudo.reports.render turn a Statement into HTML, CSV, XLSX or PDF.
+A payment allocated to several obligations (or components) shows as one line per ledger entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Sum
+
+from recaudo.ledger.models import Entry, Payment
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+
+from .aging import days_past_due
+
+
+class StatementError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    entry_id: int
+    value_date: date
+    obligation_number: str
+    kind: str
+    description: str
+    debit_minor: int
+    credit_minor: int
+    balance_minor: int
+
+
+@dataclass(frozen=True)
+class OpenObligation:
+    number: str
+    kind: str
+    issue_date: date
+    due_date: date
+    days_past_due: int
+    balance_minor: int
+    disputed: bool
+
+
+@dataclass
+class Statement:
+    portfolio: Portfolio
+    debtor: Debtor
+    start: date | None
+    end: date | None
+    as_of: date
+    opening_minor: int
+    lines: list[StatementLine] = field(default_factory=list)
+    credit_minor: int = 0
+    open_obligations: list[OpenObligation] = field(default_factory=list)
+
+    @property
+    def currency(self) -> str:
+        return self.portfolio.currency
+
+    @property
+    def total_debit_minor(self) -> int:
+        return sum(line.debit_minor for line in self.lines)
+
+    @property
+    def total_credit_minor(self) -> int:
+        return sum(line.credit_minor for line in self.lines)
+
+    @property
+    def closing_minor(self) -> int:
+        return self.opening_minor + self.total_debit_minor - self.total_credit_minor
+
+    @property
+    def overdue_minor(self) -> int:
+        return sum(o.balance_minor for o in self.open_obligations if o.days_past_due > 0)
+
+
+def _description(entry: Entry) -> str:
+    if entry.memo:
+        return entry.memo
+    if entry.kind == "charge" and entry.obligation.description:
+        return entry.obligation.description
+    if entry.payment_id is not None and entry.payment is not None:
+        reference = entry.payment.reference or entry.payment.source_ref
+        return f"Ref. {reference}" if reference else ""
+    return ""
+
+
+def statement_for(*, debtor: Debtor, start: date | None = None, end: date | None = None,
+                  today: date | None = None) -> Statement:
+    """The debtor's statement between start and end (inclusive; None = from the first / to the last entry).
+
+    Days past due of the open obligations are counted as of `end`, or `today` (default: the portfolio's today).
+    """
+    if start is not None and end is not None and start > end:
+        raise StatementError(f"the start date {start} is after the end date {end}")
+    portfolio = debtor.portfolio
+    if end is not None:
+        as_of = end
+    elif today is not None:
+        as_of = today
+    else:
+        from recaudo.portfolio.services import portfolio_today
+
+        as_of = portfolio_today(portfolio)
+    entries = Entry.objects.filter(debtor=debtor)
+    opening = 0
+    if start is not None:
+        opening = entries.filter(value_date__lt=start).aggregate(s=Sum("amount_minor"))["s"] or 0
+        entries = entries.filter(value_date__gte=start)
+    if end is not None:
+        entries = entries.filter(value_date__lte=end)
+    balance = opening
+    lines = []
+    for entry in (entries.select_related("obligation", "payment").order_by("value_date", "id")
+                  .only("id", "value_date", "kind", "amount_minor", "memo", "payment_id", "obligation__number",
+                        "obligation__description", "payment__reference", "payment__source_ref")):
+        balance += entry.amount_minor
+        lines.append(StatementLine(
+            entry_id=entry.pk, value_date=entry.value_date, obligation_number=entry.obligation.number,
+            kind=entry.kind, description=_description(entry),
+            debit_minor=entry.amount_minor if entry.amount_minor > 0 else 0,
+            credit_minor=-entry.amount_minor if entry.amount_minor < 0 else 0,
+            balance_minor=balance,
+        ))
+    payments = Payment.objects.filter(debtor=debtor, reversed_at__isnull=True)
+    if end is not None:
+        payments = payments.filter(date__lte=end)
+    credit = payments.aggregate(s=Sum("unapplied_minor"))["s"] or 0
+    return Statement(portfolio=portfolio, debtor=debtor, start=start, end=end, as_of=as_of, opening_minor=opening,
+                     lines=lines, credit_minor=credit, open_obligations=_open_obligations(debtor, as_of))
+
+
+def _open_obligations(debtor: Debtor, as_of: date) -> list[OpenObligation]:
+    balances = dict(
+        Entry.objects.filter(debtor=debtor, value_date__lte=as_of).values("obligation_id")
+        .annotate(s=Sum("amount_minor")).order_by().values_list("obligation_id", "s")
+    )
+    open_ids = [pk for pk, s in balances.items() if s]
+    result = [
+        OpenObligation(number=o.number, kind=o.kind, issue_date=o.issue_date, due_date=o.due_date,
+                       days_past_due=days_past_due(o.due_date, as_of), balance_minor=balances[o.pk],
+                       disputed=o.disputed)
+        for o in Obligation.objects.filter(pk__in=open_ids).order_by("due_date", "number")
+    ]
+    return result

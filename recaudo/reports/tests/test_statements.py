@@ -1,0 +1,135 @@
+"""Statement of account: worked example with exact running balances, renderers, formula injection."""
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.reports.render import (
+    render_statement_csv,
+    render_statement_html,
+    render_statement_pdf,
+    render_statement_xlsx,
+    statement_filename,
+    statement_language,
+)
+from recaudo.reports.statements import StatementError, statement_for
+
+from .factories import build_book, pay
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 22)
+
+
+def lines(statement):
+    return [(line.value_date, line.obligation_number, line.kind, line.debit_minor, line.credit_minor,
+             line.balance_minor) for line in statement.lines]
+
+
+def test_worked_example_running_balance(portfolio):
+    book = build_book(portfolio)
+    statement = statement_for(debtor=book["c1"], today=TODAY)
+    assert lines(statement) == [
+        (date(2026, 9, 1), "F-2", "charge", 200_000_00, 0, 200_000_00),
+        (date(2026, 10, 23), "F-1", "charge", 100_000_00, 0, 300_000_00),
+        (date(2026, 11, 1), "F-2", "payment", 0, 50_000_00, 250_000_00),
+    ]
+    assert statement.opening_minor == 0
+    assert (statement.total_debit_minor, statement.total_credit_minor, statement.closing_minor) == (
+        300_000_00, 50_000_00, 250_000_00)
+    assert statement.credit_minor == 0
+    assert [(o.number, o.days_past_due, o.balance_minor) for o in statement.open_obligations] == [
+        ("F-2", 52, 150_000_00), ("F-1", 0, 100_000_00)]
+    assert statement.overdue_minor == 150_000_00
+    assert statement.lines[2].description == "Ref. P-1"
+
+
+def test_period_with_opening_balance(portfolio):
+    book = build_book(portfolio)
+    statement = statement_for(debtor=book["c1"], start=date(2026, 10, 1), end=date(2026, 10, 31))
+    assert statement.opening_minor == 200_000_00
+    assert lines(statement) == [(date(2026, 10, 23), "F-1", "charge", 100_000_00, 0, 300_000_00)]
+    assert statement.closing_minor == 300_000_00
+    # Open obligations as of the end of the period: the November payment is not counted yet.
+    assert [(o.number, o.days_past_due, o.balance_minor) for o in statement.open_obligations] == [
+        ("F-2", 30, 200_000_00), ("F-1", -22, 100_000_00)]
+
+
+def test_credit_from_overpayment_and_multi_obligation_payment(portfolio):
+    book = build_book(portfolio)
+    pay(portfolio, book["f3"], "100000", date(2026, 11, 20), "P-OVER")  # F-3 owes 80.000,50; F-4 is disputed
+    statement = statement_for(debtor=book["c2"], today=TODAY)
+    assert statement.credit_minor == 19_999_50
+    assert statement.closing_minor == 40_000_00
+    assert lines(statement)[-1] == (date(2026, 11, 20), "F-3", "payment", 0, 80_000_50, 40_000_00)
+
+
+def test_start_after_end_is_refused(portfolio):
+    book = build_book(portfolio)
+    with pytest.raises(StatementError):
+        statement_for(debtor=book["c1"], start=date(2026, 12, 1), end=date(2026, 11, 1))
+
+
+def test_csv_amounts_and_formula_injection(portfolio):
+    debtor = make_debtor(portfolio, code="C009", name="=HYPERLINK(\"http://x\")")
+    make_obligation(portfolio, debtor, number="F-9", amount="1234567.89", issue=date(2026, 1, 1),
+                    due=date(2026, 1, 31), description="=cmd|' /C calc'!A0")
+    statement = statement_for(debtor=debtor, today=TODAY)
+    content = render_statement_csv(statement, "es-co").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[0] == ["Fecha", "Obligación", "Movimiento", "Descripción", "Débito", "Crédito", "Saldo"]
+    assert rows[1] == ["2026-01-01", "F-9", "Cargo de capital", "'=cmd|' /C calc'!A0", "1234567.89", "", "1234567.89"]
+    assert rows[2][2] == "Totales"
+    english = render_statement_csv(statement, "en").decode("utf-8-sig")
+    assert english.splitlines()[0] == "Date,Obligation,Movement,Description,Debit,Credit,Balance"
+
+
+def test_xlsx_numeric_cells_and_injection(portfolio):
+    debtor = make_debtor(portfolio, code="C009")
+    make_obligation(portfolio, debtor, number="F-9", amount="1234567.89", issue=date(2026, 1, 1),
+                    due=date(2026, 1, 31), description="@SUM(A1:A2)")
+    sheet = load_workbook(io.BytesIO(render_statement_xlsx(statement_for(debtor=debtor, today=TODAY), "es-co"))).active
+    assert sheet.cell(row=2, column=4).value == "'@SUM(A1:A2)"
+    amount = sheet.cell(row=2, column=5)
+    assert amount.value == Decimal("1234567.89") or amount.value == pytest.approx(1234567.89)
+    assert amount.number_format == "#,##0.00"
+
+
+def test_html_es_co_formatting(portfolio):
+    book = build_book(portfolio)
+    html = render_statement_html(statement_for(debtor=book["c1"], today=TODAY), "es-co")
+    assert "Estado de cuenta" in html
+    assert "200.000,00" in html and "250.000,00" in html
+    assert "01/09/2026" in html
+    english = render_statement_html(statement_for(debtor=book["c1"], today=TODAY), "en")
+    assert "Statement of account" in english and "250,000.00" in english
+
+
+def test_pdf(portfolio):
+    book = build_book(portfolio)
+    pdf = render_statement_pdf(statement_for(debtor=book["c1"], today=TODAY), "es-co")
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 1500
+
+
+def test_pdf_many_pages(portfolio):
+    debtor = make_debtor(portfolio, code="C777")
+    for i in range(70):
+        make_obligation(portfolio, debtor, number=f"F-{i:03d}", amount="1000", issue=date(2026, 1, 1),
+                        due=date(2026, 1, 31), description="Cuota de administración " * 3)
+    pdf = render_statement_pdf(statement_for(debtor=debtor, today=TODAY), "es-co")
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 1
+
+
+def test_language_and_filename(portfolio):
+    book = build_book(portfolio)
+    assert statement_language(book["c1"]) == "es-co"
+    assert statement_language(book["c1"], "en") == "en"
+    english_debtor = make_debtor(portfolio, code="C100", language="en")
+    assert statement_language(english_debtor, "es-co") == "en"
+    statement = statement_for(debtor=book["c1"], today=TODAY)
+    assert statement_filename(statement, "pdf") == "estado-de-cuenta-C001-2026-11-22.pdf"
