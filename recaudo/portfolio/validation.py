@@ -100,12 +100,48 @@ def validate_national_id(country: str, id_type: str, number: str) -> tuple[str, 
         raise ValidationProblem(f"invalid {id_type} {number!r}: {exc}")
 
 
+_PHONE_PUNCTUATION = str.maketrans("", "", " -.()/")
+
+
+def _fast_phone(raw: str, country: str) -> str | None:
+    """E.164 for the common plain shapes ("3001234567", "+57 300 123 4567") without phonenumbers.parse.
+
+    Only answers when the digits form a number phonenumbers itself calls valid (so the result is the same as
+    the full parse); returns None to fall back to the full parse for anything else.
+    """
+    compact = raw.translate(_PHONE_PUNCTUATION)
+    if compact.startswith("+"):
+        digits = compact[1:]
+        if not digits.isdigit():
+            return None
+        for length in (1, 2, 3):
+            code = int(digits[:length])
+            if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+                national = digits[length:]
+                break
+        else:
+            return None
+    else:
+        if not compact.isdigit() or compact.startswith("0"):
+            return None
+        code, national = phonenumbers.country_code_for_region(country), compact
+    if not national or national.startswith("0") or len(national) > 17:
+        return None
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    if phonenumbers.is_valid_number(number):
+        return f"+{code}{national}"
+    return None
+
+
 @lru_cache(maxsize=65536)
 def normalize_phone(raw: str, country: str) -> str:
     """E.164 (+573001234567). Local numbers are read in the portfolio's country."""
     raw = (raw or "").strip()
     if not raw:
         return ""
+    fast = _fast_phone(raw, country)
+    if fast is not None:
+        return fast
     try:
         parsed = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException as exc:
@@ -133,4 +169,6 @@ def search_text_for(*parts: str) -> str:
     from unicodedata import combining, normalize
 
     text = " ".join(p for p in parts if p).lower()
+    if text.isascii():
+        return text
     return "".join(c for c in normalize("NFKD", text) if not combining(c))

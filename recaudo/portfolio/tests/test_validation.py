@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recaudo.portfolio.validation import (
     ValidationProblem,
@@ -56,3 +58,35 @@ def test_emails():
 
 def test_search_text_strips_accents_and_case():
     assert search_text_for("José Peña", "C-1") == "jose pena c-1"
+
+
+def _slow_phone(raw, country):
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(raw, country)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+phone_shapes = st.one_of(
+    st.from_regex(r"\A\+?[0-9 ().\-]{1,20}\Z", fullmatch=True),
+    st.builds(lambda p, n: f"{p}{n}", st.sampled_from(["", "+57", "+57 ", "57", "0", "+1", "+51 ", "+52", "+56 9"]),
+              st.from_regex(r"\A3[0-9]{9}\Z|\A60[1-8][0-9]{7}\Z|\A[0-9]{6,12}\Z", fullmatch=True)),
+)
+
+
+@settings(max_examples=400)
+@given(raw=phone_shapes, country=st.sampled_from(["CO", "PE", "MX", "CL", "US"]))
+def test_fast_phone_path_agrees_with_phonenumbers(raw, country):
+    """The fast path for plain shapes must give exactly what the full phonenumbers parse gives."""
+    normalize_phone.cache_clear()
+    try:
+        ours = normalize_phone(raw, country)
+    except ValidationProblem:
+        ours = None
+    if raw.strip():
+        assert ours == _slow_phone(raw.strip(), country)
