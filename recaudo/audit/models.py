@@ -13,7 +13,8 @@ class AuditEvent(models.Model):
     actor_label = models.CharField(max_length=150, blank=True, help_text="user name, or 'system', 'import #12'")
     portfolio = models.ForeignKey("portfolio.Portfolio", null=True, blank=True, on_delete=models.CASCADE)
     debtor = models.ForeignKey(
-        "portfolio.Debtor", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+        "portfolio.Debtor", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events",
+        db_index=False,  # covered by the (debtor, -at) index
     )
     subject_type = models.CharField(max_length=50)
     subject_id = models.BigIntegerField(null=True, blank=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from recaudo.audit.services import audit_record, diff
 from recaudo.core.money import from_minor
 from recaudo.ledger.models import Component, Entry, EntryKind
-from recaudo.ledger.services import component_balances, refresh_summaries
+from recaudo.ledger.services import component_balances, refresh_portfolio_debtors, refresh_summaries
 from recaudo.portfolio.models import Obligation
 
 from .bulk import analyze, date_adapter, db_datetime, ids_by_key, insert_rows
@@ -34,6 +34,7 @@ class ObligationImporter:
         self.debtors = DebtorValidator(ctx, prefix="debtor_")
         self.has_debtor_data = "debtor_name" in ctx.columns
         self.inserted = 0
+        self.touched_debtors: set[int] = set()
         self.analyzed_at = 1000
         # values are padded to width; a field absent from the file reads the always-empty last cell
         self.width = len(ctx.headers) + 1
@@ -129,8 +130,16 @@ class ObligationImporter:
         touched_debtors |= self._update_existing([p for p in rows if p[1] in existing], existing, debtor_ids)
         if new:
             self._insert(new, debtor_ids)
-        if touched_debtors:
-            refresh_summaries(debtor_ids=touched_debtors)
+        self.touched_debtors |= touched_debtors
+
+    def finish(self) -> None:
+        """Debtor summaries once at the end (a debtor's invoices may span several chunks)."""
+        touched = list(self.touched_debtors)
+        if len(touched) > 20000:
+            refresh_portfolio_debtors(self.ctx.portfolio.pk)
+            return
+        for start in range(0, len(touched), 5000):
+            refresh_summaries(debtor_ids=touched[start:start + 5000])
 
     def _insert(self, new, debtor_ids) -> None:
         ctx = self.ctx

@@ -206,6 +206,8 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
                         progress(ctx.rows, max(total or 0, ctx.rows))
                 if options.dry_run or (ctx.rejected and not options.skip_invalid):
                     raise _Rollback
+                if hasattr(importer, "finish"):
+                    importer.finish()
                 audit_record(
                     event_type="import.completed", subject=job if job is not None else portfolio, actor=actor,
                     portfolio=portfolio,

@@ -89,6 +89,34 @@ def refresh_summaries(*, obligation_ids: Iterable[int] | None = None, debtor_ids
     )
 
 
+def refresh_portfolio_debtors(portfolio_id: int) -> None:
+    """Recompute every debtor summary of a portfolio from its obligations in two set-based statements
+    (used after bulk writes that touch many debtors; same result as refresh_summaries(debtor_ids=...))."""
+    from django.db import connection
+
+    debtor, obligation = Debtor._meta.db_table, Obligation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {debtor} SET balance_minor = s.bal, open_count = s.cnt, oldest_due_date = s.oldest,
+                   disputed = s.disp
+            FROM (SELECT debtor_id, SUM(balance_minor) AS bal, COUNT(*) AS cnt, MIN(due_date) AS oldest,
+                         MAX(CASE WHEN disputed THEN 1 ELSE 0 END) = 1 AS disp
+                  FROM {obligation} WHERE portfolio_id = %s AND balance_minor > 0 GROUP BY debtor_id) AS s
+            WHERE {debtor}.id = s.debtor_id
+            """,
+            [portfolio_id],
+        )
+        cursor.execute(
+            f"""
+            UPDATE {debtor} SET balance_minor = 0, open_count = 0, oldest_due_date = NULL, disputed = %s
+            WHERE portfolio_id = %s AND (balance_minor <> 0 OR open_count <> 0 OR disputed)
+              AND NOT EXISTS (SELECT 1 FROM {obligation} o WHERE o.debtor_id = {debtor}.id AND o.balance_minor > 0)
+            """,
+            [False, portfolio_id],
+        )
+
+
 def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """{obligation_id: {component: minor}} from the entries."""
     result: dict[int, dict[str, int]] = defaultdict(lambda: {c.value: 0 for c in Component})

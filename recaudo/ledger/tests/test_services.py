@@ -166,3 +166,26 @@ def test_check_constraints_enforce_signs(portfolio, debtor, two_invoices, kind, 
     with pytest.raises(IntegrityError), transaction.atomic():
         Entry.objects.create(portfolio=portfolio, debtor=debtor, obligation=old, kind=kind, component="principal",
                              amount_minor=amount, value_date=date(2026, 1, 1), created_at=timezone.now())
+
+
+def test_portfolio_wide_debtor_refresh_matches_the_per_debtor_refresh(portfolio, debtor, two_invoices):
+    from recaudo.ledger.services import refresh_portfolio_debtors, refresh_summaries
+    from recaudo.portfolio.models import Debtor
+    from recaudo.portfolio.services import obligation_set_dispute
+
+    old, new = two_invoices
+    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("100000"), date=date(2026, 4, 2),
+                   reference="P")
+    obligation_set_dispute(obligation=new, disputed=True, reason="no llegó")
+    paid_up = make_debtor(portfolio, code="C2", name="Pagó Todo")
+    paid_ob = make_obligation(portfolio, paid_up, "F-9", "1000")
+    payment_record(portfolio=portfolio, debtor=paid_up, amount=Decimal("1000"), date=date(2026, 4, 2),
+                   reference="P2", obligation=paid_ob)
+    fields = ("balance_minor", "open_count", "oldest_due_date", "disputed")
+    expected = list(Debtor.objects.order_by("pk").values_list(*fields))
+    Debtor.objects.update(balance_minor=7, open_count=9, oldest_due_date=date(2000, 1, 1), disputed=True)
+    refresh_portfolio_debtors(portfolio.pk)
+    assert list(Debtor.objects.order_by("pk").values_list(*fields)) == expected
+    assert expected == [(250000_00, 1, date(2026, 3, 3), True), (0, 0, None, False)]
+    refresh_summaries(portfolio=portfolio)
+    assert list(Debtor.objects.order_by("pk").values_list(*fields)) == expected

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -45,10 +45,10 @@ def test_portfolio_defaults_time_zone_to_the_capital():
 
 
 def test_portfolio_today_uses_its_time_zone(portfolio):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     # 03:00 UTC on the 1st is still the 31st in Bogotá (UTC-5)
-    assert portfolio_today(portfolio, datetime(2026, 1, 1, 3, 0, tzinfo=timezone.utc)) == date(2025, 12, 31)
+    assert portfolio_today(portfolio, datetime(2026, 1, 1, 3, 0, tzinfo=UTC)) == date(2025, 12, 31)
 
 
 def test_debtor_upsert_validates_and_normalizes_the_national_id(portfolio):
