@@ -1,0 +1,33 @@
+"""Channel settings: Django settings first, then environment variables of the same name, then defaults."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+
+def setting(name: str, default=None):
+    if hasattr(settings, name):
+        return getattr(settings, name)
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def setting_bool(name: str, default: bool = False) -> bool:
+    value = setting(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def setting_int(name: str, default: int) -> int:
+    value = setting(name)
+    return default if value is None else int(value)
+
+
+def public_url() -> str:
+    """The public base URL of this installation (for provider callbacks), e.g. https://cobros.example.com."""
+    return str(setting("RECAUDO_PUBLIC_URL", "") or "").rstrip("/")

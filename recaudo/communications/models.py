@@ -1,0 +1,121 @@
+"""Message templates and the outbox: every message to a debtor is a row with a status, attempts and errors."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+CHANNELS = [
+    ("email", _("Email")),
+    ("sms", _("SMS")),
+    ("whatsapp", _("WhatsApp")),
+    ("letter", _("Letter")),
+]
+CHANNEL_CODES = [c for c, _ in CHANNELS]
+LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+
+
+class Template(models.Model):
+    """A message text per (portfolio, code, channel, language). portfolio=None: the installation's default."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="message_templates")
+    code = models.SlugField(_("code"), max_length=60)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=CHANNELS)
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGES, default="es")
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"))
+    whatsapp_template_name = models.CharField(_("WhatsApp template name"), max_length=120, blank=True,
+                                              help_text=_("the name of the template approved by Meta"))
+    whatsapp_params = models.JSONField(_("WhatsApp parameters"), default=list, blank=True,
+                                       help_text=_('context variables for {{1}}, {{2}}…, e.g. ["debtor.name"]'))
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["code", "channel", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "code", "channel", "language"],
+                                    condition=Q(portfolio__isnull=False), name="template_unique_per_portfolio"),
+            models.UniqueConstraint(fields=["code", "channel", "language"],
+                                    condition=Q(portfolio__isnull=True), name="template_unique_default"),
+            models.CheckConstraint(condition=Q(channel__in=CHANNEL_CODES), name="template_channel_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.channel} · {self.language}"
+
+
+class Message(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        BOUNCED = "bounced", _("Bounced")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="messages")
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="messages")
+    contact = models.ForeignKey("portfolio.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="messages", help_text=_("empty until chosen (bulk: at send time)"))
+    channel = models.CharField(_("channel"), max_length=10, choices=CHANNELS)
+    to = models.CharField(_("to"), max_length=300, blank=True)
+    template = models.ForeignKey(Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    template_code = models.CharField(max_length=60)
+    template_version = models.PositiveIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    html = models.BooleanField(default=False, help_text="the body is HTML (email)")
+    provider_payload = models.JSONField(default=dict, blank=True, help_text="e.g. WhatsApp template parameters")
+    rendered_at = models.DateTimeField(null=True, blank=True, help_text="empty: render at send time")
+    attach_statement = models.BooleanField(default=False)
+    context = models.JSONField(default=dict, blank=True, help_text="extra template variables from the caller")
+    source = models.CharField(max_length=20, default="cycle")
+    cycle_run_id = models.BigIntegerField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=200)
+    fallback_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="fallbacks")
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    scheduled_for = models.DateTimeField(help_text="when it was asked to go out")
+    next_attempt_at = models.DateTimeField(help_text="due: the outbox sends it at or after this instant")
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claim_token = models.CharField(max_length=40, null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=30, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    permanent = models.BooleanField(default=False, help_text="the failure is permanent (invalid address, opt-out)")
+    last_error = models.CharField(max_length=1000, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "dedupe_key"], name="message_dedupe_per_portfolio"),
+            models.CheckConstraint(condition=Q(channel__in=CHANNEL_CODES), name="message_channel_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sending", "sent", "delivered", "failed", "bounced", "cancelled"]),
+                name="message_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
+            models.Index(fields=["provider", "provider_id"], name="message_provider_idx"),
+            models.Index(fields=["portfolio", "status", "-created_at"], name="message_portfolio_idx"),
+            models.Index(fields=["debtor", "-created_at"], name="message_debtor_idx"),
+            models.Index(fields=["claim_token"], name="message_claim_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.template_code} → {self.to or self.debtor_id} ({self.status})"

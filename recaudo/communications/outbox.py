@@ -1,0 +1,392 @@
+"""The outbox worker: claim due messages atomically, render, re-check compliance, send, record the outcome.
+
+Claiming is "a due-date column plus an atomic claim": in a short transaction a worker picks due rows (FOR UPDATE
+SKIP LOCKED on PostgreSQL; SQLite serializes writers) and marks them `UPDATE ... SET status='sending',
+claim_token=T WHERE id IN (...) AND status='queued' AND claim_token IS NULL`; only rows carrying its token are
+its own, so two workers never send the same message. Sending happens after that commit, outside any transaction.
+The outcome is written back only where the row still carries the token. A worker that dies mid-batch leaves
+rows in 'sending'; after RECAUDO_OUTBOX_CLAIM_TIMEOUT seconds they are released and retaken (at-least-once: a
+message the provider accepted just before the crash may go again; the window is one batch).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recaudo.compliance.models import ComplianceDecision, ContactAttempt
+from recaudo.compliance.rules import ComplianceError, ContactEvent, decide
+from recaudo.compliance.services import HISTORY_DAYS, compliance_settings, debtor_timezone
+from recaudo.portfolio.models import Consent
+
+from .conf import setting_int
+from .contacts import consent_granted, contacts_for
+from .models import Message
+from .rendering import RenderError, message_language, overdue_obligations, template_lookup, template_render
+from .transports import Attachment, Outgoing, TransportError, transport_for
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=6)
+FALLBACK_ORDER = {"email": ("whatsapp", "sms", "letter"), "sms": ("whatsapp", "email", "letter"),
+                  "whatsapp": ("sms", "email", "letter"), "letter": ("email",)}
+OPT_OUT_CODES = {"twilio": {"21610"}, "whatsapp_cloud": {"131050"}}
+CLEAR_CLAIM = {"claim_token": None, "claimed_by": "", "claimed_at": None}
+UPDATE_FIELDS = ["status", "attempts", "next_attempt_at", "provider", "provider_id", "permanent", "last_error",
+                 "sent_at", "contact", "to", "template", "template_version", "language", "subject", "body", "html",
+                 "provider_payload", "rendered_at", "claim_token", "claimed_by", "claimed_at", "updated_at"]
+
+
+class OutboxError(RuntimeError):
+    pass
+
+
+def max_attempts() -> int:
+    return setting_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def claim_timeout() -> timedelta:
+    return timedelta(seconds=setting_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", 600))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the `attempts`-th failed try: 1, 2, 4, 8 ... minutes, at most 6 hours."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def release_stale_claims(now: datetime) -> int:
+    """Rows left in 'sending' by a worker that died: back to queued, nothing lost."""
+    with transaction.atomic():
+        return Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - claim_timeout()).update(
+            status=Message.Status.QUEUED, updated_at=now, **CLEAR_CLAIM)
+
+
+def claim_batch(*, now: datetime, limit: int, worker_id: str) -> tuple[str, list[Message]]:
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(Message.objects.select_for_update(skip_locked=True)
+                   .filter(status=Message.Status.QUEUED, next_attempt_at__lte=now)
+                   .order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return token, []
+        Message.objects.filter(id__in=ids, status=Message.Status.QUEUED, claim_token__isnull=True).update(
+            status=Message.Status.SENDING, claim_token=token, claimed_by=worker_id[:100], claimed_at=now,
+            updated_at=now)
+    messages = list(Message.objects.filter(claim_token=token).select_related("portfolio", "debtor", "contact")
+                    .order_by("id"))
+    return token, messages
+
+
+def outbox_process(*, now: datetime | None = None, limit: int = 500, worker_id: str, batch_size: int = 100) -> dict:
+    """Send up to `limit` due messages in batches. Returns counts: claimed, sent, retried, failed, rescheduled,
+    fallbacks, released."""
+    now = now or timezone.now()
+    stats: Counter = Counter()
+    stats["released"] += release_stale_claims(now)
+    remaining = limit
+    while remaining > 0:
+        token, batch = claim_batch(now=now, limit=min(batch_size, remaining), worker_id=worker_id)
+        if not batch:
+            break
+        remaining -= len(batch)
+        stats["claimed"] += len(batch)
+        _process(token, batch, now, stats)
+    return {key: stats.get(key, 0) for key in
+            ("claimed", "sent", "retried", "failed", "rescheduled", "fallbacks", "released")}
+
+
+# ------------------------------------------------------------------------------------------------ one batch
+
+class _Batch:
+    def __init__(self, messages: list[Message], now: datetime):
+        self.now = now
+        self.alive: list[Message] = list(messages)
+        self.outcome: dict[int, tuple] = {}  # pk -> (kind, ...)
+
+    def fail(self, message: Message, error: str, *, permanent: bool = True, attempted: bool = False):
+        self.outcome[message.pk] = ("fail", error, permanent, attempted)
+        if message in self.alive:
+            self.alive.remove(message)
+
+
+def _choose_contacts(batch: _Batch) -> None:
+    missing = defaultdict(list)
+    for m in batch.alive:
+        if m.contact_id is None:
+            missing[m.channel].append(m)
+    for channel, messages in missing.items():
+        found = contacts_for(sorted({m.debtor_id for m in messages}), channel)
+        for m in messages:
+            contact = found.get(m.debtor_id)
+            if contact is None:
+                batch.fail(m, f"no collectable contact with consent for {channel}")
+            else:
+                m.contact, m.to = contact, contact.value
+    by_channel = defaultdict(list)
+    for m in batch.alive:
+        by_channel[m.channel].append(m)
+    for channel, messages in by_channel.items():
+        granted = consent_granted([m.contact_id for m in messages], channel)
+        for m in messages:
+            if m.contact_id not in granted:
+                batch.fail(m, f"consent for {channel} is not granted (revoked?) for {m.to}")
+
+
+def _render(batch: _Batch) -> None:
+    pending = [m for m in batch.alive if m.rendered_at is None]
+    if not pending:
+        return
+    obligations = overdue_obligations(sorted({m.debtor_id for m in pending}), {})
+    cache: dict = {}
+    for m in pending:
+        language = message_language(m.debtor)
+        template = template_lookup(portfolio=m.portfolio_id, code=m.template_code, channel=m.channel,
+                                   language=language, cache=cache)
+        if template is None:
+            batch.fail(m, f"no active template {m.template_code!r} for {m.channel} in {language} (or es)")
+            continue
+        m.debtor.portfolio = m.portfolio
+        try:
+            rendered = template_render(template=template, debtor=m.debtor, now=batch.now, context=m.context,
+                                       obligations=obligations.get(m.debtor_id, []))
+        except RenderError as exc:
+            batch.fail(m, f"render: {exc}")
+            continue
+        m.template, m.template_version, m.language = template, template.version, template.language
+        m.subject, m.body, m.html = rendered.subject[:300], rendered.body, rendered.html
+        m.provider_payload = {"whatsapp_template": rendered.whatsapp_template_name,
+                              "whatsapp_params": rendered.whatsapp_params, "text": rendered.text}
+        m.rendered_at = batch.now
+
+
+def _compliance(batch: _Batch) -> dict[int, int]:
+    """Re-check every message at send time (pure rules, one query each for history and consents); store the
+    decisions as evidence. Returns message pk -> evidence id for the ones allowed now."""
+    if not batch.alive:
+        return {}
+    now = batch.now
+    settings = compliance_settings()
+    history: dict[int, list[ContactEvent]] = defaultdict(list)
+    for debtor_id, at, channel, effective in (
+            ContactAttempt.objects.filter(debtor_id__in={m.debtor_id for m in batch.alive}, at__lte=now,
+                                          at__gt=now - timedelta(days=HISTORY_DAYS))
+            .order_by("at", "id").values_list("debtor_id", "at", "channel", "effective")):
+        history[debtor_id].append(ContactEvent(at=at, channel=channel, effective=effective))
+    consents: dict[int, dict[str, str]] = defaultdict(dict)
+    for contact_id, channel, status in Consent.objects.filter(
+            contact_id__in={m.contact_id for m in batch.alive}).values_list("contact_id", "channel", "status"):
+        consents[contact_id][channel] = status
+    rows, allowed_now = [], []
+    for m in list(batch.alive):
+        country = m.portfolio.country
+        tz = debtor_timezone(m.debtor, m.portfolio, country)
+        events = history[m.debtor_id]
+        try:
+            decision = decide(country=country, channel=m.channel, at=now, tz=tz, history=events,
+                              consents=consents[m.contact_id], contact_role=m.contact.role, settings=settings)
+        except ComplianceError as exc:
+            batch.fail(m, f"compliance: {exc}")
+            continue
+        rows.append((m, ComplianceDecision(
+            portfolio_id=m.portfolio_id, debtor_id=m.debtor_id, country=country, action=m.channel, at=now, tz=tz,
+            allowed=decision.allowed, reasons=[r.as_dict() for r in decision.reasons],
+            next_allowed_at=decision.next_allowed_at, rule_version=decision.rule_version, actor_label="outbox",
+            context={"history": [{"at": e.at.isoformat(), "channel": e.channel, "effective": e.effective}
+                                 for e in events],
+                     "consents": consents[m.contact_id], "contact_role": m.contact.role, "contact_id": m.contact_id,
+                     "settings": decision.settings, "checked_at_local": decision.at.isoformat(),
+                     "message_id": m.pk})))
+        if decision.allowed:
+            allowed_now.append(m)
+            events.append(ContactEvent(at=now, channel=m.channel, effective=False))
+        elif decision.next_allowed_at is not None:
+            batch.outcome[m.pk] = ("reschedule", decision.next_allowed_at,
+                                   "outside the compliance window: " + "; ".join(str(r) for r in decision.reasons))
+            batch.alive.remove(m)
+        else:
+            batch.fail(m, "compliance: never allowed: " + "; ".join(str(r) for r in decision.reasons))
+    with transaction.atomic():
+        ComplianceDecision.objects.bulk_create([row for _, row in rows])
+    return {m.pk: row.pk for m, row in rows if m in allowed_now}
+
+
+def _outgoing(m: Message, now: datetime) -> Outgoing:
+    payload = m.provider_payload or {}
+    attachments = []
+    if m.attach_statement and m.channel in ("email", "webhook"):
+        attachments.append(_statement_attachment(m, now))
+    return Outgoing(
+        message_id=m.pk, channel=m.channel, to=m.to, subject=m.subject, body=m.body,
+        text=payload.get("text") or m.body, html=m.html, language=m.language or "es", debtor_name=m.debtor.name,
+        address_city=getattr(m.contact, "city", "") or "", whatsapp_template=payload.get("whatsapp_template", ""),
+        whatsapp_params=list(payload.get("whatsapp_params") or []), attachments=attachments,
+        metadata={"portfolio": m.portfolio.slug, "debtor_code": m.debtor.code, "template": m.template_code},
+    )
+
+
+def _statement_attachment(m: Message, now: datetime) -> Attachment:
+    from zoneinfo import ZoneInfo
+
+    from recaudo.reports.render import render_statement_pdf, statement_filename, statement_language
+    from recaudo.reports.statements import statement_for
+
+    m.debtor.portfolio = m.portfolio
+    today = now.astimezone(ZoneInfo(m.portfolio.timezone)).date()
+    statement = statement_for(debtor=m.debtor, today=today)
+    pdf = render_statement_pdf(statement, statement_language(m.debtor))
+    return Attachment(statement_filename(statement, "pdf"), pdf, "application/pdf")
+
+
+def _send(batch: _Batch) -> None:
+    by_channel = defaultdict(list)
+    for m in batch.alive:
+        by_channel[m.channel].append(m)
+    for channel, messages in by_channel.items():
+        try:
+            transport = transport_for(channel)
+        except (TransportError, ValueError, ImportError) as exc:
+            for m in messages:
+                batch.fail(m, f"transport: {exc}", permanent=False)
+            continue
+        outgoing, ready = [], []
+        for m in messages:
+            try:
+                outgoing.append(_outgoing(m, batch.now))
+                ready.append(m)
+            except Exception as exc:  # e.g. the statement PDF failed: retry later, never crash the batch
+                log.exception("outbox: cannot build message %s", m.pk)
+                batch.fail(m, f"build: {type(exc).__name__}: {exc}", permanent=False)
+        try:
+            results = transport.send_many(outgoing) if outgoing else []
+        except Exception as exc:  # a transport bug must not lose the batch: everything is retried
+            log.exception("outbox: transport %s crashed", channel)
+            results = [TransportError(f"{type(exc).__name__}: {exc}", permanent=False)] * len(outgoing)
+        kind = getattr(transport, "kind", transport.name)
+        for m, result in zip(ready, results, strict=True):
+            m.provider = kind
+            if isinstance(result, TransportError):
+                batch.fail(m, str(result), permanent=result.permanent, attempted=True)
+                if result.code in OPT_OUT_CODES.get(kind, ()):
+                    batch.outcome[m.pk] = (*batch.outcome[m.pk], "opt_out")
+            else:
+                batch.outcome[m.pk] = ("sent", result)
+
+
+def _apply(token: str, messages: list[Message], batch: _Batch, evidence: dict[int, int], stats: Counter
+           ) -> list[Message]:
+    now = batch.now
+    attempts, failed_permanent = [], []
+    for m in messages:
+        outcome = batch.outcome.get(m.pk)
+        m.updated_at = now
+        m.claim_token, m.claimed_by, m.claimed_at = None, "", None
+        if outcome is None:  # not reached (should not happen): release it untouched
+            m.status = Message.Status.QUEUED
+            continue
+        kind = outcome[0]
+        if kind == "sent":
+            m.status, m.provider_id, m.sent_at = Message.Status.SENT, str(outcome[1])[:200], now
+            m.attempts += 1
+            m.last_error, m.permanent = "", False
+            stats["sent"] += 1
+            attempts.append(ContactAttempt(
+                portfolio_id=m.portfolio_id, debtor_id=m.debtor_id, contact_id=m.contact_id, channel=m.channel,
+                at=now, effective=False, outcome=ContactAttempt.Outcome.SENT, decision_id=evidence.get(m.pk),
+                notes=f"outbox message {m.pk} ({m.template_code})"))
+        elif kind == "reschedule":
+            m.status, m.next_attempt_at, m.last_error = Message.Status.QUEUED, outcome[1], outcome[2][:1000]
+            stats["rescheduled"] += 1
+        else:
+            _, error, permanent, attempted = outcome[:4]
+            m.last_error = error[:1000]
+            if attempted:
+                m.attempts += 1
+            if permanent:
+                m.status, m.permanent = Message.Status.FAILED, True
+                failed_permanent.append(m)
+                stats["failed"] += 1
+            elif m.attempts >= max_attempts():
+                m.status, m.permanent = Message.Status.FAILED, False
+                stats["failed"] += 1
+            else:
+                m.status, m.next_attempt_at = Message.Status.QUEUED, now + retry_delay(max(m.attempts, 1))
+                stats["retried"] += 1
+    with transaction.atomic():
+        written = _write_outcomes(token, messages)
+        ContactAttempt.objects.bulk_create(attempts)
+    if written == len(messages):
+        return failed_permanent
+    # some claims expired and were retaken: fall back only where our failure is what the row says
+    mine = set(Message.objects.filter(pk__in=[m.pk for m in failed_permanent], status=Message.Status.FAILED,
+                                      permanent=True).values_list("pk", flat=True))
+    return [m for m in failed_permanent if m.pk in mine]
+
+
+def _write_outcomes(token: str, messages: list[Message]) -> int:
+    """One parameterized UPDATE per row, sent with executemany, each guarded by the claim token (a row whose
+    claim expired and was retaken by another worker is left alone). Much faster than bulk_update's CASE chains."""
+    fields = [Message._meta.get_field(name) for name in UPDATE_FIELDS]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = (f"UPDATE {quote(Message._meta.db_table)} SET {assignments} "
+           f"WHERE {quote('id')} = %s AND {quote('claim_token')} = %s")
+    params = [[f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk, token]
+              for m in messages]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+        written = cursor.rowcount
+    if written != len(messages):
+        log.warning("outbox: %s of %s outcomes not written (claim expired and retaken)", len(messages) - written,
+                    len(messages))
+    return written
+
+
+def _process(token: str, messages: list[Message], now: datetime, stats: Counter) -> None:
+    batch = _Batch(messages, now)
+    evidence: dict[int, int] = {}
+    try:
+        _choose_contacts(batch)
+        _render(batch)
+        evidence = _compliance(batch)
+        _send(batch)
+    except Exception as exc:  # a bug or a database error before sending: nothing sent twice, retry later
+        log.exception("outbox: batch failed before sending")
+        for m in list(batch.alive):
+            batch.fail(m, f"outbox: {type(exc).__name__}: {exc}", permanent=False)
+    failed = _apply(token, messages, batch, evidence, stats)
+    # after the commit: opt-outs revoke the consent, permanent failures try another consented channel
+    from .services import consent_revoke_for_contact
+
+    for m in failed:
+        if batch.outcome[m.pk][-1] == "opt_out" and m.contact is not None:
+            consent_revoke_for_contact(contact=m.contact, channel=m.channel, source=f"{m.provider} opt-out", now=now)
+        if fallback_enqueue(message=m, now=now) is not None:
+            stats["fallbacks"] += 1
+
+
+def fallback_enqueue(*, message: Message, now: datetime) -> Message | None:
+    """After a permanent failure, queue the same message on the next channel the debtor consented to (never a
+    channel already tried in this chain)."""
+    from .services import message_enqueue_with_reason
+
+    tried, root = {message.channel}, message
+    while root.fallback_of_id is not None:
+        root = Message.objects.only("id", "channel", "fallback_of_id", "dedupe_key").get(pk=root.fallback_of_id)
+        tried.add(root.channel)
+    for channel in FALLBACK_ORDER.get(message.channel, ()):
+        if channel in tried or not contacts_for([message.debtor_id], channel):
+            continue
+        fallback, _ = message_enqueue_with_reason(
+            portfolio=message.portfolio, debtor=message.debtor, channel=channel, template_code=message.template_code,
+            dedupe_key=f"{root.dedupe_key[:170]}~fallback:{channel}", now=now,
+            attach_statement=message.attach_statement, context=message.context, source="fallback",
+            cycle_run_id=message.cycle_run_id, fallback_of=message)
+        if fallback is not None:
+            return fallback
+    return None

@@ -1,0 +1,225 @@
+"""Personalized messages: the template context of a debtor (plain data only) and sandboxed rendering.
+
+The context carries the consolidated list of the debtor's overdue obligations (one message per debtor, never one
+per invoice), totals in Decimal, dates, the payment reference and a link placeholder for the future portal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q
+from django.template import Context, TemplateSyntaxError
+from django.utils.html import strip_tags
+
+from recaudo.core.money import from_minor
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+
+from .models import Template
+from .sandbox import (
+    HTML_ENGINE,
+    INVALID_MARK,
+    RENDER_LOCALE,
+    STRICT_HTML_ENGINE,
+    STRICT_TEXT_ENGINE,
+    TEXT_ENGINE,
+    babel_locale,
+)
+
+DEFAULT_LANGUAGE = "es"
+PORTAL_SALT = "recaudo.portal.debtor"
+
+
+class RenderError(ValueError):
+    """The template does not compile or fails to render; the message says where."""
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    subject: str
+    body: str  # HTML for email, text otherwise
+    text: str  # plain-text version
+    html: bool
+    language: str
+    template_id: int | None = None
+    template_version: int | None = None
+    whatsapp_template_name: str = ""
+    whatsapp_params: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def message_language(debtor: Debtor) -> str:
+    lang = (debtor.language or DEFAULT_LANGUAGE).lower()[:2]
+    return lang if lang in ("es", "en") else DEFAULT_LANGUAGE
+
+
+def template_lookup(*, portfolio: Portfolio | int, code: str, channel: str, language: str,
+                    cache: dict | None = None) -> Template | None:
+    """The portfolio's own active template, else the default; in `language`, else Spanish."""
+    portfolio_id = portfolio if isinstance(portfolio, int) else portfolio.pk
+    key = (portfolio_id, code, channel, language)
+    if cache is not None and key in cache:
+        return cache[key]
+    candidates = list(Template.objects.filter(Q(portfolio_id=portfolio_id) | Q(portfolio__isnull=True), code=code,
+                                              channel=channel, active=True,
+                                              language__in={language, DEFAULT_LANGUAGE}))
+
+    def rank(t: Template):
+        return (t.language != language, t.portfolio_id is None)
+
+    found = min(candidates, key=rank) if candidates else None
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def portal_link(debtor_id: int) -> str:
+    """Placeholder link for the future debtor portal: base URL + a signed token naming the debtor."""
+    base = getattr(settings, "RECAUDO_PORTAL_URL", "") or "http://localhost:8000/portal"
+    token = signing.dumps({"d": debtor_id}, salt=PORTAL_SALT, compress=True)
+    return f"{base.rstrip('/')}/{token}"
+
+
+def overdue_obligations(debtor_ids: list[int], today_by_debtor: dict[int, date]) -> dict[int, list[Obligation]]:
+    """Open obligations with a balance, per debtor, oldest first (one query for a whole batch)."""
+    result: dict[int, list[Obligation]] = defaultdict(list)
+    rows = (Obligation.objects.filter(debtor_id__in=debtor_ids, status=Obligation.Status.OPEN, balance_minor__gt=0)
+            .only("id", "debtor_id", "number", "kind", "due_date", "issue_date", "balance_minor", "currency",
+                  "description", "disputed")
+            .order_by("debtor_id", "due_date", "number"))
+    for o in rows:
+        result[o.debtor_id].append(o)
+    return result
+
+
+def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Obligation], now: datetime,
+                   extra: dict | None = None) -> dict:
+    """Plain data for templates: never model objects."""
+    zone = ZoneInfo(debtor.timezone or portfolio.timezone or "UTC")
+    today = now.astimezone(zone).date()
+    currency = portfolio.currency
+    items, total_overdue, total_balance = [], Decimal(0), Decimal(0)
+    for o in obligations:
+        balance = from_minor(o.balance_minor, o.currency)
+        days = (today - o.due_date).days
+        total_balance += balance
+        if days > 0 and not o.disputed:
+            total_overdue += balance
+            items.append({"number": o.number, "kind": o.kind, "description": o.description, "issue_date": o.issue_date,
+                          "due_date": o.due_date, "days_past_due": days, "balance": balance,
+                          "currency": o.currency})
+    oldest = min((i["due_date"] for i in items), default=None)
+    context = {
+        "debtor": {"name": debtor.name, "first_name": debtor.name.split()[0] if debtor.name.split() else "",
+                   "code": debtor.code, "id_number": debtor.id_number},
+        "portfolio": {"name": portfolio.name, "creditor": portfolio.creditor or portfolio.name},
+        "obligations": items,
+        "obligation_count": len(items),
+        "total_overdue": from_minor(0, currency) + total_overdue,
+        "total_balance": from_minor(0, currency) + total_balance,
+        "currency": currency,
+        "oldest_due_date": oldest,
+        "max_days_past_due": max((i["days_past_due"] for i in items), default=0),
+        "payment_reference": debtor.code,
+        "portal_link": portal_link(debtor.pk),
+        "today": today,
+    }
+    for key, value in (extra or {}).items():
+        if key not in context and isinstance(value, (str, int, float, Decimal, date, list, dict, bool, type(None))):
+            context[key] = value
+    return context
+
+
+def sample_context(portfolio: Portfolio, now: datetime) -> dict:
+    """A made-up debtor for validating a template without one."""
+    debtor = Debtor(pk=0, portfolio=portfolio, code="C-0001", name="Luz Marina Restrepo", language="es")
+    obligations = [
+        Obligation(number="F-1001", kind="invoice", issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31),
+                   balance_minor=123456789, currency=portfolio.currency, description="", disputed=False),
+    ]
+    return debtor_context(debtor=debtor, portfolio=portfolio, obligations=obligations, now=now)
+
+
+
+
+ENGINES = {(True, False): HTML_ENGINE, (False, False): TEXT_ENGINE, (True, True): STRICT_HTML_ENGINE,
+           (False, True): STRICT_TEXT_ENGINE}
+
+
+@lru_cache(maxsize=256)
+def _compile(source: str, html: bool, strict: bool):
+    return ENGINES[(html, strict)].from_string(source)
+
+
+def render_source(source: str, context: dict, *, html: bool, locale: str, strict: bool = False) -> str:
+    """Render user template text in the sandbox. Raises RenderError (never anything else)."""
+    token = RENDER_LOCALE.set(locale)
+    try:
+        return _compile(source, html, strict).render(Context(context, autoescape=html))
+    except TemplateSyntaxError as exc:
+        raise RenderError(str(exc))
+    except RecursionError:
+        raise RenderError("the template nests too deeply")
+    except Exception as exc:  # a filter fed odd data: report, never crash a send
+        raise RenderError(f"{type(exc).__name__}: {exc}")
+    finally:
+        RENDER_LOCALE.reset(token)
+
+
+def render_parts(*, subject: str, body: str, channel: str, context: dict, language: str, country: str,
+                 whatsapp_params: list[str] | None = None, strict: bool = False) -> tuple[str, str, str, list[str]]:
+    """(subject, body, text, whatsapp params). Email bodies are HTML with autoescape; others are text."""
+    locale = babel_locale(language, country)
+    html = channel == "email"
+    subject_out = " ".join(render_source(subject or "", context, html=False, locale=locale, strict=strict).split())
+    body_out = render_source(body, context, html=html, locale=locale, strict=strict)
+    text = _html_to_text(body_out) if html else body_out
+    params = []
+    for path in whatsapp_params or []:
+        expression = path if "{" in path else "{{ " + path + " }}"
+        params.append(render_source(expression, context, html=False, locale=locale, strict=strict).strip())
+    return subject_out, body_out, text, params
+
+
+def _html_to_text(html: str) -> str:
+    text = re.sub(r"(?i)</t[dh]>", "  ", html)
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</li>|</tr>|</h\d>", "\n", text)
+    text = strip_tags(text)
+    from html import unescape
+
+    lines = [" ".join(line.split()) for line in unescape(text).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def template_render(*, template: Template, debtor: Debtor, now: datetime, context: dict | None = None,
+                    obligations: list[Obligation] | None = None) -> RenderedMessage:
+    """Render `template` for `debtor` (preview and sending). Raises RenderError."""
+    portfolio = debtor.portfolio
+    if obligations is None:
+        obligations = overdue_obligations([debtor.pk], {})[debtor.pk]
+    ctx = debtor_context(debtor=debtor, portfolio=portfolio, obligations=obligations, now=now, extra=context)
+    subject, body, text, params = render_parts(
+        subject=template.subject, body=template.body, channel=template.channel, context=ctx,
+        language=template.language, country=portfolio.country, whatsapp_params=template.whatsapp_params)
+    return RenderedMessage(subject=subject, body=body, text=text, html=template.channel == "email",
+                           language=template.language, template_id=template.pk, template_version=template.version,
+                           whatsapp_template_name=template.whatsapp_template_name, whatsapp_params=params)
+
+
+def template_validate(*, subject: str, body: str, channel: str, language: str, portfolio: Portfolio, now: datetime,
+                      whatsapp_params: list[str] | None = None) -> list[str]:
+    """Compile and render against a sample debtor. Raises RenderError; returns warnings (unknown variables)."""
+    ctx = sample_context(portfolio, now)
+    parts = render_parts(subject=subject, body=body, channel=channel, context=ctx, language=language,
+                         country=portfolio.country, whatsapp_params=whatsapp_params, strict=True)
+    unknown = sorted(set(re.findall(INVALID_MARK.replace("%s", "(.*?)").replace("\x00", "\\x00"),
+                                    "".join([parts[0], parts[1], *parts[3]]))))
+    return [f"unknown variable: {name}" for name in unknown if name]

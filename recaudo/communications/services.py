@@ -1,0 +1,339 @@
+"""Communications writes: enqueue messages (idempotent), save templates, apply provider callbacks and opt-outs.
+
+Sending is in recaudo.communications.outbox (re-exported here): it runs outside any transaction, after the rows
+it sends were claimed and committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from recaudo.audit.services import audit_record
+from recaudo.compliance.rules import ComplianceError
+from recaudo.compliance.services import contact_schedule
+from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
+from recaudo.portfolio.services import consent_set
+
+from .contacts import contacts_for
+from .models import CHANNEL_CODES, Message, Template
+from .outbox import OutboxError, fallback_enqueue, outbox_process, retry_delay  # noqa: F401 (public API)
+from .rendering import RenderedMessage, RenderError, message_language, template_lookup, template_validate
+from .rendering import template_render as _template_render
+
+log = logging.getLogger(__name__)
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "NO MAS", "DETENER", "CANCELAR",
+              "PARAR", "ALTO", "NO ME ESCRIBAN", "NO MAS MENSAJES"}
+TWILIO_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed",
+                 "failed": "failed"}
+RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3}
+
+
+class CommunicationsError(ValueError):
+    pass
+
+
+class TemplateInvalid(CommunicationsError):
+    pass
+
+
+def template_render(*, template: Template, debtor: Debtor, now: datetime, context: dict | None = None
+                    ) -> RenderedMessage:
+    """Render a (possibly unsaved) template for a real debtor: the preview. Raises RenderError."""
+    return _template_render(template=template, debtor=debtor, now=now, context=context)
+
+
+# ------------------------------------------------------------------------------------------------ enqueue
+
+def _blocked(*, portfolio, debtor, channel, dedupe_key, reason, actor=None) -> None:
+    with transaction.atomic():
+        audit_record(event_type="message.blocked", subject=debtor, actor=actor, portfolio=portfolio, debtor=debtor,
+                     changes={"channel": channel, "dedupe_key": dedupe_key, "reason": reason})
+
+
+def message_enqueue_with_reason(*, portfolio: Portfolio, debtor: Debtor, channel: str, template_code: str,
+                                dedupe_key: str, now: datetime, attach_statement: bool = False,
+                                context: dict | None = None, source: str = "cycle", cycle_run_id: int | None = None,
+                                actor=None, fallback_of: Message | None = None) -> tuple[Message | None, str]:
+    """message_enqueue, also returning why no message was queued ("" when one was)."""
+    if channel not in CHANNEL_CODES:
+        raise CommunicationsError(f"unknown channel {channel!r}; one of {', '.join(CHANNEL_CODES)}")
+    if debtor.portfolio_id != portfolio.pk:
+        raise CommunicationsError("the debtor belongs to another portfolio")
+    existing = Message.objects.filter(portfolio=portfolio, dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing, ""
+    contact = contacts_for([debtor.pk], channel).get(debtor.pk)
+    if contact is None:
+        reason = f"no collectable contact with consent for {channel}"
+        _blocked(portfolio=portfolio, debtor=debtor, channel=channel, dedupe_key=dedupe_key, reason=reason,
+                 actor=actor)
+        return None, reason
+    language = message_language(debtor)
+    template = template_lookup(portfolio=portfolio, code=template_code, channel=channel, language=language)
+    if template is None:
+        reason = f"no active template {template_code!r} for {channel} in {language} (or es)"
+        _blocked(portfolio=portfolio, debtor=debtor, channel=channel, dedupe_key=dedupe_key, reason=reason,
+                 actor=actor)
+        return None, reason
+    try:
+        decision = contact_schedule(debtor=debtor, channel=channel, requested_at=now, contact=contact, actor=actor)
+    except ComplianceError as exc:
+        decision, reason = None, f"compliance check failed: {exc}"
+    else:
+        reason = "; ".join(str(r) for r in decision.reasons)
+    if decision is None or decision.send_at is None:
+        _blocked(portfolio=portfolio, debtor=debtor, channel=channel, dedupe_key=dedupe_key,
+                 reason=f"never allowed: {reason}", actor=actor)
+        return None, f"never allowed: {reason}"
+    message = Message(
+        portfolio=portfolio, debtor=debtor, contact=contact, channel=channel, to=contact.value, template=template,
+        template_code=template_code, template_version=template.version, language=template.language,
+        attach_statement=attach_statement, context=context or {}, source=source[:20], cycle_run_id=cycle_run_id,
+        dedupe_key=dedupe_key[:200], fallback_of=fallback_of, scheduled_for=now, next_attempt_at=decision.send_at,
+    )
+    try:
+        rendered = _template_render(template=template, debtor=debtor, now=now, context=context)
+    except RenderError as exc:
+        message.status, message.permanent, message.last_error = Message.Status.FAILED, True, f"render: {exc}"[:1000]
+    else:
+        message.subject, message.body, message.html = rendered.subject[:300], rendered.body, rendered.html
+        message.provider_payload = {"whatsapp_template": rendered.whatsapp_template_name,
+                                    "whatsapp_params": rendered.whatsapp_params, "text": rendered.text}
+        message.rendered_at = now
+    if not decision.allowed:
+        message.last_error = (f"outside the compliance window until {decision.send_at.isoformat()}: {reason}"
+                              )[:1000] if not message.last_error else message.last_error
+    try:
+        with transaction.atomic():
+            message.save()
+            if actor is not None:
+                audit_record(event_type="message.queued", subject=message, actor=actor, portfolio=portfolio,
+                             debtor=debtor, changes={"channel": channel, "template": template_code,
+                                                     "next_attempt_at": message.next_attempt_at})
+    except IntegrityError:  # a concurrent enqueue with the same key won
+        return Message.objects.get(portfolio=portfolio, dedupe_key=dedupe_key), ""
+    return message, ""
+
+
+def message_enqueue(*, portfolio: Portfolio, debtor: Debtor, channel: str, template_code: str, dedupe_key: str,
+                    now: datetime, attach_statement: bool = False, context: dict | None = None,
+                    source: str = "cycle", cycle_run_id: int | None = None, actor=None) -> Message | None:
+    """Queue one consolidated message to a debtor (all overdue obligations in one message). Idempotent on
+    (portfolio, dedupe_key). None when no collectable contact has consent for the channel, no template exists or
+    the compliance rules never allow it: the reason is recorded as a `message.blocked` audit event (and returned
+    by message_enqueue_with_reason). Outside the allowed hours the message is due at the next allowed time."""
+    message, _ = message_enqueue_with_reason(
+        portfolio=portfolio, debtor=debtor, channel=channel, template_code=template_code, dedupe_key=dedupe_key,
+        now=now, attach_statement=attach_statement, context=context, source=source, cycle_run_id=cycle_run_id,
+        actor=actor)
+    return message
+
+
+def _id(value) -> int:
+    return value if isinstance(value, int) else value.pk
+
+
+def messages_enqueue_bulk(rows: Iterable[dict], *, now: datetime, batch_size: int = 1000) -> int:
+    """Queue many messages at once (the daily cycle). Each row: portfolio (or portfolio_id), debtor (or debtor_id),
+    channel, template_code, dedupe_key; optional attach_statement, context, source, cycle_run_id, next_attempt_at.
+    Contact choice, rendering and the compliance check happen at send time. Rows whose dedupe key exists are
+    skipped (ON CONFLICT DO NOTHING). Returns the number of rows inserted (by this call, barring races)."""
+    objs: dict[tuple[int, str], Message] = {}
+    for row in rows:
+        portfolio_id = _id(row.get("portfolio_id") or row["portfolio"])
+        channel = row["channel"]
+        if channel not in CHANNEL_CODES:
+            raise CommunicationsError(f"unknown channel {channel!r}")
+        key = (portfolio_id, str(row["dedupe_key"])[:200])
+        if key in objs:
+            continue
+        objs[key] = Message(
+            portfolio_id=portfolio_id, debtor_id=_id(row.get("debtor_id") or row["debtor"]), channel=channel,
+            template_code=row["template_code"], attach_statement=bool(row.get("attach_statement")),
+            context=row.get("context") or {}, source=str(row.get("source") or "cycle")[:20],
+            cycle_run_id=row.get("cycle_run_id"), dedupe_key=key[1], scheduled_for=row.get("next_attempt_at") or now,
+            next_attempt_at=row.get("next_attempt_at") or now, created_at=now, updated_at=now,
+        )
+    if not objs:
+        return 0
+    existing: set[tuple[int, str]] = set()
+    by_portfolio: dict[int, list[str]] = {}
+    for portfolio_id, key in objs:
+        by_portfolio.setdefault(portfolio_id, []).append(key)
+    for portfolio_id, keys in by_portfolio.items():
+        for start in range(0, len(keys), 900):
+            chunk = keys[start:start + 900]
+            existing.update((portfolio_id, k) for k in Message.objects.filter(
+                portfolio_id=portfolio_id, dedupe_key__in=chunk).values_list("dedupe_key", flat=True))
+    new = [m for key, m in objs.items() if key not in existing]
+    with transaction.atomic():
+        Message.objects.bulk_create(new, batch_size=batch_size, ignore_conflicts=True)
+    return len(new)
+
+
+@transaction.atomic
+def message_cancel(*, message: Message, reason: str = "", actor=None) -> Message:
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
+        status=Message.Status.CANCELLED, last_error=f"cancelled: {reason}"[:1000], updated_at=timezone.now())
+    if not updated:
+        raise CommunicationsError(f"message {message.pk} is {message.status}, only queued messages can be cancelled")
+    message.refresh_from_db()
+    audit_record(event_type="message.cancelled", subject=message, actor=actor, portfolio=message.portfolio,
+                 debtor=message.debtor, changes={"reason": reason})
+    return message
+
+
+# ------------------------------------------------------------------------------------------------ templates
+
+@transaction.atomic
+def template_save(*, portfolio: Portfolio, code: str, channel: str, language: str, subject: str, body: str,
+                  whatsapp_template_name: str = "", whatsapp_params: list[str] | None = None, active: bool = True,
+                  name: str = "", now: datetime | None = None, actor=None) -> Template:
+    """Create or update the portfolio's own template (overriding the default). Validated by rendering it in the
+    sandbox against a sample debtor: a syntax or render error raises TemplateInvalid."""
+    now = now or timezone.now()
+    if channel not in CHANNEL_CODES:
+        raise TemplateInvalid(f"unknown channel {channel!r}")
+    if language not in ("es", "en"):
+        raise TemplateInvalid(f"unknown language {language!r}: es or en")
+    if not body.strip():
+        raise TemplateInvalid("the body is empty")
+    if channel == "whatsapp" and active and not whatsapp_template_name.strip():
+        raise TemplateInvalid("WhatsApp messages need the name of an approved template")
+    try:
+        template_validate(subject=subject, body=body, channel=channel, language=language, portfolio=portfolio,
+                          now=now, whatsapp_params=whatsapp_params)
+    except RenderError as exc:
+        raise TemplateInvalid(str(exc))
+    template = Template.objects.select_for_update().filter(portfolio=portfolio, code=code, channel=channel,
+                                                           language=language).first()
+    values = {"subject": subject.strip(), "body": body, "whatsapp_template_name": whatsapp_template_name.strip(),
+              "whatsapp_params": list(whatsapp_params or []), "active": active}
+    if name:
+        values["name"] = name[:200]
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    if template is None:
+        default = Template.objects.filter(portfolio__isnull=True, code=code, channel=channel, language=language).first()
+        template = Template.objects.create(portfolio=portfolio, code=code, channel=channel, language=language,
+                                           name=values.pop("name", default.name if default else code),
+                                           updated_by=user, **values)
+        audit_record(event_type="template.created", subject=template, actor=actor, portfolio=portfolio,
+                     changes={"code": code, "channel": channel, "language": language})
+        return template
+    changes = {k: [getattr(template, k), v] for k, v in values.items() if getattr(template, k) != v}
+    if not changes:
+        return template
+    for key, value in values.items():
+        setattr(template, key, value)
+    template.version += 1
+    template.updated_by = user
+    template.save()
+    audit_record(event_type="template.updated", subject=template, actor=actor, portfolio=portfolio,
+                 changes={**changes, "version": template.version})
+    return template
+
+
+# ------------------------------------------------------------------------------------------------ callbacks
+
+def _apply_status(message: Message, status: str, *, at: datetime, error: str = "", permanent: bool = False,
+                  retry: bool = False) -> bool:
+    """Move a message forward (never backwards); failed/bounced after sent or delivered. Returns whether it moved."""
+    current = message.status
+    if current in (Message.Status.FAILED, Message.Status.BOUNCED, Message.Status.CANCELLED):
+        return False
+    fields = {"updated_at": at}
+    if status in RANK:
+        if RANK[status] <= RANK.get(current, 0):
+            return False
+        fields["status"] = status
+        if status == "delivered":
+            fields["delivered_at"] = at
+    elif status in ("failed", "bounced"):
+        if retry:
+            from .outbox import max_attempts
+
+            if message.attempts < max_attempts():
+                fields.update(status=Message.Status.QUEUED, next_attempt_at=at + retry_delay(message.attempts),
+                              last_error=error[:1000], provider_id="", claim_token=None, claimed_by="",
+                              claimed_at=None)
+                status = Message.Status.QUEUED
+            else:
+                fields.update(status=Message.Status.FAILED, last_error=error[:1000], permanent=False)
+        else:
+            fields.update(status=status, last_error=error[:1000], permanent=permanent)
+    else:
+        return False
+    updated = Message.objects.filter(pk=message.pk, status=current).update(**fields)
+    if updated:
+        for key, value in fields.items():
+            setattr(message, key, value)
+    return bool(updated)
+
+
+def message_status_update(*, provider: str, provider_id: str, status: str, at: datetime | None = None,
+                          error: str = "", permanent: bool = False, opt_out: bool = False,
+                          channel: str = "") -> Message | None:
+    """A provider said what happened to a message (delivered, failed, bounced...). Unknown ids return None.
+    `provider` "" matches any provider of `channel` (email bounces name only the Message-ID).
+    A permanent failure queues the fallback channel; an opt-out also revokes the consent."""
+    at = at or timezone.now()
+    if not provider_id:
+        return None
+    lookup = {"provider": provider} if provider else {"channel": channel}
+    message = (Message.objects.select_related("portfolio", "debtor", "contact")
+               .filter(provider_id=provider_id, **lookup).first())
+    if message is None:
+        return None
+    moved = _apply_status(message, status, at=at, error=error, permanent=permanent,
+                          retry=status in ("failed", "bounced") and not permanent)
+    if opt_out and message.contact is not None:
+        consent_revoke_for_contact(contact=message.contact, channel=message.channel,
+                                   source=f"{provider} opt-out", now=at)
+    if moved and message.status in (Message.Status.FAILED, Message.Status.BOUNCED) and message.permanent:
+        fallback_enqueue(message=message, now=at)
+    return message
+
+
+def consent_revoke_for_contact(*, contact: Contact, channel: str, source: str, now: datetime) -> bool:
+    if contact.role == Contact.Role.REFERENCE:
+        return False
+    current = Consent.objects.filter(contact=contact, channel=channel).first()
+    if current is not None and current.status == Consent.Status.REVOKED:
+        return False
+    consent_set(contact=contact, channel=channel, status=Consent.Status.REVOKED, source=source[:200],
+                actor=source, now=now)
+    Message.objects.filter(contact=contact, channel=channel, status=Message.Status.QUEUED).update(
+        status=Message.Status.CANCELLED, last_error=f"cancelled: consent revoked ({source})"[:1000], updated_at=now)
+    return True
+
+
+def is_stop_word(text: str) -> bool:
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().upper()
+    plain = " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
+    return plain in STOP_WORDS or plain.startswith("STOP ") or plain.startswith("BAJA ")
+
+
+def inbound_reply(*, channel: str, sender: str, text: str, provider: str, at: datetime | None = None) -> int:
+    """An inbound SMS/WhatsApp reply. STOP-like replies ("STOP", "BAJA", "NO MAS") revoke the channel's consent of
+    every collectable contact with that number, and cancel their queued messages on it. Returns how many."""
+    at = at or timezone.now()
+    if not is_stop_word(text):
+        return 0
+    digits = "".join(ch for ch in sender if ch.isdigit())
+    if not digits:
+        return 0
+    revoked = 0
+    contacts = Contact.objects.filter(value="+" + digits, channel__in=[Contact.Channel.PHONE, Contact.Channel.WHATSAPP]
+                                      ).select_related("debtor__portfolio")
+    for contact in contacts:
+        if consent_revoke_for_contact(contact=contact, channel=channel, source=f"{provider} reply: {text[:40]}",
+                                      now=at):
+            revoked += 1
+    return revoked

@@ -1,0 +1,118 @@
+"""Outbox and template pages (server-rendered, htmx for the filters and the live preview)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+
+from .forms import OutboxFilterForm, TemplateForm
+from .models import CHANNEL_CODES, Template
+from .rendering import RenderError, template_render
+from .selectors import effective_templates, outbox_counts, outbox_page, preview_debtor, template_effective
+from .services import TemplateInvalid, template_save
+
+
+@login_required
+def outbox_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    form = OutboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    try:
+        page_number = int(request.GET.get("page") or 1)
+    except ValueError:
+        page_number = 1
+    page = outbox_page(portfolio, status=filters.get("status", ""), channel=filters.get("channel", ""),
+                       page=page_number)
+    context = {"portfolio": portfolio, "form": form, "page": page, "counts": outbox_counts(portfolio),
+               "query": request.GET.urlencode()}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "communications/_outbox_table.html", context)
+    return render(request, "communications/outbox_list.html", context)
+
+
+@login_required
+def template_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    return render(request, "communications/template_list.html", {
+        "portfolio": portfolio, "templates": effective_templates(portfolio),
+        "can_edit": can(request.user, portfolio, "write"),
+    })
+
+
+def _key(code, channel, language):
+    if channel not in CHANNEL_CODES or language not in ("es", "en"):
+        raise Http404("unknown template")
+    return code, channel, language
+
+
+def _preview(form: TemplateForm, portfolio, channel, language, code):
+    """Render the form's (unsaved) text for a real debtor of the portfolio."""
+    debtor = preview_debtor(portfolio, form.data.get("debtor_code", "") if form.is_bound else "")
+    if debtor is None:
+        return None, None, _("No debtor with that code in this portfolio.")
+    data = form.cleaned_data if form.is_bound and form.is_valid() else None
+    source = data or (form.initial if not form.is_bound else None)
+    if source is None:
+        return debtor, None, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+    params = source.get("whatsapp_params") or []
+    if isinstance(params, str):
+        params = [line.strip() for line in params.splitlines() if line.strip()]
+    template = Template(portfolio=portfolio, code=code, channel=channel, language=language,
+                        subject=source.get("subject", ""), body=source.get("body", ""),
+                        whatsapp_template_name=source.get("whatsapp_template_name", ""), whatsapp_params=params)
+    try:
+        return debtor, template_render(template=template, debtor=debtor, now=timezone.now()), None
+    except RenderError as exc:
+        return debtor, None, str(exc)
+
+
+@login_required
+def template_edit(request, slug, code, channel, language):
+    portfolio = portfolio_for_user_or_404(request.user, slug, "write")
+    code, channel, language = _key(code, channel, language)
+    current = template_effective(portfolio, code, channel, language)
+    initial = {"active": True}
+    if current is not None:
+        initial = {"name": current.name, "subject": current.subject, "body": current.body,
+                   "whatsapp_template_name": current.whatsapp_template_name,
+                   "whatsapp_params": "\n".join(current.whatsapp_params or []), "active": current.active}
+    if request.method == "POST":
+        form = TemplateForm(request.POST, portfolio=portfolio, channel=channel, language=language)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                template_save(portfolio=portfolio, code=code, channel=channel, language=language,
+                              subject=d["subject"], body=d["body"], name=d["name"],
+                              whatsapp_template_name=d["whatsapp_template_name"],
+                              whatsapp_params=d["whatsapp_params"], active=d["active"], actor=request.user)
+            except TemplateInvalid as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Template saved."))
+                return redirect("comms_template_list", slug=portfolio.slug)
+    else:
+        form = TemplateForm(initial=initial, portfolio=portfolio, channel=channel, language=language)
+    debtor, rendered, error = _preview(form, portfolio, channel, language, code)
+    return render(request, "communications/template_edit.html", {
+        "portfolio": portfolio, "form": form, "code": code, "channel": channel, "language": language,
+        "current": current, "debtor": debtor, "rendered": rendered, "preview_error": error,
+    })
+
+
+@login_required
+@require_POST
+def template_preview(request, slug, code, channel, language):
+    portfolio = portfolio_for_user_or_404(request.user, slug, "write")
+    code, channel, language = _key(code, channel, language)
+    form = TemplateForm(request.POST, portfolio=portfolio, channel=channel, language=language)
+    debtor, rendered, error = _preview(form, portfolio, channel, language, code)
+    return render(request, "communications/_preview.html", {
+        "debtor": debtor, "rendered": rendered, "preview_error": error, "channel": channel,
+        "warnings": form.warnings})
