@@ -18,6 +18,10 @@ COMMANDS = {
     "compliance": ("compliance", "check whether a contact is allowed now, and when next"),
     "plan": ("plan", "simulate an installment plan"),
     "interest": ("interest", "late-interest liquidation under the legal cap"),
+    "outbox": ("outbox", "send queued messages; list the outbox"),
+    "cycle": ("cycle", "run the daily collection cycle of a portfolio (--dry-run to preview)"),
+    "strategy": ("strategy", "list, export and import collection strategies (YAML)"),
+    "worker": ("worker", "run due daily cycles and the message outbox (several may run at once)"),
 }
 
 HELP = """usage: recaudo COMMAND [options]

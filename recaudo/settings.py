@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "recaudo.reports",
     "recaudo.compliance",
     "recaudo.agreements",
+    "recaudo.communications",
+    "recaudo.strategies",
+    "recaudo.agents",
 ]
 
 MIDDLEWARE = [

@@ -1,11 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from recaudo.strategies import views as strategy_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("recaudo.accounts.urls")),
     path("p/<slug:slug>/imports/", include("recaudo.imports.urls")),
+    path("p/<slug:slug>/comms/", include("recaudo.communications.urls_pages")),
+    path("hooks/", include("recaudo.communications.urls")),
+    path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
+    path("p/<slug:slug>/today/", strategy_views.today_view, name="cycle_today"),
     path("p/<slug:slug>/", include("recaudo.portfolio.urls")),
     path("", include("recaudo.reports.urls")),
 ]

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 WORKER_COMMAND = [sys.executable, "-m", "recaudo.cli", "db_worker", "--no-reload"]
+CYCLE_WORKER_COMMAND = [sys.executable, "-m", "recaudo.cli", "worker"]  # daily cycles and the outbox
 
 
 def start_worker(stdout=None) -> subprocess.Popen | None:
@@ -62,6 +63,8 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, worker: bool = True, mig
     if migrate:
         call_command("migrate", interactive=False, verbosity=0)
     child = start_worker(stdout) if worker else None
+    # With the database task backend, `recaudo worker` (daily cycles, outbox) runs next to the task worker.
+    cycle_child = subprocess.Popen(CYCLE_WORKER_COMMAND) if child is not None else None
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
     try:
@@ -73,6 +76,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, worker: bool = True, mig
         if main:
             signal.signal(signal.SIGTERM, previous)
         stop_worker(child)
+        stop_worker(cycle_child)
 
 
 def _exit_on_sigterm(signum, frame):

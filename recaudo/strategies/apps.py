@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StrategiesConfig(AppConfig):
+    name = "recaudo.strategies"
+    label = "strategies"
+    verbose_name = "Strategies"

@@ -1,0 +1,200 @@
+"""Writes of strategies, segments, holds and cycle settings: one transaction each, with an audit event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from recaudo.audit.services import audit_record
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+
+from .models import Hold, PortfolioCycleSettings, Segment, Strategy, StrategyVersion
+from .schema import (
+    HOLD_REASONS,
+    SEGMENT_CONDITIONS,
+    StrategyFormatError,
+    default_content,
+    from_yaml,
+    validate_conditions,
+    validate_content,
+)
+
+
+class StrategyError(ValueError):
+    pass
+
+
+def next_cycle_at(portfolio: Portfolio, run_time: time, after: datetime) -> datetime:
+    """The first instant strictly after `after` at which the portfolio's local clock reads `run_time`."""
+    zone = ZoneInfo(portfolio.timezone)
+    local = after.astimezone(zone)
+    candidate = datetime.combine(local.date(), run_time, tzinfo=zone)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), run_time, tzinfo=zone)
+    return candidate.astimezone(ZoneInfo("UTC"))
+
+
+def cycle_settings_ensure(portfolio: Portfolio, now: datetime | None = None) -> PortfolioCycleSettings:
+    found = PortfolioCycleSettings.objects.filter(portfolio=portfolio).first()
+    if found is not None:
+        return found
+    now = now or timezone.now()
+    run_time = time(8, 0)
+    PortfolioCycleSettings.objects.bulk_create(
+        [PortfolioCycleSettings(portfolio=portfolio, run_time=run_time,
+                                next_cycle_at=next_cycle_at(portfolio, run_time, now))],
+        ignore_conflicts=True,
+    )
+    return PortfolioCycleSettings.objects.get(portfolio=portfolio)
+
+
+@transaction.atomic
+def cycle_settings_update(*, portfolio: Portfolio, run_time: time, enabled: bool = True, actor=None,
+                          now: datetime | None = None) -> PortfolioCycleSettings:
+    settings = cycle_settings_ensure(portfolio, now)
+    old = {"run_time": settings.run_time.strftime("%H:%M"), "enabled": settings.enabled}
+    settings.run_time, settings.enabled = run_time, enabled
+    settings.next_cycle_at = next_cycle_at(portfolio, run_time, now or timezone.now())
+    settings.save()
+    audit_record(event_type="cycle.settings_changed", subject=settings, actor=actor, portfolio=portfolio,
+                 changes={"old": old, "new": {"run_time": run_time.strftime("%H:%M"), "enabled": enabled}})
+    return settings
+
+
+def strategy_ensure_default(portfolio: Portfolio) -> Strategy:
+    """The portfolio's default strategy (segment null), created with the default content as version 1 if missing."""
+    strategy = Strategy.objects.filter(portfolio=portfolio, segment__isnull=True).first()
+    if strategy is not None:
+        return strategy
+    try:
+        with transaction.atomic():
+            strategy = Strategy.objects.create(portfolio=portfolio, segment=None, name="Default")
+            StrategyVersion.objects.create(strategy=strategy, number=1, content=default_content(),
+                                           note="default strategy")
+            audit_record(event_type="strategy.created", subject=strategy, portfolio=portfolio,
+                         changes={"version": 1, "default": True})
+    except IntegrityError:  # created concurrently
+        strategy = Strategy.objects.get(portfolio=portfolio, segment__isnull=True)
+    cycle_settings_ensure(portfolio)
+    return strategy
+
+
+def latest_version(strategy: Strategy) -> StrategyVersion:
+    return strategy.versions.order_by("-number").first()
+
+
+@transaction.atomic
+def strategy_version_create(*, strategy: Strategy, content: dict, actor=None, note: str = "") -> StrategyVersion:
+    """Validate and store `content` as the next version; nothing new when it equals the latest version."""
+    content = validate_content(content)
+    current = StrategyVersion.objects.filter(strategy=strategy).order_by("-number").first()
+    if current is not None and current.content == content:
+        return current
+    number = (StrategyVersion.objects.filter(strategy=strategy).aggregate(n=Max("number"))["n"] or 0) + 1
+    version = StrategyVersion.objects.create(strategy=strategy, number=number, content=content, note=note[:300],
+                                             created_by=actor if actor is not None and not isinstance(actor, str)
+                                             else None)
+    audit_record(event_type="strategy.version_created", subject=strategy, actor=actor, portfolio=strategy.portfolio,
+                 changes={"version": number, "previous": current.number if current else None, "note": note})
+    return version
+
+
+@transaction.atomic
+def strategy_import(*, portfolio: Portfolio, text: str, actor=None, segment: Segment | None = None
+                    ) -> StrategyVersion:
+    """Import a YAML document as a new version of the portfolio's strategy for `segment` (default: the default
+    strategy), creating the strategy if needed. Raises StrategyFormatError with every problem and its path."""
+    content = from_yaml(text)
+    strategy = Strategy.objects.filter(portfolio=portfolio, segment=segment).first()
+    if strategy is None:
+        if segment is None:
+            strategy = strategy_ensure_default(portfolio)
+        else:
+            strategy = Strategy.objects.create(portfolio=portfolio, segment=segment, name=content["name"][:100])
+            audit_record(event_type="strategy.created", subject=strategy, actor=actor, portfolio=portfolio,
+                         changes={"segment": segment.name})
+    return strategy_version_create(strategy=strategy, content=content, actor=actor, note="imported from YAML")
+
+
+EDITABLE_STEP_FIELDS = ("offset", "channel", "template", "task", "attach_statement", "conditions")
+
+
+@transaction.atomic
+def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, actor=None) -> StrategyVersion:
+    """Change one step of the latest version (offset, channel, template, task, conditions): a new version."""
+    current = latest_version(strategy)
+    content = {"name": current.content["name"], "stages": [dict(s, steps=[dict(x) for x in s["steps"]])
+                                                          for s in current.content["stages"]]}
+    found = None
+    for stage in content["stages"]:
+        for step in stage["steps"]:
+            if step["key"] == step_key:
+                found = (stage, step)
+    if found is None:
+        raise StrategyError(f"no step {step_key!r} in {strategy} v{current.number}")
+    stage, step = found
+    unknown = set(changes) - set(EDITABLE_STEP_FIELDS)
+    if unknown:
+        raise StrategyError(f"cannot edit {', '.join(sorted(unknown))} of a step")
+    step.update(changes)
+    # A new offset may belong to another stage: move the step there.
+    if "offset" in changes and isinstance(step["offset"], int):
+        for other in content["stages"]:
+            lo, hi = other["from_days"], other["to_days"]
+            if other is not stage and step["offset"] >= lo and (hi is None or step["offset"] <= hi):
+                stage["steps"].remove(step)
+                other["steps"].append(step)
+                break
+    return strategy_version_create(strategy=strategy, content=content, actor=actor,
+                                   note=f"step {step_key}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+
+
+@transaction.atomic
+def segment_upsert(*, portfolio: Portfolio, name: str, conditions: dict, order: int = 0, weight="1",
+                   actor=None) -> Segment:
+    problems: list[str] = []
+    clean = validate_conditions(conditions, f"segment {name!r}.conditions", SEGMENT_CONDITIONS, problems)
+    try:
+        weight = Decimal(str(weight))
+    except InvalidOperation:
+        problems.append(f"segment {name!r}.weight: not a number: {weight!r}")
+    if not name.strip():
+        problems.append("segment.name: required")
+    if problems:
+        raise StrategyFormatError(problems)
+    segment, created = Segment.objects.update_or_create(
+        portfolio=portfolio, name=name.strip(), defaults={"conditions": clean, "order": order, "weight": weight})
+    audit_record(event_type="segment.created" if created else "segment.updated", subject=segment, actor=actor,
+                 portfolio=portfolio, changes={"conditions": clean, "order": order, "weight": weight})
+    return segment
+
+
+@transaction.atomic
+def hold_create(*, debtor: Debtor, reason: str, until: date | None, obligation: Obligation | None = None,
+                notes: str = "", actor=None) -> Hold:
+    if reason not in HOLD_REASONS:
+        raise StrategyError(f"reason: must be one of {', '.join(HOLD_REASONS)}")
+    if until is None and reason not in ("deceased", "bankruptcy", "claim"):
+        raise StrategyError("until: a hold for this reason needs an end date")
+    if obligation is not None and obligation.debtor_id != debtor.pk:
+        raise StrategyError("obligation: belongs to another debtor")
+    hold = Hold.objects.create(portfolio_id=debtor.portfolio_id, debtor=debtor, obligation=obligation, reason=reason,
+                               until=until, notes=notes[:500],
+                               created_by=actor if actor is not None and not isinstance(actor, str) else None)
+    audit_record(event_type="hold.created", subject=hold, actor=actor, portfolio=debtor.portfolio, debtor=debtor,
+                 changes={"reason": reason, "until": until, "obligation": obligation.number if obligation else None})
+    return hold
+
+
+@transaction.atomic
+def hold_release(*, hold: Hold, actor=None, now: datetime | None = None) -> Hold:
+    hold.released_at = now or timezone.now()
+    hold.save(update_fields=["released_at"])
+    audit_record(event_type="hold.released", subject=hold, actor=actor, portfolio=hold.portfolio, debtor=hold.debtor,
+                 changes={"reason": hold.reason})
+    return hold

@@ -1,0 +1,112 @@
+import pytest
+from django.urls import reverse
+
+from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.strategies.models import Hold, StrategyVersion
+from recaudo.strategies.services import latest_version, strategy_ensure_default
+
+from .helpers import debtor_owing
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(portfolio):
+    return {
+        "ana": make_user("ana", portfolio, role="admin"),
+        "sara": make_user("sara", portfolio, role="supervisor"),
+        "juan": make_user("juan", portfolio, role="agent"),
+        "otto": make_user("otto"),  # granted nothing
+    }
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=TEST_PASSWORD)
+    return client
+
+
+def test_pages_need_login_and_grant(client, portfolio, people):
+    url = reverse("strategy_list", args=[portfolio.slug])
+    assert client.get(url).status_code == 302
+    login(client, people["otto"])
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("cycle_today", args=[portfolio.slug])).status_code == 404
+
+
+def test_agent_sees_but_cannot_edit(client, portfolio, people, outbox):
+    strategy = strategy_ensure_default(portfolio)
+    login(client, people["juan"])
+    page = client.get(reverse("strategy_detail", args=[portfolio.slug, strategy.pk]))
+    assert page.status_code == 200 and b"sms-overdue" in page.content and b"Edit" not in page.content
+    edit = reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, "sms-overdue"])
+    assert client.get(edit).status_code == 404
+    assert client.post(edit, {"offset": 4, "channel": "sms", "template": "x"}).status_code == 404
+    assert StrategyVersion.objects.filter(strategy=strategy).count() == 1
+
+
+def test_supervisor_edits_a_step_new_version_and_dry_run(client, portfolio, people, outbox):
+    strategy = strategy_ensure_default(portfolio)
+    debtor_owing(portfolio, "C1", days_past_due=4, today=__import__("django.utils.timezone").utils.timezone.localdate())
+    login(client, people["sara"])
+    edit = reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, "sms-overdue"])
+    response = client.post(edit, {"offset": 3, "channel": "whatsapp", "template": "overdue_notice"})
+    assert response.status_code == 302
+    v2 = latest_version(strategy)
+    assert v2.number == 2 and "/dry-run/" in response["Location"]
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"whatsapp" in page.content
+
+
+def test_invalid_step_edit_shows_the_precise_error(client, portfolio, people):
+    strategy = strategy_ensure_default(portfolio)
+    login(client, people["ana"])
+    edit = reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, "email-reminder"])
+    page = client.post(edit, {"offset": 3, "channel": "email", "template": "reminder"})
+    assert page.status_code == 200
+    assert "offset 3 is also the offset of step" in page.content.decode()
+
+
+def test_export_import_yaml(client, portfolio, people):
+    strategy = strategy_ensure_default(portfolio)
+    login(client, people["ana"])
+    text = client.get(reverse("strategy_export", args=[portfolio.slug, strategy.pk])).content.decode()
+    assert "legal-95" in text
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    changed = text.replace("offset: 95", "offset: 100")
+    client.post(reverse("strategy_import", args=[portfolio.slug, strategy.pk]),
+                {"file": SimpleUploadedFile("s.yaml", changed.encode())})
+    assert latest_version(strategy).number == 2
+    bad = client.post(reverse("strategy_import", args=[portfolio.slug, strategy.pk]),
+                      {"file": SimpleUploadedFile("s.yaml", b"name: x\nstages: []\n")}, follow=True)
+    assert "stages: required" in bad.content.decode()
+
+
+def test_today_page_preview_then_executed(client, portfolio, people, outbox):
+    from django.utils import timezone
+
+    from recaudo.strategies.runner import cycle_run
+
+    debtor_owing(portfolio, "C1", days_past_due=3, today=timezone.localdate())
+    login(client, people["juan"])
+    url = reverse("cycle_today", args=[portfolio.slug])
+    page = client.get(url).content.decode()
+    assert "sms-overdue" in page and ("saldo" in page or "balance" in page)
+    cycle_run(portfolio=portfolio)
+    page = client.get(url).content.decode()
+    assert "sms-overdue" in page and "v1" in page
+
+
+def test_holds_add_and_release(client, portfolio, people):
+    debtor = debtor_owing(portfolio, "C1", days_past_due=3)
+    login(client, people["sara"])
+    url = reverse("hold_list", args=[portfolio.slug])
+    assert client.post(url, {"debtor_code": "C1", "reason": "dispute", "until": "2030-01-01"}).status_code == 302
+    hold = Hold.objects.get(debtor=debtor)
+    assert hold.created_by == people["sara"]
+    assert client.post(url, {"debtor_code": "NOPE", "reason": "dispute"}).status_code == 200
+    client.post(reverse("hold_release", args=[portfolio.slug, hold.pk]))
+    hold.refresh_from_db()
+    assert hold.released_at is not None
+    login(client, people["juan"])
+    assert client.post(url, {"debtor_code": "C1", "reason": "dispute", "until": "2030-01-01"}).status_code == 404

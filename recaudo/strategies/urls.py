@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.strategy_list, name="strategy_list"),
+    path("<int:pk>/", views.strategy_detail, name="strategy_detail"),
+    path("<int:pk>/export.yaml", views.strategy_export, name="strategy_export"),
+    path("<int:pk>/import/", views.strategy_import_view, name="strategy_import"),
+    path("<int:pk>/steps/<slug:key>/", views.step_edit, name="strategy_step_edit"),
+    path("versions/<int:version_id>/dry-run/", views.version_dry_run_view, name="strategy_dry_run"),
+    path("holds/", views.hold_list, name="hold_list"),
+    path("holds/<int:hold_id>/release/", views.hold_release_view, name="hold_release"),
+]

@@ -1,0 +1,223 @@
+"""Strategy pages: list, detail with version history, step editor, YAML export/import, dry run, holds, and the
+"what goes out today and why" page. Thin: one domain call each."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.core.money import precision
+from recaudo.portfolio.models import Debtor, Obligation
+from recaudo.portfolio.services import portfolio_today
+
+from .cycle import version_dry_run
+from .forms import HoldForm, ImportForm, StepForm
+from .models import CycleRun, DebtorStrategyState, Hold, StepExecution, Strategy, StrategyVersion
+from .rules import Priority
+from .runner import cycle_run
+from .schema import StrategyFormatError, to_yaml
+from .selectors import active_holds, version_usage
+from .selectors import strategy_list as strategies_of
+from .services import (
+    StrategyError,
+    cycle_settings_ensure,
+    hold_create,
+    hold_release,
+    latest_version,
+    strategy_ensure_default,
+    strategy_import,
+    strategy_step_update,
+)
+
+EDIT = "import"  # admins and supervisors edit strategies and holds (the "import" permission)
+
+
+def _lang() -> str:
+    return "en" if (get_language() or "").startswith("en") else "es"
+
+
+def _minor(portfolio) -> int:
+    return 10 ** precision(portfolio.currency)
+
+
+@login_required
+def strategy_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    strategy_ensure_default(portfolio)
+    return render(request, "strategies/strategy_list.html", {
+        "portfolio": portfolio, "rows": strategies_of(portfolio), "settings": cycle_settings_ensure(portfolio),
+        "runs": CycleRun.objects.filter(portfolio=portfolio).order_by("-business_date")[:10],
+        "can_edit": can(request.user, portfolio, EDIT),
+    })
+
+
+def _strategy(portfolio, pk) -> Strategy:
+    return get_object_or_404(Strategy, pk=pk, portfolio=portfolio)
+
+
+@login_required
+def strategy_detail(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    strategy = _strategy(portfolio, pk)
+    version = latest_version(strategy)
+    usage = version_usage(strategy)
+    versions = [{"v": v, "used": usage.get(v.number, 0)} for v in strategy.versions.select_related("created_by")]
+    return render(request, "strategies/strategy_detail.html", {
+        "portfolio": portfolio, "strategy": strategy, "version": version, "versions": versions,
+        "recent": StepExecution.objects.filter(strategy=strategy).select_related("debtor", "strategy_version")[:20],
+        "can_edit": can(request.user, portfolio, EDIT), "import_form": ImportForm(),
+    })
+
+
+@login_required
+def strategy_export(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    strategy = _strategy(portfolio, pk)
+    number = request.GET.get("version")
+    version = strategy.versions.filter(number=number).first() if number else latest_version(strategy)
+    if version is None:
+        raise Http404("no such version")
+    response = HttpResponse(to_yaml(version.content, {"strategy": strategy.name, "version": version.number}),
+                            content_type="application/yaml; charset=utf-8")
+    name = f"{portfolio.slug}-strategy-{strategy.pk}-v{version.number}.yaml"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def strategy_import_view(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    strategy = _strategy(portfolio, pk)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8")
+            version = strategy_import(portfolio=portfolio, text=text, segment=strategy.segment, actor=request.user)
+            messages.success(request, _("Imported as version %(n)s.") % {"n": version.number})
+        except (StrategyFormatError, UnicodeDecodeError) as exc:
+            problems = getattr(exc, "problems", [str(exc)])
+            messages.error(request, _("Not imported: ") + "; ".join(problems))
+    return redirect("strategy_detail", slug=portfolio.slug, pk=strategy.pk)
+
+
+@login_required
+def step_edit(request, slug, pk, key):
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    strategy = _strategy(portfolio, pk)
+    version = latest_version(strategy)
+    step = next((s for st in version.content["stages"] for s in st["steps"] if s["key"] == key), None)
+    if step is None:
+        raise Http404("no such step")
+    form = StepForm(request.POST or None, step=step)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        if not changes:
+            return redirect("strategy_detail", slug=portfolio.slug, pk=strategy.pk)
+        try:
+            new = strategy_step_update(strategy=strategy, step_key=key, changes=changes, actor=request.user)
+        except (StrategyFormatError, StrategyError) as exc:
+            error = "; ".join(getattr(exc, "problems", [str(exc)]))
+        else:
+            messages.success(request, _("Saved as version %(n)s.") % {"n": new.number})
+            return redirect("strategy_dry_run", slug=portfolio.slug, version_id=new.pk)
+    return render(request, "strategies/step_edit.html", {
+        "portfolio": portfolio, "strategy": strategy, "version": version, "step": step, "form": form,
+        "error": error})
+
+
+@login_required
+def version_dry_run_view(request, slug, version_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    version = get_object_or_404(StrategyVersion, pk=version_id, strategy__portfolio=portfolio)
+    today = portfolio_today(portfolio)
+    result = version_dry_run(version=version, business_date=today, collect=200)
+    by_step = sorted((k.split(":", 1)[1], v) for k, v in result.counts.items() if k.startswith("step:"))
+    by_channel = sorted((k.split(":", 1)[1], v) for k, v in result.counts.items() if k.startswith("channel:"))
+    return render(request, "strategies/dry_run.html", {
+        "portfolio": portfolio, "version": version, "strategy": version.strategy, "result": result, "today": today,
+        "by_step": by_step, "by_channel": by_channel, "rows": _rows(result.rows, portfolio),
+    })
+
+
+def _rows(rows, portfolio):
+    lang, minor = _lang(), _minor(portfolio)
+    return [{"r": r, "explain": r.priority.explain(lang, minor) if r.priority else ""} for r in rows]
+
+
+@login_required
+def today_view(request, slug):
+    """What goes out today and why: the steps recorded by today's cycle, or a preview when it has not run yet."""
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    today = portfolio_today(portfolio)
+    run = CycleRun.objects.filter(portfolio=portfolio, business_date=today).first()
+    context = {"portfolio": portfolio, "today": today, "run": run}
+    if run is not None and run.status == CycleRun.Status.DONE:
+        steps = list(StepExecution.objects.filter(portfolio=portfolio, business_date=today)
+                     .select_related("debtor", "strategy_version", "strategy")[:500])
+        states = {s.debtor_id: s for s in
+                  DebtorStrategyState.objects.filter(debtor_id__in=[x.debtor_id for x in steps])}
+        lang, minor = _lang(), _minor(portfolio)
+        rows = []
+        for s in steps:
+            st = states.get(s.debtor_id)
+            explain = (Priority(st.priority, st.priority_balance_minor, st.priority_days, st.segment_name)
+                       .explain(lang, minor) if st else "")
+            rows.append({"s": s, "priority": st.priority if st else 0, "explain": explain})
+        rows.sort(key=lambda r: -r["priority"])
+        context.update(executed=rows, counts=run.counts)
+    else:
+        result = cycle_run(portfolio=portfolio, business_date=today, dry_run=True, collect=300)
+        context.update(preview=_rows(result.rows, portfolio), counts=result.counts)
+    context["blocked"] = context["counts"].get("outcome:blocked", 0)
+    return render(request, "strategies/today.html", context)
+
+
+@login_required
+def hold_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    today = portfolio_today(portfolio)
+    can_edit = can(request.user, portfolio, EDIT)
+    form = HoldForm(request.POST or None)
+    if request.method == "POST":
+        portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+        if form.is_valid():
+            data = form.cleaned_data
+            debtor = Debtor.objects.filter(portfolio=portfolio, code=data["debtor_code"].strip()).first()
+            obligation = None
+            if data["obligation_number"]:
+                obligation = Obligation.objects.filter(portfolio=portfolio,
+                                                       number=data["obligation_number"].strip()).first()
+            if debtor is None:
+                form.add_error("debtor_code", _("No debtor with that code."))
+            elif data["obligation_number"] and obligation is None:
+                form.add_error("obligation_number", _("No obligation with that number."))
+            else:
+                try:
+                    hold_create(debtor=debtor, obligation=obligation, reason=data["reason"], until=data["until"],
+                                notes=data["notes"], actor=request.user)
+                except StrategyError as exc:
+                    form.add_error(None, str(exc))
+                else:
+                    messages.success(request, _("Hold added."))
+                    return redirect("hold_list", slug=portfolio.slug)
+    holds = active_holds(portfolio, today).select_related("debtor", "obligation", "created_by")[:500]
+    return render(request, "strategies/holds.html", {"portfolio": portfolio, "holds": holds, "form": form,
+                                                     "can_edit": can_edit, "today": today})
+
+
+@login_required
+@require_POST
+def hold_release_view(request, slug, hold_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    hold = get_object_or_404(Hold, pk=hold_id, portfolio=portfolio, released_at__isnull=True)
+    hold_release(hold=hold, actor=request.user)
+    messages.success(request, _("Hold released."))
+    return redirect("hold_list", slug=portfolio.slug)
