@@ -1,0 +1,137 @@
+"""Benchmark: debtor search/list and the debtor 360 page with 1,000,000 obligations loaded.
+
+    .venv/bin/python bench/bench_web.py                  # 1,000,000 obligations / 250,000 debtors, both engines
+    .venv/bin/python bench/bench_web.py -n 100000 --only sqlite
+
+Loads a realistic flat export (recaudo.core.synthetic, names, IDs, phones, e-mails) through the import engine
+into a fresh database per engine (SQLite file under a temporary RECAUDO_HOME; PostgreSQL database
+recaudo_bench_web), then times real requests through Django's test client (session login, full middleware,
+template rendering): the median of 7 runs per request. Target (issue 2): <= 150 ms each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_DB = "recaudo_bench_web"
+TARGET_MS = 150
+
+
+def child(engine: str, n: int, flat: str) -> None:
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    from recaudo.core.testing import make_portfolio, make_user
+    from recaudo.imports.services import ImportOptions, import_file
+    from recaudo.portfolio.models import Debtor
+
+    portfolio = make_portfolio(slug="bench")
+    t0 = time.perf_counter()
+    result = import_file(portfolio=portfolio, kind="obligations", path=Path(flat), options=ImportOptions())
+    load_s = time.perf_counter() - t0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    user = make_user("bench", superuser=True)
+    client = Client()
+    client.force_login(user)
+    busiest = Debtor.objects.filter(portfolio=portfolio).order_by("-open_count").first()
+    sample = Debtor.objects.filter(portfolio=portfolio).order_by("pk")[n // 8]
+    phone = sample.contacts.filter(channel="phone").values_list("value", flat=True).first() or ""
+    email = sample.contacts.filter(channel="email").values_list("value", flat=True).first() or ""
+    base = "/p/bench/debtors/"
+    requests = [
+        ("debtor list (default)", base),
+        ("search by name", base + "?q=" + sample.name.split()[0].lower()),
+        ("search by code", base + "?q=" + sample.code),
+        ("search by ID number", base + "?q=" + sample.id_number),
+        ("search by phone (national)", base + "?q=" + phone[3:]),
+        ("search by e-mail", base + "?q=" + email),
+        ("filter bucket 91-180", base + "?bucket=4"),
+        ("filter amount >= 10M, sort balance", base + "?min=10000000&sort=-balance"),
+        ("debtor list page 500", base + "?page=500"),
+        (f"debtor 360 ({busiest.open_count} open obligations)", f"{base}{busiest.pk}/"),
+        ("debtor 360 (typical)", f"{base}{sample.pk}/"),
+    ]
+    timings = []
+    for label, url in requests:
+        runs = []
+        for _ in range(7):
+            t = time.perf_counter()
+            response = client.get(url)
+            runs.append((time.perf_counter() - t) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+        timings.append({"request": label, "median_ms": round(statistics.median(runs), 1),
+                        "max_ms": round(max(runs), 1)})
+    print(json.dumps({"engine": engine, "obligations": result.created, "load_s": round(load_s, 1),
+                      "timings": timings}))
+
+
+def run(engine: str, n: int, flat: Path, pg_url: str) -> dict:
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as home:
+        env["RECAUDO_HOME"] = home
+        if engine == "sqlite":
+            env.pop("DATABASE_URL", None)
+        else:
+            import psycopg
+
+            with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+                conn.execute(f"CREATE DATABASE {PG_DB}")
+            env["DATABASE_URL"] = pg_url
+        proc = subprocess.run([sys.executable, __file__, "--child", engine, "-n", str(n), "--flat", str(flat)],
+                              env=env, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr[-4000:])
+            raise SystemExit(f"{engine} run failed")
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=1_000_000, help="obligations (debtors = n/4)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--pg-url", default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
+    parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
+    parser.add_argument("--flat", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.n, args.flat)
+        return
+    sys.path.insert(0, str(ROOT))
+    from recaudo.core.synthetic import write_flat_obligations
+
+    with tempfile.TemporaryDirectory(prefix="bench-web-data-") as tmp:
+        flat = Path(tmp) / "flat.csv"
+        write_flat_obligations(flat, debtors=args.n // 4, obligations=args.n, seed=1, today=date(2026, 6, 30))
+        results = [run(e, args.n, flat, args.pg_url) for e in ("sqlite", "postgresql") if args.only in (None, e)]
+    engines = [r["engine"] for r in results]
+    print(f"\nDebtor pages with {args.n:,} obligations (median of 7 requests, ms; target <= {TARGET_MS} ms)")
+    print(f"{'request':<45}" + "".join(f"{e:>14}" for e in engines))
+    for i, row in enumerate(results[0]["timings"]):
+        print(f"{row['request']:<45}" + "".join(f"{r['timings'][i]['median_ms']:>14}" for r in results))
+    print("load (import) seconds: " + ", ".join(f"{r['engine']} {r['load_s']}" for r in results))
+
+
+if __name__ == "__main__":
+    main()
