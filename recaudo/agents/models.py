@@ -49,3 +49,148 @@ class AgentTask(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.debtor_id} {self.due_at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Agent workspace: dispositions, call scripts, assignments, targets, commissions and call outcomes.
+# ---------------------------------------------------------------------------------------------------------------
+class Disposition(models.Model):
+    """An outcome code of a collection call, as data: what the flags say drives the outcome service."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    label_es = models.CharField(_("label (Spanish)"), max_length=100)
+    label_en = models.CharField(_("label (English)"), max_length=100)
+    attempt_outcome = models.CharField(
+        _("contact attempt outcome"), max_length=12, default="other",
+        help_text=_("the outcome recorded on the compliance contact attempt (reached, no_answer, wrong_party...)"))
+    right_party_contact = models.BooleanField(_("right-party contact"), default=False)
+    effective_contact = models.BooleanField(
+        _("effective contact"), default=False, help_text=_("counts as an effective contact for the compliance rules"))
+    requires_callback = models.BooleanField(_("requires a callback time"), default=False)
+    creates_promise = models.BooleanField(_("creates a promise to pay"), default=False)
+    creates_dispute = models.BooleanField(_("flags a dispute"), default=False)
+    deceased = models.BooleanField(_("debtor deceased"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+    order = models.IntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+
+    def __str__(self):
+        return self.code
+
+    def label(self, language: str = "es") -> str:
+        return self.label_en if (language or "").lower().startswith("en") else self.label_es
+
+
+class CallScript(models.Model):
+    """What the agent reads for a segment (null: the portfolio's default script), with placeholders such as
+    {{ debtor_name }}, {{ balance }}, {{ days_past_due }}, {{ oldest_invoice }}, {{ agent_name }}, rendered in the
+    communications sandbox."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="call_scripts")
+    segment = models.ForeignKey("strategies.Segment", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="call_scripts")
+    language = models.CharField(_("language"), max_length=8, default="es")
+    body = models.TextField(_("script"))
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["portfolio", "segment", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "segment", "language"], name="call_script_unique"),
+            models.UniqueConstraint(fields=["portfolio", "language"], condition=Q(segment__isnull=True),
+                                    name="call_script_default_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio_id} {self.segment or '*'} {self.language}"
+
+
+class Assignment(models.Model):
+    """The agent a debtor is assigned to (one at a time; reassigning replaces it; history in the audit trail)."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="assignments")
+    debtor = models.OneToOneField("portfolio.Debtor", on_delete=models.CASCADE, related_name="assignment")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["portfolio", "agent"])]
+
+    def __str__(self):
+        return f"{self.debtor_id} -> {self.agent_id}"
+
+
+class WorkspaceSettings(models.Model):
+    """Per portfolio: whether agents may take unassigned debtors, and how payments are attributed to agents."""
+
+    portfolio = models.OneToOneField("portfolio.Portfolio", on_delete=models.CASCADE,
+                                     related_name="workspace_settings")
+    allow_unassigned = models.BooleanField(_("agents may take unassigned debtors"), default=True)
+    attribution_days = models.PositiveIntegerField(
+        _("attribution window (days)"), default=30,
+        help_text=_("a payment counts for the agent whose right-party contact with the debtor came within these "
+                    "days before it"))
+    commission_percent = models.DecimalField(_("commission (% of collections)"), max_digits=5, decimal_places=2,
+                                             default=0)
+
+    def __str__(self):
+        return f"{self.portfolio_id}: {self.commission_percent} %"
+
+
+class DailyTarget(models.Model):
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="daily_targets")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_targets")
+    date = models.DateField(_("date"))
+    contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    promises = models.PositiveIntegerField(_("promises"), default=0)
+    amount_minor = models.BigIntegerField(_("amount promised"), default=0)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+
+    class Meta:
+        ordering = ["-date", "agent"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "agent", "date"], name="daily_target_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="daily_target_amount_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} {self.date}"
+
+
+class Interaction(models.Model):
+    """One call outcome recorded by an agent; the compliance contact attempt it made is linked."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="interactions")
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="interactions")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interactions")
+    disposition = models.ForeignKey(Disposition, on_delete=models.PROTECT, related_name="interactions")
+    contact = models.ForeignKey("portfolio.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    attempt = models.OneToOneField("compliance.ContactAttempt", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="interaction")
+    notes = models.TextField(_("notes"), blank=True)
+    callback_at = models.DateTimeField(_("callback at"), null=True, blank=True)
+    promise_id = models.BigIntegerField(null=True, blank=True, help_text="agreements Promise created, if any")
+    promise_amount_minor = models.BigIntegerField(null=True, blank=True)
+    promise_due = models.DateField(null=True, blank=True)
+    right_party_contact = models.BooleanField(default=False, help_text="copied from the disposition when recorded")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["portfolio", "agent", "at"]),
+            models.Index(fields=["debtor", "at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.debtor_id} {self.disposition_id}"

@@ -139,3 +139,96 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.value_date} {self.kind} {self.amount_minor}"
+
+
+class InterestSettings(models.Model):
+    """Per portfolio: late interest posted by the daily cycle, collection fees and early-payment discounts.
+
+    No row (or interest_enabled off) means the cycle posts no interest. The late-interest method is one of
+    recaudo.ledger.interest.METHODS; the contract rate is capped day by day at the legal maximum."""
+
+    portfolio = models.OneToOneField("portfolio.Portfolio", on_delete=models.CASCADE, related_name="interest_settings")
+    interest_enabled = models.BooleanField(_("post late interest in the daily cycle"), default=False)
+    method = models.CharField(_("late-interest method"), max_length=30, default="daily_compound_ea")
+    contract_rate_ea_pct = models.DecimalField(
+        _("contract late rate (% E.A.)"), max_digits=8, decimal_places=4, null=True, blank=True,
+        help_text=_("empty: the legal maximum (usury rate) of each day"))
+    financial_lender = models.BooleanField(
+        _("financial-system lender"), default=False,
+        help_text=_("Peru: financial-system lenders may charge no collection fee"))
+    early_discount_pct = models.DecimalField(_("early-payment discount (%)"), max_digits=5, decimal_places=2,
+                                             null=True, blank=True)
+    early_discount_days = models.PositiveIntegerField(_("early-payment window (days from issue)"), null=True,
+                                                      blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("interest, fee and discount settings")
+        verbose_name_plural = _("interest, fee and discount settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(method__in=["daily_compound_ea"]), name="interest_method_valid"),
+            models.CheckConstraint(
+                condition=Q(early_discount_pct__isnull=True) | (Q(early_discount_pct__gt=0)
+                                                                & Q(early_discount_pct__lt=100)),
+                name="early_discount_pct_range"),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio_id}: interest {'on' if self.interest_enabled else 'off'}"
+
+
+class InterestAccrual(models.Model):
+    """One posting of late interest for an obligation over [period_start, period_end]; the unique end date makes the
+    daily posting idempotent (the next run starts the day after the last period_end)."""
+
+    obligation = models.ForeignKey("portfolio.Obligation", on_delete=models.PROTECT, related_name="interest_accruals")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    days = models.IntegerField()
+    principal_minor = models.BigIntegerField()
+    amount_minor = models.BigIntegerField()
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="accrual")
+    lines = models.JSONField(default=list, blank=True, help_text="the liquidation, line by line")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["obligation", "period_end"]
+        constraints = [
+            models.UniqueConstraint(fields=["obligation", "period_end"], name="interest_accrual_once_per_end"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="interest_accrual_dates_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.obligation_id} {self.period_start}..{self.period_end}: {self.amount_minor}"
+
+
+class FeeCharge(models.Model):
+    """Evidence of a collection fee: the country rule that allowed it, the documented work and the disclosure."""
+
+    obligation = models.ForeignKey("portfolio.Obligation", on_delete=models.PROTECT, related_name="fee_charges")
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="fee_charge")
+    rule_id = models.CharField(max_length=40)
+    reason = models.CharField(max_length=300)
+    evidence = models.CharField(max_length=300, blank=True, help_text="documented collection work reference")
+    disclosed = models.BooleanField(default=False)
+    computed = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.obligation_id} fee {self.entry_id}"
+
+
+class EarlyDiscount(models.Model):
+    """An early-payment discount granted to an obligation (at most once) when a payment closed it in the window."""
+
+    obligation = models.OneToOneField("portfolio.Obligation", on_delete=models.PROTECT, related_name="early_discount")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="early_discounts")
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="early_discount")
+    percent = models.DecimalField(max_digits=5, decimal_places=2)
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.obligation_id} -{self.percent} %"

@@ -281,6 +281,9 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
                 "unapplied": from_minor(result.unapplied_minor, portfolio.currency),
             },
         )
+    from .charges import early_discount_apply  # here: charges imports this module
+
+    early_discount_apply(payment=payment, actor=actor)
     return payment, True
 
 

@@ -215,6 +215,10 @@ def _event_labels() -> dict[str, str]:
         "promise.kept": _("Promise kept"),
         "promise.broken": _("Promise broken"),
         "note.added": _("Note"),
+        "agent.next_debtor": _("Opened from the work queue"),
+        "agent.outcome": _("Call outcome"),
+        "agent.assigned": _("Assigned to an agent"),
+        "agent.unassigned": _("Agent assignment removed"),
     }
 
 

@@ -1,0 +1,103 @@
+from datetime import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Disposition
+
+
+class OutcomeForm(forms.Form):
+    disposition = forms.ChoiceField(label=_("Outcome"))
+    contact = forms.ChoiceField(label=_("Number called"), required=False)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    promise_amount = forms.DecimalField(label=_("Amount promised"), required=False, min_value=0, decimal_places=2,
+                                        max_digits=16)
+    promise_due = forms.DateField(label=_("Promised payment date"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    obligation = forms.ChoiceField(label=_("Obligation"), required=False)
+    callback_day = forms.DateField(label=_("Callback day"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    callback_at = forms.CharField(label=_("Callback time"), required=False)
+
+    def __init__(self, *args, dispositions, language="es", contacts=(), obligations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dispositions = {d.code: d for d in dispositions}
+        self.fields["disposition"].choices = [("", "—")] + [(d.code, d.label(language)) for d in dispositions]
+        self.fields["contact"].choices = [("", "—")] + [(str(c.pk), c.value) for c in contacts]
+        self.fields["obligation"].choices = [("", _("Oldest open obligation"))] + [
+            (str(o.pk), o.number) for o in obligations]
+
+    def clean_callback_at(self):
+        value = (self.cleaned_data.get("callback_at") or "").strip()
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise forms.ValidationError(_("Choose one of the allowed times."))
+        if parsed.tzinfo is None:
+            raise forms.ValidationError(_("Choose one of the allowed times."))
+        return parsed
+
+    def clean(self):
+        data = super().clean()
+        disposition: Disposition | None = self.dispositions.get(data.get("disposition") or "")
+        data["disposition_obj"] = disposition
+        if disposition is not None and disposition.creates_promise:
+            if not data.get("promise_amount"):
+                self.add_error("promise_amount", _("A promise needs the amount."))
+            if not data.get("promise_due"):
+                self.add_error("promise_due", _("A promise needs the payment date."))
+        if disposition is not None and disposition.requires_callback and not data.get("callback_at"):
+            self.add_error("callback_at", _("Choose a callback time."))
+        return data
+
+
+class AssignForm(forms.Form):
+    agent = forms.ChoiceField(label=_("Agent"))
+    debtor_codes = forms.CharField(label=_("Debtor codes"), required=False,
+                                   widget=forms.Textarea(attrs={"rows": 3, "placeholder": "C001, C002"}))
+    segment = forms.ChoiceField(label=_("or a whole segment"), required=False)
+
+    def __init__(self, *args, agents, segments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [("", "—"), ("-", _("(unassign)"))] + [
+            (str(a.pk), a.get_full_name() or a.get_username()) for a in agents]
+        self.fields["segment"].choices = [("", "—")] + [(str(s.pk), s.name) for s in segments]
+
+    def clean(self):
+        data = super().clean()
+        codes = [c.strip() for c in (data.get("debtor_codes") or "").replace("\n", ",").split(",") if c.strip()]
+        data["codes"] = codes
+        if not codes and not data.get("segment"):
+            raise forms.ValidationError(_("Give debtor codes or choose a segment."))
+        return data
+
+
+class TargetForm(forms.Form):
+    agent = forms.ChoiceField(label=_("Agent"))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    contacts = forms.IntegerField(label=_("Contacts"), min_value=0, initial=0)
+    promises = forms.IntegerField(label=_("Promises"), min_value=0, initial=0)
+    amount = forms.DecimalField(label=_("Amount promised"), min_value=0, initial=0, decimal_places=2, max_digits=16)
+
+    def __init__(self, *args, agents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [(str(a.pk), a.get_full_name() or a.get_username()) for a in agents]
+
+
+class CommissionForm(forms.Form):
+    commission_percent = forms.DecimalField(label=_("Commission (% of collections)"), min_value=0, max_value=100,
+                                            decimal_places=2, max_digits=5)
+    attribution_days = forms.IntegerField(label=_("Attribution window (days)"), min_value=0, max_value=365)
+    allow_unassigned = forms.BooleanField(label=_("Agents may take unassigned debtors"), required=False)
+
+
+class ScriptForm(forms.Form):
+    segment = forms.ChoiceField(label=_("Segment"), required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=[("es", "Español"), ("en", "English")])
+    body = forms.CharField(label=_("Script"), widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args, segments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].choices = [("", _("Default (every segment)"))] + [(str(s.pk), s.name) for s in segments]

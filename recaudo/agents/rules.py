@@ -1,0 +1,86 @@
+"""Pure rules of the agent workspace: contact-window end, callback slots, payment attribution and commissions.
+No database, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from recaudo.compliance.rules import WEEKDAYS, RuleSet
+
+SCRIPT_PLACEHOLDERS = ("debtor_name", "balance", "days_past_due", "oldest_invoice", "agent_name", "creditor")
+SLOT_MINUTES = 30
+
+
+def window_for(rules: RuleSet, country: str, channel: str, day: date) -> tuple[time, time] | None:
+    """The local contact window (start, end) of `day` for the channel from the country's hours rule; None when the
+    country has no hours rule for the channel or no window that weekday (holidays are not looked at here)."""
+    for rule in rules.for_country(country):
+        if rule.kind != "hours" or not rule.in_force(day):
+            continue
+        if channel not in rule.channels and not rule.params.get("all_channels_setting"):
+            continue
+        hours = rule.params["hours"].get(WEEKDAYS[day.weekday()])
+        if not hours:
+            return None
+        start, end = (time(*(int(x) for x in hhmm.split(":"))) for hhmm in hours)
+        return start, end
+    return None
+
+
+def day_slots(day: date, window: tuple[time, time] | None, step_minutes: int = SLOT_MINUTES) -> list[time]:
+    """Candidate callback times of a day: every `step_minutes` from the window's start, before its end (a day without
+    a known window: 07:00 to 21:00, each still checked against the rules by the caller)."""
+    start, end = window or (time(7), time(21))
+    slots, t = [], datetime.combine(day, start)
+    stop = datetime.combine(day, end)
+    while t < stop:
+        slots.append(t.time())
+        t += timedelta(minutes=step_minutes)
+    return slots
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    payment_id: int
+    debtor_id: int
+    day: date
+    amount_minor: int
+
+
+@dataclass(frozen=True)
+class ContactFact:
+    agent_id: int
+    debtor_id: int
+    day: date
+    at: datetime
+
+
+def attribute_payments(payments: Iterable[PaymentFact], contacts: Sequence[ContactFact],
+                       window_days: int) -> dict[int, int]:
+    """agent id -> minor units collected: a payment counts for the agent with the latest right-party contact with the
+    debtor on or before the payment day and no more than `window_days` days before it; otherwise for nobody."""
+    by_debtor: dict[int, list[ContactFact]] = {}
+    for c in contacts:
+        by_debtor.setdefault(c.debtor_id, []).append(c)
+    result: dict[int, int] = {}
+    for p in payments:
+        eligible = [c for c in by_debtor.get(p.debtor_id, ())
+                    if p.day - timedelta(days=window_days) <= c.day <= p.day]
+        if not eligible:
+            continue
+        agent = max(eligible, key=lambda c: c.at).agent_id
+        result[agent] = result.get(agent, 0) + p.amount_minor
+    return result
+
+
+def commission_minor(collected_minor: int, percent: Decimal) -> int:
+    """percent x collected, rounded half-up to the minor unit."""
+    return int((Decimal(collected_minor) * Decimal(percent) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def script_context(values: Mapping[str, object]) -> dict:
+    """Only the known placeholders, with plain values (the sandbox never sees model objects)."""
+    return {k: values.get(k, "") for k in SCRIPT_PLACEHOLDERS}

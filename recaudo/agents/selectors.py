@@ -1,0 +1,389 @@
+"""Agent workspace reads: the queue with priorities and compliance status, the work page, call scripts, callback
+slots, the compliance banner and the team board."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db.models import Count, Q, Sum
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from recaudo.communications.rendering import RenderError, render_source
+from recaudo.communications.sandbox import babel_locale
+from recaudo.compliance.rules import RULES, ContactEvent, Decision, decide
+from recaudo.compliance.services import compliance_check, compliance_settings, debtor_consents, debtor_history
+from recaudo.core.money import from_minor, precision
+from recaudo.ledger.models import Payment
+from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
+from recaudo.strategies.rules import Priority
+
+from .models import CallScript, DailyTarget, Disposition, Interaction
+from .rules import ContactFact, PaymentFact, attribute_payments, commission_minor, day_slots, script_context, window_for
+from .services import agent_users, queue_queryset, tz_for, workspace_settings
+
+QUEUE_LIMIT = 50
+DEFAULT_SCRIPT = {
+    "es": ("Buenos días, ¿hablo con {{ debtor_name }}? Mi nombre es {{ agent_name }} y le llamo de parte de "
+           "{{ creditor }}\nLe comento que registra un saldo vencido de {{ balance }}, con {{ days_past_due }} días "
+           "de mora (factura más antigua: {{ oldest_invoice }}).\n¿Podemos acordar una fecha de pago hoy?"),
+    "en": ("Good morning, am I speaking with {{ debtor_name }}? My name is {{ agent_name }}, calling on behalf of "
+           "{{ creditor }}\nYour account shows an overdue balance of {{ balance }}, {{ days_past_due }} days past due "
+           "(oldest invoice: {{ oldest_invoice }}).\nCan we agree on a payment date today?"),
+}
+
+
+def _lang(language: str | None) -> str:
+    return "en" if (language or "").lower().startswith("en") else "es"
+
+
+def minor_per_unit(currency: str) -> int:
+    return 10 ** precision(currency)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Compliance banner
+# ---------------------------------------------------------------------------------------------------------------
+def _rule_kind(rule_id: str) -> str:
+    for rule in RULES.rules:
+        if rule.id == rule_id:
+            return rule.kind
+    return ""
+
+
+def reason_text(reason) -> str:
+    """One blocked reason of a compliance decision, said briefly for the agent."""
+    kind = _rule_kind(reason.rule_id)
+    detail = reason.detail or ""
+    if kind == "daily_after_effective":
+        match = re.search(r"effective (\w+) contact", detail)
+        channel = match.group(1) if match else "call"
+        return _("already contacted today by %(channel)s") % {"channel": _channel_label(channel)}
+    if kind == "single_channel_week":
+        match = re.search(r"effective contact by ([\w, ]+?) (this|the)", detail)
+        channels = ", ".join(_channel_label(c.strip()) for c in match.group(1).split(",")) if match else ""
+        return _("effective contact this week by %(channels)s") % {"channels": channels}
+    if kind == "hours":
+        return _("outside the contact hours")
+    if kind == "consent_required":
+        return _("no consent for calls")
+    if kind == "opt_out":
+        return _("the debtor revoked calls")
+    if kind == "roles":
+        return _("this contact is never called for collection")
+    if kind == "channel_banned":
+        return _("channel not allowed")
+    if kind in ("channel_cap", "calls_in_days"):
+        return _("contact limit reached")
+    if kind == "cooldown_after_conversation":
+        return _("waiting after a recent conversation")
+    return detail or reason.text
+
+
+def _channel_label(channel: str) -> str:
+    return {"call": _("call"), "sms": "SMS", "whatsapp": "WhatsApp", "email": _("email"), "visit": _("visit"),
+            "letter": _("letter")}.get(channel, channel)
+
+
+def fmt_local(dt: datetime | None, tz: str) -> str:
+    if dt is None:
+        return ""
+    local = dt.astimezone(ZoneInfo(tz))
+    return formats.date_format(local, "d/m/Y H:i")
+
+
+@dataclass
+class Banner:
+    allowed: bool
+    text: str
+    reasons: list[str] = field(default_factory=list)
+    until: datetime | None = None
+
+
+def banner_for(decision: Decision, portfolio: Portfolio) -> Banner:
+    """"You may call until 19:00" / "Blocked: already contacted today by SMS · until 12/03/2026 07:00"."""
+    local = decision.at.astimezone(ZoneInfo(decision.tz))
+    if decision.allowed:
+        window = window_for(RULES, decision.country, "call", local.date())
+        if window is not None:
+            return Banner(True, _("You may call until %(time)s") % {"time": window[1].strftime("%H:%M")})
+        return Banner(True, _("You may call now"))
+    reasons = list(dict.fromkeys(reason_text(r) for r in decision.reasons if r.outcome == "blocked"))
+    text = _("Blocked: %(reasons)s") % {"reasons": "; ".join(reasons)}
+    if decision.next_allowed_at:
+        text += " · " + _("until %(when)s") % {"when": fmt_local(decision.next_allowed_at, decision.tz)}
+    else:
+        text += " · " + _("no allowed time found")
+    return Banner(False, text, reasons, decision.next_allowed_at)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Queue
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class QueueRow:
+    debtor: Debtor
+    score: int
+    explanation: str
+    task_due: bool
+    banner: Banner | None
+    assigned_to: str = ""
+
+
+def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
+    state = getattr(debtor, "strategy_state", None)
+    if state is None or state.computed_on is None:
+        return _("not scored yet (the daily cycle has not run)")
+    priority = Priority(score=state.priority, balance_minor=state.priority_balance_minor, days=state.priority_days,
+                        segment=state.segment_name)
+    return priority.explain(_lang(language), minor_per_unit(portfolio.currency))
+
+
+def queue_rows(*, agent, portfolio: Portfolio, now: datetime, language: str = "es",
+               limit: int = QUEUE_LIMIT) -> list[QueueRow]:
+    rows = []
+    for debtor in queue_queryset(agent=agent, portfolio=portfolio, now=now)[:limit]:
+        banner = None
+        if debtor.has_phone:
+            banner = banner_for(compliance_check(channel="call", at=now, debtor=debtor, record=False), portfolio)
+        assignment = getattr(debtor, "assignment", None)
+        rows.append(QueueRow(debtor=debtor, score=debtor.score,
+                             explanation=explanation_for(debtor, portfolio, language),
+                             task_due=debtor.task_due, banner=banner,
+                             assigned_to=assignment.agent.get_username() if assignment else ""))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Call script
+# ---------------------------------------------------------------------------------------------------------------
+def script_for(debtor: Debtor, language: str = "es") -> tuple[CallScript | None, str]:
+    """The script of the debtor's segment in the language, else the portfolio's default script, else the built-in
+    one. Returns (script row or None, body)."""
+    lang = _lang(language)
+    state = getattr(debtor, "strategy_state", None) if hasattr(debtor, "strategy_state") else None
+    segment_id = state.segment_id if state is not None else None
+    scripts = list(CallScript.objects.filter(portfolio_id=debtor.portfolio_id).filter(
+        Q(segment_id=segment_id) | Q(segment__isnull=True)).select_related("segment"))
+    for want_segment in ([segment_id] if segment_id else []) + [None]:
+        for want_lang in (lang, "es", "en"):
+            for s in scripts:
+                if s.segment_id == want_segment and s.language == want_lang:
+                    return s, s.body
+    return None, DEFAULT_SCRIPT[lang]
+
+
+def script_values(debtor: Debtor, agent, as_of: date) -> dict:
+    portfolio = debtor.portfolio
+    oldest = (Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
+              .order_by("due_date", "number").first())
+    days = max((as_of - debtor.oldest_due_date).days, 0) if debtor.oldest_due_date else 0
+    return script_context({
+        "debtor_name": debtor.name,
+        "balance": from_minor(debtor.balance_minor, portfolio.currency),
+        "days_past_due": days,
+        "oldest_invoice": oldest.number if oldest else "",
+        "agent_name": (agent.get_full_name() or agent.get_username()) if agent is not None else "",
+        "creditor": portfolio.creditor or portfolio.name,
+    })
+
+
+def script_render_text(body: str, context: dict, language: str, country: str) -> str:
+    """Render a script in the communications sandbox; amounts get the currency format."""
+    from .services import WorkspaceError
+
+    try:
+        return render_source(body, dict(context), html=False, locale=babel_locale(_lang(language), country))
+    except RenderError as exc:
+        raise WorkspaceError(f"script: {exc}", field="body")
+
+
+def script_text(debtor: Debtor, agent, as_of: date, language: str = "es") -> str:
+    portfolio = debtor.portfolio
+    _script, body = script_for(debtor, language)
+    values = script_values(debtor, agent, as_of)
+    from recaudo.communications.sandbox import RENDER_LOCALE, money
+
+    token = RENDER_LOCALE.set(babel_locale(_lang(language), portfolio.country))
+    try:
+        values["balance"] = money(values["balance"], portfolio.currency)
+    finally:
+        RENDER_LOCALE.reset(token)
+    try:
+        return script_render_text(body, values, language, portfolio.country)
+    except ValueError as exc:
+        return str(exc)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Callback slots
+# ---------------------------------------------------------------------------------------------------------------
+def callback_slots(*, debtor: Debtor, day: date, now: datetime, effective_now: bool = False) -> list[tuple[str, str]]:
+    """Allowed callback times on `day` (local) as (ISO instant, "HH:MM"): each candidate checked by the compliance
+    rules against the debtor's history plus the call being recorded now (effective or not)."""
+    tz = tz_for(debtor)
+    zone = ZoneInfo(tz)
+    portfolio = debtor.portfolio
+    window = window_for(RULES, portfolio.country, "call", day)
+    history = debtor_history(debtor, now + timedelta(days=8)) + [ContactEvent(at=now, channel="call",
+                                                                              effective=effective_now)]
+    history.sort(key=lambda e: e.at)
+    consents = debtor_consents(debtor)
+    settings = compliance_settings()
+    slots = []
+    for t in day_slots(day, window):
+        at = datetime.combine(day, t, tzinfo=zone)
+        if at <= now:
+            continue
+        decision = decide(country=portfolio.country, channel="call", at=at, tz=tz, history=history,
+                          consents=consents, contact_role="debtor", settings=settings)
+        if decision.allowed:
+            slots.append((at.isoformat(), t.strftime("%H:%M")))
+    return slots
+
+
+def first_callback_day(*, debtor: Debtor, now: datetime, effective_now: bool = False, horizon: int = 14) -> date:
+    tz = ZoneInfo(tz_for(debtor))
+    day = now.astimezone(tz).date()
+    for offset in range(horizon):
+        if callback_slots(debtor=debtor, day=day + timedelta(days=offset), now=now, effective_now=effective_now):
+            return day + timedelta(days=offset)
+    return day
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Work page
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class Phone:
+    contact: Contact
+    tel: str
+    label: str
+
+
+def phones_for(debtor: Debtor) -> list[Phone]:
+    """Collectable phone numbers only (references never appear)."""
+    rows = Contact.objects.filter(debtor=debtor, channel=Contact.Channel.PHONE).exclude(
+        role=Contact.Role.REFERENCE).order_by("role", "-is_primary", "pk")
+    result = []
+    for c in rows:
+        tel = re.sub(r"[^\d+]", "", c.value)
+        label = c.get_role_display() if c.role != Contact.Role.DEBTOR else ""
+        result.append(Phone(contact=c, tel=tel, label=str(label)))
+    return result
+
+
+def dispositions(language: str = "es") -> list[Disposition]:
+    return list(Disposition.objects.filter(active=True).order_by("order", "code"))
+
+
+def recent_interactions(debtor: Debtor, limit: int = 10) -> list[Interaction]:
+    return list(Interaction.objects.filter(debtor=debtor).select_related("disposition", "agent")
+                .order_by("-at", "-pk")[:limit])
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Team board
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class BoardRow:
+    agent: object
+    contacts: int = 0
+    right_party: int = 0
+    promises_made: int = 0
+    promises_kept: int = 0
+    promised_minor: int = 0
+    collected_minor: int = 0
+    commission_minor: int = 0
+    target: DailyTarget | None = None
+
+
+def _day_bounds(portfolio: Portfolio, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(portfolio.timezone or "UTC")
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, start + timedelta(days=1)
+
+
+def _kept_promise_ids(promise_ids: list[int]) -> set[int]:
+    """Promises (agreements app) among these that are kept; empty when the app has no Promise model yet."""
+    if not promise_ids:
+        return set()
+    try:
+        Promise = apps.get_model("agreements", "Promise")
+    except LookupError:
+        return set()
+    names = {f.name for f in Promise._meta.get_fields()}
+    if "status" not in names:
+        return set()
+    return set(Promise.objects.filter(pk__in=promise_ids, status="kept").values_list("pk", flat=True))
+
+
+def team_board(portfolio: Portfolio, day: date) -> list[BoardRow]:
+    """Per agent, for the local day: contacts (calls recorded), right-party contacts, promises made (and of those,
+    kept), amount promised, amount collected attributed to the agent (payments that day within the attribution
+    window after the agent's latest right-party contact with the debtor) and the commission on it."""
+    settings = workspace_settings(portfolio)
+    start, end = _day_bounds(portfolio, day)
+    rows = {u.pk: BoardRow(agent=u) for u in agent_users(portfolio)}
+    day_qs = Interaction.objects.filter(portfolio=portfolio, at__gte=start, at__lt=end)
+    stats = day_qs.values("agent_id").annotate(
+        contacts=Count("pk"), rpc=Count("pk", filter=Q(right_party_contact=True)),
+        promises=Count("pk", filter=Q(promise_amount_minor__isnull=False)),
+        promised=Sum("promise_amount_minor")).order_by()
+    for s in stats:
+        row = rows.setdefault(s["agent_id"], BoardRow(agent=None))
+        row.contacts, row.right_party, row.promises_made = s["contacts"], s["rpc"], s["promises"]
+        row.promised_minor = s["promised"] or 0
+    promise_rows = list(day_qs.filter(promise_id__isnull=False).values_list("agent_id", "promise_id"))
+    kept = _kept_promise_ids([p for _a, p in promise_rows])
+    for agent_id, promise_id in promise_rows:
+        if promise_id in kept:
+            rows[agent_id].promises_kept += 1
+    payments = [PaymentFact(pk, debtor_id, d, amount) for pk, debtor_id, d, amount in Payment.objects.filter(
+        portfolio=portfolio, date=day, reversed_at__isnull=True).values_list("pk", "debtor_id", "date",
+                                                                             "amount_minor")]
+    if payments:
+        window_start, _ = _day_bounds(portfolio, day - timedelta(days=settings.attribution_days))
+        zone = ZoneInfo(portfolio.timezone or "UTC")
+        contacts = [ContactFact(agent_id, debtor_id, at.astimezone(zone).date(), at) for agent_id, debtor_id, at in
+                    Interaction.objects.filter(portfolio=portfolio, right_party_contact=True,
+                                               debtor_id__in={p.debtor_id for p in payments},
+                                               at__gte=window_start, at__lt=end)
+                    .values_list("agent_id", "debtor_id", "at")]
+        for agent_id, minor in attribute_payments(payments, contacts, settings.attribution_days).items():
+            row = rows.setdefault(agent_id, BoardRow(agent=None))
+            row.collected_minor = minor
+    for target in DailyTarget.objects.filter(portfolio=portfolio, date=day):
+        if target.agent_id in rows:
+            rows[target.agent_id].target = target
+    missing = [pk for pk, r in rows.items() if r.agent is None]
+    if missing:
+        from django.contrib.auth import get_user_model
+
+        for user in get_user_model().objects.filter(pk__in=missing):
+            rows[user.pk].agent = user
+    for row in rows.values():
+        row.commission_minor = commission_minor(row.collected_minor, settings.commission_percent)
+    return sorted(rows.values(), key=lambda r: (-r.collected_minor, -r.contacts, r.agent.get_username()))
+
+
+PLACEHOLDER_HELP = [("debtor_name", "Luz Marina Restrepo"), ("balance", "$ 1.500.000,00"), ("days_past_due", "40"),
+                    ("oldest_invoice", "F-100"), ("agent_name", "Ana"), ("creditor", "Distribuciones Andinas")]
+
+
+def assignment_load(portfolio: Portfolio, agents) -> list[dict]:
+    """Per agent: debtors assigned (with a balance) and their total balance; plus the unassigned ones."""
+    from .models import Assignment
+
+    rows = {r["agent_id"]: r for r in Assignment.objects.filter(portfolio=portfolio, debtor__balance_minor__gt=0)
+            .values("agent_id").annotate(n=Count("pk"), balance=Sum("debtor__balance_minor")).order_by()}
+    result = [{"agent": a, "debtors": rows.get(a.pk, {}).get("n", 0), "balance_minor":
+               rows.get(a.pk, {}).get("balance", 0) or 0} for a in agents]
+    unassigned = Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0, assignment__isnull=True).aggregate(
+        n=Count("pk"), balance=Sum("balance_minor"))
+    result.append({"agent": None, "debtors": unassigned["n"], "balance_minor": unassigned["balance"] or 0})
+    return result

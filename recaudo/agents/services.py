@@ -1,0 +1,387 @@
+"""Agent workspace writes. Each runs in one transaction and records audit events with the debtor set, so every
+action shows in the debtor's timeline. Compliance is asked through recaudo.compliance.services; promises through
+recaudo.agreements when that app provides them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from recaudo.accounts.models import Membership, Role
+from recaudo.audit.models import AuditEvent
+from recaudo.audit.services import actor_label_for, audit_record
+from recaudo.compliance.models import ContactAttempt
+from recaudo.compliance.rules import ComplianceError, Decision
+from recaudo.compliance.services import compliance_check, contact_attempt_record, debtor_timezone
+from recaudo.core.money import from_minor, to_minor
+from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
+from recaudo.strategies.models import Hold, Segment
+
+from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
+
+AGENT_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+NEXT_SCAN = 40
+CALLBACK_PREFIX = "callback:"
+
+
+class WorkspaceError(ValueError):
+    """A workspace action that cannot be done; `field` names the form field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+class CallbackOutsideHours(WorkspaceError):
+    def __init__(self, decision: Decision):
+        self.decision = decision
+        when = decision.next_allowed_at
+        super().__init__(
+            "callback time outside the allowed contact hours"
+            + (f"; next allowed: {when.isoformat()}" if when else "; no allowed time found"), field="callback_at")
+
+
+def workspace_settings(portfolio: Portfolio) -> WorkspaceSettings:
+    return WorkspaceSettings.objects.filter(portfolio=portfolio).first() or WorkspaceSettings(portfolio=portfolio)
+
+
+def _user(actor):
+    return actor if actor is not None and not isinstance(actor, str) else None
+
+
+def local_day_start(portfolio: Portfolio, now: datetime) -> datetime:
+    zone = ZoneInfo(portfolio.timezone) if portfolio.timezone else timezone.get_default_timezone()
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def agent_users(portfolio: Portfolio) -> QuerySet:
+    """Users who may work the portfolio's queue (agents, supervisors, admins), by name."""
+    return get_user_model().objects.filter(
+        memberships__portfolio=portfolio, memberships__role__in=[r.value for r in AGENT_ROLES]).order_by("username")
+
+
+def _check_agent(portfolio: Portfolio, agent) -> None:
+    if not Membership.objects.filter(user=agent, portfolio=portfolio,
+                                     role__in=[r.value for r in AGENT_ROLES]).exists() and not agent.is_superuser:
+        raise WorkspaceError(f"{agent.get_username()} is not an agent of this portfolio", field="agent")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Work queue and next debtor
+# ---------------------------------------------------------------------------------------------------------------
+def queue_queryset(*, agent, portfolio: Portfolio, now: datetime) -> QuerySet[Debtor]:
+    """The agent's workable debtors, best first: a due call task (a callback or a strategy's call) first, then the
+    cycle's priority score, then the balance. Left out: debtors with nothing owed, assigned to someone else (or
+    unassigned when the supervisor does not allow them), on a debtor-level hold, already worked today without a due
+    call task, or with a callback set for later."""
+    settings = workspace_settings(portfolio)
+    today = local_day_start(portfolio, now)
+    mine = Q(assignment__agent=agent)
+    if settings.allow_unassigned:
+        mine |= Q(assignment__isnull=True)
+    local_today = today.date()
+    held = Hold.objects.filter(debtor=OuterRef("pk"), obligation__isnull=True, released_at__isnull=True).filter(
+        Q(until__isnull=True) | Q(until__gte=local_today))
+    open_calls = AgentTask.objects.filter(debtor=OuterRef("pk"), kind=AgentTask.Kind.CALL,
+                                          status=AgentTask.Status.OPEN)
+    worked_today = Interaction.objects.filter(debtor=OuterRef("pk"), at__gte=today)
+    phones = Contact.objects.filter(debtor=OuterRef("pk"), channel=Contact.Channel.PHONE).exclude(
+        role=Contact.Role.REFERENCE)
+    return (
+        Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0).filter(mine)
+        .annotate(
+            task_due=Exists(open_calls.filter(due_at__lte=now)),
+            callback_later=Exists(open_calls.filter(due_at__gt=now, dedupe_key__startswith=CALLBACK_PREFIX)),
+            worked_today=Exists(worked_today),
+            held=Exists(held),
+            has_phone=Exists(phones),
+            score=Coalesce("strategy_state__priority", Value(0)),
+        )
+        .filter(held=False, callback_later=False)
+        .exclude(Q(worked_today=True) & Q(task_due=False))
+        .select_related("strategy_state", "assignment")
+        .order_by("-task_due", "-score", "-balance_minor", "pk")
+    )
+
+
+@dataclass
+class Skipped:
+    debtor: Debtor
+    next_allowed_at: datetime | None
+    reasons: list[str]
+
+
+@dataclass
+class NextDebtor:
+    debtor: Debtor | None
+    decision: Decision | None = None
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def blocked_reasons(decision: Decision) -> list[str]:
+    return [r.detail or r.text for r in decision.reasons if r.outcome == "blocked"]
+
+
+@transaction.atomic
+def next_debtor(*, agent, portfolio: Portfolio, now: datetime | None = None, scan: int = NEXT_SCAN) -> NextDebtor:
+    """The first debtor of the agent's queue that may be called now (preview dialer). Debtors the compliance rules
+    block now, or without a phone to call, are skipped and returned with when they may be called."""
+    now = now or timezone.now()
+    result = NextDebtor(debtor=None)
+    for debtor in queue_queryset(agent=agent, portfolio=portfolio, now=now)[:scan]:
+        if not debtor.has_phone:
+            result.skipped.append(Skipped(debtor, None, ["no phone to call (references never count)"]))
+            continue
+        decision = compliance_check(channel="call", at=now, debtor=debtor, record=False)
+        if not decision.allowed:
+            result.skipped.append(Skipped(debtor, decision.next_allowed_at, blocked_reasons(decision)))
+            continue
+        result.debtor, result.decision = debtor, decision
+        break
+    if result.debtor is not None:
+        audit_record(event_type="agent.next_debtor", subject=result.debtor, actor=agent, portfolio=portfolio,
+                     debtor=result.debtor,
+                     changes={"priority": result.debtor.score, "skipped": [s.debtor.code for s in result.skipped],
+                              "memo": f"cola de trabajo, prioridad {result.debtor.score}"})
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Call outcome
+# ---------------------------------------------------------------------------------------------------------------
+def callback_check(*, debtor: Debtor, at: datetime) -> Decision:
+    return compliance_check(channel="call", at=at, debtor=debtor, record=False)
+
+
+def _promise(*, portfolio, debtor, amount: Decimal, due: date, agent, obligations, now):
+    """Create the promise through recaudo.agreements when it offers promise_record; else record the promise on the
+    interaction only (with a promise.created audit event) and return None."""
+    try:
+        from recaudo.agreements.services import promise_record
+    except ImportError:
+        promise_record = None
+    if promise_record is None:
+        audit_record(event_type="promise.created", subject=debtor, actor=agent, portfolio=portfolio, debtor=debtor,
+                     changes={"amount": amount, "due_date": due, "channel": "call", "source": "agent"})
+        return None
+    return promise_record(portfolio=portfolio, debtor=debtor, amount=amount, due_date=due, channel="call",
+                          source="agent", actor=agent, obligations=obligations, now=now)
+
+
+@transaction.atomic
+def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: Disposition | str, notes: str = "",
+                   callback_at: datetime | None = None, contact: Contact | None = None,
+                   promise_amount: Decimal | None = None, promise_due: date | None = None,
+                   obligation: Obligation | None = None, now: datetime | None = None) -> Interaction:
+    """Record what came of a call: the compliance contact attempt (effective when the disposition says so; refused
+    when the rules block a call now), the promise, dispute, deceased hold or callback the disposition asks for."""
+    now = now or timezone.now()
+    if debtor.portfolio_id != portfolio.pk:
+        raise WorkspaceError("the debtor belongs to another portfolio")
+    if isinstance(disposition, str):
+        disposition = Disposition.objects.filter(code=disposition, active=True).first()
+        if disposition is None:
+            raise WorkspaceError("unknown disposition", field="disposition")
+    if contact is not None and contact.debtor_id != debtor.pk:
+        raise WorkspaceError("the contact belongs to another debtor", field="contact")
+    if contact is not None and not contact.collectable:
+        raise WorkspaceError("references are never contacted for collection", field="contact")
+    if disposition.requires_callback and callback_at is None:
+        raise WorkspaceError("this disposition needs a callback time", field="callback_at")
+    if callback_at is not None and callback_at <= now:
+        raise WorkspaceError("the callback time must be in the future", field="callback_at")
+    promise_minor = None
+    if disposition.creates_promise:
+        if promise_amount is None or promise_amount <= 0:
+            raise WorkspaceError("a promise needs a positive amount", field="promise_amount")
+        if promise_due is None or promise_due < now.date() - timedelta(days=1):
+            raise WorkspaceError("a promise needs a due date, today or later", field="promise_due")
+        promise_minor = to_minor(promise_amount, portfolio.currency)
+    # The attempt goes first: the callback is then checked against a history that includes this call.
+    attempt = contact_attempt_record(
+        debtor=debtor, channel="call", at=now, effective=disposition.effective_contact,
+        outcome=ContactAttempt.Outcome(disposition.attempt_outcome), contact=contact, notes=notes[:500], actor=agent)
+    if callback_at is not None:
+        decision = callback_check(debtor=debtor, at=callback_at)
+        if not decision.allowed:
+            raise CallbackOutsideHours(decision)
+    interaction = Interaction.objects.create(
+        portfolio=portfolio, debtor=debtor, agent=agent, disposition=disposition, contact=contact, attempt=attempt,
+        notes=notes, callback_at=callback_at, promise_amount_minor=promise_minor,
+        promise_due=promise_due if promise_minor is not None else None,
+        right_party_contact=disposition.right_party_contact, at=now)
+    changes = {"disposition": disposition.code, "label": disposition.label_es, "notes": notes[:200],
+               "effective": disposition.effective_contact,
+               "memo": disposition.label_es + (f" · {notes.strip()[:150]}" if notes.strip() else "")}
+    open_obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
+    if promise_minor is not None:
+        promised = [obligation] if obligation is not None else None
+        promise = _promise(portfolio=portfolio, debtor=debtor, amount=from_minor(promise_minor, portfolio.currency),
+                           due=promise_due, agent=agent, obligations=promised, now=now)
+        if promise is not None:
+            interaction.promise_id = promise.pk
+            interaction.save(update_fields=["promise_id"])
+        changes.update({"amount": from_minor(promise_minor, portfolio.currency), "due_date": promise_due})
+    if disposition.creates_dispute:
+        targets = [obligation] if obligation is not None else list(
+            open_obligations.filter(disputed=False).order_by("due_date", "number")[:1])
+        if not targets:
+            raise WorkspaceError("there is no open obligation to dispute", field="obligation")
+        from recaudo.portfolio.services import obligation_set_dispute
+
+        for target in targets:
+            obligation_set_dispute(obligation=target, disputed=True, actor=agent,
+                                   reason=(notes.strip() or disposition.label_es)[:500])
+        changes["obligations"] = [t.number for t in targets]
+    if disposition.deceased:
+        from recaudo.strategies.services import hold_create
+
+        hold_create(debtor=debtor, reason="deceased", until=None, notes=f"agent: {notes}"[:500], actor=agent)
+    # The call is made: the debtor's due call tasks are done; a callback becomes the agent's next call task.
+    AgentTask.objects.filter(debtor=debtor, kind=AgentTask.Kind.CALL, status=AgentTask.Status.OPEN,
+                             due_at__lte=now).update(status=AgentTask.Status.DONE, updated_at=now)
+    if callback_at is not None:
+        AgentTask.objects.create(portfolio=portfolio, debtor=debtor, kind=AgentTask.Kind.CALL, due_at=callback_at,
+                                 assigned_to=agent, dedupe_key=f"{CALLBACK_PREFIX}{interaction.pk}",
+                                 notes=f"callback ({disposition.code})")
+        changes["callback_at"] = callback_at
+    audit_record(event_type="agent.outcome", subject=interaction, actor=agent, portfolio=portfolio, debtor=debtor,
+                 changes=changes)
+    return interaction
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Supervisor: assignments, targets, commissions, scripts
+# ---------------------------------------------------------------------------------------------------------------
+def _assignment_events(portfolio, debtor_rows, agent, actor, now, event_type="agent.assigned"):
+    label = actor_label_for(actor)
+    return [
+        AuditEvent(at=now, actor=_user(actor), actor_label=label, portfolio_id=portfolio.pk, debtor_id=pk,
+                   subject_type="debtor", subject_id=pk, subject_label=f"{name} ({code})"[:200], event_type=event_type,
+                   changes={"agent": agent.get_username() if agent is not None else None})
+        for pk, code, name in debtor_rows
+    ]
+
+
+@transaction.atomic
+def assign_debtors(*, portfolio: Portfolio, debtor_ids: Iterable[int], agent, actor=None,
+                   now: datetime | None = None) -> int:
+    """Assign (or reassign) debtors to an agent; agent None unassigns them. Set-based: one UPDATE for those already
+    assigned, one bulk INSERT for the rest, one bulk insert of audit events. Returns how many debtors."""
+    now = now or timezone.now()
+    if agent is not None:
+        _check_agent(portfolio, agent)
+    rows = list(Debtor.objects.filter(portfolio=portfolio, pk__in=list(debtor_ids)).values_list("pk", "code", "name"))
+    ids = [r[0] for r in rows]
+    if not ids:
+        return 0
+    existing = Assignment.objects.filter(debtor_id__in=ids)
+    if agent is None:
+        existing.delete()
+        AuditEvent.objects.bulk_create(_assignment_events(portfolio, rows, None, actor, now, "agent.unassigned"),
+                                       batch_size=2000)
+        return len(ids)
+    already = set(existing.values_list("debtor_id", flat=True))
+    existing.update(agent=agent, assigned_by=_user(actor), at=now)
+    Assignment.objects.bulk_create(
+        [Assignment(portfolio=portfolio, debtor_id=pk, agent=agent, assigned_by=_user(actor), at=now)
+         for pk in ids if pk not in already], batch_size=2000)
+    AuditEvent.objects.bulk_create(_assignment_events(portfolio, rows, agent, actor, now), batch_size=2000)
+    return len(ids)
+
+
+@transaction.atomic
+def assign_segment(*, portfolio: Portfolio, segment: Segment, agent, actor=None, now: datetime | None = None) -> int:
+    """Assign every debtor with a balance that the last cycle put in the segment."""
+    if segment.portfolio_id != portfolio.pk:
+        raise WorkspaceError("the segment belongs to another portfolio", field="segment")
+    ids = Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0, strategy_state__segment=segment).values_list(
+        "pk", flat=True)
+    count = assign_debtors(portfolio=portfolio, debtor_ids=list(ids), agent=agent, actor=actor, now=now)
+    audit_record(event_type="agent.segment_assigned", subject=segment, actor=actor, portfolio=portfolio,
+                 changes={"segment": segment.name, "agent": agent.get_username() if agent else None,
+                          "debtors": count})
+    return count
+
+
+@transaction.atomic
+def target_set(*, portfolio: Portfolio, agent, day: date, contacts: int = 0, promises: int = 0,
+               amount: Decimal = Decimal(0), actor=None) -> DailyTarget:
+    _check_agent(portfolio, agent)
+    if contacts < 0 or promises < 0 or amount < 0:
+        raise WorkspaceError("targets cannot be negative")
+    target, _created = DailyTarget.objects.update_or_create(
+        portfolio=portfolio, agent=agent, date=day,
+        defaults={"contacts": contacts, "promises": promises, "amount_minor": to_minor(amount, portfolio.currency),
+                  "set_by": _user(actor)})
+    audit_record(event_type="agent.target_set", subject=target, actor=actor, portfolio=portfolio,
+                 changes={"agent": agent.get_username(), "date": day, "contacts": contacts, "promises": promises,
+                          "amount": amount})
+    return target
+
+
+@transaction.atomic
+def commission_rule_set(*, portfolio: Portfolio, percent: Decimal, attribution_days: int | None = None,
+                        allow_unassigned: bool | None = None, actor=None) -> WorkspaceSettings:
+    """The commission percent of collections attributed to agents (and the attribution window, the unassigned
+    switch)."""
+    percent = Decimal(percent)
+    if percent < 0 or percent > 100:
+        raise WorkspaceError("the commission must be between 0 and 100 %", field="commission_percent")
+    settings, _created = WorkspaceSettings.objects.get_or_create(portfolio=portfolio)
+    old = {"commission_percent": str(settings.commission_percent), "attribution_days": settings.attribution_days,
+           "allow_unassigned": settings.allow_unassigned}
+    settings.commission_percent = percent
+    if attribution_days is not None:
+        if attribution_days < 0 or attribution_days > 365:
+            raise WorkspaceError("attribution window between 0 and 365 days", field="attribution_days")
+        settings.attribution_days = attribution_days
+    if allow_unassigned is not None:
+        settings.allow_unassigned = allow_unassigned
+    settings.save()
+    audit_record(event_type="agent.settings_changed", subject=settings, actor=actor, portfolio=portfolio,
+                 changes={"old": old, "commission_percent": percent, "attribution_days": settings.attribution_days,
+                          "allow_unassigned": settings.allow_unassigned})
+    return settings
+
+
+@transaction.atomic
+def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = None, language: str = "es",
+                actor=None) -> CallScript:
+    """Create or change the call script of a segment (None: the default), checked in the sandbox first."""
+    from .selectors import script_render_text
+
+    if segment is not None and segment.portfolio_id != portfolio.pk:
+        raise WorkspaceError("the segment belongs to another portfolio", field="segment")
+    if not body.strip():
+        raise WorkspaceError("the script is empty", field="body")
+    script_render_text(body, {}, language, portfolio.country)  # raises WorkspaceError on a syntax error
+    script = CallScript.objects.filter(portfolio=portfolio, segment=segment, language=language).first()
+    old = script.body if script else ""
+    if script is None:
+        script = CallScript(portfolio=portfolio, segment=segment, language=language)
+    script.body = body
+    script.updated_by = _user(actor)
+    script.save()
+    audit_record(event_type="agent.script_saved", subject=script, actor=actor, portfolio=portfolio,
+                 changes={"segment": segment.name if segment else None, "language": language,
+                          "body": [old[:500], body[:500]]})
+    return script
+
+
+def tz_for(debtor: Debtor) -> str:
+    try:
+        return debtor_timezone(debtor, debtor.portfolio, debtor.portfolio.country)
+    except ComplianceError:
+        return "UTC"

@@ -1,0 +1,120 @@
+"""End to end in Chromium: an agent takes the next debtor from the queue, records a promise and sees it in the
+timeline; the supervisor approves a settlement offer beyond the agent's authority. Screenshots of the queue and
+work pages (1280x800) go to /tmp/recaudo-shots/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import holidays
+import pytest
+
+from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.strategies.models import DebtorStrategyState
+
+from .helpers import debtor_with_phone
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path("/tmp/recaudo-shots")  # noqa: S108 - a fixed place to look at the screenshots
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt install chromium)"),
+]
+
+
+def next_working_morning() -> datetime:
+    """10:00 in Bogotá on the next Colombian working day (calls allowed), close to the real date so the session
+    cookie the browser gets is not already expired."""
+    zone = ZoneInfo("America/Bogota")
+    day = datetime.now(zone).date() + timedelta(days=1)
+    co = holidays.country_holidays("CO", years=[day.year, day.year + 1])
+    while day.weekday() >= 5 or day in co:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
+
+
+@pytest.fixture
+def browser_page(monkeypatch):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-CO")
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+        connections.close_all()
+
+
+def log_in(page, base, username):
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_agent_promise_and_supervisor_approval(live_server, browser_page, portfolio, settings, monkeypatch):
+    from recaudo.agreements.models import Offer
+    from recaudo.agreements.services import offer_create
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    now = next_working_morning()
+    monkeypatch.setattr("recaudo.agents.views._now", lambda: now)
+    page, base, slug = browser_page, live_server.url, portfolio.slug
+    agent = make_user("ana", portfolio, role="agent")
+    make_user("sofia", portfolio, role="supervisor")
+    luz = debtor_with_phone(portfolio, "C001", "Luz Marina Restrepo", amount="1500000")
+    pedro = debtor_with_phone(portfolio, "C002", "Pedro Gómez", amount="400000", phone="300 555 1234")
+    for debtor, score in ((luz, 512), (pedro, 430)):
+        DebtorStrategyState.objects.create(debtor=debtor, portfolio=portfolio, priority=score,
+                                           priority_balance_minor=debtor.balance_minor, priority_days=40,
+                                           segment_name="Temprana", computed_on=now.date())
+    local_today = now.astimezone(ZoneInfo("America/Bogota")).date()
+    offer = offer_create(portfolio=portfolio, debtor=pedro, kind="restructuring",
+                         obligations=list(pedro.obligations.all()),
+                         params={"installments": 12, "first_due": (local_today + timedelta(days=20)).isoformat()},
+                         actor=agent, today=local_today, now=now)
+    assert offer.status == "pending_approval"
+
+    # The agent: queue, next debtor, promise.
+    log_in(page, base, "ana")
+    page.goto(f"{base}/p/{slug}/queue/")
+    assert page.locator("text=Luz Marina Restrepo").count() >= 1
+    page.screenshot(path=str(SHOTS / "agent-queue.png"))
+    page.click("#next-debtor")
+    page.wait_for_url(f"**/p/{slug}/work/{luz.pk}/")
+    assert "Puede llamar hasta las 19:00" in page.locator("#compliance-banner").inner_text()
+    assert page.locator('a[href="tel:+573001234567"]').count() == 1
+    page.select_option("#id_disposition", "promise")
+    page.fill("#id_promise_amount", "500000")
+    page.fill("#id_promise_due", (local_today + timedelta(days=3)).isoformat())
+    page.fill("#id_notes", "Paga el viernes por transferencia")
+    page.screenshot(path=str(SHOTS / "agent-work.png"))
+    page.click("#save-outcome")
+    page.wait_for_load_state()
+    timeline = page.locator("#timeline").inner_text()
+    assert "Promesa de pago" in timeline and "500.000,00" in timeline
+    page.screenshot(path=str(SHOTS / "agent-work-after.png"))
+
+    # The supervisor approves the offer beyond the agent's authority.
+    page.context.clear_cookies()
+    log_in(page, base, "sofia")
+    page.goto(f"{base}/p/{slug}/approvals/")
+    row = page.locator("tr", has_text="Pedro Gómez")
+    row.locator("input[name=reason]").fill("Cliente con buen historial")
+    row.locator("button[value=approve]").click()
+    page.wait_for_load_state()
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.APPROVED if hasattr(Offer, "Status") else offer.status == "approved"

@@ -1,0 +1,318 @@
+"""Agent workspace pages: the work queue, the debtor work page (preview dialer), and the supervisor pages (team
+board, assignments, targets, scripts). Thin: forms in, services and selectors do the work."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from recaudo.accounts.models import Role
+from recaudo.accounts.selectors import portfolio_for_user_or_404, role_in
+from recaudo.compliance.rules import ComplianceError
+from recaudo.compliance.services import ContactBlocked, compliance_check
+from recaudo.portfolio.models import Debtor, Obligation
+from recaudo.portfolio.selectors import debtor_360
+from recaudo.portfolio.services import portfolio_today
+from recaudo.strategies.models import Segment
+
+from . import selectors
+from .forms import AssignForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
+from .models import CallScript, DailyTarget
+from .services import (
+    CallbackOutsideHours,
+    WorkspaceError,
+    agent_users,
+    assign_debtors,
+    assign_segment,
+    commission_rule_set,
+    next_debtor,
+    outcome_record,
+    script_save,
+    target_set,
+    tz_for,
+    workspace_settings,
+)
+
+
+def _now():
+    """The clock of the workspace pages (tests move it to a weekday inside the contact hours)."""
+    return timezone.now()
+
+
+def _agent_portfolio(request, slug):
+    """Agents, supervisors and admins of the portfolio work the queue; anyone else gets a 404."""
+    return portfolio_for_user_or_404(request.user, slug, "write")
+
+
+def _supervisor_portfolio(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, "view")
+    if role_in(request.user, portfolio) not in (Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied("supervisors only")
+    return portfolio
+
+
+def _is_supervisor(request, portfolio) -> bool:
+    return role_in(request.user, portfolio) in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _debtor(portfolio, debtor_id) -> Debtor:
+    try:
+        return Debtor.objects.select_related("portfolio", "strategy_state").get(portfolio=portfolio, pk=debtor_id)
+    except Debtor.DoesNotExist:
+        raise Http404("debtor not found")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def agent_queue(request, slug):
+    portfolio = _agent_portfolio(request, slug)
+    now = _now()
+    rows = selectors.queue_rows(agent=request.user, portfolio=portfolio, now=now, language=get_language())
+    return render(request, "agents/queue.html", {
+        "portfolio": portfolio, "rows": rows, "is_supervisor": _is_supervisor(request, portfolio),
+        "settings": workspace_settings(portfolio), "tz": portfolio.timezone,
+    })
+
+
+@login_required
+@require_POST
+def agent_next(request, slug):
+    portfolio = _agent_portfolio(request, slug)
+    result = next_debtor(agent=request.user, portfolio=portfolio, now=_now())
+    for skipped in result.skipped[:5]:
+        when = selectors.fmt_local(skipped.next_allowed_at, tz_for(skipped.debtor))
+        text = (_("%(name)s skipped: blocked until %(when)s") % {"name": skipped.debtor.name, "when": when} if when
+                else _("%(name)s skipped: %(why)s") % {"name": skipped.debtor.name,
+                                                       "why": "; ".join(skipped.reasons)})
+        messages.warning(request, text)
+    if result.debtor is None:
+        messages.info(request, _("No debtor in your queue may be called now."))
+        return redirect("agent_queue", slug=portfolio.slug)
+    return redirect("agent_work", slug=portfolio.slug, debtor_id=result.debtor.pk)
+
+
+def _outcome_form(request, portfolio, debtor, data=None):
+    phones = selectors.phones_for(debtor)
+    obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN,
+                                            balance_minor__gt=0).order_by("due_date", "number")
+    return OutcomeForm(data, dispositions=selectors.dispositions(), language=get_language(),
+                       contacts=[p.contact for p in phones], obligations=obligations), phones
+
+
+@login_required
+def agent_work(request, slug, debtor_id):
+    portfolio = _agent_portfolio(request, slug)
+    debtor = _debtor(portfolio, debtor_id)
+    now = _now()
+    form, phones = _outcome_form(request, portfolio, debtor, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        contact = next((p.contact for p in phones if str(p.contact.pk) == data.get("contact")), None)
+        obligation = Obligation.objects.filter(debtor=debtor, pk=data.get("obligation") or 0).first()
+        try:
+            outcome_record(portfolio=portfolio, debtor=debtor, agent=request.user,
+                           disposition=data["disposition_obj"], notes=data.get("notes") or "",
+                           callback_at=data.get("callback_at"), contact=contact,
+                           promise_amount=data.get("promise_amount"), promise_due=data.get("promise_due"),
+                           obligation=obligation, now=now)
+        except CallbackOutsideHours as exc:
+            when = selectors.fmt_local(exc.decision.next_allowed_at, tz_for(debtor))
+            form.add_error("callback_at", _("Outside the allowed hours; next allowed: %(when)s") % {"when": when})
+        except ContactBlocked as exc:
+            form.add_error(None, selectors.banner_for(exc.decision, portfolio).text)
+        except (WorkspaceError, ComplianceError, ValueError) as exc:
+            form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
+                           str(exc))
+        else:
+            messages.success(request, _("Outcome recorded: %(label)s") % {
+                "label": data["disposition_obj"].label(get_language())})
+            return redirect("agent_work", slug=portfolio.slug, debtor_id=debtor.pk)
+    as_of = portfolio_today(portfolio)
+    view = debtor_360(portfolio, debtor.pk, as_of=as_of)
+    decision = compliance_check(channel="call", at=now, debtor=debtor, record=False)
+    callback_day = selectors.first_callback_day(debtor=debtor, now=now, effective_now=True)
+    return render(request, "agents/work.html", {
+        "portfolio": portfolio, "debtor": debtor, "v": view, "form": form, "phones": phones,
+        "banner": selectors.banner_for(decision, portfolio),
+        "script": selectors.script_text(debtor, request.user, as_of, get_language()),
+        "explanation": selectors.explanation_for(debtor, portfolio, get_language()),
+        "interactions": selectors.recent_interactions(debtor),
+        "dispositions": selectors.dispositions(),
+        "callback_day": callback_day,
+        "slots": selectors.callback_slots(debtor=debtor, day=callback_day, now=now, effective_now=True),
+        "is_supervisor": _is_supervisor(request, portfolio),
+    })
+
+
+@login_required
+@require_GET
+def agent_callback_slots(request, slug, debtor_id):
+    """htmx: the allowed callback times of the chosen day (after the call being recorded)."""
+    portfolio = _agent_portfolio(request, slug)
+    debtor = _debtor(portfolio, debtor_id)
+    now = _now()
+    try:
+        day = date.fromisoformat(request.GET.get("callback_day", ""))
+    except ValueError:
+        day = now.astimezone(ZoneInfo(tz_for(debtor))).date()
+    code = request.GET.get("disposition", "")
+    disposition = next((d for d in selectors.dispositions() if d.code == code), None)
+    effective = disposition.effective_contact if disposition is not None else True
+    slots = selectors.callback_slots(debtor=debtor, day=day, now=now, effective_now=effective)
+    return render(request, "agents/_callback_slots.html", {"slots": slots, "day": day})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Supervisor pages
+# ---------------------------------------------------------------------------------------------------------------
+def _day_param(request, portfolio) -> date:
+    try:
+        return date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return portfolio_today(portfolio)
+
+
+@login_required
+def agent_team(request, slug):
+    portfolio = _supervisor_portfolio(request, slug)
+    settings = workspace_settings(portfolio)
+    form = CommissionForm(request.POST or None, initial={
+        "commission_percent": settings.commission_percent, "attribution_days": settings.attribution_days,
+        "allow_unassigned": settings.allow_unassigned})
+    if request.method == "POST" and form.is_valid():
+        try:
+            commission_rule_set(portfolio=portfolio, percent=form.cleaned_data["commission_percent"],
+                                attribution_days=form.cleaned_data["attribution_days"],
+                                allow_unassigned=form.cleaned_data["allow_unassigned"], actor=request.user)
+        except WorkspaceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("agent_team", slug=portfolio.slug)
+    day = _day_param(request, portfolio)
+    rows = selectors.team_board(portfolio, day)
+    totals = {k: sum(getattr(r, k) for r in rows) for k in (
+        "contacts", "right_party", "promises_made", "promises_kept", "promised_minor", "collected_minor",
+        "commission_minor")}
+    return render(request, "agents/team.html", {
+        "portfolio": portfolio, "rows": rows, "totals": totals, "day": day, "form": form, "settings": settings,
+        "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+    })
+
+
+@login_required
+def agent_assignments(request, slug):
+    portfolio = _supervisor_portfolio(request, slug)
+    agents = list(agent_users(portfolio))
+    segments = list(Segment.objects.filter(portfolio=portfolio).order_by("order", "id"))
+    form = AssignForm(request.POST or None, agents=agents, segments=segments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        agent = None if data["agent"] == "-" else get_user_model().objects.filter(pk=data["agent"] or 0).first()
+        if agent is None and data["agent"] != "-":
+            form.add_error("agent", _("Choose an agent."))
+        else:
+            try:
+                count = 0
+                if data["codes"]:
+                    ids = list(Debtor.objects.filter(portfolio=portfolio, code__in=data["codes"])
+                               .values_list("pk", flat=True))
+                    count += assign_debtors(portfolio=portfolio, debtor_ids=ids, agent=agent, actor=request.user)
+                if data.get("segment"):
+                    segment = Segment.objects.get(portfolio=portfolio, pk=data["segment"])
+                    count += assign_segment(portfolio=portfolio, segment=segment, agent=agent, actor=request.user)
+            except WorkspaceError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
+                return redirect("agent_assignments", slug=portfolio.slug)
+    return render(request, "agents/assignments.html", {
+        "portfolio": portfolio, "form": form, "load": selectors.assignment_load(portfolio, agents),
+    })
+
+
+@login_required
+def agent_targets(request, slug):
+    portfolio = _supervisor_portfolio(request, slug)
+    agents = list(agent_users(portfolio))
+    day = _day_param(request, portfolio)
+    form = TargetForm(request.POST or None, agents=agents, initial={"date": day})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        agent = next((a for a in agents if str(a.pk) == data["agent"]), None)
+        try:
+            target_set(portfolio=portfolio, agent=agent, day=data["date"], contacts=data["contacts"],
+                       promises=data["promises"], amount=data["amount"], actor=request.user)
+        except WorkspaceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Target saved."))
+            return redirect(f"{reverse('agent_targets', args=[portfolio.slug])}?day={data['date'].isoformat()}")
+    targets = DailyTarget.objects.filter(portfolio=portfolio, date=day).select_related("agent").order_by(
+        "agent__username")
+    return render(request, "agents/targets.html", {"portfolio": portfolio, "form": form, "targets": targets,
+                                                   "day": day})
+
+
+@login_required
+def agent_scripts(request, slug):
+    portfolio = _supervisor_portfolio(request, slug)
+    segments = list(Segment.objects.filter(portfolio=portfolio).order_by("order", "id"))
+    initial = {"language": "es", "body": selectors.DEFAULT_SCRIPT["es"]}
+    edit = CallScript.objects.filter(portfolio=portfolio, pk=request.GET.get("edit") or 0).first()
+    if edit is not None:
+        initial = {"segment": str(edit.segment_id or ""), "language": edit.language, "body": edit.body}
+    form = ScriptForm(request.POST or None, segments=segments, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        segment = next((s for s in segments if str(s.pk) == data.get("segment")), None)
+        try:
+            script_save(portfolio=portfolio, body=data["body"], segment=segment, language=data["language"],
+                        actor=request.user)
+        except WorkspaceError as exc:
+            form.add_error("body", str(exc))
+        else:
+            messages.success(request, _("Script saved."))
+            return redirect("agent_scripts", slug=portfolio.slug)
+    scripts = CallScript.objects.filter(portfolio=portfolio).select_related("segment", "updated_by")
+    return render(request, "agents/scripts.html", {"portfolio": portfolio, "form": form, "scripts": scripts,
+                                                   "placeholders": selectors.PLACEHOLDER_HELP})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def interest_liquidation_pdf(request, slug, pk):
+    """The interest liquidation of a debtor as a PDF (any user who may see the portfolio)."""
+    from recaudo.ledger.charges import debtor_liquidation
+    from recaudo.ledger.liquidation_pdf import render_liquidation_pdf
+    from recaudo.reports.render import statement_language
+
+    portfolio = portfolio_for_user_or_404(request.user, slug, "view")
+    debtor = _debtor(portfolio, pk)
+    as_of = portfolio_today(portfolio)
+    try:
+        as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else as_of
+    except ValueError:
+        pass
+    language = statement_language(debtor, get_language())
+    content = render_liquidation_pdf(debtor, debtor_liquidation(debtor, as_of), as_of, language)
+    response = HttpResponse(content, content_type="application/pdf")
+    code = "".join(c if c.isalnum() or c in "-_" else "_" for c in debtor.code)
+    response["Content-Disposition"] = f'attachment; filename="liquidacion-intereses-{code}-{as_of.isoformat()}.pdf"'
+    return response
+
+
