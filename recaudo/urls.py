@@ -12,6 +12,8 @@ urlpatterns = [
     path("hooks/", include("recaudo.communications.urls")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
     path("p/<slug:slug>/today/", strategy_views.today_view, name="cycle_today"),
+    path("p/<slug:slug>/", include("recaudo.agreements.urls")),
+    path("p/<slug:slug>/", include("recaudo.agents.urls")),
     path("p/<slug:slug>/", include("recaudo.portfolio.urls")),
     path("", include("recaudo.reports.urls")),
 ]

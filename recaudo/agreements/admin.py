@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import LegalRate
+from .models import AgreementSettings, AuthorityLimit, LegalRate, Offer, Promise
 
 
 @admin.register(LegalRate)
@@ -13,3 +13,32 @@ class LegalRateAdmin(admin.ModelAdmin):
     date_hierarchy = "valid_from"
     ordering = ("country", "-valid_from", "rate_type")
     readonly_fields = ("updated_at",)
+
+
+@admin.register(AuthorityLimit)
+class AuthorityLimitAdmin(admin.ModelAdmin):
+    """Per portfolio and role: maximum discount %, installments and term; empty = no limit. Without a row the
+    defaults apply (agent 10 %/6/6, supervisor 30 %/24/24, admin unlimited)."""
+
+    list_display = ("portfolio", "role", "max_discount_pct", "max_installments", "max_term_months")
+    list_filter = ("role",)
+
+
+@admin.register(AgreementSettings)
+class AgreementSettingsAdmin(admin.ModelAdmin):
+    list_display = ("portfolio", "promise_tolerance_pct", "promise_grace_days", "breach_installments",
+                    "breach_days", "breach_clause")
+
+
+@admin.register(Promise)
+class PromiseAdmin(admin.ModelAdmin):
+    list_display = ("debtor", "amount_minor", "due_date", "status", "source", "channel")
+    list_filter = ("status", "source")
+    readonly_fields = [f.name for f in Promise._meta.fields]
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ("pk", "debtor", "kind", "status", "discount_pct", "installments", "term_months")
+    list_filter = ("status", "kind")
+    readonly_fields = [f.name for f in Offer._meta.fields]

@@ -232,3 +232,116 @@ def check_plan_rate(rate, rate_kind: str, cap_ea: Decimal | None, label: str = "
         raise
     except RateError as exc:
         raise PlanError("rate", f"rate: {exc}")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Promises to pay
+# ---------------------------------------------------------------------------------------------------------------
+KEPT, BROKEN, PENDING = "kept", "broken", "pending"
+
+
+def promise_required_minor(amount_minor: int, tolerance_pct) -> int:
+    """The least payment that keeps a promise: amount x (100 - tolerance) %, rounded up to the minor unit."""
+    tolerance = _decimal(tolerance_pct, "tolerance_pct")
+    if not 0 <= tolerance <= 100:
+        raise PlanError("tolerance_pct", "tolerance_pct: must be between 0 and 100")
+    exact = Decimal(amount_minor) * (100 - tolerance) / 100
+    return int(exact.to_integral_value(rounding="ROUND_CEILING"))
+
+
+def promise_outcome(promise, payments, today: date, tolerance_pct=0, grace_days: int = 0) -> str:
+    """kept, broken or pending, from the payments (objects or tuples with a date and an amount in minor units).
+
+    Payments count from the day the promise was made (`promise.promised_on`) to the promised date plus the grace
+    days. Kept as soon as they add up to the amount less the tolerance (even before the date); broken once the
+    grace period has passed without that; pending otherwise.
+
+    Worked examples (promise of 100.000,00 for 10 March, made on 1 March; tolerance 5 %, grace 2 days):
+    - 96.000 paid on 9 March -> kept (95.000 needed);  - 94.000 paid by 12 March, today 13 March -> broken;
+    - nothing paid, today 12 March -> pending (last day of grace);  - 100.000 paid on 13 March -> broken on 13 March
+      (too late; it still lowers the balance, but the promise was not kept).
+    """
+    required = promise_required_minor(promise.amount_minor, tolerance_pct)
+    last_day = promise.due_date + timedelta(days=grace_days)
+    paid = 0
+    for payment in payments:
+        day, amount = (payment if isinstance(payment, tuple) else (payment.date, payment.amount_minor))
+        if promise.promised_on <= day <= min(last_day, today):
+            paid += amount
+    if paid >= required:
+        return KEPT
+    if today > last_day:
+        return BROKEN
+    return PENDING
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Agreement breach
+# ---------------------------------------------------------------------------------------------------------------
+def agreement_breached(unpaid_due_dates, today: date, installments: int, days: int) -> bool:
+    """Broken when at least `installments` unpaid installments are overdue by more than `days` days.
+
+    Example: N = 2, D = 30; installments due 1 Feb and 1 Mar unpaid. On 31 Mar only the first is 58 days overdue,
+    the second 30 (not more than 30): not broken. On 1 Apr the second is 31 days overdue: broken."""
+    overdue = sum(1 for due in unpaid_due_dates if (today - due).days > days)
+    return overdue >= max(1, installments)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Settlement offers: the authority matrix
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfferTerms:
+    discount_pct: Decimal = Decimal(0)  # forgiven / debt x 100
+    installments: int = 0
+    term_months: int = 0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """None = no limit."""
+
+    max_discount_pct: Decimal | None
+    max_installments: int | None
+    max_term_months: int | None
+
+
+DEFAULT_LIMITS = {
+    "admin": Limits(None, None, None),
+    "supervisor": Limits(Decimal(30), 24, 24),
+    "agent": Limits(Decimal(10), 6, 6),
+    "viewer": Limits(Decimal(0), 0, 0),
+}
+
+
+def needs_approval(offer_terms: OfferTerms, limits: Limits | None) -> tuple[bool, list[str]]:
+    """(True, reasons) when the terms go beyond the limits; (False, []) within them. No limits: everything is
+    beyond (a role without authority)."""
+    if limits is None:
+        return True, ["no authority in this portfolio"]
+    reasons = []
+    t = offer_terms
+    if limits.max_discount_pct is not None and t.discount_pct > limits.max_discount_pct:
+        reasons.append(f"discount {t.discount_pct} % above {limits.max_discount_pct} %")
+    if limits.max_installments is not None and t.installments > limits.max_installments:
+        reasons.append(f"{t.installments} installments above {limits.max_installments}")
+    if limits.max_term_months is not None and t.term_months > limits.max_term_months:
+        reasons.append(f"term of {t.term_months} months above {limits.max_term_months}")
+    return bool(reasons), reasons
+
+
+def months_between(start: date, end: date) -> int:
+    """Whole months from start to end, a started month counting as one (term of a plan): 0 when end <= start."""
+    if end <= start:
+        return 0
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day > start.day:
+        months += 1
+    return max(months, 1)
+
+
+def discount_percent(forgiven_minor: int, debt_minor: int) -> Decimal:
+    if debt_minor <= 0:
+        return Decimal(0)
+    return (Decimal(forgiven_minor) * 100 / debt_minor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+

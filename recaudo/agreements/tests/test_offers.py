@@ -1,0 +1,177 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from recaudo.agreements.models import AuthorityLimit, Offer, Promise
+from recaudo.agreements.rules import DEFAULT_LIMITS, Limits, OfferTerms, needs_approval
+from recaudo.agreements.services import (
+    AgreementError,
+    NotAllowed,
+    offer_accept,
+    offer_create,
+    offer_decide,
+    promises_evaluate,
+)
+from recaudo.core.testing import make_user
+from recaudo.ledger.models import Entry
+from recaudo.ledger.services import ledger_verify
+
+from .helpers import MONDAY, NOW, debtor_with_debt, minor
+
+
+def test_needs_approval_matrix():
+    agent = DEFAULT_LIMITS["agent"]
+    assert needs_approval(OfferTerms(Decimal(10), 6, 6), agent) == (False, [])
+    beyond, reasons = needs_approval(OfferTerms(Decimal("10.01"), 7, 7), agent)
+    assert beyond and len(reasons) == 3 and "discount 10.01 % above 10 %" in reasons[0]
+    assert needs_approval(OfferTerms(Decimal(99), 600, 600), DEFAULT_LIMITS["admin"]) == (False, [])
+    assert needs_approval(OfferTerms(Decimal(30), 24, 24), DEFAULT_LIMITS["supervisor"])[0] is False
+    assert needs_approval(OfferTerms(Decimal(31), 1, 1), DEFAULT_LIMITS["supervisor"])[0] is True
+    assert needs_approval(OfferTerms(), None)[0] is True
+    assert needs_approval(OfferTerms(Decimal(5)), Limits(None, 3, None)) == (False, [])
+
+
+pytestmark_db = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(portfolio):
+    return {role: make_user(role, portfolio, role=role) for role in ("agent", "supervisor", "admin", "viewer")}
+
+
+def lump(portfolio, debtor, obligations, actor, pct, **kw):
+    return offer_create(portfolio=portfolio, debtor=debtor, kind="lump_sum_discount", obligations=obligations,
+                        params={"discount_pct": str(pct), "pay_by": "2026-03-20", **kw}, actor=actor, today=MONDAY,
+                        now=NOW)
+
+
+@pytestmark_db
+def test_agent_within_limit_is_auto_approved_beyond_waits(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    ok = lump(portfolio, debtor, [f1, f2], people["agent"], 10)
+    assert ok.status == "approved" and ok.forgiven_minor == minor("152000") and ok.discount_pct == Decimal("10.00")
+    waiting = lump(portfolio, debtor, [f1, f2], people["agent"], 15)
+    assert waiting.status == "pending_approval" and waiting.approval_reasons == ["discount 15.00 % above 10 %"]
+    with pytest.raises(NotAllowed):
+        lump(portfolio, debtor, [f1], people["viewer"], 1)
+
+
+@pytestmark_db
+def test_agent_cannot_approve_supervisor_within_admin_beyond(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    small = lump(portfolio, debtor, [f1, f2], people["agent"], 15)
+    big = lump(portfolio, debtor, [f1, f2], people["agent"], 40)
+    with pytest.raises(NotAllowed):
+        offer_decide(offer=small, decision="approve", reason="", actor=people["agent"])
+    with pytest.raises(NotAllowed):
+        offer_decide(offer=small, decision="reject", reason="no", actor=people["agent"])
+    with pytest.raises(NotAllowed, match="beyond your authority"):
+        offer_decide(offer=big, decision="approve", reason="", actor=people["supervisor"])
+    approved = offer_decide(offer=small, decision="approve", reason="buen pagador", actor=people["supervisor"])
+    assert (approved.status, approved.decided_by, approved.reason) == ("approved", people["supervisor"],
+                                                                       "buen pagador")
+    assert offer_decide(offer=big, decision="approve", reason="", actor=people["admin"]).status == "approved"
+    with pytest.raises(AgreementError, match="not pending"):
+        offer_decide(offer=small, decision="reject", reason="x", actor=people["admin"])
+
+
+@pytestmark_db
+def test_nobody_approves_their_own_offer_beyond_their_authority(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    own = lump(portfolio, debtor, [f1, f2], people["supervisor"], 40)
+    assert own.status == "pending_approval"
+    with pytest.raises(NotAllowed):
+        offer_decide(offer=own, decision="approve", reason="", actor=people["supervisor"])
+
+
+@pytestmark_db
+def test_reject_needs_a_reason_and_counter_offer(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = lump(portfolio, debtor, [f1, f2], people["agent"], 40)
+    with pytest.raises(AgreementError, match="reason"):
+        offer_decide(offer=offer, decision="reject", reason=" ", actor=people["supervisor"])
+    counter = offer_decide(offer=offer, decision="counter", reason="máximo 25 %", actor=people["supervisor"],
+                           counter_params={"discount_pct": "25"}, today=MONDAY, now=NOW)
+    offer.refresh_from_db()
+    assert offer.status == "countered" and offer.reason == "máximo 25 %"
+    assert (counter.status, counter.counter_of, counter.discount_pct) == ("approved", offer, Decimal("25.00"))
+    assert counter.requested_by == people["supervisor"]
+    other = lump(portfolio, debtor, [f1, f2], people["agent"], 12)
+    assert offer_decide(offer=other, decision="reject", reason="no", actor=people["supervisor"]).status == "rejected"
+
+
+@pytestmark_db
+def test_authority_limit_rows_override_defaults(portfolio, people):
+    AuthorityLimit.objects.create(portfolio=portfolio, role="agent", max_discount_pct=Decimal(20),
+                                  max_installments=12, max_term_months=12)
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    assert lump(portfolio, debtor, [f1, f2], people["agent"], 18).status == "approved"
+
+
+@pytestmark_db
+def test_installments_and_term_beyond_agent_authority(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = offer_create(portfolio=portfolio, debtor=debtor, kind="restructuring", obligations=[f1, f2],
+                         params={"installments": 12, "first_due": "2026-04-01"}, actor=people["agent"],
+                         today=MONDAY, now=NOW)
+    assert offer.status == "pending_approval" and offer.installments == 12 and offer.term_months == 12
+    assert offer.approval_reasons == ["12 installments above 6", "term of 12 months above 6"]
+    offer_decide(offer=offer, decision="approve", reason="ok", actor=people["supervisor"])
+    offer = offer_accept(offer=Offer.objects.get(pk=offer.pk), actor=people["agent"], evidence_text="acepta por tel.",
+                         today=MONDAY, now=NOW)
+    assert offer.status == "accepted" and offer.agreement.status == "accepted"
+    assert offer.agreement.schedule.count() == 12
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == minor("1520000")
+
+
+@pytestmark_db
+def test_waiver_books_discount_entries_never_editing_balances(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = offer_create(portfolio=portfolio, debtor=debtor, kind="interest_fee_waiver", obligations=[f1, f2],
+                         params={}, actor=people["agent"], today=MONDAY, now=NOW)
+    assert offer.status == "approved" and offer.forgiven_minor == minor("20000")  # 1,32 % of the debt
+    offer_accept(offer=offer, actor=people["agent"], evidence_text="acepta", today=MONDAY, now=NOW)
+    entry = Entry.objects.get(obligation=f1, kind="discount")
+    assert (entry.component, entry.amount_minor) == ("interest", -minor("20000"))
+    f1.refresh_from_db()
+    assert f1.balance_minor == minor("1000000") and ledger_verify(portfolio) == []
+
+
+@pytestmark_db
+def test_write_off_booking_and_lump_sum_promise_broken_reverses_the_discount(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = lump(portfolio, debtor, [f1, f2], people["agent"], 10, booking="write_off")
+    offer_accept(offer=offer, actor=people["agent"], evidence_text="acepta", today=MONDAY, now=NOW)
+    entries = list(Entry.objects.filter(kind="write_off").order_by("id").values_list(
+        "obligation__number", "component", "amount_minor"))
+    # 152.000 forgiven: F-1 interest 20.000, then F-1 principal 132.000 (oldest first).
+    assert entries == [("D1-F1", "interest", -minor("20000")), ("D1-F1", "principal", -minor("132000"))]
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == minor("1368000")
+    promise = Promise.objects.get(offer=offer)
+    assert promise.amount_minor == minor("1368000") and promise.due_date == date(2026, 3, 20)
+    promises_evaluate(portfolio=portfolio, today=date(2026, 3, 23))  # not paid by 20 March + 2 days of grace
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == minor("1520000")  # discount reversed by entries
+    assert Entry.objects.filter(kind="reversal").count() == 2 and ledger_verify(portfolio) == []
+
+
+@pytestmark_db
+def test_consolidation_and_term_extension(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    with pytest.raises(AgreementError, match="at least two"):
+        offer_create(portfolio=portfolio, debtor=debtor, kind="consolidation", obligations=[f1], params={},
+                     actor=people["agent"], today=MONDAY, now=NOW)
+    offer = offer_create(portfolio=portfolio, debtor=debtor, kind="consolidation", obligations=[f1, f2],
+                         params={"first_due": "2026-03-31"}, actor=people["agent"], today=MONDAY, now=NOW)
+    offer = offer_accept(offer=offer, actor=people["agent"], evidence_text="ok", today=MONDAY, now=NOW)
+    (only,) = offer.agreement.schedule.all()
+    assert only.obligation.balance_minor == minor("1520000") and only.due_date == date(2026, 3, 31)
+    debtor2, g1, g2 = debtor_with_debt(portfolio, code="D2")
+    ext = offer_create(portfolio=portfolio, debtor=debtor2, kind="term_extension", obligations=[g1], params={
+        "months": 3}, actor=people["agent"], today=MONDAY, now=NOW)
+    assert ext.status == "approved" and ext.term_months == 3
+    ext = offer_accept(offer=ext, actor=people["agent"], evidence_text="ok", today=MONDAY, now=NOW)
+    assert ext.agreement.schedule.get().due_date == date(2026, 4, 30)  # F-1 due 31 Jan + 3 months

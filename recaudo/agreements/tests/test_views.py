@@ -1,0 +1,154 @@
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from recaudo.agreements.models import Agreement, Offer, Promise
+from recaudo.agreements.services import agreement_create, offer_create
+from recaudo.core.testing import TEST_PASSWORD, make_user
+
+from .helpers import MONDAY, NOW, debtor_with_debt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with mock.patch("recaudo.agreements.views.portfolio_today", return_value=MONDAY), \
+            mock.patch("recaudo.agreements.services.portfolio_today", return_value=MONDAY):
+        yield
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=TEST_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def book(portfolio):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    return {"debtor": debtor, "f1": f1, "f2": f2, "agent": make_user("ana", portfolio, role="agent"),
+            "supervisor": make_user("sofia", portfolio, role="supervisor")}
+
+
+def test_login_required_and_other_portfolio_is_404(client, portfolio, other_portfolio, book):
+    url = reverse("debtor_agreements", args=[portfolio.slug, book["debtor"].pk])
+    assert client.get(url).status_code == 302
+    outsider = make_user("otro", other_portfolio, role="admin")
+    login(client, outsider)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("approvals", args=[portfolio.slug])).status_code == 404
+    # The debtor of another portfolio under a granted slug: 404 too.
+    assert client.get(reverse("debtor_agreements", args=[other_portfolio.slug, book["debtor"].pk])).status_code == 404
+
+
+def test_agent_records_a_promise_and_sees_the_page(client, portfolio, book):
+    login(client, book["agent"])
+    url = reverse("promise_new", args=[portfolio.slug, book["debtor"].pk])
+    response = client.post(url, {"amount": "250.000", "due_date": "2026-03-10", "channel": "call",
+                                 "source": "agent"})
+    assert response.status_code == 302
+    promise = Promise.objects.get()
+    assert promise.amount_minor == 25_000_000 and promise.created_by == book["agent"]
+    page = client.get(reverse("debtor_agreements", args=[portfolio.slug, book["debtor"].pk]))
+    assert page.status_code == 200 and "250.000" in page.content.decode()
+    detail = client.get(reverse("debtor_detail", args=[portfolio.slug, book["debtor"].pk]))
+    assert reverse("debtor_agreements", args=[portfolio.slug, book["debtor"].pk]) in detail.content.decode()
+
+
+def test_viewer_cannot_write(client, portfolio, book):
+    viewer = make_user("vera", portfolio, role="viewer")
+    login(client, viewer)
+    url = reverse("promise_new", args=[portfolio.slug, book["debtor"].pk])
+    assert client.post(url, {"amount": "1", "due_date": "2026-03-10", "channel": "call"}).status_code == 404
+    assert Promise.objects.count() == 0
+
+
+def test_agreement_flow_preview_create_accept_pdf(client, portfolio, book):
+    login(client, book["agent"])
+    d = book["debtor"]
+    data = {"obligations": [book["f1"].pk, book["f2"].pk], "down_payment": "20.000", "installments": "3",
+            "frequency": "monthly", "first_due": "2026-04-01", "rate_kind": "none", "rate_pct": "",
+            "breach_clause": "revert", "language": "es"}
+    preview = client.get(reverse("agreement_preview", args=[portfolio.slug, d.pk]), data)
+    assert preview.status_code == 200 and "500.000,00" in preview.content.decode()
+    response = client.post(reverse("agreement_new", args=[portfolio.slug, d.pk]), data)
+    agreement = Agreement.objects.get()
+    assert response.status_code == 302 and agreement.financed_minor == 150_000_000
+    upload = SimpleUploadedFile("firmado.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    response = client.post(reverse("agreement_accept", args=[portfolio.slug, agreement.pk]),
+                           {"channel": "signed_upload", "evidence_file": upload})
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.status == "accepted" and agreement.acceptance.evidence_file.name.endswith(".pdf")
+    pdf = client.get(reverse("agreement_pdf", args=[portfolio.slug, agreement.pk]))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(reverse("agreement_detail", args=[portfolio.slug, agreement.pk])).status_code == 200
+
+
+def test_usury_rate_is_refused_in_the_form(client, portfolio, book):
+    login(client, book["agent"])
+    data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "first_due": "2026-04-01",
+            "rate_kind": "monthly", "rate_pct": "3", "breach_clause": "revert", "language": "es"}
+    response = client.post(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]), data)
+    assert response.status_code == 200 and "legal cap" in response.content.decode()
+    assert Agreement.objects.count() == 0
+
+
+def test_approvals_page_permissions_and_decisions(client, portfolio, book):
+    d = book["debtor"]
+    offer = offer_create(portfolio=portfolio, debtor=d, kind="lump_sum_discount", obligations=[book["f1"], book["f2"]],
+                         params={"discount_pct": "20", "pay_by": "2026-03-20"}, actor=book["agent"], today=MONDAY,
+                         now=NOW)
+    assert offer.status == "pending_approval"
+    login(client, book["agent"])
+    assert client.get(reverse("approvals", args=[portfolio.slug])).status_code == 403
+    decide = reverse("offer_decide", args=[portfolio.slug, offer.pk])
+    assert client.post(decide, {"decision": "approve", "reason": "yo"}).status_code == 403
+    offer.refresh_from_db()
+    assert offer.status == "pending_approval"
+    client.logout()
+    login(client, book["supervisor"])
+    page = client.get(reverse("approvals", args=[portfolio.slug]))
+    assert page.status_code == 200 and f"OF-{offer.pk}" in page.content.decode()
+    assert client.post(decide, {"decision": "approve", "reason": "cliente antiguo"}).status_code == 302
+    offer.refresh_from_db()
+    assert offer.status == "approved" and offer.decided_by == book["supervisor"]
+
+
+def test_supervisor_cannot_approve_beyond_authority_on_the_page(client, portfolio, book):
+    offer = offer_create(portfolio=portfolio, debtor=book["debtor"], kind="lump_sum_discount",
+                         obligations=[book["f1"]], params={"discount_pct": "45", "pay_by": "2026-03-20"},
+                         actor=book["agent"], today=MONDAY, now=NOW)
+    login(client, book["supervisor"])
+    page = client.get(reverse("approvals", args=[portfolio.slug])).content.decode()
+    assert "Beyond your authority" in page or "Fuera de su autoridad" in page
+    response = client.post(reverse("offer_decide", args=[portfolio.slug, offer.pk]), {"decision": "approve"})
+    assert response.status_code == 403
+    response = client.post(reverse("offer_decide", args=[portfolio.slug, offer.pk]),
+                           {"decision": "counter", "reason": "hasta 30 %", "discount_pct": "30"})
+    assert response.status_code == 302
+    assert Offer.objects.get(counter_of=offer).status == "approved"
+
+
+def test_offer_form_creates_offer(client, portfolio, book):
+    login(client, book["agent"])
+    response = client.post(reverse("offer_new", args=[portfolio.slug, book["debtor"].pk]), {
+        "kind": "interest_fee_waiver", "obligations": [book["f1"].pk], "waive_interest": "on", "booking": "discount"})
+    offer = Offer.objects.get()
+    assert response.status_code == 302 and offer.status == "approved" and offer.forgiven_minor == 2_000_000
+    assert client.get(reverse("offer_detail", args=[portfolio.slug, offer.pk])).status_code == 200
+    response = client.post(reverse("offer_accept", args=[portfolio.slug, offer.pk]),
+                           {"channel": "in_person", "evidence_text": "aceptó por teléfono"})
+    offer.refresh_from_db()
+    assert offer.status == "accepted"
+
+
+def test_draft_agreement_of_other_portfolio_is_404(client, portfolio, other_portfolio, book):
+    a = agreement_create(portfolio=portfolio, debtor=book["debtor"], obligations=[book["f1"]], installments=2,
+                         first_due=date(2026, 4, 1), today=MONDAY, now=NOW)
+    login(client, make_user("otro", other_portfolio, role="admin"))
+    assert client.get(reverse("agreement_pdf", args=[portfolio.slug, a.pk])).status_code == 404
+    assert client.get(reverse("agreement_detail", args=[other_portfolio.slug, a.pk])).status_code == 404

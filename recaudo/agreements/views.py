@@ -1,0 +1,294 @@
+"""Pages: promises, agreements and offers of a debtor, the agreement document, the supervisors' approvals queue.
+
+Login required; a portfolio the user was not granted is a 404; writing needs the "write" permission; approving
+needs a supervisor's or administrator's authority covering the offer (the services check it again)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.core.money import from_minor
+from recaudo.portfolio.models import Debtor, Obligation
+from recaudo.portfolio.services import portfolio_today
+
+from . import rules, selectors, services
+from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm
+from .models import Agreement, Offer
+
+ERRORS = (services.AgreementError, rules.PlanError, ValueError)
+
+
+def _debtor(request, slug, pk, action="view"):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action)
+    return portfolio, get_object_or_404(Debtor, portfolio=portfolio, pk=pk)
+
+
+def _open_obligations(debtor):
+    return Obligation.objects.filter(debtor=debtor, balance_minor__gt=0, disputed=False).order_by("due_date", "number")
+
+
+def _page(request, portfolio, debtor, **forms):
+    today = portfolio_today(portfolio)
+    context = {
+        "portfolio": portfolio, "debtor": debtor, "today": today,
+        "promises": selectors.debtor_promises(debtor)[:50], "agreements": selectors.debtor_agreements(debtor),
+        "offers": selectors.debtor_offers(debtor)[:50], "can_write": can(request.user, portfolio, "write"),
+        "promise_form": forms.get("promise_form") or PromiseForm(initial={"due_date": today}),
+        "offer_form": forms.get("offer_form") or OfferForm(obligations=_open_obligations(debtor)),
+    }
+    return render(request, "agreements/debtor.html", context)
+
+
+@login_required
+def debtor_page(request, slug, pk):
+    portfolio, debtor = _debtor(request, slug, pk)
+    return _page(request, portfolio, debtor)
+
+
+@login_required
+@require_POST
+def promise_new(request, slug, pk):
+    portfolio, debtor = _debtor(request, slug, pk, "write")
+    form = PromiseForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.promise_record(portfolio=portfolio, debtor=debtor, amount=d["amount"], due_date=d["due_date"],
+                                    channel=d["channel"], source=d["source"], notes=d["notes"], actor=request.user)
+        except ERRORS as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Promise recorded; reminders pause until its date."))
+            return redirect("debtor_agreements", portfolio.slug, debtor.pk)
+    return _page(request, portfolio, debtor, promise_form=form)
+
+
+def _plan_args(d: dict) -> dict:
+    rate = (d.get("rate_pct") or Decimal(0)) / 100
+    return {"installments": d["installments"], "first_due": d["first_due"], "frequency": d["frequency"],
+            "rate": rate, "rate_kind": d["rate_kind"] if rate else "none", "down_payment": d.get("down_payment") or 0,
+            "due_day": d.get("due_day") if d["frequency"] == "monthly" else None}
+
+
+@login_required
+def agreement_new(request, slug, pk):
+    portfolio, debtor = _debtor(request, slug, pk, "write" if request.method == "POST" else "view")
+    obligations = _open_obligations(debtor)
+    today = portfolio_today(portfolio)
+    if request.method == "POST":
+        form = AgreementForm(request.POST, obligations=obligations)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                agreement = services.agreement_create(
+                    portfolio=portfolio, debtor=debtor, obligations=list(d["obligations"]), actor=request.user,
+                    breach_clause=d["breach_clause"], language=d["language"], **_plan_args(d))
+            except ERRORS as exc:
+                form.add_error(None, str(exc))
+            else:
+                return redirect("agreement_detail", portfolio.slug, agreement.pk)
+    else:
+        conf = services.agreement_settings(portfolio)
+        form = AgreementForm(obligations=obligations, initial={
+            "obligations": list(obligations), "first_due": today, "breach_clause": conf.breach_clause,
+            "language": "en" if (debtor.language or "").startswith("en") else "es"})
+    return render(request, "agreements/agreement_new.html", {
+        "portfolio": portfolio, "debtor": debtor, "form": form, "preview": _preview(portfolio, form)})
+
+
+def _preview(portfolio, form) -> dict:
+    """The live schedule (htmx) of the form's plan, or the problem."""
+    if not form.is_bound or not form.is_valid():
+        return {}
+    d = form.cleaned_data
+    debt = sum(o.balance_minor for o in d["obligations"])
+    args = _plan_args(d)
+    try:
+        cap, source = services.legal_cap(portfolio.country, portfolio_today(portfolio))
+        rules.check_plan_rate(args["rate"], args["rate_kind"], cap, source)
+        schedule = rules.simulate_plan(amount=from_minor(debt, portfolio.currency), currency=portfolio.currency,
+                                       start=args["first_due"], installments=args["installments"],
+                                       rate=args["rate"], rate_kind=args["rate_kind"], frequency=args["frequency"],
+                                       down_payment=args["down_payment"], due_day=args["due_day"])
+    except (services.AgreementError, rules.PlanError, rules.RateAboveCap, ValueError) as exc:
+        return {"error": str(exc)}
+    return {"schedule": schedule, "totals": rules.plan_totals(schedule), "debt": from_minor(debt, portfolio.currency),
+            "down_payment": args["down_payment"], "cap": cap}
+
+
+@login_required
+def agreement_preview(request, slug, pk):
+    portfolio, debtor = _debtor(request, slug, pk)
+    form = AgreementForm(request.GET or request.POST, obligations=_open_obligations(debtor))
+    return render(request, "agreements/_schedule_preview.html", {
+        "portfolio": portfolio, "preview": _preview(portfolio, form) or {"error": _("Complete the form.")}})
+
+
+def _agreement(request, slug, pk, action="view"):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action)
+    return portfolio, get_object_or_404(Agreement.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
+
+
+@login_required
+def agreement_detail(request, slug, pk, accept_form=None):
+    portfolio, agreement = _agreement(request, slug, pk)
+    return render(request, "agreements/agreement_detail.html", {
+        "portfolio": portfolio, "agreement": agreement, "debtor": agreement.debtor,
+        "schedule": agreement.schedule.select_related("obligation"),
+        "included": agreement.included.select_related("obligation"),
+        "acceptance": getattr(agreement, "acceptance", None) if agreement.status != "draft" else None,
+        "accept_form": accept_form or AcceptanceForm(), "can_write": can(request.user, portfolio, "write"),
+    })
+
+
+@login_required
+@require_POST
+def agreement_offer_view(request, slug, pk):
+    portfolio, agreement = _agreement(request, slug, pk, "write")
+    try:
+        services.agreement_offer(agreement=agreement, actor=request.user)
+    except ERRORS as exc:
+        messages.error(request, str(exc))
+    return redirect("agreement_detail", portfolio.slug, agreement.pk)
+
+
+@login_required
+@require_POST
+def agreement_cancel_view(request, slug, pk):
+    portfolio, agreement = _agreement(request, slug, pk, "write")
+    try:
+        services.agreement_cancel(agreement=agreement, actor=request.user, reason=request.POST.get("reason", ""))
+    except ERRORS as exc:
+        messages.error(request, str(exc))
+    return redirect("agreement_detail", portfolio.slug, agreement.pk)
+
+
+@login_required
+@require_POST
+def agreement_accept_view(request, slug, pk):
+    portfolio, agreement = _agreement(request, slug, pk, "write")
+    form = AcceptanceForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.agreement_accept(agreement=agreement, channel=d["channel"], evidence_file=d.get("evidence_file"),
+                                      evidence_text=d["evidence_text"], checkbox=d["checkbox"], actor=request.user)
+        except ERRORS as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Agreement accepted: the installments are now obligations."))
+            return redirect("agreement_detail", portfolio.slug, agreement.pk)
+    return agreement_detail(request, slug, pk, accept_form=form)
+
+
+@login_required
+def agreement_pdf(request, slug, pk):
+    from .pdf import render_agreement_pdf
+
+    portfolio, agreement = _agreement(request, slug, pk)
+    language = request.GET.get("lang") or agreement.language
+    data = render_agreement_pdf(agreement, "en" if language.startswith("en") else "es")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="acuerdo-{agreement.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def offer_new(request, slug, pk):
+    portfolio, debtor = _debtor(request, slug, pk, "write")
+    form = OfferForm(request.POST, obligations=_open_obligations(debtor))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            offer = services.offer_create(portfolio=portfolio, debtor=debtor, kind=d["kind"],
+                                          obligations=list(d["obligations"]), params=form.params(),
+                                          expires_on=d.get("expires_on"), reason=d.get("reason") or "",
+                                          actor=request.user)
+        except ERRORS as exc:
+            form.add_error(None, str(exc))
+        else:
+            if offer.status == Offer.Status.PENDING:
+                messages.info(request, _("Beyond your authority: the offer waits for a supervisor's approval."))
+            else:
+                messages.success(request, _("Offer approved within your authority."))
+            return redirect("offer_detail", portfolio.slug, offer.pk)
+    return _page(request, portfolio, debtor, offer_form=form)
+
+
+def _offer(request, slug, pk, action="view"):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action)
+    return portfolio, get_object_or_404(Offer.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
+
+
+@login_required
+def offer_detail(request, slug, pk):
+    portfolio, offer = _offer(request, slug, pk)
+    return render(request, "agreements/offer_detail.html", {
+        "portfolio": portfolio, "offer": offer, "debtor": offer.debtor, "accept_form": AcceptanceForm(),
+        "can_write": can(request.user, portfolio, "write"), "can_approve": services.can_approve(request.user, offer),
+        "can_decide": services.can_decide(request.user, portfolio), "decision_form": DecisionForm(),
+    })
+
+
+@login_required
+@require_POST
+def offer_accept_view(request, slug, pk):
+    portfolio, offer = _offer(request, slug, pk, "write")
+    form = AcceptanceForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            offer = services.offer_accept(offer=offer, actor=request.user, channel=d["channel"],
+                                          evidence_file=d.get("evidence_file"), evidence_text=d["evidence_text"],
+                                          checkbox=d["checkbox"])
+        except ERRORS as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Offer accepted and booked."))
+    else:
+        messages.error(request, _("Check the acceptance evidence."))
+    return redirect("offer_detail", portfolio.slug, offer.pk)
+
+
+@login_required
+def approvals(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    if not services.can_decide(request.user, portfolio):
+        raise PermissionDenied(_("Only supervisors and administrators decide offers."))
+    queue = list(selectors.approvals_queue(portfolio))
+    for offer in queue:
+        offer.user_can_approve = services.can_approve(request.user, offer)
+    return render(request, "agreements/approvals.html", {
+        "portfolio": portfolio, "queue": queue, "recent": selectors.recent_decisions(portfolio),
+        "form": DecisionForm()})
+
+
+@login_required
+@require_POST
+def offer_decide_view(request, slug, pk):
+    portfolio, offer = _offer(request, slug, pk, "write")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("approvals", portfolio.slug)
+    d = form.cleaned_data
+    try:
+        services.offer_decide(offer=offer, decision=d["decision"], reason=d["reason"], actor=request.user,
+                              counter_params=form.counter_params())
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc))
+    except ERRORS as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Decision recorded."))
+    return redirect("approvals", portfolio.slug)
