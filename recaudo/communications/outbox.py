@@ -85,7 +85,7 @@ def claim_batch(*, now: datetime, limit: int, worker_id: str) -> tuple[str, list
 
 def outbox_process(*, now: datetime | None = None, limit: int = 500, worker_id: str, batch_size: int = 100) -> dict:
     """Send up to `limit` due messages in batches. Returns counts: claimed, sent, retried, failed, rescheduled,
-    fallbacks, released."""
+    fallbacks, released, cancelled (cycle messages of debtors who paid or went on hold meanwhile)."""
     now = now or timezone.now()
     stats: Counter = Counter()
     stats["released"] += release_stale_claims(now)
@@ -98,7 +98,7 @@ def outbox_process(*, now: datetime | None = None, limit: int = 500, worker_id: 
         stats["claimed"] += len(batch)
         _process(token, batch, now, stats)
     return {key: stats.get(key, 0) for key in
-            ("claimed", "sent", "retried", "failed", "rescheduled", "fallbacks", "released")}
+            ("claimed", "sent", "retried", "failed", "rescheduled", "fallbacks", "released", "cancelled")}
 
 
 # ------------------------------------------------------------------------------------------------ one batch
@@ -113,6 +113,29 @@ class _Batch:
         self.outcome[message.pk] = ("fail", error, permanent, attempted)
         if message in self.alive:
             self.alive.remove(message)
+
+
+def _collectable(batch: _Batch) -> None:
+    """A cycle message may wait hours for its send time: before it goes, re-check in bulk (a fixed number of
+    queries per batch) that the debtor still owes a collectable balance and is not on an active hold; if not, the
+    message is cancelled with the reason ("paid", "on hold: promise"). The check lives in recaudo.strategies
+    (`selectors.debtors_not_collectable`), imported here so that neither app imports the other at load time."""
+    from zoneinfo import ZoneInfo
+
+    from recaudo.strategies.selectors import debtors_not_collectable
+
+    cycle = [m for m in batch.alive if m.cycle_run_id is not None or m.source == "cycle"]
+    if not cycle:
+        return
+    today = {m.debtor_id: batch.now.astimezone(ZoneInfo(m.portfolio.timezone)).date() for m in cycle}
+    allow: dict[int, set[str]] = defaultdict(set)
+    for m in cycle:
+        allow[m.debtor_id].update((m.context or {}).get("allow_holds") or ())
+    stop = debtors_not_collectable(list(today), today, allow_holds=allow)
+    for m in cycle:
+        if m.debtor_id in stop:
+            batch.outcome[m.pk] = ("cancel", stop[m.debtor_id])
+            batch.alive.remove(m)
 
 
 def _choose_contacts(batch: _Batch) -> None:
@@ -299,6 +322,9 @@ def _apply(token: str, messages: list[Message], batch: _Batch, evidence: dict[in
                 portfolio_id=m.portfolio_id, debtor_id=m.debtor_id, contact_id=m.contact_id, channel=m.channel,
                 at=now, effective=False, outcome=ContactAttempt.Outcome.SENT, decision_id=evidence.get(m.pk),
                 notes=f"outbox message {m.pk} ({m.template_code})"))
+        elif kind == "cancel":
+            m.status, m.last_error = Message.Status.CANCELLED, f"cancelled: {outcome[1]}"[:1000]
+            stats["cancelled"] += 1
         elif kind == "reschedule":
             m.status, m.next_attempt_at, m.last_error = Message.Status.QUEUED, outcome[1], outcome[2][:1000]
             stats["rescheduled"] += 1
@@ -351,6 +377,7 @@ def _process(token: str, messages: list[Message], now: datetime, stats: Counter)
     batch = _Batch(messages, now)
     evidence: dict[int, int] = {}
     try:
+        _collectable(batch)
         _choose_contacts(batch)
         _render(batch)
         evidence = _compliance(batch)

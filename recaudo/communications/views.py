@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, portfolio_for_user_or_404
@@ -17,6 +18,9 @@ from .models import CHANNEL_CODES, Template
 from .rendering import RenderError, template_render
 from .selectors import effective_templates, outbox_counts, outbox_page, preview_debtor, template_effective
 from .services import TemplateInvalid, template_save
+
+# Labels of the header links to these pages (recaudo/templates/base.html), kept in this app's catalog.
+NAV_LABELS = (gettext_noop("Messages"), gettext_noop("Templates"))
 
 
 @login_required

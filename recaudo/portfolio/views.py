@@ -35,7 +35,12 @@ def debtor_detail(request, slug, pk):
         view = debtor_360(portfolio, pk, as_of=portfolio_today(portfolio), ledger_all=ledger_all)
     except Debtor.DoesNotExist:
         raise Http404("debtor not found")
+    from django.utils.translation import get_language
+
+    from recaudo.strategies.selectors import debtor_priority  # the cycle's segment and priority (strategies app)
+
     return render(request, "portfolio/debtor_detail.html", {
         "portfolio": portfolio, "v": view, "debtor": view.debtor, "ledger_all": ledger_all,
         "can_write": can(request.user, portfolio, "write"),
+        "priority": debtor_priority(view.debtor, "en" if (get_language() or "").startswith("en") else "es"),
     })

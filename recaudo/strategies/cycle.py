@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
+import time as clock
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -19,6 +21,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from recaudo.agents.models import AgentTask
+from recaudo.agreements.selectors import broken_promise_debtors
 from recaudo.compliance.models import ComplianceDecision, ContactAttempt
 from recaudo.compliance.rules import ComplianceError, ContactEvent, decide, decide_bureau_report
 from recaudo.compliance.services import HISTORY_DAYS, compliance_settings
@@ -44,11 +47,30 @@ from .selectors import active_holds, segments_in_order, strategies_in_force
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
+
+
+def cycle_setting(name: str, default: float) -> float:
+    """A number from the Django setting `name`, else the environment variable of that name, else `default`."""
+    from django.conf import settings
+
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name) or default
+    return float(value)
+
+
+def chunk_size() -> int:
+    """Debtors per chunk (RECAUDO_CYCLE_CHUNK, default 10,000): each chunk commits with the run's progress."""
+    return max(1, int(cycle_setting("RECAUDO_CYCLE_CHUNK", CHUNK)))
 CONTACT_ACTIONS = {"send_message", "create_task"}
 
 
 class LostClaim(RuntimeError):
     """Another worker took this run over (our heartbeat went stale): stop without writing."""
+
+
+class Interrupted(RuntimeError):
+    """The worker is stopping (SIGTERM): the run stopped after its last committed chunk."""
 
 
 @dataclass
@@ -162,6 +184,9 @@ class Cycle:
             else:
                 self.held_obligations.add(obligation_id)
                 self.debtors_with_held_obligations.add(debtor_id)
+        self.chunk = chunk_size()
+        self.pause = cycle_setting("RECAUDO_CYCLE_PAUSE", 0)
+        self.broken_promises = broken_promise_debtors(portfolio, business_date)
         self.counts: dict = {}
         self.top: list = []  # heap of (priority, debtor_id, row) for `collect`
 
@@ -173,7 +198,7 @@ class Cycle:
             Debtor.objects.filter(portfolio=self.portfolio, id__gt=after, balance_minor__gt=0)
             .order_by("id")
             .values_list("id", "balance_minor", "open_count", "oldest_due_date", "disputed", "kind",
-                         "customer_since", "tags", "timezone")[:CHUNK]
+                         "customer_since", "tags", "timezone")[:self.chunk]
         )
 
     def _collectable(self, debtor_ids: list[int]) -> dict[int, tuple[int, int, date | None, int]]:
@@ -262,6 +287,7 @@ class Cycle:
                 disputed=disputed, disputed_minor=disputed_minor,
                 hold_reasons=frozenset(self.debtor_holds.get(debtor_id, ())), risk_score=risks.get(debtor_id),
                 consents=frozenset(c for c, s in granted.items() if s == Consent.Status.GRANTED),
+                promise_broken=debtor_id in self.broken_promises,
             )
             days = facts.days_past_due(self.today)
             segment = match_segment(facts, self.segments, self.today, self.minor)
@@ -413,7 +439,7 @@ class Cycle:
             {"portfolio_id": self.portfolio.pk, "debtor_id": r.debtor_id, "channel": r.channel,
              "template_code": r.template, "dedupe_key": r.dedupe_key(),
              "attach_statement": bool(r.step.get("attach_statement")), "cycle_run_id": run.pk,
-             "scheduled_for": r.scheduled_for, "next_attempt_at": r.scheduled_for}
+             "scheduled_for": r.scheduled_for, "next_attempt_at": r.scheduled_for, "context": _allow_holds(r.step)}
             for r in rows if r.action == "send_message"
         ]
         if messages:
@@ -465,8 +491,10 @@ class Cycle:
         self._pending_marks = ([], [], {})
 
     # ------------------------------------------------------------------------------------------------------------
-    def execute(self, run: CycleRun | None = None, worker_id: str = "") -> None:
-        """Plan (and unless dry_run write) every chunk, starting after the run's progress."""
+    def execute(self, run: CycleRun | None = None, worker_id: str = "", should_stop=None) -> None:
+        """Plan (and unless dry_run write) every chunk, starting after the run's progress. `should_stop` (a
+        callable) is asked after each committed chunk: when true, raise Interrupted (the caller releases the run,
+        which the next worker resumes after the last committed chunk)."""
         after = run.progress_debtor_id if run is not None else 0
         if run is not None and run.counts:
             self.counts = dict(run.counts)
@@ -478,6 +506,18 @@ class Cycle:
             if not self.dry_run:
                 self.write_chunk(stepped, states, run, worker_id, last_id)
             after = last_id
+            if should_stop is not None and should_stop():
+                raise Interrupted(f"stopped after debtor {after}")
+            if self.pause and not self.dry_run:
+                clock.sleep(self.pause)
+
+
+def _allow_holds(step: dict) -> dict:
+    """The message context that lets the outbox's send-time check (strategies.selectors.debtors_not_collectable)
+    pass a promise/agreement hold, for a step that asked for it explicitly (as the cycle's rules did)."""
+    c = step.get("conditions") or {}
+    allowed = [r for r, k in (("promise", "promise_pending"), ("agreement", "agreement_active")) if c.get(k) is True]
+    return {"allow_holds": allowed} if allowed else {}
 
 
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str = "") -> None:

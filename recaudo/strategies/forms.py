@@ -1,7 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .schema import HOLD_REASONS, MESSAGE_CHANNELS, TASK_KINDS
+from .schema import HOLD_REASONS, MESSAGE_CHANNELS, SEGMENT_CONDITIONS, TASK_KINDS
 
 
 class StepForm(forms.Form):
@@ -58,3 +60,104 @@ class HoldForm(forms.Form):
     until = forms.DateField(label=_("Until (inclusive)"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+
+
+RANGES = (("balance_min", "balance_max"), ("days_min", "days_max"), ("seniority_days_min", "seniority_days_max"),
+          ("open_count_min", "open_count_max"), ("risk_min", "risk_max"))
+EMPTY = [("", _("any"))]
+
+
+def _tags(text: str) -> list[str]:
+    return sorted({t.strip().lower() for t in (text or "").replace(";", ",").split(",") if t.strip()})
+
+
+class SegmentForm(forms.Form):
+    """A segment's name, order, weight and conditions (every condition optional: empty = any)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    order = forms.IntegerField(label=_("Order (the first matching segment wins)"), initial=10)
+    weight = forms.DecimalField(label=_("Priority weight"), max_digits=6, decimal_places=2, min_value=Decimal("0.01"),
+                                initial=1, help_text=_("multiplies the expected recovery; 1 = neutral"))
+    balance_min = forms.DecimalField(label=_("Balance from"), required=False, min_value=0, decimal_places=2,
+                                     help_text=_("collectable balance, in currency units"))
+    balance_max = forms.DecimalField(label=_("Balance up to"), required=False, min_value=0, decimal_places=2)
+    days_min = forms.IntegerField(label=_("Days past due from"), required=False,
+                                  help_text=_("negative = before the due date"))
+    days_max = forms.IntegerField(label=_("Days past due up to"), required=False)
+    kind = forms.ChoiceField(label=_("Debtor type"), required=False,
+                             choices=EMPTY + [("person", _("Person")), ("company", _("Company"))])
+    seniority_days_min = forms.IntegerField(label=_("Customer for at least (days)"), required=False, min_value=0)
+    seniority_days_max = forms.IntegerField(label=_("Customer for at most (days)"), required=False, min_value=0)
+    tags_any = forms.CharField(label=_("Any of the tags"), required=False, max_length=500,
+                               help_text=_("comma-separated"))
+    tags_all = forms.CharField(label=_("All of the tags"), required=False, max_length=500,
+                               help_text=_("comma-separated"))
+    open_count_min = forms.IntegerField(label=_("Open obligations from"), required=False, min_value=0)
+    open_count_max = forms.IntegerField(label=_("Open obligations up to"), required=False, min_value=0)
+    promise = forms.ChoiceField(label=_("Payment promise"), required=False,
+                                choices=EMPTY + [("pending", _("pending")), ("none", _("none"))],
+                                help_text=_("from active promise holds"))
+    agreement = forms.ChoiceField(label=_("Payment agreement"), required=False,
+                                  choices=EMPTY + [("active", _("active")), ("none", _("none"))],
+                                  help_text=_("from active agreement holds"))
+    promise_broken = forms.TypedChoiceField(
+        label=_("Broken promise"), required=False, empty_value=None,
+        coerce=lambda v: {"true": True, "false": False}.get(v),
+        choices=EMPTY + [("true", _("broken in the last 30 days")), ("false", _("none broken"))])
+    risk_min = forms.IntegerField(label=_("Risk score from"), required=False)
+    risk_max = forms.IntegerField(label=_("Risk score up to"), required=False)
+
+    def __init__(self, *args, segment=None, **kwargs):
+        if segment is not None and "initial" not in kwargs:
+            c = segment.conditions or {}
+            initial = {"name": segment.name, "order": segment.order, "weight": segment.weight}
+            for name in SEGMENT_FIELDS:
+                if name in c:
+                    value = c[name]
+                    if name in ("tags_any", "tags_all"):
+                        value = ", ".join(value)
+                    elif isinstance(value, bool):
+                        value = "true" if value else "false"
+                    initial[name] = value
+            kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
+        for name in set(self.fields) - {"name", "order", "weight"} - set(SEGMENT_CONDITIONS):
+            del self.fields[name]  # a condition the rules do not know (yet)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("A name is required."))
+        return name
+
+    def clean(self):
+        data = super().clean()
+        for low, high in RANGES:
+            lo, hi = data.get(low), data.get(high)
+            if lo is not None and hi is not None and lo > hi:
+                self.add_error(high, _("Must be at least %(low)s (the “%(field)s” value).")
+                               % {"low": lo, "field": self.fields[low].label})
+        for name in ("tags_any", "tags_all"):
+            for tag in _tags(data.get(name, "")):
+                if "|" in tag or len(tag) > 50:
+                    self.add_error(name, _("“%(tag)s” is not a valid tag (at most 50 characters, no “|”).")
+                                   % {"tag": tag})
+        return data
+
+    def conditions(self) -> dict:
+        data, result = self.cleaned_data, {}
+        for name in SEGMENT_FIELDS:
+            if name not in self.fields:
+                continue
+            value = data.get(name)
+            if name in ("tags_any", "tags_all"):
+                value = _tags(value or "")
+            if value is None or value == "" or value == []:
+                continue
+            result[name] = format(value.normalize(), "f") if isinstance(value, Decimal) else value
+        return result
+
+
+SEGMENT_FIELDS = ("balance_min", "balance_max", "days_min", "days_max", "kind", "seniority_days_min",
+                  "seniority_days_max", "tags_any", "tags_all", "open_count_min", "open_count_max", "promise",
+                  "agreement", "promise_broken", "risk_min", "risk_max")

@@ -45,6 +45,7 @@ class DebtorFacts:
     hold_reasons: frozenset[str] = frozenset()  # active debtor-level holds
     risk_score: int | None = None
     consents: frozenset[str] = frozenset()  # channels with consent granted
+    promise_broken: bool = False  # a promise found broken in the last 30 days (agreements.selectors)
 
     def days_past_due(self, today: date) -> int | None:
         return (today - self.oldest_due_date).days if self.oldest_due_date else None
@@ -100,6 +101,8 @@ def segment_matches(facts: DebtorFacts, conditions: Mapping, today: date, minor_
     if "promise" in c and facts.promise_pending != (c["promise"] == "pending"):
         return False
     if "agreement" in c and facts.agreement_active != (c["agreement"] == "active"):
+        return False
+    if "promise_broken" in c and facts.promise_broken != c["promise_broken"]:
         return False
     if "risk_min" in c or "risk_max" in c:
         if facts.risk_score is None:
@@ -203,6 +206,8 @@ def step_conditions_hold(step: Mapping, facts: DebtorFacts, minor_per_unit: int 
         return f"promise_pending {str(c['promise_pending']).lower()}"
     if "agreement_active" in c and facts.agreement_active != c["agreement_active"]:
         return f"agreement_active {str(c['agreement_active']).lower()}"
+    if "promise_broken" in c and facts.promise_broken != c["promise_broken"]:
+        return f"promise_broken {str(c['promise_broken']).lower()}"
     if c.get("consent"):
         channel = step.get("channel") or step.get("task")
         if channel and channel not in facts.consents:

@@ -19,16 +19,17 @@ import traceback
 import uuid
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from recaudo.agreements.services import agreements_daily
+from recaudo.ledger.charges import interest_post
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import portfolio_today
 
 from . import comms
-from .cycle import Cycle, CycleResult, LostClaim, cycle_dry_run
+from .cycle import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from .models import CycleRun, PortfolioCycleSettings
 from .services import cycle_settings_ensure, next_cycle_at, strategy_ensure_default
 
@@ -37,7 +38,8 @@ MAX_ATTEMPTS = 5
 
 
 def stale_after() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "RECAUDO_CYCLE_STALE_SECONDS", 300)))
+    """RECAUDO_CYCLE_STALE_SECONDS (Django setting, else environment variable; default 300)."""
+    return timedelta(seconds=cycle_setting("RECAUDO_CYCLE_STALE_SECONDS", 300))
 
 
 def new_worker_id() -> str:
@@ -64,14 +66,29 @@ def run_claim(run_id: int, worker_id: str) -> bool:
     return claimed == 1
 
 
-def _execute(run: CycleRun, worker_id: str, now: datetime, collect: int = 0) -> CycleResult:
+def run_release(run_id: int, worker_id: str) -> bool:
+    """Give a run back (the worker is stopping): pending again, unclaimed, so the next worker resumes it at once
+    after its last committed chunk. The attempt does not count."""
+    return CycleRun.objects.filter(pk=run_id, claimed_by=worker_id, status=CycleRun.Status.RUNNING).update(
+        status=CycleRun.Status.PENDING, claimed_by="", claimed_at=None, heartbeat_at=timezone.now(),
+        attempts=F("attempts") - 1) == 1
+
+
+def _execute(run: CycleRun, worker_id: str, now: datetime, collect: int = 0, should_stop=None) -> CycleResult:
     run.refresh_from_db()
     portfolio = run.portfolio
     strategy_ensure_default(portfolio)
+    interest_post(portfolio=portfolio, through=run.business_date, now=now)  # idempotent; off unless enabled
+    agreements_daily(portfolio=portfolio, today=run.business_date, now=now)  # promises kept/broken, breaches
     cycle = Cycle(portfolio=portfolio, business_date=run.business_date, now=now, collect=collect)
     result = CycleResult(portfolio=portfolio.slug, business_date=run.business_date, dry_run=False, run_id=run.pk)
     try:
-        cycle.execute(run, worker_id)
+        cycle.execute(run, worker_id, should_stop=should_stop)
+    except Interrupted:
+        run_release(run.pk, worker_id)
+        log.info("cycle run %s of %s released: the worker is stopping", run.pk, portfolio.slug)
+        result.status = "released"
+        return result
     except LostClaim:
         log.warning("cycle run %s of %s was taken over by another worker", run.pk, portfolio.slug)
         result.status = "lost_claim"
@@ -124,16 +141,21 @@ def claim_due_cycles(*, now: datetime, limit: int = 20) -> int:
     return claimed
 
 
-def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = True) -> dict:
-    """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox."""
+def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = True, should_stop=None) -> dict:
+    """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox.
+    `should_stop` (a callable, e.g. a SIGTERM flag) is checked after each committed chunk and between runs: a run
+    in progress is released (pending, resumable at once by another worker) and nothing more starts."""
     now = now or timezone.now()
+    stopping = should_stop or (lambda: False)
     report = {"claimed_days": claim_due_cycles(now=now), "runs": [], "outbox": None}
     stale = timezone.now() - stale_after()
     for run in CycleRun.objects.filter(_claimable(stale)).order_by("business_date", "id"):
+        if stopping():
+            break
         if run_claim(run.pk, worker_id):
-            result = _execute(run, worker_id, now)
+            result = _execute(run, worker_id, now, should_stop=stopping)
             report["runs"].append({"portfolio": result.portfolio, "business_date": result.business_date.isoformat(),
                                    "status": result.status, "counts": result.counts})
-    if outbox and comms.available():
+    if outbox and comms.available() and not stopping():
         report["outbox"] = comms.outbox_process(now=now, worker_id=worker_id)
     return report

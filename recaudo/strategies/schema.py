@@ -34,13 +34,13 @@ TASK_KINDS = ("call", "visit", "letter")
 HOLD_REASONS = ("dispute", "promise", "agreement", "claim", "deceased", "bankruptcy", "other")
 STEP_CONDITIONS = {
     "min_amount": "amount", "max_amount": "amount", "disputed": bool, "promise_pending": bool,
-    "agreement_active": bool, "consent": bool,
+    "agreement_active": bool, "consent": bool, "promise_broken": bool,
 }
 SEGMENT_CONDITIONS = {
     "balance_min": "amount", "balance_max": "amount", "days_min": int, "days_max": int, "kind": ("person", "company"),
     "seniority_days_min": int, "seniority_days_max": int, "tags_any": list, "tags_all": list,
     "open_count_min": int, "open_count_max": int, "promise": ("pending", "none"), "agreement": ("active", "none"),
-    "risk_min": int, "risk_max": int,
+    "risk_min": int, "risk_max": int, "promise_broken": bool,
 }
 STEP_FIELDS = {"key", "name", "offset", "action", "channel", "template", "attach_statement", "task", "stage",
                "notice_steps", "reason", "days", "conditions"}

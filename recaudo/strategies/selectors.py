@@ -55,3 +55,129 @@ def debtor_step_history(debtor_id: int) -> QuerySet[StepExecution]:
 
 def last_runs(portfolio: Portfolio, limit: int = 10) -> list[CycleRun]:
     return list(CycleRun.objects.filter(portfolio=portfolio).order_by("-business_date")[:limit])
+
+
+def debtors_not_collectable(debtor_ids, today, *, allow_holds=None) -> dict[int, str]:
+    """Of `debtor_ids`, those that must not get a collection message now, with the reason: "paid" (no collectable
+    balance), "nothing collectable: ..." (only disputed or held obligations) or "on hold: <reasons>" (an active
+    debtor hold).
+
+    `today` is a date, or a mapping debtor id -> date (each debtor's portfolio's business date). A hold is active
+    when it is not released and `until` is empty or >= today. `allow_holds` maps a debtor id to the hold reasons its
+    message may ignore (a step that asked for `promise_pending`/`agreement_active`). A fixed number of queries
+    whatever the number of debtors: the cached Debtor columns, the active holds, and a GROUP BY over obligations
+    only for debtors with a disputed or held obligation. Used by the outbox at send time (see docs/channels.md)."""
+    from django.db.models import Sum
+
+    from recaudo.portfolio.models import Debtor, Obligation
+
+    ids = sorted({int(i) for i in debtor_ids})
+    if not ids:
+        return {}
+    allow_holds = allow_holds or {}
+    days = today if isinstance(today, dict) else dict.fromkeys(ids, today)
+    earliest = min(days[i] for i in ids)
+    debtor_holds: dict[int, set[str]] = {}
+    held_obligations: set[int] = set()
+    debtors_with_held: set[int] = set()
+    holds = (Hold.objects.filter(debtor_id__in=ids, released_at__isnull=True)
+             .filter(Q(until__isnull=True) | Q(until__gte=earliest))
+             .values_list("debtor_id", "obligation_id", "reason", "until"))
+    for debtor_id, obligation_id, reason, until in holds:
+        if until is not None and until < days[debtor_id]:
+            continue
+        if obligation_id is None:
+            debtor_holds.setdefault(debtor_id, set()).add(reason)
+        else:
+            held_obligations.add(obligation_id)
+            debtors_with_held.add(debtor_id)
+    result: dict[int, str] = {}
+    special = []
+    for debtor_id, balance, disputed in Debtor.objects.filter(id__in=ids).values_list("id", "balance_minor",
+                                                                                       "disputed"):
+        if balance <= 0:
+            result[debtor_id] = "paid"
+        elif disputed or debtor_id in debtors_with_held:
+            special.append(debtor_id)
+    if special:
+        collectable = dict(
+            Obligation.objects.filter(debtor_id__in=special, balance_minor__gt=0, disputed=False)
+            .exclude(id__in=held_obligations).order_by().values("debtor_id")
+            .annotate(s=Sum("balance_minor")).values_list("debtor_id", "s"))
+        for debtor_id in special:
+            if not collectable.get(debtor_id):
+                result[debtor_id] = "nothing collectable: only disputed or held obligations"
+    for debtor_id, reasons in debtor_holds.items():
+        if debtor_id in result or reasons <= set(allow_holds.get(debtor_id, ())):
+            continue
+        result[debtor_id] = "on hold: " + ", ".join(sorted(reasons))
+    return result
+
+
+def describe_conditions(c: dict) -> list[str]:
+    """A segment's conditions in words, in the active language: ["balance 1000–5000", "31–60 days", ...]."""
+    from django.utils.translation import gettext as _
+
+    def span(low, high):
+        lo, hi = c.get(low), c.get(high)
+        if lo is not None and hi is not None:
+            return f"{lo}–{hi}"
+        return f"≥ {lo}" if lo is not None else (f"≤ {hi}" if hi is not None else None)
+
+    parts = []
+    for low, high, label in (("balance_min", "balance_max", _("balance")),
+                             ("days_min", "days_max", _("days past due")),
+                             ("seniority_days_min", "seniority_days_max", _("days as a customer")),
+                             ("open_count_min", "open_count_max", _("open obligations")),
+                             ("risk_min", "risk_max", _("risk score"))):
+        text = span(low, high)
+        if text:
+            parts.append(f"{label} {text}")
+    if c.get("kind"):
+        parts.append(_("company") if c["kind"] == "company" else _("person"))
+    if c.get("tags_any"):
+        parts.append(_("any tag of: %(tags)s") % {"tags": ", ".join(c["tags_any"])})
+    if c.get("tags_all"):
+        parts.append(_("all tags: %(tags)s") % {"tags": ", ".join(c["tags_all"])})
+    if c.get("promise"):
+        parts.append(_("promise pending") if c["promise"] == "pending" else _("no pending promise"))
+    if c.get("agreement"):
+        parts.append(_("agreement active") if c["agreement"] == "active" else _("no active agreement"))
+    if "promise_broken" in c:
+        parts.append(_("broken promise (30 days)") if c["promise_broken"] else _("no broken promise"))
+    return parts
+
+
+def segment_rows(portfolio: Portfolio) -> list[dict]:
+    """The segments in order, with their conditions in words, how many debtors the last cycle put in each and
+    whether a strategy is attached."""
+    from django.db.models import Count
+
+    from .models import DebtorStrategyState
+
+    counts = dict(DebtorStrategyState.objects.filter(portfolio=portfolio, segment__isnull=False).order_by()
+                  .values("segment_id").annotate(n=Count("debtor_id")).values_list("segment_id", "n"))
+    with_strategy = set(Strategy.objects.filter(portfolio=portfolio, segment__isnull=False)
+                        .values_list("segment_id", flat=True))
+    return [{"segment": s, "conditions": describe_conditions(s.conditions or {}), "debtors": counts.get(s.pk, 0),
+             "has_strategy": s.pk in with_strategy} for s in segments_in_order(portfolio)]
+
+
+def debtor_priority(debtor, lang: str = "es") -> dict | None:
+    """The segment and priority the last cycle computed for the debtor, with its explanation ("saldo 4,2 M,
+    47 días, segmento PYME-alto"); None when the cycle has not scored the debtor."""
+    from recaudo.core.money import precision
+
+    from .models import DebtorStrategyState
+    from .rules import Priority
+
+    state = DebtorStrategyState.objects.filter(debtor_id=debtor.pk, computed_on__isnull=False).first()
+    if state is None:
+        return None
+    minor = 10 ** precision(debtor.portfolio.currency)
+    explain = Priority(state.priority, state.priority_balance_minor, state.priority_days,
+                       state.segment_name).explain(lang, minor)
+    from django.utils.translation import gettext as _
+
+    return {"score": state.priority, "segment": state.segment_name or _("no segment"), "explain": explain,
+            "computed_on": state.computed_on, "stage": state.stage}

@@ -174,6 +174,131 @@ def segment_upsert(*, portfolio: Portfolio, name: str, conditions: dict, order: 
     return segment
 
 
+def _segment_snapshot(segment: Segment) -> dict:
+    return {"name": segment.name, "order": segment.order, "weight": str(segment.weight),
+            "conditions": dict(segment.conditions or {})}
+
+
+def _segment_clean(name: str, conditions: dict, weight) -> tuple[str, dict, Decimal]:
+    problems: list[str] = []
+    name = (name or "").strip()
+    clean = validate_conditions(conditions, f"segment {name!r}.conditions", SEGMENT_CONDITIONS, problems)
+    try:
+        weight = Decimal(str(weight))
+        if not weight.is_finite() or weight <= 0 or weight >= 10000:
+            problems.append(f"segment {name!r}.weight: must be above 0 and below 10000, got {weight}")
+    except InvalidOperation:
+        problems.append(f"segment {name!r}.weight: not a number: {weight!r}")
+    if not name:
+        problems.append("segment.name: required")
+    if problems:
+        raise StrategyFormatError(problems)
+    return name, clean, weight
+
+
+@transaction.atomic
+def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: int, weight="1",
+                 segment: Segment | None = None, actor=None) -> Segment:
+    """Create a segment, or change one (`segment`): name, order, conditions and weight, audited with the old and
+    new values. A name used by another segment of the portfolio raises StrategyError."""
+    name, clean, weight = _segment_clean(name, conditions, weight)
+    if Segment.objects.filter(portfolio=portfolio, name=name).exclude(pk=getattr(segment, "pk", None)).exists():
+        raise StrategyError(f"name: a segment named {name!r} already exists")
+    old = _segment_snapshot(segment) if segment is not None else None
+    if segment is None:
+        segment = Segment(portfolio=portfolio)
+    segment.name, segment.order, segment.conditions, segment.weight = name, order, clean, weight
+    segment.save()
+    new = _segment_snapshot(segment)
+    if old != new:
+        audit_record(event_type="segment.updated" if old else "segment.created", subject=segment, actor=actor,
+                     portfolio=portfolio, changes={"old": old, "new": new} if old else new)
+    return segment
+
+
+@transaction.atomic
+def segment_delete(*, segment: Segment, actor=None) -> None:
+    """Delete a segment; refused while a strategy is attached to it (delete or move that strategy first)."""
+    if Strategy.objects.filter(segment=segment).exists():
+        raise StrategyError(f"segment {segment.name!r} has its own strategy; it cannot be deleted")
+    audit_record(event_type="segment.deleted", subject=segment, actor=actor, portfolio=segment.portfolio,
+                 changes=_segment_snapshot(segment))
+    segment.delete()
+
+
+@transaction.atomic
+def segment_move(*, segment: Segment, up: bool, actor=None) -> list[Segment]:
+    """Move a segment one place up or down (a debtor belongs to the first matching segment): the portfolio's
+    segments are renumbered 10, 20, 30 ... in the new order."""
+    segments = list(Segment.objects.select_for_update().filter(portfolio_id=segment.portfolio_id)
+                    .order_by("order", "id"))
+    i = next(n for n, s in enumerate(segments) if s.pk == segment.pk)
+    j = i - 1 if up else i + 1
+    if 0 <= j < len(segments):
+        segments[i], segments[j] = segments[j], segments[i]
+    before = {s.pk: s.order for s in segments}
+    for n, s in enumerate(segments, start=1):
+        s.order = n * 10
+    changed = [s for s in segments if s.order != before[s.pk]]
+    Segment.objects.bulk_update(changed, ["order"])
+    if changed:
+        audit_record(event_type="segment.reordered", subject=segment, actor=actor, portfolio=segment.portfolio,
+                     changes={"order": [s.name for s in segments], "moved": segment.name,
+                              "direction": "up" if up else "down"})
+    return segments
+
+
+def segments_to_yaml(portfolio: Portfolio) -> str:
+    """The portfolio's segments as a YAML document (`recaudo strategy segments-export`)."""
+    import yaml
+
+    doc = {"segments": [{"name": s.name, "order": s.order, "weight": float(s.weight) if s.weight % 1 else
+                         int(s.weight), "conditions": dict(s.conditions or {})}
+                        for s in Segment.objects.filter(portfolio=portfolio).order_by("order", "id")]}
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+
+
+@transaction.atomic
+def segments_import(*, portfolio: Portfolio, text: str, actor=None) -> list[Segment]:
+    """Create or update (by name) the segments of a YAML document; segments not in it are kept. Validates the whole
+    document first: StrategyFormatError lists every problem with its path, and nothing is written."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise StrategyFormatError([f"YAML: {getattr(exc, 'problem', None) or exc}"])
+    items = doc.get("segments") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        raise StrategyFormatError(["segments: required, a list of segments"])
+    problems, rows, names = [], [], set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(f"segments[{i}]: must be a mapping with name, order, weight, conditions")
+            continue
+        unknown = sorted(set(item) - {"name", "order", "weight", "conditions"})
+        if unknown:
+            problems.append(f"segments[{i}]: unknown field(s) {', '.join(unknown)}")
+        order = item.get("order", (i + 1) * 10)
+        if not isinstance(order, int) or isinstance(order, bool):
+            problems.append(f"segments[{i}].order: must be a whole number, got {order!r}")
+        try:
+            name, clean, weight = _segment_clean(str(item.get("name") or ""), item.get("conditions"),
+                                                 item.get("weight", 1))
+        except StrategyFormatError as exc:
+            problems.extend(f"segments[{i}]: {p}" for p in exc.problems)
+            continue
+        if name in names:
+            problems.append(f"segments[{i}].name: {name!r} appears twice")
+        names.add(name)
+        rows.append((name, clean, order, weight))
+    if problems:
+        raise StrategyFormatError(problems)
+    existing = {s.name: s for s in Segment.objects.filter(portfolio=portfolio)}
+    return [segment_save(portfolio=portfolio, name=name, conditions=clean, order=order, weight=weight,
+                         segment=existing.get(name), actor=actor) for name, clean, order, weight in rows]
+
+
 @transaction.atomic
 def hold_create(*, debtor: Debtor, reason: str, until: date | None, obligation: Obligation | None = None,
                 notes: str = "", actor=None) -> Hold:

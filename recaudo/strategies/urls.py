@@ -9,6 +9,11 @@ urlpatterns = [
     path("<int:pk>/import/", views.strategy_import_view, name="strategy_import"),
     path("<int:pk>/steps/<slug:key>/", views.step_edit, name="strategy_step_edit"),
     path("versions/<int:version_id>/dry-run/", views.version_dry_run_view, name="strategy_dry_run"),
+    path("segments/", views.segment_list, name="segment_list"),
+    path("segments/add/", views.segment_edit, name="segment_add"),
+    path("segments/<int:pk>/", views.segment_edit, name="segment_edit"),
+    path("segments/<int:pk>/move/", views.segment_move_view, name="segment_move"),
+    path("segments/<int:pk>/delete/", views.segment_delete_view, name="segment_delete"),
     path("holds/", views.hold_list, name="hold_list"),
     path("holds/<int:hold_id>/release/", views.hold_release_view, name="hold_release"),
 ]

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,12 +17,12 @@ from recaudo.portfolio.models import Debtor, Obligation
 from recaudo.portfolio.services import portfolio_today
 
 from .cycle import version_dry_run
-from .forms import HoldForm, ImportForm, StepForm
-from .models import CycleRun, DebtorStrategyState, Hold, StepExecution, Strategy, StrategyVersion
+from .forms import HoldForm, ImportForm, SegmentForm, StepForm
+from .models import CycleRun, DebtorStrategyState, Hold, Segment, StepExecution, Strategy, StrategyVersion
 from .rules import Priority
 from .runner import cycle_run
 from .schema import StrategyFormatError, to_yaml
-from .selectors import active_holds, version_usage
+from .selectors import active_holds, segment_rows, version_usage
 from .selectors import strategy_list as strategies_of
 from .services import (
     StrategyError,
@@ -30,11 +30,16 @@ from .services import (
     hold_create,
     hold_release,
     latest_version,
+    segment_delete,
+    segment_move,
+    segment_save,
     strategy_ensure_default,
     strategy_import,
     strategy_step_update,
 )
 
+# Labels of the header links (recaudo/templates/base.html) and the debtor page's header, kept in this app's catalog.
+NAV_LABELS = (gettext_noop("Strategies"), gettext_noop("Today"), gettext_noop("Segment"), gettext_noop("Priority"))
 EDIT = "import"  # admins and supervisors edit strategies and holds (the "import" permission)
 
 
@@ -221,3 +226,67 @@ def hold_release_view(request, slug, hold_id):
     hold_release(hold=hold, actor=request.user)
     messages.success(request, _("Hold released."))
     return redirect("hold_list", slug=portfolio.slug)
+
+
+# ------------------------------------------------------------------------------------------------ segments
+
+@login_required
+def segment_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    return render(request, "strategies/segments.html", {
+        "portfolio": portfolio, "rows": segment_rows(portfolio), "can_edit": can(request.user, portfolio, EDIT)})
+
+
+@login_required
+def segment_edit(request, slug, pk=None):
+    """Add (pk None) or change a segment: supervisors and admins."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    segment = get_object_or_404(Segment, pk=pk, portfolio=portfolio) if pk is not None else None
+    if segment is None and request.method != "POST":
+        last = Segment.objects.filter(portfolio=portfolio).order_by("-order").first()
+        form = SegmentForm(initial={"order": (last.order + 10) if last else 10, "weight": 1})
+    else:
+        form = SegmentForm(request.POST or None, segment=segment)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = segment_save(portfolio=portfolio, segment=segment, name=data["name"], order=data["order"],
+                                 weight=data["weight"], conditions=form.conditions(), actor=request.user)
+        except StrategyError as exc:
+            form.add_error("name" if str(exc).startswith("name:") else None, str(exc).removeprefix("name: "))
+        except StrategyFormatError as exc:
+            for problem in exc.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, _("Segment “%(name)s” saved.") % {"name": saved.name})
+            return redirect("segment_list", slug=portfolio.slug)
+    return render(request, "strategies/segment_edit.html", {"portfolio": portfolio, "segment": segment,
+                                                            "form": form})
+
+
+@login_required
+@require_POST
+def segment_move_view(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    segment = get_object_or_404(Segment, pk=pk, portfolio=portfolio)
+    segment_move(segment=segment, up=request.POST.get("direction") != "down", actor=request.user)
+    return redirect("segment_list", slug=portfolio.slug)
+
+
+@login_required
+def segment_delete_view(request, slug, pk):
+    """GET: the confirmation page; POST: delete."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    segment = get_object_or_404(Segment, pk=pk, portfolio=portfolio)
+    if request.method == "POST":
+        try:
+            segment_delete(segment=segment, actor=request.user)
+        except StrategyError:
+            messages.error(request, _("“%(name)s” has its own strategy, so it cannot be deleted.")
+                           % {"name": segment.name})
+        else:
+            messages.success(request, _("Segment “%(name)s” deleted.") % {"name": segment.name})
+        return redirect("segment_list", slug=portfolio.slug)
+    row = next(r for r in segment_rows(portfolio) if r["segment"].pk == segment.pk)
+    return render(request, "strategies/segment_delete.html", {"portfolio": portfolio, "segment": segment,
+                                                              "row": row})

@@ -173,13 +173,14 @@ def test_two_workers_never_send_a_message_twice(portfolio, settings):
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("shared-cache in-memory SQLite has table locks without a busy timeout; "
                     "RECAUDO_TEST_FILE_DB=1 runs this on a SQLite file")
-    from recaudo.core.testing import make_debtor
+    from recaudo.core.testing import make_debtor, make_obligation
     from recaudo.portfolio.services import contact_add
 
     settings.RECAUDO_TRANSPORTS = {"email": {"kind": "memory", "delay": 0.002}}
     rows = []
     for i in range(60):
         debtor = make_debtor(portfolio, code=f"D{i:03}", name=f"Deudor {i}")
+        make_obligation(portfolio, debtor, number=f"F{i}")  # owes: cycle messages to debtors who paid are cancelled
         contact_add(debtor=debtor, channel="email", value=f"d{i}@example.com", consent="granted", now=NOW)
         rows.append({"portfolio": portfolio, "debtor": debtor, "channel": "email", "template_code": "reminder",
                      "dedupe_key": f"k{i}"})

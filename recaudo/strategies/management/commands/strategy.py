@@ -1,4 +1,5 @@
-"""`recaudo strategy list|export|import --portfolio SLUG`: strategies as versioned YAML documents."""
+"""`recaudo strategy list|export|import|segments-export|segments-import --portfolio SLUG`: strategies as versioned
+YAML documents, and the portfolio's segments as one YAML document."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from recaudo.portfolio.models import Portfolio
 from recaudo.strategies.models import Segment, Strategy
 from recaudo.strategies.schema import StrategyFormatError, to_yaml
 from recaudo.strategies.selectors import strategy_list
-from recaudo.strategies.services import latest_version, strategy_ensure_default, strategy_import
+from recaudo.strategies.services import (
+    latest_version,
+    segments_import,
+    segments_to_yaml,
+    strategy_ensure_default,
+    strategy_import,
+)
 
 
 class Command(BaseCommand):
@@ -30,6 +37,12 @@ class Command(BaseCommand):
                 p.add_argument("--output", "-o", help="file to write (default: standard output)")
             if name == "import":
                 p.add_argument("file", help="YAML file, or - for standard input")
+        p = sub.add_parser("segments-export", help="the portfolio's segments as YAML")
+        p.add_argument("--portfolio", required=True, help="portfolio slug")
+        p.add_argument("--output", "-o", help="file to write (default: standard output)")
+        p = sub.add_parser("segments-import", help="create or update segments (by name) from YAML")
+        p.add_argument("--portfolio", required=True, help="portfolio slug")
+        p.add_argument("file", help="YAML file, or - for standard input")
 
     def handle(self, *args, action, portfolio, **opts):
         try:
@@ -42,6 +55,16 @@ class Command(BaseCommand):
             segment = Segment.objects.filter(portfolio=p, name=opts["segment"]).first()
             if segment is None:
                 raise CommandError(f"--segment: no segment {opts['segment']!r} in {p.slug}")
+        if action == "segments-export":
+            self._write(segments_to_yaml(p), opts.get("output"))
+            return
+        if action == "segments-import":
+            try:
+                saved = segments_import(portfolio=p, text=self._read(opts["file"]), actor="cli")
+            except StrategyFormatError as exc:
+                raise CommandError("invalid segments:\n  " + "\n  ".join(exc.problems))
+            self.stdout.write(f"{len(saved)} segment(s): " + ", ".join(s.name for s in saved))
+            return
         if action == "list":
             for row in strategy_list(p):
                 s, latest = row["strategy"], row["latest"]
@@ -58,19 +81,24 @@ class Command(BaseCommand):
             if version is None:
                 raise CommandError(f"--version: {strategy} has no version {opts['version']}")
             text = to_yaml(version.content, {"strategy": strategy.name, "version": version.number})
-            if opts.get("output"):
-                with open(opts["output"], "w", encoding="utf-8") as fh:
-                    fh.write(text)
-            else:
-                self.stdout.write(text)
+            self._write(text, opts.get("output"))
             return
-        path = opts["file"]
-        try:
-            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc}")
+        text = self._read(opts["file"])
         try:
             version = strategy_import(portfolio=p, text=text, segment=segment, actor="cli")
         except StrategyFormatError as exc:
             raise CommandError("invalid strategy:\n  " + "\n  ".join(exc.problems))
         self.stdout.write(f"{version.strategy.name}: version {version.number}")
+
+    def _write(self, text: str, output: str | None) -> None:
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text)
+
+    def _read(self, path: str) -> str:
+        try:
+            return sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc}")

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = ("Run due portfolio cycles (at each portfolio's local run time), resume interrupted ones, and send the "
-            "outbox. Several workers may run at once. Stop with Ctrl+C or SIGTERM (finishes the current step).")
+            "outbox. Several workers may run at once. Stop with Ctrl+C or SIGTERM: the cycle in progress stops after "
+            "its current chunk and is released (another worker resumes it); the process exits 0.")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="one pass, then exit")
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                 signal.signal(sig, lambda *_: stop.set())
         while not stop.is_set():
             try:
-                report = worker_tick(worker_id=worker_id, outbox=not no_outbox)
+                report = worker_tick(worker_id=worker_id, outbox=not no_outbox, should_stop=stop.is_set)
             except Exception:
                 log.exception("worker pass failed")
                 report = {"error": True}
@@ -45,3 +46,4 @@ class Command(BaseCommand):
                     self.stdout.write(f"{run['portfolio']} {run['business_date']}: {run['status']}")
             close_old_connections()  # between passes: drop connections the database closed or that are too old
             stop.wait(interval)
+        self.stdout.write("worker stopped")
