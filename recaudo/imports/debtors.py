@@ -13,7 +13,7 @@ from recaudo.portfolio.models import Contact, Debtor
 from recaudo.portfolio.services import clean_debtor_fields, normalize_contact
 from recaudo.portfolio.validation import ValidationProblem, search_text_for
 
-from .bulk import db_date, db_datetime, ids_by_key, insert_rows
+from .bulk import db_date, db_datetime, fetch_by_keys, insert_returning_ids, insert_rows
 from .context import Context
 from .fields import FieldError, parse_date, text
 
@@ -26,8 +26,9 @@ CONTACT_FIELDS = (("phone", "phone"), ("email", "email"), ("whatsapp", "whatsapp
 class DebtorData:
     code: str
     data: dict  # clean fields (only those given in the file)
-    contacts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, value, city)
+    contacts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, value, city), no duplicates
     row: int = 0
+    search: str | None = None  # search_text of the debtor when it is created from these values (precomputed)
 
 
 class DebtorValidator:
@@ -39,11 +40,12 @@ class DebtorValidator:
         names = ["code", "name", "kind", "id_type", "id_number", "phone", "email", "whatsapp", "address", "city",
                  "customer_since", "tags", "language"]
         self.present = [n for n in names if prefix + n in ctx.columns]
-        self.cache: dict[tuple, tuple[dict, list, list]] = {}
+        self.cache: dict[tuple, tuple[dict, list, list, str | None]] = {}
         self.indexes = [ctx.columns[prefix + n] for n in self.present]
 
-    def validate(self, row: int, values: list) -> DebtorData | None:
-        ctx, p = self.ctx, self.prefix
+    def validate(self, row: int, values: list, sink=None) -> DebtorData | None:
+        """sink: where row errors go (reject/note): the Context, or a ChunkErrors of a parse pass."""
+        ctx, p = (sink if sink is not None else self.ctx), self.prefix
         width = len(values)
         raw = tuple(values[i] if i < width else None for i in self.indexes)
         hit = self.cache.get(raw)
@@ -52,15 +54,15 @@ class DebtorValidator:
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
             self.cache[raw] = hit
-        data, contacts, errors = hit
+        data, contacts, errors, search = hit
         for name, value, reason in errors:
             ctx.reject(row, p + name, value, reason)
         if errors:
             return None
         code = text(raw[0]) if self.present and self.present[0] == "code" else ""
-        return DebtorData(code=code, data=data, contacts=contacts, row=row)
+        return DebtorData(code=code, data=data, contacts=contacts, row=row, search=search)
 
-    def _validate(self, raw: tuple) -> tuple[dict, list, list]:
+    def _validate(self, raw: tuple) -> tuple[dict, list, list, str | None]:
         ctx = self.ctx
         given = {n: text(v) for n, v in zip(self.present, raw, strict=True)}
         errors: list[tuple[str, str, str]] = []
@@ -92,25 +94,32 @@ class DebtorValidator:
                     errors.append((name, given[name], str(exc)))
                     continue
                 contacts.append((channel, value, given.get("city", "")[:100] if channel == "address" else ""))
-        return data, contacts, errors
+        contacts = _dedupe(contacts)
+        search = None
+        if not errors and data.get("name"):
+            search = search_text_for(data["name"], given.get("code", ""), data.get("id_number", ""),
+                                     *(v for c, v, _ in contacts if c != "address"))
+        return data, contacts, errors, search
 
 
 DEBTOR_COLUMNS = ("portfolio_id", "code", "kind", "id_type", "id_number", "name", "customer_since", "tags",
                   "language", "timezone", "balance_minor", "open_count", "oldest_due_date", "disputed",
                   "credit_minor", "search_text", "created_at", "updated_at")
+EXISTING_COLUMNS = ("id", "code", "name", "kind", "id_type", "id_number", "customer_since", "tags", "language")
 CONTACT_COLUMNS = ("debtor_id", "channel", "value", "city", "role", "holder_name", "is_primary", "created_at")
 
 
-def upsert_debtors(ctx: Context, wanted: dict[str, DebtorData]) -> dict[str, tuple[int, str]]:
+def upsert_debtors(ctx: Context, wanted: dict[str, DebtorData],
+                   summaries: dict[str, tuple[int, int, object]] | None = None) -> dict[str, tuple[int, str]]:
     """Create or update the debtors of one chunk. Returns code -> (id, outcome) for debtors that exist now;
     outcome is 'created', 'updated' or 'unchanged'. Codes missing from the result are unknown debtors that
-    could not be created (no name)."""
+    could not be created (no name). summaries: code -> (balance, open count, oldest due date) of the open
+    obligations a new debtor is about to receive, stored as its cached summary when it is created."""
     portfolio = ctx.portfolio
     existing = {
         row[1]: row
-        for row in Debtor.objects.filter(portfolio=portfolio, code__in=list(wanted)).values_list(
-            "id", "code", "name", "kind", "id_type", "id_number", "customer_since", "tags", "language"
-        ).order_by()
+        for row in fetch_by_keys(Debtor._meta.db_table, EXISTING_COLUMNS, "code", list(wanted),
+                                 portfolio_id=portfolio.pk, dates=(6,))
     }
     now = db_datetime(ctx.now)
     new_rows = []
@@ -135,15 +144,20 @@ def upsert_debtors(ctx: Context, wanted: dict[str, DebtorData]) -> dict[str, tup
             continue
         d = {"kind": "person", "id_type": "", "id_number": "", "customer_since": None, "tags": "",
              "language": "es", **item.data}
-        contacts = _dedupe(item.contacts)
-        search = search_text_for(d["name"], code, d["id_number"], *(v for c, v, _ in contacts if c != "address"))
+        contacts = item.contacts
+        search = item.search
+        if search is None or code != item.code:
+            contacts = _dedupe(contacts)
+            search = search_text_for(d["name"], code, d["id_number"],
+                                     *(v for c, v, _ in contacts if c != "address"))
+        balance, count, oldest = summaries.get(code, (0, 0, None)) if summaries else (0, 0, None)
         new_rows.append((portfolio.pk, code, d["kind"], d["id_type"], d["id_number"], d["name"],
-                         db_date(d["customer_since"]), d["tags"], d["language"], "", 0, 0, None, False, 0,
-                         search, now, now))
+                         db_date(d["customer_since"]), d["tags"], d["language"], "", balance, count, oldest, False,
+                         0, search, now, now))
         new_contacts[code] = contacts
     if new_rows:
-        insert_rows(Debtor._meta.db_table, DEBTOR_COLUMNS, new_rows)
-        ids = ids_by_key(Debtor._meta.db_table, "code", portfolio.pk, list(new_contacts))
+        ids = dict(zip(new_contacts, insert_returning_ids(Debtor._meta.db_table, DEBTOR_COLUMNS, new_rows),
+                       strict=True))
         contact_rows = []
         for code, contacts in new_contacts.items():
             result[code] = (ids[code], "created")
@@ -173,8 +187,8 @@ def _add_contacts_to_existing(ctx, wanted, existing, result, changed) -> None:
     touched = set(changed)
     if ids:
         have: dict[int, set] = {i: set() for i in ids}
-        for debtor_id, channel, value in Contact.objects.filter(debtor_id__in=list(ids)).values_list(
-                "debtor_id", "channel", "value").order_by():
+        for debtor_id, channel, value in fetch_by_keys(Contact._meta.db_table, ("debtor_id", "channel", "value"),
+                                                       "debtor_id", list(ids)):
             have[debtor_id].add((channel, value))
         rows, now = [], db_datetime(ctx.now)
         for debtor_id, code in ids.items():

@@ -9,14 +9,18 @@ update is audited (obligation.updated). Debtor summaries are refreshed set-based
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.db import connection
+
 from recaudo.audit.services import audit_record, diff
 from recaudo.core.money import from_minor
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.ledger.services import component_balances, refresh_portfolio_debtors, refresh_summaries
-from recaudo.portfolio.models import Obligation
+from recaudo.portfolio.models import Debtor, Obligation
 
-from .bulk import analyze, date_adapter, db_datetime, ids_by_key, insert_rows
-from .context import Context
+from .bulk import analyze, db_datetime, exists, fetch_by_keys, insert_returning_ids, insert_rows
+from .context import ChunkErrors, Context, SeenKeys
 from .debtors import DebtorData, DebtorValidator, upsert_debtors
 from .fields import FieldError, parse_amount, parse_currency, parse_date, parse_kind, text
 
@@ -25,17 +29,36 @@ OBLIGATION_COLUMNS = ("portfolio_id", "debtor_id", "number", "kind", "issue_date
                       "status", "created_at", "updated_at")
 ENTRY_COLUMNS = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor", "value_date",
                  "created_at", "payment_id", "reverses_id", "memo", "created_by_id")
+EXISTING_COLUMNS = ("number", "id", "debtor_id", "kind", "issue_date", "due_date", "original_minor", "description")
 COMPARED = ("kind", "issue_date", "due_date", "original_minor", "description")
 
 
-class ObligationImporter:
+@dataclass
+class ParsedChunk:
+    """One chunk after the pure parse pass (no database access; may come from the parse process).
+
+    rows: the chunk's (non-blank) row count; items: the valid rows as (row, number, debtor code, kind, issue date,
+    due date, amount minor, description); debtors: code -> validated debtor data (the last valid row of the
+    chunk wins); errors: ChunkErrors.items; values: the raw (row, values) of the chunk, only when the rejected
+    rows are written to a CSV."""
+
+    rows: int
+    items: list[tuple]
+    debtors: dict[str, DebtorData]
+    errors: list[tuple]
+    values: list[tuple[int, list]] | None = None
+
+
+class ObligationParser:
+    """The pure half of the obligations import: fields, debtor columns, in-file duplicates. Never touches the
+    database, so that it can run in a child process (recaudo.imports.services)."""
+
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.debtors = DebtorValidator(ctx, prefix="debtor_")
-        self.has_debtor_data = "debtor_name" in ctx.columns
-        self.inserted = 0
-        self.touched_debtors: set[int] = set()
-        self.analyzed_at = 1000
+        self.seen = SeenKeys()
+        self.sink: ChunkErrors | Context = ctx
+        self.date_format, self.decimal, self.currency = ctx.date_format, ctx.decimal, ctx.currency
         # values are padded to width; a field absent from the file reads the always-empty last cell
         self.width = len(ctx.headers) + 1
         col = {f: ctx.columns.get(f, self.width - 1) for f in ("number", "kind", "issue_date", "due_date", "amount",
@@ -46,8 +69,22 @@ class ObligationImporter:
                         ("due_date", col["due_date"], self._date, True), ("amount", col["amount"], self._amount, True),
                         ("currency", col["currency"], self._currency, False)]
 
+    def parse_chunk(self, chunk: list[tuple[int, list]], keep_values: bool = False) -> ParsedChunk:
+        sink = self.sink = ChunkErrors(self.ctx)
+        items, debtors = [], {}
+        parse = self.parse
+        for row, values in chunk:
+            p = parse(row, values)
+            if p is not None:
+                debtor = p[2]
+                debtors[debtor.code] = debtor
+                items.append((p[0], p[1], debtor.code, *p[3:]))
+        self.sink = self.ctx
+        return ParsedChunk(rows=len(chunk), items=items, debtors=debtors, errors=sink.items,
+                           values=chunk if keep_values else None)
+
     def parse(self, row: int, values: list):
-        ctx = self.ctx
+        ctx = self.sink
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
         ok = True
@@ -60,15 +97,12 @@ class ObligationImporter:
             ctx.reject(row, "number", number, "longer than 64 characters")
             ok = False
         else:
-            key = hash(number)
-            first = ctx.seen.get(key)
+            first = self.seen.first_or_add(hash(number), row)
             if first is not None:
                 ctx.reject(row, "number", number, f"duplicate obligation number (also on row {first})")
                 ctx.note(first, "number", number, f"duplicate obligation number (also on row {row})")
                 ok = False
-            else:
-                ctx.seen[key] = row
-        debtor = self.debtors.validate(row, values)
+        debtor = self.debtors.validate(row, values, ctx)
         ok = ok and debtor is not None
         parsed = []
         for name, index, parser, required in self.parsers:
@@ -94,46 +128,110 @@ class ObligationImporter:
         return (row, number, debtor, kind, issue, due, amount, description)
 
     def _date(self, value):
-        return parse_date(value, self.ctx.date_format)
+        return parse_date(value, self.date_format)
 
     def _amount(self, value):
-        return parse_amount(value, self.ctx.decimal, self.ctx.currency)
+        return parse_amount(value, self.decimal, self.currency)
 
     def _currency(self, value):
-        return parse_currency(value, self.ctx.currency)
+        return parse_currency(value, self.currency)
+
+
+class ObligationImporter:
+    """parse_chunk (pure, ObligationParser) then write (the database work of one chunk)."""
+
+    parallel = True  # parse_chunk may run in a child process
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.parser = ObligationParser(ctx)
+        self.has_debtor_data = "debtor_name" in ctx.columns
+        self.inserted = 0
+        self.touched_debtors: set[int] = set()
+        self.analyzed_at = 1000
+        self.lookup_existing: bool | None = None  # whether the portfolio had obligations when the import began
+        self.created_debtors: set[int] = set()  # debtors this import created (their summaries are kept current)
+        self.postgres = connection.vendor == "postgresql"
+        self.iso_dates: dict = {}
+
+    def parse_chunk(self, chunk: list[tuple[int, list]], keep_values: bool = False) -> ParsedChunk:
+        return self.parser.parse_chunk(chunk, keep_values)
 
     def process(self, chunk: list[tuple[int, list]]) -> None:
+        self.write(self.parse_chunk(chunk))
+
+    def write(self, parsed: ParsedChunk) -> None:
         ctx = self.ctx
-        parsed = [p for p in (self.parse(row, values) for row, values in chunk) if p is not None]
-        if not parsed:
+        if parsed.errors:
+            ctx.apply(parsed.errors)
+        items = parsed.items
+        if not items:
             return
-        wanted: dict[str, DebtorData] = {}
-        for p in parsed:
-            wanted[p[2].code] = p[2]
-        debtor_ids = upsert_debtors(ctx, wanted)
+        if self.lookup_existing is None:
+            # Numbers repeated in the file are rejected by the parse, so the rows this import inserts never
+            # match a later row: when the portfolio had no obligations, there is nothing to look up.
+            self.lookup_existing = exists(Obligation._meta.db_table, ctx.portfolio.pk)
+        existing = {}
+        if self.lookup_existing:
+            existing = {r[0]: r for r in fetch_by_keys(Obligation._meta.db_table, EXISTING_COLUMNS, "number",
+                                                        [p[1] for p in items], portfolio_id=ctx.portfolio.pk,
+                                                        dates=(4, 5))}
+        # The open obligations each debtor receives in this chunk: a debtor created now gets them as its cached
+        # summary on insert (an existing obligation never goes to a new debtor: it belongs to another one).
+        db_date = self.db_date
+        summaries: dict[str, list] = {}
+        for p in items:
+            if p[1] in existing:
+                continue
+            s = summaries.get(p[2])
+            if s is None:
+                summaries[p[2]] = [p[6], 1, p[5]]
+            else:
+                s[0] += p[6]
+                s[1] += 1
+                if p[5] < s[2]:
+                    s[2] = p[5]
+        debtor_ids = upsert_debtors(ctx, parsed.debtors, {c: (b, n, db_date(d)) for c, (b, n, d) in summaries.items()})
         rows = []
-        for p in parsed:
-            if p[2].code not in debtor_ids:
-                reason = (f"unknown debtor {p[2].code!r}: not in the portfolio"
+        for p in items:
+            if p[2] not in debtor_ids:
+                reason = (f"unknown debtor {p[2]!r}: not in the portfolio"
                           + (" and the row has no debtor name to create it" if self.has_debtor_data
                              else " (add debtor_name and the other customer columns to create it)"))
-                ctx.reject(p[0], "debtor_code", p[2].code, reason)
+                ctx.reject(p[0], "debtor_code", p[2], reason)
             else:
                 rows.append(p)
-        existing = {
-            r[0]: r for r in Obligation.objects.filter(portfolio=ctx.portfolio, number__in=[p[1] for p in rows])
-            .values_list("number", "id", "debtor_id", "kind", "issue_date", "due_date", "original_minor",
-                         "description").order_by()
-        }
-        new = [p for p in rows if p[1] not in existing]
-        touched_debtors = {debtor_ids[p[2].code][0] for p in new}
-        touched_debtors |= self._update_existing([p for p in rows if p[1] in existing], existing, debtor_ids)
+        if existing:
+            new = [p for p in rows if p[1] not in existing]
+            old = [p for p in rows if p[1] in existing]
+        else:
+            new, old = rows, []
+        touched_debtors = set()
+        if old:
+            touched_debtors |= self._update_existing(old, existing, debtor_ids)
         if new:
             self._insert(new, debtor_ids)
+            grown = []  # debtors created by an earlier chunk of this import: add to their summary
+            for code, (balance, count, oldest) in summaries.items():
+                debtor_id, outcome = debtor_ids.get(code, (None, ""))
+                if debtor_id is None or outcome == "created":
+                    continue
+                if debtor_id in self.created_debtors:
+                    grown.append((balance, count, db_date(oldest), db_date(oldest), debtor_id))
+                else:
+                    touched_debtors.add(debtor_id)
+            if grown:
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"UPDATE {Debtor._meta.db_table} SET balance_minor = balance_minor + %s, "
+                        "open_count = open_count + %s, oldest_due_date = CASE WHEN oldest_due_date IS NULL OR "
+                        "oldest_due_date > %s THEN %s ELSE oldest_due_date END WHERE id = %s", grown)
+        self.created_debtors.update(i for i, outcome in debtor_ids.values() if outcome == "created")
         self.touched_debtors |= touched_debtors
 
     def finish(self) -> None:
-        """Debtor summaries once at the end (a debtor's invoices may span several chunks)."""
+        """Summaries of the debtors that existed before the import, once at the end (a debtor's invoices may span
+        several chunks); the debtors the import created carry theirs already."""
         touched = list(self.touched_debtors)
         if len(touched) > 20000:
             refresh_portfolio_debtors(self.ctx.portfolio.pk)
@@ -144,32 +242,46 @@ class ObligationImporter:
     def _insert(self, new, debtor_ids) -> None:
         ctx = self.ctx
         pid, cur, now = ctx.portfolio.pk, ctx.currency, db_datetime(ctx.now)
-        db_date = date_adapter()
-        insert_rows(Obligation._meta.db_table, OBLIGATION_COLUMNS, [
-            (pid, debtor_ids[p[2].code][0], p[1], p[3], db_date(p[4]), db_date(p[5]), p[6], cur, p[7], "", False, "",
+        db_date = self.db_date
+        ids = insert_returning_ids(Obligation._meta.db_table, OBLIGATION_COLUMNS, [
+            (pid, debtor_ids[p[2]][0], p[1], p[3], db_date(p[4]), db_date(p[5]), p[6], cur, p[7], "", False, "",
              p[6], "open", now, now)
             for p in new
         ])
-        ids = ids_by_key(Obligation._meta.db_table, "number", pid, [p[1] for p in new])
         user = ctx.actor_user.pk if ctx.actor_user else None
+        charge, principal = EntryKind.CHARGE.value, Component.PRINCIPAL.value
         insert_rows(Entry._meta.db_table, ENTRY_COLUMNS, [
-            (pid, debtor_ids[p[2].code][0], ids[p[1]], EntryKind.CHARGE.value, Component.PRINCIPAL.value, p[6],
-             db_date(p[4]), now, None, None, p[7][:300], user)
-            for p in new
+            (pid, debtor_ids[p[2]][0], ob_id, charge, principal, p[6], db_date(p[4]), now, None, None, p[7][:300],
+             user)
+            for p, ob_id in zip(new, ids, strict=True)
         ])
         ctx.created += len(new)
         self.inserted += len(new)
         if self.inserted >= self.analyzed_at * 2:
             self.analyzed_at = self.inserted
-            analyze(Obligation._meta.db_table, Entry._meta.db_table, "portfolio_debtor", "portfolio_contact")
+            tables = ["portfolio_debtor", "portfolio_contact"]
+            if self.lookup_existing:
+                tables.append(Obligation._meta.db_table)
+            analyze(*tables)
+
+    def db_date(self, value):
+        """A date as the database takes it: the date on PostgreSQL, ISO text on SQLite (memoized: few dates)."""
+        if self.postgres or value is None:
+            return value
+        iso = self.iso_dates.get(value)
+        if iso is None:
+            if len(self.iso_dates) > 100_000:
+                self.iso_dates.clear()
+            iso = self.iso_dates[value] = value.isoformat()
+        return iso
 
     def _update_existing(self, rows, existing, debtor_ids) -> set[int]:
         ctx = self.ctx
         changed = []
         for p in rows:
             old_row = existing[p[1]]
-            if old_row[2] != debtor_ids[p[2].code][0]:
-                ctx.reject(p[0], "debtor_code", p[2].code,
+            if old_row[2] != debtor_ids[p[2]][0]:
+                ctx.reject(p[0], "debtor_code", p[2],
                            f"obligation {p[1]} belongs to another debtor; it cannot be moved by an import")
                 continue
             old = dict(zip(COMPARED, old_row[3:], strict=True))

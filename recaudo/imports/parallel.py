@@ -1,0 +1,100 @@
+"""Reading and parsing an import file in a second process, while this one writes to the database.
+
+On a machine with two or more cores, a large import spends about half of its time reading, validating and
+normalizing rows (pure Python, no database) and half writing. `parsed_chunks(..., parallel=True)` forks a child
+process (start method "fork": it inherits the open file, the importer's parse state and Django's settings, with
+nothing to pickle on the way in) that reads and parses chunk after chunk and sends each ParsedChunk through a
+bounded queue; the parent writes them in order. Memory stays bounded: at most QUEUE_CHUNKS parsed chunks wait.
+
+The child never touches the database: it inherited the parent's connection objects and must neither use nor
+close them (multiprocessing ends a forked child with os._exit, so no finalizer of theirs runs there). An
+exception in the child (an ImportFileError such as an encoding error in the middle of the file, or any other)
+is sent back and raised in the parent with the same type and message. When the parent stops early (an error
+while writing, or it stops reading), the child is terminated and reaped: no orphans, no zombies.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import pickle
+import queue as queue_module
+from collections.abc import Callable, Iterable, Iterator
+
+QUEUE_CHUNKS = 3
+POLL_SECONDS = 1.0
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def parsed_chunks(chunks: Callable[[], Iterable], parse: Callable, *, parallel: bool) -> Iterator:
+    """parse(chunk) for each chunk of chunks(), in order: in this process, or in a forked child."""
+    if not parallel:
+        for chunk in chunks():
+            yield parse(chunk)
+        return
+    ctx = multiprocessing.get_context("fork")
+    channel = ctx.Queue(maxsize=QUEUE_CHUNKS)
+    child = ctx.Process(target=_child_main, args=(chunks, parse, channel), name="recaudo-import-parse",
+                        daemon=True)
+    child.start()
+    finished = False
+    try:
+        while True:
+            try:
+                kind, payload = channel.get(timeout=POLL_SECONDS)
+            except queue_module.Empty:
+                if child.is_alive():
+                    continue
+                try:  # it may have sent its last message just before ending
+                    kind, payload = channel.get(timeout=POLL_SECONDS)
+                except queue_module.Empty:
+                    raise RuntimeError(f"the import's parse process ended unexpectedly (exit code {child.exitcode})")
+            if kind == "chunk":
+                yield payload
+            elif kind == "done":
+                finished = True
+                return
+            else:
+                raise payload
+    finally:
+        if finished:
+            child.join(timeout=10)
+        if child.is_alive():
+            child.terminate()
+            child.join(timeout=10)
+            if child.is_alive():  # pragma: no cover - SIGTERM is not handled in the child
+                child.kill()
+                child.join()
+        channel.close()
+        channel.join_thread()
+        child.close()
+
+
+def _child_main(chunks, parse, channel) -> None:
+    # The inherited objects are never collected here: keep the collector off their pages (copy-on-write).
+    gc.freeze()
+    try:
+        for chunk in chunks():
+            channel.put(("chunk", parse(chunk)))
+    except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent
+        channel.put(("error", _sendable(exc)))
+    else:
+        channel.put(("done", None))
+    channel.close()
+    channel.join_thread()
+
+
+def _sendable(exc: BaseException) -> BaseException:
+    """The exception itself when it pickles (ImportFileError does), else a RuntimeError with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, a round-trip check
+        exc.__traceback__ = None
+        exc.__context__ = None
+        exc.__cause__ = None
+        pickle.dumps(exc)
+        return exc
+    except Exception:
+        return RuntimeError(f"{exc.__class__.__name__}: {exc}")
