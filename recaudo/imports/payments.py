@@ -24,8 +24,13 @@ from .fields import FieldError, parse_amount, parse_date, text
 
 class PaymentImporter:
     def __init__(self, ctx: Context):
+        from recaudo.ledger.charges import interest_settings
+
         self.ctx = ctx
         self.occurrences: dict[int, int] = {}
+        settings = interest_settings(ctx.portfolio)
+        # early-payment discounts apply to imported payments as to payments recorded one by one
+        self.early_discounts = bool(settings and settings.early_discount_pct and settings.early_discount_days)
 
     def parse(self, row: int, values: list):
         ctx = self.ctx
@@ -154,4 +159,9 @@ class PaymentImporter:
                 ))
         Entry.objects.bulk_create(entries, batch_size=2000)
         refresh_summaries(obligation_ids=touched_obs, debtor_ids=list(by_debtor))
+        if self.early_discounts:
+            from recaudo.ledger.charges import early_discount_apply
+
+            for payment, _ in planned:
+                early_discount_apply(payment=payment, actor=ctx.actor)
         ctx.created += len(planned)

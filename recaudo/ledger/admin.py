@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Entry, Payment
+from .models import EarlyDiscount, Entry, FeeCharge, InterestAccrual, InterestSettings, Payment
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,3 +32,17 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ("reference", "source_ref", "debtor__code", "debtor__name")
     show_full_result_count = False
     list_select_related = ("debtor",)
+
+
+@admin.register(InterestSettings)
+class InterestSettingsAdmin(admin.ModelAdmin):
+    """Per-portfolio late interest (method, contract rate, on/off), Peruvian financial lender flag and the
+    early-payment discount. Changes apply from the next daily cycle."""
+
+    list_display = ("portfolio", "interest_enabled", "method", "contract_rate_ea_pct", "early_discount_pct",
+                    "early_discount_days", "updated_at")
+
+
+@admin.register(InterestAccrual, FeeCharge, EarlyDiscount)
+class PostedChargesAdmin(ReadOnlyAdmin):
+    pass

@@ -103,3 +103,24 @@ def test_payment_missing_reference_columns(portfolio, tmp_path):
     with pytest.raises(ImportFileError, match="missing required column obligation or debtor_code; headers found: "
                                               "'fecha', 'date', 'amount'"):
         run(portfolio, "payments", write(tmp_path, "fecha,date,amount\nx,01/01/2026,5\n"))
+
+
+def test_imported_payment_within_the_window_gets_the_early_payment_discount(portfolio, book, tmp_path):
+    from decimal import Decimal
+
+    from recaudo.ledger.models import InterestSettings
+
+    InterestSettings.objects.create(portfolio=portfolio, early_discount_pct=Decimal("2"), early_discount_days=10)
+    # F-2 (50.000, issued 01/02/2026) paid 49.000 on day 9: the 2 % discount (1.000) closes it;
+    # F-1 paid late (issued 01/01/2026, paid 20/01/2026): no discount.
+    path = write(tmp_path, "obligation,date,amount,method,reference\n"
+                           "F-2,10/02/2026,49000,PSE,T-1\nF-1,20/01/2026,98000,PSE,T-2\n")
+    result = run(portfolio, "payments", path)
+    assert result.committed
+    f2, f1 = Obligation.objects.get(number="F-2"), Obligation.objects.get(number="F-1")
+    assert (f2.balance_minor, f2.status) == (0, "paid")
+    assert list(Entry.objects.filter(obligation=f2, kind="discount").values_list("amount_minor", flat=True)) == [
+        -1000_00]
+    assert f1.balance_minor == 2000_00
+    assert not Entry.objects.filter(obligation=f1, kind="discount").exists()
+    assert ledger_verify(portfolio) == []
