@@ -123,6 +123,7 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["debtor", "channel", "value"], name="contact_unique_per_debtor"),
         ]
+        indexes = [models.Index(fields=["value"], name="contact_value_idx")]  # exact phone/e-mail search
 
     def __str__(self):
         return f"{self.get_channel_display()}: {self.value}"

@@ -230,6 +230,28 @@ def consent_set(*, contact: Contact, channel: str, status: str, source: str = ""
 
 
 @transaction.atomic
+def consents_grant_missing(*, portfolio: Portfolio, source: str, actor=None, now: datetime | None = None) -> int:
+    """Grant consent on every channel of every collectable contact of a portfolio that has no consent recorded yet
+    (e.g. a signed contract clause covering all the portfolio's customers). Never touches references or a consent
+    already granted or revoked. One audit event for the batch. Returns how many consents were created."""
+    if not source.strip():
+        raise ValidationProblem("source: say how the consent was obtained (e.g. the contract clause)")
+    now = now or timezone.now()
+    contacts = Contact.objects.filter(debtor__portfolio=portfolio).exclude(role=Contact.Role.REFERENCE)
+    existing = set(Consent.objects.filter(contact__in=contacts).values_list("contact_id", "channel"))
+    rows = [
+        Consent(contact_id=pk, channel=consent_channel, status=Consent.Status.GRANTED, at=now, source=source[:200])
+        for pk, channel in contacts.values_list("pk", "channel").iterator(chunk_size=5000)
+        for consent_channel in CHANNEL_CONSENTS[channel]
+        if (pk, consent_channel) not in existing
+    ]
+    Consent.objects.bulk_create(rows, batch_size=2000)
+    audit_record(event_type="consent.granted_bulk", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes={"count": len(rows), "source": source})
+    return len(rows)
+
+
+@transaction.atomic
 def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amount: Decimal, issue_date: date,
                       due_date: date, kind: str = "invoice", currency: str | None = None, description: str = "",
                       external_ref: str = "", actor=None) -> Obligation:

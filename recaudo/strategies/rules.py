@@ -157,10 +157,11 @@ class Priority:
 
     def explain(self, lang: str = "es", minor_per_unit: int = 100) -> str:
         amount = compact_amount(Decimal(self.balance_minor) / minor_per_unit, lang)
-        segment = self.segment or ("sin segmento" if not lang.startswith("en") else "no segment")
         if lang.startswith("en"):
-            return f"balance {amount}, {self.days} days, segment {segment}"
-        return f"saldo {amount}, {self.days} días, segmento {segment}"
+            days = "1 day" if self.days == 1 else f"{self.days} days"
+            return f"balance {amount}, {days}, " + (f"segment {self.segment}" if self.segment else "no segment")
+        days = "1 día" if self.days == 1 else f"{self.days} días"
+        return f"saldo {amount}, {days}, " + (f"segmento {self.segment}" if self.segment else "sin segmento")
 
 
 def priority(balance_minor: int, days: int, segment: SegmentDef | None, minor_per_unit: int = 100) -> Priority:

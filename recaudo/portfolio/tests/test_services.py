@@ -130,3 +130,22 @@ def test_dispute_needs_a_reason_and_flags_the_debtor(portfolio):
     obligation_set_dispute(obligation=obligation, disputed=False)
     debtor.refresh_from_db()
     assert not debtor.disputed
+
+
+def test_consents_grant_missing_skips_references_and_existing_decisions(portfolio):
+    from recaudo.portfolio.services import consents_grant_missing
+
+    debtor = make_debtor(portfolio)
+    phone, _ = contact_add(debtor=debtor, channel="phone", value="3001234567")
+    email, _ = contact_add(debtor=debtor, channel="email", value="luz@example.com")
+    ref, _ = contact_add(debtor=debtor, channel="phone", value="3109876543", role="reference")
+    consent_set(contact=phone, channel="sms", status="revoked", source="STOP")
+    with pytest.raises(ValidationProblem, match="source"):
+        consents_grant_missing(portfolio=portfolio, source=" ")
+    assert consents_grant_missing(portfolio=portfolio, source="contrato cláusula 9") == 2  # call + email
+    assert set(Consent.objects.values_list("contact__value", "channel", "status")) == {
+        ("+573001234567", "call", "granted"), ("+573001234567", "sms", "revoked"),
+        ("luz@example.com", "email", "granted")}
+    assert not ref.consents.exists()
+    assert consents_grant_missing(portfolio=portfolio, source="contrato cláusula 9") == 0
+    assert AuditEvent.objects.filter(event_type="consent.granted_bulk").count() == 2

@@ -272,3 +272,29 @@ def test_debtor_count_is_capped(portfolio, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_CAP", 5)
     page = selectors.debtor_page(portfolio, selectors.DebtorFilters(), as_of=date(2026, 1, 1), per_page=3)
     assert page.total_capped and page.total == 5 and page.num_pages is None and page.has_next
+
+
+def test_exact_code_id_phone_or_email_wins_over_substring_matches(client, people, book, portfolio):
+    # "C00" is in every code: a substring search; "C001" is one debtor's exact code, so only that one
+    make_obligation(portfolio, make_debtor(portfolio, code="C0010", name="Otro C001"), number="F-999")
+    login(client, "carlos")
+    assert codes(client.get(list_url(portfolio, q="C00"))) == ["C003", "C002", "C001", "C0010"]
+    assert codes(client.get(list_url(portfolio, q="C001"))) == ["C001"]
+    assert codes(client.get(list_url(portfolio, q="c001"))) == ["C001"]  # codes are matched as typed or upper
+    assert codes(client.get(list_url(portfolio, q="52.123.456"))) == ["C001"]  # ID with separators
+    assert codes(client.get(list_url(portfolio, q="jose@ejemplo.co"))) == ["C002"]
+    assert codes(client.get(list_url(portfolio, q="E001"))) == []  # another portfolio's exact code
+
+
+def test_text_search_pages_without_counting_everything(client, people, portfolio):
+    from recaudo.portfolio.selectors import DebtorFilters, debtor_page
+
+    for i in range(7):
+        make_obligation(portfolio, make_debtor(portfolio, code=f"G{i}", name=f"García {i}"), number=f"FG-{i}")
+    today = portfolio_today(portfolio)
+    first = debtor_page(portfolio, DebtorFilters(q="garcia"), today, page=1, per_page=5)
+    assert [d.code for d in first.items] == ["G0", "G1", "G2", "G3", "G4"]
+    assert (first.total, first.total_capped, first.has_next, first.num_pages) == (5, True, True, None)
+    second = debtor_page(portfolio, DebtorFilters(q="garcia"), today, page=2, per_page=5)
+    assert [d.code for d in second.items] == ["G5", "G6"]
+    assert (second.total, second.total_capped, second.has_next) == (7, False, False)

@@ -138,3 +138,11 @@ def test_after_a_gap_at_most_one_step_per_debtor(days_list, before, gap):
         assert key == max((s for s in STEPS if s["offset"] <= dpd), key=lambda s: s["offset"])["key"]
     # and running the same day again emits nothing
     assert simulate(STEPS, debtors, [resume]) == []
+
+
+def test_priority_explanation_reads_naturally_without_a_segment_and_for_one_day():
+    from recaudo.strategies.rules import Priority
+
+    p = Priority(score=1, balance_minor=4_200_000_00, days=1, segment="")
+    assert p.explain("en") == "balance 4.2M, 1 day, no segment"
+    assert p.explain("es") == "saldo 4,2 M, 1 día, sin segmento"

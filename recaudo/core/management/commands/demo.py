@@ -22,7 +22,7 @@ from recaudo.accounts.services import membership_grant, user_create
 from recaudo.core import synthetic
 from recaudo.core.money import format_amount
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import portfolio_create, portfolio_today
+from recaudo.portfolio.services import consents_grant_missing, portfolio_create, portfolio_today
 
 DEMO_PASSWORD = "recaudo-demo"  # noqa: S105 - demo data only, printed on purpose
 
@@ -123,6 +123,10 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
             synthetic.write_payments(paths["payments"], obligations_csv=paths["obligations"], seed=seed, today=today)
             imported = _import(edificio, list(paths.items()), admin)
         outcomes.append(PortfolioOutcome(edificio, edificio_created, imported))
+    for outcome in outcomes:
+        if outcome.imported:  # demo customers signed a contract clause authorizing these channels
+            consents_grant_missing(portfolio=outcome.portfolio, actor=admin,
+                                   source="demo: cláusula de autorización de contacto del contrato")
     return outcomes, users_created
 
 
