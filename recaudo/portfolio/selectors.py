@@ -12,6 +12,7 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Lower
 
 from recaudo.audit.models import AuditEvent
 from recaudo.ledger.models import Entry
@@ -117,12 +118,13 @@ def exact_matches(portfolio: Portfolio, q: str) -> list[int]:
 
 def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date) -> QuerySet[Debtor]:
     qs = Debtor.objects.filter(portfolio=portfolio)
-    scan = False
+    scan = substring = False
     if filters.q.strip():
         exact = exact_matches(portfolio, filters.q)
         if exact:
             qs = qs.filter(pk__in=exact)
         else:
+            substring = True
             condition = Q()
             for term in search_terms(filters.q, portfolio.country):
                 condition |= Q(search_text__contains=term)
@@ -160,6 +162,10 @@ def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date) -> 
     expr = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
     if column != "oldest_due_date" or filters.with_balance or filters.bucket is not None:
         expr = f"-{column}" if descending else column  # no NULLs to place: lets the database walk the index
+    if substring and column == "name" and connection.vendor == "postgresql":
+        # Walking the name index and filtering can read most of the table before 50 matches turn up; ordering
+        # by an expression makes PostgreSQL take the trigram index for the matches and sort just those.
+        expr = Lower("name").desc() if descending else Lower("name").asc()
     return qs.order_by(expr, "-pk" if descending else "pk")
 
 
