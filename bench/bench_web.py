@@ -54,7 +54,8 @@ def child(engine: str, n: int, flat: str) -> None:
     client = Client()
     client.force_login(user)
     busiest = Debtor.objects.filter(portfolio=portfolio).order_by("-open_count").first()
-    sample = Debtor.objects.filter(portfolio=portfolio).order_by("pk")[n // 8]
+    sample = (Debtor.objects.filter(portfolio=portfolio, contacts__channel="phone")
+              .filter(contacts__channel="email").order_by("pk")[n // 50])
     phone = sample.contacts.filter(channel="phone").values_list("value", flat=True).first() or ""
     email = sample.contacts.filter(channel="email").values_list("value", flat=True).first() or ""
     base = "/p/bench/debtors/"
@@ -65,6 +66,8 @@ def child(engine: str, n: int, flat: str) -> None:
         ("search by ID number", base + "?q=" + sample.id_number),
         ("search by phone (national)", base + "?q=" + phone[3:]),
         ("search by e-mail", base + "?q=" + email),
+        ("search by part of a code (substring)", base + "?q=" + sample.code[:-1]),
+        ("search by part of an e-mail (substring)", base + "?q=" + email.split("@")[0]),
         ("filter bucket 91-180", base + "?bucket=4"),
         ("filter amount >= 10M, sort balance", base + "?min=10000000&sort=-balance"),
         ("debtor list page 500", base + "?page=500"),
