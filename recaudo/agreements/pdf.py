@@ -66,11 +66,11 @@ TEXT = {
 
 def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: bool = True) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdfcanvas
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    from recaudo.core.pdf import a4_document, numbered_canvas
 
     t = TEXT["en" if language.startswith("en") else "es"]
     cur = agreement.currency
@@ -86,33 +86,14 @@ def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: b
     def pct(fraction) -> str:
         return f"{fraction * 100:.2f} %".replace(".", "," if t["locale"] == "es_CO" else ".")
 
-    class NumberedCanvas(pdfcanvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._saved = []
-
-        def showPage(self):  # noqa: N802 (ReportLab API)
-            self._saved.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._saved)
-            for state in self._saved:
-                self.__dict__.update(state)
-                self.setFont("Helvetica", 8)
-                self.setFillColor(colors.grey)
-                self.drawRightString(A4[0] - 15 * mm, 10 * mm, t["page"].format(page=self._pageNumber, pages=total))
-                self.drawString(15 * mm, 10 * mm, f"{creditor} · {agreement.number} · {debtor.code}")
-                super().showPage()
-            super().save()
+    canvas = numbered_canvas(lambda page, pages: t["page"].format(page=page, pages=pages),
+                             f"{creditor} · {agreement.number} · {debtor.code}")
 
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8.5, leading=11)
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=13)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=18 * mm, title=f"{t['title']} {agreement.number}", author=creditor,
-                            pageCompression=1 if compress else 0)
+    doc = a4_document(buffer, title=f"{t['title']} {agreement.number}", author=creditor, compress=compress)
     ident = f"<br/>{t['id']}: {escape(debtor.id_type)} {escape(debtor.id_number)}" if debtor.id_number else ""
     story = [
         Paragraph(f"{escape(t['title'])} {escape(agreement.number)}", styles["Title"]),
@@ -165,5 +146,5 @@ def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: b
                                f"{acceptance.at:%Y-%m-%d %H:%M} UTC", small))
     else:
         story.append(Paragraph("_" * 45 + f"<br/>{t['signature']}", small))
-    doc.build(story, canvasmaker=NumberedCanvas)
+    doc.build(story, canvasmaker=canvas)
     return buffer.getvalue()

@@ -25,10 +25,11 @@ def _rate(value: Decimal, language: str, places: int = 2) -> str:
 
 def render_liquidation_pdf(debtor, rows: list[ObligationLiquidation], as_of, language: str) -> bytes:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    from recaudo.core.pdf import a4_document, totals_table_style
 
     portfolio = debtor.portfolio
     cur = portfolio.currency
@@ -50,8 +51,7 @@ def render_liquidation_pdf(debtor, rows: list[ObligationLiquidation], as_of, lan
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=18 * mm, title=f"{title} {debtor.code}", author=creditor)
+    doc = a4_document(buffer, title=f"{title} {debtor.code}", author=creditor)
     story = [
         Paragraph(escape(title), styles["Title"]),
         Table([[Paragraph(f"<b>{escape(words['creditor'])}</b><br/>{escape(creditor)}", small),
@@ -87,15 +87,7 @@ def render_liquidation_pdf(debtor, rows: list[ObligationLiquidation], as_of, lan
         grand += total_minor
         data.append([words["total"], "", str(liq.days), "", "", "", fmt_amount(total_minor, cur, language)])
         table = Table(data, colWidths=[24 * mm, 24 * mm, 14 * mm, 28 * mm, 28 * mm, 28 * mm, 34 * mm], repeatRows=1)
-        table.setStyle(TableStyle([
-            ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.grey),
-            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-        ]))
+        table.setStyle(totals_table_style(2))
         story.append(table)
         posted = f"{escape(words['posted'])}: {fmt_amount(row.posted_minor, cur, language)}"
         if liq.capped:

@@ -174,11 +174,11 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.pdfgen import canvas as pdfcanvas
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 
     ctx = statement_context(statement, language)
     with translation.override(language):
@@ -196,32 +196,13 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
         header = statement_header()
         open_header = [_("Obligation"), _("Kind"), _("Issued"), _("Due"), _("Days past due"), _("Balance")]
 
-    class NumberedCanvas(pdfcanvas.Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._saved = []
-
-        def showPage(self):  # noqa: N802 (ReportLab API)
-            self._saved.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._saved)
-            for state in self._saved:
-                self.__dict__.update(state)
-                self.setFont("Helvetica", 8)
-                self.setFillColor(colors.grey)
-                self.drawRightString(A4[0] - 15 * mm, 10 * mm, page_word % {"page": self._pageNumber, "pages": total})
-                self.drawString(15 * mm, 10 * mm, f"{ctx['creditor']} · {statement.debtor.code}")
-                super().showPage()
-            super().save()
+    canvas = numbered_canvas(lambda page, pages: page_word % {"page": page, "pages": pages},
+                             f"{ctx['creditor']} · {statement.debtor.code}")
 
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=18 * mm, title=f"{title} {statement.debtor.code}",
-                            author=ctx["creditor"])
+    doc = a4_document(buffer, title=f"{title} {statement.debtor.code}", author=ctx["creditor"])
     debtor = statement.debtor
     period = (f"{ctx['period_start'] or labels['from_start']} – {ctx['period_end'] or labels['to_end']}")
     story = [
@@ -252,16 +233,7 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     data.append(["", "", labels["totals"], "", ctx["total_debit"], ctx["total_credit"], ctx["closing"]])
     widths = [20 * mm, 24 * mm, 24 * mm, 46 * mm, 22 * mm, 22 * mm, 22 * mm]
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
-        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
-        ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 8),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
-        ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.grey),
-        ("ALIGN", (4, 0), (6, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table.setStyle(totals_table_style(4, ("VALIGN", (0, 0), (-1, -1), "TOP")))
     story.append(table)
     story.append(Spacer(1, 4 * mm))
     summary = [[labels["closing"], ctx["closing"]]]
@@ -287,7 +259,7 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
                                ("ALIGN", (4, 0), (5, -1), "RIGHT"),
                            ])))
-    doc.build(story, canvasmaker=NumberedCanvas)
+    doc.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 
 
