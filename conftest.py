@@ -1,5 +1,7 @@
 import pytest
 
+from recaudo.core.testing import CHROMIUM, LAUNCH_ARGS, SHOTS
+
 
 @pytest.fixture
 def portfolio(db):
@@ -37,3 +39,32 @@ def pytest_collection_modifyitems(items):
             kwargs = dict(marker.kwargs) if marker is not None else {}
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture
+def browser_locale():
+    """The browser's language for browser tests; a test module may override this fixture."""
+    return "es-CO"
+
+
+@pytest.fixture
+def browser_page(monkeypatch, browser_locale):
+    """A Playwright page in Debian's Chromium (1280x800), for tests that use pytest-django's live_server."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test still reads the database directly.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The live server answers each request in a new thread: close its database connection at the end of the
+    # request, or PostgreSQL keeps it open and the test database cannot be dropped afterwards.
+    from django.db import connections
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=browser_locale)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+        connections.close_all()

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from django.contrib.auth import get_user_model
 
 from recaudo.accounts.services import membership_grant
 from recaudo.portfolio.models import Debtor, Portfolio
 from recaudo.portfolio.services import debtor_upsert, obligation_create, portfolio_create
+
+# Browser tests drive Debian's Chromium (never a downloaded browser); see the browser_page fixture in conftest.py
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: tests never download a browser
+SHOTS = Path("/tmp/recaudo-shots")  # noqa: S108 - a fixed place to look at the screenshots
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+               "--no-first-run", "--disable-sync"]
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason=f"Chromium not found at {CHROMIUM} (apt install chromium)")
 
 
 def make_portfolio(slug="pyme", name="Distribuciones Andinas S.A.S.", country="CO", currency="COP",

@@ -5,25 +5,19 @@ work pages (1280x800) go to /tmp/recaudo-shots/."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
 
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
 from recaudo.strategies.models import DebtorStrategyState
 
 from .helpers import debtor_with_phone
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path("/tmp/recaudo-shots")  # noqa: S108 - a fixed place to look at the screenshots
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync"]
-
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt install chromium)"),
+    needs_chromium,
 ]
 
 
@@ -36,25 +30,6 @@ def next_working_morning() -> datetime:
     while day.weekday() >= 5 or day in co:
         day += timedelta(days=1)
     return datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-CO")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        browser.close()
-        connections.close_all()
 
 
 def log_in(page, base, username):

@@ -8,50 +8,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from recaudo.core.testing import TEST_PASSWORD, make_debtor, make_obligation, make_user
+from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
 from recaudo.portfolio.services import contact_add, portfolio_today
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path("/tmp/recaudo-shots")  # noqa: S108 - a fixed place to look at the screenshots
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt install chromium)"),
+    needs_chromium,
 ]
 
 
 def parse_amount(text: str) -> Decimal:
     """'1.234.567,89' (es-CO page) -> Decimal('1234567.89')."""
     return Decimal(text.strip().replace(".", "").replace(",", "."))
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test still reads the database directly.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # The live server answers each request in a new thread: close its database connection at the end of the
-    # request, or PostgreSQL keeps it open and the test database cannot be dropped afterwards.
-    from django.db import connections
-
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-CO")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        browser.close()
-        # Playwright's event loop gives this test its own database connection context: close it here.
-        connections.close_all()
 
 
 def aging_total(page, base: str, slug: str) -> Decimal:

@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
 from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.services import latest_version, strategy_ensure_default
 
 from .helpers import debtor_owing
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path("/tmp/recaudo-shots")  # noqa: S108 - a fixed place to look at the screenshots
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-               "--no-first-run", "--disable-sync"]
-
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt install chromium)"),
+    needs_chromium,
     pytest.mark.django_db(transaction=True),
 ]
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from django.db import connections
-
-    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en")
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        browser.close()
-        connections.close_all()
+def browser_locale():
+    return "en"
 
 
 def test_edit_sms_step_and_see_the_dry_run_change(live_server, browser_page, portfolio, outbox):
