@@ -18,12 +18,13 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_aging"
@@ -208,21 +209,9 @@ def run_backend(backend: str, n: int, pg_url: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-aging-") as home:
         env["RECAUDO_HOME"] = home
         env["DJANGO_SETTINGS_MODULE"] = "recaudo.settings"
-        if backend == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{home}/bench.sqlite3"
-        else:
-            import psycopg
-
-            with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-            env["DATABASE_URL"] = pg_url
-        proc = subprocess.run([sys.executable, __file__, "--child", backend, "-n", str(n)], env=env, cwd=ROOT,
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr)
-            raise SystemExit(f"{backend} benchmark failed")
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        env["DATABASE_URL"] = (f"sqlite:///{home}/bench.sqlite3" if backend == "sqlite"
+                               else fresh_postgres(pg_url, PG_DB))
+        return run_child([__file__, "--child", backend, "-n", str(n)], env, f"{backend} benchmark")
 
 
 def main() -> None:

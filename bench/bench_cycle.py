@@ -24,12 +24,13 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_cycle"
@@ -194,22 +195,10 @@ def run_backend(backend: str, n: int, pg_url: str) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-cycle-") as home:
         env["RECAUDO_HOME"] = home
         env["DJANGO_SETTINGS_MODULE"] = "recaudo.settings"
-        if backend == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{home}/bench.sqlite3"
-        else:
-            import psycopg
-
-            with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-            env["DATABASE_URL"] = pg_url
+        env["DATABASE_URL"] = (f"sqlite:///{home}/bench.sqlite3" if backend == "sqlite"
+                               else fresh_postgres(pg_url, PG_DB))
         for phase in ("load", "first_run", "same_day_again", "next_day"):
-            proc = subprocess.run([sys.executable, __file__, "--child", phase, "-n", str(n)], env=env, cwd=ROOT,
-                                  capture_output=True, text=True)
-            if proc.returncode != 0:
-                sys.stderr.write(proc.stderr)
-                raise SystemExit(f"{backend} {phase} failed")
-            result = json.loads(proc.stdout.strip().splitlines()[-1])
+            result = run_child([__file__, "--child", phase, "-n", str(n)], env, f"{backend} {phase}")
             result["backend"] = backend
             print(json.dumps(result), file=sys.stderr)
             results.append(result)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench"
@@ -72,23 +73,6 @@ def child(file: str, engine: str) -> None:
     }))
 
 
-def fresh_pg(url: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-    return url.rsplit("/", 1)[0] + "/" + PG_DB
-
-
-def run_child(file: Path, engine: str, env: dict) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", str(file), engine], env=env, capture_output=True,
-                          text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        raise SystemExit(f"{engine} run failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--obligations", type=int, default=1_000_000)
@@ -117,9 +101,9 @@ def main() -> None:
             home = Path(tmp) / engine
             home.mkdir()
             env = {**os.environ, "RECAUDO_HOME": str(home), "DJANGO_SETTINGS_MODULE": "recaudo.settings"}
-            env["DATABASE_URL"] = (fresh_pg(args.pg_url) if engine == "postgresql"
+            env["DATABASE_URL"] = (fresh_postgres(args.pg_url, PG_DB) if engine == "postgresql"
                                    else f"sqlite:///{home / 'bench.sqlite3'}")
-            result = run_child(file, engine, env)
+            result = run_child([__file__, "--child", str(file), engine], env, f"{engine} run")
             results.append(result)
             print(f"{engine}: {json.dumps(result)}", flush=True)
     print()

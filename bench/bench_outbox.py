@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import fresh_postgres  # bench/ is on the path when a script runs
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_outbox"
 
@@ -137,12 +139,7 @@ def main() -> None:
                 env.pop("DATABASE_URL", None)
                 results.append(run_child(env, args.n, args.batch))
         if args.only in (None, "postgres"):
-            import psycopg
-
-            with psycopg.connect(args.pg_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-            url = args.pg_url.rsplit("/", 1)[0] + "/" + PG_DB
+            url = fresh_postgres(args.pg_url, PG_DB)
             with tempfile.TemporaryDirectory() as home:
                 results.append(run_child({**base, "RECAUDO_HOME": home, "DATABASE_URL": url}, args.n, args.batch))
     finally:

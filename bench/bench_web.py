@@ -15,12 +15,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_web"
@@ -96,18 +97,8 @@ def run(engine: str, n: int, flat: Path, pg_url: str) -> dict:
         if engine == "sqlite":
             env.pop("DATABASE_URL", None)
         else:
-            import psycopg
-
-            with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-            env["DATABASE_URL"] = pg_url
-        proc = subprocess.run([sys.executable, __file__, "--child", engine, "-n", str(n), "--flat", str(flat)],
-                              env=env, cwd=ROOT, capture_output=True, text=True)
-        if proc.returncode != 0:
-            sys.stderr.write(proc.stderr[-4000:])
-            raise SystemExit(f"{engine} run failed")
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+            env["DATABASE_URL"] = fresh_postgres(pg_url, PG_DB)
+        return run_child([__file__, "--child", engine, "-n", str(n), "--flat", str(flat)], env, f"{engine} run")
 
 
 def main() -> None:
