@@ -3,6 +3,26 @@ import pytest
 from recaudo.core.testing import CHROMIUM, LAUNCH_ARGS, SHOTS
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Tests log in often: a fast hasher keeps them quick (never used outside tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def people(portfolio, other_portfolio):
+    """Named personas for permission tests: ana (admin), carlos (agent) and vera (viewer) of portfolio A,
+    beto (agent) of portfolio B."""
+    from recaudo.core.testing import make_user
+
+    return {
+        "ana": make_user("ana", portfolio, role="admin"),
+        "carlos": make_user("carlos", portfolio, role="agent"),
+        "vera": make_user("vera", portfolio, role="viewer"),
+        "beto": make_user("beto", other_portfolio, role="agent"),
+    }
+
+
 @pytest.fixture
 def portfolio(db):
     from recaudo.core.testing import make_portfolio

@@ -50,3 +50,9 @@ def make_user(username, portfolio=None, role="agent", password=TEST_PASSWORD, su
     if portfolio is not None:
         membership_grant(user=user, portfolio=portfolio, role=role)
     return user
+
+
+def login(client, username: str):
+    """Log a test client in as one of the personas (password TEST_PASSWORD)."""
+    assert client.login(username=username, password=TEST_PASSWORD)
+    return client

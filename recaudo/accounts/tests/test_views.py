@@ -8,11 +8,6 @@ from recaudo.core.testing import TEST_PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def ana(portfolio):
     return make_user("ana", portfolio, role="admin")

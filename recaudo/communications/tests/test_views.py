@@ -10,27 +10,11 @@ from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import message_enqueue
 from recaudo.communications.transports import Outgoing
 from recaudo.communications.transports.letter import LetterTransport
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.core.testing import login
 
 from .conftest import NOW
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def people(portfolio, other_portfolio):
-    return {"ana": make_user("ana", portfolio, role="admin"), "vera": make_user("vera", portfolio, role="viewer"),
-            "beto": make_user("beto", other_portfolio, role="agent")}
-
-
-def login(client, name):
-    assert client.login(username=name, password=TEST_PASSWORD)
-    return client
 
 
 def test_outbox_page_lists_and_filters(client, people, luz, john):

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.core.testing import login, make_user
 from recaudo.imports.models import ImportJob
 from recaudo.portfolio.models import Debtor, Obligation
 
@@ -21,26 +21,6 @@ BAD_CSV = (
     "F-2,C002,José Pérez,15/03/2026,no es fecha,500000\n"
     "F-3,C003,Ana Gómez,15/03/2026,15/04/2026,-5\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def people(portfolio, other_portfolio):
-    return {
-        "ana": make_user("ana", portfolio, role="admin"),
-        "carlos": make_user("carlos", portfolio, role="agent"),
-        "vera": make_user("vera", portfolio, role="viewer"),
-        "beto": make_user("beto", other_portfolio, role="agent"),
-    }
-
-
-def login(client, username):
-    assert client.login(username=username, password=TEST_PASSWORD)
-    return client
 
 
 def upload(client, portfolio, content, name="facturas.csv", kind="obligations", **options):

@@ -5,31 +5,11 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from recaudo.core.testing import TEST_PASSWORD, make_debtor, make_obligation, make_user
+from recaudo.core.testing import login, make_debtor, make_obligation
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.services import consent_set, contact_add, obligation_set_dispute, portfolio_today
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def people(portfolio, other_portfolio):
-    return {
-        "ana": make_user("ana", portfolio, role="admin"),
-        "carlos": make_user("carlos", portfolio, role="agent"),
-        "vera": make_user("vera", portfolio, role="viewer"),
-        "beto": make_user("beto", other_portfolio, role="agent"),
-    }
-
-
-def login(client, username):
-    assert client.login(username=username, password=TEST_PASSWORD)
-    return client
 
 
 @pytest.fixture
