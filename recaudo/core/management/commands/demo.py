@@ -123,10 +123,14 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
             synthetic.write_payments(paths["payments"], obligations_csv=paths["obligations"], seed=seed, today=today)
             imported = _import(edificio, list(paths.items()), admin)
         outcomes.append(PortfolioOutcome(edificio, edificio_created, imported))
+    from recaudo.strategies.runner import cycle_run
+
     for outcome in outcomes:
         if outcome.imported:  # demo customers signed a contract clause authorizing these channels
             consents_grant_missing(portfolio=outcome.portfolio, actor=admin,
                                    source="demo: cláusula de autorización de contacto del contrato")
+            # today's cycle, so priorities, the agents' queue and "what goes out today" have content at once
+            cycle_run(portfolio=outcome.portfolio)
     return outcomes, users_created
 
 
