@@ -33,6 +33,12 @@ EXISTING_COLUMNS = ("number", "id", "debtor_id", "kind", "issue_date", "due_date
 COMPARED = ("kind", "issue_date", "due_date", "original_minor", "description")
 
 
+def unknown_debtor_reason(code: str, has_debtor_data: bool) -> str:
+    return (f"unknown debtor {code!r}: not in the portfolio"
+            + (" and the row has no debtor name to create it" if has_debtor_data
+               else " (add debtor_name and the other customer columns to create it)"))
+
+
 @dataclass
 class ParsedChunk:
     """One chunk after the pure parse pass (no database access; may come from the parse process).
@@ -47,6 +53,7 @@ class ParsedChunk:
     debtors: dict[str, DebtorData]
     errors: list[tuple]
     values: list[tuple[int, list]] | None = None
+    fast: object = None  # a recaudo.imports.fastload.FastChunk on the initial-load path (items are then empty)
 
 
 class ObligationParser:
@@ -58,6 +65,7 @@ class ObligationParser:
         self.debtors = DebtorValidator(ctx, prefix="debtor_")
         self.seen = SeenKeys()
         self.sink: ChunkErrors | Context = ctx
+        self.fast = None  # a recaudo.imports.fastload.FastBuilder when the initial-load path applies
         self.date_format, self.decimal, self.currency = ctx.date_format, ctx.decimal, ctx.currency
         # values are padded to width; a field absent from the file reads the always-empty last cell
         self.width = len(ctx.headers) + 1
@@ -79,9 +87,13 @@ class ObligationParser:
                 debtor = p[2]
                 debtors[debtor.code] = debtor
                 items.append((p[0], p[1], debtor.code, *p[3:]))
+        fast = None
+        if self.fast is not None:
+            fast = self.fast.build(items, debtors, sink)
+            items, debtors = [], {}
         self.sink = self.ctx
         return ParsedChunk(rows=len(chunk), items=items, debtors=debtors, errors=sink.items,
-                           values=chunk if keep_values else None)
+                           values=chunk if keep_values else None, fast=fast)
 
     def parse(self, row: int, values: list):
         ctx = self.sink
@@ -157,6 +169,15 @@ class ObligationImporter:
     def parse_chunk(self, chunk: list[tuple[int, list]], keep_values: bool = False) -> ParsedChunk:
         return self.parser.parse_chunk(chunk, keep_values)
 
+    def prepare(self) -> None:
+        """Inside the import's transaction, before the first chunk is parsed: take the initial-load path
+        (recaudo.imports.fastload) when it applies. The parse process is forked after this, with the flag."""
+        from . import fastload
+
+        if fastload.enabled(self.ctx):
+            self.parser.fast = fastload.FastBuilder(self.ctx, self.has_debtor_data)
+            self.fast_writer = fastload.FastWriter(self.ctx)
+
     def process(self, chunk: list[tuple[int, list]]) -> None:
         self.write(self.parse_chunk(chunk))
 
@@ -164,6 +185,9 @@ class ObligationImporter:
         ctx = self.ctx
         if parsed.errors:
             ctx.apply(parsed.errors)
+        if parsed.fast is not None:
+            self.fast_writer.write(parsed.fast)
+            return
         items = parsed.items
         if not items:
             return
@@ -195,10 +219,7 @@ class ObligationImporter:
         rows = []
         for p in items:
             if p[2] not in debtor_ids:
-                reason = (f"unknown debtor {p[2]!r}: not in the portfolio"
-                          + (" and the row has no debtor name to create it" if self.has_debtor_data
-                             else " (add debtor_name and the other customer columns to create it)"))
-                ctx.reject(p[0], "debtor_code", p[2], reason)
+                ctx.reject(p[0], "debtor_code", p[2], unknown_debtor_reason(p[2], self.has_debtor_data))
             else:
                 rows.append(p)
         if existing:

@@ -255,6 +255,8 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
         try:
             with transaction.atomic():
                 _tune_connection()
+                if hasattr(stage, "prepare"):
+                    stage.prepare()
                 for parsed in source:
                     ctx.rows += parsed.rows
                     stage.write(parsed)

@@ -83,10 +83,17 @@ class Payment(models.Model):
 
 class Entry(models.Model):
     # Foreign keys covered by the composite indexes below carry no index of their own (faster bulk inserts).
-    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+", db_index=False)
-    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="entries", db_index=False)
+    # obligation, debtor and portfolio are checked together by ONE composite foreign key (obligation, debtor,
+    # portfolio) -> Obligation (id, debtor, portfolio) instead of three single ones: an entry's denormalized
+    # debtor and portfolio must be its obligation's (stronger than three separate keys), at a third of the
+    # checking cost on bulk inserts. Django cannot declare it: recaudo.ledger.append_only creates it
+    # (PostgreSQL) or a trigger with the same effect (SQLite); see docs/decisions/0004-import-speed-on-postgresql.md.
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+", db_index=False,
+                                  db_constraint=False)
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="entries", db_index=False,
+                               db_constraint=False)
     obligation = models.ForeignKey(
-        "portfolio.Obligation", on_delete=models.PROTECT, related_name="entries", db_index=False
+        "portfolio.Obligation", on_delete=models.PROTECT, related_name="entries", db_index=False, db_constraint=False
     )
     kind = models.CharField(max_length=12, choices=EntryKind.choices)
     component = models.CharField(max_length=10, choices=Component.choices)

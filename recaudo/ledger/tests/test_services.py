@@ -189,3 +189,35 @@ def test_portfolio_wide_debtor_refresh_matches_the_per_debtor_refresh(portfolio,
     assert expected == [(250000_00, 1, date(2026, 3, 3), True), (0, 0, None, False)]
     refresh_summaries(portfolio=portfolio)
     assert list(Debtor.objects.order_by("pk").values_list(*fields)) == expected
+
+
+def _immediate_keys():
+    """Foreign keys are checked at commit (deferred); the test's transaction never commits: check them now."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.parametrize("mismatch", ["debtor", "portfolio", "obligation"])
+def test_database_refuses_an_entry_that_does_not_match_its_obligation(portfolio, other_portfolio, debtor,
+                                                                       two_invoices, mismatch):
+    """One composite key (obligation, debtor, portfolio): the entry's debtor and portfolio must be those of its
+    obligation, and the obligation must exist."""
+    from django.utils import timezone
+
+    old, _ = two_invoices
+    values = {"portfolio_id": portfolio.pk, "debtor_id": debtor.pk, "obligation_id": old.pk}
+    if mismatch == "debtor":
+        values["debtor_id"] = make_debtor(portfolio, code="OTRO", name="Otro Deudor").pk
+    elif mismatch == "portfolio":
+        values["portfolio_id"] = other_portfolio.pk
+    else:
+        values["obligation_id"] = old.pk + 1000
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _immediate_keys()
+        Entry.objects.create(**values, kind="charge", component="fee", amount_minor=100,
+                             value_date=date(2026, 1, 1), created_at=timezone.now())
+    with transaction.atomic():  # the same entry with the obligation's own triple goes in
+        _immediate_keys()
+        Entry.objects.create(portfolio=portfolio, debtor=debtor, obligation=old, kind="charge", component="fee",
+                             amount_minor=100, value_date=date(2026, 1, 1), created_at=timezone.now())

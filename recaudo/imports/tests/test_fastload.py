@@ -1,0 +1,150 @@
+"""The initial-load path on PostgreSQL (recaudo.imports.fastload) gives what the general path gives: the same
+counts, errors, rejected-rows CSV, debtors, contacts, obligations, ledger entries and audit events."""
+
+import pytest
+from django.db import connection
+
+from recaudo.audit.models import AuditEvent
+from recaudo.imports import fastload, services
+from recaudo.imports.services import ImportFileError
+from recaudo.ledger.models import Entry
+from recaudo.ledger.services import ledger_verify
+from recaudo.portfolio.models import Contact, Debtor, Obligation
+
+from .helpers import errors, flat, run, write
+from .test_obligations import ROW1, ROW2, ROW3
+from .test_parallel import many_rows, summary
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the initial-load path is PostgreSQL's"),
+]
+
+
+def state(portfolio):
+    return (
+        sorted(Debtor.objects.filter(portfolio=portfolio).values_list(
+            "code", "name", "kind", "id_type", "id_number", "customer_since", "tags", "language", "timezone",
+            "balance_minor", "open_count", "oldest_due_date", "disputed", "credit_minor", "search_text")),
+        sorted(Contact.objects.filter(debtor__portfolio=portfolio).values_list(
+            "debtor__code", "channel", "value", "city", "role", "holder_name", "is_primary")),
+        sorted(Obligation.objects.filter(portfolio=portfolio).values_list(
+            "number", "debtor__code", "kind", "issue_date", "due_date", "original_minor", "currency", "balance_minor",
+            "status", "description", "external_ref", "disputed")),
+        sorted(Entry.objects.filter(portfolio=portfolio).values_list(
+            "obligation__number", "debtor__code", "kind", "component", "amount_minor", "value_date", "memo",
+            "payment_id", "created_by_id")),
+        sorted((e.event_type, e.debtor.code if e.debtor else None, str(e.changes))
+               for e in AuditEvent.objects.filter(portfolio=portfolio, event_type__in=["debtor.updated",
+                                                                                     "obligation.updated"])),
+    )
+
+
+def both(monkeypatch, portfolios, make_path, **options):
+    """Import through the general path into one portfolio, through the initial-load path into the other."""
+    outcomes = []
+    for fast, portfolio in zip((False, True), portfolios, strict=True):
+        monkeypatch.setenv("RECAUDO_IMPORT_FASTLOAD", "1" if fast else "0")
+        used = []
+        original = fastload.FastWriter.write
+
+        def spy(self, chunk, _used=used, _original=original):
+            _used.append(1)
+            return _original(self, chunk)
+
+        monkeypatch.setattr(fastload.FastWriter, "write", spy)
+        result = run(portfolio, "obligations", make_path(), **options)
+        monkeypatch.setattr(fastload.FastWriter, "write", original)
+        assert bool(used) == (fast and result.rows > 0)
+        outcomes.append((result, state(portfolio)))
+    return outcomes
+
+
+@pytest.mark.parametrize("parallel", ["0", "1"])
+def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatch, parallel):
+    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", parallel)
+    monkeypatch.setattr(services, "CHUNK_ROWS", 7)  # debtors span chunks: their summaries grow
+    content = flat(ROW1, ROW2, ROW3, *many_rows(60))
+    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    assert a.committed and a.created == 63 and a.debtors_created == 20 and a.debtors_updated == 7
+    assert summary(a) == summary(b)
+    assert state_a == state_b and len(state_a[3]) == 63
+    assert ledger_verify(other_portfolio) == []
+
+
+def test_text_that_copy_must_escape(portfolio, other_portfolio, tmp_path, monkeypatch):
+    row = 'F-9;C9;"Ana \\ Tab\tNueva\nLínea";CC;1020304050;;;factura;01/02/2026;03/03/2026;100;;"a\\b\tc\r\nd"'
+    content = flat(row)
+    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    assert b.committed and summary(a) == summary(b) and state_a == state_b
+    assert Obligation.objects.get(portfolio=other_portfolio).description.startswith("a\\b\tc")
+
+
+def test_debtor_data_changed_in_a_later_chunk(portfolio, other_portfolio, tmp_path, monkeypatch):
+    """A later chunk brings another name and a new e-mail for a debtor created earlier: updated with an audit
+    event and the contact added, as the general path does."""
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    later = ROW2.replace("F-2", "F-4").replace("Ana Pérez", "Ana María Pérez").replace("ana@", "ana.maria@")
+    content = flat(ROW1, ROW2, ROW3, later, ROW3.replace("F-3", "F-5"))
+    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    assert b.committed and b.debtors_updated == 1
+    assert summary(a) == summary(b) and state_a == state_b
+    assert ("debtor.updated", "C1") in {(e[0], e[1]) for e in state_b[4]}
+    assert Debtor.objects.get(portfolio=other_portfolio, code="C1").name == "Ana María Pérez"
+
+
+def test_row_errors_and_unknown_debtors(portfolio, other_portfolio, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "CHUNK_ROWS", 4)
+    rows = many_rows(20)
+    rows[5] = rows[5].replace("01/01/2026", "31/02/2026")
+    rows[13] = rows[1].replace("fila", "otra")
+    rows.append(ROW1.replace("Ana Pérez", "").replace(";C1;", ";ZZ;"))  # no name: cannot be created
+    content = flat(*rows)
+    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content),
+                                      skip_invalid=True)
+    assert b.committed and b.rejected == 3
+    assert (22, "debtor_code", "ZZ", "unknown debtor 'ZZ': not in the portfolio and the row has no debtor name "
+                                     "to create it") in errors(b)
+    assert summary(a)[:-1] == summary(b)[:-1] and state_a == state_b
+
+
+def test_all_or_nothing_and_dry_run(portfolio, other_portfolio, tmp_path, monkeypatch):
+    content = flat(ROW1, ROW2, ROW3.replace("28/02/2026", "31/02/2026"))
+    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    assert not b.committed and summary(a) == summary(b) and state_b == ([], [], [], [], [])
+    content = flat(ROW1, ROW2, ROW3)
+    (a, _), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content),
+                                dry_run=True)
+    assert b.dry_run and b.created == 3 and summary(a) == summary(b) and state_b == ([], [], [], [], [])
+
+
+def test_not_taken_when_the_portfolio_has_debtors(portfolio, tmp_path, monkeypatch):
+    run(portfolio, "obligations", write(tmp_path, flat(ROW1)))
+    monkeypatch.setenv("RECAUDO_IMPORT_FASTLOAD", "1")
+    monkeypatch.setattr(fastload.FastWriter, "write", lambda self, chunk: pytest.fail("initial-load path taken"))
+    result = run(portfolio, "obligations", write(tmp_path, flat(ROW1, ROW2)))
+    assert result.committed and result.created == 1 and result.unchanged == 1
+
+
+def test_a_debtor_added_meanwhile_is_a_clear_error(portfolio, tmp_path, monkeypatch):
+    """Another session adds a debtor with a code of the file while the import runs (simulated: the check that
+    the portfolio is empty is skipped): a message, and nothing imported."""
+    run(portfolio, "obligations", write(tmp_path, flat(ROW3)))
+    monkeypatch.setattr(fastload, "enabled", lambda ctx: True)
+    with pytest.raises(ImportFileError, match="received debtors or obligations from elsewhere"):
+        run(portfolio, "obligations", write(tmp_path, flat(ROW1, ROW3.replace("F-3", "F-7"))))
+    assert Obligation.objects.filter(portfolio=portfolio).count() == 1
+
+
+def test_enabled_for_an_empty_portfolio_unless_turned_off(portfolio, monkeypatch):
+    ctx = type("Ctx", (), {"portfolio": portfolio})()
+    assert fastload.enabled(ctx)
+    monkeypatch.setenv("RECAUDO_IMPORT_FASTLOAD", "off")
+    assert not fastload.enabled(ctx)
+
+
+def test_copy_text():
+    from datetime import date
+
+    assert [fastload.copy_text(v) for v in (None, True, False, "a\\b\tc\nd\re", date(2026, 1, 2), 5)] == [
+        "\\N", "t", "f", "a\\\\b\\tc\\nd\\re", "2026-01-02", "5"]
