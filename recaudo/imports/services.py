@@ -210,12 +210,10 @@ def _tune_connection() -> None:
         return
     with connection.cursor() as cursor:
         # synchronous_commit off: the commit does not wait for its WAL flush (a crash in the next fraction of
-        # a second may lose the import as a whole, never part of it). The trigram GIN indexes of the debtors
-        # take new entries in their pending list, merged in bulk when it passes gin_pending_list_limit: a
-        # larger list merges less often and in bigger (cheaper) batches. Foreign keys stay DEFERRED (checked
-        # at the commit): measured, SET CONSTRAINTS ALL IMMEDIATE was slower.
+        # a second may lose the import as a whole, never part of it). In the general path foreign keys stay
+        # DEFERRED (checked at the commit): measured, SET CONSTRAINTS ALL IMMEDIATE was not faster there; the
+        # initial-load path (recaudo.imports.fastload) checks them after each statement.
         cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
 
 
 def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor=None,
