@@ -31,7 +31,7 @@ from recaudo.portfolio.models import Contact, Debtor, Obligation
 
 from .context import SeenKeys
 from .debtors import DEBTOR_COLUMNS, DebtorData, _dedupe, upsert_debtors
-from .obligations import unknown_debtor_reason
+from .obligations import debtor_summaries, unknown_debtor_reason
 from .reading import ImportFileError
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -95,16 +95,7 @@ class FastBuilder:
         out = FastChunk()
         p = copy_text
         now, pid = self.now, self.portfolio
-        summaries: dict[str, list] = {}
-        for it in items:  # (row, number, code, kind, issue, due, amount, description)
-            s = summaries.get(it[2])
-            if s is None:
-                summaries[it[2]] = [it[6], 1, it[5]]
-            else:
-                s[0] += it[6]
-                s[1] += 1
-                if it[5] < s[2]:
-                    s[2] = it[5]
+        summaries = debtor_summaries(items)
         known: set[str] = set()
         debtor_lines, contact_lines = [], []
         for code, item in debtors.items():

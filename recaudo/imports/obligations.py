@@ -39,6 +39,22 @@ def unknown_debtor_reason(code: str, has_debtor_data: bool) -> str:
                else " (add debtor_name and the other customer columns to create it)"))
 
 
+def debtor_summaries(items) -> dict[str, list]:
+    """Debtor code -> [balance, open count, oldest due date] of the parsed obligation rows `items`
+    ((row, number, debtor code, kind, issue date, due date, amount minor, description))."""
+    summaries: dict[str, list] = {}
+    for p in items:
+        s = summaries.get(p[2])
+        if s is None:
+            summaries[p[2]] = [p[6], 1, p[5]]
+        else:
+            s[0] += p[6]
+            s[1] += 1
+            if p[5] < s[2]:
+                s[2] = p[5]
+    return summaries
+
+
 @dataclass
 class ParsedChunk:
     """One chunk after the pure parse pass (no database access; may come from the parse process).
@@ -203,18 +219,7 @@ class ObligationImporter:
         # The open obligations each debtor receives in this chunk: a debtor created now gets them as its cached
         # summary on insert (an existing obligation never goes to a new debtor: it belongs to another one).
         db_date = self.db_date
-        summaries: dict[str, list] = {}
-        for p in items:
-            if p[1] in existing:
-                continue
-            s = summaries.get(p[2])
-            if s is None:
-                summaries[p[2]] = [p[6], 1, p[5]]
-            else:
-                s[0] += p[6]
-                s[1] += 1
-                if p[5] < s[2]:
-                    s[2] = p[5]
+        summaries = debtor_summaries(p for p in items if p[1] not in existing)
         debtor_ids = upsert_debtors(ctx, parsed.debtors, {c: (b, n, db_date(d)) for c, (b, n, d) in summaries.items()})
         rows = []
         for p in items:
