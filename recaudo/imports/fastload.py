@@ -30,7 +30,7 @@ from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 
 from .context import SeenKeys
-from .debtors import DEBTOR_COLUMNS, DebtorData, _dedupe, upsert_debtors
+from .debtors import DEBTOR_COLUMNS, DebtorData, upsert_debtors
 from .obligations import debtor_summaries, unknown_debtor_reason
 from .reading import ImportFileError
 
@@ -87,8 +87,7 @@ class FastBuilder:
         self.ctx = ctx
         self.has_debtor_data = has_debtor_data
         self.created = SeenKeys()
-        p = copy_text
-        self.now = p(ctx.now)
+        self.now = copy_text(ctx.now)
         self.portfolio = str(ctx.portfolio.pk)
 
     def build(self, items: list[tuple], debtors: dict[str, DebtorData], sink) -> FastChunk:
@@ -115,14 +114,13 @@ class FastBuilder:
             self.created.first_or_add(key, fingerprint)
             known.add(code)
             d = item.data
-            contacts = _dedupe(item.contacts)
             balance, count, oldest = summaries[code]
             debtor_lines.append("\t".join((
                 pid, p(code), p(d.get("kind", "person")), p(d.get("id_type", "")), p(d.get("id_number", "")),
                 p(d["name"]), p(d.get("customer_since")), p(d.get("tags", "")), p(d.get("language", "es")), "",
                 str(balance), str(count), p(oldest), "f", "0", p(item.search), now, now)))
             seen_channels = set()
-            for channel, value, city in contacts:
+            for channel, value, city in item.contacts:  # deduplicated by DebtorValidator
                 contact_lines.append("\t".join((p(code), channel, p(value), p(city),
                                                 "f" if channel in seen_channels else "t")))
                 seen_channels.add(channel)
