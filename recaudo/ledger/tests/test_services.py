@@ -221,3 +221,21 @@ def test_database_refuses_an_entry_that_does_not_match_its_obligation(portfolio,
         _immediate_keys()
         Entry.objects.create(portfolio=portfolio, debtor=debtor, obligation=old, kind="charge", component="fee",
                              amount_minor=100, value_date=date(2026, 1, 1), created_at=timezone.now())
+
+
+def test_database_refuses_a_second_reversal_of_the_same_entry(portfolio, debtor, two_invoices):
+    """entry_reversed_once: a partial unique index (only entries that reverse one), the database's own guard
+    behind entry_reverse's check."""
+    from django.utils import timezone
+
+    old, _ = two_invoices
+    fee = entry_post(obligation=old, kind="fee", amount=Decimal("5000"), value_date=date(2026, 2, 1))
+    reversal = entry_reverse(entry=fee, reason="fee not documented")
+    assert list(fee.reversed_by.all()) == [reversal]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entry.objects.create(portfolio=portfolio, debtor=debtor, obligation=old, kind="reversal", component="fee",
+                             amount_minor=-5000 * 100, value_date=date(2026, 2, 2), created_at=timezone.now(),
+                             reverses=fee)
+    # entries that reverse nothing are not constrained by it
+    entry_post(obligation=old, kind="fee", amount=Decimal("10"), value_date=date(2026, 2, 3))
+    entry_post(obligation=old, kind="fee", amount=Decimal("10"), value_date=date(2026, 2, 3))
