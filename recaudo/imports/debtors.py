@@ -7,6 +7,7 @@ Validation reuses recaudo.portfolio.services.clean_debtor_fields and the contact
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from recaudo.audit.services import audit_record, diff
 from recaudo.portfolio.models import Contact, Debtor
@@ -29,6 +30,7 @@ class DebtorData:
     contacts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, value, city), no duplicates
     row: int = 0
     search: str | None = None  # search_text of the debtor when it is created from these values (precomputed)
+    fingerprint: int = 0  # a hash of data and contacts, set by recaudo.imports.fastload when it needs one
 
 
 class DebtorValidator:
@@ -40,29 +42,41 @@ class DebtorValidator:
         names = ["code", "name", "kind", "id_type", "id_number", "phone", "email", "whatsapp", "address", "city",
                  "customer_since", "tags", "language"]
         self.present = [n for n in names if prefix + n in ctx.columns]
-        self.cache: dict[tuple, tuple[dict, list, list, str | None]] = {}
+        # raw values -> (the DebtorData, or None when invalid; the errors as (field, value, reason))
+        self.cache: dict[tuple, tuple[DebtorData | None, list]] = {}
         self.indexes = [ctx.columns[prefix + n] for n in self.present]
+        self.width = max(self.indexes, default=-1) + 1
+        getter = itemgetter(*self.indexes) if self.indexes else (lambda values: ())
+        self.getter = (lambda values: (values[self.indexes[0]],)) if len(self.indexes) == 1 else getter
 
     def validate(self, row: int, values: list, sink=None) -> DebtorData | None:
         """sink: where row errors go (reject/note): the Context, or a ChunkErrors of a parse pass."""
-        ctx, p = (sink if sink is not None else self.ctx), self.prefix
-        width = len(values)
-        raw = tuple(values[i] if i < width else None for i in self.indexes)
+        item = self.validate_shared(row, values, sink)
+        return None if item is None else DebtorData(code=item.code, data=item.data, contacts=item.contacts, row=row,
+                                                    search=item.search)
+
+    def validate_shared(self, row: int, values: list, sink=None) -> DebtorData | None:
+        """As validate, but rows with the same debtor values get the same DebtorData (its row is the first of
+        them): for the obligations import, where a debtor's values repeat on each of its invoices."""
+        ctx = sink if sink is not None else self.ctx
+        if len(values) >= self.width:
+            raw = self.getter(values)
+        else:
+            raw = tuple(values[i] if i < len(values) else None for i in self.indexes)
         hit = self.cache.get(raw)
         if hit is None:
-            hit = self._validate(raw)
+            hit = self._validate(raw, row)
             if len(self.cache) >= CACHE_LIMIT:
                 self.cache.clear()
             self.cache[raw] = hit
-        data, contacts, errors, search = hit
-        for name, value, reason in errors:
-            ctx.reject(row, p + name, value, reason)
+        item, errors = hit
         if errors:
-            return None
-        code = text(raw[0]) if self.present and self.present[0] == "code" else ""
-        return DebtorData(code=code, data=data, contacts=contacts, row=row, search=search)
+            p = self.prefix
+            for name, value, reason in errors:
+                ctx.reject(row, p + name, value, reason)
+        return item
 
-    def _validate(self, raw: tuple) -> tuple[dict, list, list, str | None]:
+    def _validate(self, raw: tuple, row: int) -> tuple[DebtorData | None, list]:
         ctx = self.ctx
         given = {n: text(v) for n, v in zip(self.present, raw, strict=True)}
         errors: list[tuple[str, str, str]] = []
@@ -99,7 +113,10 @@ class DebtorValidator:
         if not errors and data.get("name"):
             search = search_text_for(data["name"], given.get("code", ""), data.get("id_number", ""),
                                      *(v for c, v, _ in contacts if c != "address"))
-        return data, contacts, errors, search
+        if errors:
+            return None, errors
+        code = given.get("code", "") if self.present and self.present[0] == "code" else ""
+        return DebtorData(code=code, data=data, contacts=contacts, row=row, search=search), errors
 
 
 DEBTOR_COLUMNS = ("portfolio_id", "code", "kind", "id_type", "id_number", "name", "customer_since", "tags",

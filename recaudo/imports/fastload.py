@@ -4,23 +4,23 @@ The general obligations import (recaudo.imports.obligations) looks every chunk's
 sequences and builds every row of every table in this process. For the first load of a book (the common way a
 portfolio starts: the ERP's export of open invoices, customer columns included) none of that lookup is needed:
 every debtor in the file is new the first time its code appears. So the parse process (recaudo.imports.parallel)
-also turns each chunk into COPY text, and this process only streams that text to the server and runs three
-set-based statements per chunk:
-
-- new debtors, COPYed straight into portfolio_debtor (their cached summary included, as in the general path);
-- contacts and obligations, COPYed into temporary stage tables that name the debtor by its code, then inserted
-  with the debtor's id looked up by the server ((portfolio, code) is unique); the obligations' principal charges
-  are inserted by the same statement, from the obligations' RETURNING rows, so no id comes back to Python.
+also turns each chunk into COPY text for the four tables, with the ids of the new debtors and obligations drawn
+ahead from their sequences (IdBlocks, through a connection of its own: sequences are outside transactions), and
+this process only streams that text to the server: one COPY per table per chunk, no lookup, no staging.
 
 Same results as the general path (tests compare the two): a debtor's data is the last valid row of the chunk in
 which it first appears; when a later chunk brings different data for a debtor already created, that debtor
 goes through the general path's upsert (update with an audit event, new contacts added); its obligations grow
 its cached summary. Rows naming a debtor that was never created are rejected with the general path's reason.
+Ids drawn and not used (a rolled-back or dry-run import, the rest of the last block) are gaps in the sequence,
+as a rolled-back insert leaves.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from array import array
 from dataclasses import dataclass, field
 
 import psycopg
@@ -28,13 +28,20 @@ from django.db import IntegrityError, connection
 
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.portfolio.models import Contact, Debtor, Obligation
+from recaudo.portfolio.validation import search_text_for
 
-from .context import SeenKeys
 from .debtors import DEBTOR_COLUMNS, DebtorData, upsert_debtors
-from .obligations import debtor_summaries, unknown_debtor_reason
+from .obligations import OBLIGATION_COLUMNS, debtor_summaries, unknown_debtor_reason
 from .reading import ImportFileError
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+
+DEBTOR_COPY = ("id", *DEBTOR_COLUMNS)
+CONTACT_COPY = ("debtor_id", "channel", "value", "city", "role", "holder_name", "is_primary", "created_at")
+OBLIGATION_COPY = ("id", *OBLIGATION_COLUMNS)
+ENTRY_COPY = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor", "value_date",
+              "created_at", "memo", "created_by_id")  # payment_id, reverses_id: NULL; id: the sequence's
 
 
 def copy_text(value) -> str:
@@ -66,110 +73,229 @@ def enabled(ctx) -> bool:
         return not cursor.fetchone()[0]
 
 
+class IdBlocks:
+    """Ids for new rows of one table, drawn from its sequence as needed. In the process that created it, through
+    the import's own connection; in the parse process (forked), through a connection of its own, opened on first
+    use and closed by close(): the forked process must not touch the connection it inherited. nextval is outside
+    transactions, so the ids drawn are never given to another row, whatever the import's transaction does."""
+
+    def __init__(self, table: str):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            self.sequence = cursor.fetchone()[0]
+        self.owner = os.getpid()
+        self.own: psycopg.Connection | None = None
+
+    def take(self, n: int) -> list[int]:
+        if n <= 0:
+            return []
+        # one text value rather than n rows: a fraction of the client's work
+        sql = "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)"
+        if os.getpid() == self.owner:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [self.sequence, n])
+                drawn = cursor.fetchone()[0]
+        else:
+            if self.own is None:
+                params = connection.get_connection_params()
+                params.pop("cursor_factory", None)
+                params.pop("context", None)
+                self.own = psycopg.connect(**params, autocommit=True)
+            drawn = self.own.execute(sql, [self.sequence, n]).fetchone()[0]
+        ids = list(map(int, drawn.split(",")))
+        ids.sort()
+        return ids
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()
+            self.own = None
+
+
+class CreatedDebtors:
+    """The debtors this import created: code -> (id, hash of the data they were created or last updated with), in
+    an open-addressing table keyed by two independent 64-bit hashes of the code (a 128-bit key: a collision is
+    out of reach of any file), 32 bytes a slot; bounded as recaudo.imports.context.SeenKeys is."""
+
+    def __init__(self, capacity: int = 1 << 16):
+        self._mask = capacity - 1
+        self._k1 = array("q", bytes(8 * capacity))
+        self._k2 = array("q", bytes(8 * capacity))
+        self._ids = array("q", bytes(8 * capacity))
+        self._prints = array("q", bytes(8 * capacity))
+        self._size = 0
+
+    @staticmethod
+    def keys(code: str) -> tuple[int, int]:
+        return hash(code) or 1, hash(code + "\x1f")
+
+    def _slot(self, k1: int, k2: int) -> int:
+        """The slot of the key, or of the empty slot where it would go."""
+        k1s, k2s, mask = self._k1, self._k2, self._mask
+        i = k1 & mask
+        while True:
+            k = k1s[i]
+            if k == 0 or (k == k1 and k2s[i] == k2):
+                return i
+            i = (i + 1) & mask
+
+    def get(self, code: str) -> tuple[int, int] | None:
+        """(id, data hash) of a debtor created by this import, or None."""
+        i = self._slot(*self.keys(code))
+        return None if self._k1[i] == 0 else (self._ids[i], self._prints[i])
+
+    def set(self, code: str, debtor_id: int, fingerprint: int) -> None:
+        k1, k2 = self.keys(code)
+        i = self._slot(k1, k2)
+        if self._k1[i] == 0:
+            self._k1[i], self._k2[i] = k1, k2
+            self._size += 1
+        self._ids[i], self._prints[i] = debtor_id, fingerprint
+        if self._size * 2 > self._mask:
+            self._grow()
+
+    def _grow(self) -> None:
+        old = (self._k1, self._k2, self._ids, self._prints)
+        self.__init__((self._mask + 1) * 2)
+        for k1, k2, debtor_id, fingerprint in zip(*old, strict=True):
+            if k1:
+                i = self._slot(k1, k2)
+                self._k1[i], self._k2[i], self._ids[i], self._prints[i] = k1, k2, debtor_id, fingerprint
+                self._size += 1
+
+
 @dataclass
 class FastChunk:
     """What the parse process makes of one chunk for the fast path (COPY text, UTF-8)."""
 
-    debtors: bytes = b""  # rows of portfolio_debtor (DEBTOR_COLUMNS)
+    debtors: bytes = b""  # rows of portfolio_debtor (DEBTOR_COPY)
     debtor_count: int = 0
-    contacts: bytes = b""  # rows of the contact stage table
-    obligations: bytes = b""  # rows of the obligation stage table
+    contacts: bytes = b""  # rows of portfolio_contact (CONTACT_COPY)
+    obligations: bytes = b""  # rows of portfolio_obligation (OBLIGATION_COPY)
+    entries: bytes = b""  # their principal charges, rows of ledger_entry (ENTRY_COPY)
     obligation_count: int = 0
-    grown: list[tuple] = field(default_factory=list)  # (balance, count, oldest due, code) of earlier chunks' debtors
+    grown: list[tuple] = field(default_factory=list)  # (balance, count, oldest due, oldest due, id): earlier debtors
     updates: dict[str, DebtorData] = field(default_factory=dict)  # debtors whose data changed since created
 
 
 class FastBuilder:
-    """Parse-process side: remembers the debtors created so far (a 64-bit hash of the code -> a hash of the data
-    they were created or last updated with) and builds each chunk's COPY text."""
+    """Parse-process side: remembers the debtors created so far and builds each chunk's COPY text. Created in
+    the import's process before the parse process is forked (it looks the sequences up)."""
 
     def __init__(self, ctx, has_debtor_data: bool):
         self.ctx = ctx
         self.has_debtor_data = has_debtor_data
-        self.created = SeenKeys()
+        self.created = CreatedDebtors()
         self.now = copy_text(ctx.now)
         self.portfolio = str(ctx.portfolio.pk)
+        self.currency = ctx.currency
+        self.user = str(ctx.actor_user.pk) if ctx.actor_user else "\\N"
+        self.debtor_ids = IdBlocks(Debtor._meta.db_table)
+        self.obligation_ids = IdBlocks(Obligation._meta.db_table)
+        self.iso: dict = {}
+
+    def close(self) -> None:
+        self.debtor_ids.close()
+        self.obligation_ids.close()
 
     def build(self, items: list[tuple], debtors: dict[str, DebtorData], sink) -> FastChunk:
         out = FastChunk()
         p = copy_text
         now, pid = self.now, self.portfolio
         summaries = debtor_summaries(items)
-        known: set[str] = set()
-        debtor_lines, contact_lines = [], []
+        ids: dict[str, int] = {}  # code -> id of the debtors the chunk's rows may go to
+        new = []
         for code, item in debtors.items():
-            key = hash(code)
-            fingerprint = hash((tuple(sorted(item.data.items())), tuple(item.contacts))) or 1
-            before = self.created.get(key)
+            fingerprint = item.fingerprint
+            if not fingerprint:  # the same DebtorData comes back for each row with the same debtor values
+                fingerprint = item.fingerprint = hash((tuple(sorted(item.data.items())), tuple(item.contacts))) or 1
+            before = self.created.get(code)
             if before is not None:
-                known.add(code)
+                debtor_id, before_print = before
+                ids[code] = debtor_id
                 balance, count, oldest = summaries[code]
-                out.grown.append((balance, count, oldest, oldest, code))
-                if before != fingerprint:
+                out.grown.append((balance, count, oldest, oldest, debtor_id))
+                if before_print != fingerprint:
                     out.updates[code] = item
-                    self.created.replace(key, fingerprint)
+                    self.created.set(code, debtor_id, fingerprint)
                 continue
             if not item.data.get("name"):
                 continue  # cannot be created: its rows are rejected below
-            self.created.first_or_add(key, fingerprint)
-            known.add(code)
+            new.append((code, item, fingerprint))
+        debtor_lines, contact_lines = [], []
+        for (code, item, fingerprint), debtor_id in zip(new, self.debtor_ids.take(len(new)), strict=True):
+            self.created.set(code, debtor_id, fingerprint)
+            ids[code] = debtor_id
             d = item.data
             balance, count, oldest = summaries[code]
+            did = str(debtor_id)
+            texts = (code, d.get("kind", "person"), d.get("id_type", ""), d.get("id_number", ""), d["name"])
+            tags, search = d.get("tags", ""), item.search
+            if search is None:  # always set by DebtorValidator for a debtor with a name
+                search = search_text_for(d["name"], code, d.get("id_number", ""),
+                                         *(v for c, v, _ in item.contacts if c != "address"))
+            if _NEEDS_ESCAPE("".join(texts) + tags + search):
+                texts, tags, search = tuple(map(p, texts)), p(tags), p(search)
             debtor_lines.append("\t".join((
-                pid, p(code), p(d.get("kind", "person")), p(d.get("id_type", "")), p(d.get("id_number", "")),
-                p(d["name"]), p(d.get("customer_since")), p(d.get("tags", "")), p(d.get("language", "es")), "",
-                str(balance), str(count), p(oldest), "f", "0", p(item.search), now, now)))
+                did, pid, *texts, p(d.get("customer_since")), tags, d.get("language", "es"), "",
+                str(balance), str(count), p(oldest), "f", "0", search, now, now)))
             seen_channels = set()
             for channel, value, city in item.contacts:  # deduplicated by DebtorValidator
-                contact_lines.append("\t".join((p(code), channel, p(value), p(city),
-                                                "f" if channel in seen_channels else "t")))
+                contact_lines.append("\t".join((did, channel, p(value), p(city), "debtor", "",
+                                                "f" if channel in seen_channels else "t", now)))
                 seen_channels.add(channel)
         out.debtor_count = len(debtor_lines)
         if debtor_lines:
             out.debtors = ("\n".join(debtor_lines) + "\n").encode()
         if contact_lines:
             out.contacts = ("\n".join(contact_lines) + "\n").encode()
-        lines = []
+        kept = []
         for it in items:
-            if it[2] not in known:
+            if it[2] in ids:
+                kept.append(it)
+            else:
                 sink.reject(it[0], "debtor_code", it[2], unknown_debtor_reason(it[2], self.has_debtor_data))
-                continue
-            lines.append("\t".join((str(it[0]), p(it[1]), p(it[2]), it[3], it[4].isoformat(), it[5].isoformat(),
-                                    str(it[6]), p(it[7]))))
-        out.obligation_count = len(lines)
-        if lines:
-            out.obligations = ("\n".join(lines) + "\n").encode()
+        if kept:
+            self._obligations(kept, ids, out)
         return out
 
-
-STAGE_CONTACT = "recaudo_stage_contact"
-STAGE_OBLIGATION = "recaudo_stage_obligation"
+    def _obligations(self, items: list[tuple], ids: dict[str, int], out: FastChunk) -> None:
+        """items: (row, number, debtor code, kind, issue date, due date, amount minor, description)."""
+        now, pid, cur, user = self.now, self.portfolio, self.currency, self.user
+        iso = self.iso
+        if len(iso) > 100_000:
+            iso.clear()
+        obligation_lines, entry_lines = [], []
+        charge, principal = EntryKind.CHARGE.value, Component.PRINCIPAL.value
+        for it, obligation_id in zip(items, self.obligation_ids.take(len(items)), strict=True):
+            _, number, code, kind, issue, due, amount, description = it
+            if _NEEDS_ESCAPE(number + description):
+                number, description = copy_text(number), copy_text(description)
+                memo = copy_text(it[7][:300])
+            else:
+                memo = description[:300]
+            issue_text = iso.get(issue)
+            if issue_text is None:
+                issue_text = iso[issue] = issue.isoformat()
+            due_text = iso.get(due)
+            if due_text is None:
+                due_text = iso[due] = due.isoformat()
+            oid, did, minor = str(obligation_id), str(ids[code]), str(amount)
+            obligation_lines.append(f"{oid}\t{pid}\t{did}\t{number}\t{kind}\t{issue_text}\t{due_text}\t{minor}\t{cur}\t"
+                                    f"{description}\t\tf\t\t{minor}\topen\t{now}\t{now}")
+            entry_lines.append(f"{pid}\t{did}\t{oid}\t{charge}\t{principal}\t{minor}\t{issue_text}\t{now}\t{memo}\t"
+                               f"{user}")
+        out.obligation_count = len(obligation_lines)
+        out.obligations = ("\n".join(obligation_lines) + "\n").encode()
+        out.entries = ("\n".join(entry_lines) + "\n").encode()
 
 
 class FastWriter:
-    """Main-process side: streams a FastChunk to the server."""
+    """Main-process side: streams a FastChunk to the server, one COPY per table."""
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.staged = False
-        self.debtors_loaded = 0
-        self.analyzed_at = 1000
-
-    def _stage(self, cursor) -> None:
-        # Temporary tables (no WAL, dropped at the end of the import's transaction; IF NOT EXISTS and TRUNCATE
-        # for a second import in one outer transaction, as in tests). Emptied by TRUNCATE after each chunk: DELETE
-        # leaves dead rows that every later chunk reads again (measured: twice as slow overall).
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_CONTACT} (code text, channel text, "
-                       "value text, city text, is_primary boolean) ON COMMIT DROP")
-        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE_OBLIGATION} (seq integer, number text, "
-                       "code text, kind text, issue_date date, due_date date, amount bigint, description text) "
-                       "ON COMMIT DROP")
-        cursor.execute(f"TRUNCATE {STAGE_CONTACT}, {STAGE_OBLIGATION}")
-        # Foreign keys checked at the end of each statement instead of all at the commit: the same checks, but
-        # while the parse process works on the next chunks rather than alone at the end (measured on 1M rows:
-        # 44.0 s deferred, 39.9 s immediate). A violation then fails the statement that caused it.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        self.staged = True
+        self.started = False
 
     def write(self, chunk: FastChunk) -> None:
         try:
@@ -182,54 +308,32 @@ class FastWriter:
 
     def _write(self, chunk: FastChunk) -> None:
         ctx = self.ctx
-        pid, cur = ctx.portfolio.pk, ctx.currency
-        user = ctx.actor_user.pk if ctx.actor_user else None
         with connection.cursor() as cursor:
-            if not self.staged:
-                self._stage(cursor)
+            if not self.started:
+                # Foreign keys checked at the end of each statement instead of all at the commit: the same
+                # checks, but while the parse process works on the next chunks rather than alone at the end
+                # (measured on 1M rows: 44.0 s deferred, 39.9 s immediate). A violation fails its statement.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                self.started = True
             raw = cursor.cursor
+
+            def copy(table: str, columns: tuple, data: bytes) -> None:
+                with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as stream:
+                    stream.write(data)
+
             if chunk.debtors:
-                with raw.copy(f"COPY {Debtor._meta.db_table} ({', '.join(DEBTOR_COLUMNS)}) FROM STDIN") as copy:
-                    copy.write(chunk.debtors)
+                copy(Debtor._meta.db_table, DEBTOR_COPY, chunk.debtors)
                 ctx.debtors_created += chunk.debtor_count
-                self.debtors_loaded += chunk.debtor_count
-                if self.debtors_loaded >= self.analyzed_at * 2:
-                    self.analyzed_at = self.debtors_loaded
-                    cursor.execute(f"ANALYZE {Debtor._meta.db_table}")
             if chunk.updates:
                 upsert_debtors(ctx, chunk.updates)
-            debtor_id = (f"(SELECT d.id FROM {Debtor._meta.db_table} d WHERE d.portfolio_id = {int(pid)} "
-                         "AND d.code = s.code)")
             if chunk.contacts:
-                with raw.copy(f"COPY {STAGE_CONTACT} FROM STDIN") as copy:
-                    copy.write(chunk.contacts)
-                cursor.execute(
-                    f"INSERT INTO {Contact._meta.db_table} (debtor_id, channel, value, city, role, holder_name, "
-                    f"is_primary, created_at) SELECT {debtor_id}, s.channel, s.value, s.city, 'debtor', '', "
-                    f"s.is_primary, %s FROM {STAGE_CONTACT} s", [ctx.now])
-                cursor.execute(f"TRUNCATE {STAGE_CONTACT}")
+                copy(Contact._meta.db_table, CONTACT_COPY, chunk.contacts)
             if chunk.grown:
                 cursor.executemany(
                     f"UPDATE {Debtor._meta.db_table} SET balance_minor = balance_minor + %s, "
                     "open_count = open_count + %s, oldest_due_date = CASE WHEN oldest_due_date IS NULL OR "
-                    f"oldest_due_date > %s THEN %s ELSE oldest_due_date END WHERE portfolio_id = {int(pid)} "
-                    "AND code = %s", chunk.grown)
+                    "oldest_due_date > %s THEN %s ELSE oldest_due_date END WHERE id = %s", chunk.grown)
             if chunk.obligations:
-                with raw.copy(f"COPY {STAGE_OBLIGATION} FROM STDIN") as copy:
-                    copy.write(chunk.obligations)
-                cursor.execute(
-                    f"WITH ob AS (INSERT INTO {Obligation._meta.db_table} (portfolio_id, debtor_id, number, kind, "
-                    "issue_date, due_date, original_minor, currency, description, external_ref, disputed, "
-                    "dispute_reason, balance_minor, status, created_at, updated_at) "
-                    f"SELECT %s, {debtor_id}, s.number, s.kind, s.issue_date, s.due_date, s.amount, %s, "
-                    "s.description, '', false, '', s.amount, 'open', %s, %s "
-                    f"FROM {STAGE_OBLIGATION} s ORDER BY s.seq "
-                    "RETURNING id, debtor_id, original_minor, issue_date, description) "
-                    f"INSERT INTO {Entry._meta.db_table} (portfolio_id, debtor_id, obligation_id, kind, component, "
-                    "amount_minor, value_date, created_at, payment_id, reverses_id, memo, created_by_id) "
-                    "SELECT %s, ob.debtor_id, ob.id, %s, %s, ob.original_minor, ob.issue_date, %s, NULL, NULL, "
-                    "left(ob.description, 300), %s FROM ob",
-                    [pid, cur, ctx.now, ctx.now, pid, EntryKind.CHARGE.value, Component.PRINCIPAL.value, ctx.now,
-                     user])
-                cursor.execute(f"TRUNCATE {STAGE_OBLIGATION}")
+                copy(Obligation._meta.db_table, OBLIGATION_COPY, chunk.obligations)
+                copy(Entry._meta.db_table, ENTRY_COPY, chunk.entries)
                 ctx.created += chunk.obligation_count

@@ -89,9 +89,14 @@ class ObligationParser:
                                                                "currency", "description")}
         self.i_number, self.i_issue, self.i_due = col["number"], col["issue_date"], col["due_date"]
         self.i_description = col["description"]
+        self.i_kind, self.i_amount, self.i_currency = col["kind"], col["amount"], col["currency"]
         self.parsers = [("kind", col["kind"], parse_kind, False), ("issue_date", col["issue_date"], self._date, True),
                         ("due_date", col["due_date"], self._date, True), ("amount", col["amount"], self._amount, True),
                         ("currency", col["currency"], self._currency, False)]
+        # valid raw values already parsed (few distinct ones in a file): kind, date, currency
+        self.kinds: dict = {}
+        self.dates: dict = {}
+        self.currencies: set = set()
 
     def parse_chunk(self, chunk: list[tuple[int, list]], keep_values: bool = False) -> ParsedChunk:
         sink = self.sink = ChunkErrors(self.ctx)
@@ -100,9 +105,9 @@ class ObligationParser:
         for row, values in chunk:
             p = parse(row, values)
             if p is not None:
-                debtor = p[2]
+                item, debtor = p
                 debtors[debtor.code] = debtor
-                items.append((p[0], p[1], debtor.code, *p[3:]))
+                items.append(item)
         fast = None
         if self.fast is not None:
             fast = self.fast.build(items, debtors, sink)
@@ -112,6 +117,7 @@ class ObligationParser:
                            values=chunk if keep_values else None, fast=fast)
 
     def parse(self, row: int, values: list):
+        """(item, debtor) for a valid row (item as in ParsedChunk.items), else None (errors to self.sink)."""
         ctx = self.sink
         if len(values) < self.width:
             values = values + [""] * (self.width - len(values))
@@ -130,8 +136,30 @@ class ObligationParser:
                 ctx.reject(row, "number", number, f"duplicate obligation number (also on row {first})")
                 ctx.note(first, "number", number, f"duplicate obligation number (also on row {row})")
                 ok = False
-        debtor = self.debtors.validate(row, values, ctx)
+        debtor = self.debtors.validate_shared(row, values, ctx)
         ok = ok and debtor is not None
+        try:  # every field valid (the common case): no per-field bookkeeping
+            kind = self._kind(values[self.i_kind])
+            issue = self._date(values[self.i_issue])
+            due = self._date(values[self.i_due])
+            amount = self._amount(values[self.i_amount])
+            self._currency(values[self.i_currency])
+        except FieldError:
+            kind, issue, due, amount = self._fields_with_errors(row, values)
+            ok = False
+        if issue is not None and due is not None and due < issue:
+            ctx.reject(row, "due_date", values[self.i_due],
+                       f"due date is before the issue date ({text(values[self.i_issue])})")
+            ok = False
+        if not ok:
+            return None
+        description = values[self.i_description]
+        description = (description.strip() if type(description) is str else text(description))[:500]
+        return (row, number, debtor.code, kind, issue, due, amount, description), debtor
+
+    def _fields_with_errors(self, row: int, values: list) -> list:
+        """Each field parsed on its own, each error reported; None for the invalid ones."""
+        ctx = self.sink
         parsed = []
         for name, index, parser, required in self.parsers:
             value = values[index]
@@ -142,27 +170,35 @@ class ObligationParser:
                     ctx.reject(row, name, "", "required")
                 else:
                     ctx.reject(row, name, value, str(exc))
-                ok = False
                 parsed.append(None)
-        kind, issue, due, amount, _ = parsed
-        if issue is not None and due is not None and due < issue:
-            ctx.reject(row, "due_date", values[self.i_due],
-                       f"due date is before the issue date ({text(values[self.i_issue])})")
-            ok = False
-        if not ok:
-            return None
-        description = values[self.i_description]
-        description = (description.strip() if type(description) is str else text(description))[:500]
-        return (row, number, debtor, kind, issue, due, amount, description)
+        return parsed[:4]
+
+    def _kind(self, value):
+        kind = self.kinds.get(value)
+        if kind is None:
+            kind = parse_kind(value)
+            if len(self.kinds) < 1000 and type(value) is str:
+                self.kinds[value] = kind
+        return kind
+
+    def _currency(self, value):
+        if value not in self.currencies:
+            parse_currency(value, self.currency)
+            if len(self.currencies) < 1000 and type(value) is str:
+                self.currencies.add(value)
 
     def _date(self, value):
-        return parse_date(value, self.date_format)
+        day = self.dates.get(value)
+        if day is None:
+            day = parse_date(value, self.date_format)
+            if type(value) is str:
+                if len(self.dates) >= 100_000:
+                    self.dates.clear()
+                self.dates[value] = day
+        return day
 
     def _amount(self, value):
         return parse_amount(value, self.decimal, self.currency)
-
-    def _currency(self, value):
-        return parse_currency(value, self.currency)
 
 
 class ObligationImporter:
@@ -193,6 +229,11 @@ class ObligationImporter:
         if fastload.enabled(self.ctx):
             self.parser.fast = fastload.FastBuilder(self.ctx, self.has_debtor_data)
             self.fast_writer = fastload.FastWriter(self.ctx)
+
+    def finish_parse(self) -> None:
+        """Where the parsing ran (maybe the parse process), once it stops."""
+        if self.parser.fast is not None:
+            self.parser.fast.close()
 
     def process(self, chunk: list[tuple[int, list]]) -> None:
         self.write(self.parse_chunk(chunk))

@@ -6,8 +6,10 @@ process (start method "fork": it inherits the open file, the importer's parse st
 nothing to pickle on the way in) that reads and parses chunk after chunk and sends each ParsedChunk through a
 bounded queue; the parent writes them in order. Memory stays bounded: at most QUEUE_CHUNKS parsed chunks wait.
 
-The child never touches the database: it inherited the parent's connection objects and must neither use nor
-close them (multiprocessing ends a forked child with os._exit, so no finalizer of theirs runs there). An
+The child never touches the parent's database connection: it inherited the connection objects and must neither
+use nor close them (multiprocessing ends a forked child with os._exit, so no finalizer of theirs runs there).
+What needs the database in the child opens a connection of its own (recaudo.imports.fastload.IdBlocks) and
+closes it in `finish`, which the child calls when it stops. An
 exception in the child (an ImportFileError such as an encoding error in the middle of the file, or any other)
 is sent back and raised in the parent with the same type and message. When the parent stops early (an error
 while writing, or it stops reading), the child is terminated and reaped: no orphans, no zombies.
@@ -29,15 +31,21 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def parsed_chunks(chunks: Callable[[], Iterable], parse: Callable, *, parallel: bool) -> Iterator:
-    """parse(chunk) for each chunk of chunks(), in order: in this process, or in a forked child."""
+def parsed_chunks(chunks: Callable[[], Iterable], parse: Callable, *, parallel: bool,
+                  finish: Callable[[], None] | None = None) -> Iterator:
+    """parse(chunk) for each chunk of chunks(), in order: in this process, or in a forked child. finish(), if
+    given, runs where the parsing ran, once it stops (done, failed or stopped early)."""
     if not parallel:
-        for chunk in chunks():
-            yield parse(chunk)
+        try:
+            for chunk in chunks():
+                yield parse(chunk)
+        finally:
+            if finish is not None:
+                finish()
         return
     ctx = multiprocessing.get_context("fork")
     channel = ctx.Queue(maxsize=QUEUE_CHUNKS)
-    child = ctx.Process(target=_child_main, args=(chunks, parse, channel), name="recaudo-import-parse",
+    child = ctx.Process(target=_child_main, args=(chunks, parse, channel, finish), name="recaudo-import-parse",
                         daemon=True)
     child.start()
     finished = False
@@ -73,13 +81,20 @@ def parsed_chunks(chunks: Callable[[], Iterable], parse: Callable, *, parallel: 
         child.close()
 
 
-def _child_main(chunks, parse, channel) -> None:
+def _child_main(chunks, parse, channel, finish=None) -> None:
     # The inherited objects are never collected here: keep the collector off their pages (copy-on-write).
     gc.freeze()
     try:
         for chunk in chunks():
             channel.put(("chunk", parse(chunk)))
+        if finish is not None:
+            finish()
     except BaseException as exc:  # noqa: BLE001 - every error goes back to the parent
+        if finish is not None:
+            try:
+                finish()
+            except Exception:  # noqa: S110 - the first error is the one reported
+                pass
         channel.put(("error", _sendable(exc)))
     else:
         channel.put(("done", None))

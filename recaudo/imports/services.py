@@ -140,7 +140,10 @@ class _Rollback(Exception):
 def _chunks(rows, size):
     chunk = []
     for row, values in rows:
-        if not any(text(v) for v in values):
+        for v in values:  # blank rows are skipped; the first non-blank cell ends the check
+            if v.strip() if type(v) is str else text(v):
+                break
+        else:
             continue
         chunk.append((row, values))
         if len(chunk) >= size:
@@ -248,7 +251,8 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
         size = CHUNK_ROWS
         source = parsed_chunks(lambda: _chunks(table.rows(), size),
                                lambda chunk: stage.parse_chunk(chunk, keep_values),
-                               parallel=stage.parallel and _parallel(total))
+                               parallel=stage.parallel and _parallel(total),
+                               finish=getattr(stage, "finish_parse", None))
         frozen = _freeze_gc()
         try:
             with transaction.atomic():

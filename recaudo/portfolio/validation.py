@@ -6,7 +6,7 @@ Each returns the normalized value or raises ValidationProblem with a message tha
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from stdnum.cl import rut as cl_rut
@@ -127,10 +127,51 @@ def _fast_phone(raw: str, country: str) -> str | None:
         code, national = phonenumbers.country_code_for_region(country), compact
     if not national or national.startswith("0") or len(national) > 17:
         return None
-    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
-    if phonenumbers.is_valid_number(number):
-        return f"+{code}{national}"
-    return None
+    descs = _number_descs(code)
+    if descs is not None:
+        valid = _matches(national, descs)
+    else:
+        valid = phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=code,
+                                                                     national_number=int(national)))
+    return f"+{code}{national}" if valid else None
+
+
+_NUMBER_TYPES = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+                 "fixed_line", "mobile")
+
+
+@cache
+def _number_descs(code: int):
+    """phonenumbers' validity rules of a calling code that belongs to one region (as (possible lengths,
+    compiled pattern) pairs: the general description, then each number type), or None (shared codes such as +1,
+    non-geographic ones): phonenumbers.is_valid_number decides those."""
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    if len(regions) != 1 or regions[0] == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+        return None
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(regions[0])
+    if metadata is None:
+        return None
+
+    def desc(d):
+        if d is None or not d.national_number_pattern:
+            return None
+        return frozenset(d.possible_length or ()), re.compile(d.national_number_pattern)
+
+    general = desc(metadata.general_desc)
+    if general is None:
+        return None
+    return general, tuple(t for t in (desc(getattr(metadata, name)) for name in _NUMBER_TYPES) if t is not None)
+
+
+def _matches(national: str, descs) -> bool:
+    """What phonenumbers.is_valid_number answers for a number of that calling code (its _number_type_helper is
+    not UNKNOWN: the general description matches, and so does one of the types), without its per-call overhead
+    (the validation of a contact column is most of an import's debtor work)."""
+    (lengths, pattern), types = descs
+    n = len(national)
+    if (lengths and n not in lengths) or not pattern.fullmatch(national):
+        return False
+    return any((not lengths or n in lengths) and pattern.fullmatch(national) for lengths, pattern in types)
 
 
 @lru_cache(maxsize=65536)
@@ -166,9 +207,17 @@ def normalize_email(raw: str) -> str:
 
 def search_text_for(*parts: str) -> str:
     """Lower-case text the debtor search looks in (name, code, ID, phones, emails)."""
-    from unicodedata import combining, normalize
+    from unicodedata import normalize
 
     text = " ".join(p for p in parts if p).lower()
     if text.isascii():
         return text
-    return "".join(c for c in normalize("NFKD", text) if not combining(c))
+    return normalize("NFKD", text).translate(_combining_marks())
+
+
+@lru_cache(maxsize=1)
+def _combining_marks() -> dict[int, None]:
+    """str.translate table deleting every combining character (unicodedata.combining), built once."""
+    from unicodedata import combining
+
+    return dict.fromkeys(c for c in range(0x300, 0x110000) if combining(chr(c)))

@@ -148,3 +148,60 @@ def test_copy_text():
 
     assert [fastload.copy_text(v) for v in (None, True, False, "a\\b\tc\nd\re", date(2026, 1, 2), 5)] == [
         "\\N", "t", "f", "a\\\\b\\tc\\nd\\re", "2026-01-02", "5"]
+
+
+def test_created_debtors_table_keeps_every_code():
+    """Open addressing over two 64-bit hashes of the code: every code back with its id and data hash, across
+    the table's growth; unknown codes are None; set replaces."""
+    table = fastload.CreatedDebtors(capacity=8)
+    for i in range(5000):
+        table.set(f"C{i:05d}", 10_000 + i, i + 1)
+    assert all(table.get(f"C{i:05d}") == (10_000 + i, i + 1) for i in range(5000))
+    assert table.get("C99999") is None and table.get("") is None
+    table.set("C00007", 10_007, 42)
+    assert table.get("C00007") == (10_007, 42)
+
+
+def test_ids_are_drawn_from_the_sequences_and_never_reused(portfolio):
+    """IdBlocks draws ascending ids from the table's sequence; the next ordinary insert gets a later one."""
+    blocks = fastload.IdBlocks(Debtor._meta.db_table)
+    ids = blocks.take(5)
+    assert ids == sorted(ids) and len(set(ids)) == 5 and blocks.take(0) == []
+    from recaudo.core.testing import make_debtor
+
+    assert make_debtor(portfolio, code="LATER", name="Después").pk > max(ids)
+
+
+def test_outside_its_process_ids_come_through_a_connection_of_its_own():
+    """In the forked parse process (simulated: another owner pid) IdBlocks opens its own connection, never the
+    inherited one, and close() closes it."""
+    blocks = fastload.IdBlocks(Obligation._meta.db_table)
+    blocks.owner = -1
+    ids = blocks.take(3)
+    own = blocks.own
+    assert len(ids) == 3 and own is not None and not own.closed
+    assert blocks.take(2)[0] > max(ids)
+    blocks.close()
+    assert own.closed and blocks.own is None
+
+
+def test_a_parallel_initial_load_leaves_no_connection_behind(portfolio, tmp_path, monkeypatch):
+    """The parse process draws ids through a connection of its own: gone when the import ends."""
+    import time
+
+    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    monkeypatch.setattr(services, "CHUNK_ROWS", 7)
+
+    def backends():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return cursor.fetchone()[0]
+
+    before = backends()
+    result = run(portfolio, "obligations", write(tmp_path, flat(*many_rows(40))))
+    assert result.committed and result.created == 40
+    for _ in range(50):  # the server ends the backend a moment after the client closes
+        if backends() == before:
+            break
+        time.sleep(0.1)
+    assert backends() == before

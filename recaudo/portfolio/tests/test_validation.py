@@ -90,3 +90,41 @@ def test_fast_phone_path_agrees_with_phonenumbers(raw, country):
         ours = None
     if raw.strip():
         assert ours == _slow_phone(raw.strip(), country)
+
+
+@settings(max_examples=600)
+@given(code=st.sampled_from([57, 51, 52, 56, 54, 593, 58, 507, 506, 34, 49, 55, 1, 44, 7, 800]),
+       national=st.from_regex(r"\A[1-9][0-9]{0,14}\Z", fullmatch=True))
+def test_validity_rules_agree_with_phonenumbers(code, national):
+    """The precompiled validity rules of a calling code answer what phonenumbers.is_valid_number answers; codes
+    shared by several regions (+1, +44, +7) and non-geographic ones (+800) are left to phonenumbers."""
+    import phonenumbers
+
+    from recaudo.portfolio.validation import _matches, _number_descs
+
+    descs = _number_descs(code)
+    if code in (1, 44, 7, 800):
+        assert descs is None
+        return
+    expected = phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=code, national_number=int(national)))
+    assert _matches(national, descs) == expected
+
+
+def test_validity_rules_worked_examples():
+    from recaudo.portfolio.validation import _matches, _number_descs
+
+    co = _number_descs(57)
+    assert _matches("3001234567", co)  # mobile
+    assert _matches("6015551234", co)  # Bogotá fixed line
+    assert not _matches("300123456", co)  # one digit short
+    assert not _matches("9001234567", co)
+
+
+@settings(max_examples=300)
+@given(parts=st.lists(st.text(max_size=30), max_size=4))
+def test_search_text_removes_exactly_the_combining_marks(parts):
+    from unicodedata import combining, normalize
+
+    text = " ".join(p for p in parts if p).lower()
+    expected = text if text.isascii() else "".join(c for c in normalize("NFKD", text) if not combining(c))
+    assert search_text_for(*parts) == expected
