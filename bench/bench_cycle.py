@@ -129,7 +129,10 @@ def load(n: int, portfolio_id: int) -> dict[str, int]:
             buffers[kind].append(row)
             counts[kind] += 1
             if len(buffers[kind]) >= CHUNK:
-                flush(kind)
+                # every table in COLUMNS order (parents first): an entry goes in after its obligation
+                for name in COLUMNS:
+                    if buffers[name]:
+                        flush(name)
         for kind in COLUMNS:
             if buffers[kind]:
                 flush(kind)

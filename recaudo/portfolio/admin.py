@@ -56,5 +56,10 @@ class ObligationAdmin(admin.ModelAdmin):
     inlines = [PartyInline]
     readonly_fields = ("original_minor", "currency", "balance_minor", "status", "created_at", "updated_at")
 
+    def get_readonly_fields(self, request, obj=None):
+        # An obligation's debtor and portfolio never change (its ledger entries carry them; the database refuses).
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "debtor", "portfolio") if obj is not None else fields
+
     def has_delete_permission(self, request, obj=None):
         return False

@@ -239,3 +239,33 @@ def test_database_refuses_a_second_reversal_of_the_same_entry(portfolio, debtor,
     # entries that reverse nothing are not constrained by it
     entry_post(obligation=old, kind="fee", amount=Decimal("10"), value_date=date(2026, 2, 3))
     entry_post(obligation=old, kind="fee", amount=Decimal("10"), value_date=date(2026, 2, 3))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the obligation guards are PostgreSQL's")
+def test_postgresql_never_deletes_nor_rekeys_an_obligation(portfolio, debtor, two_invoices):
+    """The entries' key is checked per statement without locking obligations, which is exact because an
+    obligation never vanishes nor changes id, debtor or portfolio; any other field may change."""
+    old, new = two_invoices
+    other = make_debtor(portfolio, code="OTRO", name="Otro Deudor")
+    with pytest.raises(IntegrityError, match="never deleted"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM portfolio_obligation WHERE id = %s", [old.pk])
+    with pytest.raises(IntegrityError, match="never change"), transaction.atomic():
+        type(old).objects.filter(pk=old.pk).update(debtor=other)
+    old.description = "Factura corregida"
+    old.save()  # every column written, the key unchanged: allowed
+    old.refresh_from_db()
+    assert old.description == "Factura corregida" and old.debtor_id == debtor.pk
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the per-statement key check is PostgreSQL's")
+def test_one_mismatched_entry_fails_its_whole_statement(portfolio, debtor, two_invoices):
+    from django.utils import timezone
+
+    old, new = two_invoices
+    before = Entry.objects.count()
+    rows = [Entry(portfolio=portfolio, debtor=debtor, obligation=o, kind="charge", component="fee", amount_minor=100,
+                  value_date=date(2026, 1, 1), created_at=timezone.now()) for o in (old, new, old)]
+    rows[1].debtor_id = make_debtor(portfolio, code="OTRO", name="Otro Deudor").pk
+    with pytest.raises(IntegrityError, match="obligation key"), transaction.atomic():
+        Entry.objects.bulk_create(rows)
+    assert Entry.objects.count() == before

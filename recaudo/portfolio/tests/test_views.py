@@ -278,3 +278,13 @@ def test_text_search_pages_without_counting_everything(client, people, portfolio
     second = debtor_page(portfolio, DebtorFilters(q="garcia"), today, page=2, per_page=5)
     assert [d.code for d in second.items] == ["G5", "G6"]
     assert (second.total, second.total_capped, second.has_next) == (7, False, False)
+
+
+def test_admin_never_offers_to_move_an_obligation(admin_client, book):
+    """An obligation's debtor and portfolio are read-only once it exists (the database refuses a change); a new
+    obligation still picks them."""
+    ob = book["luz"].obligations.get()
+    change = admin_client.get(reverse("admin:portfolio_obligation_change", args=[ob.pk])).content.decode()
+    assert 'name="debtor"' not in change and 'name="portfolio"' not in change and "Luz Marina Restrepo" in change
+    add = admin_client.get(reverse("admin:portfolio_obligation_add")).content.decode()
+    assert 'name="debtor"' in add and 'name="portfolio"' in add
