@@ -104,7 +104,9 @@ def drop_obligation_key(apps, schema_editor):
 # transaction commits, so obligations are never deleted and never change id, debtor or portfolio (the triggers
 # below; the application never does either: an obligation is written off or corrected by entries). Unlike the
 # foreign key, the check is not deferred: an entry goes in after its obligation, as every write path does.
-# See docs/decisions/0005-entry-key-check-per-statement.md.
+# See docs/decisions/0005-entry-key-check-per-statement.md. PostgreSQL refuses to change the type of a column a
+# trigger's WHEN names: a migration altering portfolio_obligation's id, debtor_id or portfolio_id there must drop
+# portfolio_obligation_keep_key first and create it again after.
 PG_STATEMENT_KEY_UP = """
 ALTER TABLE ledger_entry DROP CONSTRAINT IF EXISTS ledger_entry_obligation_key;
 CREATE OR REPLACE FUNCTION ledger_entry_obligation_key() RETURNS trigger AS $$
