@@ -149,3 +149,46 @@ def test_consents_grant_missing_skips_references_and_existing_decisions(portfoli
     assert not ref.consents.exists()
     assert consents_grant_missing(portfolio=portfolio, source="contrato cláusula 9") == 0
     assert AuditEvent.objects.filter(event_type="consent.granted_bulk").count() == 2
+
+
+def _insert_obligation(portfolio_id, debtor_id, number):
+    from django.db import connection
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "INSERT INTO portfolio_obligation (portfolio_id, debtor_id, number, kind, issue_date, due_date, "
+            "original_minor, currency, description, external_ref, disputed, dispute_reason, balance_minor, status, "
+            "created_at, updated_at) VALUES (%s, %s, %s, 'invoice', %s, %s, 100, 'COP', '', '', false, '', 100, "
+            "'open', %s, %s)",
+            [portfolio_id, debtor_id, number, date(2026, 1, 1), date(2026, 2, 1), timezone.now(), timezone.now()])
+
+
+def test_database_refuses_an_obligation_outside_its_debtors_portfolio(portfolio, other_portfolio):
+    """recaudo.portfolio.db_keys: an obligation's portfolio must be its debtor's (a statement-level check on
+    PostgreSQL, a trigger on SQLite), which also means it exists."""
+    from django.db import IntegrityError, transaction
+
+    debtor = make_debtor(portfolio, code="C1", name="Ana")
+    for portfolio_id, debtor_id in ((other_portfolio.pk, debtor.pk), (portfolio.pk + 1000, debtor.pk),
+                                    (portfolio.pk, debtor.pk + 1000)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            _insert_obligation(portfolio_id, debtor_id, "F-X")
+    _insert_obligation(portfolio.pk, debtor.pk, "F-OK")
+    assert debtor.obligations.get().number == "F-OK"
+
+
+def test_postgresql_never_moves_a_debtor_to_another_portfolio(portfolio, other_portfolio):
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the debtor guard is PostgreSQL's (it keeps the lockless portfolio check exact)")
+    debtor = make_debtor(portfolio, code="C1", name="Ana")
+    with pytest.raises(IntegrityError, match="never changes"), transaction.atomic():
+        type(debtor).objects.filter(pk=debtor.pk).update(portfolio=other_portfolio)
+    debtor.name = "Ana María"
+    debtor.save()  # every column written, the portfolio unchanged: allowed
+    debtor.refresh_from_db()
+    assert debtor.name == "Ana María" and debtor.portfolio_id == portfolio.pk
