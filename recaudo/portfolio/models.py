@@ -176,9 +176,7 @@ class Obligation(models.Model):
         WRITTEN_OFF = "written_off", _("Written off")
 
     # Foreign keys covered by the composite indexes in Meta carry no index of their own (faster bulk inserts).
-    # The portfolio is checked as the debtor's portfolio, without a per-row key: recaudo.portfolio.db_keys.
-    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="obligations", db_index=False,
-                                  db_constraint=False)
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="obligations", db_index=False)
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="obligations", db_index=False)
     number = models.CharField(_("number"), max_length=64)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
