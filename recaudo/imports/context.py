@@ -118,7 +118,7 @@ class ChunkErrors:
 
 
 class SeenKeys:
-    """In-file duplicate detection: 64-bit hash of a key -> first row (or any 64-bit value), in an
+    """In-file duplicate detection: 64-bit hash of a key -> first row, in an
     open-addressing table of two arrays (16 bytes a slot; a dict of Python ints costs ~100 bytes an entry, 100 MB
     for a million rows)."""
 
@@ -150,30 +150,6 @@ class SeenKeys:
         if self._size * 2 > mask:
             self._grow()
         return None
-
-    def _slot(self, key: int) -> int | None:
-        keys, mask = self._keys, self._mask
-        i = key & mask
-        while True:
-            k = keys[i]
-            if k == key:
-                return i
-            if k == 0:
-                return None
-            i = (i + 1) & mask
-
-    def get(self, key: int) -> int | None:
-        """The value recorded for `key`, or None."""
-        i = self._slot(key or 1)
-        return None if i is None else self._rows[i]
-
-    def replace(self, key: int, value: int) -> None:
-        """Record `value` for `key` (added if absent)."""
-        i = self._slot(key or 1)
-        if i is None:
-            self.first_or_add(key, value)
-        else:
-            self._rows[i] = value
 
     def _grow(self) -> None:
         old_keys, old_rows = self._keys, self._rows

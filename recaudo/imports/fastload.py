@@ -28,7 +28,6 @@ from django.db import IntegrityError, connection
 
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.portfolio.models import Contact, Debtor, Obligation
-from recaudo.portfolio.validation import search_text_for
 
 from .debtors import DEBTOR_COLUMNS, DebtorData, upsert_debtors
 from .obligations import OBLIGATION_COLUMNS, debtor_summaries, unknown_debtor_reason
@@ -230,10 +229,7 @@ class FastBuilder:
             balance, count, oldest = summaries[code]
             did = str(debtor_id)
             texts = (code, d.get("kind", "person"), d.get("id_type", ""), d.get("id_number", ""), d["name"])
-            tags, search = d.get("tags", ""), item.search
-            if search is None:  # always set by DebtorValidator for a debtor with a name
-                search = search_text_for(d["name"], code, d.get("id_number", ""),
-                                         *(v for c, v, _ in item.contacts if c != "address"))
+            tags, search = d.get("tags", ""), item.search  # DebtorValidator sets search for a debtor with a name
             if _NEEDS_ESCAPE("".join(texts) + tags + search):
                 texts, tags, search = tuple(map(p, texts)), p(tags), p(search)
             debtor_lines.append("\t".join((
