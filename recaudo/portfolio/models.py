@@ -198,9 +198,6 @@ class Obligation(models.Model):
         ordering = ["due_date", "number"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "number"], name="obligation_number_unique_per_portfolio"),
-            # Target of the ledger entries' composite foreign key (obligation, debtor, portfolio): an entry's
-            # denormalized debtor and portfolio are those of its obligation (recaudo.ledger.append_only).
-            models.UniqueConstraint(fields=["id", "debtor", "portfolio"], name="obligation_id_debtor_portfolio"),
             models.CheckConstraint(
                 condition=Q(due_date__gte=models.F("issue_date")), name="obligation_due_after_issue"
             ),
