@@ -46,12 +46,15 @@ DROP FUNCTION IF EXISTS ledger_entry_append_only();
 def recreate_triggers(apps, schema_editor):
     """The triggers of ledger_entry (after a migration that may have rebuilt the table on SQLite). The SQLite
     trigger standing for the composite key exists from ledger migration 0006 on (before it, the single keys did
-    the work, and a trigger naming portfolio_obligation breaks SQLite's rebuilds of that table)."""
+    the work, and a trigger naming portfolio_obligation breaks SQLite's rebuilds of that table), the one that keeps
+    the value-date marks from migration 0010 on."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
         schema_editor.execute(SQLITE_APPEND_ONLY)
         if _applied(schema_editor, "0006_entry_composite_obligation_key"):
             schema_editor.execute(SQLITE_OBLIGATION_KEY)
+        if _applied(schema_editor, "0010_value_date_marks"):
+            schema_editor.execute(SQLITE_MARK_UP)
     elif vendor == "postgresql":
         schema_editor.execute(PG_UP)
 
@@ -158,3 +161,60 @@ def check_key_per_statement(apps, schema_editor):
 def check_key_per_row(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_STATEMENT_KEY_DOWN)
+
+
+# From ledger migration 0010 on, each portfolio's latest entry value date is kept in ledger_valuedatemark by the
+# database (docs/decisions/0006): an INSERT into ledger_entry whose latest value date for a portfolio is later than
+# every mark of that portfolio adds a mark. A mark is never updated nor deleted, so no posting waits on another's
+# row lock; two concurrent transactions may both add a mark, which only adds a row. Every entry's value date is
+# at most a committed mark once its transaction commits, and every mark is some entry's value date (entries are
+# never deleted), so the largest mark is the latest value date. PostgreSQL runs the check once per statement, over
+# the statement's new rows; SQLite once per row.
+PG_MARK_UP = """
+CREATE OR REPLACE FUNCTION ledger_entry_value_date_mark() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO ledger_valuedatemark (portfolio_id, value_date)
+  SELECT n.portfolio_id, n.latest FROM (SELECT portfolio_id, max(value_date) AS latest FROM ledger_entry_marked
+                                        GROUP BY portfolio_id) n
+  WHERE NOT EXISTS (SELECT 1 FROM ledger_valuedatemark m
+                    WHERE m.portfolio_id = n.portfolio_id AND m.value_date >= n.latest);
+  RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS ledger_entry_value_date_mark ON ledger_entry;
+CREATE TRIGGER ledger_entry_value_date_mark AFTER INSERT ON ledger_entry
+REFERENCING NEW TABLE AS ledger_entry_marked FOR EACH STATEMENT EXECUTE FUNCTION ledger_entry_value_date_mark();
+"""
+PG_MARK_DOWN = """
+DROP TRIGGER IF EXISTS ledger_entry_value_date_mark ON ledger_entry;
+DROP FUNCTION IF EXISTS ledger_entry_value_date_mark();
+"""
+SQLITE_MARK_UP = """
+CREATE TRIGGER IF NOT EXISTS ledger_entry_value_date_mark AFTER INSERT ON ledger_entry
+WHEN NOT EXISTS (SELECT 1 FROM ledger_valuedatemark m
+                 WHERE m.portfolio_id = NEW.portfolio_id AND m.value_date >= NEW.value_date)
+BEGIN INSERT INTO ledger_valuedatemark (portfolio_id, value_date) VALUES (NEW.portfolio_id, NEW.value_date); END;
+"""
+SQLITE_MARK_DOWN = "DROP TRIGGER IF EXISTS ledger_entry_value_date_mark;"
+MARK_BACKFILL = """
+INSERT INTO ledger_valuedatemark (portfolio_id, value_date)
+SELECT portfolio_id, max(value_date) FROM ledger_entry GROUP BY portfolio_id
+"""
+
+
+def add_value_date_marks(apps, schema_editor):
+    """The marks of the entries already there, then the trigger that keeps them."""
+    vendor = schema_editor.connection.vendor
+    schema_editor.execute(MARK_BACKFILL)
+    if vendor == "postgresql":
+        schema_editor.execute(PG_MARK_UP)
+    elif vendor == "sqlite":
+        schema_editor.execute(SQLITE_MARK_UP)
+
+
+def drop_value_date_marks(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_MARK_DOWN)
+    elif vendor == "sqlite":
+        schema_editor.execute(SQLITE_MARK_DOWN)

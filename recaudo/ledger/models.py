@@ -142,7 +142,6 @@ class Entry(models.Model):
         ]
         indexes = [
             models.Index(fields=["obligation", "value_date"]),
-            models.Index(fields=["portfolio", "value_date"]),
             models.Index(fields=["debtor", "value_date"]),
             models.Index(fields=["payment"], condition=Q(payment__isnull=False), name="ledger_entry_payment_idx"),
             # Covering index for the aging as of a date (recaudo.reports.selectors): GROUP BY obligation
@@ -153,6 +152,23 @@ class Entry(models.Model):
 
     def __str__(self):
         return f"{self.value_date} {self.kind} {self.amount_minor}"
+
+
+class ValueDateMark(models.Model):
+    """A portfolio's latest entry value date, kept by the database: a trigger on ledger_entry adds a mark when an
+    INSERT brings a value date later than the portfolio's marks (recaudo.ledger.append_only). Marks are only
+    added, never updated (no row lock that concurrent postings would wait on), so the latest date is the largest
+    mark. It tells the aging whether the cached balances are exact as of a date (recaudo.reports.selectors), in
+    place of an entries index (portfolio, value_date) that every entry paid for (docs/decisions/0006)."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+", db_index=False)
+    value_date = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["portfolio", "value_date"], name="ledger_mark_portfolio_date")]
+
+    def __str__(self):
+        return f"{self.portfolio_id} {self.value_date}"
 
 
 class InterestSettings(models.Model):

@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Max
 
 from recaudo.core.money import from_minor
-from recaudo.ledger.models import Entry
+from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from .aging import Bucket, BucketTotal, bucket_index, days_past_due, due_date_cutoffs, parse_buckets
@@ -114,8 +114,9 @@ class AgingReport:
 
 
 def latest_value_date(portfolio: Portfolio) -> date | None:
-    """The latest value date of any entry of the portfolio (index portfolio, value_date)."""
-    return Entry.objects.filter(portfolio=portfolio).aggregate(d=Max("value_date"))["d"]
+    """The latest value date of any entry of the portfolio: its largest value-date mark, which the database keeps
+    (recaudo.ledger.models.ValueDateMark)."""
+    return ValueDateMark.objects.filter(portfolio=portfolio).aggregate(d=Max("value_date"))["d"]
 
 
 def _balances_sql(portfolio: Portfolio, as_of: date, cached: bool) -> tuple[str, list]:
