@@ -218,3 +218,15 @@ def drop_value_date_marks(apps, schema_editor):
         schema_editor.execute(PG_MARK_DOWN)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_MARK_DOWN)
+
+
+def drop_sqlite_obligation_key(apps, schema_editor):
+    """SQLite: before a migration rebuilds portfolio_obligation (SQLite refuses to while a trigger names it)."""
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS ledger_entry_obligation_key")
+
+
+def create_sqlite_obligation_key(apps, schema_editor):
+    """SQLite: after such a rebuild."""
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_OBLIGATION_KEY)

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.constraints import one_of
+
 
 class Component(models.TextChoices):
     PRINCIPAL = "principal", _("Principal")
@@ -119,10 +121,10 @@ class Entry(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_not_zero"),
             models.CheckConstraint(
-                condition=~Q(kind__in=DEBIT_KINDS) | Q(amount_minor__gt=0), name="entry_debit_kinds_positive"
+                condition=~one_of("kind", DEBIT_KINDS) | Q(amount_minor__gt=0), name="entry_debit_kinds_positive"
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=CREDIT_KINDS) | Q(amount_minor__lt=0), name="entry_credit_kinds_negative"
+                condition=~one_of("kind", CREDIT_KINDS) | Q(amount_minor__lt=0), name="entry_credit_kinds_negative"
             ),
             models.CheckConstraint(
                 condition=Q(kind="reversal", reverses__isnull=False) | (~Q(kind="reversal") & Q(reverses__isnull=True)),
@@ -132,10 +134,10 @@ class Entry(models.Model):
                 condition=~Q(kind="payment") | Q(payment__isnull=False), name="entry_payment_has_payment"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=[k.value for k in EntryKind]), name="entry_kind_valid"
+                condition=one_of("kind", [k.value for k in EntryKind]), name="entry_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(component__in=[c.value for c in Component]), name="entry_component_valid"
+                condition=one_of("component", [c.value for c in Component]), name="entry_component_valid"
             ),
             models.UniqueConstraint(fields=["reverses"], condition=Q(reverses__isnull=False),
                                     name="entry_reversed_once"),

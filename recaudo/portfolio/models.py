@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.constraints import one_of
+
 DEFAULT_BUCKETS = [[None, 0], [1, 30], [31, 60], [61, 90], [91, 180], [181, 360], [361, None]]
 
 
@@ -79,7 +81,7 @@ class Debtor(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "code"], name="debtor_code_unique_per_portfolio"),
-            models.CheckConstraint(condition=Q(kind__in=["person", "company"]), name="debtor_kind_valid"),
+            models.CheckConstraint(condition=one_of("kind", ["person", "company"]), name="debtor_kind_valid"),
             models.CheckConstraint(condition=Q(balance_minor__gte=0), name="debtor_balance_not_negative"),
         ]
         indexes = [
@@ -204,7 +206,7 @@ class Obligation(models.Model):
             models.CheckConstraint(condition=Q(original_minor__gt=0), name="obligation_amount_positive"),
             models.CheckConstraint(condition=Q(balance_minor__gte=0), name="obligation_balance_not_negative"),
             models.CheckConstraint(
-                condition=Q(status__in=["open", "paid", "written_off"]), name="obligation_status_valid"
+                condition=one_of("status", ["open", "paid", "written_off"]), name="obligation_status_valid"
             ),
         ]
         # No (portfolio, status, due_date) index: no query reads a portfolio's obligations in due-date order (the

@@ -1,21 +1,11 @@
 from django.db import migrations
 
-from recaudo.ledger.append_only import SQLITE_OBLIGATION_KEY
+from recaudo.ledger.append_only import create_sqlite_obligation_key, drop_sqlite_obligation_key
 
 # The unique (id, debtor, portfolio) was the target of the entries' composite foreign key (ledger migration 0006).
 # Since ledger migration 0008 PostgreSQL checks that key with a trigger, as SQLite always did, and both look an
 # obligation up by its primary key: the index only cost every new obligation an insert (docs/decisions/0006).
 # SQLite rebuilds the table to drop an inline constraint, and refuses to while the entries' trigger names it.
-
-
-def drop_sqlite_entry_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS ledger_entry_obligation_key")
-
-
-def create_sqlite_entry_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(SQLITE_OBLIGATION_KEY)
 
 
 class Migration(migrations.Migration):
@@ -26,10 +16,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_sqlite_entry_trigger, create_sqlite_entry_trigger),
+        migrations.RunPython(drop_sqlite_obligation_key, create_sqlite_obligation_key),
         migrations.RemoveConstraint(
             model_name='obligation',
             name='obligation_id_debtor_portfolio',
         ),
-        migrations.RunPython(create_sqlite_entry_trigger, drop_sqlite_entry_trigger),
+        migrations.RunPython(create_sqlite_obligation_key, drop_sqlite_obligation_key),
     ]
