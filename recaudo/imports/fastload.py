@@ -36,11 +36,14 @@ from .reading import ImportFileError
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 
-DEBTOR_COPY = ("id", *DEBTOR_COLUMNS)
-CONTACT_COPY = ("debtor_id", "channel", "value", "city", "role", "holder_name", "is_primary", "created_at")
-OBLIGATION_COPY = ("id", *OBLIGATION_COLUMNS)
+# created_at and updated_at are left to their PostgreSQL default, the transaction's start (ledger migration 0012):
+# the server parses no timestamp. payment_id, reverses_id: NULL; an entry's id: the sequence's.
+_TIMES = ("created_at", "updated_at")
+DEBTOR_COPY = ("id", *(c for c in DEBTOR_COLUMNS if c not in _TIMES))
+CONTACT_COPY = ("debtor_id", "channel", "value", "city", "role", "holder_name", "is_primary")
+OBLIGATION_COPY = ("id", *(c for c in OBLIGATION_COLUMNS if c not in _TIMES))
 ENTRY_COPY = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor", "value_date",
-              "created_at", "memo", "created_by_id")  # payment_id, reverses_id: NULL; id: the sequence's
+              "memo", "created_by_id")
 
 
 def copy_text(value) -> str:
@@ -185,7 +188,6 @@ class FastBuilder:
         self.ctx = ctx
         self.has_debtor_data = has_debtor_data
         self.created = CreatedDebtors()
-        self.now = copy_text(ctx.now)
         self.portfolio = str(ctx.portfolio.pk)
         self.currency = ctx.currency
         self.user = str(ctx.actor_user.pk) if ctx.actor_user else "\\N"
@@ -200,7 +202,7 @@ class FastBuilder:
     def build(self, items: list[tuple], debtors: dict[str, DebtorData], sink) -> FastChunk:
         out = FastChunk()
         p = copy_text
-        now, pid = self.now, self.portfolio
+        pid = self.portfolio
         summaries = debtor_summaries(items)
         ids: dict[str, int] = {}  # code -> id of the debtors the chunk's rows may go to
         new = []
@@ -234,11 +236,11 @@ class FastBuilder:
                 texts, tags, search = tuple(map(p, texts)), p(tags), p(search)
             debtor_lines.append("\t".join((
                 did, pid, *texts, p(d.get("customer_since")), tags, d.get("language", "es"), "",
-                str(balance), str(count), p(oldest), "f", "0", search, now, now)))
+                str(balance), str(count), p(oldest), "f", "0", search)))
             seen_channels = set()
             for channel, value, city in item.contacts:  # deduplicated by DebtorValidator
                 contact_lines.append("\t".join((did, channel, p(value), p(city), "debtor", "",
-                                                "f" if channel in seen_channels else "t", now)))
+                                                "f" if channel in seen_channels else "t")))
                 seen_channels.add(channel)
         out.debtor_count = len(debtor_lines)
         if debtor_lines:
@@ -257,7 +259,7 @@ class FastBuilder:
 
     def _obligations(self, items: list[tuple], ids: dict[str, int], out: FastChunk) -> None:
         """items: (row, number, debtor code, kind, issue date, due date, amount minor, description)."""
-        now, pid, cur, user = self.now, self.portfolio, self.currency, self.user
+        pid, cur, user = self.portfolio, self.currency, self.user
         iso = self.iso
         if len(iso) > 100_000:
             iso.clear()
@@ -278,9 +280,8 @@ class FastBuilder:
                 due_text = iso[due] = due.isoformat()
             oid, did, minor = str(obligation_id), str(ids[code]), str(amount)
             obligation_lines.append(f"{oid}\t{pid}\t{did}\t{number}\t{kind}\t{issue_text}\t{due_text}\t{minor}\t{cur}\t"
-                                    f"{description}\t\tf\t\t{minor}\topen\t{now}\t{now}")
-            entry_lines.append(f"{pid}\t{did}\t{oid}\t{charge}\t{principal}\t{minor}\t{issue_text}\t{now}\t{memo}\t"
-                               f"{user}")
+                                    f"{description}\t\tf\t\t{minor}\topen")
+            entry_lines.append(f"{pid}\t{did}\t{oid}\t{charge}\t{principal}\t{minor}\t{issue_text}\t{memo}\t{user}")
         out.obligation_count = len(obligation_lines)
         out.obligations = ("\n".join(obligation_lines) + "\n").encode()
         out.entries = ("\n".join(entry_lines) + "\n").encode()

@@ -72,6 +72,23 @@ def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatc
     assert ledger_verify(other_portfolio) == []
 
 
+def test_creation_times_are_the_import_transaction_start(portfolio, other_portfolio, tmp_path, monkeypatch):
+    """The initial-load path leaves created_at and updated_at to PostgreSQL's default (ledger migration 0012): one
+    time for every row, the start of the import's transaction."""
+    both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, flat(ROW1, ROW2, ROW3)))
+    with connection.cursor() as cursor:  # the test's own transaction, which holds the import's
+        cursor.execute("SELECT transaction_timestamp()")
+        start = cursor.fetchone()[0]
+    times = set()
+    for rows in (Debtor.objects.filter(portfolio=other_portfolio).values_list("created_at", "updated_at"),
+                 Obligation.objects.filter(portfolio=other_portfolio).values_list("created_at", "updated_at"),
+                 Contact.objects.filter(debtor__portfolio=other_portfolio).values_list("created_at", "created_at"),
+                 Entry.objects.filter(portfolio=other_portfolio).values_list("created_at", "created_at")):
+        for created, updated in rows:
+            times |= {created, updated}
+    assert times == {start}
+
+
 def test_text_that_copy_must_escape(portfolio, other_portfolio, tmp_path, monkeypatch):
     row = 'F-9;C9;"Ana \\ Tab\tNueva\nLínea";CC;1020304050;;;factura;01/02/2026;03/03/2026;100;;"a\\b\tc\r\nd"'
     content = flat(row)
