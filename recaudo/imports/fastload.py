@@ -37,7 +37,8 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 
 # created_at and updated_at are left to their PostgreSQL default, the transaction's start (ledger migration 0012):
-# the server parses no timestamp. payment_id, reverses_id: NULL; an entry's id: the sequence's.
+# the server parses no timestamp. payment_id, reverses_id: NULL; an entry's id: the sequence's; the principal
+# charge's memo: empty (Entry.label shows the obligation's description).
 _TIMES = ("created_at", "updated_at")
 DEBTOR_COPY = ("id", *(c for c in DEBTOR_COLUMNS if c not in _TIMES))
 CONTACT_COPY = ("debtor_id", "channel", "value", "city", "role", "holder_name", "is_primary")
@@ -269,9 +270,6 @@ class FastBuilder:
             _, number, code, kind, issue, due, amount, description = it
             if _NEEDS_ESCAPE(number + description):
                 number, description = copy_text(number), copy_text(description)
-                memo = copy_text(it[7][:300])
-            else:
-                memo = description[:300]
             issue_text = iso.get(issue)
             if issue_text is None:
                 issue_text = iso[issue] = issue.isoformat()
@@ -281,7 +279,7 @@ class FastBuilder:
             oid, did, minor = str(obligation_id), str(ids[code]), str(amount)
             obligation_lines.append(f"{oid}\t{pid}\t{did}\t{number}\t{kind}\t{issue_text}\t{due_text}\t{minor}\t{cur}\t"
                                     f"{description}\t\tf\t\t{minor}\topen")
-            entry_lines.append(f"{pid}\t{did}\t{oid}\t{charge}\t{principal}\t{minor}\t{issue_text}\t{memo}\t{user}")
+            entry_lines.append(f"{pid}\t{did}\t{oid}\t{charge}\t{principal}\t{minor}\t{issue_text}\t\t{user}")
         out.obligation_count = len(obligation_lines)
         out.obligations = ("\n".join(obligation_lines) + "\n").encode()
         out.entries = ("\n".join(entry_lines) + "\n").encode()

@@ -318,8 +318,7 @@ class ObligationImporter:
         user = ctx.actor_user.pk if ctx.actor_user else None
         charge, principal = EntryKind.CHARGE.value, Component.PRINCIPAL.value
         insert_rows(Entry._meta.db_table, ENTRY_COLUMNS, [
-            (pid, debtor_ids[p[2]][0], ob_id, charge, principal, p[6], db_date(p[4]), now, None, None, p[7][:300],
-             user)
+            (pid, debtor_ids[p[2]][0], ob_id, charge, principal, p[6], db_date(p[4]), now, None, None, "", user)
             for p, ob_id in zip(new, ids, strict=True)
         ])
         ctx.created += len(new)

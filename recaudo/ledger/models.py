@@ -155,6 +155,16 @@ class Entry(models.Model):
     def __str__(self):
         return f"{self.value_date} {self.kind} {self.amount_minor}"
 
+    @property
+    def label(self) -> str:
+        """What the entry says: its memo; an obligation's principal charge has none and says the obligation's
+        description (not stored twice: a million-row import wrote each description into both tables)."""
+        if self.memo:
+            return self.memo
+        if self.kind == EntryKind.CHARGE and self.component == Component.PRINCIPAL:
+            return self.obligation.description
+        return ""
+
 
 class ValueDateMark(models.Model):
     """A portfolio's latest entry value date, kept by the database: a trigger on ledger_entry adds a mark when an

@@ -243,7 +243,7 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
         Entry.objects.filter(debtor=debtor)
         .select_related("obligation")
         .only("pk", "value_date", "kind", "component", "amount_minor", "memo", "created_at", "reverses_id",
-              "obligation__number", "obligation__currency")
+              "obligation__number", "obligation__currency", "obligation__description")
         .order_by("-value_date", "-pk")[: limit + 1]
     )
     events = list(AuditEvent.objects.filter(debtor=debtor).order_by("-at", "-pk")[: TIMELINE_LIMIT + 1])

@@ -280,7 +280,7 @@ def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amou
     Entry.objects.create(
         portfolio=portfolio, debtor=debtor, obligation=obligation, kind=EntryKind.CHARGE,
         component=Component.PRINCIPAL, amount_minor=minor, value_date=issue_date, created_at=timezone.now(),
-        memo=description[:300], created_by=actor if actor is not None and not isinstance(actor, str) else None,
+        memo="", created_by=actor if actor is not None and not isinstance(actor, str) else None,
     )
     refresh_summaries(obligation_ids=[obligation.pk], debtor_ids=[debtor.pk])
     audit_record(event_type="obligation.created", subject=obligation, actor=actor, debtor=debtor,

@@ -269,3 +269,20 @@ def test_one_mismatched_entry_fails_its_whole_statement(portfolio, debtor, two_i
     with pytest.raises(IntegrityError, match="obligation key"), transaction.atomic():
         Entry.objects.bulk_create(rows)
     assert Entry.objects.count() == before
+
+
+def test_a_principal_charge_says_its_obligations_description(portfolio, debtor):
+    """Its memo is empty (the description is not stored twice); Entry.label, the debtor page and the statement
+    show the obligation's description, and any other entry its memo."""
+    from recaudo.portfolio.services import obligation_create
+    from recaudo.reports.statements import statement_for
+
+    invoice = obligation_create(portfolio=portfolio, debtor=debtor, number="F-7", amount=Decimal("1000"),
+                                issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31),
+                                description="Venta de café - pedido 12")
+    charge = Entry.objects.get(obligation=invoice, kind="charge")
+    assert charge.memo == "" and charge.label == "Venta de café - pedido 12"
+    fee = entry_post(obligation=invoice, kind="fee", amount=Decimal("5"), value_date=date(2026, 2, 1), memo="Envío")
+    assert fee.label == "Envío"
+    lines = statement_for(debtor=debtor).lines
+    assert [line.description for line in lines][:2] == ["Venta de café - pedido 12", "Envío"]

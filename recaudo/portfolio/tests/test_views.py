@@ -185,6 +185,14 @@ def test_debtor_360(client, people, book, portfolio):
     assert "Cargo de capital" in html  # ledger entry kind
 
 
+def test_debtor_360_ledger_shows_the_principal_charges_description(client, people, book, portfolio):
+    luz = book["luz"]
+    make_obligation(portfolio, luz, number="F-101", amount="1000", description="Suministro de papelería")
+    html = login(client, "vera").get(reverse("debtor_detail", args=[portfolio.slug, luz.pk])).content.decode()
+    ledger = html[html.index('id="ledger"'):]
+    assert "Suministro de papelería" in ledger[:ledger.index("</section>")]
+
+
 def test_debtor_360_shows_dispute_reason(client, people, book, portfolio):
     response = login(client, "carlos").get(reverse("debtor_detail", args=[portfolio.slug, book["jose"].pk]))
     html = response.content.decode()
