@@ -32,16 +32,29 @@ CHUNK = 50_000
 
 
 def generate(n: int, portfolio_id: int, today: date, seed: int = 20261122):
-    """Yield ('debtor'|'obligation'|'payment'|'entry', row) tuples, ids assigned from 1, in insert order."""
-    rng = random.Random(seed)
+    """Yield ('debtor'|'obligation'|'payment'|'entry', row) tuples, ids assigned from 1, in insert order: the
+    debtors first (PostgreSQL checks keys at the end of each statement), with the cached totals of their
+    obligations, which a first pass over the same seeded obligations adds up."""
     now = datetime.now(UTC)
     n_debtors = max(1, n // 4)
     debtor_balance = [0] * (n_debtors + 1)
     debtor_open = [0] * (n_debtors + 1)
     debtor_oldest: list[date | None] = [None] * (n_debtors + 1)
-    # obligations, entries and payments are generated together; debtors first need their cached totals,
-    # so obligations are generated first into lists of rows per chunk, and debtors are written at the end
-    # (the loader defers foreign keys or inserts debtors first with zero totals and updates them).
+    totals = (debtor_balance, debtor_open, debtor_oldest)
+    for _ in _obligations(n, portfolio_id, today, seed, now, totals):
+        pass
+    for d in range(1, n_debtors + 1):
+        yield "debtor", (d, f"C{d:07d}", "person", "CC", str(10_000_000 + d), f"Deudor {d}", None, "", "es", "",
+                         debtor_balance[d], debtor_open[d], debtor_oldest[d], False, 0, f"deudor {d} c{d:07d}",
+                         now, now, portfolio_id)
+    yield from _obligations(n, portfolio_id, today, seed, now, None)
+
+
+def _obligations(n: int, portfolio_id: int, today: date, seed: int, now: datetime, totals):
+    """The obligations, payments and entries; totals (balance, open count, oldest due date per debtor) are added
+    up when given."""
+    rng = random.Random(seed)
+    n_debtors = max(1, n // 4)
     payment_id = 0
     entry_id = 0
     start = today - timedelta(days=3 * 365)
@@ -65,7 +78,8 @@ def generate(n: int, portfolio_id: int, today: date, seed: int = 20261122):
             entries.append((entry_id, "payment", "principal", -paid, pay_date, payment_id))
             balance -= paid
         status = "open" if balance > 0 else "paid"
-        if balance > 0:
+        if balance > 0 and totals is not None:
+            debtor_balance, debtor_open, debtor_oldest = totals
             debtor_balance[debtor_id] += balance
             debtor_open[debtor_id] += 1
             if debtor_oldest[debtor_id] is None or due < debtor_oldest[debtor_id]:
@@ -79,10 +93,6 @@ def generate(n: int, portfolio_id: int, today: date, seed: int = 20261122):
         for eid, kind, component, minor, value_date, pay in entries:
             yield "entry", (eid, kind, component, minor, value_date, now, "", None, debtor_id, i, portfolio_id, pay,
                             None)
-    for d in range(1, n_debtors + 1):
-        yield "debtor", (d, f"C{d:07d}", "person", "CC", str(10_000_000 + d), f"Deudor {d}", None, "", "es", "",
-                         debtor_balance[d], debtor_open[d], debtor_oldest[d], False, 0, f"deudor {d} c{d:07d}",
-                         now, now, portfolio_id)
 
 
 COLUMNS = {
