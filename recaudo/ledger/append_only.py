@@ -12,7 +12,9 @@ debtor_id, portfolio_id) -> portfolio_obligation (id, debtor_id, portfolio_id): 
 and portfolio must be its obligation's. SQLite, which cannot add a constraint to an existing table, has a
 trigger that refuses an entry whose triple does not match an obligation. PostgreSQL had the real foreign key
 (ledger migration 0006) and from migration 0008 on checks it once per INSERT statement, with obligations that
-are never deleted nor re-keyed (see PG_STATEMENT_KEY_UP below and docs/decisions/0005).
+are never deleted nor re-keyed (see PG_STATEMENT_KEY_UP below and docs/decisions/0005). Both look the obligation
+up by its primary key, so the unique (id, debtor_id, portfolio_id) that was the foreign key's target is gone
+(portfolio migration 0007).
 """
 
 SQLITE_APPEND_ONLY = """
