@@ -78,7 +78,7 @@ class DebtorValidator:
 
     def _validate(self, raw: tuple, row: int) -> tuple[DebtorData | None, list]:
         ctx = self.ctx
-        given = {n: text(v) for n, v in zip(self.present, raw, strict=True)}
+        given = {n: v.strip() if type(v) is str else text(v) for n, v in zip(self.present, raw, strict=True)}
         errors: list[tuple[str, str, str]] = []
         if not given.get("code"):
             errors.append(("code", "", "required"))

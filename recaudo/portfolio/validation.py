@@ -23,7 +23,7 @@ class ValidationProblem(ValueError):
 
 
 def _co_cc(number: str) -> str:
-    digits = re.sub(r"[\s.\-]", "", number)
+    digits = number if number.isdigit() else re.sub(r"[\s.\-]", "", number)  # plain digits: nothing to remove
     if not digits.isdigit() or not 3 <= len(digits) <= 10:
         raise ValidationProblem("a cédula de ciudadanía has 3 to 10 digits")
     return digits.lstrip("0") or "0"
@@ -64,9 +64,22 @@ def _passport(number: str) -> str:
     return value
 
 
+_co_nit_stdnum = _stdnum(co_nit)
+
+
+def _co_nit(number: str) -> str:
+    """stdnum.co.nit's verdict. A NIT of plain ASCII digits (the usual export) is checked here with stdnum's own
+    check digit, as stdnum.co.nit.validate checks it, without its character-by-character cleaning (measured: a
+    tenth of the validation of a debtor); anything else goes to stdnum, for the verdict and the message."""
+    if (number.isascii() and number.isdigit() and 8 <= len(number) <= 16
+            and co_nit.calc_check_digit(number[:-1]) == number[-1]):
+        return number
+    return _co_nit_stdnum(number)
+
+
 # (country, id type) -> validator. A type not listed is stored as given (trimmed), unvalidated.
 ID_VALIDATORS = {
-    ("CO", "NIT"): _stdnum(co_nit),
+    ("CO", "NIT"): _co_nit,
     ("CO", "CC"): _co_cc,
     ("CO", "CE"): _co_ce,
     ("PE", "RUC"): _stdnum(pe_ruc),

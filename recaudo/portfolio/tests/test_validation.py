@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum.exceptions import ValidationError as StdnumError
 
 from recaudo.portfolio.validation import (
     ValidationProblem,
@@ -128,3 +129,42 @@ def test_search_text_removes_exactly_the_combining_marks(parts):
     text = " ".join(p for p in parts if p).lower()
     expected = text if text.isascii() else "".join(c for c in normalize("NFKD", text) if not combining(c))
     assert search_text_for(*parts) == expected
+
+
+def _verdict(validate, number):
+    try:
+        return ("ok", validate(number))
+    except (ValidationProblem, StdnumError) as exc:
+        return ("error", str(exc) or exc.__class__.__name__)
+
+
+@settings(max_examples=400)
+@given(st.one_of(
+    st.text(alphabet="0123456789", min_size=1, max_size=18),
+    st.text(alphabet="0123456789 .-,٣²", min_size=1, max_size=18),
+    st.sampled_from(["8001972684", "800197268-4", "800.197.268-4", "8001972685", "9001234567", "12345678"]),
+))
+def test_nit_fast_path_gives_stdnums_verdict(number):
+    """recaudo's NIT check (plain digits checked without stdnum's cleaning) accepts, normalizes and refuses
+    exactly as stdnum.co.nit does, with the same message."""
+    from stdnum.co import nit
+
+    from recaudo.portfolio.validation import _co_nit
+
+    assert _verdict(_co_nit, number) == _verdict(lambda n: nit.compact(nit.validate(n)), number)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789 .-a٣", min_size=1, max_size=12))
+def test_cc_fast_path_gives_the_same_verdict(number):
+    import re
+
+    from recaudo.portfolio.validation import _co_cc
+
+    def slow(n):
+        digits = re.sub(r"[\s.\-]", "", n)
+        if not digits.isdigit() or not 3 <= len(digits) <= 10:
+            raise ValidationProblem("a cédula de ciudadanía has 3 to 10 digits")
+        return digits.lstrip("0") or "0"
+
+    assert _verdict(_co_cc, number) == _verdict(slow, number)
