@@ -55,7 +55,9 @@ __all__ = ["ImportFileError", "ImportOptions", "ImportResult", "RowError", "impo
            "load_mapping_file", "progress_key"]
 
 log = logging.getLogger(__name__)
-CHUNK_ROWS = 5000
+# Rows per chunk (per COPY or bulk statement). Measured on a million-row flat import on PostgreSQL, back to back:
+# 10,000 took 28.2-30.2 s where 5,000 took 32.1-34.8 s (less server work per statement), for 15 MB more memory.
+CHUNK_ROWS = 10_000
 PARALLEL_MIN_ROWS = 50_000  # estimated rows from which the file is parsed in a second process
 IMPORTERS = {"debtors": DebtorImporter, "obligations": ObligationImporter, "payments": PaymentImporter}
 
