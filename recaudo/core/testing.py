@@ -56,3 +56,16 @@ def login(client, username: str):
     """Log a test client in as one of the personas (password TEST_PASSWORD)."""
     assert client.login(username=username, password=TEST_PASSWORD)
     return client
+
+
+def other_session(lock_timeout: str = "500ms"):
+    """A second PostgreSQL session on the test database (psycopg, not Django's): for tests of what one
+    transaction sees or waits for while another is open. Waiting past lock_timeout raises LockNotAvailable."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    session = psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
+                              password=db["PASSWORD"] or None)
+    session.execute(f"SET lock_timeout = '{lock_timeout}'")
+    return session

@@ -157,11 +157,11 @@ class Entry(models.Model):
 
     @property
     def label(self) -> str:
-        """What the entry says: its memo; an obligation's principal charge has none and says the obligation's
-        description (not stored twice: a million-row import wrote each description into both tables)."""
+        """What the entry says: its memo; a charge without one (an obligation's principal charge has none: a
+        million-row import wrote each description into both tables) says its obligation's description."""
         if self.memo:
             return self.memo
-        if self.kind == EntryKind.CHARGE and self.component == Component.PRINCIPAL:
+        if self.kind == EntryKind.CHARGE:
             return self.obligation.description
         return ""
 

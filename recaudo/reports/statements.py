@@ -78,10 +78,9 @@ class Statement:
 
 
 def _description(entry: Entry) -> str:
-    if entry.memo:
-        return entry.memo
-    if entry.kind == "charge" and entry.obligation.description:
-        return entry.obligation.description
+    label = entry.label
+    if label:
+        return label
     if entry.payment_id is not None and entry.payment is not None:
         reference = entry.payment.reference or entry.payment.source_ref
         return f"Ref. {reference}" if reference else ""

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recaudo.core.setkeys import EDGES
-from recaudo.core.testing import make_debtor, make_obligation, make_user
+from recaudo.core.testing import make_debtor, make_obligation, make_user, other_session
 from recaudo.ledger.models import Entry
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 
@@ -147,21 +147,13 @@ def test_a_parent_whose_children_are_gone_is_deleted(portfolio):
     assert not Contact.objects.filter(value="c9@example.co").exists()
 
 
-def _other_connection():
-    settings = connection.settings_dict
-    conn = psycopg.connect(dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"],
-                           port=settings["PORT"] or 5432, password=settings["PASSWORD"] or None)
-    conn.execute("SET lock_timeout = '500ms'")
-    return conn
-
-
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_waits_for_an_uncommitted_insert_naming_its_row(portfolio):
     """The insert locks the debtor as a foreign key does: a delete from another session waits, and once the
     insert committed it finds the contact and fails."""
     debtor = make_debtor(portfolio, code="C7", name="Carrera")
-    other = _other_connection()
+    other = other_session()
     try:
         with transaction.atomic():
             Contact.objects.create(debtor=debtor, channel="email", value="c7@example.co")
@@ -182,7 +174,7 @@ def test_an_insert_waits_for_an_uncommitted_delete_of_its_parent(portfolio):
     """A session deleted the debtor and has not committed: an insert naming it waits, and once the delete
     committed it fails."""
     debtor = Debtor.objects.create(portfolio=portfolio, code="C8", name="Carrera")  # no audit event naming it
-    other = _other_connection()
+    other = other_session()
     try:
         other.execute("DELETE FROM portfolio_debtor WHERE id = %s", [debtor.pk])
         with connection.cursor() as cursor:

@@ -3,14 +3,13 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-import psycopg
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.core.testing import make_debtor, make_obligation, other_session
 from recaudo.ledger.append_only import MARK_BACKFILL
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.ledger.services import entry_post
@@ -92,11 +91,8 @@ def test_marks_never_make_one_posting_wait_for_another(portfolio):
     """Two uncommitted transactions each bring a new latest date: the second does not wait for the first (marks
     are inserted, never updated), and once both commit the latest is the later one."""
     invoice = make_obligation(portfolio, make_debtor(portfolio), "F-1", "1000", date(2026, 1, 1), date(2026, 1, 31))
-    db = connection.settings_dict
-    other = psycopg.connect(dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
-                            password=db["PASSWORD"] or None)
+    other = other_session()
     try:
-        other.execute("SET lock_timeout = '500ms'")
         with transaction.atomic():
             Entry.objects.bulk_create([_fee(invoice, date(2026, 8, 1))])
             other.execute(
