@@ -53,18 +53,24 @@ def _edges(apps) -> list[tuple]:
 
 
 def _child_sql(child: str, keys: list[tuple[str, str, str]]) -> str:
-    """The statement trigger of one child table; keys: (column, parent table, parent column)."""
+    """The statement trigger of one child table; keys: (column, parent table, parent column).
+
+    One query per key: the statement's distinct keys, each looked up (and locked) through the parent's primary
+    key by a LATERAL subquery. The subquery's row lock keeps it from being flattened, so the plan is always a
+    nested loop of index probes, whatever the statistics say. Written as a plain semi-join, the planner chose a
+    sequential scan of the whole parent table for each statement once it held some 40,000 rows (it prices every
+    page as read from disk): measured on a million-row import, 25 million debtor rows read and 4.6 s of the
+    server's 18, against under 1 s for the probes."""
     checks = []
     for column, parent, parent_column in keys:
         checks.append(f"""
-  SELECT count(*) INTO wanted FROM (SELECT DISTINCT {column} FROM new_rows WHERE {column} IS NOT NULL) k;
-  IF wanted > 0 THEN
-    SELECT count(*) INTO found FROM (SELECT 1 FROM {parent} p
-      WHERE p.{parent_column} IN (SELECT {column} FROM new_rows) FOR KEY SHARE OF p) k;
-    IF found <> wanted THEN
-      RAISE EXCEPTION 'insert on table "{child}" violates foreign key {child}.{column}: % of its % values name no '
-        'row of {parent}', wanted - found, wanted USING ERRCODE = 'foreign_key_violation';
-    END IF;
+  SELECT count(*), count(p.found) INTO wanted, found
+  FROM (SELECT DISTINCT {column} AS key FROM new_rows WHERE {column} IS NOT NULL) k
+  LEFT JOIN LATERAL (SELECT true AS found FROM {parent} WHERE {parent}.{parent_column} = k.key
+                     FOR KEY SHARE OF {parent}) p ON true;
+  IF found <> wanted THEN
+    RAISE EXCEPTION 'insert on table "{child}" violates foreign key {child}.{column}: % of its % values name no '
+      'row of {parent}', wanted - found, wanted USING ERRCODE = 'foreign_key_violation';
   END IF;""")
     return f"""
 CREATE OR REPLACE FUNCTION {child}_keys() RETURNS trigger AS $$

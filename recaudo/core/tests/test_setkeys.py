@@ -189,3 +189,36 @@ def test_an_insert_waits_for_an_uncommitted_delete_of_its_parent(portfolio):
         with connection.cursor() as cursor:
             cursor.execute("RESET lock_timeout")
     assert not Contact.objects.filter(value="c8@example.co").exists()
+
+
+@postgresql_only
+def test_a_statement_probes_its_parents_by_key_however_large_the_parent_table(portfolio):
+    """A statement naming thousands of debtors of a larger table looks each one up through the primary key. The
+    semi-join it replaced let the planner scan the whole parent table instead, once per statement: most of the
+    server's key-checking time on a million-row import (docs/decisions/0007). auto_explain reports the plan of
+    each statement the trigger runs."""
+    debtors = Debtor.objects.bulk_create(
+        Debtor(portfolio=portfolio, code=f"P{i:05d}", name=f"Deudor {i}") for i in range(6000))
+    plans: list[str] = []
+    raw = connection.connection
+    handler = lambda diagnostic: plans.append(diagnostic.message_primary or "")  # noqa: E731
+    raw.add_notice_handler(handler)
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        cursor.execute("SET auto_explain.log_min_duration = 0")
+        cursor.execute("SET auto_explain.log_nested_statements = on")
+        cursor.execute("SET client_min_messages = log")
+    try:
+        Contact.objects.bulk_create(Contact(debtor=d, channel="email", value=f"{d.code}@example.co")
+                                    for d in debtors[::3])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET client_min_messages")
+            cursor.execute("RESET auto_explain.log_min_duration")
+            cursor.execute("RESET auto_explain.log_nested_statements")
+        raw.remove_notice_handler(handler)
+    key_plans = [p for p in plans if "new_rows" in p and "portfolio_debtor" in p]
+    assert key_plans, plans
+    assert all("Index Scan using portfolio_debtor_pkey" in p for p in key_plans), key_plans
+    assert not any("Seq Scan on portfolio_debtor" in p for p in key_plans), key_plans
+    assert Contact.objects.filter(debtor__portfolio=portfolio).count() == 2000
