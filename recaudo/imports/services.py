@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 # 10,000 took 28.2-30.2 s where 5,000 took 32.1-34.8 s (less server work per statement), for 15 MB more memory.
 CHUNK_ROWS = 10_000
 PARALLEL_MIN_ROWS = 50_000  # estimated rows from which the file is parsed in a second process
+GC_YOUNG = 100_000  # allocations between collections of the youngest generation during an import (_freeze_gc)
 IMPORTERS = {"debtors": DebtorImporter, "obligations": ObligationImporter, "payments": PaymentImporter}
 
 
@@ -200,12 +201,17 @@ def _parallel(total_estimate: int | None) -> bool:
     return (os.cpu_count() or 1) > 1 and (total_estimate or 0) >= PARALLEL_MIN_ROWS
 
 
-def _freeze_gc() -> bool:
+def _freeze_gc() -> tuple[int, int, int]:
     """Objects alive before the import (Django, the app, the caches) are not scanned by each collection of the
-    import's loop (and the forked parse process does not copy their pages by touching them)."""
+    import's loop (and the forked parse process does not copy their pages by touching them). The youngest
+    generation is collected every GC_YOUNG allocations instead of 700: a chunk's ten thousand rows are freed by
+    their reference counts, and scanning them over and over cost a sixth of the parse (measured: 0.53 s of 3.5 s
+    for 200,000 rows, 0.11 s with this threshold). Returns the thresholds to restore."""
     gc.collect()
     gc.freeze()
-    return True
+    previous = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG, *previous[1:])
+    return previous
 
 
 def _tune_connection() -> None:
@@ -255,7 +261,7 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
                                lambda chunk: stage.parse_chunk(chunk, keep_values),
                                parallel=stage.parallel and _parallel(total),
                                finish=getattr(stage, "finish_parse", None))
-        frozen = _freeze_gc()
+        thresholds = _freeze_gc()
         try:
             with transaction.atomic():
                 _tune_connection()
@@ -293,8 +299,8 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
             pass
         finally:
             source.close()  # stops and reaps the parse process if it is still running
-            if frozen:
-                gc.unfreeze()
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
     finally:
         table.close()
         if writer is not None:

@@ -131,6 +131,15 @@ def test_search_text_removes_exactly_the_combining_marks(parts):
     assert search_text_for(*parts) == expected
 
 
+def _formatted_nit(base: str, style: int) -> str:
+    """A NIT with its right check digit, written as exports write it."""
+    from stdnum.co import nit
+
+    digit = nit.calc_check_digit(base)
+    grouped = ".".join(base[max(0, i - 3):i] for i in range(len(base), 0, -3)[::-1])
+    return [base + digit, f"{base}-{digit}", f"{grouped}-{digit}", f" {base} - {digit} "][style]
+
+
 def _verdict(validate, number):
     try:
         return ("ok", validate(number))
@@ -143,6 +152,8 @@ def _verdict(validate, number):
     st.text(alphabet="0123456789", min_size=1, max_size=18),
     st.text(alphabet="0123456789 .-,٣²", min_size=1, max_size=18),
     st.sampled_from(["8001972684", "800197268-4", "800.197.268-4", "8001972685", "9001234567", "12345678"]),
+    st.builds(lambda base, style: _formatted_nit(base, style), st.text(alphabet="0123456789", min_size=7,
+                                                                     max_size=15), st.integers(0, 3)),
 ))
 def test_nit_fast_path_gives_stdnums_verdict(number):
     """recaudo's NIT check (plain digits checked without stdnum's cleaning) accepts, normalizes and refuses
