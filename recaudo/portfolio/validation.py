@@ -132,7 +132,7 @@ def _fast_phone(raw: str, country: str) -> str | None:
     compact = raw.translate(_PHONE_PUNCTUATION)
     if compact.startswith("+"):
         digits = compact[1:]
-        if not digits.isdigit():
+        if not digits.isdigit() or digits.startswith("0"):  # no calling code starts with 0
             return None
         for length in (1, 2, 3):
             code = int(digits[:length])

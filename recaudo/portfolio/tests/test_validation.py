@@ -75,7 +75,8 @@ def _slow_phone(raw, country):
 
 phone_shapes = st.one_of(
     st.from_regex(r"\A\+?[0-9 ().\-]{1,20}\Z", fullmatch=True),
-    st.builds(lambda p, n: f"{p}{n}", st.sampled_from(["", "+57", "+57 ", "57", "0", "+1", "+51 ", "+52", "+56 9"]),
+    st.builds(lambda p, n: f"{p}{n}",
+              st.sampled_from(["", "+57", "+57 ", "57", "0", "+0", "+1", "+51 ", "+52", "+56 9"]),
               st.from_regex(r"\A3[0-9]{9}\Z|\A60[1-8][0-9]{7}\Z|\A[0-9]{6,12}\Z", fullmatch=True)),
 )
 
