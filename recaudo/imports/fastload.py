@@ -22,6 +22,7 @@ import os
 import re
 from array import array
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import psycopg
 from django.db import IntegrityError, connection
@@ -35,6 +36,7 @@ from .reading import ImportFileError
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
+_NUMBER, _DESCRIPTION = itemgetter(1), itemgetter(7)  # of a parsed obligation row (ParsedChunk.items)
 
 # created_at and updated_at are left to their PostgreSQL default, the transaction's start (ledger migration 0012):
 # the server parses no timestamp. payment_id, reverses_id: NULL; an entry's id: the sequence's; the principal
@@ -266,9 +268,12 @@ class FastBuilder:
             iso.clear()
         obligation_lines, entry_lines = [], []
         charge, principal = EntryKind.CHARGE.value, Component.PRINCIPAL.value
+        # One search over the chunk's numbers and descriptions instead of one per row: text needing COPY's escapes
+        # (a backslash, tab or line break) is rare.
+        escape = bool(_NEEDS_ESCAPE("".join(map(_NUMBER, items))) or _NEEDS_ESCAPE("".join(map(_DESCRIPTION, items))))
         for it, obligation_id in zip(items, self.obligation_ids.take(len(items)), strict=True):
             _, number, code, kind, issue, due, amount, description = it
-            if _NEEDS_ESCAPE(number + description):
+            if escape:
                 number, description = copy_text(number), copy_text(description)
             issue_text = iso.get(issue)
             if issue_text is None:
