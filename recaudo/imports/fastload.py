@@ -19,7 +19,9 @@ as a rolled-back insert leaves.
 from __future__ import annotations
 
 import os
+import queue
 import re
+import threading
 from array import array
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -79,42 +81,87 @@ def enabled(ctx) -> bool:
 
 
 class IdBlocks:
-    """Ids for new rows of one table, drawn from its sequence as needed. In the process that created it, through
-    the import's own connection; in the parse process (forked), through a connection of its own, opened on first
-    use and closed by close(): the forked process must not touch the connection it inherited. nextval is outside
-    transactions, so the ids drawn are never given to another row, whatever the import's transaction does."""
+    """Ids for new rows of one table, drawn from its sequence. nextval is outside transactions, so the ids drawn are
+    never given to another row, whatever the import's transaction does.
+
+    In the process that created it, they are drawn through the import's own connection when asked for. In the
+    parse process (forked), a thread draws blocks of PREFETCH ids ahead through a connection of its own, opened on
+    first use and closed by close() (the forked process must not touch the connection it inherited): the server
+    draws the next block while the parse process parses (measured: 4 ms of waiting per block of 10,000, some
+    0.6 s per million rows when asked for)."""
+
+    PREFETCH = 10_000
+    SQL = "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)"  # one value, not n rows
 
     def __init__(self, table: str):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             self.sequence = cursor.fetchone()[0]
         self.owner = os.getpid()
-        self.own: psycopg.Connection | None = None
+        self.own: psycopg.Connection | None = None  # the drawing thread's connection, while it runs
+        self._ready: list[int] = []
+        self._ahead: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def take(self, n: int) -> list[int]:
+        """n new ids, ascending."""
         if n <= 0:
             return []
-        # one text value rather than n rows: a fraction of the client's work
-        sql = "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)"
         if os.getpid() == self.owner:
             with connection.cursor() as cursor:
-                cursor.execute(sql, [self.sequence, n])
-                drawn = cursor.fetchone()[0]
-        else:
-            if self.own is None:
-                params = connection.get_connection_params()
-                params.pop("cursor_factory", None)
-                params.pop("context", None)
-                self.own = psycopg.connect(**params, autocommit=True)
-            drawn = self.own.execute(sql, [self.sequence, n]).fetchone()[0]
-        ids = list(map(int, drawn.split(",")))
-        ids.sort()
+                cursor.execute(self.SQL, [self.sequence, n])
+                return _ids(cursor.fetchone()[0])
+        if self._thread is None:
+            self._ahead = queue.Queue(maxsize=1)
+            self._thread = threading.Thread(target=self._draw_ahead, name="recaudo-import-ids", daemon=True)
+            self._thread.start()
+        while len(self._ready) < n:  # the sequence only grows: each block's ids follow the last block's
+            block = self._ahead.get()
+            if isinstance(block, BaseException):
+                raise block
+            self._ready.extend(block)
+        ids = self._ready[:n]
+        del self._ready[:n]
         return ids
 
+    def _draw_ahead(self) -> None:
+        try:
+            params = connection.get_connection_params()
+            params.pop("cursor_factory", None)
+            params.pop("context", None)
+            self.own = psycopg.connect(**params, autocommit=True)
+            while not self._stop.is_set():
+                block = _ids(self.own.execute(self.SQL, [self.sequence, self.PREFETCH]).fetchone()[0])
+                while not self._stop.is_set():
+                    try:
+                        self._ahead.put(block, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+        except Exception as exc:  # noqa: BLE001 - raised where the ids are taken
+            self._ahead.put(exc)
+        finally:
+            if self.own is not None:
+                self.own.close()
+
     def close(self) -> None:
-        if self.own is not None:
-            self.own.close()
-            self.own = None
+        if self._thread is not None:
+            self._stop.set()
+            while self._thread.is_alive():
+                try:  # a block waiting to be put
+                    self._ahead.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            self._thread.join()
+            self._thread = None
+        self.own = None
+
+
+def _ids(drawn: str) -> list[int]:
+    ids = list(map(int, drawn.split(",")))
+    ids.sort()
+    return ids
 
 
 class CreatedDebtors:

@@ -202,6 +202,21 @@ def test_outside_its_process_ids_come_through_a_connection_of_its_own():
     assert own.closed and blocks.own is None
 
 
+def test_outside_its_process_blocks_are_drawn_ahead_and_handed_out_in_order():
+    """The parse process's ids come from blocks a thread draws ahead: a request may span several blocks, every id
+    is handed out once and in ascending order, and close() stops the thread."""
+    blocks = fastload.IdBlocks(Obligation._meta.db_table)
+    blocks.owner = -1
+    blocks.PREFETCH = 4
+    taken = [blocks.take(3), blocks.take(3), blocks.take(9), blocks.take(1)]
+    ids = [i for block in taken for i in block]
+    assert [len(b) for b in taken] == [3, 3, 9, 1]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    thread = blocks._thread
+    blocks.close()
+    assert not thread.is_alive()
+
+
 def test_a_parallel_initial_load_leaves_no_connection_behind(portfolio, tmp_path, monkeypatch):
     """The parse process draws ids through a connection of its own: gone when the import ends."""
     import time
