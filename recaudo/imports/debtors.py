@@ -30,7 +30,8 @@ class DebtorData:
     contacts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, value, city), no duplicates
     row: int = 0
     search: str | None = None  # search_text of the debtor when it is created from these values (precomputed)
-    fingerprint: int = 0  # a hash of data and contacts, set by recaudo.imports.fastload when it needs one
+    # a hash of the raw values validated (equal values, equal data), or 0: recaudo.imports.fastload compares it
+    fingerprint: int = 0
 
 
 class DebtorValidator:
@@ -116,7 +117,8 @@ class DebtorValidator:
         if errors:
             return None, errors
         code = given.get("code", "") if self.present and self.present[0] == "code" else ""
-        return DebtorData(code=code, data=data, contacts=contacts, row=row, search=search), errors
+        return DebtorData(code=code, data=data, contacts=contacts, row=row, search=search,
+                          fingerprint=hash(raw) or 1), errors
 
 
 DEBTOR_COLUMNS = ("portfolio_id", "code", "kind", "id_type", "id_number", "name", "customer_since", "tags",

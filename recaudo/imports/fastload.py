@@ -9,9 +9,10 @@ ahead from their sequences (IdBlocks, through a connection of its own: sequences
 this process only streams that text to the server: one COPY per table per chunk, no lookup, no staging.
 
 Same results as the general path (tests compare the two): a debtor's data is the last valid row of the chunk in
-which it first appears; when a later chunk brings different data for a debtor already created, that debtor
-goes through the general path's upsert (update with an audit event, new contacts added); its obligations grow
-its cached summary. Rows naming a debtor that was never created are rejected with the general path's reason.
+which it first appears; when a later chunk brings other values for a debtor already created (even values that
+validate to the same data), that debtor goes through the general path's upsert, which updates what changed (with
+an audit event) and adds new contacts; its obligations grow its cached summary. Rows naming a debtor that was
+never created are rejected with the general path's reason.
 Ids drawn and not used (a rolled-back or dry-run import, the rest of the last block) are gaps in the sequence,
 as a rolled-back insert leaves.
 """
@@ -227,7 +228,7 @@ class FastChunk:
     entries: bytes = b""  # their principal charges, rows of ledger_entry (ENTRY_COPY)
     obligation_count: int = 0
     grown: list[tuple] = field(default_factory=list)  # (balance, count, oldest due, oldest due, id): earlier debtors
-    updates: dict[str, DebtorData] = field(default_factory=dict)  # debtors whose data changed since created
+    updates: dict[str, DebtorData] = field(default_factory=dict)  # debtors whose raw values changed since created
 
 
 class FastBuilder:
@@ -257,8 +258,10 @@ class FastBuilder:
         ids: dict[str, int] = {}  # code -> id of the debtors the chunk's rows may go to
         new = []
         for code, item in debtors.items():
+            # The hash of the debtor's raw values: other values (even ones that validate to the same data) send
+            # the debtor through the general upsert, which finds what, if anything, changed.
             fingerprint = item.fingerprint
-            if not fingerprint:  # the same DebtorData comes back for each row with the same debtor values
+            if not fingerprint:
                 fingerprint = item.fingerprint = hash((tuple(sorted(item.data.items())), tuple(item.contacts))) or 1
             before = self.created.get(code)
             if before is not None:
@@ -284,12 +287,15 @@ class FastBuilder:
             tags, search = d.get("tags", ""), item.search  # DebtorValidator sets search for a debtor with a name
             if _NEEDS_ESCAPE("".join(texts) + tags + search):
                 texts, tags, search = tuple(map(p, texts)), p(tags), p(search)
+            since = d.get("customer_since")
             debtor_lines.append("\t".join((
-                did, pid, *texts, p(d.get("customer_since")), tags, d.get("language", "es"), "",
-                str(balance), str(count), p(oldest), "f", "0", search)))
+                did, pid, *texts, "\\N" if since is None else since.isoformat(), tags, d.get("language", "es"), "",
+                str(balance), str(count), oldest.isoformat(), "f", "0", search)))  # a new debtor has an obligation
             seen_channels = set()
             for channel, value, city in item.contacts:  # deduplicated by DebtorValidator
-                contact_lines.append("\t".join((did, channel, p(value), p(city), "debtor", "",
+                if _NEEDS_ESCAPE(value) or (city and _NEEDS_ESCAPE(city)):
+                    value, city = p(value), p(city)
+                contact_lines.append("\t".join((did, channel, value, city, "debtor", "",
                                                 "f" if channel in seen_channels else "t")))
                 seen_channels.add(channel)
         out.debtor_count = len(debtor_lines)
@@ -297,12 +303,15 @@ class FastBuilder:
             out.debtors = ("\n".join(debtor_lines) + "\n").encode()
         if contact_lines:
             out.contacts = ("\n".join(contact_lines) + "\n").encode()
-        kept = []
-        for it in items:
-            if it[2] in ids:
-                kept.append(it)
-            else:
-                sink.reject(it[0], "debtor_code", it[2], unknown_debtor_reason(it[2], self.has_debtor_data))
+        if len(ids) == len(summaries):  # every debtor of the chunk's rows exists (ids holds only theirs)
+            kept = items
+        else:
+            kept = []
+            for it in items:
+                if it[2] in ids:
+                    kept.append(it)
+                else:
+                    sink.reject(it[0], "debtor_code", it[2], unknown_debtor_reason(it[2], self.has_debtor_data))
         if kept:
             self._obligations(kept, ids, out)
         return out

@@ -90,11 +90,13 @@ def test_creation_times_are_the_import_transaction_start(portfolio, other_portfo
 
 
 def test_text_that_copy_must_escape(portfolio, other_portfolio, tmp_path, monkeypatch):
-    row = 'F-9;C9;"Ana \\ Tab\tNueva\nLínea";CC;1020304050;;;factura;01/02/2026;03/03/2026;100;;"a\\b\tc\r\nd"'
+    row = ('F-9;C9;"Ana \\ Tab\tNueva\nLínea";CC;1020304050;;ana\\x@example.co;factura;01/02/2026;03/03/2026;100;;'
+           '"a\\b\tc\r\nd"')
     content = flat(row)
     (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
     assert b.committed and summary(a) == summary(b) and state_a == state_b
     assert Obligation.objects.get(portfolio=other_portfolio).description.startswith("a\\b\tc")
+    assert Contact.objects.get(debtor__portfolio=other_portfolio).value == "ana\\x@example.co"
 
 
 def test_debtor_data_changed_in_a_later_chunk(portfolio, other_portfolio, tmp_path, monkeypatch):
@@ -108,6 +110,20 @@ def test_debtor_data_changed_in_a_later_chunk(portfolio, other_portfolio, tmp_pa
     assert summary(a) == summary(b) and state_a == state_b
     assert ("debtor.updated", "C1") in {(e[0], e[1]) for e in state_b[4]}
     assert Debtor.objects.get(portfolio=other_portfolio, code="C1").name == "Ana María Pérez"
+
+
+def test_debtor_values_written_otherwise_in_a_later_chunk_change_nothing(portfolio, other_portfolio, tmp_path,
+                                                                         monkeypatch):
+    """A later chunk writes the same debtor's phone and ID another way (same data once validated): the debtor goes
+    through the general upsert, which finds nothing changed: no update, no audit event, no new contact."""
+    monkeypatch.setattr(services, "CHUNK_ROWS", 2)
+    later = ROW2.replace("F-2", "F-4").replace("3001234567", "300 123 4567").replace("1020304050", "1.020.304.050")
+    content = flat(ROW1, ROW2, ROW3, later)
+    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    assert b.committed and b.created == 4 and b.debtors_updated == 0
+    assert summary(a) == summary(b) and state_a == state_b
+    assert "debtor.updated" not in {e[0] for e in state_b[4]}
+    assert Contact.objects.filter(debtor__portfolio=other_portfolio, debtor__code="C1").count() == 2
 
 
 def test_row_errors_and_unknown_debtors(portfolio, other_portfolio, tmp_path, monkeypatch):
