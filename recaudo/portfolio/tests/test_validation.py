@@ -123,8 +123,10 @@ def test_validity_rules_worked_examples():
 
 
 @settings(max_examples=300)
-@given(parts=st.lists(st.text(max_size=30), max_size=4))
+@given(parts=st.lists(st.text(max_size=30) | st.text(alphabet="ΣσςAaá \u0301\u00a0İ", max_size=10), max_size=4))
 def test_search_text_removes_exactly_the_combining_marks(parts):
+    """As if the parts were joined, lowered and decomposed as one text (each is decomposed on its own): final
+    sigmas, combining marks at a part's start and compatibility spaces included."""
     from unicodedata import combining, normalize
 
     text = " ".join(p for p in parts if p).lower()
