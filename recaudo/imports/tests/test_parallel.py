@@ -221,3 +221,30 @@ def test_the_import_collects_young_objects_less_often_and_restores_the_threshold
     assert result.committed
     assert seen[-1] == (services.GC_YOUNG, *before[1:])  # the first report comes before the rows
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
+def test_the_parse_process_collects_garbage_every_few_chunks_only(monkeypatch):
+    """The forked parse process turns automatic collections off and collects every COLLECT_EVERY chunks (run here
+    in this process, with the collector's switches recorded instead of thrown)."""
+    calls = []
+    monkeypatch.setattr(parallel.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(parallel.gc, "disable", lambda: calls.append("disable"))
+    monkeypatch.setattr(parallel.gc, "collect", lambda *args: calls.append("collect"))
+
+    class Channel:
+        def __init__(self):
+            self.items = []
+
+        def put(self, item):
+            self.items.append(item)
+
+        def close(self):
+            pass
+
+        def join_thread(self):
+            pass
+
+    channel = Channel()
+    parallel._child_main(lambda: iter(range(2 * parallel.COLLECT_EVERY + 3)), lambda chunk: chunk * 2, channel)
+    assert calls == ["freeze", "disable", "collect", "collect"]
+    assert channel.items[-1] == ("done", None) and len(channel.items) == 2 * parallel.COLLECT_EVERY + 4
