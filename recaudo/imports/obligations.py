@@ -210,7 +210,7 @@ class ObligationParser:
     def _amount(self, value):
         minor = parse_amount(value, self.decimal, self.currency)
         if type(value) is str:
-            if len(self.amounts) >= 100_000:
+            if len(self.amounts) >= 20_000:  # a few MB: a file's repeated amounts (HOA fees, installments) stay
                 self.amounts.clear()
             self.amounts[value] = minor
         return minor
