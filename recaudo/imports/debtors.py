@@ -30,7 +30,7 @@ class DebtorData:
     contacts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, value, city), no duplicates
     row: int = 0
     search: str | None = None  # search_text of the debtor when it is created from these values (precomputed)
-    # a hash of the raw values validated (equal values, equal data), or 0: recaudo.imports.fastload compares it
+    # a hash of the raw values validated (equal values, equal data; never 0 once validated): fastload compares it
     fingerprint: int = 0
 
 
@@ -54,7 +54,7 @@ class DebtorValidator:
         """sink: where row errors go (reject/note): the Context, or a ChunkErrors of a parse pass."""
         item = self.validate_shared(row, values, sink)
         return None if item is None else DebtorData(code=item.code, data=item.data, contacts=item.contacts, row=row,
-                                                    search=item.search)
+                                                    search=item.search, fingerprint=item.fingerprint)
 
     def validate_shared(self, row: int, values: list, sink=None) -> DebtorData | None:
         """As validate, but rows with the same debtor values get the same DebtorData (its row is the first of

@@ -258,11 +258,9 @@ class FastBuilder:
         ids: dict[str, int] = {}  # code -> id of the debtors the chunk's rows may go to
         new = []
         for code, item in debtors.items():
-            # The hash of the debtor's raw values: other values (even ones that validate to the same data) send
-            # the debtor through the general upsert, which finds what, if anything, changed.
+            # The hash of the debtor's raw values (DebtorValidator): other values, even ones that validate to the
+            # same data, send the debtor through the general upsert, which finds what, if anything, changed.
             fingerprint = item.fingerprint
-            if not fingerprint:
-                fingerprint = item.fingerprint = hash((tuple(sorted(item.data.items())), tuple(item.contacts))) or 1
             before = self.created.get(code)
             if before is not None:
                 debtor_id, before_print = before
