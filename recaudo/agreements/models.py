@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.portfolio.models import CurrencyField
+
 
 class LegalRate(models.Model):
     class RateType(models.TextChoices):
@@ -114,7 +116,7 @@ class Promise(models.Model):
     debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="promises")
     obligations = models.ManyToManyField("portfolio.Obligation", blank=True, related_name="promises")
     amount_minor = models.BigIntegerField(_("amount"))
-    currency = models.CharField(max_length=3)
+    currency = CurrencyField()
     promised_on = models.DateField(_("promised on"), help_text=_("payments from this day count"))
     due_date = models.DateField(_("promised date"))
     channel = models.CharField(_("channel"), max_length=20, blank=True)
@@ -174,7 +176,7 @@ class Agreement(models.Model):
                                          related_name="agreements")
     number = models.CharField(_("number"), max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    currency = models.CharField(max_length=3)
+    currency = CurrencyField()
     debt_minor = models.BigIntegerField(_("debt included"))
     down_payment_minor = models.BigIntegerField(_("down payment"), default=0)
     financed_minor = models.BigIntegerField(_("financed amount"))

@@ -2,7 +2,12 @@
 
 Amounts are stored in the database as integers in the currency's minor unit (cents for COP, pesos for CLP),
 so sums are exact on SQLite and PostgreSQL alike (see docs/decisions/0001-money-in-minor-units.md).
-Precision comes from CLDR via Babel.
+
+The exponent of each currency's minor unit is the project's own data (core/data/currencies.csv, from ISO 4217),
+never a library's: Babel's CLDR data gave COP 2 decimals up to 2.18 and 0 from 2.19, which would have made every
+stored peso amount mean something else after an upgrade (docs/decisions/0008-money-scale-is-ours.md). Each
+portfolio records the exponent its amounts are stored with (Portfolio.money_exponent) and its `currency` reads
+back as a `Unit` carrying that exponent, which every conversion below honours. Babel is used for display only.
 """
 
 from __future__ import annotations
@@ -10,35 +15,72 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
+from pathlib import Path
+
+from babel.numbers import format_currency, format_decimal
+
+CURRENCY_TABLE = Path(__file__).with_name("data") / "currencies.csv"
 
 
 class UnknownCurrency(ValueError):
     pass
 
 
-@lru_cache(maxsize=512)
+class Unit(str):
+    """A currency code that carries the exponent its amounts are stored with (a portfolio's recorded one).
+
+    It compares, hashes and is stored as the plain code ("COP"), so it goes anywhere a code goes."""
+
+    def __new__(cls, code: str, exponent: int):
+        unit = super().__new__(cls, code)
+        unit.exponent = int(exponent)
+        return unit
+
+    def __reduce__(self):
+        return (Unit, (str(self), self.exponent))
+
+
+@lru_cache(maxsize=1)
+def exponents() -> dict[str, int]:
+    """ISO 4217 code -> minor-unit exponent, from the project's own table."""
+    table = {}
+    for line in CURRENCY_TABLE.read_text(encoding="utf-8").splitlines()[1:]:
+        if line and not line.startswith("#") and line != "code,exponent":
+            code, exponent = line.split(",")
+            table[code] = int(exponent)
+    return table
+
+
 def known_currencies() -> frozenset[str]:
-    return frozenset(list_currencies())
+    return frozenset(exponents())
 
 
-@lru_cache(maxsize=512)
-def precision(currency: str) -> int:
-    """Number of decimal places of the currency's minor unit (COP 2, CLP 0)."""
-    if currency not in known_currencies():
+def table_precision(currency: str) -> int:
+    """The table's exponent for a currency code (what a new portfolio records)."""
+    try:
+        return exponents()[str(currency)]
+    except KeyError:
         raise UnknownCurrency(f"unknown currency code {currency!r}")
-    return get_currency_precision(currency)
+
+
+def precision(currency: str) -> int:
+    """Number of decimal places of the currency's minor unit (COP 2, CLP 0): a Unit's recorded exponent, else the
+    project's table."""
+    exponent = getattr(currency, "exponent", None)
+    return exponent if exponent is not None else table_precision(currency)
 
 
 def validate_currency(code: str) -> str:
     code = (code or "").strip().upper()
-    precision(code)
+    table_precision(code)
     return code
 
 
-@lru_cache(maxsize=64)
 def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-precision(currency))
+    return _QUANTA[precision(currency)]
+
+
+_QUANTA = {e: Decimal(1).scaleb(-e) for e in range(0, 5)}
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -69,10 +111,14 @@ def split_evenly(total_minor: int, parts: int) -> list[int]:
 
 
 def format_money(amount: Decimal, currency: str, locale: str = "es_CO") -> str:
-    return format_currency(amount, currency, locale=locale.replace("-", "_"))
+    return format_currency(amount, str(currency), locale=locale.replace("-", "_"))
 
 
-def format_amount(amount: Decimal, locale: str = "es_CO", currency: str | None = None) -> str:
-    digits = precision(currency) if currency else 2
+def format_amount(amount: Decimal, locale: str = "es_CO", currency: str | None = None, digits: int | None = None) -> str:
+    """Display only: grouping and decimal marks of the locale, `digits` decimals (default: the currency's stored
+    precision; a portfolio may choose fewer, e.g. whole pesos, without changing what is stored)."""
+    if digits is None:
+        digits = precision(currency) if currency else 2
+    amount = Decimal(amount).quantize(_QUANTA[digits], rounding=ROUND_HALF_UP)
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(amount, format=fmt, locale=locale.replace("-", "_"))

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.portfolio.models import CurrencyField
+
 from recaudo.core.constraints import one_of
 
 
@@ -53,7 +55,7 @@ class Payment(models.Model):
     )
     date = models.DateField(_("date"))
     amount_minor = models.BigIntegerField(_("amount"))
-    currency = models.CharField(max_length=3)
+    currency = CurrencyField()
     method = models.CharField(_("method"), max_length=40, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.MANUAL)

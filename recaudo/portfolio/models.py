@@ -1,10 +1,60 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.constraints import one_of
+from recaudo.core.money import Unit, table_precision
 
 DEFAULT_BUCKETS = [[None, 0], [1, 30], [31, 60], [61, 90], [91, 180], [181, 360], [361, None]]
+
+# portfolio id -> (currency, recorded exponent). A portfolio's exponent never changes once written, so each process
+# may keep what it read; a new portfolio clears the map (ids can be reused after a rollback).
+_EXPONENTS: dict[int, tuple[str, int]] = {}
+
+
+def recorded_exponent(portfolio_id: int, currency: str) -> int:
+    """The exponent a portfolio's amounts are stored with (Portfolio.money_exponent), read once per process."""
+    known = _EXPONENTS.get(portfolio_id)
+    if known is None or known[0] != currency:
+        row = Portfolio.objects.filter(pk=portfolio_id).values_list("currency", "money_exponent").first()
+        if row is None or row[0] != currency:
+            return table_precision(currency)  # a row in another currency than its portfolio's: the table decides
+        known = _EXPONENTS[portfolio_id] = row
+    return known[1]
+
+
+class _UnitAttribute(DeferredAttribute):
+    """Reads a currency column back as a `Unit`: the code carrying the exponent its portfolio records, so every
+    conversion of the row's amounts uses the stored scale, whatever the currency table says today."""
+
+    def __get__(self, instance, cls=None):
+        value = super().__get__(instance, cls)
+        if instance is None or not value or isinstance(value, Unit):
+            return value
+        if isinstance(instance, Portfolio):
+            exponent = instance.__dict__.get("money_exponent")
+            return Unit(value, exponent) if exponent is not None else value
+        portfolio_id = instance.__dict__.get("portfolio_id")
+        return Unit(value, recorded_exponent(portfolio_id, value)) if portfolio_id else value
+
+
+class CurrencyField(models.CharField):
+    """ISO 4217 code of amounts stored in minor units; reads back as a Unit with its portfolio's exponent."""
+
+    descriptor_class = _UnitAttribute
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        return str(value) if value is not None else None
 
 
 class Portfolio(models.Model):
@@ -18,7 +68,17 @@ class Portfolio(models.Model):
     name = models.CharField(_("name"), max_length=200)
     creditor = models.CharField(_("creditor"), max_length=200, blank=True)
     country = models.CharField(_("country"), max_length=2)
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = CurrencyField(_("currency"))
+    money_exponent = models.PositiveSmallIntegerField(
+        _("minor-unit exponent"), editable=False,
+        help_text=_("decimals of the stored amounts (COP 2, CLP 0), recorded from the project's currency table when "
+                    "the portfolio is created; never changes"),
+    )
+    display_decimals = models.PositiveSmallIntegerField(
+        _("decimals shown"), null=True, blank=True,
+        help_text=_("how many decimals pages and documents show (0 shows whole pesos); empty shows the stored "
+                    "precision. Storage never changes with it."),
+    )
     timezone = models.CharField(_("time zone"), max_length=64)
     aging_buckets = models.JSONField(
         _("aging buckets"),
@@ -42,10 +102,27 @@ class Portfolio(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="portfolio_country_iso"),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="portfolio_currency_iso"),
+            models.CheckConstraint(condition=Q(money_exponent__lte=4), name="portfolio_money_exponent_range"),
+            models.CheckConstraint(condition=Q(display_decimals__isnull=True) | Q(display_decimals__lte=4),
+                                   name="portfolio_display_decimals_range"),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.money_exponent is None:
+            self.money_exponent = table_precision(self.currency)
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating:
+            _EXPONENTS.clear()
+
+    @property
+    def shown_decimals(self) -> int:
+        """Decimals to show amounts with (display only)."""
+        exponent = self.money_exponent
+        return exponent if self.display_decimals is None else min(self.display_decimals, exponent)
 
     @property
     def buckets(self):
@@ -185,7 +262,7 @@ class Obligation(models.Model):
     issue_date = models.DateField(_("issue date"))
     due_date = models.DateField(_("due date"))
     original_minor = models.BigIntegerField(_("original amount"))
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = CurrencyField(_("currency"))
     description = models.CharField(_("description"), max_length=500, blank=True)
     external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
     disputed = models.BooleanField(_("disputed"), default=False)
