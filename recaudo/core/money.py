@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
-
 from pathlib import Path
 
 from babel.numbers import format_currency, format_decimal
@@ -114,7 +113,8 @@ def format_money(amount: Decimal, currency: str, locale: str = "es_CO") -> str:
     return format_currency(amount, str(currency), locale=locale.replace("-", "_"))
 
 
-def format_amount(amount: Decimal, locale: str = "es_CO", currency: str | None = None, digits: int | None = None) -> str:
+def format_amount(amount: Decimal, locale: str = "es_CO", currency: str | None = None,
+                  digits: int | None = None) -> str:
     """Display only: grouping and decimal marks of the locale, `digits` decimals (default: the currency's stored
     precision; a portfolio may choose fewer, e.g. whole pesos, without changing what is stored)."""
     if digits is None:

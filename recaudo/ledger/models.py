@@ -12,9 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.portfolio.models import CurrencyField
-
 from recaudo.core.constraints import one_of
+from recaudo.portfolio.models import CurrencyField
 
 
 class Component(models.TextChoices):
