@@ -28,15 +28,17 @@ class UnknownCurrency(ValueError):
 class Unit(str):
     """A currency code that carries the exponent its amounts are stored with (a portfolio's recorded one).
 
-    It compares, hashes and is stored as the plain code ("COP"), so it goes anywhere a code goes."""
+    It compares, hashes and is stored as the plain code ("COP"), so it goes anywhere a code goes. `shown` is the
+    portfolio's display choice (decimals shown, None: the stored precision); it never affects conversions."""
 
-    def __new__(cls, code: str, exponent: int):
+    def __new__(cls, code: str, exponent: int, shown: int | None = None):
         unit = super().__new__(cls, code)
         unit.exponent = int(exponent)
+        unit.shown = None if shown is None else min(int(shown), unit.exponent)
         return unit
 
     def __reduce__(self):
-        return (Unit, (str(self), self.exponent))
+        return (Unit, (str(self), self.exponent, self.shown))
 
 
 @lru_cache(maxsize=1)
@@ -118,7 +120,8 @@ def format_amount(amount: Decimal, locale: str = "es_CO", currency: str | None =
     """Display only: grouping and decimal marks of the locale, `digits` decimals (default: the currency's stored
     precision; a portfolio may choose fewer, e.g. whole pesos, without changing what is stored)."""
     if digits is None:
-        digits = precision(currency) if currency else 2
+        shown = getattr(currency, "shown", None)
+        digits = shown if shown is not None else precision(currency) if currency else 2
     amount = Decimal(amount).quantize(_QUANTA[digits], rounding=ROUND_HALF_UP)
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(amount, format=fmt, locale=locale.replace("-", "_"))

@@ -221,7 +221,8 @@ def parse_kind(value) -> str:
 
 
 def parse_currency(value, portfolio_currency: str) -> str:
-    return _parse_currency_text(text(value).upper(), portfolio_currency)
+    _parse_currency_text(text(value).upper(), str(portfolio_currency))  # refuses another currency
+    return portfolio_currency  # the portfolio's Unit (its recorded exponent), never a cached code
 
 
 @lru_cache(maxsize=256)

@@ -5,9 +5,11 @@ from .models import Consent, Contact, Debtor, Obligation, ObligationParty, Portf
 
 @admin.register(Portfolio)
 class PortfolioAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "creditor", "country", "currency", "timezone", "allocation_mode")
+    list_display = ("name", "slug", "creditor", "country", "currency", "money_exponent", "timezone",
+                    "allocation_mode")
     search_fields = ("name", "slug", "creditor")
-    readonly_fields = ("created_at",)
+    # The exponent the amounts are stored with is recorded once, at creation (decision 0008): never edited.
+    readonly_fields = ("money_exponent", "created_at")
 
 
 class ContactInline(admin.TabularInline):

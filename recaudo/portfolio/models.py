@@ -34,9 +34,14 @@ class _UnitAttribute(DeferredAttribute):
             return value
         if isinstance(instance, Portfolio):
             exponent = instance.__dict__.get("money_exponent")
-            return Unit(value, exponent) if exponent is not None else value
+            shown = instance.__dict__.get("display_decimals")
+            return Unit(value, exponent, shown) if exponent is not None else value
         portfolio_id = instance.__dict__.get("portfolio_id")
         return Unit(value, recorded_exponent(portfolio_id, value)) if portfolio_id else value
+
+    def __set__(self, instance, value):
+        # A data descriptor, so reads always pass through __get__ (Django stores field values in __dict__).
+        instance.__dict__[self.field.attname] = value
 
 
 class CurrencyField(models.CharField):
@@ -111,18 +116,11 @@ class Portfolio(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        if self.money_exponent is None:
-            self.money_exponent = table_precision(self.currency)
         creating = self._state.adding
         super().save(*args, **kwargs)
         if creating:
             _EXPONENTS.clear()
 
-    @property
-    def shown_decimals(self) -> int:
-        """Decimals to show amounts with (display only)."""
-        exponent = self.money_exponent
-        return exponent if self.display_decimals is None else min(self.display_decimals, exponent)
 
     @property
     def buckets(self):

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from recaudo.audit.services import audit_record, diff
-from recaudo.core.money import UnknownCurrency, from_minor, to_minor, validate_currency
+from recaudo.core.money import UnknownCurrency, from_minor, table_precision, to_minor, validate_currency
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.ledger.services import refresh_summaries
 
@@ -74,12 +74,13 @@ def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: s
     if not name.strip():
         raise PortfolioError("a portfolio needs a name")
     portfolio = Portfolio.objects.create(
-        slug=slug, name=name.strip(), country=country, currency=currency, timezone=tz, creditor=creditor,
-        aging_buckets=validate_buckets(buckets) if buckets else None,
+        slug=slug, name=name.strip(), country=country, currency=currency, money_exponent=table_precision(currency),
+        timezone=tz, creditor=creditor, aging_buckets=validate_buckets(buckets) if buckets else None,
         allocation_order=["fee", "interest", "principal"],
     )
     audit_record(event_type="portfolio.created", subject=portfolio, actor=actor, portfolio=portfolio,
-                 changes={"slug": slug, "name": name, "country": country, "currency": currency, "timezone": tz})
+                 changes={"slug": slug, "name": name, "country": country, "currency": currency,
+                          "money_exponent": portfolio.money_exponent, "timezone": tz})
     return portfolio
 
 
@@ -259,9 +260,9 @@ def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amou
     number = (number or "").strip()
     if not number:
         raise ValidationProblem("number: required")
-    currency = (currency or portfolio.currency).upper()
-    if currency != portfolio.currency:
-        raise ValidationProblem(f"currency: {currency} differs from the portfolio's {portfolio.currency}")
+    if currency and currency.upper() != portfolio.currency:
+        raise ValidationProblem(f"currency: {currency.upper()} differs from the portfolio's {portfolio.currency}")
+    currency = portfolio.currency  # a Unit: the portfolio's recorded exponent
     if due_date < issue_date:
         raise ValidationProblem(f"due_date: {due_date} is before issue_date {issue_date}")
     minor = to_minor(amount, currency)

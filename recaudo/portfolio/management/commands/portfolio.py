@@ -37,6 +37,7 @@ def portfolio_summary(portfolio: Portfolio) -> dict:
         "creditor": portfolio.creditor,
         "country": portfolio.country,
         "currency": portfolio.currency,
+        "money_exponent": portfolio.money_exponent,
         "timezone": portfolio.timezone,
         "as_of": as_of.isoformat(),
         "debtors": debtors["total"],
@@ -120,7 +121,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{summary['name']} ({summary['slug']})")
         if summary["creditor"]:
             self.stdout.write(f"  creditor:     {summary['creditor']}")
-        self.stdout.write(f"  country:      {summary['country']}  currency: {cur}  time zone: {summary['timezone']}")
+        self.stdout.write(f"  country:      {summary['country']}  currency: {cur} (stored with "
+                          f"{summary['money_exponent']} decimals)  time zone: {summary['timezone']}")
         self.stdout.write(f"  debtors:      {summary['debtors']:,} ({summary['debtors_with_balance']:,} with balance)")
         self.stdout.write(f"  obligations:  {summary['obligations']:,} ({summary['open_obligations']:,} open)")
         self.stdout.write(f"  balance:      {cur} {amount(summary['balance'])}")
