@@ -1,8 +1,9 @@
 """Database triggers that keep the ledger append-only, and the entries' composite key (used by migrations).
 
-Both engines refuse UPDATE of ledger entries; PostgreSQL also refuses row DELETE (TRUNCATE, used only by
-test-database resets, is not a row operation). On SQLite, deletion is prevented by PROTECT foreign keys and the
-absence of any delete path in the code. SQLite drops a table's triggers when a migration rebuilds the table, so
+Both engines refuse UPDATE and DELETE of ledger entries, PostgreSQL also TRUNCATE (from ledger migration 0014,
+with the tally that `ledger verify` checks: see the end of this module).
+
+SQLite drops a table's triggers when a migration rebuilds the table, so
 every migration that alters ledger_entry must call `recreate_triggers` afterwards, and one that rebuilds
 portfolio_obligation on SQLite must drop ledger_entry_obligation_key first (SQLite refuses to rename a table
 that a trigger names while it is missing).
@@ -57,6 +58,9 @@ def recreate_triggers(apps, schema_editor):
             schema_editor.execute(SQLITE_OBLIGATION_KEY)
         if _applied(schema_editor, "0010_value_date_marks"):
             schema_editor.execute(SQLITE_MARK_UP)
+        if _applied(schema_editor, "0014_ledger_tally"):
+            for statement in SQLITE_TALLY_UP:
+                schema_editor.execute(statement)
     elif vendor == "postgresql":
         schema_editor.execute(PG_UP)
 
@@ -232,3 +236,159 @@ def create_sqlite_obligation_key(apps, schema_editor):
     """SQLite: after such a rebuild."""
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(SQLITE_OBLIGATION_KEY)
+
+
+# From ledger migration 0014 on, nothing deletes entries silently (docs/decisions/0011-ledger-tally.md):
+# - SQLite refuses DELETE of entries as PostgreSQL always did; PostgreSQL also refuses TRUNCATE of the ledger (and
+#   of obligations and payments, whose keys it checks with triggers, so no cascade would reach the entries);
+# - every INSERT adds to the portfolio's tally (entries counted, and a checksum of each entry's id, obligation,
+#   amount and value date), kept by the database in ledger_tally; `ledger verify` recomputes both from the entries,
+#   so an entry removed by direct SQL with the triggers disabled is still found.
+# PostgreSQL adds one tally row per portfolio per INSERT statement (insert-only, so concurrent postings never wait
+# on each other's row lock, like the value-date marks) and refuses any UPDATE, DELETE or TRUNCATE of the tally
+# that does not come from a trigger; SQLite, whose writers are serialized anyway, keeps one row per portfolio and
+# refuses its DELETE. The checksum is a sum modulo 2^31-1 of non-negative terms, so the sum of the tally rows equals
+# the entries' sum however the inserts were grouped; each term mixes the id with the other values, and both
+# engines compute it with the same integer arithmetic.
+TALLY_MODULUS = 2147483647
+
+
+def tally_mod(a: str, vendor: str) -> str:
+    """`a` modulo 2^31-1 (truncated, as both engines' % is); PostgreSQL's mod() keeps '%' out of statements that
+    psycopg reads for placeholders."""
+    return f"mod({a}, {TALLY_MODULUS})" if vendor == "postgresql" else f"(({a}) % {TALLY_MODULUS})"
+
+
+def tally_term(alias: str, vendor: str) -> str:
+    """SQL for one entry's checksum term (the same number on both engines)."""
+    m = TALLY_MODULUS
+
+    def mod(a):
+        return tally_mod(a, vendor)
+
+    if vendor == "postgresql":  # 64-bit arithmetic throughout (ids and day numbers may be 32-bit columns)
+        days = f"({alias}.value_date - DATE '2000-01-01')::bigint"
+        column = f"{alias}.%s::bigint"
+    else:
+        days = f"CAST(julianday({alias}.value_date) - julianday('2000-01-01') AS INTEGER)"
+        column = f"{alias}.%s"
+    amount = mod(mod(column % "amount_minor") + f" + {m}")  # in [0, m)
+    day = mod(mod(days) + f" + {m}")
+    inner = mod(f"{amount} + " + mod(column % "obligation_id") + f" * 13 + {day} * 7")
+    entry_id = mod(column % "id")
+    # Multiplied by the id (both below 2^31, so the product fits in 64 bits): moving an amount from one entry to
+    # another changes the checksum too.
+    return mod(f"{entry_id} * {inner} + {entry_id}")
+
+
+PG_TALLY_UP = f"""
+CREATE OR REPLACE FUNCTION ledger_entry_tally() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO ledger_tally (portfolio_id, entries, checksum)
+  SELECT portfolio_id, count(*), {tally_mod("sum(" + tally_term("t", "postgresql") + ")", "postgresql")}::bigint
+  FROM ledger_entry_tallied t GROUP BY portfolio_id;
+  RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS ledger_entry_tally ON ledger_entry;
+CREATE TRIGGER ledger_entry_tally AFTER INSERT ON ledger_entry
+REFERENCING NEW TABLE AS ledger_entry_tallied FOR EACH STATEMENT EXECUTE FUNCTION ledger_entry_tally();
+CREATE OR REPLACE FUNCTION ledger_refuse_truncate() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION USING MESSAGE = 'the ledger is append-only: ' || TG_TABLE_NAME || ' cannot be truncated',
+    ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS ledger_entry_no_truncate ON ledger_entry;
+CREATE TRIGGER ledger_entry_no_truncate BEFORE TRUNCATE ON ledger_entry
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();
+DROP TRIGGER IF EXISTS ledger_tally_no_truncate ON ledger_tally;
+CREATE TRIGGER ledger_tally_no_truncate BEFORE TRUNCATE ON ledger_tally
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();
+DROP TRIGGER IF EXISTS ledger_payment_no_truncate ON ledger_payment;
+CREATE TRIGGER ledger_payment_no_truncate BEFORE TRUNCATE ON ledger_payment
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();
+DROP TRIGGER IF EXISTS portfolio_obligation_no_truncate ON portfolio_obligation;
+CREATE TRIGGER portfolio_obligation_no_truncate BEFORE TRUNCATE ON portfolio_obligation
+FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();
+CREATE OR REPLACE FUNCTION ledger_tally_keep() RETURNS trigger AS $$
+BEGIN
+  IF pg_trigger_depth() > 1 THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  RAISE EXCEPTION 'the ledger tally is kept by the database: it is never changed by hand'
+    USING ERRCODE = 'restrict_violation';
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS ledger_tally_keep ON ledger_tally;
+CREATE TRIGGER ledger_tally_keep BEFORE UPDATE OR DELETE ON ledger_tally
+FOR EACH ROW EXECUTE FUNCTION ledger_tally_keep();
+"""
+PG_TALLY_DOWN = """
+DROP TRIGGER IF EXISTS ledger_tally_keep ON ledger_tally;
+DROP FUNCTION IF EXISTS ledger_tally_keep();
+DROP TRIGGER IF EXISTS portfolio_obligation_no_truncate ON portfolio_obligation;
+DROP TRIGGER IF EXISTS ledger_payment_no_truncate ON ledger_payment;
+DROP TRIGGER IF EXISTS ledger_tally_no_truncate ON ledger_tally;
+DROP TRIGGER IF EXISTS ledger_entry_no_truncate ON ledger_entry;
+DROP FUNCTION IF EXISTS ledger_refuse_truncate();
+DROP TRIGGER IF EXISTS ledger_entry_tally ON ledger_entry;
+DROP FUNCTION IF EXISTS ledger_entry_tally();
+"""
+SQLITE_TALLY_UP = [
+    """CREATE TRIGGER IF NOT EXISTS ledger_entry_no_delete BEFORE DELETE ON ledger_entry
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only: post a reversal instead'); END;""",
+    f"""CREATE TRIGGER IF NOT EXISTS ledger_entry_tally AFTER INSERT ON ledger_entry
+BEGIN
+  INSERT INTO ledger_tally (portfolio_id, entries, checksum)
+  SELECT NEW.portfolio_id, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM ledger_tally WHERE portfolio_id = NEW.portfolio_id);
+  UPDATE ledger_tally SET entries = entries + 1,
+    checksum = {tally_mod("checksum + " + tally_term("NEW", "sqlite"), "sqlite")}
+  WHERE portfolio_id = NEW.portfolio_id;
+END;""",
+    """CREATE TRIGGER IF NOT EXISTS ledger_tally_no_delete BEFORE DELETE ON ledger_tally
+BEGIN SELECT RAISE(ABORT, 'the ledger tally is kept by the database: it is never changed by hand'); END;""",
+]
+SQLITE_TALLY_DOWN = ["DROP TRIGGER IF EXISTS ledger_tally_no_delete;", "DROP TRIGGER IF EXISTS ledger_entry_tally;",
+                     "DROP TRIGGER IF EXISTS ledger_entry_no_delete;"]
+
+
+def tally_backfill_sql(vendor: str) -> str:
+    return (f"INSERT INTO ledger_tally (portfolio_id, entries, checksum) SELECT portfolio_id, count(*), "
+            f"{tally_mod('sum(' + tally_term('e', vendor) + ')', vendor)} FROM ledger_entry e GROUP BY portfolio_id")
+
+
+def add_tally(apps, schema_editor):
+    """The tally of the entries already there, then the triggers that keep it and refuse deletions."""
+    vendor = schema_editor.connection.vendor
+    schema_editor.execute(tally_backfill_sql(vendor))
+    if vendor == "postgresql":
+        schema_editor.execute(PG_TALLY_UP)
+    elif vendor == "sqlite":
+        for statement in SQLITE_TALLY_UP:
+            schema_editor.execute(statement)
+
+
+def drop_tally(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_TALLY_DOWN)
+    elif vendor == "sqlite":
+        for statement in SQLITE_TALLY_DOWN:
+            schema_editor.execute(statement)
+
+
+TRUNCATE_GUARDED = ("ledger_entry", "ledger_tally", "ledger_payment", "portfolio_obligation")
+
+
+def flush_sql(vendor: str, statements: list[str]) -> list[str]:
+    """Test-database resets only (pytest-django's flush between transactional tests): the statements that empty
+    every table, with the ledger's deletion guards lifted around them inside the flush's transaction."""
+    if vendor == "postgresql":
+        lift = [f"ALTER TABLE {t} DISABLE TRIGGER {t}_no_truncate;" for t in TRUNCATE_GUARDED]
+        back = [f"ALTER TABLE {t} ENABLE TRIGGER {t}_no_truncate;" for t in TRUNCATE_GUARDED]
+        return lift + statements + back
+    if vendor == "sqlite":
+        return ["DROP TRIGGER IF EXISTS ledger_entry_no_delete;", "DROP TRIGGER IF EXISTS ledger_tally_no_delete;",
+                *statements, SQLITE_TALLY_UP[0], SQLITE_TALLY_UP[2]]
+    return statements

@@ -275,3 +275,23 @@ class EarlyDiscount(models.Model):
 
     def __str__(self):
         return f"{self.obligation_id} -{self.percent} %"
+
+
+class Tally(models.Model):
+    """How many entries a portfolio's ledger holds and their checksum, kept by the database: a trigger on
+    ledger_entry adds to it on every INSERT (recaudo.ledger.append_only), nothing else writes it. `ledger verify`
+    recomputes both from the entries, so an entry deleted behind the application's back is found
+    (docs/decisions/0011-ledger-tally.md). PostgreSQL keeps a row per INSERT statement, SQLite one per portfolio:
+    a portfolio's tally is the sum of its rows."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.DO_NOTHING, related_name="+",
+                                  db_index=False, db_constraint=False)
+    entries = models.BigIntegerField()
+    checksum = models.BigIntegerField()
+
+    class Meta:
+        db_table = "ledger_tally"
+        indexes = [models.Index(fields=["portfolio"], name="ledger_tally_portfolio")]
+
+    def __str__(self):
+        return f"{self.portfolio_id}: {self.entries}"

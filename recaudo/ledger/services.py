@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,6 +20,7 @@ from recaudo.audit.services import audit_record
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
+from .append_only import tally_mod, tally_term
 from .models import Component, Entry, EntryKind, Payment
 from .rules import OpenItem, allocate
 
@@ -324,4 +325,26 @@ def ledger_verify(portfolio: Portfolio) -> list[str]:
         s=Sum("amount_minor")).filter(s__lt=0).order_by()
     for row in negative:
         problems.append(f"obligation id {row['obligation_id']}: {row['component']} below zero ({row['s']})")
+    problems.extend(_tally_problems(portfolio))
+    return problems
+
+
+def _tally_problems(portfolio: Portfolio) -> list[str]:
+    """The entries' count and checksum against the tally the database kept as they were inserted: a difference
+    means entries were removed (or changed) behind the application's back."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        checksum_sql = tally_mod("coalesce(sum(" + tally_term("e", vendor) + "), 0)", vendor)
+        cursor.execute(f"SELECT count(*), {checksum_sql} "
+                       "FROM ledger_entry e WHERE e.portfolio_id = %s", [portfolio.pk])
+        count, checksum = cursor.fetchone()
+        cursor.execute(f"SELECT coalesce(sum(entries), 0), {tally_mod('coalesce(sum(checksum), 0)', vendor)} "
+                       "FROM ledger_tally WHERE portfolio_id = %s", [portfolio.pk])
+        tallied, tallied_sum = cursor.fetchone()
+    problems = []
+    if int(count) != int(tallied):
+        problems.append(f"ledger: {count} entries, but {tallied} were posted: entries were deleted outside Recaudo")
+    elif int(checksum) != int(tallied_sum):
+        problems.append("ledger: the entries' checksum differs from the one kept as they were posted: entries were "
+                        "changed outside Recaudo")
     return problems
