@@ -19,6 +19,7 @@ from django.core import signing
 from django.db.models import Q
 from django.template import Context, TemplateSyntaxError
 from django.utils.html import strip_tags
+from django.utils.translation import gettext
 
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -27,11 +28,17 @@ from .models import Template
 from .sandbox import (
     HTML_ENGINE,
     INVALID_MARK,
+    MAX_DOCUMENT_CHARS,
+    MAX_OUTPUT_CHARS,
+    MAX_SOURCE_CHARS,
     RENDER_LOCALE,
     STRICT_HTML_ENGINE,
     STRICT_TEXT_ENGINE,
     TEXT_ENGINE,
+    SandboxLimitError,
     babel_locale,
+    compile_limited,
+    render_limits,
 )
 
 DEFAULT_LANGUAGE = "es"
@@ -156,14 +163,23 @@ ENGINES = {(True, False): HTML_ENGINE, (False, False): TEXT_ENGINE, (True, True)
 
 @lru_cache(maxsize=256)
 def _compile(source: str, html: bool, strict: bool):
-    return ENGINES[(html, strict)].from_string(source)
+    return compile_limited(ENGINES[(html, strict)], source)
 
 
-def render_source(source: str, context: dict, *, html: bool, locale: str, strict: bool = False) -> str:
-    """Render user template text in the sandbox. Raises RenderError (never anything else)."""
+def render_source(source: str, context: dict, *, html: bool, locale: str, strict: bool = False,
+                  max_chars: int = MAX_OUTPUT_CHARS) -> str:
+    """Render user template text in the sandbox, within its limits (see sandbox.py). Raises RenderError (never
+    anything else). The result is a plain str, never a SafeString: wherever it is shown it gets escaped."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise RenderError(gettext("the template is longer than %(limit)s characters") % {"limit": MAX_SOURCE_CHARS})
     token = RENDER_LOCALE.set(locale)
     try:
-        return _compile(source, html, strict).render(Context(context, autoescape=html))
+        with render_limits(max_chars) as limits:
+            output = _compile(source, html, strict).render(Context(context, autoescape=html))
+            limits.check_size(output)
+        return str.__str__(output)
+    except SandboxLimitError as exc:
+        raise RenderError(str(exc))
     except TemplateSyntaxError as exc:
         raise RenderError(str(exc))
     except RecursionError:
@@ -180,7 +196,8 @@ def render_parts(*, subject: str, body: str, channel: str, context: dict, langua
     locale = babel_locale(language, country)
     html = channel == "email"
     subject_out = " ".join(render_source(subject or "", context, html=False, locale=locale, strict=strict).split())
-    body_out = render_source(body, context, html=html, locale=locale, strict=strict)
+    body_out = render_source(body, context, html=html, locale=locale, strict=strict,
+                             max_chars=MAX_DOCUMENT_CHARS if channel in ("email", "letter") else MAX_OUTPUT_CHARS)
     text = _html_to_text(body_out) if html else body_out
     params = []
     for path in whatsapp_params or []:
