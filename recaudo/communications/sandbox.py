@@ -165,7 +165,7 @@ class LimitedForNode(defaulttags.ForNode):
 
     def render(self, context):
         current = budget()
-        parentloop = context["forloop"] if "forloop" in context else {}
+        parentloop = context.get("forloop", {})
         with context.push():
             values = self.sequence.resolve(context, ignore_failures=True)
             if values is None:
@@ -191,7 +191,7 @@ class LimitedForNode(defaulttags.ForNode):
                         len_item = 1
                     if len(self.loopvars) != len_item:
                         raise ValueError(f"Need {len(self.loopvars)} values to unpack in for loop; got {len_item}.")
-                    context.update(dict(zip(self.loopvars, item)))
+                    context.update(dict(zip(self.loopvars, item, strict=True)))
                 else:
                     context[self.loopvars[0]] = item
                 for node in self.nodelist_loop:
@@ -201,7 +201,7 @@ class LimitedForNode(defaulttags.ForNode):
                 current.check_length(size)
                 if unpack:
                     context.pop()
-        return mark_safe("".join(nodelist))
+        return mark_safe("".join(nodelist))  # noqa: S308 - as Django's ForNode: the pieces were escaped already
 
 
 @register.tag(name="for")
