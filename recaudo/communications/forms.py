@@ -42,3 +42,8 @@ class TemplateForm(forms.Form):
         except RenderError as exc:
             raise forms.ValidationError(_("The template does not render: %(error)s"), params={"error": str(exc)})
         return data
+
+
+class RevisionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

@@ -50,6 +50,54 @@ class Template(models.Model):
         return f"{self.code} · {self.channel} · {self.language}"
 
 
+class TemplateRevision(models.Model):
+    """An agent's edit of a portfolio's template, waiting for a supervisor's or administrator's approval. Until it
+    is approved the template in use (the approved text) stays as it is; approving applies it as a new version."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="template_revisions")
+    code = models.SlugField(_("code"), max_length=60)
+    channel = models.CharField(_("channel"), max_length=10, choices=CHANNELS)
+    language = models.CharField(_("language"), max_length=8, choices=LANGUAGES, default="es")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"))
+    whatsapp_template_name = models.CharField(_("WhatsApp template name"), max_length=120, blank=True)
+    whatsapp_params = models.JSONField(_("WhatsApp parameters"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    base_version = models.PositiveIntegerField(null=True, blank=True,
+                                               help_text="the version of the portfolio's template it was written "
+                                                         "against; empty: the installation's default")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    template = models.ForeignKey(Template, null=True, blank=True, on_delete=models.SET_NULL, related_name="revisions",
+                                 help_text="the template the approval created or updated")
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "code", "channel", "language"],
+                                    condition=Q(status="pending"), name="template_revision_one_pending"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "approved", "rejected", "superseded"]),
+                                   name="template_revision_status_valid"),
+            models.CheckConstraint(condition=Q(channel__in=CHANNEL_CODES), name="template_revision_channel_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} · {self.channel} · {self.language} ({self.status})"
+
+
 class Message(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
+from recaudo.accounts.selectors import role_in
 from recaudo.portfolio.models import Debtor, Portfolio
 
-from .models import Message, Template
+from .models import Message, Template, TemplateRevision
+from .rules import template_can_decide, template_edit_needs_approval
 
 
 def outbox_page(portfolio: Portfolio, *, status: str = "", channel: str = "", page: int = 1, per_page: int = 50):
@@ -46,3 +48,38 @@ def preview_debtor(portfolio: Portfolio, code: str = "") -> Debtor | None:
     if code:
         return qs.filter(code=code.strip()).first()
     return qs.filter(balance_minor__gt=0).order_by("oldest_due_date", "id").first() or qs.order_by("id").first()
+
+
+def template_edits_need_approval(user, portfolio: Portfolio) -> bool:
+    """Whether this user's template edits in the portfolio wait for a supervisor's approval (agents)."""
+    return template_edit_needs_approval(role_in(user, portfolio))
+
+
+def template_approver(user, portfolio: Portfolio) -> bool:
+    return template_can_decide(role_in(user, portfolio))
+
+
+def pending_revisions(portfolio: Portfolio) -> list[TemplateRevision]:
+    """Agents' edits waiting for approval, oldest first, each with `current` (the template in use, or None)."""
+    rows = list(TemplateRevision.objects.filter(portfolio=portfolio, status=TemplateRevision.Status.PENDING)
+                .select_related("submitted_by").order_by("submitted_at", "id"))
+    for revision in rows:
+        revision.current = template_effective(portfolio, revision.code, revision.channel, revision.language)
+    return rows
+
+
+def pending_revision(portfolio: Portfolio, code: str, channel: str, language: str) -> TemplateRevision | None:
+    return (TemplateRevision.objects.filter(portfolio=portfolio, code=code, channel=channel, language=language,
+                                            status=TemplateRevision.Status.PENDING)
+            .select_related("submitted_by").first())
+
+
+def pending_keys(portfolio: Portfolio) -> set[tuple[str, str, str]]:
+    return set(TemplateRevision.objects.filter(portfolio=portfolio, status=TemplateRevision.Status.PENDING)
+               .values_list("code", "channel", "language"))
+
+
+def recent_revision_decisions(portfolio: Portfolio, limit: int = 20) -> list[TemplateRevision]:
+    return list(TemplateRevision.objects.filter(portfolio=portfolio, status__in=[
+        TemplateRevision.Status.APPROVED, TemplateRevision.Status.REJECTED])
+        .select_related("submitted_by", "decided_by").order_by("-decided_at", "-id")[:limit])

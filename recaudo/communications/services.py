@@ -14,17 +14,19 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recaudo.audit.services import audit_record
+from recaudo.accounts.selectors import role_in
+from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import contact_schedule
 from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 from recaudo.portfolio.services import consent_set
 
 from .contacts import contacts_for
-from .models import CHANNEL_CODES, Message, Template
+from .models import CHANNEL_CODES, Message, Template, TemplateRevision
 from .outbox import OutboxError, fallback_enqueue, outbox_process, retry_delay  # noqa: F401 (public API)
 from .rendering import RenderedMessage, RenderError, message_language, template_lookup, template_validate
 from .rendering import template_render as _template_render
+from .rules import template_can_decide, template_edit_needs_approval
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,10 @@ class CommunicationsError(ValueError):
 
 
 class TemplateInvalid(CommunicationsError):
+    pass
+
+
+class TemplateNotAllowed(CommunicationsError):
     pass
 
 
@@ -192,13 +198,12 @@ def message_cancel(*, message: Message, reason: str = "", actor=None) -> Message
 
 # ------------------------------------------------------------------------------------------------ templates
 
-@transaction.atomic
-def template_save(*, portfolio: Portfolio, code: str, channel: str, language: str, subject: str, body: str,
-                  whatsapp_template_name: str = "", whatsapp_params: list[str] | None = None, active: bool = True,
-                  name: str = "", now: datetime | None = None, actor=None) -> Template:
-    """Create or update the portfolio's own template (overriding the default). Validated by rendering it in the
-    sandbox against a sample debtor: a syntax or render error raises TemplateInvalid."""
-    now = now or timezone.now()
+def _person(actor):
+    return actor if actor is not None and not isinstance(actor, str) and getattr(actor, "pk", None) else None
+
+
+def _check_template(*, channel: str, language: str, subject: str, body: str, whatsapp_template_name: str,
+                    whatsapp_params: list[str] | None, active: bool, portfolio: Portfolio, now: datetime) -> None:
     if channel not in CHANNEL_CODES:
         raise TemplateInvalid(f"unknown channel {channel!r}")
     if language not in ("es", "en"):
@@ -212,13 +217,41 @@ def template_save(*, portfolio: Portfolio, code: str, channel: str, language: st
                           now=now, whatsapp_params=whatsapp_params)
     except RenderError as exc:
         raise TemplateInvalid(str(exc))
+
+
+@transaction.atomic
+def template_save(*, portfolio: Portfolio, code: str, channel: str, language: str, subject: str, body: str,
+                  whatsapp_template_name: str = "", whatsapp_params: list[str] | None = None, active: bool = True,
+                  name: str = "", now: datetime | None = None, actor=None) -> Template | TemplateRevision:
+    """Create or update the portfolio's own template (overriding the default). Validated by rendering it in the
+    sandbox against a sample debtor: a syntax or render error raises TemplateInvalid.
+
+    An agent's edit does not apply: it is saved as a pending TemplateRevision (returned instead of the template)
+    and the approved text keeps being used until a supervisor or administrator approves it
+    (template_revision_decide). Supervisors', administrators' and non-personal actors' edits apply at once."""
+    now = now or timezone.now()
+    _check_template(channel=channel, language=language, subject=subject, body=body,
+                    whatsapp_template_name=whatsapp_template_name, whatsapp_params=whatsapp_params, active=active,
+                    portfolio=portfolio, now=now)
+    user = _person(actor)
+    if user is not None and template_edit_needs_approval(role_in(user, portfolio)):
+        return _template_submit(portfolio=portfolio, code=code, channel=channel, language=language, subject=subject,
+                                body=body, whatsapp_template_name=whatsapp_template_name,
+                                whatsapp_params=whatsapp_params, active=active, name=name, now=now, actor=user)
+    return _template_apply(portfolio=portfolio, code=code, channel=channel, language=language, subject=subject,
+                           body=body, whatsapp_template_name=whatsapp_template_name,
+                           whatsapp_params=whatsapp_params, active=active, name=name, actor=actor)
+
+
+def _template_apply(*, portfolio, code, channel, language, subject, body, whatsapp_template_name, whatsapp_params,
+                    active, name, actor) -> Template:
     template = Template.objects.select_for_update().filter(portfolio=portfolio, code=code, channel=channel,
                                                            language=language).first()
     values = {"subject": subject.strip(), "body": body, "whatsapp_template_name": whatsapp_template_name.strip(),
               "whatsapp_params": list(whatsapp_params or []), "active": active}
     if name:
         values["name"] = name[:200]
-    user = actor if actor is not None and not isinstance(actor, str) else None
+    user = _person(actor)
     if template is None:
         default = Template.objects.filter(portfolio__isnull=True, code=code, channel=channel, language=language).first()
         template = Template.objects.create(portfolio=portfolio, code=code, channel=channel, language=language,
@@ -238,6 +271,76 @@ def template_save(*, portfolio: Portfolio, code: str, channel: str, language: st
     audit_record(event_type="template.updated", subject=template, actor=actor, portfolio=portfolio,
                  changes={**changes, "version": template.version})
     return template
+
+
+def _template_submit(*, portfolio, code, channel, language, subject, body, whatsapp_template_name, whatsapp_params,
+                     active, name, now, actor) -> TemplateRevision:
+    """Save an agent's edit as the pending revision of (portfolio, code, channel, language); an earlier pending
+    revision of the same template is superseded by it."""
+    current = Template.objects.filter(portfolio=portfolio, code=code, channel=channel, language=language).first()
+    earlier = list(TemplateRevision.objects.select_for_update().filter(
+        portfolio=portfolio, code=code, channel=channel, language=language, status=TemplateRevision.Status.PENDING))
+    for old in earlier:
+        old.status, old.decided_at, old.reason = TemplateRevision.Status.SUPERSEDED, now, "a newer edit was submitted"
+        old.save(update_fields=["status", "decided_at", "reason"])
+    revision = TemplateRevision.objects.create(
+        portfolio=portfolio, code=code, channel=channel, language=language, name=name[:200], subject=subject.strip(),
+        body=body, whatsapp_template_name=whatsapp_template_name.strip(), whatsapp_params=list(whatsapp_params or []),
+        active=active, base_version=current.version if current else None, submitted_by=actor, submitted_at=now)
+    audit_record(event_type="template.submitted", subject=revision, actor=actor, portfolio=portfolio,
+                 changes={"code": code, "channel": channel, "language": language, "base_version": revision.base_version,
+                          "body": body, "subject": revision.subject, "supersedes": [r.pk for r in earlier]})
+    return revision
+
+
+def template_can_approve(user, portfolio: Portfolio) -> bool:
+    return _person(user) is not None and template_can_decide(role_in(user, portfolio))
+
+
+@transaction.atomic
+def template_revision_decide(*, revision: TemplateRevision, decision: str, actor, reason: str = "",
+                             now: datetime | None = None) -> TemplateRevision:
+    """approve | reject an agent's pending template edit. Only a supervisor or an administrator of the portfolio
+    decides; a rejection needs a reason. Approving applies the text as the template's next version (validated
+    again); it is refused when the template changed since the agent wrote the edit (reject it and ask again)."""
+    now = now or timezone.now()
+    revision = TemplateRevision.objects.select_for_update().select_related("portfolio").get(pk=revision.pk)
+    portfolio = revision.portfolio
+    if decision not in ("approve", "reject"):
+        raise CommunicationsError("decision: approve or reject")
+    if not template_can_approve(actor, portfolio):
+        raise TemplateNotAllowed("only a supervisor or an administrator approves template edits")
+    if revision.status != TemplateRevision.Status.PENDING:
+        raise CommunicationsError(f"revision {revision.pk} is {revision.status}, not pending approval")
+    reason = (reason or "").strip()
+    if decision == "reject" and not reason:
+        raise CommunicationsError("reason: required to reject")
+    if decision == "approve":
+        current = Template.objects.select_for_update().filter(
+            portfolio=portfolio, code=revision.code, channel=revision.channel, language=revision.language).first()
+        version = current.version if current else None
+        if version != revision.base_version:
+            raise CommunicationsError(f"the template changed since this edit was submitted (version "
+                                      f"{revision.base_version or 'default'} -> {version}); reject it and ask for a "
+                                      f"new one")
+        _check_template(channel=revision.channel, language=revision.language, subject=revision.subject,
+                        body=revision.body, whatsapp_template_name=revision.whatsapp_template_name,
+                        whatsapp_params=revision.whatsapp_params, active=revision.active, portfolio=portfolio,
+                        now=now)
+        revision.template = _template_apply(
+            portfolio=portfolio, code=revision.code, channel=revision.channel, language=revision.language,
+            subject=revision.subject, body=revision.body, whatsapp_template_name=revision.whatsapp_template_name,
+            whatsapp_params=revision.whatsapp_params, active=revision.active, name=revision.name, actor=actor)
+        revision.status = TemplateRevision.Status.APPROVED
+    else:
+        revision.status = TemplateRevision.Status.REJECTED
+    revision.decided_by, revision.decided_at, revision.reason = _person(actor), now, reason[:500]
+    revision.save(update_fields=["status", "decided_by", "decided_at", "reason", "template"])
+    audit_record(event_type=f"template.{revision.status}", subject=revision, actor=actor, portfolio=portfolio,
+                 changes={"code": revision.code, "channel": revision.channel, "language": revision.language,
+                          "reason": reason, "submitted_by": actor_label_for(revision.submitted_by),
+                          "version": revision.template.version if revision.template else None})
+    return revision
 
 
 # ------------------------------------------------------------------------------------------------ callbacks

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -13,11 +14,23 @@ from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, portfolio_for_user_or_404
 
-from .forms import OutboxFilterForm, TemplateForm
-from .models import CHANNEL_CODES, Template
+from .forms import OutboxFilterForm, RevisionDecisionForm, TemplateForm
+from .models import CHANNEL_CODES, Template, TemplateRevision
 from .rendering import RenderError, template_render
-from .selectors import effective_templates, outbox_counts, outbox_page, preview_debtor, template_effective
-from .services import TemplateInvalid, template_save
+from .selectors import (
+    effective_templates,
+    outbox_counts,
+    outbox_page,
+    pending_keys,
+    pending_revision,
+    pending_revisions,
+    preview_debtor,
+    recent_revision_decisions,
+    template_approver,
+    template_edits_need_approval,
+    template_effective,
+)
+from .services import CommunicationsError, TemplateInvalid, TemplateNotAllowed, template_revision_decide, template_save
 
 # Labels of the header links to these pages (recaudo/templates/base.html), kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Messages"), gettext_noop("Templates"))
@@ -44,9 +57,13 @@ def outbox_list(request, slug):
 @login_required
 def template_list(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug)
+    pending = pending_keys(portfolio)
+    templates = effective_templates(portfolio)
+    for t in templates:
+        t.pending = (t.code, t.channel, t.language) in pending
     return render(request, "communications/template_list.html", {
-        "portfolio": portfolio, "templates": effective_templates(portfolio),
-        "can_edit": can(request.user, portfolio, "write"),
+        "portfolio": portfolio, "templates": templates, "can_edit": can(request.user, portfolio, "write"),
+        "pending_count": len(pending), "approver": template_approver(request.user, portfolio),
     })
 
 
@@ -92,14 +109,18 @@ def template_edit(request, slug, code, channel, language):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                template_save(portfolio=portfolio, code=code, channel=channel, language=language,
-                              subject=d["subject"], body=d["body"], name=d["name"],
-                              whatsapp_template_name=d["whatsapp_template_name"],
-                              whatsapp_params=d["whatsapp_params"], active=d["active"], actor=request.user)
+                saved = template_save(portfolio=portfolio, code=code, channel=channel, language=language,
+                                      subject=d["subject"], body=d["body"], name=d["name"],
+                                      whatsapp_template_name=d["whatsapp_template_name"],
+                                      whatsapp_params=d["whatsapp_params"], active=d["active"], actor=request.user)
             except TemplateInvalid as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Template saved."))
+                if isinstance(saved, TemplateRevision):
+                    messages.info(request, _("Your edit waits for a supervisor's approval; the current text stays "
+                                             "in use until then."))
+                else:
+                    messages.success(request, _("Template saved."))
                 return redirect("comms_template_list", slug=portfolio.slug)
     else:
         form = TemplateForm(initial=initial, portfolio=portfolio, channel=channel, language=language)
@@ -107,6 +128,9 @@ def template_edit(request, slug, code, channel, language):
     return render(request, "communications/template_edit.html", {
         "portfolio": portfolio, "form": form, "code": code, "channel": channel, "language": language,
         "current": current, "debtor": debtor, "rendered": rendered, "preview_error": error,
+        "pending": pending_revision(portfolio, code, channel, language),
+        "needs_approval": template_edits_need_approval(request.user, portfolio),
+        "approver": template_approver(request.user, portfolio),
     })
 
 
@@ -120,3 +144,42 @@ def template_preview(request, slug, code, channel, language):
     return render(request, "communications/_preview.html", {
         "debtor": debtor, "rendered": rendered, "preview_error": error, "channel": channel,
         "warnings": form.warnings})
+
+
+def _approver_portfolio(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, "write")
+    if not template_approver(request.user, portfolio):
+        raise PermissionDenied(_("Only supervisors and administrators approve template edits."))
+    return portfolio
+
+
+@login_required
+def template_approvals(request, slug):
+    portfolio = _approver_portfolio(request, slug)
+    return render(request, "communications/template_approvals.html", {
+        "portfolio": portfolio, "pending": pending_revisions(portfolio),
+        "recent": recent_revision_decisions(portfolio), "form": RevisionDecisionForm()})
+
+
+@login_required
+@require_POST
+def template_revision_decide_view(request, slug, pk):
+    portfolio = _approver_portfolio(request, slug)
+    revision = get_object_or_404(TemplateRevision, pk=pk, portfolio=portfolio)
+    form = RevisionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision."))
+        return redirect("comms_template_approvals", portfolio.slug)
+    try:
+        decided = template_revision_decide(revision=revision, decision=form.cleaned_data["decision"],
+                                           reason=form.cleaned_data["reason"], actor=request.user)
+    except TemplateNotAllowed as exc:
+        raise PermissionDenied(str(exc))
+    except CommunicationsError as exc:
+        messages.error(request, str(exc))
+    else:
+        if decided.status == TemplateRevision.Status.APPROVED:
+            messages.success(request, _("Edit approved: it is in use from now on."))
+        else:
+            messages.success(request, _("Edit rejected."))
+    return redirect("comms_template_approvals", portfolio.slug)

@@ -1,0 +1,20 @@
+"""Communications rules: pure functions of plain data."""
+
+from __future__ import annotations
+
+APPLYING_ROLES = frozenset({"supervisor", "admin"})
+
+
+def template_edit_needs_approval(role: str | None) -> bool:
+    """A portfolio's templates go to every debtor of the portfolio: an agent's edit waits for a supervisor's or an
+    administrator's approval; theirs apply at once. `role` None is not a person (a command, the system): at once.
+
+    >>> [template_edit_needs_approval(r) for r in ("agent", "supervisor", "admin", None)]
+    [True, False, False, False]
+    """
+    return role is not None and role not in APPLYING_ROLES
+
+
+def template_can_decide(role: str | None) -> bool:
+    """Who approves or rejects an agent's edit: supervisors and administrators."""
+    return role in APPLYING_ROLES
