@@ -108,7 +108,7 @@ def test_pending_job_polls_with_progress(client, people, portfolio):
     client = login(client, "ana")
     url = reverse("import_detail", args=[portfolio.slug, job.pk])
     html = client.get(url).content.decode()
-    assert 'hx-trigger="every 1s"' in html and "width: 25%" in html
+    assert 'hx-trigger="every 1s"' in html and '<progress class="progress" max="100" value="25">' in html
     partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert partial.lstrip().startswith('<div id="job-status"') and "<html" not in partial
     assert "250 de unas 1.000 filas" in partial
