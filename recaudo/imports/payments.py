@@ -136,7 +136,7 @@ class PaymentImporter:
                     and any(v > 0 for v in o["balances"].values())
                 ]
                 result = allocate(p["minor"], candidates, order=order, mode=portfolio.allocation_mode,
-                                  named_obligation_id=p["obligation_id"])
+                                  on=p["date"], named_obligation_id=p["obligation_id"])
                 by_id = {o["id"]: o for o in obs}
                 for a in result.allocations:
                     by_id[a.obligation_id]["balances"][a.component] -= a.amount_minor

@@ -1,12 +1,21 @@
 """Pure ledger rules: payment allocation. No database, no clock.
 
-Allocation order (configurable per portfolio):
+Allocation order (docs/decisions/0010-payments-go-to-what-is-due-first.md):
 - a payment that names an obligation goes to that obligation first, component by component;
-- the rest goes by `mode`:
-  - "component" (default): all fees oldest due first, then all interest oldest due first, then principal;
-  - "obligation": obligation by obligation, oldest due first, each fees, then interest, then principal;
+- the rest goes first to what is due on or before the payment date (`on`), and only then to what is not yet
+  due: in every mode, no part of a payment reaches a not-yet-due obligation while a due one has a balance.
+  Within each of the two groups, by the portfolio's `mode`:
+  - "obligation" (default): obligation by obligation, oldest due first, each fees, then interest, then
+    principal (Código Civil art. 1653: interest before capital, unless the creditor agrees otherwise);
+  - "component" (a portfolio's choice): all fees oldest due first, then all interest, then all principal;
 - what is left is unapplied: it stays as a debtor credit, never lost.
+The component order within an obligation is the portfolio's `allocation_order` (default fee, interest, principal).
 Ties on due date are broken by obligation number, then id, so the result is deterministic.
+
+Worked example (payment date 2026-03-01): A due 2026-01-31 owes fee 2.00, interest 5.00, principal 100.00; B due
+2026-04-30 (not yet due) owes interest 10.00, principal 200.00. A payment of 100.00 goes A fee 2.00, A interest
+5.00, A principal 93.00 and nothing to B (the old "component" order paid B's interest 10.00 before A's
+principal). A payment of 120.00 pays A off (107.00), then B interest 10.00 and B principal 3.00.
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ from datetime import date
 
 DEFAULT_ORDER: tuple[str, ...] = ("fee", "interest", "principal")
 COMPONENTS = frozenset(DEFAULT_ORDER)
+MODES = ("obligation", "component")
+DEFAULT_MODE = "obligation"
 
 
 @dataclass(frozen=True)
@@ -56,23 +67,28 @@ def allocate(
     items: Iterable[OpenItem],
     *,
     order: Sequence[str] = DEFAULT_ORDER,
-    mode: str = "component",
+    mode: str = DEFAULT_MODE,
+    on: date | None = None,
     named_obligation_id: int | None = None,
 ) -> AllocationResult:
+    """Split a payment made on `on` over the open items (without `on`, every item counts as due)."""
     if amount_minor <= 0:
         raise ValueError("a payment amount must be positive")
     order = validate_order(order)
-    if mode not in ("component", "obligation"):
-        raise ValueError(f"unknown allocation mode {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"unknown allocation mode {mode!r}; use one of {', '.join(MODES)}")
     items = sorted(items, key=lambda i: (i.due_date, i.number, i.obligation_id))
     named = [i for i in items if i.obligation_id == named_obligation_id]
     others = [i for i in items if i.obligation_id != named_obligation_id]
 
     slots: list[tuple[OpenItem, str]] = [(i, c) for i in named for c in order]
-    if mode == "component":
-        slots += [(i, c) for c in order for i in others]
-    else:
-        slots += [(i, c) for i in others for c in order]
+    due = [i for i in others if on is None or i.due_date <= on]
+    not_due = [i for i in others if on is not None and i.due_date > on]
+    for group in (due, not_due):
+        if mode == "component":
+            slots += [(i, c) for c in order for i in group]
+        else:
+            slots += [(i, c) for i in group for c in order]
 
     remaining = amount_minor
     allocations: list[Allocation] = []

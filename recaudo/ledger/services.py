@@ -253,7 +253,8 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         items.append(OpenItem(obligation.pk, obligation.due_date, obligation.number,
                               component_balances([obligation.pk]).get(obligation.pk, {})))
     result = allocate(minor, items, order=portfolio.allocation_order or ("fee", "interest", "principal"),
-                      mode=portfolio.allocation_mode, named_obligation_id=obligation.pk if obligation else None)
+                      mode=portfolio.allocation_mode, on=date,
+                      named_obligation_id=obligation.pk if obligation else None)
     now = timezone.now()
     payment = Payment.objects.create(
         portfolio=portfolio, debtor=debtor, obligation=obligation, date=date, amount_minor=minor,

@@ -66,8 +66,11 @@ class Portfolio(models.Model):
     """A creditor's book: a company's receivables, a building's HOA fees, an agency client's assigned debts."""
 
     class AllocationMode(models.TextChoices):
-        COMPONENT_FIRST = "component", _("By component across obligations (all fees, then interest, then principal)")
-        OBLIGATION_FIRST = "obligation", _("By obligation (oldest first), each by component")
+        # Either way what is due on the payment date is paid before anything not yet due (ledger.rules; decision
+        # 0010); the mode orders each of the two groups.
+        OBLIGATION_FIRST = "obligation", _("Due first: oldest due obligation first, each fees, interest, principal")
+        COMPONENT_FIRST = "component", _(
+            "Due first, by component: all due fees, then due interest, then due principal")
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -98,7 +101,7 @@ class Portfolio(models.Model):
         help_text=_('Components, e.g. ["fee", "interest", "principal"]'),
     )
     allocation_mode = models.CharField(
-        max_length=12, choices=AllocationMode.choices, default=AllocationMode.COMPONENT_FIRST
+        _("allocation mode"), max_length=12, choices=AllocationMode.choices, default=AllocationMode.OBLIGATION_FIRST
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -251,6 +254,8 @@ class Obligation(models.Model):
         OPEN = "open", _("Open")
         PAID = "paid", _("Paid")
         WRITTEN_OFF = "written_off", _("Written off")
+        # Refinanced into an accepted payment agreement: balance 0 here, the plan's installments carry the debt.
+        IN_AGREEMENT = "in_agreement", _("In agreement")
 
     # Foreign keys covered by the composite indexes in Meta carry no index of their own (faster bulk inserts).
     portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="obligations", db_index=False)
@@ -281,7 +286,8 @@ class Obligation(models.Model):
             models.CheckConstraint(condition=Q(original_minor__gt=0), name="obligation_amount_positive"),
             models.CheckConstraint(condition=Q(balance_minor__gte=0), name="obligation_balance_not_negative"),
             models.CheckConstraint(
-                condition=one_of("status", ["open", "paid", "written_off"]), name="obligation_status_valid"
+                condition=one_of("status", ["open", "paid", "written_off", "in_agreement"]),
+                name="obligation_status_valid"
             ),
         ]
         # No (portfolio, status, due_date) index: no query reads a portfolio's obligations in due-date order (the
