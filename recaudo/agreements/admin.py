@@ -17,10 +17,12 @@ class LegalRateAdmin(admin.ModelAdmin):
 
 @admin.register(AuthorityLimit)
 class AuthorityLimitAdmin(admin.ModelAdmin):
-    """Per portfolio and role: maximum discount %, installments and term; empty = no limit. Without a row the
-    defaults apply (agent 10 %/6/6, supervisor 30 %/24/24, admin unlimited)."""
+    """Per portfolio and role: maximum discount %, installments and term (empty = no limit), and whether the role
+    may grant a plan that charges interest. Without a row the safe defaults apply (agent 0 %/6/6 without interest:
+    any forgiveness or interest-bearing plan waits for a supervisor; supervisor 30 %/24/24 with interest; admin
+    unlimited)."""
 
-    list_display = ("portfolio", "role", "max_discount_pct", "max_installments", "max_term_months")
+    list_display = ("portfolio", "role", "max_discount_pct", "max_installments", "max_term_months", "interest_plans")
     list_filter = ("role",)
 
 

@@ -245,7 +245,8 @@ class AgreementObligation(models.Model):
 
 
 class AgreementInstallment(models.Model):
-    """One line of the schedule; number 0 is the down payment. `obligation` once the agreement is accepted."""
+    """One line of the schedule; number 0 is the down payment. `obligation` once the agreement is accepted (its
+    principal); `interest_entry` once the installment has fallen due and its interest was charged."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="schedule")
     number = models.PositiveIntegerField()
@@ -256,6 +257,10 @@ class AgreementInstallment(models.Model):
     balance_after_minor = models.BigIntegerField(default=0)
     obligation = models.OneToOneField("portfolio.Obligation", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="agreement_installment")
+    # The installment's interest is charged when it falls due, not on acceptance (issue 11): the daily cycle (and a
+    # payment dated on or after the due date) posts it once and links it here, which makes the posting idempotent.
+    interest_entry = models.OneToOneField("ledger.Entry", null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
 
     class Meta:
         ordering = ["agreement", "number"]
@@ -292,7 +297,9 @@ class Acceptance(models.Model):
 
 
 class AuthorityLimit(models.Model):
-    """What a role may grant without approval in a portfolio; empty = no limit. Defaults in rules.DEFAULT_LIMITS."""
+    """What a role may grant without approval in a portfolio; empty = no limit. Without a row the role gets
+    rules.DEFAULT_LIMITS: the safe default, where an agent forgives nothing and grants no interest-bearing plan
+    without a supervisor."""
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="authority_limits")
     role = models.CharField(_("role"), max_length=12)
@@ -300,6 +307,9 @@ class AuthorityLimit(models.Model):
                                            blank=True)
     max_installments = models.PositiveIntegerField(_("maximum installments"), null=True, blank=True)
     max_term_months = models.PositiveIntegerField(_("maximum term (months)"), null=True, blank=True)
+    interest_plans = models.BooleanField(
+        _("may grant interest-bearing plans"), default=False,
+        help_text=_("off: a plan that charges interest waits for someone whose role may grant it"))
 
     class Meta:
         ordering = ["portfolio", "role"]

@@ -295,6 +295,8 @@ class OfferTerms:
     discount_pct: Decimal = Decimal(0)  # forgiven / debt x 100
     installments: int = 0
     term_months: int = 0
+    interest_bearing: bool = False  # a plan that charges interest
+    forgives: bool = False  # forgives any money (even less than 0.01 % of the debt)
 
 
 @dataclass(frozen=True)
@@ -304,13 +306,18 @@ class Limits:
     max_discount_pct: Decimal | None
     max_installments: int | None
     max_term_months: int | None
+    interest_plans: bool = True  # may grant a plan that charges interest
 
 
+# The safe default, used for every role of a portfolio that has no AuthorityLimit row for it: an agent may grant
+# an interest-free plan of up to 6 installments over 6 months, but nothing that forgives money (0 %) and no plan
+# that charges interest: those wait for a supervisor. Supervisors up to 30 %, 24 installments, 24 months, with
+# interest; administrators without limit. Configured rows (the admin; the demo sets some) replace these.
 DEFAULT_LIMITS = {
-    "admin": Limits(None, None, None),
-    "supervisor": Limits(Decimal(30), 24, 24),
-    "agent": Limits(Decimal(10), 6, 6),
-    "viewer": Limits(Decimal(0), 0, 0),
+    "admin": Limits(None, None, None, True),
+    "supervisor": Limits(Decimal(30), 24, 24, True),
+    "agent": Limits(Decimal(0), 6, 6, False),
+    "viewer": Limits(Decimal(0), 0, 0, False),
 }
 
 
@@ -323,6 +330,10 @@ def needs_approval(offer_terms: OfferTerms, limits: Limits | None) -> tuple[bool
     t = offer_terms
     if limits.max_discount_pct is not None and t.discount_pct > limits.max_discount_pct:
         reasons.append(f"discount {t.discount_pct} % above {limits.max_discount_pct} %")
+    elif limits.max_discount_pct == 0 and t.forgives:
+        reasons.append("forgives part of the debt")
+    if t.interest_bearing and not limits.interest_plans:
+        reasons.append("a plan that charges interest")
     if limits.max_installments is not None and t.installments > limits.max_installments:
         reasons.append(f"{t.installments} installments above {limits.max_installments}")
     if limits.max_term_months is not None and t.term_months > limits.max_term_months:

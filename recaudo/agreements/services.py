@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from recaudo.accounts.models import Role
@@ -339,9 +339,12 @@ def _check_evidence(channel: str, evidence_file, evidence_text: str, checkbox: b
 
 @transaction.atomic
 def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence_file=None, evidence_text: str = "",
-                     checkbox: bool = False, today: date | None = None, now: datetime | None = None) -> Agreement:
-    """Accept: record the evidence, settle the original obligations into the plan (adjustment entries to 0), make
-    each installment an obligation, and hold the debtor's ordinary collection (Hold "agreement")."""
+                     checkbox: bool = False, today: date | None = None, now: datetime | None = None,
+                     approved_offer: Offer | None = None) -> Agreement:
+    """Accept: record the evidence, settle the original obligations into the plan (adjustment entries to 0; they
+    show "in agreement"), make each installment an obligation for its principal, and hold the debtor's ordinary
+    collection (Hold "agreement"). A user accepts only a plan within their role's authority (installments, term,
+    interest); beyond it, the plan goes through a settlement offer a supervisor approves (`approved_offer`)."""
     now = now or timezone.now()
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     portfolio = agreement.portfolio
@@ -349,6 +352,12 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
     if agreement.status not in (Agreement.Status.DRAFT, Agreement.Status.OFFERED):
         raise AgreementError(f"agreement {agreement.number} is {agreement.status}; it cannot be accepted")
     _check_evidence(channel, evidence_file, evidence_text, checkbox)
+    if approved_offer is None and _user(actor) is not None:
+        beyond, reasons = needs_approval(_plan_terms(agreement, today),
+                                         limits_for(portfolio, role_in(actor, portfolio)))
+        if beyond:
+            raise NotAllowed("this plan is beyond your authority (" + "; ".join(reasons)
+                             + "); make it a settlement offer for a supervisor's approval")
     included = list(agreement.included.select_related("obligation"))
     obligation_ids = [i.obligation_id for i in included]
     current = dict(Obligation.objects.filter(pk__in=obligation_ids).values_list("pk", "balance_minor"))
@@ -367,19 +376,19 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
                                           amount=-from_minor(owed, currency), component=component, value_date=today,
                                           memo=memo, actor=actor))
         inc.settlement_entries.set(entries)
+    Obligation.objects.filter(pk__in=obligation_ids, balance_minor=0).update(status=Obligation.Status.IN_AGREEMENT)
     for inst in agreement.schedule.all():
-        label = "cuota inicial" if inst.number == 0 else f"cuota {inst.number}/{agreement.installments}"
         obligation = obligation_create(
             portfolio=portfolio, debtor=agreement.debtor, number=f"{agreement.number}-{inst.number:02d}",
             amount=from_minor(inst.principal_minor, currency), issue_date=min(today, inst.due_date),
-            due_date=inst.due_date, kind="installment", description=f"Acuerdo de pago {agreement.number}, {label}",
+            due_date=inst.due_date, kind="installment",
+            description=f"Acuerdo de pago {agreement.number}, {_installment_label(agreement, inst.number)}",
             actor=actor)
-        if inst.interest_minor:
-            entry_post(obligation=obligation, kind=EntryKind.INTEREST, amount=from_minor(inst.interest_minor, currency),
-                       value_date=min(today, inst.due_date), memo=f"{agreement.number} interés de la {label}",
-                       actor=actor)
         inst.obligation = obligation
         inst.save(update_fields=["obligation"])
+    # Interest is charged as each installment falls due (installment_interest_post), never ahead: after acceptance
+    # the debtor owes the plan's principal. An installment already due today is charged now.
+    installment_interest_post(agreement=agreement, through=today, actor=actor)
     last_due = max(agreement.schedule.values_list("due_date", flat=True))
     hold = hold_create(debtor=agreement.debtor, reason="agreement",
                        until=last_due + timedelta(days=agreement.breach_days),
@@ -393,6 +402,47 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
         "channel": channel, "settled": {i.obligation.number: from_minor(i.balance_minor, currency) for i in included},
         "installments": agreement.schedule.count(), "total": from_minor(agreement.total_minor, currency)})
     return agreement
+
+
+def _installment_label(agreement: Agreement, number: int) -> str:
+    return "cuota inicial" if number == 0 else f"cuota {number}/{agreement.installments}"
+
+
+def _plan_terms(agreement: Agreement, today: date) -> OfferTerms:
+    last_due = max(agreement.schedule.values_list("due_date", flat=True))
+    return OfferTerms(installments=agreement.installments, term_months=rules.months_between(today, last_due),
+                      interest_bearing=agreement.rate > 0)
+
+
+def installment_interest_post(*, through: date, portfolio: Portfolio | None = None, debtor: Debtor | None = None,
+                              agreement: Agreement | None = None, actor=None) -> int:
+    """Charge the interest of every installment of an accepted agreement that has fallen due by `through` (due date
+    on or before it) and is not charged yet: one interest entry per installment, value date its due date, linked to
+    the installment so it is charged exactly once (the rows are locked first; a second run finds them linked).
+    The daily cycle calls it for the portfolio, payment_record for the debtor up to the payment date (so a payment
+    on the due date pays the whole installment, interest first). Returns how many were charged."""
+    installments = AgreementInstallment.objects.filter(
+        agreement__status=Agreement.Status.ACCEPTED, interest_minor__gt=0, interest_entry__isnull=True,
+        obligation__isnull=False, due_date__lte=through)
+    if portfolio is not None:
+        installments = installments.filter(agreement__portfolio=portfolio)
+    if debtor is not None:
+        installments = installments.filter(agreement__debtor=debtor)
+    if agreement is not None:
+        installments = installments.filter(agreement=agreement)
+    charged = 0
+    with transaction.atomic():
+        for inst in (installments.select_for_update(of=("self",)).select_related("agreement", "obligation")
+                     .order_by("due_date", "pk")):
+            a = inst.agreement
+            entry = entry_post(obligation=inst.obligation, kind=EntryKind.INTEREST,
+                               amount=from_minor(inst.interest_minor, a.currency), value_date=inst.due_date,
+                               memo=f"{a.number} interés de la {_installment_label(a, inst.number)}",
+                               actor=actor if actor is not None else f"cycle {through.isoformat()}")
+            inst.interest_entry = entry
+            inst.save(update_fields=["interest_entry"])
+            charged += 1
+    return charged
 
 
 def _post_split(obligations: list[Obligation], total_minor: int, kind: str, memo: str, value_date: date, actor,
@@ -424,6 +474,7 @@ def agreement_break(*, agreement: Agreement, today: date, actor=None, reason: st
     if agreement.status != Agreement.Status.ACCEPTED:
         raise AgreementError(f"agreement {agreement.number} is {agreement.status}, not accepted")
     currency = agreement.currency
+    installment_interest_post(agreement=agreement, through=today, actor=actor)  # what fell due is owed in full
     schedule = list(agreement.schedule.select_related("obligation").order_by("number"))
     balances = component_balances([i.obligation_id for i in schedule])
     unpaid = [i for i in schedule if i.obligation.balance_minor > 0]
@@ -433,7 +484,10 @@ def agreement_break(*, agreement: Agreement, today: date, actor=None, reason: st
             for entry in inc.settlement_entries.all():
                 entry_reverse(entry=entry, value_date=today, actor=actor,
                               reason=f"Agreement {agreement.number} broken: original debt reinstated")
-        paid = sum(max(0, i.amount_minor - i.obligation.balance_minor) for i in schedule)
+        # Paid under the plan: the payments on its installments (less reversals). Not "amount - balance": an
+        # installment not yet due owes no interest yet, so its balance is below its amount without any payment.
+        paid = -(Entry.objects.filter(obligation_id__in=[i.obligation_id for i in schedule], payment__isnull=False)
+                 .aggregate(s=Sum("amount_minor"))["s"] or 0)
         originals = [inc.obligation for inc in agreement.included.select_related("obligation")
                      .order_by("obligation__due_date", "obligation__number")]
         for o in originals:
@@ -507,6 +561,8 @@ def agreements_check_breach(*, portfolio: Portfolio, today: date, now: datetime 
     for agreement in completed:
         agreement.status, agreement.ended_on = Agreement.Status.COMPLETED, today
         agreement.save(update_fields=["status", "ended_on"])
+        Obligation.objects.filter(pk__in=agreement.included.values("obligation_id"), balance_minor=0,
+                                  status=Obligation.Status.IN_AGREEMENT).update(status=Obligation.Status.PAID)
         if agreement.hold_id and agreement.hold.released_at is None:
             hold_release(hold=agreement.hold, actor=f"cycle {today.isoformat()}", now=now)
         audit_record(event_type="agreement.completed", subject=agreement, actor=f"cycle {today.isoformat()}",
@@ -515,8 +571,11 @@ def agreements_check_breach(*, portfolio: Portfolio, today: date, now: datetime 
 
 
 def agreements_daily(*, portfolio: Portfolio, today: date, now: datetime | None = None) -> dict:
-    """What the daily cycle calls before planning steps: promises first, then agreement breaches/completions."""
+    """What the daily cycle calls before planning steps: the interest of installments falling due, promises, then
+    agreement breaches/completions."""
+    charged = installment_interest_post(portfolio=portfolio, through=today, actor=f"cycle {today.isoformat()}")
     result = promises_evaluate(portfolio=portfolio, today=today, now=now)
+    result["installment_interest"] = charged
     result.update(agreements_check_breach(portfolio=portfolio, today=today, now=now))
     return result
 
@@ -525,12 +584,13 @@ def agreements_daily(*, portfolio: Portfolio, today: date, now: datetime | None 
 # Settlement offers
 # ---------------------------------------------------------------------------------------------------------------
 def limits_for(portfolio: Portfolio, role: str | None) -> Limits | None:
+    """The role's AuthorityLimit row in the portfolio, or the safe default (rules.DEFAULT_LIMITS)."""
     if role is None:
         return None
     row = AuthorityLimit.objects.filter(portfolio=portfolio, role=role).first()
     if row is None:
         return rules.DEFAULT_LIMITS.get(role)
-    return Limits(row.max_discount_pct, row.max_installments, row.max_term_months)
+    return Limits(row.max_discount_pct, row.max_installments, row.max_term_months, row.interest_plans)
 
 
 def _date(value, field: str) -> date:
@@ -633,12 +693,22 @@ def offer_evaluate(*, portfolio: Portfolio, kind: str, obligations: list[Obligat
     if forgiven >= debt:
         raise AgreementError("the offer forgives the whole debt; use a write-off instead")
     terms = OfferTerms(discount_pct=rules.discount_percent(forgiven, debt), installments=installments,
-                       term_months=term)
+                       term_months=term, interest_bearing=_interest_bearing(kind, clean), forgives=forgiven > 0)
     return clean, debt, forgiven, terms
 
 
+def _interest_bearing(kind: str, params: dict) -> bool:
+    if kind not in PLAN_KINDS:
+        return False
+    try:
+        return Decimal(str(params.get("rate") or 0)) > 0
+    except InvalidOperation:
+        return True
+
+
 def _terms_of(offer: Offer) -> OfferTerms:
-    return OfferTerms(discount_pct=offer.discount_pct, installments=offer.installments, term_months=offer.term_months)
+    return OfferTerms(discount_pct=offer.discount_pct, installments=offer.installments, term_months=offer.term_months,
+                      interest_bearing=_interest_bearing(offer.kind, offer.params), forgives=offer.forgiven_minor > 0)
 
 
 def _offer_build(*, portfolio, debtor, kind, obligations, params, actor, role, today, now, counter_of=None,
@@ -729,17 +799,64 @@ def offer_decide(*, offer: Offer, decision: str, reason: str, actor, counter_par
 
 
 def _offer_discount_cancel(offer: Offer, today: date, why: str) -> None:
+    """The lump sum was not paid in time: the discount lapses. Normally nothing was booked (the discount is booked
+    when the payment that earns it arrives); what an offer accepted before that rule booked is reversed."""
+    reversed_ = 0
     for entry in offer.entries.filter(reversed_by__isnull=True):
         entry_reverse(entry=entry, value_date=today, reason=f"Offer OF-{offer.pk} discount cancelled: {why}")
-    audit_record(event_type="offer.discount_cancelled", subject=offer, debtor=offer.debtor, changes={"why": why})
+        reversed_ += 1
+    audit_record(event_type="offer.discount_cancelled", subject=offer, debtor=offer.debtor,
+                 changes={"why": why, "entries_reversed": reversed_})
+
+
+def _paid_toward(obligation_ids: list[int], start: date, end: date) -> int:
+    """What payments (less their reversals) brought to these obligations with value dates in [start, end]."""
+    total = Entry.objects.filter(obligation_id__in=obligation_ids, payment__isnull=False, value_date__gte=start,
+                                 value_date__lte=end).aggregate(s=Sum("amount_minor"))["s"] or 0
+    return -total
+
+
+def settlement_discounts_apply(*, payment: Payment, actor=None) -> list[Offer]:
+    """Book the discount of each accepted lump-sum offer of the payment's debtor that this payment earns: once what
+    the payments brought to the offer's obligations inside the promise's window (from the acceptance to the pay-by
+    date plus the grace days) reaches the agreed sum (debt less discount), the discount (or write-off, per the
+    offer) is booked with the payment's date, never above what is still owed. Once per offer. Runs inside
+    payment_record's transaction (and after an import's payments)."""
+    offers = list(Offer.objects.filter(debtor_id=payment.debtor_id, kind=Offer.Kind.LUMP_SUM_DISCOUNT,
+                                       status=Offer.Status.ACCEPTED, forgiven_minor__gt=0)
+                  .exclude(entries__isnull=False).select_related("portfolio", "debtor"))
+    earned = []
+    for offer in offers:
+        promise = offer.promises.filter(status__in=[Promise.Status.PENDING, Promise.Status.KEPT]).first()
+        if promise is None:
+            continue
+        end = promise.due_date + timedelta(days=promise.grace_days)
+        if not promise.promised_on <= payment.date <= end:
+            continue
+        obligations = list(offer.obligations.order_by("due_date", "number"))
+        ids = [o.pk for o in obligations]
+        if _paid_toward(ids, promise.promised_on, end) < offer.debt_minor - offer.forgiven_minor:
+            continue
+        owed = sum(Obligation.objects.filter(pk__in=ids).values_list("balance_minor", flat=True))
+        amount = min(offer.forgiven_minor, owed)
+        memo = f"Offer OF-{offer.pk} ({offer.get_kind_display()})"
+        entries = _post_split(obligations, amount, offer.params.get("booking", "discount"), memo, payment.date, actor,
+                              order=(Component.INTEREST, Component.FEE, Component.PRINCIPAL)) if amount > 0 else []
+        offer.entries.set(entries)
+        audit_record(event_type="offer.discount_booked", subject=offer, actor=actor, debtor=offer.debtor, changes={
+            "payment": payment.pk, "date": payment.date,
+            "booked": from_minor(-sum(e.amount_minor for e in entries), offer.portfolio.currency)})
+        earned.append(offer)
+    return earned
 
 
 @transaction.atomic
 def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PERSON, evidence_file=None,
                  evidence_text: str = "", checkbox: bool = False, today: date | None = None,
                  now: datetime | None = None) -> Offer:
-    """The debtor accepted an approved offer: book it. Forgiven amounts become discount (or write-off) entries;
-    a lump-sum discount also records the promise of the rest by its date (broken: the discount is reversed);
+    """The debtor accepted an approved offer: book it. Forgiven amounts become discount (or write-off) entries,
+    except a lump-sum discount: it records the promise of the rest by its date, and the discount is booked when the
+    payment that earns it arrives (settlement_discounts_apply; not paid in time: it lapses);
     term extension, restructuring and consolidation become an accepted agreement (with its obligations)."""
     now = now or timezone.now()
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
@@ -766,10 +883,12 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
         order = [c for c, on in ((Component.INTEREST, params.get("waive_interest")),
                                  (Component.FEE, params.get("waive_fees"))) if on]
         entries = _post_split(obligations, offer.forgiven_minor, booking, memo, today, actor, order=order)
-    elif offer.forgiven_minor:
+    elif offer.forgiven_minor and offer.kind != Offer.Kind.LUMP_SUM_DISCOUNT:
         entries = _post_split(obligations, offer.forgiven_minor, booking, memo, today, actor,
                               order=(Component.INTEREST, Component.FEE, Component.PRINCIPAL))
-    if sum(-e.amount_minor for e in entries) != offer.forgiven_minor:
+    # A lump-sum discount is earned by the payment, not by the acceptance: settlement_discounts_apply books it
+    # when the payment that completes the agreed sum arrives.
+    if offer.kind != Offer.Kind.LUMP_SUM_DISCOUNT and sum(-e.amount_minor for e in entries) != offer.forgiven_minor:
         raise AgreementError("could not book the whole forgiven amount")
     offer.entries.set(entries)
     if offer.kind == Offer.Kind.LUMP_SUM_DISCOUNT:
@@ -785,7 +904,7 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
             actor=actor, today=today, now=now)
         offer.agreement = agreement_accept(agreement=agreement, channel=channel, actor=actor, today=today, now=now,
                                            evidence_file=evidence_file, evidence_text=evidence_text or memo,
-                                           checkbox=checkbox)
+                                           checkbox=checkbox, approved_offer=offer)
     offer.status, offer.accepted_at = Offer.Status.ACCEPTED, now
     offer.save(update_fields=["status", "accepted_at", "agreement"])
     audit_record(event_type="offer.accepted", subject=offer, actor=actor, debtor=offer.debtor, changes={

@@ -182,7 +182,7 @@ def agreement_accept_view(request, slug, pk):
         try:
             services.agreement_accept(agreement=agreement, channel=d["channel"], evidence_file=d.get("evidence_file"),
                                       evidence_text=d["evidence_text"], checkbox=d["checkbox"], actor=request.user)
-        except ERRORS as exc:
+        except (*ERRORS, services.NotAllowed) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Agreement accepted: the installments are now obligations."))

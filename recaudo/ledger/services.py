@@ -67,7 +67,9 @@ def refresh_summaries(*, obligation_ids: Iterable[int] | None = None, debtor_ids
         obligations.update(balance_minor=balance)
         obligations.filter(balance_minor__gt=0).exclude(status="open").update(status="open")
         obligations.filter(balance_minor=0).filter(written_off).update(status="written_off")
-        obligations.filter(balance_minor=0).exclude(written_off).exclude(status="paid").update(status="paid")
+        # "in_agreement" (settled into an accepted payment agreement) stays until the agreement says otherwise.
+        obligations.filter(balance_minor=0).exclude(written_off).exclude(status__in=["paid", "in_agreement"]).update(
+            status="paid")
 
     open_obligations = Obligation.objects.filter(debtor=OuterRef("pk"), balance_minor__gt=0).order_by().values("debtor")
     debtors.update(
@@ -248,6 +250,10 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         return existing, False
     # Lock the debtor row so two payments for one debtor allocate one after the other.
     Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
+    from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply  # imports us
+
+    # An agreement installment due on or before the payment date owes its interest now (charged once).
+    installment_interest_post(debtor=debtor, through=date, actor=actor)
     items = _open_items(debtor, date)
     if obligation is not None and obligation.disputed and obligation.balance_minor > 0:
         items.append(OpenItem(obligation.pk, obligation.due_date, obligation.number,
@@ -286,6 +292,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     from .charges import early_discount_apply  # here: charges imports this module
 
     early_discount_apply(payment=payment, actor=actor)
+    settlement_discounts_apply(payment=payment, actor=actor)
     return payment, True
 
 

@@ -13,15 +13,19 @@ from recaudo.agreements.services import (
     offer_decide,
     promises_evaluate,
 )
+from recaudo.audit.models import AuditEvent
 from recaudo.core.testing import make_user
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import ledger_verify
+from recaudo.ledger.services import ledger_verify, payment_record
 
 from .helpers import MONDAY, NOW, debtor_with_debt, minor
 
 
+AGENT_10 = Limits(Decimal(10), 6, 6, False)  # what the demo and test_offers configure for agents
+
+
 def test_needs_approval_matrix():
-    agent = DEFAULT_LIMITS["agent"]
+    agent = AGENT_10
     assert needs_approval(OfferTerms(Decimal(10), 6, 6), agent) == (False, [])
     beyond, reasons = needs_approval(OfferTerms(Decimal("10.01"), 7, 7), agent)
     assert beyond and len(reasons) == 3 and "discount 10.01 % above 10 %" in reasons[0]
@@ -32,12 +36,32 @@ def test_needs_approval_matrix():
     assert needs_approval(OfferTerms(Decimal(5)), Limits(None, 3, None)) == (False, [])
 
 
+def test_safe_default_agent_forgives_nothing_and_grants_no_interest_alone():
+    agent = DEFAULT_LIMITS["agent"]
+    assert needs_approval(OfferTerms(installments=6, term_months=6), agent) == (False, [])  # interest-free plan
+    assert needs_approval(OfferTerms(Decimal("0.01"), forgives=True), agent) == (
+        True, ["discount 0.01 % above 0 %"])
+    # less than 0,01 % of the debt rounds to 0.00 % but still forgives money
+    assert needs_approval(OfferTerms(Decimal("0.00"), forgives=True), agent) == (True, ["forgives part of the debt"])
+    assert needs_approval(OfferTerms(installments=3, term_months=3, interest_bearing=True), agent) == (
+        True, ["a plan that charges interest"])
+    assert needs_approval(OfferTerms(installments=3, term_months=3, interest_bearing=True),
+                          DEFAULT_LIMITS["supervisor"]) == (False, [])
+
+
 pytestmark_db = pytest.mark.django_db
 
 
 @pytest.fixture
 def people(portfolio):
     return {role: make_user(role, portfolio, role=role) for role in ("agent", "supervisor", "admin", "viewer")}
+
+
+@pytest.fixture
+def agent_10(portfolio):
+    """The agents of this portfolio may forgive up to 10 % (the safe default without a row is 0 %)."""
+    return AuthorityLimit.objects.create(portfolio=portfolio, role="agent", max_discount_pct=Decimal(10),
+                                         max_installments=6, max_term_months=6)
 
 
 def lump(portfolio, debtor, obligations, actor, pct, **kw):
@@ -47,12 +71,47 @@ def lump(portfolio, debtor, obligations, actor, pct, **kw):
 
 
 @pytestmark_db
-def test_agent_within_limit_is_auto_approved_beyond_waits(portfolio, people):
+def test_without_limits_configured_an_agent_forgives_nothing_and_grants_no_interest(portfolio, people):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = lump(portfolio, debtor, [f1, f2], people["agent"], 1)
+    assert offer.status == "pending_approval" and offer.approval_reasons == ["discount 1.00 % above 0 %"]
+    waiver = offer_create(portfolio=portfolio, debtor=debtor, kind="interest_fee_waiver", obligations=[f1, f2],
+                          params={}, actor=people["agent"], today=MONDAY, now=NOW)
+    assert waiver.status == "pending_approval"
+    plan = offer_create(portfolio=portfolio, debtor=debtor, kind="restructuring", obligations=[f1, f2],
+                        params={"installments": 3, "first_due": "2026-04-01", "rate": "0.01", "rate_kind": "monthly"},
+                        actor=people["agent"], today=MONDAY, now=NOW)
+    assert plan.status == "pending_approval" and plan.approval_reasons == ["a plan that charges interest"]
+    free = offer_create(portfolio=portfolio, debtor=debtor, kind="restructuring", obligations=[f1, f2],
+                        params={"installments": 3, "first_due": "2026-04-01"}, actor=people["agent"], today=MONDAY,
+                        now=NOW)
+    assert free.status == "approved"  # no forgiveness, no interest, within 6 installments / 6 months
+    assert offer_decide(offer=plan, decision="approve", reason="ok", actor=people["supervisor"]).status == "approved"
+
+
+@pytestmark_db
+def test_agent_accepting_an_interest_bearing_agreement_directly_needs_a_supervisor(portfolio, people):
+    from recaudo.agreements.services import agreement_accept, agreement_create
+
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    plan = agreement_create(portfolio=portfolio, debtor=debtor, obligations=[f2], installments=3,
+                            first_due=date(2026, 4, 1), rate=Decimal("0.01"), rate_kind="monthly", today=MONDAY,
+                            now=NOW)
+    with pytest.raises(NotAllowed, match="a plan that charges interest"):
+        agreement_accept(agreement=plan, channel="in_person", evidence_text="por teléfono", actor=people["agent"],
+                         today=MONDAY, now=NOW)
+    accepted = agreement_accept(agreement=plan, channel="in_person", evidence_text="por teléfono",
+                                actor=people["supervisor"], today=MONDAY, now=NOW)
+    assert accepted.status == "accepted"
+
+
+@pytestmark_db
+def test_agent_within_limit_is_auto_approved_beyond_waits(portfolio, people, agent_10):
     debtor, f1, f2 = debtor_with_debt(portfolio)
     ok = lump(portfolio, debtor, [f1, f2], people["agent"], 10)
     assert ok.status == "approved" and ok.forgiven_minor == minor("152000") and ok.discount_pct == Decimal("10.00")
     waiting = lump(portfolio, debtor, [f1, f2], people["agent"], 15)
-    assert waiting.status == "pending_approval" and waiting.approval_reasons == ["discount 15.00 % above 10 %"]
+    assert waiting.status == "pending_approval" and waiting.approval_reasons == ["discount 15.00 % above 10.00 %"]
     with pytest.raises(NotAllowed):
         lump(portfolio, debtor, [f1], people["viewer"], 1)
 
@@ -127,7 +186,7 @@ def test_installments_and_term_beyond_agent_authority(portfolio, people):
 
 
 @pytestmark_db
-def test_waiver_books_discount_entries_never_editing_balances(portfolio, people):
+def test_waiver_books_discount_entries_never_editing_balances(portfolio, people, agent_10):
     debtor, f1, f2 = debtor_with_debt(portfolio)
     offer = offer_create(portfolio=portfolio, debtor=debtor, kind="interest_fee_waiver", obligations=[f1, f2],
                          params={}, actor=people["agent"], today=MONDAY, now=NOW)
@@ -140,22 +199,48 @@ def test_waiver_books_discount_entries_never_editing_balances(portfolio, people)
 
 
 @pytestmark_db
-def test_write_off_booking_and_lump_sum_promise_broken_reverses_the_discount(portfolio, people):
+def test_lump_sum_discount_is_booked_when_the_payment_that_earns_it_arrives(portfolio, people, agent_10):
+    # Issue 11: accepting the offer books nothing; the payment of the agreed 1.368.000 on 18 March does.
     debtor, f1, f2 = debtor_with_debt(portfolio)
     offer = lump(portfolio, debtor, [f1, f2], people["agent"], 10, booking="write_off")
     offer_accept(offer=offer, actor=people["agent"], evidence_text="acepta", today=MONDAY, now=NOW)
-    entries = list(Entry.objects.filter(kind="write_off").order_by("id").values_list(
-        "obligation__number", "component", "amount_minor"))
-    # 152.000 forgiven: F-1 interest 20.000, then F-1 principal 132.000 (oldest first).
-    assert entries == [("D1-F1", "interest", -minor("20000")), ("D1-F1", "principal", -minor("132000"))]
+    assert not Entry.objects.filter(kind__in=["write_off", "discount"]).exists()
     debtor.refresh_from_db()
-    assert debtor.balance_minor == minor("1368000")
+    assert debtor.balance_minor == minor("1520000")  # still owed in full until the lump sum arrives
+    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000000"), date=date(2026, 3, 10),
+                   source_ref="part-1")
+    assert not Entry.objects.filter(kind="write_off").exists()  # 1.000.000 of 1.368.000: not earned yet
+    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("368000"), date=date(2026, 3, 18),
+                                source_ref="part-2")
+    entries = list(Entry.objects.filter(kind="write_off").order_by("id").values_list(
+        "obligation__number", "component", "amount_minor", "value_date"))
+    # The payments went F-1 interest 20.000, F-1 principal 1.000.000, F-2 principal 348.000; the 152.000 forgiven
+    # closes F-2's last 152.000, dated the day of the payment that earned it.
+    assert entries == [("D1-F2", "principal", -minor("152000"), date(2026, 3, 18))]
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == 0
+    assert AuditEvent.objects.get(event_type="offer.discount_booked").changes["payment"] == payment.pk
+    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("5"), date=date(2026, 3, 19), source_ref="x")
+    assert Entry.objects.filter(kind="write_off").count() == 1  # once per offer
+    assert promises_evaluate(portfolio=portfolio, today=date(2026, 3, 19))["kept"] == 1
+    assert ledger_verify(portfolio) == []
+
+
+@pytestmark_db
+def test_lump_sum_not_paid_in_time_books_no_discount(portfolio, people, agent_10):
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = lump(portfolio, debtor, [f1, f2], people["agent"], 10, booking="write_off")
+    offer_accept(offer=offer, actor=people["agent"], evidence_text="acepta", today=MONDAY, now=NOW)
     promise = Promise.objects.get(offer=offer)
     assert promise.amount_minor == minor("1368000") and promise.due_date == date(2026, 3, 20)
     promises_evaluate(portfolio=portfolio, today=date(2026, 3, 23))  # not paid by 20 March + 2 days of grace
+    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 24),
+                   source_ref="late")
     debtor.refresh_from_db()
-    assert debtor.balance_minor == minor("1520000")  # discount reversed by entries
-    assert Entry.objects.filter(kind="reversal").count() == 2 and ledger_verify(portfolio) == []
+    assert debtor.balance_minor == minor("152000")  # too late: the discount lapsed, nothing was ever booked
+    assert not Entry.objects.filter(kind__in=["write_off", "discount", "reversal"]).exists()
+    assert AuditEvent.objects.get(event_type="offer.discount_cancelled").changes["entries_reversed"] == 0
+    assert ledger_verify(portfolio) == []
 
 
 @pytestmark_db

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from recaudo.agreements.models import Agreement, Offer, Promise
+from recaudo.agreements.models import Agreement, AuthorityLimit, Offer, Promise
 from recaudo.agreements.services import agreement_create, offer_create
 from recaudo.core.testing import TEST_PASSWORD, make_user
 
@@ -134,6 +134,8 @@ def test_supervisor_cannot_approve_beyond_authority_on_the_page(client, portfoli
 
 
 def test_offer_form_creates_offer(client, portfolio, book):
+    # The agent may forgive up to 10 % here (configured); without a row an agent forgives nothing alone (issue 11).
+    AuthorityLimit.objects.create(portfolio=portfolio, role="agent", max_discount_pct=10)
     login(client, book["agent"])
     response = client.post(reverse("offer_new", args=[portfolio.slug, book["debtor"].pk]), {
         "kind": "interest_fee_waiver", "obligations": [book["f1"].pk], "waive_interest": "on", "booking": "discount"})
