@@ -92,16 +92,16 @@ def test_accept_settles_originals_and_creates_installments(portfolio):
         accept(a)
 
 
-def test_accept_with_interest_books_interest_entries(portfolio):
+def test_accept_with_interest_charges_no_interest_before_it_falls_due(portfolio):
+    # Issue 11 (this test used to assert that acceptance booked all the plan's interest at once).
     debtor, f1, f2 = debtor_with_debt(portfolio)
     a = accept(make_plan(portfolio, debtor, [f2], rate=Decimal("0.015"), rate_kind="monthly", down_payment=0))
     principal = sum(a.schedule.values_list("principal_minor", flat=True))
     interest = sum(a.schedule.values_list("interest_minor", flat=True))
     assert principal == a.financed_minor == minor("500000") and interest == a.interest_minor > 0
-    booked = Entry.objects.filter(obligation__agreement_installment__agreement=a, kind="interest")
-    assert sum(booked.values_list("amount_minor", flat=True)) == interest
+    assert not Entry.objects.filter(obligation__agreement_installment__agreement=a, kind="interest").exists()
     debtor.refresh_from_db()
-    assert debtor.balance_minor == minor("1520000") + interest
+    assert debtor.balance_minor == minor("1520000")  # the plan's principal (and F-1), no interest yet
 
 
 def test_accept_refuses_missing_evidence_and_changed_balances(portfolio):

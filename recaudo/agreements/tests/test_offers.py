@@ -20,7 +20,6 @@ from recaudo.ledger.services import ledger_verify, payment_record
 
 from .helpers import MONDAY, NOW, debtor_with_debt, minor
 
-
 AGENT_10 = Limits(Decimal(10), 6, 6, False)  # what the demo and test_offers configure for agents
 
 
