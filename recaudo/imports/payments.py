@@ -115,8 +115,15 @@ class PaymentImporter:
             self._apply(by_debtor)
 
     def _apply(self, by_debtor: dict[int, list[dict]]) -> None:
+        from recaudo.agreements.models import Offer
+        from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
+
         ctx = self.ctx
         portfolio = ctx.portfolio
+        # Agreement installments due by the earliest payment date owe their interest before allocating (one query
+        # when there is none to charge; later-due ones are charged by the daily cycle).
+        installment_interest_post(portfolio=portfolio, through=min(p["date"] for ps in by_debtor.values() for p in ps),
+                                  actor=ctx.actor)
         open_obs = list(Obligation.objects.filter(debtor_id__in=list(by_debtor), balance_minor__gt=0)
                         .values("id", "debtor_id", "number", "issue_date", "due_date", "disputed").order_by())
         balances = component_balances([o["id"] for o in open_obs])
@@ -164,4 +171,9 @@ class PaymentImporter:
 
             for payment, _ in planned:
                 early_discount_apply(payment=payment, actor=ctx.actor)
+        offer_debtors = set(Offer.objects.filter(debtor_id__in=list(by_debtor), kind=Offer.Kind.LUMP_SUM_DISCOUNT,
+                                                 status=Offer.Status.ACCEPTED).values_list("debtor_id", flat=True))
+        for payment, _ in planned:
+            if payment.debtor_id in offer_debtors:  # a lump-sum discount is booked by the payment that earns it
+                settlement_discounts_apply(payment=payment, actor=ctx.actor)
         ctx.created += len(planned)

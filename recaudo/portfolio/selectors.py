@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.db.models.functions import Lower
 
 from recaudo.audit.models import AuditEvent
@@ -233,7 +233,9 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
         .order_by("role", "-is_primary", "channel", "pk")
     )
     obligations_qs = Obligation.objects.filter(debtor=debtor)
-    obligations = list(obligations_qs.order_by("due_date", "number")[:OBLIGATION_LIMIT])
+    # An obligation refinanced into an agreement shows how late it was when the agreement was accepted.
+    obligations = list(obligations_qs.annotate(agreed_on=Max("agreements__accepted_on"))
+                       .order_by("due_date", "number")[:OBLIGATION_LIMIT])
     obligations_total = len(obligations)
     if obligations_total == OBLIGATION_LIMIT:
         obligations_total = obligations_qs.count()

@@ -154,3 +154,19 @@ def test_draft_agreement_of_other_portfolio_is_404(client, portfolio, other_port
     login(client, make_user("otro", other_portfolio, role="admin"))
     assert client.get(reverse("agreement_pdf", args=[portfolio.slug, a.pk])).status_code == 404
     assert client.get(reverse("agreement_detail", args=[other_portfolio.slug, a.pk])).status_code == 404
+
+
+def test_debtor_page_shows_refinanced_obligations_in_agreement_with_their_days_at_the_agreement(client, portfolio,
+                                                                                                book):
+    from recaudo.agreements.services import agreement_accept
+
+    a = agreement_create(portfolio=portfolio, debtor=book["debtor"], obligations=[book["f1"], book["f2"]],
+                         installments=2, first_due=date(2026, 4, 1), today=MONDAY, now=NOW)
+    agreement_accept(agreement=a, channel="in_person", evidence_text="en oficina", actor=book["supervisor"],
+                     today=MONDAY, now=NOW)
+    login(client, book["agent"])
+    page = client.get(reverse("debtor_detail", args=[portfolio.slug, book["debtor"].pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    # F-1 due 31 Jan and F-2 due 15 Feb were 30 and 15 days past due on 2 March, when the agreement was accepted
+    assert page.count("badge-in_agreement") == 2 and "En acuerdo" in page and "Pagada" not in page
+    assert "30 al acuerdo" in page and "15 al acuerdo" in page

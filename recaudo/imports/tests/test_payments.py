@@ -124,3 +124,39 @@ def test_imported_payment_within_the_window_gets_the_early_payment_discount(port
     assert f1.balance_minor == 2000_00
     assert not Entry.objects.filter(obligation=f1, kind="discount").exists()
     assert ledger_verify(portfolio) == []
+
+
+def test_imported_payments_charge_due_installment_interest_first_and_earn_lump_sum_discounts(portfolio, tmp_path):
+    """Issue 11 through the import: a payment on an installment's due date pays its interest (charged before the
+    allocation), and a lump-sum payment books its offer's discount with the payment's date."""
+    from decimal import Decimal
+
+    from recaudo.agreements.models import AuthorityLimit
+    from recaudo.agreements.services import agreement_accept, agreement_create, offer_accept, offer_create
+    from recaudo.core.testing import make_user
+    from recaudo.strategies.tests.conftest import at_local
+
+    today = date(2026, 3, 2)
+    now = at_local(today, "10:00")
+    ana = make_debtor(portfolio, code="C1")
+    f1 = make_obligation(portfolio, ana, number="F-1", amount="100000", issue=date(2026, 1, 1), due=date(2026, 1, 31))
+    plan = agreement_create(portfolio=portfolio, debtor=ana, obligations=[f1], installments=2,
+                            first_due=date(2026, 4, 1), rate=Decimal("0.01"), rate_kind="monthly", today=today)
+    plan = agreement_accept(agreement=plan, channel="in_person", evidence_text="ok", today=today)
+    first = plan.schedule.get(number=1)  # 50.751,24 = 1.000,00 interest + 49.751,24 principal
+    assert (first.amount_minor, first.interest_minor) == (5075124, 100000)
+    beto = make_debtor(portfolio, code="C2")
+    g1 = make_obligation(portfolio, beto, number="G-1", amount="200000", issue=date(2026, 1, 1), due=date(2026, 1, 31))
+    AuthorityLimit.objects.create(portfolio=portfolio, role="agent", max_discount_pct=Decimal(10))
+    agent = make_user("ana", portfolio, role="agent")
+    offer = offer_create(portfolio=portfolio, debtor=beto, kind="lump_sum_discount", obligations=[g1],
+                         params={"discount_pct": "10", "pay_by": "2026-04-15"}, actor=agent, today=today, now=now)
+    offer_accept(offer=offer, actor=agent, evidence_text="ok", today=today, now=now)
+    path = write(tmp_path, "debtor_code,date,amount,reference\nC1,01/04/2026,50751.24,R-1\nC2,01/04/2026,180000,R-2\n")
+    assert run(portfolio, "payments", path).created == 2
+    assert Obligation.objects.get(number=f"{plan.number}-01").balance_minor == 0
+    assert allocations()[:2] == [("R-1", f"{plan.number}-01", 100000), ("R-1", f"{plan.number}-01", 4975124)]
+    discount = Entry.objects.get(obligation=g1, kind="discount")
+    assert (discount.amount_minor, discount.value_date) == (-2000000, date(2026, 4, 1))
+    assert Obligation.objects.get(number="G-1").balance_minor == 0
+    assert ledger_verify(portfolio) == []
