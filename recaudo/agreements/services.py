@@ -593,6 +593,26 @@ def limits_for(portfolio: Portfolio, role: str | None) -> Limits | None:
     return Limits(row.max_discount_pct, row.max_installments, row.max_term_months, row.interest_plans)
 
 
+@transaction.atomic
+def authority_limits_ensure(*, portfolio: Portfolio, limits: dict[str, Limits], actor=None) -> list[str]:
+    """Configure the authority matrix of a portfolio where a role has no row yet (rows already there are kept).
+    Returns the roles configured now."""
+    created = []
+    for role, lim in limits.items():
+        if role not in Role.values:
+            raise AgreementError(f"role: {role!r} is not one of {', '.join(Role.values)}")
+        row, made = AuthorityLimit.objects.get_or_create(portfolio=portfolio, role=role, defaults={
+            "max_discount_pct": lim.max_discount_pct, "max_installments": lim.max_installments,
+            "max_term_months": lim.max_term_months, "interest_plans": lim.interest_plans})
+        if made:
+            created.append(role)
+            audit_record(event_type="authority_limit.created", subject=row, actor=actor, portfolio=portfolio,
+                         changes={"role": role, "max_discount_pct": lim.max_discount_pct,
+                                  "max_installments": lim.max_installments, "max_term_months": lim.max_term_months,
+                                  "interest_plans": lim.interest_plans})
+    return created
+
+
 def _date(value, field: str) -> date:
     if isinstance(value, date):
         return value
@@ -920,7 +940,8 @@ def can_write(user, portfolio: Portfolio) -> bool:
 
 
 __all__ = [
-    "AgreementError", "NotAllowed", "agreement_accept", "agreement_break", "agreement_cancel",
+    "AgreementError", "NotAllowed", "agreement_accept", "authority_limits_ensure", "installment_interest_post",
+    "settlement_discounts_apply", "agreement_break", "agreement_cancel",
     "agreement_create", "agreement_offer", "agreements_check_breach", "agreements_daily", "can_approve",
     "can_decide", "legal_cap", "limits_for", "offer_accept", "offer_create", "offer_decide", "promise_cancel",
     "promise_record", "promises_evaluate",

@@ -1,6 +1,7 @@
 """`recaudo demo --no-serve --size small` end to end."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -54,6 +55,14 @@ def test_demo_small_end_to_end_and_idempotent():
     assert roles == {("supervisora", "pyme", "supervisor"), ("supervisora", "edificio", "supervisor"),
                      ("agente", "pyme", "agent"), ("consulta", "edificio", "viewer")}
     assert authenticate(username="agente", password=DEMO_PASSWORD) is not None
+    # issue 11: the demo configures the authority matrix per role (without it, the safe default applies)
+    from recaudo.agreements.models import AuthorityLimit
+
+    limits = set(AuthorityLimit.objects.filter(portfolio=pyme).values_list(
+        "role", "max_discount_pct", "max_installments", "max_term_months", "interest_plans"))
+    assert limits == {("agent", Decimal(10), 6, 6, False), ("supervisor", Decimal(30), 24, 24, True),
+                      ("admin", None, None, None, True), ("viewer", Decimal(0), 0, 0, False)}
+    assert AuthorityLimit.objects.filter(portfolio=edificio).count() == 4
 
     before = counts()
     events = AuditEvent.objects.count()

@@ -19,6 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.accounts.models import Membership
 from recaudo.accounts.services import membership_grant, user_create
+from recaudo.agreements.rules import Limits
+from recaudo.agreements.services import authority_limits_ensure
 from recaudo.core import synthetic
 from recaudo.core.money import format_amount
 from recaudo.portfolio.models import Portfolio
@@ -33,6 +35,17 @@ DEMO_USERS = (
     ("agente", False, {"pyme": "agent"}),
     ("consulta", False, {"edificio": "viewer"}),
 )
+
+# The authority matrix of both demo portfolios (issue 11). Without rows the safe default applies (an agent forgives
+# nothing and grants no interest-bearing plan alone); the demo shows a working matrix: the agent forgives up to 10 %
+# and grants interest-free plans of up to 6 installments / 6 months; the supervisor up to 30 %, 24 installments,
+# 24 months, with interest; the administrator has no limit; the viewer grants nothing.
+DEMO_LIMITS = {
+    "agent": Limits(Decimal(10), 6, 6, False),
+    "supervisor": Limits(Decimal(30), 24, 24, True),
+    "admin": Limits(None, None, None, True),
+    "viewer": Limits(Decimal(0), 0, 0, False),
+}
 
 SIZES = {
     # pyme: customers and invoices; edificio: apartments (18 monthly fees each)
@@ -101,6 +114,8 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
     )
     users_created = ensure_users()
     admin = get_user_model().objects.get(username="admin")
+    for portfolio in (pyme, edificio):
+        authority_limits_ensure(portfolio=portfolio, limits=DEMO_LIMITS, actor="demo")
     today = portfolio_today(pyme)
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="recaudo-demo-") as tmp:
