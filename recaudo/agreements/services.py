@@ -4,16 +4,21 @@ audit events. The ledger is never edited: settling, reinstating, forgiving and c
 Ledger effects (sign convention of recaudo.ledger: negative lowers the debt):
 
 - agreement_accept: each original obligation gets negative *adjustment* entries that bring every component to 0
-  (memo "Settled into payment agreement AC-n"); each installment (and the down payment, number 00) becomes an
-  obligation of kind installment (principal charge, plus an interest entry for its interest part). Without
-  interest the debtor's balance does not change.
+  (memo "Settled into payment agreement AC-n") and the status "in_agreement"; each installment (and the down
+  payment, number 00) becomes an obligation of kind installment for its principal. The debtor's balance does not
+  change: after acceptance the debtor owes the plan's principal.
+- installment_interest_post: an installment's interest is charged when it falls due (value date its due date),
+  exactly once (AgreementInstallment.interest_entry), by the daily cycle, by a payment dated on or after the due
+  date and by a breach (docs/decisions/0010-payments-go-to-what-is-due-first.md).
 - breach, clause "revert": the settlement entries are reversed (the original debt is back), what was paid on the
   installments is credited to it (negative adjustments, oldest obligation first), and what is left on the unpaid
   installments is written off (memo: cancelled by the breach). Late interest on the original debt follows the
   portfolio's liquidation (recaudo.ledger.interest), not this service.
-- breach, clause "accelerate": unearned interest of installments not yet due is discounted, the rest of every
+- breach, clause "accelerate": unearned interest of installments not yet due (only charged ahead by agreements
+  accepted before decision 0010) is discounted, the rest of every
   unpaid installment moves (negative adjustment) to one new obligation AC-n-A due on the breach date.
-- settlement offers: forgiven amounts are *discount* (or *write_off*, per the offer) entries via entry_post.
+- settlement offers: forgiven amounts are *discount* (or *write_off*, per the offer) entries via entry_post, on
+  acceptance; a lump-sum discount only when the payment that earns it arrives (settlement_discounts_apply).
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def _execute(run: CycleRun, worker_id: str, now: datetime, collect: int = 0, sho
     portfolio = run.portfolio
     strategy_ensure_default(portfolio)
     interest_post(portfolio=portfolio, through=run.business_date, now=now)  # idempotent; off unless enabled
-    agreements_daily(portfolio=portfolio, today=run.business_date, now=now)  # promises kept/broken, breaches
+    # installment interest falling due, promises kept/broken, breaches
+    agreements_daily(portfolio=portfolio, today=run.business_date, now=now)
     cycle = Cycle(portfolio=portfolio, business_date=run.business_date, now=now, collect=collect)
     result = CycleResult(portfolio=portfolio.slug, business_date=run.business_date, dry_run=False, run_id=run.pk)
     try:
