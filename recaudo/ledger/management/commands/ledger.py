@@ -48,8 +48,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{pay,reverse,verify}")
         pay = sub.add_parser(
             "pay", help="record a payment and allocate it",
-            description="Record a payment of a debtor and allocate it (to the named obligation first, then by the "
-            "portfolio's allocation order over the oldest obligations). The reference makes it idempotent: "
+            description="Record a payment of a debtor and allocate it (to the named obligation first, then to what "
+            "is due on the payment date before anything not yet due, oldest due first, by the portfolio's allocation "
+            "order). The reference makes it idempotent: "
             "the same reference is never applied twice. Example: recaudo ledger pay --portfolio pyme "
             "--debtor CL000001 --amount 150000 --date 2026-03-01 --reference PSE-123 --method PSE",
         )
