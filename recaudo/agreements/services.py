@@ -391,9 +391,6 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
             actor=actor)
         inst.obligation = obligation
         inst.save(update_fields=["obligation"])
-    # Interest is charged as each installment falls due (installment_interest_post), never ahead: after acceptance
-    # the debtor owes the plan's principal. An installment already due today is charged now.
-    installment_interest_post(agreement=agreement, through=today, actor=actor)
     last_due = max(agreement.schedule.values_list("due_date", flat=True))
     hold = hold_create(debtor=agreement.debtor, reason="agreement",
                        until=last_due + timedelta(days=agreement.breach_days),
@@ -403,6 +400,9 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
                               actor_label=actor_label_for(actor))
     agreement.status, agreement.accepted_on, agreement.hold = Agreement.Status.ACCEPTED, today, hold
     agreement.save(update_fields=["status", "accepted_on", "hold"])
+    # Interest is charged as each installment falls due (installment_interest_post), never ahead: after acceptance
+    # the debtor owes the plan's principal. An installment already due today is charged now.
+    installment_interest_post(agreement=agreement, through=today, actor=actor)
     audit_record(event_type="agreement.accepted", subject=agreement, actor=actor, debtor=agreement.debtor, changes={
         "channel": channel, "settled": {i.obligation.number: from_minor(i.balance_minor, currency) for i in included},
         "installments": agreement.schedule.count(), "total": from_minor(agreement.total_minor, currency)})

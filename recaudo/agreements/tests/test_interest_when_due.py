@@ -182,3 +182,17 @@ def test_revert_breach_reopens_the_original_and_counts_only_payments(plan):
     # 63.841.000 reinstated less the 5.000.000 paid under the plan (not less the interest never charged)
     assert (invoice.status, invoice.balance_minor) == ("open", m("58841000"))
     assert ledger_verify(portfolio) == []
+
+
+def test_an_installment_due_on_the_acceptance_day_owes_its_interest_at_once(portfolio):
+    debtor = make_debtor(portfolio, code="AC2", name="Otro deudor")
+    invoice = make_obligation(portfolio, debtor, number="FV-78", amount="1000000", issue=date(2026, 5, 1),
+                              due=date(2026, 6, 30))
+    agreement = agreement_create(portfolio=portfolio, debtor=debtor, obligations=[invoice], installments=2,
+                                 first_due=TODAY, rate=Decimal("0.015"), rate_kind="monthly", today=TODAY, now=NOW)
+    agreement_accept(agreement=agreement, channel="in_person", evidence_text="ok", today=TODAY, now=NOW)
+    first = agreement.schedule.get(number=1)  # 1.000.000 x 1,5 % = 15.000,00 of interest, due today
+    assert first.interest_minor == m("15000") and first.interest_entry.value_date == TODAY
+    assert not agreement.schedule.get(number=2).interest_entry
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == m("1015000")

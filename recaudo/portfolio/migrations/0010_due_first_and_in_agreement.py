@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portfolio', '0009_money_exponent'),
-        ('ledger', '0013_key_checks_probe_parents'),
+        ('ledger', '0014_ledger_tally'),
         ('agreements', '0003_promises_agreements_offers'),
         ('admin', '0003_logentry_add_action_flag_choices'),
         ('contenttypes', '0002_remove_content_type_name'),
