@@ -425,7 +425,8 @@ def installment_interest_post(*, through: date, portfolio: Portfolio | None = No
     on or before it) and is not charged yet: one interest entry per installment, value date its due date, linked to
     the installment so it is charged exactly once (the rows are locked first; a second run finds them linked).
     The daily cycle calls it for the portfolio, payment_record for the debtor up to the payment date (so a payment
-    on the due date pays the whole installment, interest first). Returns how many were charged."""
+    on the due date pays the whole installment, interest first). Each installment is its own transaction (inside
+    the caller's, if any). Returns how many were charged."""
     installments = AgreementInstallment.objects.filter(
         agreement__status=Agreement.Status.ACCEPTED, interest_minor__gt=0, interest_entry__isnull=True,
         obligation__isnull=False, due_date__lte=through)
@@ -436,9 +437,16 @@ def installment_interest_post(*, through: date, portfolio: Portfolio | None = No
     if agreement is not None:
         installments = installments.filter(agreement=agreement)
     charged = 0
-    with transaction.atomic():
-        for inst in (installments.select_for_update(of=("self",)).select_related("agreement", "obligation")
-                     .order_by("due_date", "pk")):
+    for pk, debtor_id in list(installments.order_by("due_date", "pk").values_list("pk", "agreement__debtor_id")):
+        with transaction.atomic():
+            # The debtor's row first, then the installment's: payment_record holds the debtor's lock when it calls
+            # this, so both take the locks in the same order (no deadlock), and one of two runs charges it.
+            Debtor.objects.select_for_update().filter(pk=debtor_id).first()
+            inst = (AgreementInstallment.objects.select_for_update(of=("self",))
+                    .select_related("agreement", "obligation")
+                    .filter(pk=pk, interest_entry__isnull=True, agreement__status=Agreement.Status.ACCEPTED).first())
+            if inst is None:
+                continue
             a = inst.agreement
             entry = entry_post(obligation=inst.obligation, kind=EntryKind.INTEREST,
                                amount=from_minor(inst.interest_minor, a.currency), value_date=inst.due_date,
