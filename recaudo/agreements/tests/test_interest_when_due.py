@@ -196,3 +196,16 @@ def test_an_installment_due_on_the_acceptance_day_owes_its_interest_at_once(port
     assert not agreement.schedule.get(number=2).interest_entry
     debtor.refresh_from_db()
     assert debtor.balance_minor == m("1015000")
+
+
+def test_installments_drive_the_current_aging_and_the_history_keeps_the_original_days(plan):
+    from recaudo.reports.selectors import aging_report
+
+    agreement, debtor, invoice = plan
+    now = aging_report(portfolio=agreement.portfolio, as_of=TODAY, by="obligation")
+    rows = [(r.number, r.days_past_due, r.balance_minor) for r in now.rows]
+    assert rows[0] == (f"{agreement.number}-00", 0, m("5000000"))
+    assert [r[0] for r in rows] == [f"{agreement.number}-{k:02d}" for k in range(7)]  # FV-77 owes 0: not there
+    assert now.overdue_minor == 0
+    before = aging_report(portfolio=agreement.portfolio, as_of=date(2026, 9, 14), by="obligation")
+    assert [(r.number, r.days_past_due, r.balance_minor) for r in before.rows] == [("FV-77", 76, m("63841000"))]
