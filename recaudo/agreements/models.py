@@ -369,6 +369,8 @@ class Offer(models.Model):
     new_obligation = models.ForeignKey("portfolio.Obligation", null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
     entries = models.ManyToManyField("ledger.Entry", blank=True, related_name="+")
+    earned_by = models.ForeignKey("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  help_text=_("the payment that earned a lump-sum discount (booked then)"))
     accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 

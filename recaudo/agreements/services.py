@@ -857,9 +857,11 @@ def settlement_discounts_apply(*, payment: Payment, actor=None) -> list[Offer]:
     payment_record's transaction (and after an import's payments)."""
     offers = list(Offer.objects.filter(debtor_id=payment.debtor_id, kind=Offer.Kind.LUMP_SUM_DISCOUNT,
                                        status=Offer.Status.ACCEPTED, forgiven_minor__gt=0)
-                  .exclude(entries__isnull=False).select_related("portfolio", "debtor"))
+                  .select_related("portfolio", "debtor"))
     earned = []
     for offer in offers:
+        if offer.entries.filter(reversed_by__isnull=True).exists():
+            continue  # booked already (once per offer)
         promise = offer.promises.filter(status__in=[Promise.Status.PENDING, Promise.Status.KEPT]).first()
         if promise is None:
             continue
@@ -875,12 +877,37 @@ def settlement_discounts_apply(*, payment: Payment, actor=None) -> list[Offer]:
         memo = f"Offer OF-{offer.pk} ({offer.get_kind_display()})"
         entries = _post_split(obligations, amount, offer.params.get("booking", "discount"), memo, payment.date, actor,
                               order=(Component.INTEREST, Component.FEE, Component.PRINCIPAL)) if amount > 0 else []
-        offer.entries.set(entries)
+        offer.entries.add(*entries)
+        offer.earned_by = payment
+        offer.save(update_fields=["earned_by"])
         audit_record(event_type="offer.discount_booked", subject=offer, actor=actor, debtor=offer.debtor, changes={
             "payment": payment.pk, "date": payment.date,
             "booked": from_minor(-sum(e.amount_minor for e in entries), offer.portfolio.currency)})
         earned.append(offer)
     return earned
+
+
+def settlement_discounts_revoke(*, payment: Payment, actor=None) -> list[Offer]:
+    """The payment that earned a lump-sum discount was reversed (bounced cheque): unless the other payments still
+    reach the agreed sum, the discount's entries are reversed with the payment's date, and a later payment inside
+    the window may earn it again. Runs inside payment_reverse's transaction."""
+    revoked = []
+    for offer in Offer.objects.filter(earned_by=payment).select_related("portfolio", "debtor"):
+        promise = offer.promises.order_by("-pk").first()
+        end = promise.due_date + timedelta(days=promise.grace_days) if promise else payment.date
+        start = promise.promised_on if promise else payment.date
+        ids = list(offer.obligations.values_list("pk", flat=True))
+        if _paid_toward(ids, start, end) >= offer.debt_minor - offer.forgiven_minor:
+            continue
+        for entry in offer.entries.filter(reversed_by__isnull=True):
+            entry_reverse(entry=entry, value_date=payment.date, actor=actor,
+                          reason=f"Offer OF-{offer.pk} discount cancelled: the payment that earned it was reversed")
+        offer.earned_by = None
+        offer.save(update_fields=["earned_by"])
+        audit_record(event_type="offer.discount_cancelled", subject=offer, actor=actor, debtor=offer.debtor,
+                     changes={"why": "payment reversed", "payment": payment.pk})
+        revoked.append(offer)
+    return revoked
 
 
 @transaction.atomic
@@ -954,7 +981,7 @@ def can_write(user, portfolio: Portfolio) -> bool:
 
 __all__ = [
     "AgreementError", "NotAllowed", "agreement_accept", "authority_limits_ensure", "installment_interest_post",
-    "settlement_discounts_apply", "agreement_break", "agreement_cancel",
+    "settlement_discounts_apply", "settlement_discounts_revoke", "agreement_break", "agreement_cancel",
     "agreement_create", "agreement_offer", "agreements_check_breach", "agreements_daily", "can_approve",
     "can_decide", "legal_cap", "limits_for", "offer_accept", "offer_create", "offer_decide", "promise_cancel",
     "promise_record", "promises_evaluate",

@@ -314,6 +314,9 @@ def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
     refresh_summaries(obligation_ids=[e.obligation_id for e in entries], debtor_ids=[payment.debtor_id])
     audit_record(event_type="payment.reversed", subject=payment, actor=actor, portfolio=payment.portfolio,
                  debtor=payment.debtor, changes={"reason": reason})
+    from recaudo.agreements.services import settlement_discounts_revoke  # agreements imports this module
+
+    settlement_discounts_revoke(payment=payment, actor=actor)  # a discount that payment earned goes with it
     return payment
 
 

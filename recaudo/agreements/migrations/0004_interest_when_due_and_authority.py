@@ -1,5 +1,6 @@
 """Issue 11: an agreement's installment interest is charged when the installment falls due (the link to its entry
-makes that posting happen once), and authority limits say whether a role may grant an interest-bearing plan.
+makes that posting happen once), authority limits say whether a role may grant an interest-bearing plan, and an
+offer records the payment that earned its lump-sum discount (reversing that payment takes the discount back).
 
 Existing data: agreements accepted before this version had all their interest charged on acceptance; each of
 those interest entries is linked to its installment, so it is never charged again. Existing authority rows keep
@@ -44,6 +45,11 @@ class Migration(migrations.Migration):
             model_name='authoritylimit',
             name='interest_plans',
             field=models.BooleanField(default=False, help_text='off: a plan that charges interest waits for someone whose role may grant it', verbose_name='may grant interest-bearing plans'),
+        ),
+        migrations.AddField(
+            model_name='offer',
+            name='earned_by',
+            field=models.ForeignKey(blank=True, help_text='the payment that earned a lump-sum discount (booked then)', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.payment'),
         ),
         migrations.RunPython(link_booked_interest, migrations.RunPython.noop),
         migrations.RunPython(keep_configured_authority, migrations.RunPython.noop),

@@ -259,3 +259,26 @@ def test_consolidation_and_term_extension(portfolio, people):
     assert ext.status == "approved" and ext.term_months == 3
     ext = offer_accept(offer=ext, actor=people["agent"], evidence_text="ok", today=MONDAY, now=NOW)
     assert ext.agreement.schedule.get().due_date == date(2026, 4, 30)  # F-1 due 31 Jan + 3 months
+
+
+@pytestmark_db
+def test_reversing_the_payment_that_earned_a_lump_sum_discount_takes_it_back(portfolio, people, agent_10):
+    from recaudo.ledger.services import payment_reverse
+
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    offer = lump(portfolio, debtor, [f1, f2], people["agent"], 10)
+    offer_accept(offer=offer, actor=people["agent"], evidence_text="acepta", today=MONDAY, now=NOW)
+    cheque, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"),
+                               date=date(2026, 3, 10), source_ref="cheque")
+    offer.refresh_from_db()
+    assert offer.earned_by == cheque and Entry.objects.filter(kind="discount").count() == 1
+    payment_reverse(payment=cheque, reason="cheque devuelto", actor=people["agent"])
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == minor("1520000")  # the payment and its discount are both gone
+    assert Entry.objects.get(kind="reversal", reverses__kind="discount").amount_minor == minor("152000")
+    # a good payment inside the window earns it again
+    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 12),
+                   source_ref="transfer")
+    debtor.refresh_from_db()
+    assert debtor.balance_minor == 0 and Entry.objects.filter(kind="discount").count() == 2
+    assert ledger_verify(portfolio) == []
