@@ -224,4 +224,6 @@ def test_plan_properties(amount, down_pct, installments, rate, rate_kind, freque
     if regular:
         r = periodic_rate(rate, rate_kind, frequency)
         growth = sum((1 + r) ** k for k in range(installments))
-        assert abs(plan[-1].installment - regular.pop()) <= q * growth + q
+        # each period the payment may be short by up to one minor unit (rounded down so as not to pay off early)
+        # and its interest off by half a unit (rounded half-up); both compound until the last installment
+        assert abs(plan[-1].installment - regular.pop()) <= q * 3 / 2 * growth + q
