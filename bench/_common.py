@@ -4,22 +4,49 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+KEEP = {"postgres", "template0", "template1"}
 
 
-def fresh_postgres(url: str, name: str) -> str:
-    """Drop and create database `name` on the server of `url`; return the URL of the new database."""
+# Set by scripts/bench-smoke.sh: an already migrated database that each fresh one starts as a copy of, so a smoke
+# run does not pay for the migrations once per script and engine (the child's `migrate` then has nothing to do).
+SQLITE_TEMPLATE = "RECAUDO_BENCH_SQLITE_TEMPLATE"  # path of a migrated SQLite file
+PG_TEMPLATE = "RECAUDO_BENCH_PG_TEMPLATE"  # name of a migrated database on the --pg-url server
+
+
+def fresh_postgres(url: str) -> str:
+    """Drop and create the database that `url` names (never postgres or a template); return `url`.
+
+    Each script's --pg-url names its own database (recaudo_bench_aging, ...), so runs of different scripts, and
+    the smoke run of scripts/bench-smoke.sh (databases named after PG_URL's), never share one."""
     import psycopg
 
+    name = urlsplit(url).path.lstrip("/")
+    if not name or name in KEEP:
+        raise SystemExit(f"--pg-url {url}: name the database to drop and create (not {name or 'none'})")
     server = url.rsplit("/", 1)[0]
+    template = os.environ.get(PG_TEMPLATE)
     with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"{server}/{name}"
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return url
+
+
+def fresh_sqlite(home: str | Path) -> str:
+    """The URL of a new SQLite file in `home` (a copy of the smoke run's migrated template, when there is one)."""
+    path = Path(home) / "bench.sqlite3"
+    template = os.environ.get(SQLITE_TEMPLATE)
+    if template:
+        shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
 
 
 def run_child(args: list[str], env: dict, what: str) -> dict:

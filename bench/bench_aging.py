@@ -24,7 +24,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
+from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_aging"
@@ -117,7 +117,7 @@ def _sqlite_value(value):
     return value
 
 
-def load(n: int, portfolio_id: int, today: date) -> dict[str, int]:
+def load(n: int, portfolio_id: int, today: date, chunk: int = CHUNK) -> dict[str, int]:
     from django.db import connection, transaction
 
     counts = dict.fromkeys(COLUMNS, 0)
@@ -139,7 +139,7 @@ def load(n: int, portfolio_id: int, today: date) -> dict[str, int]:
             for kind, row in generate(n, portfolio_id, today):
                 buffers[kind].append(row)
                 counts[kind] += 1
-                if len(buffers[kind]) >= CHUNK:
+                if len(buffers[kind]) >= chunk:
                     # every table in COLUMNS order (parents first): an entry goes in after its obligation
                     for name in COLUMNS:
                         if buffers[name]:
@@ -161,7 +161,7 @@ def load(n: int, portfolio_id: int, today: date) -> dict[str, int]:
             for kind, row in generate(n, portfolio_id, today):
                 buffers[kind].append(row)
                 counts[kind] += 1
-                if len(buffers[kind]) >= CHUNK:
+                if len(buffers[kind]) >= chunk:
                     # every table in COLUMNS order (parents first): an entry goes in after its obligation
                     for name in COLUMNS:
                         if buffers[name]:
@@ -188,7 +188,7 @@ def best_of(fn, repeat: int = 3) -> tuple[float, object]:
     return best, result
 
 
-def child(backend: str, n: int) -> None:
+def child(backend: str, n: int, chunk: int = CHUNK) -> None:
     """Runs inside a child process whose environment points at a fresh database."""
     import django
 
@@ -204,7 +204,7 @@ def child(backend: str, n: int) -> None:
     portfolio = portfolio_create(slug="bench", name="Bench", country="CO", currency="COP")
     today = portfolio_today(portfolio)
     t1 = time.perf_counter()
-    counts = load(n, portfolio.pk, today)
+    counts = load(n, portfolio.pk, today, chunk)
     t2 = time.perf_counter()
     past = today - timedelta(days=365)
     timings = {}
@@ -220,28 +220,31 @@ def child(backend: str, n: int) -> None:
                       "timings": timings}))
 
 
-def run_backend(backend: str, n: int, pg_url: str) -> dict:
+def run_backend(backend: str, n: int, pg_url: str, chunk: int = CHUNK) -> dict:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="bench-aging-") as home:
         env["RECAUDO_HOME"] = home
         env["DJANGO_SETTINGS_MODULE"] = "recaudo.settings"
-        env["DATABASE_URL"] = (f"sqlite:///{home}/bench.sqlite3" if backend == "sqlite"
-                               else fresh_postgres(pg_url, PG_DB))
-        return run_child([__file__, "--child", backend, "-n", str(n)], env, f"{backend} benchmark")
+        env["DATABASE_URL"] = (fresh_sqlite(home) if backend == "sqlite"
+                               else fresh_postgres(pg_url))
+        return run_child([__file__, "--child", backend, "-n", str(n), "--chunk", str(chunk)], env,
+                         f"{backend} benchmark")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1_000_000, help="obligations (default 1,000,000)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
+    parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
+    parser.add_argument("--chunk", type=int, default=CHUNK, help="rows per INSERT/COPY while loading (default 50,000)")
     parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.child:
-        child(args.child, args.n)
+        child(args.child, args.n, args.chunk)
         return
-    results = [run_backend(b, args.n, args.pg_url) for b in ("sqlite", "postgresql") if args.only in (None, b)]
+    results = [run_backend(b, args.n, args.pg_url, args.chunk)
+               for b in ("sqlite", "postgresql") if args.only in (None, b)]
     from rich.console import Console
     from rich.table import Table
 
@@ -256,6 +259,11 @@ def main() -> None:
                           f"{r['load_s']:.1f}" if i == 0 else "", label, f"{t['seconds']:.3f}", t["total"],
                           f"{t['count']:,}")
     Console(width=200).print(table)
+    # The cached balances and the ledger must agree, and both engines on the same data.
+    totals = {(r["backend"], label): t["total"] for r in results for label, t in r["timings"].items()
+              if "as of today" in label}
+    if len(set(totals.values())) > 1:
+        raise SystemExit(f"FAILED: the totals as of today differ: {totals}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
+from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench"
@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument("--obligations", type=int, default=1_000_000)
     parser.add_argument("--debtors", type=int, help="default: obligations / 4")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
     parser.add_argument("--child", nargs=2, metavar=("FILE", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -123,8 +123,8 @@ def main() -> None:
             home = Path(tmp) / engine
             home.mkdir()
             env = {**os.environ, "RECAUDO_HOME": str(home), "DJANGO_SETTINGS_MODULE": "recaudo.settings"}
-            env["DATABASE_URL"] = (fresh_postgres(args.pg_url, PG_DB) if engine == "postgresql"
-                                   else f"sqlite:///{home / 'bench.sqlite3'}")
+            env["DATABASE_URL"] = (fresh_postgres(args.pg_url) if engine == "postgresql"
+                                   else fresh_sqlite(home))
             result = run_child([__file__, "--child", str(file), engine], env, f"{engine} run")
             results.append(result)
             print(f"{engine}: {json.dumps(result)}", flush=True)
@@ -142,6 +142,10 @@ def main() -> None:
         print(f"{r['engine']:<12}{r['seconds']:>9}{TARGETS[r['engine']]:>8}{cpu:>14}{server:>14}{rss:>16}"
               f"{r['created']:>11,}{r['debtors']:>9,}{r['rejected']:>10,}"
               f"{'ok' if r['verify_problems'] == 0 else 'FAIL':>8}")
+    wrong = [r["engine"] for r in results
+             if r["rejected"] or r["verify_problems"] or r["created"] != args.obligations or r["errors"]]
+    if wrong:
+        raise SystemExit(f"FAILED: the import did not load every row cleanly on {', '.join(wrong)}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _common import fresh_postgres, run_child  # bench/ is on the path when a script runs
+from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_web"
@@ -94,10 +94,7 @@ def run(engine: str, n: int, flat: Path, pg_url: str) -> dict:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="bench-web-") as home:
         env["RECAUDO_HOME"] = home
-        if engine == "sqlite":
-            env.pop("DATABASE_URL", None)
-        else:
-            env["DATABASE_URL"] = fresh_postgres(pg_url, PG_DB)
+        env["DATABASE_URL"] = fresh_sqlite(home) if engine == "sqlite" else fresh_postgres(pg_url)
         return run_child([__file__, "--child", engine, "-n", str(n), "--flat", str(flat)], env, f"{engine} run")
 
 
@@ -105,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=1_000_000, help="obligations (debtors = n/4)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
-    parser.add_argument("--pg-url", default=f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
+    parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
     parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--flat", help=argparse.SUPPRESS)
     args = parser.parse_args()
