@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 COMMANDS = {
     # name on the command line -> (management command, one-line help)
@@ -36,7 +37,57 @@ Django's management commands pass through too, e.g. `recaudo migrate`, `recaudo 
 
 Environment: DATABASE_URL (default SQLite under ./var), RECAUDO_HOME (default ./var), SECRET_KEY, DEBUG,
 ALLOWED_HOSTS.
+
+Every command but migrate, demo and serve needs an existing, migrated database: when there is none (run from
+another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2.
 """
+
+
+# Commands that run without an existing Recaudo database: those that create or migrate it (and so may create
+# RECAUDO_HOME), and Django's tools that need no data. Every other command first checks the database
+# (database_problem) and, when there is none, says so in one line instead of a traceback.
+CREATES_DATABASE = {"migrate", "demo", "serve"}
+NO_DATABASE = {
+    "check", "collectstatic", "compilemessages", "makemessages", "makemigrations", "squashmigrations",
+    "optimizemigration", "sqlmigrate", "showmigrations", "diffsettings", "shell", "dbshell", "test", "testserver",
+    "startapp", "startproject", "sendtestemail", "createcachetable",
+}
+EXIT_NO_DATABASE = 2
+
+
+def database_problem() -> str | None:
+    """Why the configured database cannot serve a command (one line), or None when it is there and migrated."""
+    from django.conf import settings
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    db = settings.DATABASES["default"]
+    sqlite = db["ENGINE"] == "django.db.backends.sqlite3"
+    if sqlite:
+        where = str(db["NAME"])
+        fix = ("set DATABASE_URL to the database to use" if os.environ.get("DATABASE_URL")
+               else "set RECAUDO_HOME to the folder that holds it")
+        fix += ", or create it with `recaudo migrate`"
+        if where != ":memory:" and not where.startswith("file:") and not Path(where).is_file():
+            return f"no Recaudo database at {where}: {fix}"
+    else:
+        where = f"{db['ENGINE'].rsplit('.', 1)[-1]}://{db.get('USER') or ''}@{db.get('HOST') or ''}"
+        where += f":{db['PORT']}/{db['NAME']}" if db.get("PORT") else f"/{db['NAME']}"
+        fix = "create it with `recaudo migrate` (or set DATABASE_URL to the database to use)"
+    try:
+        connection.ensure_connection()
+        tables = connection.introspection.table_names()
+        if "django_migrations" not in tables:
+            return f"no Recaudo database at {where} (it has no Recaudo tables): {fix}"
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        reason = " ".join(str(exc).strip().splitlines()[:1]) or type(exc).__name__
+        return f"cannot open the Recaudo database at {where}: {reason} (check DATABASE_URL)"
+    if pending:
+        count = f"{len(pending)} migration{'s' if len(pending) > 1 else ''} not applied"
+        return f"the Recaudo database at {where} is not up to date ({count}): run `recaudo migrate`"
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -51,9 +102,40 @@ def main(argv: list[str] | None = None) -> None:
         print("recaudo 0.1.0")
         return
     command = COMMANDS.get(argv[0], (argv[0], ""))[0]
+    if command not in CREATES_DATABASE | NO_DATABASE:
+        needs_database(command, argv[1:])
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["recaudo", command, *argv[1:]])
+
+
+def needs_database(command: str, args: list[str]) -> None:
+    """Before a command that works on Recaudo's data: stop with one line on stderr when its database is missing,
+    unmigrated or unreachable, without creating RECAUDO_HOME on the way; create RECAUDO_HOME once it is found
+    (a PostgreSQL installation may not have one yet: it holds the secret key and the file cache)."""
+    import django
+    from django.conf import settings
+
+    if settings.configured:  # called in-process by tests, with their own database: nothing to check
+        return
+    os.environ["RECAUDO_NO_CREATE_HOME"] = "1"
+    try:
+        django.setup()
+    finally:
+        del os.environ["RECAUDO_NO_CREATE_HOME"]
+    from django.core.management import get_commands
+
+    if command not in get_commands() or "-h" in args or "--help" in args:
+        return  # Django's own message for an unknown command; help needs no database
+    problem = database_problem()
+    if problem:
+        sys.stderr.write(f"recaudo: {problem}\n")
+        raise SystemExit(EXIT_NO_DATABASE)
+    if not settings.HOME.is_dir():
+        from recaudo import settings as recaudo_settings
+
+        settings.HOME.mkdir(parents=True, exist_ok=True)
+        settings.SECRET_KEY = recaudo_settings._secret_key()
 
 
 if __name__ == "__main__":

@@ -31,7 +31,10 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 HOME = Path(os.environ.get("RECAUDO_HOME", Path.cwd() / "var")).resolve()
-HOME.mkdir(parents=True, exist_ok=True)
+# The `recaudo` console script sets RECAUDO_NO_CREATE_HOME for the commands that need an existing database, so that
+# one run from the wrong folder leaves no new empty ./var behind; it creates the folder once the database is found.
+if not env_bool("RECAUDO_NO_CREATE_HOME"):
+    HOME.mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -39,6 +42,8 @@ def _secret_key() -> str:
         return os.environ["SECRET_KEY"]
     path = HOME / "secret_key"
     if not path.exists():
+        if not HOME.is_dir():  # not created yet (RECAUDO_NO_CREATE_HOME): recaudo/cli.py calls this again after
+            return secrets.token_urlsafe(50)
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
