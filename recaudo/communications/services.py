@@ -27,6 +27,7 @@ from .outbox import OutboxError, fallback_enqueue, outbox_process, retry_delay  
 from .rendering import RenderedMessage, RenderError, message_language, template_lookup, template_validate
 from .rendering import template_render as _template_render
 from .rules import template_can_decide, template_edit_needs_approval
+from .status import MOVE, RANK, RECORD, status_step
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA",
               "PARAR", "ALTO", "NO ME ESCRIBAN", "NO MAS MENSAJES"}
 TWILIO_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed",
                  "failed": "failed"}
-RANK = {"queued": 0, "sending": 1, "sent": 2, "delivered": 3}
 
 
 class CommunicationsError(ValueError):
@@ -347,32 +347,36 @@ def template_revision_decide(*, revision: TemplateRevision, decision: str, actor
 
 def _apply_status(message: Message, status: str, *, at: datetime, error: str = "", permanent: bool = False,
                   retry: bool = False) -> bool:
-    """Move a message forward (never backwards); failed/bounced after sent or delivered. Returns whether it moved."""
+    """Move a message forward (never backwards, see recaudo.communications.status); failed/bounced before it was
+    delivered. A failure reported after delivery changes nothing: it is recorded as a `message.late_status`
+    audit event on the message. Returns whether the status moved."""
     current = message.status
-    if current in (Message.Status.FAILED, Message.Status.BOUNCED, Message.Status.CANCELLED):
+    step = status_step(current, status)
+    if step == RECORD:
+        with transaction.atomic():
+            audit_record(event_type="message.late_status", subject=message, actor=message.provider or "provider",
+                         portfolio=message.portfolio, debtor=message.debtor, at=at,
+                         changes={"status": current, "reported": status, "error": error[:1000],
+                                  "permanent": permanent, "provider_id": message.provider_id})
+        return False
+    if step != MOVE:
         return False
     fields = {"updated_at": at}
     if status in RANK:
-        if RANK[status] <= RANK.get(current, 0):
-            return False
         fields["status"] = status
         if status == "delivered":
             fields["delivered_at"] = at
-    elif status in ("failed", "bounced"):
-        if retry:
-            from .outbox import max_attempts
+    elif retry:
+        from .outbox import max_attempts
 
-            if message.attempts < max_attempts():
-                fields.update(status=Message.Status.QUEUED, next_attempt_at=at + retry_delay(message.attempts),
-                              last_error=error[:1000], provider_id="", claim_token=None, claimed_by="",
-                              claimed_at=None)
-                status = Message.Status.QUEUED
-            else:
-                fields.update(status=Message.Status.FAILED, last_error=error[:1000], permanent=False)
+        if message.attempts < max_attempts():
+            fields.update(status=Message.Status.QUEUED, next_attempt_at=at + retry_delay(message.attempts),
+                          last_error=error[:1000], provider_id="", claim_token=None, claimed_by="",
+                          claimed_at=None)
         else:
-            fields.update(status=status, last_error=error[:1000], permanent=permanent)
+            fields.update(status=Message.Status.FAILED, last_error=error[:1000], permanent=False)
     else:
-        return False
+        fields.update(status=status, last_error=error[:1000], permanent=permanent)
     updated = Message.objects.filter(pk=message.pk, status=current).update(**fields)
     if updated:
         for key, value in fields.items():

@@ -1,6 +1,7 @@
 """SMS (Twilio-style) and WhatsApp Cloud adapters against local HTTP servers; webhooks with signatures."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -309,3 +310,70 @@ def test_generic_webhook_is_signed_and_classifies_errors():
         with pytest.raises(TransportError) as retryable:
             WebhookTransport(url=server.url + "/busy", secret="s3cret").send(message)
     assert permanent.value.permanent and not retryable.value.permanent
+
+
+# ------------------------------------------------------------------------------------------------ late failures
+
+def _late(message):
+    from recaudo.audit.models import AuditEvent
+
+    message.refresh_from_db()
+    return list(AuditEvent.objects.filter(event_type="message.late_status", subject_id=message.pk)
+                .values_list("changes", flat=True))
+
+
+def test_twilio_undelivered_after_delivered_is_recorded_not_resent(twilio, luz, client):
+    message = message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="sms", template_code="reminder",
+                              dedupe_key="k1", now=NOW)
+    outbox_process(now=NOW, worker_id="w1")
+    message.refresh_from_db()
+    sid = message.provider_id
+    post_twilio(client, "/hooks/twilio/status", {"MessageSid": sid, "MessageStatus": "delivered"})
+    assert post_twilio(client, "/hooks/twilio/status", {"MessageSid": sid, "MessageStatus": "undelivered",
+                                                        "ErrorCode": "30001"}).status_code == 204
+    events = _late(message)
+    assert message.status == "delivered" and message.provider_id == sid and message.last_error == ""
+    assert events == [{"status": "delivered", "reported": "failed", "error": "Twilio 30001", "permanent": False,
+                       "provider_id": sid}]
+    assert outbox_process(now=NOW + timedelta(hours=1), worker_id="w1")["claimed"] == 0
+    assert len(twilio.requests) == 1 and not Message.objects.filter(fallback_of=message).exists()
+
+
+def test_whatsapp_failed_after_delivered_is_recorded_not_resent(whatsapp, luz, client):
+    message = message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="whatsapp", template_code="reminder",
+                              dedupe_key="k1", now=NOW)
+    outbox_process(now=NOW, worker_id="w1")
+    message.refresh_from_db()
+    delivered = {"id": message.provider_id, "status": "delivered", "timestamp": "1772550000"}
+    failed = {"id": message.provider_id, "status": "failed", "timestamp": "1772550060",
+              "errors": [{"code": 131000, "title": "Something went wrong"}]}
+    assert post_meta(client, meta_payload(statuses=[delivered, failed])).status_code == 200
+    events = _late(message)
+    assert message.status == "delivered" and [e["error"] for e in events] == ["WhatsApp 131000: Something went wrong"]
+    assert outbox_process(now=NOW + timedelta(hours=1), worker_id="w1")["claimed"] == 0
+    assert len(whatsapp.requests) == 1
+
+
+def test_email_soft_bounce_after_delivered_is_recorded_not_resent(settings, luz, client):
+    settings.RECAUDO_EMAIL_WEBHOOK_SECRET = "bounce-secret"
+    message = message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="email", template_code="reminder",
+                              dedupe_key="k1", now=NOW)
+    outbox_process(now=NOW, worker_id="w1")
+    message.refresh_from_db()
+    post_bounce(client, {"provider_id": message.provider_id, "event": "delivered"})
+    post_bounce(client, {"provider_id": message.provider_id, "event": "bounce", "permanent": False,
+                         "reason": "4.2.2 mailbox full"})
+    events = _late(message)
+    assert message.status == "delivered" and events[0]["reported"] == "bounced" and events[0]["permanent"] is False
+    assert outbox_process(now=NOW + timedelta(hours=1), worker_id="w1")["claimed"] == 0
+
+
+def test_a_retryable_failure_before_delivery_still_sends_again(twilio, luz, client):
+    message = message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="sms", template_code="reminder",
+                              dedupe_key="k1", now=NOW)
+    outbox_process(now=NOW, worker_id="w1")
+    message.refresh_from_db()
+    post_twilio(client, "/hooks/twilio/status", {"MessageSid": message.provider_id, "MessageStatus": "undelivered",
+                                                 "ErrorCode": "30001"})
+    message.refresh_from_db()
+    assert message.status == "queued" and message.last_error == "Twilio 30001" and not _late(message)
