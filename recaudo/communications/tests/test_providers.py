@@ -377,3 +377,90 @@ def test_a_retryable_failure_before_delivery_still_sends_again(twilio, luz, clie
                                                  "ErrorCode": "30001"})
     message.refresh_from_db()
     assert message.status == "queued" and message.last_error == "Twilio 30001" and not _late(message)
+
+
+# ------------------------------------------------------------------------------------------------ malformed bodies
+
+def _status(**fields):
+    return {"id": "wamid.X", "status": "delivered", "timestamp": "1772550000", **fields}
+
+
+MALFORMED_META = [
+    b"[1, 2]",                                                        # not an object
+    b'{"entry": 5}',                                                  # entry not a list
+    b'{"entry": ["x"]}',                                              # entry item not an object
+    b'{"entry": [{"changes": {"value": {}}}]}',                       # changes not a list
+    b'{"entry": [{"changes": [{"value": "x"}]}]}',                   # value not an object
+    json.dumps(meta_payload(statuses=["delivered"])).encode(),        # a status that is not an object
+    json.dumps(meta_payload(statuses=[_status(errors="boom")])).encode(),
+    json.dumps(meta_payload(statuses=[_status(errors=[{"code": 1, "title": {"a": 1}}])])).encode(),
+    json.dumps(meta_payload(statuses=[_status(timestamp="99999999999999999")])).encode(),
+    json.dumps(meta_payload(statuses=[_status(id="wamid.\u0000")])).encode(),
+    json.dumps(meta_payload(statuses=[_status(id={"x": 1})])).encode(),
+    json.dumps(meta_payload(messages=[{"from": "573001234567", "text": {"body": ["STOP"]}}])).encode(),
+    json.dumps(meta_payload(messages=[{"from": ["573001234567"], "text": {"body": "STOP"}}])).encode(),
+    json.dumps(meta_payload(messages=[{"from": "573001234567", "text": "STOP"}])).encode(),
+    b"[" * 100_000 + b"]" * 100_000,                                  # nested too deep for the parser
+    b"\xff\xfe{}",                                                    # not UTF-8
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED_META, ids=range(len(MALFORMED_META)))
+def test_signed_but_malformed_whatsapp_bodies_answer_400(whatsapp, luz, client, body):
+    response = client.post("/hooks/whatsapp", body, content_type="application/json",
+                           HTTP_X_HUB_SIGNATURE_256=hmac_sha256("meta-app-secret", body))
+    assert response.status_code == 400
+    assert Consent.objects.get(contact__debtor=luz, contact__channel="whatsapp", channel="whatsapp").status == "granted"
+
+
+def test_a_malformed_part_applies_nothing_of_the_body(whatsapp, luz, client):
+    inbound = {"from": "573001234567", "id": "wamid.in1", "timestamp": "1772550000", "type": "text",
+               "text": {"body": "BAJA"}}
+    payload = meta_payload(statuses=[_status(errors=7)], messages=[inbound])
+    assert post_meta(client, payload).status_code == 400
+    assert Consent.objects.get(contact__debtor=luz, contact__channel="whatsapp", channel="whatsapp").status == "granted"
+
+
+MALFORMED_BOUNCES = [
+    b'["bounce"]',
+    b'{"provider_id": {"id": 1}, "event": "bounce"}',
+    b'{"provider_id": "<a@b>", "event": ["bounce"]}',
+    b'{"provider_id": "<a@b>", "event": "bounce", "permanent": "maybe"}',
+    b'{"provider_id": "<a@b>", "event": "bounce", "reason": {"code": 550}}',
+    b'{"provider_id": "<a\\u0000@b>", "event": "bounce"}',
+    b'{"provider_id": NaN}',
+    b"{" * 50_000,
+]
+
+
+@pytest.mark.parametrize("body", MALFORMED_BOUNCES, ids=range(len(MALFORMED_BOUNCES)))
+def test_signed_but_malformed_bounce_bodies_answer_400(settings, client, body):
+    settings.RECAUDO_EMAIL_WEBHOOK_SECRET = "bounce-secret"
+    response = client.post("/hooks/email/bounce", body, content_type="application/json",
+                           HTTP_X_RECAUDO_SIGNATURE=hmac_sha256("bounce-secret", body))
+    assert response.status_code == 400
+
+
+def test_signed_twilio_callbacks_with_a_nul_byte_answer_400(twilio, luz, client):
+    assert post_twilio(client, "/hooks/twilio/status", {"MessageSid": "SM\x00", "MessageStatus": "delivered"}
+                       ).status_code == 400
+    assert post_twilio(client, "/hooks/twilio/inbound", {"From": "+573001234567", "Body": "STOP\x00"}
+                       ).status_code == 400
+    assert Consent.objects.get(contact__debtor=luz, contact__channel="phone", channel="sms").status == "granted"
+
+
+@pytest.mark.parametrize("permanent, status", [(False, "queued"), ("false", "queued"), (0, "queued"),
+                                               ("no", "queued"), (True, "bounced"), ("true", "bounced"),
+                                               (None, "bounced")])
+def test_bounce_permanent_flag_is_read_as_written(settings, luz, client, permanent, status):
+    settings.RECAUDO_EMAIL_WEBHOOK_SECRET = "bounce-secret"
+    message = message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="email", template_code="reminder",
+                              dedupe_key="k1", now=NOW)
+    outbox_process(now=NOW, worker_id="w1")
+    message.refresh_from_db()
+    payload = {"provider_id": message.provider_id, "event": "bounce", "reason": "4.2.2 mailbox full"}
+    if permanent is not None:
+        payload["permanent"] = permanent
+    assert post_bounce(client, payload).status_code == 200
+    message.refresh_from_db()
+    assert message.status == status and message.permanent is (status == "bounced")
