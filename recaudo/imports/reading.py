@@ -9,18 +9,40 @@ from __future__ import annotations
 
 import codecs
 import csv
+import math
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+
+from django.utils.translation import gettext as _
 
 ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM) or Latin-1 (ISO-8859-1, Windows-1252)"
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 20
 
 
+# Limits of an XLSX workbook, checked on the zip before openpyxl opens it (an XLSX is a zip of XML parts; a few
+# MB of zip can unpack to gigabytes: a "zip bomb"). openpyxl's read-only mode streams the worksheets but loads
+# the shared strings, the styles and the workbook parts whole, so those get tighter limits than the sheets.
+XLSX_MAX_TOTAL = 500 << 20  # all parts together, uncompressed
+XLSX_MAX_SHEET = 500 << 20  # one worksheet (streamed)
+XLSX_MAX_PART = 100 << 20  # any other part: shared strings, styles, workbook (loaded whole)
+XLSX_MAX_RATIO = 100  # uncompressed / compressed size of a part larger than XLSX_RATIO_FROM
+XLSX_RATIO_FROM = 1 << 20
+XLSX_MAX_SHARED_STRINGS = 5_000_000
+XLSX_MAX_PARTS = 10_000
+XML_PROLOG_MAX = 64 << 10
+
+
 class ImportFileError(Exception):
     """A problem with the file as a whole (not one row): the message says what and where."""
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MB"
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -73,9 +95,12 @@ class CsvTable(Table):
         first_line = text.splitlines()[0] if text.splitlines() else ""
         self.delimiter = self._sniff(text, first_line)
         self._fh = path.open(encoding=self.encoding, newline="")
-        self._reader = csv.reader(self._fh, delimiter=self.delimiter)
+        self._nul = False
+        self._reader = csv.reader(self._lines(), delimiter=self.delimiter)
         try:
-            self.headers = [h.strip() for h in next(self._reader)]
+            header = next(self._reader)
+            self._check_nul(1, header)
+            self.headers = [h.strip() for h in header]
         except StopIteration:
             raise ImportFileError(f"{path.name} has no header row")
         except UnicodeDecodeError:
@@ -105,11 +130,35 @@ class CsvTable(Table):
             return "cp1252" if encoding in ("cp1252", "windows-1252") else "latin-1"
         if encoding != "auto":
             raise ImportFileError(f"unknown encoding {encoding!r}; use utf-8, latin-1 or auto")
+        return self._auto_encoding(head)
+
+    def _auto_encoding(self, head: bytes) -> str:
+        """UTF-8 when the start of the file decodes as UTF-8; Latin-1 when no line of it does (a plain Latin-1
+        or Windows-1252 export). A UTF-8 file with some line that is not UTF-8 (a line pasted from another
+        file) is refused, naming the line: reading it all as Latin-1 would store "JosÃ©" for every "José"."""
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < SNIFF_BYTES)
             return "utf-8-sig"
         except UnicodeDecodeError:
-            return "latin-1"
+            pass
+        lines = head.split(b"\n")
+        if len(head) >= SNIFF_BYTES and len(lines) > 1:
+            lines.pop()  # cut at the sniff limit: the last line may be a UTF-8 character cut in two
+        bad, utf8 = None, False
+        for number, line in enumerate(lines, start=1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+                utf8 = True
+            except UnicodeDecodeError:
+                bad = bad or number
+            if utf8 and bad:
+                raise ImportFileError(_(
+                    "%(name)s, line %(line)s: this line is not UTF-8 but the rest of the file is (mixed "
+                    "encodings); fix that line, or save the whole file again as CSV UTF-8"
+                ) % {"name": self.path.name, "line": bad})
+        return "latin-1"
 
     def _sniff(self, text: str, first_line: str) -> str:
         sample = "\n".join(text.splitlines()[:50])
@@ -135,11 +184,31 @@ class CsvTable(Table):
             f"accepted encodings: {ACCEPTED_ENCODINGS} (choose one with --encoding)"
         )
 
+    def _lines(self) -> Iterator[str]:
+        """The file's lines for the csv reader; flags a NUL character (checked per row only then)."""
+        for line in self._fh:
+            if "\x00" in line:
+                self._nul = True
+            yield line
+
+    def _check_nul(self, row: int, values: list[str]) -> None:
+        if not self._nul:
+            return
+        for index, value in enumerate(values):
+            if "\x00" in value:
+                raise ImportFileError(_(
+                    "%(name)s, row %(row)s, column %(column)s: the value holds a NUL character (byte 0), which "
+                    "text never has; the file is damaged or not text"
+                ) % {"name": self.path.name, "row": row, "column": _column_label(self, index)})
+        self._nul = False
+
     def rows(self) -> Iterator[tuple[int, list]]:
         row = 1
         try:
             for values in self._reader:
                 row += 1
+                if self._nul:
+                    self._check_nul(row, values)
                 yield row, values
         except UnicodeDecodeError:
             raise self._decode_error(row + 1)
@@ -148,6 +217,22 @@ class CsvTable(Table):
 
     def close(self) -> None:
         self._fh.close()
+
+
+# what openpyxl raises on a damaged workbook (SyntaxError: xml.etree's ParseError, malformed XML)
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, TypeError, AttributeError, IndexError,
+               EOFError, SyntaxError)
+
+
+def _failed_cell(exc: BaseException) -> tuple[str, str] | None:
+    """(coordinate, raw value) of the cell openpyxl's sheet parser failed on, from the failing frame."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "parse_cell" and frame.f_locals.get("coordinate"):
+            return str(frame.f_locals["coordinate"]), str(frame.f_locals.get("value"))[:40]
+        tb = tb.tb_next
+    return None
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
@@ -160,11 +245,20 @@ class XlsxTable(Table):
         import openpyxl
 
         self.path = path
+        inspect_xlsx(path)
         try:
             self._wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        except XLSX_ERRORS as exc:
             raise ImportFileError(f"{path.name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
                                   "export it again as .xlsx or as CSV")
+        try:
+            self._open_sheet(sheet)
+        except BaseException:
+            self._wb.close()
+            raise
+
+    def _open_sheet(self, sheet: str | None) -> None:
+        path = self.path
         names = self._wb.sheetnames
         if sheet is None:
             if len(names) > 1:
@@ -174,9 +268,13 @@ class XlsxTable(Table):
         elif sheet not in names:
             raise ImportFileError(f"{path.name} has no sheet {sheet!r}; sheets: {', '.join(names)}")
         self.sheet = sheet
-        self._ws = self._wb[sheet]
-        self._check_merged()
-        self._iter = self._ws.iter_rows()
+        try:
+            self._ws = self._wb[sheet]
+            self._check_merged()
+            max_row = self._ws.max_row
+        except XLSX_ERRORS as exc:
+            raise self._damaged(exc, 0)
+        self._iter = self._cells()
         header_cells = next(self._iter, None)
         if header_cells is None:
             raise ImportFileError(f"{path.name}, sheet {sheet!r} is empty")
@@ -186,8 +284,29 @@ class XlsxTable(Table):
             self.headers.pop()
         if not any(self.headers):
             raise ImportFileError(f"{path.name}, sheet {sheet!r}: the first row (the header) is empty")
-        max_row = self._ws.max_row
         self.total_estimate = max_row - 1 if max_row else None
+
+    def _cells(self) -> Iterator[tuple]:
+        """The sheet's rows of cells; openpyxl's errors on a damaged sheet (malformed XML, a number cell holding
+        "NaN" or "inf") become an ImportFileError naming the cell when it can be found."""
+        row = 0
+        try:
+            for row, cells in enumerate(self._ws.iter_rows(), start=1):  # noqa: B007 - `row` is read after
+                yield cells
+        except XLSX_ERRORS as exc:
+            raise self._damaged(exc, row)
+
+    def _damaged(self, exc: BaseException, row: int) -> ImportFileError:
+        cell = _failed_cell(exc)
+        if cell is not None:
+            return ImportFileError(_(
+                "%(name)s, sheet %(sheet)r, cell %(cell)s: the value %(value)s is not a number (NaN or infinite "
+                "values cannot be imported)"
+            ) % {"name": self.path.name, "sheet": self.sheet, "cell": cell[0], "value": repr(cell[1])})
+        return ImportFileError(_(
+            "%(name)s, sheet %(sheet)r, after row %(row)s: the workbook is damaged (%(error)s); export it again as "
+            ".xlsx or as CSV"
+        ) % {"name": self.path.name, "sheet": self.sheet, "row": row, "error": exc.__class__.__name__})
 
     def _check_merged(self) -> None:
         """Read-only mode does not parse merged ranges: scan the sheet's XML for <mergeCell ref=...>."""
@@ -220,11 +339,128 @@ class XlsxTable(Table):
                         f"{self.path.name}, sheet {self.sheet!r}: cell {cell.coordinate} holds a formula; "
                         "export values"
                     )
-                values.append(getattr(cell, "value", None))
+                value = getattr(cell, "value", None)
+                if type(value) is float and not math.isfinite(value) or type(value) is str and "\x00" in value:
+                    raise ImportFileError(_(
+                        "%(name)s, sheet %(sheet)r, row %(row)s, column %(column)s: the cell holds %(value)s, "
+                        "which cannot be imported"
+                    ) % {"name": self.path.name, "sheet": self.sheet, "row": row,
+                         "column": _column_label(self, len(values)),
+                         "value": repr(value) if type(value) is float else _("a NUL character (byte 0)")})
+                values.append(value)
             yield row, values
 
     def close(self) -> None:
         self._wb.close()
+
+
+def _column_label(table: Table, index: int) -> str:
+    headers = getattr(table, "headers", None) or []
+    if index < len(headers) and headers[index]:
+        return f'"{headers[index]}"'
+    return str(index + 1)
+
+
+def _zip_entries(path: Path) -> int:
+    """The number of parts the zip's end record declares, read before zipfile loads them all (each costs
+    memory); 0xFFFF (zip64) counts as too many for a workbook."""
+    with path.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - (1 << 16) - 22))
+        tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        raise ImportFileError(f"{path.name} is not a readable XLSX workbook (BadZipFile); export it again as .xlsx "
+                              "or as CSV")
+    return struct.unpack("<H", tail[at + 10:at + 12])[0]
+
+
+_PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def _xml_prolog_ok(head: bytes) -> bool:
+    """No document type declaration (<!DOCTYPE, where entities are declared: XXE, "billion laughs") before the
+    root element, and UTF-8 (or ASCII) text: Excel writes nothing else."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"\x00", b"<\x00")):
+        return False
+    position = 3 if head.startswith(codecs.BOM_UTF8) else 0
+    while True:
+        found = _PROLOG.match(head, position)
+        if not found or found.end() == position:
+            break
+        position = found.end()
+    rest = head[position:].lstrip()
+    return not rest.startswith(b"<!") and (rest.startswith(b"<") or not rest)
+
+
+def inspect_xlsx(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than the limits (sizes, compression ratio, number of shared
+    strings), or whose XML declares a document type or entities, before openpyxl reads any of it."""
+    name = path.name
+    entries = _zip_entries(path)
+    if entries > XLSX_MAX_PARTS:
+        raise ImportFileError(_("%(name)s holds %(count)s parts; an XLSX workbook may hold at most %(limit)s") % {
+            "name": name, "count": f"{entries:,}", "limit": f"{XLSX_MAX_PARTS:,}"})
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            if total > XLSX_MAX_TOTAL:
+                raise ImportFileError(_(
+                    "%(name)s unpacks to %(size)s; the limit for an XLSX workbook is %(limit)s uncompressed. "
+                    "Split it, or export it as CSV"
+                ) % {"name": name, "size": _mb(total), "limit": _mb(XLSX_MAX_TOTAL)})
+            for member in members:
+                part = member.filename
+                limit = XLSX_MAX_SHEET if part.startswith("xl/worksheets/") else XLSX_MAX_PART
+                if member.file_size > limit:
+                    raise ImportFileError(_(
+                        "%(name)s: the part %(part)s unpacks to %(size)s; the limit is %(limit)s. Split the "
+                        "workbook, or export it as CSV"
+                    ) % {"name": name, "part": part, "size": _mb(member.file_size), "limit": _mb(limit)})
+                if (member.file_size > XLSX_RATIO_FROM
+                        and member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1)):
+                    raise ImportFileError(_(
+                        "%(name)s: the part %(part)s is compressed %(ratio)s to 1; the limit is %(limit)s to 1 "
+                        "(a zip bomb?). Export the workbook again, or as CSV"
+                    ) % {"name": name, "part": part, "ratio": f"{member.file_size // max(member.compress_size, 1):,}",
+                         "limit": XLSX_MAX_RATIO})
+            strings = 0
+            for member in members:
+                if not member.filename.endswith((".xml", ".rels", ".vml")) or member.is_dir():
+                    continue
+                with archive.open(member) as fh:
+                    head = fh.read(XML_PROLOG_MAX)
+                    if not _xml_prolog_ok(head):
+                        raise ImportFileError(_(
+                            "%(name)s: the part %(part)s declares a document type or entities (<!DOCTYPE, "
+                            "<!ENTITY>) or is not UTF-8; Excel never writes that, so it is refused. Export the "
+                            "workbook again, or as CSV"
+                        ) % {"name": name, "part": member.filename})
+                    if not member.filename.startswith("xl/worksheets/"):  # wherever the rels put them
+                        strings = _count_shared_strings(name, head, fh, strings)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
+                              "export it again as .xlsx or as CSV")
+
+
+def _count_shared_strings(name: str, head: bytes, fh, count: int) -> int:
+    """Add the part's <si> elements (shared strings), counted as it streams by (a declared count may lie), to
+    `count`; refuse past the limit."""
+    data = head
+    while data:
+        block = fh.read(1 << 20)
+        cut = len(data) - 32 if block else len(data)  # a tag cut at the block's end is counted with the next
+        count += sum(1 for found in _SHARED_STRING.finditer(data) if found.start() < cut)
+        if count > XLSX_MAX_SHARED_STRINGS:
+            raise ImportFileError(_(
+                "%(name)s holds more than %(limit)s different texts (shared strings); split the workbook, or "
+                "export it as CSV"
+            ) % {"name": name, "limit": f"{XLSX_MAX_SHARED_STRINGS:,}"})
+        data = data[cut:] + block if block else b""
+    return count
 
 
 def delimiter_label(table: Table) -> str:
