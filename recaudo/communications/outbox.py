@@ -4,13 +4,19 @@ Claiming is "a due-date column plus an atomic claim": in a short transaction a w
 SKIP LOCKED on PostgreSQL; SQLite serializes writers) and marks them `UPDATE ... SET status='sending',
 claim_token=T WHERE id IN (...) AND status='queued' AND claim_token IS NULL`; only rows carrying its token are
 its own, so two workers never send the same message. Sending happens after that commit, outside any transaction.
-The outcome is written back only where the row still carries the token. A worker that dies mid-batch leaves
-rows in 'sending'; after RECAUDO_OUTBOX_CLAIM_TIMEOUT seconds they are released and retaken (at-least-once: a
-message the provider accepted just before the crash may go again; the window is one batch).
+The outcome is written back only where the row still carries the token, and each message's outcome is
+committed right after its provider call returns (its own short transaction), before the next call. A worker that
+dies mid-batch leaves the rows it had not finished in 'sending'; after RECAUDO_OUTBOX_CLAIM_TIMEOUT seconds they
+are released and retaken. At-least-once, with a window of one provider call: only the message whose call was in
+flight (or whose provider accepted it just before the crash) may go twice. Where the provider takes an
+idempotency key the message id goes with it (the generic webhook's Idempotency-Key header; e-mail's Message-ID is
+the same on every attempt of a message, which mailbox providers use to drop duplicates). A letter batch is one
+provider call (one PDF).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -266,7 +272,9 @@ def _statement_attachment(m: Message, now: datetime) -> Attachment:
     return Attachment(statement_filename(statement, "pdf"), pdf, "application/pdf")
 
 
-def _send(batch: _Batch) -> None:
+def _send(batch: _Batch, on_outcome=None) -> None:
+    """Send the batch's live messages, channel by channel. on_outcome(message) runs right after each message's
+    provider call returned (its outcome is in batch.outcome), before the next call."""
     by_channel = defaultdict(list)
     for m in batch.alive:
         by_channel[m.channel].append(m)
@@ -285,24 +293,41 @@ def _send(batch: _Batch) -> None:
             except Exception as exc:  # e.g. the statement PDF failed: retry later, never crash the batch
                 log.exception("outbox: cannot build message %s", m.pk)
                 batch.fail(m, f"build: {type(exc).__name__}: {exc}", permanent=False)
-        try:
-            results = transport.send_many(outgoing) if outgoing else []
-        except Exception as exc:  # a transport bug must not lose the batch: everything is retried
-            log.exception("outbox: transport %s crashed", channel)
-            results = [TransportError(f"{type(exc).__name__}: {exc}", permanent=False)] * len(outgoing)
         kind = getattr(transport, "kind", transport.name)
-        for m, result in zip(ready, results, strict=True):
-            m.provider = kind
+        done: set[int] = set()
+
+        def record(index: int, result, _ready=ready, _kind=kind, _done=done) -> None:
+            m = _ready[index]
+            m.provider = _kind
             if isinstance(result, TransportError):
                 batch.fail(m, str(result), permanent=result.permanent, attempted=True)
-                if result.code in OPT_OUT_CODES.get(kind, ()):
+                if result.code in OPT_OUT_CODES.get(_kind, ()):
                     batch.outcome[m.pk] = (*batch.outcome[m.pk], "opt_out")
             else:
                 batch.outcome[m.pk] = ("sent", result)
+            _done.add(index)
+            if on_outcome is not None:
+                on_outcome(m)
+
+        try:
+            if not outgoing:
+                pass
+            elif "on_result" in inspect.signature(transport.send_many).parameters:
+                transport.send_many(outgoing, on_result=record)
+            else:  # a transport of another make: one message per call, so each is recorded before the next
+                for index, message in enumerate(outgoing):
+                    record(index, transport.send_many([message])[0])
+        except Exception as exc:  # a transport bug must not lose the batch: what was not sent is retried
+            log.exception("outbox: transport %s crashed", channel)
+            for index in range(len(ready)):
+                if index not in done:
+                    record(index, TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
 
 
 def _apply(token: str, messages: list[Message], batch: _Batch, evidence: dict[int, int], stats: Counter
            ) -> list[Message]:
+    if not messages:
+        return []
     now = batch.now
     attempts, failed_permanent = [], []
     for m in messages:
@@ -344,6 +369,11 @@ def _apply(token: str, messages: list[Message], batch: _Batch, evidence: dict[in
                 m.status, m.next_attempt_at = Message.Status.QUEUED, now + retry_delay(max(m.attempts, 1))
                 stats["retried"] += 1
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # the commit does not wait for its WAL flush: a worker that dies keeps what it committed; only a crash
+            # of the database server in the next fraction of a second could lose it (and resend that message)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         written = _write_outcomes(token, messages)
         ContactAttempt.objects.bulk_create(attempts)
     if written == len(messages):
@@ -376,17 +406,26 @@ def _write_outcomes(token: str, messages: list[Message]) -> int:
 def _process(token: str, messages: list[Message], now: datetime, stats: Counter) -> None:
     batch = _Batch(messages, now)
     evidence: dict[int, int] = {}
+    written: set[int] = set()
+    failed: list[Message] = []
+
+    def write_one(m: Message) -> None:
+        """Commit this message's outcome now, before the next provider call."""
+        failed.extend(_apply(token, [m], batch, evidence, stats))
+        written.add(m.pk)
+
     try:
         _collectable(batch)
         _choose_contacts(batch)
         _render(batch)
         evidence = _compliance(batch)
-        _send(batch)
+        _send(batch, write_one)
     except Exception as exc:  # a bug or a database error before sending: nothing sent twice, retry later
         log.exception("outbox: batch failed before sending")
         for m in list(batch.alive):
-            batch.fail(m, f"outbox: {type(exc).__name__}: {exc}", permanent=False)
-    failed = _apply(token, messages, batch, evidence, stats)
+            if m.pk not in written and batch.outcome.get(m.pk, ("",))[0] != "sent":
+                batch.fail(m, f"outbox: {type(exc).__name__}: {exc}", permanent=False)
+    failed.extend(_apply(token, [m for m in messages if m.pk not in written], batch, evidence, stats))
     # after the commit: opt-outs revoke the consent, permanent failures try another consented channel
     from .services import consent_revoke_for_contact
 

@@ -206,3 +206,49 @@ def test_two_workers_never_send_a_message_twice(portfolio, settings):
     assert len(sent_ids) == 60 and len(set(sent_ids)) == 60
     assert Message.objects.filter(status="sent", attempts=1).count() == 60
     assert len({m.claimed_by for m in Message.objects.all()}) == 1  # claims cleared ("")
+
+
+class Killed(BaseException):
+    """The worker process dies (SIGKILL, OOM): nothing of the outbox's own handling runs."""
+
+
+class CrashingTransport(MemoryTransport):
+    """Accepts messages like MemoryTransport; the worker dies right after the provider accepted the `crash_at`-th
+    message, before the outbox heard back."""
+
+    crash_at = 3
+
+    def send(self, message):
+        provider_id = super().send(message)
+        if len(type(self).sent) == type(self).crash_at:
+            raise Killed
+        return provider_id
+
+
+def test_a_worker_killed_mid_batch_resends_at_most_one_message(portfolio, settings):
+    from datetime import date
+
+    from recaudo.core.testing import make_debtor, make_obligation
+    from recaudo.portfolio.services import contact_add
+
+    settings.RECAUDO_TRANSPORTS = {"email": "recaudo.communications.tests.test_outbox.CrashingTransport"}
+    for n in range(6):
+        debtor = make_debtor(portfolio, code=f"K{n}", name=f"Deudor {n}", language="es")
+        make_obligation(portfolio, debtor, number=f"KF-{n}", amount="1000", issue=date(2026, 1, 1),
+                        due=date(2026, 1, 31))
+        contact_add(debtor=debtor, channel="email", value=f"k{n}@example.com", consent="granted", now=NOW)
+        enqueue(debtor, key=f"k{n}")
+    with pytest.raises(Killed):
+        outbox_process(now=NOW, worker_id="w1", batch_size=100)
+    # the two messages whose provider calls returned are recorded as sent; the third was in flight
+    assert sorted(Message.objects.values_list("status", flat=True)) == ["sending"] * 4 + ["sent"] * 2
+    CrashingTransport.crash_at = None
+    try:
+        later = NOW + timedelta(minutes=11)  # past the claim timeout (600 s): the rows are released and retaken
+        stats = outbox_process(now=later, worker_id="w2")
+    finally:
+        CrashingTransport.crash_at = 3
+    assert stats["released"] == 4 and stats["sent"] == 4
+    to = [m["to"] for m in MemoryTransport.sent]
+    assert len(to) == 7 and len(set(to)) == 6  # six messages, one of them twice: the one in flight
+    assert set(Message.objects.values_list("status", flat=True)) == {"sent"}

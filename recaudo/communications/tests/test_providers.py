@@ -304,6 +304,7 @@ def test_generic_webhook_is_signed_and_classifies_errors():
         assert WebhookTransport(url=server.url + "/ok", secret="s3cret").send(message) == "ext-42"
         request = server.requests[0]
         assert request["headers"]["X-Recaudo-Signature"] == hmac_sha256("s3cret", request["body"])
+        assert request["headers"]["Idempotency-Key"] == "recaudo-message-5"
         assert json.loads(request["body"])["to"] == "+573001234567"
         with pytest.raises(TransportError) as permanent:
             WebhookTransport(url=server.url + "/fail", secret="s3cret").send(message)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -42,6 +43,9 @@ class Outgoing:
     metadata: dict = field(default_factory=dict)
 
 
+OnResult = Callable[[int, "str | TransportError"], None]
+
+
 class Transport:
     """One channel provider. Subclasses implement `send` (or `send_many` to share a connection)."""
 
@@ -53,14 +57,19 @@ class Transport:
     def send(self, message: Outgoing) -> str:
         raise NotImplementedError
 
-    def send_many(self, messages: list[Outgoing]) -> list[str | TransportError]:
-        """Provider id or TransportError per message, in order. Never raises for one message's failure."""
+    def send_many(self, messages: list[Outgoing], on_result: OnResult | None = None) -> list[str | TransportError]:
+        """Provider id or TransportError per message, in order. Never raises for one message's failure.
+        on_result(index, result), when given, is called right after each provider call returns, before the next
+        one: the outbox records each message there, so a crash resends at most the one in flight."""
         results: list[str | TransportError] = []
         for message in messages:
             try:
-                results.append(self.send(message))
+                result = self.send(message)
             except TransportError as exc:
-                results.append(exc)
+                result = exc
+            results.append(result)
+            if on_result is not None:
+                on_result(len(results) - 1, result)
         return results
 
 

@@ -15,7 +15,7 @@ from django.core.mail.backends.smtp import EmailBackend
 from django.core.mail.message import make_msgid
 
 from ..conf import setting, setting_bool, setting_int
-from .base import Outgoing, Transport, TransportError
+from .base import OnResult, Outgoing, Transport, TransportError
 
 # SMTP reply codes that mean the address (or the message) will never be accepted
 PERMANENT_CODES = {550, 551, 552, 553, 554, 501}
@@ -59,32 +59,38 @@ class EmailTransport(Transport):
             raise result
         return result
 
-    def send_many(self, messages: list[Outgoing]) -> list[str | TransportError]:
+    def send_many(self, messages: list[Outgoing], on_result: OnResult | None = None) -> list[str | TransportError]:
         results: list[str | TransportError] = []
+
+        def add(result: str | TransportError, count: int = 1) -> None:
+            for _ in range(count):
+                results.append(result)
+                if on_result is not None:
+                    on_result(len(results) - 1, result)
+
         connection = self.connection()
         try:
             connection.open()
         except (smtplib.SMTPException, OSError) as exc:
-            error = TransportError(f"SMTP connection failed: {exc}", permanent=False, code="connect")
-            return [error] * len(messages)
+            add(TransportError(f"SMTP connection failed: {exc}", permanent=False, code="connect"), len(messages))
+            return results
         try:
             for index, message in enumerate(messages):
                 try:
                     email, message_id = self.build(message)
                     payload = email.message().as_bytes(linesep="\r\n")
                     connection.connection.sendmail(email.from_email, email.recipients(), payload)
-                    results.append(message_id)
+                    add(message_id)
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, text = next(iter(exc.recipients.values()))
-                    results.append(TransportError(f"recipient refused: {code} {text!r}",
-                                                  permanent=code in PERMANENT_CODES, code=str(code)))
+                    add(TransportError(f"recipient refused: {code} {text!r}", permanent=code in PERMANENT_CODES,
+                                       code=str(code)))
                 except smtplib.SMTPResponseException as exc:
-                    results.append(TransportError(f"SMTP {exc.smtp_code} {exc.smtp_error!r}",
-                                                  permanent=exc.smtp_code in PERMANENT_CODES, code=str(exc.smtp_code)))
+                    add(TransportError(f"SMTP {exc.smtp_code} {exc.smtp_error!r}",
+                                       permanent=exc.smtp_code in PERMANENT_CODES, code=str(exc.smtp_code)))
                 except (smtplib.SMTPException, OSError) as exc:
                     # the connection is gone: this and the rest are retried later
-                    error = TransportError(f"SMTP error: {exc}", permanent=False, code="smtp")
-                    results.extend([error] * (len(messages) - index))
+                    add(TransportError(f"SMTP error: {exc}", permanent=False, code="smtp"), len(messages) - index)
                     return results
         finally:
             try:
@@ -92,6 +98,5 @@ class EmailTransport(Transport):
             except Exception:  # noqa: S110 (closing a broken connection must not hide the results)
                 pass
         if len(results) < len(messages):
-            error = TransportError("SMTP server disconnected", permanent=False, code="smtp")
-            results.extend([error] * (len(messages) - len(results)))
+            add(TransportError("SMTP server disconnected", permanent=False, code="smtp"), len(messages) - len(results))
         return results

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 
 from ..conf import setting
-from .base import Outgoing, Transport, TransportError
+from .base import OnResult, Outgoing, Transport, TransportError
 
 
 def letters_dir(options: dict) -> Path:
@@ -70,7 +70,8 @@ class LetterTransport(Transport):
             raise result
         return result
 
-    def send_many(self, messages: list[Outgoing]) -> list[str | TransportError]:
+    def send_many(self, messages: list[Outgoing], on_result: OnResult | None = None) -> list[str | TransportError]:
+        """One provider call for the batch: one PDF file. on_result follows for each letter once it is written."""
         ok = [m for m in messages if m.to.strip()]
         results: dict[int, str | TransportError] = {
             m.message_id: TransportError("no postal address", permanent=True, code="no_address")
@@ -89,5 +90,9 @@ class LetterTransport(Transport):
                 for message in ok:
                     results[message.message_id] = TransportError(f"cannot write the letter batch: {exc}",
                                                                  permanent=False, code="io")
-        return [results.get(m.message_id) or TransportError("letter not rendered", permanent=False)
-                for m in messages]
+        outcome = [results.get(m.message_id) or TransportError("letter not rendered", permanent=False)
+                   for m in messages]
+        if on_result is not None:
+            for index, result in enumerate(outcome):
+                on_result(index, result)
+        return outcome

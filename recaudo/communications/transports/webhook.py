@@ -2,6 +2,8 @@
 
 Settings: RECAUDO_WEBHOOK_URL, RECAUDO_WEBHOOK_SECRET. The receiver answers 2xx with {"id": "..."} (optional);
 4xx (but 408/429) is permanent, 408/429/5xx retryable. It can carry any channel (e.g. an SMS aggregator).
+Every attempt of a message carries the same Idempotency-Key header (recaudo-message-<id>): a receiver that
+honours it drops the copy the outbox may send again after a crash.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ class WebhookTransport(Transport):
             "language": message.language, "whatsapp_template": message.whatsapp_template or None,
             "whatsapp_params": message.whatsapp_params, "metadata": message.metadata,
         }, ensure_ascii=False).encode()
-        headers = {"Content-Type": "application/json", "X-Recaudo-Message": str(message.message_id)}
+        headers = {"Content-Type": "application/json", "X-Recaudo-Message": str(message.message_id),
+                   "Idempotency-Key": f"recaudo-message-{message.message_id}"}
         if secret:
             headers["X-Recaudo-Signature"] = hmac_sha256(secret, body)
         response = http_request("POST", url, data=body, headers=headers)
