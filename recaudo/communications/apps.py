@@ -6,3 +6,8 @@ class CommunicationsConfig(AppConfig):
     name = "recaudo.communications"
     label = "communications"
     verbose_name = _("Communications")
+
+    def ready(self):
+        from .logs import install
+
+        install()  # the WhatsApp verify token never reaches the access log
