@@ -41,8 +41,15 @@ class ImportFileError(Exception):
     """A problem with the file as a whole (not one row): the message says what and where."""
 
 
+def _n(value: int) -> str:
+    """A count as the active language writes it (5.000.000 in es-CO)."""
+    from django.utils.formats import number_format
+
+    return number_format(value, decimal_pos=0, force_grouping=True)
+
+
 def _mb(size: int) -> str:
-    return f"{size / (1 << 20):,.0f} MB"
+    return f"{_n(round(size / (1 << 20)))} MB"
 
 
 def _delimiter_name(delimiter: str) -> str:
@@ -402,7 +409,7 @@ def inspect_xlsx(path: Path) -> None:
     entries = _zip_entries(path)
     if entries > XLSX_MAX_PARTS:
         raise ImportFileError(_("%(name)s holds %(count)s parts; an XLSX workbook may hold at most %(limit)s") % {
-            "name": name, "count": f"{entries:,}", "limit": f"{XLSX_MAX_PARTS:,}"})
+            "name": name, "count": _n(entries), "limit": _n(XLSX_MAX_PARTS)})
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -425,7 +432,7 @@ def inspect_xlsx(path: Path) -> None:
                     raise ImportFileError(_(
                         "%(name)s: the part %(part)s is compressed %(ratio)s to 1; the limit is %(limit)s to 1 "
                         "(a zip bomb?). Export the workbook again, or as CSV"
-                    ) % {"name": name, "part": part, "ratio": f"{member.file_size // max(member.compress_size, 1):,}",
+                    ) % {"name": name, "part": part, "ratio": _n(member.file_size // max(member.compress_size, 1)),
                          "limit": XLSX_MAX_RATIO})
             strings = 0
             for member in members:
@@ -458,7 +465,7 @@ def _count_shared_strings(name: str, head: bytes, fh, count: int) -> int:
             raise ImportFileError(_(
                 "%(name)s holds more than %(limit)s different texts (shared strings); split the workbook, or "
                 "export it as CSV"
-            ) % {"name": name, "limit": f"{XLSX_MAX_SHARED_STRINGS:,}"})
+            ) % {"name": name, "limit": _n(XLSX_MAX_SHARED_STRINGS)})
         data = data[cut:] + block if block else b""
     return count
 

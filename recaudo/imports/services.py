@@ -39,6 +39,7 @@ from pathlib import Path
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
@@ -243,7 +244,8 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
         raise ImportFileError(_(
             "%(name)s: the import ran out of memory (the limit is %(limit)s MB, RECAUDO_IMPORT_MEMORY_MB) and "
             "nothing was imported; split the file into smaller ones"
-        ) % {"name": Path(path).name, "limit": f"{memory_budget() >> 20:,}"})
+        ) % {"name": Path(path).name,
+             "limit": number_format(memory_budget() >> 20, decimal_pos=0, force_grouping=True)})
 
 
 def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor, progress, job) -> ImportResult:

@@ -273,13 +273,13 @@ def test_running_out_of_memory_is_a_failed_import_not_an_internal_error(portfoli
     monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
     monkeypatch.setattr(obligations.ObligationImporter, "parse_chunk", lambda self, chunk, keep: _allocate(chunk))
     path = write(tmp_path, flat(ROW1, ROW2))
-    with pytest.raises(ImportFileError, match=r"file.csv: the import ran out of memory \(the limit is 300 MB, "
-                                              r"RECAUDO_IMPORT_MEMORY_MB\) and nothing was imported"):
+    with pytest.raises(ImportFileError, match=r"file.csv: la importación se quedó sin memoria \(el límite es 300 MB, "
+                                              r"RECAUDO_IMPORT_MEMORY_MB\) y no se importó nada"):
         run(portfolio, "obligations", path)
     job = ImportJob.objects.create(portfolio=portfolio, kind="obligations", filename="file.csv", stored_path=str(path))
     run_import_job.enqueue(job.pk)
     job.refresh_from_db()
-    assert job.status == "failed" and job.message.startswith("file.csv: the import ran out of memory")
+    assert job.status == "failed" and job.message.startswith("file.csv: la importación se quedó sin memoria")
     assert not Obligation.objects.exists() and not multiprocessing.active_children()
 
 
