@@ -225,13 +225,15 @@ class CrashingTransport(MemoryTransport):
         return provider_id
 
 
-def test_a_worker_killed_mid_batch_resends_at_most_one_message(portfolio, settings):
+def test_a_worker_killed_mid_batch_resends_at_most_one_message(portfolio, settings, monkeypatch):
     from datetime import date
 
+    from recaudo.communications import transports
     from recaudo.core.testing import make_debtor, make_obligation
     from recaudo.portfolio.services import contact_add
 
-    settings.RECAUDO_TRANSPORTS = {"email": "recaudo.communications.tests.test_outbox.CrashingTransport"}
+    monkeypatch.setitem(transports.KINDS, "crashing", "recaudo.communications.tests.test_outbox.CrashingTransport")
+    settings.RECAUDO_TRANSPORTS = {"email": "crashing"}
     for n in range(6):
         debtor = make_debtor(portfolio, code=f"K{n}", name=f"Deudor {n}", language="es")
         make_obligation(portfolio, debtor, number=f"KF-{n}", amount="1000", issue=date(2026, 1, 1),
