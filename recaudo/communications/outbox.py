@@ -313,7 +313,10 @@ def _send(batch: _Batch, on_outcome=None) -> None:
             if not outgoing:
                 pass
             elif "on_result" in inspect.signature(transport.send_many).parameters:
-                transport.send_many(outgoing, on_result=record)
+                results = transport.send_many(outgoing, on_result=record)
+                for index, result in enumerate(results[:len(ready)]):
+                    if index not in done:  # a transport that returned a result without reporting it
+                        record(index, result)
             else:  # a transport of another make: one message per call, so each is recorded before the next
                 for index, message in enumerate(outgoing):
                     record(index, transport.send_many([message])[0])

@@ -254,3 +254,21 @@ def test_a_worker_killed_mid_batch_resends_at_most_one_message(portfolio, settin
     to = [m["to"] for m in MemoryTransport.sent]
     assert len(to) == 7 and len(set(to)) == 6  # six messages, one of them twice: the one in flight
     assert set(Message.objects.values_list("status", flat=True)) == {"sent"}
+
+
+class SilentTransport(MemoryTransport):
+    """Takes on_result but never calls it (a transport of another make, written against the old contract)."""
+
+    def send_many(self, messages, on_result=None):
+        return super().send_many(messages)
+
+
+def test_results_a_transport_did_not_report_are_still_recorded(luz, settings, monkeypatch):
+    from recaudo.communications import transports
+
+    monkeypatch.setitem(transports.KINDS, "silent", "recaudo.communications.tests.test_outbox.SilentTransport")
+    settings.RECAUDO_TRANSPORTS = {"email": "silent"}
+    message = enqueue(luz)
+    assert outbox_process(now=NOW, worker_id="w1")["sent"] == 1
+    message.refresh_from_db()
+    assert message.status == "sent" and message.provider == "silent" and message.provider_id.startswith("mem-")
