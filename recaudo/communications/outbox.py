@@ -9,9 +9,8 @@ committed right after its provider call returns (its own short transaction), bef
 dies mid-batch leaves the rows it had not finished in 'sending'; after RECAUDO_OUTBOX_CLAIM_TIMEOUT seconds they
 are released and retaken. At-least-once, with a window of one provider call: only the message whose call was in
 flight (or whose provider accepted it just before the crash) may go twice. Where the provider takes an
-idempotency key the message id goes with it (the generic webhook's Idempotency-Key header; e-mail's Message-ID is
-the same on every attempt of a message, which mailbox providers use to drop duplicates). A letter batch is one
-provider call (one PDF).
+idempotency key the message id goes with it (the generic webhook's Idempotency-Key header; Twilio's and WhatsApp
+Cloud's send APIs take none). A letter batch is one provider call (one PDF).
 """
 
 from __future__ import annotations
