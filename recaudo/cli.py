@@ -22,6 +22,9 @@ COMMANDS = {
     "outbox": ("outbox", "send queued messages; list the outbox"),
     "cycle": ("cycle", "run the daily collection cycle of a portfolio (--dry-run to preview)"),
     "strategy": ("strategy", "list, export and import collection strategies (YAML)"),
+    "debtor": ("debtor", "habeas data: export everything held about a debtor (JSON/PDF), or anonymize them"),
+    "privacy": ("privacy", "show or change a portfolio's habeas data settings (agents' scope, retention)"),
+    "retention": ("retention", "delete old uploaded import files and blank old message texts (run daily)"),
     "worker": ("worker", "run due daily cycles and the message outbox (several may run at once)"),
 }
 

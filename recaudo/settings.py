@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "recaudo.communications",
     "recaudo.strategies",
     "recaudo.agents",
+    "recaudo.privacy",
 ]
 
 MIDDLEWARE = [

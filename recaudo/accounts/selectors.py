@@ -34,3 +34,49 @@ def portfolio_for_user_or_404(user, slug: str, action: str = "view") -> Portfoli
     if not can(user, portfolio, action):
         raise Http404("portfolio not found")
     return portfolio
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Debtor-level access (habeas data, Ley 1581 de 2012 art. 4 (g): restricted access; docs/habeas-data.md)
+# ---------------------------------------------------------------------------------------------------------------
+def assigned_only_agent(user, portfolio) -> int | None:
+    """The user's id when the portfolio limits agents to their assigned debtors and the user is an agent there;
+    None when the user sees every debtor of the portfolio."""
+    if getattr(portfolio, "agents_see_assigned_only", False) and role_in(user, portfolio) == Role.AGENT:
+        return user.pk
+    return None
+
+
+def visible_debtors(user, portfolio):
+    """The portfolio's debtors the user may open: all of them, or an agent's assigned ones when the portfolio's
+    `agents_see_assigned_only` is on."""
+    from recaudo.portfolio.models import Debtor
+
+    qs = Debtor.objects.filter(portfolio=portfolio)
+    agent_id = assigned_only_agent(user, portfolio)
+    return qs if agent_id is None else qs.filter(assignment__agent_id=agent_id)
+
+
+def debtor_visible(user, portfolio, debtor_id) -> bool:
+    return visible_debtors(user, portfolio).filter(pk=debtor_id).exists()
+
+
+def debtor_for_user_or_404(user, portfolio, pk, queryset=None):
+    """The debtor `pk` of the portfolio if the user may open it; 404 otherwise (as for a debtor of another
+    portfolio: never reveal that it exists)."""
+    from recaudo.portfolio.models import Debtor
+
+    qs = queryset if queryset is not None else Debtor.objects.all()
+    qs = qs.filter(portfolio=portfolio, pk=pk)
+    agent_id = assigned_only_agent(user, portfolio)
+    if agent_id is not None:
+        qs = qs.filter(assignment__agent_id=agent_id)
+    debtor = qs.first()
+    if debtor is None:
+        raise Http404("debtor not found")
+    return debtor
+
+
+def masks_personal_data(user, portfolio) -> bool:
+    """Viewers see phone numbers, e-mails and IDs masked ('+57 300 *** **67', 'l***@dominio.co', '*****4567')."""
+    return role_in(user, portfolio) == Role.VIEWER

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recaudo.accounts.models import Membership, Role
+from recaudo.accounts.selectors import assigned_only_agent
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt
@@ -88,7 +89,8 @@ def queue_queryset(*, agent, portfolio: Portfolio, now: datetime) -> QuerySet[De
     settings = workspace_settings(portfolio)
     today = local_day_start(portfolio, now)
     mine = Q(assignment__agent=agent)
-    if settings.allow_unassigned:
+    # An agent limited to their assigned debtors (the portfolio's agents_see_assigned_only) never sees others.
+    if settings.allow_unassigned and assigned_only_agent(agent, portfolio) is None:
         mine |= Q(assignment__isnull=True)
     local_today = today.date()
     held = Hold.objects.filter(debtor=OuterRef("pk"), obligation__isnull=True, released_at__isnull=True).filter(

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.models import Role
-from recaudo.accounts.selectors import portfolio_for_user_or_404, role_in
+from recaudo.accounts.selectors import debtor_for_user_or_404, masks_personal_data, portfolio_for_user_or_404, role_in
 from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import ContactBlocked, compliance_check
 from recaudo.portfolio.models import Debtor, Obligation
@@ -67,11 +67,11 @@ def _is_supervisor(request, portfolio) -> bool:
     return role_in(request.user, portfolio) in (Role.SUPERVISOR, Role.ADMIN)
 
 
-def _debtor(portfolio, debtor_id) -> Debtor:
-    try:
-        return Debtor.objects.select_related("portfolio", "strategy_state").get(portfolio=portfolio, pk=debtor_id)
-    except Debtor.DoesNotExist:
-        raise Http404("debtor not found")
+def _debtor(request, portfolio, debtor_id) -> Debtor:
+    """The debtor if the user may open it (404 otherwise: another portfolio's, or not assigned to an agent limited
+    to their own by the portfolio's agents_see_assigned_only)."""
+    return debtor_for_user_or_404(request.user, portfolio, debtor_id,
+                                  Debtor.objects.select_related("portfolio", "strategy_state"))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def _outcome_form(request, portfolio, debtor, data=None):
 @login_required
 def agent_work(request, slug, debtor_id):
     portfolio = _agent_portfolio(request, slug)
-    debtor = _debtor(portfolio, debtor_id)
+    debtor = _debtor(request, portfolio, debtor_id)
     now = _now()
     form, phones = _outcome_form(request, portfolio, debtor, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +162,7 @@ def agent_work(request, slug, debtor_id):
 def agent_callback_slots(request, slug, debtor_id):
     """htmx: the allowed callback times of the chosen day (after the call being recorded)."""
     portfolio = _agent_portfolio(request, slug)
-    debtor = _debtor(portfolio, debtor_id)
+    debtor = _debtor(request, portfolio, debtor_id)
     now = _now()
     try:
         day = date.fromisoformat(request.GET.get("callback_day", ""))
@@ -302,7 +302,11 @@ def interest_liquidation_pdf(request, slug, pk):
     from recaudo.reports.render import statement_language
 
     portfolio = portfolio_for_user_or_404(request.user, slug, "view")
-    debtor = _debtor(portfolio, pk)
+    debtor = _debtor(request, portfolio, pk)
+    if masks_personal_data(request.user, portfolio):
+        from recaudo.portfolio.selectors import mask_debtor
+
+        mask_debtor(debtor)
     as_of = portfolio_today(portfolio)
     try:
         as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else as_of

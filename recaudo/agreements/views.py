@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.accounts.selectors import can, debtor_for_user_or_404, portfolio_for_user_or_404
 from recaudo.core.money import from_minor
-from recaudo.portfolio.models import Debtor, Obligation
+from recaudo.portfolio.models import Obligation
 from recaudo.portfolio.services import portfolio_today
 
 from . import rules, selectors, services
@@ -29,7 +29,7 @@ ERRORS = (services.AgreementError, rules.PlanError, ValueError)
 
 def _debtor(request, slug, pk, action="view"):
     portfolio = portfolio_for_user_or_404(request.user, slug, action)
-    return portfolio, get_object_or_404(Debtor, portfolio=portfolio, pk=pk)
+    return portfolio, debtor_for_user_or_404(request.user, portfolio, pk)
 
 
 def _open_obligations(debtor):
@@ -135,7 +135,9 @@ def agreement_preview(request, slug, pk):
 
 def _agreement(request, slug, pk, action="view"):
     portfolio = portfolio_for_user_or_404(request.user, slug, action)
-    return portfolio, get_object_or_404(Agreement.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
+    agreement = get_object_or_404(Agreement.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
+    debtor_for_user_or_404(request.user, portfolio, agreement.debtor_id)  # agents limited to their debtors
+    return portfolio, agreement
 
 
 @login_required
@@ -227,7 +229,9 @@ def offer_new(request, slug, pk):
 
 def _offer(request, slug, pk, action="view"):
     portfolio = portfolio_for_user_or_404(request.user, slug, action)
-    return portfolio, get_object_or_404(Offer.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
+    offer = get_object_or_404(Offer.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
+    debtor_for_user_or_404(request.user, portfolio, offer.debtor_id)  # agents limited to their debtors
+    return portfolio, offer
 
 
 @login_required

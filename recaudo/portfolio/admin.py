@@ -28,7 +28,14 @@ class DebtorAdmin(admin.ModelAdmin):
     inlines = [ContactInline]
     # Derived from the ledger: never edited by hand.
     readonly_fields = ("balance_minor", "open_count", "oldest_due_date", "disputed", "credit_minor", "search_text",
-                       "created_at", "updated_at")
+                       "anonymized_at", "created_at", "updated_at")
+
+    def save_related(self, request, form, formsets, change):
+        # The debtor and its contacts are saved: rebuild the search text so old values no longer find it.
+        from .services import refresh_search_text
+
+        super().save_related(request, form, formsets, change)
+        refresh_search_text(form.instance)
 
 
 @admin.register(Consent)

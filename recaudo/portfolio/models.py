@@ -103,6 +103,22 @@ class Portfolio(models.Model):
     allocation_mode = models.CharField(
         _("allocation mode"), max_length=12, choices=AllocationMode.choices, default=AllocationMode.OBLIGATION_FIRST
     )
+    # Habeas data (Ley 1581 de 2012, art. 4 principles of purpose and restricted access; docs/habeas-data.md).
+    agents_see_assigned_only = models.BooleanField(
+        _("agents see only their assigned debtors"), default=False,
+        help_text=_("when on, an agent's debtor list, search, debtor pages, exports and queue include only the "
+                    "debtors assigned to them; other debtors answer 'not found'"),
+    )
+    retain_import_files_days = models.PositiveIntegerField(
+        _("keep uploaded import files (days)"), null=True, blank=True,
+        help_text=_("`recaudo retention run` deletes uploaded files (and their rejected-rows files) of imports "
+                    "finished more than these days ago; the import's report stays. Empty keeps them."),
+    )
+    retain_message_bodies_days = models.PositiveIntegerField(
+        _("keep message bodies (days)"), null=True, blank=True,
+        help_text=_("`recaudo retention run` blanks the text of messages created more than these days ago; "
+                    "channel, dates and status stay. Empty keeps them."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,6 +168,10 @@ class Debtor(models.Model):
     disputed = models.BooleanField(default=False)
     credit_minor = models.BigIntegerField(default=0, help_text="unapplied payments (debtor credit)")
     search_text = models.TextField(blank=True, default="")
+    anonymized_at = models.DateTimeField(
+        _("anonymized at"), null=True, blank=True,
+        help_text=_("identity removed on request (Ley 1581 de 2012, art. 8 e); the ledger is kept"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 
 from recaudo.audit.models import AuditEvent
 from recaudo.ledger.models import Entry
+from recaudo.privacy.rules import mask_changes, mask_contact, mask_id, mask_text
 from recaudo.reports.aging import due_date_range, parse_buckets
 
 from .models import Consent, Contact, Debtor, Obligation, Portfolio
@@ -116,7 +117,10 @@ def exact_matches(portfolio: Portfolio, q: str) -> list[int]:
     return sorted(ids)
 
 
-def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date) -> QuerySet[Debtor]:
+def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date,
+                  assigned_to: int | None = None) -> QuerySet[Debtor]:
+    """assigned_to: a user id: only the debtors assigned to that agent (the portfolio's agents_see_assigned_only,
+    see recaudo.accounts.selectors.assigned_only_agent)."""
     qs = Debtor.objects.filter(portfolio=portfolio)
     scan = substring = False
     if filters.q.strip():
@@ -137,6 +141,8 @@ def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date) -> 
                 if filters.with_balance:
                     qs = qs.extra(where=['+"portfolio_debtor"."balance_minor" > 0'])
             qs = qs.filter(condition)
+    if assigned_to is not None:
+        qs = qs.filter(assignment__agent_id=assigned_to)
     if filters.with_balance and not scan:
         qs = qs.filter(balance_minor__gt=0)
     if filters.bucket is not None:
@@ -175,9 +181,18 @@ LIST_COLUMNS = ("pk", "code", "name", "id_type", "id_number", "balance_minor", "
 
 
 def debtor_page(portfolio: Portfolio, filters: DebtorFilters, as_of: date, page: int = 1,
-                per_page: int = PAGE_SIZE) -> DebtorPage:
-    """One page of the debtor search, with a count capped at COUNT_CAP so it stays fast on big portfolios."""
-    qs = debtor_search(portfolio, filters, as_of)
+                per_page: int = PAGE_SIZE, assigned_to: int | None = None, masked: bool = False) -> DebtorPage:
+    """One page of the debtor search, with a count capped at COUNT_CAP so it stays fast on big portfolios.
+    assigned_to: only that agent's debtors; masked: the IDs masked (viewers, docs/habeas-data.md)."""
+    page_ = _debtor_page(portfolio, filters, as_of, page, per_page, assigned_to)
+    if masked:
+        for debtor in page_.items:
+            mask_debtor(debtor)
+    return page_
+
+
+def _debtor_page(portfolio, filters, as_of, page, per_page, assigned_to) -> DebtorPage:
+    qs = debtor_search(portfolio, filters, as_of, assigned_to)
     if filters.q.strip():
         # A substring search cannot count without reading every debtor once more: say "more than N" instead.
         page = max(page, 1)
@@ -254,6 +269,25 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
         entries=entries[:limit], entries_more=len(entries) > limit,
         events=events[:TIMELINE_LIMIT], events_more=len(events) > TIMELINE_LIMIT,
     )
+
+
+def mask_debtor(debtor: Debtor) -> Debtor:
+    """Mask the ID number of a debtor read for a viewer (in memory: the object must never be saved)."""
+    debtor.id_number = mask_id(debtor.id_number)
+    debtor.masked = True
+    return debtor
+
+
+def mask_360(view: Debtor360) -> Debtor360:
+    """The debtor page as a viewer sees it: ID, contact values, holders and the timeline's contact data masked
+    (recaudo.privacy.rules; Ley 1581 de 2012 art. 4 (g)). In memory only."""
+    mask_debtor(view.debtor)
+    for contact in view.contacts:
+        contact.value = mask_contact(contact.channel, contact.value)
+        contact.holder_name = mask_text(contact.holder_name)
+    for event in view.events:
+        event.changes = mask_changes(event.changes)
+    return view
 
 
 def _consents_prefetch():

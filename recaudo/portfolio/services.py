@@ -135,6 +135,12 @@ def clean_debtor_fields(portfolio: Portfolio, data: dict) -> dict:
 
 
 def refresh_search_text(debtor: Debtor) -> None:
+    """Rebuild the text the debtor search looks in from the debtor's current name, code, ID and contacts: called
+    after every change of any of them, so an old value never finds the debtor (habeas data, docs/habeas-data.md).
+    An anonymized debtor has no search text."""
+    if debtor.anonymized_at is not None:
+        Debtor.objects.filter(pk=debtor.pk).update(search_text="")
+        return
     values = list(debtor.contacts.exclude(channel=Contact.Channel.ADDRESS).values_list("value", flat=True))
     text = search_text_for(debtor.name, debtor.code, debtor.id_number, *values)
     Debtor.objects.filter(pk=debtor.pk).update(search_text=text)
@@ -209,6 +215,45 @@ def contact_add(*, debtor: Debtor, channel: str, value: str, role: str = "debtor
             consent_set(contact=contact, channel=consent_channel, status=consent, source=consent_source,
                         actor=actor, now=now)
     return contact, created
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, value: str | None = None, holder_name: str | None = None,
+                   city: str | None = None, actor=None) -> Contact:
+    """Correct a contact (Ley 1581 de 2012, art. 8 (a): the data subject may update and rectify their data). The
+    debtor's search text is rebuilt, so the old value no longer finds the debtor."""
+    debtor = contact.debtor
+    new = {}
+    if value is not None:
+        new["value"] = normalize_contact(debtor.portfolio, contact.channel, value)
+        if new["value"] != contact.value and Contact.objects.filter(
+                debtor=debtor, channel=contact.channel, value=new["value"]).exists():
+            raise ValidationProblem(f"value: the debtor already has {new['value']}")
+    if holder_name is not None:
+        new["holder_name"] = holder_name.strip()[:200]
+    if city is not None:
+        new["city"] = city.strip()[:100]
+    changes = diff({k: getattr(contact, k) for k in new}, new)
+    if not changes:
+        return contact
+    for field, field_value in new.items():
+        setattr(contact, field, field_value)
+    contact.save(update_fields=list(new))
+    refresh_search_text(debtor)
+    audit_record(event_type="contact.updated", subject=contact, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"channel": contact.channel, **changes})
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, contact: Contact, actor=None) -> None:
+    """Remove a wrong or withdrawn contact (and its consents); the search text no longer holds it. Attempts and
+    messages that used it keep their own record (their link is cleared)."""
+    debtor = contact.debtor
+    audit_record(event_type="contact.removed", subject=contact, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"channel": contact.channel, "value": contact.value})
+    contact.delete()
+    refresh_search_text(debtor)
 
 
 @transaction.atomic

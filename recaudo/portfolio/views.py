@@ -2,12 +2,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.accounts.models import Role
+from recaudo.accounts.selectors import (
+    assigned_only_agent,
+    can,
+    debtor_for_user_or_404,
+    masks_personal_data,
+    portfolio_for_user_or_404,
+    role_in,
+)
 from recaudo.core.templatetags.recaudo import bucket_choices
 
 from .forms import DebtorFilterForm
 from .models import Debtor
-from .selectors import debtor_360, debtor_page, portfolio_tags
+from .selectors import debtor_360, debtor_page, mask_360, portfolio_tags
 from .services import portfolio_today
 
 
@@ -18,7 +26,9 @@ def debtor_list(request, slug):
                             bucket_choices=bucket_choices(portfolio.buckets))
     filters, ignored, page_number = form.filters()
     as_of = portfolio_today(portfolio)
-    page = debtor_page(portfolio, filters, as_of=as_of, page=page_number)
+    page = debtor_page(portfolio, filters, as_of=as_of, page=page_number,
+                       assigned_to=assigned_only_agent(request.user, portfolio),
+                       masked=masks_personal_data(request.user, portfolio))
     context = {"portfolio": portfolio, "form": form, "filters": filters, "page": page, "ignored": ignored,
                "as_of": as_of}
     if request.htmx and not request.htmx.history_restore_request:
@@ -31,10 +41,14 @@ def debtor_list(request, slug):
 def debtor_detail(request, slug, pk):
     portfolio = portfolio_for_user_or_404(request.user, slug)
     ledger_all = request.GET.get("ledger") == "all"
+    debtor_for_user_or_404(request.user, portfolio, pk)  # agents limited to their assigned debtors get a 404
     try:
         view = debtor_360(portfolio, pk, as_of=portfolio_today(portfolio), ledger_all=ledger_all)
     except Debtor.DoesNotExist:
         raise Http404("debtor not found")
+    if masks_personal_data(request.user, portfolio):
+        mask_360(view)
+    role = role_in(request.user, portfolio)
     from django.utils.translation import get_language
 
     from recaudo.strategies.selectors import debtor_priority  # the cycle's segment and priority (strategies app)
@@ -42,5 +56,7 @@ def debtor_detail(request, slug, pk):
     return render(request, "portfolio/debtor_detail.html", {
         "portfolio": portfolio, "v": view, "debtor": view.debtor, "ledger_all": ledger_all,
         "can_write": can(request.user, portfolio, "write"),
+        "can_export": role in (Role.ADMIN, Role.SUPERVISOR),
+        "can_anonymize": role == Role.ADMIN and view.debtor.anonymized_at is None,
         "priority": debtor_priority(view.debtor, "en" if (get_language() or "").startswith("en") else "es"),
     })

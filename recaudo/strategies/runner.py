@@ -27,6 +27,7 @@ from recaudo.agreements.services import agreements_daily
 from recaudo.ledger.charges import interest_post
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import portfolio_today
+from recaudo.privacy.services import retention_run
 
 from . import comms
 from .cycle import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
@@ -81,6 +82,7 @@ def _execute(run: CycleRun, worker_id: str, now: datetime, collect: int = 0, sho
     interest_post(portfolio=portfolio, through=run.business_date, now=now)  # idempotent; off unless enabled
     # installment interest falling due, promises kept/broken, breaches
     agreements_daily(portfolio=portfolio, today=run.business_date, now=now)
+    retention_run(portfolio=portfolio, now=now)  # habeas data retention; idempotent; off unless set
     cycle = Cycle(portfolio=portfolio, business_date=run.business_date, now=now, collect=collect)
     result = CycleResult(portfolio=portfolio.slug, business_date=run.business_date, dry_run=False, run_id=run.pk)
     try:
