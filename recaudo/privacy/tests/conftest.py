@@ -1,0 +1,49 @@
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.portfolio.services import contact_add
+
+
+def make_message(debtor, *, body="Hola Luz Marina, su saldo es $ 1.000.000", created=None, status="sent",
+                 to="+573001234567", key=None):
+    from recaudo.communications.models import Message
+
+    created = created or datetime(2026, 1, 10, 15, 0, tzinfo=UTC)
+    message = Message.objects.create(
+        portfolio=debtor.portfolio, debtor=debtor, channel="sms", to=to, template_code="recordatorio",
+        language="es", subject="Recordatorio", body=body, provider_payload={"params": ["Luz Marina"]},
+        context={"nombre": "Luz Marina"}, dedupe_key=key or f"k-{debtor.pk}-{created.isoformat()}", status=status,
+        scheduled_for=created, next_attempt_at=created, sent_at=created if status == "sent" else None)
+    type(message).objects.filter(pk=message.pk).update(created_at=created)
+    return message
+
+
+@pytest.fixture
+def luz(portfolio):
+    """Luz Marina Restrepo: CC 52123456, a phone with consent, an e-mail, one invoice of 1,000,000 COP."""
+    debtor = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")
+    contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted",
+                consent_source="cláusula 12 del contrato")
+    contact_add(debtor=debtor, channel="email", value="luz.restrepo@example.com", consent="granted",
+                consent_source="formulario web 2026-01-02")
+    make_obligation(portfolio, debtor, number="F-100", amount="1000000", issue=date(2026, 1, 1),
+                    due=date(2026, 1, 31))
+    debtor.refresh_from_db()
+    return debtor
+
+
+def pay_off(debtor, when=date(2026, 2, 15)):
+    from recaudo.ledger.services import payment_record
+
+    debtor.refresh_from_db()
+    payment_record(portfolio=debtor.portfolio, debtor=debtor, amount=Decimal(debtor.balance_minor) / 100, date=when,
+                   source_ref=f"pay-{debtor.pk}-{when}", reference="transferencia Bancolombia")
+    debtor.refresh_from_db()
+    return debtor
+
+
+def days_ago(now, days):
+    return now - timedelta(days=days)
