@@ -164,3 +164,15 @@ def test_supervisor_exports_and_admin_anonymizes(client, portfolio, luz):
     assert Debtor.objects.get(pk=luz.pk).name == f"Anonimizado {luz.pk}"
     page = client.get(reverse("debtor_detail", args=[portfolio.slug, luz.pk])).content.decode()
     assert 'id="anonymized-badge"' in page and 'id="anonymize-link"' not in page
+
+
+def test_pages_speak_spanish(client, portfolio, luz):
+    from recaudo.privacy.services import debtor_export
+
+    make_user("ana", portfolio, role="admin")
+    login(client, "ana")
+    debtor_export(debtor=luz, fmt="json", actor="cli")
+    page = client.get(reverse("debtor_detail", args=[portfolio.slug, luz.pk])).content.decode()
+    assert "Datos personales:" in page and "Anonimizar" in page and "Datos personales exportados" in page
+    form = client.get(reverse("debtor_anonymize", args=[portfolio.slug, luz.pk])).content.decode()
+    assert "Anonimizar deudor" in form and "Forzarla aunque el deudor tenga saldo" in form
