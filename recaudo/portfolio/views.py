@@ -2,10 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from recaudo.accounts.models import Role
+from recaudo.accounts.models import PERMISSIONS, Role
 from recaudo.accounts.selectors import (
     assigned_only_agent,
-    can,
     debtor_for_user_or_404,
     masks_personal_data,
     portfolio_for_user_or_404,
@@ -41,21 +40,22 @@ def debtor_list(request, slug):
 def debtor_detail(request, slug, pk):
     portfolio = portfolio_for_user_or_404(request.user, slug)
     ledger_all = request.GET.get("ledger") == "all"
-    debtor_for_user_or_404(request.user, portfolio, pk)  # agents limited to their assigned debtors get a 404
+    role = role_in(request.user, portfolio)
+    if portfolio.agents_see_assigned_only and role == Role.AGENT:
+        debtor_for_user_or_404(request.user, portfolio, pk)  # agents limited to their assigned debtors get a 404
     try:
         view = debtor_360(portfolio, pk, as_of=portfolio_today(portfolio), ledger_all=ledger_all)
     except Debtor.DoesNotExist:
         raise Http404("debtor not found")
-    if masks_personal_data(request.user, portfolio):
-        mask_360(view)
-    role = role_in(request.user, portfolio)
+    if role == Role.VIEWER:
+        mask_360(view)  # viewers see contact data and IDs masked (docs/habeas-data.md)
     from django.utils.translation import get_language
 
     from recaudo.strategies.selectors import debtor_priority  # the cycle's segment and priority (strategies app)
 
     return render(request, "portfolio/debtor_detail.html", {
         "portfolio": portfolio, "v": view, "debtor": view.debtor, "ledger_all": ledger_all,
-        "can_write": can(request.user, portfolio, "write"),
+        "can_write": "write" in PERMISSIONS[Role(role)],
         "can_export": role in (Role.ADMIN, Role.SUPERVISOR),
         "can_anonymize": role == Role.ADMIN and view.debtor.anonymized_at is None,
         "priority": debtor_priority(view.debtor, "en" if (get_language() or "").startswith("en") else "es"),

@@ -170,7 +170,7 @@ def test_debtor_360(client, people, book, portfolio):
     luz = book["luz"]
     phone = luz.contacts.get(value="+573001234567")
     consent_set(contact=phone, channel="sms", status="revoked", source="llamada del 3 de marzo")
-    response = login(client, "vera").get(reverse("debtor_detail", args=[portfolio.slug, luz.pk]))
+    response = login(client, "carlos").get(reverse("debtor_detail", args=[portfolio.slug, luz.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Luz Marina Restrepo" in html and "52123456" in html
@@ -183,6 +183,11 @@ def test_debtor_360(client, people, book, portfolio):
     events = list(response.context["v"].events)
     assert events == sorted(events, key=lambda e: (e.at, e.pk), reverse=True)
     assert "Cargo de capital" in html  # ledger entry kind
+    # A viewer sees the same page with the contact data and the ID masked (docs/habeas-data.md).
+    html = login(client, "vera").get(reverse("debtor_detail", args=[portfolio.slug, luz.pk])).content.decode()
+    assert "Luz Marina Restrepo" in html and "52123456" not in html and "*****3456" in html
+    assert "+573001234567" not in html and "+57 300 *** **67" in html and "l***@example.com" in html
+    assert "Pedro Gómez" not in html and "Pedro ***" in html
 
 
 def test_debtor_360_ledger_shows_the_principal_charges_description(client, people, book, portfolio):
