@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from recaudo.accounts.selectors import (
+    assigned_only_agent,
     debtor_for_user_or_404,
     masks_personal_data,
     portfolio_for_user_or_404,
     portfolios_for_user,
+    visible_debtors,
 )
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor
@@ -109,6 +111,10 @@ def aging(request, slug):
         report = aging_report(portfolio=portfolio, as_of=as_of, by=by)
     except (ReportError, BucketError) as exc:
         return render(request, "reports/aging.html", {"portfolio": portfolio, "error": str(exc)}, status=400)
+    if assigned_only_agent(request.user, portfolio) is not None and by != "portfolio":
+        # An agent limited to their assigned debtors sees only their rows (the bucket totals stay the portfolio's).
+        visible = set(visible_debtors(request.user, portfolio).values_list("pk", flat=True))
+        report.rows = [r for r in report.rows if getattr(r, "debtor_id", None) in visible]
     if fmt == "csv":
         return _download(render_aging_csv(report), "csv", aging_filename(report, "csv"))
     if fmt == "xlsx":

@@ -85,6 +85,8 @@ def test_every_debtor_url_for_an_agent_with_and_without_the_setting(client, port
     search = client.get(reverse("debtor_list", args=[slug]), {"q": "Pérez"}).context["page"]
     assert search.items == []
     assert [d.code for d in queue_queryset(agent=team["carlos"], portfolio=portfolio, now=NOW)] == ["C001"]
+    aging = client.get(reverse("aging", args=[slug]), {"by": "debtor", "format": "csv"}).content.decode()
+    assert "C001" in aging and "C002" not in aging and "Pérez" not in aging
 
 
 def test_unassigned_debtors_leave_the_queue_when_agents_see_assigned_only(portfolio, team):
