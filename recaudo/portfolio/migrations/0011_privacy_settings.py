@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portfolio', '0009_money_exponent'),
+        ('portfolio', '0010_due_first_and_in_agreement'),
     ]
 
     operations = [
