@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from recaudo.core.money import UnknownCurrency, precision, to_minor, validate_currency
+from recaudo.core.amounts import AmountError, parse_minor
+from recaudo.core.money import UnknownCurrency, validate_currency
 
 DEBTOR_FIELDS = ["code", "name", "kind", "id_type", "id_number", "phone", "email", "whatsapp", "address", "city",
                  "customer_since", "tags", "language"]
@@ -124,85 +124,16 @@ def parse_date(value, fmt: str | None = None) -> date:
     return _parse_date_text(text(value), fmt)
 
 
-_PLAIN_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+DECIMAL_MARKS = {"comma": ",", "point": ".", "auto": "auto"}
 
 
 def parse_amount(value, decimal: str, currency: str) -> int:
-    """Text or number -> minor units (> 0). Thousands separators and currency symbols are accepted."""
-    if type(value) is str and decimal != "comma" and _PLAIN_NUMBER.match(value):
-        digits = precision(currency)
-        whole, _, frac = value.partition(".")
-        if len(frac) <= digits and (decimal == "point" or len(frac) != 3):
-            minor = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if frac else 0)
-            if minor > 0:
-                return minor
-    if isinstance(value, bool):
-        raise FieldError("not a number")
-    if isinstance(value, (int, float, Decimal)):
-        number = Decimal(str(value))
-    else:
-        raw = str(value or "").strip()
-        cleaned = raw.replace("$", "").replace("\u00a0", "").replace(" ", "").replace("'", "")
-        if cleaned.upper().startswith(currency):
-            cleaned = cleaned[len(currency):]
-        negative = cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")"))
-        cleaned = cleaned.strip("-()")
-        if not cleaned:
-            raise FieldError("required")
-        cleaned = _decimal_point(cleaned, decimal)
-        if cleaned is None or not _PLAIN_NUMBER.match(cleaned):
-            raise FieldError("not a number")
-        if negative:
-            raise FieldError("must not be negative")
-        digits = precision(currency)
-        whole, _, frac = cleaned.partition(".")
-        if len(frac) <= digits:
-            minor = int(whole) * 10**digits + int((frac + "0" * digits)[:digits] or 0)
-            if minor <= 0:
-                raise FieldError("must be positive")
-            return minor
-        number = Decimal(cleaned)
+    """Text or number -> minor units (> 0), read by the project's one amount parser (recaudo.core.amounts):
+    `decimal` is the import option (comma, point or auto)."""
     try:
-        if number < 0:
-            raise FieldError("must not be negative")
-        minor = to_minor(number, currency)
-    except (InvalidOperation, ValueError) as exc:
-        if isinstance(exc, FieldError):
-            raise
-        raise FieldError("not a number")
-    if minor <= 0:
-        raise FieldError("must be positive")
-    return minor
-
-
-_GROUPED_POINT = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_GROUPED_COMMA = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
-
-
-def _decimal_point(value: str, decimal: str) -> str | None:
-    """Rewrite to a plain number with '.' as decimal point, or None if it is not one."""
-    has_comma, has_point = "," in value, "." in value
-    if not has_comma and not has_point:
-        return value
-    if decimal == "comma":
-        if has_point and not _GROUPED_COMMA.match(value):
-            return None
-        return value.replace(".", "").replace(",", ".")
-    if decimal == "point":
-        if has_comma and not _GROUPED_POINT.match(value):
-            return None
-        return value.replace(",", "")
-    # auto: the last separator is the decimal one, unless it groups thousands (1.234.567 / 1,234 / 1.500)
-    if has_comma and has_point:
-        return _decimal_point(value, "comma" if value.rfind(",") > value.rfind(".") else "point")
-    sep = "," if has_comma else "."
-    head, _, tail = value.rpartition(sep)
-    if value.count(sep) > 1:
-        pattern = _GROUPED_COMMA if sep == "." else _GROUPED_POINT
-        return value.replace(sep, "") if pattern.match(value) else None
-    if len(tail) == 3 and 1 <= len(head) <= 3:
-        return head + tail  # 1.500 / 1,500: thousands
-    return head + "." + tail
+        return parse_minor(value, decimal=DECIMAL_MARKS[decimal], currency=currency)
+    except AmountError as exc:
+        raise FieldError("required" if exc.code == "required" else str(exc))
 
 
 @lru_cache(maxsize=256)

@@ -107,7 +107,7 @@ def test_existing_debtor_without_customer_columns(portfolio, tmp_path):
     (ROW1.replace("03/03/2026", "15/01/2026"),
      (2, "due_date", "15/01/2026", "due date is before the issue date (01/02/2026)")),
     (ROW1.replace("1.500.000,50", "-500"), (2, "amount", "-500", "must not be negative")),
-    (ROW1.replace("1.500.000,50", "mil"), (2, "amount", "mil", "not a number")),
+    (ROW1.replace("1.500.000,50", "mil"), (2, "amount", "mil", "not a number: write it like 1.500.000,50 / 1,500,000.50")),
     (ROW1.replace("1.500.000,50", "0"), (2, "amount", "0", "must be positive")),
     (ROW1.replace(";COP;", ";XYZ;"), (2, "currency", "XYZ", "unknown currency")),
     (ROW1.replace(";COP;", ";USD;"), (2, "currency", "USD", "currency USD differs from the portfolio's COP")),

@@ -101,7 +101,8 @@ def test_bad_mapping_file(tmp_path):
 @pytest.mark.parametrize(("decimal", "amount", "minor"), [
     ("comma", "1.234.567,89", 123456789), ("point", "1,234,567.89", 123456789), ("auto", "1.234.567,89", 123456789),
     ("auto", "1,234,567.89", 123456789), ("auto", "1.500", 150000), ("auto", "12,5", 1250), ("comma", "1500", 150000),
-    ("auto", "$ 2.000", 200000), ("point", "99.99", 9999), ("point", "99.999", 10000),
+    ("auto", "$ 2.000", 200000), ("point", "99.99", 9999), ("point", "99.990", 9999), ("comma", "1 500 000", 150000000),
+    ("auto", "COP 1.500.000", 150000000), ("auto", "0.500", 50),
 ])
 def test_decimal_styles(portfolio, tmp_path, decimal, amount, minor):
     path = write(tmp_path, f'number;debtor_code;debtor_name;issue_date;due_date;amount\n'
@@ -114,8 +115,21 @@ def test_decimal_styles(portfolio, tmp_path, decimal, amount, minor):
 def test_decimal_mismatch_is_an_error(portfolio, tmp_path):
     path = write(tmp_path, 'number;debtor_code;debtor_name;issue_date;due_date;amount\n'
                            'F-1;C1;Ana;01/01/2026;31/01/2026;1,234,567.89\n')
-    assert errors(run(portfolio, "obligations", path, decimal="comma")) == [(2, "amount", "1,234,567.89",
-                                                                             "not a number")]
+    assert errors(run(portfolio, "obligations", path, decimal="comma")) == [(2, "amount", "1,234,567.89", (
+        "not a number: '.' only separates thousands, in groups of three, and ',' marks the decimals (1.500.000,50)"))]
+
+
+@pytest.mark.parametrize(("decimal", "amount", "reason"), [
+    ("point", "99.999", "COP amounts have at most 2 decimals"),  # refused, no longer rounded to 100.00
+    ("comma", "1.50", "not a number: '.' only separates thousands, in groups of three, and ',' marks the decimals "
+                      "(1.500.000,50)"),
+    ("auto", "USD 10", "the amount is in USD, not COP"),
+    ("auto", "1234567890123456", "too large: at most 15 digits before the decimals"),
+])
+def test_amount_rules_of_the_shared_parser(portfolio, tmp_path, decimal, amount, reason):
+    path = write(tmp_path, 'number;debtor_code;debtor_name;issue_date;due_date;amount\n'
+                           f'F-1;C1;Ana;01/01/2026;31/01/2026;{amount}\n')
+    assert errors(run(portfolio, "obligations", path, decimal=decimal)) == [(2, "amount", amount, reason)]
 
 
 def test_us_date_format(portfolio, tmp_path):
