@@ -3,6 +3,8 @@ from datetime import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.forms import AmountField
+
 from .models import Disposition
 
 
@@ -10,8 +12,7 @@ class OutcomeForm(forms.Form):
     disposition = forms.ChoiceField(label=_("Outcome"))
     contact = forms.ChoiceField(label=_("Number called"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    promise_amount = forms.DecimalField(label=_("Amount promised"), required=False, min_value=0, decimal_places=2,
-                                        max_digits=16)
+    promise_amount = AmountField(label=_("Amount promised"), required=False)
     promise_due = forms.DateField(label=_("Promised payment date"), required=False,
                                   widget=forms.DateInput(attrs={"type": "date"}))
     obligation = forms.ChoiceField(label=_("Obligation"), required=False)
@@ -79,7 +80,7 @@ class TargetForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     contacts = forms.IntegerField(label=_("Contacts"), min_value=0, initial=0)
     promises = forms.IntegerField(label=_("Promises"), min_value=0, initial=0)
-    amount = forms.DecimalField(label=_("Amount promised"), min_value=0, initial=0, decimal_places=2, max_digits=16)
+    amount = AmountField(label=_("Amount promised"), initial=0)
 
     def __init__(self, *args, agents, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.portfolio.forms import AmountField
+from recaudo.core.forms import AmountField
 
 from .models import Acceptance, Agreement, Offer
 

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
 from django import forms
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from recaudo.core.forms import AmountField
 from recaudo.core.money import to_minor
 
 from .selectors import DebtorFilters
@@ -18,30 +16,6 @@ SORT_CHOICES = [
     ("-balance", _("Balance (highest first)")), ("balance", _("Balance (lowest first)")),
     ("-dpd", _("Days past due (most first)")), ("dpd", _("Days past due (fewest first)")),
 ]
-
-
-class AmountField(forms.Field):
-    """An amount typed the local way: "1.500.000" or "1.500.000,50" in Spanish, "1,500,000.50" in English."""
-
-    default_error_messages = {"invalid": _("Enter an amount, e.g. 1.500.000")}
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": 30})
-
-    def to_python(self, value):
-        text = str(value or "").strip()[:30].replace(" ", "").replace("$", "")
-        if not text:
-            return None
-        if (get_language() or "").startswith("en"):
-            text = text.replace(",", "")
-        elif "," in text or text.count(".") > 1 or re.search(r"\.\d{3}$", text):
-            text = text.replace(".", "").replace(",", ".")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if amount < 0 or not amount.is_finite():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return amount
 
 
 class DebtorFilterForm(forms.Form):

@@ -3,7 +3,17 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.forms import AmountField
+
 from .schema import HOLD_REASONS, MESSAGE_CHANNELS, SEGMENT_CONDITIONS, TASK_KINDS
+
+
+def _decimal(value):
+    """A stored amount condition ("50000", 50000.5) as a Decimal, so the amount field shows it the local way."""
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except ArithmeticError:
+        return value
 
 
 class StepForm(forms.Form):
@@ -12,14 +22,14 @@ class StepForm(forms.Form):
                                                                                          MESSAGE_CHANNELS])
     task = forms.ChoiceField(label=_("Task"), required=False, choices=[("", "-")] + [(t, t) for t in TASK_KINDS])
     template = forms.CharField(label=_("Template"), required=False, max_length=100)
-    min_amount = forms.DecimalField(label=_("Minimum amount"), required=False, min_value=0)
+    min_amount = AmountField(label=_("Minimum amount"), required=False)
     consent = forms.BooleanField(label=_("Only with channel consent"), required=False)
 
     def __init__(self, *args, step: dict, **kwargs):
         self.step = step
         conditions = step.get("conditions") or {}
         initial = {"offset": step["offset"], "channel": step.get("channel", ""), "task": step.get("task", ""),
-                   "template": step.get("template", ""), "min_amount": conditions.get("min_amount"),
+                   "template": step.get("template", ""), "min_amount": _decimal(conditions.get("min_amount")),
                    "consent": bool(conditions.get("consent"))}
         super().__init__(*args, initial=initial, **kwargs)
         if step["action"] != "send_message":
@@ -78,9 +88,9 @@ class SegmentForm(forms.Form):
     order = forms.IntegerField(label=_("Order (the first matching segment wins)"), initial=10)
     weight = forms.DecimalField(label=_("Priority weight"), max_digits=6, decimal_places=2, min_value=Decimal("0.01"),
                                 initial=1, help_text=_("multiplies the expected recovery; 1 = neutral"))
-    balance_min = forms.DecimalField(label=_("Balance from"), required=False, min_value=0, decimal_places=2,
-                                     help_text=_("collectable balance, in currency units"))
-    balance_max = forms.DecimalField(label=_("Balance up to"), required=False, min_value=0, decimal_places=2)
+    balance_min = AmountField(label=_("Balance from"), required=False,
+                              help_text=_("collectable balance, in currency units"))
+    balance_max = AmountField(label=_("Balance up to"), required=False)
     days_min = forms.IntegerField(label=_("Days past due from"), required=False,
                                   help_text=_("negative = before the due date"))
     days_max = forms.IntegerField(label=_("Days past due up to"), required=False)
@@ -118,6 +128,8 @@ class SegmentForm(forms.Form):
                         value = ", ".join(value)
                     elif isinstance(value, bool):
                         value = "true" if value else "false"
+                    elif name in ("balance_min", "balance_max"):
+                        value = _decimal(value)
                     initial[name] = value
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
