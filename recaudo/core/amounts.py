@@ -16,7 +16,7 @@ Rules (docs/amounts.md):
   are harmless: "1.500,00" is a valid CLP amount).
 - Negative amounts ("-1.500", "(1.500)") only where the caller allows them; zero only where allowed.
 - Surrounding spaces, a "$" and the currency's code ("COP 1.500", "$ 1.500", "1.500 COP") are tolerated; another
-  currency's code is refused.
+  currency's code is refused, and so is any code when the caller gives no currency.
 - Numbers that are already numbers (a spreadsheet's numeric cell) are taken as they are; a float's binary noise
   (1234.5600000000002) is rounded half-up to the currency's decimals.
 
@@ -31,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils.translation import gettext, gettext_noop
 
-from .money import precision, table_precision
+from .money import precision
 
 MAX_INTEGER_DIGITS = 15
 MAX_LENGTH = 64
@@ -179,12 +179,9 @@ def parse_amount(value, *, decimal: str = ",", currency: str | None = None, deci
     for code in (m["pre"], m["post"]):
         if code is not None:
             found = code.upper()
-            if currency is None:
-                try:
-                    table_precision(found)
-                except ValueError:
-                    raise _error("invalid", example=example)
-            elif found != str(currency).upper():
+            if currency is None:  # which code would be the right one is unknown
+                raise _error("invalid", example=example)
+            if found != str(currency).upper():
                 raise _error("currency", found=found, currency=str(currency))
     if (m["sign"] == "(") != (m["close"] is not None) or (m["sign"] and m["sign2"]):
         raise _error("invalid", example=example)

@@ -34,7 +34,6 @@ from recaudo.core.money import Unit
     ("COP 1.500.000", {"currency": "COP"}, "1500000"),
     ("cop $ 1.500.000", {"currency": "COP"}, "1500000"),
     ("1.500.000 COP", {"currency": "COP"}, "1500000"),
-    ("1.500.000 COP", {}, "1500000"),
     # currency precision: extra zeros are harmless
     ("1.500,00", {"currency": "CLP"}, "1500"),
     ("10,500", {"currency": "COP"}, "10.50"),
@@ -110,6 +109,7 @@ G_POINT = "not a number: ',' only separates thousands, in groups of three, and '
     ("USD 100", {"currency": "COP"}, "currency", "the amount is in USD, not COP"),
     ("100 EUR", {"currency": "COP"}, "currency", "the amount is in EUR, not COP"),
     ("ABC 100", {}, "invalid", "not a number: write it like 1.500.000,50"),
+    ("COP 100", {}, "invalid", "not a number: write it like 1.500.000,50"),  # no currency given: no code known
 ])
 def test_refused(text, options, code, message):
     with pytest.raises(AmountError) as caught:

@@ -34,7 +34,7 @@ def form(**data):
 
 
 def test_form_turns_fields_into_conditions():
-    f = form(balance_min="1000000", balance_max="5000000.50", days_min="31", days_max="60", kind="company",
+    f = form(balance_min="1000000", balance_max="5.000.000,50", days_min="31", days_max="60", kind="company",
              seniority_days_min="365", tags_any="VIP, norte ;vip", tags_all="", open_count_min="2",
              promise="none", agreement="active", risk_min="-5", risk_max="80")
     assert f.is_valid(), f.errors
@@ -63,7 +63,8 @@ def test_form_round_trips_the_broken_promise_condition():
     ({"open_count_min": "3", "open_count_max": "1"}, "open_count_max", "3"),
     ({"risk_min": "90", "risk_max": "10"}, "risk_max", "90"),
     ({"kind": "robot"}, "kind", "robot"),
-    ({"balance_min": "-1"}, "balance_min", "0"),
+    ({"balance_min": "-1"}, "balance_min", "no puede ser negativo"),
+    ({"balance_min": "1.50"}, "balance_min", "«.» solo separa los miles"),  # es-CO: not one and a half, not 150
     ({"weight": "0"}, "weight", "0"),
     ({"tags_any": "a|b"}, "tags_any", "a|b"),
     ({"name": "   "}, "name", ""),
@@ -107,7 +108,7 @@ def test_add_edit_and_audit(client, portfolio, people):
 
     edit = reverse("segment_edit", args=[portfolio.slug, segment.pk])
     page = client.get(edit)
-    assert b'value="PYME-alto"' in page.content and b'value="1000000"' in page.content
+    assert b'value="PYME-alto"' in page.content and b'value="1.000.000"' in page.content
     response = client.post(edit, {"name": "PYME alto", "order": 10, "weight": "2", "balance_min": "1000000",
                                   "days_min": "31", "days_max": "20"})
     assert response.status_code == 200 and "days_max" in response.context["form"].errors  # precise, nothing saved
