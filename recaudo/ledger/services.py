@@ -195,9 +195,26 @@ def entry_post(*, obligation: Obligation, kind: str, amount: Decimal, value_date
     return entry
 
 
+def reversal_reason(reason: str | None) -> str:
+    """Every reversal says why (a payment's or an entry's): the reason, stripped; LedgerError when blank."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LedgerError("a reversal needs a reason")
+    return reason
+
+
+def payment_date_check(day: date, today: date) -> None:
+    """A payment is dated on or before the portfolio's today (in the portfolio's time zone): a payment not yet
+    received is not recorded. Used by payment_record and by the payments import, row by row."""
+    if day > today:
+        raise LedgerError(f"the payment date {day.isoformat()} is after today ({today.isoformat()}) in the "
+                          "portfolio's time zone")
+
+
 @transaction.atomic
 def entry_reverse(*, entry: Entry, reason: str, actor=None, value_date: date | None = None) -> Entry:
-    """Correct an entry by appending its opposite. The original stays."""
+    """Correct an entry by appending its opposite. The original stays. A reason is required."""
+    reason = reversal_reason(reason)
     if entry.kind == EntryKind.REVERSAL:
         raise LedgerError("a reversal cannot itself be reversed; post a new entry instead")
     if Entry.objects.filter(reverses=entry).exists():
@@ -233,8 +250,11 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
 
     A payment naming an obligation goes to it first (even if disputed); the rest follows the portfolio's order
     over undisputed obligations issued on or before the payment date. Overpayment stays on the payment as
-    unapplied (debtor credit).
+    unapplied (debtor credit). A payment dated after the portfolio's today is refused.
     """
+    from recaudo.portfolio.services import portfolio_today  # here: portfolio.services imports this module
+
+    payment_date_check(date, portfolio_today(portfolio))
     if debtor.portfolio_id != portfolio.pk:
         raise LedgerError("the debtor belongs to another portfolio")
     if obligation is not None and obligation.debtor_id != debtor.pk:
@@ -298,7 +318,9 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
 
 @transaction.atomic
 def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
-    """Reverse a payment (bounced cheque, bank reversal): each of its entries gets a reversing entry."""
+    """Reverse a payment (bounced cheque, bank reversal): each of its entries gets a reversing entry. A reason is
+    required."""
+    reason = reversal_reason(reason)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
         raise LedgerError("this payment is already reversed")

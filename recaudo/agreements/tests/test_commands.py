@@ -52,6 +52,23 @@ def test_plan_without_interest_and_down_payment():
     assert data["periodic_rate"] == "0"
 
 
+@pytest.mark.parametrize(("amount", "down", "decimal"), [
+    ("1.100.000", "100.000", []), ("1.100.000,00", "$ 100.000", []), ("1100000", "100000", ["--decimal", ","]),
+    ("1,100,000.00", "100,000", ["--decimal", "."]), ("1,100,000", "100000", ["--decimal", "point"]),
+])
+def test_plan_amounts_es_co_by_default_or_decimal_point(amount, down, decimal):
+    data = run_json("plan", "simulate", "--amount", amount, "--down-payment", down, "--installments", "3",
+                    "--start", "2026-01-31", *decimal)
+    assert (data["amount"], data["down_payment"], data["financed"]) == ("1100000.00", "100000.00", "1000000.00")
+
+
+def test_interest_principal_es_co_by_default_or_decimal_point():
+    for principal, decimal in (("10.000.000", []), ("10,000,000.00", ["--decimal", "."])):
+        data = run_json("interest", "--country", "CO", "--principal", principal, "--due", "2026-01-20",
+                        "--as-of", "2026-02-10", *decimal)
+        assert (data["principal"], data["total"]) == ("10000000.00", "127379.26")
+
+
 def test_plan_table_in_es_co():
     out = run(*PLAN)
     assert "88.848,79" in out and "31/01/2026" in out and "1.066.185,45" in out
@@ -83,8 +100,13 @@ def test_plan_country_without_table_is_not_capped():
 @pytest.mark.parametrize(
     "args,message",
     [
-        (("--amount", "1.000.000"), "--amount: not a number"),
-        (("--amount", "-5"), "--amount: must be zero or positive"),
+        (("--amount", "1.50"), "--amount: '1.50': not a number: '.' only separates thousands, in groups of three"),
+        (("--amount", "1000000.50"), "--amount: '1000000.50': not a number"),  # es-CO by default
+        (("--amount", "1.000.000", "--decimal", "."), "--amount: '1.000.000': not a number: ',' only separates"),
+        (("--amount", "1.000,505"), "--amount: '1.000,505': COP amounts have at most 2 decimals"),
+        (("--amount", "1.000,5", "--currency", "CLP"), "--amount: '1.000,5': CLP amounts have no decimals"),
+        (("--amount", "-5"), "--amount: '-5': must not be negative"),
+        (("--down-payment", "1,5,0"), "--down-payment: '1,5,0': not a number"),
         (("--amount", "0"), "--amount: must be positive"),
         (("--installments", "doce"), "--installments: not a whole number"),
         (("--installments", "0"), "--installments: must be a whole number"),
@@ -158,7 +180,8 @@ def test_interest_not_overdue_yet():
         (("--as-of", "2026-10-05"), "--due/--as-of: no legal rate for CO in 2026-10"),
         (("--due", "2022-12-01"), "--due/--as-of: no legal rate for CO in 2022-12"),
         (("--as-of", "2026-01-01"), "--as-of: 2026-01-01 is before --due 2026-01-20"),
-        (("--principal", "diez"), "--principal: not a number"),
+        (("--principal", "diez"), "--principal: 'diez': not a number"),
+        (("--principal", "10000000.00"), "--principal: '10000000.00': not a number: '.' only separates thousands"),
         (("--due", "2026-02-30"), "--due: not a date"),
         (("--rate", "-3"), "--rate: must be zero or positive"),
         (("--country", "PE"), "--country: no legal rate table for PE"),

@@ -208,7 +208,7 @@ def test_ledger_pay_allocates_and_is_idempotent(portfolio, owed):
     assert "already recorded" in again
     assert Payment.objects.count() == 1
 
-    out = run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "20000,00".replace(",", "."),
+    out = run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "20.000,00",
               "--date", "15/03/2025", "--obligation", "F-2")
     payment = Payment.objects.get(reference__startswith="CLI-")
     assert payment.obligation.number == "F-2" and payment.date == date(2025, 3, 15)
@@ -221,10 +221,21 @@ def test_ledger_pay_allocates_and_is_idempotent(portfolio, owed):
     [
         (["--portfolio", "nada", "--debtor", "C1", "--amount", "1", "--date", "2025-03-01"], "no portfolio"),
         (["--portfolio", "pyme", "--debtor", "X9", "--amount", "1", "--date", "2025-03-01"], "no debtor"),
-        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "mucho", "--date", "2025-03-01"], "not an amount"),
-        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "-5", "--date", "2025-03-01"], "positive"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "mucho", "--date", "2025-03-01"],
+         "--amount: 'mucho': not a number"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "-5", "--date", "2025-03-01"], "must not be negative"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "0", "--date", "2025-03-01"], "must be positive"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "1.50", "--date", "2025-03-01"],
+         "--amount: '1.50': not a number: '.' only separates thousands, in groups of three"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "150000.50", "--date", "2025-03-01"],
+         "--amount: '150000.50': not a number"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "1,505", "--date", "2025-03-01"],
+         "COP amounts have at most 2 decimals"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "USD 5", "--date", "2025-03-01"],
+         "the amount is in USD, not COP"),
         (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "ayer"], "not a date"),
-        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2999-01-01"], "future"),
+        (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2999-01-01"],
+         r"the payment date 2999-01-01 is after today \(\d{4}-\d\d-\d\d\) in the portfolio's time zone"),
         (["--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2025-03-01", "--obligation", "F-9"],
          "no obligation"),
     ],
@@ -233,6 +244,20 @@ def test_ledger_pay_errors(portfolio, owed, args, message):
     with pytest.raises(CommandError, match=message):
         run("ledger", "pay", *args)
     assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("amount", "decimal", "minor"), [
+    ("150.000", [], 150_000_00),  # read as 150 before: Decimal("150.000")
+    ("150.000,50", [], 150_000_50),
+    ("$ 150.000", [], 150_000_00),
+    ("150,000.50", ["--decimal", "."], 150_000_50),
+    ("150000.50", ["--decimal", "point"], 150_000_50),
+])
+def test_ledger_pay_reads_es_co_amounts(portfolio, owed, amount, decimal, minor):
+    run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", amount, "--date", "2025-03-10",
+        "--reference", "PSE-9", *decimal)
+    assert Payment.objects.get().amount_minor == minor
 
 
 @pytest.mark.django_db

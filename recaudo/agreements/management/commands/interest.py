@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from recaudo.agreements import commandline as cli
 from recaudo.agreements.selectors import has_rate_table, rate_periods
 from recaudo.core.money import UnknownCurrency, precision
+from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.interest import DEFAULT_METHOD, METHODS, MissingRate, RateError, liquidate_late_interest
 
 
@@ -20,7 +21,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--country", required=True, help="country of the legal rate table, e.g. CO")
-        parser.add_argument("--principal", required=True, help="overdue principal, e.g. 10000000")
+        parser.add_argument("--principal", required=True,
+                            help="overdue principal, es-CO by default: 10.000.000 or 10.000.000,50 (see --decimal)")
+        add_decimal_option(parser)
         parser.add_argument("--due", required=True, help="due date, YYYY-MM-DD (interest starts the day after)")
         parser.add_argument("--as-of", required=True, help="last day of interest, YYYY-MM-DD (inclusive)")
         parser.add_argument(
@@ -39,7 +42,7 @@ class Command(BaseCommand):
             precision(currency)
         except UnknownCurrency as exc:
             raise CommandError(f"--currency: {exc}")
-        principal = cli.parse_decimal(opts["principal"], "principal")
+        principal = amount_option(opts["principal"], "principal", decimal=opts["decimal"], currency=currency)
         due = cli.parse_date(opts["due"], "due")
         as_of = cli.parse_date(opts["as_of"], "as_of")
         rate_pct = cli.parse_decimal(opts["rate"], "rate")

@@ -18,7 +18,8 @@ from recaudo.agreements.rules import (
     simulate_plan,
 )
 from recaudo.agreements.selectors import has_rate_table, rate_periods
-from recaudo.core.money import quantize
+from recaudo.core.money import UnknownCurrency, precision, quantize
+from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.interest import MissingRate, RatePeriod, RateTable
 
 
@@ -28,14 +29,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
         sim = sub.add_parser("simulate", help="print the schedule of a plan")
-        sim.add_argument("--amount", required=True, help="amount owed, e.g. 1000000 or 1250000.50")
+        sim.add_argument("--amount", required=True,
+                         help="amount owed, es-CO by default: 1.000.000 or 1.250.000,50 (see --decimal)")
+        add_decimal_option(sim)
         sim.add_argument("--installments", required=True, help="number of installments (1-600)")
         sim.add_argument("--rate", help="interest rate in percent (1 = 1 %%); omit for a plan without interest")
         sim.add_argument("--rate-kind", choices=RATE_KINDS, help="how --rate is quoted (required with --rate)")
         sim.add_argument("--start", required=True, help="first due date, YYYY-MM-DD")
         sim.add_argument("--frequency", choices=FREQUENCIES, default="monthly")
         sim.add_argument("--due-day", help="day of the month of the later due dates (monthly; default: --start's day)")
-        sim.add_argument("--down-payment", default="0", help="paid up front; the plan finances the rest")
+        sim.add_argument("--down-payment", default="0",
+                         help="paid up front, written like --amount; the plan finances the rest")
         sim.add_argument("--currency", help="ISO 4217 code; default: the country's currency (COP for CO)")
         sim.add_argument(
             "--country", default="CO",
@@ -52,8 +56,12 @@ class Command(BaseCommand):
         currency = (opts["currency"] or cli.COUNTRY_CURRENCY.get(country, "")).strip().upper()
         if not currency:
             raise CommandError(f"--currency: required for country {country!r}")
-        amount = cli.parse_decimal(opts["amount"], "amount")
-        down = cli.parse_decimal(opts["down_payment"], "down_payment")
+        try:
+            precision(currency)
+        except UnknownCurrency as exc:
+            raise CommandError(f"--currency: {exc}")
+        amount = amount_option(opts["amount"], "amount", decimal=opts["decimal"], currency=currency)
+        down = amount_option(opts["down_payment"], "down_payment", decimal=opts["decimal"], currency=currency)
         start = cli.parse_date(opts["start"], "start")
         installments = _parse_int(opts["installments"], "installments")
         due_day = _parse_int(opts["due_day"], "due_day") if opts["due_day"] is not None else None

@@ -49,8 +49,9 @@ class Command(BaseCommand):
                             help="map a field to a column header (repeatable; one header may feed several fields)")
         parser.add_argument("--date-format", help="strptime format, e.g. %%m/%%d/%%Y for US exports "
                             "(default: day first 31/12/2026 or ISO 2026-12-31)")
-        parser.add_argument("--decimal", choices=["auto", "comma", "point"], default="auto",
-                            help="decimal separator: comma 1.234.567,89 or point 1,234,567.89 (default auto)")
+        parser.add_argument("--decimal", choices=["auto", "comma", "point", ",", "."], default="auto",
+                            help="decimal separator: comma (or ',') 1.234.567,89 or point (or '.') 1,234,567.89; "
+                            "the other mark only groups thousands, in threes (default auto: guessed per value)")
         parser.add_argument("--encoding", default="auto", help="utf-8 (with or without BOM), latin-1 or auto")
         parser.add_argument("--sheet", help="XLSX sheet (required when the workbook has several)")
         parser.add_argument("--skip-invalid", action="store_true",
@@ -74,7 +75,8 @@ class Command(BaseCommand):
                     raise ImportFileError(f"--map {item!r}: expected FIELD=HEADER, e.g. due_date=Vence")
                 mapping[name.strip()] = header.strip()
             options = ImportOptions(
-                mapping=mapping, date_format=opts["date_format"], decimal=opts["decimal"],
+                mapping=mapping, date_format=opts["date_format"],
+                decimal={",": "comma", ".": "point"}.get(opts["decimal"], opts["decimal"]),
                 encoding=opts["encoding"], sheet=opts["sheet"], skip_invalid=opts["skip_invalid"],
                 dry_run=opts["dry_run"], rejected_path=Path(opts["rejected"]) if opts["rejected"] else None,
             )

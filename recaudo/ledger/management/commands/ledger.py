@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.core.money import from_minor
+from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.models import Payment
 from recaudo.ledger.services import LedgerError, ledger_verify, payment_record, payment_reverse
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 
 def _portfolio(slug: str) -> Portfolio:
@@ -20,16 +19,6 @@ def _portfolio(slug: str) -> Portfolio:
         return Portfolio.objects.get(slug=slug)
     except Portfolio.DoesNotExist:
         raise CommandError(f"no portfolio with slug {slug!r} (see `recaudo portfolio list`)")
-
-
-def _amount(text: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", ""))
-    except InvalidOperation:
-        raise CommandError(f"--amount: {text!r} is not an amount (use a decimal point: 150000.50)")
-    if not value.is_finite() or value <= 0:
-        raise CommandError("--amount: must be positive")
-    return value
 
 
 def _date(text: str) -> date:
@@ -50,14 +39,17 @@ class Command(BaseCommand):
             "pay", help="record a payment and allocate it",
             description="Record a payment of a debtor and allocate it (to the named obligation first, then to what "
             "is due on the payment date before anything not yet due, oldest due first, by the portfolio's allocation "
-            "order). The reference makes it idempotent: "
-            "the same reference is never applied twice. Example: recaudo ledger pay --portfolio pyme "
-            "--debtor CL000001 --amount 150000 --date 2026-03-01 --reference PSE-123 --method PSE",
+            "order). The reference makes it idempotent: the same reference is never applied twice; a date after the "
+            "portfolio's today is refused. Example: recaudo ledger pay --portfolio pyme --debtor CL000001 "
+            "--amount 150.000 --date 2026-03-01 --reference PSE-123 --method PSE",
         )
         pay.add_argument("--portfolio", required=True, metavar="SLUG")
         pay.add_argument("--debtor", required=True, metavar="CODE", help="the debtor's customer code")
-        pay.add_argument("--amount", required=True, help="decimal point, e.g. 150000.50")
-        pay.add_argument("--date", required=True, help="YYYY-MM-DD or DD/MM/YYYY; not in the future")
+        pay.add_argument("--amount", required=True,
+                         help="es-CO by default: 150.000 or 150.000,50 (with --decimal .: 150,000.50)")
+        add_decimal_option(pay)
+        pay.add_argument("--date", required=True,
+                         help="YYYY-MM-DD or DD/MM/YYYY; not after today in the portfolio's time zone")
         pay.add_argument("--obligation", metavar="NUMBER", help="the obligation the payer named, if any")
         pay.add_argument("--reference", default="", help="bank or receipt reference (default: generated)")
         pay.add_argument("--method", default="", help="PSE, Transferencia, Efectivo, Consignación, Nequi...")
@@ -69,7 +61,7 @@ class Command(BaseCommand):
         )
         reverse.add_argument("--portfolio", required=True, metavar="SLUG")
         reverse.add_argument("--payment-reference", required=True, metavar="REFERENCE")
-        reverse.add_argument("--reason", required=True)
+        reverse.add_argument("--reason", required=True, help="why (required, not blank): kept on the reversal")
         verify = sub.add_parser(
             "verify", help="check cached balances against the ledger entries",
             description="Check every obligation's cached balance against the sum of its entries and that no "
@@ -80,11 +72,10 @@ class Command(BaseCommand):
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
 
-    def _pay(self, *, portfolio, debtor, amount, date, obligation, reference, method, **_):
+    def _pay(self, *, portfolio, debtor, amount, decimal, date, obligation, reference, method, **_):
         target = _portfolio(portfolio)
-        value, when = _amount(amount), _date(date)
-        if when > portfolio_today(target):
-            raise CommandError(f"--date: {when.isoformat()} is in the future")
+        value = amount_option(amount, "amount", decimal=decimal, currency=target.currency, allow_zero=False)
+        when = _date(date)
         try:
             payer = Debtor.objects.get(portfolio=target, code=debtor)
         except Debtor.DoesNotExist:
@@ -101,7 +92,7 @@ class Command(BaseCommand):
             payment, created = payment_record(portfolio=target, debtor=payer, amount=value, date=when,
                                               source="manual", source_ref=reference, reference=reference,
                                               method=method, obligation=named, actor="cli")
-        except (LedgerError, ValueError) as exc:
+        except (LedgerError, ValueError) as exc:  # the service's rules: the date, the obligation's debtor...
             raise CommandError(str(exc))
         cur = target.currency
         if not created:
@@ -119,8 +110,6 @@ class Command(BaseCommand):
 
     def _reverse(self, *, portfolio, payment_reference, reason, **_):
         target = _portfolio(portfolio)
-        if not reason.strip():
-            raise CommandError("--reason: a reversal needs a reason")
         matches = list(Payment.objects.filter(portfolio=target, reference=payment_reference)[:2])
         if not matches:
             matches = list(Payment.objects.filter(portfolio=target, source_ref=payment_reference)[:2])
@@ -129,8 +118,8 @@ class Command(BaseCommand):
         if len(matches) > 1:
             raise CommandError(f"several payments have reference {payment_reference!r}; reverse it in the web app")
         try:
-            payment = payment_reverse(payment=matches[0], reason=reason.strip(), actor="cli")
-        except LedgerError as exc:
+            payment = payment_reverse(payment=matches[0], reason=reason, actor="cli")
+        except LedgerError as exc:  # the service's rules: a reason, not already reversed
             raise CommandError(str(exc))
         cur = target.currency
         self.stdout.write(f"reversed payment {payment_reference} of {cur} {from_minor(payment.amount_minor, cur)} "
