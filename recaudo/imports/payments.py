@@ -3,7 +3,8 @@
 A row names an obligation (by number) or only a debtor (by code). Each payment is allocated with the pure
 recaudo.ledger.rules.allocate in the portfolio's order, against the running balances of the debtor (payments of
 one debtor within a chunk go in date order, then file order). Only obligations issued on or before the payment
-date receive it; what is left stays unapplied (debtor credit). Idempotency: Payment(source="import",
+date receive it; what is left stays unapplied (debtor credit). A row dated after the portfolio's today is rejected
+(recaudo.ledger.services.payment_date_check, the rule of every recorded payment). Idempotency: Payment(source="import",
 source_ref=reference, or a fingerprint of obligation/debtor, date, amount, method and the occurrence number of
 identical rows in the file); a source_ref already in the portfolio is not applied again (counted unchanged).
 """
@@ -15,7 +16,7 @@ from collections import defaultdict
 
 from recaudo.ledger.models import Entry, EntryKind, Payment
 from recaudo.ledger.rules import OpenItem, allocate
-from recaudo.ledger.services import component_balances, refresh_summaries
+from recaudo.ledger.services import LedgerError, component_balances, payment_date_check, refresh_summaries
 from recaudo.portfolio.models import Debtor, Obligation
 
 from .context import Context
@@ -25,8 +26,10 @@ from .fields import FieldError, parse_amount, parse_date, text
 class PaymentImporter:
     def __init__(self, ctx: Context):
         from recaudo.ledger.charges import interest_settings
+        from recaudo.portfolio.services import portfolio_today
 
         self.ctx = ctx
+        self.today = portfolio_today(ctx.portfolio, ctx.now)
         self.occurrences: dict[int, int] = {}
         settings = interest_settings(ctx.portfolio)
         # early-payment discounts apply to imported payments as to payments recorded one by one
@@ -53,6 +56,12 @@ class PaymentImporter:
                                 else parse_amount(value, ctx.decimal, ctx.currency))
             except FieldError as exc:
                 ctx.reject(row, name, value, str(exc))
+                ok = False
+        if "date" in parsed:
+            try:
+                payment_date_check(parsed["date"], self.today)
+            except LedgerError as exc:
+                ctx.reject(row, "date", ctx.get(values, "date"), str(exc))
                 ok = False
         if not ok:
             return None

@@ -1,4 +1,5 @@
-from datetime import date
+from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
 
@@ -160,3 +161,34 @@ def test_imported_payments_charge_due_installment_interest_first_and_earn_lump_s
     assert (discount.amount_minor, discount.value_date) == (-2000000, date(2026, 4, 1))
     assert Obligation.objects.get(number="G-1").balance_minor == 0
     assert ledger_verify(portfolio) == []
+
+
+# 2026-12-07 03:00 UTC is still 2026-12-06 (22:00) in Bogotá, the portfolio's time zone
+LATE_EVENING_IN_BOGOTA = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+
+
+def test_a_row_dated_after_the_portfolios_today_is_rejected_and_nothing_is_written(portfolio, book, tmp_path):
+    path = write(tmp_path, "obligation,date,amount,reference\nF-1,06/12/2026,1000,R-1\nF-1,07/12/2026,1000,R-2\n")
+    with mock.patch("django.utils.timezone.now", return_value=LATE_EVENING_IN_BOGOTA):
+        result = run(portfolio, "payments", path)
+        assert errors(result) == [(3, "date", "07/12/2026", "the payment date 2026-12-07 is after today "
+                                                             "(2026-12-06) in the portfolio's time zone")]
+        assert not result.committed  # all or nothing: the valid row is not kept either
+        assert not Payment.objects.exists() and not Entry.objects.filter(kind="payment").exists()
+        result = run(portfolio, "payments", path, skip_invalid=True)
+    assert (result.created, result.rejected) == (1, 1)
+    assert list(Payment.objects.values_list("reference", "date")) == [("R-1", date(2026, 12, 6))]
+    assert Entry.objects.filter(kind="payment").count() == 1 and ledger_verify(portfolio) == []
+
+
+def test_payment_amounts_read_like_everywhere_else(portfolio, book, tmp_path):
+    path = write(tmp_path, 'obligation;date;amount;reference\nF-1;10/03/2026;"1.500,50";R-1\n'
+                           'F-1;10/03/2026;$ 2.000;R-2\nF-1;10/03/2026;1.50;R-3\nF-1;10/03/2026;"1,505";R-4\n')
+    result = run(portfolio, "payments", path, decimal="comma")
+    assert errors(result) == [
+        (4, "amount", "1.50", "not a number: '.' only separates thousands, in groups of three, and ',' marks the "
+                              "decimals (1.500.000,50)"),
+        (5, "amount", "1,505", "COP amounts have at most 2 decimals"),
+    ]
+    run(portfolio, "payments", path, decimal="comma", skip_invalid=True)
+    assert sorted(Payment.objects.values_list("reference", "amount_minor")) == [("R-1", 150050), ("R-2", 200000)]
