@@ -108,8 +108,10 @@ def _outcome_form(request, portfolio, debtor, data=None):
     phones = selectors.phones_for(debtor)
     obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN,
                                             balance_minor__gt=0).order_by("due_date", "number")
-    return OutcomeForm(data, dispositions=selectors.dispositions(), language=get_language(),
-                       contacts=[p.contact for p in phones], obligations=obligations), phones
+    form = OutcomeForm(data, dispositions=selectors.dispositions(), language=get_language(),
+                       contacts=[p.contact for p in phones], obligations=obligations)
+    form.fields["promise_amount"].currency = portfolio.currency  # the promise has the portfolio's decimals
+    return form, phones
 
 
 @login_required

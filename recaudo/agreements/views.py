@@ -59,6 +59,7 @@ def debtor_page(request, slug, pk):
 def promise_new(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk, "write")
     form = PromiseForm(request.POST)
+    form.fields["amount"].currency = portfolio.currency  # the promise has the portfolio's decimals
     if form.is_valid():
         d = form.cleaned_data
         try:

@@ -83,6 +83,19 @@ def test_record_promise_from_the_page_and_see_it_in_the_timeline(client, portfol
     assert reverse("interest_liquidation", args=[portfolio.slug, debtor.pk]) in detail
 
 
+def test_promise_amount_is_typed_the_es_co_way_with_the_portfolios_decimals(client, portfolio, setup):
+    agent, _s, _o, debtor = setup
+    login(client, agent)
+    url = reverse("agent_work", args=[portfolio.slug, debtor.pk])
+    data = {"disposition": "promise", "promise_due": "2026-03-13"}
+    for typed, message in (("1.50", "«.» solo separa los miles"), ("250.000,505", "los montos en COP llevan máximo 2")):
+        response = client.post(url, {**data, "promise_amount": typed})
+        assert response.status_code == 200 and message in response.content.decode()
+    assert Interaction.objects.count() == 0
+    assert client.post(url, {**data, "promise_amount": "1.500.000,50"}).status_code == 302
+    assert Interaction.objects.get().promise_amount_minor == 150000050
+
+
 def test_callback_outside_hours_refused_on_the_page(client, portfolio, setup):
     agent, _s, _o, debtor = setup
     login(client, agent)
