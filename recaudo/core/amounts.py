@@ -27,7 +27,7 @@ Errors are AmountError (a ValueError): `str(error)` is the English message (comm
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
@@ -101,7 +101,7 @@ def _guess_mark(body: str) -> str:
         return _OTHER[mark]
     head, _, tail = body.rpartition(mark)
     if len(tail) == 3 and tail.isdigit() and 1 <= len(head) <= 3 and head.isdigit() and head[0] != "0":
-        return _OTHER[mark]  # 1.500 / 1,500 / 12.500 / 1 234.567 ... : thousands
+        return _OTHER[mark]  # 1.500 / 1,500 / 12.500 / 999.999: thousands
     return mark
 
 
@@ -135,22 +135,18 @@ def _check_sign(value: Decimal, allow_negative: bool, allow_zero: bool) -> Decim
 
 def _number(value, currency: str | None, decimals: int | None, allow_negative: bool, allow_zero: bool) -> Decimal:
     """A value that is already a number (int, Decimal, float from a spreadsheet cell)."""
-    if isinstance(value, float):
-        try:
-            number = Decimal(repr(value))
-        except InvalidOperation:
-            raise _error("invalid", example=EXAMPLES[","])
-        allowed = _allowed_decimals(currency, decimals)
-        if number.is_finite() and allowed is not None:
-            number = number.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
-    else:
-        number = Decimal(value)
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
         raise _error("invalid", example=EXAMPLES[","])
     sign, digits, exponent = abs(number).as_tuple()
     if len(digits) + exponent > MAX_INTEGER_DIGITS:
         raise _error("too_large", digits=MAX_INTEGER_DIGITS)
-    if exponent < 0:
+    allowed = _allowed_decimals(currency, decimals)
+    if isinstance(value, float) and allowed is not None:  # a float's binary noise, not a typed decimal
+        number = number.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
+    elif exponent > 0:
+        number = number.quantize(Decimal(1))  # 1E+3 -> 1000
+    elif exponent < 0:
         text = format(abs(number), "f")
         frac = _check_decimals(text.partition(".")[2], currency, decimals)
         number = Decimal(text.partition(".")[0] + ("." + frac if frac else "")).copy_sign(number)

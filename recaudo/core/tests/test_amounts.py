@@ -60,6 +60,9 @@ from recaudo.core.money import Unit
     (1500000, {}, "1500000"),
     (Decimal("1500000.50"), {"currency": "COP"}, "1500000.50"),
     (1234.5600000000002, {"currency": "COP"}, "1234.56"),  # a spreadsheet's float noise
+    (1500.0, {"currency": "CLP"}, "1500"),
+    (Decimal("1E+3"), {}, "1000"),
+    (Decimal("-2.50"), {"currency": "COP", "allow_negative": True}, "-2.50"),
 ])
 def test_worked_examples(text, options, amount):
     result = parse_amount(text, **options)
@@ -95,6 +98,8 @@ G_POINT = "not a number: ',' only separates thousands, in groups of three, and '
     ("1.000.000.000.000.000", {}, "too_large", "too large: at most 15 digits before the decimals"),
     ("1000000000000000,5", {}, "too_large", "too large: at most 15 digits before the decimals"),
     (10**15, {}, "too_large", "too large: at most 15 digits before the decimals"),
+    (1e30, {"currency": "COP"}, "too_large", "too large: at most 15 digits before the decimals"),
+    (float("nan"), {}, "invalid", "not a number: write it like 1.500.000,50"),
     ("1" * 70, {}, "invalid", "not a number: write it like 1.500.000,50"),
     ("-1.500", {}, "negative", "must not be negative"),
     ("(1.500)", {}, "negative", "must not be negative"),
