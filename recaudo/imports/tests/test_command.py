@@ -116,3 +116,13 @@ def test_import_job_failed_and_rejected(portfolio, tmp_path):
     run_import_job.enqueue(job.pk)
     job.refresh_from_db()
     assert job.status == "rejected" and job.result["rejected"] == 1
+
+
+@pytest.mark.parametrize(("decimal", "amount", "minor"), [
+    (",", '"1.500,50"', 150050), ("comma", "1.500", 150000), (".", '"1,500.50"', 150050), ("point", "1.5", 150),
+])
+def test_decimal_option_takes_the_mark_or_its_name(portfolio, tmp_path, decimal, amount, minor):
+    path = write(tmp_path, GOOD.replace(",1000\n", f",{amount}\n"))
+    code, _, err = call("obligations", str(path), "--portfolio", "pyme", "--decimal", decimal, *MAPS)
+    assert code == 0, err
+    assert Obligation.objects.get().original_minor == minor
