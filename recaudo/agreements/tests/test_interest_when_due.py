@@ -7,6 +7,7 @@ acceptance, taken first by the old "component" order) and left the down payment 
 
 from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 
@@ -30,6 +31,11 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 9, 15)  # acceptance and down payment date
 NOW = at_local(TODAY, "10:00")
 FIRST_DUE = date(2027, 1, 15)
+
+
+def on(day: date):
+    """The clock at 10:00 (Bogotá) of `day`: payments dated that day may be recorded."""
+    return mock.patch("django.utils.timezone.now", return_value=at_local(day, "10:00"))
 
 
 def m(value: str) -> int:
@@ -126,8 +132,9 @@ def test_payment_on_the_due_date_pays_the_whole_installment_interest_first(plan)
     portfolio = agreement.portfolio
     payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY, source_ref="p0")
     # the cycle has not run on 15 January: the payment charges the interest that fell due before allocating
-    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("10328079.15"), date=FIRST_DUE,
-                                source_ref="p1")
+    with on(FIRST_DUE):  # the ledger refuses a payment dated after the portfolio's today
+        payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("10328079.15"),
+                                    date=FIRST_DUE, source_ref="p1")
     paid = list(payment.entries.values_list("obligation__number", "component", "amount_minor"))
     assert paid == [(f"{agreement.number}-01", "interest", -m("882615.00")),
                     (f"{agreement.number}-01", "principal", -m("9445464.15"))]
@@ -162,8 +169,9 @@ def test_refinanced_obligation_is_in_agreement_then_paid_when_the_plan_completes
     total = agreement.down_payment_minor + agreement.financed_minor + agreement.interest_minor
     last = date(2027, 6, 15)
     installment_interest_post(portfolio=agreement.portfolio, through=last)
-    payment_record(portfolio=agreement.portfolio, debtor=debtor, amount=Decimal(total) / 100, date=last,
-                   source_ref="todo")
+    with on(last):  # the ledger refuses a payment dated after the portfolio's today
+        payment_record(portfolio=agreement.portfolio, debtor=debtor, amount=Decimal(total) / 100, date=last,
+                       source_ref="todo")
     invoice.refresh_from_db()
     assert invoice.status == "in_agreement"  # a payment elsewhere does not make it "paid"
     assert agreements_check_breach(portfolio=agreement.portfolio, today=last)["completed"] == 1
