@@ -13,10 +13,16 @@ Late interest (method "daily_compound_ea", the default and the only one for now)
 - it accrues per calendar day from the day after the due date through `as_of`, inclusive;
 - the E.A. rate of each day is the contract's late rate capped at the legal maximum in force that day
   (Colombia: the usury rate, 1.5 x the certified bank rate); with no agreed rate, the legal maximum;
-- daily rate = (1 + EA) ** (1/365) - 1, applied to the overdue principal only: no capitalization, so the
-  interest of a run of days is principal x daily rate x days;
-- the liquidation has one line per rate period crossed (a month, in Colombia), each rounded to the currency;
-  the total is the sum of the lines.
+- daily rate = (1 + EA) ** (1/365) - 1, applied to the principal owed that day only: no capitalization, so the
+  interest of a run of days at one rate and one base is base x daily rate x days;
+- the base of day D is the principal owed after the payments dated D: a payment dated D first pays the interest
+  accrued through D-1 and not yet paid, then principal (Código Civil art. 1653), so it lowers the base from D on;
+  what is left after the principal is unapplied (never negative principal). The ledger, which has already split
+  each payment into components, passes its principal movements by value date instead (`principal_changes`);
+- the liquidation has one line per run of days with one rate and one base: a new line at every rate change (a
+  month, in Colombia) and every payment, each rounded to the currency; the accrued total is the sum of the lines;
+- where a month's certified rate is not loaded yet, `with_provisional` fills it with the latest known month's
+  rates, marked provisional (every line, and so every result, that used one says so).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 
 from recaudo.core.money import quantize
 
@@ -49,6 +56,10 @@ class MissingRate(RateError):
         super().__init__(
             f"no legal rate in force for {self.month} (needed for {day.isoformat()}); load that month's rate"
         )
+
+
+class InvalidPayment(RateError):
+    """A payment the liquidation cannot take (dated after the liquidation date, zero or negative)."""
 
 
 class RateAboveCap(RateError):
@@ -99,6 +110,11 @@ def ea_to_monthly(ea: Decimal) -> Decimal:
 
 
 def ea_to_daily(ea: Decimal) -> Decimal:
+    return _daily(_check_rate(ea))
+
+
+@lru_cache(maxsize=1024)
+def _daily(ea: Decimal) -> Decimal:
     with localcontext(prec=PRECISION):
         return ea_to_periodic(ea, ONE / DAYS_PER_YEAR)
 
@@ -173,10 +189,42 @@ class RatePeriod:
     usury_rate: Decimal
     source: str = ""
     confirmed: bool = True
+    provisional: bool = False  # not certified yet: the rates of `basis` (the latest known month) stand in
 
     @property
     def month(self) -> str:
         return f"{self.start:%Y-%m}"
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def provisional_period(basis: RatePeriod, start: date, end_exclusive: date) -> RatePeriod:
+    return RatePeriod(start=start, end_exclusive=end_exclusive, ea_rate=basis.ea_rate, usury_rate=basis.usury_rate,
+                      source=f"provisional: {basis.month} {basis.source}".strip(), confirmed=False, provisional=True)
+
+
+def with_provisional(periods: Sequence[RatePeriod], end: date) -> list[RatePeriod]:
+    """The periods plus provisional months wherever a month is missing after the first known period and up to
+    the end of `end`'s month: each carries the rates of the latest known period before it, `provisional=True`.
+
+    Colombia certifies a month's rate near the end of the month before; until it is loaded the latest known month
+    stands in, and the results that used it are marked so they can be adjusted once it is (never guessed silently).
+    Days before the first known period stay missing."""
+    known = sorted((p for p in periods if not p.provisional), key=lambda p: p.start)
+    if not known:
+        return []
+    out: list[RatePeriod] = []
+    for a, b in zip(known, [*known[1:], None], strict=True):
+        out.append(a)
+        stop = b.start if b is not None else max(_next_month(end), a.end_exclusive)
+        day = a.end_exclusive
+        while day < stop:
+            nxt = min(_next_month(day), stop)
+            out.append(provisional_period(a, day, nxt))
+            day = nxt
+    return out
 
 
 class RateTable:
@@ -207,6 +255,23 @@ def find_period(periods: Sequence[RatePeriod], day: date) -> RatePeriod:
 
 
 @dataclass(frozen=True)
+class LatePayment:
+    """A payment dated `day` of `amount` (currency units), to be applied interest first (art. 1653)."""
+
+    day: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class AppliedPayment:
+    day: date
+    amount: Decimal
+    to_interest: Decimal
+    to_principal: Decimal
+    unapplied: Decimal  # beyond the interest and principal owed
+
+
+@dataclass(frozen=True)
 class LiquidationLine:
     start: date  # first day of interest in this line
     end: date  # last day, inclusive
@@ -218,21 +283,41 @@ class LiquidationLine:
     capped: bool  # True when the contract rate was above the cap and the cap applied
     source: str = ""
     confirmed: bool = True
+    base: Decimal = Decimal(0)  # the principal owed on each day of the line
+    provisional: bool = False  # the month's rate was not certified yet: the latest known month's stood in
+
+    @property
+    def month(self) -> str:
+        return f"{self.start:%Y-%m}"
 
 
 @dataclass(frozen=True)
 class Liquidation:
-    principal: Decimal
+    principal: Decimal  # owed before the liquidation's payments / principal changes
     currency: str
     due: date
     as_of: date
     contract_rate_ea: Decimal | None
     method: str
     lines: tuple[LiquidationLine, ...]
+    payments: tuple[AppliedPayment, ...] = ()
+    principal_owed: Decimal = Decimal(0)  # after everything dated through as_of
+    interest_paid: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
+        """Interest accrued: the sum of the lines."""
         return quantize(sum((line.interest for line in self.lines), Decimal(0)), self.currency)
+
+    interest_accrued = total
+
+    @property
+    def interest_owed(self) -> Decimal:
+        return self.total - self.interest_paid
+
+    @property
+    def unapplied(self) -> Decimal:
+        return quantize(sum((p.unapplied for p in self.payments), Decimal(0)), self.currency)
 
     @property
     def days(self) -> int:
@@ -241,6 +326,19 @@ class Liquidation:
     @property
     def capped(self) -> bool:
         return any(line.capped for line in self.lines)
+
+    @property
+    def provisional(self) -> bool:
+        return any(line.provisional for line in self.lines)
+
+    @property
+    def provisional_months(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(line.month for line in self.lines if line.provisional))
+
+    def through(self, day: date) -> Decimal:
+        """Interest accrued through `day` (inclusive): lines ending by then. Lines never straddle a day the caller
+        asks about when that day was the liquidation date of an earlier run (see charges.interest_post)."""
+        return quantize(sum((ln.interest for ln in self.lines if ln.end <= day), Decimal(0)), self.currency)
 
 
 def liquidate_late_interest(
@@ -252,8 +350,18 @@ def liquidate_late_interest(
     periods: Sequence[RatePeriod],
     contract_rate_ea: Decimal | None,
     method: str = DEFAULT_METHOD,
+    payments: Sequence[LatePayment] = (),
+    principal_changes: Sequence[tuple[date, Decimal]] = (),
+    breaks: Sequence[date] = (),
 ) -> Liquidation:
-    """Late interest on `principal` overdue since `due`, through `as_of` inclusive (see the module docstring)."""
+    """Late interest on `principal` overdue since `due`, through `as_of` inclusive (see the module docstring).
+
+    payments: applied interest first, then principal, from their day on (art. 1653).
+    principal_changes: (day, amount) movements of the principal already split by the ledger, effective from their
+    day on (negative lowers the base); used by the daily cycle and the liquidation PDF, which read the ledger.
+    breaks: extra days on which a new line starts (the cycle's earlier liquidation dates + 1), so what was accrued
+    through an earlier date is a sum of whole lines.
+    """
     if method not in METHODS:
         raise RateError(f"unknown late-interest method {method!r}; known: {', '.join(METHODS)}")
     principal = _d(principal)
@@ -264,28 +372,68 @@ def liquidate_late_interest(
         if contract_rate_ea < 0:
             raise RateError(f"contract rate must not be negative, got {contract_rate_ea}")
     principal = quantize(principal, currency)
+    first = due + timedelta(days=1)
+    # events by day (days before the first day of interest happen on it: nothing has accrued yet)
+    events: dict[date, list] = {}
+    for p in payments:
+        amount = _d(p.amount)
+        if not amount.is_finite() or amount <= 0:
+            raise InvalidPayment(f"payment of {p.day.isoformat()} must be positive, got {amount}")
+        if p.day > as_of:
+            raise InvalidPayment(f"payment of {p.day.isoformat()} is after the liquidation date {as_of.isoformat()}")
+        events.setdefault(max(p.day, first), []).append(LatePayment(p.day, quantize(amount, currency)))
+    for day, amount in principal_changes:
+        if day <= as_of:
+            events.setdefault(max(day, first), []).append((day, quantize(_d(amount), currency)))
+    cuts = sorted(set(events) | {b for b in breaks if first < b <= as_of})
+
+    owed = principal  # the ledger's principal may go below zero (overpaid): the base is never negative
+    accrued = paid = Decimal(0)
+    applied: list[AppliedPayment] = []
+
+    def apply(day: date) -> None:
+        nonlocal owed, paid
+        for event in events.get(day, ()):
+            if isinstance(event, LatePayment):
+                to_interest = min(event.amount, accrued - paid)
+                to_principal = min(event.amount - to_interest, max(owed, Decimal(0)))
+                paid += to_interest
+                owed -= to_principal
+                applied.append(AppliedPayment(event.day, event.amount, to_interest, to_principal,
+                                              event.amount - to_interest - to_principal))
+            else:
+                owed += event[1]
+
     lines: list[LiquidationLine] = []
-    day = due + timedelta(days=1)
-    if as_of >= day:
-        table = RateTable(periods)
-        while day <= as_of:
-            period = table.at(day)
-            end = min(as_of, period.end_exclusive - timedelta(days=1))
-            days = (end - day).days + 1
-            cap = period.usury_rate
-            capped = contract_rate_ea is not None and contract_rate_ea > cap
-            rate = cap if contract_rate_ea is None or capped else contract_rate_ea
-            with localcontext(prec=PRECISION):
-                daily = ea_to_daily(rate)
-                interest = quantize(principal * daily * days, currency)
-            lines.append(
-                LiquidationLine(
-                    start=day, end=end, days=days, rate_ea=rate, daily_rate=daily, interest=interest,
-                    usury_rate=cap, capped=capped, source=period.source, confirmed=period.confirmed,
-                )
+    day = first
+    table = RateTable(periods) if as_of >= first else None
+    while day <= as_of:
+        apply(day)
+        period = table.at(day)
+        i = bisect.bisect_right(cuts, day)
+        end = min(as_of, period.end_exclusive - timedelta(days=1))
+        if i < len(cuts):
+            end = min(end, cuts[i] - timedelta(days=1))
+        days = (end - day).days + 1
+        cap = period.usury_rate
+        capped = contract_rate_ea is not None and contract_rate_ea > cap
+        rate = cap if contract_rate_ea is None or capped else contract_rate_ea
+        base = max(owed, Decimal(0))
+        daily = ea_to_daily(rate)
+        with localcontext(prec=PRECISION):
+            interest = quantize(base * daily * days, currency)
+        accrued += interest
+        lines.append(
+            LiquidationLine(
+                start=day, end=end, days=days, rate_ea=rate, daily_rate=daily, interest=interest,
+                usury_rate=cap, capped=capped, source=period.source, confirmed=period.confirmed, base=base,
+                provisional=period.provisional,
             )
-            day = end + timedelta(days=1)
+        )
+        day = end + timedelta(days=1)
+    if as_of < first and first in events:
+        apply(first)  # everything dated by the due date (no interest yet)
     return Liquidation(
         principal=principal, currency=currency, due=due, as_of=as_of, contract_rate_ea=contract_rate_ea,
-        method=method, lines=tuple(lines),
+        method=method, lines=tuple(lines), payments=tuple(applied), principal_owed=owed, interest_paid=paid,
     )
