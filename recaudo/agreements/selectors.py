@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from recaudo.ledger.interest import RatePeriod
+from recaudo.ledger.interest import RatePeriod, with_provisional
 
 from .models import LegalRate
 
@@ -16,13 +16,21 @@ def has_rate_table(country: str) -> bool:
     return LegalRate.objects.filter(country=country.upper(), rate_type=LegalRate.RateType.USURY).exists()
 
 
-def rate_periods(country: str, start: date, end: date) -> list[RatePeriod]:
+def rate_periods(country: str, start: date, end: date, provisional: bool = True) -> list[RatePeriod]:
     """Periods of the usury (cap) rate overlapping [start, end], each with the IBC that starts the same day.
 
-    Rates come back as fractions (25.23 % -> 0.2523). Gaps are left as gaps: the rules report the missing month.
+    Rates come back as fractions (25.23 % -> 0.2523). A month not loaded yet after the first known one is filled
+    with the latest known month's rates, marked provisional (recaudo.ledger.interest.with_provisional); with
+    `provisional=False` gaps are left as gaps and the rules report the missing month.
     """
     country = country.upper()
-    rows = LegalRate.objects.filter(country=country, valid_from__lte=end, valid_to__gte=start).order_by("valid_from")
+    rows = list(LegalRate.objects.filter(country=country, valid_from__lte=end, valid_to__gte=start)
+                .order_by("valid_from"))
+    if provisional:
+        before = (LegalRate.objects.filter(country=country, rate_type=LegalRate.RateType.USURY, valid_to__lt=start)
+                  .order_by("-valid_from").first())
+        if before is not None:
+            rows = [*LegalRate.objects.filter(country=country, valid_from=before.valid_from), *rows]
     ibc = {r.valid_from: r for r in rows if r.rate_type == LegalRate.RateType.IBC}
     periods = []
     for row in rows:
@@ -40,7 +48,32 @@ def rate_periods(country: str, start: date, end: date) -> list[RatePeriod]:
                 confirmed=row.confirmed and (bank.confirmed if bank else True),
             )
         )
-    return periods
+    return with_provisional(periods, end) if provisional else periods
+
+
+def latest_rate_month(country: str) -> date | None:
+    """First day of the latest period with a loaded usury rate, or None."""
+    return (LegalRate.objects.filter(country=country.upper(), rate_type=LegalRate.RateType.USURY)
+            .order_by("-valid_from").values_list("valid_from", flat=True).first())
+
+
+def rate_status(country: str, day: date) -> dict | None:
+    """Whether the rate in force on `day` is loaded: None for a country without a rate table; else
+    {"month": "YYYY-MM", "loaded": bool, "latest": "YYYY-MM" | None} (not loaded: results use it provisionally)."""
+    if not has_rate_table(country):
+        return None
+    loaded = LegalRate.objects.filter(country=country.upper(), rate_type=LegalRate.RateType.USURY,
+                                      valid_from__lte=day, valid_to__gte=day).exists()
+    latest = latest_rate_month(country)
+    return {"month": f"{day:%Y-%m}", "loaded": loaded, "latest": f"{latest:%Y-%m}" if latest else None}
+
+
+def legal_rates(country: str | None = None):
+    """The loaded legal rates, newest first (per month: IBC and usury rows)."""
+    rows = LegalRate.objects.all()
+    if country:
+        rows = rows.filter(country=country.upper())
+    return rows.order_by("country", "-valid_from", "rate_type")
 
 
 # ---------------------------------------------------------------------------------------------------------------

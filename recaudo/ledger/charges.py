@@ -5,9 +5,12 @@ transaction and leaves audit events with the debtor set (so it shows in the debt
   recaudo.ledger.interest (the portfolio's method; the contract rate capped day by day at the legal maximum, so
   nothing is ever posted above the usury cap) from the day after the last posted period (or after the due date)
   through `through`, as ONE interest entry per obligation per run. Each posting is an InterestAccrual whose
-  (obligation, period_end) is unique: running twice through the same date posts nothing more. The principal is
-  the principal owed when the posting runs (the daily cycle runs daily, so a period is normally one day).
-  Obligations in a month without a loaded rate are skipped and counted (`missing_rate`); nothing is guessed.
+  (obligation, period_end) is unique: running twice through the same date posts nothing more. The base of each
+  day is the principal owed after the entries value-dated that day (ledger_liquidation, the same liquidation the
+  PDF prints), and what is posted always adds up to the liquidation through the last posted date: a difference
+  (a month's certified rate loaded after the provisional one was used, a payment or reversal value-dated in the
+  past) is posted first as an adjustment naming the months. A month not certified yet uses the latest known
+  month's rate, marked provisional in the memo; days before the first known rate are skipped (`missing_rate`).
 - fee_charge: a collection fee only where the country's rules (recaudo.ledger.fees, data/fees.toml) allow it.
 - early_discount_apply: called by payment_record; when a payment arrives within the portfolio's window (days from
   the issue date) and leaves no more than the discount owed, the discount is posted so the obligation closes.
@@ -15,12 +18,12 @@ transaction and leaves audit events with the debtor set (so it shows in the debt
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
@@ -58,18 +61,119 @@ def _principal_owed(obligation_ids: list[int]) -> dict[int, int]:
     )
 
 
+def principal_movements(obligation_ids: list[int], through: date) -> dict[int, list[tuple[date, int]]]:
+    """{obligation_id: [(value_date, principal movement in minor units), ...]} through `through`, by value date: the
+    principal owed each day, as the ledger split every payment, discount and reversal."""
+    result: dict[int, list[tuple[date, int]]] = {}
+    rows = (Entry.objects.filter(obligation_id__in=obligation_ids, component=Component.PRINCIPAL,
+                                 value_date__lte=through)
+            .values("obligation_id", "value_date").annotate(s=Sum("amount_minor")).order_by("obligation_id",
+                                                                                           "value_date"))
+    for row in rows:
+        if row["s"]:
+            result.setdefault(row["obligation_id"], []).append((row["value_date"], row["s"]))
+    return result
+
+
+def ledger_liquidation(*, due: date, as_of: date, currency: str, movements: list[tuple[date, int]], periods,
+                       rate: Decimal | None, method: str) -> Liquidation:
+    """The late-interest liquidation of an obligation from its ledger: the base of each day is the principal owed
+    after the entries value-dated that day. The daily cycle posts it and the liquidation PDF prints it."""
+    return liquidate_late_interest(
+        principal=Decimal(0), due=due, as_of=as_of, currency=currency, periods=periods, contract_rate_ea=rate,
+        method=method, principal_changes=[(day, from_minor(minor, currency)) for day, minor in movements])
+
+
 def _line_json(line) -> dict:
     return {"start": line.start.isoformat(), "end": line.end.isoformat(), "days": line.days,
-            "rate_ea": str(line.rate_ea), "interest": str(line.interest), "capped": line.capped,
-            "source": line.source}
+            "base": str(line.base), "rate_ea": str(line.rate_ea), "interest": str(line.interest),
+            "capped": line.capped, "source": line.source, "provisional": line.provisional}
+
+
+def _posted_provisional_months(accruals: list[InterestAccrual]) -> set[str]:
+    """Months whose latest posting (the newest accrual with a line in the month) used a provisional rate."""
+    state: dict[str, bool] = {}
+    for accrual in sorted(accruals, key=lambda a: a.pk):
+        for line in accrual.lines or []:
+            state[line["start"][:7]] = bool(line.get("provisional"))
+    return {m for m, provisional in state.items() if provisional}
+
+
+def _period_memo(first: date, through: date, liq: Liquidation, days: int) -> str:
+    memo = f"Interés de mora {first.isoformat()}..{through.isoformat()} ({days} d)"
+    months = [ln.month for ln in liq.lines if ln.provisional and ln.end >= first]
+    if months:
+        memo += f"; tasa provisional {', '.join(dict.fromkeys(months))}"
+    return memo
+
+
+def _adjustment_memo(last: date, confirmed: list[str]) -> str:
+    if confirmed:
+        return (f"Ajuste de interés de mora: tasa certificada de {', '.join(confirmed)} "
+                f"(liquidado antes con tasa provisional), hasta {last.isoformat()}")
+    return f"Ajuste de interés de mora hasta {last.isoformat()}: movimientos con fecha valor anterior"
+
+
+@dataclass
+class _Batch:
+    """The interest entries, accruals and audit events of one chunk, written together."""
+
+    portfolio_id: int
+    value_date: date
+    now: datetime
+    actor: str
+    entries: list = field(default_factory=list)
+    accruals: list = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+    def add(self, pk, debtor_id, number, currency, *, parts, first, last, days, liq, memo, principal_minor,
+            accrual_kind):
+        """One accrual for the parts [(entry kind, component, minor), ...]; the accrual points at the first entry
+        (the interest one); a credit beyond the interest owed goes to principal in a second entry."""
+        linked = len(self.entries)
+        for kind, component, minor in parts:
+            self.entries.append(Entry(
+                portfolio_id=self.portfolio_id, debtor_id=debtor_id, obligation_id=pk, kind=kind, component=component,
+                amount_minor=minor, value_date=self.value_date, created_at=self.now,
+                memo=memo if component == Component.INTEREST else f"{memo} (intereses ya pagados: abono a capital)"))
+        minor = sum(part[2] for part in parts)
+        self.accruals.append((linked, InterestAccrual(
+            obligation_id=pk, kind=accrual_kind, period_start=first, period_end=last, days=days,
+            principal_minor=principal_minor, amount_minor=minor,
+            lines=[_line_json(ln) for ln in liq.lines if ln.end >= first], created_at=self.now)))
+        self.events.append(AuditEvent(
+            at=self.now, actor=None, actor_label=self.actor, portfolio_id=self.portfolio_id, debtor_id=debtor_id,
+            subject_type="obligation", subject_id=pk, subject_label=number[:200], event_type="ledger.interest",
+            changes={"amount": str(from_minor(minor, currency)), "component": "interest",
+                     "value_date": self.value_date.isoformat(), "memo": memo, "days": days, "capped": liq.capped,
+                     "provisional": liq.provisional, "adjustment": accrual_kind == InterestAccrual.Kind.ADJUSTMENT,
+                     "parts": {str(c): str(from_minor(m, currency)) for _, c, m in parts}}))
+
+    def save(self) -> None:
+        if not self.entries:
+            return
+        Entry.objects.bulk_create(self.entries)
+        for linked, accrual in self.accruals:
+            accrual.entry_id = self.entries[linked].pk
+        InterestAccrual.objects.bulk_create([accrual for _, accrual in self.accruals])
+        AuditEvent.objects.bulk_create(self.events)
+        refresh_summaries(obligation_ids={e.obligation_id for e in self.entries})
 
 
 def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None = None, actor: str = "interest",
-                  chunk_size: int = CHUNK) -> dict:
-    """Post late interest through `through` (inclusive) for the portfolio; returns counts. Idempotent."""
+                  chunk_size: int = CHUNK, adjust_only: bool = False) -> dict:
+    """Post late interest through `through` (inclusive) for the portfolio; returns counts. Idempotent.
+
+    Per obligation the liquidation is recomputed from the due date on the ledger's principal day by day
+    (ledger_liquidation): first what was already posted through the last posted date is compared with what the
+    liquidation gives now through that date, and the difference is posted as an adjustment (a provisional month's
+    rate certified since, or a payment or reversal value-dated in the past); then the new days are posted. So
+    what is posted always adds up to the liquidation through `through`, to the cent. `adjust_only`: only the
+    first step (after loading rates)."""
     from recaudo.agreements.selectors import rate_periods
 
-    counts = {"posted": 0, "amount_minor": 0, "missing_rate": 0, "nothing_due": 0}
+    counts = {"posted": 0, "amount_minor": 0, "adjusted": 0, "adjusted_minor": 0, "missing_rate": 0,
+              "nothing_due": 0, "provisional": 0, "credit_pending": 0}
     settings = interest_settings(portfolio)
     if settings is None or not settings.interest_enabled:
         counts["disabled"] = 1
@@ -78,6 +182,8 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
     now = now or timezone.now()
     base = Obligation.objects.filter(portfolio=portfolio, status=Obligation.Status.OPEN, balance_minor__gt=0,
                                      disputed=False, due_date__lt=through).order_by("pk")
+    if adjust_only:
+        base = base.filter(interest_accruals__isnull=False).distinct()
     after = 0
     while True:
         rows = list(base.filter(pk__gt=after).values_list("pk", "debtor_id", "number", "due_date", "currency")
@@ -87,56 +193,82 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
         after = rows[-1][0]
         with transaction.atomic():
             ids = [r[0] for r in rows]
-            last = dict(InterestAccrual.objects.filter(obligation_id__in=ids).values("obligation_id")
-                        .annotate(m=Max("period_end")).order_by().values_list("obligation_id", "m"))
-            principals = _principal_owed(ids)
-            todo = []
+            accruals: dict[int, list[InterestAccrual]] = {}
+            for accrual in InterestAccrual.objects.filter(obligation_id__in=ids).only(
+                    "pk", "obligation_id", "period_end", "amount_minor", "lines"):
+                accruals.setdefault(accrual.obligation_id, []).append(accrual)
+            movements = principal_movements(ids, through)
+            interest_owed = dict(
+                Entry.objects.filter(obligation_id__in=ids, component=Component.INTEREST).values("obligation_id")
+                .annotate(s=Sum("amount_minor")).order_by().values_list("obligation_id", "s"))
+            periods = rate_periods(portfolio.country, min(r[3] for r in rows) + timedelta(days=1), through)
+            batch = _Batch(portfolio_id=portfolio.pk, value_date=through, now=now, actor=actor)
+
             for pk, debtor_id, number, due, currency in rows:
-                start = max(last.get(pk, due), due)  # interest runs from the day after `start`
-                if start >= through or principals.get(pk, 0) <= 0:
+                mine = accruals.get(pk, [])
+                last = max((a.period_end for a in mine), default=None)
+                if last is not None and last > through:
                     counts["nothing_due"] += 1
                     continue
-                todo.append((pk, debtor_id, number, start, currency, principals[pk]))
-            if not todo:
-                continue
-            periods = rate_periods(portfolio.country, min(t[3] for t in todo) + timedelta(days=1), through)
-            entries, accruals, events = [], [], []
-            for pk, debtor_id, number, start, currency, principal_minor in todo:
                 try:
-                    liq = liquidate_late_interest(principal=from_minor(principal_minor, currency), due=start,
-                                                  as_of=through, currency=currency, periods=periods,
-                                                  contract_rate_ea=rate, method=settings.method)
+                    now_liq = ledger_liquidation(due=due, as_of=through, currency=currency,
+                                                 movements=movements.get(pk, []), periods=periods, rate=rate,
+                                                 method=settings.method)
+                    last_liq = None if last is None else ledger_liquidation(
+                        due=due, as_of=last, currency=currency, movements=movements.get(pk, []), periods=periods,
+                        rate=rate, method=settings.method)
                 except RateError:
                     counts["missing_rate"] += 1
                     continue
-                minor = to_minor(liq.total, currency)
+                principal_minor = to_minor(max(now_liq.principal_owed, Decimal(0)), currency)
+                done = 0
+                if last_liq is not None:
+                    posted = sum(a.amount_minor for a in mine)
+                    done = to_minor(last_liq.total, currency)
+                    diff = done - posted
+                    parts = []
+                    if diff > 0:
+                        parts = [(EntryKind.INTEREST, Component.INTEREST, diff)]
+                    elif diff < 0:
+                        # a credit: the interest owed first, what was already paid as interest goes to principal
+                        on_interest = min(-diff, max(interest_owed.get(pk, 0), 0))
+                        on_principal = min(-diff - on_interest, max(principal_minor, 0))
+                        if on_interest:
+                            parts.append((EntryKind.ADJUSTMENT, Component.INTEREST, -on_interest))
+                        if on_principal:
+                            parts.append((EntryKind.ADJUSTMENT, Component.PRINCIPAL, -on_principal))
+                            mine_moves = [*movements.get(pk, []), (through, -on_principal)]
+                            movements[pk] = mine_moves
+                            principal_minor -= on_principal
+                            now_liq = ledger_liquidation(due=due, as_of=through, currency=currency,
+                                                         movements=mine_moves, periods=periods, rate=rate,
+                                                         method=settings.method)
+                        if on_interest + on_principal < -diff:
+                            counts["credit_pending"] += 1
+                    if parts:
+                        confirmed = sorted({ln.month for ln in last_liq.lines if not ln.provisional}
+                                           & _posted_provisional_months(mine))
+                        batch.add(pk, debtor_id, number, currency, parts=parts, first=due + timedelta(days=1),
+                                  last=last, days=last_liq.days, liq=last_liq, memo=_adjustment_memo(last, confirmed),
+                                  principal_minor=principal_minor, accrual_kind=InterestAccrual.Kind.ADJUSTMENT)
+                        counts["adjusted"] += 1
+                        counts["adjusted_minor"] += sum(part[2] for part in parts)
+                if adjust_only or (last is not None and last >= through):
+                    continue
+                minor = to_minor(now_liq.total, currency) - done
+                first = max(last or due, due) + timedelta(days=1)
+                days = (through - first).days + 1
                 if minor <= 0:
                     counts["nothing_due"] += 1
                     continue
-                first = start + timedelta(days=1)
-                memo = f"Interés de mora {first.isoformat()}..{through.isoformat()} ({liq.days} d)"
-                entries.append(Entry(portfolio_id=portfolio.pk, debtor_id=debtor_id, obligation_id=pk,
-                                     kind=EntryKind.INTEREST, component=Component.INTEREST, amount_minor=minor,
-                                     value_date=through, created_at=now, memo=memo))
-                accruals.append(InterestAccrual(obligation_id=pk, period_start=first, period_end=through,
-                                                days=liq.days, principal_minor=principal_minor, amount_minor=minor,
-                                                lines=[_line_json(ln) for ln in liq.lines], created_at=now))
-                events.append(AuditEvent(
-                    at=now, actor=None, actor_label=actor, portfolio_id=portfolio.pk, debtor_id=debtor_id,
-                    subject_type="obligation", subject_id=pk, subject_label=number[:200], event_type="ledger.interest",
-                    changes={"amount": str(from_minor(minor, currency)), "component": "interest",
-                             "value_date": through.isoformat(), "memo": memo, "days": liq.days,
-                             "capped": liq.capped}))
+                batch.add(pk, debtor_id, number, currency, parts=[(EntryKind.INTEREST, Component.INTEREST, minor)],
+                          first=first,
+                          last=through, days=days, liq=now_liq, memo=_period_memo(first, through, now_liq, days),
+                          principal_minor=principal_minor, accrual_kind=InterestAccrual.Kind.PERIOD)
                 counts["posted"] += 1
                 counts["amount_minor"] += minor
-            if not entries:
-                continue
-            Entry.objects.bulk_create(entries)
-            for accrual, entry in zip(accruals, entries, strict=True):
-                accrual.entry_id = entry.pk
-            InterestAccrual.objects.bulk_create(accruals)
-            AuditEvent.objects.bulk_create(events)
-            refresh_summaries(obligation_ids=[e.obligation_id for e in entries])
+                counts["provisional"] += any(ln.provisional and ln.end >= first for ln in now_liq.lines)
+            batch.save()
     return counts
 
 
@@ -215,12 +347,14 @@ class ObligationLiquidation:
     principal_minor: int
     liquidation: Liquidation | None
     error: str = ""
-    posted_minor: int = 0  # interest already posted to the ledger
+    posted_minor: int = 0  # late interest posted by the cycle through the date (periods and adjustments)
+    interest_owed_minor: int = 0  # interest still owed in the ledger (posted less paid)
 
 
 def debtor_liquidation(debtor: Debtor, as_of: date) -> list[ObligationLiquidation]:
-    """Per overdue obligation with principal owed: the late-interest liquidation from the due date through `as_of`,
-    line by line, on the principal owed now, with the portfolio's method and rate."""
+    """Per overdue obligation with a balance: the late-interest liquidation from the due date through `as_of`, line
+    by line, on the principal owed each day (ledger_liquidation: what the daily cycle posts), with the portfolio's
+    method and rate; provisional months are marked."""
     from recaudo.agreements.selectors import rate_periods
 
     portfolio = debtor.portfolio
@@ -232,19 +366,22 @@ def debtor_liquidation(debtor: Debtor, as_of: date) -> list[ObligationLiquidatio
     if not obligations:
         return []
     ids = [o.pk for o in obligations]
-    principals = _principal_owed(ids)
-    posted = dict(Entry.objects.filter(obligation_id__in=ids, component=Component.INTEREST).values("obligation_id")
-                  .annotate(s=Sum("amount_minor")).order_by().values_list("obligation_id", "s"))
+    movements = principal_movements(ids, as_of)
+    posted = dict(InterestAccrual.objects.filter(obligation_id__in=ids, period_end__lte=as_of)
+                  .values("obligation_id").annotate(s=Sum("amount_minor")).order_by()
+                  .values_list("obligation_id", "s"))
+    owed = dict(Entry.objects.filter(obligation_id__in=ids, component=Component.INTEREST, value_date__lte=as_of)
+                .values("obligation_id").annotate(s=Sum("amount_minor")).order_by()
+                .values_list("obligation_id", "s"))
     periods = rate_periods(portfolio.country, min(o.due_date for o in obligations) + timedelta(days=1), as_of)
     result = []
     for o in obligations:
-        principal = principals.get(o.pk, 0)
-        item = ObligationLiquidation(obligation=o, principal_minor=principal, liquidation=None,
-                                     posted_minor=posted.get(o.pk, 0))
+        mine = movements.get(o.pk, [])
+        item = ObligationLiquidation(obligation=o, principal_minor=sum(m for _, m in mine), liquidation=None,
+                                     posted_minor=posted.get(o.pk, 0), interest_owed_minor=owed.get(o.pk, 0))
         try:
-            item.liquidation = liquidate_late_interest(principal=from_minor(max(principal, 0), o.currency),
-                                                       due=o.due_date, as_of=as_of, currency=o.currency,
-                                                       periods=periods, contract_rate_ea=rate, method=method)
+            item.liquidation = ledger_liquidation(due=o.due_date, as_of=as_of, currency=o.currency, movements=mine,
+                                                  periods=periods, rate=rate, method=method)
         except RateError as exc:
             item.error = str(exc)
         result.append(item)

@@ -221,10 +221,20 @@ class InterestSettings(models.Model):
 
 
 class InterestAccrual(models.Model):
-    """One posting of late interest for an obligation over [period_start, period_end]; the unique end date makes the
-    daily posting idempotent (the next run starts the day after the last period_end)."""
+    """One posting of late interest for an obligation.
+
+    kind "period": the interest of [period_start, period_end]; the unique end date makes the daily posting
+    idempotent (the next run starts the day after the last period_end).
+    kind "adjustment": the difference, over everything posted through period_end, between what was posted and what
+    the liquidation gives now (a month's certified rate loaded after a provisional one was used, or a payment or
+    reversal value-dated in the past); positive an interest entry, negative an interest adjustment (credit)."""
+
+    class Kind(models.TextChoices):
+        PERIOD = "period", _("Period")
+        ADJUSTMENT = "adjustment", _("Adjustment")
 
     obligation = models.ForeignKey("portfolio.Obligation", on_delete=models.PROTECT, related_name="interest_accruals")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERIOD)
     period_start = models.DateField()
     period_end = models.DateField()
     days = models.IntegerField()
@@ -235,15 +245,18 @@ class InterestAccrual(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["obligation", "period_end"]
+        ordering = ["obligation", "period_end", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["obligation", "period_end"], name="interest_accrual_once_per_end"),
+            models.UniqueConstraint(fields=["obligation", "period_end"], condition=Q(kind="period"),
+                                    name="interest_accrual_once_per_end"),
             models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
                                    name="interest_accrual_dates_ordered"),
+            models.CheckConstraint(condition=Q(kind="period") | Q(kind="adjustment"),
+                                   name="interest_accrual_kind_valid"),
         ]
 
     def __str__(self):
-        return f"{self.obligation_id} {self.period_start}..{self.period_end}: {self.amount_minor}"
+        return f"{self.obligation_id} {self.kind} {self.period_start}..{self.period_end}: {self.amount_minor}"
 
 
 class FeeCharge(models.Model):

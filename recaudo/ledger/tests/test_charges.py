@@ -80,10 +80,12 @@ def test_disabled_disputed_paid_and_missing_rate_post_nothing(portfolio, loan):
     obligation_set_dispute(obligation=loan, disputed=True, reason="no reconoce")
     assert interest_post(portfolio=portfolio, through=date(2026, 2, 1))["posted"] == 0
     obligation_set_dispute(obligation=loan, disputed=False)
-    # no rate loaded for 2031: skipped and counted, nothing guessed
-    counts = interest_post(portfolio=portfolio, through=date(2031, 1, 1))
-    assert counts["posted"] == 0 and counts["missing_rate"] == 1
-    assert Entry.objects.filter(kind="interest").count() == 0
+    # no rate before the first known month (2023-01): skipped and counted, nothing guessed
+    old = make_obligation(portfolio, loan.debtor, number="OLD", amount="1000", issue=date(2022, 11, 1),
+                          due=date(2022, 11, 30))
+    counts = interest_post(portfolio=portfolio, through=date(2026, 2, 1))
+    assert counts["posted"] == 1 and counts["missing_rate"] == 1
+    assert not Entry.objects.filter(kind="interest", obligation=old).exists()
 
 
 def test_the_daily_cycle_posts_interest_once(loan, portfolio):
