@@ -19,6 +19,7 @@ COMMANDS = {
     "compliance": ("compliance", "check whether a contact is allowed now, and when next"),
     "plan": ("plan", "simulate an installment plan"),
     "interest": ("interest", "late-interest liquidation under the legal cap"),
+    "rates": ("rates", "load and list the monthly legal rates (CO: bank current and usury rates)"),
     "outbox": ("outbox", "send queued messages; list the outbox"),
     "cycle": ("cycle", "run the daily collection cycle of a portfolio (--dry-run to preview)"),
     "strategy": ("strategy", "list, export and import collection strategies (YAML)"),

@@ -437,3 +437,95 @@ def liquidate_late_interest(
         principal=principal, currency=currency, due=due, as_of=as_of, contract_rate_ea=contract_rate_ea,
         method=method, lines=tuple(lines), payments=tuple(applied), principal_owed=owed, interest_paid=paid,
     )
+
+
+# ---------------------------------------------------------------- monthly rate files
+
+USURY_FACTOR = Decimal("1.5")
+RATE_COLUMNS = {
+    "month": ("month", "mes"),
+    "ibc": ("ibc_ea_pct", "ibc", "bank_rate", "bank_current_rate", "interes_bancario_corriente"),
+    "usury": ("usury_ea_pct", "usury", "usury_rate", "usura"),
+    "resolution": ("resolution", "resolucion"),
+    "confirmed": ("confirmed", "confirmado"),
+}
+YES = {"yes", "y", "si", "sí", "true", "1"}
+NO = {"no", "n", "false", "0"}
+
+
+@dataclass(frozen=True)
+class MonthRate:
+    """One certified month (Colombia): the current bank rate (IBC) and the usury rate, % E.A., and the resolution."""
+
+    month: date  # first day of the month
+    ibc_pct: Decimal
+    usury_pct: Decimal
+    resolution: str
+    confirmed: bool = True
+
+
+def usury_of(ibc_pct: Decimal) -> Decimal:
+    """Usury = 1.5 x IBC, rounded half-up to two decimals (Código Penal art. 305)."""
+    return (USURY_FACTOR * _d(ibc_pct)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_rate_csv(text: str) -> list[MonthRate]:
+    """Rows of a monthly rate file: a header naming month, IBC (bank current rate), usury rate and resolution (and
+    optionally confirmed, default yes), then one row per month; lines starting with # are comments. Percentages
+    E.A. with a point for decimals. Raises RateError naming the line and the column of the first problem."""
+    import csv
+
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip()
+             .startswith("#")]
+    if not lines:
+        raise RateError("the file is empty: expected a header month,ibc_ea_pct,usury_ea_pct,resolution")
+    rows = list(csv.reader([line for _, line in lines]))
+    header = [h.strip().lower().lstrip("\ufeff") for h in rows[0]]
+    where: dict[str, int] = {}
+    for key, names in RATE_COLUMNS.items():
+        found = [i for i, h in enumerate(header) if h in names]
+        if found:
+            where[key] = found[0]
+        elif key != "confirmed":
+            raise RateError(f"line {lines[0][0]}: no {names[0]} column (header: {', '.join(header)})")
+    result: list[MonthRate] = []
+    seen: set[date] = set()
+    for (n, _), row in zip(lines[1:], rows[1:], strict=True):
+        def cell(key: str, row=row, n=n) -> str:
+            i = where[key]
+            if i >= len(row):
+                raise RateError(f"line {n}: missing {header[i]}")
+            return row[i].strip()
+
+        try:
+            month = date.fromisoformat(cell("month") + "-01")
+        except ValueError:
+            raise RateError(f"line {n}: month {cell('month')!r} is not YYYY-MM")
+        values = {}
+        for key in ("ibc", "usury"):
+            try:
+                value = Decimal(cell(key).replace("%", "").strip())
+            except ArithmeticError:
+                raise RateError(f"line {n}: {header[where[key]]} {cell(key)!r} is not a number (use a point: 19.49)")
+            if not value.is_finite() or not 0 < value < 1000:
+                raise RateError(f"line {n}: {header[where[key]]} {cell(key)} must be a percentage above 0")
+            values[key] = value
+        if usury_of(values["ibc"]) != values["usury"]:
+            raise RateError(f"line {n}: usury {values['usury']} is not 1.5 x IBC {values['ibc']} = "
+                            f"{usury_of(values['ibc'])} (Código Penal art. 305)")
+        resolution = cell("resolution")
+        if not resolution:
+            raise RateError(f"line {n}: the resolution is empty (number/year of the certification)")
+        confirmed = True
+        if "confirmed" in where and where["confirmed"] < len(row) and row[where["confirmed"]].strip():
+            flag = row[where["confirmed"]].strip().lower()
+            if flag not in YES | NO:
+                raise RateError(f"line {n}: confirmed {flag!r} must be yes or no")
+            confirmed = flag in YES
+        if month in seen:
+            raise RateError(f"line {n}: month {month:%Y-%m} appears twice")
+        seen.add(month)
+        result.append(MonthRate(month, values["ibc"], values["usury"], resolution[:100], confirmed))
+    if not result:
+        raise RateError("the file has a header but no months")
+    return sorted(result, key=lambda r: r.month)
