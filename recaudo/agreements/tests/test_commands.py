@@ -23,7 +23,7 @@ def run_json(*args) -> dict:
 
 
 PLAN = ("plan", "simulate", "--amount", "1000000", "--installments", "12", "--rate", "1", "--rate-kind", "monthly",
-        "--start", "2026-01-31")
+        "--start", "2026-01-31", "--date", "2026-01-20")
 
 
 def test_plan_json_worked_example():
@@ -39,13 +39,26 @@ def test_plan_json_worked_example():
     assert rows[-1] == {"number": 12, "due_date": "2026-12-31", "installment": "88848.76", "interest": "879.69",
                         "principal": "87969.07", "balance": "0.00"}
     assert (data["total_paid"], data["total_interest"]) == ("1066185.45", "66185.45")
-    assert data["cap"] == {"checked": True, "country": "CO", "month": "2026-01", "usury_ea": "24.36",
-                           "source": "SFC 2288/2025"}
+    assert data["cap"] == {"checked": True, "country": "CO", "date": "2026-01-20", "month": "2026-01",
+                           "usury_ea": "24.36", "source": "SFC 2288/2025", "provisional": False}
+    assert data["provisional"] is False
+
+
+def test_plan_cap_is_the_agreement_dates_never_a_future_month():
+    # first installment in March 2027, agreed on 2026-12-06: December 2026 is not certified in the shipped table,
+    # so September 2026's usury rate (29,24 %) stands in, marked provisional
+    args = ("plan", "simulate", "--amount", "1000000", "--installments", "3", "--rate", "2", "--rate-kind",
+            "monthly", "--start", "2027-03-01", "--date", "2026-12-06")
+    data = run_json(*args)
+    assert data["cap"] == {"checked": True, "country": "CO", "date": "2026-12-06", "month": "2026-12",
+                           "usury_ea": "29.24", "source": "provisional: 2026-09 SFC 1260/2026", "provisional": True}
+    assert data["provisional"] is True
+    assert "PROVISIONAL: la tasa certificada de 2026-12" in run(*args)
 
 
 def test_plan_without_interest_and_down_payment():
     data = run_json("plan", "simulate", "--amount", "1100000", "--down-payment", "100000", "--installments", "3",
-                    "--start", "2026-01-31")
+                    "--start", "2026-01-31", "--date", "2026-01-20")
     assert [r["installment"] for r in data["installments"]] == ["333333.33", "333333.33", "333333.34"]
     assert (data["down_payment"], data["financed"], data["total_paid"], data["total_interest"]) == (
         "100000.00", "1000000.00", "1100000.00", "0.00")
@@ -87,7 +100,7 @@ def test_plan_rate_above_usury_says_the_cap_and_month():
     with pytest.raises(CommandError, match=r"--rate: rate 26\.82 % E\.A\. is above the legal cap of 25\.23 % E\.A\. "
                                            r"\(CO usury rate for 2026-02, SFC 0250/2026\)"):
         run("plan", "simulate", "--amount", "1000000", "--installments", "3", "--rate", "24",
-            "--rate-kind", "nominal-annual", "--start", "2026-02-10")
+            "--rate-kind", "nominal-annual", "--start", "2026-03-10", "--date", "2026-02-10")
 
 
 def test_plan_country_without_table_is_not_capped():
@@ -117,7 +130,8 @@ def test_plan_country_without_table_is_not_capped():
         (("--down-payment", "2000000"), "--down-payment: must be at least 0 and less than the amount"),
         (("--frequency", "weekly", "--due-day", "5"), "--due-day: only monthly plans have a due day"),
         (("--currency", "ZZZ"), "--currency: unknown currency"),
-        (("--start", "2027-03-01"), "--start: no legal rate for CO in 2027-03"),
+        (("--date", "2022-12-01"), "--date: no legal rate for CO in 2022-12"),
+        (("--date", "ayer"), "--date: not a date"),
     ],
 )
 def test_plan_bad_input_names_the_option(args, message):
@@ -177,7 +191,11 @@ def test_interest_not_overdue_yet():
 @pytest.mark.parametrize(
     "args,message",
     [
-        (("--as-of", "2026-10-05"), "--due/--as-of: no legal rate for CO in 2026-10"),
+        (("--payment", "2026-02-11=1000"), "--payment: 2026-02-11 is after --as-of 2026-02-10"),
+        (("--payment", "2026-02-01"), "--payment: expected DATE=AMOUNT"),
+        (("--payment", "1/2/2026=5"), "--payment: not a date"),
+        (("--payment", "2026-02-01=cinco"), "--payment: not a number"),
+        (("--payment", "2026-02-01=0"), "--payment: the amount must be positive"),
         (("--due", "2022-12-01"), "--due/--as-of: no legal rate for CO in 2022-12"),
         (("--as-of", "2026-01-01"), "--as-of: 2026-01-01 is before --due 2026-01-20"),
         (("--principal", "diez"), "--principal: 'diez': not a number"),
@@ -196,6 +214,32 @@ def test_interest_bad_input_names_the_option(args, message):
     argv = [x for kv in pairs.items() for x in kv]
     with pytest.raises(CommandError, match=message):
         run("interest", *argv)
+
+
+def test_interest_with_payments_prints_base_and_totals():
+    # 10.000.000 due 2026-01-20; 1.000.000 paid on 2026-02-01: the 65.721,39 accrued in January first, then
+    # 934.278,61 of principal, so February runs on 9.065.721,39: 10 d at 25,23 % = 55.897,30
+    # (9.065.721,39 x 0,00061657866567 x 10).
+    data = run_json(*INTEREST, "--payment", "2026-02-01=1000000")
+    assert [(ln["from"], ln["base"], ln["interest"]) for ln in data["lines"]] == [
+        ("2026-01-21", "10000000.00", "65721.39"), ("2026-02-01", "9065721.39", "55897.30")]
+    assert data["payments"] == [{"date": "2026-02-01", "amount": "1000000.00", "to_interest": "65721.39",
+                                 "to_principal": "934278.61", "unapplied": "0.00"}]
+    assert (data["interest_accrued"], data["interest_paid"], data["interest_owed"], data["principal_owed"]) == (
+        "121618.69", "65721.39", "55897.30", "9065721.39")
+    assert data["provisional"] is False
+    out = run(*INTEREST, "--payment", "2026-02-01=1000000")
+    assert "9.065.721,39" in out and "Intereses adeudados:" in out and "55.897,30" in out
+    assert "Pago del 01/02/2026 por" in out
+
+
+def test_interest_after_the_last_certified_month_is_provisional():
+    data = run_json("interest", "--country", "CO", "--principal", "1000000", "--due", "2026-09-30",
+                    "--as-of", "2026-10-05")
+    assert data["provisional"] is True and data["provisional_months"] == ["2026-10"]
+    assert data["lines"][0]["provisional"] is True and data["lines"][0]["usury_ea"] == "29.24"
+    out = run("interest", "--country", "CO", "--principal", "1000000", "--due", "2026-09-30", "--as-of", "2026-10-05")
+    assert "PROVISIONAL" in out and "(provisional)" in out
 
 
 def test_console_script_lists_the_commands(capsys):

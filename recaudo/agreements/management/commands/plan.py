@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from recaudo.agreements import commandline as cli
 from recaudo.agreements.rules import (
@@ -43,7 +44,11 @@ class Command(BaseCommand):
         sim.add_argument("--currency", help="ISO 4217 code; default: the country's currency (COP for CO)")
         sim.add_argument(
             "--country", default="CO",
-            help="country whose legal cap applies (usury rate in force at --start); default CO",
+            help="country whose legal cap applies (usury rate in force on --date); default CO",
+        )
+        sim.add_argument(
+            "--date", help="date the agreement is made, YYYY-MM-DD: the cap in force that day applies (default today;"
+            " a month not certified yet uses the latest known rate, marked provisional)",
         )
         sim.add_argument("--format", choices=["table", "json"], default="table")
 
@@ -63,6 +68,7 @@ class Command(BaseCommand):
         amount = amount_option(opts["amount"], "amount", decimal=opts["decimal"], currency=currency)
         down = amount_option(opts["down_payment"], "down_payment", decimal=opts["decimal"], currency=currency)
         start = cli.parse_date(opts["start"], "start")
+        made = cli.parse_date(opts["date"], "date") or timezone.localdate()
         installments = _parse_int(opts["installments"], "installments")
         due_day = _parse_int(opts["due_day"], "due_day") if opts["due_day"] is not None else None
         rate_pct = cli.parse_decimal(opts["rate"], "rate")
@@ -84,7 +90,7 @@ class Command(BaseCommand):
             r = periodic_rate(rate, rate_kind, opts["frequency"])
         except PlanError as exc:
             raise CommandError(_with_option(exc))
-        cap, cap_period = self.cap(country, start, rate, rate_kind, ea)
+        cap, cap_period = self.cap(country, made, rate, rate_kind, ea)
         amount, down = quantize(amount, currency), quantize(down, currency)
 
         totals = plan_totals(schedule)
@@ -101,6 +107,7 @@ class Command(BaseCommand):
                 "effective_annual_rate": cli.pct_str(ea, 10),
                 "rates_in": "percent",
                 "cap": cap,
+                "provisional": bool(cap.get("provisional")),
                 "installments": [
                     {
                         "number": i.number, "due_date": i.due_date.isoformat(), "installment": str(i.installment),
@@ -135,19 +142,24 @@ class Command(BaseCommand):
                 f"Tope legal {country}: usura {cli.fmt_pct(cap_period.usury_rate)} E.A. en {cap_period.month}"
                 f" ({cap_period.source}); la tasa del plan equivale a {cli.fmt_pct(ea)} E.A."
             )
+            if cap_period.provisional:
+                notes.append(
+                    f"PROVISIONAL: la tasa certificada de {cap_period.month} aún no está cargada; se usó la del último"
+                    " mes conocido (recaudo rates load)."
+                )
         elif r:
             notes.append(f"Sin tabla de tasas legales para {country}: el tope no se verificó.")
         self.stdout.write(cli.render(title, table, *notes), ending="")
 
-    def cap(self, country: str, start, rate, rate_kind: str, ea: Decimal) -> tuple[dict, RatePeriod | None]:
-        """Check the plan's E.A. against the usury rate in force at `start`; CommandError when above."""
+    def cap(self, country: str, made, rate, rate_kind: str, ea: Decimal) -> tuple[dict, RatePeriod | None]:
+        """Check the plan's E.A. against the usury rate in force on the agreement date; CommandError when above."""
         if not has_rate_table(country):
             return {"checked": False, "country": country}, None
         try:
-            period = RateTable(rate_periods(country, start, start)).at(start)
+            period = RateTable(rate_periods(country, made, made)).at(made)
         except MissingRate as exc:
             raise CommandError(
-                f"--start: no legal rate for {country} in {exc.month}; add it in the admin (Agreements > Legal rates)"
+                f"--date: no legal rate for {country} in {exc.month}; load it with `recaudo rates load FILE`"
             )
         label = f"{country} usury rate for {period.month}, {period.source}".rstrip(", ")
         try:
@@ -155,8 +167,8 @@ class Command(BaseCommand):
         except RateAboveCap as exc:
             raise CommandError(f"--rate: {exc}")
         return {
-            "checked": True, "country": country, "month": period.month, "usury_ea": cli.pct_str(period.usury_rate),
-            "source": period.source,
+            "checked": True, "country": country, "date": made.isoformat(), "month": period.month,
+            "usury_ea": cli.pct_str(period.usury_rate), "source": period.source, "provisional": period.provisional,
         }, period
 
 
