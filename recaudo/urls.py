@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from recaudo.agreements import views as agreement_views
 from recaudo.strategies import views as strategy_views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("hooks/", include("recaudo.communications.urls")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
     path("p/<slug:slug>/today/", strategy_views.today_view, name="cycle_today"),
+    path("rates/", agreement_views.rates_page, name="rates"),
     path("p/<slug:slug>/", include("recaudo.agreements.urls")),
     path("p/<slug:slug>/", include("recaudo.agents.urls")),
     path("p/<slug:slug>/", include("recaudo.portfolio.urls")),

@@ -109,3 +109,18 @@ class DecisionForm(forms.Form):
         if d.get("months"):
             out["months"] = d["months"]
         return out
+
+
+class RateUploadForm(forms.Form):
+    """The monthly legal rates file (same CSV as `recaudo rates load`)."""
+
+    country = forms.CharField(label=_("Country"), max_length=2, initial="CO")
+    file = forms.FileField(label=_("Rates file (CSV)"), help_text=_(
+        "Header month,ibc_ea_pct,usury_ea_pct,resolution[,confirmed]; one row per month, percent E.A."))
+
+    def text(self) -> str:
+        raw = self.cleaned_data["file"].read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text."))

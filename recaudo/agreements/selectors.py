@@ -122,3 +122,20 @@ def recent_decisions(portfolio, limit: int = 20):
 
     return list(Offer.objects.filter(portfolio=portfolio, decided_at__isnull=False)
                 .select_related("debtor", "requested_by", "decided_by").order_by("-decided_at")[:limit])
+
+
+def missing_rate_warnings(portfolios) -> list[dict]:
+    """Per country with a rate table among the portfolios: the current month (in the portfolio's time zone) when its
+    certified rate is not loaded, so results use the latest known month's provisionally. For the supervisors'
+    banner; [] when every current month is loaded."""
+    from recaudo.portfolio.services import portfolio_today
+
+    warnings: dict[str, dict] = {}
+    for portfolio in portfolios:
+        country = str(portfolio.country).upper()
+        if country in warnings:
+            continue
+        status = rate_status(country, portfolio_today(portfolio))
+        if status is not None and not status["loaded"]:
+            warnings[country] = {"country": country, **status}
+    return list(warnings.values())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -297,3 +298,38 @@ def offer_decide_view(request, slug, pk):
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("approvals", portfolio.slug)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Legal rates (administrators): the same load as `recaudo rates load`
+# ---------------------------------------------------------------------------------------------------------------
+@login_required
+def rates_page(request):
+    """List the loaded monthly legal rates and upload a file of new months (staff only: the tables are global)."""
+    from django.utils import timezone
+
+    from .forms import RateUploadForm
+    from .rates import RateLoadError, rates_load
+
+    if not (request.user.is_staff or request.user.is_superuser):
+        raise PermissionDenied(_("Only administrators load legal rates."))
+    form = RateUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = rates_load(country=form.cleaned_data["country"], text=form.text(), actor=request.user)
+        except (RateLoadError, forms.ValidationError) as exc:
+            form.add_error("file", exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        else:
+            messages.success(request, _("Loaded: %(new)s new, %(updated)s corrected, %(same)s unchanged months; "
+                                        "interest adjusted on %(adjusted)s obligations.") % {
+                "new": len(result.created), "updated": len(result.updated), "same": len(result.unchanged),
+                "adjusted": result.adjusted})
+            return redirect("rates")
+    country = (form.data.get("country") or "CO").strip().upper()[:2]
+    rows = selectors.legal_rates(country)
+    months: dict = {}
+    for row in rows:
+        months.setdefault(row.valid_from, {})[row.rate_type] = row
+    return render(request, "agreements/rates.html", {
+        "form": form, "country": country, "months": list(months.items())[:36],
+        "status": selectors.rate_status(country, timezone.localdate())})

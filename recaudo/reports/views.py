@@ -18,8 +18,10 @@ from recaudo.accounts.selectors import (
     masks_personal_data,
     portfolio_for_user_or_404,
     portfolios_for_user,
+    role_in,
     visible_debtors,
 )
+from recaudo.agreements.selectors import missing_rate_warnings
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor
 from recaudo.portfolio.services import portfolio_today
@@ -92,6 +94,8 @@ def dashboard(request):
         })
     return render(request, "reports/dashboard.html", {
         "cards": cards, "as_of_value": as_of.isoformat() if as_of else "", "date_error": error,
+        "rate_warnings": missing_rate_warnings([p for p in portfolios_for_user(request.user)
+                                                if role_in(request.user, p) in ("admin", "supervisor")]),
     })
 
 

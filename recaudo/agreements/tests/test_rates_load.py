@@ -2,7 +2,7 @@
 the certified month (command, service or admin) posts the difference as an adjusting entry naming the month, once."""
 
 import json
-from datetime import date
+from datetime import UTC, date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from io import StringIO
 
@@ -147,3 +147,54 @@ def test_rates_command_load_and_list(tmp_path):
     path.write_text("month,ibc,usury,resolution\n2026-11,20,31,X\n", encoding="utf-8")
     with pytest.raises(CommandError, match="line 2: usury 31 is not 1.5 x IBC"):
         run("rates", "load", str(path))
+
+
+# ---------------------------------------------------------------- pages
+
+def test_admin_page_uploads_the_same_file_and_lists_months(client, portfolio):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from recaudo.core.testing import TEST_PASSWORD, make_user
+
+    url = reverse("rates")
+    agent = make_user("ana", portfolio, role="agent")
+    assert client.login(username=agent.username, password=TEST_PASSWORD)
+    assert client.get(url).status_code == 403
+    make_user("root", superuser=True)
+    assert client.login(username="root", password=TEST_PASSWORD)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "Tasas legales CO" in page and "1260/2026" in page
+    bad = SimpleUploadedFile("t.csv", b"month,ibc,usury,resolution\n2026-10,20,31,X\n", content_type="text/csv")
+    response = client.post(url, {"country": "CO", "file": bad})
+    assert response.status_code == 200 and "line 2: usury 31 is not 1.5 x IBC" in response.content.decode()
+    good = SimpleUploadedFile("t.csv", OCTOBER.encode(), content_type="text/csv")
+    response = client.post(url, {"country": "CO", "file": good}, follow=True, HTTP_ACCEPT_LANGUAGE="es-co")
+    assert "Cargado: 1 meses nuevos" in response.content.decode()
+    assert LegalRate.objects.filter(valid_from=date(2026, 10, 1)).count() == 2
+
+
+def test_supervisors_see_a_banner_when_the_current_month_is_missing(client, portfolio):
+    from unittest import mock
+
+    from django.urls import reverse
+
+    from recaudo.core.testing import TEST_PASSWORD, make_user
+
+    make_user("sofia", portfolio, role="supervisor")
+    make_user("ana", portfolio, role="agent")
+    with mock.patch("recaudo.portfolio.services.timezone.now") as now:
+        from datetime import datetime
+
+        now.return_value = datetime(2026, 12, 6, 15, tzinfo=UTC)
+        assert client.login(username="sofia", password=TEST_PASSWORD)
+        page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+        assert 'id="rate-warning-CO"' in page
+        assert "La tasa de interés certificada de 2026-12 (CO) no está cargada" in page and "2026-09" in page
+        assert client.login(username="ana", password=TEST_PASSWORD)
+        assert 'id="rate-warning-CO"' not in client.get(reverse("dashboard")).content.decode()
+        # loaded through December: no banner
+        client.login(username="sofia", password=TEST_PASSWORD)
+        months = "".join(f"2026-{m},20.00,30.00,TEST-{m}/2026\n" for m in ("10", "11", "12"))
+        rates_load(country="CO", text="month,ibc,usury,resolution\n" + months, today=date(2026, 12, 6))
+        assert 'id="rate-warning-CO"' not in client.get(reverse("dashboard")).content.decode()
