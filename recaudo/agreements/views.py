@@ -124,7 +124,8 @@ def _preview(portfolio, form) -> dict:
     except (services.AgreementError, rules.PlanError, rules.RateAboveCap, ValueError) as exc:
         return {"error": str(exc)}
     return {"schedule": schedule, "totals": rules.plan_totals(schedule), "debt": from_minor(debt, portfolio.currency),
-            "down_payment": args["down_payment"], "cap": cap}
+            "down_payment": args["down_payment"], "cap": cap, "cap_source": source,
+            "provisional": "provisional" in source}
 
 
 @login_required

@@ -198,3 +198,30 @@ def test_supervisors_see_a_banner_when_the_current_month_is_missing(client, port
         months = "".join(f"2026-{m},20.00,30.00,TEST-{m}/2026\n" for m in ("10", "11", "12"))
         rates_load(country="CO", text="month,ibc,usury,resolution\n" + months, today=date(2026, 12, 6))
         assert 'id="rate-warning-CO"' not in client.get(reverse("dashboard")).content.decode()
+
+
+def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(client, portfolio):
+    from unittest import mock
+
+    from django.urls import reverse
+
+    from recaudo.agreements.services import agreement_create
+    from recaudo.core.testing import TEST_PASSWORD, make_user
+
+    from .helpers import debtor_with_debt
+
+    december = date(2026, 12, 7)
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    make_user("ana", portfolio, role="agent")
+    assert client.login(username="ana", password=TEST_PASSWORD)
+    data = {"obligations": [f1.pk, f2.pk], "down_payment": "0", "installments": "3", "frequency": "monthly",
+            "first_due": "2027-01-15", "rate_kind": "monthly", "rate_pct": "1", "breach_clause": "revert",
+            "language": "es"}
+    with mock.patch("recaudo.agreements.views.portfolio_today", return_value=december):
+        page = client.get(reverse("agreement_preview", args=[portfolio.slug, debtor.pk]), data,
+                          HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert 'id="cap-provisional"' in page and "provisional: 2026-09" in page
+    agreement = agreement_create(portfolio=portfolio, debtor=debtor, obligations=[f1, f2], installments=3,
+                                 first_due=date(2027, 1, 15), rate=D("0.01"), rate_kind="monthly", today=december)
+    assert agreement.cap_ea == D("0.2924")
+    assert agreement.cap_source == "CO usury rate 2026-12 provisional: 2026-09 SFC 1260/2026"
