@@ -79,7 +79,7 @@ class Command(BaseCommand):
         except MissingRate as exc:
             raise CommandError(
                 f"--due/--as-of: no legal rate for {country} in {exc.month}; "
-                "add it in the admin (Agreements > Legal rates)"
+                "load it with `recaudo rates load FILE` or in the admin (Agreements > Legal rates)"
             )
         except RateError as exc:
             raise CommandError(f"--rate: {exc}")
