@@ -26,7 +26,7 @@ def rate_periods(country: str, start: date, end: date, provisional: bool = True)
     country = country.upper()
     rows = list(LegalRate.objects.filter(country=country, valid_from__lte=end, valid_to__gte=start)
                 .order_by("valid_from"))
-    if provisional:
+    if provisional and not any(r.rate_type == LegalRate.RateType.USURY and r.valid_from <= start for r in rows):
         before = (LegalRate.objects.filter(country=country, rate_type=LegalRate.RateType.USURY, valid_to__lt=start)
                   .order_by("-valid_from").first())
         if before is not None:

@@ -60,9 +60,13 @@ def test_selector_pairs_bank_and_usury_rates_as_fractions():
         (date(2026, 2, 1), date(2026, 3, 1), D("0.1682"), D("0.2523"), "SFC 0250/2026"),
     ]
     assert has_rate_table("CO") and not has_rate_table("PE")
-    assert rate_periods("CO", date(2026, 10, 1), date(2026, 10, 31)) == []
+    # without provisional months, gaps stay gaps; by default the latest known month stands in, marked provisional
+    assert rate_periods("CO", date(2026, 10, 1), date(2026, 10, 31), provisional=False) == []
     with pytest.raises(MissingRate, match="2026-10"):
-        RateTable(rate_periods("CO", date(2026, 9, 1), date(2026, 10, 31))).at(date(2026, 10, 1))
+        RateTable(rate_periods("CO", date(2026, 9, 1), date(2026, 10, 31), provisional=False)).at(date(2026, 10, 1))
+    october = RateTable(rate_periods("CO", date(2026, 10, 1), date(2026, 10, 31))).at(date(2026, 10, 1))
+    assert (october.usury_rate, october.provisional, october.source) == (D("0.2924"), True,
+                                                                         "provisional: 2026-09 SFC 1260/2026")
 
 
 @pytest.mark.django_db
