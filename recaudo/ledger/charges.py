@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
@@ -90,11 +90,12 @@ def _line_json(line) -> dict:
             "capped": line.capped, "source": line.source, "provisional": line.provisional}
 
 
-def _posted_provisional_months(accruals: list[InterestAccrual]) -> set[str]:
+def _posted_provisional_months(obligation_id: int) -> set[str]:
     """Months whose latest posting (the newest accrual with a line in the month) used a provisional rate."""
     state: dict[str, bool] = {}
-    for accrual in sorted(accruals, key=lambda a: a.pk):
-        for line in accrual.lines or []:
+    for lines in InterestAccrual.objects.filter(obligation_id=obligation_id).order_by("pk").values_list("lines",
+                                                                                                         flat=True):
+        for line in lines or []:
             state[line["start"][:7]] = bool(line.get("provisional"))
     return {m for m, provisional in state.items() if provisional}
 
@@ -193,10 +194,9 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
         after = rows[-1][0]
         with transaction.atomic():
             ids = [r[0] for r in rows]
-            accruals: dict[int, list[InterestAccrual]] = {}
-            for accrual in InterestAccrual.objects.filter(obligation_id__in=ids).only(
-                    "pk", "obligation_id", "period_end", "amount_minor", "lines"):
-                accruals.setdefault(accrual.obligation_id, []).append(accrual)
+            accrued = {row[0]: row[1:] for row in InterestAccrual.objects.filter(obligation_id__in=ids)
+                       .values("obligation_id").annotate(s=Sum("amount_minor"), m=Max("period_end")).order_by()
+                       .values_list("obligation_id", "s", "m")}
             movements = principal_movements(ids, through)
             interest_owed = dict(
                 Entry.objects.filter(obligation_id__in=ids, component=Component.INTEREST).values("obligation_id")
@@ -205,8 +205,7 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
             batch = _Batch(portfolio_id=portfolio.pk, value_date=through, now=now, actor=actor)
 
             for pk, debtor_id, number, due, currency in rows:
-                mine = accruals.get(pk, [])
-                last = max((a.period_end for a in mine), default=None)
+                posted, last = accrued.get(pk, (0, None))
                 if last is not None and last > through:
                     counts["nothing_due"] += 1
                     continue
@@ -223,7 +222,6 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
                 principal_minor = to_minor(max(now_liq.principal_owed, Decimal(0)), currency)
                 done = 0
                 if last_liq is not None:
-                    posted = sum(a.amount_minor for a in mine)
                     done = to_minor(last_liq.total, currency)
                     diff = done - posted
                     parts = []
@@ -247,7 +245,7 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
                             counts["credit_pending"] += 1
                     if parts:
                         confirmed = sorted({ln.month for ln in last_liq.lines if not ln.provisional}
-                                           & _posted_provisional_months(mine))
+                                           & _posted_provisional_months(pk))
                         batch.add(pk, debtor_id, number, currency, parts=parts, first=due + timedelta(days=1),
                                   last=last, days=last_liq.days, liq=last_liq, memo=_adjustment_memo(last, confirmed),
                                   principal_minor=principal_minor, accrual_kind=InterestAccrual.Kind.ADJUSTMENT)

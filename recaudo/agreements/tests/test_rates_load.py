@@ -225,3 +225,16 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
                                  first_due=date(2027, 1, 15), rate=D("0.01"), rate_kind="monthly", today=december)
     assert agreement.cap_ea == D("0.2924")
     assert agreement.cap_source == "CO usury rate 2026-12 provisional: 2026-09 SFC 1260/2026"
+
+
+def test_liquidation_pdf_shows_the_base_and_marks_provisional_lines(portfolio, loan):
+    from recaudo.ledger.liquidation_pdf import render_liquidation_pdf
+
+    interest_post(portfolio=portfolio, through=date(2026, 10, 10))
+    rows = debtor_liquidation(loan.debtor, date(2026, 10, 10))
+    raw = render_liquidation_pdf(loan.debtor, rows, date(2026, 10, 10), "es", compress=False)
+    assert b"Capital \\(base\\)" in raw and b"1.000.000,00" in raw
+    assert b"tasa provisional: la tasa certificada de 2026-10" in raw
+    assert b"Intereses adeudados" in raw
+    english = render_liquidation_pdf(loan.debtor, rows, date(2026, 10, 10), "en", compress=False)
+    assert b"provisional rate: the certified rate of 2026-10" in english
