@@ -213,9 +213,7 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
                     now_liq = ledger_liquidation(due=due, as_of=through, currency=currency,
                                                  movements=movements.get(pk, []), periods=periods, rate=rate,
                                                  method=settings.method)
-                    last_liq = None if last is None else ledger_liquidation(
-                        due=due, as_of=last, currency=currency, movements=movements.get(pk, []), periods=periods,
-                        rate=rate, method=settings.method)
+                    last_liq = None if last is None else now_liq.truncated(last)
                 except RateError:
                     counts["missing_rate"] += 1
                     continue

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
@@ -336,9 +336,30 @@ class Liquidation:
         return tuple(dict.fromkeys(line.month for line in self.lines if line.provisional))
 
     def through(self, day: date) -> Decimal:
-        """Interest accrued through `day` (inclusive): lines ending by then. Lines never straddle a day the caller
-        asks about when that day was the liquidation date of an earlier run (see charges.interest_post)."""
+        """Interest accrued through `day` (inclusive) by the lines ending by then."""
         return quantize(sum((ln.interest for ln in self.lines if ln.end <= day), Decimal(0)), self.currency)
+
+    def truncated(self, day: date) -> Liquidation:
+        """The same liquidation as of `day` (<= as_of): the liquidation is causal (a line depends only on what is
+        dated up to its start), so it is the lines through `day`, the one containing `day` cut there and its
+        interest recomputed. Equal, line for line, to liquidating again with as_of=day (the daily cycle uses it
+        to compare what was posted through its last run). principal_owed: the base of the last line."""
+        if day >= self.as_of:
+            return self
+        lines = []
+        for line in self.lines:
+            if line.start > day:
+                break
+            if line.end > day:
+                days = (day - line.start).days + 1
+                with localcontext(prec=PRECISION):
+                    interest = quantize(line.base * line.daily_rate * days, self.currency)
+                line = replace(line, end=day, days=days, interest=interest)
+            lines.append(line)
+        return replace(self, as_of=day, lines=tuple(lines),
+                       payments=tuple(p for p in self.payments if p.day <= day),
+                       principal_owed=lines[-1].base if lines else self.principal_owed,
+                       interest_paid=sum((p.to_interest for p in self.payments if p.day <= day), Decimal(0)))
 
 
 def liquidate_late_interest(

@@ -197,3 +197,20 @@ def test_paying_everything_on_day_d_leaves_nothing_accruing_after_it(principal, 
                                   contract_rate_ea=None, payments=[LatePayment(pay_day, everything)])
     assert all(ln.interest == 0 for ln in liq.lines if ln.start >= pay_day)
     assert liq.total == before.total and liq.interest_owed == 0 and liq.principal_owed == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(principal=amounts, pays=st.lists(st.tuples(pay_days, amounts), max_size=4),
+       cut=st.integers(min_value=-5, max_value=160))
+def test_truncating_equals_liquidating_to_the_earlier_date(principal, pays, cut):
+    # the cycle compares what it posted through its last run with the liquidation cut at that date
+    due, as_of = date(2026, 3, 15), date(2026, 8, 15)
+    day = due + timedelta(days=cut)
+    payments = [LatePayment(due + timedelta(days=d), a) for d, a in pays]
+    full = liquidate_late_interest(principal=principal, due=due, as_of=as_of, currency="COP", periods=CO_2026,
+                                   contract_rate_ea=None, payments=payments)
+    again = liquidate_late_interest(principal=principal, due=due, as_of=day, currency="COP", periods=CO_2026,
+                                    contract_rate_ea=None, payments=[p for p in payments if p.day <= day])
+    cut_liq = full.truncated(day)
+    assert cut_liq.lines == again.lines
+    assert (cut_liq.total, cut_liq.interest_paid) == (again.total, again.interest_paid)
