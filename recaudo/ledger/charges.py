@@ -90,14 +90,19 @@ def _line_json(line) -> dict:
             "capped": line.capped, "source": line.source, "provisional": line.provisional}
 
 
-def _posted_provisional_months(obligation_id: int) -> set[str]:
-    """Months whose latest posting (the newest accrual with a line in the month) used a provisional rate."""
-    state: dict[str, bool] = {}
+def _rate_changes(obligation_id: int, liq: Liquidation) -> tuple[list[str], list[str]]:
+    """(months certified since they were posted provisionally, months whose rate changed otherwise), comparing the
+    latest posting of each month (the newest accrual with a line in it) with the liquidation now."""
+    posted: dict[str, tuple[bool, str]] = {}
     for lines in InterestAccrual.objects.filter(obligation_id=obligation_id).order_by("pk").values_list("lines",
                                                                                                          flat=True):
         for line in lines or []:
-            state[line["start"][:7]] = bool(line.get("provisional"))
-    return {m for m, provisional in state.items() if provisional}
+            posted[line["start"][:7]] = (bool(line.get("provisional")), str(line.get("rate_ea", "")))
+    now = {ln.month: ln for ln in liq.lines}
+    certified = sorted(m for m, (prov, _) in posted.items() if prov and m in now and not now[m].provisional)
+    changed = sorted(m for m, (prov, rate) in posted.items()
+                     if not prov and m in now and rate and Decimal(rate) != now[m].rate_ea)
+    return certified, changed
 
 
 def _period_memo(first: date, through: date, liq: Liquidation, days: int) -> str:
@@ -108,10 +113,12 @@ def _period_memo(first: date, through: date, liq: Liquidation, days: int) -> str
     return memo
 
 
-def _adjustment_memo(last: date, confirmed: list[str]) -> str:
-    if confirmed:
-        return (f"Ajuste de interés de mora: tasa certificada de {', '.join(confirmed)} "
+def _adjustment_memo(last: date, certified: list[str], changed: list[str]) -> str:
+    if certified:
+        return (f"Ajuste de interés de mora: tasa certificada de {', '.join(certified)} "
                 f"(liquidado antes con tasa provisional), hasta {last.isoformat()}")
+    if changed:
+        return f"Ajuste de interés de mora: tasa de {', '.join(changed)} corregida, hasta {last.isoformat()}"
     return f"Ajuste de interés de mora hasta {last.isoformat()}: movimientos con fecha valor anterior"
 
 
@@ -242,10 +249,10 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
                         if on_interest + on_principal < -diff:
                             counts["credit_pending"] += 1
                     if parts:
-                        confirmed = sorted({ln.month for ln in last_liq.lines if not ln.provisional}
-                                           & _posted_provisional_months(pk))
+                        certified, changed = _rate_changes(pk, last_liq)
                         batch.add(pk, debtor_id, number, currency, parts=parts, first=due + timedelta(days=1),
-                                  last=last, days=last_liq.days, liq=last_liq, memo=_adjustment_memo(last, confirmed),
+                                  last=last, days=last_liq.days, liq=last_liq,
+                                  memo=_adjustment_memo(last, certified, changed),
                                   principal_minor=principal_minor, accrual_kind=InterestAccrual.Kind.ADJUSTMENT)
                         counts["adjusted"] += 1
                         counts["adjusted_minor"] += sum(part[2] for part in parts)

@@ -238,3 +238,15 @@ def test_liquidation_pdf_shows_the_base_and_marks_provisional_lines(portfolio, l
     assert b"Intereses adeudados" in raw
     english = render_liquidation_pdf(loan.debtor, rows, date(2026, 10, 10), "en", compress=False)
     assert b"provisional rate: the certified rate of 2026-10" in english
+
+
+def test_a_corrected_certified_rate_is_adjusted_naming_the_month(portfolio, loan):
+    # September posted at 29,24 % (certified), then corrected in the admin to 29,40 %: the next run adjusts
+    interest_post(portfolio=portfolio, through=date(2026, 9, 30))
+    LegalRate.objects.filter(country="CO", rate_type="usury", valid_from=date(2026, 9, 1)).update(
+        rate_ea_pct=D("29.40"))
+    counts = interest_post(portfolio=portfolio, through=date(2026, 10, 1))
+    # 21/09-30/09 10 d: 1.000.000 x daily(29,40 %) x 10 - 7.029,89 posted
+    assert counts["adjusted_minor"] == int((interest("1000000", "0.2940", 10) - D("7029.89")) * 100)
+    memo = Entry.objects.filter(obligation=loan, kind="interest").order_by("pk")[1].memo
+    assert memo == "Ajuste de interés de mora: tasa de 2026-09 corregida, hasta 2026-09-30"
