@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0013_key_checks_probe_parents'),
+        ('ledger', '0014_ledger_tally'),
         ('portfolio', '0009_money_exponent'),
     ]
 
