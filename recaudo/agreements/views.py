@@ -326,7 +326,7 @@ def rates_page(request):
                 "new": len(result.created), "updated": len(result.updated), "same": len(result.unchanged),
                 "adjusted": result.adjusted})
             return redirect("rates")
-    country = (form.data.get("country") or "CO").strip().upper()[:2]
+    country = (form.data.get("country") or request.GET.get("country") or "CO").strip().upper()[:2]
     rows = selectors.legal_rates(country)
     months: dict = {}
     for row in rows:

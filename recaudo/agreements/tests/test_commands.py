@@ -239,7 +239,7 @@ def test_interest_after_the_last_certified_month_is_provisional():
     assert data["provisional"] is True and data["provisional_months"] == ["2026-10"]
     assert data["lines"][0]["provisional"] is True and data["lines"][0]["usury_ea"] == "29.24"
     out = run("interest", "--country", "CO", "--principal", "1000000", "--due", "2026-09-30", "--as-of", "2026-10-05")
-    assert "PROVISIONAL" in out and "(provisional)" in out
+    assert "PROVISIONAL" in out and "provisional: 2026-09" in out
 
 
 def test_console_script_lists_the_commands(capsys):

@@ -174,8 +174,8 @@ class Command(BaseCommand):
 
 
 def _source(line) -> str:
-    if line.provisional:
-        return line.source + " (provisional)"
+    if line.provisional:  # "provisional: <month> <resolution>": the month whose rate stands in
+        return line.source
     return line.source + ("" if line.confirmed else " (sin confirmar)")
 
 

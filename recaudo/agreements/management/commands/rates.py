@@ -78,8 +78,9 @@ class Command(BaseCommand):
             return
         table = cli.new_table(("Mes", "left"), ("IBC % E.A.", "right"), ("Usura % E.A.", "right"),
                               ("Resolución", "left"), ("Confirmada", "left"))
+        table.show_footer = False
         for start, m in months.items():
-            table.add_row(f"{start:%Y-%m}", _pct(m.get("ibc")) or "", _pct(m.get("usury")) or "",
+            table.add_row(f"{start:%Y-%m}", _fmt(m.get("ibc")), _fmt(m.get("usury")),
                           (m.get("usury") or m.get("ibc")).resolution,
                           "sí" if all(r.confirmed for r in m.values()) else "no")
         notes = []
@@ -93,3 +94,7 @@ class Command(BaseCommand):
 
 def _pct(row) -> str | None:
     return None if row is None else format(row.rate_ea_pct.normalize(), "f")
+
+
+def _fmt(row) -> str:
+    return "" if row is None else cli.fmt_pct(row.rate_ea_pct / cli.HUNDRED)
