@@ -188,8 +188,6 @@ def _parse_payment(text: str, as_of, decimal: str, currency: str) -> LatePayment
     except ValueError:
         raise CommandError(f"--payment: not a date: {day.strip()!r} in {text!r} (use YYYY-MM-DD)")
     value = amount_option(amount.strip(), "payment", decimal=decimal, currency=currency, allow_zero=False)
-    if not value:
-        raise CommandError(f"--payment: the amount must be positive, got {text!r}")
     if day > as_of:
         raise CommandError(f"--payment: {day} is after --as-of {as_of}")
     return LatePayment(day, value)
