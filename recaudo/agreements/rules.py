@@ -297,6 +297,11 @@ class OfferTerms:
     term_months: int = 0
     interest_bearing: bool = False  # a plan that charges interest
     forgives: bool = False  # forgives any money (even less than 0.01 % of the debt)
+    # For the cumulative check (issue 12): this offer's debt and forgiven amount, and what offers already granted to
+    # the same debtor in the period forgave (see needs_approval). 0 = no earlier grant: the check is per offer only.
+    debt_minor: int = 0
+    forgiven_minor: int = 0
+    prior_forgiven_minor: int = 0
 
 
 @dataclass(frozen=True)
@@ -321,9 +326,34 @@ DEFAULT_LIMITS = {
 }
 
 
+# The period over which a role's discount limit is cumulative per debtor (issue 12): the forgiveness of every
+# offer granted to the debtor without a supervisor's decision in the last 365 days counts toward the limit, so a
+# chain of small offers cannot add up to more than one offer may forgive.
+AUTHORITY_PERIOD_DAYS = 365
+
+
+def cumulative_discount_pct(terms: OfferTerms) -> Decimal:
+    """What the debtor would have been forgiven in the period with this offer, as a percentage of this offer's debt:
+    (prior_forgiven + forgiven) / debt x 100, rounded half-up to 0.01.
+
+    Measured against the debt of the new offer (not the original debt): forgiveness already granted lowered the
+    debt, so a later offer on what is left finds the earlier grants counted against a smaller base, and the total
+    forgiven in the period never exceeds the limit of any debt an offer covered."""
+    return discount_percent(terms.prior_forgiven_minor + terms.forgiven_minor, terms.debt_minor)
+
+
 def needs_approval(offer_terms: OfferTerms, limits: Limits | None) -> tuple[bool, list[str]]:
     """(True, reasons) when the terms go beyond the limits; (False, []) within them. No limits: everything is
-    beyond (a role without authority)."""
+    beyond (a role without authority).
+
+    The discount limit is cumulative per debtor over AUTHORITY_PERIOD_DAYS: when offers granted without approval
+    already forgave `prior_forgiven_minor`, the new offer is beyond the limit if the sum is. Worked example (the
+    attack of issue 12): debt 1.520.000,00, agent limit 10 %, eight lump-sum offers of 10 % in a row, nothing paid.
+    The first forgives 152.000,00 = 10.00 %: approved at once. The second, with 152.000,00 already granted, brings
+    the total to 304.000,00 = 20.00 % of 1.520.000,00: it waits for a supervisor; so does every later one (what a
+    supervisor approves is theirs, not counted here). With 100.000,00 already granted, an offer of 3 % (45.600,00)
+    makes 145.600,00 = 9.58 %: approved; one of 4 % (60.800,00) makes 160.800,00 = 10.58 %: waits. The cumulative
+    comparison is exact (not on the rounded percentage): 152.000,01 of 1.520.000,00 waits."""
     if limits is None:
         return True, ["no authority in this portfolio"]
     reasons = []
@@ -332,6 +362,10 @@ def needs_approval(offer_terms: OfferTerms, limits: Limits | None) -> tuple[bool
         reasons.append(f"discount {t.discount_pct} % above {limits.max_discount_pct} %")
     elif limits.max_discount_pct == 0 and t.forgives:
         reasons.append("forgives part of the debt")
+    elif (limits.max_discount_pct is not None and t.forgiven_minor > 0 and t.prior_forgiven_minor > 0
+          and (t.prior_forgiven_minor + t.forgiven_minor) * 100 > limits.max_discount_pct * t.debt_minor):
+        reasons.append(f"with what was already forgiven to this debtor in {AUTHORITY_PERIOD_DAYS} days the discount "
+                       f"is {cumulative_discount_pct(t)} %, above {limits.max_discount_pct} %")
     if t.interest_bearing and not limits.interest_plans:
         reasons.append("a plan that charges interest")
     if limits.max_installments is not None and t.installments > limits.max_installments:

@@ -24,6 +24,7 @@ Ledger effects (sign convention of recaudo.ledger: negative lowers the debt):
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -31,6 +32,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import role_in
@@ -125,6 +127,8 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
             hold_release(hold=old.hold, actor=actor, now=now)
         audit_record(event_type="promise.cancelled", subject=old, actor=actor, portfolio=portfolio, debtor=debtor,
                      changes={"reason": "replaced by a new promise"})
+        if old.offer_id and old.offer.earned_by_id is None:  # a superseded lump-sum offer lapses (issue 12)
+            _offer_discount_cancel(old.offer, today, "superseded by a new promise")
     hold = hold_create(debtor=debtor, reason="promise", until=due_date + timedelta(days=conf.promise_grace_days),
                        notes=f"promise to pay {from_minor(minor, portfolio.currency)} by {due_date.isoformat()}",
                        actor=actor)
@@ -153,6 +157,8 @@ def promise_cancel(*, promise: Promise, actor=None, reason: str = "", now: datet
         hold_release(hold=promise.hold, actor=actor, now=now)
     audit_record(event_type="promise.cancelled", subject=promise, actor=actor, debtor=promise.debtor,
                  changes={"reason": reason})
+    if promise.offer_id and promise.offer.earned_by_id is None:  # its lump-sum offer lapses (issue 12)
+        _offer_discount_cancel(promise.offer, promise.evaluated_on, f"promise cancelled: {reason}".strip(": "))
     return promise
 
 
@@ -744,13 +750,64 @@ def _terms_of(offer: Offer) -> OfferTerms:
                       interest_bearing=_interest_bearing(offer.kind, offer.params), forgives=offer.forgiven_minor > 0)
 
 
+ROLE_RANK = {Role.VIEWER: 0, Role.AGENT: 1, Role.SUPERVISOR: 2, Role.ADMIN: 3}
+
+
+def _lapsed(offer: Offer) -> bool:
+    """An accepted lump-sum offer whose discount can no longer be earned and was never (or no longer is) booked:
+    not earned, its promise cancelled or broken, no live entry. It forgave nothing."""
+    return (offer.kind == Offer.Kind.LUMP_SUM_DISCOUNT and offer.status == Offer.Status.ACCEPTED
+            and offer.earned_by_id is None
+            and not offer.promises.filter(status__in=[Promise.Status.PENDING, Promise.Status.KEPT]).exists()
+            and not offer.entries.filter(reversed_by__isnull=True).exists())
+
+
+def open_lump_sum_offer(debtor: Debtor) -> Offer | None:
+    """The debtor's accepted lump-sum offer still waiting for its payment (not earned, its promise pending)."""
+    return (Offer.objects.filter(debtor=debtor, kind=Offer.Kind.LUMP_SUM_DISCOUNT, status=Offer.Status.ACCEPTED,
+                                 earned_by__isnull=True, promises__status=Promise.Status.PENDING)
+            .order_by("-pk").first())
+
+
+def granted_without_approval(debtor: Debtor, role: str | None, *, today: date, now: datetime) -> int:
+    """What offers granted to the debtor without a supervisor's decision (auto-approved for a role no higher than
+    `role`) in the last rules.AUTHORITY_PERIOD_DAYS forgave or may still forgive: approved offers not expired and
+    accepted ones, less lump-sum offers that lapsed unpaid (they forgave nothing)."""
+    rank = ROLE_RANK.get(role, 0)
+    roles = [r for r, k in ROLE_RANK.items() if k <= rank]
+    candidates = Offer.objects.filter(
+        debtor=debtor, forgiven_minor__gt=0, decided_at__isnull=True, requested_role__in=roles,
+        status__in=[Offer.Status.APPROVED, Offer.Status.ACCEPTED],
+        created_at__gte=now - timedelta(days=rules.AUTHORITY_PERIOD_DAYS))
+    total = 0
+    for offer in candidates:
+        if offer.status == Offer.Status.APPROVED and offer.expires_on and offer.expires_on < today:
+            continue
+        if _lapsed(offer):
+            continue
+        total += offer.forgiven_minor
+    return total
+
+
 def _offer_build(*, portfolio, debtor, kind, obligations, params, actor, role, today, now, counter_of=None,
                  expires_on=None, reason="") -> Offer:
     if debtor.portfolio_id != portfolio.pk:
         raise AgreementError("debtor: belongs to another portfolio")
+    # One offer at a time per debtor: the row lock serializes concurrent offers, so each sees the others' grants.
+    debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
+    if ROLE_RANK.get(role, 0) < ROLE_RANK[Role.SUPERVISOR]:
+        open_offer = open_lump_sum_offer(debtor)
+        if open_offer is not None:
+            raise AgreementError(gettext(
+                "The debtor has an open offer (OF-%(offer)s): the lump sum is due by %(date)s. Make a new offer once "
+                "it is paid or has lapsed, or cancel its promise first; a supervisor may make one now.") % {
+                "offer": open_offer.pk, "date": open_offer.params.get("pay_by", "")})
     found = _open_obligations(debtor, obligations)
     clean, debt, forgiven, terms = offer_evaluate(portfolio=portfolio, kind=kind, obligations=found, params=params,
                                                   today=today)
+    if forgiven > 0:
+        terms = replace(terms, debt_minor=debt, forgiven_minor=forgiven,
+                        prior_forgiven_minor=granted_without_approval(debtor, role, today=today, now=now))
     beyond, reasons = needs_approval(terms, limits_for(portfolio, role))
     offer = Offer.objects.create(
         portfolio=portfolio, debtor=debtor, kind=kind, params=clean, debt_minor=debt, forgiven_minor=forgiven,
@@ -983,6 +1040,6 @@ __all__ = [
     "AgreementError", "NotAllowed", "agreement_accept", "authority_limits_ensure", "installment_interest_post",
     "settlement_discounts_apply", "settlement_discounts_revoke", "agreement_break", "agreement_cancel",
     "agreement_create", "agreement_offer", "agreements_check_breach", "agreements_daily", "can_approve",
-    "can_decide", "legal_cap", "limits_for", "offer_accept", "offer_create", "offer_decide", "promise_cancel",
+    "can_decide", "granted_without_approval", "legal_cap", "limits_for", "offer_accept", "offer_create", "offer_decide", "open_lump_sum_offer", "promise_cancel",
     "promise_record", "promises_evaluate",
 ]
