@@ -104,7 +104,8 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
                    notes: str = "", offer: Offer | None = None) -> Promise:
     """Record a promise to pay; reminders pause (Hold "promise") until the date plus the grace days.
 
-    A debtor has one pending promise at a time: a new one cancels the previous (its hold is released)."""
+    A debtor has one pending promise at a time: a new one cancels the previous (its hold is released; a lump-sum
+    offer behind it lapses, and a discount it had booked is reversed)."""
     now = now or timezone.now()
     today = portfolio_today(portfolio, now)
     if debtor.portfolio_id != portfolio.pk:
@@ -1040,6 +1041,7 @@ __all__ = [
     "AgreementError", "NotAllowed", "agreement_accept", "authority_limits_ensure", "installment_interest_post",
     "settlement_discounts_apply", "settlement_discounts_revoke", "agreement_break", "agreement_cancel",
     "agreement_create", "agreement_offer", "agreements_check_breach", "agreements_daily", "can_approve",
-    "can_decide", "granted_without_approval", "legal_cap", "limits_for", "offer_accept", "offer_create", "offer_decide", "open_lump_sum_offer", "promise_cancel",
+    "can_decide", "granted_without_approval", "legal_cap", "limits_for", "offer_accept", "offer_create",
+    "offer_decide", "open_lump_sum_offer", "promise_cancel",
     "promise_record", "promises_evaluate",
 ]
