@@ -8,13 +8,23 @@ Environment variables:
 - ALLOWED_HOSTS: comma-separated; default localhost,127.0.0.1,[::1]
 - CSRF_TRUSTED_ORIGINS: comma-separated origins, for deployments behind a proxy
 - TIME_ZONE: server default time zone (portfolios have their own); default America/Bogota
+- RECAUDO_HTTPS: "1" when the site is served over HTTPS only: turns on secure cookies, HSTS and the HTTPS redirect
+  (each can be set on its own: SESSION_COOKIE_SECURE, CSRF_COOKIE_SECURE, SECURE_SSL_REDIRECT,
+  SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD)
+- RECAUDO_PROXY_SSL_HEADER: behind a proxy that ends TLS, the header it sets on HTTPS requests: "1" for
+  X-Forwarded-Proto: https, or "Header-Name" / "Header-Name=value"; default none (trust no header)
+- RECAUDO_SESSION_MINUTES: how long a sign-in lasts; default 480 (a working day)
+- RECAUDO_SESSION_AT_BROWSER_CLOSE: "1" (default) ends the session when the browser closes, too
 """
 
 import os
 import secrets
 from pathlib import Path
 
+import warnings
+
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -24,6 +34,35 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return number
+
+
+def proxy_ssl_header(value: str | None) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from RECAUDO_PROXY_SSL_HEADER: "1"/"true" means X-Forwarded-Proto: https;
+    "Header-Name" or "Header-Name=value" names another header (value default https); empty or "0" means none."""
+    value = (value or "").strip()
+    if value.lower() in {"", "0", "false", "no", "off"}:
+        return None
+    if value.lower() in {"1", "true", "yes", "on"}:
+        value = "X-Forwarded-Proto"
+    header, _, expected = value.partition("=")
+    header, expected = header.strip(), expected.strip() or "https"
+    if not header or not all(c.isalnum() or c == "-" for c in header):
+        raise ImproperlyConfigured(f"RECAUDO_PROXY_SSL_HEADER must be a header name like X-Forwarded-Proto "
+                                   f"(optionally =https), not {value!r}")
+    return "HTTP_" + header.upper().replace("-", "_"), expected
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -82,12 +121,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (RECAUDO_HOME/static, filled by collectstatic, which `recaudo serve` runs) straight from the
+    # WSGI server, compressed and with cache headers, before any session or database work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "recaudo.core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "recaudo.core.nostore.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -146,6 +189,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # recaudo/static: the app shell's CSS
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed (gzip/brotli) copies made by collectstatic; no hashed names, so pages render without a manifest
+    # (tests, commands, the demo's server) and WhiteNoise caches the files for a short time only.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Before the first collectstatic (tests, the demo's server, which serves from the apps' folders) there is no
+# STATIC_ROOT yet; WhiteNoise would warn about it on every start.
+warnings.filterwarnings("ignore", message="No directory at: ", module="whitenoise")
 MEDIA_ROOT = HOME / "media"
 MEDIA_URL = "/media/"
 IMPORT_UPLOAD_DIR = HOME / "imports"
@@ -172,6 +224,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
+# Every user is staff handling personal data: a sign-in lasts a working day (not Django's two weeks), and ends
+# when the browser closes.
+SESSION_COOKIE_AGE = env_int("RECAUDO_SESSION_MINUTES", 480, minimum=1) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("RECAUDO_SESSION_AT_BROWSER_CLOSE", True)
+
+# HTTPS deployments (RECAUDO_HTTPS=1): cookies only over HTTPS, HSTS for a year, plain HTTP redirected.
+HTTPS = env_bool("RECAUDO_HTTPS")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")  # a commitment to browsers' preload list: opt in
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("RECAUDO_PROXY_SSL_HEADER"))
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -338,37 +338,74 @@ class FakeWorker:
 
 
 @pytest.mark.django_db
-def test_serve_runs_the_server_with_a_worker_and_stops_it(settings, monkeypatch):
+def test_serve_runs_gunicorn_with_a_worker_and_stops_it(settings, monkeypatch):
     from recaudo.core.management.commands import serve as serve_module
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    calls, workers = [], []
+    calls, children = [], []
 
-    def fake_call_command(name, *args, **kwargs):
-        calls.append((name, args))
-        if name == "runserver":
-            assert workers and not workers[0].terminated  # the worker runs while the server does
+    class FakeServer(FakeWorker):
+        def wait(self, timeout=None):
+            # the task workers run while the web server does
+            assert len(children) == 3 and not any(c.terminated for c in children[:2])
             raise KeyboardInterrupt
 
     def fake_popen(argv):
-        workers.append(FakeWorker(argv))
-        return workers[-1]
+        children.append((FakeServer if "gunicorn" in argv else FakeWorker)(argv))
+        return children[-1]
 
-    monkeypatch.setattr(serve_module, "call_command", fake_call_command)
+    monkeypatch.setattr(serve_module, "call_command", lambda name, *a, **k: calls.append((name, a)))
     monkeypatch.setattr(serve_module.subprocess, "Popen", fake_popen)
     monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
+    monkeypatch.delenv("RECAUDO_WEB_WORKERS", raising=False)
     with pytest.raises(KeyboardInterrupt):
         call_command("serve", "--port", "8123", "--host", "127.0.0.2", stdout=io.StringIO())
-    assert calls == [("migrate", ()), ("runserver", ("127.0.0.2:8123", "--noreload", "--insecure"))]
-    assert workers[0].argv == [sys.executable, "-m", "recaudo.cli", "db_worker", "--no-reload"]
-    assert workers[0].terminated
+    assert calls == [("migrate", ()), ("collectstatic", ())]
+    assert children[0].argv == [sys.executable, "-m", "recaudo.cli", "db_worker", "--no-reload"]
+    assert children[1].argv == [sys.executable, "-m", "recaudo.cli", "worker"]
+    assert children[2].argv == [sys.executable, "-m", "gunicorn", "recaudo.wsgi:application", "--bind",
+                                "127.0.0.2:8123", "--workers", "2", "--access-logfile", "-", "--graceful-timeout",
+                                "10"]
+    assert all(c.terminated for c in children)
 
     calls.clear()
-    workers.clear()
+    children.clear()
+    monkeypatch.setattr(FakeServer, "wait", lambda self, timeout=None: 0)
+    monkeypatch.setenv("RECAUDO_WEB_WORKERS", "5")
+    call_command("serve", "--no-worker", "--no-migrate", "--host", "::1", stdout=io.StringIO())
+    assert calls == [("collectstatic", ())]
+    assert [c.argv[5:8] for c in children] == [["[::1]:8000", "--workers", "5"]]
+    children.clear()
+    call_command("serve", "--no-worker", "--no-migrate", "--workers", "3", stdout=io.StringIO())
+    assert children[0].argv[6:8] == ["--workers", "3"]
+
+
+@pytest.mark.django_db
+def test_serve_reports_a_server_that_fails_and_bad_worker_counts(monkeypatch):
+    from recaudo.core.management.commands import serve as serve_module
+
+    monkeypatch.setattr(serve_module, "call_command", lambda *a, **k: None)
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
+    failing = FakeWorker([])
+    failing.wait = lambda timeout=None: 3
+    monkeypatch.setattr(serve_module.subprocess, "Popen", lambda argv: failing)
+    with pytest.raises(CommandError, match="gunicorn.*stopped with status 3"):
+        call_command("serve", "--no-worker", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="at least 1, not 0"):
+        call_command("serve", "--workers", "0", stdout=io.StringIO())
+    monkeypatch.setenv("RECAUDO_WEB_WORKERS", "many")
+    with pytest.raises(CommandError, match="RECAUDO_WEB_WORKERS must be a whole number of processes, not 'many'"):
+        call_command("serve", stdout=io.StringIO())
+
+
+def test_demo_keeps_the_simple_server(monkeypatch):
+    from recaudo.core.management.commands import serve as serve_module
+
+    calls = []
     monkeypatch.setattr(serve_module, "call_command", lambda name, *a, **k: calls.append((name, a)))
-    call_command("serve", "--no-worker", "--no-migrate", stdout=io.StringIO())
+    monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
+    serve_module.serve(worker=False, migrate=False, production=False)
     assert calls == [("runserver", ("127.0.0.1:8000", "--noreload", "--insecure"))]
-    assert not workers
 
 
 @pytest.mark.django_db
@@ -377,7 +414,9 @@ def test_serve_needs_no_worker_with_the_immediate_backend(monkeypatch):
 
     monkeypatch.setattr(serve_module, "call_command", lambda *a, **k: None)
     monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
-    monkeypatch.setattr(serve_module.subprocess, "Popen", lambda argv: pytest.fail("no worker expected"))
+    server = FakeWorker([])
+    monkeypatch.setattr(serve_module.subprocess, "Popen",
+                        lambda argv: server if "gunicorn" in argv else pytest.fail("no worker expected"))
     out = io.StringIO()
     call_command("serve", stdout=out)
     assert "no worker needed" in out.getvalue()
@@ -412,13 +451,18 @@ def test_serve_stops_the_worker_on_sigterm(settings, monkeypatch):
     workers = []
     before = signal.getsignal(signal.SIGTERM)
 
-    def fake_runserver(name, *args, **kwargs):
-        signal.raise_signal(signal.SIGTERM)  # as `kill PID` would, while the server runs
+    class FakeServer(FakeWorker):
+        def wait(self, timeout=None):
+            if not self.terminated:
+                signal.raise_signal(signal.SIGTERM)  # as `kill PID` would, while the server runs
+            return 0
 
-    monkeypatch.setattr(serve_module, "call_command", fake_runserver)
+    monkeypatch.setattr(serve_module, "call_command", lambda *a, **k: None)
     monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
-    monkeypatch.setattr(serve_module.subprocess, "Popen", lambda argv: workers.append(FakeWorker(argv)) or workers[-1])
+    monkeypatch.setattr(serve_module.subprocess, "Popen",
+                        lambda argv: workers.append((FakeServer if "gunicorn" in argv else FakeWorker)(argv))
+                        or workers[-1])
     with pytest.raises(SystemExit):
         serve_module.serve(port=8124, migrate=False)
-    assert workers[0].terminated
+    assert len(workers) == 3 and all(w.terminated for w in workers)
     assert signal.getsignal(signal.SIGTERM) is before

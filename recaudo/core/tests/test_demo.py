@@ -84,4 +84,4 @@ def test_demo_serves_unless_no_serve(monkeypatch):
     call_command("demo", "--port", "8001", "--no-worker", stdout=io.StringIO())
     assert calls == [("check_port", "127.0.0.1", 8001),
                      {"host": "127.0.0.1", "port": 8001, "worker": False, "migrate": False,
-                      "stdout": calls[1]["stdout"]}]
+                      "production": False, "stdout": calls[1]["stdout"]}]

@@ -201,4 +201,4 @@ class Command(BaseCommand):
             self.stdout.write("Run `recaudo serve` (or `recaudo demo` again) to open the app.")
             return
         self.stdout.write(f"Open http://{host}:{port}/ and sign in (Ctrl+C stops the server).\n")
-        serve(host=host, port=port, worker=not no_worker, migrate=False, stdout=self.stdout)
+        serve(host=host, port=port, worker=not no_worker, migrate=False, production=False, stdout=self.stdout)

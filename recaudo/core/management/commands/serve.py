@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -14,6 +15,29 @@ from django.core.management.base import BaseCommand, CommandError
 
 WORKER_COMMAND = [sys.executable, "-m", "recaudo.cli", "db_worker", "--no-reload"]
 CYCLE_WORKER_COMMAND = [sys.executable, "-m", "recaudo.cli", "worker"]  # daily cycles and the outbox
+DEFAULT_WEB_WORKERS = 2
+
+
+def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    """The production web server: gunicorn's pre-fork workers on recaudo.wsgi (WhiteNoise serves static files)."""
+    bind_host = f"[{host.strip('[]')}]" if ":" in host else host
+    return [sys.executable, "-m", "gunicorn", "recaudo.wsgi:application", "--bind", f"{bind_host}:{port}",
+            "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10"]
+
+
+def web_workers(value: int | None) -> int:
+    """--workers, else RECAUDO_WEB_WORKERS, else 2; CommandError for anything but a positive whole number."""
+    if value is None:
+        raw = os.environ.get("RECAUDO_WEB_WORKERS", "").strip()
+        if not raw:
+            return DEFAULT_WEB_WORKERS
+        try:
+            value = int(raw)
+        except ValueError:
+            raise CommandError(f"RECAUDO_WEB_WORKERS must be a whole number of processes, not {raw!r}")
+    if value < 1:
+        raise CommandError(f"the number of web workers must be at least 1, not {value}")
+    return value
 
 
 def start_worker(stdout=None) -> subprocess.Popen | None:
@@ -52,16 +76,21 @@ def stop_worker(worker: subprocess.Popen | None) -> None:
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8000, worker: bool = True, migrate: bool = True,
-          stdout=None) -> None:
+          workers: int | None = None, production: bool = True, stdout=None) -> None:
     """Apply migrations, start the task worker (unless worker=False) and run the web server until stopped.
 
-    The server is Django's (threaded, --noreload, static files served with --insecure since DEBUG is off):
-    right for one machine and a small team. Behind a proxy or for more load, run any WSGI server on
-    recaudo.wsgi:application plus `recaudo db_worker` processes.
+    production=True (`recaudo serve`): collectstatic, then gunicorn with `workers` processes (default
+    RECAUDO_WEB_WORKERS or 2) on recaudo.wsgi:application, static files served by WhiteNoise.
+    production=False (`recaudo demo`): Django's simple threaded server (--noreload, static files from the apps'
+    folders with --insecure), which needs no collectstatic and stops at once on Ctrl+C.
     """
+    if production:
+        workers = web_workers(workers)
     check_port(host, port)
     if migrate:
         call_command("migrate", interactive=False, verbosity=0)
+    if production:
+        call_command("collectstatic", interactive=False, verbosity=0)
     child = start_worker(stdout) if worker else None
     # With the database task backend, `recaudo worker` (daily cycles, outbox) runs next to the task worker.
     cycle_child = subprocess.Popen(CYCLE_WORKER_COMMAND) if child is not None else None
@@ -71,7 +100,10 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, worker: bool = True, mig
         if main:
             # A plain `kill` (systemd, docker stop) ends the server like Ctrl+C does, so the worker stops too.
             signal.signal(signal.SIGTERM, _exit_on_sigterm)
-        call_command("runserver", f"{host}:{port}", "--noreload", "--insecure")
+        if production:
+            run_gunicorn(host, port, workers, stdout)
+        else:
+            call_command("runserver", f"{host}:{port}", "--noreload", "--insecure")
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)
@@ -79,13 +111,28 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, worker: bool = True, mig
         stop_worker(cycle_child)
 
 
+def run_gunicorn(host: str, port: int, workers: int, stdout=None) -> None:
+    """Run gunicorn as a child process until it ends; stop it when this process is stopped."""
+    server = subprocess.Popen(gunicorn_command(host, port, workers))
+    if stdout is not None:
+        stdout.write(f"web server: gunicorn, {workers} worker{'s' if workers > 1 else ''}, "
+                     f"http://{host}:{port}/ (pid {server.pid})")
+    try:
+        code = server.wait()
+    finally:
+        stop_worker(server)  # Ctrl+C or SIGTERM while it runs: a graceful stop (it had up to 10 s per request)
+    if code != 0:
+        raise CommandError(f"the web server (gunicorn) stopped with status {code}")
+
+
 def _exit_on_sigterm(signum, frame):
     raise SystemExit(0)
 
 
 class Command(BaseCommand):
-    help = ("Run the web app at http://HOST:PORT (migrates first) with a task worker alongside, which runs "
-            "imports started from the web. Stop with Ctrl+C.")
+    help = ("Run the web app at http://HOST:PORT with gunicorn (several processes; static files by WhiteNoise) "
+            "after applying migrations and collectstatic, with a task worker alongside, which runs imports "
+            "started from the web. Stop with Ctrl+C.")
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1",
@@ -94,6 +141,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start the task worker (run `recaudo db_worker` yourself)")
         parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+        parser.add_argument("--workers", type=int, default=None,
+                            help=f"web server processes (default RECAUDO_WEB_WORKERS or {DEFAULT_WEB_WORKERS})")
 
-    def handle(self, *args, host, port, no_worker, no_migrate, **options):
-        serve(host=host, port=port, worker=not no_worker, migrate=not no_migrate, stdout=self.stdout)
+    def handle(self, *args, host, port, no_worker, no_migrate, workers, **options):
+        serve(host=host, port=port, worker=not no_worker, migrate=not no_migrate, workers=workers,
+              stdout=self.stdout)
