@@ -40,7 +40,7 @@ Django's management commands pass through too, e.g. `recaudo migrate`, `recaudo 
 `recaudo shell`. Run `recaudo COMMAND --help` for a command's options.
 
 Environment: DATABASE_URL (default SQLite under ./var), RECAUDO_HOME (default ./var), SECRET_KEY, DEBUG,
-ALLOWED_HOSTS.
+ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES, RECAUDO_WEB_WORKERS (see README).
 
 Every command but migrate, demo and serve needs an existing, migrated database: when there is none (run from
 another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2.
@@ -106,11 +106,17 @@ def main(argv: list[str] | None = None) -> None:
         print("recaudo 0.1.0")
         return
     command = COMMANDS.get(argv[0], (argv[0], ""))[0]
-    if command not in CREATES_DATABASE | NO_DATABASE:
-        needs_database(command, argv[1:])
-    from django.core.management import execute_from_command_line
+    from recaudo import SettingError
 
-    execute_from_command_line(["recaudo", command, *argv[1:]])
+    try:
+        if command not in CREATES_DATABASE | NO_DATABASE:
+            needs_database(command, argv[1:])
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["recaudo", command, *argv[1:]])
+    except SettingError as exc:  # a bad environment variable: one line, not a traceback
+        sys.stderr.write(f"recaudo: {exc}\n")
+        raise SystemExit(EXIT_NO_DATABASE)
 
 
 def needs_database(command: str, args: list[str]) -> None:

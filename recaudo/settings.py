@@ -19,12 +19,12 @@ Environment variables:
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 
-import warnings
-
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+
+from recaudo import SettingError
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -45,7 +45,7 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     except ValueError:
         number = None
     if number is None or number < minimum:
-        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+        raise SettingError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return number
 
 
@@ -60,7 +60,7 @@ def proxy_ssl_header(value: str | None) -> tuple[str, str] | None:
     header, _, expected = value.partition("=")
     header, expected = header.strip(), expected.strip() or "https"
     if not header or not all(c.isalnum() or c == "-" for c in header):
-        raise ImproperlyConfigured(f"RECAUDO_PROXY_SSL_HEADER must be a header name like X-Forwarded-Proto "
+        raise SettingError(f"RECAUDO_PROXY_SSL_HEADER must be a header name like X-Forwarded-Proto "
                                    f"(optionally =https), not {value!r}")
     return "HTTP_" + header.upper().replace("-", "_"), expected
 
@@ -197,7 +197,7 @@ STORAGES = {
 }
 # Before the first collectstatic (tests, the demo's server, which serves from the apps' folders) there is no
 # STATIC_ROOT yet; WhiteNoise would warn about it on every start.
-warnings.filterwarnings("ignore", message="No directory at: ", module="whitenoise")
+warnings.filterwarnings("ignore", message="No directory at: ")
 MEDIA_ROOT = HOME / "media"
 MEDIA_URL = "/media/"
 IMPORT_UPLOAD_DIR = HOME / "imports"
