@@ -365,7 +365,7 @@ def test_serve_runs_gunicorn_with_a_worker_and_stops_it(settings, monkeypatch):
     assert children[1].argv == [sys.executable, "-m", "recaudo.cli", "worker"]
     assert children[2].argv == [sys.executable, "-m", "gunicorn", "recaudo.wsgi:application", "--bind",
                                 "127.0.0.2:8123", "--workers", "2", "--access-logfile", "-", "--graceful-timeout",
-                                "10"]
+                                "10", "--timeout", "120"]
     assert all(c.terminated for c in children)
 
     calls.clear()

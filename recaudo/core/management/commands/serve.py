@@ -22,7 +22,8 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
     """The production web server: gunicorn's pre-fork workers on recaudo.wsgi (WhiteNoise serves static files)."""
     bind_host = f"[{host.strip('[]')}]" if ":" in host else host
     return [sys.executable, "-m", "gunicorn", "recaudo.wsgi:application", "--bind", f"{bind_host}:{port}",
-            "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10"]
+            "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10",
+            "--timeout", "120"]  # a large export (XLSX, PDF) may take more than gunicorn's default 30 s
 
 
 def web_workers(value: int | None) -> int:
