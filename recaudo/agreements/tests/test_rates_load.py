@@ -165,6 +165,7 @@ def test_admin_page_uploads_the_same_file_and_lists_months(client, portfolio):
     assert client.login(username="root", password=TEST_PASSWORD)
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert "Tasas legales CO" in page and "1260/2026" in page
+    assert "Usura % E.A." in page and "Usury" not in page  # a template literal with % looks up "%%"
     bad = SimpleUploadedFile("t.csv", b"month,ibc,usury,resolution\n2026-10,20,31,X\n", content_type="text/csv")
     response = client.post(url, {"country": "CO", "file": bad})
     assert response.status_code == 200 and "line 2: usury 31 is not 1.5 x IBC" in response.content.decode()
