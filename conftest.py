@@ -112,3 +112,15 @@ def pytest_configure(config):
 
         ops.sql_flush = sql_flush
     BaseDatabaseOperations._recaudo_flush = True
+
+
+@pytest.fixture
+def outbox(monkeypatch):
+    """The daily cycle's messaging seam (recaudo.cycle.comms) replaced by an in-memory outbox that dedupes."""
+    from recaudo.core.testing import FakeOutbox
+    from recaudo.cycle import comms
+
+    fake = FakeOutbox()
+    monkeypatch.setattr(comms, "enqueue_bulk", fake.enqueue_bulk)
+    monkeypatch.setattr(comms, "outbox_process", fake.outbox_process)
+    return fake

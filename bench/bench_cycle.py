@@ -164,12 +164,12 @@ def child(phase: str, n: int, chunk: int = CHUNK) -> None:
     django.setup()
     from django.core.management import call_command
 
+    from recaudo.cycle import comms
+    from recaudo.cycle.engine import Cycle
+    from recaudo.cycle.runner import cycle_run
     from recaudo.portfolio.models import Portfolio
     from recaudo.portfolio.services import portfolio_create
-    from recaudo.strategies import comms
-    from recaudo.strategies.cycle import Cycle
     from recaudo.strategies.models import CycleRun, StepExecution
-    from recaudo.strategies.runner import cycle_run
     from recaudo.strategies.services import strategy_ensure_default
 
     if not comms.available():  # communications not installed: count instead of enqueueing

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "recaudo.agreements",
     "recaudo.communications",
     "recaudo.strategies",
+    "recaudo.cycle",
     "recaudo.agents",
     "recaudo.privacy",
 ]

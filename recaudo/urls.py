@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from recaudo.agreements import views as agreement_views
-from recaudo.strategies import views as strategy_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,7 +11,7 @@ urlpatterns = [
     path("p/<slug:slug>/comms/", include("recaudo.communications.urls_pages")),
     path("hooks/", include("recaudo.communications.urls")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
-    path("p/<slug:slug>/today/", strategy_views.today_view, name="cycle_today"),
+    path("p/<slug:slug>/", include("recaudo.cycle.urls")),
     path("rates/", agreement_views.rates_page, name="rates"),
     path("p/<slug:slug>/", include("recaudo.agreements.urls")),
     path("p/<slug:slug>/", include("recaudo.agents.urls")),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -69,3 +70,32 @@ def other_session(lock_timeout: str = "500ms"):
                               password=db["PASSWORD"] or None)
     session.execute(f"SET lock_timeout = '{lock_timeout}'")
     return session
+
+
+def at_local(day: date, hhmm: str = "09:00", tz: str = "America/Bogota") -> datetime:
+    """The UTC instant of a local wall-clock time (default Bogotá) on `day`."""
+    h, m = (int(x) for x in hhmm.split(":"))
+    return datetime.combine(day, time(h, m), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+class FakeOutbox:
+    """Stands in for recaudo.communications when it is not there: dedupes like the real one."""
+
+    def __init__(self):
+        self.rows: dict[tuple, dict] = {}
+
+    def enqueue_bulk(self, rows, *, now):
+        n = 0
+        for row in rows:
+            key = (row["portfolio_id"], row["dedupe_key"])
+            if key not in self.rows:
+                self.rows[key] = dict(row)
+                n += 1
+        return n
+
+    def outbox_process(self, *, now=None, limit=500, worker_id):
+        return {"sent": 0}
+
+    @property
+    def messages(self):
+        return list(self.rows.values())

@@ -8,7 +8,6 @@ urlpatterns = [
     path("<int:pk>/export.yaml", views.strategy_export, name="strategy_export"),
     path("<int:pk>/import/", views.strategy_import_view, name="strategy_import"),
     path("<int:pk>/steps/<slug:key>/", views.step_edit, name="strategy_step_edit"),
-    path("versions/<int:version_id>/dry-run/", views.version_dry_run_view, name="strategy_dry_run"),
     path("segments/", views.segment_list, name="segment_list"),
     path("segments/add/", views.segment_edit, name="segment_add"),
     path("segments/<int:pk>/", views.segment_edit, name="segment_edit"),

@@ -1,5 +1,5 @@
-"""Strategy pages: list, detail with version history, step editor, YAML export/import, dry run, holds, and the
-"what goes out today and why" page. Thin: one domain call each."""
+"""Strategy pages: list, detail with version history, step editor, YAML export/import, segments and holds.
+Thin: one domain call each. A version's dry run and the Today page run the cycle: they live in recaudo.cycle."""
 
 from __future__ import annotations
 
@@ -7,20 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, portfolio_for_user_or_404
-from recaudo.core.money import precision
 from recaudo.portfolio.models import Debtor, Obligation
 from recaudo.portfolio.services import portfolio_today
 
-from .cycle import version_dry_run
 from .forms import HoldForm, ImportForm, SegmentForm, StepForm
-from .models import CycleRun, DebtorStrategyState, Hold, Segment, StepExecution, Strategy, StrategyVersion
-from .rules import Priority
-from .runner import cycle_run
+from .models import CycleRun, Hold, Segment, StepExecution, Strategy
 from .schema import StrategyFormatError, to_yaml
 from .selectors import active_holds, segment_rows, version_usage
 from .selectors import strategy_list as strategies_of
@@ -41,14 +37,6 @@ from .services import (
 # Labels of the header links (recaudo/templates/base.html) and the debtor page's header, kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Strategies"), gettext_noop("Today"), gettext_noop("Segment"), gettext_noop("Priority"))
 EDIT = "import"  # admins and supervisors edit strategies and holds (the "import" permission)
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "").startswith("en") else "es"
-
-
-def _minor(portfolio) -> int:
-    return 10 ** precision(portfolio.currency)
 
 
 @login_required
@@ -136,53 +124,6 @@ def step_edit(request, slug, pk, key):
     return render(request, "strategies/step_edit.html", {
         "portfolio": portfolio, "strategy": strategy, "version": version, "step": step, "form": form,
         "error": error})
-
-
-@login_required
-def version_dry_run_view(request, slug, version_id):
-    portfolio = portfolio_for_user_or_404(request.user, slug)
-    version = get_object_or_404(StrategyVersion, pk=version_id, strategy__portfolio=portfolio)
-    today = portfolio_today(portfolio)
-    result = version_dry_run(version=version, business_date=today, collect=200)
-    by_step = sorted((k.split(":", 1)[1], v) for k, v in result.counts.items() if k.startswith("step:"))
-    by_channel = sorted((k.split(":", 1)[1], v) for k, v in result.counts.items() if k.startswith("channel:"))
-    return render(request, "strategies/dry_run.html", {
-        "portfolio": portfolio, "version": version, "strategy": version.strategy, "result": result, "today": today,
-        "by_step": by_step, "by_channel": by_channel, "rows": _rows(result.rows, portfolio),
-    })
-
-
-def _rows(rows, portfolio):
-    lang, minor = _lang(), _minor(portfolio)
-    return [{"r": r, "explain": r.priority.explain(lang, minor) if r.priority else ""} for r in rows]
-
-
-@login_required
-def today_view(request, slug):
-    """What goes out today and why: the steps recorded by today's cycle, or a preview when it has not run yet."""
-    portfolio = portfolio_for_user_or_404(request.user, slug)
-    today = portfolio_today(portfolio)
-    run = CycleRun.objects.filter(portfolio=portfolio, business_date=today).first()
-    context = {"portfolio": portfolio, "today": today, "run": run}
-    if run is not None and run.status == CycleRun.Status.DONE:
-        steps = list(StepExecution.objects.filter(portfolio=portfolio, business_date=today)
-                     .select_related("debtor", "strategy_version", "strategy")[:500])
-        states = {s.debtor_id: s for s in
-                  DebtorStrategyState.objects.filter(debtor_id__in=[x.debtor_id for x in steps])}
-        lang, minor = _lang(), _minor(portfolio)
-        rows = []
-        for s in steps:
-            st = states.get(s.debtor_id)
-            explain = (Priority(st.priority, st.priority_balance_minor, st.priority_days, st.segment_name)
-                       .explain(lang, minor) if st else "")
-            rows.append({"s": s, "priority": st.priority if st else 0, "explain": explain})
-        rows.sort(key=lambda r: -r["priority"])
-        context.update(executed=rows, counts=run.counts)
-    else:
-        result = cycle_run(portfolio=portfolio, business_date=today, dry_run=True, collect=300)
-        context.update(preview=_rows(result.rows, portfolio), counts=result.counts)
-    context["blocked"] = context["counts"].get("outcome:blocked", 0)
-    return render(request, "strategies/today.html", context)
 
 
 @login_required

@@ -1,9 +1,8 @@
 from datetime import date
 from decimal import Decimal
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.core.testing import at_local, make_debtor, make_obligation
 from recaudo.ledger.services import entry_post
-from recaudo.strategies.tests.conftest import at_local
 
 MONDAY = date(2026, 3, 2)
 NOW = at_local(MONDAY, "10:00")

@@ -21,11 +21,10 @@ from recaudo.agreements.services import (
     promise_record,
     promises_evaluate,
 )
-from recaudo.core.testing import make_user
+from recaudo.core.testing import at_local, make_user
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import entry_post, ledger_verify, payment_record
 from recaudo.portfolio.models import Obligation
-from recaudo.strategies.tests.conftest import at_local
 
 from .helpers import MONDAY, NOW, debtor_with_debt, minor
 

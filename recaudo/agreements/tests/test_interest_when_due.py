@@ -18,13 +18,12 @@ from recaudo.agreements.services import (
     agreements_daily,
     installment_interest_post,
 )
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.core.testing import at_local, make_debtor, make_obligation
 from recaudo.ledger.models import Entry
 from recaudo.ledger.rules import OpenItem, allocate
 from recaudo.ledger.services import ledger_verify, payment_record
 from recaudo.portfolio.models import Obligation
 from recaudo.reports.statements import statement_for
-from recaudo.strategies.tests.conftest import at_local
 
 pytestmark = pytest.mark.django_db
 

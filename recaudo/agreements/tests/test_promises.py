@@ -9,10 +9,10 @@ from recaudo.agreements.rules import promise_outcome, promise_required_minor
 from recaudo.agreements.selectors import broken_promise_debtors
 from recaudo.agreements.services import AgreementError, promise_record, promises_evaluate
 from recaudo.audit.models import AuditEvent
+from recaudo.cycle.runner import cycle_run
 from recaudo.ledger.services import payment_record
 from recaudo.strategies.models import Hold, StepExecution
 from recaudo.strategies.rules import DebtorFacts, step_conditions_hold
-from recaudo.strategies.runner import cycle_run
 from recaudo.strategies.tests.helpers import debtor_owing
 
 from .helpers import MONDAY, NOW

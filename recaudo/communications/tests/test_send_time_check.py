@@ -116,7 +116,7 @@ def test_the_check_is_a_fixed_number_of_queries(portfolio, django_assert_num_que
 
 def test_cycle_message_for_a_debtor_who_pays_before_the_send_time_is_cancelled(portfolio):
     """End to end: the cycle queues the SMS on a Saturday evening for Monday 07:00; the debtor pays on Sunday."""
-    from recaudo.strategies.runner import cycle_run
+    from recaudo.cycle.runner import cycle_run
     from recaudo.strategies.services import strategy_ensure_default
 
     saturday = date(2026, 3, 7)

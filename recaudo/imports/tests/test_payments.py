@@ -134,8 +134,7 @@ def test_imported_payments_charge_due_installment_interest_first_and_earn_lump_s
 
     from recaudo.agreements.models import AuthorityLimit
     from recaudo.agreements.services import agreement_accept, agreement_create, offer_accept, offer_create
-    from recaudo.core.testing import make_user
-    from recaudo.strategies.tests.conftest import at_local
+    from recaudo.core.testing import at_local, make_user
 
     today = date(2026, 3, 2)
     now = at_local(today, "10:00")

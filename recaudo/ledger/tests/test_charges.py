@@ -89,7 +89,7 @@ def test_disabled_disputed_paid_and_missing_rate_post_nothing(portfolio, loan):
 
 
 def test_the_daily_cycle_posts_interest_once(loan, portfolio):
-    from recaudo.strategies.runner import cycle_run
+    from recaudo.cycle.runner import cycle_run
 
     cycle_run(portfolio=portfolio, business_date=date(2026, 2, 10))
     cycle_run(portfolio=portfolio, business_date=date(2026, 2, 10))

@@ -81,7 +81,7 @@ def test_a_dry_run_counts_and_changes_nothing(portfolio, luz, tmp_path):
 
 
 def test_the_daily_cycle_applies_retention(portfolio, luz, tmp_path):
-    from recaudo.strategies.runner import cycle_run
+    from recaudo.cycle.runner import cycle_run
 
     privacy_settings_set(portfolio=portfolio, retain_message_bodies_days=30)
     message = make_message(luz, created=NOW - timedelta(days=31))

@@ -81,7 +81,7 @@ def test_model_and_rule_labels_in_spanish():
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="gettext's msgfmt is not installed")
-@pytest.mark.parametrize("app", ["strategies", "communications"])  # agents: its workspace is still being built
+@pytest.mark.parametrize("app", ["strategies", "cycle", "communications"])  # agents: its workspace is still being built
 def test_catalogs_are_complete_and_compiled(app, tmp_path):
     folder = APPS / app / "locale" / "es_CO" / "LC_MESSAGES"
     po = (folder / "django.po").read_text(encoding="utf-8")

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from recaudo.audit.models import AuditEvent
 from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.cycle.runner import cycle_run
 from recaudo.strategies.forms import SegmentForm
 from recaudo.strategies.models import Segment, Strategy
-from recaudo.strategies.runner import cycle_run
 from recaudo.strategies.schema import StrategyFormatError
 from recaudo.strategies.services import segment_save, segments_import, strategy_ensure_default
 

@@ -82,21 +82,6 @@ def test_export_import_yaml(client, portfolio, people):
     assert "stages: required" in bad.content.decode()
 
 
-def test_today_page_preview_then_executed(client, portfolio, people, outbox):
-    from django.utils import timezone
-
-    from recaudo.strategies.runner import cycle_run
-
-    debtor_owing(portfolio, "C1", days_past_due=3, today=timezone.localdate())
-    login(client, people["juan"])
-    url = reverse("cycle_today", args=[portfolio.slug])
-    page = client.get(url).content.decode()
-    assert "sms-overdue" in page and ("saldo" in page or "balance" in page)
-    cycle_run(portfolio=portfolio)
-    page = client.get(url).content.decode()
-    assert "sms-overdue" in page and "v1" in page
-
-
 def test_holds_add_and_release(client, portfolio, people):
     debtor = debtor_owing(portfolio, "C1", days_past_due=3)
     login(client, people["sara"])

@@ -138,7 +138,7 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
             synthetic.write_payments(paths["payments"], obligations_csv=paths["obligations"], seed=seed, today=today)
             imported = _import(edificio, list(paths.items()), admin)
         outcomes.append(PortfolioOutcome(edificio, edificio_created, imported))
-    from recaudo.strategies.runner import cycle_run
+    from recaudo.cycle.runner import cycle_run
 
     for outcome in outcomes:
         if outcome.imported:  # demo customers signed a contract clause authorizing these channels

@@ -24,15 +24,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from recaudo.agreements.services import agreements_daily
+from recaudo.cycle import comms
+from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.charges import interest_post
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import portfolio_today
 from recaudo.privacy.services import retention_run
-
-from . import comms
-from .cycle import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
-from .models import CycleRun, PortfolioCycleSettings
-from .services import cycle_settings_ensure, next_cycle_at, strategy_ensure_default
+from recaudo.strategies.models import CycleRun, PortfolioCycleSettings
+from recaudo.strategies.services import cycle_settings_ensure, next_cycle_at, strategy_ensure_default
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -159,6 +158,6 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
             result = _execute(run, worker_id, now, should_stop=stopping)
             report["runs"].append({"portfolio": result.portfolio, "business_date": result.business_date.isoformat(),
                                    "status": result.status, "counts": result.counts})
-    if outbox and comms.available() and not stopping():
+    if outbox and not stopping():
         report["outbox"] = comms.outbox_process(now=now, worker_id=worker_id)
     return report

@@ -5,11 +5,11 @@ import pytest
 from recaudo.agents.models import AgentTask
 from recaudo.compliance.models import ComplianceDecision
 from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.cycle.engine import Cycle
+from recaudo.cycle.runner import cycle_run, run_get_or_create
 from recaudo.ledger.services import payment_record
 from recaudo.portfolio.services import obligation_set_dispute
-from recaudo.strategies.cycle import Cycle
 from recaudo.strategies.models import CycleRun, DebtorStrategyState, StepExecution
-from recaudo.strategies.runner import cycle_run, run_get_or_create
 from recaudo.strategies.services import (
     hold_create,
     latest_version,
@@ -201,10 +201,6 @@ def test_debtor_without_balance_is_not_processed(portfolio, outbox):
 
 def test_real_outbox_integration(portfolio):
     """With recaudo.communications in place: the cycle's messages land in its outbox, once."""
-    from recaudo.strategies import comms
-
-    if not comms.available():
-        pytest.skip("recaudo.communications not available")
     from recaudo.communications.models import Message
 
     debtor = debtor_owing(portfolio, "C1", days_past_due=3, n=2)

@@ -8,8 +8,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.core.money import precision
+from recaudo.cycle.runner import cycle_run
 from recaudo.portfolio.models import Portfolio
-from recaudo.strategies.runner import cycle_run
 
 
 class Command(BaseCommand):

@@ -7,11 +7,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recaudo.core.testing import make_portfolio
+from recaudo.core.testing import FakeOutbox, make_portfolio
+from recaudo.cycle.runner import cycle_run
 from recaudo.strategies.models import StepExecution
-from recaudo.strategies.runner import cycle_run
 
-from .conftest import FakeOutbox
 from .helpers import MONDAY, debtor_owing
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 )
 def test_cycle_days_with_repeats_and_gaps(monkeypatch, dpds, run_days):
     fake = FakeOutbox()
-    from recaudo.strategies import comms
+    from recaudo.cycle import comms
 
     monkeypatch.setattr(comms, "enqueue_bulk", fake.enqueue_bulk)
     with transaction.atomic():

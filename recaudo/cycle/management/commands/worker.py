@@ -10,7 +10,7 @@ import threading
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from recaudo.strategies.runner import new_worker_id, worker_tick
+from recaudo.cycle.runner import new_worker_id, worker_tick
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from recaudo.core.testing import make_portfolio
+from recaudo.cycle.runner import cycle_run, worker_tick
 from recaudo.strategies.models import CycleRun, PortfolioCycleSettings, StepExecution
-from recaudo.strategies.runner import cycle_run, worker_tick
 from recaudo.strategies.services import strategy_ensure_default
 
 from .helpers import MONDAY, debtor_owing

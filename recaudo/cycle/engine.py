@@ -26,11 +26,17 @@ from recaudo.compliance.models import ComplianceDecision, ContactAttempt
 from recaudo.compliance.rules import ComplianceError, ContactEvent, decide, decide_bureau_report
 from recaudo.compliance.services import HISTORY_DAYS, compliance_settings
 from recaudo.core.money import precision
+from recaudo.cycle import comms
 from recaudo.portfolio.models import Consent, Contact, Debtor, Obligation, Portfolio
-
-from . import comms
-from .models import CycleRun, DebtorStrategyState, Hold, PortfolioCycleSettings, StepExecution, StrategyVersion
-from .rules import (
+from recaudo.strategies.models import (
+    CycleRun,
+    DebtorStrategyState,
+    Hold,
+    PortfolioCycleSettings,
+    StepExecution,
+    StrategyVersion,
+)
+from recaudo.strategies.rules import (
     CONDITIONS,
     HELD,
     DebtorFacts,
@@ -42,8 +48,8 @@ from .rules import (
     priority,
     stage_for,
 )
-from .schema import all_steps
-from .selectors import active_holds, segments_in_order, strategies_in_force
+from recaudo.strategies.schema import all_steps
+from recaudo.strategies.selectors import active_holds, segments_in_order, strategies_in_force
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
