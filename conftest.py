@@ -1,6 +1,6 @@
 import pytest
 
-from recaudo.core.testing import CHROMIUM, LAUNCH_ARGS, SHOTS
+from recaudo.demo.testing import CHROMIUM, LAUNCH_ARGS, SHOTS
 
 
 @pytest.fixture(autouse=True)
@@ -13,7 +13,7 @@ def _fast_passwords(settings):
 def people(portfolio, other_portfolio):
     """Named personas for permission tests: ana (admin), carlos (agent) and vera (viewer) of portfolio A,
     beto (agent) of portfolio B."""
-    from recaudo.core.testing import make_user
+    from recaudo.demo.testing import make_user
 
     return {
         "ana": make_user("ana", portfolio, role="admin"),
@@ -25,14 +25,14 @@ def people(portfolio, other_portfolio):
 
 @pytest.fixture
 def portfolio(db):
-    from recaudo.core.testing import make_portfolio
+    from recaudo.demo.testing import make_portfolio
 
     return make_portfolio()
 
 
 @pytest.fixture
 def other_portfolio(db):
-    from recaudo.core.testing import make_portfolio
+    from recaudo.demo.testing import make_portfolio
 
     return make_portfolio(slug="edificio", name="Edificio Los Almendros P.H.")
 
@@ -117,8 +117,8 @@ def pytest_configure(config):
 @pytest.fixture
 def outbox(monkeypatch):
     """The daily cycle's messaging seam (recaudo.cycle.comms) replaced by an in-memory outbox that dedupes."""
-    from recaudo.core.testing import FakeOutbox
     from recaudo.cycle import comms
+    from recaudo.demo.testing import FakeOutbox
 
     fake = FakeOutbox()
     monkeypatch.setattr(comms, "enqueue_bulk", fake.enqueue_bulk)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_import.py                       # 1,000,000 obligations, 250,000 debtors
     .venv/bin/python bench/bench_import.py --obligations 100000 --only sqlite
 
-Generates (seeded) N obligations of N/4 debtors with recaudo.core.synthetic.write_flat_obligations, then imports
+Generates (seeded) N obligations of N/4 debtors with recaudo.demo.synthetic.write_flat_obligations, then imports
 the file with recaudo.imports.services.import_file into a fresh database per engine: a SQLite file under a
 temporary RECAUDO_HOME, and a fresh PostgreSQL database recaudo_bench (--pg-url). Each run is a child process
 (Django settings are read once per process); the child reports the import's wall time and its peak RSS
@@ -45,7 +45,7 @@ def child(file: str, engine: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from recaudo.core.testing import make_portfolio
+    from recaudo.demo.testing import make_portfolio
     from recaudo.imports.services import ImportOptions, import_file
 
     portfolio = make_portfolio(slug="bench")
@@ -107,7 +107,7 @@ def main() -> None:
         child(*args.child)
         return
     sys.path.insert(0, str(ROOT))
-    from recaudo.core.synthetic import write_flat_obligations
+    from recaudo.demo.synthetic import write_flat_obligations
 
     debtors = args.debtors or max(1, args.obligations // 4)
     with tempfile.TemporaryDirectory(prefix="recaudo-bench-import-") as tmp:

@@ -66,7 +66,7 @@ def child(n: int, batch: int) -> dict:
     from recaudo.communications.models import Message
     from recaudo.communications.outbox import outbox_process
     from recaudo.communications.services import messages_enqueue_bulk
-    from recaudo.core.testing import make_portfolio
+    from recaudo.demo.testing import make_portfolio
     from recaudo.ledger.models import Component, Entry, EntryKind
     from recaudo.portfolio.models import Consent, Contact, Debtor, Obligation
 

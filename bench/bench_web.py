@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_web.py                  # 1,000,000 obligations / 250,000 debtors, both engines
     .venv/bin/python bench/bench_web.py -n 100000 --only sqlite
 
-Loads a realistic flat export (recaudo.core.synthetic, names, IDs, phones, e-mails) through the import engine
+Loads a realistic flat export (recaudo.demo.synthetic, names, IDs, phones, e-mails) through the import engine
 into a fresh database per engine (SQLite file under a temporary RECAUDO_HOME; PostgreSQL database
 recaudo_bench_web), then times real requests through Django's test client (session login, full middleware,
 template rendering): the median of 7 runs per request. Target (issue 2): <= 150 ms each.
@@ -41,7 +41,7 @@ def child(engine: str, n: int, flat: str) -> None:
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
-    from recaudo.core.testing import make_portfolio, make_user
+    from recaudo.demo.testing import make_portfolio, make_user
     from recaudo.imports.services import ImportOptions, import_file
     from recaudo.portfolio.models import Debtor
 
@@ -110,7 +110,7 @@ def main() -> None:
         child(args.child, args.n, args.flat)
         return
     sys.path.insert(0, str(ROOT))
-    from recaudo.core.synthetic import write_flat_obligations
+    from recaudo.demo.synthetic import write_flat_obligations
 
     with tempfile.TemporaryDirectory(prefix="bench-web-data-") as tmp:
         flat = Path(tmp) / "flat.csv"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from recaudo.core.synthetic import generate  # noqa: E402
+from recaudo.demo.synthetic import generate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

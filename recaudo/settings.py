@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "recaudo.cycle",
     "recaudo.agents",
     "recaudo.privacy",
+    "recaudo.demo",
+    "recaudo.web",
 ]
 
 MIDDLEWARE = [
@@ -143,7 +145,7 @@ WSGI_APPLICATION = "recaudo.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -151,7 +153,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "recaudo.core.context_processors.recaudo",
+                "recaudo.web.context_processors.recaudo",
             ],
         },
     }
@@ -189,7 +191,6 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]  # recaudo/static: the app shell's CSS
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed (gzip/brotli) copies made by collectstatic; no hashed names, so pages render without a manifest

@@ -11,5 +11,4 @@ urlpatterns = [
     path("team/assignments/", views.agent_assignments, name="agent_assignments"),
     path("team/targets/", views.agent_targets, name="agent_targets"),
     path("team/scripts/", views.agent_scripts, name="agent_scripts"),
-    path("debtors/<int:pk>/interest.pdf", views.interest_liquidation_pdf, name="interest_liquidation"),
 ]

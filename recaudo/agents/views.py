@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.models import Role
-from recaudo.accounts.selectors import debtor_for_user_or_404, masks_personal_data, portfolio_for_user_or_404, role_in
+from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
 from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import ContactBlocked, compliance_check
 from recaudo.portfolio.models import Debtor, Obligation
@@ -292,33 +291,3 @@ def agent_scripts(request, slug):
     scripts = CallScript.objects.filter(portfolio=portfolio).select_related("segment", "updated_by")
     return render(request, "agents/scripts.html", {"portfolio": portfolio, "form": form, "scripts": scripts,
                                                    "placeholders": selectors.PLACEHOLDER_HELP})
-
-
-# ---------------------------------------------------------------------------------------------------------------
-@login_required
-@require_GET
-def interest_liquidation_pdf(request, slug, pk):
-    """The interest liquidation of a debtor as a PDF (any user who may see the portfolio)."""
-    from recaudo.ledger.charges import debtor_liquidation
-    from recaudo.ledger.liquidation_pdf import render_liquidation_pdf
-    from recaudo.reports.render import statement_language
-
-    portfolio = portfolio_for_user_or_404(request.user, slug, "view")
-    debtor = _debtor(request, portfolio, pk)
-    if masks_personal_data(request.user, portfolio):
-        from recaudo.portfolio.selectors import mask_debtor
-
-        mask_debtor(debtor)
-    as_of = portfolio_today(portfolio)
-    try:
-        as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else as_of
-    except ValueError:
-        pass
-    language = statement_language(debtor, get_language())
-    content = render_liquidation_pdf(debtor, debtor_liquidation(debtor, as_of), as_of, language)
-    response = HttpResponse(content, content_type="application/pdf")
-    code = "".join(c if c.isalnum() or c in "-_" else "_" for c in debtor.code)
-    response["Content-Disposition"] = f'attachment; filename="liquidacion-intereses-{code}-{as_of.isoformat()}.pdf"'
-    return response
-
-

@@ -32,7 +32,7 @@ from .selectors import (
 )
 from .services import CommunicationsError, TemplateInvalid, TemplateNotAllowed, template_revision_decide, template_save
 
-# Labels of the header links to these pages (recaudo/templates/base.html), kept in this app's catalog.
+# Labels of the header links to these pages (recaudo/web/templates/base.html), kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Messages"), gettext_noop("Templates"))
 
 

@@ -2,7 +2,7 @@
 
 Why (issue 12): text written by users (message templates, debtors' names from imports) is shown on pages; if an
 escaping bug ever let markup through, the policy keeps it from running. So no page may use inline <script>,
-inline event handlers (on*=), inline style attributes or <style> blocks: JavaScript lives in recaudo/static/recaudo/
+inline event handlers (on*=), inline style attributes or <style> blocks: JavaScript lives in recaudo/web/static/recaudo/
 *.js, styles in the stylesheets, and htmx is configured (base.html, <meta name="htmx-config">) not to evaluate code
 or inject its indicator styles. Django 5.2 has no built-in CSP support, hence this small middleware.
 """

@@ -16,8 +16,8 @@ from django.db.models.functions import Lower
 
 from recaudo.audit.models import AuditEvent
 from recaudo.ledger.models import Entry
+from recaudo.portfolio.aging import due_date_range, parse_buckets
 from recaudo.privacy.rules import mask_changes, mask_contact, mask_id, mask_text
-from recaudo.reports.aging import due_date_range, parse_buckets
 
 from .models import Consent, Contact, Debtor, Obligation, Portfolio
 from .validation import ValidationProblem, normalize_phone, search_text_for

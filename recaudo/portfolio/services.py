@@ -49,7 +49,7 @@ def validate_timezone(name: str) -> str:
 
 
 def validate_buckets(buckets) -> list[list[int | None]]:
-    from recaudo.reports.aging import BucketError, parse_buckets
+    from recaudo.portfolio.aging import BucketError, parse_buckets
 
     try:
         parse_buckets(buckets)

@@ -10,7 +10,7 @@ from recaudo.accounts.selectors import (
     portfolio_for_user_or_404,
     role_in,
 )
-from recaudo.core.templatetags.recaudo import bucket_choices
+from recaudo.portfolio.aging import bucket_choices
 
 from .forms import DebtorFilterForm
 from .models import Debtor

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.utils.translation import get_language, gettext, to_locale
 
 from recaudo.core.money import format_amount, from_minor
-
-from .aging import Bucket
+from recaudo.portfolio.aging import Bucket
 
 
 def babel_locale(language: str | None = None) -> str:

@@ -23,9 +23,8 @@ from django.db.models import Max
 
 from recaudo.core.money import from_minor
 from recaudo.ledger.models import Entry, ValueDateMark
+from recaudo.portfolio.aging import Bucket, BucketTotal, bucket_index, days_past_due, due_date_cutoffs, parse_buckets
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-
-from .aging import Bucket, BucketTotal, bucket_index, days_past_due, due_date_cutoffs, parse_buckets
 
 BY_CHOICES = ("portfolio", "debtor", "obligation")
 

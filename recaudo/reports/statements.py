@@ -12,9 +12,8 @@ from datetime import date
 from django.db.models import Sum
 
 from recaudo.ledger.models import Entry, Payment
+from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-
-from .aging import days_past_due
 
 
 class StatementError(ValueError):

@@ -22,13 +22,15 @@ from recaudo.accounts.selectors import (
     visible_debtors,
 )
 from recaudo.agreements.selectors import missing_rate_warnings
+from recaudo.ledger.charges import debtor_liquidation
+from recaudo.portfolio.aging import BucketError
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor
 from recaudo.portfolio.services import portfolio_today
 
-from .aging import BucketError
 from .charts import aging_chart
 from .formatting import bucket_label, fmt_amount, fmt_date
+from .liquidation_pdf import render_liquidation_pdf
 from .render import (
     CONTENT_TYPES,
     STATEMENT_FORMATS,
@@ -175,3 +177,24 @@ def statement(request, slug, pk, fmt):
     language = statement_language(debtor, get_language())
     content = render_statement(result, fmt, language, request=request)
     return _download(content, fmt, statement_filename(result, fmt), inline=fmt in ("html", "pdf"))
+
+
+@login_required
+@require_GET
+def interest_liquidation_pdf(request, slug, pk):
+    """The interest liquidation of a debtor as a PDF (any user who may see the portfolio and the debtor)."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, "view")
+    debtor = debtor_for_user_or_404(request.user, portfolio, pk, Debtor.objects.select_related("portfolio"))
+    if masks_personal_data(request.user, portfolio):
+        mask_debtor(debtor)
+    as_of = portfolio_today(portfolio)
+    try:
+        as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else as_of
+    except ValueError:
+        pass
+    language = statement_language(debtor, get_language())
+    content = render_liquidation_pdf(debtor, debtor_liquidation(debtor, as_of), as_of, language)
+    response = HttpResponse(content, content_type="application/pdf")
+    code = "".join(c if c.isalnum() or c in "-_" else "_" for c in debtor.code)
+    response["Content-Disposition"] = f'attachment; filename="liquidacion-intereses-{code}-{as_of.isoformat()}.pdf"'
+    return response

@@ -34,7 +34,7 @@ from .services import (
     strategy_step_update,
 )
 
-# Labels of the header links (recaudo/templates/base.html) and the debtor page's header, kept in this app's catalog.
+# Labels of the header links (recaudo/web/templates/base.html) and the debtor page's header, kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Strategies"), gettext_noop("Today"), gettext_noop("Segment"), gettext_noop("Priority"))
 EDIT = "import"  # admins and supervisors edit strategies and holds (the "import" permission)
 

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.portfolio.services import contact_add
 
 # Tuesday 10 March 2026, 10:00 in Bogotá: inside Colombia's contact hours (Mon-Fri 07:00-19:00).

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
+from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
 from recaudo.strategies.models import DebtorStrategyState
 
 from .helpers import debtor_with_phone

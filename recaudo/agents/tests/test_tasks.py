@@ -3,7 +3,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from recaudo.agents.models import AgentTask
-from recaudo.core.testing import make_debtor
+from recaudo.demo.testing import make_debtor
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from recaudo.agents.models import Interaction
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user
 from recaudo.ledger.models import InterestSettings
 from recaudo.portfolio.services import contact_add
 

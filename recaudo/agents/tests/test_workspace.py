@@ -22,7 +22,7 @@ from recaudo.agents.services import (
 from recaudo.audit.models import AuditEvent
 from recaudo.compliance.models import ContactAttempt
 from recaudo.compliance.services import compliance_check
-from recaudo.core.testing import make_user
+from recaudo.demo.testing import make_user
 from recaudo.ledger.services import payment_record
 from recaudo.strategies.models import DebtorStrategyState, Hold, Segment
 

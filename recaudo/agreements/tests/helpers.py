@@ -1,7 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
-from recaudo.core.testing import at_local, make_debtor, make_obligation
+from recaudo.demo.testing import at_local, make_debtor, make_obligation
 from recaudo.ledger.services import entry_post
 
 MONDAY = date(2026, 3, 2)

@@ -21,7 +21,7 @@ from recaudo.agreements.services import (
     promise_record,
     promises_evaluate,
 )
-from recaudo.core.testing import at_local, make_user
+from recaudo.demo.testing import at_local, make_user
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import entry_post, ledger_verify, payment_record
 from recaudo.portfolio.models import Obligation

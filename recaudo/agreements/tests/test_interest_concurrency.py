@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, connections
 
 from recaudo.agreements.services import agreement_accept, agreement_create, installment_interest_post
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import ledger_verify, payment_record
 

@@ -18,7 +18,7 @@ from recaudo.agreements.services import (
     agreements_daily,
     installment_interest_post,
 )
-from recaudo.core.testing import at_local, make_debtor, make_obligation
+from recaudo.demo.testing import at_local, make_debtor, make_obligation
 from recaudo.ledger.models import Entry
 from recaudo.ledger.rules import OpenItem, allocate
 from recaudo.ledger.services import ledger_verify, payment_record

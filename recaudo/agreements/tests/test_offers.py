@@ -14,7 +14,7 @@ from recaudo.agreements.services import (
     promises_evaluate,
 )
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import make_user
+from recaudo.demo.testing import make_user
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import ledger_verify, payment_record
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from recaudo.agreements.models import LegalRate
 from recaudo.agreements.selectors import has_rate_table, rate_periods
-from recaudo.core.testing import make_user
+from recaudo.demo.testing import make_user
 from recaudo.ledger.interest import MissingRate, RateTable
 
 D = Decimal
@@ -91,7 +91,7 @@ def test_new_month_can_be_added_and_overlaps_are_refused():
 @pytest.mark.django_db
 def test_admin_lists_and_edits_rates(client):
     make_user("admin", superuser=True)
-    from recaudo.core.testing import TEST_PASSWORD
+    from recaudo.demo.testing import TEST_PASSWORD
 
     assert client.login(username="admin", password=TEST_PASSWORD)
     response = client.get("/admin/agreements/legalrate/?country=CO&rate_type=usury")

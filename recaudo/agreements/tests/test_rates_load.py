@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from recaudo.agreements.models import LegalRate
 from recaudo.agreements.rates import RateLoadError, rates_load
 from recaudo.agreements.selectors import rate_periods, rate_status
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.charges import debtor_liquidation, interest_post
 from recaudo.ledger.interest import RateError, parse_rate_csv
 from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings
@@ -155,7 +155,7 @@ def test_admin_page_uploads_the_same_file_and_lists_months(client, portfolio):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
-    from recaudo.core.testing import TEST_PASSWORD, make_user
+    from recaudo.demo.testing import TEST_PASSWORD, make_user
 
     url = reverse("rates")
     agent = make_user("ana", portfolio, role="agent")
@@ -180,7 +180,7 @@ def test_supervisors_see_a_banner_when_the_current_month_is_missing(client, port
 
     from django.urls import reverse
 
-    from recaudo.core.testing import TEST_PASSWORD, make_user
+    from recaudo.demo.testing import TEST_PASSWORD, make_user
 
     make_user("sofia", portfolio, role="supervisor")
     make_user("ana", portfolio, role="agent")
@@ -207,7 +207,7 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
     from django.urls import reverse
 
     from recaudo.agreements.services import agreement_create
-    from recaudo.core.testing import TEST_PASSWORD, make_user
+    from recaudo.demo.testing import TEST_PASSWORD, make_user
 
     from .helpers import debtor_with_debt
 
@@ -229,7 +229,7 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
 
 
 def test_liquidation_pdf_shows_the_base_and_marks_provisional_lines(portfolio, loan):
-    from recaudo.ledger.liquidation_pdf import render_liquidation_pdf
+    from recaudo.reports.liquidation_pdf import render_liquidation_pdf
 
     interest_post(portfolio=portfolio, through=date(2026, 10, 10))
     rows = debtor_liquidation(loan.debtor, date(2026, 10, 10))

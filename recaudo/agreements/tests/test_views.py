@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from recaudo.agreements.models import Agreement, AuthorityLimit, Offer, Promise
 from recaudo.agreements.services import agreement_create, offer_create
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user
 
 from .helpers import MONDAY, NOW, debtor_with_debt
 

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import audit_record, diff
-from recaudo.core.testing import make_debtor
+from recaudo.demo.testing import make_debtor
 
 pytestmark = pytest.mark.django_db
 

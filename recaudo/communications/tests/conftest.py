@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from recaudo.communications.transports.console import MemoryTransport
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.portfolio.services import contact_add
 
 # Tuesday 2026-03-03 10:00 in Bogotá: inside the contact hours (Mon-Fri 07:00-19:00)

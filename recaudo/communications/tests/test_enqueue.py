@@ -8,7 +8,7 @@ from recaudo.audit.models import AuditEvent
 from recaudo.communications.models import Message
 from recaudo.communications.services import message_enqueue, message_enqueue_with_reason, messages_enqueue_bulk
 from recaudo.compliance.models import ComplianceDecision
-from recaudo.core.testing import make_debtor
+from recaudo.demo.testing import make_debtor
 
 from .conftest import LATE, NEXT_MORNING, NOW
 

@@ -173,7 +173,7 @@ def test_two_workers_never_send_a_message_twice(portfolio, settings):
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("shared-cache in-memory SQLite has table locks without a busy timeout; "
                     "RECAUDO_TEST_FILE_DB=1 runs this on a SQLite file")
-    from recaudo.core.testing import make_debtor, make_obligation
+    from recaudo.demo.testing import make_debtor, make_obligation
     from recaudo.portfolio.services import contact_add
 
     settings.RECAUDO_TRANSPORTS = {"email": {"kind": "memory", "delay": 0.002}}
@@ -229,7 +229,7 @@ def test_a_worker_killed_mid_batch_resends_at_most_one_message(portfolio, settin
     from datetime import date
 
     from recaudo.communications import transports
-    from recaudo.core.testing import make_debtor, make_obligation
+    from recaudo.demo.testing import make_debtor, make_obligation
     from recaudo.portfolio.services import contact_add
 
     monkeypatch.setitem(transports.KINDS, "crashing", "recaudo.communications.tests.test_outbox.CrashingTransport")

@@ -8,7 +8,7 @@ from django.utils.safestring import SafeData
 
 from recaudo.communications.rendering import render_source
 from recaudo.communications.services import template_save
-from recaudo.core.testing import login, make_debtor, make_obligation
+from recaudo.demo.testing import login, make_debtor, make_obligation
 
 from .conftest import NOW
 

@@ -11,7 +11,7 @@ from recaudo.communications.models import Message, Template
 from recaudo.communications.outbox import outbox_process
 from recaudo.communications.rendering import RenderError, render_source
 from recaudo.communications.services import TemplateInvalid, messages_enqueue_bulk, template_save
-from recaudo.core.testing import login
+from recaudo.demo.testing import login
 
 from .conftest import NOW
 

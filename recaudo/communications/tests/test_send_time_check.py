@@ -11,7 +11,7 @@ from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import messages_enqueue_bulk
 from recaudo.communications.transports.console import MemoryTransport
 from recaudo.compliance.models import ContactAttempt
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.services import payment_record
 from recaudo.portfolio.services import contact_add, obligation_set_dispute
 from recaudo.strategies.selectors import debtors_not_collectable

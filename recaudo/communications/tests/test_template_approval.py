@@ -13,7 +13,7 @@ from recaudo.communications.services import (
     template_revision_decide,
     template_save,
 )
-from recaudo.core.testing import login, make_user
+from recaudo.demo.testing import login, make_user
 
 from .conftest import NOW
 

@@ -10,7 +10,7 @@ from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import message_enqueue
 from recaudo.communications.transports import Outgoing
 from recaudo.communications.transports.letter import LetterTransport
-from recaudo.core.testing import login
+from recaudo.demo.testing import login
 
 from .conftest import NOW
 

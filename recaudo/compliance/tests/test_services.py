@@ -20,7 +20,7 @@ from recaudo.compliance.services import (
     contact_schedule,
     debtor_consents,
 )
-from recaudo.core.testing import make_debtor, make_portfolio
+from recaudo.demo.testing import make_debtor, make_portfolio
 from recaudo.portfolio.services import contact_add
 
 pytestmark = pytest.mark.django_db

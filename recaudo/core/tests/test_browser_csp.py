@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from recaudo.communications.services import template_save
 from recaudo.core.csp import DEFAULT_POLICY
-from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
+from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
 from recaudo.portfolio.services import contact_add, portfolio_today
 
 pytestmark = [pytest.mark.browser, needs_chromium]

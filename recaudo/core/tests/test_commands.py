@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from recaudo import cli
 from recaudo.accounts.models import Membership
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Obligation, Portfolio
 
@@ -307,7 +307,7 @@ def test_ledger_verify_exits_1_from_the_command_line(tmp_path):
         "import django, sys; django.setup();"
         "from django.core.management import call_command;"
         "call_command('migrate', verbosity=0);"
-        "from recaudo.core.testing import make_portfolio, make_debtor, make_obligation;"
+        "from recaudo.demo.testing import make_portfolio, make_debtor, make_obligation;"
         "p = make_portfolio(); d = make_debtor(p); make_obligation(p, d);"
         "from recaudo.portfolio.models import Obligation; Obligation.objects.update(balance_minor=5)"
     )

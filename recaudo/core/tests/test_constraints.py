@@ -7,7 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recaudo.core.constraints import one_of
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.portfolio.models import Debtor, Obligation
 

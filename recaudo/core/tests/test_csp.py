@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from recaudo.core.csp import DEFAULT_POLICY
-from recaudo.core.testing import login
+from recaudo.demo.testing import login
 
 ROOT = Path(__file__).resolve().parents[2]  # the recaudo package
 INLINE = {
@@ -34,7 +34,7 @@ def test_no_template_has_inline_script_or_style():
 
 
 def test_htmx_is_configured_for_the_policy():
-    base = (ROOT / "templates" / "base.html").read_text()
+    base = (ROOT / "web" / "templates" / "base.html").read_text()
     assert ('<meta name="htmx-config" content=\'{"includeIndicatorStyles": false, "allowEval": false, '
             '"allowScriptTags": false}\'>') in base
 

@@ -18,7 +18,7 @@ import pytest
 from django.urls import reverse
 
 from recaudo import SettingError
-from recaudo.core.testing import login, make_debtor, make_obligation, make_user
+from recaudo.demo.testing import login, make_debtor, make_obligation, make_user
 from recaudo.settings import proxy_ssl_header
 
 ROOT = Path(__file__).resolve().parents[3]

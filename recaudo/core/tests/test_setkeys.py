@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from recaudo.core.setkeys import EDGES
-from recaudo.core.testing import make_debtor, make_obligation, make_user, other_session
+from recaudo.demo.testing import make_debtor, make_obligation, make_user, other_session
 from recaudo.ledger.models import Entry
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 

@@ -1,7 +1,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.portfolio.services import contact_add
 
 MONDAY = date(2026, 3, 2)  # a working Monday in Colombia

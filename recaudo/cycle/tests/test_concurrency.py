@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from recaudo.core.testing import make_portfolio
 from recaudo.cycle.runner import cycle_run, worker_tick
+from recaudo.demo.testing import make_portfolio
 from recaudo.strategies.models import CycleRun, PortfolioCycleSettings, StepExecution
 from recaudo.strategies.services import strategy_ensure_default
 

@@ -4,9 +4,9 @@ import pytest
 
 from recaudo.agents.models import AgentTask
 from recaudo.compliance.models import ComplianceDecision
-from recaudo.core.testing import make_debtor, make_obligation
 from recaudo.cycle.engine import Cycle
 from recaudo.cycle.runner import cycle_run, run_get_or_create
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.services import payment_record
 from recaudo.portfolio.services import obligation_set_dispute
 from recaudo.strategies.models import CycleRun, DebtorStrategyState, StepExecution

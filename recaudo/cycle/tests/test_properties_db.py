@@ -7,8 +7,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recaudo.core.testing import FakeOutbox, make_portfolio
 from recaudo.cycle.runner import cycle_run
+from recaudo.demo.testing import FakeOutbox, make_portfolio
 from recaudo.strategies.models import StepExecution
 
 from .helpers import MONDAY, debtor_owing

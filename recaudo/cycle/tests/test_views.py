@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user
 
 from .helpers import debtor_owing
 

@@ -32,7 +32,7 @@ import django
 django.setup()
 from datetime import timedelta
 from django.utils import timezone
-from recaudo.core.testing import make_portfolio
+from recaudo.demo.testing import make_portfolio
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.services import contact_add, portfolio_today
 from recaudo.strategies.models import PortfolioCycleSettings

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
+from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
 from recaudo.portfolio.services import contact_add, portfolio_today
 
 pytestmark = [

@@ -200,7 +200,7 @@ def test_ids_are_drawn_from_the_sequences_and_never_reused(portfolio):
     blocks = fastload.IdBlocks(Debtor._meta.db_table)
     ids = blocks.take(5)
     assert ids == sorted(ids) and len(set(ids)) == 5 and blocks.take(0) == []
-    from recaudo.core.testing import make_debtor
+    from recaudo.demo.testing import make_debtor
 
     assert make_debtor(portfolio, code="LATER", name="Después").pk > max(ids)
 

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.imports import services
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import ledger_verify, payment_record

@@ -3,7 +3,7 @@ from unittest import mock
 
 import pytest
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Debtor, Obligation
@@ -134,7 +134,7 @@ def test_imported_payments_charge_due_installment_interest_first_and_earn_lump_s
 
     from recaudo.agreements.models import AuthorityLimit
     from recaudo.agreements.services import agreement_accept, agreement_create, offer_accept, offer_create
-    from recaudo.core.testing import at_local, make_user
+    from recaudo.demo.testing import at_local, make_user
 
     today = date(2026, 3, 2)
     now = at_local(today, "10:00")

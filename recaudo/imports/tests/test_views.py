@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from recaudo.core.testing import login, make_user
+from recaudo.demo.testing import login, make_user
 from recaudo.imports.models import ImportJob
 from recaudo.portfolio.models import Debtor, Obligation
 

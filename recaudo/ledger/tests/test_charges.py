@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.charges import FeeRefused, debtor_liquidation, fee_charge, interest_post
 from recaudo.ledger.models import EarlyDiscount, Entry, FeeCharge, InterestAccrual, InterestSettings
 from recaudo.ledger.services import LedgerError, payment_record

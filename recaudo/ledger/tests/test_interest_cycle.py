@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.charges import debtor_liquidation, interest_post
 from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings
 from recaudo.ledger.services import payment_record

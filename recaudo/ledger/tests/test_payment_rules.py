@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.ledger.services import (
     LedgerError,

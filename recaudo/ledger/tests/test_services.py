@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.utils import DatabaseError
 
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.ledger.services import (
     LedgerError,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.append_only import TALLY_MODULUS
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import entry_post, ledger_verify, payment_record

@@ -9,7 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from recaudo.core.testing import make_debtor, make_obligation, other_session
+from recaudo.demo.testing import make_debtor, make_obligation, other_session
 from recaudo.ledger.append_only import MARK_BACKFILL
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.ledger.services import entry_post

@@ -10,7 +10,7 @@ from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 
-from recaudo.core.testing import make_portfolio, make_user
+from recaudo.demo.testing import make_portfolio, make_user
 from recaudo.portfolio.models import Portfolio
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_obligations_settled_into_accepted_agreements_are_marked_in_agreement(po
     from datetime import date
 
     from recaudo.agreements.services import agreement_accept, agreement_create
-    from recaudo.core.testing import make_debtor, make_obligation
+    from recaudo.demo.testing import make_debtor, make_obligation
     from recaudo.portfolio.models import Obligation
 
     debtor = make_debtor(portfolio, code="M1", name="Migrado")

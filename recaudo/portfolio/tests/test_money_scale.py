@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from recaudo.core.money import Unit, from_minor, precision
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.portfolio.models import Obligation, Portfolio
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_a_portfolio_recorded_with_another_exponent_keeps_it():
 
 
 def test_display_decimals_show_whole_pesos_without_changing_storage(client):
-    from recaudo.core.templatetags.recaudo import money
+    from recaudo.web.templatetags.recaudo import money
 
     portfolio = make_portfolio()
     Portfolio.objects.filter(pk=portfolio.pk).update(display_decimals=0)

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.services import (
     PortfolioError,

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from recaudo.core.testing import login, make_debtor, make_obligation
+from recaudo.demo.testing import login, make_debtor, make_obligation
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.services import consent_set, contact_add, obligation_set_dispute, portfolio_today
 

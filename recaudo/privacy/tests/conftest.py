@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.portfolio.services import contact_add
 
 

@@ -105,7 +105,7 @@ def test_forced_anonymization_with_balance_is_recorded_as_forced(luz, portfolio)
 
 
 def test_customer_code_that_is_the_id_number_is_replaced(portfolio):
-    from recaudo.core.testing import make_debtor
+    from recaudo.demo.testing import make_debtor
 
     debtor = make_debtor(portfolio, code="79000111", name="José Ñúñez", id_type="CC", id_number="79000111")
     debtor_anonymize(debtor=debtor, reason="solicitud", now=NOW)

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from recaudo.core.testing import make_user
+from recaudo.demo.testing import make_user
 from recaudo.portfolio.models import Contact, Debtor
 from recaudo.portfolio.selectors import DebtorFilters, debtor_search
 from recaudo.portfolio.services import contact_remove, contact_update, debtor_upsert

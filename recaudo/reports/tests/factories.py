@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from recaudo.core.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.services import payment_record
 
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.services import entry_post, payment_reverse
-from recaudo.reports.aging import age, parse_buckets
+from recaudo.portfolio.aging import age, parse_buckets
 from recaudo.reports.selectors import ReportError, aging_report, debtors_with_balance, portfolio_summaries
 
 from .factories import build_book, pay

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from recaudo.core.testing import make_debtor, make_obligation, make_user
+from recaudo.demo.testing import make_debtor, make_obligation, make_user
 
 from .factories import build_book
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recaudo.core.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
+from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
 from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.services import latest_version, strategy_ensure_default
 

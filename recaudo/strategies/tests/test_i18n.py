@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user
 from recaudo.strategies.services import segment_save, strategy_ensure_default
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from recaudo.audit.models import AuditEvent
-from recaudo.core.testing import TEST_PASSWORD, make_user
 from recaudo.cycle.runner import cycle_run
+from recaudo.demo.testing import TEST_PASSWORD, make_user
 from recaudo.strategies.forms import SegmentForm
 from recaudo.strategies.models import Segment, Strategy
 from recaudo.strategies.schema import StrategyFormatError

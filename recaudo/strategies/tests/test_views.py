@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from recaudo.core.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user
 from recaudo.strategies.models import Hold, StrategyVersion
 from recaudo.strategies.services import latest_version, strategy_ensure_default
 

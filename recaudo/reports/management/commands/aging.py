@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.portfolio.aging import BucketError
 from recaudo.portfolio.services import portfolio_today
-from recaudo.reports.aging import BucketError
 from recaudo.reports.formatting import bucket_label, fmt_amount, fmt_date
 from recaudo.reports.render import render_aging_csv
 from recaudo.reports.selectors import BY_CHOICES, AgingReport, DebtorAgingRow, ReportError, aging_report

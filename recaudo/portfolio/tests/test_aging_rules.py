@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recaudo.reports.aging import (
+from recaudo.portfolio.aging import (
     DEFAULT_BUCKETS,
     Bucket,
     BucketError,

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from recaudo.core import synthetic
+from recaudo.demo import synthetic
 from recaudo.portfolio.validation import normalize_email, normalize_phone, validate_national_id
 
 TODAY = date(2026, 3, 15)

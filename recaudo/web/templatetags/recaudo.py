@@ -16,7 +16,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
-from recaudo.reports.aging import BucketError, bucket_index, days_past_due, parse_buckets
+from recaudo.portfolio.aging import (
+    BucketError,
+    bucket_choices,
+    bucket_index,
+    bucket_label,
+    days_past_due,
+    parse_buckets,
+)
 
 register = template.Library()
 
@@ -114,14 +121,6 @@ def dpd(due_date, as_of=None):
     return days_past_due(due, _as_date(as_of) or timezone.localdate())
 
 
-def bucket_label(bucket) -> str:
-    if bucket.min_days is None:
-        return _("current") if bucket.max_days == 0 else _("up to %(n)s") % {"n": bucket.max_days}
-    if bucket.max_days is None:
-        return _("over %(n)s") % {"n": bucket.min_days - 1}
-    return f"{bucket.min_days}-{bucket.max_days}"
-
-
 def bucket_css(bucket, index: int, count: int) -> str:
     if bucket.min_days is None:
         slug = "current" if bucket.max_days == 0 else f"upto-{bucket.max_days}"
@@ -146,14 +145,7 @@ def bucket_badge(days, buckets=None):
     return format_html('<span class="{}">{}</span>', bucket_css(parsed[i], i, len(parsed)), bucket_label(parsed[i]))
 
 
-@register.simple_tag
-def bucket_choices(buckets=None):
-    """[(index, label)] for the bucket filter."""
-    try:
-        parsed = parse_buckets(buckets)
-    except BucketError:
-        parsed = parse_buckets(None)
-    return [(i, bucket_label(b)) for i, b in enumerate(parsed)]
+register.simple_tag(bucket_choices)
 
 
 @register.simple_tag(takes_context=True)

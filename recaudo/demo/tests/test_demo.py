@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from recaudo.accounts.models import Membership
 from recaudo.audit.models import AuditEvent
-from recaudo.core.management.commands.demo import DEMO_PASSWORD
+from recaudo.demo.management.commands.demo import DEMO_PASSWORD
 from recaudo.ledger.models import Entry, Payment
 from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -75,7 +75,8 @@ def test_demo_small_end_to_end_and_idempotent():
 
 @pytest.mark.django_db
 def test_demo_serves_unless_no_serve(monkeypatch):
-    from recaudo.core.management.commands import demo, serve
+    from recaudo.core.management.commands import serve
+    from recaudo.demo.management.commands import demo
 
     calls = []
     monkeypatch.setattr(demo, "prepare_demo", lambda **kw: ([], []))

@@ -1,7 +1,7 @@
 """`recaudo demo`: two synthetic Colombian portfolios, demo users, then the web app.
 
 Idempotent: a portfolio that already has obligations is left as it is, users and roles are created only when
-missing. The data comes from recaudo.core.synthetic (seeded) and goes in through the import engine, the same
+missing. The data comes from recaudo.demo.synthetic (seeded) and goes in through the import engine, the same
 path as a user's CSV files.
 """
 
@@ -21,8 +21,12 @@ from recaudo.accounts.models import Membership
 from recaudo.accounts.services import membership_grant, user_create
 from recaudo.agreements.rules import Limits
 from recaudo.agreements.services import authority_limits_ensure
-from recaudo.core import synthetic
+from recaudo.core.management.commands import serve as serving
 from recaudo.core.money import format_amount
+from recaudo.cycle.runner import cycle_run
+from recaudo.demo import synthetic
+from recaudo.imports.services import ImportOptions, import_file
+from recaudo.portfolio.management.commands.portfolio import portfolio_summary
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import consents_grant_missing, portfolio_create, portfolio_today
 
@@ -70,7 +74,6 @@ def _portfolio(slug: str, **fields) -> tuple[Portfolio, bool]:
 
 
 def _import(portfolio, files: list[tuple[str, Path]], actor) -> dict[str, object]:
-    from recaudo.imports.services import ImportOptions, import_file
 
     results = {}
     for kind, path in files:
@@ -138,7 +141,6 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
             synthetic.write_payments(paths["payments"], obligations_csv=paths["obligations"], seed=seed, today=today)
             imported = _import(edificio, list(paths.items()), admin)
         outcomes.append(PortfolioOutcome(edificio, edificio_created, imported))
-    from recaudo.cycle.runner import cycle_run
 
     for outcome in outcomes:
         if outcome.imported:  # demo customers signed a contract clause authorizing these channels
@@ -163,12 +165,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="serve without the task worker")
 
     def handle(self, *args, no_serve, host, port, seed, size, no_worker, **options):
-        from recaudo.portfolio.management.commands.portfolio import portfolio_summary
 
-        from .serve import check_port, serve
 
         if not no_serve:
-            check_port(host, port)  # fail before preparing anything when the port is taken
+            serving.check_port(host, port)  # fail before preparing anything when the port is taken
         started = time.perf_counter()
         self.stdout.write("Preparing the demo (migrations, synthetic data, users)...")
         call_command("migrate", interactive=False, verbosity=0)
@@ -201,4 +201,4 @@ class Command(BaseCommand):
             self.stdout.write("Run `recaudo serve` (or `recaudo demo` again) to open the app.")
             return
         self.stdout.write(f"Open http://{host}:{port}/ and sign in (Ctrl+C stops the server).\n")
-        serve(host=host, port=port, worker=not no_worker, migrate=False, production=False, stdout=self.stdout)
+        serving.serve(host=host, port=port, worker=not no_worker, migrate=False, production=False, stdout=self.stdout)

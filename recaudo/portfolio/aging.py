@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 
 class BucketError(ValueError):
     pass
@@ -116,3 +118,21 @@ def age(items: Iterable[tuple[date, int]], as_of: date, buckets: Sequence[Bucket
         amounts[i] += balance
         counts[i] += 1
     return [BucketTotal(b, a, c) for b, a, c in zip(buckets, amounts, counts, strict=True)]
+
+
+def bucket_label(bucket: Bucket) -> str:
+    """The short label of a bucket on pages ("current", "up to 30", "31-60", "over 90"), translated."""
+    if bucket.min_days is None:
+        return _("current") if bucket.max_days == 0 else _("up to %(n)s") % {"n": bucket.max_days}
+    if bucket.max_days is None:
+        return _("over %(n)s") % {"n": bucket.min_days - 1}
+    return f"{bucket.min_days}-{bucket.max_days}"
+
+
+def bucket_choices(buckets=None) -> list[tuple[int, str]]:
+    """[(index, label)] for the bucket filter."""
+    try:
+        parsed = parse_buckets(buckets)
+    except BucketError:
+        parsed = parse_buckets(None)
+    return [(i, bucket_label(b)) for i, b in enumerate(parsed)]

@@ -14,10 +14,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from recaudo.core.money import to_minor
-from recaudo.reports.formatting import fmt_amount, fmt_date
+from recaudo.ledger.charges import ObligationLiquidation
+from recaudo.ledger.interest import pct
 
-from .charges import ObligationLiquidation
-from .interest import pct
+from .formatting import fmt_amount, fmt_date
 
 
 def _rate(value: Decimal, language: str, places: int = 2) -> str:
