@@ -164,7 +164,6 @@ def child(phase: str, n: int, chunk: int = CHUNK) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from recaudo.cycle import comms
     from recaudo.cycle.engine import Cycle
     from recaudo.cycle.runner import cycle_run
     from recaudo.portfolio.models import Portfolio
@@ -172,8 +171,6 @@ def child(phase: str, n: int, chunk: int = CHUNK) -> None:
     from recaudo.strategies.models import CycleRun, StepExecution
     from recaudo.strategies.services import strategy_ensure_default
 
-    if not comms.available():  # communications not installed: count instead of enqueueing
-        comms.enqueue_bulk = lambda rows, now: len(list(rows))
     t0 = time.perf_counter()
     out: dict = {"phase": phase}
     if phase == "load":
