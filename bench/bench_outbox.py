@@ -64,8 +64,8 @@ def child(n: int, batch: int) -> dict:
 
     call_command("migrate", verbosity=0)
     from recaudo.communications.models import Message
-    from recaudo.communications.outbox import outbox_process
     from recaudo.communications.services import messages_enqueue_bulk
+    from recaudo.cycle.outbox import outbox_process
     from recaudo.demo.testing import make_portfolio
     from recaudo.ledger.models import Component, Entry, EntryKind
     from recaudo.portfolio.models import Consent, Contact, Debtor, Obligation

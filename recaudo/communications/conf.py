@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 from django.conf import settings
 
@@ -31,3 +32,13 @@ def setting_int(name: str, default: int) -> int:
 def public_url() -> str:
     """The public base URL of this installation (for provider callbacks), e.g. https://cobros.example.com."""
     return str(setting("RECAUDO_PUBLIC_URL", "") or "").rstrip("/")
+
+
+def max_attempts() -> int:
+    """How many times the outbox tries a message before it gives up (RECAUDO_OUTBOX_MAX_ATTEMPTS, default 8)."""
+    return setting_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def claim_timeout() -> timedelta:
+    """After how long a claim left by a dead worker is released (RECAUDO_OUTBOX_CLAIM_TIMEOUT seconds, 600)."""
+    return timedelta(seconds=setting_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", 600))

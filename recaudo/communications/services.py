@@ -1,7 +1,7 @@
 """Communications writes: enqueue messages (idempotent), save templates, apply provider callbacks and opt-outs.
 
-Sending is in recaudo.communications.outbox (re-exported here): it runs outside any transaction, after the rows
-it sends were claimed and committed.
+Sending is on top, in recaudo.cycle.outbox (the worker's pipeline): it runs outside any transaction, after the
+rows it sends were claimed and committed.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from recaudo.compliance.services import contact_schedule
 from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 from recaudo.portfolio.services import consent_set
 
+from .conf import max_attempts
 from .contacts import contacts_for
 from .models import CHANNEL_CODES, Message, Template, TemplateRevision
-from .outbox import OutboxError, fallback_enqueue, outbox_process, retry_delay  # noqa: F401 (public API)
 from .rendering import RenderedMessage, RenderError, message_language, template_lookup, template_validate
 from .rendering import template_render as _template_render
-from .rules import template_can_decide, template_edit_needs_approval
+from .rules import FALLBACK_ORDER, retry_delay, template_can_decide, template_edit_needs_approval
 from .status import MOVE, RANK, RECORD, status_step
 
 log = logging.getLogger(__name__)
@@ -367,8 +367,6 @@ def _apply_status(message: Message, status: str, *, at: datetime, error: str = "
         if status == "delivered":
             fields["delivered_at"] = at
     elif retry:
-        from .outbox import max_attempts
-
         if message.attempts < max_attempts():
             fields.update(status=Message.Status.QUEUED, next_attempt_at=at + retry_delay(message.attempts),
                           last_error=error[:1000], provider_id="", claim_token=None, claimed_by="",
@@ -444,3 +442,23 @@ def inbound_reply(*, channel: str, sender: str, text: str, provider: str, at: da
                                       now=at):
             revoked += 1
     return revoked
+
+
+def fallback_enqueue(*, message: Message, now: datetime) -> Message | None:
+    """After a permanent failure, queue the same message on the next channel the debtor consented to (never a
+    channel already tried in this chain)."""
+    tried, root = {message.channel}, message
+    while root.fallback_of_id is not None:
+        root = Message.objects.only("id", "channel", "fallback_of_id", "dedupe_key").get(pk=root.fallback_of_id)
+        tried.add(root.channel)
+    for channel in FALLBACK_ORDER.get(message.channel, ()):
+        if channel in tried or not contacts_for([message.debtor_id], channel):
+            continue
+        fallback, _ = message_enqueue_with_reason(
+            portfolio=message.portfolio, debtor=message.debtor, channel=channel, template_code=message.template_code,
+            dedupe_key=f"{root.dedupe_key[:170]}~fallback:{channel}", now=now,
+            attach_statement=message.attach_statement, context=message.context, source="fallback",
+            cycle_run_id=message.cycle_run_id, fallback_of=message)
+        if fallback is not None:
+            return fallback
+    return None

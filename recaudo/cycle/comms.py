@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from recaudo.communications import services
+from recaudo.cycle import outbox
 
 
 def enqueue_bulk(rows: Iterable[dict], *, now: datetime) -> int:
@@ -14,4 +15,4 @@ def enqueue_bulk(rows: Iterable[dict], *, now: datetime) -> int:
 
 
 def outbox_process(*, now: datetime | None = None, limit: int = 500, worker_id: str) -> dict:
-    return services.outbox_process(now=now, limit=limit, worker_id=worker_id)
+    return outbox.outbox_process(now=now, limit=limit, worker_id=worker_id)

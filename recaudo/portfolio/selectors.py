@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from recaudo.audit.models import AuditEvent
 from recaudo.ledger.models import Entry
 from recaudo.portfolio.aging import due_date_range, parse_buckets
-from recaudo.privacy.rules import mask_changes, mask_contact, mask_id, mask_text
+from recaudo.portfolio.masking import mask_changes, mask_contact, mask_id, mask_text
 
 from .models import Consent, Contact, Debtor, Obligation, Portfolio
 from .validation import ValidationProblem, normalize_phone, search_text_for
@@ -280,7 +280,7 @@ def mask_debtor(debtor: Debtor) -> Debtor:
 
 def mask_360(view: Debtor360) -> Debtor360:
     """The debtor page as a viewer sees it: ID, contact values, holders and the timeline's contact data masked
-    (recaudo.privacy.rules; Ley 1581 de 2012 art. 4 (g)). In memory only."""
+    (recaudo.portfolio.masking; Ley 1581 de 2012 art. 4 (g)). In memory only."""
     mask_debtor(view.debtor)
     for contact in view.contacts:
         contact.value = mask_contact(contact.channel, contact.value)

@@ -3,10 +3,10 @@
 import pytest
 
 from recaudo.communications.models import Message
-from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import message_enqueue
 from recaudo.communications.transports import Outgoing
 from recaudo.communications.transports.email import EmailTransport
+from recaudo.cycle.outbox import outbox_process
 
 from .conftest import NOW
 from .servers import SmtpSink

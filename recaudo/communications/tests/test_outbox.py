@@ -7,11 +7,12 @@ import pytest
 from django.db import connection
 
 from recaudo.communications.models import Message
-from recaudo.communications.outbox import claim_batch, outbox_process, retry_delay
+from recaudo.communications.rules import retry_delay
 from recaudo.communications.services import message_enqueue, messages_enqueue_bulk
 from recaudo.communications.transports import TransportError
 from recaudo.communications.transports.console import MemoryTransport
 from recaudo.compliance.models import ContactAttempt
+from recaudo.cycle.outbox import claim_batch, outbox_process
 from recaudo.portfolio.models import Consent
 
 from .conftest import LATE, NEXT_MORNING, NOW

@@ -6,13 +6,13 @@ from datetime import timedelta
 import pytest
 
 from recaudo.communications.models import Message
-from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import message_enqueue
 from recaudo.communications.signatures import hmac_sha256, twilio_signature
 from recaudo.communications.transports import Outgoing, TransportError
 from recaudo.communications.transports.sms_twilio import TwilioTransport
 from recaudo.communications.transports.webhook import WebhookTransport
 from recaudo.communications.transports.whatsapp_cloud import WhatsAppCloudTransport
+from recaudo.cycle.outbox import outbox_process
 from recaudo.portfolio.models import Consent
 
 from .conftest import NOW

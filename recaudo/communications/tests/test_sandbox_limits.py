@@ -8,9 +8,9 @@ from django.utils import translation
 
 from recaudo.communications import sandbox
 from recaudo.communications.models import Message, Template
-from recaudo.communications.outbox import outbox_process
 from recaudo.communications.rendering import RenderError, render_source
 from recaudo.communications.services import TemplateInvalid, messages_enqueue_bulk, template_save
+from recaudo.cycle.outbox import outbox_process
 from recaudo.demo.testing import login
 
 from .conftest import NOW

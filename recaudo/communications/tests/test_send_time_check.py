@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 
 from recaudo.communications.models import Message
-from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import messages_enqueue_bulk
 from recaudo.communications.transports.console import MemoryTransport
 from recaudo.compliance.models import ContactAttempt
+from recaudo.cycle.outbox import outbox_process
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.services import payment_record
 from recaudo.portfolio.services import contact_add, obligation_set_dispute

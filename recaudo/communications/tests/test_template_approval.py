@@ -157,8 +157,8 @@ def test_an_edit_written_against_an_older_version_is_not_approved(people, sofia,
 
 def test_approving_a_message_still_goes_through_the_worker_unchanged_until_approval(people, sofia, luz):
     """A message queued for send-time rendering (the daily cycle) uses whatever is approved when it is sent."""
-    from recaudo.communications.outbox import outbox_process
     from recaudo.communications.services import messages_enqueue_bulk
+    from recaudo.cycle.outbox import outbox_process
 
     template_save(portfolio=luz.portfolio, code="reminder", channel="sms", language="es", subject="",
                   body=APPROVED_TEXT, now=NOW, actor=sofia)

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from recaudo.communications.models import Template
-from recaudo.communications.outbox import outbox_process
 from recaudo.communications.services import message_enqueue
 from recaudo.communications.transports import Outgoing
 from recaudo.communications.transports.letter import LetterTransport
+from recaudo.cycle.outbox import outbox_process
 from recaudo.demo.testing import login
 
 from .conftest import NOW

@@ -1,4 +1,5 @@
-"""The outbox worker: claim due messages atomically, render, re-check compliance, send, record the outcome.
+"""Sending (on top of communications, reports and compliance, run by the worker and `recaudo outbox`): the
+outbox pipeline. Claim due messages atomically, render, re-check compliance, send, record the outcome.
 
 Claiming is "a due-date column plus an atomic claim": in a short transaction a worker picks due rows (FOR UPDATE
 SKIP LOCKED on PostgreSQL; SQLite serializes writers) and marks them `UPDATE ... SET status='sending',
@@ -20,49 +21,39 @@ import logging
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from recaudo.communications.conf import claim_timeout, max_attempts
+from recaudo.communications.contacts import consent_granted, contacts_for
+from recaudo.communications.models import Message
+from recaudo.communications.rendering import (
+    RenderError,
+    message_language,
+    overdue_obligations,
+    template_lookup,
+    template_render,
+)
+from recaudo.communications.rules import retry_delay
+from recaudo.communications.services import consent_revoke_for_contact, fallback_enqueue
+from recaudo.communications.transports import Attachment, Outgoing, TransportError, transport_for
 from recaudo.compliance.models import ComplianceDecision, ContactAttempt
 from recaudo.compliance.rules import ComplianceError, ContactEvent, decide
 from recaudo.compliance.services import HISTORY_DAYS, compliance_settings, debtor_timezone
 from recaudo.portfolio.models import Consent
-
-from .conf import setting_int
-from .contacts import consent_granted, contacts_for
-from .models import Message
-from .rendering import RenderError, message_language, overdue_obligations, template_lookup, template_render
-from .transports import Attachment, Outgoing, TransportError, transport_for
+from recaudo.reports.render import render_statement_pdf, statement_filename, statement_language
+from recaudo.reports.statements import statement_for
+from recaudo.strategies.selectors import debtors_not_collectable
 
 log = logging.getLogger(__name__)
 
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=6)
-FALLBACK_ORDER = {"email": ("whatsapp", "sms", "letter"), "sms": ("whatsapp", "email", "letter"),
-                  "whatsapp": ("sms", "email", "letter"), "letter": ("email",)}
 OPT_OUT_CODES = {"twilio": {"21610"}, "whatsapp_cloud": {"131050"}}
 CLEAR_CLAIM = {"claim_token": None, "claimed_by": "", "claimed_at": None}
 UPDATE_FIELDS = ["status", "attempts", "next_attempt_at", "provider", "provider_id", "permanent", "last_error",
                  "sent_at", "contact", "to", "template", "template_version", "language", "subject", "body", "html",
                  "provider_payload", "rendered_at", "claim_token", "claimed_by", "claimed_at", "updated_at"]
-
-
-class OutboxError(RuntimeError):
-    pass
-
-
-def max_attempts() -> int:
-    return setting_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", 8)
-
-
-def claim_timeout() -> timedelta:
-    return timedelta(seconds=setting_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", 600))
-
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff after the `attempts`-th failed try: 1, 2, 4, 8 ... minutes, at most 6 hours."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
 
 
 def release_stale_claims(now: datetime) -> int:
@@ -123,12 +114,8 @@ class _Batch:
 def _collectable(batch: _Batch) -> None:
     """A cycle message may wait hours for its send time: before it goes, re-check in bulk (a fixed number of
     queries per batch) that the debtor still owes a collectable balance and is not on an active hold; if not, the
-    message is cancelled with the reason ("paid", "on hold: promise"). The check lives in recaudo.strategies
-    (`selectors.debtors_not_collectable`), imported here so that neither app imports the other at load time."""
-    from zoneinfo import ZoneInfo
-
-    from recaudo.strategies.selectors import debtors_not_collectable
-
+    message is cancelled with the reason ("paid", "on hold: promise"), by recaudo.strategies'
+    `debtors_not_collectable`."""
     cycle = [m for m in batch.alive if m.cycle_run_id is not None or m.source == "cycle"]
     if not cycle:
         return
@@ -259,11 +246,6 @@ def _outgoing(m: Message, now: datetime) -> Outgoing:
 
 
 def _statement_attachment(m: Message, now: datetime) -> Attachment:
-    from zoneinfo import ZoneInfo
-
-    from recaudo.reports.render import render_statement_pdf, statement_filename, statement_language
-    from recaudo.reports.statements import statement_for
-
     m.debtor.portfolio = m.portfolio
     today = now.astimezone(ZoneInfo(m.portfolio.timezone)).date()
     statement = statement_for(debtor=m.debtor, today=today)
@@ -429,32 +411,8 @@ def _process(token: str, messages: list[Message], now: datetime, stats: Counter)
                 batch.fail(m, f"outbox: {type(exc).__name__}: {exc}", permanent=False)
     failed.extend(_apply(token, [m for m in messages if m.pk not in written], batch, evidence, stats))
     # after the commit: opt-outs revoke the consent, permanent failures try another consented channel
-    from .services import consent_revoke_for_contact
-
     for m in failed:
         if batch.outcome[m.pk][-1] == "opt_out" and m.contact is not None:
             consent_revoke_for_contact(contact=m.contact, channel=m.channel, source=f"{m.provider} opt-out", now=now)
         if fallback_enqueue(message=m, now=now) is not None:
             stats["fallbacks"] += 1
-
-
-def fallback_enqueue(*, message: Message, now: datetime) -> Message | None:
-    """After a permanent failure, queue the same message on the next channel the debtor consented to (never a
-    channel already tried in this chain)."""
-    from .services import message_enqueue_with_reason
-
-    tried, root = {message.channel}, message
-    while root.fallback_of_id is not None:
-        root = Message.objects.only("id", "channel", "fallback_of_id", "dedupe_key").get(pk=root.fallback_of_id)
-        tried.add(root.channel)
-    for channel in FALLBACK_ORDER.get(message.channel, ()):
-        if channel in tried or not contacts_for([message.debtor_id], channel):
-            continue
-        fallback, _ = message_enqueue_with_reason(
-            portfolio=message.portfolio, debtor=message.debtor, channel=channel, template_code=message.template_code,
-            dedupe_key=f"{root.dedupe_key[:170]}~fallback:{channel}", now=now,
-            attach_statement=message.attach_statement, context=message.context, source="fallback",
-            cycle_run_id=message.cycle_run_id, fallback_of=message)
-        if fallback is not None:
-            return fallback
-    return None

@@ -10,7 +10,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.communications.models import Message
-from recaudo.communications.outbox import outbox_process
+from recaudo.cycle.outbox import outbox_process
 from recaudo.portfolio.models import Portfolio
 
 
