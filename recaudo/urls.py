@@ -16,6 +16,7 @@ urlpatterns = [
     path("p/<slug:slug>/", include("recaudo.agreements.urls")),
     path("p/<slug:slug>/", include("recaudo.agents.urls")),
     path("p/<slug:slug>/", include("recaudo.portfolio.urls")),
+    path("p/<slug:slug>/", include("recaudo.web.urls")),
     path("p/<slug:slug>/", include("recaudo.privacy.urls")),
     path("", include("recaudo.reports.urls")),
 ]

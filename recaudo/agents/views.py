@@ -21,8 +21,8 @@ from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
 from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import ContactBlocked, compliance_check
+from recaudo.ledger.selectors import debtor_360
 from recaudo.portfolio.models import Debtor, Obligation
-from recaudo.portfolio.selectors import debtor_360
 from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.models import Segment
 

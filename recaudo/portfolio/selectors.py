@@ -11,23 +11,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 
-from recaudo.audit.models import AuditEvent
-from recaudo.ledger.models import Entry
 from recaudo.portfolio.aging import due_date_range, parse_buckets
-from recaudo.portfolio.masking import mask_changes, mask_contact, mask_id, mask_text
+from recaudo.portfolio.masking import mask_id
 
-from .models import Consent, Contact, Debtor, Obligation, Portfolio
+from .models import Consent, Contact, Debtor, Portfolio
 from .validation import ValidationProblem, normalize_phone, search_text_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
-LEDGER_LIMIT = 100
-LEDGER_ALL_LIMIT = 5_000
-OBLIGATION_LIMIT = 300
-TIMELINE_LIMIT = 100
 
 SORT_FIELDS = {"name": "name", "code": "code", "balance": "balance_minor", "dpd": "oldest_due_date"}
 _PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,20}$")
@@ -226,51 +220,6 @@ def portfolio_tags(portfolio: Portfolio, sample: int = 2000) -> list[str]:
     return sorted(tags)[:200]
 
 
-@dataclass
-class Debtor360:
-    debtor: Debtor
-    as_of: date
-    contacts: list[Contact]
-    obligations: list[Obligation]
-    obligations_total: int
-    entries: list[Entry]
-    entries_more: bool
-    events: list[AuditEvent]
-    events_more: bool
-
-
-def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bool = False) -> Debtor360:
-    """Everything the debtor page shows. Raises Debtor.DoesNotExist for a debtor outside the portfolio."""
-    debtor = Debtor.objects.get(portfolio=portfolio, pk=debtor_id)
-    contacts = list(
-        Contact.objects.filter(debtor=debtor)
-        .prefetch_related(_consents_prefetch())
-        .order_by("role", "-is_primary", "channel", "pk")
-    )
-    obligations_qs = Obligation.objects.filter(debtor=debtor)
-    # An obligation refinanced into an agreement shows how late it was when the agreement was accepted.
-    obligations = list(obligations_qs.annotate(agreed_on=Max("agreements__accepted_on"))
-                       .order_by("due_date", "number")[:OBLIGATION_LIMIT])
-    obligations_total = len(obligations)
-    if obligations_total == OBLIGATION_LIMIT:
-        obligations_total = obligations_qs.count()
-    open_first = sorted(obligations, key=lambda o: (o.status != Obligation.Status.OPEN, o.due_date, o.number))
-    limit = LEDGER_ALL_LIMIT if ledger_all else LEDGER_LIMIT
-    entries = list(
-        Entry.objects.filter(debtor=debtor)
-        .select_related("obligation")
-        .only("pk", "value_date", "kind", "component", "amount_minor", "memo", "created_at", "reverses_id",
-              "obligation__number", "obligation__currency", "obligation__description")
-        .order_by("-value_date", "-pk")[: limit + 1]
-    )
-    events = list(AuditEvent.objects.filter(debtor=debtor).order_by("-at", "-pk")[: TIMELINE_LIMIT + 1])
-    return Debtor360(
-        debtor=debtor, as_of=as_of, contacts=contacts, obligations=open_first, obligations_total=obligations_total,
-        entries=entries[:limit], entries_more=len(entries) > limit,
-        events=events[:TIMELINE_LIMIT], events_more=len(events) > TIMELINE_LIMIT,
-    )
-
-
 def mask_debtor(debtor: Debtor) -> Debtor:
     """Mask the ID number of a debtor read for a viewer (in memory: the object must never be saved)."""
     debtor.id_number = mask_id(debtor.id_number)
@@ -278,19 +227,7 @@ def mask_debtor(debtor: Debtor) -> Debtor:
     return debtor
 
 
-def mask_360(view: Debtor360) -> Debtor360:
-    """The debtor page as a viewer sees it: ID, contact values, holders and the timeline's contact data masked
-    (recaudo.portfolio.masking; Ley 1581 de 2012 art. 4 (g)). In memory only."""
-    mask_debtor(view.debtor)
-    for contact in view.contacts:
-        contact.value = mask_contact(contact.channel, contact.value)
-        contact.holder_name = mask_text(contact.holder_name)
-    for event in view.events:
-        event.changes = mask_changes(event.changes)
-    return view
-
-
-def _consents_prefetch():
+def consents_prefetch():
     from django.db.models import Prefetch
 
     return Prefetch("consents", queryset=Consent.objects.order_by("channel"))

@@ -26,9 +26,9 @@ from recaudo.core.money import format_amount
 from recaudo.cycle.runner import cycle_run
 from recaudo.demo import synthetic
 from recaudo.imports.services import ImportOptions, import_file
-from recaudo.portfolio.management.commands.portfolio import portfolio_summary
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import consents_grant_missing, portfolio_create, portfolio_today
+from recaudo.reports.management.commands.portfolio import portfolio_summary
 
 DEMO_PASSWORD = "recaudo-demo"  # noqa: S105 - demo data only, printed on purpose
 

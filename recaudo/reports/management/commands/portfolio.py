@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 from recaudo.core.money import format_amount, from_minor
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import PortfolioError, portfolio_create, portfolio_today
+from recaudo.reports.selectors import aging_report
 
 
 def _get(slug: str) -> Portfolio:
@@ -22,8 +23,6 @@ def _get(slug: str) -> Portfolio:
 
 def portfolio_summary(portfolio: Portfolio) -> dict:
     """Counts, total balance and aging buckets as of the portfolio's today (from the cached balances)."""
-    from recaudo.reports.selectors import aging_report
-
     debtors = portfolio.debtors.aggregate(
         total=Count("pk"), with_balance=Count("pk", filter=Q(balance_minor__gt=0)), balance=Sum("balance_minor"),
     )
