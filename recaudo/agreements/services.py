@@ -41,6 +41,7 @@ from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.interest import MissingRate, RateAboveCap, RateTable
 from recaudo.ledger.models import Component, Entry, EntryKind, Payment
+from recaudo.ledger.rates import has_rate_table, rate_periods
 from recaudo.ledger.services import component_balances, entry_post, entry_reverse
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from recaudo.portfolio.services import obligation_create, portfolio_today
@@ -59,7 +60,6 @@ from .models import (
     Promise,
 )
 from .rules import BROKEN, KEPT, Limits, OfferTerms, PlanError, check_plan_rate, needs_approval, simulate_plan
-from .selectors import has_rate_table, rate_periods
 
 
 class AgreementError(ValueError):

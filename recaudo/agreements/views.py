@@ -13,16 +13,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, debtor_for_user_or_404, portfolio_for_user_or_404
 from recaudo.core.money import from_minor
+from recaudo.ledger.rates import legal_rates, rate_status
+from recaudo.ledger.rates_loading import RateLoadError, rates_load
 from recaudo.portfolio.models import Obligation
 from recaudo.portfolio.services import portfolio_today
 
 from . import rules, selectors, services
-from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm
+from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
 from .models import Agreement, Offer
 
 ERRORS = (services.AgreementError, rules.PlanError, ValueError)
@@ -307,11 +310,6 @@ def offer_decide_view(request, slug, pk):
 @login_required
 def rates_page(request):
     """List the loaded monthly legal rates and upload a file of new months (staff only: the tables are global)."""
-    from django.utils import timezone
-
-    from .forms import RateUploadForm
-    from .rates import RateLoadError, rates_load
-
     if not (request.user.is_staff or request.user.is_superuser):
         raise PermissionDenied(_("Only administrators load legal rates."))
     form = RateUploadForm(request.POST or None, request.FILES or None)
@@ -327,10 +325,10 @@ def rates_page(request):
                 "adjusted": result.adjusted})
             return redirect("rates")
     country = (form.data.get("country") or request.GET.get("country") or "CO").strip().upper()[:2]
-    rows = selectors.legal_rates(country)
+    rows = legal_rates(country)
     months: dict = {}
     for row in rows:
         months.setdefault(row.valid_from, {})[row.rate_type] = row
     return render(request, "agreements/rates.html", {
         "form": form, "country": country, "months": list(months.items())[:36],
-        "status": selectors.rate_status(country, timezone.localdate())})
+        "status": rate_status(country, timezone.localdate())})

@@ -29,10 +29,12 @@ from django.utils import timezone
 from recaudo.audit.models import AuditEvent
 from recaudo.core.money import from_minor, quantize, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+from recaudo.portfolio.services import portfolio_today
 
 from .fees import fee_decide
 from .interest import Liquidation, RateError, liquidate_late_interest
 from .models import Component, EarlyDiscount, Entry, EntryKind, FeeCharge, InterestAccrual, InterestSettings, Payment
+from .rates import rate_periods
 from .services import LedgerError, entry_post, refresh_summaries
 
 CHUNK = 2000
@@ -178,8 +180,6 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
     rate certified since, or a payment or reversal value-dated in the past); then the new days are posted. So
     what is posted always adds up to the liquidation through `through`, to the cent. `adjust_only`: only the
     first step (after loading rates)."""
-    from recaudo.agreements.selectors import rate_periods
-
     counts = {"posted": 0, "amount_minor": 0, "adjusted": 0, "adjusted_minor": 0, "missing_rate": 0,
               "nothing_due": 0, "provisional": 0, "credit_pending": 0}
     settings = interest_settings(portfolio)
@@ -283,8 +283,6 @@ def fee_charge(*, obligation: Obligation, reason: str, amount: Decimal | None = 
                uf_value: Decimal | None = None) -> Entry:
     """Charge a collection fee where the country's rules allow it (amount given, or computed where the rules compute
     one, as in Chile); raises FeeRefused otherwise. The fee entry and its evidence (FeeCharge) are kept."""
-    from recaudo.portfolio.services import portfolio_today
-
     obligation = Obligation.objects.select_related("portfolio").get(pk=obligation.pk)
     portfolio = obligation.portfolio
     if not reason.strip():
@@ -358,8 +356,6 @@ def debtor_liquidation(debtor: Debtor, as_of: date) -> list[ObligationLiquidatio
     """Per overdue obligation with a balance: the late-interest liquidation from the due date through `as_of`, line
     by line, on the principal owed each day (ledger_liquidation: what the daily cycle posts), with the portfolio's
     method and rate; provisional months are marked."""
-    from recaudo.agreements.selectors import rate_periods
-
     portfolio = debtor.portfolio
     settings = interest_settings(portfolio)
     rate = contract_rate(settings)

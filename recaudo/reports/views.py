@@ -21,8 +21,8 @@ from recaudo.accounts.selectors import (
     role_in,
     visible_debtors,
 )
-from recaudo.agreements.selectors import missing_rate_warnings
 from recaudo.ledger.charges import debtor_liquidation
+from recaudo.ledger.rates import missing_rate_warnings
 from recaudo.portfolio.aging import BucketError
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "co_rates.csv"
+DATA = Path(__file__).resolve().parents[2] / "ledger" / "data" / "co_rates.csv"  # moved with LegalRate to ledger
 
 
 def read_rows():

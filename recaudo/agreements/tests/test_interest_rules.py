@@ -17,7 +17,7 @@ from recaudo.ledger.interest import (
 D = Decimal
 CENT = D("0.01")
 
-# Colombia, from the certified table (recaudo/agreements/data/co_rates.csv): IBC and usury, % E.A.
+# Colombia, from the certified table (recaudo/ledger/data/co_rates.csv): IBC and usury, % E.A.
 JAN_2026 = RatePeriod(date(2026, 1, 1), date(2026, 2, 1), D("0.1624"), D("0.2436"), "SFC 2288/2025")
 FEB_2026 = RatePeriod(date(2026, 2, 1), date(2026, 3, 1), D("0.1682"), D("0.2523"), "SFC 0250/2026")
 MAR_2026 = RatePeriod(date(2026, 3, 1), date(2026, 4, 1), D("0.1701"), D("0.2552"), "SFC 0405/2026")

@@ -9,13 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from recaudo.agreements.models import LegalRate
-from recaudo.agreements.selectors import has_rate_table, rate_periods
 from recaudo.demo.testing import make_user
 from recaudo.ledger.interest import MissingRate, RateTable
+from recaudo.ledger.models import LegalRate
+from recaudo.ledger.rates import has_rate_table, rate_periods
 
 D = Decimal
-DATA = Path(__file__).resolve().parent.parent / "data" / "co_rates.csv"
+DATA = Path(__file__).resolve().parents[2] / "ledger" / "data" / "co_rates.csv"
 
 
 def test_data_file_is_in_the_package_with_its_sources():
@@ -94,10 +94,10 @@ def test_admin_lists_and_edits_rates(client):
     from recaudo.demo.testing import TEST_PASSWORD
 
     assert client.login(username="admin", password=TEST_PASSWORD)
-    response = client.get("/admin/agreements/legalrate/?country=CO&rate_type=usury")
+    response = client.get("/admin/ledger/legalrate/?country=CO&rate_type=usury")
     assert response.status_code == 200
     assert "2288/2025" in response.content.decode()
-    response = client.post("/admin/agreements/legalrate/add/", {
+    response = client.post("/admin/ledger/legalrate/add/", {
         "country": "CO", "rate_type": "ibc", "valid_from": "2026-10-01", "valid_to": "2026-10-31",
         "rate_ea_pct": "19.40", "resolution": "SFC 1400/2026", "confirmed": "on",
     })

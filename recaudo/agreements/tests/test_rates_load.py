@@ -10,13 +10,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from recaudo.agreements.models import LegalRate
-from recaudo.agreements.rates import RateLoadError, rates_load
-from recaudo.agreements.selectors import rate_periods, rate_status
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.charges import debtor_liquidation, interest_post
 from recaudo.ledger.interest import RateError, parse_rate_csv
-from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings
+from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings, LegalRate
+from recaudo.ledger.rates import rate_periods, rate_status
+from recaudo.ledger.rates_loading import RateLoadError, rates_load
 
 pytestmark = pytest.mark.django_db
 D = Decimal

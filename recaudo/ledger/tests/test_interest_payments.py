@@ -25,7 +25,7 @@ def month(y: int, m: int, ibc: str, usury: str, source: str) -> RatePeriod:
     return RatePeriod(date(y, m, 1), date(y + (m == 12), m % 12 + 1, 1), D(ibc) / 100, D(usury) / 100, source)
 
 
-# Colombia, certified table (recaudo/agreements/data/co_rates.csv), usury % E.A.
+# Colombia, certified table (recaudo/ledger/data/co_rates.csv), usury % E.A.
 CO_2026 = [
     month(2026, 3, "17.01", "25.52", "0405/2026"),
     month(2026, 4, "17.84", "26.76", "0517/2026"),

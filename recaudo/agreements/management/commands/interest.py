@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.agreements import commandline as cli
-from recaudo.agreements.selectors import has_rate_table, rate_periods
 from recaudo.core.money import UnknownCurrency, precision
 from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.interest import (
@@ -20,6 +19,7 @@ from recaudo.ledger.interest import (
     RateError,
     liquidate_late_interest,
 )
+from recaudo.ledger.rates import has_rate_table, rate_periods
 
 
 class Command(BaseCommand):

@@ -18,10 +18,10 @@ from recaudo.agreements.rules import (
     plan_totals,
     simulate_plan,
 )
-from recaudo.agreements.selectors import has_rate_table, rate_periods
 from recaudo.core.money import UnknownCurrency, precision, quantize
 from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.interest import MissingRate, RatePeriod, RateTable
+from recaudo.ledger.rates import has_rate_table, rate_periods
 
 
 class Command(BaseCommand):

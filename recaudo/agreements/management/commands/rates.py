@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from recaudo.agreements import commandline as cli
-from recaudo.agreements.rates import RateLoadError, rates_load
-from recaudo.agreements.selectors import legal_rates, rate_status
+from recaudo.ledger.rates import legal_rates, rate_status
+from recaudo.ledger.rates_loading import RateLoadError, rates_load
 
 
 class Command(BaseCommand):

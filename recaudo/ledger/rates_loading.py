@@ -16,8 +16,11 @@ from django.db import transaction
 
 from recaudo.audit.services import audit_record
 from recaudo.core.money import from_minor
-from recaudo.ledger.interest import MonthRate, RateError, parse_rate_csv
+from recaudo.portfolio.models import Portfolio
+from recaudo.portfolio.services import portfolio_today
 
+from .charges import interest_post
+from .interest import MonthRate, RateError, parse_rate_csv
 from .models import LegalRate
 
 
@@ -53,10 +56,6 @@ def rates_load(*, country: str, text: str, actor=None, today=None) -> LoadResult
     """Load the months of a rate file (recaudo.ledger.interest.parse_rate_csv) for `country` and post the interest
     adjustments they cause, value-dated `today` (default: each portfolio's business date). Raises RateLoadError
     (nothing is written) when the file or a month is wrong."""
-    from recaudo.ledger.charges import interest_post
-    from recaudo.portfolio.models import Portfolio
-    from recaudo.portfolio.services import portfolio_today
-
     country = (country or "").strip().upper()
     if len(country) != 2 or not country.isalpha():
         raise RateLoadError(f"country: {country!r} is not a two-letter ISO code")
