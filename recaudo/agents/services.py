@@ -23,6 +23,7 @@ from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt
 from recaudo.compliance.rules import ComplianceError, Decision
 from recaudo.compliance.services import compliance_check, contact_attempt_record, debtor_timezone
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import Hold, Segment
@@ -35,7 +36,7 @@ NEXT_SCAN = 40
 CALLBACK_PREFIX = "callback:"
 
 
-class WorkspaceError(ValueError):
+class WorkspaceError(DomainError):
     """A workspace action that cannot be done; `field` names the form field when there is one."""
 
     def __init__(self, message: str, field: str | None = None):

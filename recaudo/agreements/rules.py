@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
+from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, precision, quantize
 from recaudo.ledger.interest import (
     PRECISION,
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 
-class PlanError(ValueError):
+class PlanError(DomainError):
     """Bad plan input; `field` names the parameter (the command maps it to its option)."""
 
     def __init__(self, field: str, message: str):

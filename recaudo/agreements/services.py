@@ -38,6 +38,7 @@ from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import role_in
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.interest import MissingRate, RateAboveCap, RateTable
 from recaudo.ledger.models import Component, Entry, EntryKind, Payment
@@ -62,7 +63,7 @@ from .models import (
 from .rules import BROKEN, KEPT, Limits, OfferTerms, PlanError, check_plan_rate, needs_approval, simulate_plan
 
 
-class AgreementError(ValueError):
+class AgreementError(DomainError):
     pass
 
 

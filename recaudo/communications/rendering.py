@@ -21,6 +21,7 @@ from django.template import Context, TemplateSyntaxError
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -45,7 +46,7 @@ DEFAULT_LANGUAGE = "es"
 PORTAL_SALT = "recaudo.portal.debtor"
 
 
-class RenderError(ValueError):
+class RenderError(DomainError):
     """The template does not compile or fails to render; the message says where."""
 
 

@@ -18,6 +18,7 @@ from recaudo.accounts.selectors import role_in
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import contact_schedule
+from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 from recaudo.portfolio.services import consent_set
 
@@ -37,7 +38,7 @@ TWILIO_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered", 
                  "failed": "failed"}
 
 
-class CommunicationsError(ValueError):
+class CommunicationsError(DomainError):
     pass
 
 

@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+from recaudo.core.errors import DomainError
+
 DATA_FILE = Path(__file__).with_name("data") / "rules.toml"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HORIZON = timedelta(days=400)  # next_allowed_at further away than this is reported as "never" (None)
@@ -32,7 +34,7 @@ BLOCKED = "blocked"
 NOT_CHECKED = "not_checked"
 
 
-class ComplianceError(ValueError):
+class ComplianceError(DomainError):
     """Bad input to the compliance engine (unknown country, channel, role, time zone, naive datetime)."""
 
 

@@ -31,6 +31,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
+from recaudo.core.errors import DomainError
+
 from .money import precision
 
 MAX_INTEGER_DIGITS = 15
@@ -41,7 +43,7 @@ _OTHER = {",": ".", ".": ","}
 _SPACES = "\u00a0\u202f\u2009 "
 
 
-class AmountError(ValueError):
+class AmountError(DomainError):
     """An amount that cannot be read: `code` says why, `str()` is English, `translated()` the active language."""
 
     def __init__(self, code: str, template: str, **params):
@@ -50,6 +52,10 @@ class AmountError(ValueError):
 
     def translated(self) -> str:
         return gettext(self.template) % self.params
+
+    @property
+    def message(self) -> str:
+        return self.translated()
 
 
 def _error(code: str, **params) -> AmountError:

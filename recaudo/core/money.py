@@ -18,10 +18,12 @@ from pathlib import Path
 
 from babel.numbers import format_currency, format_decimal
 
+from recaudo.core.errors import DomainError
+
 CURRENCY_TABLE = Path(__file__).with_name("data") / "currencies.csv"
 
 
-class UnknownCurrency(ValueError):
+class UnknownCurrency(DomainError):
     pass
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from recaudo.core.amounts import AmountError, parse_minor
+from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, validate_currency
 
 DEBTOR_FIELDS = ["code", "name", "kind", "id_type", "id_number", "phone", "email", "whatsapp", "address", "city",
@@ -36,7 +37,7 @@ OBLIGATION_KINDS = {
 }
 
 
-class FieldError(ValueError):
+class FieldError(DomainError):
     pass
 
 

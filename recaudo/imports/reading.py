@@ -19,6 +19,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
+from recaudo.core.errors import DomainError
+
 ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM) or Latin-1 (ISO-8859-1, Windows-1252)"
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 20
@@ -37,7 +39,7 @@ XLSX_MAX_PARTS = 10_000
 XML_PROLOG_MAX = 64 << 10
 
 
-class ImportFileError(Exception):
+class ImportFileError(DomainError):
     """A problem with the file as a whole (not one row): the message says what and where."""
 
 
@@ -279,6 +281,8 @@ class XlsxTable(Table):
             self._ws = self._wb[sheet]
             self._check_merged()
             max_row = self._ws.max_row
+        except ImportFileError:
+            raise
         except XLSX_ERRORS as exc:
             raise self._damaged(exc, 0)
         self._iter = self._cells()
@@ -300,6 +304,8 @@ class XlsxTable(Table):
         try:
             for row, cells in enumerate(self._ws.iter_rows(), start=1):  # noqa: B007 - `row` is read after
                 yield cells
+        except ImportFileError:
+            raise  # already says what and where (a DomainError is a ValueError, which XLSX_ERRORS catches)
         except XLSX_ERRORS as exc:
             raise self._damaged(exc, row)
 

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 
+from recaudo.core.errors import DomainError
 from recaudo.core.money import quantize
 
 PRECISION = 28
@@ -43,7 +44,7 @@ METHODS = ("daily_compound_ea",)
 DEFAULT_METHOD = "daily_compound_ea"
 
 
-class RateError(ValueError):
+class RateError(DomainError):
     """A rate or a rate table that cannot be used; the message says why."""
 
 

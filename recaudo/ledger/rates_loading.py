@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from recaudo.audit.services import audit_record
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import portfolio_today
@@ -24,7 +25,7 @@ from .interest import MonthRate, RateError, parse_rate_csv
 from .models import LegalRate
 
 
-class RateLoadError(ValueError):
+class RateLoadError(DomainError):
     """The file or a month in it cannot be loaded; the message says where and why."""
 
 

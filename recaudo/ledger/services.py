@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recaudo.audit.services import audit_record
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -25,7 +26,7 @@ from .models import Component, Entry, EntryKind, Payment
 from .rules import OpenItem, allocate
 
 
-class LedgerError(ValueError):
+class LedgerError(DomainError):
     pass
 
 

@@ -13,8 +13,10 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from recaudo.core.errors import DomainError
 
-class BucketError(ValueError):
+
+class BucketError(DomainError):
     pass
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from recaudo.audit.services import audit_record, diff
+from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, from_minor, table_precision, to_minor, validate_currency
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.ledger.services import refresh_summaries
@@ -29,7 +30,7 @@ CAPITAL_TZ = {"CO": "America/Bogota", "PE": "America/Lima", "MX": "America/Mexic
               "CL": "America/Santiago", "US": "America/New_York", "EC": "America/Guayaquil"}
 
 
-class PortfolioError(ValueError):
+class PortfolioError(DomainError):
     pass
 
 

@@ -18,8 +18,10 @@ from stdnum.mx import rfc as mx_rfc
 from stdnum.pe import cui as pe_cui
 from stdnum.pe import ruc as pe_ruc
 
+from recaudo.core.errors import DomainError
 
-class ValidationProblem(ValueError):
+
+class ValidationProblem(DomainError):
     pass
 
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from recaudo.audit.services import audit_record, diff
+from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Debtor, Portfolio
 
 from .rules import anonymization_blockers, anonymized_label, retention_cutoff, scrub
@@ -21,7 +22,7 @@ from .selectors import debtor_export_data
 FORMATS = ("json", "pdf")
 
 
-class PrivacyError(ValueError):
+class PrivacyError(DomainError):
     """A habeas data request that cannot be done as asked (the message says why and what to do)."""
 
 

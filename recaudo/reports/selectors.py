@@ -21,6 +21,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Max
 
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.portfolio.aging import Bucket, BucketTotal, bucket_index, days_past_due, due_date_cutoffs, parse_buckets
@@ -29,7 +30,7 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 BY_CHOICES = ("portfolio", "debtor", "obligation")
 
 
-class ReportError(ValueError):
+class ReportError(DomainError):
     pass
 
 

@@ -11,12 +11,13 @@ from datetime import date
 
 from django.db.models import Sum
 
+from recaudo.core.errors import DomainError
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 
-class StatementError(ValueError):
+class StatementError(DomainError):
     pass
 
 

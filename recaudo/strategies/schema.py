@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from recaudo.core.errors import DomainError
+
 ACTIONS = ("send_message", "create_task", "move_stage", "mark_legal", "report_bureau", "hold")
 MESSAGE_CHANNELS = ("email", "sms", "whatsapp")
 TASK_KINDS = ("call", "visit", "letter")
@@ -47,7 +49,7 @@ STEP_FIELDS = {"key", "name", "offset", "action", "channel", "template", "attach
 STAGE_FIELDS = {"key", "name", "from_days", "to_days", "steps"}
 
 
-class StrategyFormatError(ValueError):
+class StrategyFormatError(DomainError):
     """The document is not a valid strategy; `problems` lists 'path: what is wrong' for each problem."""
 
     def __init__(self, problems: list[str]):

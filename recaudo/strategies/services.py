@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from recaudo.audit.services import audit_record
+from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from .models import Hold, PortfolioCycleSettings, Segment, Strategy, StrategyVersion
@@ -25,7 +26,7 @@ from .schema import (
 )
 
 
-class StrategyError(ValueError):
+class StrategyError(DomainError):
     pass
 
 

@@ -1,0 +1,53 @@
+"""Every domain error is a DomainError (one vocabulary for views, commands and the API)."""
+
+import importlib
+
+import pytest
+from django.utils import translation
+
+from recaudo.core.errors import DomainError
+
+DOMAIN_ERRORS = [
+    "recaudo.core.money.UnknownCurrency", "recaudo.core.amounts.AmountError",
+    "recaudo.portfolio.aging.BucketError", "recaudo.portfolio.services.PortfolioError",
+    "recaudo.portfolio.validation.ValidationProblem", "recaudo.ledger.services.LedgerError",
+    "recaudo.ledger.charges.FeeRefused", "recaudo.ledger.interest.RateError", "recaudo.ledger.interest.MissingRate",
+    "recaudo.ledger.rates_loading.RateLoadError", "recaudo.compliance.rules.ComplianceError",
+    "recaudo.compliance.services.ContactBlocked", "recaudo.strategies.services.StrategyError",
+    "recaudo.strategies.schema.StrategyFormatError", "recaudo.agreements.rules.PlanError",
+    "recaudo.agreements.services.AgreementError", "recaudo.communications.rendering.RenderError",
+    "recaudo.communications.services.CommunicationsError", "recaudo.communications.services.TemplateInvalid",
+    "recaudo.agents.services.WorkspaceError", "recaudo.imports.fields.FieldError",
+    "recaudo.imports.reading.ImportFileError", "recaudo.reports.statements.StatementError",
+    "recaudo.reports.selectors.ReportError", "recaudo.privacy.services.PrivacyError",
+]
+
+
+@pytest.mark.parametrize("path", DOMAIN_ERRORS)
+def test_every_domain_error_is_a_domain_error(path):
+    module, name = path.rsplit(".", 1)
+    cls = getattr(importlib.import_module(module), name)
+    assert issubclass(cls, DomainError) and issubclass(cls, ValueError)
+
+
+def test_message_and_field():
+    error = DomainError("El monto debe ser positivo", field="amount")
+    assert (error.message, error.field, str(error)) == ("El monto debe ser positivo", "amount", error.message)
+    assert DomainError("sin campo").field is None
+
+
+def test_field_set_by_a_subclass_survives():
+    from recaudo.agreements.rules import PlanError
+
+    error = PlanError("installments", "must be at least 1")
+    assert (error.field, error.message) == ("installments", "must be at least 1")
+
+
+def test_an_amount_error_message_is_in_the_active_language():
+    from recaudo.core.amounts import AmountError, parse_amount
+
+    with pytest.raises(AmountError) as caught:
+        parse_amount("doce", currency="COP")
+    with translation.override("es-co"):
+        spanish = caught.value.message
+    assert spanish != str(caught.value) and str(caught.value) in caught.value.args
