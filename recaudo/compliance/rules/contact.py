@@ -1,173 +1,33 @@
-"""Compliance rules: may this contact (or this credit-bureau report) happen at this instant, and if not, when?
-
-Pure functions: no database, no clock. The facts live in data/rules.toml (dated, versioned, cited); this module
-only knows how to evaluate each *kind* of rule. Every contact passes `decide`, every bureau report passes
-`decide_bureau_report`; both return the rules that decided and the next allowed time.
-
-All comparisons happen in UTC; local dates and wall-clock times come from the debtor's time zone.
-"""
+"""Contacts: may this contact happen at this instant, and if not, when (`decide`)? Pure: no database, no clock;
+every rule kind of the rule set has an evaluator here. All comparisons happen in UTC; local dates and wall-clock
+times come from the debtor's time zone."""
 
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-from recaudo.core.errors import DomainError
-
-DATA_FILE = Path(__file__).with_name("data") / "rules.toml"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HORIZON = timedelta(days=400)  # next_allowed_at further away than this is reported as "never" (None)
-MAX_STEPS = 2000
-
-PASSED = "passed"
-BLOCKED = "blocked"
-NOT_CHECKED = "not_checked"
-
-
-class ComplianceError(DomainError):
-    """Bad input to the compliance engine (unknown country, channel, role, time zone, naive datetime)."""
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Data
-# ---------------------------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class Rule:
-    id: str
-    country: str
-    kind: str
-    version: str
-    valid_from: date
-    valid_to: date | None
-    mark: str
-    channels: tuple[str, ...]
-    text: str
-    citation: str
-    source: str
-    setting: str | None
-    params: Mapping[str, Any]
-
-    def in_force(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
-
-    def enabled(self, settings: ComplianceSettings) -> bool:
-        name = self.params.get("enabled_setting")
-        return bool(getattr(settings, name)) if name else True
-
-    def applies_to(self, channel: str, settings: ComplianceSettings, all_channels: Sequence[str]) -> bool:
-        name = self.params.get("all_channels_setting")
-        if name and getattr(settings, name):
-            return channel in all_channels
-        return channel in self.channels
-
-
-@dataclass(frozen=True)
-class SettingSpec:
-    name: str
-    default: Any
-    text: str
-    rule: str
-    choices: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
-class RuleSet:
-    version: str
-    channels: tuple[str, ...]
-    roles: tuple[str, ...]
-    capital_tz: Mapping[str, str]
-    smlmv: Mapping[str, Mapping[int, Decimal]]
-    rules: tuple[Rule, ...]
-    settings: tuple[SettingSpec, ...]
-
-    @property
-    def countries(self) -> tuple[str, ...]:
-        return tuple(sorted({r.country for r in self.rules}))
-
-    def for_country(self, country: str) -> list[Rule]:
-        return [r for r in self.rules if r.country == country]
-
-
-def load_rules(path: Path = DATA_FILE) -> RuleSet:
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    rules = []
-    seen = set()
-    for raw in data["rule"]:
-        key = (raw["id"], raw["version"])
-        if key in seen:
-            raise ComplianceError(f"duplicate rule {key} in {path}")
-        seen.add(key)
-        rules.append(Rule(
-            id=raw["id"], country=raw["country"], kind=raw["kind"], version=str(raw["version"]),
-            valid_from=raw["valid_from"], valid_to=raw.get("valid_to"), mark=raw["mark"],
-            channels=tuple(raw["channels"]), text=raw["text"], citation=raw["citation"],
-            source=raw.get("source", ""), setting=raw.get("setting"), params=dict(raw.get("params", {})),
-        ))
-        if raw["mark"] not in ("c", "s", "?"):
-            raise ComplianceError(f"rule {raw['id']}: mark must be c, s or ?")
-    settings = tuple(
-        SettingSpec(name=s["name"], default=s["default"], text=s["text"], rule=s["rule"],
-                    choices=tuple(s.get("choices", ())))
-        for s in data["setting"]
-    )
-    smlmv = {country: {int(year): Decimal(value) for year, value in years.items()}
-             for country, years in data.get("smlmv", {}).items()}
-    return RuleSet(version=data["rule_set_version"], channels=tuple(data["channels"]), roles=tuple(data["roles"]),
-                   capital_tz=dict(data["capital_tz"]), smlmv=smlmv, rules=tuple(rules), settings=settings)
-
-
-RULES = load_rules()
-
-
-@dataclass(frozen=True)
-class ComplianceSettings:
-    """The (?) ambiguities of the rules; defaults (the conservative reading) come from data/rules.toml."""
-
-    window_end_inclusive: bool
-    co_week: str
-    bureau_min_days_after_notice: int
-    cl_week: str
-    cl_min_gap_hours: int
-    cl_count_attempts: bool
-    mx_daily_limit_after_effective: bool
-    pe_hours_all_channels: bool
-    references_blocked_everywhere: bool
-    honor_revoked_consent_everywhere: bool
-
-    @classmethod
-    def from_rules(cls, rules: RuleSet = RULES, overrides: Mapping[str, Any] | None = None) -> ComplianceSettings:
-        specs = {s.name: s for s in rules.settings}
-        names = {f.name for f in dataclasses.fields(cls)}
-        if set(specs) != names:
-            raise ComplianceError(f"settings in the rules data {sorted(specs)} differ from {sorted(names)}")
-        values = {name: spec.default for name, spec in specs.items()}
-        for name, value in (overrides or {}).items():
-            if name not in specs:
-                raise ComplianceError(f"unknown compliance setting {name!r}; known: {', '.join(sorted(specs))}")
-            default = specs[name].default
-            if type(value) is not type(default):
-                raise ComplianceError(f"compliance setting {name!r} must be {type(default).__name__}")
-            if specs[name].choices and value not in specs[name].choices:
-                raise ComplianceError(f"compliance setting {name!r} must be one of {', '.join(specs[name].choices)}")
-            values[name] = value
-        return cls(**values)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-DEFAULT_SETTINGS = ComplianceSettings.from_rules()
+from .ruleset import (
+    BLOCKED,
+    HORIZON,
+    MAX_STEPS,
+    NOT_CHECKED,
+    PASSED,
+    WEEKDAYS,
+    ComplianceError,
+    ComplianceSettings,
+    Rule,
+    RuleSet,
+    default_settings,
+    ruleset,
+)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -226,25 +86,6 @@ class Decision:
     def send_at(self) -> datetime | None:
         """When a message or task asked for at `at` may go: now if allowed, else the next allowed time, else never."""
         return self.at if self.allowed else self.next_allowed_at
-
-
-@dataclass(frozen=True)
-class BureauDecision:
-    allowed: bool
-    reasons: tuple[Reason, ...]
-    next_allowed_on: date | None
-    rule_version: str
-    report_date: date
-    country: str
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    evidence_id: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "allowed": self.allowed,
-            "reasons": [str(r) for r in self.reasons],
-            "next_allowed_at": self.next_allowed_on.isoformat() if self.next_allowed_on else None,
-        }
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -526,14 +367,15 @@ def decide(
     consents: Mapping[str, str] | None = None,
     contact_role: str = "debtor",
     settings: ComplianceSettings | None = None,
-    rules: RuleSet = RULES,
+    rules: RuleSet | None = None,
 ) -> Decision:
     """Whether a `channel` contact at `at` is allowed, the rules that decided, and the next allowed instant.
 
     `history`: the debtor's past contacts; `consents`: channel -> "granted"/"revoked" (None: unknown, not checked);
     `tz`: the debtor's time zone (default the country's capital). next_allowed_at is None when never (references,
     no consent, banned channel) or further than HORIZON away; it is expressed in `tz`."""
-    settings = settings or DEFAULT_SETTINGS
+    settings = settings or default_settings()
+    rules = rules or ruleset()
     country = (country or "").strip().upper()
     if country not in rules.countries:
         raise ComplianceError(f"no compliance rules for country {country!r}; known: {', '.join(rules.countries)}")
@@ -570,110 +412,3 @@ def decide(
         contact_role=contact_role,
         settings=settings.as_dict(),
     )
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Credit-bureau reports
-# ---------------------------------------------------------------------------------------------------------------
-def _add_months(d: date, months: int) -> date:
-    month = d.month - 1 + months
-    year, month = d.year + month // 12, month % 12 + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def smlmv_for(country: str, year: int, rules: RuleSet = RULES) -> Decimal | None:
-    return rules.smlmv.get(country, {}).get(year)
-
-
-def decide_bureau_report(
-    *,
-    country: str,
-    notice_dates: Sequence[date],
-    report_date: date,
-    debt_minor: int,
-    currency: str,
-    smlmv: Decimal | None = None,
-    arrears_since: date | None = None,
-    settings: ComplianceSettings | None = None,
-    rules: RuleSet = RULES,
-) -> BureauDecision:
-    """Whether a negative credit-bureau report may be made on `report_date`, and from which date it may.
-
-    `notice_dates`: the days the prior notice was sent (later than report_date are ignored); `debt_minor` in the
-    currency's minor unit; `smlmv` defaults to the data's value for report_date's year (unknown year: the debt is
-    treated as small, the conservative reading)."""
-    from recaudo.core.money import from_minor  # pure (Babel); imported here to keep module import light
-
-    settings = settings or DEFAULT_SETTINGS
-    country = (country or "").strip().upper()
-    in_force = [r for r in rules.for_country(country) if "bureau" in r.channels and r.in_force(report_date)]
-    by_kind = {r.kind: r for r in in_force}
-    if country not in rules.countries:
-        raise ComplianceError(f"no compliance rules for country {country!r}; known: {', '.join(rules.countries)}")
-    common = {"rule_version": rules.version, "report_date": report_date, "country": country,
-              "settings": settings.as_dict()}
-    if not in_force:
-        reason = Reason(rule_id=f"{country}-BUREAU-NONE", outcome=NOT_CHECKED, text="no bureau-report rule in the data",
-                        citation="-", mark="?", version="-", detail=f"nothing encoded for {country}")
-        return BureauDecision(allowed=True, reasons=(reason,), next_allowed_on=None, **common)
-
-    notices = sorted({d for d in notice_dates if d <= report_date})
-    results: list[_Result] = []
-    earliest: date | None = None
-    never = False
-
-    small_rule = by_kind.get("bureau_small_debt")
-    small = False
-    if small_rule:
-        if currency != "COP" and country == "CO":
-            raise ComplianceError(f"Colombian bureau rules need a COP debt, not {currency}")
-        amount = from_minor(debt_minor, currency)
-        base = smlmv if smlmv is not None else smlmv_for(country, report_date.year, rules)
-        if base is None:
-            small = True
-            detail = f"SMLMV for {report_date.year} not in the data: treated as a small debt"
-        else:
-            threshold = Decimal(base) * Decimal(small_rule.params["threshold_fraction"])
-            small = amount <= threshold
-            detail = f"debt {amount} {'<=' if small else '>'} threshold {threshold:.2f} (15% of SMLMV {base})"
-        needed = small_rule.params["notices"] if small else 1
-        if small and len(notices) < needed:
-            results.append(_Result(small_rule, BLOCKED,
-                                   f"{detail}; {len(notices)} notice day(s), {needed} on different days needed"))
-            never = True
-        else:
-            results.append(_Result(small_rule, PASSED, detail))
-
-    notice_rule = by_kind.get("bureau_notice")
-    if notice_rule:
-        days = settings.bureau_min_days_after_notice
-        if not notices:
-            results.append(_Result(notice_rule, BLOCKED, "no notice sent before the report date"))
-            never = True
-        elif not never:
-            base_day = notices[1] if small and small_rule else notices[0]
-            earliest = base_day + timedelta(days=days)
-            which = "second notice" if small and small_rule else "notice"
-            detail = f"{which} {base_day.isoformat()} + {days} days = {earliest.isoformat()}"
-            results.append(_Result(notice_rule, PASSED if report_date >= earliest else BLOCKED, detail))
-
-    deadline_rule = by_kind.get("bureau_deadline")
-    if deadline_rule and arrears_since is not None:
-        deadline = _add_months(arrears_since, deadline_rule.params["months"])
-        late = report_date > deadline
-        results.append(_Result(deadline_rule, BLOCKED if late else PASSED,
-                               f"arrears since {arrears_since.isoformat()}: report by {deadline.isoformat()}"))
-        if late or (earliest is not None and earliest > deadline):
-            never = True
-
-    blocked = [r for r in results if r.outcome == BLOCKED]
-    next_on = None
-    if blocked and not never and earliest is not None and earliest > report_date:
-        next_on = earliest
-    return BureauDecision(allowed=not blocked, reasons=tuple(r.reason() for r in (blocked or results)),
-                          next_allowed_on=next_on, **common)
