@@ -39,9 +39,9 @@ def other_portfolio(db):
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings, tmp_path):
-    """Tasks run inline in tests; uploads and caches go to a temporary folder."""
+    """Tasks run inline in tests; uploads (the default storage's folder) go to a temporary folder; the cache is
+    the process's memory."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

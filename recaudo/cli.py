@@ -141,11 +141,10 @@ def needs_database(command: str, args: list[str]) -> None:
     if problem:
         sys.stderr.write(f"recaudo: {problem}\n")
         raise SystemExit(EXIT_NO_DATABASE)
-    if not settings.HOME.is_dir():
-        from recaudo import settings as recaudo_settings
+    settings.HOME.mkdir(parents=True, exist_ok=True)
+    from recaudo.core.secret import use_installation_secret_key
 
-        settings.HOME.mkdir(parents=True, exist_ok=True)
-        settings.SECRET_KEY = recaudo_settings._secret_key()
+    use_installation_secret_key()  # the installation's key, the same in every process (recaudo.core.secret)
 
 
 if __name__ == "__main__":
