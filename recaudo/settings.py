@@ -219,7 +219,6 @@ def _s3_storage() -> dict:
     return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
 
 
->>>>>>> 8e2d6c6 (Shared state out of RECAUDO_HOME: secret key stored once in the database (core.Installation), cache in the database on PostgreSQL (or Redis with RECAUDO_CACHE_URL), import uploads and rejected-rows files in Django's default storage (S3-compatible with RECAUDO_S3_BUCKET); progress written from its own connection)
 STORAGES = {
     "default": _s3_storage() if S3_BUCKET else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed (gzip/brotli) copies made by collectstatic; no hashed names, so pages render without a manifest
