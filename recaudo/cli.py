@@ -40,7 +40,8 @@ Django's management commands pass through too, e.g. `recaudo migrate`, `recaudo 
 `recaudo shell`. Run `recaudo COMMAND --help` for a command's options.
 
 Environment: DATABASE_URL (default SQLite under ./var), RECAUDO_HOME (default ./var), SECRET_KEY, DEBUG,
-ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES, RECAUDO_WEB_WORKERS (see README).
+ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES, RECAUDO_WEB_WORKERS,
+RECAUDO_CACHE_URL, RECAUDO_S3_BUCKET (see README).
 
 Every command but migrate, demo and serve needs an existing, migrated database: when there is none (run from
 another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2.
