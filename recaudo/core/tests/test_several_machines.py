@@ -156,7 +156,7 @@ def test_two_machines_share_an_import_a_cycle_and_the_outbox(machines, s3_server
     from django.conf import global_settings
 
     from recaudo.communications.models import Message
-    from recaudo.core.testing import make_portfolio, make_user
+    from recaudo.demo.testing import make_portfolio, make_user
     from recaudo.imports.models import ImportJob
     from recaudo.portfolio.models import Debtor
     from recaudo.portfolio.services import consents_grant_missing

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
-from recaudo.core.testing import login
+from recaudo.demo.testing import login
 from recaudo.imports.models import ImportJob
 from recaudo.imports.tasks import run_import_job
 from recaudo.imports.uploads import local_copy
