@@ -159,7 +159,7 @@ def test_two_machines_share_an_import_a_cycle_and_the_outbox(machines, s3_server
     from recaudo.demo.testing import make_portfolio, make_user
     from recaudo.imports.models import ImportJob
     from recaudo.portfolio.models import Debtor
-    from recaudo.portfolio.services import consents_grant_missing
+    from recaudo.portfolio.services import consents_grant_missing, contact_add
     from recaudo.strategies.models import CycleRun, PortfolioCycleSettings
     from recaudo.strategies.services import strategy_ensure_default
 
@@ -209,6 +209,8 @@ def test_two_machines_share_an_import_a_cycle_and_the_outbox(machines, s3_server
     assert [item["Key"] for item in listing.get("Contents", [])] == [job.stored_path]  # the upload is in the bucket
 
     # the daily cycle: due now; one of the two workers claims and runs it
+    for debtor in Debtor.objects.filter(portfolio=portfolio):  # the strategy writes on WhatsApp first
+        contact_add(debtor=debtor, channel="whatsapp", value="+51987654321")
     consents_grant_missing(portfolio=portfolio, source="cláusula del contrato")
     due = timezone.now() - timedelta(minutes=1)
     PortfolioCycleSettings.objects.filter(portfolio=portfolio).update(next_cycle_at=due)
