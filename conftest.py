@@ -39,9 +39,9 @@ def other_portfolio(db):
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings, tmp_path):
-    """Tasks run inline in tests; uploads and caches go to a temporary folder."""
+    """Tasks run inline in tests; uploads (the default storage's folder) go to a temporary folder; the cache is
+    the process's memory."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.IMPORT_UPLOAD_DIR = tmp_path / "imports"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -124,3 +124,42 @@ def outbox(monkeypatch):
     monkeypatch.setattr(comms, "enqueue_bulk", fake.enqueue_bulk)
     monkeypatch.setattr(comms, "outbox_process", fake.outbox_process)
     return fake
+
+
+@pytest.fixture
+def s3_server(monkeypatch):
+    """An S3-compatible server on localhost (moto's, in a thread of this process) with an empty bucket; yields the
+    RECAUDO_S3_* environment that points Recaudo's storage at it (for settings in this process or a child's)."""
+    moto_server = pytest.importorskip("moto.server", reason="moto is not installed")
+    import uuid
+
+    import boto3
+
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    env = {"RECAUDO_S3_BUCKET": f"recaudo-{uuid.uuid4().hex[:12]}", "RECAUDO_S3_ENDPOINT_URL": f"http://{host}:{port}",
+           "RECAUDO_S3_REGION": "us-east-1", "RECAUDO_S3_ACCESS_KEY_ID": "test",
+           "RECAUDO_S3_SECRET_ACCESS_KEY": "test"}
+    for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    client = boto3.client("s3", endpoint_url=env["RECAUDO_S3_ENDPOINT_URL"], region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")  # noqa: S106
+    client.create_bucket(Bucket=env["RECAUDO_S3_BUCKET"])
+    try:
+        yield {"env": env, "client": client, "bucket": env["RECAUDO_S3_BUCKET"]}
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings, monkeypatch):
+    """The default storage of this process on the s3_server's bucket, configured as settings.py does from the
+    environment."""
+    from recaudo import settings as recaudo_settings
+
+    for name, value in s3_server["env"].items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(recaudo_settings, "S3_BUCKET", s3_server["bucket"])
+    settings.STORAGES = {**settings.STORAGES, "default": recaudo_settings._s3_storage()}
+    return s3_server

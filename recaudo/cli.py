@@ -40,7 +40,8 @@ Django's management commands pass through too, e.g. `recaudo migrate`, `recaudo 
 `recaudo shell`. Run `recaudo COMMAND --help` for a command's options.
 
 Environment: DATABASE_URL (default SQLite under ./var), RECAUDO_HOME (default ./var), SECRET_KEY, DEBUG,
-ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES, RECAUDO_WEB_WORKERS (see README).
+ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES, RECAUDO_WEB_WORKERS,
+RECAUDO_CACHE_URL, RECAUDO_S3_BUCKET (see README).
 
 Every command but migrate, demo and serve needs an existing, migrated database: when there is none (run from
 another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2.
@@ -141,11 +142,10 @@ def needs_database(command: str, args: list[str]) -> None:
     if problem:
         sys.stderr.write(f"recaudo: {problem}\n")
         raise SystemExit(EXIT_NO_DATABASE)
-    if not settings.HOME.is_dir():
-        from recaudo import settings as recaudo_settings
+    settings.HOME.mkdir(parents=True, exist_ok=True)
+    from recaudo.core.secret import use_installation_secret_key
 
-        settings.HOME.mkdir(parents=True, exist_ok=True)
-        settings.SECRET_KEY = recaudo_settings._secret_key()
+    use_installation_secret_key()  # the installation's key, the same in every process (recaudo.core.secret)
 
 
 if __name__ == "__main__":

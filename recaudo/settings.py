@@ -1,9 +1,15 @@
 """Recaudo settings: everything that varies between installations comes from the environment.
 
 Environment variables:
-- RECAUDO_HOME: folder for local state (SQLite database, secret key, uploads); default ./var
+- RECAUDO_HOME: folder for this machine's files (the SQLite database and its file cache, static files, uploads
+  when no S3 bucket is set, the console transport's outbox file); default ./var
 - DATABASE_URL: sqlite:///path or postgres://user:pass@host:port/db; default SQLite under RECAUDO_HOME
-- SECRET_KEY: default generated once and stored in RECAUDO_HOME/secret_key
+- SECRET_KEY: default generated once and stored in the database (recaudo.core.secret), shared by every process
+- RECAUDO_CACHE_URL: redis://host:6379/0 (or rediss://) for a Redis cache server; default the database's cache
+  table on PostgreSQL, files under RECAUDO_HOME/cache on SQLite
+- RECAUDO_S3_BUCKET (and RECAUDO_S3_ENDPOINT_URL, RECAUDO_S3_REGION, RECAUDO_S3_ACCESS_KEY_ID,
+  RECAUDO_S3_SECRET_ACCESS_KEY, RECAUDO_S3_PREFIX, RECAUDO_S3_ADDRESSING_STYLE): uploaded files (imports, signed
+  agreements) go to this S3-compatible bucket; default the folder RECAUDO_HOME/media
 - DEBUG: "1"/"true" to turn on debug mode (off by default)
 - ALLOWED_HOSTS: comma-separated; default localhost,127.0.0.1,[::1]
 - CSRF_TRUSTED_ORIGINS: comma-separated origins, for deployments behind a proxy
@@ -76,19 +82,11 @@ if not env_bool("RECAUDO_NO_CREATE_HOME"):
     HOME.mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = HOME / "secret_key"
-    if not path.exists():
-        if not HOME.is_dir():  # not created yet (RECAUDO_NO_CREATE_HOME): recaudo/cli.py calls this again after
-            return secrets.token_urlsafe(50)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+# SECRET_KEY from the environment, else a placeholder for this process only: every entry point that serves users or
+# sends messages (recaudo/cli.py after its database check, recaudo/wsgi.py, `recaudo serve` and `demo` after their
+# migrate) replaces it with the key stored once in the database (recaudo.core.secret), the same for every process
+# on every machine. No file holds it.
+SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -191,8 +189,38 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
+MEDIA_ROOT = HOME / "media"
+MEDIA_URL = "/media/"
+# Shared state lives in the database, the cache server and the storage backend, never in RECAUDO_HOME, so web and
+# worker processes on several machines need only the same settings (docs/decisions/0012).
+# Uploaded files (import files and their rejected-rows reports, signed agreements): an S3-compatible bucket when
+# RECAUDO_S3_BUCKET is set, else the folder RECAUDO_HOME/media (one machine, or a folder every machine mounts).
+S3_BUCKET = os.environ.get("RECAUDO_S3_BUCKET", "").strip()
+
+
+def _s3_storage() -> dict:
+    endpoint = os.environ.get("RECAUDO_S3_ENDPOINT_URL", "").strip()
+    style = os.environ.get("RECAUDO_S3_ADDRESSING_STYLE", "").strip() or ("path" if endpoint else "auto")
+    if style not in ("auto", "path", "virtual"):
+        raise SettingError(f"RECAUDO_S3_ADDRESSING_STYLE must be auto, path or virtual, not {style!r}")
+    options = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": endpoint or None,
+        "region_name": os.environ.get("RECAUDO_S3_REGION", "").strip() or None,
+        # else boto3's own chain: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, the instance's role
+        "access_key": os.environ.get("RECAUDO_S3_ACCESS_KEY_ID", "").strip() or None,
+        "secret_key": os.environ.get("RECAUDO_S3_SECRET_ACCESS_KEY", "").strip() or None,
+        "location": os.environ.get("RECAUDO_S3_PREFIX", "").strip().strip("/"),
+        "addressing_style": style,
+        "file_overwrite": False,  # a new upload never replaces another one with the same name
+        "default_acl": None,  # private: the bucket's own policy, never public-read
+        "querystring_auth": True,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _s3_storage() if S3_BUCKET else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Compressed (gzip/brotli) copies made by collectstatic; no hashed names, so pages render without a manifest
     # (tests, commands, the demo's server) and WhiteNoise caches the files for a short time only.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -200,9 +228,7 @@ STORAGES = {
 # Before the first collectstatic (tests, the demo's server, which serves from the apps' folders) there is no
 # STATIC_ROOT yet; WhiteNoise would warn about it on every start.
 warnings.filterwarnings("ignore", message="No directory at: ")
-MEDIA_ROOT = HOME / "media"
-MEDIA_URL = "/media/"
-IMPORT_UPLOAD_DIR = HOME / "imports"
+IMPORT_UPLOAD_PREFIX = "imports"  # import files are saved as imports/<random>-<name> in the default storage
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -214,13 +240,25 @@ TASKS = {
     }
 }
 
-# File-based cache: shared by the web and worker processes (import progress), no server needed.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(HOME / "cache"),
-    }
-}
+# The cache (import progress): a Redis server when RECAUDO_CACHE_URL is set; else on PostgreSQL the database's own
+# cache table (created by the migrations), shared by every process that has DATABASE_URL; on SQLite, which is one
+# machine by nature, files under RECAUDO_HOME/cache (a second SQLite writer would wait for the import's lock).
+CACHE_URL = os.environ.get("RECAUDO_CACHE_URL", "").strip()
+CACHE_TABLE = "recaudo_cache"
+
+
+def _cache() -> dict:
+    if CACHE_URL:
+        if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingError(f"RECAUDO_CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}")
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                "KEY_PREFIX": "recaudo"}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(HOME / "cache")}
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+
+
+CACHES = {"default": _cache()}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

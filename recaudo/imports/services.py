@@ -31,13 +31,15 @@ import csv
 import gc
 import logging
 import os
+import tempfile
+import threading
 import tomllib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -53,6 +55,7 @@ from .obligations import ObligationImporter, ParsedChunk
 from .parallel import can_fork, memory_budget, memory_limit, parsed_chunks
 from .payments import PaymentImporter
 from .reading import ImportFileError, open_table
+from .uploads import local_copy, store_rejected
 
 __all__ = ["ImportFileError", "ImportOptions", "ImportResult", "RowError", "import_file", "import_job_run",
            "load_mapping_file", "progress_key"]
@@ -354,13 +357,36 @@ def _message(r: ImportResult) -> str:
     return f"{counts}; {tail}"
 
 
+PROGRESS_SECONDS = 24 * 3600  # how long the cache keeps an import's progress
+
+
 def progress_key(job_id: int) -> str:
     return f"import-progress-{job_id}"
 
 
+def _publish_progress(key: str, value: dict) -> None:
+    """cache.set from a short-lived thread of its own. With the database cache (the default on PostgreSQL) the
+    thread has a database connection of its own, outside the import's transaction: the web processes see the
+    progress while the import runs (written in the import's transaction it would show only at the end, and be
+    rolled back with a rejected file). A cache that cannot be written costs the progress bar, not the import."""
+
+    def write() -> None:
+        try:
+            cache.set(key, value, timeout=PROGRESS_SECONDS)
+        except Exception:
+            log.warning("import progress %s not saved", key, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=write, name="import-progress", daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+
+
 def import_job_run(job_id: int) -> ImportJob:
-    """Run a saved ImportJob: options from job.options, the file at job.stored_path. Stores status, result,
-    rows and message on the job; progress goes to the cache (the import's transaction is open meanwhile)."""
+    """Run a saved ImportJob: options from job.options, the file from the storage (job.stored_path). Stores status,
+    result, rows and message on the job, and the rejected rows (with skip_invalid) as a file in the storage next
+    to the upload; progress goes to the cache (the import's transaction is open meanwhile)."""
     job = ImportJob.objects.select_related("portfolio", "created_by").get(pk=job_id)
     job.status = ImportJob.Status.RUNNING
     job.started_at = timezone.now()
@@ -368,14 +394,22 @@ def import_job_run(job_id: int) -> ImportJob:
     key = progress_key(job.pk)
 
     def progress(done: int, total: int | None) -> None:
-        cache.set(key, {"done": done, "total": total}, timeout=24 * 3600)
+        _publish_progress(key, {"done": done, "total": total})
 
     options = ImportOptions.from_dict(job.options)
     try:
-        with memory_limit():  # the task worker's address space, for this import only
-            result = import_file(portfolio=job.portfolio, kind=job.kind, path=Path(job.stored_path),
-                                 options=options, actor=job.created_by or f"import #{job.pk}", progress=progress,
-                                 job=job)
+        with memory_limit(), local_copy(job.stored_path) as path, \
+                tempfile.TemporaryDirectory(prefix="recaudo-rejected-") as scratch:
+            if options.skip_invalid and not options.dry_run:
+                options.rejected_path = Path(scratch) / f"{path.stem}.rejected.csv"
+            result = import_file(portfolio=job.portfolio, kind=job.kind, path=path, options=options,
+                                 actor=job.created_by or f"import #{job.pk}", progress=progress, job=job)
+            if result.rejected_path:
+                result.rejected_path = store_rejected(Path(result.rejected_path), job.stored_path)
+                result.message = _message(result)
+    except FileNotFoundError:
+        message = _("the uploaded file %(name)s is no longer stored; upload it again") % {"name": job.filename}
+        job.status, job.message, job.result = ImportJob.Status.FAILED, message, {"error": message}
     except ImportFileError as exc:
         job.status, job.message, job.result = ImportJob.Status.FAILED, str(exc), {"error": str(exc)}
     except Exception as exc:  # the job must end in a final state; the cause goes to the log
@@ -392,5 +426,5 @@ def import_job_run(job_id: int) -> ImportJob:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "message", "result", "rows_done", "rows_total", "rejected_path",
                             "finished_at"])
-    cache.set(key, {"done": job.rows_done, "total": job.rows_total, "finished": True}, timeout=24 * 3600)
+    _publish_progress(key, {"done": job.rows_done, "total": job.rows_total, "finished": True})
     return job

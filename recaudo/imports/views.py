@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +11,7 @@ from recaudo.accounts.selectors import portfolio_for_user_or_404
 from .forms import ImportForm
 from .models import ImportJob
 from .selectors import import_job_for_portfolio, import_jobs_for_portfolio, import_progress, import_report
-from .uploads import import_job_submit
+from .uploads import import_job_submit, open_stored
 
 
 @login_required
@@ -57,8 +56,9 @@ def import_detail(request, slug, job_id):
 def import_rejected(request, slug, job_id):
     """The rejected rows as CSV (the file's own columns plus the reasons), for users granted imports."""
     _portfolio, job = _job_or_404(request, slug, job_id)
-    path = Path(job.rejected_path) if job.rejected_path else None
-    if path is None or not path.is_file():
+    try:
+        stored = open_stored(job.rejected_path)
+    except FileNotFoundError:
         raise Http404("no rejected rows file")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"import-{job.pk}-rejected.csv",
+    return FileResponse(stored, as_attachment=True, filename=f"import-{job.pk}-rejected.csv",
                         content_type="text/csv; charset=utf-8")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
@@ -197,6 +196,7 @@ def retention_run(*, portfolio: Portfolio | None = None, now: datetime | None = 
 def _retention_one(portfolio: Portfolio, now: datetime, actor, dry_run: bool) -> RetentionResult:
     from recaudo.communications.models import Message
     from recaudo.imports.models import ImportJob
+    from recaudo.imports.uploads import delete_stored, stored_exists
 
     result = RetentionResult(portfolio=portfolio.slug)
     files_cutoff = retention_cutoff(now, portfolio.retain_import_files_days)
@@ -207,12 +207,11 @@ def _retention_one(portfolio: Portfolio, now: datetime, actor, dry_run: bool) ->
             jobs = ImportJob.objects.filter(finished, portfolio=portfolio).exclude(
                 stored_path="", rejected_path="").exclude(status__in=["pending", "running"])
             for job in jobs.select_for_update():
-                for path in (job.stored_path, job.rejected_path):
-                    target = Path(path) if path else None
-                    if target is not None and target.is_file():
+                for name in (job.stored_path, job.rejected_path):  # in the storage (or a legacy local path)
+                    if stored_exists(name):
                         result.files_deleted += 1
                         if not dry_run:
-                            target.unlink()
+                            delete_stored(name)
                 result.imports_cleared += 1
                 if not dry_run:
                     ImportJob.objects.filter(pk=job.pk).update(stored_path="", rejected_path="")

@@ -109,7 +109,7 @@ def test_import_job_failed_and_rejected(portfolio, tmp_path):
                                    stored_path=str(tmp_path / "missing.csv"))
     run_import_job.enqueue(job.pk)
     job.refresh_from_db()
-    assert job.status == "failed" and "file not found" in job.message
+    assert job.status == "failed" and job.message == "el archivo subido x.csv ya no está guardado; súbalo de nuevo"
     job = ImportJob.objects.create(portfolio=portfolio, kind="obligations", filename="x.csv",
                                    stored_path=str(write(tmp_path, "number,debtor_code,issue_date,due_date,amount\n"
                                                                    "F-1,ZZ,01/01/2026,02/01/2026,5\n")))

@@ -172,6 +172,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.stdout.write("Preparing the demo (migrations, synthetic data, users)...")
         call_command("migrate", interactive=False, verbosity=0)
+        from recaudo.core.secret import use_installation_secret_key
+
+        use_installation_secret_key()  # the portal links in today's messages are signed with the shared key
         outcomes, users_created = prepare_demo(size=size, seed=seed)
         elapsed = time.perf_counter() - started
         for outcome in outcomes:
