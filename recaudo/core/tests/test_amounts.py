@@ -220,7 +220,8 @@ def test_fast_path_reads_like_the_parser(text, decimal, currency):
 
 
 @given(minor=st.integers(min_value=10**15 - 10**4, max_value=10**15 + 10**4),
-       style=st.sampled_from(["plain", "grouped"]), currency=st.sampled_from(["COP", "CLP"]), decimal=st.sampled_from([",", ".", "auto"]))
+       style=st.sampled_from(["plain", "grouped"]), currency=st.sampled_from(["COP", "CLP"]),
+       decimal=st.sampled_from([",", ".", "auto"]))
 def test_bound_is_exact_in_minor_units(minor, style, currency, decimal):
     """Around MAX_MINOR, in every writing the fast path and the parser accept exactly the amounts of at most
     10^15 minor units of the currency, whatever its exponent."""
