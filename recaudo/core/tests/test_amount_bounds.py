@@ -16,7 +16,7 @@ from recaudo import cli
 from recaudo.agents.models import DailyTarget
 from recaudo.agreements.services import AgreementError, promise_record
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
-from recaudo.core.testing import make_debtor, make_obligation, make_user
+from recaudo.demo.testing import make_debtor, make_obligation, make_user
 from recaudo.imports.tests.helpers import errors, flat, run, write
 from recaudo.ledger.models import Entry, Payment
 from recaudo.ledger.services import LedgerError, entry_post, ledger_verify, payment_record, refresh_summaries
