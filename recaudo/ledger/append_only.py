@@ -59,7 +59,7 @@ def recreate_triggers(apps, schema_editor):
         if _applied(schema_editor, "0010_value_date_marks"):
             schema_editor.execute(SQLITE_MARK_UP)
         if _applied(schema_editor, "0014_ledger_tally"):
-            volume = _applied(schema_editor, "0016_amounts_bounded")
+            volume = _applied(schema_editor, "0017_amounts_bounded")
             for statement in SQLITE_TALLY_UP:
                 if volume and statement is SQLITE_TALLY_UP[2]:
                     statement = SQLITE_TALLY_VOLUME_UP[1]
@@ -396,7 +396,7 @@ def flush_sql(vendor: str, statements: list[str]) -> list[str]:
     return statements
 
 
-# From ledger migration 0016 on, SQLite's tally also keeps each portfolio's ledger volume: the absolute amounts of
+# From ledger migration 0017 on, SQLite's tally also keeps each portfolio's ledger volume: the absolute amounts of
 # its entries plus its payments' amounts, held by the tally's check (ledger_tally_volume_bounded) to
 # recaudo.core.amounts.MAX_SUM_MINOR (10^18). Every sum a page, report or command computes over a portfolio (a
 # balance, an aging bucket, the portfolio's total, a debtor's credit) is then at most that, inside the 64-bit

@@ -312,7 +312,7 @@ class Tally(models.Model):
     checksum = models.BigIntegerField()
     # SQLite: the portfolio's ledger volume, the absolute amounts of its entries plus its payments' amounts; the
     # check holds it to MAX_SUM_MINOR, so no SUM over a portfolio overflows SQLite's 64-bit integers (ledger
-    # migration 0016, docs/amounts.md). PostgreSQL sums bigints exactly (numeric) and leaves it at 0.
+    # migration 0017, docs/amounts.md). PostgreSQL sums bigints exactly (numeric) and leaves it at 0.
     volume = models.BigIntegerField(db_default=0)
 
     class Meta:

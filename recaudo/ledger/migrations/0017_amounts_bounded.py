@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     ledger_payment, which drops the entries' triggers: recreate_triggers puts them back before the volume's."""
 
     dependencies = [
-        ('ledger', '0015_interest_adjustments'),
+        ('ledger', '0016_legalrate'),
         ('portfolio', '0012_amounts_bounded'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

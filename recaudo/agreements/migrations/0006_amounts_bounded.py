@@ -5,8 +5,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('agreements', '0004_interest_when_due_and_authority'),
-        ('ledger', '0016_amounts_bounded'),
+        ('agreements', '0005_legalrate_to_ledger'),
+        ('ledger', '0017_amounts_bounded'),
         ('portfolio', '0012_amounts_bounded'),
         ('strategies', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
