@@ -44,7 +44,8 @@ ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES,
 RECAUDO_CACHE_URL, RECAUDO_S3_BUCKET (see README).
 
 Every command but migrate, demo and serve needs an existing, migrated database: when there is none (run from
-another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2.
+another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2. An error
+the database raises while a command runs (a refused amount, a lost connection) is one line too, status 1.
 """
 
 
@@ -58,6 +59,7 @@ NO_DATABASE = {
     "startapp", "startproject", "sendtestemail", "createcachetable",
 }
 EXIT_NO_DATABASE = 2
+EXIT_DATABASE_ERROR = 1
 
 
 def database_problem() -> str | None:
@@ -107,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
         print("recaudo 0.1.0")
         return
     command = COMMANDS.get(argv[0], (argv[0], ""))[0]
+    from django.db import DatabaseError
+
     from recaudo import SettingError
 
     try:
@@ -118,6 +122,11 @@ def main(argv: list[str] | None = None) -> None:
     except SettingError as exc:  # a bad environment variable: one line, not a traceback
         sys.stderr.write(f"recaudo: {exc}\n")
         raise SystemExit(EXIT_NO_DATABASE)
+    except DatabaseError as exc:  # a check constraint, a lost connection, a deadlock: one line, not a traceback
+        from recaudo.core.dberrors import database_message
+
+        sys.stderr.write(f"recaudo: {database_message(exc)}\n")
+        raise SystemExit(EXIT_DATABASE_ERROR)
 
 
 def needs_database(command: str, args: list[str]) -> None:

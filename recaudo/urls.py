@@ -20,3 +20,5 @@ urlpatterns = [
     path("p/<slug:slug>/", include("recaudo.privacy.urls")),
     path("", include("recaudo.reports.urls")),
 ]
+
+handler500 = "recaudo.core.errorpage.server_error"  # a friendly page in the user's language, never a traceback

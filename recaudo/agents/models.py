@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
+
 
 class AgentTask(models.Model):
     class Kind(models.TextChoices):
@@ -160,6 +162,7 @@ class DailyTarget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "agent", "date"], name="daily_target_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gte=0), name="daily_target_amount_not_negative"),
+            models.CheckConstraint(condition=Q(amount_minor__lte=MAX_SUM_MINOR), name="daily_target_amount_bounded"),
         ]
 
     def __str__(self):
@@ -190,6 +193,10 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["portfolio", "agent", "at"]),
             models.Index(fields=["debtor", "at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(promise_amount_minor__lte=MAX_MINOR),
+                                   name="interaction_promise_bounded"),
         ]
 
     def __str__(self):

@@ -23,6 +23,7 @@ from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt
 from recaudo.compliance.rules import ComplianceError, Decision
 from recaudo.compliance.services import compliance_check, contact_attempt_record, debtor_timezone
+from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
@@ -42,6 +43,14 @@ class WorkspaceError(DomainError):
     def __init__(self, message: str, field: str | None = None):
         self.field = field
         super().__init__(message)
+
+
+def _bounded(minor: int, currency: str, field: str) -> int:
+    """An amount within recaudo.core.amounts.MAX_MINOR (docs/amounts.md), else a WorkspaceError on the field."""
+    try:
+        return check_minor(minor, currency)
+    except AmountError as exc:
+        raise WorkspaceError(str(exc), field=field) from None
 
 
 class CallbackOutsideHours(WorkspaceError):
@@ -210,7 +219,7 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
             raise WorkspaceError("a promise needs a positive amount", field="promise_amount")
         if promise_due is None or promise_due < now.date() - timedelta(days=1):
             raise WorkspaceError("a promise needs a due date, today or later", field="promise_due")
-        promise_minor = to_minor(promise_amount, portfolio.currency)
+        promise_minor = _bounded(to_minor(promise_amount, portfolio.currency), portfolio.currency, "promise_amount")
     # The attempt goes first: the callback is then checked against a history that includes this call.
     attempt = contact_attempt_record(
         debtor=debtor, channel="call", at=now, effective=disposition.effective_contact,
@@ -324,6 +333,7 @@ def target_set(*, portfolio: Portfolio, agent, day: date, contacts: int = 0, pro
     _check_agent(portfolio, agent)
     if contacts < 0 or promises < 0 or amount < 0:
         raise WorkspaceError("targets cannot be negative")
+    _bounded(to_minor(amount, portfolio.currency), portfolio.currency, "amount")
     target, _created = DailyTarget.objects.update_or_create(
         portfolio=portfolio, agent=agent, date=day,
         defaults={"contacts": contacts, "promises": promises, "amount_minor": to_minor(amount, portfolio.currency),

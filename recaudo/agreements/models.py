@@ -9,7 +9,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.portfolio.models import CurrencyField
+
+
+def bounded(*fields: str, limit: int = MAX_SUM_MINOR) -> Q:
+    """Each field within [-limit, limit] (docs/amounts.md; an empty one passes)."""
+    q = Q()
+    for name in fields:
+        q &= Q(**{f"{name}__gte": -limit}) & Q(**{f"{name}__lte": limit})
+    return q
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -82,6 +91,8 @@ class Promise(models.Model):
         ordering = ["-due_date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="promise_amount_positive"),
+            models.CheckConstraint(condition=bounded("amount_minor", limit=MAX_MINOR) & bounded("paid_minor"),
+                                   name="promise_amount_bounded"),
             models.CheckConstraint(condition=Q(due_date__gte=models.F("promised_on")), name="promise_due_after"),
             models.CheckConstraint(condition=Q(status__in=["pending", "kept", "broken", "cancelled"]),
                                    name="promise_status_valid"),
@@ -161,6 +172,8 @@ class Agreement(models.Model):
                 name="agreement_status_valid"),
             models.CheckConstraint(condition=Q(financed_minor__gt=0), name="agreement_financed_positive"),
             models.CheckConstraint(condition=Q(down_payment_minor__gte=0), name="agreement_down_not_negative"),
+            models.CheckConstraint(condition=bounded("debt_minor", "down_payment_minor", "financed_minor",
+                                                     "interest_minor"), name="agreement_amounts_bounded"),
             models.CheckConstraint(condition=Q(breach_clause__in=["revert", "accelerate"]),
                                    name="agreement_clause_valid"),
         ]
@@ -183,7 +196,9 @@ class AgreementObligation(models.Model):
     settlement_entries = models.ManyToManyField("ledger.Entry", blank=True, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agreement", "obligation"], name="agreement_obligation_once")]
+        constraints = [models.UniqueConstraint(fields=["agreement", "obligation"], name="agreement_obligation_once"),
+                       models.CheckConstraint(condition=bounded("balance_minor"),
+                                              name="agreement_obligation_balance_bounded")]
 
     def __str__(self):
         return f"{self.agreement_id}: {self.obligation_id}"
@@ -212,6 +227,10 @@ class AgreementInstallment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["agreement", "number"], name="installment_number_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="installment_amount_positive"),
+            # an installment becomes an obligation on acceptance: at most MAX_MINOR like any obligation
+            models.CheckConstraint(condition=bounded("amount_minor", "interest_minor", "principal_minor",
+                                                     limit=MAX_MINOR) & bounded("balance_after_minor"),
+                                   name="installment_amounts_bounded"),
         ]
 
     def __str__(self):
@@ -325,6 +344,7 @@ class Offer(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["pending_approval", "approved", "rejected", "countered", "accepted",
                                         "expired"]), name="offer_status_valid"),
+            models.CheckConstraint(condition=bounded("debt_minor", "forgiven_minor"), name="offer_amounts_bounded"),
         ]
         indexes = [models.Index(fields=["portfolio", "status"])]
 

@@ -38,6 +38,7 @@ from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import role_in
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
+from recaudo.core.amounts import MAX_MINOR, check_minor, limit_text
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.interest import MissingRate, RateAboveCap, RateTable
@@ -81,7 +82,7 @@ def _money(value, currency: str, field: str) -> int:
     except (InvalidOperation, ValueError):
         raise AgreementError(f"{field}: not a number: {value!r}")
     try:
-        return to_minor(amount, currency)
+        return check_minor(to_minor(amount, currency), currency)  # docs/amounts.md: at most MAX_MINOR
     except (ValueError, InvalidOperation) as exc:
         raise AgreementError(f"{field}: {exc}")
 
@@ -284,6 +285,11 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
     except PlanError as exc:
         raise AgreementError(str(exc))
     down = to_minor(Decimal(str(down_payment or 0)), currency)
+    # each installment becomes an obligation on acceptance: at most MAX_MINOR, like any amount (docs/amounts.md)
+    for number, minor in [(0, down), *((i.number, to_minor(i.installment, currency)) for i in schedule)]:
+        if minor > MAX_MINOR:
+            what = "down_payment" if number == 0 else f"installment {number}"
+            raise AgreementError(f"{what}: too large: at most {limit_text(currency)}; use more installments")
     agreement = Agreement.objects.create(
         portfolio=portfolio, debtor=debtor, status=Agreement.Status.DRAFT, currency=currency, debt_minor=debt,
         down_payment_minor=down, financed_minor=debt - down,

@@ -12,8 +12,10 @@ Rules (docs/amounts.md):
   apostrophe may group thousands too, in threes. "auto" (imports only) guesses per value: the last mark when
   both appear, a repeated mark groups, a single mark followed by exactly three digits groups ("1.500"), any other
   single mark is the decimal one.
-- At most 15 digits before the decimals; at most the currency's decimals after them (COP 2, CLP 0; extra zeros
-  are harmless: "1.500,00" is a valid CLP amount).
+- At most MAX_MINOR (10^15) minor units of the currency: 10.000.000.000.000,00 COP (exponent 2),
+  1.000.000.000.000.000 CLP (exponent 0); without a currency, `decimals` (else 0) stands for the exponent. At most
+  the currency's decimals after the mark (COP 2, CLP 0; extra zeros are harmless: "1.500,00" is a valid CLP
+  amount).
 - Negative amounts ("-1.500", "(1.500)") only where the caller allows them; zero only where allowed.
 - Surrounding spaces, a "$" and the currency's code ("COP 1.500", "$ 1.500", "1.500 COP") are tolerated; another
   currency's code is refused, and so is any code when the caller gives no currency.
@@ -35,7 +37,17 @@ from recaudo.core.errors import DomainError
 
 from .money import precision
 
-MAX_INTEGER_DIGITS = 15
+# The largest amount of one entry, payment, obligation or any other single amount, in minor units of its currency
+# (docs/amounts.md). Database check constraints hold every amount column to it, so a value typed or imported beyond
+# it is refused here, never stored.
+MAX_MINOR = 10**15
+# What a portfolio's sums can hold: cached balances (an obligation's, a debtor's) and, on SQLite, the sum of the
+# absolute amounts of every entry and payment of a portfolio (its ledger volume, kept by the database in the tally).
+# Every SUM a page or report computes over a portfolio is at most that, well inside the 64-bit integers of SQLite's
+# SUM() (about 9.2 * 10^18), which raises "integer overflow" beyond them. A thousand entries at MAX_MINOR.
+MAX_SUM_MINOR = 10**18
+# A cheap textual limit before the exact one: MAX_MINOR has 16 digits (CLP, exponent 0).
+MAX_INTEGER_DIGITS = 16
 MAX_LENGTH = 64
 DECIMAL_MARKS = (",", ".")
 EXAMPLES = {",": "1.500.000,50", ".": "1,500,000.50", "auto": "1.500.000,50 / 1,500,000.50"}
@@ -62,12 +74,53 @@ def _error(code: str, **params) -> AmountError:
     return AmountError(code, MESSAGES[code], **params)
 
 
+def _exponent(currency: str | None, decimals: int | None) -> int:
+    """The minor unit's exponent the bound is counted in: the currency's, else `decimals`, else 0."""
+    if currency:
+        return precision(currency)
+    return decimals or 0
+
+
+def max_amount(currency: str | None = None, decimals: int | None = None) -> Decimal:
+    """The largest amount of one entry (MAX_MINOR minor units), in the currency's units."""
+    exponent = _exponent(currency, decimals)
+    return Decimal(MAX_MINOR).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+
+def limit_text(currency: str | None = None, decimals: int | None = None, decimal: str = ",") -> str:
+    """max_amount written with the decimal mark `decimal` (',' groups with '.', '.' with ','), then the code."""
+    exponent = _exponent(currency, decimals)
+    whole = f"{MAX_MINOR // 10**exponent:,}"
+    if decimal != ".":
+        whole = whole.replace(",", ".")
+    text = whole + (("." if decimal == "." else ",") + "0" * exponent if exponent else "")
+    return f"{text} {currency}" if currency else text
+
+
+def _too_large(currency: str | None, decimals: int | None, decimal: str = ",") -> AmountError:
+    return _error("too_large", limit=limit_text(currency, decimals, "." if decimal == "." else ","))
+
+
+def check_minor(minor: int, currency: str | None = None, *, what: str = "amount") -> int:
+    """An amount in minor units within the bound (abs(minor) <= MAX_MINOR): the services' check of every amount they
+    write. Raises AmountError (code "too_large") naming the largest amount."""
+    if abs(int(minor)) > MAX_MINOR:
+        raise _too_large(currency, None)
+    return int(minor)
+
+
+def _check_bound(number: Decimal, currency: str | None, decimals: int | None, decimal: str) -> Decimal:
+    if abs(number).scaleb(_exponent(currency, decimals)) > MAX_MINOR:
+        raise _too_large(currency, decimals, decimal)
+    return number
+
+
 MESSAGES = {
     "required": gettext_noop("an amount is required"),
     "invalid": gettext_noop("not a number: write it like %(example)s"),
     "grouping": gettext_noop("not a number: '%(group)s' only separates thousands, in groups of three, and "
                              "'%(decimal)s' marks the decimals (%(example)s)"),
-    "too_large": gettext_noop("too large: at most %(digits)s digits before the decimals"),
+    "too_large": gettext_noop("too large: at most %(limit)s"),
     "negative": gettext_noop("must not be negative"),
     "zero": gettext_noop("must be positive"),
     "no_decimals": gettext_noop("%(currency)s amounts have no decimals"),
@@ -87,7 +140,7 @@ _STRICT = {
     )
     for mark in DECIMAL_MARKS
 }
-_PLAIN = re.compile(r"(\d{1,15})(?:([.,])(\d{1,4}))?")
+_PLAIN = re.compile(r"(\d{1,16})(?:([.,])(\d{1,4}))?")
 
 
 def decimal_mark(language: str | None) -> str:
@@ -146,7 +199,7 @@ def _number(value, currency: str | None, decimals: int | None, allow_negative: b
         raise _error("invalid", example=EXAMPLES[","])
     sign, digits, exponent = abs(number).as_tuple()
     if len(digits) + exponent > MAX_INTEGER_DIGITS:
-        raise _error("too_large", digits=MAX_INTEGER_DIGITS)
+        raise _too_large(currency, decimals)
     allowed = _allowed_decimals(currency, decimals)
     if isinstance(value, float) and allowed is not None:  # a float's binary noise, not a typed decimal
         number = number.quantize(Decimal(1).scaleb(-allowed), rounding=ROUND_HALF_UP)
@@ -156,6 +209,7 @@ def _number(value, currency: str | None, decimals: int | None, allow_negative: b
         text = format(abs(number), "f")
         frac = _check_decimals(text.partition(".")[2], currency, decimals)
         number = Decimal(text.partition(".")[0] + ("." + frac if frac else "")).copy_sign(number)
+    _check_bound(number, currency, decimals, ",")
     return _check_sign(number, allow_negative, allow_zero)
 
 
@@ -197,9 +251,10 @@ def parse_amount(value, *, decimal: str = ",", currency: str | None = None, deci
         raise _error("invalid", example=example)
     whole = re.sub(r"\D", "", parts["int"])
     if len(whole.lstrip("0")) > MAX_INTEGER_DIGITS:
-        raise _error("too_large", digits=MAX_INTEGER_DIGITS)
+        raise _too_large(currency, decimals, mark)
     frac = _check_decimals(parts["frac"] or "", currency, decimals)
     number = Decimal(f"{'-' if negative else ''}{whole}.{frac}" if frac else f"{'-' if negative else ''}{whole}")
+    _check_bound(number, currency, decimals, mark)
     return _check_sign(number, allow_negative, allow_zero)
 
 
@@ -216,7 +271,7 @@ def parse_minor(value, *, decimal: str = ",", currency: str, allow_negative: boo
                 digits = precision(currency)
                 if frac is None or len(frac) <= digits:
                     minor = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if frac else 0)
-                    if minor or allow_zero:
+                    if (minor or allow_zero) and minor <= MAX_MINOR:
                         return minor
         else:
             for mark in _FAST_MARKS[decimal]:
@@ -226,7 +281,9 @@ def parse_minor(value, *, decimal: str = ",", currency: str, allow_negative: boo
                     whole = whole.replace(_OTHER[mark], "")
                     digits = precision(currency)
                     if len(whole) <= MAX_INTEGER_DIGITS and (frac is None or len(frac) <= digits):
-                        return int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if frac else 0)
+                        minor = int(whole) * 10**digits + (int(frac.ljust(digits, "0")) if frac else 0)
+                        if minor <= MAX_MINOR:
+                            return minor
                     break
     amount = parse_amount(value, decimal=decimal, currency=currency, allow_negative=allow_negative,
                           allow_zero=allow_zero)

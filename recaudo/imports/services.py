@@ -39,12 +39,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from django.core.cache import cache
-from django.db import connection, connections, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
+from recaudo.core.dberrors import database_message_translated
 from recaudo.core.exports import safe_cell
 
 from .context import MAX_ERRORS_KEPT, Context, RowError
@@ -249,6 +250,10 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
             "nothing was imported; split the file into smaller ones"
         ) % {"name": Path(path).name,
              "limit": number_format(memory_budget() >> 20, decimal_pos=0, force_grouping=True)})
+    except DatabaseError as exc:  # the import's transaction rolled back: one line, not a traceback
+        log.warning("import of %s refused by the database: %s", Path(path).name, exc)
+        raise ImportFileError(_("%(name)s: nothing was imported: %(reason)s") % {
+            "name": Path(path).name, "reason": database_message_translated(exc)})
 
 
 def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor, progress, job) -> ImportResult:

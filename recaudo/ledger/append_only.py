@@ -59,8 +59,13 @@ def recreate_triggers(apps, schema_editor):
         if _applied(schema_editor, "0010_value_date_marks"):
             schema_editor.execute(SQLITE_MARK_UP)
         if _applied(schema_editor, "0014_ledger_tally"):
+            volume = _applied(schema_editor, "0017_amounts_bounded")
             for statement in SQLITE_TALLY_UP:
+                if volume and statement is SQLITE_TALLY_UP[2]:
+                    statement = SQLITE_TALLY_VOLUME_UP[1]
                 schema_editor.execute(statement)
+            if volume:
+                schema_editor.execute(SQLITE_TALLY_VOLUME_UP[2])
     elif vendor == "postgresql":
         schema_editor.execute(PG_UP)
 
@@ -389,3 +394,64 @@ def flush_sql(vendor: str, statements: list[str]) -> list[str]:
         return ["DROP TRIGGER IF EXISTS ledger_entry_no_delete;", "DROP TRIGGER IF EXISTS ledger_tally_no_delete;",
                 *statements, SQLITE_TALLY_UP[0], SQLITE_TALLY_UP[3]]
     return statements
+
+
+# From ledger migration 0017 on, SQLite's tally also keeps each portfolio's ledger volume: the absolute amounts of
+# its entries plus its payments' amounts, held by the tally's check (ledger_tally_volume_bounded) to
+# recaudo.core.amounts.MAX_SUM_MINOR (10^18). Every sum a page, report or command computes over a portfolio (a
+# balance, an aging bucket, the portfolio's total, a debtor's credit) is then at most that, inside the 64-bit
+# integers that SQLite's SUM() needs (it raises "integer overflow" beyond them). Each entry and payment is at most
+# MAX_MINOR (their own checks run first), so the addition never overflows before the check refuses it.
+# PostgreSQL sums bigints in numeric and needs no such bound: its volume stays 0 (docs/amounts.md).
+SQLITE_TALLY_VOLUME_UP = [
+    "DROP TRIGGER IF EXISTS ledger_entry_tally;",
+    f"""CREATE TRIGGER IF NOT EXISTS ledger_entry_tally AFTER INSERT ON ledger_entry
+BEGIN
+  INSERT INTO ledger_tally (portfolio_id, entries, checksum, volume)
+  VALUES (NEW.portfolio_id, 1, {tally_term("NEW", "sqlite")}, abs(NEW.amount_minor))
+  ON CONFLICT (portfolio_id) DO UPDATE
+  SET entries = entries + 1, checksum = {tally_mod("checksum + excluded.checksum", "sqlite")},
+      volume = volume + excluded.volume;
+END;""",
+    """CREATE TRIGGER IF NOT EXISTS ledger_payment_volume AFTER INSERT ON ledger_payment
+BEGIN
+  INSERT INTO ledger_tally (portfolio_id, entries, checksum, volume) VALUES (NEW.portfolio_id, 0, 0, NEW.amount_minor)
+  ON CONFLICT (portfolio_id) DO UPDATE SET volume = volume + excluded.volume;
+END;""",
+]
+SQLITE_VOLUME_BACKFILL = """
+INSERT INTO ledger_tally (portfolio_id, entries, checksum, volume)
+SELECT v.portfolio_id, 0, 0, sum(v.amount) FROM (
+  SELECT portfolio_id, sum(abs(amount_minor)) AS amount FROM ledger_entry GROUP BY portfolio_id
+  UNION ALL SELECT portfolio_id, sum(amount_minor) FROM ledger_payment GROUP BY portfolio_id) v
+WHERE true GROUP BY v.portfolio_id
+ON CONFLICT (portfolio_id) DO UPDATE SET volume = excluded.volume
+"""
+
+
+def add_tally_volume(apps, schema_editor):
+    """The tally's volume column and its check (both engines); on SQLite the volume of what is already there and
+    the triggers that keep it. Raw SQL: Django would rebuild ledger_tally on SQLite, which the triggers naming it
+    forbid."""
+    bound = "volume >= 0 AND volume <= 1000000000000000000"
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute("ALTER TABLE ledger_tally ADD COLUMN volume bigint NOT NULL DEFAULT 0 "
+                              f"CONSTRAINT ledger_tally_volume_bounded CHECK ({bound})")
+        schema_editor.execute(SQLITE_VOLUME_BACKFILL)
+        for statement in SQLITE_TALLY_VOLUME_UP:
+            schema_editor.execute(statement)
+    else:
+        schema_editor.execute("ALTER TABLE ledger_tally ADD COLUMN volume bigint NOT NULL DEFAULT 0")
+        schema_editor.execute(f"ALTER TABLE ledger_tally ADD CONSTRAINT ledger_tally_volume_bounded CHECK ({bound})")
+
+
+def drop_tally_volume(apps, schema_editor):
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS ledger_payment_volume;")
+        schema_editor.execute("DROP TRIGGER IF EXISTS ledger_entry_tally;")
+        schema_editor.execute(SQLITE_TALLY_UP[2])
+        schema_editor.execute("ALTER TABLE ledger_tally DROP COLUMN volume")
+    else:
+        schema_editor.execute("ALTER TABLE ledger_tally DROP CONSTRAINT IF EXISTS ledger_tally_volume_bounded")
+        schema_editor.execute("ALTER TABLE ledger_tally DROP COLUMN volume")

@@ -27,6 +27,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
+from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.money import from_minor, quantize, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from recaudo.portfolio.services import portfolio_today
@@ -181,7 +182,7 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
     what is posted always adds up to the liquidation through `through`, to the cent. `adjust_only`: only the
     first step (after loading rates)."""
     counts = {"posted": 0, "amount_minor": 0, "adjusted": 0, "adjusted_minor": 0, "missing_rate": 0,
-              "nothing_due": 0, "provisional": 0, "credit_pending": 0}
+              "nothing_due": 0, "provisional": 0, "credit_pending": 0, "beyond_bound": 0}
     settings = interest_settings(portfolio)
     if settings is None or not settings.interest_enabled:
         counts["disabled"] = 1
@@ -248,6 +249,9 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
                                                          method=settings.method)
                         if on_interest + on_principal < -diff:
                             counts["credit_pending"] += 1
+                    if any(abs(part[2]) > MAX_MINOR for part in parts):  # docs/amounts.md: never stored
+                        counts["beyond_bound"] += 1
+                        parts = []
                     if parts:
                         certified, changed = _rate_changes(pk, last_liq)
                         batch.add(pk, debtor_id, number, currency, parts=parts, first=due + timedelta(days=1),
@@ -263,6 +267,9 @@ def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None =
                 days = (through - first).days + 1
                 if minor <= 0:
                     counts["nothing_due"] += 1
+                    continue
+                if minor > MAX_MINOR:  # an entry is at most MAX_MINOR (docs/amounts.md): left for a person to see
+                    counts["beyond_bound"] += 1
                     continue
                 batch.add(pk, debtor_id, number, currency, parts=[(EntryKind.INTEREST, Component.INTEREST, minor)],
                           first=first,

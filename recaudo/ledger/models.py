@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.core.constraints import one_of
 from recaudo.portfolio.models import CurrencyField
 
@@ -74,6 +75,7 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "source", "source_ref"], name="payment_source_ref_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(amount_minor__lte=MAX_MINOR), name="payment_amount_bounded"),
             models.CheckConstraint(
                 condition=Q(unapplied_minor__gte=0) & Q(unapplied_minor__lte=models.F("amount_minor")),
                 name="payment_unapplied_within_amount",
@@ -122,6 +124,9 @@ class Entry(models.Model):
         verbose_name_plural = "entries"
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_not_zero"),
+            # docs/amounts.md: at most 10^15 minor units an entry (recaudo.core.amounts.MAX_MINOR)
+            models.CheckConstraint(condition=Q(amount_minor__gte=-MAX_MINOR) & Q(amount_minor__lte=MAX_MINOR),
+                                   name="entry_amount_bounded"),
             models.CheckConstraint(
                 condition=~one_of("kind", DEBIT_KINDS) | Q(amount_minor__gt=0), name="entry_debit_kinds_positive"
             ),
@@ -254,6 +259,9 @@ class InterestAccrual(models.Model):
                                    name="interest_accrual_dates_ordered"),
             models.CheckConstraint(condition=Q(kind="period") | Q(kind="adjustment"),
                                    name="interest_accrual_kind_valid"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=-MAX_MINOR) & Q(amount_minor__lte=MAX_MINOR)
+                                   & Q(principal_minor__gte=-MAX_SUM_MINOR) & Q(principal_minor__lte=MAX_SUM_MINOR),
+                                   name="interest_accrual_amount_bounded"),
         ]
 
     def __str__(self):
@@ -302,10 +310,18 @@ class Tally(models.Model):
                                   db_index=False, db_constraint=False)
     entries = models.BigIntegerField()
     checksum = models.BigIntegerField()
+    # SQLite: the portfolio's ledger volume, the absolute amounts of its entries plus its payments' amounts; the
+    # check holds it to MAX_SUM_MINOR, so no SUM over a portfolio overflows SQLite's 64-bit integers (ledger
+    # migration 0017, docs/amounts.md). PostgreSQL sums bigints exactly (numeric) and leaves it at 0.
+    volume = models.BigIntegerField(db_default=0)
 
     class Meta:
         db_table = "ledger_tally"
         indexes = [models.Index(fields=["portfolio"], name="ledger_tally_portfolio")]
+        constraints = [
+            models.CheckConstraint(condition=Q(volume__gte=0) & Q(volume__lte=MAX_SUM_MINOR),
+                                   name="ledger_tally_volume_bounded"),
+        ]
 
     def __str__(self):
         return f"{self.portfolio_id}: {self.entries}"

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recaudo.audit.services import audit_record
+from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -28,6 +29,15 @@ from .rules import OpenItem, allocate
 
 class LedgerError(DomainError):
     pass
+
+
+def bounded_minor(minor: int, currency: str, what: str = "amount") -> int:
+    """`minor` within the bound of every amount (recaudo.core.amounts.MAX_MINOR, docs/amounts.md), else LedgerError:
+    'payment amount too large: at most 10.000.000.000.000,00 COP'."""
+    try:
+        return check_minor(minor, currency)
+    except AmountError as exc:
+        raise LedgerError(f"{what} {exc}") from None
 
 
 KIND_COMPONENT = {
@@ -137,6 +147,7 @@ def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int
 
 def _entry(obligation: Obligation, *, kind, component, amount_minor, value_date, actor=None, payment=None,
            reverses=None, memo="", now=None) -> Entry:
+    bounded_minor(amount_minor, obligation.currency)  # every entry the ledger's services write
     return Entry(
         portfolio_id=obligation.portfolio_id,
         debtor_id=obligation.debtor_id,
@@ -160,7 +171,7 @@ def entry_post(*, obligation: Obligation, kind: str, amount: Decimal, value_date
     kind = EntryKind(kind)
     if kind in (EntryKind.PAYMENT, EntryKind.REVERSAL):
         raise LedgerError("payments and reversals have their own services")
-    minor = to_minor(amount, obligation.currency)
+    minor = bounded_minor(to_minor(amount, obligation.currency), obligation.currency)
     if minor == 0:
         raise LedgerError("amount must not be zero")
     if kind in KIND_COMPONENT:
@@ -260,7 +271,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         raise LedgerError("the debtor belongs to another portfolio")
     if obligation is not None and obligation.debtor_id != debtor.pk:
         raise LedgerError(f"obligation {obligation.number} belongs to another debtor")
-    minor = to_minor(amount, portfolio.currency)
+    minor = bounded_minor(to_minor(amount, portfolio.currency), portfolio.currency, "payment amount")
     if minor <= 0:
         raise LedgerError("a payment amount must be positive")
     source_ref = (source_ref or reference or "").strip()

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.core.constraints import one_of
 from recaudo.core.money import Unit, table_precision
 
@@ -181,6 +182,9 @@ class Debtor(models.Model):
             models.UniqueConstraint(fields=["portfolio", "code"], name="debtor_code_unique_per_portfolio"),
             models.CheckConstraint(condition=one_of("kind", ["person", "company"]), name="debtor_kind_valid"),
             models.CheckConstraint(condition=Q(balance_minor__gte=0), name="debtor_balance_not_negative"),
+            # docs/amounts.md: a debtor's sums fit what a portfolio's sums can hold
+            models.CheckConstraint(condition=Q(balance_minor__lte=MAX_SUM_MINOR) & Q(credit_minor__gte=0)
+                                   & Q(credit_minor__lte=MAX_SUM_MINOR), name="debtor_balance_bounded"),
         ]
         indexes = [
             models.Index(fields=["portfolio", "name"]),
@@ -305,6 +309,9 @@ class Obligation(models.Model):
             ),
             models.CheckConstraint(condition=Q(original_minor__gt=0), name="obligation_amount_positive"),
             models.CheckConstraint(condition=Q(balance_minor__gte=0), name="obligation_balance_not_negative"),
+            # docs/amounts.md: at most 10^15 minor units an amount, sums within what a portfolio's sums can hold
+            models.CheckConstraint(condition=Q(original_minor__lte=MAX_MINOR), name="obligation_amount_bounded"),
+            models.CheckConstraint(condition=Q(balance_minor__lte=MAX_SUM_MINOR), name="obligation_balance_bounded"),
             models.CheckConstraint(
                 condition=one_of("status", ["open", "paid", "written_off", "in_agreement"]),
                 name="obligation_status_valid"

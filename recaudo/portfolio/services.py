@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from recaudo.audit.services import audit_record, diff
+from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, from_minor, table_precision, to_minor, validate_currency
 from recaudo.ledger.models import Component, Entry, EntryKind
@@ -314,6 +315,10 @@ def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amou
     minor = to_minor(amount, currency)
     if minor <= 0:
         raise ValidationProblem("amount: must be positive")
+    try:
+        check_minor(minor, currency)  # docs/amounts.md: at most MAX_MINOR, as the database's check says
+    except AmountError as exc:
+        raise ValidationProblem(f"amount: {exc}") from None
     kind = Obligation.Kind(kind)
     try:
         with transaction.atomic():

@@ -8,7 +8,15 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recaudo.core.amounts import AmountError, decimal_mark, parse_amount, parse_minor
+from recaudo.core.amounts import (
+    MAX_MINOR,
+    AmountError,
+    check_minor,
+    decimal_mark,
+    max_amount,
+    parse_amount,
+    parse_minor,
+)
 from recaudo.core.money import Unit
 
 
@@ -40,6 +48,11 @@ from recaudo.core.money import Unit
     ("1.500", {"currency": Unit("COP", 0)}, "1500"),  # a portfolio that recorded whole pesos
     # bounded size: 15 integer digits
     ("999.999.999.999.999", {}, "999999999999999"),
+    # exactly the bound, MAX_MINOR minor units: 10^13 COP (cents), 10^15 CLP
+    ("10.000.000.000.000,00", {"currency": "COP"}, "10000000000000.00"),
+    ("1.000.000.000.000.000", {"currency": "CLP"}, "1000000000000000"),
+    ("1.000.000.000.000.000", {}, "1000000000000000"),
+    ("-10.000.000.000.000", {"currency": "COP", "allow_negative": True}, "-10000000000000"),
     ("000000000000000001", {}, "1"),  # leading zeros are not digits of the amount
     # negatives and zero where the field allows them
     ("-1.500", {"allow_negative": True}, "-1500"),
@@ -95,10 +108,21 @@ G_POINT = "not a number: ',' only separates thousands, in groups of three, and '
     ("", {}, "required", "an amount is required"),
     ("  $ ", {}, "invalid", "not a number: write it like 1.500.000,50"),
     (None, {}, "required", "an amount is required"),
-    ("1.000.000.000.000.000", {}, "too_large", "too large: at most 15 digits before the decimals"),
-    ("1000000000000000,5", {}, "too_large", "too large: at most 15 digits before the decimals"),
-    (10**15, {}, "too_large", "too large: at most 15 digits before the decimals"),
-    (1e30, {"currency": "COP"}, "too_large", "too large: at most 15 digits before the decimals"),
+    # at most MAX_MINOR = 10^15 minor units of the currency (without one, of exponent `decimals`, else 0)
+    ("1.000.000.000.000.001", {}, "too_large", "too large: at most 1.000.000.000.000.000"),
+    ("1000000000000000,5", {}, "too_large", "too large: at most 1.000.000.000.000.000"),
+    (10**15 + 1, {}, "too_large", "too large: at most 1.000.000.000.000.000"),
+    (1e30, {"currency": "COP"}, "too_large", "too large: at most 10.000.000.000.000,00 COP"),
+    ("10.000.000.000.000,01", {"currency": "COP"}, "too_large", "too large: at most 10.000.000.000.000,00 COP"),
+    ("10000000000001", {"currency": "COP"}, "too_large", "too large: at most 10.000.000.000.000,00 COP"),
+    ("10,000,000,000,001", {"currency": "COP", "decimal": "."}, "too_large",
+     "too large: at most 10,000,000,000,000.00 COP"),
+    ("1.000.000.000.000.001", {"currency": "CLP"}, "too_large", "too large: at most 1.000.000.000.000.000 CLP"),
+    ("9223372036854775807", {"currency": "COP"}, "too_large", "too large: at most 10.000.000.000.000,00 COP"),
+    (9223372036854775807, {"currency": "CLP"}, "too_large", "too large: at most 1.000.000.000.000.000 CLP"),
+    ("-10.000.000.000.001", {"currency": "COP", "allow_negative": True}, "too_large",
+     "too large: at most 10.000.000.000.000,00 COP"),
+    ("100.000.000.000,01", {"decimals": 4}, "too_large", "too large: at most 100.000.000.000,0000"),
     (float("nan"), {}, "invalid", "not a number: write it like 1.500.000,50"),
     ("1" * 70, {}, "invalid", "not a number: write it like 1.500.000,50"),
     ("-1.500", {}, "negative", "must not be negative"),
@@ -159,7 +183,7 @@ def test_minor_units_refuse_zero_unless_allowed():
     assert parse_minor("0", currency="COP", allow_zero=True) == 0
 
 
-amounts = st.decimals(min_value=0, max_value=Decimal("999999999999999.99"), places=2, allow_nan=False,
+amounts = st.decimals(min_value=0, max_value=Decimal("10000000000000.00"), places=2, allow_nan=False,
                       allow_infinity=False)
 
 
@@ -173,7 +197,7 @@ def test_round_trip_through_babel(amount, locale):
     assert parse_amount(text, decimal="auto", currency="COP") == amount
 
 
-@given(amount=st.integers(min_value=0, max_value=10**15 - 1), locale=st.sampled_from(["es_CO", "en"]),
+@given(amount=st.integers(min_value=0, max_value=10**15), locale=st.sampled_from(["es_CO", "en"]),
        prefix=st.sampled_from(["", "$", "$ ", "COP ", "  "]), suffix=st.sampled_from(["", " COP", " "]))
 def test_round_trip_whole_pesos(amount, locale, prefix, suffix):
     text = prefix + format_decimal(amount, format="#,##0", locale=locale) + suffix
@@ -193,3 +217,34 @@ def test_fast_path_reads_like_the_parser(text, decimal, currency):
         assert caught.value.code == exc.code
     else:
         assert parse_minor(text, decimal=decimal, currency=currency) == expected
+
+
+@given(minor=st.integers(min_value=10**15 - 10**4, max_value=10**15 + 10**4),
+       style=st.sampled_from(["plain", "grouped"]), currency=st.sampled_from(["COP", "CLP"]),
+       decimal=st.sampled_from([",", ".", "auto"]))
+def test_bound_is_exact_in_minor_units(minor, style, currency, decimal):
+    """Around MAX_MINOR, in every writing the fast path and the parser accept exactly the amounts of at most
+    10^15 minor units of the currency, whatever its exponent."""
+    exponent = 2 if currency == "COP" else 0
+    amount = Decimal(minor).scaleb(-exponent)
+    mark = "." if decimal == "." else ","
+    if style == "plain":
+        text = format(amount, "f").replace(".", mark)
+    else:
+        locale = "en" if mark == "." else "es_CO"
+        text = format_decimal(amount, format="#,##0" + (".00" if exponent else ""), locale=locale)
+    if minor <= MAX_MINOR:
+        assert parse_minor(text, decimal=decimal, currency=currency) == minor
+    else:
+        with pytest.raises(AmountError) as caught:
+            parse_minor(text, decimal=decimal, currency=currency)
+        assert caught.value.code == "too_large"
+
+
+def test_check_minor_bounds_service_amounts():
+    assert check_minor(MAX_MINOR, "COP") == MAX_MINOR
+    assert check_minor(-MAX_MINOR) == -MAX_MINOR
+    with pytest.raises(AmountError, match=r"too large: at most 10\.000\.000\.000\.000,00 COP"):
+        check_minor(MAX_MINOR + 1, "COP")
+    assert max_amount("COP") == Decimal("10000000000000.00")
+    assert max_amount("CLP") == Decimal(10**15)

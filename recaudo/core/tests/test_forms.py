@@ -55,7 +55,7 @@ def test_reads_the_active_language(language, text, amount):
     ("es-co", "amount", "1,505", "máximo 2 decimales"),
     ("es-co", "amount", "-5", "no puede ser negativo"),
     ("es-co", "amount", "USD 5", "no es un número: escríbalo así: 1.500.000,50"),
-    ("es-co", "amount", "1.000.000.000.000.000", "demasiado grande: máximo 15 dígitos antes de los decimales"),
+    ("es-co", "amount", "1.000.000.000.000.000", "demasiado grande: máximo 10.000.000.000.000,00"),
     ("es-co", "clp", "1.500,50", "los montos en CLP no llevan decimales"),
     ("es-co", "clp", "USD 5", "el monto está en USD, no en CLP"),
     ("es-co", "positive", "0", "debe ser mayor que cero"),

@@ -124,7 +124,7 @@ def test_decimal_mismatch_is_an_error(portfolio, tmp_path):
     ("comma", "1.50", "not a number: '.' only separates thousands, in groups of three, and ',' marks the decimals "
                       "(1.500.000,50)"),
     ("auto", "USD 10", "the amount is in USD, not COP"),
-    ("auto", "1234567890123456", "too large: at most 15 digits before the decimals"),
+    ("auto", "1234567890123456", "too large: at most 10.000.000.000.000,00 COP"),
 ])
 def test_amount_rules_of_the_shared_parser(portfolio, tmp_path, decimal, amount, reason):
     path = write(tmp_path, 'number;debtor_code;debtor_name;issue_date;due_date;amount\n'
