@@ -1,12 +1,15 @@
-"""Provider webhooks, mounted at /hooks/."""
+"""Pages mounted at /p/<slug>/comms/."""
 
 from django.urls import path
 
-from . import hooks
+from . import views
 
 urlpatterns = [
-    path("twilio/status", hooks.twilio_status, name="hook_twilio_status"),
-    path("twilio/inbound", hooks.twilio_inbound, name="hook_twilio_inbound"),
-    path("whatsapp", hooks.whatsapp, name="hook_whatsapp"),
-    path("email/bounce", hooks.email_bounce, name="hook_email_bounce"),
+    path("outbox/", views.outbox_list, name="comms_outbox"),
+    path("templates/", views.template_list, name="comms_template_list"),
+    path("templates/approvals/", views.template_approvals, name="comms_template_approvals"),
+    path("templates/approvals/<int:pk>/", views.template_revision_decide_view, name="comms_template_decide"),
+    path("templates/<slug:code>/<str:channel>/<str:language>/", views.template_edit, name="comms_template_edit"),
+    path("templates/<slug:code>/<str:channel>/<str:language>/preview/", views.template_preview,
+         name="comms_template_preview"),
 ]
