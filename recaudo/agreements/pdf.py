@@ -6,6 +6,7 @@ import io
 from xml.sax.saxutils import escape
 
 from recaudo.core.money import format_amount, from_minor
+from recaudo.core.pdf import a4_document, numbered_canvas
 
 from .models import Agreement
 
@@ -70,7 +71,6 @@ def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: b
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    from recaudo.core.pdf import a4_document, numbered_canvas
 
     t = TEXT["en" if language.startswith("en") else "es"]
     cur = agreement.currency

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from .models import Agreement, Offer, Promise
+
 # ---------------------------------------------------------------------------------------------------------------
 # Promises, agreements, offers
 # ---------------------------------------------------------------------------------------------------------------
@@ -12,7 +14,6 @@ BROKEN_PROMISE_DAYS = 30
 
 def broken_promise_debtors(portfolio, today: date, days: int = BROKEN_PROMISE_DAYS) -> set[int]:
     """Debtors with a promise found broken in the last `days` days (the strategy condition `promise_broken`)."""
-    from .models import Promise
 
     return set(Promise.objects.filter(portfolio=portfolio, status=Promise.Status.BROKEN,
                                       evaluated_on__gt=today - timedelta(days=days), evaluated_on__lte=today)
@@ -20,33 +21,28 @@ def broken_promise_debtors(portfolio, today: date, days: int = BROKEN_PROMISE_DA
 
 
 def debtor_promises(debtor):
-    from .models import Promise
 
     return Promise.objects.filter(debtor=debtor).select_related("created_by").order_by("-created_at", "-id")
 
 
 def debtor_agreements(debtor):
-    from .models import Agreement
 
     return Agreement.objects.filter(debtor=debtor).order_by("-created_at", "-id")
 
 
 def debtor_offers(debtor):
-    from .models import Offer
 
     return (Offer.objects.filter(debtor=debtor).select_related("requested_by", "decided_by")
             .order_by("-created_at", "-id"))
 
 
 def approvals_queue(portfolio):
-    from .models import Offer
 
     return (Offer.objects.filter(portfolio=portfolio, status=Offer.Status.PENDING)
             .select_related("debtor", "requested_by").prefetch_related("obligations").order_by("created_at", "id"))
 
 
 def recent_decisions(portfolio, limit: int = 20):
-    from .models import Offer
 
     return list(Offer.objects.filter(portfolio=portfolio, decided_at__isnull=False)
                 .select_related("debtor", "requested_by", "decided_by").order_by("-decided_at")[:limit])

@@ -27,6 +27,7 @@ from recaudo.portfolio.services import portfolio_today
 from . import rules, selectors, services
 from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
 from .models import Agreement, Offer
+from .pdf import render_agreement_pdf
 
 ERRORS = (services.AgreementError, rules.PlanError, ValueError)
 
@@ -200,7 +201,6 @@ def agreement_accept_view(request, slug, pk):
 
 @login_required
 def agreement_pdf(request, slug, pk):
-    from .pdf import render_agreement_pdf
 
     portfolio, agreement = _agreement(request, slug, pk)
     language = request.GET.get("lang") or agreement.language

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .conf import public_url, setting
-from .services import inbound_reply, message_status_update
+from .services import TWILIO_STATUS, inbound_reply, message_status_update
 from .signatures import hmac_sha256_valid, twilio_valid
 from .transports.sms_twilio import OPT_OUT_CODES as TWILIO_OPT_OUT
 from .transports.sms_twilio import PERMANENT_CODES as TWILIO_PERMANENT
@@ -107,7 +107,6 @@ def _json(body: bytes):
 def twilio_status(request):
     if not _twilio_verified(request):
         return HttpResponseForbidden("bad signature")
-    from .services import TWILIO_STATUS
 
     try:
         sid = _text(request.POST.get("MessageSid") or request.POST.get("SmsSid"), "MessageSid", limit=200)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Consent, Contact, Debtor, Obligation, ObligationParty, Portfolio
+from .services import refresh_search_text
 
 
 @admin.register(Portfolio)
@@ -32,7 +33,6 @@ class DebtorAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         # The debtor and its contacts are saved: rebuild the search text so old values no longer find it.
-        from .services import refresh_search_text
 
         super().save_related(request, form, formsets, change)
         refresh_search_text(form.instance)

@@ -17,6 +17,7 @@ from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, from_minor, table_precision, to_minor, validate_currency
 from recaudo.ledger.models import Component, Entry, EntryKind
 from recaudo.ledger.services import refresh_summaries
+from recaudo.portfolio.aging import BucketError, parse_buckets
 
 from .models import Consent, Contact, Debtor, Obligation, Portfolio, tags_to_db
 from .validation import (
@@ -51,7 +52,6 @@ def validate_timezone(name: str) -> str:
 
 
 def validate_buckets(buckets) -> list[list[int | None]]:
-    from recaudo.portfolio.aging import BucketError, parse_buckets
 
     try:
         parse_buckets(buckets)

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from recaudo.core.money import to_minor
+from recaudo.core.pdf import a4_document, totals_table_style
 from recaudo.ledger.charges import ObligationLiquidation
 from recaudo.ledger.interest import pct
 
@@ -32,7 +33,6 @@ def render_liquidation_pdf(debtor, rows: list[ObligationLiquidation], as_of, lan
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    from recaudo.core.pdf import a4_document, totals_table_style
 
     portfolio = debtor.portfolio
     cur = portfolio.currency

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 
 from recaudo.core.exports import write_csv, write_xlsx
 from recaudo.core.money import from_minor, precision
+from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 from recaudo.ledger.models import EntryKind
 from recaudo.portfolio.models import Obligation
 
@@ -178,7 +179,6 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 
     ctx = statement_context(statement, language)
     with translation.override(language):

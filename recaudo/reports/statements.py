@@ -15,6 +15,7 @@ from recaudo.core.errors import DomainError
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+from recaudo.portfolio.services import portfolio_today
 
 
 class StatementError(DomainError):
@@ -101,7 +102,6 @@ def statement_for(*, debtor: Debtor, start: date | None = None, end: date | None
     elif today is not None:
         as_of = today
     else:
-        from recaudo.portfolio.services import portfolio_today
 
         as_of = portfolio_today(portfolio)
     entries = Entry.objects.filter(debtor=debtor)

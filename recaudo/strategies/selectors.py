@@ -6,9 +6,11 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
-from recaudo.portfolio.models import Portfolio
+from recaudo.core.money import precision
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
-from .models import CycleRun, Hold, Segment, StepExecution, Strategy, StrategyVersion
+from .models import CycleRun, DebtorStrategyState, Hold, Segment, StepExecution, Strategy, StrategyVersion
+from .rules import Priority
 
 
 def active_holds(portfolio: Portfolio, today: date) -> QuerySet[Hold]:
@@ -69,7 +71,6 @@ def debtors_not_collectable(debtor_ids, today, *, allow_holds=None) -> dict[int,
     only for debtors with a disputed or held obligation. Used by the outbox at send time (see docs/channels.md)."""
     from django.db.models import Sum
 
-    from recaudo.portfolio.models import Debtor, Obligation
 
     ids = sorted({int(i) for i in debtor_ids})
     if not ids:
@@ -153,7 +154,6 @@ def segment_rows(portfolio: Portfolio) -> list[dict]:
     whether a strategy is attached."""
     from django.db.models import Count
 
-    from .models import DebtorStrategyState
 
     counts = dict(DebtorStrategyState.objects.filter(portfolio=portfolio, segment__isnull=False).order_by()
                   .values("segment_id").annotate(n=Count("debtor_id")).values_list("segment_id", "n"))
@@ -166,10 +166,7 @@ def segment_rows(portfolio: Portfolio) -> list[dict]:
 def debtor_priority(debtor, lang: str = "es") -> dict | None:
     """The segment and priority the last cycle computed for the debtor, with its explanation ("saldo 4,2 M,
     47 días, segmento PYME-alto"); None when the cycle has not scored the debtor."""
-    from recaudo.core.money import precision
 
-    from .models import DebtorStrategyState
-    from .rules import Priority
 
     state = DebtorStrategyState.objects.filter(debtor_id=debtor.pk, computed_on__isnull=False).first()
     if state is None:

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.selectors import can, portfolios_for_user
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
 from recaudo.portfolio.aging import (
     BucketError,
@@ -24,6 +25,7 @@ from recaudo.portfolio.aging import (
     days_past_due,
     parse_buckets,
 )
+from recaudo.portfolio.models import Consent, Contact
 
 register = template.Library()
 
@@ -151,7 +153,6 @@ register.simple_tag(bucket_choices)
 @register.simple_tag(takes_context=True)
 def portfolio_nav(context):
     """The user's portfolios, the current one (from the page, else the first) and what the user may do in it."""
-    from recaudo.accounts.selectors import can, portfolios_for_user
 
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -228,7 +229,6 @@ def event_label(event_type):
 
 
 def _channel_label(value: str) -> str:
-    from recaudo.portfolio.models import Consent, Contact
 
     labels = {**dict(Contact.Channel.choices), **dict(Consent.Channel.choices)}
     return str(labels.get(value, value))
