@@ -21,7 +21,10 @@ from .world import build_world
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
-APPS = ("portfolio", "agreements", "strategies", "communications", "agents", "imports", "compliance", "accounts")
+APPS = ("portfolio", "agreements", "strategies", "communications", "agents", "imports", "compliance", "accounts",
+        "ledger", "audit")
+SKIP_MODELS = {"ledger.Entry": "append-only (UPDATE refused by a trigger): its memo gets a payload when written, "
+                               "see the payment recorded in the test"}
 # Fields that are not free text shown on a page: they name a thing the code looks up or parses.
 SKIP_NAMES = {
     "language": "a language code", "timezone": "a time zone name", "tz": "a time zone name",
@@ -46,6 +49,8 @@ def text_fields():
     out = []
     for label in APPS:
         for model in apps.get_app_config(label).get_models():
+            if model._meta.label in SKIP_MODELS:
+                continue
             for f in model._meta.concrete_fields:
                 if not isinstance(f, (models.CharField, models.TextField)) or f.choices or not f.editable:
                     continue
@@ -71,6 +76,7 @@ def plant(fields) -> dict[int, str]:
 
 
 def leaks(html: str, names: dict[int, str]) -> list[str]:
+    names = {0: "a ledger entry's memo or the template body", **names}
     return sorted({names.get(int(next(g for g in m.groups() if g)), "?") for m in RAW.finditer(html)})
 
 
@@ -85,6 +91,13 @@ def test_every_shown_text_field_is_escaped_on_every_page():
     Message.objects.create(portfolio=a.portfolio, debtor=a.debtor, channel="sms", to="+573001234567",
                            template_code="reminder", language="es", subject="s", body="b", dedupe_key="xss-1",
                            status="failed", last_error="e", scheduled_for=now, next_attempt_at=now)
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from recaudo.ledger.services import payment_record
+
+    payment_record(portfolio=a.portfolio, debtor=a.debtor, amount=Decimal("1000"), date=now.date() - timedelta(days=1),
+                   source_ref="<script>x(0)</script>", reference="<img src=x onerror=x(0)>")
     fields = text_fields()
     names = plant(fields)
     count("text fields given a script payload", len(names))
@@ -122,6 +135,6 @@ def test_every_shown_text_field_is_escaped_on_every_page():
         html = client.post(url, {"body": body, "subject": "<svg onload=x(0)>", "active": "on"}).content.decode()
         pages += 1
         if RAW.search(html):
-            problems.append(f"template preview ({channel}): unescaped {leaks(html, {0: 'template body', **names})}")
+            problems.append(f"template preview ({channel}): unescaped {leaks(html, names)}")
     count("pages and fragments searched for a script", pages)
     assert not problems, "\n".join(problems)
