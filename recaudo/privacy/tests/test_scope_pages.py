@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from recaudo.agents.services import assign_debtors
 from recaudo.agreements.services import agreement_accept, agreement_create
-from recaudo.core.testing import make_user
+from recaudo.demo.testing import make_user
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.services import portfolio_today
 from recaudo.privacy.rules import mask_free_text

@@ -26,7 +26,7 @@ TOKEN, META, BOUNCE = "twilio-token", "meta-app-secret", "bounce-secret"
 @pytest.fixture
 def hooks(settings, portfolio):
     from recaudo.communications.models import Message
-    from recaudo.core.testing import make_debtor
+    from recaudo.demo.testing import make_debtor
     from recaudo.portfolio.services import contact_add
 
     settings.RECAUDO_TWILIO_AUTH_TOKEN = TOKEN

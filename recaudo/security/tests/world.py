@@ -14,7 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from recaudo.core.testing import make_debtor, make_obligation, make_portfolio, make_user
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
 from recaudo.portfolio.services import contact_add, portfolio_today
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
