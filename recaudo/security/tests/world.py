@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
@@ -58,11 +58,10 @@ def build_side(portfolio, agent, number: str) -> Side:
     offer = offer_create(portfolio=portfolio, debtor=debtor, kind="restructuring", obligations=obligations[1:],
                          params={"installments": 12, "first_due": (today + timedelta(days=20)).isoformat()},
                          actor=agent, today=today, now=now)
-    rejected = Path(settings.IMPORT_UPLOAD_DIR) / f"{portfolio.slug}-rejected.csv"
-    rejected.parent.mkdir(parents=True, exist_ok=True)
-    rejected.write_text("code,name,reason\nC9,Ana,missing id\n", encoding="utf-8")
+    rejected = default_storage.save(f"imports/{portfolio.slug}.rejected.csv",
+                                    ContentFile(b"code,name,reason\nC9,Ana,missing id\n"))
     job = ImportJob.objects.create(portfolio=portfolio, kind="debtors", filename="clientes.csv", status="done",
-                                   rejected_path=str(rejected))
+                                   rejected_path=rejected)
     strategy = strategy_ensure_default(portfolio)
     segment = segment_save(portfolio=portfolio, name=f"Segmento {portfolio.slug}", conditions={"days_min": 1},
                            order=10)
