@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.http import Http404
 
 from recaudo.portfolio.models import Portfolio
@@ -80,3 +82,39 @@ def debtor_for_user_or_404(user, portfolio, pk, queryset=None):
 def masks_personal_data(user, portfolio) -> bool:
     """Viewers see phone numbers, e-mails and IDs masked ('+57 300 *** **67', 'l***@dominio.co', '*****4567')."""
     return role_in(user, portfolio) == Role.VIEWER
+
+
+@dataclass(frozen=True)
+class DebtorScope:
+    """Which of a portfolio's debtors a user sees, and how: agent_id, only the debtors assigned to that agent (the
+    portfolio's agents_see_assigned_only; None: every debtor); masked, contact data and IDs masked (viewers).
+    Selectors that list debtors, messages or steps take one (docs/habeas-data.md)."""
+
+    agent_id: int | None = None
+    masked: bool = False
+
+    def filter(self, qs, debtor_field: str = "debtor"):
+        """`qs` (of debtors, or of rows whose `debtor_field` points to a debtor) limited to the scope."""
+        if self.agent_id is None:
+            return qs
+        path = "assignment__agent_id" if not debtor_field else f"{debtor_field}__assignment__agent_id"
+        return qs.filter(**{path: self.agent_id})
+
+    def visible_ids(self, debtor_ids) -> set[int] | None:
+        """The ids among `debtor_ids` the scope shows; None when it shows every debtor."""
+        if self.agent_id is None:
+            return None
+        from recaudo.agents.models import Assignment
+
+        return set(Assignment.objects.filter(agent_id=self.agent_id, debtor_id__in=set(debtor_ids))
+                   .values_list("debtor_id", flat=True))
+
+
+EVERY_DEBTOR = DebtorScope()
+
+
+def debtor_scope(user, portfolio) -> DebtorScope:
+    """The user's scope in the portfolio (see DebtorScope)."""
+    role = role_in(user, portfolio)
+    agent_id = user.pk if getattr(portfolio, "agents_see_assigned_only", False) and role == Role.AGENT else None
+    return DebtorScope(agent_id=agent_id, masked=role == Role.VIEWER)

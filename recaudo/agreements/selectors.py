@@ -46,3 +46,16 @@ def recent_decisions(portfolio, limit: int = 20):
 
     return list(Offer.objects.filter(portfolio=portfolio, decided_at__isnull=False)
                 .select_related("debtor", "requested_by", "decided_by").order_by("-decided_at")[:limit])
+
+
+def mask_agreement(agreement):
+    """An agreement as a viewer sees it (page and PDF): the debtor's ID and the acceptance evidence's contact data
+    masked (recaudo.portfolio.masking; in memory, never saved)."""
+    from recaudo.portfolio.masking import mask_free_text
+    from recaudo.portfolio.selectors import mask_debtor
+
+    mask_debtor(agreement.debtor)
+    acceptance = getattr(agreement, "acceptance", None)  # the reverse one-to-one raises AttributeError when absent
+    if acceptance is not None:
+        acceptance.evidence_text = mask_free_text(acceptance.evidence_text)
+    return agreement

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from recaudo.accounts.selectors import can, debtor_for_user_or_404, portfolio_for_user_or_404
+from recaudo.accounts.selectors import can, debtor_for_user_or_404, masks_personal_data, portfolio_for_user_or_404
 from recaudo.core.money import from_minor
 from recaudo.ledger.rates import legal_rates, rate_status
 from recaudo.ledger.rates_loading import RateLoadError, rates_load
@@ -87,7 +87,7 @@ def _plan_args(d: dict) -> dict:
 
 @login_required
 def agreement_new(request, slug, pk):
-    portfolio, debtor = _debtor(request, slug, pk, "write" if request.method == "POST" else "view")
+    portfolio, debtor = _debtor(request, slug, pk, "write")  # a viewer may not make one: no form either
     obligations = _open_obligations(debtor)
     today = portfolio_today(portfolio)
     if request.method == "POST":
@@ -144,6 +144,8 @@ def _agreement(request, slug, pk, action="view"):
     portfolio = portfolio_for_user_or_404(request.user, slug, action)
     agreement = get_object_or_404(Agreement.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
     debtor_for_user_or_404(request.user, portfolio, agreement.debtor_id)  # agents limited to their debtors
+    if masks_personal_data(request.user, portfolio):
+        selectors.mask_agreement(agreement)
     return portfolio, agreement
 
 
@@ -287,6 +289,8 @@ def approvals(request, slug):
 @require_POST
 def offer_decide_view(request, slug, pk):
     portfolio, offer = _offer(request, slug, pk, "write")
+    if not services.can_decide(request.user, portfolio):  # before reading the form: an agent's POST is refused
+        raise PermissionDenied(_("Only supervisors and administrators decide offers."))
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))

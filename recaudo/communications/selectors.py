@@ -5,27 +5,37 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 
-from recaudo.accounts.selectors import role_in
+from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope, role_in
+from recaudo.portfolio.masking import mask_contact, mask_free_text
 from recaudo.portfolio.models import Debtor, Portfolio
 
 from .models import Message, Template, TemplateRevision
 from .rules import template_can_decide, template_edit_needs_approval
 
 
-def outbox_page(portfolio: Portfolio, *, status: str = "", channel: str = "", page: int = 1, per_page: int = 50):
-    qs = Message.objects.filter(portfolio=portfolio).select_related("debtor").order_by("-created_at", "-id")
+def outbox_page(portfolio: Portfolio, *, status: str = "", channel: str = "", page: int = 1, per_page: int = 50,
+                scope: DebtorScope = EVERY_DEBTOR):
+    """One page of the portfolio's messages, newest first. scope: an agent limited to their assigned debtors sees
+    only those debtors' messages; a viewer sees the recipients masked (docs/habeas-data.md)."""
+    qs = scope.filter(Message.objects.filter(portfolio=portfolio)).select_related("debtor").order_by("-created_at",
+                                                                                                    "-id")
     if status:
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
-    return Paginator(qs.only("id", "channel", "to", "template_code", "status", "attempts", "next_attempt_at",
-                             "provider", "provider_id", "permanent", "last_error", "sent_at", "delivered_at",
-                             "created_at", "subject", "debtor__name", "debtor__code", "fallback_of_id"),
-                     per_page).get_page(page)
+    result = Paginator(qs.only("id", "channel", "to", "template_code", "status", "attempts", "next_attempt_at",
+                               "provider", "provider_id", "permanent", "last_error", "sent_at", "delivered_at",
+                               "created_at", "subject", "debtor__name", "debtor__code", "fallback_of_id"),
+                       per_page).get_page(page)
+    if scope.masked:
+        for message in result.object_list:  # never saved: only what the page shows changes
+            message.to = mask_contact(message.channel, message.to)
+            message.last_error = mask_free_text(message.last_error)
+    return result
 
 
-def outbox_counts(portfolio: Portfolio) -> dict[str, int]:
-    return dict(Message.objects.filter(portfolio=portfolio).values("status").annotate(n=Count("id"))
+def outbox_counts(portfolio: Portfolio, scope: DebtorScope = EVERY_DEBTOR) -> dict[str, int]:
+    return dict(scope.filter(Message.objects.filter(portfolio=portfolio)).values("status").annotate(n=Count("id"))
                 .order_by().values_list("status", "n"))
 
 
@@ -43,8 +53,10 @@ def template_effective(portfolio: Portfolio, code: str, channel: str, language: 
     return min(rows, key=lambda t: t.portfolio_id is None, default=None)
 
 
-def preview_debtor(portfolio: Portfolio, code: str = "") -> Debtor | None:
-    qs = Debtor.objects.filter(portfolio=portfolio).select_related("portfolio")
+def preview_debtor(portfolio: Portfolio, code: str = "", scope: DebtorScope = EVERY_DEBTOR) -> Debtor | None:
+    """The debtor a template preview renders for: the one with `code`, or the most overdue; only among the debtors
+    the scope shows (an agent limited to their assigned debtors previews no other)."""
+    qs = scope.filter(Debtor.objects.filter(portfolio=portfolio), debtor_field="").select_related("portfolio")
     if code:
         return qs.filter(code=code.strip()).first()
     return qs.filter(balance_minor__gt=0).order_by("oldest_due_date", "id").first() or qs.order_by("id").first()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
 
 from .forms import OutboxFilterForm, RevisionDecisionForm, TemplateForm
 from .models import CHANNEL_CODES, Template, TemplateRevision
@@ -45,9 +45,10 @@ def outbox_list(request, slug):
         page_number = int(request.GET.get("page") or 1)
     except ValueError:
         page_number = 1
+    scope = debtor_scope(request.user, portfolio)
     page = outbox_page(portfolio, status=filters.get("status", ""), channel=filters.get("channel", ""),
-                       page=page_number)
-    context = {"portfolio": portfolio, "form": form, "page": page, "counts": outbox_counts(portfolio),
+                       page=page_number, scope=scope)
+    context = {"portfolio": portfolio, "form": form, "page": page, "counts": outbox_counts(portfolio, scope),
                "query": request.GET.urlencode()}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "communications/_outbox_table.html", context)
@@ -73,9 +74,9 @@ def _key(code, channel, language):
     return code, channel, language
 
 
-def _preview(form: TemplateForm, portfolio, channel, language, code):
-    """Render the form's (unsaved) text for a real debtor of the portfolio."""
-    debtor = preview_debtor(portfolio, form.data.get("debtor_code", "") if form.is_bound else "")
+def _preview(form: TemplateForm, portfolio, channel, language, code, scope):
+    """Render the form's (unsaved) text for a real debtor of the portfolio the user may see."""
+    debtor = preview_debtor(portfolio, form.data.get("debtor_code", "") if form.is_bound else "", scope)
     if debtor is None:
         return None, None, _("No debtor with that code in this portfolio.")
     data = form.cleaned_data if form.is_bound and form.is_valid() else None
@@ -124,7 +125,7 @@ def template_edit(request, slug, code, channel, language):
                 return redirect("comms_template_list", slug=portfolio.slug)
     else:
         form = TemplateForm(initial=initial, portfolio=portfolio, channel=channel, language=language)
-    debtor, rendered, error = _preview(form, portfolio, channel, language, code)
+    debtor, rendered, error = _preview(form, portfolio, channel, language, code, debtor_scope(request.user, portfolio))
     return render(request, "communications/template_edit.html", {
         "portfolio": portfolio, "form": form, "code": code, "channel": channel, "language": language,
         "current": current, "debtor": debtor, "rendered": rendered, "preview_error": error,
@@ -140,7 +141,7 @@ def template_preview(request, slug, code, channel, language):
     portfolio = portfolio_for_user_or_404(request.user, slug, "write")
     code, channel, language = _key(code, channel, language)
     form = TemplateForm(request.POST, portfolio=portfolio, channel=channel, language=language)
-    debtor, rendered, error = _preview(form, portfolio, channel, language, code)
+    debtor, rendered, error = _preview(form, portfolio, channel, language, code, debtor_scope(request.user, portfolio))
     return render(request, "communications/_preview.html", {
         "debtor": debtor, "rendered": rendered, "preview_error": error, "channel": channel,
         "warnings": form.warnings})

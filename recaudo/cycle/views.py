@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
-from recaudo.accounts.selectors import portfolio_for_user_or_404
+from recaudo.accounts.selectors import debtor_scope, portfolio_for_user_or_404
 from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.models import StrategyVersion
 
@@ -24,7 +24,7 @@ def version_dry_run_view(request, slug, version_id):
     today = portfolio_today(portfolio)
     return render(request, "cycle/dry_run.html", {
         "portfolio": portfolio, "version": version, "strategy": version.strategy, "today": today,
-        **dry_run_page(version=version, today=today, lang=_lang()),
+        **dry_run_page(version=version, today=today, lang=_lang(), scope=debtor_scope(request.user, portfolio)),
     })
 
 
@@ -34,5 +34,6 @@ def today_view(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug)
     today = portfolio_today(portfolio)
     return render(request, "cycle/today.html", {
-        "portfolio": portfolio, "today": today, **today_page(portfolio=portfolio, today=today, lang=_lang()),
+        "portfolio": portfolio, "today": today, **today_page(portfolio=portfolio, today=today, lang=_lang(),
+                     scope=debtor_scope(request.user, portfolio)),
     })

@@ -89,6 +89,27 @@ def mask_guess(value: str) -> str:
     return mask_text(value)
 
 
+_EMAIL_IN_TEXT = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[A-Za-z]{2,}")
+_NUMBER_IN_TEXT = re.compile(r"\+?\d[\d .\-]{5,}\d")
+_DATE_IN_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def mask_free_text(value: str) -> str:
+    """Free text that may quote a contact or an ID (a provider's error, a step's reason, acceptance evidence): each
+    e-mail address and each run of 7 or more digits that is not a date masked ('Invalid To +573001234567' ->
+    'Invalid To +57 300 *** **67')."""
+    if not value:
+        return value or ""
+
+    def number(match):
+        text = match.group(0)
+        if len(_DIGITS.sub("", text)) < 7 or _DATE_IN_TEXT.fullmatch(text):
+            return text
+        return mask_phone(text) if text.startswith("+") else mask_id(text)
+
+    return _NUMBER_IN_TEXT.sub(number, _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), value))
+
+
 # Keys of audit "changes" that carry contact data or IDs, and how each is masked.
 _CHANGE_MASKS = {
     "id_number": mask_id, "value": mask_guess, "to": mask_guess, "phone": mask_phone, "whatsapp": mask_phone,

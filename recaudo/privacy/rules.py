@@ -15,6 +15,7 @@ from recaudo.portfolio.masking import (  # noqa: F401  (masking lives with the p
     mask_changes,
     mask_contact,
     mask_email,
+    mask_free_text,
     mask_guess,
     mask_id,
     mask_phone,

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope
 from recaudo.core.money import precision
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -13,9 +14,16 @@ from .models import CycleRun, DebtorStrategyState, Hold, Segment, StepExecution,
 from .rules import Priority
 
 
-def active_holds(portfolio: Portfolio, today: date) -> QuerySet[Hold]:
-    return Hold.objects.filter(portfolio=portfolio, released_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gte=today))
+def active_holds(portfolio: Portfolio, today: date, scope: DebtorScope = EVERY_DEBTOR) -> QuerySet[Hold]:
+    """Holds in force today; scope: an agent limited to their assigned debtors sees only theirs."""
+    return scope.filter(Hold.objects.filter(portfolio=portfolio, released_at__isnull=True).filter(
+        Q(until__isnull=True) | Q(until__gte=today)))
+
+
+def recent_steps(strategy: Strategy, scope: DebtorScope = EVERY_DEBTOR, limit: int = 20) -> list[StepExecution]:
+    """The strategy's latest step executions (its detail page), only of the debtors the scope shows."""
+    return list(scope.filter(StepExecution.objects.filter(strategy=strategy))
+                .select_related("debtor", "strategy_version")[:limit])
 
 
 def segments_in_order(portfolio: Portfolio) -> list[Segment]:

@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from recaudo.accounts.selectors import can, portfolio_for_user_or_404
+from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
 from recaudo.portfolio.models import Debtor, Obligation
 from recaudo.portfolio.services import portfolio_today
 
 from .forms import HoldForm, ImportForm, SegmentForm, StepForm
-from .models import CycleRun, Hold, Segment, StepExecution, Strategy
+from .models import CycleRun, Hold, Segment, Strategy
 from .schema import StrategyFormatError, to_yaml
-from .selectors import active_holds, segment_rows, version_usage
+from .selectors import active_holds, recent_steps, segment_rows, version_usage
 from .selectors import strategy_list as strategies_of
 from .services import (
     StrategyError,
@@ -63,7 +63,7 @@ def strategy_detail(request, slug, pk):
     versions = [{"v": v, "used": usage.get(v.number, 0)} for v in strategy.versions.select_related("created_by")]
     return render(request, "strategies/strategy_detail.html", {
         "portfolio": portfolio, "strategy": strategy, "version": version, "versions": versions,
-        "recent": StepExecution.objects.filter(strategy=strategy).select_related("debtor", "strategy_version")[:20],
+        "recent": recent_steps(strategy, debtor_scope(request.user, portfolio)),
         "can_edit": can(request.user, portfolio, EDIT), "import_form": ImportForm(),
     })
 
@@ -154,7 +154,8 @@ def hold_list(request, slug):
                 else:
                     messages.success(request, _("Hold added."))
                     return redirect("hold_list", slug=portfolio.slug)
-    holds = active_holds(portfolio, today).select_related("debtor", "obligation", "created_by")[:500]
+    holds = active_holds(portfolio, today, debtor_scope(request.user, portfolio))
+    holds = holds.select_related("debtor", "obligation", "created_by")[:500]
     return render(request, "strategies/holds.html", {"portfolio": portfolio, "holds": holds, "form": form,
                                                      "can_edit": can_edit, "today": today})
 

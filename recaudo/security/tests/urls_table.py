@@ -1,0 +1,138 @@
+"""Every URL pattern of recaudo/urls.py, with who may use it and how its path parameters are filled.
+
+A new URL pattern that is not here makes the security suite fail (test_access.py): add it to ACCESS (with the
+lowest role that may GET and POST it) or to PUBLIC (with the reason it is open).
+
+ACCESS[name] = (lowest role for GET, lowest role for POST, {parameter: attribute of a world Side or "=literal"})
+Roles, lowest first: viewer < agent < supervisor < admin; None: the method is never allowed (405 for everyone).
+"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+ORDER = ("viewer", "agent", "supervisor", "admin")
+
+# Open to anonymous users on purpose, or protected by something other than a portfolio role.
+PUBLIC = {
+    "login": "the login form",
+    "logout": "ends the session (POST); nothing to protect",
+    "set_language": "Django's language switch: only sets a cookie",
+    "hook_twilio_status": "provider webhook: authenticated by its signature (test_webhooks.py)",
+    "hook_twilio_inbound": "provider webhook: authenticated by its signature (test_webhooks.py)",
+    "hook_whatsapp": "provider webhook: authenticated by its signature / verify token (test_webhooks.py)",
+    "hook_email_bounce": "provider webhook: authenticated by its signature (test_webhooks.py)",
+}
+PUBLIC_PREFIXES = {
+    "admin/": "the Django admin: staff only by AdminSite.admin_view (Django's own checks)",
+}
+
+# Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).
+GLOBAL = {
+    "dashboard": ("viewer", "viewer"),
+    "password_change": ("viewer", "viewer"),
+    "password_change_done": ("viewer", "viewer"),
+    "rates": ("staff", "staff"),  # the legal rate tables are global: superusers/staff only
+}
+
+V, AG, SU, AD = ORDER
+DEBTOR = {"pk": "debtor"}
+ACCESS = {
+    # imports (the "import" permission: supervisors and admins)
+    "import_list": (SU, SU, {}),
+    "import_detail": (SU, SU, {"job_id": "job"}),
+    "import_rejected": (SU, SU, {"job_id": "job"}),
+    # communications
+    "comms_outbox": (V, V, {}),
+    "comms_template_list": (V, V, {}),
+    "comms_template_approvals": (SU, SU, {}),
+    "comms_template_decide": (None, SU, {"pk": "revision"}),
+    "comms_template_edit": (AG, AG, {"code": "=reminder", "channel": "=sms", "language": "=es"}),
+    "comms_template_preview": (None, AG, {"code": "=reminder", "channel": "=sms", "language": "=es"}),
+    # strategies
+    "strategy_list": (V, V, {}),
+    "strategy_detail": (V, V, {"pk": "strategy"}),
+    "strategy_export": (V, V, {"pk": "strategy"}),
+    "strategy_import": (None, SU, {"pk": "strategy"}),
+    "strategy_step_edit": (SU, SU, {"pk": "strategy", "key": "=sms-overdue"}),
+    "strategy_dry_run": (V, V, {"version_id": "version"}),
+    "segment_list": (V, V, {}),
+    "segment_add": (SU, SU, {}),
+    "segment_edit": (SU, SU, {"pk": "segment"}),
+    "segment_move": (None, SU, {"pk": "segment"}),
+    "segment_delete": (SU, SU, {"pk": "segment"}),
+    "hold_list": (V, SU, {}),
+    "hold_release": (None, SU, {"hold_id": "hold"}),
+    "cycle_today": (V, V, {}),
+    # agreements
+    "approvals": (SU, SU, {}),
+    "offer_decide": (None, SU, {"pk": "offer"}),
+    "debtor_agreements": (V, V, DEBTOR),
+    "promise_new": (None, AG, DEBTOR),
+    "agreement_new": (AG, AG, DEBTOR),
+    "agreement_preview": (V, V, DEBTOR),  # a schedule calculator: reads only
+    "offer_new": (None, AG, DEBTOR),
+    "agreement_detail": (V, V, {"pk": "agreement"}),
+    "agreement_offer": (None, AG, {"pk": "agreement"}),
+    "agreement_accept": (None, AG, {"pk": "agreement"}),
+    "agreement_cancel": (None, AG, {"pk": "agreement"}),
+    "agreement_pdf": (V, V, {"pk": "agreement"}),
+    "offer_detail": (V, V, {"pk": "offer"}),
+    "offer_accept": (None, AG, {"pk": "offer"}),
+    # agents
+    "agent_queue": (AG, None, {}),
+    "agent_next": (None, AG, {}),
+    "agent_work": (AG, AG, {"debtor_id": "debtor"}),
+    "agent_callback_slots": (AG, AG, {"debtor_id": "debtor"}),
+    "agent_team": (SU, SU, {}),
+    "agent_assignments": (SU, SU, {}),
+    "agent_targets": (SU, SU, {}),
+    "agent_scripts": (SU, SU, {}),
+    "interest_liquidation": (V, None, DEBTOR),
+    # portfolio, privacy, reports
+    "debtor_list": (V, V, {}),
+    "debtor_detail": (V, V, DEBTOR),
+    "debtor_export": (SU, SU, {**DEBTOR, "fmt": "=json"}),
+    "debtor_anonymize": (AD, AD, DEBTOR),
+    "aging": (V, V, {}),
+    "statement": (V, V, {**DEBTOR, "fmt": "=html"}),
+}
+
+
+def all_patterns():
+    """(route, name, parameter names) of every URL pattern, walking the resolver and its includes."""
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                yield route, p.name, tuple(p.pattern.converters) if hasattr(p.pattern, "converters") else ()
+
+    out = []
+    for route, name, _ in walk(get_resolver().url_patterns):
+        params = tuple(part.split(">")[0].split(":")[-1] for part in route.split("<")[1:])
+        out.append((route, name, params))
+    return out
+
+
+def public_reason(route: str, name: str | None) -> str | None:
+    for prefix, reason in PUBLIC_PREFIXES.items():
+        if route.startswith(prefix):
+            return reason
+    return PUBLIC.get(name)
+
+
+def allowed(role: str, lowest: str | None) -> bool:
+    if lowest is None:
+        return False
+    return ORDER.index(role) >= ORDER.index(lowest)
+
+
+def kwargs_for(name: str, side, slug: str | None = None) -> dict:
+    """The path parameters of URL `name` filled with the objects of `side` (a world Side)."""
+    params = ACCESS[name][2]
+    kwargs = {"slug": slug or side.portfolio.slug}
+    for param, source in params.items():
+        kwargs[param] = source[1:] if source.startswith("=") else getattr(side, source).pk
+    return kwargs

@@ -1,0 +1,83 @@
+"""Two portfolios with one object of every kind a URL can name, and the people who attack them.
+
+Portfolio A (`pyme`): ana (admin), sofia (supervisor), carlos (agent), vera (viewer). Portfolio B (`edificio`):
+beto (admin of B only). Each portfolio has a debtor with a contact and an obligation, a draft agreement, an offer
+waiting for approval, a promise, an import job, the default strategy and its version, a segment, a hold, and an
+agent's template edit waiting for approval."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
+from recaudo.portfolio.services import contact_add, portfolio_today
+
+ROLES = ("viewer", "agent", "supervisor", "admin")
+
+
+@dataclass
+class Side:
+    portfolio: object
+    debtor: object
+    agreement: object
+    offer: object
+    job: object
+    strategy: object
+    version: object
+    segment: object
+    hold: object
+    revision: object
+    objects: dict = field(default_factory=dict)
+
+
+def build_side(portfolio, agent, number: str) -> Side:
+    from recaudo.agents.services import assign_debtors
+    from recaudo.agreements.services import agreement_create, offer_create
+    from recaudo.communications.services import template_save
+    from recaudo.imports.models import ImportJob
+    from recaudo.strategies.services import hold_create, latest_version, segment_save, strategy_ensure_default
+
+    today = portfolio_today(portfolio)
+    now = timezone.now()
+    debtor = make_debtor(portfolio, code="C001", name=f"Deudor {portfolio.slug}", id_type="CC", id_number="52123456")
+    contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted", consent_source="contrato")
+    make_obligation(portfolio, debtor, number=number, amount="1000000", issue=today - timedelta(days=60),
+                    due=today - timedelta(days=30))
+    make_obligation(portfolio, debtor, number=number + "b", amount="500000", issue=today - timedelta(days=50),
+                    due=today - timedelta(days=20))
+    debtor.refresh_from_db()
+    assign_debtors(portfolio=portfolio, debtor_ids=[debtor.pk], agent=agent)
+    obligations = list(debtor.obligations.order_by("due_date"))
+    agreement = agreement_create(portfolio=portfolio, debtor=debtor, obligations=obligations[:1], installments=3,
+                                 first_due=today + timedelta(days=30), today=today, now=now)
+    offer = offer_create(portfolio=portfolio, debtor=debtor, kind="restructuring", obligations=obligations[1:],
+                         params={"installments": 12, "first_due": (today + timedelta(days=20)).isoformat()},
+                         actor=agent, today=today, now=now)
+    rejected = default_storage.save(f"imports/{portfolio.slug}.rejected.csv",
+                                    ContentFile(b"code,name,reason\nC9,Ana,missing id\n"))
+    job = ImportJob.objects.create(portfolio=portfolio, kind="debtors", filename="clientes.csv", status="done",
+                                   rejected_path=rejected)
+    strategy = strategy_ensure_default(portfolio)
+    segment = segment_save(portfolio=portfolio, name=f"Segmento {portfolio.slug}", conditions={"days_min": 1},
+                           order=10)
+    hold = hold_create(debtor=debtor, reason="claim", until=None, notes="reclamo")
+    revision = template_save(portfolio=portfolio, code="reminder", channel="sms", language="es", subject="",
+                             body="Hola {{ debtor.first_name }}", now=now, actor=agent)
+    return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
+                version=latest_version(strategy), segment=segment, hold=hold, revision=revision)
+
+
+def build_world() -> dict:
+    """{"A": Side, "B": Side, "users": {"viewer"|"agent"|"supervisor"|"admin": a user of A, "outsider": B's admin}}"""
+    a = make_portfolio()
+    b = make_portfolio(slug="edificio", name="Edificio Los Almendros P.H.")
+    users = {role: make_user(name, a, role=role)
+             for role, name in (("viewer", "vera"), ("agent", "carlos"), ("supervisor", "sofia"), ("admin", "ana"))}
+    users["outsider"] = make_user("beto", b, role="admin")
+    return {"A": build_side(a, users["agent"], "F-1"), "B": build_side(b, make_user("bea", b, role="agent"), "B-1"),
+            "users": users}
