@@ -1,8 +1,15 @@
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Sum
 from django.http import Http404
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recaudo.portfolio.models import Portfolio
 
 from .models import PERMISSIONS, Membership, Role
+from .rules import two_factor_required
 
 
 def portfolios_for_user(user):
@@ -84,18 +91,11 @@ def masks_personal_data(user, portfolio) -> bool:
 
 def two_factor_required_for(user) -> bool:
     """Whether RECAUDO_REQUIRE_2FA makes a second factor compulsory for this user."""
-    from django.conf import settings
-
-    from .rules import two_factor_required
-
     return two_factor_required(settings.REQUIRE_2FA, is_superuser=user.is_superuser, is_staff=user.is_staff)
 
 
 def two_factor_status(user) -> dict:
     """Two-step verification of a user: active (a confirmed app), backup codes left, required by the policy."""
-    from django_otp.plugins.otp_static.models import StaticToken
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return {
         "active": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "codes_left": StaticToken.objects.filter(device__user=user, device__confirmed=True).count(),
@@ -106,11 +106,6 @@ def two_factor_status(user) -> dict:
 def login_lockouts() -> list[dict]:
     """Accounts and addresses with failed sign-ins inside the cool-off period (all of them without one), each
     with its count and whether it is locked out now (its own limit reached)."""
-    from axes.models import AccessAttempt
-    from django.conf import settings
-    from django.db.models import Max, Sum
-    from django.utils import timezone
-
     attempts = AccessAttempt.objects.all()
     if settings.AXES_COOLOFF_TIME:
         attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)

@@ -1,10 +1,15 @@
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recaudo.audit.services import audit_record
 
 from .models import Membership, Role
+from .rules import normalized_username
 
 
 @transaction.atomic
@@ -47,8 +52,6 @@ class TwoFactorError(Exception):
 @transaction.atomic
 def login_lockout_record(*, username: str | None, ip_address: str | None, path: str = ""):
     """Audit the start of a lockout (called by recaudo.accounts.throttle when axes locks a sign-in out)."""
-    from axes.models import AccessAttempt
-
     attempt = AccessAttempt.objects.filter(username=username, ip_address=ip_address).order_by("-attempt_time").first()
     if attempt is None:
         return None
@@ -60,9 +63,7 @@ def login_lockout_record(*, username: str | None, ip_address: str | None, path: 
 def login_unlock(*, username: str | None = None, ip_address: str | None = None, actor=None) -> int:
     """Lift the lockouts of an account (every address) or of an address (every account); returns how many
     failure records were forgotten. Recorded in the audit trail."""
-    from axes.models import AccessAttempt
 
-    from .rules import normalized_username
 
     username = normalized_username(username)
     if not username and not ip_address:
@@ -83,7 +84,6 @@ def login_unlock(*, username: str | None = None, ip_address: str | None = None, 
 
 
 def _static_codes(user, *, replace: bool) -> list[str]:
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
     device, _created = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
     if replace:
@@ -96,8 +96,6 @@ def _static_codes(user, *, replace: bool) -> list[str]:
 @transaction.atomic
 def totp_setup_begin(*, user):
     """The user's TOTP device waiting for its first code (made once, kept until confirmed or replaced)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         raise TwoFactorError(_("Two-step verification is already active for this account."))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
@@ -109,8 +107,6 @@ def totp_setup_begin(*, user):
 @transaction.atomic
 def totp_setup_confirm(*, user, token: str, actor=None):
     """Confirm the waiting TOTP device with a code from the app; returns (device, backup codes shown once)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
         raise TwoFactorError(_("There is no pending setup: open the two-step verification page again."))
@@ -130,9 +126,6 @@ def totp_setup_confirm(*, user, token: str, actor=None):
 def verify_second_factor(*, user, token: str):
     """The device that accepts this code (6 digits: the app; otherwise a backup code, used once), or None.
     django-otp throttles each device after failures; its transaction locks the device while it checks."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     token = "".join((token or "").split()).lower()
     if not token or len(token) > 16:
         return None
@@ -148,8 +141,6 @@ def verify_second_factor(*, user, token: str):
 @transaction.atomic
 def backup_codes_renew(*, user, actor=None) -> list[str]:
     """New backup codes for a user with two-step verification; the old ones stop working."""
-    from django_otp import user_has_device
-
     if not user_has_device(user):
         raise TwoFactorError(_("Two-step verification is not active for this account."))
     codes = _static_codes(user, replace=True)
@@ -162,9 +153,6 @@ def backup_codes_renew(*, user, actor=None) -> list[str]:
 def two_factor_reset(*, user, actor=None) -> int:
     """Remove every two-factor device of a user (lost phone): the next sign-in asks for the password only, and
     for a new setup where the installation requires it. Returns how many devices were removed."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         count, _deleted = model.objects.filter(user=user).delete()

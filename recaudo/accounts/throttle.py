@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import rules
+from .forms import LoginForm
+from .services import login_lockout_record
 
 
 def client_address(request) -> str | None:
@@ -46,7 +48,6 @@ class LoginThrottleHandler(AxesDatabaseHandler):
             request, credentials)
         super().user_login_failed(sender, credentials, request=request, **kwargs)
         if request is not None and getattr(request, "axes_locked_out", False) and not was_locked:
-            from .services import login_lockout_record
 
             login_lockout_record(username=get_client_username(request, credentials),
                                  ip_address=request.axes_ip_address, path=request.axes_path_info)
@@ -73,7 +74,6 @@ def lockout_message() -> str:
 def lockout_response(request, original_response=None, credentials=None):
     """The sign-in page again, unfilled, with the lockout message, answered with 429 Too Many Requests. The same
     for an account that exists and one that does not."""
-    from .forms import LoginForm
 
     redirect_to = request.POST.get("next") or request.GET.get("next") or ""
     return render(request, "registration/login.html",

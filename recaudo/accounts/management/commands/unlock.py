@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_address
+
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.accounts.selectors import login_lockouts
@@ -33,7 +35,6 @@ class Command(BaseCommand):
         if not username and not address:
             raise CommandError("name an account (recaudo unlock USERNAME) or an address (--address IP), or --list")
         if address:
-            from ipaddress import ip_address
 
             try:
                 address = str(ip_address(address.strip()))
