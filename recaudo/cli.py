@@ -12,6 +12,7 @@ COMMANDS = {
     "serve": ("serve", "run the web app (migrates first)"),
     "portfolio": ("portfolio", "create, list and show portfolios"),
     "user": ("user", "create users and grant them a role in a portfolio"),
+    "unlock": ("unlock", "lift a sign-in lockout of an account or an address (--list: who is locked out)"),
     "import": ("import_data", "import debtors, obligations or payments from CSV/XLSX"),
     "aging": ("aging", "aging of a portfolio as of a date"),
     "statement": ("statement", "statement of account of a debtor (CSV, XLSX, PDF, HTML)"),
@@ -41,7 +42,8 @@ Django's management commands pass through too, e.g. `recaudo migrate`, `recaudo 
 
 Environment: DATABASE_URL (default SQLite under ./var), RECAUDO_HOME (default ./var), SECRET_KEY, DEBUG,
 ALLOWED_HOSTS, RECAUDO_HTTPS, RECAUDO_PROXY_SSL_HEADER, RECAUDO_SESSION_MINUTES, RECAUDO_WEB_WORKERS,
-RECAUDO_CACHE_URL, RECAUDO_S3_BUCKET (see README).
+RECAUDO_CACHE_URL, RECAUDO_S3_BUCKET, RECAUDO_LOGIN_FAILURES, RECAUDO_LOGIN_COOLOFF_MINUTES, RECAUDO_TRUSTED_PROXIES,
+RECAUDO_REQUIRE_2FA (see README).
 
 Every command but migrate, demo and serve needs an existing, migrated database: when there is none (run from
 another folder without RECAUDO_HOME, say) it says where it looked, in one line, and exits with status 2. An error

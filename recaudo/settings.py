@@ -21,11 +21,15 @@ Environment variables:
   X-Forwarded-Proto: https, or "Header-Name" / "Header-Name=value"; default none (trust no header)
 - RECAUDO_SESSION_MINUTES: how long a sign-in lasts; default 480 (a working day)
 - RECAUDO_SESSION_AT_BROWSER_CLOSE: "1" (default) ends the session when the browser closes, too
+- RECAUDO_LOGIN_FAILURES, RECAUDO_LOGIN_ACCOUNT_FAILURES, RECAUDO_LOGIN_ADDRESS_FAILURES,
+  RECAUDO_LOGIN_COOLOFF_MINUTES, RECAUDO_TRUSTED_PROXIES, RECAUDO_REQUIRE_2FA: sign-in protection (see the block
+  "Sign-in protection" below and docs/signing-in.md)
 """
 
 import os
 import secrets
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -102,6 +106,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "recaudo.core",
     "recaudo.audit",
     "recaudo.accounts",
@@ -131,10 +139,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
+    "recaudo.accounts.twofactor.TwoFactorMiddleware",  # a user with a device verifies it before any page
     "recaudo.core.nostore.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "recaudo.urls"
@@ -281,6 +292,36 @@ SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("RECAUDO_PROXY_SSL_HEA
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Sign-in protection. Failed sign-ins are counted by django-axes (database; recaudo/accounts/throttle.py) and lock
+# out, for a cool-off period, one account from one address after RECAUDO_LOGIN_FAILURES failures, one account from
+# any address after RECAUDO_LOGIN_ACCOUNT_FAILURES, and one address for every account after
+# RECAUDO_LOGIN_ADDRESS_FAILURES (password spraying; an office behind one NAT shares an address, hence a higher
+# limit). RECAUDO_LOGIN_COOLOFF_MINUTES=0 keeps a lockout until an administrator lifts it (`recaudo unlock`).
+# The client's address is REMOTE_ADDR; X-Forwarded-For is read only when RECAUDO_TRUSTED_PROXIES says how many
+# proxies of ours append to it. Two-factor sign-in (TOTP, django-otp) is optional for every user;
+# RECAUDO_REQUIRE_2FA=admins makes it required for superusers and staff, =all for every user.
+LOGIN_FAILURES = env_int("RECAUDO_LOGIN_FAILURES", 5, minimum=1)
+LOGIN_ACCOUNT_FAILURES = env_int("RECAUDO_LOGIN_ACCOUNT_FAILURES", 20, minimum=1)
+LOGIN_ADDRESS_FAILURES = env_int("RECAUDO_LOGIN_ADDRESS_FAILURES", 50, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("RECAUDO_LOGIN_COOLOFF_MINUTES", 15)
+TRUSTED_PROXIES = env_int("RECAUDO_TRUSTED_PROXIES", 0)
+REQUIRE_2FA = (os.environ.get("RECAUDO_REQUIRE_2FA") or "off").strip().lower()
+if REQUIRE_2FA in {"0", "false", "no", "none", ""}:
+    REQUIRE_2FA = "off"
+if REQUIRE_2FA not in {"off", "admins", "all"}:
+    raise SettingError(f"RECAUDO_REQUIRE_2FA must be off, admins or all, not {os.environ['RECAUDO_REQUIRE_2FA']!r}")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "recaudo.accounts.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES  # the others are scaled to it by the handler (see throttle.py)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES) if LOGIN_COOLOFF_MINUTES else None
+AXES_RESET_ON_SUCCESS = True  # the handler forgets only that account's failures from that address
+AXES_CLIENT_IP_CALLABLE = "recaudo.accounts.throttle.client_address"
+AXES_USERNAME_CALLABLE = "recaudo.accounts.throttle.attempted_username"
+AXES_LOCKOUT_CALLABLE = "recaudo.accounts.throttle.lockout_response"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "Recaudo"
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from recaudo.agreements import views as agreement_views
 
 urlpatterns = [
+    # The admin signs in through the app's own sign-in page: one page, throttled, with two-step verification.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin_login"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("recaudo.accounts.urls")),

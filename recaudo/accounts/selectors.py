@@ -1,10 +1,17 @@
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Sum
 from django.http import Http404
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recaudo.portfolio.models import Portfolio
 
 from .models import PERMISSIONS, Membership, Role
+from .rules import two_factor_required
 
 
 def portfolios_for_user(user):
@@ -118,3 +125,32 @@ def debtor_scope(user, portfolio) -> DebtorScope:
     role = role_in(user, portfolio)
     agent_id = user.pk if getattr(portfolio, "agents_see_assigned_only", False) and role == Role.AGENT else None
     return DebtorScope(agent_id=agent_id, masked=role == Role.VIEWER)
+def two_factor_required_for(user) -> bool:
+    """Whether RECAUDO_REQUIRE_2FA makes a second factor compulsory for this user."""
+    return two_factor_required(settings.REQUIRE_2FA, is_superuser=user.is_superuser, is_staff=user.is_staff)
+
+
+def two_factor_status(user) -> dict:
+    """Two-step verification of a user: active (a confirmed app), backup codes left, required by the policy."""
+    return {
+        "active": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "codes_left": StaticToken.objects.filter(device__user=user, device__confirmed=True).count(),
+        "required": two_factor_required_for(user),
+    }
+
+
+def login_lockouts() -> list[dict]:
+    """Accounts and addresses with failed sign-ins inside the cool-off period (all of them without one), each
+    with its count and whether it is locked out now (its own limit reached)."""
+    attempts = AccessAttempt.objects.all()
+    if settings.AXES_COOLOFF_TIME:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+    rows = []
+    for kind, field, limit in (("account", "username", settings.LOGIN_ACCOUNT_FAILURES),
+                               ("address", "ip_address", settings.LOGIN_ADDRESS_FAILURES)):
+        for row in attempts.values(field).annotate(failures=Sum("failures_since_start"), last=Max("attempt_time")):
+            pair_locked = attempts.filter(**{field: row[field]},
+                                          failures_since_start__gte=settings.LOGIN_FAILURES).exists()
+            rows.append({"kind": kind, "who": row[field] or "-", "failures": row["failures"], "last": row["last"],
+                         "locked": row["failures"] >= limit or pair_locked})
+    return sorted(rows, key=lambda r: (not r["locked"], r["kind"], r["who"]))

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
 from .forms import LoginForm
 
 urlpatterns = [
@@ -12,4 +13,7 @@ urlpatterns = [
     path("password/done/",
          auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
          name="password_change_done"),
+    path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/codes/", views.two_factor_codes, name="two_factor_codes"),
 ]

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_login_rejects_a_wrong_password(client, ana):
 
 
 def test_logout_is_a_post(client, ana, portfolio):
-    client.login(username="ana", password=TEST_PASSWORD)
+    sign_in(client, "ana")
     html = client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
     assert f'action="{reverse("logout")}"' in html and 'method="post"' in html
     assert client.get(reverse("logout")).status_code == 405
@@ -47,7 +47,7 @@ def test_logout_is_a_post(client, ana, portfolio):
 
 
 def test_password_change(client, ana):
-    client.login(username="ana", password=TEST_PASSWORD)
+    sign_in(client, "ana")
     assert client.get(reverse("password_change")).status_code == 200
     response = client.post(reverse("password_change"), {
         "old_password": TEST_PASSWORD, "new_password1": "Cartera-Nueva-2026", "new_password2": "Cartera-Nueva-2026",
@@ -55,7 +55,7 @@ def test_password_change(client, ana):
     assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
     assert "Contraseña cambiada" in client.get(reverse("password_change_done")).content.decode()
     client.post(reverse("logout"))
-    assert client.login(username="ana", password="Cartera-Nueva-2026")
+    assert sign_in(client, "ana", "Cartera-Nueva-2026")
 
 
 def test_password_change_requires_login(client):

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from recaudo.agents.models import Interaction
 from recaudo.audit.models import AuditEvent
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.ledger.models import InterestSettings
 from recaudo.portfolio.services import contact_add
 
@@ -30,7 +30,7 @@ def setup(portfolio, other_portfolio):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert sign_in(client, username=user.username, password=TEST_PASSWORD)
 
 
 def test_permissions(client, portfolio, setup):

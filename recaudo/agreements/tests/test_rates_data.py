@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from recaudo.demo.testing import make_user
+from recaudo.demo.testing import make_user, sign_in
 from recaudo.ledger.interest import MissingRate, RateTable
 from recaudo.ledger.models import LegalRate
 from recaudo.ledger.rates import has_rate_table, rate_periods
@@ -93,7 +93,7 @@ def test_admin_lists_and_edits_rates(client):
     make_user("admin", superuser=True)
     from recaudo.demo.testing import TEST_PASSWORD
 
-    assert client.login(username="admin", password=TEST_PASSWORD)
+    assert sign_in(client, username="admin", password=TEST_PASSWORD)
     response = client.get("/admin/ledger/legalrate/?country=CO&rate_type=usury")
     assert response.status_code == 200
     assert "2288/2025" in response.content.decode()

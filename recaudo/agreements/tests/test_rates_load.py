@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from recaudo.demo.testing import make_debtor, make_obligation
+from recaudo.demo.testing import make_debtor, make_obligation, sign_in
 from recaudo.ledger.charges import debtor_liquidation, interest_post
 from recaudo.ledger.interest import RateError, parse_rate_csv
 from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings, LegalRate
@@ -158,10 +158,10 @@ def test_admin_page_uploads_the_same_file_and_lists_months(client, portfolio):
 
     url = reverse("rates")
     agent = make_user("ana", portfolio, role="agent")
-    assert client.login(username=agent.username, password=TEST_PASSWORD)
+    assert sign_in(client, username=agent.username, password=TEST_PASSWORD)
     assert client.get(url).status_code == 403
     make_user("root", superuser=True)
-    assert client.login(username="root", password=TEST_PASSWORD)
+    assert sign_in(client, username="root", password=TEST_PASSWORD)
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert "Tasas legales CO" in page and "1260/2026" in page
     assert "Usura % E.A." in page and "Usury" not in page  # a template literal with % looks up "%%"
@@ -187,14 +187,14 @@ def test_supervisors_see_a_banner_when_the_current_month_is_missing(client, port
         from datetime import datetime
 
         now.return_value = datetime(2026, 12, 6, 15, tzinfo=UTC)
-        assert client.login(username="sofia", password=TEST_PASSWORD)
+        assert sign_in(client, username="sofia", password=TEST_PASSWORD)
         page = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
         assert 'id="rate-warning-CO"' in page
         assert "La tasa de interés certificada de 2026-12 (CO) no está cargada" in page and "2026-09" in page
-        assert client.login(username="ana", password=TEST_PASSWORD)
+        assert sign_in(client, username="ana", password=TEST_PASSWORD)
         assert 'id="rate-warning-CO"' not in client.get(reverse("dashboard")).content.decode()
         # loaded through December: no banner
-        client.login(username="sofia", password=TEST_PASSWORD)
+        sign_in(client, username="sofia", password=TEST_PASSWORD)
         months = "".join(f"2026-{m},20.00,30.00,TEST-{m}/2026\n" for m in ("10", "11", "12"))
         rates_load(country="CO", text="month,ibc,usury,resolution\n" + months, today=date(2026, 12, 6))
         assert 'id="rate-warning-CO"' not in client.get(reverse("dashboard")).content.decode()
@@ -213,7 +213,7 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
     december = date(2026, 12, 7)
     debtor, f1, f2 = debtor_with_debt(portfolio)
     make_user("ana", portfolio, role="agent")
-    assert client.login(username="ana", password=TEST_PASSWORD)
+    assert sign_in(client, username="ana", password=TEST_PASSWORD)
     data = {"obligations": [f1.pk, f2.pk], "down_payment": "0", "installments": "3", "frequency": "monthly",
             "first_due": "2027-01-15", "rate_kind": "monthly", "rate_pct": "1", "breach_clause": "revert",
             "language": "es"}

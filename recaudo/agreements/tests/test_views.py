@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from recaudo.agreements.models import Agreement, AuthorityLimit, Offer, Promise
 from recaudo.agreements.services import agreement_create, offer_create
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 
 from .helpers import MONDAY, NOW, debtor_with_debt
 
@@ -22,7 +22,7 @@ def _today():
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert sign_in(client, username=user.username, password=TEST_PASSWORD)
     return client
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 
 from .helpers import debtor_owing
 
@@ -16,7 +16,7 @@ def people(portfolio):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert sign_in(client, username=user.username, password=TEST_PASSWORD)
     return client
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from recaudo.accounts.models import Membership
 from recaudo.audit.models import AuditEvent
@@ -54,7 +55,8 @@ def test_demo_small_end_to_end_and_idempotent():
     roles = set(Membership.objects.values_list("user__username", "portfolio__slug", "role"))
     assert roles == {("supervisora", "pyme", "supervisor"), ("supervisora", "edificio", "supervisor"),
                      ("agente", "pyme", "agent"), ("consulta", "edificio", "viewer")}
-    assert authenticate(username="agente", password=DEMO_PASSWORD) is not None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="agente", password=DEMO_PASSWORD) is not None
     # issue 11: the demo configures the authority matrix per role (without it, the safe default applies)
     from recaudo.agreements.models import AuthorityLimit
 

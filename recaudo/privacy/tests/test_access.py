@@ -9,7 +9,7 @@ from django.urls import reverse
 from recaudo.agents.services import assign_debtors, queue_queryset
 from recaudo.agreements.services import agreement_create
 from recaudo.audit.models import AuditEvent
-from recaudo.demo.testing import TEST_PASSWORD, make_debtor, make_obligation, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_debtor, make_obligation, make_user, sign_in
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.services import contact_add
 from recaudo.privacy.services import privacy_settings_set
@@ -56,7 +56,7 @@ def debtor_urls(slug, debtor, agreement=None):
 
 
 def login(client, username):
-    assert client.login(username=username, password=TEST_PASSWORD)
+    assert sign_in(client, username=username, password=TEST_PASSWORD)
     return client
 
 

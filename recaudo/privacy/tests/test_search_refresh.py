@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from recaudo.demo.testing import make_user
+from recaudo.demo.testing import make_user, sign_in
 from recaudo.portfolio.models import Contact, Debtor
 from recaudo.portfolio.selectors import DebtorFilters, debtor_search
 from recaudo.portfolio.services import contact_remove, contact_update, debtor_upsert
@@ -66,7 +66,7 @@ def test_an_import_update_rebuilds_the_search_text(luz, portfolio, tmp_path):
 
 def test_an_admin_edit_rebuilds_the_search_text(client, luz, portfolio):
     make_user("root", superuser=True)
-    client.login(username="root", password="clave-segura-123")
+    sign_in(client, username="root", password="clave-segura-123")
     url = reverse("admin:portfolio_debtor_change", args=[luz.pk])
     form = client.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if k in form.fields}

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.strategies.services import segment_save, strategy_ensure_default
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ APPS = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def sara(client, portfolio):
     user = make_user("sara", portfolio, role="supervisor")
-    assert client.login(username="sara", password=TEST_PASSWORD)
+    assert sign_in(client, username="sara", password=TEST_PASSWORD)
     return user
 
 

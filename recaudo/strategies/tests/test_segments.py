@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from recaudo.audit.models import AuditEvent
 from recaudo.cycle.runner import cycle_run
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.strategies.forms import SegmentForm
 from recaudo.strategies.models import Segment, Strategy
 from recaudo.strategies.schema import StrategyFormatError
@@ -25,7 +25,7 @@ def people(portfolio):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert sign_in(client, username=user.username, password=TEST_PASSWORD)
     return client
 
 

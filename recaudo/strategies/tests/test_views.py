@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from recaudo.demo.testing import TEST_PASSWORD, make_user
+from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.strategies.models import Hold, StrategyVersion
 from recaudo.strategies.services import latest_version, strategy_ensure_default
 
@@ -21,7 +21,7 @@ def people(portfolio):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=TEST_PASSWORD)
+    assert sign_in(client, username=user.username, password=TEST_PASSWORD)
     return client
 
 
