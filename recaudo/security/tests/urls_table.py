@@ -22,6 +22,8 @@ PUBLIC = {
     "hook_twilio_inbound": "provider webhook: authenticated by its signature (test_webhooks.py)",
     "hook_whatsapp": "provider webhook: authenticated by its signature / verify token (test_webhooks.py)",
     "hook_email_bounce": "provider webhook: authenticated by its signature (test_webhooks.py)",
+    "two_factor_verify": "the second step of signing in, after the password: it needs a session that passed the "
+                         "password and otherwise sends to the sign-in page (accounts/tests/test_two_factor.py)",
 }
 PUBLIC_PREFIXES = {
     "admin/": "the Django admin: staff only by AdminSite.admin_view (Django's own checks)",
@@ -32,6 +34,8 @@ GLOBAL = {
     "dashboard": ("viewer", "viewer"),
     "password_change": ("viewer", "viewer"),
     "password_change_done": ("viewer", "viewer"),
+    "two_factor_setup": ("viewer", "viewer"),  # a user's own second factor
+    "two_factor_codes": ("viewer", "viewer"),  # a user's own backup codes
     "rates": ("staff", "staff"),  # the legal rate tables are global: superusers/staff only
 }
 
