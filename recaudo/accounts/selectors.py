@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from recaudo.portfolio.models import Portfolio
+from recaudo.portfolio.models import Debtor, Portfolio
 
 from .models import PERMISSIONS, Membership, Role
 from .rules import two_factor_required
@@ -59,7 +59,6 @@ def assigned_only_agent(user, portfolio) -> int | None:
 def visible_debtors(user, portfolio):
     """The portfolio's debtors the user may open: all of them, or an agent's assigned ones when the portfolio's
     `agents_see_assigned_only` is on."""
-    from recaudo.portfolio.models import Debtor
 
     qs = Debtor.objects.filter(portfolio=portfolio)
     agent_id = assigned_only_agent(user, portfolio)
@@ -73,7 +72,6 @@ def debtor_visible(user, portfolio, debtor_id) -> bool:
 def debtor_for_user_or_404(user, portfolio, pk, queryset=None):
     """The debtor `pk` of the portfolio if the user may open it; 404 otherwise (as for a debtor of another
     portfolio: never reveal that it exists)."""
-    from recaudo.portfolio.models import Debtor
 
     qs = queryset if queryset is not None else Debtor.objects.all()
     qs = qs.filter(portfolio=portfolio, pk=pk)
@@ -111,10 +109,9 @@ class DebtorScope:
         """The ids among `debtor_ids` the scope shows; None when it shows every debtor."""
         if self.agent_id is None:
             return None
-        from recaudo.agents.models import Assignment
 
-        return set(Assignment.objects.filter(agent_id=self.agent_id, debtor_id__in=set(debtor_ids))
-                   .values_list("debtor_id", flat=True))
+        return set(Debtor.objects.filter(pk__in=set(debtor_ids), assignment__agent_id=self.agent_id)
+                   .values_list("pk", flat=True))
 
 
 EVERY_DEBTOR = DebtorScope()

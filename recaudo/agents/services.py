@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from recaudo.accounts.models import Membership, Role
 from recaudo.accounts.selectors import assigned_only_agent
+from recaudo.agreements.services import promise_record
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt
@@ -27,7 +28,9 @@ from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
+from recaudo.portfolio.services import obligation_set_dispute
 from recaudo.strategies.models import Hold, Segment
+from recaudo.strategies.services import hold_create
 
 from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
 
@@ -177,16 +180,7 @@ def callback_check(*, debtor: Debtor, at: datetime) -> Decision:
 
 
 def _promise(*, portfolio, debtor, amount: Decimal, due: date, agent, obligations, now):
-    """Create the promise through recaudo.agreements when it offers promise_record; else record the promise on the
-    interaction only (with a promise.created audit event) and return None."""
-    try:
-        from recaudo.agreements.services import promise_record
-    except ImportError:
-        promise_record = None
-    if promise_record is None:
-        audit_record(event_type="promise.created", subject=debtor, actor=agent, portfolio=portfolio, debtor=debtor,
-                     changes={"amount": amount, "due_date": due, "channel": "call", "source": "agent"})
-        return None
+    """Create the promise through recaudo.agreements (held like any promise: the cycle evaluates it)."""
     return promise_record(portfolio=portfolio, debtor=debtor, amount=amount, due_date=due, channel="call",
                           source="agent", actor=agent, obligations=obligations, now=now)
 
@@ -250,14 +244,12 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
             open_obligations.filter(disputed=False).order_by("due_date", "number")[:1])
         if not targets:
             raise WorkspaceError("there is no open obligation to dispute", field="obligation")
-        from recaudo.portfolio.services import obligation_set_dispute
 
         for target in targets:
             obligation_set_dispute(obligation=target, disputed=True, actor=agent,
                                    reason=(notes.strip() or disposition.label_es)[:500])
         changes["obligations"] = [t.number for t in targets]
     if disposition.deceased:
-        from recaudo.strategies.services import hold_create
 
         hold_create(debtor=debtor, reason="deceased", until=None, notes=f"agent: {notes}"[:500], actor=agent)
     # The call is made: the debtor's due call tasks are done; a callback becomes the agent's next call task.
@@ -373,7 +365,7 @@ def commission_rule_set(*, portfolio: Portfolio, percent: Decimal, attribution_d
 def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = None, language: str = "es",
                 actor=None) -> CallScript:
     """Create or change the call script of a segment (None: the default), checked in the sandbox first."""
-    from .selectors import script_render_text
+    from .selectors import script_render_text  # agents' selectors import these services (issue 13 step 5)
 
     if segment is not None and segment.portfolio_id != portfolio.pk:
         raise WorkspaceError("the segment belongs to another portfolio", field="segment")

@@ -10,6 +10,8 @@ from xml.sax.saxutils import escape
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
+
 
 def _section_titles() -> dict:
     return {
@@ -61,7 +63,6 @@ def render_export_pdf(data: dict, language: str = "es") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, Spacer, Table
 
-    from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["Normal"], fontSize=7, leading=8.5)

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from recaudo.agents.models import AgentTask, Interaction
+from recaudo.agreements.models import Agreement, Offer, Promise
+from recaudo.audit.models import AuditEvent
+from recaudo.communications.models import Message
+from recaudo.compliance.models import ContactAttempt
 from recaudo.core.money import from_minor
+from recaudo.ledger.models import Entry, Payment
+from recaudo.portfolio.models import Consent, Contact, Obligation, ObligationParty
+
+from .rules import mask_changes, mask_contact, mask_guess, mask_id, mask_text
 
 EXPORT_VERSION = 1
 SECTIONS = ("debtor", "co_debtor_links", "contacts", "obligations", "ledger_entries", "payments", "promises",
@@ -28,15 +37,7 @@ def _money(minor, currency) -> str | None:
 def debtor_export_data(debtor, *, masked: bool = False, generated_at: datetime | None = None) -> dict:
     """Every row held about the debtor, section by section. masked: contact data and IDs masked (a viewer's
     export, recaudo.privacy.rules)."""
-    from recaudo.agents.models import AgentTask, Interaction
-    from recaudo.agreements.models import Agreement, Offer, Promise
-    from recaudo.audit.models import AuditEvent
-    from recaudo.communications.models import Message
-    from recaudo.compliance.models import ContactAttempt
-    from recaudo.ledger.models import Entry, Payment
-    from recaudo.portfolio.models import Consent, Contact, Obligation, ObligationParty
 
-    from .rules import mask_changes, mask_contact, mask_guess, mask_id, mask_text
 
     portfolio = debtor.portfolio
     cur = portfolio.currency

@@ -11,10 +11,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from recaudo.agents.models import AgentTask, Interaction
+from recaudo.agreements.models import Acceptance, Agreement, Promise
+from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import audit_record, diff
+from recaudo.communications.models import Message
+from recaudo.compliance.models import ContactAttempt
 from recaudo.core.errors import DomainError
-from recaudo.portfolio.models import Debtor, Portfolio
+from recaudo.imports.models import ImportJob
+from recaudo.imports.uploads import delete_stored, stored_exists
+from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 
+from .pdf import render_export_pdf
 from .rules import anonymization_blockers, anonymized_label, retention_cutoff, scrub
 from .selectors import debtor_export_data
 
@@ -51,7 +59,6 @@ def debtor_export(*, debtor: Debtor, fmt: str, actor=None, masked: bool = False,
         content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
         content_type = "application/json"
     else:
-        from .pdf import render_export_pdf
 
         content = render_export_pdf(data, language)
         content_type = "application/pdf"
@@ -79,7 +86,6 @@ BLOCKER_TEXT = {
 
 
 def _blockers(debtor: Debtor) -> list[str]:
-    from recaudo.agreements.models import Agreement, Promise
 
     open_agreements = Agreement.objects.filter(debtor=debtor).exclude(
         status__in=[Agreement.Status.COMPLETED, Agreement.Status.CANCELLED, Agreement.Status.BROKEN]).count()
@@ -102,12 +108,6 @@ def debtor_anonymize(*, debtor: Debtor, reason: str, actor=None, force: bool = F
 
     Refused while the debtor owes money or has an open agreement or pending promise (the creditor still has a
     legal purpose for the data) unless `force` (admins only, with the reason recorded)."""
-    from recaudo.agents.models import AgentTask, Interaction
-    from recaudo.agreements.models import Acceptance, Promise
-    from recaudo.audit.models import AuditEvent
-    from recaudo.communications.models import Message
-    from recaudo.compliance.models import ContactAttempt
-    from recaudo.portfolio.models import Consent, Contact
 
     reason = (reason or "").strip()
     if not reason:
@@ -194,9 +194,6 @@ def retention_run(*, portfolio: Portfolio | None = None, now: datetime | None = 
 
 
 def _retention_one(portfolio: Portfolio, now: datetime, actor, dry_run: bool) -> RetentionResult:
-    from recaudo.communications.models import Message
-    from recaudo.imports.models import ImportJob
-    from recaudo.imports.uploads import delete_stored, stored_exists
 
     result = RetentionResult(portfolio=portfolio.slug)
     files_cutoff = retention_cutoff(now, portfolio.retain_import_files_days)

@@ -23,6 +23,7 @@ from recaudo.agreements.rules import Limits
 from recaudo.agreements.services import authority_limits_ensure
 from recaudo.core.management.commands import serve as serving
 from recaudo.core.money import format_amount
+from recaudo.core.secret import use_installation_secret_key
 from recaudo.cycle.runner import cycle_run
 from recaudo.demo import synthetic
 from recaudo.imports.services import ImportOptions, import_file
@@ -172,7 +173,6 @@ class Command(BaseCommand):
         started = time.perf_counter()
         self.stdout.write("Preparing the demo (migrations, synthetic data, users)...")
         call_command("migrate", interactive=False, verbosity=0)
-        from recaudo.core.secret import use_installation_secret_key
 
         use_installation_secret_key()  # the portal links in today's messages are signed with the shared key
         outcomes, users_created = prepare_demo(size=size, seed=seed)
