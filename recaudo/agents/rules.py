@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from recaudo.compliance.rules import WEEKDAYS, RuleSet
+from recaudo.compliance.rules import WEEKDAYS, Decision, RuleSet
+from recaudo.core.errors import DomainError
 
 SCRIPT_PLACEHOLDERS = ("debtor_name", "balance", "days_past_due", "oldest_invoice", "agent_name", "creditor")
 SLOT_MINUTES = 30
@@ -84,3 +85,20 @@ def commission_minor(collected_minor: int, percent: Decimal) -> int:
 def script_context(values: Mapping[str, object]) -> dict:
     """Only the known placeholders, with plain values (the sandbox never sees model objects)."""
     return {k: values.get(k, "") for k in SCRIPT_PLACEHOLDERS}
+
+
+class WorkspaceError(DomainError):
+    """A workspace action that cannot be done; `field` names the form field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.field = field
+        super().__init__(message)
+
+
+class CallbackOutsideHours(WorkspaceError):
+    def __init__(self, decision: Decision):
+        self.decision = decision
+        when = decision.next_allowed_at
+        super().__init__(
+            "callback time outside the allowed contact hours"
+            + (f"; next allowed: {when.isoformat()}" if when else "; no allowed time found"), field="callback_at")

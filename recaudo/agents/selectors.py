@@ -9,22 +9,41 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db.models import Count, Q, Sum
-from django.utils import formats
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.models import Role
+from recaudo.accounts.selectors import assigned_only_agent
 from recaudo.communications.rendering import RenderError, render_source
 from recaudo.communications.sandbox import babel_locale
-from recaudo.compliance.rules import RULES, ContactEvent, Decision, decide
-from recaudo.compliance.services import compliance_check, compliance_settings, debtor_consents, debtor_history
+from recaudo.compliance.rules import RULES, ComplianceError, ContactEvent, Decision, decide
+from recaudo.compliance.services import (
+    compliance_check,
+    compliance_settings,
+    debtor_consents,
+    debtor_history,
+    debtor_timezone,
+)
 from recaudo.core.money import from_minor, precision
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
+from recaudo.strategies.models import Hold
 from recaudo.strategies.rules import Priority
 
-from .models import CallScript, DailyTarget, Disposition, Interaction
-from .rules import ContactFact, PaymentFact, attribute_payments, commission_minor, day_slots, script_context, window_for
-from .services import agent_users, queue_queryset, tz_for, workspace_settings
+from .models import AgentTask, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
+from .rules import (
+    ContactFact,
+    PaymentFact,
+    WorkspaceError,
+    attribute_payments,
+    commission_minor,
+    day_slots,
+    script_context,
+    window_for,
+)
 
 QUEUE_LIMIT = 50
 DEFAULT_SCRIPT = {
@@ -194,8 +213,6 @@ def script_values(debtor: Debtor, agent, as_of: date) -> dict:
 
 def script_render_text(body: str, context: dict, language: str, country: str) -> str:
     """Render a script in the communications sandbox; amounts get the currency format."""
-    from .services import WorkspaceError
-
     try:
         return render_source(body, dict(context), html=False, locale=babel_locale(_lang(language), country))
     except RenderError as exc:
@@ -387,3 +404,65 @@ def assignment_load(portfolio: Portfolio, agents) -> list[dict]:
         n=Count("pk"), balance=Sum("balance_minor"))
     result.append({"agent": None, "debtors": unassigned["n"], "balance_minor": unassigned["balance"] or 0})
     return result
+
+AGENT_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+CALLBACK_PREFIX = "callback:"
+
+
+def workspace_settings(portfolio: Portfolio) -> WorkspaceSettings:
+    return WorkspaceSettings.objects.filter(portfolio=portfolio).first() or WorkspaceSettings(portfolio=portfolio)
+
+
+def local_day_start(portfolio: Portfolio, now: datetime) -> datetime:
+    zone = ZoneInfo(portfolio.timezone) if portfolio.timezone else timezone.get_default_timezone()
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def agent_users(portfolio: Portfolio) -> QuerySet:
+    """Users who may work the portfolio's queue (agents, supervisors, admins), by name."""
+    return get_user_model().objects.filter(
+        memberships__portfolio=portfolio, memberships__role__in=[r.value for r in AGENT_ROLES]).order_by("username")
+
+
+def queue_queryset(*, agent, portfolio: Portfolio, now: datetime) -> QuerySet[Debtor]:
+    """The agent's workable debtors, best first: a due call task (a callback or a strategy's call) first, then the
+    cycle's priority score, then the balance. Left out: debtors with nothing owed, assigned to someone else (or
+    unassigned when the supervisor does not allow them), on a debtor-level hold, already worked today without a due
+    call task, or with a callback set for later."""
+    settings = workspace_settings(portfolio)
+    today = local_day_start(portfolio, now)
+    mine = Q(assignment__agent=agent)
+    # An agent limited to their assigned debtors (the portfolio's agents_see_assigned_only) never sees others.
+    if settings.allow_unassigned and assigned_only_agent(agent, portfolio) is None:
+        mine |= Q(assignment__isnull=True)
+    local_today = today.date()
+    held = Hold.objects.filter(debtor=OuterRef("pk"), obligation__isnull=True, released_at__isnull=True).filter(
+        Q(until__isnull=True) | Q(until__gte=local_today))
+    open_calls = AgentTask.objects.filter(debtor=OuterRef("pk"), kind=AgentTask.Kind.CALL,
+                                          status=AgentTask.Status.OPEN)
+    worked_today = Interaction.objects.filter(debtor=OuterRef("pk"), at__gte=today)
+    phones = Contact.objects.filter(debtor=OuterRef("pk"), channel=Contact.Channel.PHONE).exclude(
+        role=Contact.Role.REFERENCE)
+    return (
+        Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0).filter(mine)
+        .annotate(
+            task_due=Exists(open_calls.filter(due_at__lte=now)),
+            callback_later=Exists(open_calls.filter(due_at__gt=now, dedupe_key__startswith=CALLBACK_PREFIX)),
+            worked_today=Exists(worked_today),
+            held=Exists(held),
+            has_phone=Exists(phones),
+            score=Coalesce("strategy_state__priority", Value(0)),
+        )
+        .filter(held=False, callback_later=False)
+        .exclude(Q(worked_today=True) & Q(task_due=False))
+        .select_related("strategy_state", "assignment")
+        .order_by("-task_due", "-score", "-balance_minor", "pk")
+    )
+
+
+def tz_for(debtor: Debtor) -> str:
+    try:
+        return debtor_timezone(debtor, debtor.portfolio, debtor.portfolio.country)
+    except ComplianceError:
+        return "UTC"

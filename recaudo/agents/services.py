@@ -8,44 +8,35 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recaudo.accounts.models import Membership, Role
-from recaudo.accounts.selectors import assigned_only_agent
 from recaudo.agreements.services import promise_record
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt
-from recaudo.compliance.rules import ComplianceError, Decision
-from recaudo.compliance.services import compliance_check, contact_attempt_record, debtor_timezone
+from recaudo.compliance.rules import Decision
+from recaudo.compliance.services import compliance_check, contact_attempt_record
 from recaudo.core.amounts import AmountError, check_minor
-from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.portfolio.services import obligation_set_dispute
-from recaudo.strategies.models import Hold, Segment
+from recaudo.strategies.models import Segment
 from recaudo.strategies.services import hold_create
 
 from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
+from .rules import CallbackOutsideHours, WorkspaceError
+from .selectors import (
+    AGENT_ROLES,
+    CALLBACK_PREFIX,
+    queue_queryset,
+    script_render_text,
+)
 
-AGENT_ROLES = (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 NEXT_SCAN = 40
-CALLBACK_PREFIX = "callback:"
-
-
-class WorkspaceError(DomainError):
-    """A workspace action that cannot be done; `field` names the form field when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        self.field = field
-        super().__init__(message)
 
 
 def _bounded(minor: int, currency: str, field: str) -> int:
@@ -56,33 +47,8 @@ def _bounded(minor: int, currency: str, field: str) -> int:
         raise WorkspaceError(str(exc), field=field) from None
 
 
-class CallbackOutsideHours(WorkspaceError):
-    def __init__(self, decision: Decision):
-        self.decision = decision
-        when = decision.next_allowed_at
-        super().__init__(
-            "callback time outside the allowed contact hours"
-            + (f"; next allowed: {when.isoformat()}" if when else "; no allowed time found"), field="callback_at")
-
-
-def workspace_settings(portfolio: Portfolio) -> WorkspaceSettings:
-    return WorkspaceSettings.objects.filter(portfolio=portfolio).first() or WorkspaceSettings(portfolio=portfolio)
-
-
 def _user(actor):
     return actor if actor is not None and not isinstance(actor, str) else None
-
-
-def local_day_start(portfolio: Portfolio, now: datetime) -> datetime:
-    zone = ZoneInfo(portfolio.timezone) if portfolio.timezone else timezone.get_default_timezone()
-    local = now.astimezone(zone)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def agent_users(portfolio: Portfolio) -> QuerySet:
-    """Users who may work the portfolio's queue (agents, supervisors, admins), by name."""
-    return get_user_model().objects.filter(
-        memberships__portfolio=portfolio, memberships__role__in=[r.value for r in AGENT_ROLES]).order_by("username")
 
 
 def _check_agent(portfolio: Portfolio, agent) -> None:
@@ -94,42 +60,6 @@ def _check_agent(portfolio: Portfolio, agent) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # Work queue and next debtor
 # ---------------------------------------------------------------------------------------------------------------
-def queue_queryset(*, agent, portfolio: Portfolio, now: datetime) -> QuerySet[Debtor]:
-    """The agent's workable debtors, best first: a due call task (a callback or a strategy's call) first, then the
-    cycle's priority score, then the balance. Left out: debtors with nothing owed, assigned to someone else (or
-    unassigned when the supervisor does not allow them), on a debtor-level hold, already worked today without a due
-    call task, or with a callback set for later."""
-    settings = workspace_settings(portfolio)
-    today = local_day_start(portfolio, now)
-    mine = Q(assignment__agent=agent)
-    # An agent limited to their assigned debtors (the portfolio's agents_see_assigned_only) never sees others.
-    if settings.allow_unassigned and assigned_only_agent(agent, portfolio) is None:
-        mine |= Q(assignment__isnull=True)
-    local_today = today.date()
-    held = Hold.objects.filter(debtor=OuterRef("pk"), obligation__isnull=True, released_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gte=local_today))
-    open_calls = AgentTask.objects.filter(debtor=OuterRef("pk"), kind=AgentTask.Kind.CALL,
-                                          status=AgentTask.Status.OPEN)
-    worked_today = Interaction.objects.filter(debtor=OuterRef("pk"), at__gte=today)
-    phones = Contact.objects.filter(debtor=OuterRef("pk"), channel=Contact.Channel.PHONE).exclude(
-        role=Contact.Role.REFERENCE)
-    return (
-        Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0).filter(mine)
-        .annotate(
-            task_due=Exists(open_calls.filter(due_at__lte=now)),
-            callback_later=Exists(open_calls.filter(due_at__gt=now, dedupe_key__startswith=CALLBACK_PREFIX)),
-            worked_today=Exists(worked_today),
-            held=Exists(held),
-            has_phone=Exists(phones),
-            score=Coalesce("strategy_state__priority", Value(0)),
-        )
-        .filter(held=False, callback_later=False)
-        .exclude(Q(worked_today=True) & Q(task_due=False))
-        .select_related("strategy_state", "assignment")
-        .order_by("-task_due", "-score", "-balance_minor", "pk")
-    )
-
-
 @dataclass
 class Skipped:
     debtor: Debtor
@@ -365,8 +295,6 @@ def commission_rule_set(*, portfolio: Portfolio, percent: Decimal, attribution_d
 def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = None, language: str = "es",
                 actor=None) -> CallScript:
     """Create or change the call script of a segment (None: the default), checked in the sandbox first."""
-    from .selectors import script_render_text  # agents' selectors import these services (issue 13 step 5)
-
     if segment is not None and segment.portfolio_id != portfolio.pk:
         raise WorkspaceError("the segment belongs to another portfolio", field="segment")
     if not body.strip():
@@ -383,10 +311,3 @@ def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = No
                  changes={"segment": segment.name if segment else None, "language": language,
                           "body": [old[:500], body[:500]]})
     return script
-
-
-def tz_for(debtor: Debtor) -> str:
-    try:
-        return debtor_timezone(debtor, debtor.portfolio, debtor.portfolio.country)
-    except ComplianceError:
-        return "UTC"

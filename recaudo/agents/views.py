@@ -29,10 +29,9 @@ from recaudo.strategies.models import Segment
 from . import selectors
 from .forms import AssignForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
 from .models import CallScript, DailyTarget
+from .rules import CallbackOutsideHours, WorkspaceError
+from .selectors import agent_users, tz_for, workspace_settings
 from .services import (
-    CallbackOutsideHours,
-    WorkspaceError,
-    agent_users,
     assign_debtors,
     assign_segment,
     commission_rule_set,
@@ -40,8 +39,6 @@ from .services import (
     outcome_record,
     script_save,
     target_set,
-    tz_for,
-    workspace_settings,
 )
 
 

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from .logs import install
+
 
 class CommunicationsConfig(AppConfig):
     name = "recaudo.communications"
@@ -8,6 +10,4 @@ class CommunicationsConfig(AppConfig):
     verbose_name = _("Communications")
 
     def ready(self):
-        from .logs import install
-
         install()  # the WhatsApp verify token never reaches the access log

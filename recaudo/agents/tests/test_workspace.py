@@ -6,16 +6,14 @@ from decimal import Decimal as D
 import pytest
 
 from recaudo.agents.models import AgentTask, Assignment, Disposition, Interaction
-from recaudo.agents.selectors import banner_for, callback_slots, script_text, team_board
+from recaudo.agents.rules import CallbackOutsideHours, WorkspaceError
+from recaudo.agents.selectors import banner_for, callback_slots, queue_queryset, script_text, team_board
 from recaudo.agents.services import (
-    CallbackOutsideHours,
-    WorkspaceError,
     assign_debtors,
     assign_segment,
     commission_rule_set,
     next_debtor,
     outcome_record,
-    queue_queryset,
     script_save,
     target_set,
 )

@@ -17,7 +17,7 @@ DOMAIN_ERRORS = [
     "recaudo.strategies.schema.StrategyFormatError", "recaudo.agreements.rules.PlanError",
     "recaudo.agreements.services.AgreementError", "recaudo.communications.rendering.RenderError",
     "recaudo.communications.services.CommunicationsError", "recaudo.communications.services.TemplateInvalid",
-    "recaudo.agents.services.WorkspaceError", "recaudo.imports.fields.FieldError",
+    "recaudo.agents.rules.WorkspaceError", "recaudo.imports.fields.FieldError",
     "recaudo.imports.reading.ImportFileError", "recaudo.reports.statements.StatementError",
     "recaudo.reports.selectors.ReportError", "recaudo.privacy.services.PrivacyError",
 ]
