@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import assigned_only_agent
 from recaudo.communications.rendering import RenderError, render_source
-from recaudo.communications.sandbox import babel_locale
+from recaudo.communications.sandbox import RENDER_LOCALE, babel_locale, money
 from recaudo.compliance.rules import RULES, ComplianceError, ContactEvent, Decision, decide
 from recaudo.compliance.services import (
     compliance_check,
@@ -33,7 +33,7 @@ from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import Hold
 from recaudo.strategies.rules import Priority
 
-from .models import AgentTask, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
+from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
 from .rules import (
     ContactFact,
     PaymentFact,
@@ -223,7 +223,6 @@ def script_text(debtor: Debtor, agent, as_of: date, language: str = "es") -> str
     portfolio = debtor.portfolio
     _script, body = script_for(debtor, language)
     values = script_values(debtor, agent, as_of)
-    from recaudo.communications.sandbox import RENDER_LOCALE, money
 
     token = RENDER_LOCALE.set(babel_locale(_lang(language), portfolio.country))
     try:
@@ -394,7 +393,6 @@ PLACEHOLDER_HELP = [("debtor_name", "Luz Marina Restrepo"), ("balance", "$ 1.500
 
 def assignment_load(portfolio: Portfolio, agents) -> list[dict]:
     """Per agent: debtors assigned (with a balance) and their total balance; plus the unassigned ones."""
-    from .models import Assignment
 
     rows = {r["agent_id"]: r for r in Assignment.objects.filter(portfolio=portfolio, debtor__balance_minor__gt=0)
             .values("agent_id").annotate(n=Count("pk"), balance=Sum("debtor__balance_minor")).order_by()}

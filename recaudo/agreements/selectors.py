@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from recaudo.portfolio.masking import mask_free_text
+from recaudo.portfolio.selectors import mask_debtor
+
 from .models import Agreement, Offer, Promise
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -51,8 +54,6 @@ def recent_decisions(portfolio, limit: int = 20):
 def mask_agreement(agreement):
     """An agreement as a viewer sees it (page and PDF): the debtor's ID and the acceptance evidence's contact data
     masked (recaudo.portfolio.masking; in memory, never saved)."""
-    from recaudo.portfolio.masking import mask_free_text
-    from recaudo.portfolio.selectors import mask_debtor
 
     mask_debtor(agreement.debtor)
     acceptance = getattr(agreement, "acceptance", None)  # the reverse one-to-one raises AttributeError when absent

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from recaudo.accounts.models import Role
-from recaudo.accounts.selectors import role_in
+from recaudo.accounts.selectors import can, role_in
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.core.amounts import MAX_MINOR, check_minor, limit_text
@@ -1039,7 +1039,6 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
 
 
 def can_write(user, portfolio: Portfolio) -> bool:
-    from recaudo.accounts.selectors import can
 
     return _user(user) is not None and can(user, portfolio, "write")
 
