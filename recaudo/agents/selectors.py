@@ -29,6 +29,7 @@ from recaudo.compliance.services import (
 )
 from recaudo.core.money import from_minor, precision
 from recaudo.ledger.models import Payment
+from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import Hold
 from recaudo.strategies.rules import Priority
@@ -151,6 +152,7 @@ class QueueRow:
     task_due: bool
     banner: Banner | None
     assigned_to: str = ""
+    days_past_due: int | None = None  # of the oldest open obligation, on the portfolio's own date
 
 
 def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
@@ -165,6 +167,7 @@ def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
 def queue_rows(*, agent, portfolio: Portfolio, now: datetime, language: str = "es",
                limit: int = QUEUE_LIMIT) -> list[QueueRow]:
     rows = []
+    today = local_day_start(portfolio, now).date()
     for debtor in queue_queryset(agent=agent, portfolio=portfolio, now=now)[:limit]:
         banner = None
         if debtor.has_phone:
@@ -173,7 +176,9 @@ def queue_rows(*, agent, portfolio: Portfolio, now: datetime, language: str = "e
         rows.append(QueueRow(debtor=debtor, score=debtor.score,
                              explanation=explanation_for(debtor, portfolio, language),
                              task_due=debtor.task_due, banner=banner,
-                             assigned_to=assignment.agent.get_username() if assignment else ""))
+                             assigned_to=assignment.agent.get_username() if assignment else "",
+                             days_past_due=(days_past_due(debtor.oldest_due_date, today)
+                                            if debtor.oldest_due_date else None)))
     return rows
 
 

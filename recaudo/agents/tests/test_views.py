@@ -135,3 +135,21 @@ def test_interest_liquidation_pdf(client, portfolio, setup):
     response = client.get(reverse("interest_liquidation", args=[portfolio.slug, debtor.pk]), {"as_of": "2026-03-10"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF") and "liquidacion-intereses-C001" in response["Content-Disposition"]
+
+
+def test_queue_days_past_due_are_the_portfolios_not_the_servers(portfolio):
+    """The queue's days past due come from the selector, on the portfolio's own date (a debtor's oldest invoice
+    due 3 local days ago shows 3 whatever the server's date)."""
+    from datetime import UTC, datetime, timedelta
+
+    from recaudo.agents.selectors import queue_rows
+    from recaudo.demo.testing import make_debtor, make_obligation, make_user
+
+    agent = make_user("dora", portfolio, role="agent")
+    now = datetime(2026, 3, 3, 3, 30, tzinfo=UTC)  # 22:30 on 2 March in Bogotá: the server (UTC) is on the 3rd
+    local_today = datetime(2026, 3, 2).date()
+    debtor = make_debtor(portfolio, code="Q1", name="Cola Uno")
+    make_obligation(portfolio, debtor, number="Q1-1", amount="100000", issue=local_today - timedelta(days=33),
+                    due=local_today - timedelta(days=3))
+    rows = queue_rows(agent=agent, portfolio=portfolio, now=now)
+    assert [(r.debtor.code, r.days_past_due) for r in rows] == [("Q1", 3)]

@@ -116,11 +116,12 @@ def datetime_local(value):
 
 @register.filter
 def dpd(due_date, as_of=None):
-    """Days past due of a due date as of a date (today if not given); None for no date."""
-    due = _as_date(due_date)
-    if due is None:
+    """Days past due of a due date as of the page's date (`as_of`, the portfolio's own date, which the view or the
+    selector gives); None for no date or no as-of date: never the server's date."""
+    due, day = _as_date(due_date), _as_date(as_of)
+    if due is None or day is None:
         return None
-    return days_past_due(due, _as_date(as_of) or timezone.localdate())
+    return days_past_due(due, day)
 
 
 def bucket_css(bucket, index: int, count: int) -> str:
