@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 
 from recaudo.accounts.services import membership_grant
 from recaudo.portfolio.models import Debtor, Portfolio
-from recaudo.portfolio.services import debtor_upsert, obligation_create, portfolio_create
+from recaudo.portfolio.services import contact_add, debtor_upsert, obligation_create, portfolio_create
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); see the browser_page fixture in conftest.py
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: tests never download a browser
@@ -112,3 +112,23 @@ class FakeOutbox:
     @property
     def messages(self):
         return list(self.rows.values())
+
+
+MONDAY = date(2026, 3, 2)  # a working Monday in Colombia
+
+
+def debtor_owing(portfolio, code, *, days_past_due, amount="1000000", consent=True, today=MONDAY, n=1, **data):
+    """A debtor with `n` obligations, the oldest `days_past_due` days past due on `today`, with consented contacts
+    on every channel (e-mail, phone, WhatsApp, address)."""
+    debtor = make_debtor(portfolio, code=code, name=f"Deudor {code}", **data)
+    for i in range(n):
+        due = today - timedelta(days=days_past_due - i)
+        make_obligation(portfolio, debtor, number=f"{code}-{i}", amount=amount, issue=due - timedelta(days=30),
+                        due=due)
+    if consent:
+        contact_add(debtor=debtor, channel="email", value=f"{code.lower()}@example.com", consent="granted")
+        contact_add(debtor=debtor, channel="phone", value="+573001234567", consent="granted")
+        contact_add(debtor=debtor, channel="whatsapp", value="+573001234567", consent="granted")
+        contact_add(debtor=debtor, channel="address", value="Calle 1 # 2-3, Bogota", consent="granted")
+    debtor.refresh_from_db()
+    return debtor
