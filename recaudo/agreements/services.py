@@ -46,7 +46,7 @@ from recaudo.ledger.models import Component, Entry, EntryKind, Payment
 from recaudo.ledger.rates import has_rate_table, rate_periods
 from recaudo.ledger.services import component_balances, entry_post, entry_reverse
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import obligation_create, portfolio_today
+from recaudo.portfolio.services import obligation_create
 from recaudo.strategies.models import Hold
 from recaudo.strategies.services import hold_create, hold_release
 
@@ -94,7 +94,7 @@ def agreement_settings(portfolio: Portfolio) -> AgreementSettings:
 
 
 def _today(portfolio: Portfolio, today: date | None, now: datetime | None) -> date:
-    return today or portfolio_today(portfolio, now)
+    return today or portfolio.today(now)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
     A debtor has one pending promise at a time: a new one cancels the previous (its hold is released; a lump-sum
     offer behind it lapses, and a discount it had booked is reversed)."""
     now = now or timezone.now()
-    today = portfolio_today(portfolio, now)
+    today = portfolio.today(now)
     if debtor.portfolio_id != portfolio.pk:
         raise AgreementError("debtor: belongs to another portfolio")
     if source not in Promise.Source.values:
@@ -154,7 +154,7 @@ def promise_cancel(*, promise: Promise, actor=None, reason: str = "", now: datet
     now = now or timezone.now()
     if promise.status != Promise.Status.PENDING:
         raise AgreementError("only a pending promise can be cancelled")
-    promise.status, promise.evaluated_on = Promise.Status.CANCELLED, portfolio_today(promise.portfolio, now)
+    promise.status, promise.evaluated_on = Promise.Status.CANCELLED, promise.portfolio.today(now)
     promise.save(update_fields=["status", "evaluated_on"])
     if promise.hold_id and promise.hold.released_at is None:
         hold_release(hold=promise.hold, actor=actor, now=now)
@@ -336,7 +336,7 @@ def agreement_cancel(*, agreement: Agreement, actor=None, reason: str = "", now:
     if agreement.status not in (Agreement.Status.DRAFT, Agreement.Status.OFFERED):
         raise AgreementError("only a draft or offered agreement can be cancelled")
     agreement.status, agreement.end_reason = Agreement.Status.CANCELLED, reason[:300]
-    agreement.ended_on = portfolio_today(agreement.portfolio, now)
+    agreement.ended_on = agreement.portfolio.today(now)
     agreement.save(update_fields=["status", "end_reason", "ended_on"])
     audit_record(event_type="agreement.cancelled", subject=agreement, actor=actor, debtor=agreement.debtor,
                  changes={"reason": reason})

@@ -26,10 +26,9 @@ from .fields import FieldError, parse_amount, parse_date, text
 class PaymentImporter:
     def __init__(self, ctx: Context):
         from recaudo.ledger.charges import interest_settings
-        from recaudo.portfolio.services import portfolio_today
 
         self.ctx = ctx
-        self.today = portfolio_today(ctx.portfolio, ctx.now)
+        self.today = ctx.portfolio.today(ctx.now)
         self.occurrences: dict[int, int] = {}
         settings = interest_settings(ctx.portfolio)
         # early-payment discounts apply to imported payments as to payments recorded one by one

@@ -30,7 +30,6 @@ from recaudo.audit.models import AuditEvent
 from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.money import from_minor, quantize, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 from .fees import fee_decide
 from .interest import Liquidation, RateError, liquidate_late_interest
@@ -294,7 +293,7 @@ def fee_charge(*, obligation: Obligation, reason: str, amount: Decimal | None = 
     portfolio = obligation.portfolio
     if not reason.strip():
         raise FeeRefused("a fee needs a reason")
-    as_of = as_of or portfolio_today(portfolio)
+    as_of = as_of or portfolio.today()
     settings = interest_settings(portfolio)
     amount_minor = to_minor(amount, obligation.currency) if amount is not None else None
     decision = fee_decide(country=portfolio.country, currency=obligation.currency,

@@ -264,9 +264,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     over undisputed obligations issued on or before the payment date. Overpayment stays on the payment as
     unapplied (debtor credit). A payment dated after the portfolio's today is refused.
     """
-    from recaudo.portfolio.services import portfolio_today  # here: portfolio.services imports this module
-
-    payment_date_check(date, portfolio_today(portfolio))
+    payment_date_check(date, portfolio.today())
     if debtor.portfolio_id != portfolio.pk:
         raise LedgerError("the debtor belongs to another portfolio")
     if obligation is not None and obligation.debtor_id != debtor.pk:

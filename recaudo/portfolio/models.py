@@ -1,6 +1,10 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.query_utils import DeferredAttribute
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
@@ -141,6 +145,9 @@ class Portfolio(models.Model):
         if creating:
             _EXPONENTS.clear()
 
+    def today(self, now: datetime | None = None) -> date:
+        """The business date: today (or `now`) in the portfolio's time zone."""
+        return (now or timezone.now()).astimezone(ZoneInfo(self.timezone)).date()
 
     @property
     def buckets(self):

@@ -86,11 +86,6 @@ def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: s
     return portfolio
 
 
-def portfolio_today(portfolio: Portfolio, now: datetime | None = None) -> date:
-    """The business date in the portfolio's time zone."""
-    return (now or timezone.now()).astimezone(ZoneInfo(portfolio.timezone)).date()
-
-
 DEBTOR_FIELDS = ("name", "kind", "id_type", "id_number", "customer_since", "tags", "language", "timezone")
 
 

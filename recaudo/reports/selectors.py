@@ -26,7 +26,6 @@ from recaudo.core.money import from_minor
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.portfolio.aging import Bucket, BucketTotal, bucket_index, days_past_due, due_date_cutoffs, parse_buckets
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 BY_CHOICES = ("portfolio", "debtor", "obligation")
 
@@ -265,7 +264,7 @@ def portfolio_summaries(*, portfolios, as_of: date | None = None, today_for=None
 
     as_of None = each portfolio's own today (`today_for(portfolio)`, default its time zone's date).
     """
-    today_for = today_for or portfolio_today
+    today_for = today_for or Portfolio.today
     result = []
     for portfolio in portfolios:
         day = as_of or today_for(portfolio)
