@@ -44,9 +44,8 @@ from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.interest import MissingRate, RateAboveCap, RateTable
 from recaudo.ledger.models import Component, Entry, EntryKind, Payment
 from recaudo.ledger.rates import has_rate_table, rate_periods
-from recaudo.ledger.services import component_balances, entry_post, entry_reverse
+from recaudo.ledger.services import component_balances, entry_post, entry_reverse, obligation_create
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import obligation_create
 from recaudo.strategies.models import Hold
 from recaudo.strategies.services import hold_create, hold_release
 

@@ -15,8 +15,9 @@ import hashlib
 from collections import defaultdict
 
 from recaudo.ledger.models import Entry, EntryKind, Payment
+from recaudo.ledger.posting import entries_save
 from recaudo.ledger.rules import OpenItem, allocate
-from recaudo.ledger.services import LedgerError, component_balances, payment_date_check, refresh_summaries
+from recaudo.ledger.services import LedgerError, component_balances, payment_date_check
 from recaudo.portfolio.models import Debtor, Obligation
 
 from .context import Context
@@ -163,17 +164,15 @@ class PaymentImporter:
                 )
                 planned.append((payment, [(a, debtor_id) for a in result.allocations]))
         Payment.objects.bulk_create([pl[0] for pl in planned])
-        entries, touched_obs = [], set()
+        entries = []
         for payment, allocations in planned:
             for a, debtor_id in allocations:
-                touched_obs.add(a.obligation_id)
                 entries.append(Entry(
                     portfolio_id=portfolio.pk, debtor_id=debtor_id, obligation_id=a.obligation_id,
                     kind=EntryKind.PAYMENT, component=a.component, amount_minor=-a.amount_minor,
                     value_date=payment.date, created_at=ctx.now, payment=payment, created_by=user,
                 ))
-        Entry.objects.bulk_create(entries, batch_size=2000)
-        refresh_summaries(obligation_ids=touched_obs, debtor_ids=list(by_debtor))
+        entries_save(entries, debtor_ids=list(by_debtor), batch_size=2000)
         if self.early_discounts:
             from recaudo.ledger.charges import early_discount_apply
 

@@ -34,8 +34,9 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from .fees import fee_decide
 from .interest import Liquidation, RateError, liquidate_late_interest
 from .models import Component, EarlyDiscount, Entry, EntryKind, FeeCharge, InterestAccrual, InterestSettings, Payment
+from .posting import entries_save
 from .rates import rate_periods
-from .services import LedgerError, entry_post, refresh_summaries
+from .services import LedgerError, entry_post
 
 CHUNK = 2000
 HUNDRED = Decimal(100)
@@ -162,12 +163,11 @@ class _Batch:
     def save(self) -> None:
         if not self.entries:
             return
-        Entry.objects.bulk_create(self.entries)
+        entries_save(self.entries)
         for linked, accrual in self.accruals:
             accrual.entry_id = self.entries[linked].pk
         InterestAccrual.objects.bulk_create([accrual for _, accrual in self.accruals])
         AuditEvent.objects.bulk_create(self.events)
-        refresh_summaries(obligation_ids={e.obligation_id for e in self.entries})
 
 
 def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None = None, actor: str = "interest",

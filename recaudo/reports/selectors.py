@@ -9,7 +9,7 @@ Two paths give the same answer:
   amount)), HAVING sum <> 0, joined to the obligation's due date, bucketed with CASE on due-date cutoffs;
 - cached: when no entry of the portfolio has a value date after as_of, every entry counts, so the balance is
   exactly the cached Obligation.balance_minor (kept equal to the ledger sum in the same transaction by
-  recaudo.ledger.services.refresh_summaries; `recaudo ledger verify` checks it). Then the obligation table alone
+  recaudo.ledger.posting.refresh_summaries; `recaudo ledger verify` checks it). Then the obligation table alone
   is read. Tests compare both paths on the same data.
 """
 

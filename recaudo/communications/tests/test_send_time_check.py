@@ -12,8 +12,8 @@ from recaudo.communications.transports.console import MemoryTransport
 from recaudo.compliance.models import ContactAttempt
 from recaudo.cycle.outbox import outbox_process
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import payment_record
-from recaudo.portfolio.services import contact_add, obligation_set_dispute
+from recaudo.ledger.services import obligation_set_dispute, payment_record
+from recaudo.portfolio.services import contact_add
 from recaudo.strategies.selectors import debtors_not_collectable
 from recaudo.strategies.services import hold_create, hold_release
 

@@ -7,8 +7,7 @@ from recaudo.compliance.models import ComplianceDecision
 from recaudo.cycle.engine import Cycle
 from recaudo.cycle.runner import cycle_run, run_get_or_create
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import payment_record
-from recaudo.portfolio.services import obligation_set_dispute
+from recaudo.ledger.services import obligation_set_dispute, payment_record
 from recaudo.strategies.models import CycleRun, DebtorStrategyState, StepExecution
 from recaudo.strategies.services import (
     hold_create,

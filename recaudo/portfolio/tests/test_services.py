@@ -5,13 +5,13 @@ import pytest
 
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.ledger.services import obligation_set_dispute
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.services import (
     PortfolioError,
     consent_set,
     contact_add,
     debtor_upsert,
-    obligation_set_dispute,
 )
 from recaudo.portfolio.validation import ValidationProblem
 

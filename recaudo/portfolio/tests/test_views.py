@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from recaudo.demo.testing import login, make_debtor, make_obligation
+from recaudo.ledger.services import obligation_set_dispute
 from recaudo.portfolio.models import Debtor
-from recaudo.portfolio.services import consent_set, contact_add, obligation_set_dispute
+from recaudo.portfolio.services import consent_set, contact_add
 
 pytestmark = pytest.mark.django_db
 
