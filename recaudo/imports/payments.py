@@ -14,6 +14,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
+from recaudo.agreements.models import Offer
+from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
+from recaudo.ledger.charges import early_discount_apply, interest_settings
 from recaudo.ledger.models import Entry, EntryKind, Payment
 from recaudo.ledger.posting import entries_save
 from recaudo.ledger.rules import OpenItem, allocate
@@ -26,8 +29,6 @@ from .fields import FieldError, parse_amount, parse_date, text
 
 class PaymentImporter:
     def __init__(self, ctx: Context):
-        from recaudo.ledger.charges import interest_settings
-
         self.ctx = ctx
         self.today = ctx.portfolio.today(ctx.now)
         self.occurrences: dict[int, int] = {}
@@ -124,9 +125,6 @@ class PaymentImporter:
             self._apply(by_debtor)
 
     def _apply(self, by_debtor: dict[int, list[dict]]) -> None:
-        from recaudo.agreements.models import Offer
-        from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
-
         ctx = self.ctx
         portfolio = ctx.portfolio
         # Agreement installments due by the earliest payment date owe their interest before allocating (one query
@@ -174,8 +172,6 @@ class PaymentImporter:
                 ))
         entries_save(entries, debtor_ids=list(by_debtor), batch_size=2000)
         if self.early_discounts:
-            from recaudo.ledger.charges import early_discount_apply
-
             for payment, _ in planned:
                 early_discount_apply(payment=payment, actor=ctx.actor)
         offer_debtors = set(Offer.objects.filter(debtor_id__in=list(by_debtor), kind=Offer.Kind.LUMP_SUM_DISCOUNT,

@@ -9,7 +9,7 @@ Debtor, caches of the ledger refreshed by set-based SQL after each write (`refre
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -202,12 +202,17 @@ def _open_items(debtor: Debtor, on: date) -> list[OpenItem]:
 @transaction.atomic
 def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, date: date, source: str = "manual",
                    source_ref: str = "", reference: str = "", method: str = "", obligation: Obligation | None = None,
-                   actor=None, audit: bool = True) -> tuple[Payment, bool]:
+                   actor=None, audit: bool = True, charge_due: Callable[..., object] | None = None
+                   ) -> tuple[Payment, bool]:
     """Record and allocate a payment. Returns (payment, created); the same source reference is never applied twice.
 
     A payment naming an obligation goes to it first (even if disputed); the rest follows the portfolio's order
     over undisputed obligations issued on or before the payment date. Overpayment stays on the payment as
     unapplied (debtor credit). A payment dated after the portfolio's today is refused.
+
+    `charge_due(debtor=, through=, actor=)`: what a higher layer charges before the payment is allocated, called
+    with the debtor locked (agreements.services.payment_receive passes the installments' interest due by the
+    payment date). Entry points record payments through payment_receive, not through this function.
     """
     payment_date_check(date, portfolio.today())
     if debtor.portfolio_id != portfolio.pk:
@@ -225,10 +230,8 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         return existing, False
     # Lock the debtor row so two payments for one debtor allocate one after the other.
     Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
-    from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply  # imports us
-
-    # An agreement installment due on or before the payment date owes its interest now (charged once).
-    installment_interest_post(debtor=debtor, through=date, actor=actor)
+    if charge_due is not None:
+        charge_due(debtor=debtor, through=date, actor=actor)
     items = _open_items(debtor, date)
     if obligation is not None and obligation.disputed and obligation.balance_minor > 0:
         items.append(OpenItem(obligation.pk, obligation.due_date, obligation.number,
@@ -264,14 +267,14 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     from .charges import early_discount_apply  # here: charges imports this module
 
     early_discount_apply(payment=payment, actor=actor)
-    settlement_discounts_apply(payment=payment, actor=actor)
     return payment, True
 
 
 @transaction.atomic
 def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
     """Reverse a payment (bounced cheque, bank reversal): each of its entries gets a reversing entry. A reason is
-    required."""
+    required. Entry points reverse payments through agreements.services.payment_receipt_reverse, which also
+    revokes a settlement discount the payment earned."""
     reason = reversal_reason(reason)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
@@ -286,9 +289,6 @@ def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
                   for e in entries), debtor_ids=[payment.debtor_id])
     audit_record(event_type="payment.reversed", subject=payment, actor=actor, portfolio=payment.portfolio,
                  debtor=payment.debtor, changes={"reason": reason})
-    from recaudo.agreements.services import settlement_discounts_revoke  # agreements imports this module
-
-    settlement_discounts_revoke(payment=payment, actor=actor)  # a discount that payment earned goes with it
     return payment
 
 

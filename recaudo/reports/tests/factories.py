@@ -3,12 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
+from recaudo.agreements.services import payment_receive
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import payment_record
 
 
 def pay(portfolio, obligation, amount, on: date, ref: str):
-    payment, _ = payment_record(portfolio=portfolio, debtor=obligation.debtor, amount=Decimal(amount), date=on,
+    payment, _ = payment_receive(portfolio=portfolio, debtor=obligation.debtor, amount=Decimal(amount), date=on,
                                 source_ref=ref, obligation=obligation)
     return payment
 
