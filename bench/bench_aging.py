@@ -196,13 +196,13 @@ def child(backend: str, n: int, chunk: int = CHUNK) -> None:
     django.setup()
     from django.core.management import call_command
 
-    from recaudo.portfolio.services import portfolio_create, portfolio_today
+    from recaudo.portfolio.services import portfolio_create
     from recaudo.reports.selectors import aging_report
 
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     portfolio = portfolio_create(slug="bench", name="Bench", country="CO", currency="COP")
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     t1 = time.perf_counter()
     counts = load(n, portfolio.pk, today, chunk)
     t2 = time.perf_counter()

@@ -21,8 +21,8 @@ from recaudo.compliance.rules import Decision
 from recaudo.compliance.services import compliance_check, contact_attempt_record
 from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.money import from_minor, to_minor
+from recaudo.ledger.services import obligation_set_dispute
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import obligation_set_dispute
 from recaudo.strategies.models import Segment
 from recaudo.strategies.services import hold_create
 
@@ -174,7 +174,6 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
             open_obligations.filter(disputed=False).order_by("due_date", "number")[:1])
         if not targets:
             raise WorkspaceError("there is no open obligation to dispute", field="obligation")
-
         for target in targets:
             obligation_set_dispute(obligation=target, disputed=True, actor=agent,
                                    reason=(notes.strip() or disposition.label_es)[:500])

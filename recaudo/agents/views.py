@@ -23,7 +23,6 @@ from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import ContactBlocked, compliance_check
 from recaudo.ledger.selectors import debtor_360
 from recaudo.portfolio.models import Debtor, Obligation
-from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.models import Segment
 
 from . import selectors
@@ -138,7 +137,7 @@ def agent_work(request, slug, debtor_id):
             messages.success(request, _("Outcome recorded: %(label)s") % {
                 "label": data["disposition_obj"].label(get_language())})
             return redirect("agent_work", slug=portfolio.slug, debtor_id=debtor.pk)
-    as_of = portfolio_today(portfolio)
+    as_of = portfolio.today()
     view = debtor_360(portfolio, debtor.pk, as_of=as_of)
     decision = compliance_check(channel="call", at=now, debtor=debtor, record=False)
     callback_day = selectors.first_callback_day(debtor=debtor, now=now, effective_now=True)
@@ -180,7 +179,7 @@ def _day_param(request, portfolio) -> date:
     try:
         return date.fromisoformat(request.GET.get("day", ""))
     except ValueError:
-        return portfolio_today(portfolio)
+        return portfolio.today()
 
 
 @login_required

@@ -44,9 +44,15 @@ from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.interest import MissingRate, RateAboveCap, RateTable
 from recaudo.ledger.models import Component, Entry, EntryKind, Payment
 from recaudo.ledger.rates import has_rate_table, rate_periods
-from recaudo.ledger.services import component_balances, entry_post, entry_reverse
+from recaudo.ledger.services import (
+    component_balances,
+    entry_post,
+    entry_reverse,
+    obligation_create,
+    payment_record,
+    payment_reverse,
+)
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import obligation_create, portfolio_today
 from recaudo.strategies.models import Hold
 from recaudo.strategies.services import hold_create, hold_release
 
@@ -94,7 +100,7 @@ def agreement_settings(portfolio: Portfolio) -> AgreementSettings:
 
 
 def _today(portfolio: Portfolio, today: date | None, now: datetime | None) -> date:
-    return today or portfolio_today(portfolio, now)
+    return today or portfolio.today(now)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -109,7 +115,7 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
     A debtor has one pending promise at a time: a new one cancels the previous (its hold is released; a lump-sum
     offer behind it lapses, and a discount it had booked is reversed)."""
     now = now or timezone.now()
-    today = portfolio_today(portfolio, now)
+    today = portfolio.today(now)
     if debtor.portfolio_id != portfolio.pk:
         raise AgreementError("debtor: belongs to another portfolio")
     if source not in Promise.Source.values:
@@ -154,7 +160,7 @@ def promise_cancel(*, promise: Promise, actor=None, reason: str = "", now: datet
     now = now or timezone.now()
     if promise.status != Promise.Status.PENDING:
         raise AgreementError("only a pending promise can be cancelled")
-    promise.status, promise.evaluated_on = Promise.Status.CANCELLED, portfolio_today(promise.portfolio, now)
+    promise.status, promise.evaluated_on = Promise.Status.CANCELLED, promise.portfolio.today(now)
     promise.save(update_fields=["status", "evaluated_on"])
     if promise.hold_id and promise.hold.released_at is None:
         hold_release(hold=promise.hold, actor=actor, now=now)
@@ -336,7 +342,7 @@ def agreement_cancel(*, agreement: Agreement, actor=None, reason: str = "", now:
     if agreement.status not in (Agreement.Status.DRAFT, Agreement.Status.OFFERED):
         raise AgreementError("only a draft or offered agreement can be cancelled")
     agreement.status, agreement.end_reason = Agreement.Status.CANCELLED, reason[:300]
-    agreement.ended_on = portfolio_today(agreement.portfolio, now)
+    agreement.ended_on = agreement.portfolio.today(now)
     agreement.save(update_fields=["status", "end_reason", "ended_on"])
     audit_record(event_type="agreement.cancelled", subject=agreement, actor=actor, debtor=agreement.debtor,
                  changes={"reason": reason})
@@ -438,7 +444,7 @@ def installment_interest_post(*, through: date, portfolio: Portfolio | None = No
     """Charge the interest of every installment of an accepted agreement that has fallen due by `through` (due date
     on or before it) and is not charged yet: one interest entry per installment, value date its due date, linked to
     the installment so it is charged exactly once (the rows are locked first; a second run finds them linked).
-    The daily cycle calls it for the portfolio, payment_record for the debtor up to the payment date (so a payment
+    The daily cycle calls it for the portfolio, payment_receive for the debtor up to the payment date (so a payment
     on the due date pays the whole installment, interest first). Each installment is its own transaction (inside
     the caller's, if any). Returns how many were charged."""
     installments = AgreementInstallment.objects.filter(
@@ -453,7 +459,7 @@ def installment_interest_post(*, through: date, portfolio: Portfolio | None = No
     charged = 0
     for pk, debtor_id in list(installments.order_by("due_date", "pk").values_list("pk", "agreement__debtor_id")):
         with transaction.atomic():
-            # The debtor's row first, then the installment's: payment_record holds the debtor's lock when it calls
+            # The debtor's row first, then the installment's: payment_receive holds the debtor's lock when it calls
             # this, so both take the locks in the same order (no deadlock), and one of two runs charges it.
             Debtor.objects.select_for_update().filter(pk=debtor_id).first()
             inst = (AgreementInstallment.objects.select_for_update(of=("self",))
@@ -919,7 +925,7 @@ def settlement_discounts_apply(*, payment: Payment, actor=None) -> list[Offer]:
     the payments brought to the offer's obligations inside the promise's window (from the acceptance to the pay-by
     date plus the grace days) reaches the agreed sum (debt less discount), the discount (or write-off, per the
     offer) is booked with the payment's date, never above what is still owed. Once per offer. Runs inside
-    payment_record's transaction (and after an import's payments)."""
+    payment_receive's transaction (and after an import's payments)."""
     offers = list(Offer.objects.filter(debtor_id=payment.debtor_id, kind=Offer.Kind.LUMP_SUM_DISCOUNT,
                                        status=Offer.Status.ACCEPTED, forgiven_minor__gt=0)
                   .select_related("portfolio", "debtor"))
@@ -952,10 +958,35 @@ def settlement_discounts_apply(*, payment: Payment, actor=None) -> list[Offer]:
     return earned
 
 
+@transaction.atomic
+def payment_receive(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, date: date, source: str = "manual",
+                    source_ref: str = "", reference: str = "", method: str = "",
+                    obligation: Obligation | None = None, actor=None, audit: bool = True) -> tuple[Payment, bool]:
+    """Receive a payment, the way every entry point records one: ledger's payment_record, which first charges the
+    interest of the debtor's agreement installments due on or before the payment date (once each, with the debtor
+    locked) and then allocates the payment; then the lump-sum settlement discounts it earns are booked. Returns
+    (payment, created); a payment already recorded (same source reference) changes nothing."""
+    payment, created = payment_record(
+        portfolio=portfolio, debtor=debtor, amount=amount, date=date, source=source, source_ref=source_ref,
+        reference=reference, method=method, obligation=obligation, actor=actor, audit=audit,
+        charge_due=installment_interest_post)
+    if created:
+        settlement_discounts_apply(payment=payment, actor=actor)
+    return payment, created
+
+
+@transaction.atomic
+def payment_receipt_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
+    """Reverse a received payment (ledger's payment_reverse); a settlement discount it earned goes with it."""
+    payment = payment_reverse(payment=payment, reason=reason, actor=actor)
+    settlement_discounts_revoke(payment=payment, actor=actor)
+    return payment
+
+
 def settlement_discounts_revoke(*, payment: Payment, actor=None) -> list[Offer]:
     """The payment that earned a lump-sum discount was reversed (bounced cheque): unless the other payments still
     reach the agreed sum, the discount's entries are reversed with the payment's date, and a later payment inside
-    the window may earn it again. Runs inside payment_reverse's transaction."""
+    the window may earn it again. Runs inside payment_receipt_reverse's transaction."""
     revoked = []
     for offer in Offer.objects.filter(earned_by=payment).select_related("portfolio", "debtor"):
         promise = offer.promises.order_by("-pk").first()

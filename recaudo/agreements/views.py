@@ -22,7 +22,6 @@ from recaudo.core.money import from_minor
 from recaudo.ledger.rates import legal_rates, rate_status
 from recaudo.ledger.rates_loading import RateLoadError, rates_load
 from recaudo.portfolio.models import Obligation
-from recaudo.portfolio.services import portfolio_today
 
 from . import rules, selectors, services
 from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
@@ -42,7 +41,7 @@ def _open_obligations(debtor):
 
 
 def _page(request, portfolio, debtor, **forms):
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     context = {
         "portfolio": portfolio, "debtor": debtor, "today": today,
         "promises": selectors.debtor_promises(debtor)[:50], "agreements": selectors.debtor_agreements(debtor),
@@ -89,7 +88,7 @@ def _plan_args(d: dict) -> dict:
 def agreement_new(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk, "write")  # a viewer may not make one: no form either
     obligations = _open_obligations(debtor)
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     if request.method == "POST":
         form = AgreementForm(request.POST, obligations=obligations)
         if form.is_valid():
@@ -119,7 +118,7 @@ def _preview(portfolio, form) -> dict:
     debt = sum(o.balance_minor for o in d["obligations"])
     args = _plan_args(d)
     try:
-        cap, source = services.legal_cap(portfolio.country, portfolio_today(portfolio))
+        cap, source = services.legal_cap(portfolio.country, portfolio.today())
         rules.check_plan_rate(args["rate"], args["rate_kind"], cap, source)
         schedule = rules.simulate_plan(amount=from_minor(debt, portfolio.currency), currency=portfolio.currency,
                                        start=args["first_due"], installments=args["installments"],

@@ -28,7 +28,6 @@ from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.charges import interest_post
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import portfolio_today
 from recaudo.privacy.services import retention_run
 from recaudo.strategies.models import CycleRun, PortfolioCycleSettings
 from recaudo.strategies.services import cycle_settings_ensure, next_cycle_at, strategy_ensure_default
@@ -110,7 +109,7 @@ def cycle_run(*, portfolio: Portfolio, business_date: date | None = None, now: d
     """Run the portfolio's cycle for the business date (default: today in the portfolio's zone) unless it ran or is
     running elsewhere; `dry_run` plans without writing."""
     now = now or timezone.now()
-    business_date = business_date or portfolio_today(portfolio, now)
+    business_date = business_date or portfolio.today(now)
     strategy_ensure_default(portfolio)
     if dry_run:
         return cycle_dry_run(portfolio=portfolio, business_date=business_date, now=now, collect=collect)
@@ -137,7 +136,7 @@ def claim_due_cycles(*, now: datetime, limit: int = 20) -> int:
                 next_cycle_at=next_cycle_at(row.portfolio, row.run_time, now))
             if won:
                 CycleRun.objects.bulk_create(
-                    [CycleRun(portfolio=row.portfolio, business_date=portfolio_today(row.portfolio, now))],
+                    [CycleRun(portfolio=row.portfolio, business_date=row.portfolio.today(now))],
                     ignore_conflicts=True)
                 claimed += 1
     return claimed

@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 
 from recaudo.accounts.selectors import debtor_scope, portfolio_for_user_or_404
-from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.models import StrategyVersion
 
 from .selectors import dry_run_page, today_page
@@ -21,7 +20,7 @@ def _lang() -> str:
 def version_dry_run_view(request, slug, version_id):
     portfolio = portfolio_for_user_or_404(request.user, slug)
     version = get_object_or_404(StrategyVersion, pk=version_id, strategy__portfolio=portfolio)
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     return render(request, "cycle/dry_run.html", {
         "portfolio": portfolio, "version": version, "strategy": version.strategy, "today": today,
         **dry_run_page(version=version, today=today, lang=_lang(), scope=debtor_scope(request.user, portfolio)),
@@ -32,7 +31,7 @@ def version_dry_run_view(request, slug, version_id):
 def today_view(request, slug):
     """What goes out today and why: the steps recorded by today's cycle, or a preview when it has not run yet."""
     portfolio = portfolio_for_user_or_404(request.user, slug)
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     return render(request, "cycle/today.html", {
         "portfolio": portfolio, "today": today, **today_page(portfolio=portfolio, today=today, lang=_lang(),
                      scope=debtor_scope(request.user, portfolio)),

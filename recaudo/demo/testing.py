@@ -11,8 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from recaudo.accounts.services import membership_grant
+from recaudo.ledger.services import obligation_create
 from recaudo.portfolio.models import Debtor, Portfolio
-from recaudo.portfolio.services import contact_add, debtor_upsert, obligation_create, portfolio_create
+from recaudo.portfolio.services import contact_add, debtor_upsert, portfolio_create
 
 # Browser tests drive Debian's Chromium (never a downloaded browser); see the browser_page fixture in conftest.py
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: tests never download a browser

@@ -6,7 +6,7 @@ No model instances per row: the caller passes tuples in column order with every 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.db import connection
@@ -39,18 +39,6 @@ def db_datetime(value: datetime):
     if connection.vendor == "postgresql":
         return value
     return connection.ops.adapt_datetimefield_value(value)
-
-
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
-    cols = ", ".join(columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({placeholders})", list(rows))
 
 
 def insert_returning_ids(table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> list[int]:

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from recaudo.audit.services import audit_record, diff
+from recaudo.core.bulk import insert_rows
 from recaudo.portfolio.models import Contact, Debtor
 from recaudo.portfolio.services import clean_debtor_fields, normalize_contact
 from recaudo.portfolio.validation import ValidationProblem, search_text_for
 
-from .bulk import db_date, db_datetime, fetch_by_keys, insert_returning_ids, insert_rows
+from .bulk import db_date, db_datetime, fetch_by_keys, insert_returning_ids
 from .context import Context
 from .fields import FieldError, parse_date, text
 

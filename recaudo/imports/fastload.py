@@ -6,7 +6,8 @@ portfolio starts: the ERP's export of open invoices, customer columns included) 
 every debtor in the file is new the first time its code appears. So the parse process (recaudo.imports.parallel)
 also turns each chunk into COPY text for the four tables, with the ids of the new debtors and obligations drawn
 ahead from their sequences (IdBlocks, through a connection of its own: sequences are outside transactions), and
-this process only streams that text to the server: one COPY per table per chunk, no lookup, no staging.
+this process only streams that text to the server: one COPY per table per chunk, no lookup, no staging. The
+principal charges are the ledger's: their COPY lines and their COPY come from recaudo.ledger.posting.
 
 Same results as the general path (tests compare the two): a debtor's data is the last valid row of the chunk in
 which it first appears; when a later chunk brings other values for a debtor already created (even values that
@@ -30,7 +31,7 @@ from operator import itemgetter
 import psycopg
 from django.db import IntegrityError, connection
 
-from recaudo.ledger.models import Component, Entry, EntryKind
+from recaudo.ledger.posting import debtor_summaries_grow, principal_charge_copy_line, principal_charges_copy
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 
 from .debtors import DEBTOR_COLUMNS, DebtorData, upsert_debtors
@@ -42,14 +43,11 @@ _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 _NUMBER, _DESCRIPTION = itemgetter(1), itemgetter(7)  # of a parsed obligation row (ParsedChunk.items)
 
 # created_at and updated_at are left to their PostgreSQL default, the transaction's start (ledger migration 0012):
-# the server parses no timestamp. payment_id, reverses_id: NULL; an entry's id: the sequence's; the principal
-# charge's memo: empty (Entry.label shows the obligation's description).
+# the server parses no timestamp.
 _TIMES = ("created_at", "updated_at")
 DEBTOR_COPY = ("id", *(c for c in DEBTOR_COLUMNS if c not in _TIMES))
 CONTACT_COPY = ("debtor_id", "channel", "value", "city", "role", "holder_name", "is_primary")
 OBLIGATION_COPY = ("id", *(c for c in OBLIGATION_COLUMNS if c not in _TIMES))
-ENTRY_COPY = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor", "value_date",
-              "memo", "created_by_id")
 
 
 def copy_text(value) -> str:
@@ -225,7 +223,7 @@ class FastChunk:
     debtor_count: int = 0
     contacts: bytes = b""  # rows of portfolio_contact (CONTACT_COPY)
     obligations: bytes = b""  # rows of portfolio_obligation (OBLIGATION_COPY)
-    entries: bytes = b""  # their principal charges, rows of ledger_entry (ENTRY_COPY)
+    entries: bytes = b""  # their principal charges (recaudo.ledger.posting.principal_charge_copy_line)
     obligation_count: int = 0
     grown: list[tuple] = field(default_factory=list)  # (balance, count, oldest due, oldest due, id): earlier debtors
     updates: dict[str, DebtorData] = field(default_factory=dict)  # debtors whose raw values changed since created
@@ -321,7 +319,7 @@ class FastBuilder:
         if len(iso) > 100_000:
             iso.clear()
         obligation_lines, entry_lines = [], []
-        charge, principal = EntryKind.CHARGE.value, Component.PRINCIPAL.value
+        charge_line = principal_charge_copy_line
         # One search over the chunk's numbers and descriptions instead of one per row: text needing COPY's escapes
         # (a backslash, tab or line break) is rare.
         escape = bool(_NEEDS_ESCAPE("".join(map(_NUMBER, items))) or _NEEDS_ESCAPE("".join(map(_DESCRIPTION, items))))
@@ -338,7 +336,7 @@ class FastBuilder:
             oid, did, minor = str(obligation_id), str(ids[code]), str(amount)
             obligation_lines.append(f"{oid}\t{pid}\t{did}\t{number}\t{kind}\t{issue_text}\t{due_text}\t{minor}\t{cur}\t"
                                     f"{description}\t\tf\t\t{minor}\topen")
-            entry_lines.append(f"{pid}\t{did}\t{oid}\t{charge}\t{principal}\t{minor}\t{issue_text}\t\t{user}")
+            entry_lines.append(charge_line(pid, did, oid, minor, issue_text, user))
         out.obligation_count = len(obligation_lines)
         out.obligations = ("\n".join(obligation_lines) + "\n").encode()
         out.entries = ("\n".join(entry_lines) + "\n").encode()
@@ -382,12 +380,8 @@ class FastWriter:
                 upsert_debtors(ctx, chunk.updates)
             if chunk.contacts:
                 copy(Contact._meta.db_table, CONTACT_COPY, chunk.contacts)
-            if chunk.grown:
-                cursor.executemany(
-                    f"UPDATE {Debtor._meta.db_table} SET balance_minor = balance_minor + %s, "
-                    "open_count = open_count + %s, oldest_due_date = CASE WHEN oldest_due_date IS NULL OR "
-                    "oldest_due_date > %s THEN %s ELSE oldest_due_date END WHERE id = %s", chunk.grown)
+            debtor_summaries_grow(chunk.grown)
             if chunk.obligations:
                 copy(Obligation._meta.db_table, OBLIGATION_COPY, chunk.obligations)
-                copy(Entry._meta.db_table, ENTRY_COPY, chunk.entries)
+                principal_charges_copy(raw, chunk.entries)
                 ctx.created += chunk.obligation_count

@@ -1,11 +1,11 @@
 """Obligations import, one chunk at a time.
 
-New obligations are inserted in bulk (raw SQL) with their principal charge entry and their cached balance set
-directly (= amount, status open). Existing ones (same number in the portfolio) are compared field by field:
-unchanged rows write nothing; a changed amount posts an adjustment entry for the difference (value date = issue
-date; the principal may not go below what was already paid); other changed fields are updated in place. Every
-update is audited (obligation.updated). Debtor summaries are refreshed set-based for the debtors touched.
-"""
+New obligations are inserted in bulk (raw SQL) with their cached balance set directly (= amount, status open); their
+principal charges are written by the ledger's posting module (principal_charges_insert). Existing ones (same number
+in the portfolio) are compared field by field: unchanged rows write nothing; a changed amount posts an adjustment
+entry for the difference (value date = issue date; the principal may not go below what was already paid); other
+changed fields are updated in place. Every update is audited (obligation.updated). Debtor summaries are refreshed
+set-based for the debtors touched."""
 
 from __future__ import annotations
 
@@ -15,11 +15,19 @@ from django.db import connection
 
 from recaudo.audit.services import audit_record, diff
 from recaudo.core.money import from_minor
-from recaudo.ledger.models import Component, Entry, EntryKind
-from recaudo.ledger.services import component_balances, refresh_portfolio_debtors, refresh_summaries
-from recaudo.portfolio.models import Debtor, Obligation
+from recaudo.ledger.models import Component, EntryKind
+from recaudo.ledger.posting import (
+    debtor_summaries_grow,
+    entry_build,
+    entry_save,
+    principal_charges_insert,
+    refresh_portfolio_debtors,
+    refresh_summaries,
+)
+from recaudo.ledger.services import component_balances
+from recaudo.portfolio.models import Obligation
 
-from .bulk import analyze, db_datetime, exists, fetch_by_keys, insert_returning_ids, insert_rows
+from .bulk import analyze, db_datetime, exists, fetch_by_keys, insert_returning_ids
 from .context import ChunkErrors, Context, SeenKeys
 from .debtors import DebtorData, DebtorValidator, upsert_debtors
 from .fields import FieldError, parse_amount, parse_currency, parse_date, parse_kind, text
@@ -27,8 +35,6 @@ from .fields import FieldError, parse_amount, parse_currency, parse_date, parse_
 OBLIGATION_COLUMNS = ("portfolio_id", "debtor_id", "number", "kind", "issue_date", "due_date", "original_minor",
                       "currency", "description", "external_ref", "disputed", "dispute_reason", "balance_minor",
                       "status", "created_at", "updated_at")
-ENTRY_COLUMNS = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor", "value_date",
-                 "created_at", "payment_id", "reverses_id", "memo", "created_by_id")
 EXISTING_COLUMNS = ("number", "id", "debtor_id", "kind", "issue_date", "due_date", "original_minor", "description")
 COMPARED = ("kind", "issue_date", "due_date", "original_minor", "description")
 
@@ -302,12 +308,7 @@ class ObligationImporter:
                     grown.append((balance, count, db_date(oldest), db_date(oldest), debtor_id))
                 else:
                     touched_debtors.add(debtor_id)
-            if grown:
-                with connection.cursor() as cursor:
-                    cursor.executemany(
-                        f"UPDATE {Debtor._meta.db_table} SET balance_minor = balance_minor + %s, "
-                        "open_count = open_count + %s, oldest_due_date = CASE WHEN oldest_due_date IS NULL OR "
-                        "oldest_due_date > %s THEN %s ELSE oldest_due_date END WHERE id = %s", grown)
+            debtor_summaries_grow(grown)
         self.created_debtors.update(i for i, outcome in debtor_ids.values() if outcome == "created")
         self.touched_debtors |= touched_debtors
 
@@ -331,9 +332,8 @@ class ObligationImporter:
             for p in new
         ])
         user = ctx.actor_user.pk if ctx.actor_user else None
-        charge, principal = EntryKind.CHARGE.value, Component.PRINCIPAL.value
-        insert_rows(Entry._meta.db_table, ENTRY_COLUMNS, [
-            (pid, debtor_ids[p[2]][0], ob_id, charge, principal, p[6], db_date(p[4]), now, None, None, "", user)
+        principal_charges_insert([
+            (pid, debtor_ids[p[2]][0], ob_id, p[6], db_date(p[4]), now, user)
             for p, ob_id in zip(new, ids, strict=True)
         ])
         ctx.created += len(new)
@@ -392,18 +392,17 @@ class ObligationImporter:
             Obligation.objects.filter(pk=ob_id).update(**changes, updated_at=ctx.now)
             obligation = Obligation.objects.select_related("debtor").get(pk=ob_id)
             if "original_minor" in changes:
-                Entry.objects.create(
-                    portfolio_id=ctx.portfolio.pk, debtor_id=old_row[2], obligation_id=ob_id,
-                    kind=EntryKind.ADJUSTMENT, component=Component.PRINCIPAL, amount_minor=delta,
-                    value_date=p[4], created_at=ctx.now, memo="import: amount changed", created_by=user,
-                )
+                entry_save(entry_build(obligation, kind=EntryKind.ADJUSTMENT, component=Component.PRINCIPAL,
+                                       amount_minor=delta, value_date=p[4], now=ctx.now, actor=user,
+                                       memo="import: amount changed"), debtor_ids=[])
             shown = {**old, "original_minor": from_minor(old["original_minor"], ctx.currency)}
             new_shown = {**changes}
             if "original_minor" in changes:
                 new_shown["original_minor"] = from_minor(changes["original_minor"], ctx.currency)
             audit_record(event_type="obligation.updated", subject=obligation, actor=ctx.actor,
                          debtor=obligation.debtor, changes={**diff(shown, new_shown), "source": "import"})
-            refresh_summaries(obligation_ids=[ob_id], debtor_ids=[])
+            if "original_minor" not in changes:
+                refresh_summaries(obligation_ids=[ob_id], debtor_ids=[])
             touched.add(old_row[2])
             ctx.updated += 1
         return touched

@@ -14,9 +14,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
+from recaudo.agreements.models import Offer
+from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
+from recaudo.ledger.charges import early_discount_apply, interest_settings
 from recaudo.ledger.models import Entry, EntryKind, Payment
+from recaudo.ledger.posting import entries_save
 from recaudo.ledger.rules import OpenItem, allocate
-from recaudo.ledger.services import LedgerError, component_balances, payment_date_check, refresh_summaries
+from recaudo.ledger.services import LedgerError, component_balances, payment_date_check
 from recaudo.portfolio.models import Debtor, Obligation
 
 from .context import Context
@@ -25,11 +29,8 @@ from .fields import FieldError, parse_amount, parse_date, text
 
 class PaymentImporter:
     def __init__(self, ctx: Context):
-        from recaudo.ledger.charges import interest_settings
-        from recaudo.portfolio.services import portfolio_today
-
         self.ctx = ctx
-        self.today = portfolio_today(ctx.portfolio, ctx.now)
+        self.today = ctx.portfolio.today(ctx.now)
         self.occurrences: dict[int, int] = {}
         settings = interest_settings(ctx.portfolio)
         # early-payment discounts apply to imported payments as to payments recorded one by one
@@ -124,9 +125,6 @@ class PaymentImporter:
             self._apply(by_debtor)
 
     def _apply(self, by_debtor: dict[int, list[dict]]) -> None:
-        from recaudo.agreements.models import Offer
-        from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
-
         ctx = self.ctx
         portfolio = ctx.portfolio
         # Agreement installments due by the earliest payment date owe their interest before allocating (one query
@@ -164,20 +162,16 @@ class PaymentImporter:
                 )
                 planned.append((payment, [(a, debtor_id) for a in result.allocations]))
         Payment.objects.bulk_create([pl[0] for pl in planned])
-        entries, touched_obs = [], set()
+        entries = []
         for payment, allocations in planned:
             for a, debtor_id in allocations:
-                touched_obs.add(a.obligation_id)
                 entries.append(Entry(
                     portfolio_id=portfolio.pk, debtor_id=debtor_id, obligation_id=a.obligation_id,
                     kind=EntryKind.PAYMENT, component=a.component, amount_minor=-a.amount_minor,
                     value_date=payment.date, created_at=ctx.now, payment=payment, created_by=user,
                 ))
-        Entry.objects.bulk_create(entries, batch_size=2000)
-        refresh_summaries(obligation_ids=touched_obs, debtor_ids=list(by_debtor))
+        entries_save(entries, debtor_ids=list(by_debtor), batch_size=2000)
         if self.early_discounts:
-            from recaudo.ledger.charges import early_discount_apply
-
             for payment, _ in planned:
                 early_discount_apply(payment=payment, actor=ctx.actor)
         offer_debtors = set(Offer.objects.filter(debtor_id__in=list(by_debtor), kind=Offer.Kind.LUMP_SUM_DISCOUNT,

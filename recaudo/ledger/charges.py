@@ -30,13 +30,13 @@ from recaudo.audit.models import AuditEvent
 from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.money import from_minor, quantize, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 from .fees import fee_decide
 from .interest import Liquidation, RateError, liquidate_late_interest
 from .models import Component, EarlyDiscount, Entry, EntryKind, FeeCharge, InterestAccrual, InterestSettings, Payment
+from .posting import entries_save
 from .rates import rate_periods
-from .services import LedgerError, entry_post, refresh_summaries
+from .services import LedgerError, entry_post
 
 CHUNK = 2000
 HUNDRED = Decimal(100)
@@ -163,12 +163,11 @@ class _Batch:
     def save(self) -> None:
         if not self.entries:
             return
-        Entry.objects.bulk_create(self.entries)
+        entries_save(self.entries)
         for linked, accrual in self.accruals:
             accrual.entry_id = self.entries[linked].pk
         InterestAccrual.objects.bulk_create([accrual for _, accrual in self.accruals])
         AuditEvent.objects.bulk_create(self.events)
-        refresh_summaries(obligation_ids={e.obligation_id for e in self.entries})
 
 
 def interest_post(*, portfolio: Portfolio, through: date, now: datetime | None = None, actor: str = "interest",
@@ -294,7 +293,7 @@ def fee_charge(*, obligation: Obligation, reason: str, amount: Decimal | None = 
     portfolio = obligation.portfolio
     if not reason.strip():
         raise FeeRefused("a fee needs a reason")
-    as_of = as_of or portfolio_today(portfolio)
+    as_of = as_of or portfolio.today()
     settings = interest_settings(portfolio)
     amount_minor = to_minor(amount, obligation.currency) if amount is not None else None
     decision = fee_decide(country=portfolio.country, currency=obligation.currency,

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from recaudo.portfolio.services import portfolio_today
-
 from .interest import RatePeriod, with_provisional
 from .models import LegalRate
 
@@ -87,7 +85,7 @@ def missing_rate_warnings(portfolios) -> list[dict]:
         country = str(portfolio.country).upper()
         if country in warnings:
             continue
-        status = rate_status(country, portfolio_today(portfolio))
+        status = rate_status(country, portfolio.today())
         if status is not None and not status["loaded"]:
             warnings[country] = {"country": country, **status}
     return list(warnings.values())

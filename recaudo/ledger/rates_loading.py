@@ -18,7 +18,6 @@ from recaudo.audit.services import audit_record
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 from .charges import interest_post
 from .interest import MonthRate, RateError, parse_rate_csv
@@ -90,7 +89,7 @@ def rates_load(*, country: str, text: str, actor=None, today=None) -> LoadResult
         bucket.append(label)
     if result.changed:
         for portfolio in Portfolio.objects.filter(country=country).order_by("pk"):
-            counts = interest_post(portfolio=portfolio, through=today or portfolio_today(portfolio),
+            counts = interest_post(portfolio=portfolio, through=today or portfolio.today(),
                                    actor=f"rates load {country}", adjust_only=True)
             if counts.get("adjusted"):
                 result.adjusted += counts["adjusted"]

@@ -1,43 +1,94 @@
-"""Ledger writes. Every function runs in one transaction and records an audit event.
+"""Ledger writes: obligations (creation, dispute), charges, payments, reversals. Every function runs in one
+transaction and records an audit event.
 
-Balances on Obligation and Debtor are caches of the ledger, refreshed here by set-based SQL after each write
-(`refresh_summaries`); `recaudo ledger verify` (ledger_verify) checks them against the entries.
+What to post is decided here; recaudo.ledger.posting writes it: the entries, and the balances on Obligation and
+Debtor, caches of the ledger refreshed by set-based SQL after each write (`refresh_summaries`);
+`recaudo ledger verify` (ledger_verify) checks them against the entries.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
-from recaudo.audit.services import audit_record
+from recaudo.audit.services import audit_record, diff
 from recaudo.core.amounts import AmountError, check_minor
-from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+from recaudo.portfolio.validation import ValidationProblem
 
 from .append_only import tally_mod, tally_term
 from .models import Component, Entry, EntryKind, Payment
+from .posting import (
+    LedgerError,
+    bounded_minor,
+    entries_save,
+    entry_build,
+    entry_save,
+    principal_charge_post,
+    refresh_summaries,
+)
 from .rules import OpenItem, allocate
 
 
-class LedgerError(DomainError):
-    pass
-
-
-def bounded_minor(minor: int, currency: str, what: str = "amount") -> int:
-    """`minor` within the bound of every amount (recaudo.core.amounts.MAX_MINOR, docs/amounts.md), else LedgerError:
-    'payment amount too large: at most 10.000.000.000.000,00 COP'."""
+@transaction.atomic
+def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amount: Decimal, issue_date: date,
+                      due_date: date, kind: str = "invoice", currency: str | None = None, description: str = "",
+                      external_ref: str = "", actor=None) -> Obligation:
+    """Create an obligation and its principal charge (value date = issue date)."""
+    number = (number or "").strip()
+    if not number:
+        raise ValidationProblem("number: required")
+    if currency and currency.upper() != portfolio.currency:
+        raise ValidationProblem(f"currency: {currency.upper()} differs from the portfolio's {portfolio.currency}")
+    currency = portfolio.currency  # a Unit: the portfolio's recorded exponent
+    if due_date < issue_date:
+        raise ValidationProblem(f"due_date: {due_date} is before issue_date {issue_date}")
+    minor = to_minor(amount, currency)
+    if minor <= 0:
+        raise ValidationProblem("amount: must be positive")
     try:
-        return check_minor(minor, currency)
+        check_minor(minor, currency)  # docs/amounts.md: at most MAX_MINOR, as the database's check says
     except AmountError as exc:
-        raise LedgerError(f"{what} {exc}") from None
+        raise ValidationProblem(f"amount: {exc}") from None
+    kind = Obligation.Kind(kind)
+    try:
+        with transaction.atomic():
+            obligation = Obligation.objects.create(
+                portfolio=portfolio, debtor=debtor, number=number, kind=kind, issue_date=issue_date,
+                due_date=due_date, original_minor=minor, currency=currency, description=description[:500],
+                external_ref=external_ref[:100], balance_minor=minor,
+            )
+    except IntegrityError:
+        raise ValidationProblem(f"number: obligation {number} already exists in this portfolio")
+    principal_charge_post(obligation, actor=actor)
+    audit_record(event_type="obligation.created", subject=obligation, actor=actor, debtor=debtor,
+                 changes={"number": number, "amount": from_minor(minor, currency), "issue_date": issue_date,
+                          "due_date": due_date, "kind": kind})
+    return obligation
+
+
+@transaction.atomic
+def obligation_set_dispute(*, obligation: Obligation, disputed: bool, reason: str = "", actor=None) -> Obligation:
+    """Mark an obligation disputed (a reason is required) or resolve its dispute. A disputed obligation takes no
+    payment unless the payment names it."""
+    if disputed and not reason.strip():
+        raise ValidationProblem("reason: a dispute needs a reason")
+    old = {"disputed": obligation.disputed, "dispute_reason": obligation.dispute_reason}
+    obligation.disputed = disputed
+    obligation.dispute_reason = reason.strip()[:500] if disputed else ""
+    obligation.save(update_fields=["disputed", "dispute_reason", "updated_at"])
+    refresh_summaries(debtor_ids=[obligation.debtor_id])
+    audit_record(event_type="obligation.disputed" if disputed else "obligation.dispute_resolved",
+                 subject=obligation, actor=actor, debtor=obligation.debtor,
+                 changes=diff(old, {"disputed": disputed, "dispute_reason": obligation.dispute_reason}))
+    return obligation
 
 
 KIND_COMPONENT = {
@@ -45,90 +96,6 @@ KIND_COMPONENT = {
     EntryKind.INTEREST: Component.INTEREST,
     EntryKind.FEE: Component.FEE,
 }
-
-
-def refresh_summaries(*, obligation_ids: Iterable[int] | None = None, debtor_ids: Iterable[int] | None = None,
-                      portfolio: Portfolio | None = None) -> None:
-    """Recompute cached balances from the ledger for the given obligations/debtors (or a whole portfolio)."""
-    obligations = Obligation.objects.all()
-    debtors = Debtor.objects.all()
-    if portfolio is not None:
-        obligations = obligations.filter(portfolio=portfolio)
-        debtors = debtors.filter(portfolio=portfolio)
-    if obligation_ids is not None:
-        obligation_ids = list(obligation_ids)
-        obligations = obligations.filter(pk__in=obligation_ids)
-        if debtor_ids is None:
-            debtor_ids = set(Obligation.objects.filter(pk__in=obligation_ids).values_list("debtor_id", flat=True))
-    if debtor_ids is not None:
-        debtors = debtors.filter(pk__in=list(debtor_ids))
-
-    balance = Coalesce(
-        Subquery(
-            Entry.objects.filter(obligation=OuterRef("pk"))
-            .order_by()
-            .values("obligation")
-            .annotate(s=Sum("amount_minor"))
-            .values("s")[:1]
-        ),
-        Value(0),
-    )
-    written_off = Exists(Entry.objects.filter(obligation=OuterRef("pk"), kind=EntryKind.WRITE_OFF))
-    if obligation_ids is not None or portfolio is not None:
-        obligations.update(balance_minor=balance)
-        obligations.filter(balance_minor__gt=0).exclude(status="open").update(status="open")
-        obligations.filter(balance_minor=0).filter(written_off).update(status="written_off")
-        # "in_agreement" (settled into an accepted payment agreement) stays until the agreement says otherwise.
-        obligations.filter(balance_minor=0).exclude(written_off).exclude(status__in=["paid", "in_agreement"]).update(
-            status="paid")
-
-    open_obligations = Obligation.objects.filter(debtor=OuterRef("pk"), balance_minor__gt=0).order_by().values("debtor")
-    debtors.update(
-        balance_minor=Coalesce(Subquery(open_obligations.annotate(s=Sum("balance_minor")).values("s")[:1]), Value(0)),
-        open_count=Coalesce(
-            Subquery(open_obligations.annotate(c=Count("pk")).values("c")[:1]), Value(0), output_field=IntegerField()
-        ),
-        oldest_due_date=Subquery(open_obligations.annotate(d=Min("due_date")).values("d")[:1]),
-        disputed=Exists(Obligation.objects.filter(debtor=OuterRef("pk"), balance_minor__gt=0, disputed=True)),
-        credit_minor=Coalesce(
-            Subquery(
-                Payment.objects.filter(debtor=OuterRef("pk"), reversed_at__isnull=True)
-                .order_by()
-                .values("debtor")
-                .annotate(s=Sum("unapplied_minor"))
-                .values("s")[:1]
-            ),
-            Value(0),
-        ),
-    )
-
-
-def refresh_portfolio_debtors(portfolio_id: int) -> None:
-    """Recompute every debtor summary of a portfolio from its obligations in two set-based statements
-    (used after bulk writes that touch many debtors; same result as refresh_summaries(debtor_ids=...))."""
-    from django.db import connection
-
-    debtor, obligation = Debtor._meta.db_table, Obligation._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {debtor} SET balance_minor = s.bal, open_count = s.cnt, oldest_due_date = s.oldest,
-                   disputed = s.disp
-            FROM (SELECT debtor_id, SUM(balance_minor) AS bal, COUNT(*) AS cnt, MIN(due_date) AS oldest,
-                         MAX(CASE WHEN disputed THEN 1 ELSE 0 END) = 1 AS disp
-                  FROM {obligation} WHERE portfolio_id = %s AND balance_minor > 0 GROUP BY debtor_id) AS s
-            WHERE {debtor}.id = s.debtor_id
-            """,
-            [portfolio_id],
-        )
-        cursor.execute(
-            f"""
-            UPDATE {debtor} SET balance_minor = 0, open_count = 0, oldest_due_date = NULL, disputed = %s
-            WHERE portfolio_id = %s AND (balance_minor <> 0 OR open_count <> 0 OR disputed)
-              AND NOT EXISTS (SELECT 1 FROM {obligation} o WHERE o.debtor_id = {debtor}.id AND o.balance_minor > 0)
-            """,
-            [False, portfolio_id],
-        )
 
 
 def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int]]:
@@ -143,25 +110,6 @@ def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int
     for row in rows:
         result[row["obligation_id"]][row["component"]] = row["s"]
     return dict(result)
-
-
-def _entry(obligation: Obligation, *, kind, component, amount_minor, value_date, actor=None, payment=None,
-           reverses=None, memo="", now=None) -> Entry:
-    bounded_minor(amount_minor, obligation.currency)  # every entry the ledger's services write
-    return Entry(
-        portfolio_id=obligation.portfolio_id,
-        debtor_id=obligation.debtor_id,
-        obligation=obligation,
-        kind=kind,
-        component=component,
-        amount_minor=amount_minor,
-        value_date=value_date,
-        created_at=now or timezone.now(),
-        payment=payment,
-        reverses=reverses,
-        memo=memo[:300],
-        created_by=actor if actor is not None and not isinstance(actor, str) else None,
-    )
 
 
 @transaction.atomic
@@ -192,10 +140,8 @@ def entry_post(*, obligation: Obligation, kind: str, amount: Decimal, value_date
         owed = component_balances([obligation.pk]).get(obligation.pk, {}).get(component, 0)
         if owed + minor < 0:
             raise LedgerError("an adjustment may not take a component below zero")
-    entry = _entry(obligation, kind=kind, component=component, amount_minor=minor, value_date=value_date,
-                   actor=actor, memo=memo)
-    entry.save()
-    refresh_summaries(obligation_ids=[obligation.pk])
+    entry = entry_save(entry_build(obligation, kind=kind, component=component, amount_minor=minor,
+                                   value_date=value_date, actor=actor, memo=memo))
     audit_record(
         event_type=f"ledger.{kind.value}",
         subject=obligation,
@@ -232,11 +178,10 @@ def entry_reverse(*, entry: Entry, reason: str, actor=None, value_date: date | N
     if Entry.objects.filter(reverses=entry).exists():
         raise LedgerError("this entry is already reversed")
     obligation = entry.obligation
-    reversal = _entry(obligation, kind=EntryKind.REVERSAL, component=entry.component,
+    reversal = entry_build(obligation, kind=EntryKind.REVERSAL, component=entry.component,
                       amount_minor=-entry.amount_minor, value_date=value_date or entry.value_date,
                       reverses=entry, payment=entry.payment, actor=actor, memo=reason)
-    reversal.save()
-    refresh_summaries(obligation_ids=[obligation.pk])
+    entry_save(reversal)
     audit_record(event_type="ledger.reversal", subject=obligation, actor=actor, debtor=obligation.debtor,
                  changes={"reverses": entry.pk, "amount": from_minor(-entry.amount_minor, obligation.currency),
                           "reason": reason})
@@ -257,16 +202,19 @@ def _open_items(debtor: Debtor, on: date) -> list[OpenItem]:
 @transaction.atomic
 def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, date: date, source: str = "manual",
                    source_ref: str = "", reference: str = "", method: str = "", obligation: Obligation | None = None,
-                   actor=None, audit: bool = True) -> tuple[Payment, bool]:
+                   actor=None, audit: bool = True, charge_due: Callable[..., object] | None = None
+                   ) -> tuple[Payment, bool]:
     """Record and allocate a payment. Returns (payment, created); the same source reference is never applied twice.
 
     A payment naming an obligation goes to it first (even if disputed); the rest follows the portfolio's order
     over undisputed obligations issued on or before the payment date. Overpayment stays on the payment as
     unapplied (debtor credit). A payment dated after the portfolio's today is refused.
-    """
-    from recaudo.portfolio.services import portfolio_today  # here: portfolio.services imports this module
 
-    payment_date_check(date, portfolio_today(portfolio))
+    `charge_due(debtor=, through=, actor=)`: what a higher layer charges before the payment is allocated, called
+    with the debtor locked (agreements.services.payment_receive passes the installments' interest due by the
+    payment date). Entry points record payments through payment_receive, not through this function.
+    """
+    payment_date_check(date, portfolio.today())
     if debtor.portfolio_id != portfolio.pk:
         raise LedgerError("the debtor belongs to another portfolio")
     if obligation is not None and obligation.debtor_id != debtor.pk:
@@ -282,10 +230,8 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         return existing, False
     # Lock the debtor row so two payments for one debtor allocate one after the other.
     Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
-    from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply  # imports us
-
-    # An agreement installment due on or before the payment date owes its interest now (charged once).
-    installment_interest_post(debtor=debtor, through=date, actor=actor)
+    if charge_due is not None:
+        charge_due(debtor=debtor, through=date, actor=actor)
     items = _open_items(debtor, date)
     if obligation is not None and obligation.disputed and obligation.balance_minor > 0:
         items.append(OpenItem(obligation.pk, obligation.due_date, obligation.number,
@@ -301,12 +247,9 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         created_by=actor if actor is not None and not isinstance(actor, str) else None,
     )
     by_id = {o.pk: o for o in Obligation.objects.filter(pk__in={a.obligation_id for a in result.allocations})}
-    Entry.objects.bulk_create(
-        _entry(by_id[a.obligation_id], kind=EntryKind.PAYMENT, component=a.component, amount_minor=-a.amount_minor,
-               value_date=date, payment=payment, actor=actor, now=now)
-        for a in result.allocations
-    )
-    refresh_summaries(obligation_ids=list(by_id), debtor_ids=[debtor.pk])
+    entries_save((entry_build(by_id[a.obligation_id], kind=EntryKind.PAYMENT, component=a.component,
+                              amount_minor=-a.amount_minor, value_date=date, payment=payment, actor=actor, now=now)
+                  for a in result.allocations), debtor_ids=[debtor.pk])
     if audit:
         audit_record(
             event_type="payment.recorded", subject=payment, actor=actor, portfolio=portfolio, debtor=debtor,
@@ -324,33 +267,28 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     from .charges import early_discount_apply  # here: charges imports this module
 
     early_discount_apply(payment=payment, actor=actor)
-    settlement_discounts_apply(payment=payment, actor=actor)
     return payment, True
 
 
 @transaction.atomic
 def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
     """Reverse a payment (bounced cheque, bank reversal): each of its entries gets a reversing entry. A reason is
-    required."""
+    required. Entry points reverse payments through agreements.services.payment_receipt_reverse, which also
+    revokes a settlement discount the payment earned."""
     reason = reversal_reason(reason)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
         raise LedgerError("this payment is already reversed")
     now = timezone.now()
     entries = list(payment.entries.filter(kind=EntryKind.PAYMENT).select_related("obligation"))
-    Entry.objects.bulk_create(
-        _entry(e.obligation, kind=EntryKind.REVERSAL, component=e.component, amount_minor=-e.amount_minor,
-               value_date=payment.date, payment=payment, reverses=e, actor=actor, memo=reason, now=now)
-        for e in entries
-    )
-    Payment.objects.filter(pk=payment.pk).update(reversed_at=now)
+    Payment.objects.filter(pk=payment.pk).update(reversed_at=now)  # before the refresh: credit counts unreversed
     payment.reversed_at = now
-    refresh_summaries(obligation_ids=[e.obligation_id for e in entries], debtor_ids=[payment.debtor_id])
+    entries_save((entry_build(e.obligation, kind=EntryKind.REVERSAL, component=e.component,
+                              amount_minor=-e.amount_minor, value_date=payment.date, payment=payment, reverses=e,
+                              actor=actor, memo=reason, now=now)
+                  for e in entries), debtor_ids=[payment.debtor_id])
     audit_record(event_type="payment.reversed", subject=payment, actor=actor, portfolio=payment.portfolio,
                  debtor=payment.debtor, changes={"reason": reason})
-    from recaudo.agreements.services import settlement_discounts_revoke  # agreements imports this module
-
-    settlement_discounts_revoke(payment=payment, actor=actor)  # a discount that payment earned goes with it
     return payment
 
 

@@ -1,6 +1,10 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.query_utils import DeferredAttribute
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
@@ -141,6 +145,9 @@ class Portfolio(models.Model):
         if creating:
             _EXPONENTS.clear()
 
+    def today(self, now: datetime | None = None) -> date:
+        """The business date: today (or `now`) in the portfolio's time zone."""
+        return (now or timezone.now()).astimezone(ZoneInfo(self.timezone)).date()
 
     @property
     def buckets(self):
@@ -162,7 +169,7 @@ class Debtor(models.Model):
     tags = models.CharField(_("tags"), max_length=500, blank=True, help_text=_("Stored as |tag1|tag2|"))
     language = models.CharField(_("language"), max_length=8, blank=True, default="es")
     timezone = models.CharField(_("time zone"), max_length=64, blank=True)
-    # Derived from the ledger by recaudo.ledger.services.refresh_summaries; never edited by hand.
+    # Derived from the ledger by recaudo.ledger.posting.refresh_summaries; never edited by hand.
     balance_minor = models.BigIntegerField(default=0)
     open_count = models.IntegerField(default=0)
     oldest_due_date = models.DateField(null=True, blank=True)
@@ -294,7 +301,7 @@ class Obligation(models.Model):
     external_ref = models.CharField(_("external reference"), max_length=100, blank=True)
     disputed = models.BooleanField(_("disputed"), default=False)
     dispute_reason = models.CharField(_("dispute reason"), max_length=500, blank=True)
-    # Derived from the ledger by recaudo.ledger.services.refresh_summaries; never edited by hand.
+    # Derived from the ledger by recaudo.ledger.posting.refresh_summaries; never edited by hand.
     balance_minor = models.BigIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)

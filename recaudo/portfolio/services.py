@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from recaudo.audit.services import audit_record, diff
-from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.errors import DomainError
-from recaudo.core.money import UnknownCurrency, from_minor, table_precision, to_minor, validate_currency
-from recaudo.ledger.models import Component, Entry, EntryKind
-from recaudo.ledger.services import refresh_summaries
+from recaudo.core.money import UnknownCurrency, table_precision, validate_currency
 from recaudo.portfolio.aging import BucketError, parse_buckets
 
-from .models import Consent, Contact, Debtor, Obligation, Portfolio, tags_to_db
+from .models import Consent, Contact, Debtor, Portfolio, tags_to_db
 from .validation import (
     ValidationProblem,
     normalize_email,
@@ -84,11 +80,6 @@ def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: s
                  changes={"slug": slug, "name": name, "country": country, "currency": currency,
                           "money_exponent": portfolio.money_exponent, "timezone": tz})
     return portfolio
-
-
-def portfolio_today(portfolio: Portfolio, now: datetime | None = None) -> date:
-    """The business date in the portfolio's time zone."""
-    return (now or timezone.now()).astimezone(ZoneInfo(portfolio.timezone)).date()
 
 
 DEBTOR_FIELDS = ("name", "kind", "id_type", "id_number", "customer_since", "tags", "language", "timezone")
@@ -297,60 +288,3 @@ def consents_grant_missing(*, portfolio: Portfolio, source: str, actor=None, now
     audit_record(event_type="consent.granted_bulk", subject=portfolio, actor=actor, portfolio=portfolio,
                  changes={"count": len(rows), "source": source})
     return len(rows)
-
-
-@transaction.atomic
-def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amount: Decimal, issue_date: date,
-                      due_date: date, kind: str = "invoice", currency: str | None = None, description: str = "",
-                      external_ref: str = "", actor=None) -> Obligation:
-    """Create an obligation and its principal charge (value date = issue date)."""
-    number = (number or "").strip()
-    if not number:
-        raise ValidationProblem("number: required")
-    if currency and currency.upper() != portfolio.currency:
-        raise ValidationProblem(f"currency: {currency.upper()} differs from the portfolio's {portfolio.currency}")
-    currency = portfolio.currency  # a Unit: the portfolio's recorded exponent
-    if due_date < issue_date:
-        raise ValidationProblem(f"due_date: {due_date} is before issue_date {issue_date}")
-    minor = to_minor(amount, currency)
-    if minor <= 0:
-        raise ValidationProblem("amount: must be positive")
-    try:
-        check_minor(minor, currency)  # docs/amounts.md: at most MAX_MINOR, as the database's check says
-    except AmountError as exc:
-        raise ValidationProblem(f"amount: {exc}") from None
-    kind = Obligation.Kind(kind)
-    try:
-        with transaction.atomic():
-            obligation = Obligation.objects.create(
-                portfolio=portfolio, debtor=debtor, number=number, kind=kind, issue_date=issue_date,
-                due_date=due_date, original_minor=minor, currency=currency, description=description[:500],
-                external_ref=external_ref[:100], balance_minor=minor,
-            )
-    except IntegrityError:
-        raise ValidationProblem(f"number: obligation {number} already exists in this portfolio")
-    Entry.objects.create(
-        portfolio=portfolio, debtor=debtor, obligation=obligation, kind=EntryKind.CHARGE,
-        component=Component.PRINCIPAL, amount_minor=minor, value_date=issue_date, created_at=timezone.now(),
-        memo="", created_by=actor if actor is not None and not isinstance(actor, str) else None,
-    )
-    refresh_summaries(obligation_ids=[obligation.pk], debtor_ids=[debtor.pk])
-    audit_record(event_type="obligation.created", subject=obligation, actor=actor, debtor=debtor,
-                 changes={"number": number, "amount": from_minor(minor, currency), "issue_date": issue_date,
-                          "due_date": due_date, "kind": kind})
-    return obligation
-
-
-@transaction.atomic
-def obligation_set_dispute(*, obligation: Obligation, disputed: bool, reason: str = "", actor=None) -> Obligation:
-    if disputed and not reason.strip():
-        raise ValidationProblem("reason: a dispute needs a reason")
-    old = {"disputed": obligation.disputed, "dispute_reason": obligation.dispute_reason}
-    obligation.disputed = disputed
-    obligation.dispute_reason = reason.strip()[:500] if disputed else ""
-    obligation.save(update_fields=["disputed", "dispute_reason", "updated_at"])
-    refresh_summaries(debtor_ids=[obligation.debtor_id])
-    audit_record(event_type="obligation.disputed" if disputed else "obligation.dispute_resolved",
-                 subject=obligation, actor=actor, debtor=obligation.debtor,
-                 changes=diff(old, {"disputed": disputed, "dispute_reason": obligation.dispute_reason}))
-    return obligation

@@ -10,7 +10,6 @@ from recaudo.portfolio.aging import bucket_choices
 
 from .forms import DebtorFilterForm
 from .selectors import debtor_page, portfolio_tags
-from .services import portfolio_today
 
 
 @login_required
@@ -19,7 +18,7 @@ def debtor_list(request, slug):
     form = DebtorFilterForm(request.GET if request.GET else None, portfolio=portfolio,
                             bucket_choices=bucket_choices(portfolio.buckets))
     filters, ignored, page_number = form.filters()
-    as_of = portfolio_today(portfolio)
+    as_of = portfolio.today()
     page = debtor_page(portfolio, filters, as_of=as_of, page=page_number,
                        assigned_to=assigned_only_agent(request.user, portfolio),
                        masked=masks_personal_data(request.user, portfolio))

@@ -9,7 +9,7 @@ Two paths give the same answer:
   amount)), HAVING sum <> 0, joined to the obligation's due date, bucketed with CASE on due-date cutoffs;
 - cached: when no entry of the portfolio has a value date after as_of, every entry counts, so the balance is
   exactly the cached Obligation.balance_minor (kept equal to the ledger sum in the same transaction by
-  recaudo.ledger.services.refresh_summaries; `recaudo ledger verify` checks it). Then the obligation table alone
+  recaudo.ledger.posting.refresh_summaries; `recaudo ledger verify` checks it). Then the obligation table alone
   is read. Tests compare both paths on the same data.
 """
 
@@ -26,7 +26,6 @@ from recaudo.core.money import from_minor
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.portfolio.aging import Bucket, BucketTotal, bucket_index, days_past_due, due_date_cutoffs, parse_buckets
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 BY_CHOICES = ("portfolio", "debtor", "obligation")
 
@@ -265,7 +264,7 @@ def portfolio_summaries(*, portfolios, as_of: date | None = None, today_for=None
 
     as_of None = each portfolio's own today (`today_for(portfolio)`, default its time zone's date).
     """
-    today_for = today_for or portfolio_today
+    today_for = today_for or Portfolio.today
     result = []
     for portfolio in portfolios:
         day = as_of or today_for(portfolio)

@@ -15,7 +15,6 @@ from recaudo.core.errors import DomainError
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import portfolio_today
 
 
 class StatementError(DomainError):
@@ -103,7 +102,7 @@ def statement_for(*, debtor: Debtor, start: date | None = None, end: date | None
         as_of = today
     else:
 
-        as_of = portfolio_today(portfolio)
+        as_of = portfolio.today()
     entries = Entry.objects.filter(debtor=debtor)
     opening = 0
     if start is not None:

@@ -26,7 +26,6 @@ from recaudo.ledger.rates import missing_rate_warnings
 from recaudo.portfolio.aging import BucketError
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor
-from recaudo.portfolio.services import portfolio_today
 
 from .charts import aging_chart
 from .formatting import bucket_label, fmt_amount, fmt_date
@@ -106,7 +105,7 @@ def dashboard(request):
 def aging(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug)
     as_of, error = _parse_date(request.GET.get("as_of"))
-    as_of = as_of or portfolio_today(portfolio)
+    as_of = as_of or portfolio.today()
     by = request.GET.get("by", "portfolio")
     if by not in ("portfolio", "debtor"):
         by = "portfolio"
@@ -187,7 +186,7 @@ def interest_liquidation_pdf(request, slug, pk):
     debtor = debtor_for_user_or_404(request.user, portfolio, pk, Debtor.objects.select_related("portfolio"))
     if masks_personal_data(request.user, portfolio):
         mask_debtor(debtor)
-    as_of = portfolio_today(portfolio)
+    as_of = portfolio.today()
     try:
         as_of = date.fromisoformat(request.GET["as_of"]) if request.GET.get("as_of") else as_of
     except ValueError:

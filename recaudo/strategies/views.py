@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
 from recaudo.portfolio.models import Debtor, Obligation
-from recaudo.portfolio.services import portfolio_today
 
 from .forms import HoldForm, ImportForm, SegmentForm, StepForm
 from .models import CycleRun, Hold, Segment, Strategy
@@ -129,7 +128,7 @@ def step_edit(request, slug, pk, key):
 @login_required
 def hold_list(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug)
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     can_edit = can(request.user, portfolio, EDIT)
     form = HoldForm(request.POST or None)
     if request.method == "POST":

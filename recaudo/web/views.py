@@ -11,7 +11,6 @@ from recaudo.accounts.models import PERMISSIONS, Role
 from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
 from recaudo.ledger.selectors import debtor_360, mask_360
 from recaudo.portfolio.models import Debtor
-from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.selectors import debtor_priority
 
 
@@ -23,7 +22,7 @@ def debtor_detail(request, slug, pk):
     if portfolio.agents_see_assigned_only and role == Role.AGENT:
         debtor_for_user_or_404(request.user, portfolio, pk)  # agents limited to their assigned debtors get a 404
     try:
-        view = debtor_360(portfolio, pk, as_of=portfolio_today(portfolio), ledger_all=ledger_all)
+        view = debtor_360(portfolio, pk, as_of=portfolio.today(), ledger_all=ledger_all)
     except Debtor.DoesNotExist:
         raise Http404("debtor not found")
     if role == Role.VIEWER:

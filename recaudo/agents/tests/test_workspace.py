@@ -17,11 +17,11 @@ from recaudo.agents.services import (
     script_save,
     target_set,
 )
+from recaudo.agreements.services import payment_receive
 from recaudo.audit.models import AuditEvent
 from recaudo.compliance.models import ContactAttempt
 from recaudo.compliance.services import compliance_check
 from recaudo.demo.testing import make_user
-from recaudo.ledger.services import payment_record
 from recaudo.strategies.models import DebtorStrategyState, Hold, Segment
 
 from .helpers import NOW, debtor_with_phone
@@ -167,7 +167,7 @@ def test_team_board_numbers_and_commission_exact(portfolio, team):
     outcome_record(portfolio=portfolio, debtor=d, agent=team["ana"], disposition="right_party",
                    now=datetime(2026, 2, 6, 15, 0, tzinfo=UTC))
     for debtor, amount in ((a, "150000"), (c, "100000"), (b, "50000"), (d, "70000")):
-        payment_record(portfolio=portfolio, debtor=debtor, amount=D(amount), date=date(2026, 3, 10),
+        payment_receive(portfolio=portfolio, debtor=debtor, amount=D(amount), date=date(2026, 3, 10),
                        reference=f"P-{debtor.code}")
     commission_rule_set(portfolio=portfolio, percent=D("2.5"), actor=team["sofia"])
     target_set(portfolio=portfolio, agent=team["ana"], day=date(2026, 3, 10), contacts=40, promises=5,

@@ -11,10 +11,11 @@ from recaudo.agreements.services import (
     agreement_accept,
     agreement_create,
     agreements_check_breach,
+    payment_receive,
 )
 from recaudo.audit.models import AuditEvent
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import ledger_verify, payment_record
+from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Obligation
 from recaudo.strategies.models import Hold
 
@@ -111,14 +112,14 @@ def test_accept_refuses_missing_evidence_and_changed_balances(portfolio):
         agreement_accept(agreement=a, channel="signed_upload", today=MONDAY, now=NOW)
     with pytest.raises(AgreementError, match="tick"):
         agreement_accept(agreement=a, channel="portal_checkbox", checkbox=False, today=MONDAY, now=NOW)
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=MONDAY, source_ref="p0")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=MONDAY, source_ref="p0")
     with pytest.raises(AgreementError, match="balances changed"):
         accept(a)
 
 
 def pay_first_two(portfolio, debtor):
     # Down payment (20.000) and the first installment (500.000), on its due date.
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("520000"), date=date(2026, 4, 1),
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("520000"), date=date(2026, 4, 1),
                    source_ref="p1")
 
 
@@ -178,7 +179,7 @@ def test_breach_accelerate_drops_unearned_interest(portfolio):
 def test_completed_when_every_installment_is_paid(portfolio):
     debtor, f1, f2 = debtor_with_debt(portfolio)
     a = accept(make_plan(portfolio, debtor, [f1, f2]))
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1520000"), date=date(2026, 4, 1),
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1520000"), date=date(2026, 4, 1),
                    source_ref="all")
     assert agreements_check_breach(portfolio=portfolio, today=date(2026, 4, 2)) == {"broken": 0, "completed": 1}
     a.refresh_from_db()

@@ -17,13 +17,14 @@ from recaudo.agreements.services import (
     offer_accept,
     offer_create,
     offer_decide,
+    payment_receive,
     promise_cancel,
     promise_record,
     promises_evaluate,
 )
 from recaudo.demo.testing import at_local, make_user
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import entry_post, ledger_verify, payment_record
+from recaudo.ledger.services import entry_post, ledger_verify
 from recaudo.portfolio.models import Obligation
 
 from .helpers import MONDAY, NOW, debtor_with_debt, minor
@@ -115,7 +116,7 @@ def test_the_attack_eight_offers_of_ten_percent_forgive_ten_percent(portfolio, p
     # it is open: nothing else was granted without a supervisor.
     assert statuses == ["accepted", "accepted"]
     # The debtor pays what both offers asked: only the open offer's discount can be earned, 152.000,00 = 10 %.
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 10),
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 10),
                    source_ref="pago")
     assert forgiven_booked(debtor) == minor("152000")
     debtor.refresh_from_db()
@@ -236,7 +237,7 @@ def test_no_sequence_of_an_agents_actions_forgives_more_than_their_limit(portfol
                 debtor.refresh_from_db()
                 amount = debtor.balance_minor * value // 100
                 if amount > 0:
-                    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal(amount) / 100, date=day,
+                    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal(amount) / 100, date=day,
                                    source_ref=f"{debtor.code}-{n}")
             elif action == "promise":
                 promise_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"),

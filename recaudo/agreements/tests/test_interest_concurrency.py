@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from recaudo.agreements.services import agreement_accept, agreement_create, installment_interest_post
+from recaudo.agreements.services import agreement_accept, agreement_create, installment_interest_post, payment_receive
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import ledger_verify, payment_record
+from recaudo.ledger.services import ledger_verify
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def test_cycle_and_payment_on_the_due_date_charge_the_interest_once():
 
     def payments():
         for i, debtor in enumerate(reversed(debtors)):
-            payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("100000"), date=DUE, source_ref=f"p{i}")
+            payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("100000"), date=DUE, source_ref=f"p{i}")
 
     threads = [threading.Thread(target=run, args=(fn,)) for fn in
                (lambda: installment_interest_post(portfolio=portfolio, through=DUE), payments)]

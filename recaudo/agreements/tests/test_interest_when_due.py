@@ -17,11 +17,12 @@ from recaudo.agreements.services import (
     agreements_check_breach,
     agreements_daily,
     installment_interest_post,
+    payment_receive,
 )
 from recaudo.demo.testing import at_local, make_debtor, make_obligation
 from recaudo.ledger.models import Entry
 from recaudo.ledger.rules import OpenItem, allocate
-from recaudo.ledger.services import ledger_verify, payment_record
+from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Obligation
 from recaudo.reports.statements import statement_for
 
@@ -78,7 +79,7 @@ def test_down_payment_paid_on_its_date_owes_nothing_and_no_2027_interest_is_paid
     # After acceptance the debtor owes the plan's principal: 63.841.000, not 63.841.000 + 3.127.474,93.
     assert debtor.balance_minor == m("63841000")
     assert not Entry.objects.filter(debtor=debtor, kind="interest").exists()
-    payment, _ = payment_record(portfolio=agreement.portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY,
+    payment, _ = payment_receive(portfolio=agreement.portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY,
                                 source_ref="cuota-inicial")
     assert installment(agreement, 0).balance_minor == 0
     paid = list(payment.entries.values_list("obligation__number", "component", "amount_minor"))
@@ -129,10 +130,10 @@ def test_each_installment_interest_is_charged_on_its_due_date_exactly_once(plan)
 def test_payment_on_the_due_date_pays_the_whole_installment_interest_first(plan):
     agreement, debtor, invoice = plan
     portfolio = agreement.portfolio
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY, source_ref="p0")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY, source_ref="p0")
     # the cycle has not run on 15 January: the payment charges the interest that fell due before allocating
     with on(FIRST_DUE):  # the ledger refuses a payment dated after the portfolio's today
-        payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("10328079.15"),
+        payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("10328079.15"),
                                     date=FIRST_DUE, source_ref="p1")
     paid = list(payment.entries.values_list("obligation__number", "component", "amount_minor"))
     assert paid == [(f"{agreement.number}-01", "interest", -m("882615.00")),
@@ -144,7 +145,7 @@ def test_payment_on_the_due_date_pays_the_whole_installment_interest_first(plan)
 def test_payment_before_an_installment_falls_due_goes_to_its_principal(plan):
     agreement, debtor, invoice = plan
     portfolio = agreement.portfolio
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("6000000"), date=TODAY, source_ref="p0")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("6000000"), date=TODAY, source_ref="p0")
     # 5.000.000 pays the down payment (due); the 1.000.000 left goes to the principal of installment 1 (not due):
     # it owes no interest yet
     first = installment(agreement, 1)
@@ -169,7 +170,7 @@ def test_refinanced_obligation_is_in_agreement_then_paid_when_the_plan_completes
     last = date(2027, 6, 15)
     installment_interest_post(portfolio=agreement.portfolio, through=last)
     with on(last):  # the ledger refuses a payment dated after the portfolio's today
-        payment_record(portfolio=agreement.portfolio, debtor=debtor, amount=Decimal(total) / 100, date=last,
+        payment_receive(portfolio=agreement.portfolio, debtor=debtor, amount=Decimal(total) / 100, date=last,
                        source_ref="todo")
     invoice.refresh_from_db()
     assert invoice.status == "in_agreement"  # a payment elsewhere does not make it "paid"
@@ -181,7 +182,7 @@ def test_refinanced_obligation_is_in_agreement_then_paid_when_the_plan_completes
 def test_revert_breach_reopens_the_original_and_counts_only_payments(plan):
     agreement, debtor, invoice = plan
     portfolio = agreement.portfolio
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY, source_ref="p0")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("5000000"), date=TODAY, source_ref="p0")
     # nothing paid after: on 18 March 2027 installments 1 and 2 are over 30 days late -> broken (clause revert)
     assert agreements_check_breach(portfolio=portfolio, today=date(2027, 3, 17))["broken"] == 0
     assert agreements_check_breach(portfolio=portfolio, today=date(2027, 3, 18))["broken"] == 1

@@ -11,12 +11,13 @@ from recaudo.agreements.services import (
     offer_accept,
     offer_create,
     offer_decide,
+    payment_receive,
     promises_evaluate,
 )
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_user
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import ledger_verify, payment_record
+from recaudo.ledger.services import ledger_verify
 
 from .helpers import MONDAY, NOW, debtor_with_debt, minor
 
@@ -206,10 +207,10 @@ def test_lump_sum_discount_is_booked_when_the_payment_that_earns_it_arrives(port
     assert not Entry.objects.filter(kind__in=["write_off", "discount"]).exists()
     debtor.refresh_from_db()
     assert debtor.balance_minor == minor("1520000")  # still owed in full until the lump sum arrives
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1000000"), date=date(2026, 3, 10),
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1000000"), date=date(2026, 3, 10),
                    source_ref="part-1")
     assert not Entry.objects.filter(kind="write_off").exists()  # 1.000.000 of 1.368.000: not earned yet
-    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("368000"), date=date(2026, 3, 18),
+    payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("368000"), date=date(2026, 3, 18),
                                 source_ref="part-2")
     entries = list(Entry.objects.filter(kind="write_off").order_by("id").values_list(
         "obligation__number", "component", "amount_minor", "value_date"))
@@ -219,7 +220,7 @@ def test_lump_sum_discount_is_booked_when_the_payment_that_earns_it_arrives(port
     debtor.refresh_from_db()
     assert debtor.balance_minor == 0
     assert AuditEvent.objects.get(event_type="offer.discount_booked").changes["payment"] == payment.pk
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("5"), date=date(2026, 3, 19), source_ref="x")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("5"), date=date(2026, 3, 19), source_ref="x")
     assert Entry.objects.filter(kind="write_off").count() == 1  # once per offer
     assert promises_evaluate(portfolio=portfolio, today=date(2026, 3, 19))["kept"] == 1
     assert ledger_verify(portfolio) == []
@@ -233,7 +234,7 @@ def test_lump_sum_not_paid_in_time_books_no_discount(portfolio, people, agent_10
     promise = Promise.objects.get(offer=offer)
     assert promise.amount_minor == minor("1368000") and promise.due_date == date(2026, 3, 20)
     promises_evaluate(portfolio=portfolio, today=date(2026, 3, 23))  # not paid by 20 March + 2 days of grace
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 24),
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 24),
                    source_ref="late")
     debtor.refresh_from_db()
     assert debtor.balance_minor == minor("152000")  # too late: the discount lapsed, nothing was ever booked
@@ -263,21 +264,21 @@ def test_consolidation_and_term_extension(portfolio, people):
 
 @pytestmark_db
 def test_reversing_the_payment_that_earned_a_lump_sum_discount_takes_it_back(portfolio, people, agent_10):
-    from recaudo.ledger.services import payment_reverse
+    from recaudo.agreements.services import payment_receipt_reverse
 
     debtor, f1, f2 = debtor_with_debt(portfolio)
     offer = lump(portfolio, debtor, [f1, f2], people["agent"], 10)
     offer_accept(offer=offer, actor=people["agent"], evidence_text="acepta", today=MONDAY, now=NOW)
-    cheque, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"),
+    cheque, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"),
                                date=date(2026, 3, 10), source_ref="cheque")
     offer.refresh_from_db()
     assert offer.earned_by == cheque and Entry.objects.filter(kind="discount").count() == 1
-    payment_reverse(payment=cheque, reason="cheque devuelto", actor=people["agent"])
+    payment_receipt_reverse(payment=cheque, reason="cheque devuelto", actor=people["agent"])
     debtor.refresh_from_db()
     assert debtor.balance_minor == minor("1520000")  # the payment and its discount are both gone
     assert Entry.objects.get(kind="reversal", reverses__kind="discount").amount_minor == minor("152000")
     # a good payment inside the window earns it again
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 12),
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1368000"), date=date(2026, 3, 12),
                    source_ref="transfer")
     debtor.refresh_from_db()
     assert debtor.balance_minor == 0 and Entry.objects.filter(kind="discount").count() == 2

@@ -7,10 +7,9 @@ import pytest
 from recaudo.agreements.models import Promise
 from recaudo.agreements.rules import promise_outcome, promise_required_minor
 from recaudo.agreements.selectors import broken_promise_debtors
-from recaudo.agreements.services import AgreementError, promise_record, promises_evaluate
+from recaudo.agreements.services import AgreementError, payment_receive, promise_record, promises_evaluate
 from recaudo.audit.models import AuditEvent
 from recaudo.cycle.runner import cycle_run
-from recaudo.ledger.services import payment_record
 from recaudo.strategies.models import Hold, StepExecution
 from recaudo.strategies.rules import DebtorFacts, step_conditions_hold
 from recaudo.strategies.tests.helpers import debtor_owing
@@ -82,8 +81,8 @@ def test_promises_evaluate_kept_and_broken(portfolio):
     kept = promise_record(portfolio=portfolio, debtor=keeper, amount="100000", due_date=date(2026, 3, 5), now=NOW)
     broken = promise_record(portfolio=portfolio, debtor=breaker, amount="100000", due_date=date(2026, 3, 5), now=NOW)
     later = promise_record(portfolio=portfolio, debtor=waiting, amount="100000", due_date=date(2026, 3, 20), now=NOW)
-    payment_record(portfolio=portfolio, debtor=keeper, amount=Decimal("95000"), date=date(2026, 3, 4), source_ref="k")
-    payment_record(portfolio=portfolio, debtor=breaker, amount=Decimal("94999"), date=date(2026, 3, 4),
+    payment_receive(portfolio=portfolio, debtor=keeper, amount=Decimal("95000"), date=date(2026, 3, 4), source_ref="k")
+    payment_receive(portfolio=portfolio, debtor=breaker, amount=Decimal("94999"), date=date(2026, 3, 4),
                    source_ref="b")
     assert promises_evaluate(portfolio=portfolio, today=date(2026, 3, 7)) == {"kept": 1, "broken": 0, "pending": 2}
     assert promises_evaluate(portfolio=portfolio, today=date(2026, 3, 8)) == {"kept": 0, "broken": 1, "pending": 1}

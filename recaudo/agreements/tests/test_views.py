@@ -8,6 +8,7 @@ from django.urls import reverse
 from recaudo.agreements.models import Agreement, AuthorityLimit, Offer, Promise
 from recaudo.agreements.services import agreement_create, offer_create
 from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
+from recaudo.portfolio.models import Portfolio
 
 from .helpers import MONDAY, NOW, debtor_with_debt
 
@@ -16,8 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _today():
-    with mock.patch("recaudo.agreements.views.portfolio_today", return_value=MONDAY), \
-            mock.patch("recaudo.agreements.services.portfolio_today", return_value=MONDAY):
+    with mock.patch.object(Portfolio, "today", return_value=MONDAY):
         yield
 
 

@@ -6,14 +6,15 @@ from decimal import Decimal
 
 import pytest
 
+from recaudo.agreements.services import payment_receive
 from recaudo.communications.models import Message
 from recaudo.communications.services import messages_enqueue_bulk
 from recaudo.communications.transports.console import MemoryTransport
 from recaudo.compliance.models import ContactAttempt
 from recaudo.cycle.outbox import outbox_process
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import payment_record
-from recaudo.portfolio.services import contact_add, obligation_set_dispute
+from recaudo.ledger.services import obligation_set_dispute
+from recaudo.portfolio.services import contact_add
 from recaudo.strategies.selectors import debtors_not_collectable
 from recaudo.strategies.services import hold_create, hold_release
 
@@ -37,7 +38,7 @@ def status(message):
 
 def test_paid_after_queuing_is_cancelled_not_sent(luz, john):
     messages = queue(luz, john)
-    payment_record(portfolio=john.portfolio, debtor=john, amount=Decimal("1234567.89"), date=TODAY, reference="R-1")
+    payment_receive(portfolio=john.portfolio, debtor=john, amount=Decimal("1234567.89"), date=TODAY, reference="R-1")
     stats = outbox_process(now=NOW, worker_id="w1")
     assert stats["sent"] == 1 and stats["cancelled"] == 1
     assert status(messages["C002"]) == ("cancelled", "cancelled: paid")
@@ -83,7 +84,7 @@ def test_disputed_only_debtor_is_cancelled(john):
 
 def test_messages_not_from_the_cycle_are_not_rechecked(john):
     message = queue(john, source="agent", cycle_run_id=None)["C002"]
-    payment_record(portfolio=john.portfolio, debtor=john, amount=Decimal("1234567.89"), date=TODAY, reference="R-1")
+    payment_receive(portfolio=john.portfolio, debtor=john, amount=Decimal("1234567.89"), date=TODAY, reference="R-1")
     outbox_process(now=NOW, worker_id="w1")
     assert status(message)[0] == "sent"
 
@@ -133,7 +134,7 @@ def test_cycle_message_for_a_debtor_who_pays_before_the_send_time_is_cancelled(p
     queued = {m.debtor_id: m for m in Message.objects.filter(channel="sms")}
     assert set(queued) == {payer.pk, other.pk} and all(m.next_attempt_at > evening for m in queued.values())
     payer.refresh_from_db()
-    payment_record(portfolio=portfolio, debtor=payer, amount=Decimal("200000"), date=date(2026, 3, 8), reference="R-2")
+    payment_receive(portfolio=portfolio, debtor=payer, amount=Decimal("200000"), date=date(2026, 3, 8), reference="R-2")
     monday = max(m.next_attempt_at for m in queued.values())
     outbox_process(now=monday, worker_id="w1")
     assert status(queued[payer.pk]) == ("cancelled", "cancelled: paid")

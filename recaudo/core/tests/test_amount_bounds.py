@@ -14,12 +14,13 @@ from django.urls import reverse
 
 from recaudo import cli
 from recaudo.agents.models import DailyTarget
-from recaudo.agreements.services import AgreementError, promise_record
+from recaudo.agreements.services import AgreementError, payment_receive, promise_record
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.demo.testing import make_debtor, make_obligation, make_user
 from recaudo.imports.tests.helpers import errors, flat, run, write
 from recaudo.ledger.models import Entry, Payment
-from recaudo.ledger.services import LedgerError, entry_post, ledger_verify, payment_record, refresh_summaries
+from recaudo.ledger.posting import refresh_summaries
+from recaudo.ledger.services import LedgerError, entry_post, ledger_verify
 from recaudo.portfolio.models import Debtor, Obligation
 from recaudo.portfolio.services import ValidationProblem
 from recaudo.reports.selectors import aging_report
@@ -64,13 +65,13 @@ def test_services_refuse_amounts_beyond_the_bound(portfolio):
         make_obligation(portfolio, debtor, number="F-0", amount=str(over))
     obligation = make_obligation(portfolio, debtor, number="F-1", amount=str(MAX_COP))  # the bound itself
     with pytest.raises(LedgerError, match="payment amount too large"):
-        payment_record(portfolio=portfolio, debtor=debtor, amount=over, date=date(2026, 2, 1), reference="R1")
+        payment_receive(portfolio=portfolio, debtor=debtor, amount=over, date=date(2026, 2, 1), reference="R1")
     with pytest.raises(LedgerError, match="amount too large"):
         entry_post(obligation=obligation, kind="fee", amount=over, value_date=date(2026, 2, 1))
     with pytest.raises(AgreementError, match="too large"):
         promise_record(portfolio=portfolio, debtor=debtor, amount=over, due_date=date(2026, 12, 31))
     assert Payment.objects.count() == 0 and Entry.objects.count() == 1
-    payment, _ = payment_record(portfolio=portfolio, debtor=debtor, amount=MAX_COP, date=date(2026, 2, 1),
+    payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=MAX_COP, date=date(2026, 2, 1),
                                 reference="R2")
     assert payment.amount_minor == MAX_MINOR and Obligation.objects.get().balance_minor == 0
 
@@ -97,7 +98,7 @@ def _insert_entry(obligation, amount_minor):
 def test_raw_sql_beyond_the_bound_is_refused_by_the_database(portfolio, table, sql):
     debtor = make_debtor(portfolio, code="C1")
     obligation = make_obligation(portfolio, debtor, number="F-1", amount="100000")
-    payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal(10), date=date(2026, 2, 1), reference="R")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal(10), date=date(2026, 2, 1), reference="R")
     _insert_entry(obligation, MAX_MINOR)  # the bound itself goes in
     with pytest.raises(IntegrityError, match="bounded"), transaction.atomic():
         if sql is None:
@@ -156,7 +157,7 @@ def test_sqlite_refuses_to_grow_a_portfolio_beyond_what_its_sums_hold(portfolio,
     with pytest.raises(IntegrityError, match="ledger_tally_volume_bounded"), transaction.atomic():
         _insert_entry(obligation, 1)
     with pytest.raises(IntegrityError, match="ledger_tally_volume_bounded"), transaction.atomic():
-        payment_record(portfolio=portfolio, debtor=people[0], amount=Decimal(1), date=date(2026, 2, 1),
+        payment_receive(portfolio=portfolio, debtor=people[0], amount=Decimal(1), date=date(2026, 2, 1),
                        reference="R")
     # another portfolio has its own volume
     debtor = make_debtor(other_portfolio, code="X1")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from recaudo.communications.services import template_save
 from recaudo.core.csp import DEFAULT_POLICY
 from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
-from recaudo.portfolio.services import contact_add, portfolio_today
+from recaudo.portfolio.services import contact_add
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, needs_chromium]
 def test_main_pages_run_under_the_policy_without_violations(live_server, browser_page, portfolio, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     page, base = browser_page, live_server.url
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     admin = make_user("ana", portfolio, role="admin")
     agent = make_user("carlos", portfolio, role="agent")
     luz = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")

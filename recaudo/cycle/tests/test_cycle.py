@@ -3,12 +3,12 @@ from datetime import timedelta
 import pytest
 
 from recaudo.agents.models import AgentTask
+from recaudo.agreements.services import payment_receive
 from recaudo.compliance.models import ComplianceDecision
 from recaudo.cycle.engine import Cycle
 from recaudo.cycle.runner import cycle_run, run_get_or_create
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import payment_record
-from recaudo.portfolio.services import obligation_set_dispute
+from recaudo.ledger.services import obligation_set_dispute
 from recaudo.strategies.models import CycleRun, DebtorStrategyState, StepExecution
 from recaudo.strategies.services import (
     hold_create,
@@ -70,7 +70,7 @@ def test_catch_up_after_missed_days_runs_only_the_latest_step_once(portfolio, ou
 
 def test_paid_held_and_disputed_debtors_get_nothing(portfolio, outbox):
     paid = debtor_owing(portfolio, "PAID", days_past_due=3)
-    payment_record(portfolio=portfolio, debtor=paid, amount=amount("1000000"), date=MONDAY, source_ref="r1")
+    payment_receive(portfolio=portfolio, debtor=paid, amount=amount("1000000"), date=MONDAY, source_ref="r1")
     held = debtor_owing(portfolio, "HELD", days_past_due=3)
     hold_create(debtor=held, reason="promise", until=MONDAY + timedelta(days=5))
     disputed = debtor_owing(portfolio, "DISP", days_past_due=3)
@@ -140,7 +140,7 @@ def test_version_history_shows_which_version_acted(portfolio, outbox):
 def test_payment_then_new_arrears_starts_a_new_episode(portfolio, outbox):
     debtor = debtor_owing(portfolio, "C1", days_past_due=3)
     cycle_run(portfolio=portfolio, business_date=MONDAY)
-    payment_record(portfolio=portfolio, debtor=debtor, amount=amount("1000000"), date=MONDAY, source_ref="p1")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=amount("1000000"), date=MONDAY, source_ref="p1")
     make_obligation(portfolio, debtor, number="C1-b", amount="200000", issue=MONDAY, due=MONDAY + timedelta(days=10))
     cycle_run(portfolio=portfolio, business_date=MONDAY + timedelta(days=13))
     assert [s[1] for s in steps_of(debtor)] == ["sms-overdue", "sms-overdue"]

@@ -34,12 +34,12 @@ from datetime import timedelta
 from django.utils import timezone
 from recaudo.demo.testing import make_portfolio
 from recaudo.portfolio.models import Debtor
-from recaudo.portfolio.services import contact_add, portfolio_today
+from recaudo.portfolio.services import contact_add
 from recaudo.strategies.models import PortfolioCycleSettings
 from recaudo.strategies.services import strategy_ensure_default
 
 p = make_portfolio(slug="w")
-today = portfolio_today(p)
+today = p.today()
 Debtor.objects.bulk_create([
     Debtor(portfolio=p, code=f"D{{i:04}}", name=f"Deudor {{i}}", balance_minor=10_000_000, open_count=1,
            oldest_due_date=today - timedelta(days=3)) for i in range({DEBTORS})])

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
-from recaudo.portfolio.services import contact_add, portfolio_today
+from recaudo.portfolio.services import contact_add
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,7 +34,7 @@ def aging_total(page, base: str, slug: str) -> Decimal:
 def test_import_from_the_web_page_moves_the_aging(live_server, browser_page, portfolio, tmp_path, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     page, base = browser_page, live_server.url
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     make_user("ana", portfolio, role="admin")
     luz = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456",
                       tags="vip")

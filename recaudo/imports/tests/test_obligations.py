@@ -2,11 +2,12 @@ from datetime import date
 
 import pytest
 
+from recaudo.agreements.services import payment_receive
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.imports import services
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import ledger_verify, payment_record
+from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 
 from .helpers import errors, flat, run, write
@@ -74,7 +75,7 @@ def test_changed_amount_posts_adjustment_and_audit(portfolio, tmp_path):
 def test_changed_amount_never_below_paid(portfolio, tmp_path):
     run(portfolio, "obligations", write(tmp_path, flat(ROW2)))
     debtor = Debtor.objects.get(code="C1")
-    payment_record(portfolio=portfolio, debtor=debtor, amount=200000, date=date(2026, 2, 20), reference="X")
+    payment_receive(portfolio=portfolio, debtor=debtor, amount=200000, date=date(2026, 2, 20), reference="X")
     result = run(portfolio, "obligations", write(tmp_path, flat(ROW2.replace("250000", "150000"))))
     assert errors(result) == [(2, "amount", "150000.00", "the new amount is below what was already paid (200000.00)")]
 

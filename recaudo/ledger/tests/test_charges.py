@@ -71,7 +71,7 @@ def test_contract_rate_below_the_cap(portfolio):
 
 
 def test_disabled_disputed_paid_and_missing_rate_post_nothing(portfolio, loan):
-    from recaudo.portfolio.services import obligation_set_dispute
+    from recaudo.ledger.services import obligation_set_dispute
 
     other = make_portfolio(slug="off")
     d2 = make_debtor(other)

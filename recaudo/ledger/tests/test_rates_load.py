@@ -16,6 +16,7 @@ from recaudo.ledger.interest import RateError, parse_rate_csv
 from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings, LegalRate
 from recaudo.ledger.rates import rate_periods, rate_status
 from recaudo.ledger.rates_loading import RateLoadError, rates_load
+from recaudo.portfolio.models import Portfolio
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -216,7 +217,7 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
     data = {"obligations": [f1.pk, f2.pk], "down_payment": "0", "installments": "3", "frequency": "monthly",
             "first_due": "2027-01-15", "rate_kind": "monthly", "rate_pct": "1", "breach_clause": "revert",
             "language": "es"}
-    with mock.patch("recaudo.agreements.views.portfolio_today", return_value=december):
+    with mock.patch.object(Portfolio, "today", return_value=december):
         page = client.get(reverse("agreement_preview", args=[portfolio.slug, debtor.pk]), data,
                           HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert 'id="cap-provisional"' in page and "provisional: 2026-09" in page

@@ -169,9 +169,9 @@ def test_check_constraints_enforce_signs(portfolio, debtor, two_invoices, kind, 
 
 
 def test_portfolio_wide_debtor_refresh_matches_the_per_debtor_refresh(portfolio, debtor, two_invoices):
-    from recaudo.ledger.services import refresh_portfolio_debtors, refresh_summaries
+    from recaudo.ledger.posting import refresh_portfolio_debtors, refresh_summaries
+    from recaudo.ledger.services import obligation_set_dispute
     from recaudo.portfolio.models import Debtor
-    from recaudo.portfolio.services import obligation_set_dispute
 
     old, new = two_invoices
     payment_record(portfolio=portfolio, debtor=debtor, amount=Decimal("100000"), date=date(2026, 4, 2),
@@ -274,7 +274,7 @@ def test_one_mismatched_entry_fails_its_whole_statement(portfolio, debtor, two_i
 def test_a_principal_charge_says_its_obligations_description(portfolio, debtor):
     """Its memo is empty (the description is not stored twice); Entry.label, the debtor page and the statement
     show the obligation's description, and any other entry its memo."""
-    from recaudo.portfolio.services import obligation_create
+    from recaudo.ledger.services import obligation_create
     from recaudo.reports.statements import statement_for
 
     invoice = obligation_create(portfolio=portfolio, debtor=debtor, number="F-7", amount=Decimal("1000"),

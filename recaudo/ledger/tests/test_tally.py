@@ -82,7 +82,7 @@ def test_a_charge_deleted_with_balances_edited_is_found(portfolio):
     paid = Entry.objects.get(obligation=invoice, component="principal", kind="payment")
     _delete_behind_the_guards("id = %s", [paid.pk])
     # ...and the cached balances edited to match, as in the attack seen: the per-obligation checks pass.
-    from recaudo.ledger.services import refresh_summaries
+    from recaudo.ledger.posting import refresh_summaries
 
     refresh_summaries(obligation_ids=[invoice.pk], debtor_ids=[invoice.debtor_id])
     problems = ledger_verify(portfolio)

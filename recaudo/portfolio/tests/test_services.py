@@ -5,14 +5,13 @@ import pytest
 
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.ledger.services import obligation_set_dispute
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.services import (
     PortfolioError,
     consent_set,
     contact_add,
     debtor_upsert,
-    obligation_set_dispute,
-    portfolio_today,
 )
 from recaudo.portfolio.validation import ValidationProblem
 
@@ -48,7 +47,7 @@ def test_portfolio_today_uses_its_time_zone(portfolio):
     from datetime import datetime
 
     # 03:00 UTC on the 1st is still the 31st in Bogotá (UTC-5)
-    assert portfolio_today(portfolio, datetime(2026, 1, 1, 3, 0, tzinfo=UTC)) == date(2025, 12, 31)
+    assert portfolio.today(datetime(2026, 1, 1, 3, 0, tzinfo=UTC)) == date(2025, 12, 31)
 
 
 def test_debtor_upsert_validates_and_normalizes_the_national_id(portfolio):

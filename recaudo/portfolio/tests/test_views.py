@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from recaudo.demo.testing import login, make_debtor, make_obligation
+from recaudo.ledger.services import obligation_set_dispute
 from recaudo.portfolio.models import Debtor
-from recaudo.portfolio.services import consent_set, contact_add, obligation_set_dispute, portfolio_today
+from recaudo.portfolio.services import consent_set, contact_add
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def book(portfolio, other_portfolio):
     """A few debtors in portfolio A (pyme) with different ages, balances, tags and contacts; one in B."""
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     luz = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456",
                       tags="vip,norte")
     contact_add(debtor=luz, channel="phone", value="300 123 4567", consent="granted", consent_source="contrato")
@@ -284,7 +285,7 @@ def test_text_search_pages_without_counting_everything(client, people, portfolio
 
     for i in range(7):
         make_obligation(portfolio, make_debtor(portfolio, code=f"G{i}", name=f"García {i}"), number=f"FG-{i}")
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     first = debtor_page(portfolio, DebtorFilters(q="garcia"), today, page=1, per_page=5)
     assert [d.code for d in first.items] == ["G0", "G1", "G2", "G3", "G4"]
     assert (first.total, first.total_capped, first.has_next, first.num_pages) == (5, True, True, None)

@@ -36,10 +36,10 @@ def luz(portfolio):
 
 
 def pay_off(debtor, when=date(2026, 2, 15)):
-    from recaudo.ledger.services import payment_record
+    from recaudo.agreements.services import payment_receive
 
     debtor.refresh_from_db()
-    payment_record(portfolio=debtor.portfolio, debtor=debtor, amount=Decimal(debtor.balance_minor) / 100, date=when,
+    payment_receive(portfolio=debtor.portfolio, debtor=debtor, amount=Decimal(debtor.balance_minor) / 100, date=when,
                    source_ref=f"pay-{debtor.pk}-{when}", reference="transferencia Bancolombia")
     debtor.refresh_from_db()
     return debtor

@@ -11,7 +11,6 @@ from recaudo.agents.services import assign_debtors
 from recaudo.agreements.services import agreement_accept, agreement_create
 from recaudo.demo.testing import make_user
 from recaudo.portfolio.models import Debtor
-from recaudo.portfolio.services import portfolio_today
 from recaudo.privacy.rules import mask_free_text
 from recaudo.privacy.services import privacy_settings_set
 from recaudo.strategies.models import CycleRun, StepExecution
@@ -26,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def team(portfolio):
     """carlos (agent) has Luz; otra (agent) has Pedro; vera is a viewer; sofia a supervisor. Both owe 5 days."""
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     carlos = make_user("carlos", portfolio, role="agent")
     otra = make_user("otra", portfolio, role="agent")
     make_user("vera", portfolio, role="viewer")

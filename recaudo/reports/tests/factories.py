@@ -3,12 +3,12 @@
 from datetime import date
 from decimal import Decimal
 
+from recaudo.agreements.services import payment_receive
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import payment_record
 
 
 def pay(portfolio, obligation, amount, on: date, ref: str):
-    payment, _ = payment_record(portfolio=portfolio, debtor=obligation.debtor, amount=Decimal(amount), date=on,
+    payment, _ = payment_receive(portfolio=portfolio, debtor=obligation.debtor, amount=Decimal(amount), date=on,
                                 source_ref=ref, obligation=obligation)
     return payment
 
@@ -22,7 +22,7 @@ def build_book(portfolio):
     C002 F-4  40.000,00 due 2025-06-30 (510 days), disputed      ->  40.000,00 (over 360)
     C002 F-5  30.000,00 due 2026-09-01, paid in full 2026-09-05  -> not counted
     """
-    from recaudo.portfolio.services import obligation_set_dispute
+    from recaudo.ledger.services import obligation_set_dispute
 
     c1 = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo")
     c2 = make_debtor(portfolio, code="C002", name="Ferretería El Tornillo S.A.S.")

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from recaudo.agreements.services import payment_receipt_reverse
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
-from recaudo.ledger.services import entry_post, payment_reverse
+from recaudo.ledger.services import entry_post
 from recaudo.portfolio.aging import age, parse_buckets
 from recaudo.reports.selectors import ReportError, aging_report, debtors_with_balance, portfolio_summaries
 
@@ -125,7 +126,7 @@ def test_reversed_payment_counts_again(portfolio):
     book = build_book(portfolio)
     payment = pay(portfolio, book["f1"], "100000", date(2026, 11, 20), "P-9")
     assert aging_report(portfolio=portfolio, as_of=AS_OF).totals[0].amount_minor == 0
-    payment_reverse(payment=payment, reason="cheque devuelto")
+    payment_receipt_reverse(payment=payment, reason="cheque devuelto")
     for use_cache in (True, False):
         assert aging_report(portfolio=portfolio, as_of=AS_OF, use_cache=use_cache).totals[0].amount_minor == 100_000_00
 

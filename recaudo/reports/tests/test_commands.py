@@ -61,9 +61,8 @@ def test_aging_table_es_co(portfolio):
 def test_aging_default_as_of_is_today(portfolio):
     build_book(portfolio)
     data = json.loads(run("aging", "--portfolio", "pyme", "--format", "json"))
-    from recaudo.portfolio.services import portfolio_today
 
-    assert data["as_of"] == portfolio_today(portfolio).isoformat()
+    assert data["as_of"] == portfolio.today().isoformat()
 
 
 def test_aging_errors(portfolio):

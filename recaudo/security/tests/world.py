@@ -15,7 +15,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
-from recaudo.portfolio.services import contact_add, portfolio_today
+from recaudo.portfolio.services import contact_add
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 
@@ -42,7 +42,7 @@ def build_side(portfolio, agent, number: str) -> Side:
     from recaudo.imports.models import ImportJob
     from recaudo.strategies.services import hold_create, latest_version, segment_save, strategy_ensure_default
 
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     now = timezone.now()
     debtor = make_debtor(portfolio, code="C001", name=f"Deudor {portfolio.slug}", id_type="CC", id_number="52123456")
     contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted", consent_source="contrato")

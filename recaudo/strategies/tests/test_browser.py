@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_user, needs_chromium
-from recaudo.portfolio.services import portfolio_today
 from recaudo.strategies.services import latest_version, strategy_ensure_default
 
 from .helpers import debtor_owing
@@ -24,7 +23,7 @@ def browser_locale():
 
 def test_edit_sms_step_and_see_the_dry_run_change(live_server, browser_page, portfolio, outbox):
     make_user("ana", portfolio, role="admin")
-    today = portfolio_today(portfolio)
+    today = portfolio.today()
     debtor_owing(portfolio, "C1", days_past_due=4, today=today)
     debtor_owing(portfolio, "C2", days_past_due=5, today=today)
     strategy = strategy_ensure_default(portfolio)

@@ -28,7 +28,7 @@ from recaudo.cycle.runner import cycle_run
 from recaudo.demo import synthetic
 from recaudo.imports.services import ImportOptions, import_file
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import consents_grant_missing, portfolio_create, portfolio_today
+from recaudo.portfolio.services import consents_grant_missing, portfolio_create
 from recaudo.reports.management.commands.portfolio import portfolio_summary
 
 DEMO_PASSWORD = "recaudo-demo"  # noqa: S105 - demo data only, printed on purpose
@@ -120,7 +120,7 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
     admin = get_user_model().objects.get(username="admin")
     for portfolio in (pyme, edificio):
         authority_limits_ensure(portfolio=portfolio, limits=DEMO_LIMITS, actor="demo")
-    today = portfolio_today(pyme)
+    today = pyme.today()
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="recaudo-demo-") as tmp:
         folder = Path(tmp)

@@ -8,7 +8,6 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.portfolio.aging import BucketError
-from recaudo.portfolio.services import portfolio_today
 from recaudo.reports.formatting import bucket_label, fmt_amount, fmt_date
 from recaudo.reports.render import render_aging_csv
 from recaudo.reports.selectors import BY_CHOICES, AgingReport, DebtorAgingRow, ReportError, aging_report
@@ -27,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         portfolio = portfolio_or_error(options["portfolio"])
-        as_of = date_or_error(options["as_of"], "--as-of") or portfolio_today(portfolio)
+        as_of = date_or_error(options["as_of"], "--as-of") or portfolio.today()
         try:
             report = aging_report(portfolio=portfolio, as_of=as_of, by=options["by"])
         except (ReportError, BucketError) as exc:

@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 
 from recaudo.core.money import format_amount, from_minor
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import PortfolioError, portfolio_create, portfolio_today
+from recaudo.portfolio.services import PortfolioError, portfolio_create
 from recaudo.reports.selectors import aging_report
 
 
@@ -27,7 +27,7 @@ def portfolio_summary(portfolio: Portfolio) -> dict:
         total=Count("pk"), with_balance=Count("pk", filter=Q(balance_minor__gt=0)), balance=Sum("balance_minor"),
     )
     obligations = portfolio.obligations.aggregate(total=Count("pk"), open=Count("pk", filter=Q(balance_minor__gt=0)))
-    as_of = portfolio_today(portfolio)
+    as_of = portfolio.today()
     report = aging_report(portfolio=portfolio, as_of=as_of, by="portfolio")
     money = lambda minor: str(from_minor(minor, portfolio.currency))  # noqa: E731
     return {

@@ -1,4 +1,8 @@
-"""`recaudo ledger pay|reverse|verify`: record payments, reverse them, verify cached balances."""
+"""`recaudo ledger pay|reverse|verify`: record payments, reverse them, verify cached balances.
+
+It lives in agreements, the lowest app that sees both the ledger and the agreements: a payment is received through
+agreements.services.payment_receive (installment interest due, then the ledger's allocation, then settlement
+discounts), as the payments import receives its rows."""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.agreements.services import payment_receipt_reverse, payment_receive
 from recaudo.core.money import from_minor
 from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.models import Payment
-from recaudo.ledger.services import LedgerError, ledger_verify, payment_record, payment_reverse
+from recaudo.ledger.services import LedgerError, ledger_verify
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 
@@ -89,9 +94,9 @@ class Command(BaseCommand):
         # Without a reference each call is a new payment; with one, the same reference is never applied twice.
         reference = reference.strip() or f"CLI-{uuid.uuid4().hex[:12].upper()}"
         try:
-            payment, created = payment_record(portfolio=target, debtor=payer, amount=value, date=when,
-                                              source="manual", source_ref=reference, reference=reference,
-                                              method=method, obligation=named, actor="cli")
+            payment, created = payment_receive(portfolio=target, debtor=payer, amount=value, date=when,
+                                               source="manual", source_ref=reference, reference=reference,
+                                               method=method, obligation=named, actor="cli")
         except (LedgerError, ValueError) as exc:  # the service's rules: the date, the obligation's debtor...
             raise CommandError(str(exc))
         cur = target.currency
@@ -118,7 +123,7 @@ class Command(BaseCommand):
         if len(matches) > 1:
             raise CommandError(f"several payments have reference {payment_reference!r}; reverse it in the web app")
         try:
-            payment = payment_reverse(payment=matches[0], reason=reason, actor="cli")
+            payment = payment_receipt_reverse(payment=matches[0], reason=reason, actor="cli")
         except LedgerError as exc:  # the service's rules: a reason, not already reversed
             raise CommandError(str(exc))
         cur = target.currency
