@@ -43,10 +43,10 @@ from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.interest import MissingRate, RateAboveCap, RateTable
 from recaudo.ledger.models import Component, Entry, EntryKind, Payment
+from recaudo.ledger.posting import entry_post
 from recaudo.ledger.rates import has_rate_table, rate_periods
 from recaudo.ledger.services import (
     component_balances,
-    entry_post,
     entry_reverse,
     obligation_create,
     payment_record,

@@ -35,8 +35,8 @@ from recaudo.ledger.posting import debtor_summaries_grow, principal_charge_copy_
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 
 from .debtors import DEBTOR_COLUMNS, DebtorData, upsert_debtors
-from .obligations import OBLIGATION_COLUMNS, debtor_summaries, unknown_debtor_reason
 from .reading import ImportFileError
+from .rows import OBLIGATION_COLUMNS, debtor_summaries, unknown_debtor_reason
 
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search

@@ -27,38 +27,15 @@ from recaudo.ledger.posting import (
 from recaudo.ledger.services import component_balances
 from recaudo.portfolio.models import Obligation
 
+from . import fastload
 from .bulk import analyze, db_datetime, exists, fetch_by_keys, insert_returning_ids
 from .context import ChunkErrors, Context, SeenKeys
 from .debtors import DebtorData, DebtorValidator, upsert_debtors
 from .fields import FieldError, parse_amount, parse_currency, parse_date, parse_kind, text
+from .rows import OBLIGATION_COLUMNS, debtor_summaries, unknown_debtor_reason
 
-OBLIGATION_COLUMNS = ("portfolio_id", "debtor_id", "number", "kind", "issue_date", "due_date", "original_minor",
-                      "currency", "description", "external_ref", "disputed", "dispute_reason", "balance_minor",
-                      "status", "created_at", "updated_at")
 EXISTING_COLUMNS = ("number", "id", "debtor_id", "kind", "issue_date", "due_date", "original_minor", "description")
 COMPARED = ("kind", "issue_date", "due_date", "original_minor", "description")
-
-
-def unknown_debtor_reason(code: str, has_debtor_data: bool) -> str:
-    return (f"unknown debtor {code!r}: not in the portfolio"
-            + (" and the row has no debtor name to create it" if has_debtor_data
-               else " (add debtor_name and the other customer columns to create it)"))
-
-
-def debtor_summaries(items) -> dict[str, list]:
-    """Debtor code -> [balance, open count, oldest due date] of the parsed obligation rows `items`
-    ((row, number, debtor code, kind, issue date, due date, amount minor, description))."""
-    summaries: dict[str, list] = {}
-    for p in items:
-        s = summaries.get(p[2])
-        if s is None:
-            summaries[p[2]] = [p[6], 1, p[5]]
-        else:
-            s[0] += p[6]
-            s[1] += 1
-            if p[5] < s[2]:
-                s[2] = p[5]
-    return summaries
 
 
 @dataclass
@@ -245,8 +222,6 @@ class ObligationImporter:
     def prepare(self) -> None:
         """Inside the import's transaction, before the first chunk is parsed: take the initial-load path
         (recaudo.imports.fastload) when it applies. The parse process is forked after this, with the flag."""
-        from . import fastload
-
         if fastload.enabled(self.ctx):
             self.parser.fast = fastload.FastBuilder(self.ctx, self.has_debtor_data)
             self.fast_writer = fastload.FastWriter(self.ctx)

@@ -50,7 +50,7 @@ from recaudo.core.exports import safe_cell
 
 from .context import MAX_ERRORS_KEPT, Context, RowError
 from .debtors import DebtorImporter
-from .fields import FieldError, text
+from .fields import FieldError, resolve_columns, text
 from .models import ImportJob
 from .obligations import ObligationImporter, ParsedChunk
 from .parallel import can_fork, memory_budget, memory_limit, parsed_chunks
@@ -342,8 +342,6 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
 
 
 def _resolve(kind, headers, mapping, filename):
-    from .fields import resolve_columns
-
     return resolve_columns(kind, headers, {k.strip(): v for k, v in (mapping or {}).items()}, filename)
 
 

@@ -19,11 +19,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
-
-from recaudo.audit.services import audit_record
-
-from .models import ImportJob
 
 
 def safe_filename(name: str) -> str:
@@ -104,23 +99,3 @@ def local_copy(name: str) -> Iterator[Path]:
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def import_job_submit(*, portfolio, kind: str, upload, options: dict, actor) -> ImportJob:
-    """Save the upload, record a pending ImportJob and enqueue `run_import_job` after commit."""
-    from .tasks import run_import_job
-
-    name = store_upload(upload)
-    try:
-        with transaction.atomic():
-            job = ImportJob.objects.create(
-                portfolio=portfolio, kind=ImportJob.Kind(kind), filename=Path(upload.name).name[:255],
-                stored_path=name, options=options, status=ImportJob.Status.PENDING, created_by=actor,
-            )
-            audit_record(event_type="import.submitted", subject=job, actor=actor, portfolio=portfolio,
-                         changes={"kind": kind, "filename": job.filename, "options": options})
-            transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
-    except Exception:
-        delete_stored(name)
-        raise
-    return job

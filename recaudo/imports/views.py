@@ -9,9 +9,10 @@ from django.views.decorators.http import require_http_methods
 from recaudo.accounts.selectors import portfolio_for_user_or_404
 
 from .forms import ImportForm
+from .jobs import import_job_submit
 from .models import ImportJob
 from .selectors import import_job_for_portfolio, import_jobs_for_portfolio, import_progress, import_report
-from .uploads import import_job_submit, open_stored
+from .uploads import open_stored
 
 
 @login_required

@@ -34,9 +34,8 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from .fees import fee_decide
 from .interest import Liquidation, RateError, liquidate_late_interest
 from .models import Component, EarlyDiscount, Entry, EntryKind, FeeCharge, InterestAccrual, InterestSettings, Payment
-from .posting import entries_save
+from .posting import LedgerError, entries_save, entry_post
 from .rates import rate_periods
-from .services import LedgerError, entry_post
 
 CHUNK = 2000
 HUNDRED = Decimal(100)

@@ -11,16 +11,21 @@ debtor_summaries_grow; they write no model instance per row.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from recaudo.audit.services import audit_record
 from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.bulk import insert_rows
 from recaudo.core.errors import DomainError
+from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from .models import Component, Entry, EntryKind, Payment
@@ -212,3 +217,65 @@ def debtor_summaries_grow(rows: Sequence[tuple]) -> None:
             f"UPDATE {Debtor._meta.db_table} SET balance_minor = balance_minor + %s, "
             "open_count = open_count + %s, oldest_due_date = CASE WHEN oldest_due_date IS NULL OR "
             "oldest_due_date > %s THEN %s ELSE oldest_due_date END WHERE id = %s", rows)
+
+
+KIND_COMPONENT = {
+    EntryKind.CHARGE: Component.PRINCIPAL,
+    EntryKind.INTEREST: Component.INTEREST,
+    EntryKind.FEE: Component.FEE,
+}
+
+
+def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """{obligation_id: {component: minor}} from the entries."""
+    result: dict[int, dict[str, int]] = defaultdict(lambda: {c.value: 0 for c in Component})
+    rows = (
+        Entry.objects.filter(obligation_id__in=list(obligation_ids))
+        .values("obligation_id", "component")
+        .annotate(s=Sum("amount_minor"))
+        .order_by()
+    )
+    for row in rows:
+        result[row["obligation_id"]][row["component"]] = row["s"]
+    return dict(result)
+
+
+@transaction.atomic
+def entry_post(*, obligation: Obligation, kind: str, amount: Decimal, value_date: date, memo: str = "",
+               component: str | None = None, actor=None) -> Entry:
+    """Append one charge, interest, fee, discount, write-off or adjustment to an obligation."""
+    kind = EntryKind(kind)
+    if kind in (EntryKind.PAYMENT, EntryKind.REVERSAL):
+        raise LedgerError("payments and reversals have their own services")
+    minor = bounded_minor(to_minor(amount, obligation.currency), obligation.currency)
+    if minor == 0:
+        raise LedgerError("amount must not be zero")
+    if kind in KIND_COMPONENT:
+        component = KIND_COMPONENT[kind]
+        if minor < 0:
+            raise LedgerError(f"a {kind.label.lower()} must be positive")
+    elif kind in (EntryKind.DISCOUNT, EntryKind.WRITE_OFF):
+        minor = -abs(minor)
+        component = Component(component or Component.PRINCIPAL)
+        owed = component_balances([obligation.pk]).get(obligation.pk, {}).get(component, 0)
+        if -minor > owed:
+            raise LedgerError(
+                f"{kind.label} of {from_minor(-minor, obligation.currency)} exceeds the {component} owed "
+                f"({from_minor(owed, obligation.currency)})"
+            )
+    else:
+        component = Component(component or Component.PRINCIPAL)
+        owed = component_balances([obligation.pk]).get(obligation.pk, {}).get(component, 0)
+        if owed + minor < 0:
+            raise LedgerError("an adjustment may not take a component below zero")
+    entry = entry_save(entry_build(obligation, kind=kind, component=component, amount_minor=minor,
+                                   value_date=value_date, actor=actor, memo=memo))
+    audit_record(
+        event_type=f"ledger.{kind.value}",
+        subject=obligation,
+        actor=actor,
+        debtor=obligation.debtor,
+        changes={"amount": from_minor(minor, obligation.currency), "component": component,
+                 "value_date": value_date, "memo": memo},
+    )
+    return entry

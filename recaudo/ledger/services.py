@@ -8,8 +8,7 @@ Debtor, caches of the ledger refreshed by set-based SQL after each write (`refre
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -24,10 +23,12 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from recaudo.portfolio.validation import ValidationProblem
 
 from .append_only import tally_mod, tally_term
-from .models import Component, Entry, EntryKind, Payment
+from .charges import early_discount_apply
+from .models import Entry, EntryKind, Payment
 from .posting import (
     LedgerError,
     bounded_minor,
+    component_balances,
     entries_save,
     entry_build,
     entry_save,
@@ -89,68 +90,6 @@ def obligation_set_dispute(*, obligation: Obligation, disputed: bool, reason: st
                  subject=obligation, actor=actor, debtor=obligation.debtor,
                  changes=diff(old, {"disputed": disputed, "dispute_reason": obligation.dispute_reason}))
     return obligation
-
-
-KIND_COMPONENT = {
-    EntryKind.CHARGE: Component.PRINCIPAL,
-    EntryKind.INTEREST: Component.INTEREST,
-    EntryKind.FEE: Component.FEE,
-}
-
-
-def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-    """{obligation_id: {component: minor}} from the entries."""
-    result: dict[int, dict[str, int]] = defaultdict(lambda: {c.value: 0 for c in Component})
-    rows = (
-        Entry.objects.filter(obligation_id__in=list(obligation_ids))
-        .values("obligation_id", "component")
-        .annotate(s=Sum("amount_minor"))
-        .order_by()
-    )
-    for row in rows:
-        result[row["obligation_id"]][row["component"]] = row["s"]
-    return dict(result)
-
-
-@transaction.atomic
-def entry_post(*, obligation: Obligation, kind: str, amount: Decimal, value_date: date, memo: str = "",
-               component: str | None = None, actor=None) -> Entry:
-    """Append one charge, interest, fee, discount, write-off or adjustment to an obligation."""
-    kind = EntryKind(kind)
-    if kind in (EntryKind.PAYMENT, EntryKind.REVERSAL):
-        raise LedgerError("payments and reversals have their own services")
-    minor = bounded_minor(to_minor(amount, obligation.currency), obligation.currency)
-    if minor == 0:
-        raise LedgerError("amount must not be zero")
-    if kind in KIND_COMPONENT:
-        component = KIND_COMPONENT[kind]
-        if minor < 0:
-            raise LedgerError(f"a {kind.label.lower()} must be positive")
-    elif kind in (EntryKind.DISCOUNT, EntryKind.WRITE_OFF):
-        minor = -abs(minor)
-        component = Component(component or Component.PRINCIPAL)
-        owed = component_balances([obligation.pk]).get(obligation.pk, {}).get(component, 0)
-        if -minor > owed:
-            raise LedgerError(
-                f"{kind.label} of {from_minor(-minor, obligation.currency)} exceeds the {component} owed "
-                f"({from_minor(owed, obligation.currency)})"
-            )
-    else:
-        component = Component(component or Component.PRINCIPAL)
-        owed = component_balances([obligation.pk]).get(obligation.pk, {}).get(component, 0)
-        if owed + minor < 0:
-            raise LedgerError("an adjustment may not take a component below zero")
-    entry = entry_save(entry_build(obligation, kind=kind, component=component, amount_minor=minor,
-                                   value_date=value_date, actor=actor, memo=memo))
-    audit_record(
-        event_type=f"ledger.{kind.value}",
-        subject=obligation,
-        actor=actor,
-        debtor=obligation.debtor,
-        changes={"amount": from_minor(minor, obligation.currency), "component": component,
-                 "value_date": value_date, "memo": memo},
-    )
-    return entry
 
 
 def reversal_reason(reason: str | None) -> str:
@@ -264,8 +203,6 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
                 "unapplied": from_minor(result.unapplied_minor, portfolio.currency),
             },
         )
-    from .charges import early_discount_apply  # here: charges imports this module
-
     early_discount_apply(payment=payment, actor=actor)
     return payment, True
 

@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from recaudo.demo.testing import at_local, make_debtor, make_obligation
-from recaudo.ledger.services import entry_post
+from recaudo.ledger.posting import entry_post
 
 MONDAY = date(2026, 3, 2)
 NOW = at_local(MONDAY, "10:00")

@@ -24,7 +24,8 @@ from recaudo.agreements.services import (
 )
 from recaudo.demo.testing import at_local, make_user
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import entry_post, ledger_verify
+from recaudo.ledger.posting import entry_post
+from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Obligation
 
 from .helpers import MONDAY, NOW, debtor_with_debt, minor

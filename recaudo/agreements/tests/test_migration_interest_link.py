@@ -11,7 +11,7 @@ from django.apps import apps
 from recaudo.agreements.models import AgreementInstallment, AuthorityLimit
 from recaudo.agreements.services import agreement_accept, agreement_create, installment_interest_post
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import entry_post
+from recaudo.ledger.posting import entry_post
 
 from .helpers import MONDAY, NOW, debtor_with_debt
 

@@ -19,8 +19,8 @@ from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.demo.testing import make_debtor, make_obligation, make_user
 from recaudo.imports.tests.helpers import errors, flat, run, write
 from recaudo.ledger.models import Entry, Payment
-from recaudo.ledger.posting import refresh_summaries
-from recaudo.ledger.services import LedgerError, entry_post, ledger_verify
+from recaudo.ledger.posting import entry_post, refresh_summaries
+from recaudo.ledger.services import LedgerError, ledger_verify
 from recaudo.portfolio.models import Debtor, Obligation
 from recaudo.portfolio.services import ValidationProblem
 from recaudo.reports.selectors import aging_report

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.services import component_balances, entry_post, ledger_verify, payment_record
+from recaudo.ledger.posting import entry_post
+from recaudo.ledger.services import component_balances, ledger_verify, payment_record
 from recaudo.portfolio.models import Obligation
 
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,8 @@ from django.db.utils import DatabaseError
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Entry, Payment
-from recaudo.ledger.services import (
-    LedgerError,
-    entry_post,
-    entry_reverse,
-    ledger_verify,
-    payment_record,
-    payment_reverse,
-)
+from recaudo.ledger.posting import entry_post
+from recaudo.ledger.services import LedgerError, entry_reverse, ledger_verify, payment_record, payment_reverse
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.append_only import TALLY_MODULUS
 from recaudo.ledger.models import Entry
-from recaudo.ledger.services import entry_post, ledger_verify, payment_record
+from recaudo.ledger.posting import entry_post
+from recaudo.ledger.services import ledger_verify, payment_record
 
 pytestmark = pytest.mark.django_db
 

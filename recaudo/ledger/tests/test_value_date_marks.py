@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from recaudo.demo.testing import make_debtor, make_obligation, other_session
 from recaudo.ledger.append_only import MARK_BACKFILL
 from recaudo.ledger.models import Entry, ValueDateMark
-from recaudo.ledger.services import entry_post
+from recaudo.ledger.posting import entry_post
 from recaudo.reports.selectors import latest_value_date
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 
 from recaudo.agreements.services import payment_receipt_reverse
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
-from recaudo.ledger.services import entry_post
+from recaudo.ledger.posting import entry_post
 from recaudo.portfolio.aging import age, parse_buckets
 from recaudo.reports.selectors import ReportError, aging_report, debtors_with_balance, portfolio_summaries
 

@@ -1,0 +1,33 @@
+"""Submitting an import from the web: the upload is stored, a pending ImportJob recorded and the background task
+enqueued after the commit (recaudo.imports.tasks runs it through the import engine). Above the tasks module, so the
+engine and its storage helpers import neither."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+
+from recaudo.audit.services import audit_record
+
+from .models import ImportJob
+from .tasks import run_import_job
+from .uploads import delete_stored, store_upload
+
+
+def import_job_submit(*, portfolio, kind: str, upload, options: dict, actor) -> ImportJob:
+    """Save the upload, record a pending ImportJob and enqueue `run_import_job` after commit."""
+    name = store_upload(upload)
+    try:
+        with transaction.atomic():
+            job = ImportJob.objects.create(
+                portfolio=portfolio, kind=ImportJob.Kind(kind), filename=Path(upload.name).name[:255],
+                stored_path=name, options=options, status=ImportJob.Status.PENDING, created_by=actor,
+            )
+            audit_record(event_type="import.submitted", subject=job, actor=actor, portfolio=portfolio,
+                         changes={"kind": kind, "filename": job.filename, "options": options})
+            transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    except Exception:
+        delete_stored(name)
+        raise
+    return job
