@@ -95,7 +95,7 @@ def pytest_configure(config):
     (ledger migration 0014), so the reset lifts those guards inside its own transaction. Only tests do this."""
     from django.db.backends.base.operations import BaseDatabaseOperations
 
-    from recaudo.ledger.append_only import flush_sql
+    from recaudo.ledger.triggers import flush_sql
 
     if getattr(BaseDatabaseOperations, "_recaudo_flush", False):
         return

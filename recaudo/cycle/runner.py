@@ -26,7 +26,7 @@ from django.utils import timezone
 from recaudo.agreements.services import agreements_daily
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
-from recaudo.ledger.charges import interest_post
+from recaudo.ledger.accruals import interest_post
 from recaudo.portfolio.models import Portfolio
 from recaudo.privacy.services import retention_run
 from recaudo.strategies.models import CycleRun, PortfolioCycleSettings

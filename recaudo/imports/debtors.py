@@ -16,8 +16,8 @@ from recaudo.portfolio.services import clean_debtor_fields, normalize_contact
 from recaudo.portfolio.validation import ValidationProblem, search_text_for
 
 from .bulk import db_date, db_datetime, fetch_by_keys, insert_returning_ids
-from .context import Context
 from .fields import FieldError, parse_date, text
+from .run_state import Context
 
 CACHE_LIMIT = 20000
 SIMPLE = ("name", "kind", "id_type", "id_number", "tags", "language")

@@ -3,7 +3,7 @@
 The general obligations import (recaudo.imports.obligations) looks every chunk's debtors up, draws ids from the
 sequences and builds every row of every table in this process. For the first load of a book (the common way a
 portfolio starts: the ERP's export of open invoices, customer columns included) none of that lookup is needed:
-every debtor in the file is new the first time its code appears. So the parse process (recaudo.imports.parallel)
+every debtor in the file is new the first time its code appears. So the parse process (recaudo.imports.parse_process)
 also turns each chunk into COPY text for the four tables, with the ids of the new debtors and obligations drawn
 ahead from their sequences (IdBlocks, through a connection of its own: sequences are outside transactions), and
 this process only streams that text to the server: one COPY per table per chunk, no lookup, no staging. The
@@ -166,7 +166,7 @@ def _ids(drawn: str) -> list[int]:
 class CreatedDebtors:
     """The debtors this import created: code -> (id, hash of the data they were created or last updated with), in
     an open-addressing table keyed by two independent 64-bit hashes of the code (a 128-bit key: a collision is
-    out of reach of any file), 32 bytes a slot; bounded as recaudo.imports.context.SeenKeys is."""
+    out of reach of any file), 32 bytes a slot; bounded as recaudo.imports.run_state.SeenKeys is."""
 
     def __init__(self, capacity: int = 1 << 16):
         self._mask = capacity - 1

@@ -29,10 +29,10 @@ from recaudo.portfolio.models import Obligation
 
 from . import fastload
 from .bulk import analyze, db_datetime, exists, fetch_by_keys, insert_returning_ids
-from .context import ChunkErrors, Context, SeenKeys
 from .debtors import DebtorData, DebtorValidator, upsert_debtors
 from .fields import FieldError, parse_amount, parse_currency, parse_date, parse_kind, text
 from .rows import OBLIGATION_COLUMNS, debtor_summaries, unknown_debtor_reason
+from .run_state import ChunkErrors, Context, SeenKeys
 
 EXISTING_COLUMNS = ("number", "id", "debtor_id", "kind", "issue_date", "due_date", "original_minor", "description")
 COMPARED = ("kind", "issue_date", "due_date", "original_minor", "description")

@@ -16,15 +16,15 @@ from collections import defaultdict
 
 from recaudo.agreements.models import Offer
 from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
-from recaudo.ledger.charges import early_discount_apply, interest_settings
+from recaudo.ledger.accruals import early_discount_apply, interest_settings
 from recaudo.ledger.models import Entry, EntryKind, Payment
 from recaudo.ledger.posting import entries_save
 from recaudo.ledger.rules import OpenItem, allocate
 from recaudo.ledger.services import LedgerError, component_balances, payment_date_check
 from recaudo.portfolio.models import Debtor, Obligation
 
-from .context import Context
 from .fields import FieldError, parse_amount, parse_date, text
+from .run_state import Context
 
 
 class PaymentImporter:

@@ -22,7 +22,7 @@ executemany (SQLite) or COPY (PostgreSQL), with cached balances set directly; a 
 gets its summary as its obligations arrive, the debtors that existed before are refreshed at the end.
 Obligations are imported in two stages per chunk: a pure parse (ObligationImporter.parse_chunk) and the database
 work (write); from PARALLEL_MIN_ROWS estimated rows (or RECAUDO_IMPORT_PARALLEL=1; =0 turns it off) the file is
-read and parsed in a forked child process while this one writes (recaudo.imports.parallel).
+read and parsed in a forked child process while this one writes (recaudo.imports.parse_process).
 """
 
 from __future__ import annotations
@@ -48,14 +48,14 @@ from recaudo.audit.services import audit_record
 from recaudo.core.dberrors import database_message_translated
 from recaudo.core.exports import safe_cell
 
-from .context import MAX_ERRORS_KEPT, Context, RowError
 from .debtors import DebtorImporter
 from .fields import FieldError, resolve_columns, text
 from .models import ImportJob
 from .obligations import ObligationImporter, ParsedChunk
-from .parallel import can_fork, memory_budget, memory_limit, parsed_chunks
+from .parse_process import can_fork, memory_budget, memory_limit, parsed_chunks
 from .payments import PaymentImporter
 from .reading import ImportFileError, open_table
+from .run_state import MAX_ERRORS_KEPT, Context, RowError
 from .uploads import local_copy, store_rejected
 
 __all__ = ["ImportFileError", "ImportOptions", "ImportResult", "RowError", "import_file", "import_job_run",

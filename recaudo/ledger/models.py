@@ -92,7 +92,7 @@ class Entry(models.Model):
     # obligation, debtor and portfolio are checked together by ONE composite foreign key (obligation, debtor,
     # portfolio) -> Obligation (id, debtor, portfolio) instead of three single ones: an entry's denormalized
     # debtor and portfolio must be its obligation's (stronger than three separate keys), at a third of the
-    # checking cost on bulk inserts. Django cannot declare it: recaudo.ledger.append_only creates it
+    # checking cost on bulk inserts. Django cannot declare it: recaudo.ledger.triggers creates it
     # (PostgreSQL) or a trigger with the same effect (SQLite); see docs/decisions/0004-import-speed-on-postgresql.md.
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+", db_index=False,
                                   db_constraint=False)
@@ -175,7 +175,7 @@ class Entry(models.Model):
 
 class ValueDateMark(models.Model):
     """A portfolio's latest entry value date, kept by the database: a trigger on ledger_entry adds a mark when an
-    INSERT brings a value date later than the portfolio's marks (recaudo.ledger.append_only). Marks are only
+    INSERT brings a value date later than the portfolio's marks (recaudo.ledger.triggers). Marks are only
     added, never updated (no row lock that concurrent postings would wait on), so the latest date is the largest
     mark. It tells the aging whether the cached balances are exact as of a date (recaudo.reports.selectors), in
     place of an entries index (portfolio, value_date) that every entry paid for (docs/decisions/0006)."""
@@ -301,7 +301,7 @@ class EarlyDiscount(models.Model):
 
 class Tally(models.Model):
     """How many entries a portfolio's ledger holds and their checksum, kept by the database: a trigger on
-    ledger_entry adds to it on every INSERT (recaudo.ledger.append_only), nothing else writes it. `ledger verify`
+    ledger_entry adds to it on every INSERT (recaudo.ledger.triggers), nothing else writes it. `ledger verify`
     recomputes both from the entries, so an entry deleted behind the application's back is found
     (docs/decisions/0011-ledger-tally.md). PostgreSQL keeps a row per INSERT statement, SQLite one per portfolio:
     a portfolio's tally is the sum of its rows."""

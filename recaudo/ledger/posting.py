@@ -1,7 +1,7 @@
 """The ledger's one writer: the only code that writes entries (ledger_entry) and refreshes the balances cached
 from them on obligations and debtors, for single writes and bulk imports alike.
 
-The ledger's services (recaudo.ledger.services, recaudo.ledger.charges) and the imports (recaudo.imports.obligations,
+The ledger's services (recaudo.ledger.services, recaudo.ledger.accruals) and the imports (recaudo.imports.obligations,
 recaudo.imports.payments, the PostgreSQL initial load recaudo.imports.fastload) decide what to post; this module
 writes it. Single writes build Entry instances (entry_build) and save them with entry_save / entries_save, which
 refresh the cached balances set-based (refresh_summaries). The import paths hand over rows: principal_charges_insert

@@ -19,7 +19,7 @@ from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Portfolio
 
-from .charges import interest_post
+from .accruals import interest_post
 from .interest import MonthRate, RateError, parse_rate_csv
 from .models import LegalRate
 

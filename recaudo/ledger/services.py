@@ -22,8 +22,7 @@ from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from recaudo.portfolio.validation import ValidationProblem
 
-from .append_only import tally_mod, tally_term
-from .charges import early_discount_apply
+from .accruals import early_discount_apply
 from .models import Entry, EntryKind, Payment
 from .posting import (
     LedgerError,
@@ -36,6 +35,7 @@ from .posting import (
     refresh_summaries,
 )
 from .rules import OpenItem, allocate
+from .triggers import tally_mod, tally_term
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.core.money import to_minor
 from recaudo.core.pdf import a4_document, totals_table_style
-from recaudo.ledger.charges import ObligationLiquidation
+from recaudo.ledger.accruals import ObligationLiquidation
 from recaudo.ledger.interest import pct
 
 from .formatting import fmt_amount, fmt_date

@@ -21,7 +21,7 @@ from recaudo.accounts.selectors import (
     role_in,
     visible_debtors,
 )
-from recaudo.ledger.charges import debtor_liquidation
+from recaudo.ledger.accruals import debtor_liquidation
 from recaudo.ledger.rates import missing_rate_warnings
 from recaudo.portfolio.aging import BucketError
 from recaudo.portfolio.models import Debtor

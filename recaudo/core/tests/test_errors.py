@@ -11,7 +11,7 @@ DOMAIN_ERRORS = [
     "recaudo.core.money.UnknownCurrency", "recaudo.core.amounts.AmountError",
     "recaudo.portfolio.aging.BucketError", "recaudo.portfolio.services.PortfolioError",
     "recaudo.portfolio.validation.ValidationProblem", "recaudo.ledger.services.LedgerError",
-    "recaudo.ledger.charges.FeeRefused", "recaudo.ledger.interest.RateError", "recaudo.ledger.interest.MissingRate",
+    "recaudo.ledger.accruals.FeeRefused", "recaudo.ledger.interest.RateError", "recaudo.ledger.interest.MissingRate",
     "recaudo.ledger.rates_loading.RateLoadError", "recaudo.compliance.rules.ComplianceError",
     "recaudo.compliance.services.ContactBlocked", "recaudo.strategies.services.StrategyError",
     "recaudo.strategies.schema.StrategyFormatError", "recaudo.agreements.rules.PlanError",

@@ -13,7 +13,7 @@ from recaudo.portfolio.models import Contact, Debtor, Obligation
 
 from .helpers import errors, flat, run, write
 from .test_obligations import ROW1, ROW2, ROW3
-from .test_parallel import many_rows, summary
+from .test_parse_process import many_rows, summary
 
 pytestmark = [
     pytest.mark.django_db,

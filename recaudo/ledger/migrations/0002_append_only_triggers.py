@@ -1,8 +1,8 @@
-"""The ledger is append-only: triggers refuse UPDATE (and DELETE on PostgreSQL); see recaudo.ledger.append_only."""
+"""The ledger is append-only: triggers refuse UPDATE (and DELETE on PostgreSQL); see recaudo.ledger.triggers."""
 
 from django.db import migrations
 
-from recaudo.ledger.append_only import drop_triggers, recreate_triggers
+from recaudo.ledger.triggers import drop_triggers, recreate_triggers
 
 
 class Migration(migrations.Migration):

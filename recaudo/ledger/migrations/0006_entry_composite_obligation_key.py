@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import add_obligation_key, drop_obligation_key
+from recaudo.ledger.triggers import add_obligation_key, drop_obligation_key
 
 
 class Migration(migrations.Migration):

@@ -1,11 +1,11 @@
 from django.db import migrations
 
-from recaudo.ledger.append_only import check_key_per_row, check_key_per_statement
+from recaudo.ledger.triggers import check_key_per_row, check_key_per_statement
 
 
 class Migration(migrations.Migration):
     """PostgreSQL: the entries' obligation key is checked once per INSERT statement (no row locks), and
-    obligations are never deleted nor re-keyed (recaudo.ledger.append_only). Nothing changes on SQLite."""
+    obligations are never deleted nor re-keyed (recaudo.ledger.triggers). Nothing changes on SQLite."""
 
     dependencies = [
         ('ledger', '0007_partial_payment_reverses_indexes'),

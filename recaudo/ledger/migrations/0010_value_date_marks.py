@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import add_value_date_marks, drop_value_date_marks
+from recaudo.ledger.triggers import add_value_date_marks, drop_value_date_marks
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import recreate_triggers
+from recaudo.ledger.triggers import recreate_triggers
 
 
 class Migration(migrations.Migration):

@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import add_tally, drop_tally
+from recaudo.ledger.triggers import add_tally, drop_tally
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import add_tally_volume, drop_tally_volume, recreate_triggers
+from recaudo.ledger.triggers import add_tally_volume, drop_tally_volume, recreate_triggers
 
 
 class Migration(migrations.Migration):

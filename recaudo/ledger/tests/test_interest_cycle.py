@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.ledger.charges import debtor_liquidation, interest_post
+from recaudo.ledger.accruals import debtor_liquidation, interest_post
 from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings
 from recaudo.ledger.services import payment_record
 

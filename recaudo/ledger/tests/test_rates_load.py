@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from recaudo.demo.testing import make_debtor, make_obligation, sign_in
-from recaudo.ledger.charges import debtor_liquidation, interest_post
+from recaudo.ledger.accruals import debtor_liquidation, interest_post
 from recaudo.ledger.interest import RateError, parse_rate_csv
 from recaudo.ledger.models import Entry, InterestAccrual, InterestSettings, LegalRate
 from recaudo.ledger.rates import rate_periods, rate_status

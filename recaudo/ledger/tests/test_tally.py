@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
-from recaudo.ledger.append_only import TALLY_MODULUS
 from recaudo.ledger.models import Entry
 from recaudo.ledger.posting import entry_post
 from recaudo.ledger.services import ledger_verify, payment_record
+from recaudo.ledger.triggers import TALLY_MODULUS
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +69,7 @@ def _delete_behind_the_guards(where: str, params):
     if connection.vendor == "sqlite":
         _execute("DROP TRIGGER ledger_entry_no_delete")
         _execute(f"DELETE FROM ledger_entry WHERE {where}", params)
-        from recaudo.ledger.append_only import SQLITE_TALLY_UP
+        from recaudo.ledger.triggers import SQLITE_TALLY_UP
 
         _execute(SQLITE_TALLY_UP[0])
     else:

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recaudo.demo.testing import make_debtor, make_obligation, other_session
-from recaudo.ledger.append_only import MARK_BACKFILL
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.ledger.posting import entry_post
+from recaudo.ledger.triggers import MARK_BACKFILL
 from recaudo.reports.selectors import latest_value_date
 
 pytestmark = pytest.mark.django_db

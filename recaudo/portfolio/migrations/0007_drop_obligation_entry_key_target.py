@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from recaudo.ledger.append_only import create_sqlite_obligation_key, drop_sqlite_obligation_key
+from recaudo.ledger.triggers import create_sqlite_obligation_key, drop_sqlite_obligation_key
 
 # The unique (id, debtor, portfolio) was the target of the entries' composite foreign key (ledger migration 0006).
 # Since ledger migration 0008 PostgreSQL checks that key with a trigger, as SQLite always did, and both look an

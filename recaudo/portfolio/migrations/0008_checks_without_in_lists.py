@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import create_sqlite_obligation_key, drop_sqlite_obligation_key
+from recaudo.ledger.triggers import create_sqlite_obligation_key, drop_sqlite_obligation_key
 
 
 class Migration(migrations.Migration):

@@ -14,7 +14,7 @@ import json
 
 from django.db import migrations, models
 
-from recaudo.ledger.append_only import create_sqlite_obligation_key, drop_sqlite_obligation_key
+from recaudo.ledger.triggers import create_sqlite_obligation_key, drop_sqlite_obligation_key
 
 DEFAULT_ORDERS = ([], ["fee", "interest", "principal"])
 

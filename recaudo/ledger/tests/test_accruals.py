@@ -7,7 +7,7 @@ import pytest
 
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
-from recaudo.ledger.charges import FeeRefused, debtor_liquidation, fee_charge, interest_post
+from recaudo.ledger.accruals import FeeRefused, debtor_liquidation, fee_charge, interest_post
 from recaudo.ledger.models import EarlyDiscount, Entry, FeeCharge, InterestAccrual, InterestSettings
 from recaudo.ledger.services import LedgerError, payment_record
 

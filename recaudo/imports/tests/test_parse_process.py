@@ -1,12 +1,13 @@
-"""The parse process of large imports (recaudo.imports.parallel), forced on small files: same results and errors
+"""The parse process of large imports (recaudo.imports.parse_process), forced on small files: same results and errors
 as the in-process path, errors of the child raised in the parent, no process left behind."""
 
 import multiprocessing
 
 import pytest
 
-from recaudo.imports import obligations, parallel, services
-from recaudo.imports.context import SeenKeys
+from recaudo.imports import obligations, services
+from recaudo.imports import parse_process as parallel
+from recaudo.imports.run_state import SeenKeys
 from recaudo.imports.services import ImportFileError
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import ledger_verify
