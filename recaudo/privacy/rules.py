@@ -11,17 +11,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from recaudo.portfolio.masking import (  # noqa: F401  (masking lives with the portfolio's reads; named here too)
-    mask_changes,
-    mask_contact,
-    mask_email,
-    mask_free_text,
-    mask_guess,
-    mask_id,
-    mask_phone,
-    mask_text,
-)
-
 ANONYMIZED_PREFIX = "Anonimizado"
 
 

@@ -15,9 +15,8 @@ from recaudo.communications.models import Message
 from recaudo.compliance.models import ContactAttempt
 from recaudo.core.money import from_minor
 from recaudo.ledger.models import Entry, Payment
+from recaudo.portfolio.masking import mask_changes, mask_contact, mask_guess, mask_id, mask_text
 from recaudo.portfolio.models import Consent, Contact, Obligation, ObligationParty
-
-from .rules import mask_changes, mask_contact, mask_guess, mask_id, mask_text
 
 EXPORT_VERSION = 1
 SECTIONS = ("debtor", "co_debtor_links", "contacts", "obligations", "ledger_entries", "payments", "promises",

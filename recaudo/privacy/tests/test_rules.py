@@ -5,9 +5,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from recaudo.privacy.rules import (
-    anonymization_blockers,
-    anonymized_label,
+from recaudo.portfolio.masking import (
     mask_changes,
     mask_contact,
     mask_email,
@@ -15,9 +13,8 @@ from recaudo.privacy.rules import (
     mask_id,
     mask_phone,
     mask_text,
-    retention_cutoff,
-    scrub,
 )
+from recaudo.privacy.rules import anonymization_blockers, anonymized_label, retention_cutoff, scrub
 
 
 def test_mask_phone_examples():

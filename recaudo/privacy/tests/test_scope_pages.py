@@ -10,8 +10,8 @@ from django.urls import reverse
 from recaudo.agents.services import assign_debtors
 from recaudo.agreements.services import agreement_accept, agreement_create
 from recaudo.demo.testing import make_user
+from recaudo.portfolio.masking import mask_free_text
 from recaudo.portfolio.models import Debtor
-from recaudo.privacy.rules import mask_free_text
 from recaudo.privacy.services import privacy_settings_set
 from recaudo.strategies.models import CycleRun, StepExecution
 from recaudo.strategies.services import hold_create, latest_version, strategy_ensure_default
