@@ -7,6 +7,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recaudo.audit.services import audit_record
+from recaudo.core.errors import DomainError
 
 from .models import Membership, Role
 from .rules import normalized_username
@@ -45,7 +46,7 @@ def user_create(*, username: str, password: str, email: str = "", is_superuser: 
 BACKUP_CODES = 10
 
 
-class TwoFactorError(Exception):
+class TwoFactorError(DomainError):
     """A two-factor step refused, with a message fit for the user."""
 
 
@@ -109,11 +110,12 @@ def totp_setup_confirm(*, user, token: str, actor=None):
     """Confirm the waiting TOTP device with a code from the app; returns (device, backup codes shown once)."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-id").first()
     if device is None:
-        raise TwoFactorError(_("There is no pending setup: open the two-step verification page again."))
+        raise TwoFactorError(_("There is no pending setup: open the two-step verification page again."),
+                             field="token")
     token = "".join((token or "").split())
     if not (token.isdigit() and len(token) == device.digits) or not device.verify_token(token):
         raise TwoFactorError(_("The code is not valid. Enter the 6 digits the app shows now "
-                               "(check that the phone's clock is right)."))
+                               "(check that the phone's clock is right)."), field="token")
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()

@@ -14,10 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from recaudo.core.errors import DomainError, show_at_field
+
 from .forms import TokenForm
 from .selectors import two_factor_status
 from .services import (
-    TwoFactorError,
     backup_codes_renew,
     totp_setup_begin,
     totp_setup_confirm,
@@ -75,8 +76,8 @@ def two_factor_setup(request):
         try:
             device, codes = totp_setup_confirm(user=request.user, token=form.cleaned_data["token"],
                                                actor=request.user)
-        except TwoFactorError as exc:
-            form.add_error("token", str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             request.session.cycle_key()
             django_otp.login(request, device)
@@ -96,7 +97,7 @@ def two_factor_codes(request):
     """New backup codes (the old ones stop working), shown once."""
     try:
         codes = backup_codes_renew(user=request.user, actor=request.user)
-    except TwoFactorError as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
         return redirect("two_factor_setup")
     return render(request, "accounts/two_factor_codes.html", {"codes": codes, "next": "", "enabled": False})

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+
 from recaudo.compliance.rules import WEEKDAYS, Decision, RuleSet
+from recaudo.compliance.wording import fmt_local
 from recaudo.core.errors import DomainError
 
 SCRIPT_PLACEHOLDERS = ("debtor_name", "balance", "days_past_due", "oldest_invoice", "agent_name", "creditor")
@@ -102,3 +105,8 @@ class CallbackOutsideHours(WorkspaceError):
         super().__init__(
             "callback time outside the allowed contact hours"
             + (f"; next allowed: {when.isoformat()}" if when else "; no allowed time found"), field="callback_at")
+
+    @property
+    def message(self) -> str:
+        when = fmt_local(self.decision.next_allowed_at, self.decision.tz)
+        return _("Outside the allowed hours; next allowed: %(when)s") % {"when": when}

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.models import Role
@@ -27,6 +27,7 @@ from recaudo.compliance.services import (
     debtor_history,
     debtor_timezone,
 )
+from recaudo.compliance.wording import blocked_reasons, blocked_text
 from recaudo.core.money import from_minor, precision
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import days_past_due
@@ -68,54 +69,6 @@ def minor_per_unit(currency: str) -> int:
 # ---------------------------------------------------------------------------------------------------------------
 # Compliance banner
 # ---------------------------------------------------------------------------------------------------------------
-def _rule_kind(rule_id: str) -> str:
-    for rule in RULES.rules:
-        if rule.id == rule_id:
-            return rule.kind
-    return ""
-
-
-def reason_text(reason) -> str:
-    """One blocked reason of a compliance decision, said briefly for the agent."""
-    kind = _rule_kind(reason.rule_id)
-    detail = reason.detail or ""
-    if kind == "daily_after_effective":
-        match = re.search(r"effective (\w+) contact", detail)
-        channel = match.group(1) if match else "call"
-        return _("already contacted today by %(channel)s") % {"channel": _channel_label(channel)}
-    if kind == "single_channel_week":
-        match = re.search(r"effective contact by ([\w, ]+?) (this|the)", detail)
-        channels = ", ".join(_channel_label(c.strip()) for c in match.group(1).split(",")) if match else ""
-        return _("effective contact this week by %(channels)s") % {"channels": channels}
-    if kind == "hours":
-        return _("outside the contact hours")
-    if kind == "consent_required":
-        return _("no consent for calls")
-    if kind == "opt_out":
-        return _("the debtor revoked calls")
-    if kind == "roles":
-        return _("this contact is never called for collection")
-    if kind == "channel_banned":
-        return _("channel not allowed")
-    if kind in ("channel_cap", "calls_in_days"):
-        return _("contact limit reached")
-    if kind == "cooldown_after_conversation":
-        return _("waiting after a recent conversation")
-    return detail or reason.text
-
-
-def _channel_label(channel: str) -> str:
-    return {"call": _("call"), "sms": "SMS", "whatsapp": "WhatsApp", "email": _("email"), "visit": _("visit"),
-            "letter": _("letter")}.get(channel, channel)
-
-
-def fmt_local(dt: datetime | None, tz: str) -> str:
-    if dt is None:
-        return ""
-    local = dt.astimezone(ZoneInfo(tz))
-    return formats.date_format(local, "d/m/Y H:i")
-
-
 @dataclass
 class Banner:
     allowed: bool
@@ -132,12 +85,8 @@ def banner_for(decision: Decision, portfolio: Portfolio) -> Banner:
         if window is not None:
             return Banner(True, _("You may call until %(time)s") % {"time": window[1].strftime("%H:%M")})
         return Banner(True, _("You may call now"))
-    reasons = list(dict.fromkeys(reason_text(r) for r in decision.reasons if r.outcome == "blocked"))
-    text = _("Blocked: %(reasons)s") % {"reasons": "; ".join(reasons)}
-    if decision.next_allowed_at:
-        text += " · " + _("until %(when)s") % {"when": fmt_local(decision.next_allowed_at, decision.tz)}
-    else:
-        text += " · " + _("no allowed time found")
+    reasons = blocked_reasons(decision)
+    text = blocked_text(decision)
     return Banner(False, text, reasons, decision.next_allowed_at)
 
 

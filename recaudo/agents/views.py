@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
-from recaudo.compliance.rules import ComplianceError
-from recaudo.compliance.services import ContactBlocked, compliance_check
+from recaudo.compliance.services import compliance_check
+from recaudo.compliance.wording import fmt_local
+from recaudo.core.errors import DomainError, show_at_field
 from recaudo.ledger.selectors import debtor_360
 from recaudo.portfolio.models import Debtor, Obligation
 from recaudo.strategies.models import Segment
@@ -28,7 +29,6 @@ from recaudo.strategies.models import Segment
 from . import selectors
 from .forms import AssignForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
 from .models import CallScript, DailyTarget
-from .rules import CallbackOutsideHours, WorkspaceError
 from .selectors import agent_users, tz_for, workspace_settings
 from .services import (
     assign_debtors,
@@ -88,7 +88,7 @@ def agent_next(request, slug):
     portfolio = _agent_portfolio(request, slug)
     result = next_debtor(agent=request.user, portfolio=portfolio, now=_now())
     for skipped in result.skipped[:5]:
-        when = selectors.fmt_local(skipped.next_allowed_at, tz_for(skipped.debtor))
+        when = fmt_local(skipped.next_allowed_at, tz_for(skipped.debtor))
         text = (_("%(name)s skipped: blocked until %(when)s") % {"name": skipped.debtor.name, "when": when} if when
                 else _("%(name)s skipped: %(why)s") % {"name": skipped.debtor.name,
                                                        "why": "; ".join(skipped.reasons)})
@@ -125,14 +125,8 @@ def agent_work(request, slug, debtor_id):
                            callback_at=data.get("callback_at"), contact=contact,
                            promise_amount=data.get("promise_amount"), promise_due=data.get("promise_due"),
                            obligation=obligation, now=now)
-        except CallbackOutsideHours as exc:
-            when = selectors.fmt_local(exc.decision.next_allowed_at, tz_for(debtor))
-            form.add_error("callback_at", _("Outside the allowed hours; next allowed: %(when)s") % {"when": when})
-        except ContactBlocked as exc:
-            form.add_error(None, selectors.banner_for(exc.decision, portfolio).text)
-        except (WorkspaceError, ComplianceError, ValueError) as exc:
-            form.add_error(getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
-                           str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Outcome recorded: %(label)s") % {
                 "label": data["disposition_obj"].label(get_language())})
@@ -194,8 +188,8 @@ def agent_team(request, slug):
             commission_rule_set(portfolio=portfolio, percent=form.cleaned_data["commission_percent"],
                                 attribution_days=form.cleaned_data["attribution_days"],
                                 allow_unassigned=form.cleaned_data["allow_unassigned"], actor=request.user)
-        except WorkspaceError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("agent_team", slug=portfolio.slug)
@@ -231,8 +225,8 @@ def agent_assignments(request, slug):
                 if data.get("segment"):
                     segment = Segment.objects.get(portfolio=portfolio, pk=data["segment"])
                     count += assign_segment(portfolio=portfolio, segment=segment, agent=agent, actor=request.user)
-            except WorkspaceError as exc:
-                form.add_error(None, str(exc))
+            except DomainError as exc:
+                show_at_field(form, exc)
             else:
                 messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
                 return redirect("agent_assignments", slug=portfolio.slug)
@@ -253,8 +247,8 @@ def agent_targets(request, slug):
         try:
             target_set(portfolio=portfolio, agent=agent, day=data["date"], contacts=data["contacts"],
                        promises=data["promises"], amount=data["amount"], actor=request.user)
-        except WorkspaceError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Target saved."))
             return redirect(f"{reverse('agent_targets', args=[portfolio.slug])}?day={data['date'].isoformat()}")
@@ -279,8 +273,8 @@ def agent_scripts(request, slug):
         try:
             script_save(portfolio=portfolio, body=data["body"], segment=segment, language=data["language"],
                         actor=request.user)
-        except WorkspaceError as exc:
-            form.add_error("body", str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Script saved."))
             return redirect("agent_scripts", slug=portfolio.slug)

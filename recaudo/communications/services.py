@@ -18,7 +18,7 @@ from recaudo.accounts.selectors import role_in
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.rules import ComplianceError
 from recaudo.compliance.services import contact_schedule
-from recaudo.core.errors import DomainError
+from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 from recaudo.portfolio.services import consent_set
 
@@ -46,7 +46,7 @@ class TemplateInvalid(CommunicationsError):
     pass
 
 
-class TemplateNotAllowed(CommunicationsError):
+class TemplateNotAllowed(CommunicationsError, NotAllowed):
     pass
 
 

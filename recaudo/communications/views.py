@@ -13,10 +13,11 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
+from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from .forms import OutboxFilterForm, RevisionDecisionForm, TemplateForm
 from .models import CHANNEL_CODES, Template, TemplateRevision
-from .rendering import RenderError, template_render
+from .rendering import template_render
 from .selectors import (
     effective_templates,
     outbox_counts,
@@ -30,7 +31,7 @@ from .selectors import (
     template_edits_need_approval,
     template_effective,
 )
-from .services import CommunicationsError, TemplateInvalid, TemplateNotAllowed, template_revision_decide, template_save
+from .services import template_revision_decide, template_save
 
 # Labels of the header links to these pages (recaudo/web/templates/base.html), kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Messages"), gettext_noop("Templates"))
@@ -91,8 +92,8 @@ def _preview(form: TemplateForm, portfolio, channel, language, code, scope):
                         whatsapp_template_name=source.get("whatsapp_template_name", ""), whatsapp_params=params)
     try:
         return debtor, template_render(template=template, debtor=debtor, now=timezone.now()), None
-    except RenderError as exc:
-        return debtor, None, str(exc)
+    except DomainError as exc:
+        return debtor, None, exc.message
 
 
 @login_required
@@ -114,8 +115,8 @@ def template_edit(request, slug, code, channel, language):
                                       subject=d["subject"], body=d["body"], name=d["name"],
                                       whatsapp_template_name=d["whatsapp_template_name"],
                                       whatsapp_params=d["whatsapp_params"], active=d["active"], actor=request.user)
-            except TemplateInvalid as exc:
-                form.add_error(None, str(exc))
+            except DomainError as exc:
+                show_at_field(form, exc)
             else:
                 if isinstance(saved, TemplateRevision):
                     messages.info(request, _("Your edit waits for a supervisor's approval; the current text stays "
@@ -174,10 +175,10 @@ def template_revision_decide_view(request, slug, pk):
     try:
         decided = template_revision_decide(revision=revision, decision=form.cleaned_data["decision"],
                                            reason=form.cleaned_data["reason"], actor=request.user)
-    except TemplateNotAllowed as exc:
-        raise PermissionDenied(str(exc))
-    except CommunicationsError as exc:
-        messages.error(request, str(exc))
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
         if decided.status == TemplateRevision.Status.APPROVED:
             messages.success(request, _("Edit approved: it is in use from now on."))

@@ -28,6 +28,7 @@ from .rules import (
     decide_bureau_report,
     resolve_zone,
 )
+from .wording import blocked_text
 
 HISTORY_DAYS = 35  # the longest look-back of any rule is a calendar week; keep a margin
 
@@ -39,6 +40,10 @@ class ContactBlocked(ComplianceError):
         self.decision = decision
         when = decision.next_allowed_at.isoformat() if decision.next_allowed_at else "never"
         super().__init__(f"contact blocked (next allowed: {when}): " + "; ".join(str(r) for r in decision.reasons))
+
+    @property
+    def message(self) -> str:
+        return blocked_text(self.decision)
 
 
 def compliance_settings(overrides: dict | None = None) -> ComplianceSettings:

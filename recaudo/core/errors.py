@@ -23,3 +23,23 @@ class DomainError(ValueError):
     def message(self) -> str:
         """The message for the user (subclasses that carry a translatable template translate it here)."""
         return str(self)
+
+    @property
+    def problems(self) -> list[str]:
+        """Each problem on its own ("path: what is wrong"), for errors that find several at once."""
+        return list(getattr(self, "_problems", None) or [self.message])
+
+
+def show_at_field(form, error: DomainError) -> None:
+    """Show a domain error on a Django form: at its field when the form has that field, else above the form (each
+    problem on its own line when the error found several)."""
+    if error.field in form.fields:
+        form.add_error(error.field, error.message)
+        return
+    for problem in error.problems:
+        form.add_error(None, problem)
+
+
+class NotAllowed(DomainError):
+    """The user may not do this (a role, the authority matrix, a maker-checker rule): pages answer 403, the API
+    403, commands exit with the message."""

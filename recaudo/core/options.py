@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.management.base import CommandError
 
 from .amounts import AmountError, parse_amount
+from .errors import DomainError
 
 DECIMAL_HELP = ("decimal mark of the amounts given: ',' or comma (default, es-CO: 1.500.000,50; '.' only groups "
                 "thousands, in threes) or '.' or point (1,500,000.50; ',' only groups thousands)")
@@ -36,3 +37,13 @@ def amount_option(value: str | None, name: str, *, decimal: str = ",", currency:
         return parse_amount(value, decimal=decimal, currency=currency, allow_zero=allow_zero)
     except AmountError as exc:
         raise CommandError(f"--{name.replace('_', '-')}: {value!r}: {exc}")
+
+
+def command_error(error: DomainError, field: str | None = None) -> CommandError:
+    """A domain error as a command's one-line error, naming the option it concerns: `--due: <message>`.
+    `field` overrides the error's own field (the option the command took the value from)."""
+    name = field or error.field
+    message = error.message
+    if name and message.startswith(f"{name}:"):
+        message = message[len(name) + 1:].strip()
+    return CommandError(f"--{name.replace('_', '-')}: {message}" if name else message)

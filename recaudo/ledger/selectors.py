@@ -8,9 +8,10 @@ from datetime import date
 from django.db.models import Max
 
 from recaudo.audit.models import AuditEvent
+from recaudo.portfolio.aging import Aged, aged, days_past_due
 from recaudo.portfolio.masking import mask_changes, mask_contact, mask_text
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
-from recaudo.portfolio.selectors import consents_prefetch, mask_debtor
+from recaudo.portfolio.selectors import consents_prefetch, debtor_aging, mask_debtor
 
 from .models import Entry
 
@@ -22,6 +23,9 @@ TIMELINE_LIMIT = 100
 
 @dataclass
 class Debtor360:
+    """Obligations carry `aging` (open ones: days past due and bucket as of `as_of`) and `days_at_agreement`
+    (refinanced ones: how late they were when the agreement was accepted); `aging` is the debtor's own."""
+
     debtor: Debtor
     as_of: date
     contacts: list[Contact]
@@ -31,6 +35,11 @@ class Debtor360:
     entries_more: bool
     events: list[AuditEvent]
     events_more: bool
+    aging: Aged | None = None
+
+    @property
+    def open_obligations(self) -> list[Obligation]:
+        return [o for o in self.obligations if o.status == Obligation.Status.OPEN]
 
 
 def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bool = False) -> Debtor360:
@@ -48,6 +57,12 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
     obligations_total = len(obligations)
     if obligations_total == OBLIGATION_LIMIT:
         obligations_total = obligations_qs.count()
+    for obligation in obligations:
+        obligation.aging = (aged(obligation.due_date, as_of, portfolio.buckets)
+                            if obligation.status == Obligation.Status.OPEN else None)
+        obligation.days_at_agreement = (
+            days_past_due(obligation.due_date, obligation.agreed_on)
+            if obligation.status == Obligation.Status.IN_AGREEMENT and obligation.agreed_on else None)
     open_first = sorted(obligations, key=lambda o: (o.status != Obligation.Status.OPEN, o.due_date, o.number))
     limit = LEDGER_ALL_LIMIT if ledger_all else LEDGER_LIMIT
     entries = list(
@@ -62,6 +77,7 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
         debtor=debtor, as_of=as_of, contacts=contacts, obligations=open_first, obligations_total=obligations_total,
         entries=entries[:limit], entries_more=len(entries) > limit,
         events=events[:TIMELINE_LIMIT], events_more=len(events) > TIMELINE_LIMIT,
+        aging=debtor_aging(debtor, as_of, portfolio.buckets),
     )
 
 

@@ -131,6 +131,40 @@ def bucket_label(bucket: Bucket) -> str:
     return f"{bucket.min_days}-{bucket.max_days}"
 
 
+@dataclass(frozen=True)
+class Aged:
+    """How late one due date is on a given day, already placed in the portfolio's buckets: what pages show, so
+    no template computes it. `days` is negative or zero when nothing is due yet; `bucket` is None only when the
+    portfolio's bucket setting is invalid (then the page shows the days without a badge)."""
+
+    days: int
+    bucket: Bucket | None = None
+    index: int = 0
+    count: int = 0
+
+    @property
+    def overdue_days(self) -> int:
+        return max(self.days, 0)
+
+    @property
+    def label(self) -> str:
+        return bucket_label(self.bucket) if self.bucket is not None else ""
+
+
+def aged(due_date: date | None, as_of: date, buckets=None) -> Aged | None:
+    """The aging of `due_date` as of `as_of` (the portfolio's own date, never the server's) in `buckets` (a
+    portfolio's bucket setting, None for the defaults); None when there is no due date."""
+    if due_date is None:
+        return None
+    days = days_past_due(due_date, as_of)
+    try:
+        parsed = parse_buckets(buckets)
+    except BucketError:
+        return Aged(days)
+    index = bucket_index(days, parsed)
+    return Aged(days, parsed[index], index, len(parsed))
+
+
 def bucket_choices(buckets=None) -> list[tuple[int, str]]:
     """[(index, label)] for the bucket filter."""
     try:

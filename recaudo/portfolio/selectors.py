@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 
-from recaudo.portfolio.aging import due_date_range, parse_buckets
+from recaudo.portfolio.aging import Aged, aged, due_date_range, parse_buckets
 from recaudo.portfolio.masking import mask_id
 
 from .models import Consent, Contact, Debtor, Portfolio
@@ -179,6 +179,8 @@ def debtor_page(portfolio: Portfolio, filters: DebtorFilters, as_of: date, page:
     """One page of the debtor search, with a count capped at COUNT_CAP so it stays fast on big portfolios.
     assigned_to: only that agent's debtors; masked: the IDs masked (viewers, docs/habeas-data.md)."""
     page_ = _debtor_page(portfolio, filters, as_of, page, per_page, assigned_to)
+    for debtor in page_.items:
+        debtor.aging = debtor_aging(debtor, as_of, portfolio.buckets)
     if masked:
         for debtor in page_.items:
             mask_debtor(debtor)
@@ -208,6 +210,13 @@ def _debtor_page(portfolio, filters, as_of, page, per_page, assigned_to) -> Debt
     )
     return DebtorPage(items=rows[:per_page], number=page, per_page=per_page, total=min(total, COUNT_CAP),
                       total_capped=capped, has_previous=page > 1, has_next=len(rows) > per_page)
+
+
+def debtor_aging(debtor: Debtor, as_of: date, buckets=None) -> Aged | None:
+    """How late the debtor's oldest unpaid due date is as of the portfolio's date; None with nothing owed."""
+    if not debtor.oldest_due_date or not debtor.balance_minor:
+        return None
+    return aged(debtor.oldest_due_date, as_of, buckets)
 
 
 def portfolio_tags(portfolio: Portfolio, sample: int = 2000) -> list[str]:

@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
+from recaudo.core.errors import DomainError, show_at_field
 
 from .forms import AnonymizeForm
-from .services import FORMATS, PrivacyError, debtor_anonymize, debtor_export
+from .services import FORMATS, debtor_anonymize, debtor_export
 
 
 @login_required
@@ -41,8 +42,8 @@ def debtor_anonymize_view(request, slug, pk):
         try:
             result = debtor_anonymize(debtor=debtor, reason=form.cleaned_data["reason"], actor=request.user,
                                       force=form.cleaned_data["force"])
-        except PrivacyError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Debtor anonymized: %(name)s") % {"name": result.debtor.name})
             return redirect("debtor_detail", slug=portfolio.slug, pk=debtor.pk)

@@ -21,9 +21,9 @@ from recaudo.accounts.selectors import (
     role_in,
     visible_debtors,
 )
+from recaudo.core.errors import DomainError
 from recaudo.ledger.accruals import debtor_liquidation
 from recaudo.ledger.rates import missing_rate_warnings
-from recaudo.portfolio.aging import BucketError
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor
 
@@ -40,8 +40,8 @@ from .render import (
     statement_filename,
     statement_language,
 )
-from .selectors import DebtorAgingRow, ReportError, aging_report, portfolio_summaries
-from .statements import StatementError, statement_for
+from .selectors import DebtorAgingRow, aging_report, portfolio_summaries
+from .statements import statement_for
 
 AGING_PAGE_ROWS = 200
 
@@ -114,8 +114,8 @@ def aging(request, slug):
         raise Http404("unknown format")
     try:
         report = aging_report(portfolio=portfolio, as_of=as_of, by=by)
-    except (ReportError, BucketError) as exc:
-        return render(request, "reports/aging.html", {"portfolio": portfolio, "error": str(exc)}, status=400)
+    except DomainError as exc:
+        return render(request, "reports/aging.html", {"portfolio": portfolio, "error": exc.message}, status=400)
     if assigned_only_agent(request.user, portfolio) is not None and by != "portfolio":
         # An agent limited to their assigned debtors sees only their rows (the bucket totals stay the portfolio's).
         visible = set(visible_debtors(request.user, portfolio).values_list("pk", flat=True))
@@ -171,8 +171,8 @@ def statement(request, slug, pk, fmt):
         return HttpResponse(_("Dates must look like 2026-12-31."), status=400, content_type="text/plain")
     try:
         result = statement_for(debtor=debtor, start=start, end=end)
-    except StatementError as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    except DomainError as exc:
+        return HttpResponse(exc.message, status=400, content_type="text/plain")
     language = statement_language(debtor, get_language())
     content = render_statement(result, fmt, language, request=request)
     return _download(content, fmt, statement_filename(result, fmt), inline=fmt in ("html", "pdf"))

@@ -53,7 +53,7 @@ class StrategyFormatError(DomainError):
     """The document is not a valid strategy; `problems` lists 'path: what is wrong' for each problem."""
 
     def __init__(self, problems: list[str]):
-        self.problems = problems
+        self._problems = problems
         super().__init__("; ".join(problems))
 
 

@@ -204,7 +204,7 @@ def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: in
     new values. A name used by another segment of the portfolio raises StrategyError."""
     name, clean, weight = _segment_clean(name, conditions, weight)
     if Segment.objects.filter(portfolio=portfolio, name=name).exclude(pk=getattr(segment, "pk", None)).exists():
-        raise StrategyError(f"name: a segment named {name!r} already exists")
+        raise StrategyError(f"a segment named {name!r} already exists", field="name")
     old = _segment_snapshot(segment) if segment is not None else None
     if segment is None:
         segment = Segment(portfolio=portfolio)

@@ -12,15 +12,15 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
+from recaudo.core.errors import DomainError, show_at_field
 from recaudo.portfolio.models import Debtor, Obligation
 
 from .forms import HoldForm, ImportForm, SegmentForm, StepForm
 from .models import CycleRun, Hold, Segment, Strategy
-from .schema import StrategyFormatError, to_yaml
+from .schema import to_yaml
 from .selectors import active_holds, recent_steps, segment_rows, version_usage
 from .selectors import strategy_list as strategies_of
 from .services import (
-    StrategyError,
     cycle_settings_ensure,
     hold_create,
     hold_release,
@@ -93,9 +93,10 @@ def strategy_import_view(request, slug, pk):
             text = form.cleaned_data["file"].read().decode("utf-8")
             version = strategy_import(portfolio=portfolio, text=text, segment=strategy.segment, actor=request.user)
             messages.success(request, _("Imported as version %(n)s.") % {"n": version.number})
-        except (StrategyFormatError, UnicodeDecodeError) as exc:
-            problems = getattr(exc, "problems", [str(exc)])
-            messages.error(request, _("Not imported: ") + "; ".join(problems))
+        except UnicodeDecodeError as exc:
+            messages.error(request, _("Not imported: ") + str(exc))
+        except DomainError as exc:
+            messages.error(request, _("Not imported: ") + "; ".join(exc.problems))
     return redirect("strategy_detail", slug=portfolio.slug, pk=strategy.pk)
 
 
@@ -115,8 +116,8 @@ def step_edit(request, slug, pk, key):
             return redirect("strategy_detail", slug=portfolio.slug, pk=strategy.pk)
         try:
             new = strategy_step_update(strategy=strategy, step_key=key, changes=changes, actor=request.user)
-        except (StrategyFormatError, StrategyError) as exc:
-            error = "; ".join(getattr(exc, "problems", [str(exc)]))
+        except DomainError as exc:
+            error = "; ".join(exc.problems)
         else:
             messages.success(request, _("Saved as version %(n)s.") % {"n": new.number})
             return redirect("strategy_dry_run", slug=portfolio.slug, version_id=new.pk)
@@ -148,8 +149,8 @@ def hold_list(request, slug):
                 try:
                     hold_create(debtor=debtor, obligation=obligation, reason=data["reason"], until=data["until"],
                                 notes=data["notes"], actor=request.user)
-                except StrategyError as exc:
-                    form.add_error(None, str(exc))
+                except DomainError as exc:
+                    show_at_field(form, exc)
                 else:
                     messages.success(request, _("Hold added."))
                     return redirect("hold_list", slug=portfolio.slug)
@@ -193,11 +194,8 @@ def segment_edit(request, slug, pk=None):
         try:
             saved = segment_save(portfolio=portfolio, segment=segment, name=data["name"], order=data["order"],
                                  weight=data["weight"], conditions=form.conditions(), actor=request.user)
-        except StrategyError as exc:
-            form.add_error("name" if str(exc).startswith("name:") else None, str(exc).removeprefix("name: "))
-        except StrategyFormatError as exc:
-            for problem in exc.problems:
-                form.add_error(None, problem)
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Segment “%(name)s” saved.") % {"name": saved.name})
             return redirect("segment_list", slug=portfolio.slug)
@@ -222,7 +220,7 @@ def segment_delete_view(request, slug, pk):
     if request.method == "POST":
         try:
             segment_delete(segment=segment, actor=request.user)
-        except StrategyError:
+        except DomainError:
             messages.error(request, _("“%(name)s” has its own strategy, so it cannot be deleted.")
                            % {"name": segment.name})
         else:

@@ -11,6 +11,7 @@ from recaudo.portfolio.aging import (
     Bucket,
     BucketError,
     age,
+    aged,
     bucket_index,
     days_past_due,
     due_date_cutoffs,
@@ -166,3 +167,18 @@ def test_every_item_in_exactly_one_bucket_and_sums_match(items, spec, as_of):
         holders = [i for i, b in enumerate(buckets) if b.contains(days)]
         assert len(holders) == 1
         assert bucket_by_cutoff(due, cutoffs) == holders[0]
+
+
+def test_aged_worked_examples():
+    """What pages show for one due date: days past due and the bucket, computed once by the selector."""
+    as_of = date(2026, 3, 31)
+    late = aged(date(2026, 2, 15), as_of)  # 44 days late: 31-60, the third of seven default buckets
+    assert (late.days, late.overdue_days, late.index, late.count) == (44, 44, 2, 7)
+    assert late.bucket == Bucket(31, 60) and late.label == "31-60"
+    early = aged(date(2026, 4, 10), as_of)  # due in 10 days: current, 0 days shown
+    assert (early.days, early.overdue_days, early.index, early.bucket) == (-10, 0, 0, Bucket(None, 0))
+    custom = aged(date(2026, 3, 26), as_of, [[None, 5], [6, None]])  # 5 days: inside a 5-day grace period
+    assert (custom.days, custom.index, custom.count) == (5, 0, 2)
+    assert aged(None, as_of) is None
+    broken = aged(date(2026, 3, 1), as_of, [[1, 2]])  # an invalid setting: the days, no bucket
+    assert (broken.days, broken.bucket, broken.label) == (30, None, "")

@@ -17,14 +17,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import can, portfolios_for_user
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
-from recaudo.portfolio.aging import (
-    BucketError,
-    bucket_choices,
-    bucket_index,
-    bucket_label,
-    days_past_due,
-    parse_buckets,
-)
+from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 
 register = template.Library()
@@ -114,16 +107,6 @@ def datetime_local(value):
     return value.strftime("%Y-%m-%d %H:%M" if _is_english() else "%d/%m/%Y %H:%M")
 
 
-@register.filter
-def dpd(due_date, as_of=None):
-    """Days past due of a due date as of the page's date (`as_of`, the portfolio's own date, which the view or the
-    selector gives); None for no date or no as-of date: never the server's date."""
-    due, day = _as_date(due_date), _as_date(as_of)
-    if due is None or day is None:
-        return None
-    return days_past_due(due, day)
-
-
 def bucket_css(bucket, index: int, count: int) -> str:
     if bucket.min_days is None:
         slug = "current" if bucket.max_days == 0 else f"upto-{bucket.max_days}"
@@ -136,16 +119,12 @@ def bucket_css(bucket, index: int, count: int) -> str:
 
 
 @register.simple_tag
-def bucket_badge(days, buckets=None):
-    """<span class="badge badge-31-60 badge-sev-2">31-60</span> for a days-past-due count."""
-    if days is None or days == "":
+def bucket_badge(aging):
+    """<span class="badge badge-31-60 badge-sev-2">31-60</span> for an aging the selector computed
+    (recaudo.portfolio.aging.Aged); nothing for no aging or an invalid bucket setting."""
+    if aging is None or aging == "" or getattr(aging, "bucket", None) is None:
         return ""
-    try:
-        parsed = parse_buckets(buckets)
-        i = bucket_index(int(days), parsed)
-    except (BucketError, TypeError, ValueError):
-        return ""
-    return format_html('<span class="{}">{}</span>', bucket_css(parsed[i], i, len(parsed)), bucket_label(parsed[i]))
+    return format_html('<span class="{}">{}</span>', bucket_css(aging.bucket, aging.index, aging.count), aging.label)
 
 
 register.simple_tag(bucket_choices)

@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from recaudo.agreements import commandline as cli
+from recaudo.core.errors import DomainError
 from recaudo.ledger.rates import legal_rates, rate_status
-from recaudo.ledger.rates_loading import RateLoadError, rates_load
+from recaudo.ledger.rates_loading import rates_load
 
 
 class Command(BaseCommand):
@@ -44,8 +45,8 @@ class Command(BaseCommand):
             raise CommandError(f"FILE: cannot read {path}: {exc}")
         try:
             result = rates_load(country=opts["country"], text=text, actor="rates load")
-        except RateLoadError as exc:
-            raise CommandError(f"{path}: {exc}")
+        except DomainError as exc:
+            raise CommandError(f"{path}: {exc.message}")
         parts = [f"{len(result.created)} new", f"{len(result.updated)} corrected", f"{len(result.unchanged)} unchanged"]
         self.stdout.write(f"{result.country}: {', '.join(parts)} month(s)"
                           + (f" ({', '.join(result.created + result.updated)})" if result.changed else ""))

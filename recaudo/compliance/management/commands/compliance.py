@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from recaudo.compliance.rules import RULES, ComplianceError, resolve_zone
+from recaudo.compliance.rules import RULES, resolve_zone
 from recaudo.compliance.services import bureau_report_check, compliance_check, debtor_timezone
+from recaudo.core.errors import DomainError
+from recaudo.core.options import command_error
 from recaudo.portfolio.models import Debtor, Portfolio
 
 
@@ -63,8 +65,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             return getattr(self, f"handle_{options['action']}")(options)
-        except ComplianceError as exc:
-            raise CommandError(str(exc))
+        except DomainError as exc:
+            raise command_error(exc)
 
     # -- check ----------------------------------------------------------------------------------------------------
     def _portfolio_debtor(self, options):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from recaudo.core.errors import DomainError
 from recaudo.imports.fields import FIELDS
 from recaudo.imports.services import ImportFileError, ImportOptions, import_file, load_mapping_file
 from recaudo.portfolio.models import Portfolio
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             with _Progress(enabled=not as_json and sys.stderr.isatty()) as progress:
                 result = import_file(portfolio=portfolio, kind=opts["kind"], path=Path(opts["file"]),
                                      options=options, progress=progress, actor="cli")
-        except ImportFileError as exc:
+        except DomainError as exc:
             if as_json:
                 self.stdout.write(json.dumps({"ok": False, "error": str(exc)}))
             else:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.core.errors import DomainError
+from recaudo.core.options import command_error
 from recaudo.portfolio.models import Debtor, Portfolio
-from recaudo.privacy.services import PrivacyError, debtor_anonymize, debtor_export
+from recaudo.privacy.services import debtor_anonymize, debtor_export
 
 
 def _debtor(slug: str, code: str) -> Debtor:
@@ -56,8 +58,8 @@ class Command(BaseCommand):
             raise CommandError("--format pdf needs -o FILE")
         try:
             export = debtor_export(debtor=debtor, fmt=format, actor="cli", language=language)
-        except PrivacyError as exc:
-            raise CommandError(str(exc))
+        except DomainError as exc:
+            raise command_error(exc)
         if not output:
             sys.stdout.write(export.content.decode("utf-8") + "\n")
             return
@@ -72,8 +74,8 @@ class Command(BaseCommand):
         debtor = _debtor(portfolio, code)
         try:
             result = debtor_anonymize(debtor=debtor, reason=reason, actor="cli", force=force)
-        except PrivacyError as exc:
-            raise CommandError(str(exc))
+        except DomainError as exc:
+            raise command_error(exc)
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
         self.stdout.write(f"anonymized debtor {code} -> {result.debtor.code} ({result.debtor.name})"
                           f"{' (forced)' if result.forced else ''}: {counts}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.core.errors import DomainError
+from recaudo.core.options import command_error
 from recaudo.portfolio.models import Portfolio
-from recaudo.privacy.services import PrivacyError, privacy_settings_set
+from recaudo.privacy.services import privacy_settings_set
 
 
 def _days(value: str):
@@ -42,8 +44,8 @@ class Command(BaseCommand):
         if changes:
             try:
                 portfolio = privacy_settings_set(portfolio=portfolio, actor="cli", **changes)
-            except PrivacyError as exc:
-                raise CommandError(str(exc))
+            except DomainError as exc:
+                raise command_error(exc)
         keep = lambda v: "keep" if v is None else f"{v} days"  # noqa: E731
         self.stdout.write(f"{portfolio.slug}: agents see assigned only: "
                           f"{'on' if portfolio.agents_see_assigned_only else 'off'}; import files: "

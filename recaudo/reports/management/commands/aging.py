@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from recaudo.portfolio.aging import BucketError
+from recaudo.core.errors import DomainError
+from recaudo.core.options import command_error
 from recaudo.reports.formatting import bucket_label, fmt_amount, fmt_date
 from recaudo.reports.render import render_aging_csv
-from recaudo.reports.selectors import BY_CHOICES, AgingReport, DebtorAgingRow, ReportError, aging_report
+from recaudo.reports.selectors import BY_CHOICES, AgingReport, DebtorAgingRow, aging_report
 
 from ._common import date_or_error, portfolio_or_error
 
@@ -29,8 +30,8 @@ class Command(BaseCommand):
         as_of = date_or_error(options["as_of"], "--as-of") or portfolio.today()
         try:
             report = aging_report(portfolio=portfolio, as_of=as_of, by=options["by"])
-        except (ReportError, BucketError) as exc:
-            raise CommandError(str(exc))
+        except DomainError as exc:
+            raise command_error(exc)
         fmt = options["format"]
         if fmt == "json":
             self.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

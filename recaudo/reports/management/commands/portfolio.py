@@ -8,9 +8,11 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q, Sum
 
+from recaudo.core.errors import DomainError
 from recaudo.core.money import format_amount, from_minor
+from recaudo.core.options import command_error
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import PortfolioError, portfolio_create
+from recaudo.portfolio.services import portfolio_create
 from recaudo.reports.selectors import aging_report
 
 
@@ -83,8 +85,8 @@ class Command(BaseCommand):
         try:
             portfolio = portfolio_create(slug=slug, name=name, country=country, currency=currency, tz=tz,
                                          creditor=creditor, actor="cli")
-        except PortfolioError as exc:
-            raise CommandError(str(exc))
+        except DomainError as exc:
+            raise command_error(exc)
         self.stdout.write(f"created portfolio {portfolio.slug}: {portfolio.name} ({portfolio.country}, "
                           f"{portfolio.currency}, {portfolio.timezone})")
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.core.errors import DomainError
+from recaudo.core.options import command_error
 from recaudo.portfolio.models import Debtor
 from recaudo.reports.render import STATEMENT_FORMATS, render_statement, statement_filename, statement_language
-from recaudo.reports.statements import StatementError, statement_for
+from recaudo.reports.statements import statement_for
 
 from ._common import date_or_error, portfolio_or_error
 
@@ -36,8 +38,8 @@ class Command(BaseCommand):
         end = date_or_error(options["end"], "--to")
         try:
             statement = statement_for(debtor=debtor, start=start, end=end)
-        except StatementError as exc:
-            raise CommandError(str(exc))
+        except DomainError as exc:
+            raise command_error(exc)
         language = {"en": "en", "es": "es-co"}.get(options["language"] or "", statement_language(debtor))
         fmt = options["format"]
         content = render_statement(statement, fmt, language)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Portfolio
 from recaudo.strategies.models import Segment, Strategy
-from recaudo.strategies.schema import StrategyFormatError, to_yaml
+from recaudo.strategies.schema import to_yaml
 from recaudo.strategies.selectors import strategy_list
 from recaudo.strategies.services import (
     latest_version,
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         if action == "segments-import":
             try:
                 saved = segments_import(portfolio=p, text=self._read(opts["file"]), actor="cli")
-            except StrategyFormatError as exc:
+            except DomainError as exc:
                 raise CommandError("invalid segments:\n  " + "\n  ".join(exc.problems))
             self.stdout.write(f"{len(saved)} segment(s): " + ", ".join(s.name for s in saved))
             return
@@ -86,7 +87,7 @@ class Command(BaseCommand):
         text = self._read(opts["file"])
         try:
             version = strategy_import(portfolio=p, text=text, segment=segment, actor="cli")
-        except StrategyFormatError as exc:
+        except DomainError as exc:
             raise CommandError("invalid strategy:\n  " + "\n  ".join(exc.problems))
         self.stdout.write(f"{version.strategy.name}: version {version.number}")
 
