@@ -23,11 +23,13 @@ Pure: no database, no clock.
 from __future__ import annotations
 
 import copy
-from decimal import Decimal, InvalidOperation
+import math
+from decimal import Decimal
 from typing import Any
 
 import yaml
 
+from recaudo.core.amounts import AmountError, parse_amount
 from recaudo.core.errors import DomainError
 
 ACTIONS = ("send_message", "create_task", "move_stage", "mark_legal", "report_bureau", "hold")
@@ -61,17 +63,34 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# Amounts in conditions are in the portfolio currency's major units, with at most 2 decimals (so at most
+# 10.000.000.000.000,00, the bound of recaudo.core.amounts).
+CONDITION_DECIMALS = 2
+
+
 def _amount(value, path: str, problems: list[str]) -> str | None:
+    """An amount of a condition: a YAML number or a plain string like "50000.5" or "50_000" (the one amount
+    parser, recaudo.core.amounts, with "." as the decimal mark as in YAML), zero or more, within the bounds."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         problems.append(f"{path}: must be an amount (a number), got {value!r}")
         return None
-    try:
-        amount = Decimal(str(value).strip().replace("_", ""))
-    except InvalidOperation:
+    not_finite = (isinstance(value, float) and not math.isfinite(value)) or (
+        isinstance(value, Decimal) and not value.is_finite())
+    if not_finite or (not isinstance(value, str) and value < 0):
+        problems.append(f"{path}: must be zero or positive, got {value!r}")
+        return None
+    text = (value if isinstance(value, str) else format(value, "f") if isinstance(value, Decimal) else str(value)
+            ).strip().replace("_", "")
+    if isinstance(text, str) and text.startswith("-"):
+        problems.append(f"{path}: must be zero or positive, got {value!r}")
+        return None
+    if isinstance(text, str) and "," in text:
         problems.append(f"{path}: not a number: {value!r}")
         return None
-    if not amount.is_finite() or amount < 0:
-        problems.append(f"{path}: must be zero or positive, got {value!r}")
+    try:
+        amount = parse_amount(text, decimal=".", decimals=CONDITION_DECIMALS)
+    except AmountError as exc:
+        problems.append(f"{path}: {exc.message}: {value!r}")
         return None
     return format(amount.normalize(), "f")
 

@@ -64,3 +64,20 @@ def test_not_a_mapping_and_missing_stages():
         validate_content(["a"])
     with pytest.raises(StrategyFormatError, match="stages: required"):
         validate_content({"name": "x"})
+
+
+def test_condition_amounts_use_the_one_amount_parser_and_its_bound():
+    """Amounts in conditions go through recaudo.core.amounts: bounded, at most 2 decimals, "_" allowed."""
+    def amount_problems(value):
+        text = (
+            "stages:\n  - key: early\n    from_days: 1\n    to_days: null\n    steps:\n"
+            "      - {key: call, offset: 10, action: create_task, task: call, conditions: {min_amount: AMOUNT}}\n"
+        ).replace("AMOUNT", value
+        )
+        return [p for p in problems(text) if "min_amount" in p]
+
+    assert amount_problems("50_000.5") == []
+    assert amount_problems("'1500000'") == []
+    assert amount_problems("99999999999999999999") != []  # beyond 10.000.000.000.000,00
+    assert amount_problems("1.234") != []  # a third decimal
+    assert amount_problems("'1,5'") != []
