@@ -32,7 +32,7 @@ from recaudo.core.money import from_minor, precision
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
-from recaudo.strategies.models import Hold
+from recaudo.strategies.models import Hold, Segment
 from recaudo.strategies.rules import Priority
 
 from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
@@ -418,3 +418,43 @@ def tz_for(debtor: Debtor) -> str:
         return debtor_timezone(debtor, debtor.portfolio, debtor.portfolio.country)
     except ComplianceError:
         return "UTC"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reads for the workspace pages
+# ---------------------------------------------------------------------------------------------------------------
+def work_debtors(portfolio: Portfolio) -> QuerySet[Debtor]:
+    """The debtors an agent opens, with what the workspace shows about them."""
+    return Debtor.objects.filter(portfolio=portfolio).select_related("portfolio", "strategy_state")
+
+
+def open_obligations(debtor: Debtor) -> QuerySet[Obligation]:
+    """What a promise or a dispute may name: the debtor's open obligations with a balance, oldest first."""
+    return Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN,
+                                     balance_minor__gt=0).order_by("due_date", "number")
+
+
+def debtor_obligation(debtor: Debtor, obligation_id) -> Obligation | None:
+    """One of the debtor's obligations by its id (None for none, another debtor's or not a number)."""
+    if not str(obligation_id or "").isdigit():
+        return None
+    return Obligation.objects.filter(debtor=debtor, pk=int(obligation_id)).first()
+
+
+def segments(portfolio: Portfolio) -> list[Segment]:
+    return list(Segment.objects.filter(portfolio=portfolio).order_by("order", "id"))
+
+
+def targets_on(portfolio: Portfolio, day: date) -> QuerySet[DailyTarget]:
+    return DailyTarget.objects.filter(portfolio=portfolio, date=day).select_related("agent").order_by(
+        "agent__username")
+
+
+def scripts(portfolio: Portfolio) -> QuerySet[CallScript]:
+    return CallScript.objects.filter(portfolio=portfolio).select_related("segment", "updated_by")
+
+
+def script(portfolio: Portfolio, script_id) -> CallScript | None:
+    if not str(script_id or "").isdigit():
+        return None
+    return CallScript.objects.filter(portfolio=portfolio, pk=int(script_id)).first()

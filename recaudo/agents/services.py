@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recaudo.accounts.models import Membership, Role
 from recaudo.agreements.services import promise_record
@@ -245,6 +247,28 @@ def assign_segment(*, portfolio: Portfolio, segment: Segment, agent, actor=None,
     audit_record(event_type="agent.segment_assigned", subject=segment, actor=actor, portfolio=portfolio,
                  changes={"segment": segment.name, "agent": agent.get_username() if agent else None,
                           "debtors": count})
+    return count
+
+
+@transaction.atomic
+def assignments_apply(*, portfolio: Portfolio, agent_id, codes: list[str] | None = None, segment_id=None,
+                      actor=None, now: datetime | None = None) -> int:
+    """The assignment page in one step, all or nothing: the debtors with `codes` and those the last cycle put in
+    the segment `segment_id` go to the agent `agent_id` ("-": to nobody). Returns how many moved."""
+    agent = None
+    if agent_id != "-":
+        agent = get_user_model().objects.filter(pk=agent_id).first() if str(agent_id or "").isdigit() else None
+        if agent is None:
+            raise WorkspaceError(_("Choose an agent."), field="agent")
+    count = 0
+    if codes:
+        ids = list(Debtor.objects.filter(portfolio=portfolio, code__in=codes).values_list("pk", flat=True))
+        count += assign_debtors(portfolio=portfolio, debtor_ids=ids, agent=agent, actor=actor, now=now)
+    if segment_id:
+        segment = Segment.objects.filter(portfolio=portfolio, pk=segment_id).first()
+        if segment is None:
+            raise WorkspaceError("the segment belongs to another portfolio", field="segment")
+        count += assign_segment(portfolio=portfolio, segment=segment, agent=agent, actor=actor, now=now)
     return count
 
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -23,16 +22,13 @@ from recaudo.compliance.services import compliance_check
 from recaudo.compliance.wording import fmt_local
 from recaudo.core.errors import DomainError, show_at_field
 from recaudo.ledger.selectors import debtor_360
-from recaudo.portfolio.models import Debtor, Obligation
-from recaudo.strategies.models import Segment
+from recaudo.portfolio.models import Debtor
 
 from . import selectors
 from .forms import AssignForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
-from .models import CallScript, DailyTarget
 from .selectors import agent_users, tz_for, workspace_settings
 from .services import (
-    assign_debtors,
-    assign_segment,
+    assignments_apply,
     commission_rule_set,
     next_debtor,
     outcome_record,
@@ -65,8 +61,7 @@ def _is_supervisor(request, portfolio) -> bool:
 def _debtor(request, portfolio, debtor_id) -> Debtor:
     """The debtor if the user may open it (404 otherwise: another portfolio's, or not assigned to an agent limited
     to their own by the portfolio's agents_see_assigned_only)."""
-    return debtor_for_user_or_404(request.user, portfolio, debtor_id,
-                                  Debtor.objects.select_related("portfolio", "strategy_state"))
+    return debtor_for_user_or_404(request.user, portfolio, debtor_id, selectors.work_debtors(portfolio))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -101,8 +96,7 @@ def agent_next(request, slug):
 
 def _outcome_form(request, portfolio, debtor, data=None):
     phones = selectors.phones_for(debtor)
-    obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN,
-                                            balance_minor__gt=0).order_by("due_date", "number")
+    obligations = selectors.open_obligations(debtor)
     form = OutcomeForm(data, dispositions=selectors.dispositions(), language=get_language(),
                        contacts=[p.contact for p in phones], obligations=obligations)
     form.fields["promise_amount"].currency = portfolio.currency  # the promise has the portfolio's decimals
@@ -118,7 +112,7 @@ def agent_work(request, slug, debtor_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         contact = next((p.contact for p in phones if str(p.contact.pk) == data.get("contact")), None)
-        obligation = Obligation.objects.filter(debtor=debtor, pk=data.get("obligation") or 0).first()
+        obligation = selectors.debtor_obligation(debtor, data.get("obligation"))
         try:
             outcome_record(portfolio=portfolio, debtor=debtor, agent=request.user,
                            disposition=data["disposition_obj"], notes=data.get("notes") or "",
@@ -208,28 +202,17 @@ def agent_team(request, slug):
 def agent_assignments(request, slug):
     portfolio = _supervisor_portfolio(request, slug)
     agents = list(agent_users(portfolio))
-    segments = list(Segment.objects.filter(portfolio=portfolio).order_by("order", "id"))
-    form = AssignForm(request.POST or None, agents=agents, segments=segments)
+    form = AssignForm(request.POST or None, agents=agents, segments=selectors.segments(portfolio))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        agent = None if data["agent"] == "-" else get_user_model().objects.filter(pk=data["agent"] or 0).first()
-        if agent is None and data["agent"] != "-":
-            form.add_error("agent", _("Choose an agent."))
+        try:
+            count = assignments_apply(portfolio=portfolio, agent_id=data["agent"], codes=data["codes"],
+                                      segment_id=data.get("segment"), actor=request.user)
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
-            try:
-                count = 0
-                if data["codes"]:
-                    ids = list(Debtor.objects.filter(portfolio=portfolio, code__in=data["codes"])
-                               .values_list("pk", flat=True))
-                    count += assign_debtors(portfolio=portfolio, debtor_ids=ids, agent=agent, actor=request.user)
-                if data.get("segment"):
-                    segment = Segment.objects.get(portfolio=portfolio, pk=data["segment"])
-                    count += assign_segment(portfolio=portfolio, segment=segment, agent=agent, actor=request.user)
-            except DomainError as exc:
-                show_at_field(form, exc)
-            else:
-                messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
-                return redirect("agent_assignments", slug=portfolio.slug)
+            messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
+            return redirect("agent_assignments", slug=portfolio.slug)
     return render(request, "agents/assignments.html", {
         "portfolio": portfolio, "form": form, "load": selectors.assignment_load(portfolio, agents),
     })
@@ -252,18 +235,17 @@ def agent_targets(request, slug):
         else:
             messages.success(request, _("Target saved."))
             return redirect(f"{reverse('agent_targets', args=[portfolio.slug])}?day={data['date'].isoformat()}")
-    targets = DailyTarget.objects.filter(portfolio=portfolio, date=day).select_related("agent").order_by(
-        "agent__username")
-    return render(request, "agents/targets.html", {"portfolio": portfolio, "form": form, "targets": targets,
+    return render(request, "agents/targets.html", {"portfolio": portfolio, "form": form,
+                                                   "targets": selectors.targets_on(portfolio, day),
                                                    "day": day})
 
 
 @login_required
 def agent_scripts(request, slug):
     portfolio = _supervisor_portfolio(request, slug)
-    segments = list(Segment.objects.filter(portfolio=portfolio).order_by("order", "id"))
+    segments = selectors.segments(portfolio)
     initial = {"language": "es", "body": selectors.DEFAULT_SCRIPT["es"]}
-    edit = CallScript.objects.filter(portfolio=portfolio, pk=request.GET.get("edit") or 0).first()
+    edit = selectors.script(portfolio, request.GET.get("edit"))
     if edit is not None:
         initial = {"segment": str(edit.segment_id or ""), "language": edit.language, "body": edit.body}
     form = ScriptForm(request.POST or None, segments=segments, initial=initial)
@@ -278,6 +260,6 @@ def agent_scripts(request, slug):
         else:
             messages.success(request, _("Script saved."))
             return redirect("agent_scripts", slug=portfolio.slug)
-    scripts = CallScript.objects.filter(portfolio=portfolio).select_related("segment", "updated_by")
-    return render(request, "agents/scripts.html", {"portfolio": portfolio, "form": form, "scripts": scripts,
+    return render(request, "agents/scripts.html", {"portfolio": portfolio, "form": form,
+                                                   "scripts": selectors.scripts(portfolio),
                                                    "placeholders": selectors.PLACEHOLDER_HELP})

@@ -11,6 +11,7 @@ from recaudo.agents.selectors import banner_for, callback_slots, queue_queryset,
 from recaudo.agents.services import (
     assign_debtors,
     assign_segment,
+    assignments_apply,
     commission_rule_set,
     next_debtor,
     outcome_record,
@@ -149,6 +150,24 @@ def test_assignments_segments_and_allow_unassigned(portfolio, team, two):
     outsider = make_user("otro")
     with pytest.raises(WorkspaceError):
         assign_debtors(portfolio=portfolio, debtor_ids=[a.pk], agent=outsider, actor=team["sofia"])
+
+
+def test_assignment_page_is_all_or_nothing(portfolio, other_portfolio, team, two):
+    """Codes and a segment in one step: when the segment is refused, the codes are not assigned either."""
+    a, b = two
+    foreign = Segment.objects.create(portfolio=other_portfolio, name="Ajena")
+    with pytest.raises(WorkspaceError) as info:
+        assignments_apply(portfolio=portfolio, agent_id=str(team["ana"].pk), codes=["A1", "B1"],
+                          segment_id=foreign.pk, actor=team["sofia"])
+    assert info.value.field == "segment"
+    assert not Assignment.objects.exists()
+    with pytest.raises(WorkspaceError) as info:
+        assignments_apply(portfolio=portfolio, agent_id="", codes=["A1"], actor=team["sofia"])
+    assert info.value.field == "agent"
+    assert assignments_apply(portfolio=portfolio, agent_id=str(team["ana"].pk), codes=["A1", "B1"],
+                             actor=team["sofia"]) == 2
+    assert assignments_apply(portfolio=portfolio, agent_id="-", codes=["B1"], actor=team["sofia"]) == 1
+    assert set(Assignment.objects.filter(agent__isnull=False).values_list("debtor__code", flat=True)) == {"A1"}
 
 
 def test_team_board_numbers_and_commission_exact(portfolio, team):
