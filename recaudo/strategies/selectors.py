@@ -63,6 +63,12 @@ def debtor_step_history(debtor_id: int) -> QuerySet[StepExecution]:
             .order_by("-business_date", "-id"))
 
 
+def next_segment_order(portfolio: Portfolio) -> int:
+    """Where a new segment goes by default: 10 after the last one."""
+    last = Segment.objects.filter(portfolio=portfolio).order_by("-order").first()
+    return (last.order + 10) if last else 10
+
+
 def last_runs(portfolio: Portfolio, limit: int = 10) -> list[CycleRun]:
     return list(CycleRun.objects.filter(portfolio=portfolio).order_by("-business_date")[:limit])
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
 from recaudo.core.errors import DomainError
@@ -315,6 +316,21 @@ def hold_create(*, debtor: Debtor, reason: str, until: date | None, obligation: 
     audit_record(event_type="hold.created", subject=hold, actor=actor, portfolio=debtor.portfolio, debtor=debtor,
                  changes={"reason": reason, "until": until, "obligation": obligation.number if obligation else None})
     return hold
+
+
+@transaction.atomic
+def hold_add(*, portfolio: Portfolio, debtor_code: str, reason: str, until: date | None, obligation_number: str = "",
+             notes: str = "", actor=None) -> Hold:
+    """The holds page: a hold on the debtor (and obligation) named by their codes in the portfolio."""
+    debtor = Debtor.objects.filter(portfolio=portfolio, code=(debtor_code or "").strip()).first()
+    if debtor is None:
+        raise StrategyError(_("No debtor with that code."), field="debtor_code")
+    obligation = None
+    if (obligation_number or "").strip():
+        obligation = Obligation.objects.filter(portfolio=portfolio, number=obligation_number.strip()).first()
+        if obligation is None:
+            raise StrategyError(_("No obligation with that number."), field="obligation_number")
+    return hold_create(debtor=debtor, obligation=obligation, reason=reason, until=until, notes=notes, actor=actor)
 
 
 @transaction.atomic

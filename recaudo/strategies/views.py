@@ -13,16 +13,15 @@ from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
 from recaudo.core.errors import DomainError, show_at_field
-from recaudo.portfolio.models import Debtor, Obligation
 
 from .forms import HoldForm, ImportForm, SegmentForm, StepForm
-from .models import CycleRun, Hold, Segment, Strategy
+from .models import Hold, Segment, Strategy
 from .schema import to_yaml
-from .selectors import active_holds, recent_steps, segment_rows, version_usage
+from .selectors import active_holds, last_runs, next_segment_order, recent_steps, segment_rows, version_usage
 from .selectors import strategy_list as strategies_of
 from .services import (
     cycle_settings_ensure,
-    hold_create,
+    hold_add,
     hold_release,
     latest_version,
     segment_delete,
@@ -44,7 +43,7 @@ def strategy_list(request, slug):
     strategy_ensure_default(portfolio)
     return render(request, "strategies/strategy_list.html", {
         "portfolio": portfolio, "rows": strategies_of(portfolio), "settings": cycle_settings_ensure(portfolio),
-        "runs": CycleRun.objects.filter(portfolio=portfolio).order_by("-business_date")[:10],
+        "runs": last_runs(portfolio),
         "can_edit": can(request.user, portfolio, EDIT),
     })
 
@@ -136,24 +135,15 @@ def hold_list(request, slug):
         portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
         if form.is_valid():
             data = form.cleaned_data
-            debtor = Debtor.objects.filter(portfolio=portfolio, code=data["debtor_code"].strip()).first()
-            obligation = None
-            if data["obligation_number"]:
-                obligation = Obligation.objects.filter(portfolio=portfolio,
-                                                       number=data["obligation_number"].strip()).first()
-            if debtor is None:
-                form.add_error("debtor_code", _("No debtor with that code."))
-            elif data["obligation_number"] and obligation is None:
-                form.add_error("obligation_number", _("No obligation with that number."))
+            try:
+                hold_add(portfolio=portfolio, debtor_code=data["debtor_code"],
+                         obligation_number=data["obligation_number"], reason=data["reason"], until=data["until"],
+                         notes=data["notes"], actor=request.user)
+            except DomainError as exc:
+                show_at_field(form, exc)
             else:
-                try:
-                    hold_create(debtor=debtor, obligation=obligation, reason=data["reason"], until=data["until"],
-                                notes=data["notes"], actor=request.user)
-                except DomainError as exc:
-                    show_at_field(form, exc)
-                else:
-                    messages.success(request, _("Hold added."))
-                    return redirect("hold_list", slug=portfolio.slug)
+                messages.success(request, _("Hold added."))
+                return redirect("hold_list", slug=portfolio.slug)
     holds = active_holds(portfolio, today, debtor_scope(request.user, portfolio))
     holds = holds.select_related("debtor", "obligation", "created_by")[:500]
     return render(request, "strategies/holds.html", {"portfolio": portfolio, "holds": holds, "form": form,
@@ -185,8 +175,7 @@ def segment_edit(request, slug, pk=None):
     portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
     segment = get_object_or_404(Segment, pk=pk, portfolio=portfolio) if pk is not None else None
     if segment is None and request.method != "POST":
-        last = Segment.objects.filter(portfolio=portfolio).order_by("-order").first()
-        form = SegmentForm(initial={"order": (last.order + 10) if last else 10, "weight": 1})
+        form = SegmentForm(initial={"order": next_segment_order(portfolio), "weight": 1})
     else:
         form = SegmentForm(request.POST or None, segment=segment)
     if request.method == "POST" and form.is_valid():

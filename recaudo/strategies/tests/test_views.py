@@ -95,3 +95,15 @@ def test_holds_add_and_release(client, portfolio, people):
     assert hold.released_at is not None
     login(client, people["juan"])
     assert client.post(url, {"debtor_code": "C1", "reason": "dispute", "until": "2030-01-01"}).status_code == 404
+
+
+def test_hold_for_unknown_codes_names_the_field(client, portfolio, people):
+    debtor_owing(portfolio, "C1", days_past_due=3)
+    login(client, people["sara"])
+    url = reverse("hold_list", args=[portfolio.slug])
+    page = client.post(url, {"debtor_code": "NOPE", "reason": "dispute", "until": "2030-01-01"})
+    assert page.context["form"].errors == {"debtor_code": ["No hay ningún deudor con ese código."]}
+    page = client.post(url, {"debtor_code": "C1", "obligation_number": "X-9", "reason": "dispute",
+                             "until": "2030-01-01"})
+    assert page.context["form"].errors == {"obligation_number": ["No hay ninguna obligación con ese número."]}
+    assert not Hold.objects.exists()
