@@ -21,6 +21,7 @@ from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt
 from recaudo.compliance.rules import Decision
 from recaudo.compliance.services import compliance_check, contact_attempt_record
+from recaudo.compliance.wording import blocked_reasons
 from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.money import from_minor, to_minor
 from recaudo.ledger.services import obligation_set_dispute
@@ -76,10 +77,6 @@ class NextDebtor:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def blocked_reasons(decision: Decision) -> list[str]:
-    return [r.detail or r.text for r in decision.reasons if r.outcome == "blocked"]
-
-
 @transaction.atomic
 def next_debtor(*, agent, portfolio: Portfolio, now: datetime | None = None, scan: int = NEXT_SCAN) -> NextDebtor:
     """The first debtor of the agent's queue that may be called now (preview dialer). Debtors the compliance rules
@@ -88,7 +85,7 @@ def next_debtor(*, agent, portfolio: Portfolio, now: datetime | None = None, sca
     result = NextDebtor(debtor=None)
     for debtor in queue_queryset(agent=agent, portfolio=portfolio, now=now)[:scan]:
         if not debtor.has_phone:
-            result.skipped.append(Skipped(debtor, None, ["no phone to call (references never count)"]))
+            result.skipped.append(Skipped(debtor, None, [_("no phone to call (references never count)")]))
             continue
         decision = compliance_check(channel="call", at=now, debtor=debtor, record=False)
         if not decision.allowed:
