@@ -21,7 +21,6 @@ from recaudo.accounts.selectors import can, debtor_for_user_or_404, masks_person
 from recaudo.core.money import from_minor
 from recaudo.ledger.rates import legal_rates, rate_status
 from recaudo.ledger.rates_loading import RateLoadError, rates_load
-from recaudo.portfolio.models import Obligation
 
 from . import rules, selectors
 from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
@@ -37,18 +36,15 @@ def _debtor(request, slug, pk, action="view"):
     return portfolio, debtor_for_user_or_404(request.user, portfolio, pk)
 
 
-def _open_obligations(debtor):
-    return Obligation.objects.filter(debtor=debtor, balance_minor__gt=0, disputed=False).order_by("due_date", "number")
-
-
 def _page(request, portfolio, debtor, **forms):
     today = portfolio.today()
     context = {
         "portfolio": portfolio, "debtor": debtor, "today": today,
-        "promises": selectors.debtor_promises(debtor)[:50], "agreements": selectors.debtor_agreements(debtor),
+        "promises": selectors.debtor_promises_page(debtor), "agreements": selectors.debtor_agreements(debtor),
         "offers": selectors.debtor_offers(debtor)[:50], "can_write": can(request.user, portfolio, "write"),
         "promise_form": forms.get("promise_form") or PromiseForm(initial={"due_date": today}),
-        "offer_form": forms.get("offer_form") or OfferForm(obligations=_open_obligations(debtor)),
+        "offer_form": forms.get("offer_form")
+        or OfferForm(obligations=selectors.agreement_eligible_obligations(debtor)),
     }
     return render(request, "agreements/debtor.html", context)
 
@@ -88,7 +84,7 @@ def _plan_args(d: dict) -> dict:
 @login_required
 def agreement_new(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk, "write")  # a viewer may not make one: no form either
-    obligations = _open_obligations(debtor)
+    obligations = selectors.agreement_eligible_obligations(debtor)
     today = portfolio.today()
     if request.method == "POST":
         form = AgreementForm(request.POST, obligations=obligations)
@@ -135,7 +131,7 @@ def _preview(portfolio, form) -> dict:
 @login_required
 def agreement_preview(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk)
-    form = AgreementForm(request.GET or request.POST, obligations=_open_obligations(debtor))
+    form = AgreementForm(request.GET or request.POST, obligations=selectors.agreement_eligible_obligations(debtor))
     return render(request, "agreements/_schedule_preview.html", {
         "portfolio": portfolio, "preview": _preview(portfolio, form) or {"error": _("Complete the form.")}})
 
@@ -156,8 +152,9 @@ def agreement_detail(request, slug, pk, accept_form=None):
         "portfolio": portfolio, "agreement": agreement, "debtor": agreement.debtor,
         "schedule": agreement.schedule.select_related("obligation"),
         "included": agreement.included.select_related("obligation"),
-        "acceptance": getattr(agreement, "acceptance", None) if agreement.status != "draft" else None,
-        "accept_form": accept_form or AcceptanceForm(), "can_write": can(request.user, portfolio, "write"),
+        "acceptance": selectors.agreement_acceptance(agreement),
+        "actions": selectors.agreement_actions(agreement, can_write=can(request.user, portfolio, "write")),
+        "accept_form": accept_form or AcceptanceForm(),
     })
 
 
@@ -216,7 +213,7 @@ def agreement_pdf(request, slug, pk):
 @require_POST
 def offer_new(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk, "write")
-    form = OfferForm(request.POST, obligations=_open_obligations(debtor))
+    form = OfferForm(request.POST, obligations=selectors.agreement_eligible_obligations(debtor))
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -247,8 +244,9 @@ def offer_detail(request, slug, pk):
     portfolio, offer = _offer(request, slug, pk)
     return render(request, "agreements/offer_detail.html", {
         "portfolio": portfolio, "offer": offer, "debtor": offer.debtor, "accept_form": AcceptanceForm(),
-        "can_write": can(request.user, portfolio, "write"), "can_approve": permissions.can_approve(request.user, offer),
-        "can_decide": permissions.can_decide(request.user, portfolio), "decision_form": DecisionForm(),
+        "actions": selectors.offer_actions(offer, can_write=can(request.user, portfolio, "write"),
+                                           can_decide=permissions.can_decide(request.user, portfolio)),
+        "decision_form": DecisionForm(),
     })
 
 

@@ -17,7 +17,9 @@ from recaudo.ledger.posting import entry_post
 from recaudo.ledger.services import component_balances
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
-from ..models import Agreement, AgreementObligation, AgreementSettings
+from .. import rules
+from ..models import AgreementSettings
+from ..selectors import in_accepted_agreements
 
 
 class AgreementError(DomainError):
@@ -54,6 +56,8 @@ def today_for(portfolio: Portfolio, today: date | None, now: datetime | None) ->
 
 
 def included_obligations(debtor: Debtor, obligations) -> list[Obligation]:
+    """The obligations an agreement or an offer includes, checked (the debtor's; rules.obligation_problem), oldest
+    due first."""
     ids = [o.pk if isinstance(o, Obligation) else int(o) for o in obligations]
     if not ids:
         raise AgreementError("obligations: choose at least one")
@@ -63,16 +67,25 @@ def included_obligations(debtor: Debtor, obligations) -> list[Obligation]:
     for o in found:
         if o.debtor_id != debtor.pk:
             raise AgreementError(f"obligations: {o.number} belongs to another debtor")
-        if o.balance_minor <= 0:
-            raise AgreementError(f"obligations: {o.number} has no balance")
-        if o.disputed:
-            raise AgreementError(f"obligations: {o.number} is disputed")
-    busy = AgreementObligation.objects.filter(
-        obligation__in=found, agreement__status__in=[Agreement.Status.ACCEPTED]).values_list(
-        "obligation__number", flat=True).first()
-    if busy:
-        raise AgreementError(f"obligations: {busy} is already in an accepted agreement")
+    busy = in_accepted_agreements([o.pk for o in found])
+    for o in found:
+        problem = rules.obligation_problem(balance_minor=o.balance_minor, disputed=o.disputed,
+                                           in_accepted_agreement=o.pk in busy)
+        if problem:
+            raise AgreementError(f"obligations: {o.number} {problem}")
     return found
+
+
+def promise_obligations(debtor: Debtor, obligations) -> list[Obligation]:
+    """The obligations a promise names, checked: the debtor's, open with a balance (rules.promise_obligation_eligible,
+    the same the call page offers)."""
+    obligations = list(obligations or [])
+    for o in obligations:
+        if o.debtor_id != debtor.pk:
+            raise AgreementError("obligations: one belongs to another debtor")
+        if not rules.promise_obligation_eligible(status=o.status, balance_minor=o.balance_minor):
+            raise AgreementError(f"obligations: {o.number} is not open with a balance")
+    return obligations
 
 
 def credits_post(obligations: list[Obligation], total_minor: int, kind: str, memo: str, value_date: date, actor,

@@ -240,7 +240,7 @@ def offer_decide(*, offer: Offer, decision: str, reason: str, actor, counter_par
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if decision not in ("approve", "reject", "counter"):
         raise AgreementError("decision: approve, reject or counter")
-    if offer.status != Offer.Status.PENDING:
+    if not rules.offer_may(offer.status, "decide"):
         raise AgreementError(f"offer {offer.pk} is {offer.status}, not pending approval")
     if not can_decide(actor, offer.portfolio):
         raise NotAllowed("only a supervisor or an administrator decides offers")
@@ -278,7 +278,7 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     portfolio = offer.portfolio
     today = today_for(portfolio, today, now)
-    if offer.status != Offer.Status.APPROVED:
+    if not rules.offer_may(offer.status, "accept"):
         raise AgreementError(f"offer {offer.pk} is {offer.status}; only an approved offer can be accepted")
     if offer.expires_on and offer.expires_on < today:
         offer.status = Offer.Status.EXPIRED

@@ -145,7 +145,7 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
 
 @transaction.atomic
 def agreement_offer(*, agreement: Agreement, actor=None, now: datetime | None = None) -> Agreement:
-    if agreement.status != Agreement.Status.DRAFT:
+    if not rules.agreement_may(agreement.status, "offer"):
         raise AgreementError("only a draft can be offered")
     agreement.status, agreement.offered_at = Agreement.Status.OFFERED, now or timezone.now()
     agreement.save(update_fields=["status", "offered_at"])
@@ -155,7 +155,7 @@ def agreement_offer(*, agreement: Agreement, actor=None, now: datetime | None = 
 
 @transaction.atomic
 def agreement_cancel(*, agreement: Agreement, actor=None, reason: str = "", now: datetime | None = None) -> Agreement:
-    if agreement.status not in (Agreement.Status.DRAFT, Agreement.Status.OFFERED):
+    if not rules.agreement_may(agreement.status, "cancel"):
         raise AgreementError("only a draft or offered agreement can be cancelled")
     agreement.status, agreement.end_reason = Agreement.Status.CANCELLED, reason[:300]
     agreement.ended_on = agreement.portfolio.today(now)
@@ -190,7 +190,7 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     portfolio = agreement.portfolio
     today = today_for(portfolio, today, now)
-    if agreement.status not in (Agreement.Status.DRAFT, Agreement.Status.OFFERED):
+    if not rules.agreement_may(agreement.status, "accept"):
         raise AgreementError(f"agreement {agreement.number} is {agreement.status}; it cannot be accepted")
     _check_evidence(channel, evidence_file, evidence_text, checkbox)
     if approved_offer is None and acting_user(actor) is not None:
@@ -294,7 +294,7 @@ def agreement_break(*, agreement: Agreement, today: date, actor=None, reason: st
     """Break an accepted agreement and apply its clause (see the module docstring)."""
     now = now or timezone.now()
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    if agreement.status != Agreement.Status.ACCEPTED:
+    if not rules.agreement_may(agreement.status, "break"):
         raise AgreementError(f"agreement {agreement.number} is {agreement.status}, not accepted")
     currency = agreement.currency
     installment_interest_post(agreement=agreement, through=today, actor=actor)  # what fell due is owed in full

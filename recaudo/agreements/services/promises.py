@@ -22,7 +22,7 @@ from recaudo.strategies.services import hold_create, hold_release
 from .. import rules
 from ..models import Offer, Promise
 from ..rules import BROKEN, KEPT
-from .common import AgreementError, acting_user, agreement_settings, money_minor
+from .common import AgreementError, acting_user, agreement_settings, money_minor, promise_obligations
 
 
 @transaction.atomic
@@ -44,9 +44,7 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
         raise AgreementError("amount: must be positive")
     if due_date < today:
         raise AgreementError(f"due_date: {due_date} is in the past")
-    obligations = list(obligations or [])
-    if any(o.debtor_id != debtor.pk for o in obligations):
-        raise AgreementError("obligations: one belongs to another debtor")
+    obligations = promise_obligations(debtor, obligations)
     conf = agreement_settings(portfolio)
     for old in Promise.objects.select_for_update().filter(debtor=debtor, status=Promise.Status.PENDING):
         old.status, old.evaluated_on = Promise.Status.CANCELLED, today
@@ -77,7 +75,7 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
 @transaction.atomic
 def promise_cancel(*, promise: Promise, actor=None, reason: str = "", now: datetime | None = None) -> Promise:
     now = now or timezone.now()
-    if promise.status != Promise.Status.PENDING:
+    if not rules.promise_may_cancel(promise.status):
         raise AgreementError("only a pending promise can be cancelled")
     promise.status, promise.evaluated_on = Promise.Status.CANCELLED, promise.portfolio.today(now)
     promise.save(update_fields=["status", "evaluated_on"])
