@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import assigned_only_agent
+from recaudo.agreements.selectors import promise_eligible_obligations
 from recaudo.communications.rendering import RenderError, render_source
 from recaudo.communications.sandbox import RENDER_LOCALE, babel_locale, money
 from recaudo.compliance.rules import RULES, ComplianceError, ContactEvent, Decision, decide
@@ -429,9 +430,9 @@ def work_debtors(portfolio: Portfolio) -> QuerySet[Debtor]:
 
 
 def open_obligations(debtor: Debtor) -> QuerySet[Obligation]:
-    """What a promise or a dispute may name: the debtor's open obligations with a balance, oldest first."""
-    return Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN,
-                                     balance_minor__gt=0).order_by("due_date", "number")
+    """What a promise or a dispute may name: the debtor's open obligations with a balance, oldest first (the
+    agreements' rule, rules.promise_obligation_eligible, which promise_record enforces too)."""
+    return promise_eligible_obligations(debtor)
 
 
 def debtor_obligation(debtor: Debtor, obligation_id) -> Obligation | None:

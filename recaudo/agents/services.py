@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.models import Membership, Role
-from recaudo.agreements.services import promise_record
+from recaudo.agreements.services.promises import promise_record
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.compliance.models import ContactAttempt

@@ -391,3 +391,104 @@ def discount_percent(forgiven_minor: int, debt_minor: int) -> Decimal:
         return Decimal(0)
     return (Decimal(forgiven_minor) * 100 / debt_minor).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What an agreement or an offer may include, which state goes to which, which actions a state offers
+# ---------------------------------------------------------------------------------------------------------------
+def obligation_problem(*, balance_minor: int, disputed: bool, in_accepted_agreement: bool) -> str | None:
+    """Why an obligation may not go into a payment agreement or a settlement offer (None: it may).
+
+    Worked examples: balance 150.000,00, not disputed, in no accepted agreement -> None (eligible); balance 0 (paid,
+    or settled into an agreement) -> "has no balance"; disputed -> "is disputed"; still in an accepted agreement ->
+    "is already in an accepted agreement" (once that agreement is broken or completed, it may go into another)."""
+    if balance_minor <= 0:
+        return "has no balance"
+    if disputed:
+        return "is disputed"
+    if in_accepted_agreement:
+        return "is already in an accepted agreement"
+    return None
+
+
+def promise_obligation_eligible(*, status: str, balance_minor: int) -> bool:
+    """Whether a promise to pay may name the obligation: an open one with a balance (disputed ones too: the debtor
+    may promise to pay what they dispute)."""
+    return status == "open" and balance_minor > 0
+
+
+# An agreement's states (Agreement.Status) and where each may go. Draft and offered are proposals (cancelled or
+# accepted by a user; a draft is offered first or accepted at once); an accepted agreement ends broken or completed
+# (the daily cycle decides both); broken, completed and cancelled are final.
+AGREEMENT_TRANSITIONS = {
+    "draft": ("offered", "accepted", "cancelled"),
+    "offered": ("accepted", "cancelled"),
+    "accepted": ("broken", "completed"),
+    "broken": (),
+    "completed": (),
+    "cancelled": (),
+}
+# action -> the state it leads to
+AGREEMENT_ACTIONS = {"offer": "offered", "accept": "accepted", "cancel": "cancelled", "break": "broken",
+                     "complete": "completed"}
+# what a user does on the agreement's page (break and complete: the daily cycle), in the page's order
+AGREEMENT_PAGE_ACTIONS = ("offer", "cancel", "accept")
+
+
+def agreement_may(status: str, action: str) -> bool:
+    """Whether an agreement in `status` may take `action` (AGREEMENT_ACTIONS). Examples: a draft may be offered,
+    accepted or cancelled; an offered one accepted or cancelled, not offered again; an accepted one only breaks or
+    completes; a broken, completed or cancelled one nothing."""
+    return AGREEMENT_ACTIONS[action] in AGREEMENT_TRANSITIONS.get(status, ())
+
+
+def agreement_actions(status: str, *, can_write: bool) -> list[str]:
+    """The actions the agreement's page offers: none to a user who may not write. Examples: draft -> offer, cancel,
+    accept; offered -> cancel, accept; accepted, broken, completed, cancelled -> none."""
+    if not can_write:
+        return []
+    return [action for action in AGREEMENT_PAGE_ACTIONS if agreement_may(status, action)]
+
+
+def agreement_has_acceptance(status: str) -> bool:
+    """Whether an agreement in this state may have an acceptance record to show (a draft never has one)."""
+    return status != "draft"
+
+
+# An offer's states (Offer.Status): pending approval -> approved, rejected or countered (a supervisor decides);
+# approved -> accepted (the debtor) or expired; the others are final.
+OFFER_TRANSITIONS = {
+    "pending_approval": ("approved", "rejected", "countered"),
+    "approved": ("accepted", "expired"),
+    "rejected": (),
+    "countered": (),
+    "accepted": (),
+    "expired": (),
+}
+OFFER_ACTIONS = {"decide": ("approved", "rejected", "countered"), "accept": ("accepted",)}
+
+
+def offer_may(status: str, action: str) -> bool:
+    """Whether an offer in `status` may take `action`: decide (a pending offer) or accept (an approved one)."""
+    return all(target in OFFER_TRANSITIONS.get(status, ()) for target in OFFER_ACTIONS[action])
+
+
+def offer_actions(status: str, *, can_write: bool, can_decide: bool) -> list[str]:
+    """The actions the offer's page offers. Examples: pending approval, to a supervisor -> decide (a link to the
+    approvals queue); approved, to a user who may write -> accept; anything else -> none."""
+    actions = []
+    if can_decide and offer_may(status, "decide"):
+        actions.append("decide")
+    if can_write and offer_may(status, "accept"):
+        actions.append("accept")
+    return actions
+
+
+def promise_decided(status: str) -> bool:
+    """A promise no longer pending (kept, broken or cancelled): what was paid toward it is known."""
+    return status != "pending"
+
+
+def promise_may_cancel(status: str) -> bool:
+    """Only a pending promise can be cancelled."""
+    return status == "pending"

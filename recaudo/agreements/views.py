@@ -21,14 +21,14 @@ from recaudo.accounts.selectors import can, debtor_for_user_or_404, masks_person
 from recaudo.core.money import from_minor
 from recaudo.ledger.rates import legal_rates, rate_status
 from recaudo.ledger.rates_loading import RateLoadError, rates_load
-from recaudo.portfolio.models import Obligation
 
-from . import rules, selectors, services
+from . import rules, selectors
 from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
 from .models import Agreement, Offer
 from .pdf import render_agreement_pdf
+from .services import common, offers, permissions, plans, promises
 
-ERRORS = (services.AgreementError, rules.PlanError, ValueError)
+ERRORS = (common.AgreementError, rules.PlanError, ValueError)
 
 
 def _debtor(request, slug, pk, action="view"):
@@ -36,18 +36,15 @@ def _debtor(request, slug, pk, action="view"):
     return portfolio, debtor_for_user_or_404(request.user, portfolio, pk)
 
 
-def _open_obligations(debtor):
-    return Obligation.objects.filter(debtor=debtor, balance_minor__gt=0, disputed=False).order_by("due_date", "number")
-
-
 def _page(request, portfolio, debtor, **forms):
     today = portfolio.today()
     context = {
         "portfolio": portfolio, "debtor": debtor, "today": today,
-        "promises": selectors.debtor_promises(debtor)[:50], "agreements": selectors.debtor_agreements(debtor),
+        "promises": selectors.debtor_promises_page(debtor), "agreements": selectors.debtor_agreements(debtor),
         "offers": selectors.debtor_offers(debtor)[:50], "can_write": can(request.user, portfolio, "write"),
         "promise_form": forms.get("promise_form") or PromiseForm(initial={"due_date": today}),
-        "offer_form": forms.get("offer_form") or OfferForm(obligations=_open_obligations(debtor)),
+        "offer_form": forms.get("offer_form")
+        or OfferForm(obligations=selectors.agreement_eligible_obligations(debtor)),
     }
     return render(request, "agreements/debtor.html", context)
 
@@ -67,7 +64,7 @@ def promise_new(request, slug, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.promise_record(portfolio=portfolio, debtor=debtor, amount=d["amount"], due_date=d["due_date"],
+            promises.promise_record(portfolio=portfolio, debtor=debtor, amount=d["amount"], due_date=d["due_date"],
                                     channel=d["channel"], source=d["source"], notes=d["notes"], actor=request.user)
         except ERRORS as exc:
             form.add_error(None, str(exc))
@@ -87,14 +84,14 @@ def _plan_args(d: dict) -> dict:
 @login_required
 def agreement_new(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk, "write")  # a viewer may not make one: no form either
-    obligations = _open_obligations(debtor)
+    obligations = selectors.agreement_eligible_obligations(debtor)
     today = portfolio.today()
     if request.method == "POST":
         form = AgreementForm(request.POST, obligations=obligations)
         if form.is_valid():
             d = form.cleaned_data
             try:
-                agreement = services.agreement_create(
+                agreement = plans.agreement_create(
                     portfolio=portfolio, debtor=debtor, obligations=list(d["obligations"]), actor=request.user,
                     breach_clause=d["breach_clause"], language=d["language"], **_plan_args(d))
             except ERRORS as exc:
@@ -102,7 +99,7 @@ def agreement_new(request, slug, pk):
             else:
                 return redirect("agreement_detail", portfolio.slug, agreement.pk)
     else:
-        conf = services.agreement_settings(portfolio)
+        conf = common.agreement_settings(portfolio)
         form = AgreementForm(obligations=obligations, initial={
             "obligations": list(obligations), "first_due": today, "breach_clause": conf.breach_clause,
             "language": "en" if (debtor.language or "").startswith("en") else "es"})
@@ -118,13 +115,13 @@ def _preview(portfolio, form) -> dict:
     debt = sum(o.balance_minor for o in d["obligations"])
     args = _plan_args(d)
     try:
-        cap, source = services.legal_cap(portfolio.country, portfolio.today())
+        cap, source = plans.legal_cap(portfolio.country, portfolio.today())
         rules.check_plan_rate(args["rate"], args["rate_kind"], cap, source)
         schedule = rules.simulate_plan(amount=from_minor(debt, portfolio.currency), currency=portfolio.currency,
                                        start=args["first_due"], installments=args["installments"],
                                        rate=args["rate"], rate_kind=args["rate_kind"], frequency=args["frequency"],
                                        down_payment=args["down_payment"], due_day=args["due_day"])
-    except (services.AgreementError, rules.PlanError, rules.RateAboveCap, ValueError) as exc:
+    except (common.AgreementError, rules.PlanError, rules.RateAboveCap, ValueError) as exc:
         return {"error": str(exc)}
     return {"schedule": schedule, "totals": rules.plan_totals(schedule), "debt": from_minor(debt, portfolio.currency),
             "down_payment": args["down_payment"], "cap": cap, "cap_source": source,
@@ -134,7 +131,7 @@ def _preview(portfolio, form) -> dict:
 @login_required
 def agreement_preview(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk)
-    form = AgreementForm(request.GET or request.POST, obligations=_open_obligations(debtor))
+    form = AgreementForm(request.GET or request.POST, obligations=selectors.agreement_eligible_obligations(debtor))
     return render(request, "agreements/_schedule_preview.html", {
         "portfolio": portfolio, "preview": _preview(portfolio, form) or {"error": _("Complete the form.")}})
 
@@ -155,8 +152,9 @@ def agreement_detail(request, slug, pk, accept_form=None):
         "portfolio": portfolio, "agreement": agreement, "debtor": agreement.debtor,
         "schedule": agreement.schedule.select_related("obligation"),
         "included": agreement.included.select_related("obligation"),
-        "acceptance": getattr(agreement, "acceptance", None) if agreement.status != "draft" else None,
-        "accept_form": accept_form or AcceptanceForm(), "can_write": can(request.user, portfolio, "write"),
+        "acceptance": selectors.agreement_acceptance(agreement),
+        "actions": selectors.agreement_actions(agreement, can_write=can(request.user, portfolio, "write")),
+        "accept_form": accept_form or AcceptanceForm(),
     })
 
 
@@ -165,7 +163,7 @@ def agreement_detail(request, slug, pk, accept_form=None):
 def agreement_offer_view(request, slug, pk):
     portfolio, agreement = _agreement(request, slug, pk, "write")
     try:
-        services.agreement_offer(agreement=agreement, actor=request.user)
+        plans.agreement_offer(agreement=agreement, actor=request.user)
     except ERRORS as exc:
         messages.error(request, str(exc))
     return redirect("agreement_detail", portfolio.slug, agreement.pk)
@@ -176,7 +174,7 @@ def agreement_offer_view(request, slug, pk):
 def agreement_cancel_view(request, slug, pk):
     portfolio, agreement = _agreement(request, slug, pk, "write")
     try:
-        services.agreement_cancel(agreement=agreement, actor=request.user, reason=request.POST.get("reason", ""))
+        plans.agreement_cancel(agreement=agreement, actor=request.user, reason=request.POST.get("reason", ""))
     except ERRORS as exc:
         messages.error(request, str(exc))
     return redirect("agreement_detail", portfolio.slug, agreement.pk)
@@ -190,9 +188,9 @@ def agreement_accept_view(request, slug, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.agreement_accept(agreement=agreement, channel=d["channel"], evidence_file=d.get("evidence_file"),
+            plans.agreement_accept(agreement=agreement, channel=d["channel"], evidence_file=d.get("evidence_file"),
                                       evidence_text=d["evidence_text"], checkbox=d["checkbox"], actor=request.user)
-        except (*ERRORS, services.NotAllowed) as exc:
+        except (*ERRORS, common.NotAllowed) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Agreement accepted: the installments are now obligations."))
@@ -215,11 +213,11 @@ def agreement_pdf(request, slug, pk):
 @require_POST
 def offer_new(request, slug, pk):
     portfolio, debtor = _debtor(request, slug, pk, "write")
-    form = OfferForm(request.POST, obligations=_open_obligations(debtor))
+    form = OfferForm(request.POST, obligations=selectors.agreement_eligible_obligations(debtor))
     if form.is_valid():
         d = form.cleaned_data
         try:
-            offer = services.offer_create(portfolio=portfolio, debtor=debtor, kind=d["kind"],
+            offer = offers.offer_create(portfolio=portfolio, debtor=debtor, kind=d["kind"],
                                           obligations=list(d["obligations"]), params=form.params(),
                                           expires_on=d.get("expires_on"), reason=d.get("reason") or "",
                                           actor=request.user)
@@ -246,8 +244,9 @@ def offer_detail(request, slug, pk):
     portfolio, offer = _offer(request, slug, pk)
     return render(request, "agreements/offer_detail.html", {
         "portfolio": portfolio, "offer": offer, "debtor": offer.debtor, "accept_form": AcceptanceForm(),
-        "can_write": can(request.user, portfolio, "write"), "can_approve": services.can_approve(request.user, offer),
-        "can_decide": services.can_decide(request.user, portfolio), "decision_form": DecisionForm(),
+        "actions": selectors.offer_actions(offer, can_write=can(request.user, portfolio, "write"),
+                                           can_decide=permissions.can_decide(request.user, portfolio)),
+        "decision_form": DecisionForm(),
     })
 
 
@@ -259,7 +258,7 @@ def offer_accept_view(request, slug, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            offer = services.offer_accept(offer=offer, actor=request.user, channel=d["channel"],
+            offer = offers.offer_accept(offer=offer, actor=request.user, channel=d["channel"],
                                           evidence_file=d.get("evidence_file"), evidence_text=d["evidence_text"],
                                           checkbox=d["checkbox"])
         except ERRORS as exc:
@@ -274,11 +273,11 @@ def offer_accept_view(request, slug, pk):
 @login_required
 def approvals(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug)
-    if not services.can_decide(request.user, portfolio):
+    if not permissions.can_decide(request.user, portfolio):
         raise PermissionDenied(_("Only supervisors and administrators decide offers."))
     queue = list(selectors.approvals_queue(portfolio))
     for offer in queue:
-        offer.user_can_approve = services.can_approve(request.user, offer)
+        offer.user_can_approve = permissions.can_approve(request.user, offer)
     return render(request, "agreements/approvals.html", {
         "portfolio": portfolio, "queue": queue, "recent": selectors.recent_decisions(portfolio),
         "form": DecisionForm()})
@@ -288,7 +287,7 @@ def approvals(request, slug):
 @require_POST
 def offer_decide_view(request, slug, pk):
     portfolio, offer = _offer(request, slug, pk, "write")
-    if not services.can_decide(request.user, portfolio):  # before reading the form: an agent's POST is refused
+    if not permissions.can_decide(request.user, portfolio):  # before reading the form: an agent's POST is refused
         raise PermissionDenied(_("Only supervisors and administrators decide offers."))
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -296,9 +295,9 @@ def offer_decide_view(request, slug, pk):
         return redirect("approvals", portfolio.slug)
     d = form.cleaned_data
     try:
-        services.offer_decide(offer=offer, decision=d["decision"], reason=d["reason"], actor=request.user,
+        offers.offer_decide(offer=offer, decision=d["decision"], reason=d["reason"], actor=request.user,
                               counter_params=form.counter_params())
-    except services.NotAllowed as exc:
+    except common.NotAllowed as exc:
         raise PermissionDenied(str(exc))
     except ERRORS as exc:
         messages.error(request, str(exc))

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from recaudo.agreements.services import agreements_daily
+from recaudo.agreements.services.daily import agreements_daily
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.accruals import interest_post

@@ -15,7 +15,8 @@ import hashlib
 from collections import defaultdict
 
 from recaudo.agreements.models import Offer
-from recaudo.agreements.services import installment_interest_post, settlement_discounts_apply
+from recaudo.agreements.services.offers import settlement_discounts_apply
+from recaudo.agreements.services.plans import installment_interest_post
 from recaudo.ledger.accruals import early_discount_apply, interest_settings
 from recaudo.ledger.models import Entry, EntryKind, Payment
 from recaudo.ledger.posting import entries_save

@@ -150,7 +150,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     unapplied (debtor credit). A payment dated after the portfolio's today is refused.
 
     `charge_due(debtor=, through=, actor=)`: what a higher layer charges before the payment is allocated, called
-    with the debtor locked (agreements.services.payment_receive passes the installments' interest due by the
+    with the debtor locked (agreements.services.payments.payment_receive passes the installments' interest due by the
     payment date). Entry points record payments through payment_receive, not through this function.
     """
     payment_date_check(date, portfolio.today())
@@ -210,7 +210,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
 @transaction.atomic
 def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
     """Reverse a payment (bounced cheque, bank reversal): each of its entries gets a reversing entry. A reason is
-    required. Entry points reverse payments through agreements.services.payment_receipt_reverse, which also
+    required. Entry points reverse payments through agreements.services.payments.payment_receipt_reverse, which also
     revokes a settlement discount the payment earned."""
     reason = reversal_reason(reason)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)

@@ -42,7 +42,7 @@ def log_in(page, base, username):
 
 def test_agent_promise_and_supervisor_approval(live_server, browser_page, portfolio, settings, monkeypatch):
     from recaudo.agreements.models import Offer
-    from recaudo.agreements.services import offer_create
+    from recaudo.agreements.services.offers import offer_create
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     now = next_working_morning()

@@ -18,7 +18,7 @@ from recaudo.agents.services import (
     script_save,
     target_set,
 )
-from recaudo.agreements.services import payment_receive
+from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.models import AuditEvent
 from recaudo.compliance.models import ContactAttempt
 from recaudo.compliance.services import compliance_check

@@ -6,13 +6,9 @@ import pytest
 from recaudo.agreements.models import Agreement
 from recaudo.agreements.pdf import render_agreement_pdf
 from recaudo.agreements.rules import agreement_breached
-from recaudo.agreements.services import (
-    AgreementError,
-    agreement_accept,
-    agreement_create,
-    agreements_check_breach,
-    payment_receive,
-)
+from recaudo.agreements.services.common import AgreementError
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.plans import agreement_accept, agreement_create, agreements_check_breach
 from recaudo.audit.models import AuditEvent
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import ledger_verify

@@ -11,17 +11,10 @@ from hypothesis import strategies as st
 
 from recaudo.agreements.models import AuthorityLimit, Offer, Promise
 from recaudo.agreements.rules import AUTHORITY_PERIOD_DAYS, Limits, OfferTerms, needs_approval
-from recaudo.agreements.services import (
-    AgreementError,
-    granted_without_approval,
-    offer_accept,
-    offer_create,
-    offer_decide,
-    payment_receive,
-    promise_cancel,
-    promise_record,
-    promises_evaluate,
-)
+from recaudo.agreements.services.common import AgreementError
+from recaudo.agreements.services.offers import granted_without_approval, offer_accept, offer_create, offer_decide
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.promises import promise_cancel, promise_record, promises_evaluate
 from recaudo.demo.testing import at_local, make_user
 from recaudo.ledger.models import Entry
 from recaudo.ledger.posting import entry_post

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from recaudo.agreements.services import agreement_accept, agreement_create, installment_interest_post, payment_receive
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.plans import agreement_accept, agreement_create, installment_interest_post
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.models import Entry
 from recaudo.ledger.services import ledger_verify

@@ -11,13 +11,13 @@ from unittest import mock
 
 import pytest
 
-from recaudo.agreements.services import (
+from recaudo.agreements.services.daily import agreements_daily
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.plans import (
     agreement_accept,
     agreement_create,
     agreements_check_breach,
-    agreements_daily,
     installment_interest_post,
-    payment_receive,
 )
 from recaudo.demo.testing import at_local, make_debtor, make_obligation
 from recaudo.ledger.models import Entry

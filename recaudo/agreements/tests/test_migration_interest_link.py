@@ -9,7 +9,7 @@ import pytest
 from django.apps import apps
 
 from recaudo.agreements.models import AgreementInstallment, AuthorityLimit
-from recaudo.agreements.services import agreement_accept, agreement_create, installment_interest_post
+from recaudo.agreements.services.plans import agreement_accept, agreement_create, installment_interest_post
 from recaudo.ledger.models import Entry
 from recaudo.ledger.posting import entry_post
 

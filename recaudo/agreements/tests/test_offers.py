@@ -5,15 +5,10 @@ import pytest
 
 from recaudo.agreements.models import AuthorityLimit, Offer, Promise
 from recaudo.agreements.rules import DEFAULT_LIMITS, Limits, OfferTerms, needs_approval
-from recaudo.agreements.services import (
-    AgreementError,
-    NotAllowed,
-    offer_accept,
-    offer_create,
-    offer_decide,
-    payment_receive,
-    promises_evaluate,
-)
+from recaudo.agreements.services.common import AgreementError, NotAllowed
+from recaudo.agreements.services.offers import offer_accept, offer_create, offer_decide
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.promises import promises_evaluate
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_user
 from recaudo.ledger.models import Entry
@@ -91,7 +86,7 @@ def test_without_limits_configured_an_agent_forgives_nothing_and_grants_no_inter
 
 @pytestmark_db
 def test_agent_accepting_an_interest_bearing_agreement_directly_needs_a_supervisor(portfolio, people):
-    from recaudo.agreements.services import agreement_accept, agreement_create
+    from recaudo.agreements.services.plans import agreement_accept, agreement_create
 
     debtor, f1, f2 = debtor_with_debt(portfolio)
     plan = agreement_create(portfolio=portfolio, debtor=debtor, obligations=[f2], installments=3,
@@ -264,7 +259,7 @@ def test_consolidation_and_term_extension(portfolio, people):
 
 @pytestmark_db
 def test_reversing_the_payment_that_earned_a_lump_sum_discount_takes_it_back(portfolio, people, agent_10):
-    from recaudo.agreements.services import payment_receipt_reverse
+    from recaudo.agreements.services.payments import payment_receipt_reverse
 
     debtor, f1, f2 = debtor_with_debt(portfolio)
     offer = lump(portfolio, debtor, [f1, f2], people["agent"], 10)

@@ -7,7 +7,9 @@ import pytest
 from recaudo.agreements.models import Promise
 from recaudo.agreements.rules import promise_outcome, promise_required_minor
 from recaudo.agreements.selectors import broken_promise_debtors
-from recaudo.agreements.services import AgreementError, payment_receive, promise_record, promises_evaluate
+from recaudo.agreements.services.common import AgreementError
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.promises import promise_record, promises_evaluate
 from recaudo.audit.models import AuditEvent
 from recaudo.cycle.runner import cycle_run
 from recaudo.strategies.models import Hold, StepExecution

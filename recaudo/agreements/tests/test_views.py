@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from recaudo.agreements.models import Agreement, AuthorityLimit, Offer, Promise
-from recaudo.agreements.services import agreement_create, offer_create
+from recaudo.agreements.services.offers import offer_create
+from recaudo.agreements.services.plans import agreement_create
 from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.portfolio.models import Portfolio
 
@@ -158,7 +159,7 @@ def test_draft_agreement_of_other_portfolio_is_404(client, portfolio, other_port
 
 def test_debtor_page_shows_refinanced_obligations_in_agreement_with_their_days_at_the_agreement(client, portfolio,
                                                                                                 book):
-    from recaudo.agreements.services import agreement_accept
+    from recaudo.agreements.services.plans import agreement_accept
 
     a = agreement_create(portfolio=portfolio, debtor=book["debtor"], obligations=[book["f1"], book["f2"]],
                          installments=2, first_due=date(2026, 4, 1), today=MONDAY, now=NOW)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.agreements.services import payment_receive
+from recaudo.agreements.services.payments import payment_receive
 from recaudo.communications.models import Message
 from recaudo.communications.services import messages_enqueue_bulk
 from recaudo.communications.transports.console import MemoryTransport

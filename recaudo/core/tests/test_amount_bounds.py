@@ -14,7 +14,9 @@ from django.urls import reverse
 
 from recaudo import cli
 from recaudo.agents.models import DailyTarget
-from recaudo.agreements.services import AgreementError, payment_receive, promise_record
+from recaudo.agreements.services.common import AgreementError
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.promises import promise_record
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.demo.testing import make_debtor, make_obligation, make_user
 from recaudo.imports.tests.helpers import errors, flat, run, write

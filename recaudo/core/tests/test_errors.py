@@ -15,7 +15,7 @@ DOMAIN_ERRORS = [
     "recaudo.ledger.rates_loading.RateLoadError", "recaudo.compliance.rules.ComplianceError",
     "recaudo.compliance.services.ContactBlocked", "recaudo.strategies.services.StrategyError",
     "recaudo.strategies.schema.StrategyFormatError", "recaudo.agreements.rules.PlanError",
-    "recaudo.agreements.services.AgreementError", "recaudo.communications.rendering.RenderError",
+    "recaudo.agreements.services.common.AgreementError", "recaudo.communications.rendering.RenderError",
     "recaudo.communications.services.CommunicationsError", "recaudo.communications.services.TemplateInvalid",
     "recaudo.agents.rules.WorkspaceError", "recaudo.imports.fields.FieldError",
     "recaudo.imports.reading.ImportFileError", "recaudo.reports.statements.StatementError",

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from recaudo.agents.models import AgentTask
-from recaudo.agreements.services import payment_receive
+from recaudo.agreements.services.payments import payment_receive
 from recaudo.compliance.models import ComplianceDecision
 from recaudo.cycle.engine import Cycle
 from recaudo.cycle.runner import cycle_run, run_get_or_create

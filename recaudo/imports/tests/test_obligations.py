@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from recaudo.agreements.services import payment_receive
+from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.imports import services

@@ -133,7 +133,8 @@ def test_imported_payments_charge_due_installment_interest_first_and_earn_lump_s
     from decimal import Decimal
 
     from recaudo.agreements.models import AuthorityLimit
-    from recaudo.agreements.services import agreement_accept, agreement_create, offer_accept, offer_create
+    from recaudo.agreements.services.offers import offer_accept, offer_create
+    from recaudo.agreements.services.plans import agreement_accept, agreement_create
     from recaudo.demo.testing import at_local, make_user
 
     today = date(2026, 3, 2)

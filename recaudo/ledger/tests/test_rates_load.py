@@ -206,7 +206,7 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
 
     from django.urls import reverse
 
-    from recaudo.agreements.services import agreement_create
+    from recaudo.agreements.services.plans import agreement_create
     from recaudo.agreements.tests.helpers import debtor_with_debt
     from recaudo.demo.testing import TEST_PASSWORD, make_user
 

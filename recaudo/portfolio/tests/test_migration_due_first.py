@@ -44,7 +44,7 @@ def test_new_portfolios_get_the_due_first_default(portfolio):
 def test_obligations_settled_into_accepted_agreements_are_marked_in_agreement(portfolio):
     from datetime import date
 
-    from recaudo.agreements.services import agreement_accept, agreement_create
+    from recaudo.agreements.services.plans import agreement_accept, agreement_create
     from recaudo.demo.testing import make_debtor, make_obligation
     from recaudo.portfolio.models import Obligation
 

@@ -36,7 +36,7 @@ def luz(portfolio):
 
 
 def pay_off(debtor, when=date(2026, 2, 15)):
-    from recaudo.agreements.services import payment_receive
+    from recaudo.agreements.services.payments import payment_receive
 
     debtor.refresh_from_db()
     payment_receive(portfolio=debtor.portfolio, debtor=debtor, amount=Decimal(debtor.balance_minor) / 100, date=when,

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from recaudo.agents.services import assign_debtors, queue_queryset
-from recaudo.agreements.services import agreement_create
+from recaudo.agreements.services.plans import agreement_create
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import TEST_PASSWORD, make_debtor, make_obligation, make_user, sign_in
 from recaudo.portfolio.models import Debtor

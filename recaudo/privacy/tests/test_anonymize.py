@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db.models import Sum
 
-from recaudo.agreements.services import promise_record
+from recaudo.agreements.services.promises import promise_record
 from recaudo.audit.models import AuditEvent
 from recaudo.communications.models import Message
 from recaudo.ledger.models import Entry, Payment

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from recaudo.agreements.services import promise_record
+from recaudo.agreements.services.promises import promise_record
 from recaudo.audit.models import AuditEvent
 from recaudo.privacy.selectors import SECTIONS
 from recaudo.privacy.services import PrivacyError, debtor_export

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from recaudo.agents.services import assign_debtors
-from recaudo.agreements.services import agreement_accept, agreement_create
+from recaudo.agreements.services.plans import agreement_accept, agreement_create
 from recaudo.demo.testing import make_user
 from recaudo.portfolio.masking import mask_free_text
 from recaudo.portfolio.models import Debtor

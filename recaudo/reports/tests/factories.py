@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from recaudo.agreements.services import payment_receive
+from recaudo.agreements.services.payments import payment_receive
 from recaudo.demo.testing import make_debtor, make_obligation
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.agreements.services import payment_receipt_reverse
+from recaudo.agreements.services.payments import payment_receipt_reverse
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.posting import entry_post
 from recaudo.portfolio.aging import age, parse_buckets

@@ -37,7 +37,8 @@ class Side:
 
 def build_side(portfolio, agent, number: str) -> Side:
     from recaudo.agents.services import assign_debtors
-    from recaudo.agreements.services import agreement_create, offer_create
+    from recaudo.agreements.services.offers import offer_create
+    from recaudo.agreements.services.plans import agreement_create
     from recaudo.communications.services import template_save
     from recaudo.imports.models import ImportJob
     from recaudo.strategies.services import hold_create, latest_version, segment_save, strategy_ensure_default

@@ -1,7 +1,7 @@
 """`recaudo ledger pay|reverse|verify`: record payments, reverse them, verify cached balances.
 
 It lives in agreements, the lowest app that sees both the ledger and the agreements: a payment is received through
-agreements.services.payment_receive (installment interest due, then the ledger's allocation, then settlement
+agreements.services.payments.payment_receive (installment interest due, then the ledger's allocation, then settlement
 discounts), as the payments import receives its rows."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recaudo.agreements.services import payment_receipt_reverse, payment_receive
+from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.core.money import from_minor
 from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.models import Payment

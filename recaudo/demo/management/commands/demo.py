@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from recaudo.accounts.models import Membership
 from recaudo.accounts.services import membership_grant, user_create
 from recaudo.agreements.rules import Limits
-from recaudo.agreements.services import authority_limits_ensure
+from recaudo.agreements.services.permissions import authority_limits_ensure
 from recaudo.core.management.commands import serve as serving
 from recaudo.core.money import format_amount
 from recaudo.core.secret import use_installation_secret_key

@@ -1,0 +1,42 @@
+"""Payments as every entry point receives them: the interest of agreement installments due by the payment date
+first (plans.installment_interest_post), then the ledger's allocation, then the lump-sum discounts the payment
+earns (offers.settlement_discounts_apply); reversing one takes back a discount it earned."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from recaudo.ledger.models import Payment
+from recaudo.ledger.services import payment_record, payment_reverse
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+
+from .offers import settlement_discounts_apply, settlement_discounts_revoke
+from .plans import installment_interest_post
+
+
+@transaction.atomic
+def payment_receive(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, date: date, source: str = "manual",
+                    source_ref: str = "", reference: str = "", method: str = "",
+                    obligation: Obligation | None = None, actor=None, audit: bool = True) -> tuple[Payment, bool]:
+    """Receive a payment, the way every entry point records one: ledger's payment_record, which first charges the
+    interest of the debtor's agreement installments due on or before the payment date (once each, with the debtor
+    locked) and then allocates the payment; then the lump-sum settlement discounts it earns are booked. Returns
+    (payment, created); a payment already recorded (same source reference) changes nothing."""
+    payment, created = payment_record(
+        portfolio=portfolio, debtor=debtor, amount=amount, date=date, source=source, source_ref=source_ref,
+        reference=reference, method=method, obligation=obligation, actor=actor, audit=audit,
+        charge_due=installment_interest_post)
+    if created:
+        settlement_discounts_apply(payment=payment, actor=actor)
+    return payment, created
+
+
+@transaction.atomic
+def payment_receipt_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
+    """Reverse a received payment (ledger's payment_reverse); a settlement discount it earned goes with it."""
+    payment = payment_reverse(payment=payment, reason=reason, actor=actor)
+    settlement_discounts_revoke(payment=payment, actor=actor)
+    return payment
