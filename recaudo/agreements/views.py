@@ -18,17 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from recaudo.accounts.selectors import can, debtor_for_user_or_404, masks_personal_data, portfolio_for_user_or_404
+from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.core.money import from_minor
 from recaudo.ledger.rates import legal_rates, rate_status
-from recaudo.ledger.rates_loading import RateLoadError, rates_load
+from recaudo.ledger.rates_loading import rates_load
 
 from . import rules, selectors
 from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
 from .models import Agreement, Offer
 from .pdf import render_agreement_pdf
 from .services import common, offers, permissions, plans, promises
-
-ERRORS = (common.AgreementError, rules.PlanError, ValueError)
 
 
 def _debtor(request, slug, pk, action="view"):
@@ -66,8 +65,8 @@ def promise_new(request, slug, pk):
         try:
             promises.promise_record(portfolio=portfolio, debtor=debtor, amount=d["amount"], due_date=d["due_date"],
                                     channel=d["channel"], source=d["source"], notes=d["notes"], actor=request.user)
-        except ERRORS as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Promise recorded; reminders pause until its date."))
             return redirect("debtor_agreements", portfolio.slug, debtor.pk)
@@ -94,8 +93,8 @@ def agreement_new(request, slug, pk):
                 agreement = plans.agreement_create(
                     portfolio=portfolio, debtor=debtor, obligations=list(d["obligations"]), actor=request.user,
                     breach_clause=d["breach_clause"], language=d["language"], **_plan_args(d))
-            except ERRORS as exc:
-                form.add_error(None, str(exc))
+            except DomainError as exc:
+                show_at_field(form, exc)
             else:
                 return redirect("agreement_detail", portfolio.slug, agreement.pk)
     else:
@@ -121,8 +120,8 @@ def _preview(portfolio, form) -> dict:
                                        start=args["first_due"], installments=args["installments"],
                                        rate=args["rate"], rate_kind=args["rate_kind"], frequency=args["frequency"],
                                        down_payment=args["down_payment"], due_day=args["due_day"])
-    except (common.AgreementError, rules.PlanError, rules.RateAboveCap, ValueError) as exc:
-        return {"error": str(exc)}
+    except DomainError as exc:
+        return {"error": exc.message}
     return {"schedule": schedule, "totals": rules.plan_totals(schedule), "debt": from_minor(debt, portfolio.currency),
             "down_payment": args["down_payment"], "cap": cap, "cap_source": source,
             "provisional": "provisional" in source}
@@ -164,8 +163,8 @@ def agreement_offer_view(request, slug, pk):
     portfolio, agreement = _agreement(request, slug, pk, "write")
     try:
         plans.agreement_offer(agreement=agreement, actor=request.user)
-    except ERRORS as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("agreement_detail", portfolio.slug, agreement.pk)
 
 
@@ -175,8 +174,8 @@ def agreement_cancel_view(request, slug, pk):
     portfolio, agreement = _agreement(request, slug, pk, "write")
     try:
         plans.agreement_cancel(agreement=agreement, actor=request.user, reason=request.POST.get("reason", ""))
-    except ERRORS as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        messages.error(request, exc.message)
     return redirect("agreement_detail", portfolio.slug, agreement.pk)
 
 
@@ -190,8 +189,8 @@ def agreement_accept_view(request, slug, pk):
         try:
             plans.agreement_accept(agreement=agreement, channel=d["channel"], evidence_file=d.get("evidence_file"),
                                       evidence_text=d["evidence_text"], checkbox=d["checkbox"], actor=request.user)
-        except (*ERRORS, common.NotAllowed) as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Agreement accepted: the installments are now obligations."))
             return redirect("agreement_detail", portfolio.slug, agreement.pk)
@@ -221,8 +220,8 @@ def offer_new(request, slug, pk):
                                           obligations=list(d["obligations"]), params=form.params(),
                                           expires_on=d.get("expires_on"), reason=d.get("reason") or "",
                                           actor=request.user)
-        except ERRORS as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            show_at_field(form, exc)
         else:
             if offer.status == Offer.Status.PENDING:
                 messages.info(request, _("Beyond your authority: the offer waits for a supervisor's approval."))
@@ -261,8 +260,8 @@ def offer_accept_view(request, slug, pk):
             offer = offers.offer_accept(offer=offer, actor=request.user, channel=d["channel"],
                                           evidence_file=d.get("evidence_file"), evidence_text=d["evidence_text"],
                                           checkbox=d["checkbox"])
-        except ERRORS as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            messages.error(request, exc.message)
         else:
             messages.success(request, _("Offer accepted and booked."))
     else:
@@ -297,10 +296,10 @@ def offer_decide_view(request, slug, pk):
     try:
         offers.offer_decide(offer=offer, decision=d["decision"], reason=d["reason"], actor=request.user,
                               counter_params=form.counter_params())
-    except common.NotAllowed as exc:
-        raise PermissionDenied(str(exc))
-    except ERRORS as exc:
-        messages.error(request, str(exc))
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("Decision recorded."))
     return redirect("approvals", portfolio.slug)
@@ -318,8 +317,10 @@ def rates_page(request):
     if request.method == "POST" and form.is_valid():
         try:
             result = rates_load(country=form.cleaned_data["country"], text=form.text(), actor=request.user)
-        except (RateLoadError, forms.ValidationError) as exc:
-            form.add_error("file", exc.messages[0] if hasattr(exc, "messages") else str(exc))
+        except forms.ValidationError as exc:
+            form.add_error("file", exc.messages[0])
+        except DomainError as exc:
+            form.add_error("file", exc.message)
         else:
             messages.success(request, _("Loaded: %(new)s new, %(updated)s corrected, %(same)s unchanged months; "
                                         "interest adjusted on %(adjusted)s obligations.") % {

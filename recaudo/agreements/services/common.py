@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 
 from recaudo.core.amounts import check_minor
 from recaudo.core.errors import DomainError
+from recaudo.core.errors import NotAllowed as CoreNotAllowed
 from recaudo.core.money import from_minor, to_minor
 from recaudo.ledger.models import Component, Entry
 from recaudo.ledger.posting import entry_post
@@ -26,8 +27,9 @@ class AgreementError(DomainError):
     pass
 
 
-class NotAllowed(PermissionDenied):
-    """The actor may not do this (beyond their authority, or no role that decides)."""
+class NotAllowed(PermissionDenied, CoreNotAllowed):
+    """The actor may not do this (beyond their authority, or no role that decides). A PermissionDenied too, so an
+    uncaught one is a 403."""
 
 
 def acting_user(actor):

@@ -12,10 +12,11 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
+from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.core.options import add_decimal_option, amount_option
 from recaudo.ledger.models import Payment
-from recaudo.ledger.services import LedgerError, ledger_verify
+from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 
@@ -97,8 +98,8 @@ class Command(BaseCommand):
             payment, created = payment_receive(portfolio=target, debtor=payer, amount=value, date=when,
                                                source="manual", source_ref=reference, reference=reference,
                                                method=method, obligation=named, actor="cli")
-        except (LedgerError, ValueError) as exc:  # the service's rules: the date, the obligation's debtor...
-            raise CommandError(str(exc))
+        except DomainError as exc:  # the service's rules: the date, the obligation's debtor...
+            raise CommandError(exc.message)
         cur = target.currency
         if not created:
             self.stdout.write(f"payment {reference} was already recorded on {payment.date}; nothing changed")
@@ -124,8 +125,8 @@ class Command(BaseCommand):
             raise CommandError(f"several payments have reference {payment_reference!r}; reverse it in the web app")
         try:
             payment = payment_receipt_reverse(payment=matches[0], reason=reason, actor="cli")
-        except LedgerError as exc:  # the service's rules: a reason, not already reversed
-            raise CommandError(str(exc))
+        except DomainError as exc:  # the service's rules: a reason, not already reversed
+            raise CommandError(exc.message)
         cur = target.currency
         self.stdout.write(f"reversed payment {payment_reference} of {cur} {from_minor(payment.amount_minor, cur)} "
                           f"({payment.debtor.code}, {payment.date}): {reason.strip()}")
