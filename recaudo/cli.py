@@ -74,7 +74,7 @@ def database_problem() -> str | None:
     sqlite = db["ENGINE"] == "django.db.backends.sqlite3"
     if sqlite:
         where = str(db["NAME"])
-        fix = ("set DATABASE_URL to the database to use" if os.environ.get("DATABASE_URL")
+        fix = ("set DATABASE_URL to the database to use" if settings.DATABASE_URL_GIVEN
                else "set RECAUDO_HOME to the folder that holds it")
         fix += ", or create it with `recaudo migrate`"
         if where != ":memory:" and not where.startswith("file:") and not Path(where).is_file():

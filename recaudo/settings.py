@@ -24,6 +24,12 @@ Environment variables:
 - RECAUDO_LOGIN_FAILURES, RECAUDO_LOGIN_ACCOUNT_FAILURES, RECAUDO_LOGIN_ADDRESS_FAILURES,
   RECAUDO_LOGIN_COOLOFF_MINUTES, RECAUDO_TRUSTED_PROXIES, RECAUDO_REQUIRE_2FA: sign-in protection (see the block
   "Sign-in protection" below and docs/signing-in.md)
+- RECAUDO_IMPORT_FASTLOAD, RECAUDO_IMPORT_PARALLEL, RECAUDO_IMPORT_MEMORY_MB (docs/import.md), RECAUDO_WEB_WORKERS,
+  RECAUDO_CYCLE_STALE_SECONDS, RECAUDO_CYCLE_CHUNK, RECAUDO_CYCLE_PAUSE (docs/strategies.md) and the channels'
+  RECAUDO_SMTP_..., RECAUDO_TWILIO_..., RECAUDO_WHATSAPP_... (docs/channels.md): see the blocks near the end
+
+This is the only module that reads environment variables (recaudo/core/tests/test_settings_only.py checks it): the
+rest of the code reads django.conf.settings.
 """
 
 import os
@@ -46,7 +52,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(name: str, default: int | None, *, minimum: int = 0) -> int | None:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
@@ -79,6 +85,51 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_str(name: str) -> str | None:
+    """The variable's value as given, or None when it is unset or empty (the code that uses it has the default)."""
+    return os.environ.get(name) or None
+
+
+def env_switch(name: str) -> bool | None:
+    """A switch that may be left to the code: True for 1/true/yes/on, False for 0/false/no/off, else None."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    return None
+
+
+def env_number(name: str) -> float | None:
+    """A number (seconds, a count), or None when unset or empty."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise SettingError(f"{name} must be a number, not {value!r}")
+
+
+def import_memory_mb(value: str | None) -> int | None:
+    """RECAUDO_IMPORT_MEMORY_MB: megabytes (0: no limit); None, for the default, when unset or not a number."""
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def web_workers(value: str | None) -> int | None:
+    """RECAUDO_WEB_WORKERS: a whole number of processes (checked to be at least 1 by `recaudo serve`), or None."""
+    raw = (value or "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingError(f"RECAUDO_WEB_WORKERS must be a whole number of processes, not {raw!r}")
+
+
 HOME = Path(os.environ.get("RECAUDO_HOME", Path.cwd() / "var")).resolve()
 # The `recaudo` console script sets RECAUDO_NO_CREATE_HOME for the commands that need an existing database, so that
 # one run from the wrong folder leaves no new empty ./var behind; it creates the folder once the database is found.
@@ -90,7 +141,9 @@ if not env_bool("RECAUDO_NO_CREATE_HOME"):
 # sends messages (recaudo/cli.py after its database check, recaudo/wsgi.py, `recaudo serve` and `demo` after their
 # migrate) replaces it with the key stored once in the database (recaudo.core.secret), the same for every process
 # on every machine. No file holds it.
-SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
+# ENVIRONMENT_SECRET_KEY keeps the environment's key apart, so that recaudo.core.secret knows it was given.
+ENVIRONMENT_SECRET_KEY = os.environ.get("SECRET_KEY") or ""
+SECRET_KEY = ENVIRONMENT_SECRET_KEY or secrets.token_urlsafe(50)
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -168,6 +221,7 @@ TEMPLATES = [
     }
 ]
 
+DATABASE_URL_GIVEN = bool(os.environ.get("DATABASE_URL"))  # else the default below (`recaudo`'s hints say which)
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{HOME / 'recaudo.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -322,6 +376,53 @@ AXES_USERNAME_CALLABLE = "recaudo.accounts.throttle.attempted_username"
 AXES_LOCKOUT_CALLABLE = "recaudo.accounts.throttle.lockout_response"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "Recaudo"
+
+# Imports (docs/import.md). RECAUDO_IMPORT_FASTLOAD=0 turns off the PostgreSQL fast path for new portfolios;
+# RECAUDO_IMPORT_PARALLEL=1/0 forces parsing in a child process or in the import's own (unset: large files on 2+
+# cores); RECAUDO_IMPORT_MEMORY_MB caps how much an import may grow its process (default 2048, 0: no limit).
+RECAUDO_IMPORT_FASTLOAD = env_switch("RECAUDO_IMPORT_FASTLOAD") is not False
+RECAUDO_IMPORT_PARALLEL = env_switch("RECAUDO_IMPORT_PARALLEL")
+RECAUDO_IMPORT_MEMORY_MB = import_memory_mb(os.environ.get("RECAUDO_IMPORT_MEMORY_MB"))
+
+# `recaudo serve`: web server processes (--workers overrides; default 2).
+RECAUDO_WEB_WORKERS = web_workers(os.environ.get("RECAUDO_WEB_WORKERS"))
+
+# The daily cycle (docs/strategies.md): None means the default of recaudo/cycle (300 s, 10,000 debtors, 0 s).
+RECAUDO_CYCLE_STALE_SECONDS = env_number("RECAUDO_CYCLE_STALE_SECONDS")
+RECAUDO_CYCLE_CHUNK = env_number("RECAUDO_CYCLE_CHUNK")
+RECAUDO_CYCLE_PAUSE = env_number("RECAUDO_CYCLE_PAUSE")
+
+# Channels (docs/channels.md): None means the default of recaudo/communications (conf.py and the transports), which
+# also reads the numbers and switches; a settings module of your own may give RECAUDO_TRANSPORTS as a dict.
+RECAUDO_TRANSPORTS = env_str("RECAUDO_TRANSPORTS")
+RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL")
+RECAUDO_OUTBOX_MAX_ATTEMPTS = env_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", None)
+RECAUDO_OUTBOX_CLAIM_TIMEOUT = env_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", None)
+RECAUDO_OUTBOX_FILE = env_str("RECAUDO_OUTBOX_FILE")
+RECAUDO_LETTERS_DIR = env_str("RECAUDO_LETTERS_DIR")
+RECAUDO_SMTP_HOST = env_str("RECAUDO_SMTP_HOST")
+RECAUDO_SMTP_PORT = env_int("RECAUDO_SMTP_PORT", None)
+RECAUDO_SMTP_USER = env_str("RECAUDO_SMTP_USER")
+RECAUDO_SMTP_PASSWORD = env_str("RECAUDO_SMTP_PASSWORD")
+RECAUDO_SMTP_TLS = env_str("RECAUDO_SMTP_TLS")
+RECAUDO_SMTP_SSL = env_str("RECAUDO_SMTP_SSL")
+RECAUDO_SMTP_TIMEOUT = env_int("RECAUDO_SMTP_TIMEOUT", None)
+RECAUDO_EMAIL_FROM = env_str("RECAUDO_EMAIL_FROM")
+RECAUDO_EMAIL_REPLY_TO = env_str("RECAUDO_EMAIL_REPLY_TO")
+RECAUDO_EMAIL_WEBHOOK_SECRET = env_str("RECAUDO_EMAIL_WEBHOOK_SECRET")
+RECAUDO_TWILIO_BASE_URL = env_str("RECAUDO_TWILIO_BASE_URL")
+RECAUDO_TWILIO_ACCOUNT_SID = env_str("RECAUDO_TWILIO_ACCOUNT_SID")
+RECAUDO_TWILIO_AUTH_TOKEN = env_str("RECAUDO_TWILIO_AUTH_TOKEN")
+RECAUDO_TWILIO_FROM = env_str("RECAUDO_TWILIO_FROM")
+RECAUDO_TWILIO_MESSAGING_SERVICE_SID = env_str("RECAUDO_TWILIO_MESSAGING_SERVICE_SID")
+RECAUDO_WHATSAPP_BASE_URL = env_str("RECAUDO_WHATSAPP_BASE_URL")
+RECAUDO_WHATSAPP_API_VERSION = env_str("RECAUDO_WHATSAPP_API_VERSION")
+RECAUDO_WHATSAPP_PHONE_NUMBER_ID = env_str("RECAUDO_WHATSAPP_PHONE_NUMBER_ID")
+RECAUDO_WHATSAPP_TOKEN = env_str("RECAUDO_WHATSAPP_TOKEN")
+RECAUDO_WHATSAPP_APP_SECRET = env_str("RECAUDO_WHATSAPP_APP_SECRET")
+RECAUDO_WHATSAPP_VERIFY_TOKEN = env_str("RECAUDO_WHATSAPP_VERIFY_TOKEN")
+RECAUDO_WEBHOOK_URL = env_str("RECAUDO_WEBHOOK_URL")
+RECAUDO_WEBHOOK_SECRET = env_str("RECAUDO_WEBHOOK_SECRET")
 
 LOGGING = {
     "version": 1,

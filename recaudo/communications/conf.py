@@ -1,18 +1,16 @@
-"""Channel settings: Django settings first, then environment variables of the same name, then defaults."""
+"""Channel settings: the Django settings of the same name (recaudo/settings.py reads them from the environment;
+None there means unset), then defaults."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from django.conf import settings
 
 
 def setting(name: str, default=None):
-    if hasattr(settings, name):
-        return getattr(settings, name)
-    value = os.environ.get(name)
-    return default if value is None or value == "" else value
+    value = getattr(settings, name, None)
+    return default if value is None else value
 
 
 def setting_bool(name: str, default: bool = False) -> bool:

@@ -3,7 +3,6 @@ machine, with nothing to share but DATABASE_URL (docs/decisions/0012-shared-stat
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -19,8 +18,8 @@ def installation_secret_key() -> str:
     """SECRET_KEY from the environment when set; else the key stored in the database, made once on first use (from
     RECAUDO_HOME/secret_key when an older installation left one there, so its sessions stay valid). Two processes
     starting at once on a new database agree: the row's primary key lets only one of them insert it."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+    if settings.ENVIRONMENT_SECRET_KEY:
+        return settings.ENVIRONMENT_SECRET_KEY
     from .models import Installation
 
     row = Installation.objects.filter(pk=1).only("secret_key").first()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import heapq
 import logging
-import os
 import time as clock
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -56,13 +55,11 @@ CHUNK = 10_000
 
 
 def cycle_setting(name: str, default: float) -> float:
-    """A number from the Django setting `name`, else the environment variable of that name, else `default`."""
+    """A number from the setting `name` (recaudo/settings.py reads it from the environment), else `default`."""
     from django.conf import settings
 
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name) or default
-    return float(value)
+    return float(default if value is None else value)
 
 
 def chunk_size() -> int:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 import psycopg
+from django.conf import settings
 from django.db import IntegrityError, connection
 
 from recaudo.ledger.posting import debtor_summaries_grow, principal_charge_copy_line, principal_charges_copy
@@ -68,7 +69,7 @@ def copy_text(value) -> str:
 def enabled(ctx) -> bool:
     """The fast path applies: PostgreSQL, and the portfolio has neither debtors nor obligations (so that every
     debtor of the file is new). RECAUDO_IMPORT_FASTLOAD=0 turns it off."""
-    if os.environ.get("RECAUDO_IMPORT_FASTLOAD", "").strip().lower() in ("0", "false", "no", "off"):
+    if not settings.RECAUDO_IMPORT_FASTLOAD:
         return False
     if connection.vendor != "postgresql":
         return False

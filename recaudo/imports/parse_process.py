@@ -38,11 +38,11 @@ DEFAULT_MEMORY_MB = 2048
 
 
 def memory_budget() -> int:
-    """Bytes an import may add to its process's address space: RECAUDO_IMPORT_MEMORY_MB (Django setting or
-    environment variable; 0 means no limit)."""
+    """Bytes an import may add to its process's address space: the setting RECAUDO_IMPORT_MEMORY_MB (0 means no
+    limit; unset, the default)."""
     from django.conf import settings
 
-    raw = getattr(settings, "RECAUDO_IMPORT_MEMORY_MB", None) or os.environ.get("RECAUDO_IMPORT_MEMORY_MB")
+    raw = getattr(settings, "RECAUDO_IMPORT_MEMORY_MB", None)
     try:
         megabytes = int(raw) if raw not in (None, "") else DEFAULT_MEMORY_MB
     except ValueError:

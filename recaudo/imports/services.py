@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
@@ -199,13 +200,11 @@ class _WholeChunk:
 
 def _parallel(total_estimate: int | None) -> bool:
     """Parse in a child process? RECAUDO_IMPORT_PARALLEL=1/0 forces it; else for large files on 2+ cores."""
-    forced = os.environ.get("RECAUDO_IMPORT_PARALLEL", "").strip().lower()
+    forced = settings.RECAUDO_IMPORT_PARALLEL  # True, False or None (recaudo/settings.py)
     if not can_fork():
         return False
-    if forced in ("1", "true", "yes", "on"):
-        return True
-    if forced in ("0", "false", "no", "off"):
-        return False
+    if forced is not None:
+        return bool(forced)
     return (os.cpu_count() or 1) > 1 and (total_estimate or 0) >= PARALLEL_MIN_ROWS
 
 

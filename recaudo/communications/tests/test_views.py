@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.management import call_command
 
 from recaudo.communications.models import Template
 from recaudo.communications.services import message_enqueue
@@ -66,18 +65,6 @@ def test_edit_previews_with_a_real_debtor_then_saves_an_override(client, people,
     assert own.body == body and own.version == 1
     refused = client.post(f"/p/{slug}/comms/templates/reminder/email/es/", {"subject": "x", "body": "{{ a._b }}"})
     assert refused.status_code == 200 and "La plantilla no se puede generar" in refused.content.decode()
-
-
-def test_outbox_command(luz, capsys, monkeypatch):
-    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)  # inside the contact hours
-    message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="email", template_code="reminder",
-                    dedupe_key="a", now=NOW)
-    call_command("outbox", "list", "--portfolio", luz.portfolio.slug)
-    assert "queued" in capsys.readouterr().out
-    call_command("outbox", "process", "--once", "--limit", "10")
-    assert "sent=1" in capsys.readouterr().out
-    call_command("outbox", "list", "--portfolio", luz.portfolio.slug, "--status", "sent")
-    assert "luz@example.com" in capsys.readouterr().out
 
 
 def test_letters_go_to_one_pdf_batch(settings, tmp_path, luz):

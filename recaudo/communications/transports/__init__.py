@@ -1,6 +1,6 @@
 """The channel registry: which transport sends each channel, in one place.
 
-settings.RECAUDO_TRANSPORTS (or the environment variable, "email=smtp,sms=twilio,...") maps a channel to a
+settings.RECAUDO_TRANSPORTS (from the environment variable, "email=smtp,sms=twilio,...") maps a channel to a
 transport kind; a Django setting may also give a dict {"kind": ..., **options}. Defaults: SMTP for email when
 RECAUDO_SMTP_HOST is set, Twilio for SMS when RECAUDO_TWILIO_ACCOUNT_SID is set, WhatsApp Cloud when
 RECAUDO_WHATSAPP_TOKEN is set, otherwise the console transport; letters always go to a PDF batch.

@@ -1,18 +1,16 @@
-"""The `recaudo` commands: portfolio, user, ledger, serve, and the CLI's help texts."""
+"""The `recaudo` commands: ledger, serve, and the CLI's help texts (portfolio: reports/tests/test_portfolio_command.py,
+user: accounts/tests/test_commands.py)."""
 
 import io
-import json
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from recaudo import cli
-from recaudo.accounts.models import Membership
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Obligation, Portfolio
@@ -20,15 +18,9 @@ from recaudo.portfolio.models import Obligation, Portfolio
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def run(*args, stdin=None):
+def run(*args):
     out, err = io.StringIO(), io.StringIO()
-    if stdin is not None:
-        import unittest.mock
-
-        with unittest.mock.patch("sys.stdin", io.StringIO(stdin)):
-            call_command(*args, stdout=out, stderr=err)
-    else:
-        call_command(*args, stdout=out, stderr=err)
+    call_command(*args, stdout=out, stderr=err)
     return out.getvalue()
 
 
@@ -77,111 +69,6 @@ def test_command_help(capsys, argv, expected):
         cli.main(argv)
     assert exit_info.value.code == 0
     assert expected in capsys.readouterr().out
-
-
-# -- portfolio -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_portfolio_create_list_show():
-    out = run("portfolio", "create", "pyme", "--name", "Distribuciones Andinas S.A.S.", "--country", "co",
-              "--currency", "cop", "--tz", "America/Bogota", "--creditor", "Distribuciones Andinas S.A.S.")
-    assert "created portfolio pyme" in out
-    p = Portfolio.objects.get(slug="pyme")
-    assert (p.country, p.currency, p.timezone, p.creditor) == ("CO", "COP", "America/Bogota",
-                                                               "Distribuciones Andinas S.A.S.")
-    run("portfolio", "create", "lima", "--name", "Cartera Lima", "--country", "PE", "--currency", "PEN")
-    assert Portfolio.objects.get(slug="lima").timezone == "America/Lima"
-
-    table = run("portfolio", "list")
-    assert "pyme" in table and "Cartera Lima" in table and "SLUG" in table
-    data = json.loads(run("portfolio", "list", "--format", "json"))
-    assert [r["slug"] for r in data] == ["lima", "pyme"]
-    assert data[1] == {"slug": "pyme", "name": "Distribuciones Andinas S.A.S.", "country": "CO", "currency": "COP",
-                       "timezone": "America/Bogota", "debtors": 0}
-
-    debtor = make_debtor(p, code="C1")
-    make_obligation(p, debtor, number="F-1", amount="150000", issue=date(2024, 1, 1), due=date(2024, 1, 31))
-    make_obligation(p, debtor, number="F-2", amount="50000.50", issue=date(2024, 2, 1), due=date(2099, 1, 1))
-    shown = json.loads(run("portfolio", "show", "pyme", "--format", "json"))
-    assert shown["debtors"] == 1 and shown["obligations"] == 2 and shown["open_obligations"] == 2
-    assert shown["balance"] == "200000.50"
-    buckets = {b["label"]: b for b in shown["buckets"]}
-    assert buckets["current"]["amount"] == "50000.50" and buckets["current"]["count"] == 1
-    assert buckets["over 360"]["amount"] == "150000.00"
-    table = run("portfolio", "show", "pyme")
-    assert "200.000,50" in table and "over 360" in table and "1 with balance" in table
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["pyme", "--name", "Otra", "--country", "CO", "--currency", "COP"], "already exists"),
-        (["nueva", "--name", "X", "--country", "ZZ", "--currency", "COP"], "unknown country"),
-        (["nueva", "--name", "X", "--country", "CO", "--currency", "XYZ"], "unknown currency"),
-        (["nueva", "--name", "X", "--country", "CO", "--currency", "COP", "--tz", "Marte/Olimpo"], "unknown time zone"),
-        (["Mala Slug", "--name", "X", "--country", "CO", "--currency", "COP"], "invalid slug"),
-        (["nueva", "--name", " ", "--country", "CO", "--currency", "COP"], "needs a name"),
-    ],
-)
-def test_portfolio_create_errors(portfolio, args, message):
-    with pytest.raises(CommandError, match=message):
-        run("portfolio", "create", *args)
-    assert Portfolio.objects.count() == 1
-
-
-@pytest.mark.django_db
-def test_portfolio_show_unknown_and_empty_list():
-    assert "no portfolios yet" in run("portfolio", "list")
-    assert json.loads(run("portfolio", "list", "--format", "json")) == []
-    with pytest.raises(CommandError, match="no portfolio with slug 'nada'"):
-        run("portfolio", "show", "nada")
-    with pytest.raises(CommandError):
-        run("portfolio", "show", "nada", "--format", "xml")
-    with pytest.raises(CommandError):
-        run("portfolio")
-
-
-# -- user ----------------------------------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_user_create_and_grant(portfolio):
-    User = get_user_model()
-    assert "created user ana" in run("user", "create", "ana", "--password", "clave-larga-2026", "--email",
-                                     "ana@example.co")
-    ana = User.objects.get(username="ana")
-    assert ana.check_password("clave-larga-2026") and not ana.is_superuser and ana.email == "ana@example.co"
-    assert "created superuser jefe" in run("user", "create", "jefe", "--password-stdin", "--superuser",
-                                           stdin="otra-clave-larga-99\n")
-    jefe = User.objects.get(username="jefe")
-    assert jefe.is_superuser and jefe.check_password("otra-clave-larga-99")
-
-    assert "ana is now agent of pyme" in run("user", "grant", "ana", "--portfolio", "pyme", "--role", "agent")
-    run("user", "grant", "ana", "--portfolio", "pyme", "--role", "viewer")
-    assert list(Membership.objects.values_list("user__username", "role")) == [("ana", "viewer")]
-
-
-@pytest.mark.django_db
-def test_user_errors(portfolio):
-    run("user", "create", "ana", "--password", "clave-larga-2026")
-    with pytest.raises(CommandError, match="already exists"):
-        run("user", "create", "ana", "--password", "clave-larga-2026")
-    with pytest.raises(CommandError, match="password rejected"):
-        run("user", "create", "beto", "--password", "123")
-    with pytest.raises(CommandError, match="empty"):
-        run("user", "create", "beto", "--password-stdin", stdin="\n")
-    with pytest.raises(CommandError):
-        run("user", "create", "beto")  # a password is required
-    with pytest.raises(CommandError, match="no user 'nadie'"):
-        run("user", "grant", "nadie", "--portfolio", "pyme", "--role", "agent")
-    with pytest.raises(CommandError, match="no portfolio with slug 'otra'"):
-        run("user", "grant", "ana", "--portfolio", "otra", "--role", "agent")
-    with pytest.raises(CommandError, match="invalid choice"):
-        run("user", "grant", "ana", "--portfolio", "pyme", "--role", "jefe")
-    assert get_user_model().objects.count() == 1
-    assert not Membership.objects.exists()
 
 
 # -- ledger --------------------------------------------------------------------------------------------------
@@ -357,7 +244,7 @@ def test_serve_runs_gunicorn_with_a_worker_and_stops_it(settings, monkeypatch):
     monkeypatch.setattr(serve_module, "call_command", lambda name, *a, **k: calls.append((name, a)))
     monkeypatch.setattr(serve_module.subprocess, "Popen", fake_popen)
     monkeypatch.setattr(serve_module, "check_port", lambda host, port: None)
-    monkeypatch.delenv("RECAUDO_WEB_WORKERS", raising=False)
+    settings.RECAUDO_WEB_WORKERS = None
     with pytest.raises(KeyboardInterrupt):
         call_command("serve", "--port", "8123", "--host", "127.0.0.2", stdout=io.StringIO())
     assert calls == [("migrate", ()), ("collectstatic", ())]
@@ -371,7 +258,7 @@ def test_serve_runs_gunicorn_with_a_worker_and_stops_it(settings, monkeypatch):
     calls.clear()
     children.clear()
     monkeypatch.setattr(FakeServer, "wait", lambda self, timeout=None: 0)
-    monkeypatch.setenv("RECAUDO_WEB_WORKERS", "5")
+    settings.RECAUDO_WEB_WORKERS = 5  # RECAUDO_WEB_WORKERS=5
     call_command("serve", "--no-worker", "--no-migrate", "--host", "::1", stdout=io.StringIO())
     assert calls == [("collectstatic", ())]
     assert [c.argv[5:8] for c in children] == [["[::1]:8000", "--workers", "5"]]
@@ -381,7 +268,7 @@ def test_serve_runs_gunicorn_with_a_worker_and_stops_it(settings, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_serve_reports_a_server_that_fails_and_bad_worker_counts(monkeypatch):
+def test_serve_reports_a_server_that_fails_and_bad_worker_counts(monkeypatch, settings):
     from recaudo.core.management.commands import serve as serve_module
 
     monkeypatch.setattr(serve_module, "call_command", lambda *a, **k: None)
@@ -393,9 +280,10 @@ def test_serve_reports_a_server_that_fails_and_bad_worker_counts(monkeypatch):
         call_command("serve", "--no-worker", stdout=io.StringIO())
     with pytest.raises(CommandError, match="at least 1, not 0"):
         call_command("serve", "--workers", "0", stdout=io.StringIO())
-    monkeypatch.setenv("RECAUDO_WEB_WORKERS", "many")
-    with pytest.raises(CommandError, match="RECAUDO_WEB_WORKERS must be a whole number of processes, not 'many'"):
+    settings.RECAUDO_WEB_WORKERS = 0
+    with pytest.raises(CommandError, match="at least 1, not 0"):
         call_command("serve", stdout=io.StringIO())
+    # RECAUDO_WEB_WORKERS=many: recaudo/settings.py refuses it (core/tests/test_production.py)
 
 
 def test_demo_keeps_the_simple_server(monkeypatch):

@@ -84,6 +84,7 @@ def test_proxy_ssl_header_refuses_what_is_not_a_header_name(value):
     ("RECAUDO_SESSION_MINUTES", "0", "RECAUDO_SESSION_MINUTES must be a whole number of at least 1, not '0'"),
     ("SECURE_HSTS_SECONDS", "1y", "SECURE_HSTS_SECONDS must be a whole number of at least 0, not '1y'"),
     ("RECAUDO_PROXY_SSL_HEADER", "=https", "RECAUDO_PROXY_SSL_HEADER must be a header name"),
+    ("RECAUDO_WEB_WORKERS", "many", "RECAUDO_WEB_WORKERS must be a whole number of processes, not 'many'"),
 ])
 def test_a_bad_setting_is_one_line(tmp_path, name, value, message):
     done = subprocess.run([sys.executable, "-m", "recaudo.cli", "check"], env=clean_env(tmp_path, **{name: value}),

@@ -36,19 +36,19 @@ def python(code: str, **env) -> subprocess.CompletedProcess:
 
 @pytest.mark.django_db
 def test_the_secret_key_is_made_once_and_stored_in_the_database(monkeypatch, settings, tmp_path):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings.ENVIRONMENT_SECRET_KEY = ""  # no SECRET_KEY in the environment
     settings.HOME = tmp_path
     key = installation_secret_key()
     assert len(key) >= 50 and Installation.objects.get().secret_key == key
     assert installation_secret_key() == key  # read, not made again
     assert list(tmp_path.iterdir()) == []  # no file
-    monkeypatch.setenv("SECRET_KEY", "from-the-environment-" + "x" * 40)
+    settings.ENVIRONMENT_SECRET_KEY = "from-the-environment-" + "x" * 40  # SECRET_KEY=...
     assert installation_secret_key() == "from-the-environment-" + "x" * 40  # the environment wins
 
 
 @pytest.mark.django_db
 def test_an_older_installations_key_file_is_adopted(monkeypatch, settings, tmp_path):
-    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings.ENVIRONMENT_SECRET_KEY = ""  # no SECRET_KEY in the environment
     settings.HOME = tmp_path
     (tmp_path / "secret_key").write_text("la-clave-de-antes-" + "k" * 40 + "\n")
     use_installation_secret_key()

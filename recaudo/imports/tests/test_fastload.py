@@ -40,11 +40,11 @@ def state(portfolio):
     )
 
 
-def both(monkeypatch, portfolios, make_path, **options):
+def both(monkeypatch, settings, portfolios, make_path, **options):
     """Import through the general path into one portfolio, through the initial-load path into the other."""
     outcomes = []
     for fast, portfolio in zip((False, True), portfolios, strict=True):
-        monkeypatch.setenv("RECAUDO_IMPORT_FASTLOAD", "1" if fast else "0")
+        settings.RECAUDO_IMPORT_FASTLOAD = fast
         used = []
         original = fastload.FastWriter.write
 
@@ -61,21 +61,22 @@ def both(monkeypatch, portfolios, make_path, **options):
 
 
 @pytest.mark.parametrize("parallel", ["0", "1"])
-def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatch, parallel):
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", parallel)
+def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatch, parallel, settings):
+    settings.RECAUDO_IMPORT_PARALLEL = parallel == "1"
     monkeypatch.setattr(services, "CHUNK_ROWS", 7)  # debtors span chunks: their summaries grow
     content = flat(ROW1, ROW2, ROW3, *many_rows(60))
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert a.committed and a.created == 63 and a.debtors_created == 20 and a.debtors_updated == 7
     assert summary(a) == summary(b)
     assert state_a == state_b and len(state_a[3]) == 63
     assert ledger_verify(other_portfolio) == []
 
 
-def test_creation_times_are_the_import_transaction_start(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_creation_times_are_the_import_transaction_start(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     """The initial-load path leaves created_at and updated_at to PostgreSQL's default (ledger migration 0012): one
     time for every row, the start of the import's transaction."""
-    both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, flat(ROW1, ROW2, ROW3)))
+    both(monkeypatch, settings, (portfolio, other_portfolio), lambda: write(tmp_path, flat(ROW1, ROW2, ROW3)))
     with connection.cursor() as cursor:  # the test's own transaction, which holds the import's
         cursor.execute("SELECT transaction_timestamp()")
         start = cursor.fetchone()[0]
@@ -89,23 +90,25 @@ def test_creation_times_are_the_import_transaction_start(portfolio, other_portfo
     assert times == {start}
 
 
-def test_text_that_copy_must_escape(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_text_that_copy_must_escape(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     row = ('F-9;C9;"Ana \\ Tab\tNueva\nLínea";CC;1020304050;;ana\\x@example.co;factura;01/02/2026;03/03/2026;100;;'
            '"a\\b\tc\r\nd"')
     content = flat(row)
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert b.committed and summary(a) == summary(b) and state_a == state_b
     assert Obligation.objects.get(portfolio=other_portfolio).description.startswith("a\\b\tc")
     assert Contact.objects.get(debtor__portfolio=other_portfolio).value == "ana\\x@example.co"
 
 
-def test_debtor_data_changed_in_a_later_chunk(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_debtor_data_changed_in_a_later_chunk(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     """A later chunk brings another name and a new e-mail for a debtor created earlier: updated with an audit
     event and the contact added, as the general path does."""
     monkeypatch.setattr(services, "CHUNK_ROWS", 2)
     later = ROW2.replace("F-2", "F-4").replace("Ana Pérez", "Ana María Pérez").replace("ana@", "ana.maria@")
     content = flat(ROW1, ROW2, ROW3, later, ROW3.replace("F-3", "F-5"))
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert b.committed and b.debtors_updated == 1
     assert summary(a) == summary(b) and state_a == state_b
     assert ("debtor.updated", "C1") in {(e[0], e[1]) for e in state_b[4]}
@@ -113,27 +116,29 @@ def test_debtor_data_changed_in_a_later_chunk(portfolio, other_portfolio, tmp_pa
 
 
 def test_debtor_values_written_otherwise_in_a_later_chunk_change_nothing(portfolio, other_portfolio, tmp_path,
-                                                                         monkeypatch):
+                                                                         monkeypatch, settings):
     """A later chunk writes the same debtor's phone and ID another way (same data once validated): the debtor goes
     through the general upsert, which finds nothing changed: no update, no audit event, no new contact."""
     monkeypatch.setattr(services, "CHUNK_ROWS", 2)
     later = ROW2.replace("F-2", "F-4").replace("3001234567", "300 123 4567").replace("1020304050", "1.020.304.050")
     content = flat(ROW1, ROW2, ROW3, later)
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert b.committed and b.created == 4 and b.debtors_updated == 0
     assert summary(a) == summary(b) and state_a == state_b
     assert "debtor.updated" not in {e[0] for e in state_b[4]}
     assert Contact.objects.filter(debtor__portfolio=other_portfolio, debtor__code="C1").count() == 2
 
 
-def test_row_errors_and_unknown_debtors(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_row_errors_and_unknown_debtors(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 4)
     rows = many_rows(20)
     rows[5] = rows[5].replace("01/01/2026", "31/02/2026")
     rows[13] = rows[1].replace("fila", "otra")
     rows.append(ROW1.replace("Ana Pérez", "").replace(";C1;", ";ZZ;"))  # no name: cannot be created
     content = flat(*rows)
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content),
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content),
                                       skip_invalid=True)
     assert b.committed and b.rejected == 3
     assert (22, "debtor_code", "ZZ", "unknown debtor 'ZZ': not in the portfolio and the row has no debtor name "
@@ -141,19 +146,20 @@ def test_row_errors_and_unknown_debtors(portfolio, other_portfolio, tmp_path, mo
     assert summary(a)[:-1] == summary(b)[:-1] and state_a == state_b
 
 
-def test_all_or_nothing_and_dry_run(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_all_or_nothing_and_dry_run(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     content = flat(ROW1, ROW2, ROW3.replace("28/02/2026", "31/02/2026"))
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert not b.committed and summary(a) == summary(b) and state_b == ([], [], [], [], [])
     content = flat(ROW1, ROW2, ROW3)
-    (a, _), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content),
+    (a, _), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio), lambda: write(tmp_path, content),
                                 dry_run=True)
     assert b.dry_run and b.created == 3 and summary(a) == summary(b) and state_b == ([], [], [], [], [])
 
 
-def test_not_taken_when_the_portfolio_has_debtors(portfolio, tmp_path, monkeypatch):
+def test_not_taken_when_the_portfolio_has_debtors(portfolio, tmp_path, monkeypatch, settings):
     run(portfolio, "obligations", write(tmp_path, flat(ROW1)))
-    monkeypatch.setenv("RECAUDO_IMPORT_FASTLOAD", "1")
+    settings.RECAUDO_IMPORT_FASTLOAD = True
     monkeypatch.setattr(fastload.FastWriter, "write", lambda self, chunk: pytest.fail("initial-load path taken"))
     result = run(portfolio, "obligations", write(tmp_path, flat(ROW1, ROW2)))
     assert result.committed and result.created == 1 and result.unchanged == 1
@@ -169,10 +175,10 @@ def test_a_debtor_added_meanwhile_is_a_clear_error(portfolio, tmp_path, monkeypa
     assert Obligation.objects.filter(portfolio=portfolio).count() == 1
 
 
-def test_enabled_for_an_empty_portfolio_unless_turned_off(portfolio, monkeypatch):
+def test_enabled_for_an_empty_portfolio_unless_turned_off(portfolio, monkeypatch, settings):
     ctx = type("Ctx", (), {"portfolio": portfolio})()
     assert fastload.enabled(ctx)
-    monkeypatch.setenv("RECAUDO_IMPORT_FASTLOAD", "off")
+    settings.RECAUDO_IMPORT_FASTLOAD = False
     assert not fastload.enabled(ctx)
 
 
@@ -233,11 +239,11 @@ def test_outside_its_process_blocks_are_drawn_ahead_and_handed_out_in_order():
     assert not thread.is_alive()
 
 
-def test_a_parallel_initial_load_leaves_no_connection_behind(portfolio, tmp_path, monkeypatch):
+def test_a_parallel_initial_load_leaves_no_connection_behind(portfolio, tmp_path, monkeypatch, settings):
     """The parse process draws ids through a connection of its own: gone when the import ends."""
     import time
 
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    settings.RECAUDO_IMPORT_PARALLEL = True
     monkeypatch.setattr(services, "CHUNK_ROWS", 7)
 
     def backends():

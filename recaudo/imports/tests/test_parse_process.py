@@ -19,11 +19,11 @@ from .test_obligations import ROW1, ROW2, ROW3
 pytestmark = pytest.mark.django_db
 
 
-def both(monkeypatch, portfolios, make_path, **options):
+def both(monkeypatch, settings, portfolios, make_path, **options):
     """Import in process into one portfolio, through the parse process into another: [(result, state)] x 2."""
     outcomes = []
     for forced, portfolio in zip(("0", "1"), portfolios, strict=True):
-        monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", forced)
+        settings.RECAUDO_IMPORT_PARALLEL = forced == "1"
         calls = []
         original = parallel.parsed_chunks
 
@@ -64,16 +64,17 @@ def many_rows(n, start=0):
             f"01/01/2026;{(i % 27) + 1:02d}/02/2026;{1000 + i};;fila {i}" for i in range(start, start + n)]
 
 
-def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 7)
     content = flat(ROW1, ROW2, ROW3, *many_rows(60))
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert a.committed and a.created == 63 and a.debtors_created == 20
     assert summary(a) == summary(b)
     assert state_a == state_b and state_a[2]
 
 
-def test_row_errors_and_duplicates_across_chunks(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_row_errors_and_duplicates_across_chunks(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 4)
     rows = many_rows(20)
     rows[5] = rows[5].replace("01/01/2026", "31/02/2026")
@@ -82,14 +83,15 @@ def test_row_errors_and_duplicates_across_chunks(portfolio, other_portfolio, tmp
     rows.append(rows[2])
     rows.append(ROW1.replace("Ana Pérez", "").replace(";C1;", ";ZZ;"))  # unknown debtor, no name: rejected when writing
     content = flat(*rows)
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content))
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content))
     assert not a.committed and a.rejected == 5
     assert (3, "number", "N-1", "duplicate obligation number (also on row 15)") in errors(a)
     assert summary(a) == summary(b)
     assert state_a == state_b == ([], [], [], [])
 
 
-def test_skip_invalid_rejected_csv_same(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_skip_invalid_rejected_csv_same(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 3)
     rows = many_rows(10)
     rows[4] = rows[4].replace("3001234", "12")
@@ -104,7 +106,7 @@ def test_skip_invalid_rejected_csv_same(portfolio, other_portfolio, tmp_path, mo
 
     results = []
     for forced, target in (("0", portfolio), ("1", other_portfolio)):
-        monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", forced)
+        settings.RECAUDO_IMPORT_PARALLEL = forced == "1"
         result = run(target, "obligations", make(), skip_invalid=True)
         results.append((result, state(target), outputs[-1].read_text(encoding="utf-8-sig")))
     (a, state_a, csv_a), (b, state_b, csv_b) = results
@@ -113,22 +115,23 @@ def test_skip_invalid_rejected_csv_same(portfolio, other_portfolio, tmp_path, mo
     assert csv_a == csv_b and len(csv_a.splitlines()) == 4
 
 
-def test_dry_run_same(portfolio, other_portfolio, tmp_path, monkeypatch):
+def test_dry_run_same(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 5)
     content = flat(ROW1, ROW2, ROW3, *many_rows(12))
-    (a, state_a), (b, state_b) = both(monkeypatch, (portfolio, other_portfolio), lambda: write(tmp_path, content),
+    (a, state_a), (b, state_b) = both(monkeypatch, settings, (portfolio, other_portfolio),
+                                      lambda: write(tmp_path, content),
                                       dry_run=True)
     assert a.dry_run and not a.committed and a.created == 15 and a.debtors_created == 4
     assert summary(a) == summary(b) and state_a == state_b == ([], [], [], [])
 
 
-def test_encoding_error_in_the_middle_is_raised_with_its_message(portfolio, tmp_path, monkeypatch):
+def test_encoding_error_in_the_middle_is_raised_with_its_message(portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 3)
     head = flat(*many_rows(2000)).encode("utf-8")
     content = head + "N-X;CX;Peña;CC;123456;;;;01/01/2026;31/01/2026;5;;\n".encode("latin-1")
     messages = []
     for forced in ("0", "1"):
-        monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", forced)
+        settings.RECAUDO_IMPORT_PARALLEL = forced == "1"
         with pytest.raises(ImportFileError) as exc:
             run(portfolio, "obligations", write(tmp_path, content), encoding="utf-8")
         messages.append(str(exc.value))
@@ -138,9 +141,9 @@ def test_encoding_error_in_the_middle_is_raised_with_its_message(portfolio, tmp_
     assert not multiprocessing.active_children()
 
 
-def test_parent_failure_stops_the_child(portfolio, tmp_path, monkeypatch):
+def test_parent_failure_stops_the_child(portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 2)
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    settings.RECAUDO_IMPORT_PARALLEL = True
     monkeypatch.setattr(parallel, "QUEUE_CHUNKS", 1)
     calls = []
 
@@ -158,8 +161,8 @@ def test_parent_failure_stops_the_child(portfolio, tmp_path, monkeypatch):
     assert Obligation.objects.count() == 0
 
 
-def test_child_exception_comes_back(portfolio, tmp_path, monkeypatch):
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+def test_child_exception_comes_back(portfolio, tmp_path, monkeypatch, settings):
+    settings.RECAUDO_IMPORT_PARALLEL = True
 
     class Odd(Exception):
         def __init__(self, a, b):  # does not unpickle from its args: sent back as a RuntimeError
@@ -181,13 +184,13 @@ def test_child_exception_comes_back(portfolio, tmp_path, monkeypatch):
     assert not multiprocessing.active_children()
 
 
-def test_threshold(monkeypatch):
-    monkeypatch.delenv("RECAUDO_IMPORT_PARALLEL", raising=False)
+def test_threshold(monkeypatch, settings):
+    settings.RECAUDO_IMPORT_PARALLEL = None
     monkeypatch.setattr(services.os, "cpu_count", lambda: 2)
     assert services._parallel(services.PARALLEL_MIN_ROWS) and not services._parallel(1000)
     monkeypatch.setattr(services.os, "cpu_count", lambda: 1)
     assert not services._parallel(10**6)
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    settings.RECAUDO_IMPORT_PARALLEL = True
     assert services._parallel(0)
 
 
@@ -200,9 +203,9 @@ def test_seen_keys_grows_and_finds_first_rows():
     assert seen.first_or_add(0, 7) is None and seen.first_or_add(0, 8) == 7
 
 
-def test_ledger_consistent_after_parallel_import(portfolio, tmp_path, monkeypatch):
+def test_ledger_consistent_after_parallel_import(portfolio, tmp_path, monkeypatch, settings):
     monkeypatch.setattr(services, "CHUNK_ROWS", 4)
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    settings.RECAUDO_IMPORT_PARALLEL = True
     result = run(portfolio, "obligations", write(tmp_path, flat(*many_rows(40))))
     assert result.committed and result.created == 40
     assert ledger_verify(portfolio) == []
@@ -271,7 +274,7 @@ def test_running_out_of_memory_is_a_failed_import_not_an_internal_error(portfoli
     from recaudo.imports.tasks import run_import_job
 
     settings.RECAUDO_IMPORT_MEMORY_MB = 300
-    monkeypatch.setenv("RECAUDO_IMPORT_PARALLEL", "1")
+    settings.RECAUDO_IMPORT_PARALLEL = True
     monkeypatch.setattr(obligations.ObligationImporter, "parse_chunk", lambda self, chunk, keep: _allocate(chunk))
     path = write(tmp_path, flat(ROW1, ROW2))
     with pytest.raises(ImportFileError, match=r"file.csv: la importación se quedó sin memoria \(el límite es 300 MB, "

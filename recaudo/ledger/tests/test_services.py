@@ -11,7 +11,15 @@ from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.ledger.posting import entry_post
-from recaudo.ledger.services import LedgerError, entry_reverse, ledger_verify, payment_record, payment_reverse
+from recaudo.ledger.services import (
+    LedgerError,
+    entry_reverse,
+    ledger_verify,
+    obligation_set_dispute,
+    payment_record,
+    payment_reverse,
+)
+from recaudo.portfolio.validation import ValidationProblem
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +288,32 @@ def test_a_principal_charge_says_its_obligations_description(portfolio, debtor):
     assert fee.label == "Envío"
     lines = statement_for(debtor=debtor).lines
     assert [line.description for line in lines][:2] == ["Venta de café - pedido 12", "Envío"]
+
+
+# -- obligations (obligation_create, through make_obligation; obligation_set_dispute) -----------------------
+
+
+def test_obligation_rules(portfolio):
+    debtor = make_debtor(portfolio)
+    make_obligation(portfolio, debtor, "F-1")
+    with pytest.raises(ValidationProblem, match="already exists"):
+        make_obligation(portfolio, debtor, "F-1")
+    with pytest.raises(ValidationProblem, match="before issue_date"):
+        make_obligation(portfolio, debtor, "F-2", issue=date(2026, 2, 1), due=date(2026, 1, 1))
+    with pytest.raises(ValidationProblem, match="positive"):
+        make_obligation(portfolio, debtor, "F-3", amount="0")
+    with pytest.raises(ValidationProblem, match="differs"):
+        make_obligation(portfolio, debtor, "F-4", currency="USD")
+
+
+def test_dispute_needs_a_reason_and_flags_the_debtor(portfolio):
+    debtor = make_debtor(portfolio)
+    obligation = make_obligation(portfolio, debtor, "F-1", amount=Decimal("5000"))
+    with pytest.raises(ValidationProblem, match="reason"):
+        obligation_set_dispute(obligation=obligation, disputed=True)
+    obligation_set_dispute(obligation=obligation, disputed=True, reason="mercancía defectuosa")
+    debtor.refresh_from_db()
+    assert debtor.disputed
+    obligation_set_dispute(obligation=obligation, disputed=False)
+    debtor.refresh_from_db()
+    assert not debtor.disputed

@@ -1,11 +1,9 @@
 from datetime import UTC, date
-from decimal import Decimal
 
 import pytest
 
 from recaudo.audit.models import AuditEvent
-from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
-from recaudo.ledger.services import obligation_set_dispute
+from recaudo.demo.testing import make_debtor, make_portfolio
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.services import (
     PortfolioError,
@@ -103,32 +101,6 @@ def test_references_can_never_be_given_collection_consent(portfolio):
     with pytest.raises(ValidationProblem, match="never contacted"):
         consent_set(contact=ref, channel="call", status="granted")
     assert Contact.objects.get(pk=ref.pk).role == "reference"
-
-
-def test_obligation_rules(portfolio):
-    debtor = make_debtor(portfolio)
-    make_obligation(portfolio, debtor, "F-1")
-    with pytest.raises(ValidationProblem, match="already exists"):
-        make_obligation(portfolio, debtor, "F-1")
-    with pytest.raises(ValidationProblem, match="before issue_date"):
-        make_obligation(portfolio, debtor, "F-2", issue=date(2026, 2, 1), due=date(2026, 1, 1))
-    with pytest.raises(ValidationProblem, match="positive"):
-        make_obligation(portfolio, debtor, "F-3", amount="0")
-    with pytest.raises(ValidationProblem, match="differs"):
-        make_obligation(portfolio, debtor, "F-4", currency="USD")
-
-
-def test_dispute_needs_a_reason_and_flags_the_debtor(portfolio):
-    debtor = make_debtor(portfolio)
-    obligation = make_obligation(portfolio, debtor, "F-1", amount=Decimal("5000"))
-    with pytest.raises(ValidationProblem, match="reason"):
-        obligation_set_dispute(obligation=obligation, disputed=True)
-    obligation_set_dispute(obligation=obligation, disputed=True, reason="mercancía defectuosa")
-    debtor.refresh_from_db()
-    assert debtor.disputed
-    obligation_set_dispute(obligation=obligation, disputed=False)
-    debtor.refresh_from_db()
-    assert not debtor.disputed
 
 
 def test_consents_grant_missing_skips_references_and_existing_decisions(portfolio):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -27,15 +26,12 @@ def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
 
 
 def web_workers(value: int | None) -> int:
-    """--workers, else RECAUDO_WEB_WORKERS, else 2; CommandError for anything but a positive whole number."""
+    """--workers, else the setting RECAUDO_WEB_WORKERS (a whole number, checked by recaudo/settings.py), else 2;
+    CommandError for fewer than 1."""
     if value is None:
-        raw = os.environ.get("RECAUDO_WEB_WORKERS", "").strip()
-        if not raw:
+        value = settings.RECAUDO_WEB_WORKERS
+        if value is None:
             return DEFAULT_WEB_WORKERS
-        try:
-            value = int(raw)
-        except ValueError:
-            raise CommandError(f"RECAUDO_WEB_WORKERS must be a whole number of processes, not {raw!r}")
     if value < 1:
         raise CommandError(f"the number of web workers must be at least 1, not {value}")
     return value

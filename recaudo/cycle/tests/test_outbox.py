@@ -1,35 +1,32 @@
-"""The outbox worker: claims, sending, retries with backoff, permanent failures and fallback, compliance."""
+"""The outbox worker (recaudo/cycle/outbox.py) and the `outbox` command: claims, sending, retries with backoff,
+permanent failures and fallback, compliance."""
 
 import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from recaudo.communications.models import Message
-from recaudo.communications.rules import retry_delay
 from recaudo.communications.services import message_enqueue, messages_enqueue_bulk
+from recaudo.communications.tests import conftest as channels
 from recaudo.communications.transports import TransportError
 from recaudo.communications.transports.console import MemoryTransport
 from recaudo.compliance.models import ContactAttempt
 from recaudo.cycle.outbox import claim_batch, outbox_process
 from recaudo.portfolio.models import Consent
 
-from .conftest import LATE, NEXT_MORNING, NOW
-
 pytestmark = pytest.mark.django_db
+
+# The channels' test fixtures: memory transports for every test here (autouse), debtors with consented contacts.
+_comms_settings, luz, john = channels._comms_settings, channels.luz, channels.john
+NOW, LATE, NEXT_MORNING = channels.NOW, channels.LATE, channels.NEXT_MORNING
 
 
 def enqueue(debtor, channel="email", key="k1", now=NOW, **kwargs):
     return message_enqueue(portfolio=debtor.portfolio, debtor=debtor, channel=channel, template_code="reminder",
                            dedupe_key=key, now=now, **kwargs)
-
-
-def test_backoff_schedule_is_exact():
-    assert [retry_delay(n) for n in range(1, 11)] == [
-        timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4), timedelta(minutes=8),
-        timedelta(minutes=16), timedelta(minutes=32), timedelta(minutes=64), timedelta(minutes=128),
-        timedelta(minutes=256), timedelta(hours=6)]
 
 
 def test_send_marks_sent_and_records_a_contact_attempt(luz):
@@ -233,7 +230,7 @@ def test_a_worker_killed_mid_batch_resends_at_most_one_message(portfolio, settin
     from recaudo.demo.testing import make_debtor, make_obligation
     from recaudo.portfolio.services import contact_add
 
-    monkeypatch.setitem(transports.KINDS, "crashing", "recaudo.communications.tests.test_outbox.CrashingTransport")
+    monkeypatch.setitem(transports.KINDS, "crashing", "recaudo.cycle.tests.test_outbox.CrashingTransport")
     settings.RECAUDO_TRANSPORTS = {"email": "crashing"}
     for n in range(6):
         debtor = make_debtor(portfolio, code=f"K{n}", name=f"Deudor {n}", language="es")
@@ -267,9 +264,21 @@ class SilentTransport(MemoryTransport):
 def test_results_a_transport_did_not_report_are_still_recorded(luz, settings, monkeypatch):
     from recaudo.communications import transports
 
-    monkeypatch.setitem(transports.KINDS, "silent", "recaudo.communications.tests.test_outbox.SilentTransport")
+    monkeypatch.setitem(transports.KINDS, "silent", "recaudo.cycle.tests.test_outbox.SilentTransport")
     settings.RECAUDO_TRANSPORTS = {"email": "silent"}
     message = enqueue(luz)
     assert outbox_process(now=NOW, worker_id="w1")["sent"] == 1
     message.refresh_from_db()
     assert message.status == "sent" and message.provider == "silent" and message.provider_id.startswith("mem-")
+
+
+def test_outbox_command(luz, capsys, monkeypatch):
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)  # inside the contact hours
+    message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="email", template_code="reminder",
+                    dedupe_key="a", now=NOW)
+    call_command("outbox", "list", "--portfolio", luz.portfolio.slug)
+    assert "queued" in capsys.readouterr().out
+    call_command("outbox", "process", "--once", "--limit", "10")
+    assert "sent=1" in capsys.readouterr().out
+    call_command("outbox", "list", "--portfolio", luz.portfolio.slug, "--status", "sent")
+    assert "luz@example.com" in capsys.readouterr().out
