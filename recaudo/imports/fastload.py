@@ -43,7 +43,7 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]").search
 _NUMBER, _DESCRIPTION = itemgetter(1), itemgetter(7)  # of a parsed obligation row (ParsedChunk.items)
 
-# created_at and updated_at are left to their PostgreSQL default, the transaction's start (ledger migration 0012):
+# created_at and updated_at are left to their PostgreSQL default, the transaction's start (the initial migrations):
 # the server parses no timestamp.
 _TIMES = ("created_at", "updated_at")
 DEBTOR_COPY = ("id", *(c for c in DEBTOR_COLUMNS if c not in _TIMES))

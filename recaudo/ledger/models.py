@@ -4,7 +4,7 @@ Sign convention: a positive amount increases what the debtor owes (charges, inte
 adjustments); a negative amount reduces it (payments, discounts, write-offs). A reversal carries the opposite
 sign of the entry it reverses. Amounts are integers in the currency's minor unit (see recaudo.core.money).
 The database enforces the sign per kind with check constraints, and forbids UPDATE (and DELETE on
-PostgreSQL) with triggers (migration 0002).
+PostgreSQL) with triggers (migration 0001).
 """
 
 from django.conf import settings
@@ -92,8 +92,8 @@ class Entry(models.Model):
     # obligation, debtor and portfolio are checked together by ONE composite foreign key (obligation, debtor,
     # portfolio) -> Obligation (id, debtor, portfolio) instead of three single ones: an entry's denormalized
     # debtor and portfolio must be its obligation's (stronger than three separate keys), at a third of the
-    # checking cost on bulk inserts. Django cannot declare it: recaudo.ledger.triggers creates it
-    # (PostgreSQL) or a trigger with the same effect (SQLite); see docs/decisions/0004-import-speed-on-postgresql.md.
+    # checking cost on bulk inserts. Django cannot declare it: ledger migration 0001 creates a trigger that checks
+    # it (docs/decisions/0004-import-speed-on-postgresql.md and 0005-entry-key-check-per-statement.md).
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+", db_index=False,
                                   db_constraint=False)
     debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="entries", db_index=False,
@@ -311,8 +311,8 @@ class Tally(models.Model):
     entries = models.BigIntegerField()
     checksum = models.BigIntegerField()
     # SQLite: the portfolio's ledger volume, the absolute amounts of its entries plus its payments' amounts; the
-    # check holds it to MAX_SUM_MINOR, so no SUM over a portfolio overflows SQLite's 64-bit integers (ledger
-    # migration 0017, docs/amounts.md). PostgreSQL sums bigints exactly (numeric) and leaves it at 0.
+    # check holds it to MAX_SUM_MINOR, so no SUM over a portfolio overflows SQLite's 64-bit integers (triggers of
+    # ledger migration 0001, docs/amounts.md). PostgreSQL sums bigints exactly (numeric) and leaves it at 0.
     volume = models.BigIntegerField(db_default=0)
 
     class Meta:
@@ -352,7 +352,7 @@ class LegalRate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        db_table = "agreements_legalrate"  # moved from agreements without moving data (ledger migration 0016)
+        db_table = "agreements_legalrate"  # its name from when it belonged to agreements
         ordering = ["country", "rate_type", "-valid_from"]
         verbose_name = _("legal rate")
         verbose_name_plural = _("legal rates")

@@ -178,7 +178,7 @@ def principal_charge_post(obligation: Obligation, *, actor=None) -> Entry:
 PRINCIPAL_CHARGE_COLUMNS = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor",
                             "value_date", "created_at", "payment_id", "reverses_id", "memo", "created_by_id")
 # COPY text columns (recaudo.imports.fastload): created_at is left to its PostgreSQL default, the transaction's
-# start (ledger migration 0012); payment_id, reverses_id: NULL; the id: the sequence's; the memo: empty
+# start (the initial migrations); payment_id, reverses_id: NULL; the id: the sequence's; the memo: empty
 # (Entry.label shows the obligation's description).
 PRINCIPAL_CHARGE_COPY = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor",
                          "value_date", "memo", "created_by_id")

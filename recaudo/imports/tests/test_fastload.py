@@ -74,7 +74,7 @@ def test_valid_file_same_result(portfolio, other_portfolio, tmp_path, monkeypatc
 
 
 def test_creation_times_are_the_import_transaction_start(portfolio, other_portfolio, tmp_path, monkeypatch, settings):
-    """The initial-load path leaves created_at and updated_at to PostgreSQL's default (ledger migration 0012): one
+    """The initial-load path leaves created_at and updated_at to PostgreSQL's default (the initial migrations): one
     time for every row, the start of the import's transaction."""
     both(monkeypatch, settings, (portfolio, other_portfolio), lambda: write(tmp_path, flat(ROW1, ROW2, ROW3)))
     with connection.cursor() as cursor:  # the test's own transaction, which holds the import's

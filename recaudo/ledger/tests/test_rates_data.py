@@ -1,6 +1,8 @@
 """The legal rate table: seeded from the package's own CSV, consistent, editable, and read by the selector."""
 
 import calendar
+import csv
+import importlib
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -103,3 +105,13 @@ def test_admin_lists_and_edits_rates(client):
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert LegalRate.objects.get(country="CO", rate_type="ibc", valid_from=date(2026, 10, 1)).rate_ea_pct == D("19.40")
+
+
+def test_the_months_frozen_in_the_migration_are_the_data_file_s():
+    """Ledger migration 0001 seeds Colombia's months as the data file had them; the file may add later months."""
+    frozen = importlib.import_module("recaudo.ledger.migrations.0001_initial").CO_RATES
+    text = DATA.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    rows = [(r["month"], r["ibc_ea_pct"], r["usury_ea_pct"], r["resolution"].strip(), r["confirmed"].strip() == "yes")
+            for r in csv.DictReader(lines)]
+    assert rows[:len(frozen)] == frozen

@@ -15,7 +15,7 @@ from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.models import Entry
 from recaudo.ledger.posting import entry_post
 from recaudo.ledger.services import ledger_verify, payment_record
-from recaudo.ledger.triggers import TALLY_MODULUS
+from recaudo.ledger.triggers import TALLY_MODULUS, tally_term
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +69,9 @@ def _delete_behind_the_guards(where: str, params):
     if connection.vendor == "sqlite":
         _execute("DROP TRIGGER ledger_entry_no_delete")
         _execute(f"DELETE FROM ledger_entry WHERE {where}", params)
-        from recaudo.ledger.triggers import SQLITE_TALLY_UP
+        from recaudo.ledger.triggers import SQLITE_DELETE_GUARDS
 
-        _execute(SQLITE_TALLY_UP[0])
+        _execute(SQLITE_DELETE_GUARDS[0])
     else:
         _execute("ALTER TABLE ledger_entry DISABLE TRIGGER ledger_entry_no_update")
         _execute(f"DELETE FROM ledger_entry WHERE {where}", params)
@@ -144,3 +144,15 @@ def test_the_checksum_is_the_same_however_entries_are_grouped(amounts, days):
         Entry.objects.bulk_create([row])
     assert not [p for p in ledger_verify(portfolio) if p.startswith("ledger:")]
     assert TALLY_MODULUS == 2**31 - 1
+
+
+def test_the_installed_tally_trigger_computes_the_term_ledger_verify_recomputes():
+    """The tally's trigger is frozen in ledger migration 0001; `ledger verify` recomputes its checksum with
+    `tally_term`: both must be the same SQL, or every portfolio would fail verification."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'ledger_entry_tally'")
+            assert tally_term("NEW", "sqlite") in cursor.fetchone()[0]
+        else:
+            cursor.execute("SELECT pg_get_functiondef('ledger_entry_tally'::regproc)")
+            assert tally_term("t", "postgresql") in cursor.fetchone()[0]

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from recaudo.demo.testing import make_debtor, make_obligation, other_session
 from recaudo.ledger.models import Entry, ValueDateMark
 from recaudo.ledger.posting import entry_post
-from recaudo.ledger.triggers import MARK_BACKFILL
 from recaudo.reports.selectors import latest_value_date
 
 pytestmark = pytest.mark.django_db
@@ -53,17 +52,6 @@ def test_one_statement_marks_each_portfolio_with_its_own_latest(portfolio, other
     if connection.vendor == "sqlite":
         expected.insert(1, date(2026, 5, 2))
     assert _marks(portfolio) == expected
-
-
-def test_the_backfill_marks_each_portfolio_latest_entry(portfolio, other_portfolio):
-    """What migration 0010 runs for the entries that were there before it."""
-    make_obligation(portfolio, make_debtor(portfolio), "F-1", "1000", date(2026, 1, 1), date(2026, 1, 31))
-    make_obligation(portfolio, make_debtor(portfolio, code="C2"), "F-2", "1000", date(2026, 3, 1), date(2026, 3, 31))
-    ValueDateMark.objects.all().delete()
-    with connection.cursor() as cursor:
-        cursor.execute(MARK_BACKFILL)
-    assert _marks(portfolio) == [date(2026, 3, 1)]
-    assert _marks(other_portfolio) == []
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
