@@ -40,6 +40,19 @@ def make_obligation(portfolio, debtor, number="F-1", amount="100000", issue=date
                              issue_date=issue, due_date=due, **kwargs)
 
 
+def make_luz(portfolio) -> Debtor:
+    """Luz Marina Restrepo: CC 52123456, a phone with consent, an e-mail, one invoice of 1,000,000 COP."""
+    debtor = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")
+    contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted",
+                consent_source="cláusula 12 del contrato")
+    contact_add(debtor=debtor, channel="email", value="luz.restrepo@example.com", consent="granted",
+                consent_source="formulario web 2026-01-02")
+    make_obligation(portfolio, debtor, number="F-100", amount="1000000", issue=date(2026, 1, 1),
+                    due=date(2026, 1, 31))
+    debtor.refresh_from_db()
+    return debtor
+
+
 TEST_PASSWORD = "clave-segura-123"  # noqa: S105
 
 

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from recaudo.demo.testing import make_debtor, make_obligation, make_user, sign_in
+from recaudo.demo.testing import make_luz, make_user, sign_in
 from recaudo.portfolio.models import Contact, Debtor
 from recaudo.portfolio.selectors import DebtorFilters, debtor_search
-from recaudo.portfolio.services import contact_add, contact_remove, contact_update, debtor_upsert
+from recaudo.portfolio.services import contact_remove, contact_update, debtor_upsert
 
 pytestmark = pytest.mark.django_db
 
@@ -17,15 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def luz(portfolio):
     """Luz Marina Restrepo: CC 52123456, a phone with consent, an e-mail, one invoice of 1,000,000 COP."""
-    debtor = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")
-    contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted",
-                consent_source="cláusula 12 del contrato")
-    contact_add(debtor=debtor, channel="email", value="luz.restrepo@example.com", consent="granted",
-                consent_source="formulario web 2026-01-02")
-    make_obligation(portfolio, debtor, number="F-100", amount="1000000", issue=date(2026, 1, 1),
-                    due=date(2026, 1, 31))
-    debtor.refresh_from_db()
-    return debtor
+    return make_luz(portfolio)
 
 
 def found(portfolio, q):

@@ -3,8 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from recaudo.demo.testing import make_debtor, make_obligation
-from recaudo.portfolio.services import contact_add
+from recaudo.demo.testing import make_luz
 
 
 def make_message(debtor, *, body="Hola Luz Marina, su saldo es $ 1.000.000", created=None, status="sent",
@@ -24,15 +23,7 @@ def make_message(debtor, *, body="Hola Luz Marina, su saldo es $ 1.000.000", cre
 @pytest.fixture
 def luz(portfolio):
     """Luz Marina Restrepo: CC 52123456, a phone with consent, an e-mail, one invoice of 1,000,000 COP."""
-    debtor = make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")
-    contact_add(debtor=debtor, channel="phone", value="300 123 4567", consent="granted",
-                consent_source="cláusula 12 del contrato")
-    contact_add(debtor=debtor, channel="email", value="luz.restrepo@example.com", consent="granted",
-                consent_source="formulario web 2026-01-02")
-    make_obligation(portfolio, debtor, number="F-100", amount="1000000", issue=date(2026, 1, 1),
-                    due=date(2026, 1, 31))
-    debtor.refresh_from_db()
-    return debtor
+    return make_luz(portfolio)
 
 
 def pay_off(debtor, when=date(2026, 2, 15)):
