@@ -5,8 +5,10 @@ Each returns the normalized value or raises ValidationProblem with a message tha
 
 from __future__ import annotations
 
+import csv
 import re
 from functools import cache, lru_cache
+from pathlib import Path
 from unicodedata import combining, normalize
 
 import phonenumbers
@@ -86,11 +88,60 @@ def _co_nit(number: str) -> str:
     return _co_nit_stdnum(number)
 
 
+def _co_digits(number: str) -> str:
+    digits = re.sub(r"[\s.\-]", "", number)
+    if not digits.isdigit() or not 3 <= len(digits) <= 11:
+        raise ValidationProblem("this document has 3 to 11 digits")
+    return digits
+
+
+def _co_alnum(number: str) -> str:
+    value = re.sub(r"[\s.\-]", "", number).upper()
+    if not value.isalnum() or not 3 <= len(value) <= 20:
+        raise ValidationProblem("this document has 3 to 20 letters or digits")
+    return value
+
+
+def _id_key(text: str) -> str:
+    """"C.C.", "Cédula  de Ciudadanía", " 13 " -> "cc", "cedula de ciudadania", "13"."""
+    text = normalize("NFKD", str(text or "")).lower()
+    text = "".join(c for c in text if not combining(c)).replace(".", "").replace("_", " ")
+    return " ".join(text.split())
+
+
+def _load_co_id_types() -> tuple[list[dict], dict[str, str]]:
+    """Colombia's identity document types (data/id_types_co.csv, DIAN codes; see data/README.md for the source)
+    and every word that names one -> its code."""
+    with (Path(__file__).parent / "data" / "id_types_co.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    words: dict[str, str] = {}
+    for row in rows:
+        for word in [row["code"], row["dian"], row["name_es"], row["name_en"], *row["synonyms"].split("|")]:
+            if word.strip():
+                words.setdefault(_id_key(word), row["code"])
+    return rows, words
+
+
+CO_ID_TYPES, CO_ID_WORDS = _load_co_id_types()
+_CO_CHECKS = {"cc": _co_cc, "ce": _co_ce, "nit": _co_nit, "digits": _co_digits, "alnum": _co_alnum}
+_PASSPORT_WORDS = {"passport", "pasaporte", "pa", "pas", "pp"}
+
+
+def id_type_code(country: str, id_type: str) -> str:
+    """The stored code of an ID type written any way the country's documents or exports write it: for Colombia
+    its DIAN code or its Spanish name ("13", "Cédula", "cedula de ciudadania" -> "CC"); otherwise (or when the
+    words are unknown) the text in upper case without dots, as before."""
+    key = _id_key(id_type)
+    if country == "CO" and key in CO_ID_WORDS:
+        return CO_ID_WORDS[key]
+    if key in _PASSPORT_WORDS:
+        return "PASSPORT"
+    return (id_type or "").strip().upper().replace(".", "")
+
+
 # (country, id type) -> validator. A type not listed is stored as given (trimmed), unvalidated.
 ID_VALIDATORS = {
-    ("CO", "NIT"): _co_nit,
-    ("CO", "CC"): _co_cc,
-    ("CO", "CE"): _co_ce,
+    **{("CO", row["code"]): _CO_CHECKS[row["check"]] for row in CO_ID_TYPES if row["check"] != "passport"},
     ("PE", "RUC"): _stdnum(pe_ruc),
     ("PE", "DNI"): _pe_dni,
     ("MX", "RFC"): _stdnum(mx_rfc),
@@ -102,7 +153,7 @@ ID_TYPES = sorted({t for _, t in ID_VALIDATORS} | {"PASSPORT", "OTHER"})
 
 def validate_national_id(country: str, id_type: str, number: str) -> tuple[str, str]:
     """(id_type, normalized number). Empty number -> ("", "")."""
-    id_type = (id_type or "").strip().upper().replace(".", "")
+    id_type = id_type_code(country, id_type)
     number = (number or "").strip()
     if not number:
         return ("", "")
