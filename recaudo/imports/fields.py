@@ -10,6 +10,9 @@ import unicodedata
 from datetime import date, datetime
 from functools import lru_cache
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
 from recaudo.core.amounts import AmountError, parse_minor
 from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, validate_currency
@@ -37,6 +40,28 @@ OBLIGATION_KINDS = {
 }
 
 
+# What each field is called on the pages (the mapping step), in the page's language.
+FIELD_LABELS = {
+    "code": _lazy("Customer code"), "name": _lazy("Name or company name"), "kind": _lazy("Person or company"),
+    "id_type": _lazy("ID type"), "id_number": _lazy("ID number (NIT, cédula)"), "phone": _lazy("Phone"),
+    "email": _lazy("E-mail"), "whatsapp": _lazy("WhatsApp"), "address": _lazy("Address"), "city": _lazy("City"),
+    "customer_since": _lazy("Customer since"), "tags": _lazy("Tags"), "language": _lazy("Language"),
+    "number": _lazy("Obligation number (invoice)"), "debtor_code": _lazy("Customer code"),
+    "debtor_name": _lazy("Customer name"), "debtor_id_type": _lazy("Customer ID type"),
+    "debtor_id_number": _lazy("Customer ID number (NIT, cédula)"), "debtor_phone": _lazy("Customer phone"),
+    "debtor_email": _lazy("Customer e-mail"), "issue_date": _lazy("Issue date"), "due_date": _lazy("Due date"),
+    "amount": _lazy("Amount"), "currency": _lazy("Currency"), "description": _lazy("Description"),
+    "obligation": _lazy("Obligation number (invoice)"), "date": _lazy("Payment date"),
+    "method": _lazy("Payment method"), "reference": _lazy("Reference"),
+}
+
+
+def field_label(kind: str, name: str) -> str:
+    if name == "kind" and kind == "obligations":
+        return str(_lazy("Obligation type"))
+    return str(FIELD_LABELS.get(name, name))
+
+
 class FieldError(DomainError):
     pass
 
@@ -54,8 +79,27 @@ def plain(text: str) -> str:
     return " ".join(text.replace("_", " ").split())
 
 
-def resolve_columns(kind: str, headers: list[str], mapping: dict[str, str], filename: str) -> dict[str, int]:
-    """canonical field -> column index. Raises ImportFileError-like FieldError for unknown/missing columns."""
+def unique_headers(headers: list) -> list[str]:
+    """The headers trimmed, with same-named ones told apart: "Valor", "Valor" -> "Valor", "Valor (2)". Blank
+    headers stay blank (such a column cannot be chosen)."""
+    seen: dict[str, int] = {}
+    result = []
+    for header in headers:
+        name = text(header)
+        key = normalize_header(name)
+        if not key:
+            result.append(name)
+            continue
+        seen[key] = seen.get(key, 0) + 1
+        result.append(name if seen[key] == 1 else f"{name} ({seen[key]})")
+    return result
+
+
+def resolve_columns(kind: str, headers: list[str], mapping: dict[str, str], filename: str,
+                    ui: str = "cli") -> dict[str, int]:
+    """canonical field -> column index. Raises ImportFileError-like FieldError for unknown/missing columns. A
+    repeated header is found by its first column, or by the name unique_headers gives the others ("Valor (2)").
+    `ui` "web": the messages name the fields as the page does and send to the mapping step, not to --map."""
     fields = FIELDS[kind]
     unknown = [f for f in mapping if f not in fields]
     if unknown:
@@ -63,11 +107,19 @@ def resolve_columns(kind: str, headers: list[str], mapping: dict[str, str], file
     by_key: dict[str, int] = {}
     for index, header in enumerate(headers):
         by_key.setdefault(normalize_header(header), index)
+    for index, header in enumerate(unique_headers(headers)):
+        by_key.setdefault(normalize_header(header), index)
     columns: dict[str, int] = {}
     for field in fields:
         if field in mapping:
             key = normalize_header(mapping[field])
             if key not in by_key:
+                if ui != "cli":
+                    raise FieldError(_(
+                        "%(name)s: the column %(column)s (for %(field)s) is not in the file; columns found: "
+                        "%(headers)s. Choose the columns in the mapping step"
+                    ) % {"name": filename, "column": repr(mapping[field]), "field": field_label(kind, field),
+                         "headers": ", ".join(repr(h) for h in headers)})
                 raise FieldError(f"{filename}: column {mapping[field]!r} (mapped to {field}) not found; "
                                  f"headers found: {', '.join(repr(h) for h in headers)}")
             columns[field] = by_key[key]
@@ -76,6 +128,12 @@ def resolve_columns(kind: str, headers: list[str], mapping: dict[str, str], file
     missing = [f for f in REQUIRED[kind] if f not in columns]
     if kind == "payments" and "obligation" not in columns and "debtor_code" not in columns:
         missing.append("obligation or debtor_code")
+    if missing and ui != "cli":
+        raise FieldError(_(
+            "%(name)s: no column for %(fields)s; columns found: %(headers)s. Choose the columns in the mapping step"
+        ) % {"name": filename, "headers": ", ".join(repr(h) for h in headers),
+             "fields": ", ".join(field_label(kind, f) if f in fields else _("the obligation or the customer code")
+                                 for f in missing)})
     if missing:
         raise FieldError(
             f"{filename}: missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import math
 import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -58,6 +60,45 @@ def _delimiter_name(delimiter: str) -> str:
     return {"\t": "tab"}.get(delimiter, delimiter)
 
 
+def decode_head(head: bytes, encoding: str) -> str:
+    """The first bytes of a CSV file as text (a character cut at the end is dropped, a BOM removed)."""
+    if encoding == "utf-8-sig":
+        return head.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    return head.decode(encoding, errors="ignore")
+
+
+def detect_delimiter(lines: list[str]) -> str:
+    """The separator of a CSV file from its first lines: of comma, semicolon, tab and bar, the one that splits the
+    most lines into the same number of cells (title rows, with no separator or fewer, do not decide), the
+    largest number of cells breaking ties. Worked example: a Siigo-style file with "ACME S.A.S." on line 1 and
+    "Factura;NIT;Valor" then "F-1;900123456;1.234,56" below -> ";" (3 cells on two lines; the comma gives 2
+    cells on one line only)."""
+    best, best_score = ",", (0, 0)
+    sample = [line for line in lines[:50] if line.strip()]
+    for delimiter in DELIMITERS:
+        counts: dict[int, int] = {}
+        for line in sample:
+            try:
+                cells = len(next(csv.reader([line], delimiter=delimiter)))
+            except (csv.Error, StopIteration):
+                continue
+            if cells > 1:
+                counts[cells] = counts.get(cells, 0) + 1
+        if counts:
+            cells, lines_with = max(counts.items(), key=lambda item: (item[1], item[0]))
+            if (lines_with, cells) > best_score:
+                best, best_score = delimiter, (lines_with, cells)
+    return best
+
+
+def detect_encoding(name: str, head: bytes, encoding: str) -> str:
+    """The encoding a CSV file is read with, from its first bytes and the option ("auto": detected), as the
+    import reads it: "utf-8-sig" (UTF-8 with or without BOM), "latin-1" or "cp1252"."""
+    probe = CsvTable.__new__(CsvTable)
+    probe.name, probe.ui = name, "cli"
+    return probe._detect_encoding(head, encoding)
+
+
 class Table:
     """An open import file: headers, an estimate of the number of data rows, and the rows."""
 
@@ -73,59 +114,79 @@ class Table:
         pass
 
 
-def open_table(path: Path, *, encoding: str = "auto", sheet: str | None = None) -> Table:
+def open_table(path: Path, *, encoding: str = "auto", sheet: str | None = None, header_row: int = 1,
+               delimiter: str | None = None, name: str | None = None, ui: str = "cli") -> Table:
+    """The file as a Table. `header_row`: the row of the headers (1: the first; title rows above it are skipped);
+    `delimiter`: the CSV separator (None: sniffed); `name`: the file's name as its user knows it, for the
+    messages (default: the path's name); `ui`: "cli" or "web", which the messages' advice is worded for."""
     path = Path(path)
+    name = name or path.name
     if not path.exists():
         raise ImportFileError(f"file not found: {path}")
     if not path.is_file():
         raise ImportFileError(f"not a file: {path}")
     size = path.stat().st_size
     if size == 0:
-        raise ImportFileError(f"{path.name} is empty (0 bytes)")
+        raise ImportFileError(_("%(name)s is empty (0 bytes)") % {"name": name})
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
-    if head[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return XlsxTable(path, sheet)
+    header_row = max(1, int(header_row or 1))
+    if _is_xlsx(path, head):
+        return XlsxTable(path, sheet, header_row=header_row, name=name, ui=ui)
     if path.suffix.lower() == ".xls":
-        raise ImportFileError(f"{path.name}: old Excel .xls files are not supported; save as .xlsx or CSV")
-    return CsvTable(path, head, size, encoding)
+        raise ImportFileError(_("%(name)s: old Excel .xls files are not supported; save it as .xlsx or CSV") % {
+            "name": name})
+    return CsvTable(path, head, size, encoding, header_row=header_row, delimiter=delimiter, name=name, ui=ui)
+
+
+def _is_xlsx(path: Path, head: bytes) -> bool:
+    return head[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 class CsvTable(Table):
     kind = "csv"
 
-    def __init__(self, path: Path, head: bytes, size: int, encoding: str):
+    def __init__(self, path: Path, head: bytes, size: int, encoding: str, *, header_row: int = 1,
+                 delimiter: str | None = None, name: str | None = None, ui: str = "cli"):
         self.path = path
+        self.ui = ui
+        self.name = name or path.name
+        self.header_row = header_row
         self.encoding = self._detect_encoding(head, encoding)
-        text = head.decode(self.encoding, errors="ignore") if self.encoding != "utf-8-sig" else head.decode(
-            "utf-8", errors="ignore").lstrip("\ufeff")
+        text = decode_head(head, self.encoding)
         if not text.strip():
-            raise ImportFileError(f"{path.name} has no header row (the file holds only blank lines)")
-        first_line = text.splitlines()[0] if text.splitlines() else ""
-        self.delimiter = self._sniff(text, first_line)
+            raise ImportFileError(_("%(name)s has no header row (the file holds only blank lines)") % {
+                "name": self.name})
+        lines = text.splitlines()[header_row - 1:]
+        first_line = lines[0] if lines else ""
+        self.delimiter = delimiter or self._sniff("\n".join(lines), first_line)
         self._fh = path.open(encoding=self.encoding, newline="")
         self._nul = False
         self._reader = csv.reader(self._lines(), delimiter=self.delimiter)
         try:
+            for _skipped in range(header_row - 1):  # title rows above the headers
+                next(self._reader)
             header = next(self._reader)
-            self._check_nul(1, header)
+            self._check_nul(header_row, header)
             self.headers = [h.strip() for h in header]
         except StopIteration:
-            raise ImportFileError(f"{path.name} has no header row")
+            raise ImportFileError(_("%(name)s has no header row") % {"name": self.name})
         except UnicodeDecodeError:
-            raise self._decode_error(1)
+            raise self._decode_error(header_row)
         except csv.Error as exc:
-            raise ImportFileError(f"{path.name}, row 1: {exc}")
+            raise ImportFileError(f"{self.name}, row {header_row}: {exc}")
         while self.headers and self.headers[-1] == "":
             self.headers.pop()
         if not any(self.headers):
-            raise ImportFileError(f"{path.name}: the first row (the header) is empty")
+            raise ImportFileError(_("%(name)s: the header row (row %(row)s) is empty") % {
+                "name": self.name, "row": header_row} if header_row > 1
+                else _("%(name)s: the first row (the header) is empty") % {"name": self.name})
         lines = text.count("\n")
         avg = len(head) / lines if lines else len(head)
-        self.total_estimate = max(0, round(size / avg) - 1) if avg else None
+        self.total_estimate = max(0, round(size / avg) - header_row) if avg else None
 
     def _detect_encoding(self, head: bytes, encoding: str) -> str:
-        name = self.path.name
+        name = self.name
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise ImportFileError(f"{name} is UTF-16 encoded; accepted encodings: {ACCEPTED_ENCODINGS}. "
                                   "Save it as CSV UTF-8")
@@ -166,7 +227,7 @@ class CsvTable(Table):
                 raise ImportFileError(_(
                     "%(name)s, line %(line)s: this line is not UTF-8 but the rest of the file is (mixed "
                     "encodings); fix that line, or save the whole file again as CSV UTF-8"
-                ) % {"name": self.path.name, "line": bad})
+                ) % {"name": self.name, "line": bad})
         return "latin-1"
 
     def _sniff(self, text: str, first_line: str) -> str:
@@ -188,8 +249,13 @@ class CsvTable(Table):
                 except UnicodeDecodeError:
                     row = number
                     break
+        if self.ui != "cli":
+            return ImportFileError(_(
+                "%(name)s, line %(line)s: the text is not valid %(encoding)s; accepted encodings: %(accepted)s "
+                "(choose one in the options)"
+            ) % {"name": self.name, "line": row, "encoding": encoding, "accepted": ACCEPTED_ENCODINGS})
         return ImportFileError(
-            f"{self.path.name}, line {row}: the text is not valid {encoding}; "
+            f"{self.name}, line {row}: the text is not valid {encoding}; "
             f"accepted encodings: {ACCEPTED_ENCODINGS} (choose one with --encoding)"
         )
 
@@ -208,11 +274,11 @@ class CsvTable(Table):
                 raise ImportFileError(_(
                     "%(name)s, row %(row)s, column %(column)s: the value holds a NUL character (byte 0), which "
                     "text never has; the file is damaged or not text"
-                ) % {"name": self.path.name, "row": row, "column": _column_label(self, index)})
+                ) % {"name": self.name, "row": row, "column": _column_label(self, index)})
         self._nul = False
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        row = 1
+        row = self.header_row
         try:
             for values in self._reader:
                 row += 1
@@ -222,7 +288,7 @@ class CsvTable(Table):
         except UnicodeDecodeError:
             raise self._decode_error(row + 1)
         except csv.Error as exc:
-            raise ImportFileError(f"{self.path.name}, row {row + 1}: {exc}")
+            raise ImportFileError(f"{self.name}, row {row + 1}: {exc}")
 
     def close(self) -> None:
         self._fh.close()
@@ -250,15 +316,19 @@ _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 class XlsxTable(Table):
     kind = "xlsx"
 
-    def __init__(self, path: Path, sheet: str | None):
+    def __init__(self, path: Path, sheet: str | None, *, header_row: int = 1, name: str | None = None,
+                 ui: str = "cli"):
         import openpyxl
 
         self.path = path
-        inspect_xlsx(path)
+        self.ui = ui
+        self.name = name or path.name
+        self.header_row = header_row
+        inspect_xlsx(path, name=self.name)
         try:
             self._wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
         except XLSX_ERRORS as exc:
-            raise ImportFileError(f"{path.name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
+            raise ImportFileError(f"{self.name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
                                   "export it again as .xlsx or as CSV")
         try:
             self._open_sheet(sheet)
@@ -267,15 +337,16 @@ class XlsxTable(Table):
             raise
 
     def _open_sheet(self, sheet: str | None) -> None:
-        path = self.path
         names = self._wb.sheetnames
         if sheet is None:
             if len(names) > 1:
-                raise ImportFileError(f"{path.name} has several sheets ({', '.join(names)}); choose one with "
-                                      "--sheet")
+                raise ImportFileError(f"{self.name} has several sheets ({', '.join(names)}); choose one with "
+                                      "--sheet" if self.ui == "cli" else _(
+                                          "%(name)s has several sheets (%(sheets)s); choose one in the options")
+                                      % {"name": self.name, "sheets": ", ".join(names)})
             sheet = names[0]
         elif sheet not in names:
-            raise ImportFileError(f"{path.name} has no sheet {sheet!r}; sheets: {', '.join(names)}")
+            raise ImportFileError(f"{self.name} has no sheet {sheet!r}; sheets: {', '.join(names)}")
         self.sheet = sheet
         try:
             self._ws = self._wb[sheet]
@@ -286,16 +357,20 @@ class XlsxTable(Table):
         except XLSX_ERRORS as exc:
             raise self._damaged(exc, 0)
         self._iter = self._cells()
+        for _skipped in range(self.header_row - 1):  # title rows above the headers
+            next(self._iter, None)
         header_cells = next(self._iter, None)
         if header_cells is None:
-            raise ImportFileError(f"{path.name}, sheet {sheet!r} is empty")
+            raise ImportFileError(f"{self.name}, sheet {sheet!r} is empty")
         header_values = [self._value(c) for c in header_cells]
         self.headers = ["" if v is None else str(v).strip() for v in header_values]
         while self.headers and self.headers[-1] == "":
             self.headers.pop()
         if not any(self.headers):
-            raise ImportFileError(f"{path.name}, sheet {sheet!r}: the first row (the header) is empty")
-        self.total_estimate = max_row - 1 if max_row else None
+            raise ImportFileError(
+                f"{self.name}, sheet {sheet!r}: the first row (the header) is empty" if self.header_row == 1
+                else f"{self.name}, sheet {sheet!r}: the header row (row {self.header_row}) is empty")
+        self.total_estimate = max(0, max_row - self.header_row) if max_row else None
 
     def _cells(self) -> Iterator[tuple]:
         """The sheet's rows of cells; openpyxl's errors on a damaged sheet (malformed XML, a number cell holding
@@ -315,11 +390,11 @@ class XlsxTable(Table):
             return ImportFileError(_(
                 "%(name)s, sheet %(sheet)r, cell %(cell)s: the value %(value)s is not a number (NaN or infinite "
                 "values cannot be imported)"
-            ) % {"name": self.path.name, "sheet": self.sheet, "cell": cell[0], "value": repr(cell[1])})
+            ) % {"name": self.name, "sheet": self.sheet, "cell": cell[0], "value": repr(cell[1])})
         return ImportFileError(_(
             "%(name)s, sheet %(sheet)r, after row %(row)s: the workbook is damaged (%(error)s); export it again as "
             ".xlsx or as CSV"
-        ) % {"name": self.path.name, "sheet": self.sheet, "row": row, "error": exc.__class__.__name__})
+        ) % {"name": self.name, "sheet": self.sheet, "row": row, "error": exc.__class__.__name__})
 
     def _check_merged(self) -> None:
         """Read-only mode does not parse merged ranges: scan the sheet's XML for <mergeCell ref=...>."""
@@ -329,10 +404,12 @@ class XlsxTable(Table):
                 block = src.read(1 << 20)
                 if not block:
                     break
-                found = _MERGE.search(tail + block)
-                if found:
+                for found in _MERGE.finditer(tail + block):
+                    last = re.search(rb"(\d+)$", found.group(1))
+                    if last and int(last.group(1)) < self.header_row:
+                        continue  # a title merged above the header row: skipped with it
                     raise ImportFileError(
-                        f"{self.path.name}, sheet {self.sheet!r}: cells {found.group(1).decode()} are merged; "
+                        f"{self.name}, sheet {self.sheet!r}: cells {found.group(1).decode()} are merged; "
                         "unmerge them (one value per cell) and export again"
                     )
                 tail = block[-200:]
@@ -344,12 +421,12 @@ class XlsxTable(Table):
         return getattr(cell, "value", None)
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        for row, cells in enumerate(self._iter, start=2):
+        for row, cells in enumerate(self._iter, start=self.header_row + 1):
             values = []
             for cell in cells:
                 if getattr(cell, "data_type", None) == "f":
                     raise ImportFileError(
-                        f"{self.path.name}, sheet {self.sheet!r}: cell {cell.coordinate} holds a formula; "
+                        f"{self.name}, sheet {self.sheet!r}: cell {cell.coordinate} holds a formula; "
                         "export values"
                     )
                 value = getattr(cell, "value", None)
@@ -357,7 +434,7 @@ class XlsxTable(Table):
                     raise ImportFileError(_(
                         "%(name)s, sheet %(sheet)r, row %(row)s, column %(column)s: the cell holds %(value)s, "
                         "which cannot be imported"
-                    ) % {"name": self.path.name, "sheet": self.sheet, "row": row,
+                    ) % {"name": self.name, "sheet": self.sheet, "row": row,
                          "column": _column_label(self, len(values)),
                          "value": repr(value) if type(value) is float else _("a NUL character (byte 0)")})
                 values.append(value)
@@ -374,7 +451,7 @@ def _column_label(table: Table, index: int) -> str:
     return str(index + 1)
 
 
-def _zip_entries(path: Path) -> int:
+def _zip_entries(path: Path, name: str) -> int:
     """The number of parts the zip's end record declares, read before zipfile loads them all (each costs
     memory); 0xFFFF (zip64) counts as too many for a workbook."""
     with path.open("rb") as fh:
@@ -384,7 +461,7 @@ def _zip_entries(path: Path) -> int:
         tail = fh.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) < at + 22:
-        raise ImportFileError(f"{path.name} is not a readable XLSX workbook (BadZipFile); export it again as .xlsx "
+        raise ImportFileError(f"{name} is not a readable XLSX workbook (BadZipFile); export it again as .xlsx "
                               "or as CSV")
     return struct.unpack("<H", tail[at + 10:at + 12])[0]
 
@@ -408,11 +485,11 @@ def _xml_prolog_ok(head: bytes) -> bool:
     return not rest.startswith(b"<!") and (rest.startswith(b"<") or not rest)
 
 
-def inspect_xlsx(path: Path) -> None:
+def inspect_xlsx(path: Path, name: str | None = None) -> None:
     """Refuse a workbook that would unpack to more than the limits (sizes, compression ratio, number of shared
     strings), or whose XML declares a document type or entities, before openpyxl reads any of it."""
-    name = path.name
-    entries = _zip_entries(path)
+    name = name or path.name
+    entries = _zip_entries(path, name)
     if entries > XLSX_MAX_PARTS:
         raise ImportFileError(_("%(name)s holds %(count)s parts; an XLSX workbook may hold at most %(limit)s") % {
             "name": name, "count": _n(entries), "limit": _n(XLSX_MAX_PARTS)})
@@ -478,3 +555,73 @@ def _count_shared_strings(name: str, head: bytes, fh, count: int) -> int:
 
 def delimiter_label(table: Table) -> str:
     return _delimiter_name(getattr(table, "delimiter", ","))
+
+
+PEEK_ROWS = 40  # rows the mapping step reads: title rows, the header row and the first data rows
+
+
+@dataclass
+class Peek:
+    """The first rows of a file as read, before its header row is known (the mapping step's input)."""
+
+    kind: str  # "csv" | "xlsx"
+    rows: list[list]  # rows[i] is the file's row i + 1: str cells for CSV, cell values for XLSX
+    encoding: str = ""  # CSV: as detected or chosen ("utf-8-sig", "latin-1", "cp1252")
+    delimiter: str = ","  # CSV
+    sheet: str | None = None  # XLSX: the sheet read
+    sheets: list[str] = field(default_factory=list)  # XLSX: all of them
+
+
+def peek_file(path: Path, *, name: str, encoding: str = "auto", sheet: str | None = None,
+              delimiter: str | None = None, limit: int = PEEK_ROWS) -> Peek:
+    """The first `limit` rows of a CSV or XLSX file, whatever is above the header row; the CSV's encoding and
+    separator detected unless given. File-level problems raise ImportFileError naming `name`."""
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise ImportFileError(_("%(name)s is empty (0 bytes)") % {"name": name})
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if _is_xlsx(path, head):
+        return _peek_xlsx(path, name, sheet, limit)
+    if path.suffix.lower() == ".xls":
+        raise ImportFileError(_("%(name)s: old Excel .xls files are not supported; save it as .xlsx or CSV") % {
+            "name": name})
+    chosen = detect_encoding(name, head, encoding)
+    text = decode_head(head, chosen)
+    lines = text.splitlines()
+    if len(head) >= SNIFF_BYTES and len(lines) > 1:
+        lines.pop()  # cut at the sniff limit
+    delimiter = delimiter or detect_delimiter(lines)
+    try:
+        rows = [[cell.strip() for cell in row]
+                for row in itertools.islice(csv.reader(lines, delimiter=delimiter), limit)]
+    except csv.Error as exc:
+        raise ImportFileError(f"{name}: {exc}")
+    return Peek(kind="csv", rows=rows, encoding=chosen, delimiter=delimiter)
+
+
+def _peek_xlsx(path: Path, name: str, sheet: str | None, limit: int) -> Peek:
+    import openpyxl
+
+    inspect_xlsx(path, name=name)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except XLSX_ERRORS as exc:
+        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
+                              "export it again as .xlsx or as CSV")
+    try:
+        sheets = list(workbook.sheetnames)
+        if sheet not in sheets:
+            sheet = sheets[0]
+        rows = []
+        for values in workbook[sheet].iter_rows(max_row=limit, values_only=True):
+            values = [v.strip() if isinstance(v, str) else v for v in values]
+            while values and values[-1] in (None, ""):
+                values.pop()
+            rows.append(values)
+    except XLSX_ERRORS as exc:
+        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
+                              "export it again as .xlsx or as CSV")
+    finally:
+        workbook.close()
+    return Peek(kind="xlsx", rows=rows, sheet=sheet, sheets=sheets)

@@ -41,7 +41,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -81,6 +81,10 @@ class ImportOptions:
     skip_invalid: bool = False
     dry_run: bool = False
     rejected_path: Path | None = None
+    header_row: int = 1  # the row of the headers (title rows above it are skipped)
+    delimiter: str | None = None  # CSV separator; None: detected
+    filename: str | None = None  # the file's name as its user knows it (the web upload's), for the messages
+    ui: str = "cli"  # "web": messages advise the page's options, never a command-line flag
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -247,12 +251,12 @@ def import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, act
         raise ImportFileError(_(
             "%(name)s: the import ran out of memory (the limit is %(limit)s MB, RECAUDO_IMPORT_MEMORY_MB) and "
             "nothing was imported; split the file into smaller ones"
-        ) % {"name": Path(path).name,
+        ) % {"name": options.filename or Path(path).name,
              "limit": number_format(memory_budget() >> 20, decimal_pos=0, force_grouping=True)})
     except DatabaseError as exc:  # the import's transaction rolled back: one line, not a traceback
         log.warning("import of %s refused by the database: %s", Path(path).name, exc)
         raise ImportFileError(_("%(name)s: nothing was imported: %(reason)s") % {
-            "name": Path(path).name, "reason": database_message_translated(exc)})
+            "name": options.filename or Path(path).name, "reason": database_message_translated(exc)})
 
 
 def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, actor, progress, job) -> ImportResult:
@@ -261,11 +265,12 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
     if options.decimal not in ("auto", "comma", "point"):
         raise ImportFileError(f"unknown decimal style {options.decimal!r}; use comma, point or auto")
     path = Path(path)
-    table = open_table(path, encoding=options.encoding, sheet=options.sheet)
+    table = open_table(path, encoding=options.encoding, sheet=options.sheet, header_row=options.header_row,
+                       delimiter=options.delimiter, name=options.filename, ui=options.ui)
     writer = None
     try:
         try:
-            columns = _resolve(kind, table.headers, options.mapping, path.name)
+            columns = _resolve(kind, table.headers, options.mapping, options.filename or path.name, options.ui)
         except FieldError as exc:
             raise ImportFileError(str(exc))
         ctx = Context(portfolio=portfolio, kind=kind, headers=table.headers, columns=columns,
@@ -336,15 +341,17 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
         debtors_created=ctx.debtors_created, debtors_updated=ctx.debtors_updated,
         rejected_path=str(rejected_path) if writer is not None else None, error_count=ctx.error_count,
     )
-    result.message = _message(result)
+    result.message = _message(result, options.ui)
     return result
 
 
-def _resolve(kind, headers, mapping, filename):
-    return resolve_columns(kind, headers, {k.strip(): v for k, v in (mapping or {}).items()}, filename)
+def _resolve(kind, headers, mapping, filename, ui="cli"):
+    return resolve_columns(kind, headers, {k.strip(): v for k, v in (mapping or {}).items()}, filename, ui)
 
 
-def _message(r: ImportResult) -> str:
+def _message(r: ImportResult, ui: str = "cli") -> str:
+    if ui != "cli":
+        return _web_message(r)
     counts = f"{r.created} created, {r.updated} updated, {r.unchanged} unchanged, {r.rejected} rejected"
     if r.dry_run:
         tail = "dry run: nothing was written" + ("; fix the rejected rows before importing" if r.rejected else "")
@@ -356,6 +363,26 @@ def _message(r: ImportResult) -> str:
         tail = "imported"
     if len(r.errors) < r.error_count:
         tail += f" (showing the first {MAX_ERRORS_KEPT} of {r.error_count} errors)"
+    return f"{counts}; {tail}"
+
+
+def _web_message(r: ImportResult) -> str:
+    """The result in the page's language, with the page's words (the rejected rows file is a download there)."""
+    counts = _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged, %(rejected)s rejected") % {
+        "created": r.created, "updated": r.updated, "unchanged": r.unchanged, "rejected": r.rejected}
+    if r.dry_run:
+        tail = _("dry run: nothing was written") + (
+            _("; fix the rejected rows before importing") if r.rejected else "")
+    elif not r.committed:
+        tail = _("nothing was imported: fix the rejected rows, or import the valid ones with the option "
+                 "\u201cSkip invalid rows\u201d")
+    elif r.rejected:
+        tail = _("valid rows imported; the rejected rows can be downloaded")
+    else:
+        tail = _("imported")
+    if len(r.errors) < r.error_count:
+        tail += " " + _("(showing the first %(shown)s of %(total)s errors)") % {
+            "shown": MAX_ERRORS_KEPT, "total": r.error_count}
     return f"{counts}; {tail}"
 
 
@@ -386,6 +413,16 @@ def _publish_progress(key: str, value: dict) -> None:
 
 
 def import_job_run(job_id: int) -> ImportJob:
+    """Run a saved ImportJob in the language of the page it was submitted from (job.options["language"])."""
+    job = ImportJob.objects.only("options").get(pk=job_id)
+    language = (job.options or {}).get("language")
+    if language:
+        with translation.override(language):
+            return _import_job_run(job_id)
+    return _import_job_run(job_id)
+
+
+def _import_job_run(job_id: int) -> ImportJob:
     """Run a saved ImportJob: options from job.options, the file from the storage (job.stored_path). Stores status,
     result, rows and message on the job, and the rejected rows (with skip_invalid) as a file in the storage next
     to the upload; progress goes to the cache (the import's transaction is open meanwhile)."""
@@ -399,6 +436,7 @@ def import_job_run(job_id: int) -> ImportJob:
         _publish_progress(key, {"done": done, "total": total})
 
     options = ImportOptions.from_dict(job.options)
+    options.filename = job.filename  # the messages name the user's file, not its name in the storage
     try:
         with memory_limit(), local_copy(job.stored_path) as path, \
                 tempfile.TemporaryDirectory(prefix="recaudo-rejected-") as scratch:
@@ -408,7 +446,7 @@ def import_job_run(job_id: int) -> ImportJob:
                                  actor=job.created_by or f"import #{job.pk}", progress=progress, job=job)
             if result.rejected_path:
                 result.rejected_path = store_rejected(Path(result.rejected_path), job.stored_path)
-                result.message = _message(result)
+                result.message = _message(result, options.ui)
     except FileNotFoundError:
         message = _("the uploaded file %(name)s is no longer stored; upload it again") % {"name": job.filename}
         job.status, job.message, job.result = ImportJob.Status.FAILED, message, {"error": message}
