@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ImportJob
+from .models import ImportJob, ImportProfile
 
 
 @admin.register(ImportJob)
@@ -11,3 +11,10 @@ class ImportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ImportProfile)
+class ImportProfileAdmin(admin.ModelAdmin):
+    list_display = ("name", "portfolio", "kind", "header_row", "separator", "created_by", "created_at")
+    list_filter = ("kind", "portfolio")
+    readonly_fields = ("created_by", "created_at", "updated_at")

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from recaudo.core.amounts import AmountError, parse_minor
 from recaudo.core.errors import DomainError
@@ -42,23 +42,41 @@ OBLIGATION_KINDS = {
 
 # What each field is called on the pages (the mapping step), in the page's language.
 FIELD_LABELS = {
-    "code": _lazy("Customer code"), "name": _lazy("Name or company name"), "kind": _lazy("Person or company"),
-    "id_type": _lazy("ID type"), "id_number": _lazy("ID number (NIT, cédula)"), "phone": _lazy("Phone"),
-    "email": _lazy("E-mail"), "whatsapp": _lazy("WhatsApp"), "address": _lazy("Address"), "city": _lazy("City"),
-    "customer_since": _lazy("Customer since"), "tags": _lazy("Tags"), "language": _lazy("Language"),
-    "number": _lazy("Obligation number (invoice)"), "debtor_code": _lazy("Customer code"),
-    "debtor_name": _lazy("Customer name"), "debtor_id_type": _lazy("Customer ID type"),
-    "debtor_id_number": _lazy("Customer ID number (NIT, cédula)"), "debtor_phone": _lazy("Customer phone"),
-    "debtor_email": _lazy("Customer e-mail"), "issue_date": _lazy("Issue date"), "due_date": _lazy("Due date"),
-    "amount": _lazy("Amount"), "currency": _lazy("Currency"), "description": _lazy("Description"),
-    "obligation": _lazy("Obligation number (invoice)"), "date": _lazy("Payment date"),
-    "method": _lazy("Payment method"), "reference": _lazy("Reference"),
+    "code": gettext_lazy("Customer code"),
+    "name": gettext_lazy("Name or company name"),
+    "kind": gettext_lazy("Person or company"),
+    "id_type": gettext_lazy("ID type"),
+    "id_number": gettext_lazy("ID number (NIT, cédula)"),
+    "phone": gettext_lazy("Phone"),
+    "email": gettext_lazy("E-mail"),
+    "whatsapp": gettext_lazy("WhatsApp"),
+    "address": gettext_lazy("Address"),
+    "city": gettext_lazy("City"),
+    "customer_since": gettext_lazy("Customer since"),
+    "tags": gettext_lazy("Tags"),
+    "language": gettext_lazy("Language"),
+    "number": gettext_lazy("Obligation number (invoice)"),
+    "debtor_code": gettext_lazy("Customer code"),
+    "debtor_name": gettext_lazy("Customer name"),
+    "debtor_id_type": gettext_lazy("Customer ID type"),
+    "debtor_id_number": gettext_lazy("Customer ID number (NIT, cédula)"),
+    "debtor_phone": gettext_lazy("Customer phone"),
+    "debtor_email": gettext_lazy("Customer e-mail"),
+    "issue_date": gettext_lazy("Issue date"),
+    "due_date": gettext_lazy("Due date"),
+    "amount": gettext_lazy("Amount"),
+    "currency": gettext_lazy("Currency"),
+    "description": gettext_lazy("Description"),
+    "obligation": gettext_lazy("Obligation number (invoice)"),
+    "date": gettext_lazy("Payment date"),
+    "method": gettext_lazy("Payment method"),
+    "reference": gettext_lazy("Reference"),
 }
 
 
 def field_label(kind: str, name: str) -> str:
     if name == "kind" and kind == "obligations":
-        return str(_lazy("Obligation type"))
+        return str(gettext_lazy("Obligation type"))
     return str(FIELD_LABELS.get(name, name))
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .fields import FIELDS, REQUIRED, field_label
 from .models import ImportJob
 
 DATE_FORMATS = [
@@ -25,6 +26,10 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportJob.Kind.choices)
     file = forms.FileField(label=_("File (CSV or Excel .xlsx)"))
+    profile = forms.ChoiceField(
+        label=_("Mapping profile"), required=False,
+        help_text=_("A saved mapping of this portfolio or of an ERP's export. Without one, the next page reads the "
+                    "file's headers and proposes the columns."))
     date_format = forms.ChoiceField(label=_("Date format"), choices=DATE_FORMATS, required=False)
     decimal = forms.ChoiceField(label=_("Decimal separator"), choices=DECIMALS, required=False, initial="auto")
     encoding = forms.ChoiceField(label=_("Encoding (CSV)"), choices=ENCODINGS, required=False, initial="auto")
@@ -38,6 +43,22 @@ class ImportForm(forms.Form):
         label=_("Column mapping"), required=False, widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
         help_text=_("Only when the headers differ from the field names: one field=Header per line, "
                     "e.g. amount=Valor factura"))
+
+    def __init__(self, *args, profiles=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profiles = {p.key: p for p in profiles}
+        kinds = dict(ImportJob.Kind.choices)
+        self.fields["profile"].choices = [("", _("None: propose a mapping from the headers"))] + [
+            (p.key, f"{p.name} ({kinds.get(p.kind, p.kind)})") for p in profiles]
+
+    def clean(self):
+        data = super().clean()
+        profile = self.profiles.get(data.get("profile") or "")
+        if profile is not None and data.get("kind") and profile.kind != data["kind"]:
+            self.add_error("profile", _("This profile is for another kind of file (%(kind)s).") % {
+                "kind": dict(ImportJob.Kind.choices).get(profile.kind, profile.kind)})
+        data["profile_obj"] = profile
+        return data
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -73,3 +94,38 @@ class ImportForm(forms.Form):
             "dry_run": bool(data.get("dry_run")),
             "mapping": data.get("mapping") or {},
         }
+
+
+SEPARATORS = [(",", _("Comma (,)")), (";", _("Semicolon (;)")), ("\t", _("Tab")), ("|", _("Bar (|)"))]
+NOT_IMPORTED = ""
+
+
+class MappingForm(forms.Form):
+    """The mapping step: the header row, the CSV's separator and encoding or the workbook's sheet, a column per
+    field, and the name to save it all under."""
+
+    header_row = forms.IntegerField(label=_("Row of the headers"), min_value=1, max_value=40)
+    separator = forms.ChoiceField(label=_("Separator"), choices=SEPARATORS, required=False)
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)
+    sheet = forms.ChoiceField(label=_("Sheet"), required=False)
+    profile_name = forms.CharField(
+        label=_("Save as profile"), required=False, max_length=100,
+        help_text=_("A name to apply this mapping to the next file of the same export, e.g. Siigo cartera."))
+
+    def __init__(self, *args, kind: str, headers: list[str], sheets: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.fields["sheet"].choices = [(s, s) for s in sheets]
+        columns = [(NOT_IMPORTED, _("— not in the file —"))] + [(h, h) for h in headers if h]
+        for name in FIELDS[kind]:
+            required = name in REQUIRED[kind]
+            self.fields[f"map_{name}"] = forms.ChoiceField(
+                label=field_label(kind, name), choices=columns, required=False)
+            self.fields[f"map_{name}"].is_required_field = required
+
+    def field_rows(self):
+        return [(name, self[f"map_{name}"], name in REQUIRED[self.kind]) for name in FIELDS[self.kind]]
+
+    def mapping(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {name: data[f"map_{name}"] for name in FIELDS[self.kind] if data.get(f"map_{name}")}

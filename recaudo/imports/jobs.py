@@ -18,16 +18,24 @@ from .uploads import delete_stored, store_upload
 def import_job_submit(*, portfolio, kind: str, upload, options: dict, actor) -> ImportJob:
     """Save the upload, record a pending ImportJob and enqueue `run_import_job` after commit."""
     name = store_upload(upload)
+    return import_job_submit_stored(portfolio=portfolio, kind=kind, stored_path=name,
+                                    filename=Path(upload.name).name, options=options, actor=actor)
+
+
+def import_job_submit_stored(*, portfolio, kind: str, stored_path: str, filename: str, options: dict,
+                             actor) -> ImportJob:
+    """Record a pending ImportJob for an upload already in the storage (`stored_path`; the mapping step keeps it
+    there meanwhile) and enqueue `run_import_job` after commit. The stored file is deleted if this fails."""
     try:
         with transaction.atomic():
             job = ImportJob.objects.create(
-                portfolio=portfolio, kind=ImportJob.Kind(kind), filename=Path(upload.name).name[:255],
-                stored_path=name, options=options, status=ImportJob.Status.PENDING, created_by=actor,
+                portfolio=portfolio, kind=ImportJob.Kind(kind), filename=Path(filename).name[:255],
+                stored_path=stored_path, options=options, status=ImportJob.Status.PENDING, created_by=actor,
             )
             audit_record(event_type="import.submitted", subject=job, actor=actor, portfolio=portfolio,
                          changes={"kind": kind, "filename": job.filename, "options": options})
             transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     except Exception:
-        delete_stored(name)
+        delete_stored(stored_path)
         raise
     return job

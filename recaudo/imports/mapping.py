@@ -198,6 +198,12 @@ class Cell:
     raw: str
     value: object = None  # date, Decimal, str (as read); None when empty or refused
     problem: str = ""  # English, as the import's parsers say it; the page translates it
+    error: Exception | None = None  # an amount's error, which can say itself in the page's language
+
+    @property
+    def kind(self) -> str:
+        """How a page shows the value: "date", "amount" or "text"."""
+        return "date" if self.field in DATE_FIELDS else "amount" if self.field in AMOUNT_FIELDS else "text"
 
 
 @dataclass
@@ -238,6 +244,7 @@ def preview(kind: str, headers: list[str], rows: list[tuple[int, list]], mapping
                                    exponent=exponent, date_format=date_format, decimal=decimal)
             except AmountError as exc:
                 cell.problem = "required" if exc.code == "required" else str(exc)
+                cell.error = None if exc.code == "required" else exc
             except (FieldError, ValidationProblem) as exc:
                 cell.problem = str(exc)
             line.cells.append(cell)

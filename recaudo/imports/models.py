@@ -39,3 +39,27 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"import #{self.pk} {self.kind} {self.filename}"
+
+
+class ImportProfile(models.Model):
+    """A named mapping of a portfolio's files to the import's fields, saved from the mapping step and applied to
+    the next upload of the same export: which column feeds which field, the separator, the encoding and the row
+    of the headers."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="import_profiles")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("what the file holds"), max_length=12, choices=ImportJob.Kind.choices)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True, help_text="field -> file header")
+    separator = models.CharField(_("separator"), max_length=2, blank=True, help_text="CSV; empty: detected")
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True, default="auto")
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["portfolio", "name"], name="import_profile_unique_name")]
+
+    def __str__(self):
+        return self.name

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from recaudo.core.errors import DomainError
 
@@ -43,6 +44,11 @@ XML_PROLOG_MAX = 64 << 10
 
 class ImportFileError(DomainError):
     """A problem with the file as a whole (not one row): the message says what and where."""
+
+
+def _say(ui: str, message: str, **params) -> str:
+    """A message as the command line has always said it (English), or in the page's language for the web."""
+    return (message if ui == "cli" else _(message)) % params  # noqa: INT001 - marked with gettext_noop
 
 
 def _n(value: int) -> str:
@@ -127,15 +133,15 @@ def open_table(path: Path, *, encoding: str = "auto", sheet: str | None = None, 
         raise ImportFileError(f"not a file: {path}")
     size = path.stat().st_size
     if size == 0:
-        raise ImportFileError(_("%(name)s is empty (0 bytes)") % {"name": name})
+        raise ImportFileError(_say(ui, gettext_noop("%(name)s is empty (0 bytes)"), name=name))
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     header_row = max(1, int(header_row or 1))
     if _is_xlsx(path, head):
         return XlsxTable(path, sheet, header_row=header_row, name=name, ui=ui)
     if path.suffix.lower() == ".xls":
-        raise ImportFileError(_("%(name)s: old Excel .xls files are not supported; save it as .xlsx or CSV") % {
-            "name": name})
+        raise ImportFileError(_say(ui, gettext_noop(
+            "%(name)s: old Excel .xls files are not supported; save as .xlsx or CSV"), name=name))
     return CsvTable(path, head, size, encoding, header_row=header_row, delimiter=delimiter, name=name, ui=ui)
 
 
@@ -155,8 +161,8 @@ class CsvTable(Table):
         self.encoding = self._detect_encoding(head, encoding)
         text = decode_head(head, self.encoding)
         if not text.strip():
-            raise ImportFileError(_("%(name)s has no header row (the file holds only blank lines)") % {
-                "name": self.name})
+            raise ImportFileError(_say(ui, gettext_noop(
+                "%(name)s has no header row (the file holds only blank lines)"), name=self.name))
         lines = text.splitlines()[header_row - 1:]
         first_line = lines[0] if lines else ""
         self.delimiter = delimiter or self._sniff("\n".join(lines), first_line)
@@ -170,7 +176,7 @@ class CsvTable(Table):
             self._check_nul(header_row, header)
             self.headers = [h.strip() for h in header]
         except StopIteration:
-            raise ImportFileError(_("%(name)s has no header row") % {"name": self.name})
+            raise ImportFileError(_say(self.ui, gettext_noop("%(name)s has no header row"), name=self.name))
         except UnicodeDecodeError:
             raise self._decode_error(header_row)
         except csv.Error as exc:
@@ -178,9 +184,10 @@ class CsvTable(Table):
         while self.headers and self.headers[-1] == "":
             self.headers.pop()
         if not any(self.headers):
-            raise ImportFileError(_("%(name)s: the header row (row %(row)s) is empty") % {
-                "name": self.name, "row": header_row} if header_row > 1
-                else _("%(name)s: the first row (the header) is empty") % {"name": self.name})
+            raise ImportFileError(
+                _say(ui, gettext_noop("%(name)s: the header row (row %(row)s) is empty"), name=self.name,
+                     row=header_row) if header_row > 1
+                else _say(ui, gettext_noop("%(name)s: the first row (the header) is empty"), name=self.name))
         lines = text.count("\n")
         avg = len(head) / lines if lines else len(head)
         self.total_estimate = max(0, round(size / avg) - header_row) if avg else None
@@ -584,8 +591,8 @@ def peek_file(path: Path, *, name: str, encoding: str = "auto", sheet: str | Non
     if _is_xlsx(path, head):
         return _peek_xlsx(path, name, sheet, limit)
     if path.suffix.lower() == ".xls":
-        raise ImportFileError(_("%(name)s: old Excel .xls files are not supported; save it as .xlsx or CSV") % {
-            "name": name})
+        raise ImportFileError(_say("web", gettext_noop(
+            "%(name)s: old Excel .xls files are not supported; save as .xlsx or CSV"), name=name))
     chosen = detect_encoding(name, head, encoding)
     text = decode_head(head, chosen)
     lines = text.splitlines()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from .models import ImportJob
+from .models import ImportJob, ImportProfile
+from .profiles import erp_profiles, find_profile, saved_profile
 
 HISTORY_LIMIT = 50
 REPORT_LIMIT = 500
@@ -49,3 +50,15 @@ def import_report(job: ImportJob) -> dict:
         "extra": {k: v for k, v in result.items() if k in ("debtors_created", "debtors_updated", "delimiter",
                                                              "encoding", "sheet")},
     }
+
+
+def import_profiles_for_portfolio(portfolio, kind: str | None = None) -> list:
+    """The profiles an upload may apply: the portfolio's saved ones (by name), then the shipped ERP ones."""
+    saved = ImportProfile.objects.filter(portfolio=portfolio).order_by("name")
+    profiles = [saved_profile(p) for p in saved] + list(erp_profiles())
+    return [p for p in profiles if kind is None or p.kind == kind]
+
+
+def import_profile_find(portfolio, key_or_name: str, kind: str | None = None):
+    """A profile (shipped or the portfolio's) by key or name, or None."""
+    return find_profile(key_or_name, list(ImportProfile.objects.filter(portfolio=portfolio)), kind)

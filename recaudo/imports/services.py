@@ -47,11 +47,12 @@ from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
 from recaudo.core.dberrors import database_message_translated
+from recaudo.core.errors import DomainError
 from recaudo.core.exports import safe_cell
 
 from .debtors import DebtorImporter
-from .fields import FieldError, resolve_columns, text
-from .models import ImportJob
+from .fields import FIELDS, FieldError, resolve_columns, text
+from .models import ImportJob, ImportProfile
 from .obligations import ObligationImporter, ParsedChunk
 from .parse_process import can_fork, memory_budget, memory_limit, parsed_chunks
 from .payments import PaymentImporter
@@ -59,8 +60,8 @@ from .reading import ImportFileError, open_table
 from .run_state import MAX_ERRORS_KEPT, Context, RowError
 from .uploads import local_copy, store_rejected
 
-__all__ = ["ImportFileError", "ImportOptions", "ImportResult", "RowError", "import_file", "import_job_run",
-           "load_mapping_file", "progress_key"]
+__all__ = ["ImportFileError", "ImportOptions", "ImportProfileError", "ImportResult", "RowError", "import_file",
+           "import_job_run", "import_profile_save", "load_mapping_file", "progress_key"]
 
 log = logging.getLogger(__name__)
 # Rows per chunk (per COPY or bulk statement). Measured on a million-row flat import on PostgreSQL, back to back:
@@ -375,7 +376,7 @@ def _web_message(r: ImportResult) -> str:
             _("; fix the rejected rows before importing") if r.rejected else "")
     elif not r.committed:
         tail = _("nothing was imported: fix the rejected rows, or import the valid ones with the option "
-                 "\u201cSkip invalid rows\u201d")
+                 "“Skip invalid rows”")
     elif r.rejected:
         tail = _("valid rows imported; the rejected rows can be downloaded")
     else:
@@ -468,3 +469,43 @@ def _import_job_run(job_id: int) -> ImportJob:
                             "finished_at"])
     _publish_progress(key, {"done": job.rows_done, "total": job.rows_total, "finished": True})
     return job
+
+
+class ImportProfileError(DomainError):
+    """A mapping profile that cannot be saved; `field` names the form field."""
+
+    def __init__(self, message: str, field: str = "profile_name"):
+        super().__init__(message)
+        self.field = field
+
+
+@transaction.atomic
+def import_profile_save(*, portfolio, name: str, kind: str, mapping: dict[str, str], separator: str = "",
+                        encoding: str = "auto", header_row: int = 1, actor=None) -> ImportProfile:
+    """Save the mapping step's choices as the portfolio's profile `name` (a profile of that name is replaced),
+    with an audit event."""
+    name = " ".join((name or "").split())[:100]
+    if not name:
+        raise ImportProfileError(_("Give the profile a name."))
+    if kind not in IMPORTERS:
+        raise ImportProfileError(f"unknown import kind {kind!r}", field="kind")
+    fields_of_kind = FIELDS[kind]
+    mapping = {k: str(v).strip() for k, v in (mapping or {}).items() if k in fields_of_kind and str(v).strip()}
+    if not mapping:
+        raise ImportProfileError(_("The profile maps no column."))
+    values = {"kind": kind, "mapping": mapping, "separator": separator or "", "encoding": encoding or "auto",
+              "header_row": max(1, int(header_row or 1))}
+    profile = ImportProfile.objects.select_for_update().filter(portfolio=portfolio, name__iexact=name).first()
+    if profile is None:
+        profile = ImportProfile.objects.create(portfolio=portfolio, name=name,
+                                               created_by=actor if getattr(actor, "pk", None) else None, **values)
+        changes = {"name": name, **values}
+        event = "import.profile_created"
+    else:
+        changes = {k: {"from": getattr(profile, k), "to": v} for k, v in values.items() if getattr(profile, k) != v}
+        for key, value in values.items():
+            setattr(profile, key, value)
+        profile.save()
+        event = "import.profile_updated"
+    audit_record(event_type=event, subject=profile, actor=actor, portfolio=portfolio, changes=changes)
+    return profile

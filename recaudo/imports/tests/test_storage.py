@@ -43,7 +43,9 @@ def test_uploads_reports_and_retention_go_through_an_s3_bucket(client, people, p
     assert job.rejected_path == job.stored_path.removesuffix(".csv") + ".rejected.csv"
     assert bucket_keys(s3_storage) == sorted([job.stored_path, job.rejected_path])
     assert not (settings.MEDIA_ROOT / "imports").exists()  # nothing on this machine's disk
-    assert "rejected rows written to imports/" in job.message  # the storage's name, not a temporary path
+    # the page's message names no storage path (issue 14: never an internal name); the report is a download
+    assert "imports/" not in job.message and "tmp" not in job.message
+    assert "se pueden descargar" in job.message  # in the language of the page that submitted it
 
     download = client.get(reverse("import_rejected", args=[portfolio.slug, job.pk]))
     assert download.status_code == 200

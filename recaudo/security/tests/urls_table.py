@@ -44,6 +44,7 @@ DEBTOR = {"pk": "debtor"}
 ACCESS = {
     # imports (the "import" permission: supervisors and admins)
     "import_list": (SU, SU, {}),
+    "import_mapping": (SU, SU, {"key": "=0123456789abcdef0123456789abcdef"}),  # an upload waiting in the session
     "import_detail": (SU, SU, {"job_id": "job"}),
     "import_rejected": (SU, SU, {"job_id": "job"}),
     # communications
