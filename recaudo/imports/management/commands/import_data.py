@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from recaudo.core.errors import DomainError
 from recaudo.imports.fields import FIELDS
+from recaudo.imports.profiles import erp_profiles
+from recaudo.imports.selectors import import_profile_find
 from recaudo.imports.services import ImportFileError, ImportOptions, import_file, load_mapping_file
 from recaudo.portfolio.models import Portfolio
 
@@ -23,6 +25,10 @@ examples:
   recaudo import obligations export.xlsx --portfolio pyme --sheet Cartera --map number=Factura \\
       --map due_date=Vence --map debtor_code=NIT --map debtor_id_number=NIT --date-format %m/%d/%Y
   recaudo import payments pagos.csv --portfolio pyme --skip-invalid --format json
+  recaudo import obligations cartera.xlsx --portfolio pyme --profile "Siigo cartera"
+
+profiles (--profile): a profile saved in the web import's mapping step (by its name), or a shipped one:
+{profiles}
 
 Exit status: 0 imported (or dry run without errors), 1 rows rejected and nothing written, 2 file-level error.
 """
@@ -37,7 +43,8 @@ class Command(BaseCommand):
 
         parser = super().create_parser(prog_name, subcommand, formatter_class=RawDescriptionHelpFormatter,
                                        **kwargs)
-        parser.epilog = EPILOG.format(**{k: ", ".join(v) for k, v in FIELDS.items()})
+        shipped = "\n".join(f"  {p.key.split(':', 1)[1]:<24} {p.name} ({p.kind})" for p in erp_profiles())
+        parser.epilog = EPILOG.format(profiles=shipped, **{k: ", ".join(v) for k, v in FIELDS.items()})
         parser.prog = "recaudo import"
         return parser
 
@@ -46,6 +53,8 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV (delimiter , ; tab or | detected) or XLSX")
         parser.add_argument("--portfolio", required=True, help="portfolio slug")
         parser.add_argument("--mapping", help='TOML file with [mapping] lines like due_date = "Vence"')
+        parser.add_argument("--profile", help="apply a mapping profile: the name of one saved in the web import, or a "
+                            "shipped one (listed below); --mapping and --map add to it")
         parser.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
                             help="map a field to a column header (repeatable; one header may feed several fields)")
         parser.add_argument("--date-format", help="strptime format, e.g. %%m/%%d/%%Y for US exports "
@@ -69,7 +78,16 @@ class Command(BaseCommand):
             if portfolio is None:
                 known = ", ".join(Portfolio.objects.values_list("slug", flat=True)) or "none yet"
                 raise ImportFileError(f"unknown portfolio {opts['portfolio']!r} (portfolios: {known})")
-            mapping = load_mapping_file(opts["mapping"]) if opts["mapping"] else {}
+            mapping, from_profile = {}, {}
+            if opts["profile"]:
+                profile = import_profile_find(portfolio, opts["profile"], opts["kind"])
+                if profile is None:
+                    raise ImportFileError(f"unknown profile {opts['profile']!r} for {opts['kind']} in "
+                                          f"{portfolio.slug}; see recaudo import --help")
+                from_profile = profile.options()
+                mapping.update(from_profile.pop("mapping"))
+            if opts["mapping"]:
+                mapping.update(load_mapping_file(opts["mapping"]))
             for item in opts["map"]:
                 name, sep, header = item.partition("=")
                 if not sep or not name.strip() or not header.strip():
@@ -80,7 +98,10 @@ class Command(BaseCommand):
                 decimal={",": "comma", ".": "point"}.get(opts["decimal"], opts["decimal"]),
                 encoding=opts["encoding"], sheet=opts["sheet"], skip_invalid=opts["skip_invalid"],
                 dry_run=opts["dry_run"], rejected_path=Path(opts["rejected"]) if opts["rejected"] else None,
+                header_row=from_profile.get("header_row", 1), delimiter=from_profile.get("delimiter"),
             )
+            if "encoding" in from_profile and opts["encoding"] == "auto":
+                options.encoding = from_profile["encoding"]
             with _Progress(enabled=not as_json and sys.stderr.isatty()) as progress:
                 result = import_file(portfolio=portfolio, kind=opts["kind"], path=Path(opts["file"]),
                                      options=options, progress=progress, actor="cli")
