@@ -216,6 +216,13 @@ class PreviewRow:
         return sum(1 for cell in self.cells if cell.problem)
 
 
+def preview_fields(kind: str, mapping) -> list[str]:
+    """The fields the preview shows, in the import's order: the mapped ones, but an ID type only when its ID
+    number is not mapped (the number's cell shows the type it was read with, "CC 52123456")."""
+    types = {t: n for n, t in ID_FIELDS.items()}
+    return [name for name in FIELDS[kind] if name in mapping and not (name in types and types[name] in mapping)]
+
+
 def preview(kind: str, headers: list[str], rows: list[tuple[int, list]], mapping: dict[str, str], *,
             country: str, currency: str, exponent: int, date_format: str | None = None,
             decimal: str = "auto") -> list[PreviewRow]:
@@ -234,9 +241,7 @@ def preview(kind: str, headers: list[str], rows: list[tuple[int, list]], mapping
             position = columns.get(name)
             return values[position] if position is not None and position < len(values) else None
 
-        for name in FIELDS[kind]:
-            if name not in columns:
-                continue
+        for name in preview_fields(kind, columns):
             raw = cell_of(name)
             cell = Cell(field=name, raw=text(raw))
             try:

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_http_methods
 from recaudo.accounts.selectors import portfolio_for_user_or_404
 from recaudo.core.errors import DomainError
 
-from .fields import FIELDS, field_label
+from .fields import field_label
 from .forms import SEPARATORS, ImportForm, MappingForm
 from .jobs import import_job_submit_stored
+from .mapping import preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
 from .reading import ImportFileError
@@ -146,8 +147,8 @@ def import_mapping(request, slug, key):
         "portfolio": portfolio, "form": form, "view": view, "filename": filename, "kind": kind,
         "kind_label": ImportJob.Kind(kind).label, "profile": options.get("profile"),
         "missing": [field_label(kind, name) for name in view.missing],
-        "columns": [(name, field_label(kind, name), view.mapping[name]) for name in FIELDS[kind]
-                    if name in view.mapping],
+        "columns": [(name, field_label(kind, name), view.mapping[name])
+                    for name in preview_fields(kind, view.mapping)],
         "rows": _translated(view.rows),
         "submitted": request.POST.get("action") == "import",
     })
