@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import AmountError, parse_minor
 from recaudo.core.errors import DomainError
@@ -42,41 +42,41 @@ OBLIGATION_KINDS = {
 
 # What each field is called on the pages (the mapping step), in the page's language.
 FIELD_LABELS = {
-    "code": gettext_lazy("Customer code"),
-    "name": gettext_lazy("Name or company name"),
-    "kind": gettext_lazy("Person or company"),
-    "id_type": gettext_lazy("ID type"),
-    "id_number": gettext_lazy("ID number (NIT, cédula)"),
-    "phone": gettext_lazy("Phone"),
-    "email": gettext_lazy("E-mail"),
-    "whatsapp": gettext_lazy("WhatsApp"),
-    "address": gettext_lazy("Address"),
-    "city": gettext_lazy("City"),
-    "customer_since": gettext_lazy("Customer since"),
-    "tags": gettext_lazy("Tags"),
-    "language": gettext_lazy("Language"),
-    "number": gettext_lazy("Obligation number (invoice)"),
-    "debtor_code": gettext_lazy("Customer code"),
-    "debtor_name": gettext_lazy("Customer name"),
-    "debtor_id_type": gettext_lazy("Customer ID type"),
-    "debtor_id_number": gettext_lazy("Customer ID number (NIT, cédula)"),
-    "debtor_phone": gettext_lazy("Customer phone"),
-    "debtor_email": gettext_lazy("Customer e-mail"),
-    "issue_date": gettext_lazy("Issue date"),
-    "due_date": gettext_lazy("Due date"),
-    "amount": gettext_lazy("Amount"),
-    "currency": gettext_lazy("Currency"),
-    "description": gettext_lazy("Description"),
-    "obligation": gettext_lazy("Obligation number (invoice)"),
-    "date": gettext_lazy("Payment date"),
-    "method": gettext_lazy("Payment method"),
-    "reference": gettext_lazy("Reference"),
+    "code": pgettext_lazy("import field", "Customer code"),
+    "name": pgettext_lazy("import field", "Name or company name"),
+    "kind": pgettext_lazy("import field", "Person or company"),
+    "id_type": pgettext_lazy("import field", "ID type"),
+    "id_number": pgettext_lazy("import field", "ID number (NIT, cédula)"),
+    "phone": pgettext_lazy("import field", "Phone"),
+    "email": pgettext_lazy("import field", "E-mail"),
+    "whatsapp": pgettext_lazy("import field", "WhatsApp"),
+    "address": pgettext_lazy("import field", "Address"),
+    "city": pgettext_lazy("import field", "City"),
+    "customer_since": pgettext_lazy("import field", "Customer since"),
+    "tags": pgettext_lazy("import field", "Tags"),
+    "language": pgettext_lazy("import field", "Language"),
+    "number": pgettext_lazy("import field", "Obligation number (invoice)"),
+    "debtor_code": pgettext_lazy("import field", "Customer code"),
+    "debtor_name": pgettext_lazy("import field", "Customer name"),
+    "debtor_id_type": pgettext_lazy("import field", "Customer ID type"),
+    "debtor_id_number": pgettext_lazy("import field", "Customer ID number (NIT, cédula)"),
+    "debtor_phone": pgettext_lazy("import field", "Customer phone"),
+    "debtor_email": pgettext_lazy("import field", "Customer e-mail"),
+    "issue_date": pgettext_lazy("import field", "Issue date"),
+    "due_date": pgettext_lazy("import field", "Due date"),
+    "amount": pgettext_lazy("import field", "Amount"),
+    "currency": pgettext_lazy("import field", "Currency"),
+    "description": pgettext_lazy("import field", "Description"),
+    "obligation": pgettext_lazy("import field", "Obligation number (invoice)"),
+    "date": pgettext_lazy("import field", "Payment date"),
+    "method": pgettext_lazy("import field", "Payment method"),
+    "reference": pgettext_lazy("import field", "Reference"),
 }
 
 
 def field_label(kind: str, name: str) -> str:
     if name == "kind" and kind == "obligations":
-        return str(gettext_lazy("Obligation type"))
+        return str(pgettext_lazy("import field", "Obligation type"))
     return str(FIELD_LABELS.get(name, name))
 
 

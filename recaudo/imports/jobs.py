@@ -11,6 +11,7 @@ from django.db import transaction
 from recaudo.audit.services import audit_record
 
 from .models import ImportJob
+from .services import import_profile_save
 from .tasks import run_import_job
 from .uploads import delete_stored, store_upload
 
@@ -39,3 +40,17 @@ def import_job_submit_stored(*, portfolio, kind: str, stored_path: str, filename
         delete_stored(stored_path)
         raise
     return job
+
+
+@transaction.atomic
+def import_mapping_submit(*, portfolio, kind: str, stored_path: str, filename: str, options: dict, actor,
+                          profile_name: str = "") -> ImportJob:
+    """The mapping step's end, in one transaction: save the choices as the portfolio's profile `profile_name`
+    (when given) and submit the import with them."""
+    if profile_name:
+        import_profile_save(portfolio=portfolio, name=profile_name, kind=kind, mapping=options.get("mapping") or {},
+                            separator=options.get("delimiter") or "", encoding=options.get("encoding") or "auto",
+                            header_row=options.get("header_row") or 1, actor=actor)
+        options = {**options, "profile": profile_name}
+    return import_job_submit_stored(portfolio=portfolio, kind=kind, stored_path=stored_path, filename=filename,
+                                    options=options, actor=actor)

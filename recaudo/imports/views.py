@@ -14,8 +14,8 @@ from recaudo.accounts.selectors import portfolio_for_user_or_404
 from recaudo.core.errors import DomainError
 
 from .fields import field_label
-from .forms import SEPARATORS, ImportForm, MappingForm
-from .jobs import import_job_submit_stored
+from .forms import ENCODINGS, SEPARATORS, ImportForm, MappingForm
+from .jobs import import_job_submit_stored, import_mapping_submit
 from .mapping import preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
@@ -27,7 +27,7 @@ from .selectors import (
     import_progress,
     import_report,
 )
-from .services import ImportProfileError, import_profile_save
+from .services import ImportProfileError
 from .uploads import delete_stored, open_stored, store_upload
 
 PENDING = "imports_pending"  # session: uploads waiting for their mapping step
@@ -103,7 +103,7 @@ def import_mapping(request, slug, key):
             return redirect("import_list", slug=portfolio.slug)
         if post.get("separator") in dict(SEPARATORS):
             options["delimiter"] = post["separator"]
-        if post.get("encoding"):
+        if post.get("encoding") in dict(ENCODINGS):
             options["encoding"] = post["encoding"]
         if post.get("sheet"):
             options["sheet"] = post["sheet"]
@@ -121,14 +121,9 @@ def import_mapping(request, slug, key):
                 options.update(mapping=view.mapping, header_row=view.header_row, encoding=view.encoding_option,
                                delimiter=view.peek.delimiter if view.peek.kind == "csv" else None,
                                sheet=view.peek.sheet)
-                name = form.cleaned_data.get("profile_name")
-                if name:
-                    import_profile_save(portfolio=portfolio, name=name, kind=kind, mapping=view.mapping,
-                                        separator=options["delimiter"] or "", encoding=view.encoding_option,
-                                        header_row=view.header_row, actor=request.user)
-                    options["profile"] = name
-                job = import_job_submit_stored(portfolio=portfolio, kind=kind, stored_path=stored,
-                                               filename=filename, options=options, actor=request.user)
+                name = form.cleaned_data.get("profile_name") or ""
+                job = import_mapping_submit(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
+                                            options=options, actor=request.user, profile_name=name)
                 _pending_pop(request, key)
                 if name:
                     messages.success(request, _("Profile %(name)s saved.") % {"name": name})

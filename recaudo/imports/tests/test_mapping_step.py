@@ -95,7 +95,7 @@ def test_what_is_missing_is_said_in_the_page_language_naming_the_file(client, pe
     response = upload(client, portfolio, "Documento;Cliente;Valor\nF-1;Ana;100\n", name="sin fechas.csv")
     page = client.get(response["Location"])
     html = page.content.decode()
-    assert "Elija la columna de Código del cliente, Fecha de emisión, Fecha de vencimiento en sin fechas.csv" in html
+    assert "Elija la columna de Código de cliente, Fecha de emisión, Fecha de vencimiento en sin fechas.csv" in html
     assert "--map" not in html and "imports/" not in page.context["filename"]
     form = {"map_number": "Documento", "map_debtor_code": "Cliente", "map_amount": "Valor", "header_row": 1,
             "shown_header_row": 1, "separator": ";", "encoding": "utf-8", "action": "import"}
