@@ -474,9 +474,7 @@ def _import_job_run(job_id: int) -> ImportJob:
 class ImportProfileError(DomainError):
     """A mapping profile that cannot be saved; `field` names the form field."""
 
-    def __init__(self, message: str, field: str = "profile_name"):
-        super().__init__(message)
-        self.field = field
+    field = "profile_name"
 
 
 @transaction.atomic

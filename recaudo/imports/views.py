@@ -19,7 +19,6 @@ from .jobs import import_job_submit_stored, import_mapping_submit
 from .mapping import preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
-from .reading import ImportFileError
 from .selectors import (
     import_job_for_portfolio,
     import_jobs_for_portfolio,
@@ -27,7 +26,6 @@ from .selectors import (
     import_progress,
     import_report,
 )
-from .services import ImportProfileError
 from .uploads import delete_stored, open_stored, store_upload
 
 PENDING = "imports_pending"  # session: uploads waiting for their mapping step
@@ -117,27 +115,28 @@ def import_mapping(request, slug, key):
         if post is not None and form.is_valid():
             view = mapping_view(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
                                 options=options, header_row=view.header_row, mapping=form.mapping())
-            if request.POST.get("action") == "import" and not view.missing:
-                options.update(mapping=view.mapping, header_row=view.header_row, encoding=view.encoding_option,
-                               delimiter=view.peek.delimiter if view.peek.kind == "csv" else None,
-                               sheet=view.peek.sheet)
-                name = form.cleaned_data.get("profile_name") or ""
-                job = import_mapping_submit(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
-                                            options=options, actor=request.user, profile_name=name)
-                _pending_pop(request, key)
-                if name:
-                    messages.success(request, _("Profile %(name)s saved.") % {"name": name})
-                messages.success(request, _("File received. The import runs in the background."))
-                return redirect("import_detail", slug=portfolio.slug, job_id=job.pk)
-    except ImportProfileError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-    except (ImportFileError, FileNotFoundError) as exc:
+    except (DomainError, FileNotFoundError) as exc:  # the stored file cannot be read (any more)
         message = str(exc) if isinstance(exc, DomainError) else _(
             "the uploaded file %(name)s is no longer stored; upload it again") % {"name": filename}
         messages.error(request, message)
         delete_stored(stored)
         _pending_pop(request, key)
         return redirect("import_list", slug=portfolio.slug)
+    if post is not None and form.is_valid() and post.get("action") == "import" and not view.missing:
+        options.update(mapping=view.mapping, header_row=view.header_row, encoding=view.encoding_option,
+                       delimiter=view.peek.delimiter if view.peek.kind == "csv" else None, sheet=view.peek.sheet)
+        name = form.cleaned_data.get("profile_name") or ""
+        try:
+            job = import_mapping_submit(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
+                                        options=options, actor=request.user, profile_name=name)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            _pending_pop(request, key)
+            if name:
+                messages.success(request, _("Profile %(name)s saved.") % {"name": name})
+            messages.success(request, _("File received. The import runs in the background."))
+            return redirect("import_detail", slug=portfolio.slug, job_id=job.pk)
     return render(request, "imports/import_mapping.html", {
         "portfolio": portfolio, "form": form, "view": view, "filename": filename, "kind": kind,
         "kind_label": ImportJob.Kind(kind).label, "profile": options.get("profile"),
