@@ -39,24 +39,4 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at'],
             },
         ),
-        migrations.CreateModel(
-            name='ImportProfile',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('debtors', 'Debtors'), ('obligations', 'Obligations'), ('payments', 'Payments')], max_length=12, verbose_name='what the file holds')),
-                ('mapping', models.JSONField(blank=True, default=dict, help_text='field -> file header', verbose_name='column mapping')),
-                ('separator', models.CharField(blank=True, help_text='CSV; empty: detected', max_length=2, verbose_name='separator')),
-                ('encoding', models.CharField(blank=True, default='auto', max_length=20, verbose_name='encoding')),
-                ('header_row', models.PositiveIntegerField(default=1, verbose_name='header row')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('portfolio', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_profiles', to='portfolio.portfolio')),
-            ],
-            options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('portfolio', 'name'), name='import_profile_unique_name')],
-            },
-        ),
     ]
