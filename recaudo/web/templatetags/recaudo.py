@@ -298,6 +298,20 @@ def _source_label(value: str) -> str:
 
 
 @register.filter
+def actor_name(label):
+    """Who did it, as the timeline says it: a user's name as is; the system's own actors by a translated label
+    ("system", "cli", "cycle 2026-12-06")."""
+    label = str(label or "")
+    if label == "system":
+        return _("system")
+    if label == "cli":
+        return _("command line")
+    if label.startswith("cycle "):
+        return _("daily cycle %(date)s") % {"date": date_local(label[6:])}
+    return label
+
+
+@register.filter
 def payment_method(value):
     """A payment method code of the payment page by its label; free text (imports, the command) as written."""
     if not value:
