@@ -71,17 +71,16 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
     limit = LEDGER_ALL_LIMIT if ledger_all else LEDGER_LIMIT
     entries = list(
         Entry.objects.filter(debtor=debtor)
-        .select_related("obligation")
+        .select_related("obligation", "payment__receipt")
         .only("pk", "value_date", "kind", "component", "amount_minor", "memo", "created_at", "reverses_id",
-              "payment_id", "obligation__number", "obligation__currency", "obligation__description")
+              "obligation__number", "obligation__currency", "obligation__description", "payment__id",
+              "payment__receipt__number")
         .order_by("-value_date", "-pk")[: limit + 1]
     )
-    payments = list(Payment.objects.filter(debtor=debtor).order_by("-date", "-pk")[:PAYMENT_LIMIT])
-    receipts = dict(Receipt.objects.filter(payment__debtor=debtor).values_list("payment_id", "number"))
-    for payment in payments:
-        payment.receipt_label = f"RC-{receipts[payment.pk]:06d}" if payment.pk in receipts else ""
-    for entry in entries:  # a payment's line in the ledger links to its receipt
-        entry.receipt_label = f"RC-{receipts[entry.payment_id]:06d}" if entry.payment_id in receipts else ""
+    payments = list(Payment.objects.filter(debtor=debtor).select_related("receipt").order_by("-date", "-pk")
+                    [:PAYMENT_LIMIT])
+    for row in [*payments, *(e.payment for e in entries if e.payment_id)]:  # a payment's line links its receipt
+        row.receipt_label = receipt_label(row)
     events = list(AuditEvent.objects.filter(debtor=debtor).order_by("-at", "-pk")[: TIMELINE_LIMIT + 1])
     return Debtor360(
         debtor=debtor, as_of=as_of, contacts=contacts, obligations=open_first, obligations_total=obligations_total,
@@ -89,6 +88,14 @@ def debtor_360(portfolio: Portfolio, debtor_id: int, as_of: date, ledger_all: bo
         events=events[:TIMELINE_LIMIT], events_more=len(events) > TIMELINE_LIMIT,
         aging=debtor_aging(debtor, as_of, portfolio.buckets), payments=payments,
     )
+
+
+def receipt_label(payment: Payment) -> str:
+    """RC-000123 for a payment with a receipt, else ""."""
+    try:
+        return payment.receipt.label
+    except Receipt.DoesNotExist:
+        return ""
 
 
 def mask_360(view: Debtor360) -> Debtor360:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from recaudo.accounts.models import PERMISSIONS, Role
-from recaudo.accounts.selectors import can, debtor_for_user_or_404, portfolio_for_user_or_404, role_in
+from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.agreements.services.permissions import can_decide
 from recaudo.communications.selectors import debtor_messages
@@ -53,8 +53,8 @@ def debtor_detail(request, slug, pk):
         "can_anonymize": role == Role.ADMIN and view.debtor.anonymized_at is None,
         "priority": debtor_priority(view.debtor, "en" if (get_language() or "").startswith("en") else "es"),
         "timeline": _timeline(view),
-        "can_record_payment": can(request.user, portfolio, "write"),
-        "can_reverse": can_decide(request.user, portfolio),
+        "can_record_payment": "write" in PERMISSIONS[Role(role)],
+        "can_reverse": role in (Role.SUPERVISOR, Role.ADMIN),  # as agreements' can_decide, from the role in hand
     })
 
 
