@@ -95,3 +95,12 @@ def recent_revision_decisions(portfolio: Portfolio, limit: int = 20) -> list[Tem
     return list(TemplateRevision.objects.filter(portfolio=portfolio, status__in=[
         TemplateRevision.Status.APPROVED, TemplateRevision.Status.REJECTED])
         .select_related("submitted_by", "decided_by").order_by("-decided_at", "-id")[:limit])
+
+
+def debtor_messages(debtor: Debtor, limit: int = 100) -> list[Message]:
+    """A debtor's latest messages, newest first, for the debtor page's timeline: every message the outbox holds,
+    the cycle's automatic ones included (the cycle queues them in bulk, without one audit event each)."""
+    return list(Message.objects.filter(debtor=debtor)
+                .only("pk", "channel", "status", "template_code", "source", "created_at", "sent_at", "delivered_at",
+                      "last_error")
+                .order_by("-created_at", "-pk")[:limit])

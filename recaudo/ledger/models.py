@@ -87,6 +87,51 @@ class Payment(models.Model):
         return f"{self.date} {self.reference or self.source_ref}"
 
 
+class PaymentMethod(models.TextChoices):
+    """How a payment was made, as the payment page offers it. Payment.method stays free text (imports and the
+    `ledger pay` command keep what the file or the user wrote); these codes are shown by their label."""
+    CASH = "cash", _("Cash")
+    TRANSFER = "transfer", _("Bank transfer")
+    DEPOSIT = "deposit", _("Bank deposit (consignación)")
+    PSE = "pse", _("PSE")
+    CARD = "card", _("Card")
+    CHECK = "check", _("Check")
+    WALLET = "wallet", _("Mobile wallet (Nequi, Daviplata)")
+    OTHER = "other", _("Other")
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number of a portfolio (recibo de caja): locked with SELECT ... FOR UPDATE while a number is
+    taken, so concurrent payments get consecutive numbers without gaps or repeats."""
+
+    portfolio = models.OneToOneField("portfolio.Portfolio", on_delete=models.CASCADE, primary_key=True,
+                                     related_name="receipt_counter")
+    last_number = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.portfolio_id}: {self.last_number}"
+
+
+class Receipt(models.Model):
+    """The numbered receipt (recibo de caja) of a received payment: one per payment, numbered per portfolio."""
+
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="receipt")
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="receipts",
+                                  db_index=False)
+    number = models.PositiveBigIntegerField(_("receipt number"))
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["portfolio", "number"], name="receipt_number_unique")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"RC-{self.number:06d}"
+
+
 class Entry(models.Model):
     # Foreign keys covered by the composite indexes below carry no index of their own (faster bulk inserts).
     # obligation, debtor and portfolio are checked together by ONE composite foreign key (obligation, debtor,

@@ -23,18 +23,18 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from recaudo.portfolio.validation import ValidationProblem
 
 from .accruals import early_discount_apply
-from .models import Entry, EntryKind, Payment
+from .models import Entry, EntryKind, Payment, Receipt, ReceiptCounter
 from .posting import (
     LedgerError,
     bounded_minor,
-    component_balances,
+    component_balances,  # noqa: F401 (callers read balances per component from here)
     entries_save,
     entry_build,
     entry_save,
     principal_charge_post,
     refresh_summaries,
 )
-from .rules import OpenItem, allocate
+from .selectors import payment_allocation, payment_date_check
 from .triggers import tally_mod, tally_term
 
 
@@ -100,14 +100,6 @@ def reversal_reason(reason: str | None) -> str:
     return reason
 
 
-def payment_date_check(day: date, today: date) -> None:
-    """A payment is dated on or before the portfolio's today (in the portfolio's time zone): a payment not yet
-    received is not recorded. Used by payment_record and by the payments import, row by row."""
-    if day > today:
-        raise LedgerError(f"the payment date {day.isoformat()} is after today ({today.isoformat()}) in the "
-                          "portfolio's time zone")
-
-
 @transaction.atomic
 def entry_reverse(*, entry: Entry, reason: str, actor=None, value_date: date | None = None) -> Entry:
     """Correct an entry by appending its opposite. The original stays. A reason is required."""
@@ -125,17 +117,6 @@ def entry_reverse(*, entry: Entry, reason: str, actor=None, value_date: date | N
                  changes={"reverses": entry.pk, "amount": from_minor(-entry.amount_minor, obligation.currency),
                           "reason": reason})
     return reversal
-
-
-def _open_items(debtor: Debtor, on: date) -> list[OpenItem]:
-    """Undisputed obligations with a balance, issued on or before the payment date."""
-    obligations = list(
-        Obligation.objects.filter(debtor=debtor, balance_minor__gt=0, disputed=False, issue_date__lte=on).values(
-            "pk", "due_date", "number"
-        )
-    )
-    balances = component_balances([o["pk"] for o in obligations])
-    return [OpenItem(o["pk"], o["due_date"], o["number"], balances.get(o["pk"], {})) for o in obligations]
 
 
 @transaction.atomic
@@ -171,13 +152,7 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
     if charge_due is not None:
         charge_due(debtor=debtor, through=date, actor=actor)
-    items = _open_items(debtor, date)
-    if obligation is not None and obligation.disputed and obligation.balance_minor > 0:
-        items.append(OpenItem(obligation.pk, obligation.due_date, obligation.number,
-                              component_balances([obligation.pk]).get(obligation.pk, {})))
-    result = allocate(minor, items, order=portfolio.allocation_order or ("fee", "interest", "principal"),
-                      mode=portfolio.allocation_mode, on=date,
-                      named_obligation_id=obligation.pk if obligation else None)
+    result = payment_allocation(portfolio=portfolio, debtor=debtor, minor=minor, on=date, obligation=obligation)
     now = timezone.now()
     payment = Payment.objects.create(
         portfolio=portfolio, debtor=debtor, obligation=obligation, date=date, amount_minor=minor,
@@ -205,6 +180,28 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
         )
     early_discount_apply(payment=payment, actor=actor)
     return payment, True
+
+
+def receipt_issue(*, payment: Payment, actor=None, audit: bool = True) -> Receipt:
+    """Give a received payment its receipt (recibo de caja): the portfolio's next number, taken with the counter
+    row locked (SELECT ... FOR UPDATE), so concurrent payments get consecutive numbers with no gap and no repeat
+    (the number is taken in the payment's own transaction: a payment that rolls back gives its number back).
+    A payment that already has one keeps it. Called by agreements.services.payments.payment_receive."""
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerError("a receipt is issued inside the payment's transaction")
+    existing = Receipt.objects.filter(payment=payment).first()
+    if existing is not None:
+        return existing
+    ReceiptCounter.objects.get_or_create(portfolio_id=payment.portfolio_id)
+    counter = ReceiptCounter.objects.select_for_update().get(portfolio_id=payment.portfolio_id)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    receipt = Receipt.objects.create(payment=payment, portfolio_id=payment.portfolio_id,
+                                     number=counter.last_number, issued_at=timezone.now())
+    if audit:
+        audit_record(event_type="receipt.issued", subject=payment, actor=actor, portfolio=payment.portfolio,
+                     debtor=payment.debtor, changes={"receipt": receipt.label})
+    return receipt
 
 
 @transaction.atomic

@@ -8,12 +8,15 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from recaudo.ledger.models import Payment
-from recaudo.ledger.services import payment_record, payment_reverse
+from recaudo.ledger.services import payment_record, payment_reverse, receipt_issue
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
+from .common import NotAllowed, acting_user
 from .offers import settlement_discounts_apply, settlement_discounts_revoke
+from .permissions import can_decide
 from .plans import installment_interest_post
 
 
@@ -23,20 +26,27 @@ def payment_receive(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, da
                     obligation: Obligation | None = None, actor=None, audit: bool = True) -> tuple[Payment, bool]:
     """Receive a payment, the way every entry point records one: ledger's payment_record, which first charges the
     interest of the debtor's agreement installments due on or before the payment date (once each, with the debtor
-    locked) and then allocates the payment; then the lump-sum settlement discounts it earns are booked. Returns
-    (payment, created); a payment already recorded (same source reference) changes nothing."""
+    locked) and then allocates the payment; then the lump-sum settlement discounts it earns are booked, and the
+    payment gets its numbered receipt (recibo de caja, ledger's receipt_issue). Returns (payment, created); a
+    payment already recorded (same source reference) changes nothing."""
     payment, created = payment_record(
         portfolio=portfolio, debtor=debtor, amount=amount, date=date, source=source, source_ref=source_ref,
         reference=reference, method=method, obligation=obligation, actor=actor, audit=audit,
         charge_due=installment_interest_post)
     if created:
         settlement_discounts_apply(payment=payment, actor=actor)
+        receipt_issue(payment=payment, actor=actor, audit=audit)
     return payment, created
 
 
 @transaction.atomic
 def payment_receipt_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
-    """Reverse a received payment (ledger's payment_reverse); a settlement discount it earned goes with it."""
+    """Reverse a received payment (ledger's payment_reverse); a settlement discount it earned goes with it. A user
+    must be a supervisor or an administrator of the portfolio (NotAllowed otherwise); the command line ("cli") and
+    the system may reverse. The receipt stays, marked as void (ANULADO) by the reversal."""
+    user = acting_user(actor)
+    if user is not None and not can_decide(user, payment.portfolio):
+        raise NotAllowed(_("Only a supervisor or an administrator may reverse a payment."))
     payment = payment_reverse(payment=payment, reason=reason, actor=actor)
     settlement_discounts_revoke(payment=payment, actor=actor)
     return payment

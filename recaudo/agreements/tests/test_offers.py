@@ -268,7 +268,7 @@ def test_reversing_the_payment_that_earned_a_lump_sum_discount_takes_it_back(por
                                date=date(2026, 3, 10), source_ref="cheque")
     offer.refresh_from_db()
     assert offer.earned_by == cheque and Entry.objects.filter(kind="discount").count() == 1
-    payment_receipt_reverse(payment=cheque, reason="cheque devuelto", actor=people["agent"])
+    payment_receipt_reverse(payment=cheque, reason="cheque devuelto", actor=people["supervisor"])
     debtor.refresh_from_db()
     assert debtor.balance_minor == minor("1520000")  # the payment and its discount are both gone
     assert Entry.objects.get(kind="reversal", reverses__kind="discount").amount_minor == minor("152000")

@@ -97,6 +97,9 @@ ACCESS = {
     # portfolio, privacy, reports
     "debtor_list": (V, V, {}),
     "debtor_detail": (V, V, DEBTOR),
+    "payment_new": (AG, AG, DEBTOR),
+    "payment_receipt": (V, V, {"payment_id": "payment"}),
+    "payment_reverse": (SU, SU, {"payment_id": "payment"}),
     "debtor_export": (SU, SU, {**DEBTOR, "fmt": "=json"}),
     "debtor_anonymize": (AD, AD, DEBTOR),
     "aging": (V, V, {}),

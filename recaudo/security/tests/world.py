@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -32,12 +33,14 @@ class Side:
     segment: object
     hold: object
     revision: object
+    payment: object
     objects: dict = field(default_factory=dict)
 
 
 def build_side(portfolio, agent, number: str) -> Side:
     from recaudo.agents.services import assign_debtors
     from recaudo.agreements.services.offers import offer_create
+    from recaudo.agreements.services.payments import payment_receive
     from recaudo.agreements.services.plans import agreement_create
     from recaudo.communications.services import template_save
     from recaudo.imports.models import ImportJob
@@ -69,8 +72,10 @@ def build_side(portfolio, agent, number: str) -> Side:
     hold = hold_create(debtor=debtor, reason="claim", until=None, notes="reclamo")
     revision = template_save(portfolio=portfolio, code="reminder", channel="sms", language="es", subject="",
                              body="Hola {{ debtor.first_name }}", now=now, actor=agent)
+    payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=today,
+                                 reference=f"PSE-{number}", method="pse")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
-                version=latest_version(strategy), segment=segment, hold=hold, revision=revision)
+                version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment)
 
 
 def build_world() -> dict:

@@ -16,7 +16,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import can, portfolios_for_user
+from recaudo.agreements.models import Acceptance
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
+from recaudo.ledger.models import Component, PaymentMethod
 from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 
@@ -165,16 +167,21 @@ def query_with(context, **changes):
 
 
 def _event_labels() -> dict[str, str]:
+    """A label for every event type the code writes (recaudo/web/tests/test_event_labels.py checks it)."""
     return {
+        # debtors, contacts, consents
         "debtor.created": _("Debtor created"),
         "debtor.updated": _("Debtor details changed"),
+        "debtor.exported": _("Personal data exported"),
+        "debtor.anonymized": _("Debtor anonymized"),
         "contact.added": _("Contact added"),
         "contact.updated": _("Contact corrected"),
         "contact.removed": _("Contact removed"),
-        "debtor.exported": _("Personal data exported"),
-        "debtor.anonymized": _("Debtor anonymized"),
+        "contact.attempted": _("Contact attempted"),
         "consent.granted": _("Consent granted"),
         "consent.revoked": _("Consent revoked"),
+        "consent.granted_bulk": _("Consent granted (in bulk)"),
+        # obligations and the ledger
         "obligation.created": _("Obligation created"),
         "obligation.updated": _("Obligation changed"),
         "obligation.disputed": _("Obligation disputed"),
@@ -182,20 +189,88 @@ def _event_labels() -> dict[str, str]:
         "ledger.charge": _("Charge posted"),
         "ledger.interest": _("Interest charged"),
         "ledger.fee": _("Fee charged"),
+        "ledger.payment": _("Payment posted"),
         "ledger.discount": _("Discount granted"),
         "ledger.write_off": _("Written off"),
         "ledger.adjustment": _("Adjustment posted"),
         "ledger.reversal": _("Entry reversed"),
         "payment.recorded": _("Payment received"),
         "payment.reversed": _("Payment reversed"),
+        "receipt.issued": _("Receipt issued"),
+        # promises, agreements, offers
         "promise.created": _("Promise to pay"),
+        "promise.recorded": _("Promise to pay recorded"),
+        "promise.pending": _("Promise to pay pending"),
         "promise.kept": _("Promise kept"),
         "promise.broken": _("Promise broken"),
+        "promise.cancelled": _("Promise cancelled"),
+        "agreement.created": _("Payment agreement drafted"),
+        "agreement.offered": _("Payment agreement offered"),
+        "agreement.accepted": _("Payment agreement accepted"),
+        "agreement.broken": _("Payment agreement broken"),
+        "agreement.completed": _("Payment agreement completed"),
+        "agreement.cancelled": _("Payment agreement cancelled"),
+        "offer.created": _("Settlement offer made"),
+        "offer.pending_approval": _("Settlement offer awaiting approval"),
+        "offer.approved": _("Settlement offer approved"),
+        "offer.rejected": _("Settlement offer rejected"),
+        "offer.countered": _("Settlement offer countered"),
+        "offer.accepted": _("Settlement offer accepted"),
+        "offer.expired": _("Settlement offer expired"),
+        "offer.discount_booked": _("Settlement discount booked"),
+        "offer.discount_cancelled": _("Settlement discount taken back"),
+        "authority_limit.created": _("Authority limits set"),
+        # messages
+        "message.queued": _("Message queued"),
+        "message.sending": _("Message being sent"),
+        "message.sent": _("Message sent"),
+        "message.delivered": _("Message delivered"),
+        "message.failed": _("Message failed"),
+        "message.bounced": _("Message bounced"),
+        "message.cancelled": _("Message cancelled"),
+        "message.blocked": _("Message blocked by the contact rules"),
+        "message.late_status": _("Late delivery report"),
+        "template.created": _("Template created"),
+        "template.updated": _("Template changed"),
+        "template.submitted": _("Template change submitted for approval"),
+        "template.pending": _("Template change awaiting approval"),
+        "template.approved": _("Template change approved"),
+        "template.rejected": _("Template change rejected"),
+        "template.superseded": _("Template change superseded"),
+        # agents and supervision
         "note.added": _("Note"),
         "agent.next_debtor": _("Opened from the work queue"),
         "agent.outcome": _("Call outcome"),
         "agent.assigned": _("Assigned to an agent"),
         "agent.unassigned": _("Agent assignment removed"),
+        "agent.script_saved": _("Call script saved"),
+        "agent.target_set": _("Agent target set"),
+        "agent.settings_changed": _("Agent settings changed"),
+        "agent.segment_assigned": _("Segment assigned to an agent"),
+        "hold.created": _("Collection paused (hold)"),
+        "hold.released": _("Hold released"),
+        # strategies, cycle, portfolio, imports, privacy, accounts
+        "strategy.created": _("Strategy created"),
+        "strategy.version_created": _("Strategy version created"),
+        "segment.created": _("Segment created"),
+        "segment.updated": _("Segment changed"),
+        "segment.reordered": _("Segments reordered"),
+        "segment.deleted": _("Segment deleted"),
+        "cycle.settings_changed": _("Daily cycle settings changed"),
+        "portfolio.created": _("Portfolio created"),
+        "portfolio.renamed": _("Portfolio renamed"),
+        "portfolio.privacy_settings": _("Privacy settings changed"),
+        "import.submitted": _("Import submitted"),
+        "import.completed": _("Import completed"),
+        "retention.applied": _("Retention policy applied"),
+        "rates.load": _("Legal rates loaded"),
+        "user.created": _("User created"),
+        "membership.granted": _("Role granted"),
+        "login.locked_out": _("Sign-in locked out"),
+        "login.unlocked": _("Sign-in unlocked"),
+        "two_factor.enabled": _("Two-step verification enabled"),
+        "two_factor.reset": _("Two-step verification reset"),
+        "two_factor.codes_renewed": _("Backup codes renewed"),
     }
 
 
@@ -209,9 +284,45 @@ def event_label(event_type):
 
 
 def _channel_label(value: str) -> str:
-
-    labels = {**dict(Contact.Channel.choices), **dict(Consent.Channel.choices)}
+    """A channel by its label: contacts', consents' and messages' channels, and how an agreement was accepted."""
+    labels = {**dict(Contact.Channel.choices), **dict(Consent.Channel.choices), **dict(Acceptance.Channel.choices),
+              "portal": _("Portal"), "phone": _("Phone")}
     return str(labels.get(value, value))
+
+
+def _source_label(value: str) -> str:
+    """Who or what a record came from (a promise's, a payment's, a message's source) by its label."""
+    labels = {"agent": _("Agent"), "debtor": _("Debtor"), "import": _("Import"), "manual": _("Manual"),
+              "cycle": _("Daily cycle"), "portal": _("Portal"), "bank_file": _("Bank file"), "cli": _("Command line")}
+    return str(labels.get(value, value))
+
+
+@register.filter
+def actor_name(label):
+    """Who did it, as the timeline says it: a user's name as is; the system's own actors by a translated label
+    ("system", "cli", "cycle 2026-12-06")."""
+    label = str(label or "")
+    if label == "system":
+        return _("system")
+    if label == "cli":
+        return _("command line")
+    if label.startswith("cycle "):
+        return _("daily cycle %(date)s") % {"date": date_local(label[6:])}
+    return label
+
+
+@register.filter
+def payment_method(value):
+    """A payment method code of the payment page by its label; free text (imports, the command) as written."""
+    if not value:
+        return "—"
+    return str(dict(PaymentMethod.choices).get(value, value))
+
+
+@register.filter
+def component_label(value):
+    """principal / interest / fee by its label."""
+    return str(dict(Component.choices).get(value, value))
 
 
 @register.filter
@@ -228,14 +339,14 @@ def event_detail(changes, currency="COP"):
         parts.append(_channel_label(str(changes["channel"])))
     if changes.get("value"):
         parts.append(str(changes["value"]))
-    for key in ("reference", "source", "reason", "dispute_reason", "memo"):
+    for key in ("receipt", "reference", "source", "reason", "dispute_reason", "memo"):
         if key == "source" and "reference" in changes:
             continue  # a payment's source (manual, import) says little next to its reference
         value = changes.get(key)
         if isinstance(value, list):
             value = value[-1] if value else ""
         if value:
-            parts.append(str(value))
+            parts.append(_source_label(str(value)) if key == "source" else str(value))
     if changes.get("due_date") and not isinstance(changes["due_date"], list):
         parts.append(_("due %(date)s") % {"date": date_local(changes["due_date"])})
     if not parts:
