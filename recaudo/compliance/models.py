@@ -16,7 +16,12 @@ CHANNELS = [
 
 
 class ContactAttempt(models.Model):
-    """One collection contact attempt with a debtor (made, not planned). `effective`: the right party was reached."""
+    """One collection contact attempt with a debtor (made, not planned). `effective`: the right party was reached.
+    `direction`: outbound (the creditor started it) or inbound (the debtor called or came in, or asked for it)."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound (we contacted the debtor)")
+        INBOUND = "inbound", _("Inbound (the debtor contacted us or asked for it)")
 
     class Outcome(models.TextChoices):
         REACHED = "reached", _("Reached the debtor")
@@ -38,6 +43,7 @@ class ContactAttempt(models.Model):
     effective = models.BooleanField(_("effective contact"), default=False,
                                     help_text=_("right-party contact: the debtor (or co-debtor) was reached"))
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.OTHER)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.OUTBOUND)
     notes = models.CharField(_("notes"), max_length=500, blank=True)
     decision = models.ForeignKey("ComplianceDecision", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="attempts", help_text=_("the compliance check that cleared it"))
@@ -52,6 +58,8 @@ class ContactAttempt(models.Model):
             models.CheckConstraint(
                 condition=Q(channel__in=[c for c, _ in CHANNELS]), name="contact_attempt_channel_valid"
             ),
+            models.CheckConstraint(condition=Q(direction__in=["outbound", "inbound"]),
+                                   name="contact_attempt_direction_valid"),
         ]
 
     def __str__(self):

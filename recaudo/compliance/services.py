@@ -18,6 +18,7 @@ from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 
 from .models import ComplianceDecision, ContactAttempt
 from .rules import (
+    OUTBOUND,
     RULES,
     BureauDecision,
     ComplianceError,
@@ -63,7 +64,8 @@ def debtor_timezone(debtor: Debtor | None, portfolio: Portfolio | None, country:
 
 def debtor_history(debtor: Debtor, until: datetime, days: int = HISTORY_DAYS) -> list[ContactEvent]:
     rows = ContactAttempt.objects.filter(debtor=debtor, at__lte=until, at__gt=until - timedelta(days=days))
-    return [ContactEvent(at=a.at, channel=a.channel, effective=a.effective) for a in rows.order_by("at", "id")]
+    return [ContactEvent(at=a.at, channel=a.channel, effective=a.effective, direction=a.direction)
+            for a in rows.order_by("at", "id")]
 
 
 def debtor_consents(debtor: Debtor, contact: Contact | None = None) -> dict[str, str]:
@@ -91,7 +93,7 @@ def _resolve(portfolio, debtor, country):
 
 
 def _event_json(e: ContactEvent) -> dict[str, Any]:
-    return {"at": e.at.isoformat(), "channel": e.channel, "effective": e.effective}
+    return {"at": e.at.isoformat(), "channel": e.channel, "effective": e.effective, "direction": e.direction}
 
 
 def _store(*, portfolio, debtor, country, action, at, tz, allowed, reasons, next_allowed_at, rule_version, context,
@@ -118,8 +120,10 @@ def compliance_check(
     record: bool = True,
     actor=None,
     settings: ComplianceSettings | None = None,
+    direction: str = OUTBOUND,
 ) -> Decision:
     """Decide whether a `channel` contact at `at` is allowed; store the decision as evidence when `record`.
+    `direction` "inbound": the debtor started it (see rules.decide); it is still decided and stored as evidence.
 
     With a debtor, its contact history and consents count (a given `contact`: that contact's role and consents);
     without one, only hours, holidays and fixed bans are checked. The time zone is `tz`, else the debtor's, else
@@ -139,13 +143,14 @@ def compliance_check(
         history = debtor_history(debtor, at)
         consents = debtor_consents(debtor, contact)
     decision = decide(country=country, channel=channel, at=at, tz=tz, history=history, consents=consents,
-                      contact_role=role, settings=settings)
+                      contact_role=role, settings=settings, direction=direction)
     if not record:
         return decision
     context = {
         "history": [_event_json(e) for e in history],
         "consents": consents,
         "contact_role": role,
+        "direction": direction,
         "contact_id": contact.pk if contact is not None else None,
         "settings": decision.settings,
         "checked_at_local": decision.at.isoformat(),
@@ -167,22 +172,28 @@ def contact_attempt_record(
     notes: str = "",
     actor=None,
     enforce: bool = True,
+    direction: str = OUTBOUND,
 ) -> ContactAttempt:
     """Record a contact attempt after checking it. Blocked and `enforce`: the evidence is kept and ContactBlocked is
     raised (nothing is recorded as attempted). `enforce=False` records history that happened anyway (imports), with
-    the decision linked so a violation stays visible."""
-    decision = compliance_check(debtor=debtor, contact=contact, channel=channel, at=at, actor=actor)
+    the decision linked so a violation stays visible. `direction` "inbound" (the debtor started it): the hours and
+    frequency rules do not block it, but it is recorded, with its decision as evidence, and counts where the law
+    counts it."""
+    decision = compliance_check(debtor=debtor, contact=contact, channel=channel, at=at, actor=actor,
+                                direction=direction)
     if not decision.allowed and enforce:
         raise ContactBlocked(decision)
     outcome = ContactAttempt.Outcome(outcome)
     with transaction.atomic():
         attempt = ContactAttempt.objects.create(
             portfolio=debtor.portfolio, debtor=debtor, contact=contact, channel=channel, at=at,
-            effective=effective, outcome=outcome, notes=notes[:500], decision_id=decision.evidence_id,
+            effective=effective, direction=direction, outcome=outcome, notes=notes[:500],
+            decision_id=decision.evidence_id,
             created_by=actor if actor is not None and not isinstance(actor, str) else None,
         )
         audit_record(event_type="contact.attempted", subject=attempt, actor=actor, portfolio=debtor.portfolio,
-                     debtor=debtor, changes={"channel": channel, "at": at, "effective": effective,
+                     debtor=debtor, changes={"channel": channel, "direction": direction, "at": at,
+                                             "effective": effective,
                                              "outcome": outcome, "allowed": decision.allowed,
                                              "compliance_decision": decision.evidence_id})
     return attempt

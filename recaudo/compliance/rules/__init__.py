@@ -15,7 +15,17 @@ default settings, computed when first asked for.
 from __future__ import annotations
 
 from .bureau import BureauDecision, decide_bureau_report, smlmv_for
-from .contact import ContactEvent, Decision, Reason, decide, holiday_dates, resolve_zone
+from .contact import (
+    DIRECTIONS,
+    INBOUND,
+    OUTBOUND,
+    ContactEvent,
+    Decision,
+    Reason,
+    decide,
+    holiday_dates,
+    resolve_zone,
+)
 from .ruleset import (
     BLOCKED,
     DATA_FILE,
@@ -35,7 +45,8 @@ from .ruleset import (
 )
 
 __all__ = [
-    "BLOCKED", "DATA_FILE", "HORIZON", "MAX_STEPS", "NOT_CHECKED", "PASSED", "WEEKDAYS", "BureauDecision",
+    "BLOCKED", "DATA_FILE", "DIRECTIONS", "HORIZON", "INBOUND", "OUTBOUND",
+    "MAX_STEPS", "NOT_CHECKED", "PASSED", "WEEKDAYS", "BureauDecision",
     "ComplianceError", "ComplianceSettings", "ContactEvent", "Decision", "Reason", "Rule", "RuleSet", "SettingSpec",
     "decide", "decide_bureau_report", "default_settings", "holiday_dates", "load_rules", "resolve_zone", "ruleset",
     "smlmv_for",

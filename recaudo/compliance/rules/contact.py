@@ -40,6 +40,15 @@ class ContactEvent:
     at: datetime
     channel: str
     effective: bool = False
+    direction: str = "outbound"  # "inbound": the debtor started it (called in, came in, asked for this call)
+
+
+OUTBOUND, INBOUND = "outbound", "inbound"
+DIRECTIONS = (OUTBOUND, INBOUND)
+# Rule kinds that still govern a contact the debtor starts: collection with a personal reference is forbidden
+# whoever starts the conversation. Every other kind (hours, frequency, caps, consent, banned channels) governs only
+# the contacts the creditor starts.
+INBOUND_KINDS = frozenset({"roles"})
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,7 @@ class Decision:
     tz: str
     contact_role: str = "debtor"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    direction: str = OUTBOUND
     evidence_id: int | None = None  # set by the service that stored it
 
     def as_json(self) -> dict[str, Any]:
@@ -126,6 +136,14 @@ class _Ctx:
     role: str
     settings: ComplianceSettings
     rules: RuleSet
+    direction: str = OUTBOUND
+
+    def for_rule(self, rule: Rule) -> _Ctx:
+        """The context a rule sees: past inbound contacts count only where the rule's data says the law counts them
+        (`inbound_counts`, with its citation in `inbound_note`); otherwise the rule sees outbound contacts only."""
+        if rule.params.get("inbound_counts") or all(e.direction != INBOUND for e in self.history):
+            return self
+        return dataclasses.replace(self, history=tuple(e for e in self.history if e.direction != INBOUND))
 
     def local(self, t: datetime) -> datetime:
         return t.astimezone(self.zone)
@@ -323,6 +341,9 @@ EVALUATORS = {
 NOT_PER_CONTACT = {"info", "bureau_notice", "bureau_small_debt", "bureau_deadline"}
 
 
+INBOUND_DETAIL = "inbound contact: started by the debtor; this rule governs contacts the creditor starts"
+
+
 def _evaluate(ctx: _Ctx, t: datetime) -> list[_Result]:
     day = ctx.day(t)
     results = []
@@ -331,7 +352,10 @@ def _evaluate(ctx: _Ctx, t: datetime) -> list[_Result]:
             continue
         if not rule.applies_to(ctx.channel, ctx.settings, ctx.rules.channels):
             continue
-        results.append(EVALUATORS[rule.kind](rule, ctx, t))
+        if ctx.direction == INBOUND and rule.kind not in INBOUND_KINDS:
+            results.append(_Result(rule, NOT_CHECKED, INBOUND_DETAIL))
+            continue
+        results.append(EVALUATORS[rule.kind](rule, ctx.for_rule(rule), t))
     return results
 
 
@@ -368,10 +392,15 @@ def decide(
     contact_role: str = "debtor",
     settings: ComplianceSettings | None = None,
     rules: RuleSet | None = None,
+    direction: str = OUTBOUND,
 ) -> Decision:
     """Whether a `channel` contact at `at` is allowed, the rules that decided, and the next allowed instant.
 
-    `history`: the debtor's past contacts; `consents`: channel -> "granted"/"revoked" (None: unknown, not checked);
+    `direction`: "outbound" (the creditor starts it, the default) or "inbound" (the debtor called or came in, or
+    asked for this call): an inbound contact is never blocked by the hours, frequency, consent or channel rules, only
+    by the rules of INBOUND_KINDS (references); the others are reported as not checked, for the evidence.
+    `history`: the debtor's past contacts (an inbound one counts toward a rule's limits only where the rule's data
+    says `inbound_counts`); `consents`: channel -> "granted"/"revoked" (None: unknown, not checked);
     `tz`: the debtor's time zone (default the country's capital). next_allowed_at is None when never (references,
     no consent, banned channel) or further than HORIZON away; it is expressed in `tz`."""
     settings = settings or default_settings()
@@ -385,17 +414,20 @@ def decide(
         raise ComplianceError(f"unknown contact role {contact_role!r}; one of {', '.join(rules.roles)}")
     if at.tzinfo is None or at.utcoffset() is None:
         raise ComplianceError("`at` must be an aware datetime")
+    if direction not in DIRECTIONS:
+        raise ComplianceError(f"unknown direction {direction!r}; one of {', '.join(DIRECTIONS)}")
     tz = tz or rules.capital_tz[country]
     zone = resolve_zone(tz)
     events = []
     for e in history:
         if e.at.tzinfo is None or e.at.utcoffset() is None:
             raise ComplianceError("contact history times must be aware datetimes")
-        events.append(ContactEvent(at=e.at.astimezone(UTC), channel=e.channel, effective=bool(e.effective)))
+        events.append(ContactEvent(at=e.at.astimezone(UTC), channel=e.channel, effective=bool(e.effective),
+                                   direction=INBOUND if e.direction == INBOUND else OUTBOUND))
     events.sort(key=lambda e: e.at)
     ctx = _Ctx(country=country, channel=channel, zone=zone, history=tuple(events),
                consents=dict(consents) if consents is not None else None, role=contact_role,
-               settings=settings, rules=rules)
+               settings=settings, rules=rules, direction=direction)
     start = at.astimezone(UTC)
     results = _evaluate(ctx, start)
     blocked = [r for r in results if r.outcome == BLOCKED]
@@ -411,4 +443,5 @@ def decide(
         tz=tz,
         contact_role=contact_role,
         settings=settings.as_dict(),
+        direction=direction,
     )
