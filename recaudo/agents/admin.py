@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
+from .models import (
+    AgentTask,
+    Assignment,
+    CallScript,
+    DailyTarget,
+    Disposition,
+    Interaction,
+    MonthlyTarget,
+    WorkspaceSettings,
+)
 
 
 @admin.register(AgentTask)
@@ -15,7 +24,7 @@ class DispositionAdmin(admin.ModelAdmin):
     list_display = [f.name for f in Disposition._meta.fields if f.name != "id"][:8]
 
 
-@admin.register(CallScript, WorkspaceSettings, DailyTarget)
+@admin.register(CallScript, WorkspaceSettings, DailyTarget, MonthlyTarget)
 class AgentConfigAdmin(admin.ModelAdmin):
     pass
 

@@ -5,10 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.forms import AmountField
 
-from .models import Disposition
+from .models import Disposition, Interaction
 
 
 class OutcomeForm(forms.Form):
+    direction = forms.ChoiceField(label=_("Who started the contact"), choices=Interaction.Direction.choices,
+                                  initial=Interaction.Direction.OUTBOUND, widget=forms.RadioSelect, required=False)
+    channel = forms.ChoiceField(label=_("Contact by"), choices=Interaction.Channel.choices,
+                                initial=Interaction.Channel.CALL, required=False)
     disposition = forms.ChoiceField(label=_("Outcome"))
     contact = forms.ChoiceField(label=_("Number called"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -44,6 +48,8 @@ class OutcomeForm(forms.Form):
         data = super().clean()
         disposition: Disposition | None = self.dispositions.get(data.get("disposition") or "")
         data["disposition_obj"] = disposition
+        data["direction"] = data.get("direction") or Interaction.Direction.OUTBOUND  # not given: the agent called
+        data["channel"] = data.get("channel") or Interaction.Channel.CALL
         if disposition is not None and disposition.creates_promise:
             if not data.get("promise_amount"):
                 self.add_error("promise_amount", _("A promise needs the amount."))
@@ -76,15 +82,25 @@ class AssignForm(forms.Form):
 
 
 class TargetForm(forms.Form):
+    PERIODS = [("day", _("For the day")), ("month", _("For the whole month of that date"))]
+
     agent = forms.ChoiceField(label=_("Agent"))
+    period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="day", required=False)
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     contacts = forms.IntegerField(label=_("Contacts"), min_value=0, initial=0)
     promises = forms.IntegerField(label=_("Promises"), min_value=0, initial=0)
+    agreements = forms.IntegerField(label=_("Payment agreements (monthly target)"), min_value=0, initial=0,
+                                    required=False)
     amount = AmountField(label=_("Amount promised"), initial=0)
 
     def __init__(self, *args, agents, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agent"].choices = [(str(a.pk), a.get_full_name() or a.get_username()) for a in agents]
+
+    def clean(self):
+        data = super().clean()
+        data["period"] = data.get("period") or "day"
+        return data
 
 
 class CommissionForm(forms.Form):

@@ -169,8 +169,43 @@ class DailyTarget(models.Model):
         return f"{self.agent_id} {self.date}"
 
 
+class MonthlyTarget(models.Model):
+    """An agent's target for a calendar month (`month`: its first day), beside the daily targets."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="monthly_targets")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="monthly_targets")
+    month = models.DateField(_("month"), help_text=_("the first day of the month"))
+    contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    promises = models.PositiveIntegerField(_("promises"), default=0)
+    agreements = models.PositiveIntegerField(_("payment agreements"), default=0)
+    amount_minor = models.BigIntegerField(_("amount promised"), default=0)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="+")
+
+    class Meta:
+        ordering = ["-month", "agent"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "agent", "month"], name="monthly_target_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0), name="monthly_target_amount_not_negative"),
+            models.CheckConstraint(condition=Q(amount_minor__lte=MAX_SUM_MINOR),
+                                   name="monthly_target_amount_bounded"),
+        ]
+
+    def __str__(self):
+        return f"{self.agent_id} {self.month:%Y-%m}"
+
+
 class Interaction(models.Model):
-    """One call outcome recorded by an agent; the compliance contact attempt it made is linked."""
+    """One call (or visit) outcome recorded by an agent; the compliance contact attempt it made is linked.
+    `direction`: outbound (the agent called) or inbound (the debtor called or came in, or asked for the call)."""
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound: we contacted the debtor")
+        INBOUND = "inbound", _("Inbound: the debtor called, came in or asked for this call")
+
+    class Channel(models.TextChoices):
+        CALL = "call", _("Call")
+        VISIT = "visit", _("Visit")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="interactions")
     debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="interactions")
@@ -186,6 +221,8 @@ class Interaction(models.Model):
     promise_amount_minor = models.BigIntegerField(null=True, blank=True)
     promise_due = models.DateField(null=True, blank=True)
     right_party_contact = models.BooleanField(default=False, help_text="copied from the disposition when recorded")
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.OUTBOUND)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.CALL)
     at = models.DateTimeField()
 
     class Meta:
@@ -197,6 +234,9 @@ class Interaction(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(promise_amount_minor__lte=MAX_MINOR),
                                    name="interaction_promise_bounded"),
+            models.CheckConstraint(condition=Q(direction__in=["outbound", "inbound"]),
+                                   name="interaction_direction_valid"),
+            models.CheckConstraint(condition=Q(channel__in=["call", "visit"]), name="interaction_channel_valid"),
         ]
 
     def __str__(self):

@@ -14,8 +14,56 @@ from recaudo.compliance.rules import WEEKDAYS, Decision, RuleSet
 from recaudo.compliance.wording import fmt_local
 from recaudo.core.errors import DomainError
 
-SCRIPT_PLACEHOLDERS = ("debtor_name", "balance", "days_past_due", "oldest_invoice", "agent_name", "creditor")
+SCRIPT_PLACEHOLDERS = ("debtor_name", "balance", "overdue", "days_past_due", "oldest_invoice", "agent_name",
+                       "creditor")
 SLOT_MINUTES = 30
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The agent's queue: overdue debtors first; a not-yet-due debtor only when a strategy step asked for a call.
+# ---------------------------------------------------------------------------------------------------------------
+def is_overdue(oldest_due_date: date | None, today: date) -> bool:
+    """Overdue on the portfolio's date: the oldest open obligation fell due before today (due today is not late)."""
+    return oldest_due_date is not None and oldest_due_date < today
+
+
+def queue_includes(*, overdue: bool, task_due: bool) -> bool:
+    """An overdue debtor is always workable; a not-yet-due one only for preventive work: an open call task that is
+    due (a strategy step before the due date created it, or the agent set a callback)."""
+    return overdue or task_due
+
+
+def queue_key(*, overdue: bool, task_due: bool, score: int, balance_minor: int, pk: int) -> tuple:
+    """Sort key of the queue, best first: overdue before not yet due; within each, a due call task first, then the
+    cycle's priority score, then the balance, then the id (stable).
+
+    Worked example (today 2026-03-10): A overdue since 03-01, score 40, no task; B not yet due (03-20) with the
+    strategy's preventive call due, score 90; C overdue, score 10, callback due; D not yet due, no task.
+    Order: C (overdue, task due), A (overdue, score 40), B (preventive); D is left out."""
+    return (not overdue, not task_due, -score, -balance_minor, pk)
+
+
+def overdue_minor(obligations: Iterable[tuple[date, int]], today: date) -> int:
+    """The overdue amount on the portfolio's date: the balances of the open obligations (due date, balance) that fell
+    due before today. Example: (03-01, 500000), (03-10, 300000), (04-01, 700000) on 03-10 -> 500000."""
+    return sum(balance for due, balance in obligations if due < today and balance > 0)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_bounds(day: date) -> tuple[date, date]:
+    """The first day of `day`'s month and of the next one: 2026-12-17 -> (2026-12-01, 2027-01-01)."""
+    first = month_start(day)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def progress_percent(done: int, target: int) -> int | None:
+    """Whole percent of a target reached (None without a target); 7 of 20 -> 35; over the target counts over."""
+    if not target:
+        return None
+    return int(Decimal(done * 100) / Decimal(target))
 
 
 def window_for(rules: RuleSet, country: str, channel: str, day: date) -> tuple[time, time] | None:

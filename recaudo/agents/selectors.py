@@ -8,15 +8,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import assigned_only_agent
+from recaudo.agreements.models import Agreement, Promise
 from recaudo.agreements.selectors import promise_eligible_obligations
 from recaudo.communications.rendering import RenderError, render_source
 from recaudo.communications.sandbox import RENDER_LOCALE, babel_locale, money
@@ -36,7 +37,16 @@ from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import Hold, Segment
 from recaudo.strategies.rules import Priority
 
-from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
+from .models import (
+    AgentTask,
+    Assignment,
+    CallScript,
+    DailyTarget,
+    Disposition,
+    Interaction,
+    MonthlyTarget,
+    WorkspaceSettings,
+)
 from .rules import (
     ContactFact,
     PaymentFact,
@@ -44,6 +54,9 @@ from .rules import (
     attribute_payments,
     commission_minor,
     day_slots,
+    month_bounds,
+    overdue_minor,
+    progress_percent,
     script_context,
     window_for,
 )
@@ -51,11 +64,13 @@ from .rules import (
 QUEUE_LIMIT = 50
 DEFAULT_SCRIPT = {
     "es": ("Buenos días, ¿hablo con {{ debtor_name }}? Mi nombre es {{ agent_name }} y le llamo de parte de "
-           "{{ creditor }}\nLe comento que registra un saldo vencido de {{ balance }}, con {{ days_past_due }} días "
-           "de mora (factura más antigua: {{ oldest_invoice }}).\n¿Podemos acordar una fecha de pago hoy?"),
+           "{{ creditor }}\nLe comento que registra un saldo vencido de {{ overdue }}, con {{ days_past_due }} días "
+           "de mora (factura más antigua: {{ oldest_invoice }}); el saldo total de su cuenta es {{ balance }}.\n"
+           "¿Podemos acordar una fecha de pago hoy?"),
     "en": ("Good morning, am I speaking with {{ debtor_name }}? My name is {{ agent_name }}, calling on behalf of "
-           "{{ creditor }}\nYour account shows an overdue balance of {{ balance }}, {{ days_past_due }} days past due "
-           "(oldest invoice: {{ oldest_invoice }}).\nCan we agree on a payment date today?"),
+           "{{ creditor }}\nYour account shows an overdue amount of {{ overdue }}, {{ days_past_due }} days past due "
+           "(oldest invoice: {{ oldest_invoice }}); the total balance of your account is {{ balance }}.\n"
+           "Can we agree on a payment date today?"),
 }
 
 
@@ -152,13 +167,17 @@ def script_for(debtor: Debtor, language: str = "es") -> tuple[CallScript | None,
 
 
 def script_values(debtor: Debtor, agent, as_of: date) -> dict:
+    """The placeholders' values on the portfolio's date `as_of`: {{ balance }} is the total owed, {{ overdue }} the
+    balances of the open obligations due before `as_of` (rules.overdue_minor)."""
     portfolio = debtor.portfolio
-    oldest = (Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
-              .order_by("due_date", "number").first())
+    open_obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
+    oldest = open_obligations.order_by("due_date", "number").first()
     days = max((as_of - debtor.oldest_due_date).days, 0) if debtor.oldest_due_date else 0
+    overdue = overdue_minor(open_obligations.values_list("due_date", "balance_minor"), as_of)
     return script_context({
         "debtor_name": debtor.name,
         "balance": from_minor(debtor.balance_minor, portfolio.currency),
+        "overdue": from_minor(overdue, portfolio.currency),
         "days_past_due": days,
         "oldest_invoice": oldest.number if oldest else "",
         "agent_name": (agent.get_full_name() or agent.get_username()) if agent is not None else "",
@@ -181,7 +200,8 @@ def script_text(debtor: Debtor, agent, as_of: date, language: str = "es") -> str
 
     token = RENDER_LOCALE.set(babel_locale(_lang(language), portfolio.country))
     try:
-        values["balance"] = money(values["balance"], portfolio.currency)
+        for name in ("balance", "overdue"):
+            values[name] = money(values[name], portfolio.currency)
     finally:
         RENDER_LOCALE.reset(token)
     try:
@@ -261,6 +281,40 @@ def recent_interactions(debtor: Debtor, limit: int = 10) -> list[Interaction]:
 # Team board
 # ---------------------------------------------------------------------------------------------------------------
 @dataclass
+class MonthProgress:
+    """An agent's month to date (from the first of the month to the end of the board's day) against the monthly
+    target; the percents are None without a target."""
+
+    contacts: int = 0
+    promises_made: int = 0
+    agreements_made: int = 0
+    promised_minor: int = 0
+    target: MonthlyTarget | None = None
+
+    def percent(self, name: str) -> int | None:
+        if self.target is None:
+            return None
+        goal = self.target.amount_minor if name == "promised_minor" else getattr(self.target, name.split("_")[0])
+        return progress_percent(getattr(self, name), goal)
+
+    @property
+    def contacts_pct(self):
+        return self.percent("contacts")
+
+    @property
+    def promises_pct(self):
+        return self.percent("promises_made")
+
+    @property
+    def agreements_pct(self):
+        return self.percent("agreements_made")
+
+    @property
+    def amount_pct(self):
+        return self.percent("promised_minor")
+
+
+@dataclass
 class BoardRow:
     agent: object
     contacts: int = 0
@@ -268,9 +322,11 @@ class BoardRow:
     promises_made: int = 0
     promises_kept: int = 0
     promised_minor: int = 0
+    agreements_made: int = 0
     collected_minor: int = 0
     commission_minor: int = 0
     target: DailyTarget | None = None
+    month: MonthProgress = field(default_factory=MonthProgress)
 
 
 def _day_bounds(portfolio: Portfolio, day: date) -> tuple[datetime, datetime]:
@@ -279,41 +335,67 @@ def _day_bounds(portfolio: Portfolio, day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _kept_promise_ids(promise_ids: list[int]) -> set[int]:
-    """Promises (agreements app) among these that are kept; empty when the app has no Promise model yet."""
-    if not promise_ids:
-        return set()
-    try:
-        Promise = apps.get_model("agreements", "Promise")
-    except LookupError:
-        return set()
-    names = {f.name for f in Promise._meta.get_fields()}
-    if "status" not in names:
-        return set()
-    return set(Promise.objects.filter(pk__in=promise_ids, status="kept").values_list("pk", flat=True))
+@dataclass
+class _Activity:
+    contacts: int = 0
+    right_party: int = 0
+    promises_made: int = 0
+    promises_kept: int = 0
+    promised_minor: int = 0
+    agreements_made: int = 0
+
+
+def _activity(portfolio: Portfolio, start: datetime, end: datetime) -> dict[int, _Activity]:
+    """Per agent, between two instants: contacts and right-party contacts (interactions recorded), the promises the
+    agent recorded (agreements.Promise by created_by: on the work page or on the agreements pages; a promise without
+    created_by counts for the agent of the interaction that made it) and of those the kept ones and their amount,
+    and the payment agreements the agent created (cancelled ones left out)."""
+    result: dict[int, _Activity] = {}
+    interactions = Interaction.objects.filter(portfolio=portfolio, at__gte=start, at__lt=end)
+    for s in interactions.values("agent_id").annotate(
+            contacts=Count("pk"), rpc=Count("pk", filter=Q(right_party_contact=True))).order_by():
+        act = result.setdefault(s["agent_id"], _Activity())
+        act.contacts, act.right_party = s["contacts"], s["rpc"]
+    by_interaction = dict(Interaction.objects.filter(portfolio=portfolio, promise_id__isnull=False)
+                          .filter(at__gte=start - timedelta(days=1), at__lt=end + timedelta(days=1))
+                          .values_list("promise_id", "agent_id"))
+    for pk, created_by, amount, status in Promise.objects.filter(
+            portfolio=portfolio, created_at__gte=start, created_at__lt=end).values_list(
+            "pk", "created_by_id", "amount_minor", "status"):
+        agent_id = created_by or by_interaction.get(pk)
+        if agent_id is None:
+            continue  # imported or made by the debtor: nobody's
+        act = result.setdefault(agent_id, _Activity())
+        act.promises_made += 1
+        act.promised_minor += amount
+        act.promises_kept += status == Promise.Status.KEPT
+    for s in (Agreement.objects.filter(portfolio=portfolio, created_at__gte=start, created_at__lt=end,
+                                       created_by__isnull=False)
+              .exclude(status=Agreement.Status.CANCELLED).values("created_by_id").annotate(n=Count("pk"))
+              .order_by()):
+        result.setdefault(s["created_by_id"], _Activity()).agreements_made = s["n"]
+    return result
 
 
 def team_board(portfolio: Portfolio, day: date) -> list[BoardRow]:
     """Per agent, for the local day: contacts (calls recorded), right-party contacts, promises made (and of those,
-    kept), amount promised, amount collected attributed to the agent (payments that day within the attribution
-    window after the agent's latest right-party contact with the debtor) and the commission on it."""
+    kept) and the amount promised, payment agreements made, amount collected attributed to the agent (payments that
+    day within the attribution window after the agent's latest right-party contact with the debtor) and the
+    commission on it; the day's target; and the month to date against the monthly target."""
     settings = workspace_settings(portfolio)
     start, end = _day_bounds(portfolio, day)
     rows = {u.pk: BoardRow(agent=u) for u in agent_users(portfolio)}
-    day_qs = Interaction.objects.filter(portfolio=portfolio, at__gte=start, at__lt=end)
-    stats = day_qs.values("agent_id").annotate(
-        contacts=Count("pk"), rpc=Count("pk", filter=Q(right_party_contact=True)),
-        promises=Count("pk", filter=Q(promise_amount_minor__isnull=False)),
-        promised=Sum("promise_amount_minor")).order_by()
-    for s in stats:
-        row = rows.setdefault(s["agent_id"], BoardRow(agent=None))
-        row.contacts, row.right_party, row.promises_made = s["contacts"], s["rpc"], s["promises"]
-        row.promised_minor = s["promised"] or 0
-    promise_rows = list(day_qs.filter(promise_id__isnull=False).values_list("agent_id", "promise_id"))
-    kept = _kept_promise_ids([p for _a, p in promise_rows])
-    for agent_id, promise_id in promise_rows:
-        if promise_id in kept:
-            rows[agent_id].promises_kept += 1
+    for agent_id, act in _activity(portfolio, start, end).items():
+        row = rows.setdefault(agent_id, BoardRow(agent=None))
+        for name in ("contacts", "right_party", "promises_made", "promises_kept", "promised_minor",
+                     "agreements_made"):
+            setattr(row, name, getattr(act, name))
+    first, _next_first = month_bounds(day)
+    month_start_at, _ = _day_bounds(portfolio, first)
+    for agent_id, act in _activity(portfolio, month_start_at, end).items():
+        row = rows.setdefault(agent_id, BoardRow(agent=None))
+        row.month.contacts, row.month.promises_made = act.contacts, act.promises_made
+        row.month.agreements_made, row.month.promised_minor = act.agreements_made, act.promised_minor
     payments = [PaymentFact(pk, debtor_id, d, amount) for pk, debtor_id, d, amount in Payment.objects.filter(
         portfolio=portfolio, date=day, reversed_at__isnull=True).values_list("pk", "debtor_id", "date",
                                                                              "amount_minor")]
@@ -331,10 +413,11 @@ def team_board(portfolio: Portfolio, day: date) -> list[BoardRow]:
     for target in DailyTarget.objects.filter(portfolio=portfolio, date=day):
         if target.agent_id in rows:
             rows[target.agent_id].target = target
+    for target in MonthlyTarget.objects.filter(portfolio=portfolio, month=first):
+        if target.agent_id in rows:
+            rows[target.agent_id].month.target = target
     missing = [pk for pk, r in rows.items() if r.agent is None]
     if missing:
-        from django.contrib.auth import get_user_model
-
         for user in get_user_model().objects.filter(pk__in=missing):
             rows[user.pk].agent = user
     for row in rows.values():
@@ -342,8 +425,13 @@ def team_board(portfolio: Portfolio, day: date) -> list[BoardRow]:
     return sorted(rows.values(), key=lambda r: (-r.collected_minor, -r.contacts, r.agent.get_username()))
 
 
-PLACEHOLDER_HELP = [("debtor_name", "Luz Marina Restrepo"), ("balance", "$ 1.500.000,00"), ("days_past_due", "40"),
-                    ("oldest_invoice", "F-100"), ("agent_name", "Ana"), ("creditor", "Distribuciones Andinas")]
+PLACEHOLDER_HELP = [("debtor_name", "Luz Marina Restrepo", gettext_lazy("the debtor's name")),
+                    ("overdue", "$ 900.000,00", gettext_lazy("overdue amount: open obligations due before today")),
+                    ("balance", "$ 1.500.000,00", gettext_lazy("total owed, overdue or not")),
+                    ("days_past_due", "40", gettext_lazy("days past due of the oldest open obligation")),
+                    ("oldest_invoice", "F-100", gettext_lazy("number of the oldest open obligation")),
+                    ("agent_name", "Ana", gettext_lazy("your name")),
+                    ("creditor", "Distribuciones Andinas", gettext_lazy("the creditor"))]
 
 
 def assignment_load(portfolio: Portfolio, agents) -> list[dict]:
@@ -379,10 +467,12 @@ def agent_users(portfolio: Portfolio) -> QuerySet:
 
 
 def queue_queryset(*, agent, portfolio: Portfolio, now: datetime) -> QuerySet[Debtor]:
-    """The agent's workable debtors, best first: a due call task (a callback or a strategy's call) first, then the
-    cycle's priority score, then the balance. Left out: debtors with nothing owed, assigned to someone else (or
-    unassigned when the supervisor does not allow them), on a debtor-level hold, already worked today without a due
-    call task, or with a callback set for later."""
+    """The agent's workable debtors, best first (rules.queue_includes / rules.queue_key): overdue debtors (oldest open
+    obligation due before the portfolio's date) before not-yet-due ones, which appear only when a strategy step asked
+    for preventive work (a due call task); within each, a due call task (a callback or a strategy's call) first, then
+    the cycle's priority score, then the balance. Left out: debtors with nothing owed, not yet due without a due
+    call task, assigned to someone else (or unassigned when the supervisor does not allow them), on a debtor-level
+    hold, already worked today without a due call task, or with a callback set for later."""
     settings = workspace_settings(portfolio)
     today = local_day_start(portfolio, now)
     mine = Q(assignment__agent=agent)
@@ -406,11 +496,14 @@ def queue_queryset(*, agent, portfolio: Portfolio, now: datetime) -> QuerySet[De
             held=Exists(held),
             has_phone=Exists(phones),
             score=Coalesce("strategy_state__priority", Value(0)),
+            overdue=Case(When(oldest_due_date__lt=local_today, then=Value(True)), default=Value(False),
+                         output_field=BooleanField()),
         )
         .filter(held=False, callback_later=False)
+        .filter(Q(overdue=True) | Q(task_due=True))
         .exclude(Q(worked_today=True) & Q(task_due=False))
         .select_related("strategy_state", "assignment")
-        .order_by("-task_due", "-score", "-balance_minor", "pk")
+        .order_by("-overdue", "-task_due", "-score", "-balance_minor", "pk")
     )
 
 
@@ -449,6 +542,11 @@ def segments(portfolio: Portfolio) -> list[Segment]:
 def targets_on(portfolio: Portfolio, day: date) -> QuerySet[DailyTarget]:
     return DailyTarget.objects.filter(portfolio=portfolio, date=day).select_related("agent").order_by(
         "agent__username")
+
+
+def monthly_targets_on(portfolio: Portfolio, day: date) -> QuerySet[MonthlyTarget]:
+    return MonthlyTarget.objects.filter(portfolio=portfolio, month=month_bounds(day)[0]).select_related(
+        "agent").order_by("agent__username")
 
 
 def scripts(portfolio: Portfolio) -> QuerySet[CallScript]:

@@ -29,8 +29,17 @@ from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import Segment
 from recaudo.strategies.services import hold_create
 
-from .models import AgentTask, Assignment, CallScript, DailyTarget, Disposition, Interaction, WorkspaceSettings
-from .rules import CallbackOutsideHours, WorkspaceError
+from .models import (
+    AgentTask,
+    Assignment,
+    CallScript,
+    DailyTarget,
+    Disposition,
+    Interaction,
+    MonthlyTarget,
+    WorkspaceSettings,
+)
+from .rules import CallbackOutsideHours, WorkspaceError, month_start
 from .selectors import (
     AGENT_ROLES,
     CALLBACK_PREFIX,
@@ -118,10 +127,19 @@ def _promise(*, portfolio, debtor, amount: Decimal, due: date, agent, obligation
 def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: Disposition | str, notes: str = "",
                    callback_at: datetime | None = None, contact: Contact | None = None,
                    promise_amount: Decimal | None = None, promise_due: date | None = None,
-                   obligation: Obligation | None = None, now: datetime | None = None) -> Interaction:
-    """Record what came of a call: the compliance contact attempt (effective when the disposition says so; refused
-    when the rules block a call now), the promise, dispute, deceased hold or callback the disposition asks for."""
+                   obligation: Obligation | None = None, now: datetime | None = None,
+                   direction: str = Interaction.Direction.OUTBOUND,
+                   channel: str = Interaction.Channel.CALL) -> Interaction:
+    """Record what came of a call (or visit): the compliance contact attempt (effective when the disposition says so;
+    refused when the rules block an outbound contact now), the promise, dispute, deceased hold or callback the
+    disposition asks for. `direction` "inbound": the debtor called or came in, or asked for this call (e.g. on a
+    Sunday evening): the hours and frequency rules govern only contacts the creditor starts, so it is not refused
+    by them; it is recorded with its compliance decision as evidence and counts where the law counts it."""
     now = now or timezone.now()
+    if direction not in Interaction.Direction.values:
+        raise WorkspaceError("unknown direction", field="direction")
+    if channel not in Interaction.Channel.values:
+        raise WorkspaceError("unknown channel", field="channel")
     if debtor.portfolio_id != portfolio.pk:
         raise WorkspaceError("the debtor belongs to another portfolio")
     if isinstance(disposition, str):
@@ -145,8 +163,9 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
         promise_minor = _bounded(to_minor(promise_amount, portfolio.currency), portfolio.currency, "promise_amount")
     # The attempt goes first: the callback is then checked against a history that includes this call.
     attempt = contact_attempt_record(
-        debtor=debtor, channel="call", at=now, effective=disposition.effective_contact,
-        outcome=ContactAttempt.Outcome(disposition.attempt_outcome), contact=contact, notes=notes[:500], actor=agent)
+        debtor=debtor, channel=channel, at=now, effective=disposition.effective_contact,
+        outcome=ContactAttempt.Outcome(disposition.attempt_outcome), contact=contact, notes=notes[:500], actor=agent,
+        direction=direction)
     if callback_at is not None:
         decision = callback_check(debtor=debtor, at=callback_at)
         if not decision.allowed:
@@ -155,10 +174,13 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
         portfolio=portfolio, debtor=debtor, agent=agent, disposition=disposition, contact=contact, attempt=attempt,
         notes=notes, callback_at=callback_at, promise_amount_minor=promise_minor,
         promise_due=promise_due if promise_minor is not None else None,
-        right_party_contact=disposition.right_party_contact, at=now)
+        right_party_contact=disposition.right_party_contact, direction=direction, channel=channel, at=now)
+    inbound = direction == Interaction.Direction.INBOUND
+    memo = (("Visita del deudor · " if channel == "visit" else "Llamada entrante · ") if inbound
+            else ("Visita · " if channel == "visit" else "")) + disposition.label_es
     changes = {"disposition": disposition.code, "label": disposition.label_es, "notes": notes[:200],
-               "effective": disposition.effective_contact,
-               "memo": disposition.label_es + (f" · {notes.strip()[:150]}" if notes.strip() else "")}
+               "effective": disposition.effective_contact, "direction": direction, "channel": channel,
+               "memo": memo + (f" · {notes.strip()[:150]}" if notes.strip() else "")}
     open_obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
     if promise_minor is not None:
         promised = [obligation] if obligation is not None else None
@@ -283,6 +305,25 @@ def target_set(*, portfolio: Portfolio, agent, day: date, contacts: int = 0, pro
     audit_record(event_type="agent.target_set", subject=target, actor=actor, portfolio=portfolio,
                  changes={"agent": agent.get_username(), "date": day, "contacts": contacts, "promises": promises,
                           "amount": amount})
+    return target
+
+
+@transaction.atomic
+def monthly_target_set(*, portfolio: Portfolio, agent, month: date, contacts: int = 0, promises: int = 0,
+                       agreements: int = 0, amount: Decimal = Decimal(0), actor=None) -> MonthlyTarget:
+    """An agent's target for the month of `month` (any day of it: stored as the first day)."""
+    _check_agent(portfolio, agent)
+    if contacts < 0 or promises < 0 or agreements < 0 or amount < 0:
+        raise WorkspaceError("targets cannot be negative")
+    minor = _bounded(to_minor(amount, portfolio.currency), portfolio.currency, "amount")
+    first = month_start(month)
+    target, _created = MonthlyTarget.objects.update_or_create(
+        portfolio=portfolio, agent=agent, month=first,
+        defaults={"contacts": contacts, "promises": promises, "agreements": agreements, "amount_minor": minor,
+                  "set_by": _user(actor)})
+    audit_record(event_type="agent.monthly_target_set", subject=target, actor=actor, portfolio=portfolio,
+                 changes={"agent": agent.get_username(), "month": first.strftime("%Y-%m"), "contacts": contacts,
+                          "promises": promises, "agreements": agreements, "amount": amount})
     return target
 
 

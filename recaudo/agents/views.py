@@ -30,6 +30,7 @@ from .selectors import agent_users, tz_for, workspace_settings
 from .services import (
     assignments_apply,
     commission_rule_set,
+    monthly_target_set,
     next_debtor,
     outcome_record,
     script_save,
@@ -118,7 +119,7 @@ def agent_work(request, slug, debtor_id):
                            disposition=data["disposition_obj"], notes=data.get("notes") or "",
                            callback_at=data.get("callback_at"), contact=contact,
                            promise_amount=data.get("promise_amount"), promise_due=data.get("promise_due"),
-                           obligation=obligation, now=now)
+                           obligation=obligation, now=now, direction=data["direction"], channel=data["channel"])
         except DomainError as exc:
             show_at_field(form, exc)
         else:
@@ -190,11 +191,12 @@ def agent_team(request, slug):
     day = _day_param(request, portfolio)
     rows = selectors.team_board(portfolio, day)
     totals = {k: sum(getattr(r, k) for r in rows) for k in (
-        "contacts", "right_party", "promises_made", "promises_kept", "promised_minor", "collected_minor",
-        "commission_minor")}
+        "contacts", "right_party", "promises_made", "promises_kept", "promised_minor", "agreements_made",
+        "collected_minor", "commission_minor")}
     return render(request, "agents/team.html", {
         "portfolio": portfolio, "rows": rows, "totals": totals, "day": day, "form": form, "settings": settings,
         "prev_day": day - timedelta(days=1), "next_day": day + timedelta(days=1),
+        "month": day.replace(day=1),
     })
 
 
@@ -228,8 +230,13 @@ def agent_targets(request, slug):
         data = form.cleaned_data
         agent = next((a for a in agents if str(a.pk) == data["agent"]), None)
         try:
-            target_set(portfolio=portfolio, agent=agent, day=data["date"], contacts=data["contacts"],
-                       promises=data["promises"], amount=data["amount"], actor=request.user)
+            if data["period"] == "month":
+                monthly_target_set(portfolio=portfolio, agent=agent, month=data["date"], contacts=data["contacts"],
+                                   promises=data["promises"], agreements=data.get("agreements") or 0,
+                                   amount=data["amount"], actor=request.user)
+            else:
+                target_set(portfolio=portfolio, agent=agent, day=data["date"], contacts=data["contacts"],
+                           promises=data["promises"], amount=data["amount"], actor=request.user)
         except DomainError as exc:
             show_at_field(form, exc)
         else:
@@ -237,7 +244,8 @@ def agent_targets(request, slug):
             return redirect(f"{reverse('agent_targets', args=[portfolio.slug])}?day={data['date'].isoformat()}")
     return render(request, "agents/targets.html", {"portfolio": portfolio, "form": form,
                                                    "targets": selectors.targets_on(portfolio, day),
-                                                   "day": day})
+                                                   "monthly": selectors.monthly_targets_on(portfolio, day),
+                                                   "day": day, "month": day.replace(day=1)})
 
 
 @login_required
