@@ -118,6 +118,7 @@ class QueueRow:
     banner: Banner | None
     assigned_to: str = ""
     days_past_due: int | None = None  # of the oldest open obligation, on the portfolio's own date
+    overdue: bool = True  # False: not yet due, in the queue for a preventive call a strategy step asked for
 
 
 def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
@@ -143,7 +144,8 @@ def queue_rows(*, agent, portfolio: Portfolio, now: datetime, language: str = "e
                              task_due=debtor.task_due, banner=banner,
                              assigned_to=assignment.agent.get_username() if assignment else "",
                              days_past_due=(days_past_due(debtor.oldest_due_date, today)
-                                            if debtor.oldest_due_date else None)))
+                                            if debtor.oldest_due_date else None),
+                             overdue=debtor.overdue))
     return rows
 
 

@@ -93,3 +93,69 @@ def test_agent_promise_and_supervisor_approval(live_server, browser_page, portfo
     page.wait_for_load_state()
     offer.refresh_from_db()
     assert offer.status == Offer.Status.APPROVED if hasattr(Offer, "Status") else offer.status == "approved"
+
+
+def next_sunday_night() -> datetime:
+    """21:00 in Bogotá next Sunday: outside Colombia's contact hours (no calls from the creditor on Sundays)."""
+    zone = ZoneInfo("America/Bogota")
+    day = datetime.now(zone).date() + timedelta(days=1)
+    while day.weekday() != 6:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(21), tzinfo=zone).astimezone(UTC)
+
+
+def test_agent_records_an_inbound_call_with_a_promise_outside_hours(live_server, browser_page, portfolio, settings,
+                                                                  monkeypatch):
+    """Sunday 21:00: the debtor calls in. The banner says the agent may not call; the agent records the inbound call
+    with a promise; the supervisor's board counts the promise. The queue shows the overdue debtor before the
+    not-yet-due one the strategy asked to call. Screenshots (es-CO) in /tmp/recaudo-shots/agent-inbound-*.png."""
+    from recaudo.agents.models import AgentTask, Interaction
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    now = next_sunday_night()
+    monkeypatch.setattr("recaudo.agents.views._now", lambda: now)
+    page, base, slug = browser_page, live_server.url, portfolio.slug
+    make_user("ana", portfolio, role="agent")
+    make_user("sofia", portfolio, role="supervisor")
+    local_today = now.astimezone(ZoneInfo("America/Bogota")).date()
+    luz = debtor_with_phone(portfolio, "C001", "Luz Marina Restrepo", amount="1500000")
+    soon = debtor_with_phone(portfolio, "C003", "Marta Preventiva", amount="800000", phone="300 555 9876",
+                             issue=local_today - timedelta(days=20), due=local_today + timedelta(days=5))
+    for debtor, score in ((luz, 300), (soon, 700)):
+        DebtorStrategyState.objects.create(debtor=debtor, portfolio=portfolio, priority=score,
+                                           priority_balance_minor=debtor.balance_minor, priority_days=40,
+                                           segment_name="Temprana", computed_on=local_today)
+    AgentTask.objects.create(portfolio=portfolio, debtor=soon, kind="call", due_at=now - timedelta(hours=2),
+                             dedupe_key="step:preventive:C003")
+
+    log_in(page, base, "ana")
+    page.goto(f"{base}/p/{slug}/queue/")
+    names = page.locator("main").inner_text()
+    assert names.index("Luz Marina Restrepo") < names.index("Marta Preventiva")  # overdue first
+    page.screenshot(path=str(SHOTS / "agent-inbound-queue.png"), full_page=True)
+
+    page.goto(f"{base}/p/{slug}/work/{luz.pk}/")
+    banner = page.locator("#compliance-banner").inner_text()
+    assert "Entrante" in banner
+    assert "saldo vencido de $ 1.500.000,00" in page.locator("main").inner_text()
+    page.check("#id_direction_1")  # inbound: the debtor called
+    page.select_option("#id_disposition", "promise")
+    page.fill("#id_promise_amount", "500000")
+    page.fill("#id_promise_due", (local_today + timedelta(days=3)).isoformat())
+    page.fill("#id_notes", "Llamó el deudor: paga el miércoles")
+    page.screenshot(path=str(SHOTS / "agent-inbound-work.png"), full_page=True)
+    page.click("#save-outcome")
+    page.wait_for_load_state()
+    interaction = Interaction.objects.get(debtor=luz)
+    assert interaction.direction == "inbound" and interaction.promise_id
+    assert "Entrante" in page.locator("main").inner_text()
+    timeline = page.locator("#timeline").inner_text()
+    assert "Llamada entrante" in timeline and "500.000,00" in timeline
+    page.screenshot(path=str(SHOTS / "agent-inbound-work-after.png"), full_page=True)
+
+    page.context.clear_cookies()
+    log_in(page, base, "sofia")
+    page.goto(f"{base}/p/{slug}/team/?day={local_today.isoformat()}")
+    row = page.locator("#team-board tr[data-agent=ana]").inner_text()
+    assert "500.000,00" in row and "\t1\t" in f"\t{row}\t".replace("\n", "\t")
+    page.screenshot(path=str(SHOTS / "agent-inbound-board.png"), full_page=True)
