@@ -245,6 +245,7 @@ def _event_labels() -> dict[str, str]:
         "agent.unassigned": _("Agent assignment removed"),
         "agent.script_saved": _("Call script saved"),
         "agent.target_set": _("Agent target set"),
+        "agent.monthly_target_set": _("Agent monthly target set"),
         "agent.settings_changed": _("Agent settings changed"),
         "agent.segment_assigned": _("Segment assigned to an agent"),
         "hold.created": _("Collection paused (hold)"),
