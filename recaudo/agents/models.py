@@ -37,6 +37,8 @@ class AgentTask(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("agent task")
+        verbose_name_plural = _("agent tasks")
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "dedupe_key"], name="agent_task_dedupe_unique"),
@@ -102,6 +104,8 @@ class CallScript(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("call script")
+        verbose_name_plural = _("call scripts")
         ordering = ["portfolio", "segment", "language"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "segment", "language"], name="call_script_unique"),
@@ -124,6 +128,8 @@ class Assignment(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
         indexes = [models.Index(fields=["portfolio", "agent"])]
 
     def __str__(self):
@@ -143,6 +149,10 @@ class WorkspaceSettings(models.Model):
     commission_percent = models.DecimalField(_("commission (% of collections)"), max_digits=5, decimal_places=2,
                                              default=0)
 
+    class Meta:
+        verbose_name = _("workspace settings")
+        verbose_name_plural = _("workspace settings")
+
     def __str__(self):
         return f"{self.portfolio_id}: {self.commission_percent} %"
 
@@ -158,6 +168,8 @@ class DailyTarget(models.Model):
                                related_name="+")
 
     class Meta:
+        verbose_name = _("daily target")
+        verbose_name_plural = _("daily targets")
         ordering = ["-date", "agent"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "agent", "date"], name="daily_target_unique"),
@@ -183,6 +195,8 @@ class MonthlyTarget(models.Model):
                                related_name="+")
 
     class Meta:
+        verbose_name = _("monthly target")
+        verbose_name_plural = _("monthly targets")
         ordering = ["-month", "agent"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "agent", "month"], name="monthly_target_unique"),
@@ -226,6 +240,8 @@ class Interaction(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["portfolio", "agent", "at"]),

@@ -88,6 +88,8 @@ class Promise(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("promise to pay")
+        verbose_name_plural = _("promises to pay")
         ordering = ["-due_date", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="promise_amount_positive"),
@@ -165,6 +167,8 @@ class Agreement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("payment agreement")
+        verbose_name_plural = _("payment agreements")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -196,6 +200,8 @@ class AgreementObligation(models.Model):
     settlement_entries = models.ManyToManyField("ledger.Entry", blank=True, related_name="+")
 
     class Meta:
+        verbose_name = _("agreement obligation")
+        verbose_name_plural = _("agreement obligations")
         constraints = [models.UniqueConstraint(fields=["agreement", "obligation"], name="agreement_obligation_once"),
                        models.CheckConstraint(condition=bounded("balance_minor"),
                                               name="agreement_obligation_balance_bounded")]
@@ -223,6 +229,8 @@ class AgreementInstallment(models.Model):
                                           related_name="+")
 
     class Meta:
+        verbose_name = _("agreement installment")
+        verbose_name_plural = _("agreement installments")
         ordering = ["agreement", "number"]
         constraints = [
             models.UniqueConstraint(fields=["agreement", "number"], name="installment_number_unique"),
@@ -255,6 +263,10 @@ class Acceptance(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptance")
+        verbose_name_plural = _("acceptances")
 
     def __str__(self):
         return f"{self.agreement} {self.channel} {self.at:%Y-%m-%d}"
@@ -339,6 +351,8 @@ class Offer(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("settlement offer")
+        verbose_name_plural = _("settlement offers")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

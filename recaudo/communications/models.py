@@ -37,6 +37,8 @@ class Template(models.Model):
                                    related_name="+")
 
     class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
         ordering = ["code", "channel", "language"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "code", "channel", "language"],
@@ -85,6 +87,8 @@ class TemplateRevision(models.Model):
                                  help_text="the template the approval created or updated")
 
     class Meta:
+        verbose_name = _("template revision")
+        verbose_name_plural = _("template revisions")
         ordering = ["-submitted_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "code", "channel", "language"],
@@ -148,6 +152,8 @@ class Message(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "dedupe_key"], name="message_dedupe_per_portfolio"),

@@ -52,6 +52,8 @@ class ContactAttempt(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("contact attempt")
+        verbose_name_plural = _("contact attempts")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["debtor", "at"])]
         constraints = [
@@ -88,6 +90,8 @@ class ComplianceDecision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("compliance decision")
+        verbose_name_plural = _("compliance decisions")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["debtor", "-created_at"]),

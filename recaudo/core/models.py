@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Installation(models.Model):
@@ -10,6 +11,8 @@ class Installation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("installation")
+        verbose_name_plural = _("installations")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="core_installation_single_row")]
 
     def __str__(self):

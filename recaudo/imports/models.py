@@ -35,6 +35,8 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -58,6 +60,8 @@ class ImportProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["portfolio", "name"], name="import_profile_unique_name")]
 

@@ -71,6 +71,8 @@ class Payment(models.Model):
     )
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "source", "source_ref"], name="payment_source_ref_unique"),
@@ -108,6 +110,10 @@ class ReceiptCounter(models.Model):
                                      related_name="receipt_counter")
     last_number = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("receipt counter")
+        verbose_name_plural = _("receipt counters")
+
     def __str__(self):
         return f"{self.portfolio_id}: {self.last_number}"
 
@@ -122,6 +128,8 @@ class Receipt(models.Model):
     issued_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
         constraints = [models.UniqueConstraint(fields=["portfolio", "number"], name="receipt_number_unique")]
 
     def __str__(self):
@@ -165,8 +173,9 @@ class Entry(models.Model):
     )
 
     class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         ordering = ["value_date", "id"]
-        verbose_name_plural = "entries"
         constraints = [
             models.CheckConstraint(condition=~Q(amount_minor=0), name="entry_amount_not_zero"),
             # docs/amounts.md: at most 10^15 minor units an entry (recaudo.core.amounts.MAX_MINOR)
@@ -229,6 +238,8 @@ class ValueDateMark(models.Model):
     value_date = models.DateField()
 
     class Meta:
+        verbose_name = _("value date mark")
+        verbose_name_plural = _("value date marks")
         indexes = [models.Index(fields=["portfolio", "value_date"], name="ledger_mark_portfolio_date")]
 
     def __str__(self):
@@ -296,6 +307,8 @@ class InterestAccrual(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("interest accrual")
+        verbose_name_plural = _("interest accruals")
         ordering = ["obligation", "period_end", "id"]
         constraints = [
             models.UniqueConstraint(fields=["obligation", "period_end"], condition=Q(kind="period"),
@@ -327,6 +340,10 @@ class FeeCharge(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("fee charge")
+        verbose_name_plural = _("fee charges")
+
     def __str__(self):
         return f"{self.obligation_id} fee {self.entry_id}"
 
@@ -339,6 +356,10 @@ class EarlyDiscount(models.Model):
     entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="early_discount")
     percent = models.DecimalField(max_digits=5, decimal_places=2)
     created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("early payment discount")
+        verbose_name_plural = _("early payment discounts")
 
     def __str__(self):
         return f"{self.obligation_id} -{self.percent} %"
@@ -361,6 +382,8 @@ class Tally(models.Model):
     volume = models.BigIntegerField(db_default=0)
 
     class Meta:
+        verbose_name = _("ledger tally")
+        verbose_name_plural = _("ledger tallies")
         db_table = "ledger_tally"
         indexes = [models.Index(fields=["portfolio"], name="ledger_tally_portfolio")]
         constraints = [

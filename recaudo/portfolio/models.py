@@ -127,6 +127,8 @@ class Portfolio(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("portfolio")
+        verbose_name_plural = _("portfolios")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(country__regex=r"^[A-Z]{2}$"), name="portfolio_country_iso"),
@@ -184,6 +186,8 @@ class Debtor(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("debtor")
+        verbose_name_plural = _("debtors")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "code"], name="debtor_code_unique_per_portfolio"),
@@ -231,6 +235,8 @@ class Contact(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
         constraints = [
             models.UniqueConstraint(fields=["debtor", "channel", "value"], name="contact_unique_per_debtor"),
         ]
@@ -266,6 +272,8 @@ class Consent(models.Model):
     source = models.CharField(max_length=200, blank=True, help_text=_("how: contract clause, import, portal, call"))
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         constraints = [models.UniqueConstraint(fields=["contact", "channel"], name="consent_unique_per_channel")]
 
     def __str__(self):
@@ -308,6 +316,8 @@ class Obligation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("obligation")
+        verbose_name_plural = _("obligations")
         ordering = ["due_date", "number"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "number"], name="obligation_number_unique_per_portfolio"),
@@ -347,6 +357,8 @@ class ObligationParty(models.Model):
     role = models.CharField(max_length=10, choices=Role.choices)
 
     class Meta:
+        verbose_name = _("obligation party")
+        verbose_name_plural = _("obligation parties")
         constraints = [
             models.UniqueConstraint(fields=["obligation", "debtor"], name="obligation_party_unique"),
         ]

@@ -21,6 +21,8 @@ class Segment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
         ordering = ["portfolio", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["portfolio", "name"], name="segment_name_unique")]
 
@@ -37,6 +39,8 @@ class Strategy(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("strategy")
+        verbose_name_plural = _("strategies")
         ordering = ["portfolio", "name"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "segment"], name="strategy_one_per_segment"),
@@ -60,6 +64,8 @@ class StrategyVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("strategy version")
+        verbose_name_plural = _("strategy versions")
         ordering = ["strategy", "-number"]
         constraints = [models.UniqueConstraint(fields=["strategy", "number"], name="strategy_version_unique")]
 
@@ -99,6 +105,8 @@ class Hold(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(reason__in=list(HOLD_REASONS)), name="hold_reason_valid"),
@@ -117,6 +125,10 @@ class PortfolioCycleSettings(models.Model):
     run_time = models.TimeField(_("local run time"), default=time(8, 0))
     enabled = models.BooleanField(_("enabled"), default=True)
     next_cycle_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("daily cycle settings")
+        verbose_name_plural = _("daily cycle settings")
 
     def __str__(self):
         return f"{self.portfolio} at {self.run_time:%H:%M}"
@@ -145,6 +157,8 @@ class CycleRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("cycle run")
+        verbose_name_plural = _("cycle runs")
         ordering = ["-business_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "business_date"], name="cycle_run_once_per_day"),
@@ -191,6 +205,8 @@ class StepExecution(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("step execution")
+        verbose_name_plural = _("step executions")
         ordering = ["-business_date", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["debtor", "strategy", "episode", "step_key"], name="step_once_per_episode"),
@@ -226,6 +242,8 @@ class DebtorStrategyState(models.Model):
     computed_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("debtor strategy state")
+        verbose_name_plural = _("debtor strategy states")
         indexes = [models.Index(fields=["portfolio", "-priority"])]
 
     def __str__(self):
