@@ -119,6 +119,7 @@ class Agreement(models.Model):
 
     class Frequency(models.TextChoices):
         MONTHLY = "monthly", _("Monthly")
+        SEMIMONTHLY = "semimonthly", _("Semimonthly (the 15th and the last day of the month)")
         BIWEEKLY = "biweekly", _("Biweekly (every 14 days)")
         WEEKLY = "weekly", _("Weekly")
 
@@ -140,7 +141,7 @@ class Agreement(models.Model):
     financed_minor = models.BigIntegerField(_("financed amount"))
     interest_minor = models.BigIntegerField(_("total interest"), default=0)
     installments = models.PositiveIntegerField(_("installments"))
-    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
+    frequency = models.CharField(_("frequency"), max_length=12, choices=Frequency.choices, default=Frequency.MONTHLY)
     rate = models.DecimalField(_("rate"), max_digits=12, decimal_places=10, default=0,
                                help_text=_("a fraction: 0.015 is 1.5 %"))
     rate_kind = models.CharField(_("rate kind"), max_length=20, choices=RateKind.choices, default=RateKind.NONE)

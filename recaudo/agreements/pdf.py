@@ -30,7 +30,8 @@ TEXT = {
         "settle": "Al aceptar, las obligaciones incluidas se saldan en el acuerdo y cada cuota se vuelve una "
                   "obligación con su fecha de vencimiento.",
         "accepted": "Aceptado", "signature": "Firma del deudor", "page": "Página {page} de {pages}",
-        "freq": {"monthly": "Mensual", "biweekly": "Quincenal (cada 14 días)", "weekly": "Semanal"},
+        "freq": {"monthly": "Mensual", "semimonthly": "Quincenal (días 15 y último del mes)",
+                 "biweekly": "Cada 14 días", "weekly": "Semanal"},
         "kind": {"monthly": "mensual efectiva", "nominal-annual": "nominal anual mes vencido",
                  "effective-annual": "efectiva anual"},
         "channels": {"signed_upload": "documento firmado", "email_reply": "respuesta por correo",
@@ -55,7 +56,8 @@ TEXT = {
         "settle": "On acceptance the obligations included are settled into the agreement and each installment "
                   "becomes an obligation with its due date.",
         "accepted": "Accepted", "signature": "Debtor's signature", "page": "Page {page} of {pages}",
-        "freq": {"monthly": "Monthly", "biweekly": "Biweekly (every 14 days)", "weekly": "Weekly"},
+        "freq": {"monthly": "Monthly", "semimonthly": "Semimonthly (15th and last day)",
+                 "biweekly": "Biweekly (every 14 days)", "weekly": "Weekly"},
         "kind": {"monthly": "monthly effective", "nominal-annual": "nominal annual, monthly",
                  "effective-annual": "effective annual"},
         "channels": {"signed_upload": "signed document", "email_reply": "email reply",

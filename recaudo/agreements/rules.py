@@ -2,12 +2,12 @@
 
 Rates are fractions (Decimal("0.01") is 1 %). The periodic rate of the plan comes from the rate and its kind:
 
-| rate_kind          | monthly plan              | weekly / biweekly plan                                  |
-|--------------------|---------------------------|---------------------------------------------------------|
-| none               | 0                         | 0                                                       |
-| monthly            | the rate as given         | E.A. = (1 + r) ** 12 - 1, then (1 + E.A.) ** (d/365) - 1 |
-| nominal-annual     | r / 12 (nominal, monthly) | E.A. = (1 + r/12) ** 12 - 1, then as above              |
-| effective-annual   | (1 + r) ** (1/12) - 1     | (1 + r) ** (d/365) - 1                                  |
+| rate_kind        | monthly plan              | weekly / biweekly plan                 | semimonthly plan      |
+|------------------|---------------------------|----------------------------------------|-----------------------|
+| none             | 0                         | 0                                      | 0                     |
+| monthly          | the rate as given         | E.A. = (1 + r) ** 12 - 1, then below   | (1 + r) ** (1/2) - 1  |
+| nominal-annual   | r / 12 (nominal, monthly) | E.A. = (1 + r/12) ** 12 - 1, then below | (1 + r/12) ** 0.5 - 1 |
+| effective-annual | (1 + r) ** (1/12) - 1     | (1 + E.A.) ** (d/365) - 1              | (1 + r) ** (1/24) - 1 |
 
 d = 7 days for weekly plans and 14 days for biweekly plans (the days between their due dates), so the rate per
 period matches the time that really passes; a "nominal annual" rate is read as nominal annual compounded
@@ -22,7 +22,8 @@ payment) and the final balance is exactly 0; the rounding difference lands in th
 
 Due dates: the first is `start`; monthly plans then fall on `due_day` (default: the day of `start`) of each
 following month, clamped to the month's end (31 Jan, 28/29 Feb, 31 Mar); weekly and biweekly plans every 7 / 14
-days.
+days; semimonthly plans ("quincenal" as Colombia uses the word) on the 15th and the last day of each month after
+`start` (start 20 Jan: 20 Jan, 31 Jan, 15 Feb, 28 Feb, ...), half a month's rate each.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from recaudo.ledger.interest import (
 )
 
 RATE_KINDS = ("none", "monthly", "nominal-annual", "effective-annual")
-FREQUENCIES = ("monthly", "biweekly", "weekly")
+FREQUENCIES = ("monthly", "semimonthly", "biweekly", "weekly")
 FREQUENCY_DAYS = {"weekly": 7, "biweekly": 14}
 MAX_INSTALLMENTS = 600
 
@@ -121,7 +122,21 @@ def periodic_rate(rate, rate_kind: str, frequency: str = "monthly") -> Decimal:
         if rate_kind == "nominal-annual":
             return nominal_to_periodic(rate, 12)
         return ea_to_monthly(rate)
+    if frequency == "semimonthly":  # half a month: the square root of the monthly factor
+        monthly = periodic_rate(rate, rate_kind, "monthly")
+        with localcontext(prec=PRECISION):
+            return (1 + monthly).sqrt() - 1
     return ea_to_days(effective_annual_rate(rate, rate_kind), FREQUENCY_DAYS[frequency])
+
+
+def _next_fortnight_end(day: date) -> date:
+    """The next 15th or last day of a month after `day`."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    if day.day < 15:
+        return day.replace(day=15)
+    if day.day < last:
+        return day.replace(day=last)
+    return date(day.year + 1, 1, 15) if day.month == 12 else date(day.year, day.month + 1, 15)
 
 
 def _month_day(year: int, month: int, day: int) -> date:
@@ -131,9 +146,14 @@ def _month_day(year: int, month: int, day: int) -> date:
 def due_dates(start: date, installments: int, frequency: str = "monthly", due_day: int | None = None) -> list[date]:
     if frequency not in FREQUENCIES:
         raise PlanError("frequency", f"frequency: unknown {frequency!r}; use one of {', '.join(FREQUENCIES)}")
+    if frequency != "monthly" and due_day is not None:
+        raise PlanError("due_day", "due_day: only monthly plans have a due day")
+    if frequency == "semimonthly":
+        dates = [start]
+        while len(dates) < installments:
+            dates.append(_next_fortnight_end(dates[-1]))
+        return dates
     if frequency != "monthly":
-        if due_day is not None:
-            raise PlanError("due_day", "due_day: only monthly plans have a due day")
         step = timedelta(days=FREQUENCY_DAYS[frequency])
         return [start + step * i for i in range(installments)]
     day = start.day if due_day is None else due_day

@@ -1,6 +1,8 @@
 """Which obligations an agreement, an offer or a promise may include, which state of an agreement or an offer goes
 to which, and which actions the pages offer: worked examples of the pure rules (no database)."""
 
+from datetime import date
+
 import pytest
 
 from recaudo.agreements.models import Agreement, Offer
@@ -131,3 +133,27 @@ def test_offer_page_actions(status, can_write, can_decide, actions):
 ])
 def test_promise_states(status, decided, cancellable):
     assert (promise_decided(status), promise_may_cancel(status)) == (decided, cancellable)
+
+
+def test_semimonthly_plans_fall_on_the_15th_and_the_last_day():
+    """"Quincenal" in Colombia: the 15th and the last day of each month (not every 14 days)."""
+    from recaudo.agreements.rules import due_dates
+
+    assert due_dates(date(2026, 1, 20), 5, "semimonthly") == [
+        date(2026, 1, 20), date(2026, 1, 31), date(2026, 2, 15), date(2026, 2, 28), date(2026, 3, 15)]
+    assert due_dates(date(2026, 12, 15), 3, "semimonthly") == [
+        date(2026, 12, 15), date(2026, 12, 31), date(2027, 1, 15)]
+    assert due_dates(date(2028, 2, 10), 3, "semimonthly") == [date(2028, 2, 10), date(2028, 2, 15), date(2028, 2, 29)]
+    assert due_dates(date(2026, 1, 20), 3, "biweekly") == [date(2026, 1, 20), date(2026, 2, 3), date(2026, 2, 17)]
+
+
+def test_semimonthly_rate_is_half_a_month():
+    """2 % monthly -> sqrt(1.02) - 1 = 0.995049... % per half month; 24 halves make the same E.A."""
+    from decimal import Decimal
+
+    from recaudo.agreements.rules import periodic_rate
+
+    half = periodic_rate(Decimal("0.02"), "monthly", "semimonthly")
+    assert round(half, 8) == Decimal("0.00995049")
+    assert round((1 + half) ** 24, 8) == round(Decimal("1.02") ** 12, 8)
+    assert periodic_rate(Decimal("0"), "none", "semimonthly") == 0

@@ -172,7 +172,8 @@ class Command(BaseCommand):
         }, period
 
 
-_FREQ_ES = {"monthly": "mensual", "biweekly": "quincenal, cada 14 días", "weekly": "semanal"}
+_FREQ_ES = {"monthly": "mensual", "semimonthly": "quincenal, días 15 y último del mes", "biweekly": "cada 14 días",
+            "weekly": "semanal"}
 
 
 def _parse_int(value, name: str) -> int:
