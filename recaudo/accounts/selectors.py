@@ -34,6 +34,22 @@ def can(user, portfolio, action: str) -> bool:
     return role is not None and action in PERMISSIONS[Role(role)]
 
 
+SUPERVISING_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def menu_for(user, portfolio) -> dict[str, bool]:
+    """Which pages of the portfolio the main menu offers the user: only those their role may open (a viewer
+    was offered the queue and got a 404)."""
+    role = role_in(user, portfolio) if portfolio is not None else None
+    allowed = PERMISSIONS[Role(role)] if role is not None else set()
+    return {
+        "import": "import" in allowed,
+        "queue": "write" in allowed,
+        "team": role in SUPERVISING_ROLES,
+        "approvals": role in SUPERVISING_ROLES,
+    }
+
+
 def portfolio_for_user_or_404(user, slug: str, action: str = "view") -> Portfolio:
     """The portfolio if the user may do `action` in it; 404 otherwise (never reveal that it exists)."""
     try:

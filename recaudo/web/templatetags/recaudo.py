@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from recaudo.accounts.selectors import can, portfolios_for_user
+from recaudo.accounts.selectors import menu_for, portfolios_for_user
 from recaudo.agreements.models import Acceptance
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
 from recaudo.ledger.models import Component, PaymentMethod
@@ -139,7 +139,7 @@ def portfolio_nav(context):
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"portfolios": [], "current": None, "can_import": False}
+        return {"portfolios": [], "current": None, "may": menu_for(None, None)}
     portfolios = list(portfolios_for_user(user).only("pk", "slug", "name"))
     current = context.get("portfolio")
     if current is None:
@@ -148,7 +148,7 @@ def portfolio_nav(context):
     return {
         "portfolios": portfolios,
         "current": current,
-        "can_import": bool(current) and can(user, current, "import"),
+        "may": menu_for(user, current),
     }
 
 
