@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.utils.html import strip_tags
 
 from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope, role_in
+from recaudo.audit.models import AuditEvent
 from recaudo.portfolio.masking import mask_contact, mask_free_text
 from recaudo.portfolio.models import Debtor, Portfolio
 
@@ -37,6 +42,46 @@ def outbox_page(portfolio: Portfolio, *, status: str = "", channel: str = "", pa
 def outbox_counts(portfolio: Portfolio, scope: DebtorScope = EVERY_DEBTOR) -> dict[str, int]:
     return dict(scope.filter(Message.objects.filter(portfolio=portfolio)).values("status").annotate(n=Count("id"))
                 .order_by().values_list("status", "n"))
+
+
+def outbox_count_labels(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """[(the status in the page's language, how many)], in the order a message goes through them."""
+    return [(str(label), counts[code]) for code, label in Message.Status.choices if counts.get(code)]
+
+
+@dataclass
+class HistoryStep:
+    at: datetime
+    what: str  # an audit event type ("message.queued") or one of the message's own times ("sent", "delivered")
+    detail: str = ""
+
+
+@dataclass
+class MessageDetail:
+    message: Message
+    text: str  # what was sent, as text (an HTML e-mail without its tags)
+    history: list[HistoryStep]
+
+
+def message_detail(portfolio: Portfolio, message_id: int, scope: DebtorScope = EVERY_DEBTOR) -> MessageDetail:
+    """One message as it was sent, and what happened to it, oldest first. Raises Message.DoesNotExist for a
+    message outside the portfolio or the user's scope; a viewer sees contact data masked."""
+    message = scope.filter(Message.objects.filter(portfolio=portfolio)).select_related("debtor").get(pk=message_id)
+    text = strip_tags(message.body) if message.html else message.body
+    history = [HistoryStep(message.created_at, "created")]
+    if message.sent_at:
+        history.append(HistoryStep(message.sent_at, "sent", message.provider))
+    if message.delivered_at:
+        history.append(HistoryStep(message.delivered_at, "delivered"))
+    events = AuditEvent.objects.filter(subject_type="message", subject_id=message.pk).order_by("at", "pk")[:200]
+    history += [HistoryStep(e.at, e.event_type, e.changes.get("status", "") if isinstance(e.changes, dict) else "")
+                for e in events]
+    history.sort(key=lambda step: step.at)
+    if scope.masked:  # never saved: only what the page shows changes
+        message.to = mask_contact(message.channel, message.to)
+        message.last_error = mask_free_text(message.last_error)
+        text = mask_free_text(text)
+    return MessageDetail(message, text, history)
 
 
 def effective_templates(portfolio: Portfolio) -> list[Template]:

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("outbox/", views.outbox_list, name="comms_outbox"),
+    path("outbox/<int:pk>/", views.message_view, name="comms_message"),
     path("templates/", views.template_list, name="comms_template_list"),
     path("templates/approvals/", views.template_approvals, name="comms_template_approvals"),
     path("templates/approvals/<int:pk>/", views.template_revision_decide_view, name="comms_template_decide"),

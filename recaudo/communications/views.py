@@ -10,16 +10,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_404
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from .forms import OutboxFilterForm, RevisionDecisionForm, TemplateForm
-from .models import CHANNEL_CODES, Template, TemplateRevision
+from .models import CHANNEL_CODES, Message, Template, TemplateRevision
 from .rendering import template_render
 from .selectors import (
     effective_templates,
+    message_detail,
+    outbox_count_labels,
     outbox_counts,
     outbox_page,
     pending_keys,
@@ -49,11 +51,25 @@ def outbox_list(request, slug):
     scope = debtor_scope(request.user, portfolio)
     page = outbox_page(portfolio, status=filters.get("status", ""), channel=filters.get("channel", ""),
                        page=page_number, scope=scope)
-    context = {"portfolio": portfolio, "form": form, "page": page, "counts": outbox_counts(portfolio, scope),
+    context = {"portfolio": portfolio, "form": form, "page": page,
+               "counts": outbox_count_labels(outbox_counts(portfolio, scope)),
                "query": request.GET.urlencode()}
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "communications/_outbox_table.html", context)
     return render(request, "communications/outbox_list.html", context)
+
+
+@login_required
+@require_GET
+def message_view(request, slug, pk):
+    """One message: what was sent to whom, and its delivery history."""
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    try:
+        detail = message_detail(portfolio, pk, debtor_scope(request.user, portfolio))
+    except Message.DoesNotExist:
+        raise Http404("message not found")
+    return render(request, "communications/message_detail.html", {"portfolio": portfolio, "d": detail,
+                                                                  "m": detail.message})
 
 
 @login_required

@@ -49,6 +49,7 @@ ACCESS = {
     "import_rejected": (SU, SU, {"job_id": "job"}),
     # communications
     "comms_outbox": (V, V, {}),
+    "comms_message": (V, None, {"pk": "message"}),
     "comms_template_list": (V, V, {}),
     "comms_template_approvals": (SU, SU, {}),
     "comms_template_decide": (None, SU, {"pk": "revision"}),

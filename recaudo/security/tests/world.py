@@ -35,6 +35,7 @@ class Side:
     revision: object
     payment: object
     objects: dict = field(default_factory=dict)
+    message: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -74,8 +75,15 @@ def build_side(portfolio, agent, number: str) -> Side:
                              body="Hola {{ debtor.first_name }}", now=now, actor=agent)
     payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=today,
                                  reference=f"PSE-{number}", method="pse")
+    from recaudo.communications.models import Message
+
+    message = Message.objects.create(
+        portfolio=portfolio, debtor=debtor, channel="sms", to="+573001234567", template_code="reminder",
+        language="es", body=f"Hola, su saldo {number}", dedupe_key=f"world-{number}", scheduled_for=now,
+        next_attempt_at=now)
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
-                version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment)
+                version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
+                message=message)
 
 
 def build_world() -> dict:
