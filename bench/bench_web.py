@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
 
@@ -59,10 +60,13 @@ def child(engine: str, n: int, flat: str) -> None:
               .filter(contacts__channel="email").order_by("pk")[n // 50])
     phone = sample.contacts.filter(channel="phone").values_list("value", flat=True).first() or ""
     email = sample.contacts.filter(channel="email").values_list("value", flat=True).first() or ""
+    obligation_number = sample.obligations.values_list("number", flat=True).first() or ""
     base = "/p/bench/debtors/"
     requests = [
         ("debtor list (default)", base),
         ("search by name", base + "?q=" + sample.name.split()[0].lower()),
+        ("search by name, words in any order", base + "?q=" + quote(" ".join(reversed(sample.name.split()[:2])))),
+        ("search by obligation number", base + "?q=" + quote(obligation_number)),
         ("search by code", base + "?q=" + sample.code),
         ("search by ID number", base + "?q=" + sample.id_number),
         ("search by phone (national)", base + "?q=" + phone[3:]),

@@ -42,7 +42,8 @@ class DebtorFilterForm(forms.Form):
         self.fields["bucket"].choices = [("", ALL)] + [(str(i), label) for i, label in bucket_choices]
         for name in ("q", "tag"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
-        self.fields["q"].widget.attrs.update({"type": "search", "placeholder": _("Name, code, ID, phone or e-mail")})
+        self.fields["q"].widget.attrs.update(
+            {"type": "search", "placeholder": _("Name, code, ID, phone, e-mail or obligation number")})
 
     def filters(self) -> tuple[DebtorFilters, list[str], int]:
         """(filters, labels of the fields that were invalid and ignored, page number)."""

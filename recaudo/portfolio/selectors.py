@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from recaudo.portfolio.aging import Aged, aged, due_date_range, parse_buckets
 from recaudo.portfolio.masking import mask_id
 
-from .models import Consent, Contact, Debtor, Portfolio
+from .models import Consent, Contact, Debtor, Obligation, Portfolio
 from .validation import ValidationProblem, normalize_phone, search_text_for
 
 PAGE_SIZE = 50
@@ -65,6 +65,11 @@ class DebtorPage:
         return max(1, -(-self.total // self.per_page))
 
 
+MAX_WORDS = 6
+MIN_WORD = 2
+_WORD_EDGES = ".,;:()\"'"
+
+
 def search_terms(q: str, country: str) -> list[str]:
     """What to look for in Debtor.search_text: the lower-case, accent-free query, and its E.164 form if it is
     a phone number ("300 123 4567" -> "+573001234567")."""
@@ -72,7 +77,7 @@ def search_terms(q: str, country: str) -> list[str]:
     if not q:
         return []
     terms = [search_text_for(q)]
-    if _PHONE_LIKE.match(q) and sum(c.isdigit() for c in q) >= 7:
+    if _is_phone_like(q):
         try:
             e164 = normalize_phone(q, country)
         except ValidationProblem:
@@ -84,9 +89,48 @@ def search_terms(q: str, country: str) -> list[str]:
     return terms
 
 
+def _is_phone_like(q: str) -> bool:
+    return bool(_PHONE_LIKE.match(q)) and sum(c.isdigit() for c in q) >= 7
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a name query, each of which the debtor's search text must hold, in any order ("Adriana
+    Romero" finds "Romero Adriana" and "Adriana M. Romero"): lower-case and accent-free like search_text, without
+    the punctuation around them; words under MIN_WORD characters ("M.", "y") left out; at most MAX_WORDS, the
+    longest (the most selective), so a search stays a bounded number of LIKEs per debtor. [] for a one-word query,
+    a phone number ("300 123 4567") or only short words: the query is looked for as it is (search_terms)."""
+    q = " ".join((q or "").split())
+    if " " not in q or _is_phone_like(q):
+        return []
+    words: list[str] = []
+    for word in search_text_for(q).split():
+        word = word.strip(_WORD_EDGES)
+        if len(word) >= MIN_WORD and word not in words:
+            words.append(word)
+    if len(words) > MAX_WORDS:
+        keep = set(sorted(words, key=len, reverse=True)[:MAX_WORDS])
+        words = [w for w in words if w in keep][:MAX_WORDS]
+    return words
+
+
+def search_condition(q: str, country: str) -> Q:
+    """The substring search on Debtor.search_text: every word of a several-word query (search_words), else the
+    query itself or one of its phone forms (search_terms)."""
+    words = search_words(q)
+    condition = Q()
+    if words:
+        for word in words:
+            condition &= Q(search_text__contains=word)
+        return condition
+    for term in search_terms(q, country):
+        condition |= Q(search_text__contains=term)
+    return condition
+
+
 def exact_matches(portfolio: Portfolio, q: str) -> list[int]:
-    """Debtors whose code, ID number, e-mail or phone is exactly the query: indexed lookups (a few ms at any
-    size), tried before the substring search, which has to read every debtor of the portfolio."""
+    """Debtors whose code, ID number, e-mail or phone is exactly the query, or who owe the obligation numbered
+    so (in its case, upper or lower case): indexed lookups (a few ms at any size), tried before the substring
+    search, which has to read every debtor of the portfolio."""
     q = q.strip()
     if not q or len(q) > 100:
         return []
@@ -105,6 +149,10 @@ def exact_matches(portfolio: Portfolio, q: str) -> list[int]:
         except ValidationProblem:
             pass
     ids = set(debtors.filter(condition).values_list("pk", flat=True)[:100])
+    if len(q) <= 64:  # Obligation.number's length; the unique (portfolio, number) index answers each form
+        numbers = list(dict.fromkeys((q, q.upper(), q.lower())))
+        ids |= set(Obligation.objects.filter(portfolio=portfolio, number__in=numbers)
+                   .values_list("debtor_id", flat=True)[:100])
     if values:
         ids |= set(Contact.objects.filter(value__in=values, debtor__portfolio=portfolio)
                    .values_list("debtor_id", flat=True)[:100])
@@ -123,9 +171,7 @@ def debtor_search(portfolio: Portfolio, filters: DebtorFilters, as_of: date,
             qs = qs.filter(pk__in=exact)
         else:
             substring = True
-            condition = Q()
-            for term in search_terms(filters.q, portfolio.country):
-                condition |= Q(search_text__contains=term)
+            condition = search_condition(filters.q, portfolio.country)
             if connection.vendor == "sqlite":
                 scan = True
                 # A substring search reads every debtor anyway: one sequential scan of the table is several times

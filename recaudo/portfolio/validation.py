@@ -173,6 +173,15 @@ def validate_national_id(country: str, id_type: str, number: str) -> tuple[str, 
         raise ValidationProblem(f"invalid {id_type} {number!r}: {exc}")
 
 
+def display_id_number(id_type: str, number: str) -> str:
+    """An ID number as people write it, for display only (stored numbers stay compact): a Colombian NIT with
+    its dots and check digit, "8001972684" -> "800.197.268-4" (stdnum.co.nit.format); any other type, and a
+    NIT that is not a valid one (masked, imported unchecked), as stored."""
+    if id_type == "NIT" and number and number.isdigit() and co_nit.is_valid(number):
+        return co_nit.format(number)
+    return number or ""
+
+
 _PHONE_PUNCTUATION = str.maketrans("", "", " -.()/")
 
 

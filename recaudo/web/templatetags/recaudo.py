@@ -21,6 +21,7 @@ from recaudo.core.money import UnknownCurrency, format_amount, from_minor
 from recaudo.ledger.models import Component, PaymentMethod
 from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
+from recaudo.portfolio.validation import display_id_number
 
 register = template.Library()
 
@@ -49,6 +50,13 @@ def money(minor, currency="COP"):
         return format_amount(amount, babel_locale(), currency or "COP")
     except (ValueError, TypeError, UnknownCurrency):
         return str(minor)
+
+
+@register.filter
+def id_number(debtor) -> str:
+    """A debtor's ID number as displayed: a NIT with its dots and check digit (800.197.268-4), others as
+    stored (recaudo.portfolio.validation.display_id_number)."""
+    return display_id_number(getattr(debtor, "id_type", ""), getattr(debtor, "id_number", ""))
 
 
 @register.filter
