@@ -1,0 +1,49 @@
+"""The outbox opens a message: what was sent to whom and its delivery history, in es-CO; a viewer sees the
+recipient masked."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.urls import reverse
+
+from recaudo.communications.models import Message
+from recaudo.demo.testing import make_debtor, make_user, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def message(portfolio):
+    debtor = make_debtor(portfolio, code="C1", name="Luz Marina Restrepo")
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    return Message.objects.create(
+        portfolio=portfolio, debtor=debtor, channel="email", to="luz.restrepo@example.com", template_code="reminder",
+        language="es", subject="Recordatorio", body="<p>Hola <b>Luz</b>, su saldo es $ 1.000.000</p>", html=True,
+        dedupe_key="k1", scheduled_for=at, next_attempt_at=at, status="delivered", sent_at=at, delivered_at=at,
+        provider="smtp")
+
+
+def test_supervisor_reads_the_message_and_its_history(client, portfolio, message):
+    make_user("sofia", portfolio, role="supervisor")
+    sign_in(client, "sofia")
+    page = client.get(reverse("comms_message", args=[portfolio.slug, message.pk]), HTTP_ACCEPT_LANGUAGE="es-CO")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Hola Luz, su saldo es $ 1.000.000" in html  # the HTML e-mail as text
+    assert "luz.restrepo@example.com" in html and "Historial de entrega" in html and "Entregado" in html
+    outbox = client.get(reverse("comms_outbox", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO")
+    assert reverse("comms_message", args=[portfolio.slug, message.pk]) in outbox.content.decode()
+    assert "Entregado: 1" in outbox.content.decode()
+
+
+def test_viewer_sees_the_recipient_masked(client, portfolio, message):
+    make_user("vera", portfolio, role="viewer")
+    sign_in(client, "vera")
+    html = client.get(reverse("comms_message", args=[portfolio.slug, message.pk])).content.decode()
+    assert "luz.restrepo@example.com" not in html
+
+
+def test_another_portfolios_message_is_not_found(client, portfolio, other_portfolio, message):
+    make_user("otro", other_portfolio, role="admin")
+    sign_in(client, "otro")
+    assert client.get(reverse("comms_message", args=[other_portfolio.slug, message.pk])).status_code == 404
