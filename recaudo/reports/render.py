@@ -1,8 +1,9 @@
 """Renderers for reports: statements of account (HTML, CSV, XLSX, PDF) and aging exports (CSV, XLSX).
 
-CSV carries plain decimal strings with a point and ISO dates; XLSX numeric cells with a number format; HTML and
-PDF es-CO formatting (1.234.567,89; 31/12/2026), or English when the language is en. All spreadsheet exports go
-through recaudo.core.exports (formula-injection safe).
+CSV comes in the dialects of recaudo.core.exports: Excel (es-CO) (`;`, dd/mm/yyyy, decimal comma) or plain
+(`,`, ISO dates, decimal point; the commands' and the default for English pages); XLSX numeric cells with a number
+format; HTML and PDF es-CO formatting (1.234.567,89; 31/12/2026), or English when the language is en. All
+spreadsheet exports go through recaudo.core.exports (formula-injection safe).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from recaudo.core.exports import write_csv, write_xlsx
+from recaudo.core.exports import PLAIN, CsvDialect, write_csv, write_xlsx
 from recaudo.core.money import from_minor, precision
 from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 from recaudo.ledger.models import EntryKind
@@ -156,9 +157,9 @@ def statement_rows(statement: Statement, language: str) -> tuple[list[str], list
     return header, rows
 
 
-def render_statement_csv(statement: Statement, language: str) -> bytes:
+def render_statement_csv(statement: Statement, language: str, dialect: CsvDialect = PLAIN) -> bytes:
     header, rows = statement_rows(statement, language)
-    return write_csv(rows, header)
+    return write_csv(rows, header, dialect=dialect)
 
 
 def render_statement_xlsx(statement: Statement, language: str) -> bytes:
@@ -263,11 +264,12 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     return buffer.getvalue()
 
 
-def render_statement(statement: Statement, fmt: str, language: str, request=None) -> bytes:
+def render_statement(statement: Statement, fmt: str, language: str, request=None,
+                     csv_dialect: CsvDialect = PLAIN) -> bytes:
     if fmt == "html":
         return render_statement_html(statement, language, request=request).encode("utf-8")
     if fmt == "csv":
-        return render_statement_csv(statement, language)
+        return render_statement_csv(statement, language, csv_dialect)
     if fmt == "xlsx":
         return render_statement_xlsx(statement, language)
     if fmt == "pdf":
@@ -278,7 +280,11 @@ def render_statement(statement: Statement, fmt: str, language: str, request=None
 # ---------------------------------------------------------------- aging exports
 
 def aging_rows(report: AgingReport, translated: bool = False) -> tuple[list[str], list[list]]:
-    """Header and rows of the aging for CSV/XLSX (amounts as Decimal)."""
+    """Header and rows of the aging for CSV/XLSX (amounts as Decimal).
+
+    translated (Excel CSV and XLSX): headers in the active language and, by debtor, the debtor's ID (type and
+    number) after the name and a total row; otherwise (plain CSV) the stable English keys of the columns.
+    """
     labels = [bucket_label(b) if translated else b.label for b in report.buckets]
     money = report.currency
     if report.by == "portfolio":
@@ -291,9 +297,17 @@ def aging_rows(report: AgingReport, translated: bool = False) -> tuple[list[str]
                      report.count])
         return header, rows
     if report.by == "debtor":
-        header = (["code", "name", "total"] if not translated else [_("Code"), _("Name"), _("Total")]) + labels
-        rows = [[r.code, r.name, from_minor(r.total_minor, money), *[from_minor(a, money) for a in r.amounts_minor]]
-                for r in report.rows if isinstance(r, DebtorAgingRow)]
+        debtor_rows = [r for r in report.rows if isinstance(r, DebtorAgingRow)]
+        if not translated:
+            header = ["code", "name", "total", *labels]
+            rows = [[r.code, r.name, from_minor(r.total_minor, money), *[from_minor(a, money) for a in r.amounts_minor]]
+                    for r in debtor_rows]
+            return header, rows
+        header = [_("Code"), _("Name"), _("Identification (type and number)"), _("Total"), *labels]
+        rows = [[r.code, r.name, r.identification, from_minor(r.total_minor, money),
+                 *[from_minor(a, money) for a in r.amounts_minor]] for r in debtor_rows]
+        rows.append([_("Total"), "", "", from_minor(sum(r.total_minor for r in debtor_rows), money),
+                     *[from_minor(sum(r.amounts_minor[i] for r in debtor_rows), money) for i in range(len(labels))]])
         return header, rows
     header = ["number", "debtor_code", "due_date", "days_past_due", "balance", "bucket"]
     if translated:
@@ -303,9 +317,10 @@ def aging_rows(report: AgingReport, translated: bool = False) -> tuple[list[str]
     return header, rows
 
 
-def render_aging_csv(report: AgingReport, *, bom: bool = True) -> bytes:
-    header, rows = aging_rows(report)
-    return write_csv(rows, header, bom=bom)
+def render_aging_csv(report: AgingReport, *, bom: bool = True, dialect: CsvDialect = PLAIN) -> bytes:
+    """Plain CSV keeps the column keys (code, name, total…); the Excel dialect the translated layout of the XLSX."""
+    header, rows = aging_rows(report, translated=dialect is not PLAIN)
+    return write_csv(rows, header, bom=bom, dialect=dialect)
 
 
 def render_aging_xlsx(report: AgingReport) -> bytes:

@@ -41,6 +41,13 @@ class DebtorAgingRow:
     name: str
     total_minor: int
     amounts_minor: tuple[int, ...]
+    id_type: str = ""
+    id_number: str = ""
+
+    @property
+    def identification(self) -> str:
+        """The debtor's ID, type and number ("NIT 900123456-7"); empty when there is no number."""
+        return f"{self.id_type} {self.id_number}".strip() if self.id_number else ""
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,7 @@ def aging_report(*, portfolio: Portfolio, as_of: date, by: str = "portfolio", us
                 counts[index] += int(count)
             names = _debtor_names(portfolio, per_debtor)
             rows = [
-                DebtorAgingRow(debtor_id, *names[debtor_id], sum(values), tuple(values))
+                DebtorAgingRow(debtor_id, *names[debtor_id][:2], sum(values), tuple(values), *names[debtor_id][2:])
                 for debtor_id, values in per_debtor.items()
             ]
             rows.sort(key=lambda r: (-r.total_minor, r.code))
@@ -219,11 +226,13 @@ def aging_report(*, portfolio: Portfolio, as_of: date, by: str = "portfolio", us
                        used_cache=use_cache)
 
 
-def _debtor_names(portfolio: Portfolio, per_debtor: dict) -> dict[int, tuple[str, str]]:
+def _debtor_names(portfolio: Portfolio, per_debtor: dict) -> dict[int, tuple[str, str, str, str]]:
+    """Code, name, ID type and ID number of the debtors."""
     debtors = Debtor.objects.filter(portfolio=portfolio).order_by()
     if len(per_debtor) <= 2000:
         debtors = debtors.filter(pk__in=list(per_debtor))
-    return {pk: (code, name) for pk, code, name in debtors.values_list("pk", "code", "name").iterator(chunk_size=20000)}
+    return {pk: (code, name, id_type or "", id_number or "") for pk, code, name, id_type, id_number
+            in debtors.values_list("pk", "code", "name", "id_type", "id_number").iterator(chunk_size=20000)}
 
 
 def _date_converter():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
@@ -22,8 +23,10 @@ from recaudo.accounts.selectors import (
     visible_debtors,
 )
 from recaudo.core.errors import DomainError
+from recaudo.core.exports import csv_dialect
 from recaudo.ledger.accruals import debtor_liquidation
 from recaudo.ledger.rates import missing_rate_warnings
+from recaudo.portfolio.masking import mask_id
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import mask_debtor
 
@@ -120,8 +123,13 @@ def aging(request, slug):
         # An agent limited to their assigned debtors sees only their rows (the bucket totals stay the portfolio's).
         visible = set(visible_debtors(request.user, portfolio).values_list("pk", flat=True))
         report.rows = [r for r in report.rows if getattr(r, "debtor_id", None) in visible]
+    if masks_personal_data(request.user, portfolio):
+        # viewers: the debtor's ID masked in the exports too (docs/habeas-data.md)
+        report.rows = [dataclasses.replace(r, id_number=mask_id(r.id_number)) if isinstance(r, DebtorAgingRow) else r
+                       for r in report.rows]
     if fmt == "csv":
-        return _download(render_aging_csv(report), "csv", aging_filename(report, "csv"))
+        dialect = csv_dialect(get_language(), request.GET.get("csv"))
+        return _download(render_aging_csv(report, dialect=dialect), "csv", aging_filename(report, "csv"))
     if fmt == "xlsx":
         return _download(render_aging_xlsx(report), "xlsx", aging_filename(report, "xlsx"))
     language = get_language()
@@ -174,7 +182,8 @@ def statement(request, slug, pk, fmt):
     except DomainError as exc:
         return HttpResponse(exc.message, status=400, content_type="text/plain")
     language = statement_language(debtor, get_language())
-    content = render_statement(result, fmt, language, request=request)
+    content = render_statement(result, fmt, language, request=request,
+                               csv_dialect=csv_dialect(get_language(), request.GET.get("csv")))
     return _download(content, fmt, statement_filename(result, fmt), inline=fmt in ("html", "pdf"))
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_user
 
@@ -78,7 +79,7 @@ def test_statement_csv_neutralizes_formulas(client_in, portfolio):
     debtor = make_debtor(portfolio, code="C009")
     make_obligation(portfolio, debtor, number="F-9", amount="10", issue=date(2026, 1, 1), due=date(2026, 1, 31),
                     description="=cmd|' /C calc'!A0")
-    content = client_in.get(statement_url(portfolio, debtor, "csv")).content.decode("utf-8-sig")
+    content = client_in.get(statement_url(portfolio, debtor, "csv") + "?csv=plain").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[1][3] == "'=cmd|' /C calc'!A0"
     assert "=cmd" not in [cell for row in rows for cell in row]
@@ -127,10 +128,64 @@ def test_aging_page_and_exports(client_in, portfolio):
     url = reverse("aging", args=["pyme"])
     html = client_in.get(url + "?as_of=2026-11-22&by=debtor").content.decode()
     assert "Luz Marina Restrepo" in html and "250.000,00" in html and "<svg" in html
-    response = client_in.get(url + "?as_of=2026-11-22&by=debtor&format=csv")
+    response = client_in.get(url + "?as_of=2026-11-22&by=debtor&format=csv&csv=plain")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["code", "name", "total"] and rows[1][:3] == ["C001", "Luz Marina Restrepo", "250000.00"]
     xlsx = client_in.get(url + "?as_of=2026-11-22&format=xlsx")
     assert xlsx.content.startswith(b"PK")
     assert 'filename="cartera-por-edades-pyme-portfolio-2026-11-22.xlsx"' in xlsx["Content-Disposition"]
+
+
+def test_aging_csv_defaults_to_excel_es_co(client_in, portfolio):
+    build_book(portfolio)
+    make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")
+    url = reverse("aging", args=["pyme"]) + "?as_of=2026-11-22&by=debtor"
+    html = client_in.get(url).content.decode()
+    assert "format=csv&amp;csv=excel" in html and "format=csv&amp;csv=plain" in html
+    assert "Exportar CSV (estándar)" in html
+    data = client_in.get(url + "&format=csv").content
+    assert data == client_in.get(url + "&format=csv&csv=excel").content
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Código;Nombre;Identificación (tipo y número);Total;Corriente;")
+    # the viewer sees the ID masked, as on the pages
+    assert lines[1].startswith("C001;Luz Marina Restrepo;CC *****3456;250000,00;100000,00;")
+    assert lines[2].startswith("C002;Ferretería El Tornillo S.A.S.;;120000,50;")
+    assert lines[3].startswith("Total;;;370000,50;100000,00;")
+    # plain CSV keeps the keys and the decimal point
+    plain = client_in.get(url + "&format=csv&csv=plain").content.decode("utf-8-sig").split("\r\n")
+    assert plain[0].startswith("code,name,total,") and plain[1].startswith("C001,Luz Marina Restrepo,250000.00,")
+
+
+def test_aging_csv_unmasked_id_for_an_admin(client, portfolio):
+    build_book(portfolio)
+    make_debtor(portfolio, code="C001", name="Luz Marina Restrepo", id_type="CC", id_number="52123456")
+    client.force_login(make_user("jefe", portfolio=portfolio, role="admin"))
+    url = reverse("aging", args=["pyme"]) + "?as_of=2026-11-22&by=debtor"
+    rows = client.get(url + "&format=csv").content.decode("utf-8-sig").split("\r\n")
+    assert rows[1].startswith("C001;Luz Marina Restrepo;CC 52123456;250000,00;")
+    sheet = load_workbook(io.BytesIO(client.get(url + "&format=xlsx").content)).active
+    assert [c.value for c in sheet[1]][:4] == ["Código", "Nombre", "Identificación (tipo y número)", "Total"]
+    assert sheet["C2"].value == "CC 52123456" and sheet["D2"].number_format == "#,##0.00"
+    assert sheet["A4"].value == "Total" and float(sheet["D4"].value) == 370000.5
+
+
+def test_aging_csv_english_defaults_to_plain(client_in, portfolio):
+    build_book(portfolio)
+    client_in.cookies["django_language"] = "en"
+    url = reverse("aging", args=["pyme"]) + "?as_of=2026-11-22&by=debtor&format=csv"
+    rows = client_in.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig").split("\r\n")
+    assert rows[0].startswith("code,name,total,")
+
+
+def test_statement_csv_dialects(client_in, portfolio):
+    book = build_book(portfolio)
+    url = statement_url(portfolio, book["c1"], "csv") + "?to=2026-11-22"
+    excel = client_in.get(url).content
+    assert excel.startswith(b"\xef\xbb\xbf") and ";250000,00\r\n" in excel.decode("utf-8-sig")
+    assert "01/11/2026;" in excel.decode("utf-8-sig")
+    plain = client_in.get(url + "&csv=plain").content.decode("utf-8-sig")
+    assert ",250000.00\r\n" in plain and "2026-11-01," in plain
+    html = client_in.get(reverse("debtor_detail", args=[portfolio.slug, book["c1"].pk])).content.decode()
+    assert "statement.csv?csv=plain" in html and "CSV (estándar)" in html

@@ -32,7 +32,9 @@ def pdf_text(data: bytes) -> str:
 
 def csv_cells(data: bytes) -> list[str]:
     text = data.decode("utf-8-sig", errors="replace")
-    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","  # the Excel (es-CO) dialect or plain CSV
+    return [cell for row in csv.reader(io.StringIO(text), delimiter=delimiter) for cell in row]
 
 
 def xlsx_cells(data: bytes) -> list[str]:
