@@ -30,7 +30,8 @@ def test_supervisor_reads_the_message_and_its_history(client, portfolio, message
     html = page.content.decode()
     assert page.status_code == 200
     assert "Hola Luz, su saldo es $ 1.000.000" in html  # the HTML e-mail as text
-    assert "luz.restrepo@example.com" in html and "Historial de entrega" in html and "Entregado" in html
+    assert "luz.restrepo@example.com" in html and "Historial de entrega" in html
+    assert "Mensaje creado" in html and "Entregado al destinatario" in html
     outbox = client.get(reverse("comms_outbox", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO")
     assert reverse("comms_message", args=[portfolio.slug, message.pk]) in outbox.content.decode()
     assert "Entregado: 1" in outbox.content.decode()
