@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.paginator import Paginator
+from django.db.models import Count, F
+
 from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope
 from recaudo.core.money import precision
 from recaudo.portfolio.masking import mask_free_text
@@ -30,31 +33,50 @@ def plan_rows_in_scope(rows, scope: DebtorScope = EVERY_DEBTOR) -> list:
     return rows
 
 
-def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorScope = EVERY_DEBTOR) -> dict:
-    """The steps recorded by today's cycle, highest priority first, with why; or, when the cycle has not run yet
+TODAY_PER_PAGE = 100
+
+
+def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorScope = EVERY_DEBTOR, page: int = 1,
+               outcome: str = "", channel: str = "", per_page: int = TODAY_PER_PAGE) -> dict:
+    """The steps recorded by today's cycle, highest priority first, with why, a page at a time and filtered by
+    outcome and channel, with the day's totals by outcome and by channel; or, when the cycle has not run yet
     today, a preview (a dry run that writes nothing). scope: an agent limited to their assigned debtors sees only
     those debtors' rows (the counters stay the portfolio's); a viewer sees contacts quoted in reasons masked."""
     run = CycleRun.objects.filter(portfolio=portfolio, business_date=today).first()
-    page = {"run": run}
+    result = {"run": run}
     if run is not None and run.status == CycleRun.Status.DONE:
-        steps = list(scope.filter(StepExecution.objects.filter(portfolio=portfolio, business_date=today))
-                     .select_related("debtor", "strategy_version", "strategy")[:500])
+        day = scope.filter(StepExecution.objects.filter(portfolio=portfolio, business_date=today))
+        outcomes = dict(day.values("outcome").annotate(n=Count("id")).order_by().values_list("outcome", "n"))
+        channels = dict(day.values("channel").annotate(n=Count("id")).order_by().values_list("channel", "n"))
+        outcome = outcome if outcome in outcomes else ""
+        channel = channel if channel in channels else ""
+        steps = day.filter(outcome=outcome) if outcome else day
+        steps = steps.filter(channel=channel) if channel else steps
+        steps = (steps.select_related("debtor", "strategy_version", "strategy")
+                 .order_by(F("debtor__strategy_state__priority").desc(nulls_last=True), "id"))
+        page_obj = Paginator(steps, per_page).get_page(page)
         states = {s.debtor_id: s for s in
-                  DebtorStrategyState.objects.filter(debtor_id__in=[x.debtor_id for x in steps])}
+                  DebtorStrategyState.objects.filter(debtor_id__in=[x.debtor_id for x in page_obj.object_list])}
         minor = 10 ** precision(portfolio.currency)
         rows = []
-        for s in steps:
+        for s in page_obj.object_list:
             if scope.masked:
                 s.reason = mask_free_text(s.reason)  # in memory only
             st = states.get(s.debtor_id)
             explain = (Priority(st.priority, st.priority_balance_minor, st.priority_days, st.segment_name)
                        .explain(lang, minor) if st else "")
             rows.append({"s": s, "priority": st.priority if st else 0, "explain": explain})
-        rows.sort(key=lambda r: -r["priority"])
-        page.update(executed=rows, counts=run.counts)
+        labels = dict(StepExecution.Outcome.choices)
+        result.update(
+            executed=rows, page_obj=page_obj, counts=run.counts, outcome=outcome, channel=channel,
+            outcome_totals=[(code, str(labels.get(code, code)), n) for code, n in sorted(outcomes.items())],
+            channel_totals=sorted((code, n) for code, n in channels.items() if code),
+            total=sum(outcomes.values()),
+        )
     else:
-        result = cycle_run(portfolio=portfolio, business_date=today, dry_run=True, collect=300)
-        page.update(preview=_explained(plan_rows_in_scope(result.rows, scope), portfolio, lang), counts=result.counts)
+        plan = cycle_run(portfolio=portfolio, business_date=today, dry_run=True, collect=300)
+        result.update(preview=_explained(plan_rows_in_scope(plan.rows, scope), portfolio, lang), counts=plan.counts)
+    page = result
     page["blocked"] = page["counts"].get("outcome:blocked", 0)
     return page
 

@@ -32,7 +32,10 @@ def today_view(request, slug):
     """What goes out today and why: the steps recorded by today's cycle, or a preview when it has not run yet."""
     portfolio = portfolio_for_user_or_404(request.user, slug)
     today = portfolio.today()
+    page = request.GET.get("page", "1")
     return render(request, "cycle/today.html", {
-        "portfolio": portfolio, "today": today, **today_page(portfolio=portfolio, today=today, lang=_lang(),
-                     scope=debtor_scope(request.user, portfolio)),
+        "portfolio": portfolio, "today": today, **today_page(
+            portfolio=portfolio, today=today, lang=_lang(), scope=debtor_scope(request.user, portfolio),
+            page=int(page) if page.isdigit() else 1, outcome=request.GET.get("outcome", ""),
+            channel=request.GET.get("channel", "")),
     })

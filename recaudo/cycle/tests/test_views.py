@@ -33,3 +33,35 @@ def test_today_page_preview_then_executed(client, portfolio, people, outbox):
     cycle_run(portfolio=portfolio)
     page = client.get(url).content.decode()
     assert "sms-overdue" in page and "v1" in page
+
+
+def test_today_page_pages_filters_and_totals(client, portfolio, people, outbox):
+    """A day with many steps comes a page at a time (highest priority first), filtered by outcome and channel,
+    with the day's totals by outcome."""
+    from django.utils import timezone
+
+    from recaudo.cycle.runner import cycle_run
+    from recaudo.cycle.selectors import today_page
+    from recaudo.strategies.models import StepExecution
+
+    for i in range(5):
+        debtor_owing(portfolio, f"C{i}", days_past_due=3, today=timezone.localdate())
+    cycle_run(portfolio=portfolio)
+    today = portfolio.today()
+    steps = StepExecution.objects.filter(portfolio=portfolio, business_date=today)
+    total = steps.count()
+    assert total >= 5
+    first = today_page(portfolio=portfolio, today=today, lang="es", per_page=2)
+    assert len(first["executed"]) == 2 and first["page_obj"].paginator.count == total == first["total"]
+    priorities = [row["priority"] for row in first["executed"]]
+    assert priorities == sorted(priorities, reverse=True)
+    last = today_page(portfolio=portfolio, today=today, lang="es", per_page=2, page=99)  # clamped to the last
+    assert last["page_obj"].number == last["page_obj"].paginator.num_pages
+    outcome = steps.values_list("outcome", flat=True).first()
+    only = today_page(portfolio=portfolio, today=today, lang="es", outcome=outcome)
+    assert {row["s"].outcome for row in only["executed"]} == {outcome}
+    assert today_page(portfolio=portfolio, today=today, lang="es", outcome="nonsense")["outcome"] == ""
+    login(client, people["juan"])
+    html = client.get(reverse("cycle_today", args=[portfolio.slug]) + "?page=x&channel=fax",
+                      HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+    assert 'id="today-filters"' in html and "Resultado" in html
