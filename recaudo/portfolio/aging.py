@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -151,6 +152,12 @@ class Aged:
         return bucket_label(self.bucket) if self.bucket is not None else ""
 
 
+@lru_cache(maxsize=64)
+def _parsed_buckets(spec: tuple) -> tuple[Bucket, ...]:
+    """parse_buckets once per distinct setting: pages age every row with the same portfolio setting."""
+    return parse_buckets([list(item) for item in spec])
+
+
 def aged(due_date: date | None, as_of: date, buckets=None) -> Aged | None:
     """The aging of `due_date` as of `as_of` (the portfolio's own date, never the server's) in `buckets` (a
     portfolio's bucket setting, None for the defaults); None when there is no due date."""
@@ -158,8 +165,8 @@ def aged(due_date: date | None, as_of: date, buckets=None) -> Aged | None:
         return None
     days = days_past_due(due_date, as_of)
     try:
-        parsed = parse_buckets(buckets)
-    except BucketError:
+        parsed = _parsed_buckets(tuple(tuple(item) for item in buckets) if buckets else ())
+    except (BucketError, TypeError):
         return Aged(days)
     index = bucket_index(days, parsed)
     return Aged(days, parsed[index], index, len(parsed))
