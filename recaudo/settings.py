@@ -396,6 +396,8 @@ RECAUDO_CYCLE_PAUSE = env_number("RECAUDO_CYCLE_PAUSE")
 # also reads the numbers and switches; a settings module of your own may give RECAUDO_TRANSPORTS as a dict.
 RECAUDO_TRANSPORTS = env_str("RECAUDO_TRANSPORTS")
 RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL")
+# The debtor portal's address; unset (the default: the portal is not built yet) messages carry no portal link.
+RECAUDO_PORTAL_URL = env_str("RECAUDO_PORTAL_URL")
 RECAUDO_OUTBOX_MAX_ATTEMPTS = env_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", None)
 RECAUDO_OUTBOX_CLAIM_TIMEOUT = env_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", None)
 RECAUDO_OUTBOX_FILE = env_str("RECAUDO_OUTBOX_FILE")

@@ -1,7 +1,8 @@
 """Personalized messages: the template context of a debtor (plain data only) and sandboxed rendering.
 
 The context carries the consolidated list of the debtor's overdue obligations (one message per debtor, never one
-per invoice), totals in Decimal, dates, the payment reference and a link placeholder for the future portal.
+per invoice), totals in Decimal, dates, the payment reference and a link to the debtor portal (empty while the
+portal is off).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from .models import Template
+from .rules import greeting_name, is_company, sms_text
 from .sandbox import (
     HTML_ENGINE,
     INVALID_MARK,
@@ -89,9 +91,18 @@ def template_lookup(*, portfolio: Portfolio | int, code: str, channel: str, lang
     return found
 
 
+def portal_enabled() -> bool:
+    """The debtor portal is on when its address is set (RECAUDO_PORTAL_URL). It is not built yet: off by default,
+    and then messages carry no link to it (`portal_link` is empty; the default templates test it with `if`)."""
+    return bool((getattr(settings, "RECAUDO_PORTAL_URL", "") or "").strip())
+
+
 def portal_link(debtor_id: int) -> str:
-    """Placeholder link for the future debtor portal: base URL + a signed token naming the debtor."""
-    base = getattr(settings, "RECAUDO_PORTAL_URL", "") or "http://localhost:8000/portal"
+    """The debtor's link to the portal (base URL + a signed token naming the debtor); empty while the portal is
+    off, so no message points at a page that does not exist."""
+    base = (getattr(settings, "RECAUDO_PORTAL_URL", "") or "").strip()
+    if not base:
+        return ""
     token = signing.dumps({"d": debtor_id}, salt=PORTAL_SALT, compress=True)
     return f"{base.rstrip('/')}/{token}"
 
@@ -126,7 +137,9 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
                           "currency": o.currency})
     oldest = min((i["due_date"] for i in items), default=None)
     context = {
-        "debtor": {"name": debtor.name, "first_name": debtor.name.split()[0] if debtor.name.split() else "",
+        "debtor": {"name": debtor.name,
+                   "first_name": greeting_name(name=debtor.name, kind=debtor.kind, id_type=debtor.id_type),
+                   "company": is_company(kind=debtor.kind, id_type=debtor.id_type),
                    "code": debtor.code, "id_number": debtor.id_number},
         "portfolio": {"name": portfolio.name, "creditor": portfolio.creditor or portfolio.name},
         "obligations": items,
@@ -199,6 +212,8 @@ def render_parts(*, subject: str, body: str, channel: str, context: dict, langua
     subject_out = " ".join(render_source(subject or "", context, html=False, locale=locale, strict=strict).split())
     body_out = render_source(body, context, html=html, locale=locale, strict=strict,
                              max_chars=MAX_DOCUMENT_CHARS if channel in ("email", "letter") else MAX_OUTPUT_CHARS)
+    if channel == "sms":
+        body_out = sms_text(body_out)  # amounts' no-break spaces would make the whole SMS UCS-2
     text = _html_to_text(body_out) if html else body_out
     params = []
     for path in whatsapp_params or []:

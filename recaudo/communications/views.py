@@ -18,6 +18,7 @@ from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from .forms import OutboxFilterForm, RevisionDecisionForm, TemplateForm
 from .models import CHANNEL_CODES, Message, Template, TemplateRevision
 from .rendering import template_render
+from .rules import sms_size
 from .selectors import (
     effective_templates,
     message_detail,
@@ -112,6 +113,11 @@ def _preview(form: TemplateForm, portfolio, channel, language, code, scope):
         return debtor, None, exc.message
 
 
+def _sms_size(channel, rendered):
+    """An SMS preview's length and segment count (communications.rules.sms_size)."""
+    return sms_size(rendered.text) if channel == "sms" and rendered is not None else None
+
+
 @login_required
 def template_edit(request, slug, code, channel, language):
     portfolio = portfolio_for_user_or_404(request.user, slug, "write")
@@ -146,7 +152,7 @@ def template_edit(request, slug, code, channel, language):
     return render(request, "communications/template_edit.html", {
         "portfolio": portfolio, "form": form, "code": code, "channel": channel, "language": language,
         "current": current, "debtor": debtor, "rendered": rendered, "preview_error": error,
-        "pending": pending_revision(portfolio, code, channel, language),
+        "sms": _sms_size(channel, rendered), "pending": pending_revision(portfolio, code, channel, language),
         "needs_approval": template_edits_need_approval(request.user, portfolio),
         "approver": template_approver(request.user, portfolio),
     })
@@ -161,7 +167,7 @@ def template_preview(request, slug, code, channel, language):
     debtor, rendered, error = _preview(form, portfolio, channel, language, code, debtor_scope(request.user, portfolio))
     return render(request, "communications/_preview.html", {
         "debtor": debtor, "rendered": rendered, "preview_error": error, "channel": channel,
-        "warnings": form.warnings})
+        "warnings": form.warnings, "sms": _sms_size(channel, rendered)})
 
 
 def _approver_portfolio(request, slug):

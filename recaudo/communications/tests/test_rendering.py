@@ -30,7 +30,7 @@ def test_spanish_rendering_formats_amounts_and_dates_and_lists_only_overdue(luz)
     assert "31/01/2026" in rendered.body and "14/02/2026" in rendered.body
     assert "F-1<" in rendered.body and "F-2<" in rendered.body and "F-3" not in rendered.body  # not yet due
     assert "C001" in rendered.text  # payment reference
-    assert "/portal/" in rendered.text  # link placeholder for the future portal
+    assert "/portal/" not in rendered.text and "http" not in rendered.text  # the portal is off: no link to it
     assert rendered.html and "<table>" in rendered.body and "<table>" not in rendered.text
 
 

@@ -85,7 +85,7 @@ def test_an_agents_edit_waits_and_the_approved_text_keeps_being_sent(client, peo
 
 def test_an_agents_first_edit_over_the_default_waits_too(client, people, luz):
     default_text = sms_body(luz, "default").split("http")[0]  # the portal link's signature carries a timestamp
-    assert default_text.startswith("Distribuciones Andinas S.A.S.: Luz, tienes un saldo vencido de")
+    assert default_text.startswith("Distribuciones Andinas S.A.S.: Luz, le recordamos su saldo vencido de")
     login(client, "carlos")
     assert edit(client, luz, AGENT_TEXT).status_code == 302
     assert not Template.objects.filter(portfolio=luz.portfolio).exists()
