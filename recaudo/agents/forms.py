@@ -3,7 +3,7 @@ from datetime import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.core.forms import AmountField
+from recaudo.core.forms import AmountField, DateInput
 
 from .models import Disposition, Interaction
 
@@ -18,10 +18,10 @@ class OutcomeForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     promise_amount = AmountField(label=_("Amount promised"), required=False)
     promise_due = forms.DateField(label=_("Promised payment date"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+                                  widget=DateInput())
     obligation = forms.ChoiceField(label=_("Obligation"), required=False)
     callback_day = forms.DateField(label=_("Callback day"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+                                   widget=DateInput())
     callback_at = forms.CharField(label=_("Callback time"), required=False)
 
     def __init__(self, *args, dispositions, language="es", contacts=(), obligations=(), **kwargs):
@@ -86,7 +86,7 @@ class TargetForm(forms.Form):
 
     agent = forms.ChoiceField(label=_("Agent"))
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="day", required=False)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     contacts = forms.IntegerField(label=_("Contacts"), min_value=0, initial=0)
     promises = forms.IntegerField(label=_("Promises"), min_value=0, initial=0)
     agreements = forms.IntegerField(label=_("Payment agreements (monthly target)"), min_value=0, initial=0,

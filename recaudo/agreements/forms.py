@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.core.forms import AmountField
+from recaudo.core.forms import AmountField, DateInput
 
 from .models import Acceptance, Agreement, Offer
 
@@ -18,7 +18,7 @@ class ObligationsMixin:
 
 class PromiseForm(forms.Form):
     amount = AmountField(label=_("Amount"))
-    due_date = forms.DateField(label=_("Promised date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(label=_("Promised date"), widget=DateInput())
     channel = forms.ChoiceField(label=_("Channel"), choices=[
         ("call", _("Call")), ("whatsapp", _("WhatsApp")), ("email", _("Email")), ("sms", _("SMS")),
         ("visit", _("Visit")), ("portal", _("Portal"))])
@@ -33,7 +33,7 @@ class AgreementForm(ObligationsMixin, forms.Form):
     down_payment = AmountField(label=_("Down payment"), required=False)
     installments = forms.IntegerField(label=_("Installments"), min_value=1, max_value=600, initial=6)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Agreement.Frequency.choices)
-    first_due = forms.DateField(label=_("First due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    first_due = forms.DateField(label=_("First due date"), widget=DateInput())
     due_day = forms.IntegerField(label=_("Due day"), min_value=1, max_value=31, required=False,
                                  help_text=_("monthly plans; empty: the day of the first due date"))
     rate_kind = forms.ChoiceField(label=_("Interest"), choices=Agreement.RateKind.choices)
@@ -60,18 +60,18 @@ class OfferForm(ObligationsMixin, forms.Form):
     obligations = forms.ModelMultipleChoiceField(label=_("Obligations"), queryset=None,
                                                  widget=forms.CheckboxSelectMultiple)
     discount_pct = forms.DecimalField(label=_("Discount (%)"), required=False, min_value=0, max_value=100)
-    pay_by = forms.DateField(label=_("Pay by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    pay_by = forms.DateField(label=_("Pay by"), required=False, widget=DateInput())
     waive_interest = forms.BooleanField(label=_("Waive interest"), required=False, initial=True)
     waive_fees = forms.BooleanField(label=_("Waive fees"), required=False, initial=True)
     months = forms.IntegerField(label=_("Extension (months)"), required=False, min_value=1)
     installments = forms.IntegerField(label=_("Installments"), required=False, min_value=1, max_value=600)
     frequency = forms.ChoiceField(label=_("Frequency"), choices=Agreement.Frequency.choices, required=False)
     first_due = forms.DateField(label=_("First due date"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
+                                widget=DateInput())
     booking = forms.ChoiceField(label=_("Book forgiven amount as"), choices=[
         ("discount", _("Discount")), ("write_off", _("Write-off"))])
     expires_on = forms.DateField(label=_("Offer valid until"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())
     reason = forms.CharField(label=_("Why"), required=False, max_length=500)
 
     def __init__(self, *args, obligations, **kwargs):

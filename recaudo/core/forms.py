@@ -11,6 +11,17 @@ from django.utils.translation import get_language, to_locale
 from .amounts import AmountError, decimal_mark, parse_amount
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker (<input type="date">). Its value must be ISO (2026-12-06) whatever the language: the
+    localized es-CO format (06/12/2026) is not a valid value for the browser, which then shows the field empty.
+    Every form's date fields use this widget (core/tests/test_forms.py checks it)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002 - Django's own argument name
+        super().__init__(attrs=attrs, format=format or "%Y-%m-%d")
+
+
 class AmountField(forms.Field):
     """An amount typed the way the active language writes it, read by recaudo.core.amounts.parse_amount:
     "1.500.000" or "1.500.000,50" in Spanish (es-CO), "1,500,000.50" in English.

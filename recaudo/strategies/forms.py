@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.core.forms import AmountField
+from recaudo.core.forms import AmountField, DateInput
 
 from .schema import HOLD_REASONS, MESSAGE_CHANNELS, SEGMENT_CONDITIONS, TASK_KINDS
 
@@ -68,7 +68,7 @@ class HoldForm(forms.Form):
                                         max_length=64)
     reason = forms.ChoiceField(label=_("Reason"), choices=[(r, r) for r in HOLD_REASONS])
     until = forms.DateField(label=_("Until (inclusive)"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+                            widget=DateInput())
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
 
 

@@ -108,3 +108,41 @@ def test_promise_and_target_forms_read_es_co():
         target.fields["agent"].choices = [("1", "Ana")]
         assert target.is_valid(), target.errors
         assert target.cleaned_data["amount"] == Decimal("2000000")
+
+
+def _project_forms():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import recaudo
+
+    for info in pkgutil.iter_modules(recaudo.__path__):
+        try:
+            module = importlib.import_module(f"recaudo.{info.name}.forms")
+        except ModuleNotFoundError:
+            continue
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, forms.BaseForm) and cls.__module__ == module.__name__:
+                yield cls
+
+
+@pytest.mark.django_db
+def test_every_date_field_shows_its_value_to_the_browser_date_picker():
+    """A date field comes pre-filled (issue 14 §8): an <input type="date"> takes only ISO values, and Django's
+    DateInput would write the es-CO format (06/12/2026), which the browser shows as an empty field."""
+    from recaudo.core.forms import DateInput
+
+    seen = []
+    for form in _project_forms():
+        for name, field in form.base_fields.items():
+            if isinstance(field, forms.DateField):
+                seen.append(f"{form.__name__}.{name}")
+                with translation.override("es-co"):
+                    value = field.widget.format_value(date(2026, 12, 6))
+                    html = field.widget.render(name, date(2026, 12, 6))
+                assert value == "2026-12-06" and 'type="date"' in html, (form.__name__, name, value, html)
+    assert len(seen) >= 8, seen
+    with translation.override("es-co"):
+        assert 'value="2026-12-06"' in DateInput().render("d", date(2026, 12, 6))
+
