@@ -16,7 +16,7 @@ from recaudo.accounts.selectors import can, debtor_scope, portfolio_for_user_or_
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from .forms import OutboxFilterForm, RevisionDecisionForm, TemplateForm
-from .models import CHANNEL_CODES, Message, Template, TemplateRevision
+from .models import CHANNEL_CODES, CHANNELS, LANGUAGES, Message, Template, TemplateRevision
 from .rendering import template_render
 from .rules import sms_size
 from .selectors import (
@@ -152,7 +152,8 @@ def template_edit(request, slug, code, channel, language):
     return render(request, "communications/template_edit.html", {
         "portfolio": portfolio, "form": form, "code": code, "channel": channel, "language": language,
         "current": current, "debtor": debtor, "rendered": rendered, "preview_error": error,
-        "sms": _sms_size(channel, rendered), "pending": pending_revision(portfolio, code, channel, language),
+        "sms": _sms_size(channel, rendered), "channel_label": dict(CHANNELS)[channel],
+        "language_label": dict(LANGUAGES)[language], "pending": pending_revision(portfolio, code, channel, language),
         "needs_approval": template_edits_need_approval(request.user, portfolio),
         "approver": template_approver(request.user, portfolio),
     })

@@ -82,6 +82,7 @@ def test_the_editor_preview_shows_the_segment_count(client, people, luz):
     slug = luz.portfolio.slug
     login(client, "ana")
     page = client.get(f"/p/{slug}/comms/templates/reminder/sms/es/").content.decode()
+    assert "<h1>Recordatorio amable · SMS · Español</h1>" in page  # names, not codes (reminder · sms · es)
     assert re.search(r'id="sms-size" data-segments="1">\s*\d+ caracteres · 1 segmento SMS \(GSM-7, hasta 160 '
                      r"caracteres\)", page), page[page.find("preview"):][:2000]
     long_text = "Señor {{ debtor.name }}, " + "su saldo está vencido. " * 8
