@@ -175,6 +175,17 @@ def test_an_agent_takes_a_call_and_a_payment_then_a_supervisor_reverses_it(live_
     shot(page, "agent-debtor-after-payment-es")
     in_english(page, base, "agent-debtor-after-payment", "#payments")
 
+    # ... and drafts a plan for the rest: the first due date comes filled in, and one click makes the draft.
+    page.goto(f"{base}/p/{slug}/agreements/debtor/{luz.pk}/new/")
+    page.wait_for_selector("#agreement-form")
+    assert page.input_value("#id_first_due") == today.isoformat()
+    page.fill("#id_installments", "3")
+    shot(page, "agent-plan-es")
+    page.locator("#agreement-form button[type=submit]").click()
+    page.wait_for_url("**/agreements/*/")
+    assert "Borrador" in page.locator("main").inner_text()
+    shot(page, "agent-plan-draft-es")
+
     # The supervisor: the board counts the agent's promise and the money the call brought in ...
     page.context.clear_cookies()
     log_in(page, base, "supervisora")
