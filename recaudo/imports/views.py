@@ -198,7 +198,11 @@ def import_detail(request, slug, job_id):
     context = {"portfolio": portfolio, "job": job, "progress": import_progress(job),
                "finished": job.status not in (ImportJob.Status.PENDING, ImportJob.Status.RUNNING)}
     if context["finished"]:
-        context["report"] = import_report(job)
+        report = import_report(job)
+        # the parsers' reasons are English; the report says them in the page's language, as the preview does
+        report["errors"] = [{**e, "reason": _problem(str(e.get("reason") or ""))} if isinstance(e, dict) else e
+                            for e in report["errors"]]
+        context["report"] = report
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "imports/_job_status.html", context)
     return render(request, "imports/import_detail.html", context)

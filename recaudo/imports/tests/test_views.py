@@ -157,3 +157,16 @@ def test_job_of_another_portfolio_is_404(client, people, portfolio, other_portfo
 def test_superuser_may_import_anywhere(client, portfolio):
     make_user("root", superuser=True)
     assert login(client, "root").get(reverse("import_list", args=[portfolio.slug])).status_code == 200
+
+
+def test_the_report_gives_the_reasons_in_the_page_language(client, portfolio):
+    """A rejected row's reason (the parsers say it in English) reads in es-CO on the job page, as on the preview."""
+    make_user("ana", portfolio, role="admin")
+    job = ImportJob.objects.create(portfolio=portfolio, kind="obligations", filename="Saldos.csv", status="done",
+                                   result={"rows": 1, "rejected": 1, "error_count": 1, "errors": [
+                                       {"row": 6, "column": "TERCERO", "value": "52123456",
+                                        "reason": "an ID number needs an ID type (e.g. NIT, CC)"}]})
+    login(client, "ana")
+    page = client.get(reverse("import_detail", args=[portfolio.slug, job.pk])).content.decode()
+    assert "un número de documento necesita su tipo (p. ej. NIT, CC)" in page
+    assert "an ID number needs" not in page
