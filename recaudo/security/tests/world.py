@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
-from recaudo.portfolio.services import contact_add
+from recaudo.portfolio.services import contact_add, document_attach
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 
@@ -36,6 +36,9 @@ class Side:
     payment: object
     objects: dict = field(default_factory=dict)
     message: object = None
+    contact: object = None
+    obligation: object = None
+    document: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -83,7 +86,9 @@ def build_side(portfolio, agent, number: str) -> Side:
         next_attempt_at=now)
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
-                message=message)
+                message=message, contact=debtor.contacts.first(), obligation=obligations[0],
+                document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
+                                         actor="cli"))
 
 
 def build_world() -> dict:
