@@ -344,3 +344,16 @@ def test_statement_needs_a_consented_email_and_the_write_role(client, book, es):
     page = client.get(debtor_url(debtor)).content.decode()
     assert "no-statement-channel" in page
     assert not Message.objects.exists()
+
+
+def test_anonymizing_the_debtor_removes_notes_text_and_documents(book):
+    from recaudo.privacy.services import debtor_anonymize
+
+    debtor = book["debtor"]
+    debtor_note_add(debtor=debtor, text="La señora Luz vive con su hija Marta", actor=book["agent"])
+    document_attach(debtor=debtor, upload=PDF, filename="cedula.pdf", actor=book["agent"])
+    result = debtor_anonymize(debtor=debtor, reason="solicitud del titular", force=True, actor="cli")
+    assert result.counts["notes"] == 1 and result.counts["documents"] == 1
+    assert not Document.objects.exists() and not DocumentContent.objects.exists()
+    assert "Marta" not in Note.objects.get().text
+    assert "Marta" not in str(AuditEvent.objects.get(event_type="debtor.note_added").changes)
