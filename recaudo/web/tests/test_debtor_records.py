@@ -357,3 +357,19 @@ def test_anonymizing_the_debtor_removes_notes_text_and_documents(book):
     assert not Document.objects.exists() and not DocumentContent.objects.exists()
     assert "Marta" not in Note.objects.get().text
     assert "Marta" not in str(AuditEvent.objects.get(event_type="debtor.note_added").changes)
+
+
+def test_the_outbox_sends_the_queued_statement_with_its_pdf(book, settings):
+    from recaudo.communications.transports.console import MemoryTransport
+    from recaudo.cycle.outbox import outbox_process
+
+    settings.RECAUDO_TRANSPORTS = {"email": "memory", "sms": "memory", "whatsapp": "memory", "letter": "memory"}
+    MemoryTransport.reset()
+    now = at_local(MONDAY, "10:00")
+    message = statement_send(debtor=book["debtor"], channel="email", token="t-1", actor=book["agent"], now=now)
+    outbox_process(now=now, worker_id="w1")
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert MemoryTransport.sent[0]["to"] == "luz.restrepo@example.com"
+    assert MemoryTransport.sent[0]["attachments"] == ["estado-de-cuenta-C001-2026-03-02.pdf"]
+    MemoryTransport.reset()
