@@ -373,3 +373,18 @@ def test_the_outbox_sends_the_queued_statement_with_its_pdf(book, settings):
     assert MemoryTransport.sent[0]["to"] == "luz.restrepo@example.com"
     assert MemoryTransport.sent[0]["attachments"] == ["estado-de-cuenta-C001-2026-03-02.pdf"]
     MemoryTransport.reset()
+
+
+def test_the_habeas_data_export_lists_notes_documents_and_how_consent_was_given(book):
+    from recaudo.privacy.selectors import debtor_export_data
+
+    debtor = book["debtor"]
+    debtor_note_add(debtor=debtor, text="Prefiere que la llamen en la tarde", actor=book["agent"])
+    document_attach(debtor=debtor, upload=PDF, filename="contrato.pdf", kind="agreement", actor=book["agent"])
+    consent_record(contact=debtor.contacts.get(channel="email"), channel="email", status="granted",
+                   method="web_form", given_on=date(2026, 1, 2), actor=book["agent"])
+    data = debtor_export_data(debtor)
+    assert data["notes"][0]["text"] == "Prefiere que la llamen en la tarde"
+    assert data["documents"][0]["filename"] == "contrato.pdf" and data["documents"][0]["kind"] == "agreement"
+    email = next(c for c in data["contacts"] if c["channel"] == "email")
+    assert email["consents"][0]["method"] == "web_form" and email["consents"][0]["given_on"] == "2026-01-02"
