@@ -66,7 +66,7 @@ def statement_send(*, debtor: Debtor, channel: str, token: str, actor, now: date
     contact = contacts_for([debtor.pk], channel).get(debtor.pk)
     if contact is None:
         raise StatementSendError(_("The debtor has no contact with consent for this channel: add one, or record "
-                                   "the consent, under Contacts."), field="channel")
+                                   "the consent, on the contact's page."), field="channel")
     statement = statement_for(debtor=debtor, today=portfolio.today(now))
     if not statement.lines and not statement.open_obligations:
         raise StatementSendError(_("The debtor has no movements: there is no statement to send."), field="channel")

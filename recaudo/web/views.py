@@ -401,7 +401,7 @@ def statement_send_now(request, slug, pk):
                 messages.success(request, _("Statement queued to %(to)s; the outbox sends it.") % {"to": message.to})
             return _back(portfolio, debtor, "#timeline")
     intro = "" if form.fields["channel"].choices else _(
-        "The debtor has no e-mail with consent: add one, or record its consent, under Contacts.")
+        "The debtor has no e-mail with consent: add one, or record its consent, on the contact's page.")
     return _action_page(request, portfolio, debtor, form, title=_("Send the statement of account now"),
                         button=_("Send"), intro=intro, extra={"disabled": not form.fields["channel"].choices})
 
