@@ -6,7 +6,7 @@ from django.db import migrations
 TEMPLATES = [
     ("statement", "Estado de cuenta", "email", "es",
      "Estado de cuenta - {{ portfolio.creditor }}",
-     "<p>Señor(a) {{ debtor.name }}:</p>\n"
+     "<p>{% if debtor.company %}Señores{% else %}Señor(a){% endif %} {{ debtor.name }}:</p>\n"
      "<p>Adjuntamos su estado de cuenta con {{ portfolio.creditor }} al {{ today|date }}. El saldo total es "
      "<strong>{{ total_balance|money:currency }}</strong>, de los cuales "
      "<strong>{{ total_overdue|money:currency }}</strong> están vencidos.</p>\n"
@@ -36,7 +36,7 @@ def load_templates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("communications", "0002_alter_message_options_alter_template_options_and_more"),
+        ("communications", "0003_default_templates_formal"),
     ]
 
     operations = [
