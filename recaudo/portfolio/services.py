@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -16,7 +16,7 @@ from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record, diff
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.exports import CsvDialect, write_csv, write_xlsx
-from recaudo.core.money import UnknownCurrency, from_minor, table_precision, validate_currency
+from recaudo.core.money import UnknownCurrency, from_minor, precision, table_precision, validate_currency
 from recaudo.portfolio.aging import BucketError, parse_buckets
 
 from .masking import mask_id
@@ -319,18 +319,19 @@ def _export_header() -> list[str]:
 @transaction.atomic
 def debtor_list_export(*, portfolio: Portfolio, filters: DebtorFilters, as_of: date, fmt: str,
                        dialect: CsvDialect, assigned_to: int | None = None, masked: bool = False,
-                       query: str = "", actor=None, limit: int = EXPORT_MAX) -> ListExport:
+                       query: str = "", actor=None) -> ListExport:
     """Every debtor the list shows for `filters`, in its order (all its pages, not one), as CSV in `dialect` or
     XLSX: the list's columns with headers in the active language, the ID number as the list shows it (a NIT with
-    its check digit; masked for viewers). At most `limit` debtors, else a PortfolioError asking for a narrower
+    its check digit; masked for viewers). At most EXPORT_MAX debtors, else a PortfolioError asking for a narrower
     filter. Recorded as one audit event (personal data leaves the system: docs/habeas-data.md)."""
     if fmt not in ("csv", "xlsx"):
         raise PortfolioError(_("Choose CSV or Excel (XLSX)."), field="format")
+    limit = EXPORT_MAX
     qs = debtor_search(portfolio, filters, as_of, assigned_to).only(*LIST_COLUMNS)
     debtors = list(qs[: limit + 1])
     if len(debtors) > limit:
         raise PortfolioError(_("More than %(n)s debtors match: narrow the filter to export them.")
-                             % {"n": f"{limit:,}".replace(",", ".")}, field="format")
+                             % {"n": formats.number_format(limit, force_grouping=True)}, field="format")
     currency = portfolio.currency
     yes, no = _("Yes"), _("No")
     rows = []
@@ -346,7 +347,7 @@ def debtor_list_export(*, portfolio: Portfolio, filters: DebtorFilters, as_of: d
     header = _export_header()
     stem = f"{portfolio.slug}-{_('debtors')}-{as_of.isoformat()}"
     if fmt == "xlsx":
-        content = write_xlsx(rows, header, title=str(_("Debtors")), amount_decimals=portfolio.display_decimals,
+        content = write_xlsx(rows, header, title=str(_("Debtors")), amount_decimals=precision(currency),
                              column_widths=[14, 36, 8, 18, 10, 18, 14, 10, 12, 24, 10, 8])
         export = ListExport(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                             f"{stem}.xlsx", len(rows))
