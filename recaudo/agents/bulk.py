@@ -150,8 +150,9 @@ class BulkResult:
             text = _("Queued %(queued)s, blocked %(blocked)s.") % {"queued": _n(self.queued),
                                                                     "blocked": _n(self.blocked)}
             if self.reasons:
-                text += " " + "; ".join(f"{reason}: {_n(count)} ({', '.join(codes)}{'…' if count > len(codes) else ''})"
-                                        for reason, count, codes in self.reasons)
+                said = "; ".join(f"{reason} — {_n(count)} ({', '.join(codes)}{'…' if count > len(codes) else ''})"
+                                 for reason, count, codes in self.reasons)
+                text += " " + _("Why: %(reasons)s.") % {"reasons": said}
             return text
         if self.action == "tag":
             return _("Tags changed on %(n)s of %(m)s debtors.") % {"n": _n(self.changed), "m": _n(self.debtors)}
