@@ -294,8 +294,9 @@ def debtor_bulk(request, slug):
     scope = "filter" if request.POST.get("scope") == "filter" else "selected"
     filters = None
     if scope == "filter":
-        filters, _ignored, _page = DebtorFilterForm(
-            QueryDict(query), portfolio=portfolio, bucket_choices=bucket_choices(portfolio.buckets)).filters()
+        form = DebtorFilterForm(QueryDict(query) if query else None, portfolio=portfolio,
+                                bucket_choices=bucket_choices(portfolio.buckets))
+        filters, _ignored, _page = form.filters()
     ids = request.POST.getlist("ids") if scope == "selected" else None
     action = request.POST.get("action", "")
     as_of = portfolio.today()

@@ -292,12 +292,14 @@ FILTER_QUERY_MAX = 1000
 
 def filter_query(params) -> str:
     """The debtor list's filters in a query string (a QueryDict or a query string): only the list's own filter
-    parameters, each once, empty ones left out, always with `filtered=1` (so "with balance only" off stays off);
-    the page number is not part of a filter."""
+    parameters, each once, empty ones left out, and `filtered` when the list's form was submitted (without it the
+    list shows debtors with a balance only, see DebtorFilterForm); the page number is not part of a filter. ""
+    for the list's first view."""
     if isinstance(params, str):
         params = QueryDict(params.lstrip("?"))
     kept = QueryDict(mutable=True)
-    kept["filtered"] = "1"
+    if params.get("filtered"):
+        kept["filtered"] = "1"
     for key in FILTER_KEYS:
         value = (params.get(key) or "").strip()
         if value:

@@ -41,7 +41,7 @@ def debtor_list(request, slug):
                        assigned_to=assigned_only_agent(request.user, portfolio),
                        masked=masks_personal_data(request.user, portfolio))
     context = {"portfolio": portfolio, "form": form, "filters": filters, "page": page, "ignored": ignored,
-               "as_of": as_of, "filter_query": filter_query(request.GET) if request.GET else "",
+               "as_of": as_of, "filter_query": filter_query(request.GET),
                "can_bulk": can(request.user, portfolio, "write"),
                "supervises": role_in(request.user, portfolio) in SUPERVISING_ROLES,
                "saved_filters": saved_filters_for(request.user, portfolio)}

@@ -10,6 +10,7 @@ from django.urls import reverse
 from recaudo.agents import bulk
 from recaudo.agents.bulk import BulkError, bulk_apply, bulk_preview
 from recaudo.agents.models import Assignment
+from recaudo.agents.services import assign_debtors
 from recaudo.audit.models import AuditEvent
 from recaudo.communications.models import Message
 from recaudo.core.errors import DomainError, NotAllowed
@@ -246,3 +247,30 @@ def test_the_list_offers_the_actions_of_the_role(client, portfolio, team, book):
     login(client, "vera")
     text = client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
     assert 'id="debtor-bulk"' not in text and 'name="ids"' not in text
+
+
+def test_all_that_match_on_the_lists_first_view_is_what_it_shows(client, portfolio, team, book):
+    make_debtor(portfolio, code="Z0", name="Sin saldo")  # the first view shows debtors with a balance only
+    login(client, "sofia")
+    listed = client.get(reverse("debtor_list", args=[portfolio.slug]))
+    assert listed.context["page"].total == 4 and listed.context["filter_query"] == ""
+    page = client.post(reverse("debtor_bulk", args=[portfolio.slug]), {"action": "tag", "scope": "filter", "query": ""})
+    assert page.context["count"] == 4
+
+
+def test_an_agent_limited_to_their_debtors_acts_only_on_them(portfolio, team, book):
+    portfolio.agents_see_assigned_only = True
+    portfolio.save()
+    assign_debtors(portfolio=portfolio, debtor_ids=[book["N1"].pk], agent=team["carlos"])
+    result = apply(portfolio, team["carlos"], "tag", filters=NORTE, add_tags=["mio"])
+    assert result.debtors == 1
+    result = apply(portfolio, team["carlos"], "tag", ids=[book["N2"].pk, book["N1"].pk], add_tags=["otro"])
+    assert result.debtors == 1 and Debtor.objects.filter(tags__contains="|otro|").get().code == "N1"
+
+
+def test_a_hostile_filter_is_escaped_on_the_confirmation_page(client, portfolio, team, book):
+    login(client, "sofia")
+    page = client.post(reverse("debtor_bulk", args=[portfolio.slug]),
+                       {"action": "tag", "scope": "filter", "query": 'q="><script>alert(1)</script>&tag=norte'})
+    text = page.content.decode()
+    assert "<script>alert(1)</script>" not in text and page.status_code in (200, 302)

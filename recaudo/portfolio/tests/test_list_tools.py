@@ -100,8 +100,9 @@ def test_a_formula_in_a_name_is_neutralized(client, portfolio, users):
 
 # ------------------------------------------------------------------------------------------------ saved filters
 def test_filter_query_keeps_only_the_lists_filters():
-    assert filter_query("q=ana&page=3&evil=1&bucket=2&with_balance=on") == (
-        "filtered=1&q=ana&bucket=2&with_balance=on")
+    assert filter_query("q=ana&page=3&evil=1&bucket=2&with_balance=on") == "q=ana&bucket=2&with_balance=on"
+    assert filter_query("filtered=1&page=2") == "filtered=1"  # "with balance only" unticked stays unticked
+    assert filter_query("page=2") == ""  # the list's first view
 
 
 def test_save_list_reapply_and_delete_a_filter(client, portfolio, many, users):
@@ -150,7 +151,7 @@ def test_a_name_is_required_bounded_and_the_same_name_replaces(portfolio, users)
         saved_filter_save(portfolio=portfolio, owner=users["sofia"], name="x" * 81, query="")
     saved_filter_save(portfolio=portfolio, owner=users["sofia"], name="norte", query="tag=a")
     saved_filter_save(portfolio=portfolio, owner=users["sofia"], name="norte", query="tag=b")
-    assert SavedFilter.objects.get().query == "filtered=1&tag=b"
+    assert SavedFilter.objects.get().query == "tag=b"
 
 
 def test_saved_filters_are_bounded_per_user(portfolio, users, monkeypatch):
