@@ -335,4 +335,5 @@ def debtor_bulk(request, slug):
             messages.success(request, result.summary())
             return redirect(back)
     return render(request, "agents/bulk_confirm.html", {
-        **context, "form": form, "count": form.data.get("expected", ""), "action": form.data.get("action", "")})
+        **context, "form": form, "count": form.cleaned_data.get("expected") or 0,
+        "action": form.data.get("action", "")})

@@ -274,3 +274,14 @@ def test_a_hostile_filter_is_escaped_on_the_confirmation_page(client, portfolio,
                        {"action": "tag", "scope": "filter", "query": 'q="><script>alert(1)</script>&tag=norte'})
     text = page.content.decode()
     assert "<script>alert(1)</script>" not in text and page.status_code in (200, 302)
+
+
+def test_a_missing_input_shows_at_its_field_and_keeps_the_confirmation(client, portfolio, team, book):
+    login(client, "sofia")
+    url = reverse("debtor_bulk", args=[portfolio.slug])
+    data = {"action": "hold", "scope": "filter", "query": "tag=norte"}
+    token = client.post(url, data).context["form"].initial["token"]
+    page = client.post(url, {**data, "apply": "1", "token": token, "expected": "3", "hold_reason": "claim"})
+    assert page.status_code == 200 and page.context["form"].errors["hold_until"]
+    text = page.content.decode()
+    assert "3" in text and f'value="{token}"' in text and not Hold.objects.exists()
