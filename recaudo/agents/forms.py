@@ -136,7 +136,7 @@ class BulkForm(forms.Form):
     remove_tags = forms.CharField(label=_("Tags to remove"), required=False, max_length=500)
     hold_reason = forms.ChoiceField(label=_("Reason"), required=False)
     hold_until = forms.DateField(label=_("Last day of the hold"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+                                 widget=DateInput())
     hold_notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
     template = forms.ChoiceField(label=_("Template"), required=False)
 
