@@ -1,6 +1,7 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.query_utils import DeferredAttribute
@@ -446,6 +447,28 @@ class DocumentContent(models.Model):
 
     def __str__(self):
         return str(self.document_id)
+
+class SavedFilter(models.Model):
+    """A named search of the debtor list ("mis 31-60 más de 5M"): the list's query string, private to its owner in
+    one portfolio unless shared with the portfolio's other users."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.CASCADE, related_name="saved_filters")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(_("name"), max_length=80)
+    query = models.CharField(_("filter"), max_length=1000, blank=True)
+    shared = models.BooleanField(_("shared"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved filter")
+        verbose_name_plural = _("saved filters")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "owner", "name"], name="saved_filter_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 def tags_to_db(tags: list[str]) -> str:

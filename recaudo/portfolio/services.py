@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import can, debtor_visible
+from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record, diff
 from recaudo.core.errors import DomainError, NotAllowed
-from recaudo.core.money import UnknownCurrency, table_precision, validate_currency
+from recaudo.core.exports import CsvDialect, write_csv, write_xlsx
+from recaudo.core.money import UnknownCurrency, from_minor, precision, table_precision, validate_currency
 from recaudo.portfolio.aging import BucketError, parse_buckets
 
-from .models import Consent, Contact, Debtor, Document, DocumentContent, Note, Obligation, Portfolio, tags_to_db
+from .masking import mask_id
+from .models import (
+    Consent,
+    Contact,
+    Debtor,
+    Document,
+    DocumentContent,
+    Note,
+    Obligation,
+    Portfolio,
+    SavedFilter,
+    tags_to_db,
+)
 from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, safe_filename, sniff_document_type
+from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
 from .validation import (
     ValidationProblem,
+    display_id_number,
     normalize_email,
     normalize_phone,
     search_text_for,
@@ -461,3 +478,160 @@ def document_bytes(*, document: Document, actor) -> bytes:
     see personal data masked, so they do not download copies)."""
     require_debtor_write(actor, document.debtor)
     return bytes(DocumentContent.objects.values_list("data", flat=True).get(document=document))
+# The debtor list: export, tags on many debtors, saved filters
+# ---------------------------------------------------------------------------------------------------------------
+EXPORT_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class ListExport:
+    content: bytes
+    content_type: str
+    filename: str
+    rows: int
+
+
+def _export_header() -> list[str]:
+    return [_("Code"), _("Name"), _("ID type"), _("ID number"), _("Open obligations"), _("Balance"),
+            _("Oldest due date"), _("Days past due"), _("Bucket"), _("Tags"), _("Disputed"), _("Currency")]
+
+
+@transaction.atomic
+def debtor_list_export(*, portfolio: Portfolio, filters: DebtorFilters, as_of: date, fmt: str,
+                       dialect: CsvDialect, assigned_to: int | None = None, masked: bool = False,
+                       query: str = "", actor=None) -> ListExport:
+    """Every debtor the list shows for `filters`, in its order (all its pages, not one), as CSV in `dialect` or
+    XLSX: the list's columns with headers in the active language, the ID number as the list shows it (a NIT with
+    its check digit; masked for viewers). At most EXPORT_MAX debtors, else a PortfolioError asking for a narrower
+    filter. Recorded as one audit event (personal data leaves the system: docs/habeas-data.md)."""
+    if fmt not in ("csv", "xlsx"):
+        raise PortfolioError(_("Choose CSV or Excel (XLSX)."), field="format")
+    limit = EXPORT_MAX
+    qs = debtor_search(portfolio, filters, as_of, assigned_to).only(*LIST_COLUMNS)
+    debtors = list(qs[: limit + 1])
+    if len(debtors) > limit:
+        raise PortfolioError(_("More than %(n)s debtors match: narrow the filter to export them.")
+                             % {"n": formats.number_format(limit, force_grouping=True)}, field="format")
+    currency = portfolio.currency
+    yes, no = _("Yes"), _("No")
+    rows = []
+    for debtor in debtors:
+        aging = debtor_aging(debtor, as_of, portfolio.buckets)
+        number = mask_id(debtor.id_number) if masked else display_id_number(debtor.id_type, debtor.id_number)
+        rows.append([
+            debtor.code, debtor.name, debtor.id_type, number, debtor.open_count,
+            from_minor(debtor.balance_minor, currency), debtor.oldest_due_date if debtor.balance_minor else None,
+            aging.overdue_days if aging else None, aging.label if aging else "", ", ".join(debtor.tag_list),
+            yes if debtor.disputed else no, str(currency),
+        ])
+    header = _export_header()
+    stem = f"{portfolio.slug}-{_('debtors')}-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        content = write_xlsx(rows, header, title=str(_("Debtors")), amount_decimals=precision(currency),
+                             column_widths=[14, 36, 8, 18, 10, 18, 14, 10, 12, 24, 10, 8])
+        export = ListExport(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            f"{stem}.xlsx", len(rows))
+    else:
+        export = ListExport(write_csv(rows, header, dialect=dialect), "text/csv; charset=utf-8", f"{stem}.csv",
+                            len(rows))
+    audit_record(event_type="debtor_list.exported", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes={"format": fmt, "rows": len(rows), "filter": query[:FILTER_QUERY_MAX], "masked": masked})
+    return export
+
+
+TAG_MAX = 60
+_TAG_FORBIDDEN = set("|,;<>\"\\")
+
+
+def parse_tags(text: str, field: str) -> list[str]:
+    """Tags written by a person ("vip, llamar-tarde"): lower-case, each once, at most TAG_MAX characters, without
+    the characters the stored form uses to separate them."""
+    tags: list[str] = []
+    for raw in (text or "").replace(";", ",").split(","):
+        tag = " ".join(raw.split()).lower()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX:
+            raise PortfolioError(_("A tag has at most %(n)s characters.") % {"n": TAG_MAX}, field=field)
+        if set(tag) & _TAG_FORBIDDEN:
+            raise PortfolioError(_("A tag cannot contain | < > \" or \\."), field=field)
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > 20:
+        raise PortfolioError(_("At most 20 tags at a time."), field=field)
+    return tags
+
+
+@transaction.atomic
+def debtors_retag(*, portfolio: Portfolio, debtor_ids, add: list[str], remove: list[str], actor=None,
+                  now: datetime | None = None) -> int:
+    """Add and remove tags on many debtors at once (the debtor list's bulk action): one UPDATE per debtor whose tags
+    change and one audit event each, all or nothing. Returns how many debtors changed."""
+    add = parse_tags(",".join(add), "add_tags")
+    remove = parse_tags(",".join(remove), "remove_tags")
+    if not add and not remove:
+        raise PortfolioError(_("Write the tags to add or to remove."), field="add_tags")
+    now = now or timezone.now()
+    label = actor_label_for(actor)
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    changed: list[Debtor] = []
+    events: list[AuditEvent] = []
+    debtors = Debtor.objects.filter(portfolio=portfolio, pk__in=list(debtor_ids)).only("pk", "code", "name", "tags")
+    for debtor in debtors.order_by("pk"):
+        old = debtor.tag_list
+        new_tags = tags_to_db([t for t in old if t not in remove] + add)
+        if new_tags == debtor.tags:
+            continue
+        if len(new_tags) > Debtor._meta.get_field("tags").max_length:
+            raise PortfolioError(_("Too many tags on %(debtor)s.") % {"debtor": str(debtor)}, field="add_tags")
+        debtor.tags = new_tags
+        changed.append(debtor)
+        events.append(AuditEvent(at=now, actor=user, actor_label=label, portfolio_id=portfolio.pk,
+                                 debtor_id=debtor.pk, subject_type="debtor", subject_id=debtor.pk,
+                                 subject_label=str(debtor)[:200], event_type="debtor.updated",
+                                 changes={"tags": [", ".join(old), ", ".join(debtor.tag_list)]}))
+    Debtor.objects.bulk_update(changed, ["tags"], batch_size=500)
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(changed)
+
+
+SAVED_FILTERS_MAX = 50
+
+
+@transaction.atomic
+def saved_filter_save(*, portfolio: Portfolio, owner, name: str, query: str, shared: bool = False,
+                      actor=None) -> SavedFilter:
+    """Save the debtor list's current filter under a name ("mis 31-60 más de 5M"), private to `owner` in the
+    portfolio unless `shared`. The same name again replaces that filter. At most SAVED_FILTERS_MAX per user."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise PortfolioError(_("Give the filter a name."), field="name")
+    if len(name) > 80:
+        raise PortfolioError(_("A name has at most %(n)s characters.") % {"n": 80}, field="name")
+    clean = filter_query(query or "")
+    if len(clean) > FILTER_QUERY_MAX:
+        raise PortfolioError(_("This filter is too long to save."), field="name")
+    existing = SavedFilter.objects.filter(portfolio=portfolio, owner=owner, name=name).first()
+    if existing is None and SavedFilter.objects.filter(portfolio=portfolio, owner=owner).count() >= SAVED_FILTERS_MAX:
+        raise PortfolioError(_("You have %(n)s saved filters: delete one first.") % {"n": SAVED_FILTERS_MAX},
+                             field="name")
+    saved = existing or SavedFilter(portfolio=portfolio, owner=owner, name=name)
+    saved.query, saved.shared = clean, bool(shared)
+    saved.save()
+    audit_record(event_type="saved_filter.saved", subject=saved, actor=actor or owner, portfolio=portfolio,
+                 changes={"name": name, "filter": clean, "shared": saved.shared})
+    return saved
+
+
+class SavedFilterNotAllowed(PortfolioError, NotAllowed):
+    pass
+
+
+@transaction.atomic
+def saved_filter_delete(*, saved_filter: SavedFilter, actor) -> None:
+    """Delete a saved filter: only its owner may (a shared one too)."""
+    if getattr(actor, "pk", None) != saved_filter.owner_id:
+        raise SavedFilterNotAllowed(_("Only the user who saved a filter may delete it."))
+    audit_record(event_type="saved_filter.deleted", subject=saved_filter, actor=actor,
+                 portfolio=saved_filter.portfolio, changes={"name": saved_filter.name})
+    saved_filter.delete()

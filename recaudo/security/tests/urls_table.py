@@ -94,9 +94,13 @@ ACCESS = {
     "agent_assignments": (SU, SU, {}),
     "agent_targets": (SU, SU, {}),
     "agent_scripts": (SU, SU, {}),
+    "debtor_bulk": (None, AG, {}),  # tags: agents; assign, hold, send a template: supervisors (agents/bulk.py)
     "interest_liquidation": (V, None, DEBTOR),
     # portfolio, privacy, reports
     "debtor_list": (V, V, {}),
+    "debtor_list_export": (V, None, {}),  # what the list shows, IDs masked for viewers
+    "saved_filter_add": (None, V, {}),
+    "saved_filter_delete": (None, V, {"pk": "saved_filter"}),  # its owner only
     "debtor_detail": (V, V, DEBTOR),
     "payment_new": (AG, AG, DEBTOR),
     "payment_receipt": (V, V, {"payment_id": "payment"}),
