@@ -257,3 +257,53 @@ class Interaction(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.debtor_id} {self.disposition_id}"
+
+
+class BulkJob(models.Model):
+    """A bulk action of the debtor list run by the background worker (recaudo.agents.bulk: bulk_submit, then
+    bulk_job_run): what to do, the debtors confirmed (in order), and how far it got. Its state lives here, not in
+    a process: a worker claims it (claimed_by, heartbeat_at) and commits each batch of debtors together with
+    `done` and the counts, so a job that stops half-way resumes at the next batch."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Stopped")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="bulk_jobs")
+    action = models.CharField(max_length=10)
+    token = models.CharField(max_length=64, help_text="the confirmation page's: a confirmation is done once")
+    params = models.JSONField(default=dict, blank=True, help_text="the action's inputs")
+    debtors = models.JSONField(default=list, blank=True, help_text="ids of the debtors confirmed, in order")
+    total = models.IntegerField(default=0)
+    done = models.IntegerField(default=0, help_text="debtors of `debtors` done (committed batches)")
+    result = models.JSONField(default=dict, blank=True, help_text="counts and blocked reasons so far")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["portfolio", "token"], name="agents_bulkjob_unique_token")]
+
+    def __str__(self):
+        return f"bulk #{self.pk} {self.action} ({self.done}/{self.total})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0

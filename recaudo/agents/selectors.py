@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from recaudo.accounts.models import Role
-from recaudo.accounts.selectors import assigned_only_agent
+from recaudo.accounts.selectors import assigned_only_agent, role_in
 from recaudo.agreements.models import Agreement, Promise
 from recaudo.agreements.selectors import promise_eligible_obligations
 from recaudo.communications.rendering import RenderError, render_source
@@ -40,6 +41,7 @@ from recaudo.strategies.rules import Priority
 from .models import (
     AgentTask,
     Assignment,
+    BulkJob,
     CallScript,
     DailyTarget,
     Disposition,
@@ -559,3 +561,13 @@ def script(portfolio: Portfolio, script_id) -> CallScript | None:
     if not str(script_id or "").isdigit():
         return None
     return CallScript.objects.filter(portfolio=portfolio, pk=int(script_id)).first()
+
+
+def bulk_job_for_user_or_404(user, portfolio: Portfolio, job_id: int) -> BulkJob:
+    """A bulk action of the portfolio's debtor list, for the user who confirmed it or a supervisor or admin of the
+    portfolio; a 404 for anyone else (another portfolio's job included)."""
+    job = BulkJob.objects.filter(portfolio=portfolio, pk=job_id).select_related("created_by").first()
+    if job is None or not (job.created_by_id == user.pk or user.is_superuser
+                           or role_in(user, portfolio) in (Role.SUPERVISOR, Role.ADMIN)):
+        raise Http404("no such bulk action")
+    return job

@@ -11,5 +11,6 @@ urlpatterns = [
     path("team/assignments/", views.agent_assignments, name="agent_assignments"),
     path("team/targets/", views.agent_targets, name="agent_targets"),
     path("debtors/bulk/", views.debtor_bulk, name="debtor_bulk"),
+    path("debtors/bulk/<int:job_id>/", views.debtor_bulk_job, name="debtor_bulk_job"),
     path("team/scripts/", views.agent_scripts, name="agent_scripts"),
 ]

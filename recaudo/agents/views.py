@@ -30,7 +30,8 @@ from recaudo.portfolio.selectors import filter_query
 from recaudo.strategies.models import Hold
 
 from . import selectors
-from .bulk import bulk_apply, bulk_preview, template_choices
+from .bulk import BulkResult, bulk_job_resumable, bulk_preview, template_choices
+from .bulk_jobs import bulk_resume, bulk_submit
 from .forms import AssignForm, BulkForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
 from .selectors import agent_users, tz_for, workspace_settings
 from .services import (
@@ -287,7 +288,8 @@ def agent_scripts(request, slug):
 def debtor_bulk(request, slug):
     """A bulk action of the debtor list in two steps: the list posts the action and the debtors (ticked ones, or
     "all that match the filter"); this page says how many debtors it will touch and asks the action's inputs;
-    confirming does it (recaudo.agents.bulk) and goes back to the list with the summary."""
+    confirming does it (recaudo.agents.bulk) and goes back to the list with the summary, or, for a message template
+    or many debtors, leaves it to the background worker and goes to the job's page (debtor_bulk_job)."""
     portfolio = portfolio_for_user_or_404(request.user, slug, "write")
     query = filter_query(request.POST.get("query", ""))
     back = reverse("debtor_list", args=[portfolio.slug]) + f"?{query}"
@@ -321,7 +323,7 @@ def debtor_bulk(request, slug):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            result = bulk_apply(
+            submitted = bulk_submit(
                 portfolio=portfolio, actor=request.user, action=data["action"], token=data["token"], as_of=as_of,
                 ids=ids, filters=filters, query=query, expected=data["expected"], agent_id=data["agent"],
                 add_tags=form.tags("add_tags"), remove_tags=form.tags("remove_tags"),
@@ -332,8 +334,35 @@ def debtor_bulk(request, slug):
         except DomainError as exc:
             show_at_field(form, exc)
         else:
-            messages.success(request, result.summary())
+            if submitted.job is not None:
+                return redirect("debtor_bulk_job", portfolio.slug, submitted.job.pk)
+            messages.success(request, submitted.result.summary())
             return redirect(back)
     return render(request, "agents/bulk_confirm.html", {
         **context, "form": form, "count": form.cleaned_data.get("expected") or 0,
         "action": form.data.get("action", "")})
+
+
+@login_required
+def debtor_bulk_job(request, slug, job_id):
+    """A bulk action left to the background worker: its state and progress (refreshed while it runs) and, when
+    done, its summary; POST resumes a stopped one. For who confirmed it and the portfolio's supervisors."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, "write")
+    job = selectors.bulk_job_for_user_or_404(request.user, portfolio, job_id)
+    if request.method == "POST":
+        try:
+            bulk_resume(job=job, actor=request.user)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("debtor_bulk_job", portfolio.slug, job.pk)
+    result = BulkResult.from_dict(job.action, job.result)
+    query = (job.params or {}).get("query") or ""
+    context = {"portfolio": portfolio, "job": job, "result": result, "finished": job.finished,
+               "summary": result.summary() if job.done else "", "resumable": bulk_job_resumable(job),
+               "action_label": BulkForm.ACTION_LABELS.get(job.action, _("Bulk action")),
+               "back": reverse("debtor_list", args=[portfolio.slug]) + (f"?{query}" if query else "")}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "agents/_bulk_job_status.html", context)
+    return render(request, "agents/bulk_job.html", context)

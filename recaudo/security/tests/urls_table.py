@@ -95,6 +95,8 @@ ACCESS = {
     "agent_targets": (SU, SU, {}),
     "agent_scripts": (SU, SU, {}),
     "debtor_bulk": (None, AG, {}),  # tags: agents; assign, hold, send a template: supervisors (agents/bulk.py)
+    # a bulk action left to the worker: who confirmed it, and the supervisors (GET); POST resumes a stopped one
+    "debtor_bulk_job": (SU, SU, {"job_id": "bulk_job"}),
     "interest_liquidation": (V, None, DEBTOR),
     # portfolio, privacy, reports
     "debtor_list": (V, V, {}),

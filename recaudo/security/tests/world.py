@@ -41,9 +41,11 @@ class Side:
     obligation: object = None
     document: object = None
     saved_filter: object = None
+    bulk_job: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
+    from recaudo.agents.models import BulkJob
     from recaudo.agents.services import assign_debtors
     from recaudo.agreements.services.offers import offer_create
     from recaudo.agreements.services.payments import payment_receive
@@ -86,11 +88,16 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, channel="sms", to="+573001234567", template_code="reminder",
         language="es", body=f"Hola, su saldo {number}", dedupe_key=f"world-{number}", scheduled_for=now,
         next_attempt_at=now)
+    # a bulk action of the debtor list left to the worker, stopped half-way (so its page offers to resume it)
+    bulk_job = BulkJob.objects.create(portfolio=portfolio, action="tag", token=f"world-{number}",
+                                      params={"add_tags": ["revisar"]}, debtors=[debtor.pk], total=1,
+                                      status="failed", message="stopped")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
-                                         actor="cli"))
+                                         actor="cli"),
+                bulk_job=bulk_job)
 
 
 def build_world() -> dict:
