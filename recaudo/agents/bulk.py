@@ -8,6 +8,13 @@ here, not only by the pages: tags need the "write" permission (agents too), ever
 admin. At most BULK_MAX debtors per action. Each debtor gets its own audit event (from the service that does the
 work), and the batch one more (`debtors.bulk_action`) with the list of debtors and the token of the confirmation
 page, which also makes a second submission of the same confirmation refuse instead of doing it twice.
+
+Sending a message template, and any action on more than BACKGROUND_ABOVE debtors, runs in the background worker
+instead (bulk_jobs.bulk_submit): the confirmation records a BulkJob with the debtors confirmed (same checks, nothing
+done), and bulk_job_run does them JOB_BATCH at a time. Not all or nothing there, but resumable: each batch is one
+transaction with the job's progress and counts, so a debtor is never done twice and a job that stopped (a worker
+killed, a failure, a right lost) goes on from its next batch when resumed. The permission and the size bound are
+checked again at each batch; the job's state lives in the database, claimed by one worker at a time.
 """
 
 from __future__ import annotations

@@ -188,6 +188,20 @@ def test_many_debtors_go_to_the_background_for_any_action_few_are_done_at_once(p
     assert Debtor.objects.get(pk=book["N1"].pk).tag_list == ["llamar", "norte", "vip"]
 
 
+
+def test_a_hold_on_many_debtors_runs_in_the_background_with_its_end_date(portfolio, team, book, monkeypatch):
+    from recaudo.strategies.models import Hold
+
+    monkeypatch.setattr(bulk, "BACKGROUND_ABOVE", 2)
+    until = portfolio.today() + timedelta(days=10)
+    job = submit(portfolio, team["sofia"], action="hold", hold_reason="claim", hold_until=until).job
+    assert job.params["hold_until"] == until.isoformat() and not Hold.objects.exists()
+    bulk_job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "done" and job.result["changed"] == 3
+    assert {h.until for h in Hold.objects.filter(portfolio=portfolio)} == {until}
+
+
 # ------------------------------------------------------------------------------------------------ the pages
 def confirm_template(client, portfolio):
     url = reverse("debtor_bulk", args=[portfolio.slug])
@@ -204,7 +218,7 @@ def test_the_confirmation_lands_on_the_job_page_which_shows_the_summary_when_don
     assert response.status_code == 302 and response["Location"] == page_url
     assert not Message.objects.exists()
     waiting = client.get(page_url, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
-    assert "Esperando al proceso de fondo" in waiting and 'hx-trigger="every 1s"' in waiting
+    assert "Esperando al procesador" in waiting and 'hx-trigger="every 1s"' in waiting
     bulk_job_run(job.pk)
     text = client.get(page_url).content.decode()
     assert "En cola 2, bloqueados 1." in text and "Motivos:" in text and "N3" in text
