@@ -471,7 +471,7 @@ def bulk_job_run(job_id: int, *, worker_id: str = "") -> BulkJob | None:
 @transaction.atomic
 def _job_batch(job_id: int, worker: str) -> bool:
     """One batch of a claimed job, committed with its progress; True when the job is over."""
-    job = BulkJob.objects.select_for_update().select_related("portfolio", "created_by").get(pk=job_id)
+    job = BulkJob.objects.select_for_update(of=("self",)).select_related("portfolio", "created_by").get(pk=job_id)
     if job.status != BulkJob.Status.RUNNING or job.claimed_by != worker:
         raise _LostClaim
     portfolio, actor = job.portfolio, job.created_by
