@@ -42,8 +42,11 @@ class Command(BaseCommand):
             dialect = csv_dialect_option(options["csv"])
             # The Excel dialect is Colombian Spanish's: its headers and bucket names in Spanish, and a BOM so Excel
             # reads the accents; plain CSV keeps the stable English column keys and no BOM (for programs).
-            with translation.override("es-co" if dialect.name == "excel" else None):
-                content = render_aging_csv(report, bom=dialect.name == "excel", dialect=dialect)
+            if dialect.name == "excel":
+                with translation.override("es-co"):
+                    content = render_aging_csv(report, bom=True, dialect=dialect)
+            else:
+                content = render_aging_csv(report, bom=False, dialect=dialect)
             self.stdout.write(content.decode("utf-8"), ending="")
         else:
             self.stdout.write(render_table(report), ending="")
