@@ -269,6 +269,7 @@ def _event_labels() -> dict[str, str]:
         "portfolio.created": _("Portfolio created"),
         "portfolio.renamed": _("Portfolio renamed"),
         "portfolio.privacy_settings": _("Privacy settings changed"),
+        "portfolio.creditor_settings": _("Creditor and payment details changed"),
         "import.submitted": _("Import submitted"),
         "import.completed": _("Import completed"),
         "retention.applied": _("Retention policy applied"),
