@@ -181,7 +181,7 @@ def test_grant_change_revoke_and_deactivate_from_the_page(client, ana, portfolio
     sign_in(client, "ana")
     assert menu_for(ana, portfolio)["users"] is True
     listing = client.get(reverse("user_list"))
-    assert listing.status_code == 200 and "carlos" in listing.content.decode() and "Agente" in listing.content.decode()
+    assert listing.status_code == 200 and "carlos" in listing.content.decode() and "Gestor" in listing.content.decode()
     url = reverse("user_detail", args=[carlos.pk])
     assert client.get(url).status_code == 200
     assert client.post(url, {"action": "role", "portfolio": portfolio.slug, "role": "supervisor"}).status_code == 302
