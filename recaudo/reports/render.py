@@ -9,6 +9,7 @@ spreadsheet exports go through recaudo.core.exports (formula-injection safe).
 from __future__ import annotations
 
 import io
+from base64 import b64encode
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -149,12 +150,13 @@ def _creditor_and_payment(statement: Statement, language: str) -> dict:
         (_("Agreement (convenio)"), portfolio.payment_agreement),
     ) if value]
     payment_rows.append((_("Payment reference"), statement.payment_reference))
+    logo = bytes(portfolio.creditor_logo) if portfolio.creditor_logo_type and portfolio.creditor_logo else None
     return {
         "creditor_nit": portfolio.creditor_nit,
         "creditor_address": portfolio.creditor_address,
         "creditor_contact": portfolio.creditor_contact,
-        "creditor_logo": bytes(portfolio.creditor_logo) if portfolio.creditor_logo_type and portfolio.creditor_logo
-        else None,
+        "creditor_logo": logo,
+        "creditor_logo_uri": f"data:{portfolio.creditor_logo_type};base64,{b64encode(logo).decode()}" if logo else "",
         "payment_rows": payment_rows,
         "payment_notes": portfolio.payment_notes,
         "payment_reference": statement.payment_reference,

@@ -173,6 +173,10 @@ def test_pdf_carries_the_creditor_how_to_pay_and_late_interest(portfolio, tmp_pa
                      "Cómo pagar", "Bancolombia", "Cuenta corriente 123-456789-01", "78901", "C001",
                      "PSE en www.andinas.co/pagos", "Intereses de mora", "3.456,78"):
         assert expected in text, expected
+    html = render_statement_html(statement, "es-co")
+    for expected in ("NIT 900.123.456-8", "Cómo pagar", "Bancolombia", "78901", "C001", "Intereses de mora",
+                     "data:image/png;base64,"):
+        assert expected in html, expected
     english = _pdf_text(render_statement_pdf(statement, "en"), tmp_path)
     assert "How to pay" in english and "Late interest" in english
 
