@@ -118,3 +118,38 @@ class ScriptForm(forms.Form):
     def __init__(self, *args, segments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["segment"].choices = [("", _("Default (every segment)"))] + [(str(s.pk), s.name) for s in segments]
+
+
+class BulkForm(forms.Form):
+    """The confirmation step of a bulk action of the debtor list: the action's own inputs; which debtors it
+    touches travels in hidden inputs (the selection, or the list's filter)."""
+
+    ACTION_LABELS = {"assign": _("Assign to an agent"), "tag": _("Add or remove tags"),
+                     "hold": _("Put on hold"), "template": _("Send a message template")}
+
+    action = forms.ChoiceField(label=_("Action"))
+    token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    expected = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    agent = forms.ChoiceField(label=_("Agent"), required=False)
+    add_tags = forms.CharField(label=_("Tags to add"), required=False, max_length=500,
+                               help_text=_("Separated by commas."))
+    remove_tags = forms.CharField(label=_("Tags to remove"), required=False, max_length=500)
+    hold_reason = forms.ChoiceField(label=_("Reason"), required=False)
+    hold_until = forms.DateField(label=_("Last day of the hold"), required=False,
+                                 widget=DateInput())
+    hold_notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
+    template = forms.ChoiceField(label=_("Template"), required=False)
+
+    def __init__(self, *args, agents, templates, hold_reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every action is offered here: which one the user may take is the service's to say (a 403 otherwise).
+        self.fields["action"].choices = list(self.ACTION_LABELS.items())
+        self.fields["agent"].choices = [("", "—"), ("-", _("(unassign)"))] + [
+            (str(a.pk), a.get_full_name() or a.get_username()) for a in agents]
+        self.fields["hold_reason"].choices = [("", "—")] + list(hold_reasons)
+        self.fields["template"].choices = [("", "—")] + list(templates)
+        for name in ("add_tags", "remove_tags", "hold_notes"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+    def tags(self, name: str) -> list[str]:
+        return [t for t in (self.cleaned_data.get(name) or "").replace(";", ",").split(",") if t.strip()]

@@ -10,5 +10,6 @@ urlpatterns = [
     path("team/", views.agent_team, name="agent_team"),
     path("team/assignments/", views.agent_assignments, name="agent_assignments"),
     path("team/targets/", views.agent_targets, name="agent_targets"),
+    path("debtors/bulk/", views.debtor_bulk, name="debtor_bulk"),
     path("team/scripts/", views.agent_scripts, name="agent_scripts"),
 ]

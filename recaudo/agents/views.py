@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +21,17 @@ from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
 from recaudo.compliance.services import compliance_check
 from recaudo.compliance.wording import fmt_local
-from recaudo.core.errors import DomainError, show_at_field
+from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.ledger.selectors import debtor_360
+from recaudo.portfolio.aging import bucket_choices
+from recaudo.portfolio.forms import DebtorFilterForm
 from recaudo.portfolio.models import Debtor
+from recaudo.portfolio.selectors import filter_query
+from recaudo.strategies.models import Hold
 
 from . import selectors
-from .forms import AssignForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
+from .bulk import bulk_apply, bulk_preview, template_choices
+from .forms import AssignForm, BulkForm, CommissionForm, OutcomeForm, ScriptForm, TargetForm
 from .selectors import agent_users, tz_for, workspace_settings
 from .services import (
     assignments_apply,
@@ -271,3 +277,63 @@ def agent_scripts(request, slug):
     return render(request, "agents/scripts.html", {"portfolio": portfolio, "form": form,
                                                    "scripts": selectors.scripts(portfolio),
                                                    "placeholders": selectors.PLACEHOLDER_HELP})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bulk actions of the debtor list
+# ---------------------------------------------------------------------------------------------------------------
+@login_required
+@require_POST
+def debtor_bulk(request, slug):
+    """A bulk action of the debtor list in two steps: the list posts the action and the debtors (ticked ones, or
+    "all that match the filter"); this page says how many debtors it will touch and asks the action's inputs;
+    confirming does it (recaudo.agents.bulk) and goes back to the list with the summary."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, "write")
+    query = filter_query(request.POST.get("query", ""))
+    back = reverse("debtor_list", args=[portfolio.slug]) + f"?{query}"
+    scope = "filter" if request.POST.get("scope") == "filter" else "selected"
+    filters = None
+    if scope == "filter":
+        form = DebtorFilterForm(QueryDict(query) if query else None, portfolio=portfolio,
+                                bucket_choices=bucket_choices(portfolio.buckets))
+        filters, _ignored, _page = form.filters()
+    ids = request.POST.getlist("ids") if scope == "selected" else None
+    action = request.POST.get("action", "")
+    as_of = portfolio.today()
+    form_kwargs = {"agents": list(agent_users(portfolio)),
+                   "templates": template_choices(portfolio), "hold_reasons": Hold.Reason.choices}
+    context = {"portfolio": portfolio, "query": query, "scope": scope, "ids": ids or [], "back": back,
+               "action_label": BulkForm.ACTION_LABELS.get(action, _("Bulk action"))}
+    if "apply" not in request.POST:
+        try:
+            preview = bulk_preview(portfolio=portfolio, user=request.user, action=action, as_of=as_of, ids=ids,
+                                   filters=filters)
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect(back)
+        form = BulkForm(initial={"action": action, "token": preview.token, "expected": preview.count},
+                        **form_kwargs)
+        return render(request, "agents/bulk_confirm.html", {**context, "form": form, "count": preview.count,
+                                                            "action": action})
+    form = BulkForm(request.POST, **form_kwargs)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = bulk_apply(
+                portfolio=portfolio, actor=request.user, action=data["action"], token=data["token"], as_of=as_of,
+                ids=ids, filters=filters, query=query, expected=data["expected"], agent_id=data["agent"],
+                add_tags=form.tags("add_tags"), remove_tags=form.tags("remove_tags"),
+                hold_reason=data["hold_reason"], hold_until=data["hold_until"], hold_notes=data["hold_notes"],
+                template=data["template"])
+        except NotAllowed as exc:
+            raise PermissionDenied(exc.message) from None
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, result.summary())
+            return redirect(back)
+    return render(request, "agents/bulk_confirm.html", {
+        **context, "form": form, "count": form.cleaned_data.get("expected") or 0,
+        "action": form.data.get("action", "")})

@@ -99,3 +99,15 @@ class CreditorSettingsForm(forms.Form):
     def payment_fields(self):
         return [self[name] for name in ("payment_bank", "payment_account", "payment_agreement", "payment_reference",
                                         "payment_notes")]
+
+
+class SavedFilterForm(forms.Form):
+    """Save the debtor list's current filter under a name."""
+
+    name = forms.CharField(label=_("Name"), max_length=80,
+                           error_messages={"required": _("Give the filter a name.")})
+    shared = forms.BooleanField(label=_("Share with the portfolio's users"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs.update({"placeholder": _("e.g. my 31-60 over 5M"), "autocomplete": "off"})

@@ -13,11 +13,12 @@ from datetime import date
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
+from django.http import QueryDict
 
 from recaudo.portfolio.aging import Aged, aged, due_date_range, parse_buckets
 from recaudo.portfolio.masking import mask_id
 
-from .models import Consent, Contact, Debtor, Obligation, Portfolio
+from .models import Consent, Contact, Debtor, Obligation, Portfolio, SavedFilter
 from .validation import ValidationProblem, normalize_phone, search_text_for
 
 PAGE_SIZE = 50
@@ -280,6 +281,38 @@ def mask_debtor(debtor: Debtor) -> Debtor:
     debtor.id_number = mask_id(debtor.id_number)
     debtor.masked = True
     return debtor
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Saved filters and the list's query string
+# ---------------------------------------------------------------------------------------------------------------
+FILTER_KEYS = ("q", "bucket", "min_balance", "max_balance", "tag", "disputed", "with_balance", "sort")
+FILTER_QUERY_MAX = 1000
+
+
+def filter_query(params) -> str:
+    """The debtor list's filters in a query string (a QueryDict or a query string): only the list's own filter
+    parameters, each once, empty ones left out, and `filtered` when the list's form was submitted (without it the
+    list shows debtors with a balance only, see DebtorFilterForm); the page number is not part of a filter. ""
+    for the list's first view."""
+    if isinstance(params, str):
+        params = QueryDict(params.lstrip("?"))
+    kept = QueryDict(mutable=True)
+    if params.get("filtered"):
+        kept["filtered"] = "1"
+    for key in FILTER_KEYS:
+        value = (params.get(key) or "").strip()
+        if value:
+            kept[key] = value[:200]
+    return kept.urlencode()
+
+
+def saved_filters_for(user, portfolio: Portfolio) -> list[SavedFilter]:
+    """The user's own saved filters in the portfolio and those the portfolio's other users shared, by name."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(SavedFilter.objects.filter(portfolio=portfolio).filter(Q(owner=user) | Q(shared=True))
+                .select_related("owner").order_by("name", "pk")[:200])
 
 
 def consents_prefetch():

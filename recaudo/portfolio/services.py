@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from recaudo.audit.services import audit_record, diff
-from recaudo.core.errors import DomainError
-from recaudo.core.money import UnknownCurrency, table_precision, validate_currency
+from recaudo.accounts.selectors import can, debtor_visible
+from recaudo.audit.models import AuditEvent
+from recaudo.audit.services import actor_label_for, audit_record, diff
+from recaudo.core.errors import DomainError, NotAllowed
+from recaudo.core.exports import CsvDialect, write_csv, write_xlsx
+from recaudo.core.money import UnknownCurrency, from_minor, precision, table_precision, validate_currency
 from recaudo.portfolio.aging import BucketError, parse_buckets
 
-from .models import LOGO_MAX_BYTES, Consent, Contact, Debtor, PaymentReference, Portfolio, tags_to_db
+from .masking import mask_id
+from .models import (
+    LOGO_MAX_BYTES,
+    Consent,
+    Contact,
+    Debtor,
+    Document,
+    DocumentContent,
+    Note,
+    Obligation,
+    PaymentReference,
+    Portfolio,
+    SavedFilter,
+    tags_to_db,
+)
+from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, safe_filename, sniff_document_type
+from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
 from .validation import (
     ValidationProblem,
     creditor_nit_check,
+    display_id_number,
     logo_check,
     normalize_email,
     normalize_phone,
@@ -344,3 +367,328 @@ def consents_grant_missing(*, portfolio: Portfolio, source: str, actor=None, now
     audit_record(event_type="consent.granted_bulk", subject=portfolio, actor=actor, portfolio=portfolio,
                  changes={"count": len(rows), "source": source})
     return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The debtor page's own records: notes, contacts and consents as a user edits them, documents. Agents, supervisors
+# and administrators of the portfolio may write them (the "write" permission); viewers may not (RecordNotAllowed).
+# ---------------------------------------------------------------------------------------------------------------
+class RecordNotAllowed(PermissionDenied, NotAllowed):
+    """The user may not change this debtor's records. A PermissionDenied too, so an uncaught one is a 403."""
+
+
+def require_debtor_write(actor, debtor: Debtor) -> None:
+    """A user (not a system label such as "cli") must hold the "write" permission in the debtor's portfolio and see
+    the debtor (an agent limited to their assigned debtors sees only those)."""
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    if user is None:
+        return
+    if not can(user, debtor.portfolio, "write") or not debtor_visible(user, debtor.portfolio, debtor.pk):
+        raise RecordNotAllowed(_("Only agents, supervisors and administrators of the portfolio may change this "
+                                 "debtor's records."))
+
+
+@transaction.atomic
+def debtor_note_add(*, debtor: Debtor, text: str, actor) -> Note:
+    """A note on the debtor (at most NOTE_MAX_CHARS characters); the audit event carries its text, so the timeline
+    shows it."""
+    require_debtor_write(actor, debtor)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationProblem(_("Write the note."), field="text")
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationProblem(_("A note has at most %(max)s characters (this one has %(n)s).")
+                                % {"max": NOTE_MAX_CHARS, "n": len(text)}, field="text")
+    note = Note.objects.create(debtor=debtor, text=text, author=actor_label_for(actor)[:150])
+    audit_record(event_type="debtor.note_added", subject=note, actor=actor, portfolio=debtor.portfolio, debtor=debtor,
+                 changes={"note": text})
+    return note
+
+
+def _contact_value(portfolio: Portfolio, channel: str, value: str) -> str:
+    """normalize_contact with its problem said in the page's language, at the value field."""
+    if not (value or "").strip():
+        raise ValidationProblem(_("Write the phone number, e-mail or address."), field="value")
+    try:
+        normalized = normalize_contact(portfolio, channel, value)
+    except ValidationProblem:
+        if channel == Contact.Channel.EMAIL:
+            raise ValidationProblem(_("This is not a valid e-mail address."), field="value") from None
+        if channel in (Contact.Channel.PHONE, Contact.Channel.WHATSAPP):
+            raise ValidationProblem(_("This is not a valid phone number for %(country)s.")
+                                    % {"country": portfolio.country}, field="value") from None
+        raise ValidationProblem(_("Write the address."), field="value") from None
+    if len(value.strip()) > 300:
+        raise ValidationProblem(_("At most 300 characters."), field="value")
+    return normalized
+
+
+@transaction.atomic
+def contact_save(*, debtor: Debtor, actor, contact: Contact | None = None, channel: str = "", value: str,
+                 role: str = Contact.Role.DEBTOR, holder_name: str = "", city: str = "") -> Contact:
+    """Add a contact to the debtor (`contact` None) or correct one of theirs, as a user does from the debtor page:
+    the value validated as the import does (E.164 phone, e-mail), one contact per channel and value."""
+    require_debtor_write(actor, debtor)
+    if contact is not None and contact.debtor_id != debtor.pk:
+        raise ValidationProblem(_("This contact belongs to another debtor."), field="contact")
+    if contact is None:
+        if channel not in Contact.Channel.values:
+            raise ValidationProblem(_("Choose a channel."), field="channel")
+        if role not in Contact.Role.values:
+            raise ValidationProblem(_("Choose a role."), field="role")
+        normalized = _contact_value(debtor.portfolio, channel, value)
+        if Contact.objects.filter(debtor=debtor, channel=channel, value=normalized).exists():
+            raise ValidationProblem(_("The debtor already has this contact: %(value)s.") % {"value": normalized},
+                                    field="value")
+        created, _made = contact_add(debtor=debtor, channel=channel, value=normalized, role=role,
+                                     holder_name=holder_name.strip(), city=city.strip(), actor=actor)
+        return created
+    normalized = _contact_value(debtor.portfolio, contact.channel, value)
+    if normalized != contact.value and Contact.objects.filter(
+            debtor=debtor, channel=contact.channel, value=normalized).exists():
+        raise ValidationProblem(_("The debtor already has this contact: %(value)s.") % {"value": normalized},
+                                field="value")
+    return contact_update(contact=contact, value=normalized, holder_name=holder_name, city=city, actor=actor)
+
+
+@transaction.atomic
+def consent_record(*, contact: Contact, channel: str, status: str, method: str, given_on: date | None,
+                   detail: str = "", actor, today: date | None = None) -> Consent:
+    """Record that the debtor gave (or withdrew) consent for one channel of a contact: how (`method`, required) and
+    when (`given_on`, not after today; empty: today), with an optional detail (e.g. "cláusula 7 del contrato").
+    Revoking needs no method. Compliance reads the latest state per channel."""
+    debtor = contact.debtor
+    require_debtor_write(actor, debtor)
+    today = today or debtor.portfolio.today()
+    if channel not in CHANNEL_CONSENTS.get(contact.channel, []):
+        raise ValidationProblem(_("This contact cannot carry that channel."), field="channel")
+    if status not in Consent.Status.values:
+        raise ValidationProblem(_("Choose granted or revoked."), field="status")
+    if status == Consent.Status.GRANTED and contact.role == Contact.Role.REFERENCE:
+        raise ValidationProblem(_("References are never contacted for collection; consent cannot be granted."),
+                                field="status")
+    if method and method not in Consent.Method.values:
+        raise ValidationProblem(_("Choose how the consent was given."), field="method")
+    if status == Consent.Status.GRANTED and not method:
+        raise ValidationProblem(_("Say how the consent was given."), field="method")
+    given_on = given_on or today
+    if given_on > today:
+        raise ValidationProblem(_("The date cannot be after today (%(today)s).")
+                                % {"today": today.strftime("%d/%m/%Y")}, field="given_on")
+    detail = (detail or "").strip()
+    if len(detail) > 200:
+        raise ValidationProblem(_("At most 200 characters."), field="detail")
+    old = Consent.objects.filter(contact=contact, channel=channel).first()
+    consent, _made = Consent.objects.update_or_create(
+        contact=contact, channel=channel,
+        defaults={"status": status, "at": timezone.now(), "source": detail, "method": method, "given_on": given_on})
+    audit_record(event_type=f"consent.{status}", subject=contact, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"channel": channel, "status": status, "method": method,
+                                         "given_on": given_on, "source": detail,
+                                         "previous": old.status if old else ""})
+    return consent
+
+
+def _read_upload(upload) -> bytes:
+    """At most DOCUMENT_MAX_BYTES + 1 bytes of an uploaded file (or bytes): enough to tell it is too large without
+    reading a huge one whole."""
+    if isinstance(upload, bytes | bytearray):
+        return bytes(upload[:DOCUMENT_MAX_BYTES + 1])
+    upload.seek(0)
+    return upload.read(DOCUMENT_MAX_BYTES + 1)
+
+
+@transaction.atomic
+def document_attach(*, debtor: Debtor, upload, filename: str, kind: str = Document.Kind.OTHER,
+                    obligation: Obligation | None = None, actor) -> Document:
+    """Attach a file to the debtor or one of its obligations: PDF, JPEG or PNG told by its content (not its name),
+    at most DOCUMENT_MAX_BYTES. The bytes are stored in the database (DocumentContent)."""
+    require_debtor_write(actor, debtor)
+    if kind not in Document.Kind.values:
+        raise ValidationProblem(_("Choose what kind of document it is."), field="kind")
+    if obligation is not None and obligation.debtor_id != debtor.pk:
+        raise ValidationProblem(_("This obligation belongs to another debtor."), field="obligation")
+    data = _read_upload(upload)
+    if not data:
+        raise ValidationProblem(_("The file is empty."), field="file")
+    if len(data) > DOCUMENT_MAX_BYTES:
+        raise ValidationProblem(_("The file is too large: at most %(mb)s MB.")
+                                % {"mb": DOCUMENT_MAX_BYTES // (1024 * 1024)}, field="file")
+    content_type = sniff_document_type(data[:16])
+    if content_type is None:
+        raise ValidationProblem(_("Only PDF, JPG or PNG files may be attached (this file is none of them, whatever "
+                                  "its name says)."), field="file")
+    name = safe_filename(filename, content_type)
+    document = Document.objects.create(
+        portfolio=debtor.portfolio, debtor=debtor, obligation=obligation, kind=kind, filename=name,
+        content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor_label_for(actor)[:150])
+    DocumentContent.objects.create(document=document, data=data)
+    audit_record(event_type="document.attached", subject=document, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"filename": name, "kind": kind, "size": len(data),
+                                         "number": obligation.number if obligation else ""})
+    return document
+
+
+def document_bytes(*, document: Document, actor) -> bytes:
+    """The document's bytes for a download by `actor` (who must be allowed to change the debtor's records: viewers
+    see personal data masked, so they do not download copies)."""
+    require_debtor_write(actor, document.debtor)
+    return bytes(DocumentContent.objects.values_list("data", flat=True).get(document=document))
+# The debtor list: export, tags on many debtors, saved filters
+# ---------------------------------------------------------------------------------------------------------------
+EXPORT_MAX = 50_000
+
+
+@dataclass(frozen=True)
+class ListExport:
+    content: bytes
+    content_type: str
+    filename: str
+    rows: int
+
+
+def _export_header() -> list[str]:
+    return [_("Code"), _("Name"), _("ID type"), _("ID number"), _("Open obligations"), _("Balance"),
+            _("Oldest due date"), _("Days past due"), _("Bucket"), _("Tags"), _("Disputed"), _("Currency")]
+
+
+@transaction.atomic
+def debtor_list_export(*, portfolio: Portfolio, filters: DebtorFilters, as_of: date, fmt: str,
+                       dialect: CsvDialect, assigned_to: int | None = None, masked: bool = False,
+                       query: str = "", actor=None) -> ListExport:
+    """Every debtor the list shows for `filters`, in its order (all its pages, not one), as CSV in `dialect` or
+    XLSX: the list's columns with headers in the active language, the ID number as the list shows it (a NIT with
+    its check digit; masked for viewers). At most EXPORT_MAX debtors, else a PortfolioError asking for a narrower
+    filter. Recorded as one audit event (personal data leaves the system: docs/habeas-data.md)."""
+    if fmt not in ("csv", "xlsx"):
+        raise PortfolioError(_("Choose CSV or Excel (XLSX)."), field="format")
+    limit = EXPORT_MAX
+    qs = debtor_search(portfolio, filters, as_of, assigned_to).only(*LIST_COLUMNS)
+    debtors = list(qs[: limit + 1])
+    if len(debtors) > limit:
+        raise PortfolioError(_("More than %(n)s debtors match: narrow the filter to export them.")
+                             % {"n": formats.number_format(limit, force_grouping=True)}, field="format")
+    currency = portfolio.currency
+    yes, no = _("Yes"), _("No")
+    rows = []
+    for debtor in debtors:
+        aging = debtor_aging(debtor, as_of, portfolio.buckets)
+        number = mask_id(debtor.id_number) if masked else display_id_number(debtor.id_type, debtor.id_number)
+        rows.append([
+            debtor.code, debtor.name, debtor.id_type, number, debtor.open_count,
+            from_minor(debtor.balance_minor, currency), debtor.oldest_due_date if debtor.balance_minor else None,
+            aging.overdue_days if aging else None, aging.label if aging else "", ", ".join(debtor.tag_list),
+            yes if debtor.disputed else no, str(currency),
+        ])
+    header = _export_header()
+    stem = f"{portfolio.slug}-{_('debtors')}-{as_of.isoformat()}"
+    if fmt == "xlsx":
+        content = write_xlsx(rows, header, title=str(_("Debtors")), amount_decimals=precision(currency),
+                             column_widths=[14, 36, 8, 18, 10, 18, 14, 10, 12, 24, 10, 8])
+        export = ListExport(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            f"{stem}.xlsx", len(rows))
+    else:
+        export = ListExport(write_csv(rows, header, dialect=dialect), "text/csv; charset=utf-8", f"{stem}.csv",
+                            len(rows))
+    audit_record(event_type="debtor_list.exported", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes={"format": fmt, "rows": len(rows), "filter": query[:FILTER_QUERY_MAX], "masked": masked})
+    return export
+
+
+TAG_MAX = 60
+_TAG_FORBIDDEN = set("|,;<>\"\\")
+
+
+def parse_tags(text: str, field: str) -> list[str]:
+    """Tags written by a person ("vip, llamar-tarde"): lower-case, each once, at most TAG_MAX characters, without
+    the characters the stored form uses to separate them."""
+    tags: list[str] = []
+    for raw in (text or "").replace(";", ",").split(","):
+        tag = " ".join(raw.split()).lower()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX:
+            raise PortfolioError(_("A tag has at most %(n)s characters.") % {"n": TAG_MAX}, field=field)
+        if set(tag) & _TAG_FORBIDDEN:
+            raise PortfolioError(_("A tag cannot contain | < > \" or \\."), field=field)
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > 20:
+        raise PortfolioError(_("At most 20 tags at a time."), field=field)
+    return tags
+
+
+@transaction.atomic
+def debtors_retag(*, portfolio: Portfolio, debtor_ids, add: list[str], remove: list[str], actor=None,
+                  now: datetime | None = None) -> int:
+    """Add and remove tags on many debtors at once (the debtor list's bulk action): one UPDATE per debtor whose tags
+    change and one audit event each, all or nothing. Returns how many debtors changed."""
+    add = parse_tags(",".join(add), "add_tags")
+    remove = parse_tags(",".join(remove), "remove_tags")
+    if not add and not remove:
+        raise PortfolioError(_("Write the tags to add or to remove."), field="add_tags")
+    now = now or timezone.now()
+    label = actor_label_for(actor)
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    changed: list[Debtor] = []
+    events: list[AuditEvent] = []
+    debtors = Debtor.objects.filter(portfolio=portfolio, pk__in=list(debtor_ids)).only("pk", "code", "name", "tags")
+    for debtor in debtors.order_by("pk"):
+        old = debtor.tag_list
+        new_tags = tags_to_db([t for t in old if t not in remove] + add)
+        if new_tags == debtor.tags:
+            continue
+        if len(new_tags) > Debtor._meta.get_field("tags").max_length:
+            raise PortfolioError(_("Too many tags on %(debtor)s.") % {"debtor": str(debtor)}, field="add_tags")
+        debtor.tags = new_tags
+        changed.append(debtor)
+        events.append(AuditEvent(at=now, actor=user, actor_label=label, portfolio_id=portfolio.pk,
+                                 debtor_id=debtor.pk, subject_type="debtor", subject_id=debtor.pk,
+                                 subject_label=str(debtor)[:200], event_type="debtor.updated",
+                                 changes={"tags": [", ".join(old), ", ".join(debtor.tag_list)]}))
+    Debtor.objects.bulk_update(changed, ["tags"], batch_size=500)
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(changed)
+
+
+SAVED_FILTERS_MAX = 50
+
+
+@transaction.atomic
+def saved_filter_save(*, portfolio: Portfolio, owner, name: str, query: str, shared: bool = False,
+                      actor=None) -> SavedFilter:
+    """Save the debtor list's current filter under a name ("mis 31-60 más de 5M"), private to `owner` in the
+    portfolio unless `shared`. The same name again replaces that filter. At most SAVED_FILTERS_MAX per user."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise PortfolioError(_("Give the filter a name."), field="name")
+    if len(name) > 80:
+        raise PortfolioError(_("A name has at most %(n)s characters.") % {"n": 80}, field="name")
+    clean = filter_query(query or "")
+    if len(clean) > FILTER_QUERY_MAX:
+        raise PortfolioError(_("This filter is too long to save."), field="name")
+    existing = SavedFilter.objects.filter(portfolio=portfolio, owner=owner, name=name).first()
+    if existing is None and SavedFilter.objects.filter(portfolio=portfolio, owner=owner).count() >= SAVED_FILTERS_MAX:
+        raise PortfolioError(_("You have %(n)s saved filters: delete one first.") % {"n": SAVED_FILTERS_MAX},
+                             field="name")
+    saved = existing or SavedFilter(portfolio=portfolio, owner=owner, name=name)
+    saved.query, saved.shared = clean, bool(shared)
+    saved.save()
+    audit_record(event_type="saved_filter.saved", subject=saved, actor=actor or owner, portfolio=portfolio,
+                 changes={"name": name, "filter": clean, "shared": saved.shared})
+    return saved
+
+
+class SavedFilterNotAllowed(PortfolioError, NotAllowed):
+    pass
+
+
+@transaction.atomic
+def saved_filter_delete(*, saved_filter: SavedFilter, actor) -> None:
+    """Delete a saved filter: only its owner may (a shared one too)."""
+    if getattr(actor, "pk", None) != saved_filter.owner_id:
+        raise SavedFilterNotAllowed(_("Only the user who saved a filter may delete it."))
+    audit_record(event_type="saved_filter.deleted", subject=saved_filter, actor=actor,
+                 portfolio=saved_filter.portfolio, changes={"name": saved_filter.name})
+    saved_filter.delete()

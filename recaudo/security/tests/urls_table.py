@@ -103,13 +103,25 @@ ACCESS = {
     "agent_assignments": (SU, SU, {}),
     "agent_targets": (SU, SU, {}),
     "agent_scripts": (SU, SU, {}),
+    "debtor_bulk": (None, AG, {}),  # tags: agents; assign, hold, send a template: supervisors (agents/bulk.py)
     "interest_liquidation": (V, None, DEBTOR),
     # portfolio, privacy, reports
     "debtor_list": (V, V, {}),
+    "debtor_list_export": (V, None, {}),  # what the list shows, IDs masked for viewers
+    "saved_filter_add": (None, V, {}),
+    "saved_filter_delete": (None, V, {"pk": "saved_filter"}),  # its owner only
     "debtor_detail": (V, V, DEBTOR),
     "payment_new": (AG, AG, DEBTOR),
     "payment_receipt": (V, V, {"payment_id": "payment"}),
     "payment_reverse": (SU, SU, {"payment_id": "payment"}),
+    # the debtor page's own records (issue 14 §2): agents and up write; viewers neither write nor download
+    "debtor_note_new": (AG, AG, DEBTOR),
+    "contact_new": (AG, AG, DEBTOR),
+    "contact_edit": (AG, AG, {**DEBTOR, "contact_id": "contact"}),
+    "obligation_dispute": (AG, AG, {**DEBTOR, "obligation_id": "obligation"}),
+    "document_new": (AG, AG, DEBTOR),
+    "document_download": (AG, None, {**DEBTOR, "document_id": "document"}),
+    "statement_send": (AG, AG, DEBTOR),
     "debtor_export": (SU, SU, {**DEBTOR, "fmt": "=json"}),
     "debtor_anonymize": (AD, AD, DEBTOR),
     "aging": (V, V, {}),

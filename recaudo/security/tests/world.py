@@ -16,7 +16,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
-from recaudo.portfolio.services import contact_add
+from recaudo.portfolio.models import SavedFilter
+from recaudo.portfolio.services import contact_add, document_attach
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 
@@ -36,6 +37,10 @@ class Side:
     payment: object
     objects: dict = field(default_factory=dict)
     message: object = None
+    contact: object = None
+    obligation: object = None
+    document: object = None
+    saved_filter: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -83,7 +88,9 @@ def build_side(portfolio, agent, number: str) -> Side:
         next_attempt_at=now)
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
-                message=message)
+                message=message, contact=debtor.contacts.first(), obligation=obligations[0],
+                document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
+                                         actor="cli"))
 
 
 def build_world() -> dict:
@@ -93,5 +100,10 @@ def build_world() -> dict:
     users = {role: make_user(name, a, role=role)
              for role, name in (("viewer", "vera"), ("agent", "carlos"), ("supervisor", "sofia"), ("admin", "ana"))}
     users["outsider"] = make_user("beto", b, role="admin")
-    return {"A": build_side(a, users["agent"], "F-1"), "B": build_side(b, make_user("bea", b, role="agent"), "B-1"),
-            "users": users}
+    side_a, side_b = build_side(a, users["agent"], "F-1"), build_side(b, make_user("bea", b, role="agent"), "B-1")
+    # A saved filter of the debtor list, owned by the lowest role that may delete its own (a viewer).
+    side_a.saved_filter = SavedFilter.objects.create(portfolio=a, owner=users["viewer"], name="mis 31-60",
+                                                     query="filtered=1&bucket=2")
+    side_b.saved_filter = SavedFilter.objects.create(portfolio=b, owner=users["outsider"], name="de B",
+                                                     query="filtered=1")
+    return {"A": side_a, "B": side_b, "users": users}

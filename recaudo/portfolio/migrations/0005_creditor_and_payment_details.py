@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portfolio', '0002_alter_consent_options_alter_contact_options_and_more'),
+        ('portfolio', '0004_notes_documents_consent_method'),
     ]
 
     operations = [
