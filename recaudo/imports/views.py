@@ -111,10 +111,12 @@ def import_mapping(request, slug, key):
     try:
         view = mapping_view(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
                             options=options, header_row=header_row)
-        form = MappingForm(post, kind=kind, headers=view.headers, sheets=view.peek.sheets, initial=_initial(view))
+        form = MappingForm(post, kind=kind, headers=view.headers, sheets=view.peek.sheets, initial=_initial(view),
+                           country=portfolio.country)
         if post is not None and form.is_valid():
             view = mapping_view(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
-                                options=options, header_row=view.header_row, mapping=form.mapping())
+                                options=options, header_row=view.header_row, mapping=form.mapping(),
+                                id_type=form.id_type_value())
     except (DomainError, FileNotFoundError) as exc:  # the stored file cannot be read (any more)
         message = str(exc) if isinstance(exc, DomainError) else _(
             "the uploaded file %(name)s is no longer stored; upload it again") % {"name": filename}
@@ -124,7 +126,7 @@ def import_mapping(request, slug, key):
         return redirect("import_list", slug=portfolio.slug)
     if post is not None and form.is_valid() and post.get("action") == "import" and not view.missing:
         options.update(mapping=view.mapping, header_row=view.header_row, encoding=view.encoding_option,
-                       delimiter=view.peek.delimiter if view.peek.kind == "csv" else None, sheet=view.peek.sheet)
+                       id_type=view.id_type, delimiter=view.peek.delimiter if view.peek.kind == "csv" else None, sheet=view.peek.sheet)
         name = form.cleaned_data.get("profile_name") or ""
         try:
             job = import_mapping_submit(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
@@ -179,7 +181,7 @@ def _int(value) -> int | None:
 
 def _initial(view) -> dict:
     initial = {"header_row": view.header_row, "separator": view.peek.delimiter, "encoding": view.encoding_option,
-               "sheet": view.peek.sheet}
+               "sheet": view.peek.sheet, "id_type": view.id_type}
     initial.update({f"map_{name}": header for name, header in view.mapping.items()})
     return initial
 
