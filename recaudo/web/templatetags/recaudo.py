@@ -343,6 +343,10 @@ def event_detail(changes, currency="COP"):
     """A short, human summary of an audit event's changes."""
     if not isinstance(changes, dict):
         return ""
+    if changes.get("disposition") and changes.get("direction") and not changes.get("memo"):
+        return _outcome_detail(changes, currency)
+    if "priority" in changes and "skipped" in changes and not changes.get("memo"):
+        return _("work queue, priority %(priority)s") % {"priority": changes["priority"]}
     parts = []
     if changes.get("number"):
         parts.append(str(changes["number"]))
@@ -366,4 +370,25 @@ def event_detail(changes, currency="COP"):
         changed = [k for k, v in changes.items() if isinstance(v, list) and len(v) == 2]
         if changed:
             parts.append(_("changed: %(fields)s") % {"fields": ", ".join(changed)})
+    return " · ".join(parts)
+
+
+def _outcome_detail(changes: dict, currency: str) -> str:
+    """A call outcome (agents.services.outcome_record's codes) said in the page's language: "Llamada entrante ·
+    Promesa de pago · COP 500.000,00 · vence 10/12/2026 · notes" (English: "Inbound call · Promise to pay ...").
+    Rows stored before the codes carry their Spanish text as a memo, shown as it is."""
+    visit = changes.get("channel") == "visit"
+    if changes.get("direction") == "inbound":
+        parts = [_("Debtor's visit") if visit else _("Inbound call")]
+    else:
+        parts = [_("Visit")] if visit else []
+    label = changes.get("label_en") if _is_english() else changes.get("label")
+    parts.append(str(label or changes.get("label") or changes["disposition"]))
+    if changes.get("amount") not in (None, ""):
+        parts.append(f"{currency} {money_dec(changes['amount'], currency)}")
+    if changes.get("due_date") and not isinstance(changes["due_date"], list):
+        parts.append(_("due %(date)s") % {"date": date_local(changes["due_date"])})
+    notes = str(changes.get("notes") or "").strip()
+    if notes:
+        parts.append(notes[:150])
     return " · ".join(parts)
