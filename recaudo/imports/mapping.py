@@ -43,8 +43,8 @@ from .fields import (
     unique_headers,
 )
 
-__all__ = ["Cell", "PreviewRow", "SYNONYMS", "default_id_type", "find_header_row", "id_numbers_without_type", "missing_required",
-           "preview", "propose_mapping", "recognised_fields", "unique_headers", "unknown_headers"]
+__all__ = ["Cell", "PreviewRow", "SYNONYMS", "default_id_type", "find_header_row", "id_numbers_without_type",
+           "missing_required", "preview", "propose_mapping", "recognised_fields", "unique_headers", "unknown_headers"]
 
 HEADER_SEARCH_ROWS = 25  # the header row is looked for among the file's first rows
 PREVIEW_ROWS = 8

@@ -126,7 +126,8 @@ def import_mapping(request, slug, key):
         return redirect("import_list", slug=portfolio.slug)
     if post is not None and form.is_valid() and post.get("action") == "import" and not view.missing:
         options.update(mapping=view.mapping, header_row=view.header_row, encoding=view.encoding_option,
-                       id_type=view.id_type, delimiter=view.peek.delimiter if view.peek.kind == "csv" else None, sheet=view.peek.sheet)
+                       id_type=view.id_type, delimiter=view.peek.delimiter if view.peek.kind == "csv" else None,
+                       sheet=view.peek.sheet)
         name = form.cleaned_data.get("profile_name") or ""
         try:
             job = import_mapping_submit(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,

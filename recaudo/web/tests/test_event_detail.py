@@ -9,9 +9,9 @@ from django.utils import translation
 
 from recaudo.web.templatetags.recaudo import event_detail
 
-OUTCOME = {"disposition": "promise", "label": "Promesa de pago", "label_en": "Promise to pay", "notes": "paga el miércoles",
-           "effective": True, "direction": "inbound", "channel": "call", "amount": Decimal("500000"),
-           "due_date": date(2026, 12, 10)}
+OUTCOME = {"disposition": "promise", "label": "Promesa de pago", "label_en": "Promise to pay",
+           "notes": "paga el miércoles", "effective": True, "direction": "inbound", "channel": "call",
+           "amount": Decimal("500000"), "due_date": date(2026, 12, 10)}
 
 
 @pytest.mark.parametrize(("language", "expected"), [
