@@ -200,6 +200,20 @@ def default_id_type(mapping: dict[str, str], country: str) -> str:
     return ""
 
 
+# The columns the import page lists per kind, in this order (the others are accepted too: see FIELDS).
+EXPECTED = {
+    "debtors": ["code", "name", "kind", "id_type", "id_number", "phone", "email", "address", "city", "tags"],
+    "obligations": ["number", "debtor_code", "issue_date", "due_date", "amount", "kind", "description"],
+    "payments": ["obligation", "debtor_code", "date", "amount", "reference", "method"],
+}
+
+
+def expected_columns(kind: str, shown: int = 3) -> list[tuple[str, bool, list[str]]]:
+    """(field, required, headers accepted) of the columns the import page lists for `kind`: the field's own
+    (English) name and its first `shown` Spanish synonyms."""
+    return [(name, name in REQUIRED[kind], [name, *SYNONYMS[kind].get(name, [])[:shown]]) for name in EXPECTED[kind]]
+
+
 def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:
     """The required fields no column feeds (payments: an obligation or a debtor code)."""
     missing = [name for name in REQUIRED[kind] if not mapping.get(name)]

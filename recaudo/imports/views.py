@@ -16,7 +16,7 @@ from recaudo.core.errors import DomainError
 from .fields import field_label
 from .forms import ENCODINGS, SEPARATORS, ImportForm, MappingForm
 from .jobs import import_job_submit_stored, import_mapping_submit
-from .mapping import preview_fields
+from .mapping import expected_columns, preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
 from .selectors import (
@@ -59,6 +59,9 @@ def import_list(request, slug):
         form = ImportForm(profiles=profiles)
     return render(request, "imports/import_list.html", {
         "portfolio": portfolio, "form": form, "jobs": import_jobs_for_portfolio(portfolio),
+        "expected": [(label, [(field_label(kind, name), required, words)
+                              for name, required, words in expected_columns(kind)])
+                     for kind, label in ImportJob.Kind.choices],
     })
 
 
