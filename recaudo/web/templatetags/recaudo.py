@@ -22,6 +22,7 @@ from recaudo.ledger.models import Component, PaymentMethod
 from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.validation import display_id_number
+from recaudo.strategies.models import Hold
 
 register = template.Library()
 
@@ -345,6 +346,8 @@ def event_detail(changes, currency="COP"):
         return ""
     if changes.get("disposition") and changes.get("direction") and not changes.get("memo"):
         return _outcome_detail(changes, currency)
+    if set(changes) <= HOLD_KEYS and changes.get("reason") in Hold.Reason.values:
+        return _hold_detail(changes)
     if "priority" in changes and "skipped" in changes and not changes.get("memo"):
         return _("work queue, priority %(priority)s") % {"priority": changes["priority"]}
     parts = []
@@ -391,4 +394,17 @@ def _outcome_detail(changes: dict, currency: str) -> str:
     notes = str(changes.get("notes") or "").strip()
     if notes:
         parts.append(notes[:150])
+    return " · ".join(parts)
+
+
+HOLD_KEYS = {"reason", "until", "obligation"}  # what strategies.services records of a hold placed or released
+
+
+def _hold_detail(changes: dict) -> str:
+    """A hold placed or released: its reason by its label ("Promesa de pago"), the obligation, the last day."""
+    parts = [str(Hold.Reason(changes["reason"]).label)]
+    if changes.get("obligation"):
+        parts.append(str(changes["obligation"]))
+    if changes.get("until") and not isinstance(changes["until"], list):
+        parts.append(_("until %(date)s") % {"date": date_local(changes["until"])})
     return " · ".join(parts)

@@ -47,3 +47,15 @@ def test_the_work_queue_priority_is_said_in_the_page_language():
         assert event_detail({"priority": 87, "skipped": []}) == "cola de trabajo, prioridad 87"
     with translation.override("en"):
         assert event_detail({"priority": 87, "skipped": []}) == "work queue, priority 87"
+
+
+def test_a_hold_says_its_reason_by_its_label():
+    placed = {"reason": "promise", "until": "2026-07-01", "obligation": None}  # as the audit stores it
+    with translation.override("es-co"):
+        assert event_detail(placed) == "Promesa de pago · hasta 01/07/2026"
+        assert event_detail({"reason": "deceased"}) == "Fallecido"
+    with translation.override("en"):
+        assert event_detail({**placed, "obligation": "FV-1"}) == "Promise to pay · FV-1 · until 2026-07-01"
+    # a reason that is not a hold's code (a reversal's words) is shown as written
+    with translation.override("es-co"):
+        assert event_detail({"reason": "cheque devuelto"}) == "cheque devuelto"
