@@ -209,9 +209,9 @@ EXPECTED = {
 
 
 def expected_columns(kind: str, shown: int = 3) -> list[tuple[str, bool, list[str]]]:
-    """(field, required, headers accepted) of the columns the import page lists for `kind`: the field's own
-    (English) name and its first `shown` Spanish synonyms."""
-    return [(name, name in REQUIRED[kind], [name, *SYNONYMS[kind].get(name, [])[:shown]]) for name in EXPECTED[kind]]
+    """(field, required, Spanish headers accepted) of the columns the import page lists for `kind`: the first
+    `shown` synonyms (the field's own English name is accepted too)."""
+    return [(name, name in REQUIRED[kind], SYNONYMS[kind].get(name, [])[:shown]) for name in EXPECTED[kind]]
 
 
 def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:

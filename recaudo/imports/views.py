@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -57,9 +58,11 @@ def import_list(request, slug):
             return redirect("import_mapping", slug=portfolio.slug, key=key)
     else:
         form = ImportForm(profiles=profiles)
+    english = (get_language() or "").lower().startswith("en")  # the headers accepted, the page's language first
     return render(request, "imports/import_list.html", {
         "portfolio": portfolio, "form": form, "jobs": import_jobs_for_portfolio(portfolio),
-        "expected": [(label, [(field_label(kind, name), required, words)
+        "expected": [(label, [(field_label(kind, name), required,
+                               [name, *words] if english else [*words, name])
                               for name, required, words in expected_columns(kind)])
                      for kind, label in ImportJob.Kind.choices],
     })
