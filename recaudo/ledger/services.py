@@ -15,11 +15,13 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record, diff
 from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+from recaudo.portfolio.services import require_debtor_write
 from recaudo.portfolio.validation import ValidationProblem
 
 from .accruals import early_discount_apply
@@ -77,18 +79,28 @@ def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amou
 
 @transaction.atomic
 def obligation_set_dispute(*, obligation: Obligation, disputed: bool, reason: str = "", actor=None) -> Obligation:
-    """Mark an obligation disputed (a reason is required) or resolve its dispute. A disputed obligation takes no
-    payment unless the payment names it."""
-    if disputed and not reason.strip():
-        raise ValidationProblem("reason: a dispute needs a reason")
+    """Mark an obligation disputed (a reason is required) or resolve its dispute (the reason then says how it was
+    resolved, kept in the audit event). A disputed obligation takes no payment unless the payment names it. A user
+    must hold the "write" permission of the portfolio (viewers may not)."""
+    require_debtor_write(actor, obligation.debtor)
+    reason = (reason or "").strip()
+    if disputed and not reason:
+        raise ValidationProblem(_("Say why the obligation is disputed."), field="reason")
+    if len(reason) > 500:
+        raise ValidationProblem(_("At most 500 characters."), field="reason")
+    if disputed == obligation.disputed and (not disputed or reason == obligation.dispute_reason):
+        return obligation
     old = {"disputed": obligation.disputed, "dispute_reason": obligation.dispute_reason}
     obligation.disputed = disputed
-    obligation.dispute_reason = reason.strip()[:500] if disputed else ""
+    obligation.dispute_reason = reason if disputed else ""
     obligation.save(update_fields=["disputed", "dispute_reason", "updated_at"])
     refresh_summaries(debtor_ids=[obligation.debtor_id])
+    changes = diff(old, {"disputed": disputed, "dispute_reason": obligation.dispute_reason})
+    changes["number"] = obligation.number
+    if not disputed and reason:
+        changes["reason"] = reason
     audit_record(event_type="obligation.disputed" if disputed else "obligation.dispute_resolved",
-                 subject=obligation, actor=actor, debtor=obligation.debtor,
-                 changes=diff(old, {"disputed": disputed, "dispute_reason": obligation.dispute_reason}))
+                 subject=obligation, actor=actor, debtor=obligation.debtor, changes=changes)
     return obligation
 
 

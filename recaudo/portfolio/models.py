@@ -266,11 +266,24 @@ class Consent(models.Model):
         GRANTED = "granted", _("Granted")
         REVOKED = "revoked", _("Revoked")
 
+    class Method(models.TextChoices):
+        """How the debtor gave (or withdrew) the consent: the evidence to look for (Ley 1581 de 2012, art. 9)."""
+        WRITTEN = "written", _("In writing (signed document)")
+        RECORDED_CALL = "recorded_call", _("Verbally, on a recorded call")
+        WEB_FORM = "web_form", _("Web form")
+        WHATSAPP = "whatsapp", _("WhatsApp message")
+        EMAIL = "email", _("E-mail")
+        CONTRACT = "contract", _("Contract clause")
+        OTHER = "other", _("Other")
+
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     status = models.CharField(max_length=10, choices=Status.choices)
     at = models.DateTimeField()
     source = models.CharField(max_length=200, blank=True, help_text=_("how: contract clause, import, portal, call"))
+    method = models.CharField(_("how it was given"), max_length=16, choices=Method.choices, blank=True)
+    given_on = models.DateField(_("date given"), null=True, blank=True,
+                                help_text=_("the day the debtor gave or withdrew it (empty: the day it was recorded)"))
 
     class Meta:
         verbose_name = _("consent")
@@ -279,6 +292,23 @@ class Consent(models.Model):
 
     def __str__(self):
         return f"{self.channel}: {self.status}"
+
+
+class Note(models.Model):
+    """A free-text note on a debtor, written by a user of the portfolio (shown escaped, in the timeline too)."""
+
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"))
+    author = models.CharField(_("author"), max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.text[:60]
 
 
 class Obligation(models.Model):
@@ -367,6 +397,56 @@ class ObligationParty(models.Model):
     def __str__(self):
         return f"{self.role}: {self.debtor_id}"
 
+
+class Document(models.Model):
+    """A file attached to a debtor or one of its obligations (invoice copy, signed agreement). Its bytes live in
+    the database (DocumentContent), not on a disk: the processes are stateless and may run on several machines."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", _("Invoice copy")
+        AGREEMENT = "agreement", _("Signed agreement")
+        PAYMENT_PROOF = "payment_proof", _("Proof of payment")
+        CORRESPONDENCE = "correspondence", _("Correspondence")
+        OTHER = "other", _("Other")
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="documents", db_index=False)
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="documents")
+    obligation = models.ForeignKey(Obligation, on_delete=models.CASCADE, related_name="documents", null=True,
+                                   blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50, choices=[("application/pdf", "PDF"), ("image/jpeg", "JPEG"),
+                                                            ("image/png", "PNG")])
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=one_of("content_type", ["application/pdf", "image/jpeg", "image/png"]),
+                                   name="document_content_type_valid"),
+        ]
+
+    def __str__(self):
+        return self.filename
+
+
+class DocumentContent(models.Model):
+    """A document's bytes, apart from its row so that listing documents never reads them."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, primary_key=True, related_name="content")
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("document content")
+        verbose_name_plural = _("document contents")
+
+    def __str__(self):
+        return str(self.document_id)
 
 class SavedFilter(models.Model):
     """A named search of the debtor list ("mis 31-60 más de 5M"): the list's query string, private to its owner in

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.selectors import can, debtor_visible
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import actor_label_for, audit_record, diff
 from recaudo.core.errors import DomainError, NotAllowed
@@ -20,7 +23,19 @@ from recaudo.core.money import UnknownCurrency, from_minor, precision, table_pre
 from recaudo.portfolio.aging import BucketError, parse_buckets
 
 from .masking import mask_id
-from .models import Consent, Contact, Debtor, Portfolio, SavedFilter, tags_to_db
+from .models import (
+    Consent,
+    Contact,
+    Debtor,
+    Document,
+    DocumentContent,
+    Note,
+    Obligation,
+    Portfolio,
+    SavedFilter,
+    tags_to_db,
+)
+from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, safe_filename, sniff_document_type
 from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
 from .validation import (
     ValidationProblem,
@@ -298,6 +313,171 @@ def consents_grant_missing(*, portfolio: Portfolio, source: str, actor=None, now
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# The debtor page's own records: notes, contacts and consents as a user edits them, documents. Agents, supervisors
+# and administrators of the portfolio may write them (the "write" permission); viewers may not (RecordNotAllowed).
+# ---------------------------------------------------------------------------------------------------------------
+class RecordNotAllowed(PermissionDenied, NotAllowed):
+    """The user may not change this debtor's records. A PermissionDenied too, so an uncaught one is a 403."""
+
+
+def require_debtor_write(actor, debtor: Debtor) -> None:
+    """A user (not a system label such as "cli") must hold the "write" permission in the debtor's portfolio and see
+    the debtor (an agent limited to their assigned debtors sees only those)."""
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    if user is None:
+        return
+    if not can(user, debtor.portfolio, "write") or not debtor_visible(user, debtor.portfolio, debtor.pk):
+        raise RecordNotAllowed(_("Only agents, supervisors and administrators of the portfolio may change this "
+                                 "debtor's records."))
+
+
+@transaction.atomic
+def debtor_note_add(*, debtor: Debtor, text: str, actor) -> Note:
+    """A note on the debtor (at most NOTE_MAX_CHARS characters); the audit event carries its text, so the timeline
+    shows it."""
+    require_debtor_write(actor, debtor)
+    text = (text or "").strip()
+    if not text:
+        raise ValidationProblem(_("Write the note."), field="text")
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationProblem(_("A note has at most %(max)s characters (this one has %(n)s).")
+                                % {"max": NOTE_MAX_CHARS, "n": len(text)}, field="text")
+    note = Note.objects.create(debtor=debtor, text=text, author=actor_label_for(actor)[:150])
+    audit_record(event_type="debtor.note_added", subject=note, actor=actor, portfolio=debtor.portfolio, debtor=debtor,
+                 changes={"note": text})
+    return note
+
+
+def _contact_value(portfolio: Portfolio, channel: str, value: str) -> str:
+    """normalize_contact with its problem said in the page's language, at the value field."""
+    if not (value or "").strip():
+        raise ValidationProblem(_("Write the phone number, e-mail or address."), field="value")
+    try:
+        normalized = normalize_contact(portfolio, channel, value)
+    except ValidationProblem:
+        if channel == Contact.Channel.EMAIL:
+            raise ValidationProblem(_("This is not a valid e-mail address."), field="value") from None
+        if channel in (Contact.Channel.PHONE, Contact.Channel.WHATSAPP):
+            raise ValidationProblem(_("This is not a valid phone number for %(country)s.")
+                                    % {"country": portfolio.country}, field="value") from None
+        raise ValidationProblem(_("Write the address."), field="value") from None
+    if len(value.strip()) > 300:
+        raise ValidationProblem(_("At most 300 characters."), field="value")
+    return normalized
+
+
+@transaction.atomic
+def contact_save(*, debtor: Debtor, actor, contact: Contact | None = None, channel: str = "", value: str,
+                 role: str = Contact.Role.DEBTOR, holder_name: str = "", city: str = "") -> Contact:
+    """Add a contact to the debtor (`contact` None) or correct one of theirs, as a user does from the debtor page:
+    the value validated as the import does (E.164 phone, e-mail), one contact per channel and value."""
+    require_debtor_write(actor, debtor)
+    if contact is not None and contact.debtor_id != debtor.pk:
+        raise ValidationProblem(_("This contact belongs to another debtor."), field="contact")
+    if contact is None:
+        if channel not in Contact.Channel.values:
+            raise ValidationProblem(_("Choose a channel."), field="channel")
+        if role not in Contact.Role.values:
+            raise ValidationProblem(_("Choose a role."), field="role")
+        normalized = _contact_value(debtor.portfolio, channel, value)
+        if Contact.objects.filter(debtor=debtor, channel=channel, value=normalized).exists():
+            raise ValidationProblem(_("The debtor already has this contact: %(value)s.") % {"value": normalized},
+                                    field="value")
+        created, _made = contact_add(debtor=debtor, channel=channel, value=normalized, role=role,
+                                     holder_name=holder_name.strip(), city=city.strip(), actor=actor)
+        return created
+    normalized = _contact_value(debtor.portfolio, contact.channel, value)
+    if normalized != contact.value and Contact.objects.filter(
+            debtor=debtor, channel=contact.channel, value=normalized).exists():
+        raise ValidationProblem(_("The debtor already has this contact: %(value)s.") % {"value": normalized},
+                                field="value")
+    return contact_update(contact=contact, value=normalized, holder_name=holder_name, city=city, actor=actor)
+
+
+@transaction.atomic
+def consent_record(*, contact: Contact, channel: str, status: str, method: str, given_on: date | None,
+                   detail: str = "", actor, today: date | None = None) -> Consent:
+    """Record that the debtor gave (or withdrew) consent for one channel of a contact: how (`method`, required) and
+    when (`given_on`, not after today; empty: today), with an optional detail (e.g. "cláusula 7 del contrato").
+    Revoking needs no method. Compliance reads the latest state per channel."""
+    debtor = contact.debtor
+    require_debtor_write(actor, debtor)
+    today = today or debtor.portfolio.today()
+    if channel not in CHANNEL_CONSENTS.get(contact.channel, []):
+        raise ValidationProblem(_("This contact cannot carry that channel."), field="channel")
+    if status not in Consent.Status.values:
+        raise ValidationProblem(_("Choose granted or revoked."), field="status")
+    if status == Consent.Status.GRANTED and contact.role == Contact.Role.REFERENCE:
+        raise ValidationProblem(_("References are never contacted for collection; consent cannot be granted."),
+                                field="status")
+    if method and method not in Consent.Method.values:
+        raise ValidationProblem(_("Choose how the consent was given."), field="method")
+    if status == Consent.Status.GRANTED and not method:
+        raise ValidationProblem(_("Say how the consent was given."), field="method")
+    given_on = given_on or today
+    if given_on > today:
+        raise ValidationProblem(_("The date cannot be after today (%(today)s).")
+                                % {"today": today.strftime("%d/%m/%Y")}, field="given_on")
+    detail = (detail or "").strip()
+    if len(detail) > 200:
+        raise ValidationProblem(_("At most 200 characters."), field="detail")
+    old = Consent.objects.filter(contact=contact, channel=channel).first()
+    consent, _made = Consent.objects.update_or_create(
+        contact=contact, channel=channel,
+        defaults={"status": status, "at": timezone.now(), "source": detail, "method": method, "given_on": given_on})
+    audit_record(event_type=f"consent.{status}", subject=contact, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"channel": channel, "status": status, "method": method,
+                                         "given_on": given_on, "source": detail,
+                                         "previous": old.status if old else ""})
+    return consent
+
+
+def _read_upload(upload) -> bytes:
+    """At most DOCUMENT_MAX_BYTES + 1 bytes of an uploaded file (or bytes): enough to tell it is too large without
+    reading a huge one whole."""
+    if isinstance(upload, bytes | bytearray):
+        return bytes(upload[:DOCUMENT_MAX_BYTES + 1])
+    upload.seek(0)
+    return upload.read(DOCUMENT_MAX_BYTES + 1)
+
+
+@transaction.atomic
+def document_attach(*, debtor: Debtor, upload, filename: str, kind: str = Document.Kind.OTHER,
+                    obligation: Obligation | None = None, actor) -> Document:
+    """Attach a file to the debtor or one of its obligations: PDF, JPEG or PNG told by its content (not its name),
+    at most DOCUMENT_MAX_BYTES. The bytes are stored in the database (DocumentContent)."""
+    require_debtor_write(actor, debtor)
+    if kind not in Document.Kind.values:
+        raise ValidationProblem(_("Choose what kind of document it is."), field="kind")
+    if obligation is not None and obligation.debtor_id != debtor.pk:
+        raise ValidationProblem(_("This obligation belongs to another debtor."), field="obligation")
+    data = _read_upload(upload)
+    if not data:
+        raise ValidationProblem(_("The file is empty."), field="file")
+    if len(data) > DOCUMENT_MAX_BYTES:
+        raise ValidationProblem(_("The file is too large: at most %(mb)s MB.")
+                                % {"mb": DOCUMENT_MAX_BYTES // (1024 * 1024)}, field="file")
+    content_type = sniff_document_type(data[:16])
+    if content_type is None:
+        raise ValidationProblem(_("Only PDF, JPG or PNG files may be attached (this file is none of them, whatever "
+                                  "its name says)."), field="file")
+    name = safe_filename(filename, content_type)
+    document = Document.objects.create(
+        portfolio=debtor.portfolio, debtor=debtor, obligation=obligation, kind=kind, filename=name,
+        content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor_label_for(actor)[:150])
+    DocumentContent.objects.create(document=document, data=data)
+    audit_record(event_type="document.attached", subject=document, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"filename": name, "kind": kind, "size": len(data),
+                                         "number": obligation.number if obligation else ""})
+    return document
+
+
+def document_bytes(*, document: Document, actor) -> bytes:
+    """The document's bytes for a download by `actor` (who must be allowed to change the debtor's records: viewers
+    see personal data masked, so they do not download copies)."""
+    require_debtor_write(actor, document.debtor)
+    return bytes(DocumentContent.objects.values_list("data", flat=True).get(document=document))
 # The debtor list: export, tags on many debtors, saved filters
 # ---------------------------------------------------------------------------------------------------------------
 EXPORT_MAX = 50_000

@@ -20,7 +20,7 @@ def _section_titles() -> dict:
         "promises": _("Promises to pay"), "agreements": _("Payment agreements"), "offers": _("Offers"),
         "messages": _("Messages sent"), "contact_attempts": _("Contact attempts"),
         "agent_outcomes": _("Call outcomes and notes"), "agent_tasks": _("Agent tasks"),
-        "audit_events": _("Audit trail"),
+        "notes": _("Notes on the debtor"), "documents": _("Documents attached"), "audit_events": _("Audit trail"),
     }
 
 
@@ -44,7 +44,8 @@ def _column_labels() -> dict:
         "effective": _("Effective"), "agent": _("Agent"), "disposition": _("Outcome code"),
         "right_party_contact": _("Right party"), "callback_at": _("Callback"), "promise_amount": _("Promised"),
         "promise_due": _("Promised date"), "due_at": _("Due at"), "actor": _("Who"), "event_type": _("Event"),
-        "changes": _("Change"),
+        "changes": _("Change"), "author": _("Author"), "text": _("Note"), "filename": _("File name"),
+        "size": _("Size (bytes)"), "uploaded_by": _("Attached by"),
     }
 
 

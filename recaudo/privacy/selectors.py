@@ -16,11 +16,12 @@ from recaudo.compliance.models import ContactAttempt
 from recaudo.core.money import from_minor
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.masking import mask_changes, mask_contact, mask_guess, mask_id, mask_text
-from recaudo.portfolio.models import Consent, Contact, Obligation, ObligationParty
+from recaudo.portfolio.models import Consent, Contact, Document, Note, Obligation, ObligationParty
 
 EXPORT_VERSION = 1
 SECTIONS = ("debtor", "co_debtor_links", "contacts", "obligations", "ledger_entries", "payments", "promises",
-            "agreements", "offers", "messages", "contact_attempts", "agent_outcomes", "agent_tasks", "audit_events")
+            "agreements", "offers", "messages", "contact_attempts", "agent_outcomes", "agent_tasks", "notes",
+            "documents", "audit_events")
 
 
 def _iso(value):
@@ -47,7 +48,8 @@ def debtor_export_data(debtor, *, masked: bool = False, generated_at: datetime |
     consents: dict[int, list] = {}
     for c in Consent.objects.filter(contact__debtor=debtor).order_by("contact_id", "channel"):
         consents.setdefault(c.contact_id, []).append(
-            {"channel": c.channel, "status": c.status, "at": _iso(c.at), "evidence": c.source})
+            {"channel": c.channel, "status": c.status, "at": _iso(c.at), "evidence": c.source, "method": c.method,
+             "given_on": _iso(c.given_on)})
     contacts = [
         {"channel": c.channel, "value": contact_value(c.channel, c.value), "role": c.role,
          "holder_name": mask_text(c.holder_name) if masked else c.holder_name, "city": c.city,
@@ -130,6 +132,12 @@ def debtor_export_data(debtor, *, masked: bool = False, generated_at: datetime |
          "changes": mask_changes(e.changes) if masked else e.changes}
         for e in AuditEvent.objects.filter(debtor=debtor).order_by("at", "pk")
     ]
+    notes = [{"created_at": _iso(n.created_at), "author": n.author, "text": mask_text(n.text) if masked else n.text}
+             for n in Note.objects.filter(debtor=debtor).order_by("created_at", "pk")]
+    documents = [  # the files themselves are downloaded from the debtor page
+        {"created_at": _iso(d.created_at), "kind": d.kind, "obligation": d.obligation.number if d.obligation else "",
+         "filename": d.filename, "size": d.size, "uploaded_by": d.uploaded_by}
+        for d in Document.objects.filter(debtor=debtor).select_related("obligation").order_by("created_at", "pk")]
     return {
         "format": "recaudo-debtor-export", "version": EXPORT_VERSION,
         "generated_at": _iso(generated_at), "masked": masked,
@@ -146,5 +154,5 @@ def debtor_export_data(debtor, *, masked: bool = False, generated_at: datetime |
         "co_debtor_links": links, "contacts": contacts, "obligations": obligations, "ledger_entries": entries,
         "payments": payments, "promises": promises, "agreements": agreements, "offers": offers,
         "messages": messages, "contact_attempts": attempts, "agent_outcomes": outcomes, "agent_tasks": tasks,
-        "audit_events": events,
+        "notes": notes, "documents": documents, "audit_events": events,
     }

@@ -20,7 +20,7 @@ from recaudo.compliance.models import ContactAttempt
 from recaudo.core.errors import DomainError
 from recaudo.imports.models import ImportJob
 from recaudo.imports.uploads import delete_stored, stored_exists
-from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
+from recaudo.portfolio.models import Consent, Contact, Debtor, Document, Note, Portfolio
 
 from .pdf import render_export_pdf
 from .rules import anonymization_blockers, anonymized_label, retention_cutoff, scrub
@@ -154,9 +154,15 @@ def debtor_anonymize(*, debtor: Debtor, reason: str, actor=None, force: bool = F
             acceptance.evidence_file.delete(save=False)
         acceptance.evidence_text = placeholder if acceptance.evidence_text else ""
         acceptance.save(update_fields=["evidence_file", "evidence_text"])
+    counts["notes"] = Note.objects.filter(debtor=debtor).update(text=placeholder)
+    documents = Document.objects.filter(debtor=debtor)
+    counts["documents"] = documents.count()
+    documents.delete()  # their bytes (DocumentContent) go with them
     scrubbed = 0
-    for event in AuditEvent.objects.filter(debtor=debtor).only("pk", "changes", "subject_label"):
+    for event in AuditEvent.objects.filter(debtor=debtor).only("pk", "event_type", "changes", "subject_label"):
         changes = scrub(event.changes, secrets, placeholder)
+        if event.event_type == "debtor.note_added" and isinstance(changes, dict):
+            changes = {**changes, "note": placeholder}  # a note's text is the user's own words about the person
         label = scrub(event.subject_label, secrets, placeholder)
         if changes != event.changes or label != event.subject_label:
             AuditEvent.objects.filter(pk=event.pk).update(changes=changes, subject_label=label)

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.forms import AmountField
 from recaudo.ledger.models import PaymentMethod
+from recaudo.portfolio.models import Consent, Contact, Document
+from recaudo.portfolio.rules import NOTE_MAX_CHARS
 
 
 class PaymentForm(forms.Form):
@@ -44,3 +46,69 @@ class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("Why is it reversed?"), max_length=300,
                              help_text=_("For example: cheque devuelto, bank reversal, recorded twice."))
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The debtor page's own records (issue 14 §2): notes, contacts and consents, disputes, documents, the statement
+# ---------------------------------------------------------------------------------------------------------------
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=NOTE_MAX_CHARS,
+                           widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTE_MAX_CHARS}))
+
+
+class ContactForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Contact.Channel.choices)
+    value = forms.CharField(label=_("Phone, e-mail or address"), max_length=300)
+    role = forms.ChoiceField(label=_("Whose is it"), choices=Contact.Role.choices, initial=Contact.Role.DEBTOR)
+    holder_name = forms.CharField(label=_("Holder's name"), max_length=200, required=False,
+                                  help_text=_("when the contact is not the debtor"))
+    city = forms.CharField(label=_("City"), max_length=100, required=False)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if editing:  # a contact's channel and role stay; a wrong one is removed and added again
+            del self.fields["channel"]
+            del self.fields["role"]
+
+
+class ConsentForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"))
+    status = forms.ChoiceField(label=_("Consent"), choices=Consent.Status.choices, initial=Consent.Status.GRANTED)
+    method = forms.ChoiceField(label=_("How it was given"), required=False,
+                               choices=[("", "—"), *Consent.Method.choices])
+    given_on = forms.DateField(label=_("Date"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    detail = forms.CharField(label=_("Detail"), max_length=200, required=False,
+                             help_text=_("e.g. clause 7 of the contract, recording no. 123"))
+
+    def __init__(self, *args, channels, today, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("given_on", today)
+        super().__init__(*args, **kwargs)
+        labels = dict(Consent.Channel.choices)
+        self.fields["channel"].choices = [(c, labels[c]) for c in channels]
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("File (PDF, JPG or PNG, at most 10 MB)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=Document.Kind.choices, initial=Document.Kind.INVOICE)
+    obligation = forms.ModelChoiceField(label=_("Obligation"), queryset=None, required=False,
+                                        empty_label=_("The debtor (no obligation)"))
+
+    def __init__(self, *args, obligations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligation"].queryset = obligations
+
+
+class StatementSendForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Send by"))
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, channels: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {"email": _("E-mail")}
+        self.fields["channel"].choices = [(c, f"{labels.get(c, c)} · {to}") for c, to in channels.items()]

@@ -5,6 +5,7 @@ contacts and consents, obligations, ledger and timeline (ledger), and the cycle'
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,10 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from recaudo.accounts.models import PERMISSIONS, Role
-from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
+from recaudo.accounts.selectors import can, debtor_for_user_or_404, portfolio_for_user_or_404, role_in
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.agreements.services.permissions import can_decide
 from recaudo.communications.selectors import debtor_messages
@@ -26,11 +27,30 @@ from recaudo.core.money import to_minor
 from recaudo.core.words import amount_in_words_es
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.selectors import TIMELINE_LIMIT, debtor_360, mask_360, payment_preview, receipt_view
-from recaudo.portfolio.models import Debtor, Obligation
+from recaudo.ledger.services import obligation_set_dispute
+from recaudo.portfolio.models import Contact, Debtor, Document, Note, Obligation
+from recaudo.portfolio.services import (
+    CHANNEL_CONSENTS,
+    consent_record,
+    contact_save,
+    debtor_note_add,
+    document_attach,
+    document_bytes,
+)
 from recaudo.reports.receipt_pdf import render_receipt_pdf
+from recaudo.reports.services import statement_channels, statement_send
 from recaudo.strategies.selectors import debtor_priority
 
-from .forms import PaymentForm, ReverseForm
+from .forms import (
+    ConsentForm,
+    ContactForm,
+    DisputeForm,
+    DocumentForm,
+    NoteForm,
+    PaymentForm,
+    ReverseForm,
+    StatementSendForm,
+)
 
 
 @login_required
@@ -55,7 +75,17 @@ def debtor_detail(request, slug, pk):
         "timeline": _timeline(view),
         "can_record_payment": "write" in PERMISSIONS[Role(role)],
         "can_reverse": role in (Role.SUPERVISOR, Role.ADMIN),  # as agreements' can_decide, from the role in hand
+        "notes": Note.objects.filter(debtor=view.debtor)[:5],
+        "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],
+        **(_action_forms(portfolio, view.debtor) if "write" in PERMISSIONS[Role(role)] else {}),
     })
+
+
+def _action_forms(portfolio, debtor) -> dict:
+    """The small forms the debtor page offers behind their buttons (each posts to its own page)."""
+    return {"note_form": NoteForm(), "document_form": _document_form(debtor),
+            "statement_form": StatementSendForm(channels=statement_channels(debtor),
+                                                initial={"token": uuid.uuid4().hex})}
 
 
 @dataclass
@@ -181,3 +211,200 @@ def payment_reverse(request, slug, payment_id):
 
 def _english() -> bool:
     return (get_language() or "").startswith("en")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The debtor's own records (issue 14 §2): a note, a contact and its consents, a dispute, a document, the statement
+# sent now. Each page: GET shows its form (the debtor page embeds the same forms), POST makes one service call,
+# which checks the role itself (viewers: RecordNotAllowed, a 403). Writes need the "write" permission to reach.
+# ---------------------------------------------------------------------------------------------------------------
+def _debtor_for_write(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug, "view")
+    debtor = debtor_for_user_or_404(request.user, portfolio, pk)
+    if not can(request.user, portfolio, "write"):
+        raise PermissionDenied
+    return portfolio, debtor
+
+
+def _back(portfolio, debtor, anchor: str):
+    return redirect(reverse("debtor_detail", args=[portfolio.slug, debtor.pk]) + anchor)
+
+
+def _action_page(request, portfolio, debtor, form, *, title, button, intro="", extra=None, multipart=False):
+    return render(request, "web/debtor_action.html", {
+        "portfolio": portfolio, "debtor": debtor, "form": form, "title": title, "button": button, "intro": intro,
+        "multipart": multipart, **(extra or {})})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debtor_note_new(request, slug, pk):
+    portfolio, debtor = _debtor_for_write(request, slug, pk)
+    form = NoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            debtor_note_add(debtor=debtor, text=form.cleaned_data["text"], actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return _back(portfolio, debtor, "#notes")
+    return _action_page(request, portfolio, debtor, form, title=_("Add a note"), button=_("Save the note"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, slug, pk, contact_id=None):
+    """Add a contact (contact_id None) or correct one, and record its consent per channel: how and when it was
+    given, or that it was revoked."""
+    portfolio, debtor = _debtor_for_write(request, slug, pk)
+    contact = None
+    if contact_id is not None:
+        contact = Contact.objects.filter(debtor=debtor, pk=contact_id).first()
+        if contact is None:
+            raise Http404("contact not found")
+    initial = {"value": contact.value, "holder_name": contact.holder_name, "city": contact.city} if contact else {}
+    form = ContactForm(request.POST if request.method == "POST" and "value" in request.POST else None,
+                       initial=initial, editing=contact is not None)
+    today = portfolio.today()
+    channels = CHANNEL_CONSENTS.get(contact.channel, []) if contact else []
+    consent_form = ConsentForm(request.POST if request.method == "POST" and "status" in request.POST else None,
+                               channels=channels, today=today) if contact else None
+    if request.method == "POST":
+        try:
+            if consent_form is not None and consent_form.is_bound:
+                if consent_form.is_valid():
+                    d = consent_form.cleaned_data
+                    consent_record(contact=contact, channel=d["channel"], status=d["status"], method=d["method"],
+                                   given_on=d["given_on"], detail=d["detail"], actor=request.user, today=today)
+                    messages.success(request, _("Consent recorded."))
+                    return redirect(reverse("contact_edit", args=[portfolio.slug, debtor.pk, contact.pk]))
+            elif form.is_bound and form.is_valid():
+                d = form.cleaned_data
+                saved = contact_save(debtor=debtor, contact=contact, channel=d.get("channel", ""), value=d["value"],
+                                     role=d.get("role", Contact.Role.DEBTOR), holder_name=d["holder_name"],
+                                     city=d["city"], actor=request.user)
+                messages.success(request, _("Contact saved. Record its consent per channel below."))
+                return redirect(reverse("contact_edit", args=[portfolio.slug, debtor.pk, saved.pk]))
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(consent_form if consent_form is not None and consent_form.is_bound else form, exc)
+    return render(request, "web/contact_form.html", {
+        "portfolio": portfolio, "debtor": debtor, "contact": contact, "form": form, "consent_form": consent_form,
+        "consents": list(contact.consents.all()) if contact else []})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def obligation_dispute(request, slug, pk, obligation_id):
+    """Mark one of the debtor's obligations disputed, with the reason, or clear its dispute saying how it was
+    resolved (the ledger's obligation_set_dispute)."""
+    portfolio, debtor = _debtor_for_write(request, slug, pk)
+    obligation = Obligation.objects.filter(debtor=debtor, pk=obligation_id).first()
+    if obligation is None:
+        raise Http404("obligation not found")
+    form = DisputeForm(request.POST or None)
+    if obligation.disputed:
+        form.fields["reason"].label = _("How was the dispute resolved?")
+    if request.method == "POST" and form.is_valid():
+        try:
+            obligation_set_dispute(obligation=obligation, disputed=not obligation.disputed,
+                                   reason=form.cleaned_data["reason"], actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Obligation %(number)s disputed.") % {"number": obligation.number}
+                             if obligation.disputed else
+                             _("The dispute of %(number)s is resolved.") % {"number": obligation.number})
+            return _back(portfolio, debtor, "#obligations")
+    if obligation.disputed:
+        title, button = _("Resolve the dispute of %(number)s") % {"number": obligation.number}, _("Resolve")
+        intro = _("Disputed because: %(reason)s") % {"reason": obligation.dispute_reason}
+    else:
+        title, button = _("Dispute %(number)s") % {"number": obligation.number}, _("Mark as disputed")
+        intro = _("A disputed obligation gets no collection messages and takes no payment unless the payment "
+                  "names it.")
+    return _action_page(request, portfolio, debtor, form, title=title, button=button, intro=intro)
+
+
+def _document_form(debtor, data=None, files=None):
+    return DocumentForm(data, files, obligations=Obligation.objects.filter(debtor=debtor).order_by("due_date",
+                                                                                                   "number"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_new(request, slug, pk):
+    portfolio, debtor = _debtor_for_write(request, slug, pk)
+    form = _document_form(debtor, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            document_attach(debtor=debtor, upload=d["file"], filename=d["file"].name, kind=d["kind"],
+                            obligation=d["obligation"], actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Document attached."))
+            return _back(portfolio, debtor, "#documents")
+    return _action_page(request, portfolio, debtor, form, title=_("Attach a document"), button=_("Attach"),
+                        multipart=True)
+
+
+@login_required
+@require_GET
+def document_download(request, slug, pk, document_id):
+    """The document as an attachment, under its safe stored name (never shown inline: a hostile file cannot run in
+    the page's origin)."""
+    portfolio, debtor = _debtor_for_write(request, slug, pk)
+    document = Document.objects.filter(debtor=debtor, pk=document_id).first()
+    if document is None:
+        raise Http404("document not found")
+    try:
+        data = document_bytes(document=document, actor=request.user)
+    except NotAllowed:
+        raise PermissionDenied
+    response = HttpResponse(data, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_send_now(request, slug, pk):
+    """Enviar estado de cuenta ahora: by a channel with consent, through the compliance check and the outbox."""
+    portfolio, debtor = _debtor_for_write(request, slug, pk)
+    form = StatementSendForm(request.POST or None, channels=statement_channels(debtor),
+                             initial={"token": uuid.uuid4().hex})
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = statement_send(debtor=debtor, channel=form.cleaned_data["channel"],
+                                     token=form.cleaned_data["token"], actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            if message.next_attempt_at > message.scheduled_for:
+                messages.info(request, _("Statement queued to %(to)s; the contact rules let it go out on "
+                                         "%(when)s.") % {"to": message.to, "when": date_local_time(
+                                             message.next_attempt_at, portfolio.timezone)})
+            else:
+                messages.success(request, _("Statement queued to %(to)s; the outbox sends it.") % {"to": message.to})
+            return _back(portfolio, debtor, "#timeline")
+    intro = "" if form.fields["channel"].choices else _(
+        "The debtor has no e-mail with consent: add one, or record its consent, on the contact's page.")
+    return _action_page(request, portfolio, debtor, form, title=_("Send the statement of account now"),
+                        button=_("Send"), intro=intro, extra={"disabled": not form.fields["channel"].choices})
+
+
+def date_local_time(when, tz: str) -> str:
+    return when.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")

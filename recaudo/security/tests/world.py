@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
 from recaudo.portfolio.models import SavedFilter
-from recaudo.portfolio.services import contact_add
+from recaudo.portfolio.services import contact_add, document_attach
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 
@@ -37,6 +37,9 @@ class Side:
     payment: object
     objects: dict = field(default_factory=dict)
     message: object = None
+    contact: object = None
+    obligation: object = None
+    document: object = None
     saved_filter: object = None
 
 
@@ -85,7 +88,9 @@ def build_side(portfolio, agent, number: str) -> Side:
         next_attempt_at=now)
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
-                message=message)
+                message=message, contact=debtor.contacts.first(), obligation=obligations[0],
+                document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
+                                         actor="cli"))
 
 
 def build_world() -> dict:

@@ -183,6 +183,8 @@ def _event_labels() -> dict[str, str]:
         "debtor.updated": _("Debtor details changed"),
         "debtor.exported": _("Personal data exported"),
         "debtor.anonymized": _("Debtor anonymized"),
+        "debtor.note_added": _("Note"),
+        "document.attached": _("Document attached"),
         "debtor_list.exported": _("Debtor list exported"),
         "debtors.bulk_action": _("Action on many debtors"),
         "saved_filter.saved": _("Debtor list filter saved"),
@@ -359,14 +361,20 @@ def event_detail(changes, currency="COP"):
         parts.append(_channel_label(str(changes["channel"])))
     if changes.get("value"):
         parts.append(str(changes["value"]))
-    for key in ("receipt", "reference", "source", "reason", "dispute_reason", "memo"):
+    for key in ("receipt", "reference", "source", "reason", "dispute_reason", "memo", "filename", "note"):
         if key == "source" and "reference" in changes:
             continue  # a payment's source (manual, import) says little next to its reference
         value = changes.get(key)
         if isinstance(value, list):
             value = value[-1] if value else ""
+        if value and key == "note" and len(str(value)) > 300:
+            value = str(value)[:299] + "…"
         if value:
             parts.append(_source_label(str(value)) if key == "source" else str(value))
+    if changes.get("method") in Consent.Method.values:
+        parts.append(str(Consent.Method(changes["method"]).label))
+    if changes.get("given_on") and not isinstance(changes["given_on"], list):
+        parts.append(date_local(changes["given_on"]))
     if changes.get("due_date") and not isinstance(changes["due_date"], list):
         parts.append(_("due %(date)s") % {"date": date_local(changes["due_date"])})
     if not parts:

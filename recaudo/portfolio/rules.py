@@ -1,0 +1,45 @@
+"""Pure rules of the debtor's own records: how long a note may be, which files may be attached (by their content,
+not their name) and the name a document is downloaded under. No database, no clock."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+NOTE_MAX_CHARS = 2000
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024  # 10 MB: a scanned invoice or a signed agreement
+DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def sniff_document_type(head: bytes) -> str | None:
+    """The content type of a file from its first bytes (PDF, JPEG or PNG), or None for anything else, whatever its
+    name says: "factura.pdf" that is really a ZIP or an HTML page is refused.
+
+    >>> sniff_document_type(b"%PDF-1.7 ...")
+    'application/pdf'
+    >>> sniff_document_type(b"<html>") is None
+    True
+    """
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    return None
+
+
+def safe_filename(name: str, content_type: str) -> str:
+    """A name safe to store and to send in Content-Disposition: the base name only, letters without accents,
+    digits, dot, dash and underscore, at most 100 characters, with the extension of its real type.
+
+    >>> safe_filename("../../Factura Nº 12 (copia).PDF", "application/pdf")
+    'Factura_No_12_copia.pdf'
+    >>> safe_filename('x"; filename=evil.html', "image/png")
+    'x_filename_evil.png'
+    """
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_.-")[:100] or "documento"
+    return f"{stem}.{DOCUMENT_EXTENSIONS[content_type]}"
