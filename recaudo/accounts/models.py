@@ -39,3 +39,23 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.portfolio} · {self.role}"
+
+
+class Invitation(models.Model):
+    """A one-time link that lets an invited (inactive) user choose a password. Only the SHA-256 of the token is
+    stored; the token itself travels once, in the e-mail. Valid until expires_at, used once (used_at)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self):
+        return f"{self.user} · {self.created_at:%Y-%m-%d}"

@@ -3,6 +3,7 @@ factor. No database, no settings: callers pass what they read."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 TWO_FACTOR_POLICIES = ("off", "admins", "all")
@@ -49,3 +50,33 @@ def normalized_username(value) -> str | None:
     if value is None:
         return None
     return str(value).strip().casefold()[:150] or None
+
+
+# --- Invitations and roles -------------------------------------------------------------------------------------
+
+INVITATION_HOURS = 72  # how long an invitation link works
+
+
+def token_digest(token: str) -> str:
+    """What is stored of an invitation token: its SHA-256, so a copy of the database opens no account."""
+    return hashlib.sha256(str(token).encode("utf-8")).hexdigest()
+
+
+def invitation_state(*, expires_at, used_at, now) -> str:
+    """'used' (the link worked once already), 'expired' (past expires_at) or 'valid'."""
+    if used_at is not None:
+        return "used"
+    if now >= expires_at:
+        return "expired"
+    return "valid"
+
+
+def leaves_self_without_admin(*, actor_is_superuser: bool, same_person: bool, current_role: str | None,
+                              new_role: str | None, other_admin_portfolios: int) -> bool:
+    """Whether a change of a user's role in one portfolio (new_role None: revoked) would take away the acting
+    administrator's own last administrator rights: they could no longer manage users at all. Superusers keep
+    theirs whatever their memberships say. Example: an admin of one portfolio making themself a supervisor -> True;
+    the same with admin rights in another portfolio -> False."""
+    if actor_is_superuser or not same_person or current_role != "admin" or new_role == "admin":
+        return False
+    return other_admin_portfolios == 0

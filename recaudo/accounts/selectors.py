@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Max, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from recaudo.portfolio.models import Debtor, Portfolio
 
-from .models import PERMISSIONS, Membership, Role
+from .models import PERMISSIONS, Invitation, Membership, Role
 from .rules import two_factor_required
 
 
@@ -47,6 +48,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
         "queue": "write" in allowed,
         "team": role in SUPERVISING_ROLES,
         "approvals": role in SUPERVISING_ROLES,
+        "users": role == Role.ADMIN,  # administrators (and superusers) manage users and roles
     }
 
 
@@ -167,3 +169,78 @@ def login_lockouts() -> list[dict]:
             rows.append({"kind": kind, "who": row[field] or "-", "failures": row["failures"], "last": row["last"],
                          "locked": row["failures"] >= limit or pair_locked})
     return sorted(rows, key=lambda r: (not r["locked"], r["kind"], r["who"]))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The users page: administrators manage the users of the portfolios they administer
+# ---------------------------------------------------------------------------------------------------------------
+def manageable_portfolios(user):
+    """Portfolios whose users and roles the user may manage: every one for a superuser, else those where the user
+    is an administrator."""
+    if not user.is_authenticated:
+        return Portfolio.objects.none()
+    if user.is_superuser:
+        return Portfolio.objects.all()
+    return Portfolio.objects.filter(memberships__user=user, memberships__role=Role.ADMIN).distinct()
+
+
+def manages_users(user) -> bool:
+    return bool(user.is_authenticated) and (
+        user.is_superuser or Membership.objects.filter(user=user, role=Role.ADMIN).exists())
+
+
+@dataclass(frozen=True)
+class UserRow:
+    user: object
+    roles: list  # one (portfolio, role value or None, its label) per manageable portfolio, in the columns' order
+    pending: bool  # invited, has not chosen a password yet
+    invitation_expired: bool
+    two_factor: bool
+
+
+def _role_cell(portfolio, role):
+    return portfolio, role, Role(role).label if role else ""
+
+
+def users_overview(actor, *, portfolios=None) -> tuple[list, list[UserRow]]:
+    """The manageable portfolios (columns) and the users with a role in any of them (rows; every user for a
+    superuser), each with their role per portfolio, whether an invitation is pending and whether they use
+    two-step verification. A few queries whatever the number of users."""
+    portfolios = list(portfolios if portfolios is not None else manageable_portfolios(actor).order_by("name"))
+    ids = [p.pk for p in portfolios]
+    User = get_user_model()
+    users = User.objects.all() if actor.is_superuser else User.objects.filter(
+        memberships__portfolio_id__in=ids).distinct()
+    users = list(users.order_by("username"))
+    roles: dict[int, dict[int, str]] = {}
+    for user_id, portfolio_id, role in Membership.objects.filter(
+            user__in=users, portfolio_id__in=ids).values_list("user_id", "portfolio_id", "role"):
+        roles.setdefault(user_id, {})[portfolio_id] = role
+    now = timezone.now()
+    invitations = {}
+    for inv in Invitation.objects.filter(user__in=users, used_at__isnull=True).order_by("created_at"):
+        invitations[inv.user_id] = inv
+    with_2fa = set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
+    rows = []
+    for user in users:
+        pending = not user.is_active and not user.has_usable_password()
+        inv = invitations.get(user.pk)
+        rows.append(UserRow(
+            user=user, roles=[_role_cell(p, roles.get(user.pk, {}).get(p.pk)) for p in portfolios], pending=pending,
+            invitation_expired=pending and (inv is None or inv.expires_at <= now), two_factor=user.pk in with_2fa))
+    return portfolios, rows
+
+
+def user_for_admin_or_404(actor, pk: int):
+    """A user the actor may manage (a superuser any; an administrator those with a role in a portfolio they
+    administer, never a superuser or staff account); 404 otherwise."""
+    User = get_user_model()
+    user = User.objects.filter(pk=pk).first()
+    if user is None or not manages_users(actor):
+        raise Http404("user not found")
+    if actor.is_superuser:
+        return user
+    if user.is_superuser or user.is_staff or not Membership.objects.filter(
+            user=user, portfolio__in=manageable_portfolios(actor)).exists():
+        raise Http404("user not found")
+    return user

@@ -16,4 +16,7 @@ urlpatterns = [
     path("two-factor/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/codes/", views.two_factor_codes, name="two_factor_codes"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
 ]

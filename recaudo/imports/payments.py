@@ -7,6 +7,8 @@ date receive it; what is left stays unapplied (debtor credit). A row dated after
 (recaudo.ledger.services.payment_date_check, the rule of every recorded payment). Idempotency: Payment(source="import",
 source_ref=reference, or a fingerprint of obligation/debtor, date, amount, method and the occurrence number of
 identical rows in the file); a source_ref already in the portfolio is not applied again (counted unchanged).
+Every payment applied gets its numbered receipt (recibo de caja, RC-000001...), in file order, in the portfolio's
+one numbering shared with payments recorded on the debtor page (ledger's receipts_issue).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from recaudo.ledger.accruals import early_discount_apply, interest_settings
 from recaudo.ledger.models import Entry, EntryKind, Payment
 from recaudo.ledger.posting import entries_save
 from recaudo.ledger.rules import OpenItem, allocate
-from recaudo.ledger.services import LedgerError, component_balances, payment_date_check
+from recaudo.ledger.services import LedgerError, component_balances, payment_date_check, receipts_issue
 from recaudo.portfolio.models import Debtor, Obligation
 
 from .fields import FieldError, parse_amount, parse_date, text
@@ -142,6 +144,7 @@ class PaymentImporter:
         order = portfolio.allocation_order or ("fee", "interest", "principal")
         user = ctx.actor_user
         planned: list[tuple[Payment, list]] = []
+        rows: dict[int, int] = {}
         for debtor_id, payments in by_debtor.items():
             obs = per_debtor.get(debtor_id, [])
             for p in sorted(payments, key=lambda x: (x["date"], x["row"])):
@@ -162,6 +165,7 @@ class PaymentImporter:
                     unapplied_minor=result.unapplied_minor, created_by=user,
                 )
                 planned.append((payment, [(a, debtor_id) for a in result.allocations]))
+                rows[id(payment)] = p["row"]
         Payment.objects.bulk_create([pl[0] for pl in planned])
         entries = []
         for payment, allocations in planned:
@@ -180,4 +184,7 @@ class PaymentImporter:
         for payment, _ in planned:
             if payment.debtor_id in offer_debtors:  # a lump-sum discount is booked by the payment that earns it
                 settlement_discounts_apply(payment=payment, actor=ctx.actor)
+        # Each payment gets its numbered receipt (recibo de caja) as one recorded on the debtor page does
+        # (payment_receive -> ledger's receipt_issue, the one-payment case of receipts_issue), in file order.
+        receipts_issue(payments=sorted((pl[0] for pl in planned), key=lambda pay: rows[id(pay)]), actor=ctx.actor)
         ctx.created += len(planned)

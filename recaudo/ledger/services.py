@@ -199,21 +199,42 @@ def receipt_issue(*, payment: Payment, actor=None, audit: bool = True) -> Receip
     row locked (SELECT ... FOR UPDATE), so concurrent payments get consecutive numbers with no gap and no repeat
     (the number is taken in the payment's own transaction: a payment that rolls back gives its number back).
     A payment that already has one keeps it. Called by agreements.services.payments.payment_receive."""
+    return receipts_issue(payments=[payment], actor=actor, audit=audit)[0]
+
+
+def receipts_issue(*, payments: list[Payment], actor=None, audit: bool = True) -> list[Receipt]:
+    """Receipts for several received payments of one portfolio, numbered consecutively in the order given, the
+    counter locked once (the payments import issues a chunk's receipts this way; receipt_issue is the one-payment
+    case, so a receipt from a file and one from the debtor page are the same thing, in one numbering). Payments
+    that already have a receipt keep it. Returns the receipts in the order of `payments`."""
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("a receipt is issued inside the payment's transaction")
-    existing = Receipt.objects.filter(payment=payment).first()
-    if existing is not None:
-        return existing
-    ReceiptCounter.objects.get_or_create(portfolio_id=payment.portfolio_id)
-    counter = ReceiptCounter.objects.select_for_update().get(portfolio_id=payment.portfolio_id)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    receipt = Receipt.objects.create(payment=payment, portfolio_id=payment.portfolio_id,
-                                     number=counter.last_number, issued_at=timezone.now())
-    if audit:
-        audit_record(event_type="receipt.issued", subject=payment, actor=actor, portfolio=payment.portfolio,
-                     debtor=payment.debtor, changes={"receipt": receipt.label})
-    return receipt
+    if not payments:
+        return []
+    portfolio_ids = {p.portfolio_id for p in payments}
+    if len(portfolio_ids) != 1:
+        raise LedgerError("receipts are numbered per portfolio: issue them one portfolio at a time")
+    portfolio_id = portfolio_ids.pop()
+    existing = {r.payment_id: r for r in Receipt.objects.filter(payment_id__in=[p.pk for p in payments])}
+    fresh = list({p.pk: p for p in payments if p.pk not in existing}.values())
+    if fresh:
+        ReceiptCounter.objects.get_or_create(portfolio_id=portfolio_id)
+        counter = ReceiptCounter.objects.select_for_update().get(portfolio_id=portfolio_id)
+        first = counter.last_number + 1
+        counter.last_number += len(fresh)
+        counter.save(update_fields=["last_number"])
+        now = timezone.now()
+        created = Receipt.objects.bulk_create([
+            Receipt(payment=payment, portfolio_id=portfolio_id, number=first + i, issued_at=now)
+            for i, payment in enumerate(fresh)
+        ])
+        for payment, receipt in zip(fresh, created, strict=True):
+            existing[payment.pk] = receipt
+            if audit:
+                audit_record(event_type="receipt.issued", subject=payment, actor=actor,
+                             portfolio=payment.portfolio, debtor=Debtor(pk=payment.debtor_id),
+                             changes={"receipt": receipt.label})
+    return [existing[p.pk] for p in payments]
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.utils.translation import pgettext_lazy
 from recaudo.core.forms import AmountField
 from recaudo.core.money import to_minor
 
+from .models import PaymentReference
 from .selectors import DebtorFilters
 
 ALL = pgettext_lazy("filter", "All")
@@ -67,6 +68,37 @@ class DebtorFilterForm(forms.Form):
             desc=sort.startswith("-"),
         )
         return filters, ignored, data.get("page") or 1
+
+
+class CreditorSettingsForm(forms.Form):
+    """The creditor's details on the statement of account and how a debtor pays (portfolio settings)."""
+
+    creditor = forms.CharField(label=_("Creditor's legal name"), required=False, max_length=200,
+                               help_text=_("empty: the portfolio's name"))
+    creditor_nit = forms.CharField(label=_("NIT"), required=False, max_length=20,
+                                   help_text=_("with its check digit, e.g. 900.123.456-8"))
+    creditor_address = forms.CharField(label=_("Address"), required=False, max_length=300,
+                                       help_text=_("street, city"))
+    creditor_contact = forms.CharField(label=_("Phone and e-mail"), required=False, max_length=200)
+    logo = forms.FileField(label=_("Logo"), required=False,
+                           help_text=_("PNG or JPEG, up to 256 KB; printed at the top of statements"),
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}))
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    payment_bank = forms.CharField(label=_("Bank"), required=False, max_length=100)
+    payment_account = forms.CharField(label=_("Account"), required=False, max_length=100,
+                                      help_text=_("type and number, e.g. Cuenta corriente 123-456789-01"))
+    payment_agreement = forms.CharField(label=_("Collection agreement (convenio)"), required=False, max_length=40)
+    payment_reference = forms.ChoiceField(label=_("Reference the debtor quotes"), choices=PaymentReference.choices)
+    payment_notes = forms.CharField(label=_("Other ways to pay"), required=False, max_length=300,
+                                    widget=forms.Textarea(attrs={"rows": 2}),
+                                    help_text=_("e.g. PSE at www.empresa.co/pagos, cash at the office"))
+
+    def creditor_fields(self):
+        return [self[name] for name in ("creditor", "creditor_nit", "creditor_address", "creditor_contact")]
+
+    def payment_fields(self):
+        return [self[name] for name in ("payment_bank", "payment_account", "payment_agreement", "payment_reference",
+                                        "payment_notes")]
 
 
 class SavedFilterForm(forms.Form):

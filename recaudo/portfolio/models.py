@@ -68,6 +68,16 @@ class CurrencyField(models.CharField):
         return str(value) if value is not None else None
 
 
+LOGO_MAX_BYTES = 256 * 1024  # a logo for documents: PNG or JPEG up to 256 KB
+
+
+class PaymentReference(models.TextChoices):
+    """What a debtor quotes as the reference when paying at the bank (the statement prints it)."""
+
+    ID_NUMBER = "id_number", _("The debtor's ID number (NIT or cédula)")
+    CODE = "code", _("The customer code")
+
+
 class Portfolio(models.Model):
     """A creditor's book: a company's receivables, a building's HOA fees, an agency client's assigned debts."""
 
@@ -125,6 +135,22 @@ class Portfolio(models.Model):
         help_text=_("`recaudo retention run` blanks the text of messages created more than these days ago; "
                     "channel, dates and status stay. Empty keeps them."),
     )
+    # The creditor as the statement of account presents it, and how a debtor pays (portfolio settings page).
+    creditor_nit = models.CharField(_("creditor's NIT"), max_length=20, blank=True,
+                                    help_text=_("with its check digit, e.g. 900.123.456-8"))
+    creditor_address = models.CharField(_("creditor's address"), max_length=300, blank=True)
+    creditor_contact = models.CharField(_("creditor's phone and e-mail"), max_length=200, blank=True)
+    creditor_logo = models.BinaryField(_("creditor's logo"), null=True, blank=True, editable=False,
+                                       max_length=LOGO_MAX_BYTES)
+    creditor_logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    payment_bank = models.CharField(_("bank"), max_length=100, blank=True)
+    payment_account = models.CharField(_("account"), max_length=100, blank=True,
+                                       help_text=_("type and number, e.g. Cuenta corriente 123-456789-01"))
+    payment_agreement = models.CharField(_("collection agreement (convenio)"), max_length=40, blank=True)
+    payment_reference = models.CharField(_("payment reference"), max_length=12, choices=PaymentReference.choices,
+                                         default=PaymentReference.ID_NUMBER)
+    payment_notes = models.CharField(_("other ways to pay"), max_length=300, blank=True,
+                                     help_text=_("e.g. PSE at www.empresa.co/pagos, cash at the office"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

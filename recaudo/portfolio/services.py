@@ -24,6 +24,7 @@ from recaudo.portfolio.aging import BucketError, parse_buckets
 
 from .masking import mask_id
 from .models import (
+    LOGO_MAX_BYTES,
     Consent,
     Contact,
     Debtor,
@@ -31,6 +32,7 @@ from .models import (
     DocumentContent,
     Note,
     Obligation,
+    PaymentReference,
     Portfolio,
     SavedFilter,
     tags_to_db,
@@ -39,7 +41,9 @@ from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, safe_filename, sniff_docu
 from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
 from .validation import (
     ValidationProblem,
+    creditor_nit_check,
     display_id_number,
+    logo_check,
     normalize_email,
     normalize_phone,
     search_text_for,
@@ -101,6 +105,59 @@ def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: s
     audit_record(event_type="portfolio.created", subject=portfolio, actor=actor, portfolio=portfolio,
                  changes={"slug": slug, "name": name, "country": country, "currency": currency,
                           "money_exponent": portfolio.money_exponent, "timezone": tz})
+    return portfolio
+
+
+# The creditor's details and payment instructions a manager edits on the settings page: field -> max length.
+CREDITOR_FIELDS = {"creditor": 200, "creditor_address": 300, "creditor_contact": 200, "payment_bank": 100,
+                   "payment_account": 100, "payment_agreement": 40, "payment_notes": 300}
+
+
+@transaction.atomic
+def portfolio_creditor_set(*, portfolio: Portfolio, actor, logo: bytes | None = None, remove_logo: bool = False,
+                           **values) -> Portfolio:
+    """Change the creditor's details the statement of account carries (name, NIT with its check digit, address,
+    contact, logo) and how a debtor pays (bank, account, convenio, which reference to quote, other ways). Text is
+    trimmed and bounded; the NIT is checked with python-stdnum; the logo is a PNG or JPEG of at most
+    LOGO_MAX_BYTES. Only the fields given change. Audited (the logo as its size, never its bytes)."""
+    given = portfolio
+    portfolio = Portfolio.objects.select_for_update().get(pk=given.pk)
+    before = {name: getattr(portfolio, name) for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference")}
+    for name, value in values.items():
+        if name in CREDITOR_FIELDS:
+            value = " ".join(str(value or "").split())
+            if len(value) > CREDITOR_FIELDS[name]:
+                raise PortfolioError(_("At most %(max)d characters.") % {"max": CREDITOR_FIELDS[name]}, field=name)
+        elif name == "creditor_nit":
+            value = creditor_nit_check(value)
+        elif name == "payment_reference":
+            if value not in PaymentReference.values:
+                raise PortfolioError(_("Choose which reference the debtor quotes."), field=name)
+        else:
+            raise TypeError(f"unknown creditor setting {name!r}")
+        setattr(portfolio, name, value)
+    logo_change = None
+    if logo is not None:
+        portfolio.creditor_logo_type = logo_check(logo, LOGO_MAX_BYTES)
+        portfolio.creditor_logo = logo
+        logo_change = f"{portfolio.creditor_logo_type}, {len(logo)} bytes"
+    elif remove_logo and portfolio.creditor_logo_type:
+        portfolio.creditor_logo, portfolio.creditor_logo_type = None, ""
+        logo_change = "removed"
+    after = {name: getattr(portfolio, name) for name in before}
+    changes = diff(before, after)
+    if logo_change:
+        changes["logo"] = logo_change
+    if not changes:
+        return portfolio
+    fields = [name for name in before if name in changes]
+    if logo_change:
+        fields += ["creditor_logo", "creditor_logo_type"]
+    portfolio.save(update_fields=fields)
+    for name in fields:  # the caller's instance shows the change too
+        setattr(given, name, getattr(portfolio, name))
+    audit_record(event_type="portfolio.creditor_settings", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes=changes)
     return portfolio
 
 
@@ -281,7 +338,7 @@ def consent_set(*, contact: Contact, channel: str, status: str, source: str = ""
     current = Consent.objects.filter(contact=contact, channel=channel).first()
     if current and current.status == status:
         return current
-    consent, _ = Consent.objects.update_or_create(
+    consent, _created = Consent.objects.update_or_create(
         contact=contact, channel=channel,
         defaults={"status": status, "at": now or timezone.now(), "source": source[:200]},
     )

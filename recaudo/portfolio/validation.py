@@ -6,12 +6,15 @@ Each returns the normalized value or raises ValidationProblem with a message tha
 from __future__ import annotations
 
 import csv
+import io
 import re
 from functools import cache, lru_cache
 from pathlib import Path
 from unicodedata import combining, normalize
 
 import phonenumbers
+from django.utils.translation import gettext
+from reportlab.lib.utils import ImageReader
 from stdnum.cl import rut as cl_rut
 from stdnum.co import nit as co_nit
 from stdnum.exceptions import ValidationError as StdnumError
@@ -334,3 +337,47 @@ class _CombiningMarks(dict):
 
 
 _COMBINING_MARKS = _CombiningMarks()
+
+
+# --- The creditor as documents present it (portfolio settings) --------------------------------------------------
+
+def creditor_nit_check(text: str) -> str:
+    """A Colombian NIT with its check digit (python-stdnum), as it is printed: "900.123.456-8". Empty stays empty.
+    Without the check digit, or with a wrong one, it is refused: the statement must carry the creditor's real NIT."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    if len(text) > 20:
+        raise ValidationProblem(gettext("A NIT has at most 15 digits and its check digit."), field="creditor_nit")
+    try:
+        number = co_nit.validate(text)
+    except StdnumError:
+        raise ValidationProblem(
+            gettext("%(value)s is not a valid NIT: write it with its check digit, e.g. 900.123.456-8.")
+            % {"value": text}, field="creditor_nit")
+    return co_nit.format(number)
+
+
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+LOGO_MAX_SIDE = 4000
+
+
+def logo_check(data: bytes, max_bytes: int) -> str:
+    """The content type of a logo for documents (PNG or JPEG, at most max_bytes, sides up to LOGO_MAX_SIDE pixels,
+    readable as an image), or ValidationProblem at the field "logo"."""
+    if not data:
+        raise ValidationProblem(gettext("The logo file is empty."), field="logo")
+    if len(data) > max_bytes:
+        raise ValidationProblem(gettext("The logo is too large (%(size)s KB): the limit is %(max)s KB.")
+                                % {"size": -(-len(data) // 1024), "max": max_bytes // 1024}, field="logo")
+    kind = next((t for magic, t in LOGO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise ValidationProblem(gettext("The logo must be a PNG or JPEG image."), field="logo")
+    try:
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+    except Exception:  # noqa: BLE001 - any decoding failure means the file is not a usable image
+        raise ValidationProblem(gettext("The logo file is damaged or is not an image."), field="logo")
+    if not (0 < width <= LOGO_MAX_SIDE and 0 < height <= LOGO_MAX_SIDE):
+        raise ValidationProblem(gettext("The logo is too big: at most %(max)d pixels a side.")
+                                % {"max": LOGO_MAX_SIDE}, field="logo")
+    return kind

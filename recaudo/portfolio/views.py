@@ -1,3 +1,5 @@
+from base64 import b64encode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,14 +18,20 @@ from recaudo.accounts.selectors import (
     portfolio_for_user_or_404,
     role_in,
 )
-from recaudo.core.errors import DomainError, NotAllowed
+from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.core.exports import csv_dialect
 from recaudo.portfolio.aging import bucket_choices
 
-from .forms import DebtorFilterForm, SavedFilterForm
-from .models import SavedFilter
+from .forms import CreditorSettingsForm, DebtorFilterForm, SavedFilterForm
+from .models import LOGO_MAX_BYTES, SavedFilter
 from .selectors import debtor_page, filter_query, portfolio_tags, saved_filters_for
-from .services import debtor_list_export, saved_filter_delete, saved_filter_save
+from .services import (
+    CREDITOR_FIELDS,
+    debtor_list_export,
+    portfolio_creditor_set,
+    saved_filter_delete,
+    saved_filter_save,
+)
 
 
 def _filter_form(request, portfolio, data):
@@ -51,6 +59,31 @@ def debtor_list(request, slug):
     return render(request, "portfolio/debtor_list.html", context)
 
 
+@login_required
+def portfolio_settings(request, slug):
+    """The creditor as statements present it (name, NIT, address, contact, logo) and how debtors pay: for the
+    portfolio's administrators."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, "manage")
+    initial = {name: getattr(portfolio, name) for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference")}
+    form = CreditorSettingsForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        upload = data.pop("logo")
+        remove_logo = data.pop("remove_logo")
+        try:
+            # read at most one byte past the limit: the service refuses the oversize file with a clear message
+            logo = upload.read(LOGO_MAX_BYTES + 1) if upload else None
+            portfolio_creditor_set(portfolio=portfolio, actor=request.user, logo=logo, remove_logo=remove_logo,
+                                   **data)
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("portfolio_settings", slug=portfolio.slug)
+    logo = (f"data:{portfolio.creditor_logo_type};base64,{b64encode(bytes(portfolio.creditor_logo)).decode()}"
+            if portfolio.creditor_logo_type and portfolio.creditor_logo else "")
+    return render(request, "portfolio/settings.html", {"portfolio": portfolio, "form": form, "logo": logo},
+                  status=400 if request.method == "POST" else 200)
 def _list_url(portfolio, query: str = "") -> str:
     url = reverse("debtor_list", args=[portfolio.slug])
     return f"{url}?{query}" if query else url

@@ -9,6 +9,7 @@ spreadsheet exports go through recaudo.core.exports (formula-injection safe).
 from __future__ import annotations
 
 import io
+from base64 import b64encode
 
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -117,7 +118,51 @@ def statement_context(statement: Statement, language: str) -> dict:
             "has_credit": statement.credit_minor != 0,
             "overdue": fmt_amount(statement.overdue_minor, cur, language),
             "open_obligations": open_obligations,
+            **_creditor_and_payment(statement, language),
         }
+
+
+def fmt_rate(value, language: str) -> str:
+    """A percentage as the language writes it: 25,50 (es) or 25.50 (en)."""
+    text = f"{value:.2f}"
+    return text if (language or "").startswith("en") else text.replace(".", ",")
+
+
+def _creditor_and_payment(statement: Statement, language: str) -> dict:
+    """The creditor's details, how to pay and the late-interest line, in the language (called inside its override)."""
+    portfolio = statement.portfolio
+    cur = statement.currency
+    interest = fmt_amount(statement.interest_owed_minor, cur, language)
+    as_of = fmt_date(statement.as_of, language)
+    if statement.interest_rate_ea_pct is not None:
+        rate = _("at the agreed rate of %(rate)s %% effective annual, never above the legal maximum") % {
+            "rate": fmt_rate(statement.interest_rate_ea_pct, language)}
+    else:
+        rate = _("at the maximum legal rate certified by the Superintendencia Financiera")
+    if statement.interest_owed_minor or statement.interest_enabled:
+        interest_line = _("Late interest accrued to %(date)s: %(amount)s (included in the balance), %(rate)s.") % {
+            "date": as_of, "amount": interest, "rate": rate}
+    else:
+        interest_line = _("Late interest to %(date)s: none charged. Overdue balances may accrue late interest "
+                          "%(rate)s.") % {"date": as_of, "rate": rate}
+    payment_rows = [(label, value) for label, value in (
+        (_("Bank"), portfolio.payment_bank), (_("Account"), portfolio.payment_account),
+        (_("Agreement (convenio)"), portfolio.payment_agreement),
+    ) if value]
+    payment_rows.append((_("Payment reference"), statement.payment_reference))
+    logo = bytes(portfolio.creditor_logo) if portfolio.creditor_logo_type and portfolio.creditor_logo else None
+    return {
+        "creditor_nit": portfolio.creditor_nit,
+        "creditor_address": portfolio.creditor_address,
+        "creditor_contact": portfolio.creditor_contact,
+        "creditor_logo": logo,
+        "creditor_logo_uri": f"data:{portfolio.creditor_logo_type};base64,{b64encode(logo).decode()}" if logo else "",
+        "payment_rows": payment_rows,
+        "payment_notes": portfolio.payment_notes,
+        "payment_reference": statement.payment_reference,
+        "interest_owed": interest,
+        "interest_line": interest_line,
+    }
 
 
 def render_statement_html(statement: Statement, language: str, request=None, extra: dict | None = None) -> str:
@@ -172,14 +217,28 @@ def render_statement_xlsx(statement: Statement, language: str) -> bytes:
 
 # ---------------------------------------------------------------- statement: PDF
 
+def _logo_flowable(data: bytes | None, max_width, max_height):
+    """The creditor's logo scaled into the box (keeping its proportions), or None."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    if not data:
+        return None
+    try:
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+    except Exception:  # noqa: BLE001 - a logo that cannot be read is left out, the statement still prints
+        return None
+    scale = min(max_width / width, max_height / height)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT")
+
+
 def render_statement_pdf(statement: Statement, language: str) -> bytes:
     from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
-
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     ctx = statement_context(statement, language)
     with translation.override(language):
@@ -192,37 +251,84 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
             "closing": _("Balance"), "credit": _("Credit in favour (unapplied payments)"),
             "open": _("Open obligations as of %(date)s") % {"date": ctx["as_of"]},
             "overdue": _("Overdue"), "none": _("No movements in the period."),
-            "disputed": _("disputed"),
+            "disputed": _("disputed"), "nit": _("NIT"), "as_of": _("Cut-off date"),
+            "interest": _("Late interest owed"), "pay": _("How to pay"),
+            "quote": _("Quote the payment reference %(reference)s so the payment is applied to your account.")
+            % {"reference": ctx["payment_reference"]},
+            "movements": _("Movements"),
         }
         header = statement_header()
         open_header = [_("Obligation"), _("Kind"), _("Issued"), _("Due"), _("Days past due"), _("Balance")]
 
     canvas = numbered_canvas(lambda page, pages: page_word % {"page": page, "pages": pages},
-                             f"{ctx['creditor']} · {statement.debtor.code}")
+                             f"{ctx['creditor']}" + (f" · {labels['nit']} {ctx['creditor_nit']}"
+                                                     if ctx["creditor_nit"] else "") + f" · {statement.debtor.code}")
 
+    ink, accent, soft, line_color = (colors.HexColor("#1d2939"), colors.HexColor("#1f4e79"),
+                                     colors.HexColor("#eef3f8"), colors.HexColor("#c9d3de"))
     styles = getSampleStyleSheet()
-    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10)
+    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8, leading=10, textColor=ink)
+    body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9, leading=12, textColor=ink)
+    name_style = ParagraphStyle("name", parent=body, fontName="Helvetica-Bold", fontSize=12, leading=15)
+    title_style = ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=16, leading=20,
+                                 alignment=2, textColor=accent)
+    right = ParagraphStyle("right", parent=body, alignment=2)
+    heading = ParagraphStyle("heading", parent=body, fontName="Helvetica-Bold", fontSize=10, leading=13,
+                             textColor=accent, spaceBefore=2, spaceAfter=3)
     buffer = io.BytesIO()
     doc = a4_document(buffer, title=f"{title} {statement.debtor.code}", author=ctx["creditor"])
+    width = doc.width
     debtor = statement.debtor
     period = (f"{ctx['period_start'] or labels['from_start']} – {ctx['period_end'] or labels['to_end']}")
+
+    # Letterhead: logo and creditor on the left, title and cut-off date on the right, a rule below.
+    creditor_lines = [f"<b>{escape(ctx['creditor'])}</b>"]
+    if ctx["creditor_nit"]:
+        creditor_lines.append(f"{escape(labels['nit'])} {escape(ctx['creditor_nit'])}")
+    for value in (ctx["creditor_address"], ctx["creditor_contact"]):
+        if value:
+            creditor_lines.append(escape(value))
+    logo = _logo_flowable(ctx["creditor_logo"], 45 * mm, 20 * mm)
+    creditor_cell = [Paragraph(creditor_lines[0], name_style),
+                     Paragraph("<br/>".join(creditor_lines[1:]), body)] if len(creditor_lines) > 1 else \
+        [Paragraph(creditor_lines[0], name_style)]
+    head_cells = ([logo] if logo else []) + [creditor_cell,
+                                             [Paragraph(escape(title), title_style),
+                                              Paragraph(f"{escape(labels['as_of'])}: <b>{escape(ctx['as_of'])}</b>",
+                                                        right)]]
+    head_widths = ([50 * mm] if logo else []) + [width - (50 * mm if logo else 0) - 62 * mm, 62 * mm]
     story = [
-        Paragraph(escape(title), styles["Title"]),
-        Table(
-            [
-                [Paragraph(f"<b>{escape(labels['creditor'])}</b><br/>{escape(ctx['creditor'])}", small),
-                 Paragraph(f"<b>{escape(labels['debtor'])}</b><br/>{escape(debtor.name)}<br/>"
-                           f"{escape(labels['code'])}: {escape(debtor.code)}"
-                           + (f"<br/>{escape(labels['id'])}: {escape(debtor.id_type)} {escape(debtor.id_number)}"
-                              if debtor.id_number else ""), small)],
-                [Paragraph(f"<b>{escape(labels['period'])}</b>: {escape(period)}", small),
-                 Paragraph(f"<b>{escape(labels['currency'])}</b>: {escape(statement.currency)}", small)],
-            ],
-            colWidths=[90 * mm, 90 * mm],
-            style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]),
-        ),
-        Spacer(1, 6 * mm),
+        Table([head_cells], colWidths=head_widths, style=TableStyle([
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (0, 0), 0),
+            ("RIGHTPADDING", (-1, 0), (-1, 0), 0), ("LINEBELOW", (0, 0), (-1, 0), 1.2, accent),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 8),
+        ])),
+        Spacer(1, 5 * mm),
     ]
+
+    # The debtor and the period on the left; the summary of what is owed on the right.
+    debtor_text = (f"<font size=7 color='#667085'>{escape(labels['debtor']).upper()}</font><br/>"
+                   f"<b>{escape(debtor.name)}</b><br/>{escape(labels['code'])}: {escape(debtor.code)}"
+                   + (f"<br/>{escape(labels['id'])}: {escape(debtor.id_type)} {escape(debtor.id_number)}"
+                      if debtor.id_number else "")
+                   + f"<br/>{escape(labels['period'])}: {escape(period)}"
+                   + f"<br/>{escape(labels['currency'])}: {escape(statement.currency)}")
+    summary_rows = [[labels["closing"], ctx["closing"]], [labels["overdue"], ctx["overdue"]],
+                    [labels["interest"], ctx["interest_owed"]]]
+    if ctx["has_credit"]:
+        summary_rows.append([labels["credit"], ctx["credit"]])
+    summary = Table([[Paragraph(escape(a), small), Paragraph(f"<b>{escape(b)}</b>", right)] for a, b in summary_rows],
+                    colWidths=[48 * mm, 32 * mm], style=TableStyle([
+                        ("BACKGROUND", (0, 0), (-1, -1), soft), ("LINEBELOW", (0, 0), (-1, -2), 0.3, line_color),
+                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("TOPPADDING", (0, 0), (-1, -1), 4),
+                        ("BOTTOMPADDING", (0, 0), (-1, -1), 4), ("BOX", (0, 0), (-1, -1), 0.6, line_color),
+                    ]))
+    story.append(Table([[Paragraph(debtor_text, body), summary]], colWidths=[width - 84 * mm, 84 * mm],
+                       style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0),
+                                         ("RIGHTPADDING", (-1, 0), (-1, 0), 0)])))
+    story.append(Spacer(1, 6 * mm))
+
+    story.append(Paragraph(escape(labels["movements"]), heading))
     data = [header]
     if ctx["has_opening"]:
         data.append([ctx["period_start"], "", labels["opening"], "", "", "", ctx["opening"]])
@@ -232,34 +338,46 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     if not ctx["lines"]:
         data.append(["", "", Paragraph(escape(labels["none"]), small), "", "", "", ""])
     data.append(["", "", labels["totals"], "", ctx["total_debit"], ctx["total_credit"], ctx["closing"]])
-    widths = [20 * mm, 24 * mm, 24 * mm, 46 * mm, 22 * mm, 22 * mm, 22 * mm]
+    widths = [19 * mm, 20 * mm, 30 * mm, width - 19 * mm - 50 * mm - 69 * mm, 23 * mm, 23 * mm, 23 * mm]
     table = Table(data, colWidths=widths, repeatRows=1)
-    table.setStyle(totals_table_style(4, ("VALIGN", (0, 0), (-1, -1), "TOP")))
+    table.setStyle(totals_table_style(4, ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                      ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, colors.HexColor("#f7f9fb")])))
     story.append(table)
-    story.append(Spacer(1, 4 * mm))
-    summary = [[labels["closing"], ctx["closing"]]]
-    if ctx["has_credit"]:
-        summary.append([labels["credit"], ctx["credit"]])
-    summary.append([labels["overdue"], ctx["overdue"]])
-    story.append(Table(summary, colWidths=[70 * mm, 30 * mm], hAlign="RIGHT", style=TableStyle([
-        ("FONT", (0, 0), (-1, -1), "Helvetica", 9), ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),
-        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-    ])))
+
     if ctx["open_obligations"]:
         story.append(Spacer(1, 6 * mm))
-        story.append(Paragraph(escape(labels["open"]), styles["Heading3"]))
+        story.append(Paragraph(escape(labels["open"]), heading))
         open_data = [open_header] + [
             [o["number"] + (f" ({labels['disputed']})" if o["disputed"] else ""), o["kind"], o["issue_date"],
              o["due_date"], str(o["days_past_due"]), o["balance"]]
             for o in ctx["open_obligations"]
         ]
-        story.append(Table(open_data, colWidths=[40 * mm, 28 * mm, 24 * mm, 24 * mm, 26 * mm, 28 * mm], repeatRows=1,
-                           style=TableStyle([
+        story.append(Table(open_data, colWidths=[40 * mm, 28 * mm, 24 * mm, 24 * mm, 26 * mm, width - 142 * mm],
+                           repeatRows=1, style=TableStyle([
                                ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
                                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
+                               ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
                                ("ALIGN", (4, 0), (5, -1), "RIGHT"),
                            ])))
+
+    # The late-interest line and how to pay, kept together at the end.
+    story.append(Spacer(1, 5 * mm))
+    story.append(Paragraph(escape(ctx["interest_line"]), small))
+    story.append(Spacer(1, 4 * mm))
+    pay_rows = [[Paragraph(escape(a), small), Paragraph(f"<b>{escape(b)}</b>", body)] for a, b in ctx["payment_rows"]]
+    pay_block = [Paragraph(escape(labels["pay"]), heading),
+                 Table(pay_rows, colWidths=[42 * mm, width - 42 * mm - 8 * mm], hAlign="LEFT",
+                       style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)])),
+                 Paragraph(escape(labels["quote"]), small)]
+    if ctx["payment_notes"]:
+        pay_block.append(Paragraph(escape(ctx["payment_notes"]), small))
+    story.append(KeepTogether(Table([[pay_block]], colWidths=[width], style=TableStyle([
+        ("BOX", (0, 0), (-1, -1), 0.8, accent), ("BACKGROUND", (0, 0), (-1, -1), soft),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+        ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+    ]))))
     doc.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 

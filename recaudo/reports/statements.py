@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Sum
 
 from recaudo.core.errors import DomainError
-from recaudo.ledger.models import Entry, Payment
+from recaudo.ledger.accruals import interest_settings
+from recaudo.ledger.models import Component, Entry, Payment
 from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -55,6 +57,19 @@ class Statement:
     lines: list[StatementLine] = field(default_factory=list)
     credit_minor: int = 0
     open_obligations: list[OpenObligation] = field(default_factory=list)
+    # Late interest in the ledger as of as_of: posted by the daily cycle less paid (part of the balance), and the
+    # portfolio's terms: whether the cycle charges it and the agreed rate (None: the legal maximum).
+    interest_owed_minor: int = 0
+    interest_enabled: bool = False
+    interest_rate_ea_pct: Decimal | None = None
+
+    @property
+    def payment_reference(self) -> str:
+        """What the debtor quotes when paying at the bank (the portfolio's setting): their ID number, or their
+        customer code (also when they have no ID number)."""
+        if self.portfolio.payment_reference == "id_number" and self.debtor.id_number:
+            return self.debtor.id_number
+        return self.debtor.code
 
     @property
     def currency(self) -> str:
@@ -127,8 +142,13 @@ def statement_for(*, debtor: Debtor, start: date | None = None, end: date | None
     if end is not None:
         payments = payments.filter(date__lte=end)
     credit = payments.aggregate(s=Sum("unapplied_minor"))["s"] or 0
+    interest = (Entry.objects.filter(debtor=debtor, component=Component.INTEREST, value_date__lte=as_of)
+                .aggregate(s=Sum("amount_minor"))["s"] or 0)
+    terms = interest_settings(portfolio)
     return Statement(portfolio=portfolio, debtor=debtor, start=start, end=end, as_of=as_of, opening_minor=opening,
-                     lines=lines, credit_minor=credit, open_obligations=_open_obligations(debtor, as_of))
+                     lines=lines, credit_minor=credit, open_obligations=_open_obligations(debtor, as_of),
+                     interest_owed_minor=max(interest, 0), interest_enabled=bool(terms and terms.interest_enabled),
+                     interest_rate_ea_pct=terms.contract_rate_ea_pct if terms else None)
 
 
 def _open_obligations(debtor: Debtor, as_of: date) -> list[OpenObligation]:

@@ -192,3 +192,30 @@ def test_payment_amounts_read_like_everywhere_else(portfolio, book, tmp_path):
     ]
     run(portfolio, "payments", path, decimal="comma", skip_invalid=True)
     assert sorted(Payment.objects.values_list("reference", "amount_minor")) == [("R-1", 150050), ("R-2", 200000)]
+
+
+def test_imported_payments_get_numbered_receipts_like_the_debtor_page(portfolio, book, tmp_path):
+    """A payment from a file gets its recibo de caja as one recorded on the debtor page (payment_receive): one
+    numbering per portfolio, in file order, the same receipt.issued event; a re-import issues none again."""
+    from decimal import Decimal
+
+    from recaudo.agreements.services.payments import payment_receive
+    from recaudo.audit.models import AuditEvent
+    from recaudo.ledger.models import Receipt
+
+    by_hand, _created = payment_receive(portfolio=portfolio, debtor=book, amount=Decimal("1000"),
+                                        date=date(2026, 3, 1), reference="CAJA-1", actor="test")
+    assert by_hand.receipt.label == "RC-000001"
+    path = write(tmp_path, "debtor_code,date,amount,reference\nC1,10/03/2026,5000,R-B\nC1,05/03/2026,4000,R-A\n")
+    result = run(portfolio, "payments", path)
+    assert result.created == 2
+    labels = {r.payment.reference: r.label for r in Receipt.objects.select_related("payment")}
+    assert labels == {"CAJA-1": "RC-000001", "R-B": "RC-000002", "R-A": "RC-000003"}
+    events = AuditEvent.objects.filter(event_type="receipt.issued", debtor=book)
+    assert sorted(e.changes["receipt"] for e in events) == ["RC-000001", "RC-000002", "RC-000003"]
+    again = run(portfolio, "payments", path)
+    assert (again.created, again.unchanged) == (0, 2)
+    assert Receipt.objects.count() == 3
+    after, _created = payment_receive(portfolio=portfolio, debtor=book, amount=Decimal("1000"),
+                                      date=date(2026, 3, 12), reference="CAJA-2", actor="test")
+    assert after.receipt.label == "RC-000004"

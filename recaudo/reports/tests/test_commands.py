@@ -104,3 +104,39 @@ def test_statement_errors(portfolio):
     with pytest.raises(CommandError, match="--from"):
         run("statement", "--portfolio", "pyme", "--debtor", "C001", "--from", "ayer")
     assert date(2026, 11, 22)
+
+
+def test_aging_csv_excel_dialect(portfolio):
+    """`--csv excel`: what Excel set to Colombian Spanish opens into columns (`;`, decimal comma, Spanish)."""
+    build_book(portfolio)
+    out = run("aging", "--portfolio", "pyme", "--as-of", "2026-11-22", "--format", "csv", "--csv", "excel")
+    assert out.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0] == ["Rango", "Desde el día", "Hasta el día", "Valor", "Obligaciones"]
+    assert rows[1] == ["Corriente", "", "0", "100000,00", "1"]
+    assert rows[-1][3] == "370000,50"
+    by_obligation = list(csv.reader(io.StringIO(run(
+        "aging", "--portfolio", "pyme", "--as-of", "2026-11-22", "--by", "obligation", "--format", "csv",
+        "--csv", "excel").lstrip("\ufeff")), delimiter=";"))
+    assert by_obligation[1][:5] == ["F-4", "C002", "30/06/2025", "510", "40000,00"]
+    plain = run("aging", "--portfolio", "pyme", "--as-of", "2026-11-22", "--format", "csv", "--csv", "plain")
+    assert plain.startswith("bucket,min_days")
+
+
+def test_statement_csv_excel_dialect(portfolio):
+    build_book(portfolio)
+    out = run("statement", "--portfolio", "pyme", "--debtor", "C001", "--from", "2026-10-01", "--to", "2026-10-31",
+              "--format", "csv", "--csv", "excel", "--output", "-")
+    rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1] == ["01/10/2026", "", "Saldo inicial", "", "", "", "200000,00"]
+
+
+def test_csv_option_in_help(capsys):
+    from django.core.management import load_command_class
+
+    for name in ("aging", "statement"):
+        parser = load_command_class("recaudo.reports", name).create_parser("recaudo", name)
+        text = parser.format_help()
+        assert "--csv {excel,plain}" in text and "Colombian Spanish" in text, name
+    with pytest.raises(CommandError):
+        run("aging", "--portfolio", "pyme", "--format", "csv", "--csv", "tsv")

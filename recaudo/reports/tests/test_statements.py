@@ -133,3 +133,59 @@ def test_language_and_filename(portfolio):
     assert statement_language(english_debtor, "es-co") == "en"
     statement = statement_for(debtor=book["c1"], today=TODAY)
     assert statement_filename(statement, "pdf") == "estado-de-cuenta-C001-2026-11-22.pdf"
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    path = tmp_path / "s.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True,
+                          text=True).stdout
+
+
+def test_pdf_carries_the_creditor_how_to_pay_and_late_interest(portfolio, tmp_path):
+    from PIL import Image
+
+    from recaudo.ledger.models import EntryKind
+    from recaudo.ledger.posting import entry_build, entry_save
+    from recaudo.portfolio.services import portfolio_creditor_set
+
+    book = build_book(portfolio)
+    logo = io.BytesIO()
+    Image.new("RGB", (200, 60), (31, 78, 121)).save(logo, format="PNG")
+    portfolio_creditor_set(portfolio=portfolio, actor="test", creditor="Distribuciones Andinas S.A.S.",
+                           creditor_nit="900123456-8", creditor_address="Cra 43A # 1-50, Medellín",
+                           creditor_contact="604 444 5555 · cartera@andinas.co", payment_bank="Bancolombia",
+                           payment_account="Cuenta corriente 123-456789-01", payment_agreement="78901",
+                           payment_reference="code", payment_notes="PSE en www.andinas.co/pagos",
+                           logo=logo.getvalue())
+    f2 = book["c1"].obligations.get(number="F-2")
+    entry_save(entry_build(f2, kind=EntryKind.INTEREST, component="interest", amount_minor=3_456_78,
+                           value_date=date(2026, 11, 1)))
+    statement = statement_for(debtor=book["c1"], today=TODAY)
+    assert statement.interest_owed_minor == 3_456_78 and statement.payment_reference == "C001"
+    text = _pdf_text(render_statement_pdf(statement, "es-co"), tmp_path)
+    for expected in ("Distribuciones Andinas S.A.S.", "NIT 900.123.456-8", "Cra 43A # 1-50, Medellín",
+                     "Cómo pagar", "Bancolombia", "Cuenta corriente 123-456789-01", "78901", "C001",
+                     "PSE en www.andinas.co/pagos", "Intereses de mora", "3.456,78"):
+        assert expected in text, expected
+    html = render_statement_html(statement, "es-co")
+    for expected in ("NIT 900.123.456-8", "Cómo pagar", "Bancolombia", "78901", "C001", "Intereses de mora",
+                     "data:image/png;base64,"):
+        assert expected in html, expected
+    english = _pdf_text(render_statement_pdf(statement, "en"), tmp_path)
+    assert "How to pay" in english and "Late interest" in english
+
+
+def test_pdf_without_creditor_details_still_names_the_reference(portfolio, tmp_path):
+    book = build_book(portfolio)
+    book["c1"].id_number = "52123456"
+    book["c1"].save()
+    statement = statement_for(debtor=book["c1"], today=TODAY)
+    assert statement.payment_reference == "52123456"
+    text = _pdf_text(render_statement_pdf(statement, "es-co"), tmp_path)
+    assert "52123456" in text and "Cómo pagar" in text

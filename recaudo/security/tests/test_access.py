@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .helpers import count
-from .urls_table import ACCESS, GLOBAL, ORDER, all_patterns, allowed, kwargs_for, public_reason
+from .urls_table import ACCESS, GLOBAL, ORDER, USER_PAGES, all_patterns, allowed, kwargs_for, public_reason
 from .world import build_world
 
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
@@ -40,7 +40,7 @@ def fingerprint() -> dict:
 def test_every_url_pattern_is_classified():
     missing = []
     for route, name, _params in all_patterns():
-        if public_reason(route, name) or name in ACCESS or name in GLOBAL:
+        if public_reason(route, name) or name in ACCESS or name in GLOBAL or name in USER_PAGES:
             continue
         missing.append(f"{route} (name={name!r})")
     count("URL patterns walked", len(all_patterns()))
@@ -122,5 +122,18 @@ def test_access_over_every_url(django_db_blocker):
             check("outsider", clients["outsider"], "GET", url, "refused")
         else:
             check("outsider", clients["outsider"], "GET", url, "allowed")
-    count("URL patterns checked for access", len(ACCESS) + len(GLOBAL))
+            for role in ORDER:
+                check(role, clients[role], "GET", url, "allowed" if allowed(role, get_role) else "refused")
+
+    # 4. Pages about one user: the administrators of a portfolio where the user has a role, no one else.
+    for name, params in USER_PAGES.items():
+        url = reverse(name, kwargs={param: users[role].pk for param, role in params.items()})
+        check("anonymous", anonymous, "GET", url, "login")
+        check("outsider", clients["outsider"], "GET", url, "refused")
+        check("outsider", clients["outsider"], "POST", url, "refused")
+        for role in ORDER:
+            check(role, clients[role], "GET", url, "allowed" if role == "admin" else "refused")
+            if role != "admin":
+                check(role, clients[role], "POST", url, "refused")
+    count("URL patterns checked for access", len(ACCESS) + len(GLOBAL) + len(USER_PAGES))
     assert not problems, f"{len(problems)} access problems:\n" + "\n".join(problems)

@@ -22,6 +22,8 @@ PUBLIC = {
     "hook_twilio_inbound": "provider webhook: authenticated by its signature (test_webhooks.py)",
     "hook_whatsapp": "provider webhook: authenticated by its signature / verify token (test_webhooks.py)",
     "hook_email_bounce": "provider webhook: authenticated by its signature (test_webhooks.py)",
+    "invitation_accept": "an invitee's one-time link (the token is the credential: stored hashed, expires, works "
+                         "once; accounts/tests/test_users.py)",
     "two_factor_verify": "the second step of signing in, after the password: it needs a session that passed the "
                          "password and otherwise sends to the sign-in page (accounts/tests/test_two_factor.py)",
 }
@@ -37,6 +39,13 @@ GLOBAL = {
     "two_factor_setup": ("viewer", "viewer"),  # a user's own second factor
     "two_factor_codes": ("viewer", "viewer"),  # a user's own backup codes
     "rates": ("staff", "staff"),  # the legal rate tables are global: superusers/staff only
+    "user_list": ("admin", "admin"),  # administrators of some portfolio (and superusers): users and their roles
+}
+
+# Pages about one user, for the administrators of a portfolio where that user has a role: {name: {parameter: the
+# role of the world's user of portfolio A it is filled with}}. An administrator of another portfolio is refused.
+USER_PAGES = {
+    "user_detail": {"pk": "agent"},
 }
 
 V, AG, SU, AD = ORDER
@@ -116,6 +125,7 @@ ACCESS = {
     "debtor_export": (SU, SU, {**DEBTOR, "fmt": "=json"}),
     "debtor_anonymize": (AD, AD, DEBTOR),
     "aging": (V, V, {}),
+    "portfolio_settings": (AD, AD, {}),
     "statement": (V, V, {**DEBTOR, "fmt": "=html"}),
 }
 

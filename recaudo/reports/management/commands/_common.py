@@ -6,7 +6,21 @@ from datetime import date
 
 from django.core.management.base import CommandError
 
+from recaudo.core.exports import CSV_DIALECTS, PLAIN, CsvDialect
 from recaudo.portfolio.models import Portfolio
+
+CSV_HELP = ("CSV dialect (with --format csv): excel = what Excel set to Colombian Spanish opens into columns "
+            "(';' separator, dd/mm/yyyy dates, decimal comma, Spanish headers); plain = ',' separator, ISO dates, "
+            "decimal point (default)")
+
+
+def add_csv_option(parser) -> None:
+    """`--csv excel|plain`: the CSV dialect of an export (recaudo.core.exports)."""
+    parser.add_argument("--csv", dest="csv", choices=tuple(CSV_DIALECTS), default=PLAIN.name, help=CSV_HELP)
+
+
+def csv_dialect_option(value: str | None) -> CsvDialect:
+    return CSV_DIALECTS.get(value or PLAIN.name, PLAIN)
 
 
 def portfolio_or_error(slug: str) -> Portfolio:

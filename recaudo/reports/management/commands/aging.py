@@ -1,4 +1,5 @@
-"""recaudo aging --portfolio SLUG [--as-of DATE] [--by portfolio|debtor|obligation] [--format table|json|csv]"""
+"""recaudo aging --portfolio SLUG [--as-of DATE] [--by portfolio|debtor|obligation] [--format table|json|csv]
+[--csv excel|plain]"""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 import json
 
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from recaudo.core.errors import DomainError
 from recaudo.core.options import command_error
@@ -13,7 +15,7 @@ from recaudo.reports.formatting import bucket_label, fmt_amount, fmt_date
 from recaudo.reports.render import render_aging_csv
 from recaudo.reports.selectors import BY_CHOICES, AgingReport, DebtorAgingRow, aging_report
 
-from ._common import date_or_error, portfolio_or_error
+from ._common import add_csv_option, csv_dialect_option, date_or_error, portfolio_or_error
 
 
 class Command(BaseCommand):
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", help="date YYYY-MM-DD (default: today in the portfolio)")
         parser.add_argument("--by", choices=BY_CHOICES, default="portfolio")
         parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+        add_csv_option(parser)
 
     def handle(self, *args, **options):
         portfolio = portfolio_or_error(options["portfolio"])
@@ -36,7 +39,15 @@ class Command(BaseCommand):
         if fmt == "json":
             self.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         elif fmt == "csv":
-            self.stdout.write(render_aging_csv(report, bom=False).decode("utf-8"), ending="")
+            dialect = csv_dialect_option(options["csv"])
+            # The Excel dialect is Colombian Spanish's: its headers and bucket names in Spanish, and a BOM so Excel
+            # reads the accents; plain CSV keeps the stable English column keys and no BOM (for programs).
+            if dialect.name == "excel":
+                with translation.override("es-co"):
+                    content = render_aging_csv(report, bom=True, dialect=dialect)
+            else:
+                content = render_aging_csv(report, bom=False, dialect=dialect)
+            self.stdout.write(content.decode("utf-8"), ending="")
         else:
             self.stdout.write(render_table(report), ending="")
 

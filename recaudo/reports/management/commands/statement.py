@@ -1,4 +1,5 @@
-"""recaudo statement --portfolio SLUG --debtor CODE [--from D] [--to D] [--format csv|xlsx|pdf|html] [--output FILE]"""
+"""recaudo statement --portfolio SLUG --debtor CODE [--from D] [--to D] [--format csv|xlsx|pdf|html] [--csv excel|plain]
+[--output FILE]"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from recaudo.portfolio.models import Debtor
 from recaudo.reports.render import STATEMENT_FORMATS, render_statement, statement_filename, statement_language
 from recaudo.reports.statements import statement_for
 
-from ._common import date_or_error, portfolio_or_error
+from ._common import add_csv_option, csv_dialect_option, date_or_error, portfolio_or_error
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", help="first date YYYY-MM-DD (default: the first movement)")
         parser.add_argument("--to", dest="end", help="last date YYYY-MM-DD (default: the last movement)")
         parser.add_argument("--format", choices=STATEMENT_FORMATS, default="pdf")
+        add_csv_option(parser)
         parser.add_argument("--language", choices=("es", "en"), help="default: the debtor's language (else es)")
         parser.add_argument("--output", "-o", help="file to write; '-' = standard output (default: "
                             "estado-de-cuenta-CODE-DATE.FORMAT in the current folder)")
@@ -42,7 +44,7 @@ class Command(BaseCommand):
             raise command_error(exc)
         language = {"en": "en", "es": "es-co"}.get(options["language"] or "", statement_language(debtor))
         fmt = options["format"]
-        content = render_statement(statement, fmt, language)
+        content = render_statement(statement, fmt, language, csv_dialect=csv_dialect_option(options["csv"]))
         output = options["output"] or statement_filename(statement, fmt)
         if output == "-":
             if fmt in ("csv", "html"):
