@@ -59,6 +59,14 @@ def reason_text(reason) -> str:
         return _("contact limit reached")
     if kind == "cooldown_after_conversation":
         return _("waiting after a recent conversation")
+    if kind == "bureau_small_debt":
+        return _("a small debt needs two notices on different days before the report")
+    if kind == "bureau_notice":
+        if detail.startswith("no notice"):
+            return _("no notice was sent before the report date")
+        return _("the waiting period after the notice has not ended")
+    if kind == "bureau_deadline":
+        return _("the deadline to report has passed")
     return detail or reason.text
 
 
