@@ -75,8 +75,9 @@ def strategy_ensure_default(portfolio: Portfolio) -> Strategy:
         return strategy
     try:
         with transaction.atomic():
-            strategy = Strategy.objects.create(portfolio=portfolio, segment=None, name="Default")
-            StrategyVersion.objects.create(strategy=strategy, number=1, content=default_content(),
+            name = _("Default")  # named in the language of whoever creates it (es-CO: Predeterminada)
+            strategy = Strategy.objects.create(portfolio=portfolio, segment=None, name=name)
+            StrategyVersion.objects.create(strategy=strategy, number=1, content=default_content(name),
                                            note="default strategy")
             audit_record(event_type="strategy.created", subject=strategy, portfolio=portfolio,
                          changes={"version": 1, "default": True})
