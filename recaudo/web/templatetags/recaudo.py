@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import menu_for, portfolios_for_user
 from recaudo.agreements.models import Acceptance
+from recaudo.agreements.wording import approval_reason_text
 from recaudo.compliance.wording import channel_label as compliance_channel_label
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
 from recaudo.cycle.wording import reason_text as cycle_reason_text
@@ -415,3 +416,9 @@ def step_outcome(value):
 def step_reason(value):
     """A cycle step's stored reason said in the active language (recaudo.cycle.wording)."""
     return cycle_reason_text(str(value or ""))
+
+
+@register.filter
+def approval_reasons(reasons):
+    """An offer's reasons for needing approval, each said in the active language, joined by "; "."""
+    return "; ".join(approval_reason_text(r) for r in (reasons or []))
