@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.agents.models import AgentTask
 from recaudo.agreements.selectors import broken_promise_debtors
@@ -459,7 +460,8 @@ class Cycle:
             AgentTask.objects.bulk_create(tasks, ignore_conflicts=True)
         holds = [
             Hold(portfolio=self.portfolio, debtor_id=r.debtor_id, reason=r.step.get("reason", "other"),
-                 until=self.today + timedelta(days=r.step.get("days", 30)), notes=f"strategy step {r.step_key}",
+                 until=self.today + timedelta(days=r.step.get("days", 30)),
+                 notes=gettext("strategy step %(step)s") % {"step": r.step_key},
                  created_by_step_id=recorded[(r.debtor_id, r.step_key)])
             for r in rows if r.action == "hold"
         ]

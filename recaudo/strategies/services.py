@@ -206,7 +206,7 @@ def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: in
     new values. A name used by another segment of the portfolio raises StrategyError."""
     name, clean, weight = _segment_clean(name, conditions, weight)
     if Segment.objects.filter(portfolio=portfolio, name=name).exclude(pk=getattr(segment, "pk", None)).exists():
-        raise StrategyError(f"a segment named {name!r} already exists", field="name")
+        raise StrategyError(_("a segment named “%(name)s” already exists") % {"name": name}, field="name")
     old = _segment_snapshot(segment) if segment is not None else None
     if segment is None:
         segment = Segment(portfolio=portfolio)
@@ -223,7 +223,7 @@ def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: in
 def segment_delete(*, segment: Segment, actor=None) -> None:
     """Delete a segment; refused while a strategy is attached to it (delete or move that strategy first)."""
     if Strategy.objects.filter(segment=segment).exists():
-        raise StrategyError(f"segment {segment.name!r} has its own strategy; it cannot be deleted")
+        raise StrategyError(_("segment “%(name)s” has its own strategy; it cannot be deleted") % {"name": segment.name})
     audit_record(event_type="segment.deleted", subject=segment, actor=actor, portfolio=segment.portfolio,
                  changes=_segment_snapshot(segment))
     segment.delete()
@@ -308,9 +308,9 @@ def hold_create(*, debtor: Debtor, reason: str, until: date | None, obligation: 
     if reason not in HOLD_REASONS:
         raise StrategyError(f"reason: must be one of {', '.join(HOLD_REASONS)}")
     if until is None and reason not in ("deceased", "bankruptcy", "claim"):
-        raise StrategyError("until: a hold for this reason needs an end date")
+        raise StrategyError(_("until: a hold for this reason needs an end date"))
     if obligation is not None and obligation.debtor_id != debtor.pk:
-        raise StrategyError("obligation: belongs to another debtor")
+        raise StrategyError(_("obligation: belongs to another debtor"))
     hold = Hold.objects.create(portfolio_id=debtor.portfolio_id, debtor=debtor, obligation=obligation, reason=reason,
                                until=until, notes=notes[:500],
                                created_by=actor if actor is not None and not isinstance(actor, str) else None)

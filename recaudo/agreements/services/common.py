@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from recaudo.core.amounts import check_minor
 from recaudo.core.errors import DomainError
@@ -62,13 +63,13 @@ def included_obligations(debtor: Debtor, obligations) -> list[Obligation]:
     due first."""
     ids = [o.pk if isinstance(o, Obligation) else int(o) for o in obligations]
     if not ids:
-        raise AgreementError("obligations: choose at least one")
+        raise AgreementError(gettext("obligations: choose at least one"))
     found = list(Obligation.objects.filter(pk__in=ids).order_by("due_date", "number"))
     if len(found) != len(set(ids)):
-        raise AgreementError("obligations: not found")
+        raise AgreementError(gettext("obligations: not found"))
     for o in found:
         if o.debtor_id != debtor.pk:
-            raise AgreementError(f"obligations: {o.number} belongs to another debtor")
+            raise AgreementError(gettext("obligations: %(number)s belongs to another debtor") % {"number": o.number})
     busy = in_accepted_agreements([o.pk for o in found])
     for o in found:
         problem = rules.obligation_problem(balance_minor=o.balance_minor, disputed=o.disputed,
@@ -84,9 +85,9 @@ def promise_obligations(debtor: Debtor, obligations) -> list[Obligation]:
     obligations = list(obligations or [])
     for o in obligations:
         if o.debtor_id != debtor.pk:
-            raise AgreementError("obligations: one belongs to another debtor")
+            raise AgreementError(gettext("obligations: one belongs to another debtor"))
         if not rules.promise_obligation_eligible(status=o.status, balance_minor=o.balance_minor):
-            raise AgreementError(f"obligations: {o.number} is not open with a balance")
+            raise AgreementError(gettext("obligations: %(number)s is not open with a balance") % {"number": o.number})
     return obligations
 
 
