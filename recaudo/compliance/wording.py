@@ -48,8 +48,14 @@ def reason_text(reason) -> str:
     if kind == "hours":
         return _("outside the contact hours")
     if kind == "consent_required":
+        match = re.search(r"no consent for (\w+)", detail)
+        if match and match.group(1) != "call":
+            return _("no consent for %(channel)s") % {"channel": channel_label(match.group(1))}
         return _("no consent for calls")
     if kind == "opt_out":
+        match = re.search(r"revoked (\w+)", detail)
+        if match and match.group(1) != "call":
+            return _("the debtor revoked %(channel)s") % {"channel": channel_label(match.group(1))}
         return _("the debtor revoked calls")
     if kind == "roles":
         return _("this contact is never called for collection")

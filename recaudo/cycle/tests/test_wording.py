@@ -50,3 +50,9 @@ def test_actions_stages_and_conditions_in_spanish():
         assert condition_text("promise_pending true") == "solo con una promesa pendiente"
     with translation.override("en"):
         assert stage_label({"key": "preventive", "name": "Preventive"}) == "Preventive"
+
+
+def test_consent_reasons_name_the_channel():
+    email = encode("blocked", rules=[{"rule": "CO-CONSENT", "detail": "no consent for email"}])
+    with translation.override("es-co"):
+        assert reason_text(email) == "bloqueado por cumplimiento: sin autorización para correo"
