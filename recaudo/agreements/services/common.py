@@ -37,15 +37,30 @@ def acting_user(actor):
     return actor if actor is not None and not isinstance(actor, str) else None
 
 
+def field_label(field: str) -> str:
+    """An offer's or a promise's parameter by its name in the active language (first_due -> primer vencimiento)."""
+    return {"amount": gettext("amount"), "discount_pct": gettext("discount (%)"),
+            "first_due": gettext("first due date"), "installments": gettext("installments"),
+            "months": gettext("months"), "pay_by": gettext("pay by")}.get(field, field)
+
+
+def not_a(kind: str, field: str, value) -> AgreementError:
+    """"first due date: not a date: 'x'" in the active language; kind: date, number, whole number."""
+    texts = {"date": gettext("%(field)s: not a date: %(value)s"),
+             "number": gettext("%(field)s: not a number: %(value)s"),
+             "whole": gettext("%(field)s: not a whole number: %(value)s")}
+    return AgreementError(texts[kind] % {"field": field_label(field), "value": repr(value)})
+
+
 def money_minor(value, currency: str, field: str) -> int:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise AgreementError(f"{field}: not a number: {value!r}")
+        raise not_a("number", field, value)
     try:
         return check_minor(to_minor(amount, currency), currency)  # docs/amounts.md: at most MAX_MINOR
     except (ValueError, InvalidOperation) as exc:
-        raise AgreementError(f"{field}: {exc}")
+        raise AgreementError(f"{field_label(field)}: {exc}")
 
 
 def agreement_settings(portfolio: Portfolio) -> AgreementSettings:

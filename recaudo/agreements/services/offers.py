@@ -29,7 +29,16 @@ from .. import rules
 from ..models import Acceptance, Offer, Promise
 from ..rules import OfferTerms, PlanError, needs_approval, simulate_plan
 from ..wording import approval_reason_text
-from .common import AgreementError, NotAllowed, acting_user, credits_post, included_obligations, today_for
+from .common import (
+    AgreementError,
+    NotAllowed,
+    acting_user,
+    credits_post,
+    field_label,
+    included_obligations,
+    not_a,
+    today_for,
+)
 from .permissions import (
     PLAN_KINDS,
     ROLE_RANK,
@@ -50,27 +59,27 @@ def _date(value, field: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
-        raise AgreementError(f"{field}: not a date: {value!r}")
+        raise not_a("date", field, value)
 
 
 def _int(value, field: str, default: int | None = None) -> int:
     if value in (None, ""):
         if default is None:
-            raise AgreementError(f"{field}: required")
+            raise AgreementError(gettext("%(field)s: required") % {"field": field_label(field)})
         return default
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise AgreementError(f"{field}: not a whole number: {value!r}")
+        raise not_a("whole", field, value)
 
 
 def _pct(value, field: str) -> Decimal:
     try:
         pct = Decimal(str(value if value not in (None, "") else 0))
     except InvalidOperation:
-        raise AgreementError(f"{field}: not a number: {value!r}")
+        raise not_a("number", field, value)
     if not 0 <= pct <= 100:
-        raise AgreementError(f"{field}: must be between 0 and 100")
+        raise AgreementError(gettext("%(field)s: must be between 0 and 100") % {"field": field_label(field)})
     return pct
 
 
