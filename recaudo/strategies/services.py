@@ -139,11 +139,12 @@ def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, ac
             if step["key"] == step_key:
                 found = (stage, step)
     if found is None:
-        raise StrategyError(f"no step {step_key!r} in {strategy} v{current.number}")
+        raise StrategyError(_("no step “%(step)s” in %(strategy)s v%(version)s")
+                            % {"step": step_key, "strategy": strategy, "version": current.number})
     stage, step = found
     unknown = set(changes) - set(EDITABLE_STEP_FIELDS)
     if unknown:
-        raise StrategyError(f"cannot edit {', '.join(sorted(unknown))} of a step")
+        raise StrategyError(_("cannot edit %(fields)s of a step") % {"fields": ", ".join(sorted(unknown))})
     step.update(changes)
     # A new offset may belong to another stage: move the step there.
     if "offset" in changes and isinstance(step["offset"], int):
@@ -306,7 +307,8 @@ def segments_import(*, portfolio: Portfolio, text: str, actor=None) -> list[Segm
 def hold_create(*, debtor: Debtor, reason: str, until: date | None, obligation: Obligation | None = None,
                 notes: str = "", actor=None) -> Hold:
     if reason not in HOLD_REASONS:
-        raise StrategyError(f"reason: must be one of {', '.join(HOLD_REASONS)}")
+        raise StrategyError(_("reason: must be one of %(reasons)s")
+                            % {"reasons": ", ".join(str(dict(Hold.Reason.choices).get(r, r)) for r in HOLD_REASONS)})
     if until is None and reason not in ("deceased", "bankruptcy", "claim"):
         raise StrategyError(_("until: a hold for this reason needs an end date"))
     if obligation is not None and obligation.debtor_id != debtor.pk:
