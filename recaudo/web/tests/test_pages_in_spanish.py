@@ -19,9 +19,10 @@ from recaudo.web.tests.catalogs import po_entries, po_files
 
 pytestmark = pytest.mark.django_db
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
-# Words that are Spanish as well ("Principal": the main menu), and a language named in its own tongue in the
-# language lists.
-DATA = {"SMS", "WhatsApp", "Principal", "English", "General", "Legal", "Manual", "Normal", "Final", "Total"}
+# Words that are Spanish as well ("Principal": the main menu), a language named in its own tongue in the
+# language lists; the name of the English statement e-mail template (data, listed with the Spanish one).
+DATA = {"SMS", "WhatsApp", "Principal", "English", "General", "Legal", "Manual", "Normal", "Final", "Total",
+        "Statement of account"}
 
 
 class _Text(HTMLParser):
