@@ -80,14 +80,24 @@ def browser_page(monkeypatch, browser_locale):
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=browser_locale)
+        # Chromium's own UI (date fields' day/month order, the file button) in the page's language: --lang (shown
+        # only where the Chromium install has that language's locale pack: Debian's chromium-l10n), and the
+        # requests ask for it (Accept-Language), as a browser set to Spanish does.
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[*LAUNCH_ARGS, f"--lang={browser_locale}"])
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=browser_locale,
+                                      extra_http_headers={"Accept-Language": accept_language(browser_locale)})
         page = context.new_page()
         page.set_default_timeout(20_000)
         yield page
         context.close()
         browser.close()
         connections.close_all()
+
+
+def accept_language(locale: str) -> str:
+    """The Accept-Language header of a browser set to `locale` ("es-CO" -> "es-CO,es;q=0.9")."""
+    base = locale.split("-")[0]
+    return f"{locale},{base};q=0.9" if base != locale else locale
 
 
 def pytest_configure(config):

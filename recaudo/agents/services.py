@@ -106,8 +106,7 @@ def next_debtor(*, agent, portfolio: Portfolio, now: datetime | None = None, sca
     if result.debtor is not None:
         audit_record(event_type="agent.next_debtor", subject=result.debtor, actor=agent, portfolio=portfolio,
                      debtor=result.debtor,
-                     changes={"priority": result.debtor.score, "skipped": [s.debtor.code for s in result.skipped],
-                              "memo": f"cola de trabajo, prioridad {result.debtor.score}"})
+                     changes={"priority": result.debtor.score, "skipped": [s.debtor.code for s in result.skipped]})
     return result
 
 
@@ -176,12 +175,10 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
         notes=notes, callback_at=callback_at, promise_amount_minor=promise_minor,
         promise_due=promise_due if promise_minor is not None else None,
         right_party_contact=disposition.right_party_contact, direction=direction, channel=channel, at=now)
-    inbound = direction == Interaction.Direction.INBOUND
-    memo = (("Visita del deudor · " if channel == "visit" else "Llamada entrante · ") if inbound
-            else ("Visita · " if channel == "visit" else "")) + disposition.label_es
-    changes = {"disposition": disposition.code, "label": disposition.label_es, "notes": notes[:200],
-               "effective": disposition.effective_contact, "direction": direction, "channel": channel,
-               "memo": memo + (f" · {notes.strip()[:150]}" if notes.strip() else "")}
+    # Stored as codes and both labels: the timeline says it in the page's language (templatetags event_detail).
+    changes = {"disposition": disposition.code, "label": disposition.label_es, "label_en": disposition.label_en,
+               "notes": notes[:200], "effective": disposition.effective_contact, "direction": direction,
+               "channel": channel}
     open_obligations = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
     if promise_minor is not None:
         promised = [obligation] if obligation is not None else None

@@ -102,8 +102,29 @@ def agreement_new(request, slug, pk):
         form = AgreementForm(obligations=obligations, initial={
             "obligations": list(obligations), "first_due": today, "breach_clause": conf.breach_clause,
             "language": "en" if (debtor.language or "").startswith("en") else "es"})
+    # The page opens with the schedule of the initial values (the htmx preview follows each change from there).
+    shown = form if form.is_bound else AgreementForm(_initial_data(form), obligations=obligations)
     return render(request, "agreements/agreement_new.html", {
-        "portfolio": portfolio, "debtor": debtor, "form": form, "preview": _preview(portfolio, form)})
+        "portfolio": portfolio, "debtor": debtor, "form": form, "preview": _preview(portfolio, shown)})
+
+
+def _initial_data(form) -> dict:
+    """An unbound form's initial values as submitted data: the same plan the page shows filled in."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form.get_initial_for_field(field, name)
+        if value is None or value == "":
+            choices = getattr(field, "choices", None)
+            if choices and not getattr(field, "queryset", None) and field.required:
+                value = next(iter(choices))[0]
+            else:
+                continue
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif isinstance(value, (list, tuple)) or hasattr(value, "model"):
+            value = [getattr(v, "pk", v) for v in value]
+        data[name] = value
+    return data
 
 
 def _preview(portfolio, form) -> dict:

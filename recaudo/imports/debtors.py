@@ -86,7 +86,7 @@ class DebtorValidator:
             errors.append(("code", "", "required"))
         source: dict = {k: given[k] for k in ("name", "kind", "tags", "language") if given.get(k)}
         if given.get("id_number"):
-            source["id_type"] = given.get("id_type", "")
+            source["id_type"] = given.get("id_type", "") or ctx.id_type
             source["id_number"] = given["id_number"]
         if given.get("customer_since"):
             try:

@@ -3,9 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.portfolio.validation import CO_ID_TYPES, ID_VALIDATORS
+
 from .fields import FIELDS, REQUIRED, field_label
+from .mapping import ID_FIELDS
 from .models import ImportJob
 
 DATE_FORMATS = [
@@ -100,6 +104,16 @@ SEPARATORS = [(",", _("Comma (,)")), (";", _("Semicolon (;)")), ("\t", _("Tab"))
 NOT_IMPORTED = ""
 
 
+def id_type_choices(country: str) -> list[tuple[str, str]]:
+    """The ID types of the portfolio's country by their names in the page's language (Colombia's DIAN list)."""
+    english = (get_language() or "").lower().startswith("en")
+    if country == "CO":
+        types = [(row["code"], row["name_en"] if english else row["name_es"]) for row in CO_ID_TYPES]
+    else:
+        types = [(t, t) for c, t in ID_VALIDATORS if c == country] + [("PASSPORT", _("Passport"))]
+    return [("", _("— given by a column or the header —"))] + types
+
+
 class MappingForm(forms.Form):
     """The mapping step: the header row, the CSV's separator and encoding or the workbook's sheet, a column per
     field, and the name to save it all under."""
@@ -112,10 +126,18 @@ class MappingForm(forms.Form):
         label=_("Save as profile"), required=False, max_length=100,
         help_text=_("A name to apply this mapping to the next file of the same export, e.g. Siigo cartera."))
 
-    def __init__(self, *args, kind: str, headers: list[str], sheets: list[str] = (), **kwargs):
+    id_type = forms.ChoiceField(
+        label=_("ID type of the ID numbers"), required=False,
+        help_text=_("For the rows whose type no column gives: a column named NIT holds NITs, one named Cédula "
+                    "holds cédulas. Saved with the profile."))
+
+    def __init__(self, *args, kind: str, headers: list[str], sheets: list[str] = (), country: str = "CO",
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["sheet"].choices = [(s, s) for s in sheets]
+        self.fields["id_type"].choices = id_type_choices(country)
+        self.has_id_type = any(name in FIELDS[kind] for name in ID_FIELDS)
         columns = [(NOT_IMPORTED, _("— not in the file —"))] + [(h, h) for h in headers if h]
         for name in FIELDS[kind]:
             required = name in REQUIRED[kind]
@@ -125,6 +147,9 @@ class MappingForm(forms.Form):
 
     def field_rows(self):
         return [(name, self[f"map_{name}"], name in REQUIRED[self.kind]) for name in FIELDS[self.kind]]
+
+    def id_type_value(self) -> str:
+        return self.cleaned_data.get("id_type") or ""
 
     def mapping(self) -> dict[str, str]:
         data = self.cleaned_data

@@ -50,7 +50,8 @@ def import_mapping_submit(*, portfolio, kind: str, stored_path: str, filename: s
     if profile_name:
         import_profile_save(portfolio=portfolio, name=profile_name, kind=kind, mapping=options.get("mapping") or {},
                             separator=options.get("delimiter") or "", encoding=options.get("encoding") or "auto",
-                            header_row=options.get("header_row") or 1, actor=actor)
+                            header_row=options.get("header_row") or 1, id_type=options.get("id_type") or "",
+                            actor=actor)
         options = {**options, "profile": profile_name}
     return import_job_submit_stored(portfolio=portfolio, kind=kind, stored_path=stored_path, filename=filename,
                                     options=options, actor=actor)

@@ -25,6 +25,7 @@ from recaudo.core.amounts import AmountError
 from recaudo.portfolio.validation import (
     ValidationProblem,
     id_type_code,
+    id_type_named,
     normalize_email,
     normalize_phone,
     validate_national_id,
@@ -42,8 +43,8 @@ from .fields import (
     unique_headers,
 )
 
-__all__ = ["Cell", "PreviewRow", "SYNONYMS", "find_header_row", "missing_required", "preview", "propose_mapping",
-           "recognised_fields", "unique_headers", "unknown_headers"]
+__all__ = ["Cell", "PreviewRow", "SYNONYMS", "default_id_type", "find_header_row", "id_numbers_without_type",
+           "missing_required", "preview", "propose_mapping", "recognised_fields", "unique_headers", "unknown_headers"]
 
 HEADER_SEARCH_ROWS = 25  # the header row is looked for among the file's first rows
 PREVIEW_ROWS = 8
@@ -151,10 +152,13 @@ def find_header_row(kind: str, rows: list[list]) -> int:
     return 1
 
 
-def propose_mapping(kind: str, headers: list[str]) -> dict[str, str]:
+def propose_mapping(kind: str, headers: list[str], country: str | None = None) -> dict[str, str]:
     """field -> header (one of `headers`, as unique_headers gives them) for each field a header names. The best
     ranked synonym wins a column; a column feeds one field, except the pairs in SHARED (the NIT column is the
-    customer's code and its ID number when nothing else is)."""
+    customer's code and its ID number when nothing else is). With a `country`, an ID number is proposed only
+    when a column gives its type or its header names one ("NIT", "Cédula"): a "TERCERO" column alone is the
+    customer code, not an ID number every row would be refused for (id_numbers_without_type; the mapping step
+    drops it itself, to say why)."""
     ranks = _synonym_rank(kind)
     candidates = []
     for position, header in enumerate(headers):
@@ -175,7 +179,39 @@ def propose_mapping(kind: str, headers: list[str]) -> dict[str, str]:
     for name, other in SHARED[kind]:
         if name not in mapping and other in mapping:
             mapping[name] = mapping[other]
+    for name in id_numbers_without_type(mapping, country) if country is not None else ():
+        del mapping[name]
     return {name: mapping[name] for name in FIELDS[kind] if name in mapping}
+
+
+def id_numbers_without_type(mapping: dict[str, str], country: str, id_type: str = "") -> list[str]:
+    """The ID number fields of `mapping` whose type nothing gives: no column of the type is mapped, no default
+    type `id_type` is chosen, and the number's header names no type (as "NIT" or "Cédula" do)."""
+    return [name for name, type_field in ID_FIELDS.items()
+            if mapping.get(name) and not mapping.get(type_field) and not id_type
+            and not id_type_named(country, mapping[name])]
+
+
+def default_id_type(mapping: dict[str, str], country: str) -> str:
+    """The ID type the mapped ID number's header names ("NIT" -> NIT), when no column gives the type; "" else."""
+    for name, type_field in ID_FIELDS.items():
+        if mapping.get(name) and not mapping.get(type_field):
+            return id_type_named(country, mapping[name])
+    return ""
+
+
+# The columns the import page lists per kind, in this order (the others are accepted too: see FIELDS).
+EXPECTED = {
+    "debtors": ["code", "name", "kind", "id_type", "id_number", "phone", "email", "address", "city", "tags"],
+    "obligations": ["number", "debtor_code", "issue_date", "due_date", "amount", "kind", "description"],
+    "payments": ["obligation", "debtor_code", "date", "amount", "reference", "method"],
+}
+
+
+def expected_columns(kind: str, shown: int = 3) -> list[tuple[str, bool, list[str]]]:
+    """(field, required, Spanish headers accepted) of the columns the import page lists for `kind`: the first
+    `shown` synonyms (the field's own English name is accepted too)."""
+    return [(name, name in REQUIRED[kind], SYNONYMS[kind].get(name, [])[:shown]) for name in EXPECTED[kind]]
 
 
 def missing_required(kind: str, mapping: dict[str, str]) -> list[str]:
@@ -225,10 +261,10 @@ def preview_fields(kind: str, mapping) -> list[str]:
 
 def preview(kind: str, headers: list[str], rows: list[tuple[int, list]], mapping: dict[str, str], *,
             country: str, currency: str, exponent: int, date_format: str | None = None,
-            decimal: str = "auto") -> list[PreviewRow]:
+            decimal: str = "auto", id_type: str = "") -> list[PreviewRow]:
     """The first data rows as the import will read them: per mapped field the raw text, the value read (a date,
     an amount, a normalized ID, phone or e-mail) or the problem. `rows` are (row number, values) after the
-    header row; blank rows are skipped."""
+    header row; blank rows are skipped. `id_type`: the type of an ID number whose row gives none."""
     index = {h: i for i, h in enumerate(headers) if h}
     columns = {name: index[header] for name, header in mapping.items() if header in index}
     result = []
@@ -246,7 +282,7 @@ def preview(kind: str, headers: list[str], rows: list[tuple[int, list]], mapping
             cell = Cell(field=name, raw=text(raw))
             try:
                 cell.value = _read(name, raw, cell_of, kind=kind, country=country, currency=currency,
-                                   exponent=exponent, date_format=date_format, decimal=decimal)
+                                   exponent=exponent, date_format=date_format, decimal=decimal, id_type=id_type)
             except AmountError as exc:
                 cell.problem = "required" if exc.code == "required" else str(exc)
                 cell.error = None if exc.code == "required" else exc
@@ -259,7 +295,7 @@ def preview(kind: str, headers: list[str], rows: list[tuple[int, list]], mapping
     return result
 
 
-def _read(name, raw, cell_of, *, kind, country, currency, exponent, date_format, decimal):
+def _read(name, raw, cell_of, *, kind, country, currency, exponent, date_format, decimal, id_type=""):
     value = text(raw)
     if not value:
         if name in REQUIRED[kind]:
@@ -271,8 +307,8 @@ def _read(name, raw, cell_of, *, kind, country, currency, exponent, date_format,
         minor = parse_amount(raw, decimal, currency)
         return Decimal(minor).scaleb(-exponent)
     if name in ID_FIELDS:
-        id_type, number = validate_national_id(country, text(cell_of(ID_FIELDS[name])), value)
-        return f"{id_type} {number}"
+        given, number = validate_national_id(country, text(cell_of(ID_FIELDS[name])) or id_type, value)
+        return f"{given} {number}"
     if name in ("id_type", "debtor_id_type"):
         return id_type_code(country, value)  # the number's cell says when the type is unknown
     if name in PHONE_FIELDS:

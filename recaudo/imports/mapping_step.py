@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from recaudo.core.money import precision
 
 from .fields import FieldError, resolve_columns, unique_headers
-from .mapping import PreviewRow, find_header_row, missing_required, preview, propose_mapping, unknown_headers
+from .mapping import (
+    PreviewRow,
+    default_id_type,
+    find_header_row,
+    id_numbers_without_type,
+    missing_required,
+    preview,
+    propose_mapping,
+    unknown_headers,
+)
 from .reading import ImportFileError, Peek, peek_file
 from .uploads import local_copy
 
@@ -25,6 +34,8 @@ class MappingView:
     rows: list[PreviewRow]
     missing: list[str] = field(default_factory=list)  # required fields no column feeds
     ignored: list[str] = field(default_factory=list)  # a profile's headers this file lacks
+    id_type: str = ""  # the type of an ID number whose row gives none (chosen, the profile's, or its header's)
+    untyped: list[str] = field(default_factory=list)  # headers not read as an ID number: nothing gives their type
 
     @property
     def encoding_option(self) -> str:
@@ -59,16 +70,21 @@ def upload_goes_straight(*, kind: str, stored_path: str, filename: str, options:
 
 
 def mapping_view(*, portfolio, kind: str, stored_path: str, filename: str, options: dict,
-                 header_row: int | None = None, mapping: dict[str, str] | None = None) -> MappingView:
+                 header_row: int | None = None, mapping: dict[str, str] | None = None,
+                 id_type: str | None = None) -> MappingView:
     """The mapping step's page: the file's header row (given, else found), the mapping (given; else the
-    options' (a profile's) where this file has its headers, completed by the proposal) and the preview."""
+    options' (a profile's) where this file has its headers, completed by the proposal), the default ID type
+    (given; else the options' (a profile's); else the one the ID number's header names) and the preview. A
+    proposed ID number column whose type nothing gives is left out (`untyped` says which)."""
     peek = _peek(stored_path, filename, options)
     if not header_row:
         header_row = int(options.get("header_row") or 0) or find_header_row(kind, peek.rows)
     header_row = max(1, min(header_row, max(len(peek.rows), 1)))
     headers = unique_headers(peek.rows[header_row - 1] if peek.rows else [])
-    ignored = []
-    if mapping is None:
+    ignored, untyped = [], []
+    country = portfolio.country
+    proposed = mapping is None
+    if proposed:
         given = dict(options.get("mapping") or {})
         ignored = unknown_headers(given, headers)
         mapping = propose_mapping(kind, headers)
@@ -77,10 +93,17 @@ def mapping_view(*, portfolio, kind: str, stored_path: str, filename: str, optio
             if header not in ignored:
                 mapping[name] = by_key.get(header.strip().casefold(), header)
     mapping = {name: header for name, header in mapping.items() if header in headers}
+    if id_type is None:
+        id_type = str(options.get("id_type") or "")
+    id_type = id_type or default_id_type(mapping, country)
+    for name in id_numbers_without_type(mapping, country, id_type):
+        untyped.append(mapping[name])
+        if proposed:
+            del mapping[name]
     data = [(header_row + 1 + i, values) for i, values in enumerate(peek.rows[header_row:])]
     currency = portfolio.currency  # a Unit: its recorded exponent
     rows = preview(kind, headers, data, mapping, country=portfolio.country, currency=currency,
                    exponent=precision(currency), date_format=options.get("date_format") or None,
-                   decimal=options.get("decimal") or "auto")
+                   decimal=options.get("decimal") or "auto", id_type=id_type)
     return MappingView(peek=peek, header_row=header_row, headers=headers, mapping=mapping, rows=rows,
-                       missing=missing_required(kind, mapping), ignored=ignored)
+                       missing=missing_required(kind, mapping), ignored=ignored, id_type=id_type, untyped=untyped)

@@ -55,6 +55,8 @@ class ImportProfile(models.Model):
     separator = models.CharField(_("separator"), max_length=2, blank=True, help_text="CSV; empty: detected")
     encoding = models.CharField(_("encoding"), max_length=20, blank=True, default="auto")
     header_row = models.PositiveIntegerField(_("header row"), default=1)
+    id_type = models.CharField(_("ID type"), max_length=12, blank=True,
+                               help_text="the ID type of the rows whose type no column gives; empty: none")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -24,6 +24,7 @@ class Profile:
     header_row: int = 1
     separator: str = ""
     encoding: str = "auto"
+    id_type: str = ""  # the ID type of the rows whose type no column gives
     source: str = ""
     notes: str = ""
 
@@ -34,6 +35,8 @@ class Profile:
             data["delimiter"] = self.separator
         if self.encoding and self.encoding != "auto":
             data["encoding"] = self.encoding
+        if self.id_type:
+            data["id_type"] = self.id_type
         return data
 
 
@@ -51,7 +54,8 @@ def erp_profiles() -> tuple[Profile, ...]:
         if unknown:
             raise ValueError(f"{DATA.name}: profile {item['key']}: unknown fields {unknown}")
         result.append(Profile(key=f"erp:{item['key']}", name=item["name"], kind=item["kind"], mapping=mapping,
-                              header_row=int(item.get("header_row") or 1), source=item.get("source", ""),
+                              header_row=int(item.get("header_row") or 1), id_type=str(item.get("id_type") or ""),
+                              source=item.get("source", ""),
                               notes=item.get("notes", "")))
     return tuple(result)
 
@@ -60,7 +64,7 @@ def saved_profile(profile) -> Profile:
     """A portfolio's ImportProfile as a Profile."""
     return Profile(key=f"saved:{profile.pk}", name=profile.name, kind=profile.kind, mapping=dict(profile.mapping),
                    header_row=profile.header_row or 1, separator=profile.separator or "",
-                   encoding=profile.encoding or "auto")
+                   encoding=profile.encoding or "auto", id_type=profile.id_type or "")
 
 
 def find_profile(key_or_name: str, saved: list, kind: str | None = None) -> Profile | None:

@@ -47,6 +47,7 @@ class Context:
     debtors_created: int = 0
     debtors_updated: int = 0
     seen: dict[int, int] = field(default_factory=dict)  # hash of a unique key in the file -> first row
+    id_type: str = ""  # the ID type of the rows whose type no column gives (the mapping step's choice)
 
     @property
     def currency(self) -> str:

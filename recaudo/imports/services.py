@@ -86,6 +86,7 @@ class ImportOptions:
     delimiter: str | None = None  # CSV separator; None: detected
     filename: str | None = None  # the file's name as its user knows it (the web upload's), for the messages
     ui: str = "cli"  # "web": messages advise the page's options, never a command-line flag
+    id_type: str = ""  # the ID type of the rows whose type no column gives (NIT, CC...); "" none
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -275,7 +276,8 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
         except FieldError as exc:
             raise ImportFileError(str(exc))
         ctx = Context(portfolio=portfolio, kind=kind, headers=table.headers, columns=columns,
-                      date_format=options.date_format, decimal=options.decimal, actor=actor, now=timezone.now())
+                      date_format=options.date_format, decimal=options.decimal, actor=actor, now=timezone.now(),
+                      id_type=options.id_type or "")
         importer = IMPORTERS[kind](ctx)
         rejected_path = None
         if options.skip_invalid and not options.dry_run:
@@ -479,7 +481,8 @@ class ImportProfileError(DomainError):
 
 @transaction.atomic
 def import_profile_save(*, portfolio, name: str, kind: str, mapping: dict[str, str], separator: str = "",
-                        encoding: str = "auto", header_row: int = 1, actor=None) -> ImportProfile:
+                        encoding: str = "auto", header_row: int = 1, id_type: str = "",
+                        actor=None) -> ImportProfile:
     """Save the mapping step's choices as the portfolio's profile `name` (a profile of that name is replaced),
     with an audit event."""
     name = " ".join((name or "").split())[:100]
@@ -492,7 +495,7 @@ def import_profile_save(*, portfolio, name: str, kind: str, mapping: dict[str, s
     if not mapping:
         raise ImportProfileError(_("The profile maps no column."))
     values = {"kind": kind, "mapping": mapping, "separator": separator or "", "encoding": encoding or "auto",
-              "header_row": max(1, int(header_row or 1))}
+              "header_row": max(1, int(header_row or 1)), "id_type": str(id_type or "").strip().upper()[:12]}
     profile = ImportProfile.objects.select_for_update().filter(portfolio=portfolio, name__iexact=name).first()
     if profile is None:
         profile = ImportProfile.objects.create(portfolio=portfolio, name=name,

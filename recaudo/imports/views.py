@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +17,7 @@ from recaudo.core.errors import DomainError
 from .fields import field_label
 from .forms import ENCODINGS, SEPARATORS, ImportForm, MappingForm
 from .jobs import import_job_submit_stored, import_mapping_submit
-from .mapping import preview_fields
+from .mapping import expected_columns, preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
 from .selectors import (
@@ -57,8 +58,13 @@ def import_list(request, slug):
             return redirect("import_mapping", slug=portfolio.slug, key=key)
     else:
         form = ImportForm(profiles=profiles)
+    english = (get_language() or "").lower().startswith("en")  # the headers accepted, the page's language first
     return render(request, "imports/import_list.html", {
         "portfolio": portfolio, "form": form, "jobs": import_jobs_for_portfolio(portfolio),
+        "expected": [(label, [(field_label(kind, name), required,
+                               [name, *words] if english else [*words, name])
+                              for name, required, words in expected_columns(kind)])
+                     for kind, label in ImportJob.Kind.choices],
     })
 
 
@@ -111,10 +117,12 @@ def import_mapping(request, slug, key):
     try:
         view = mapping_view(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
                             options=options, header_row=header_row)
-        form = MappingForm(post, kind=kind, headers=view.headers, sheets=view.peek.sheets, initial=_initial(view))
+        form = MappingForm(post, kind=kind, headers=view.headers, sheets=view.peek.sheets, initial=_initial(view),
+                           country=portfolio.country)
         if post is not None and form.is_valid():
             view = mapping_view(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
-                                options=options, header_row=view.header_row, mapping=form.mapping())
+                                options=options, header_row=view.header_row, mapping=form.mapping(),
+                                id_type=form.id_type_value())
     except (DomainError, FileNotFoundError) as exc:  # the stored file cannot be read (any more)
         message = str(exc) if isinstance(exc, DomainError) else _(
             "the uploaded file %(name)s is no longer stored; upload it again") % {"name": filename}
@@ -124,7 +132,8 @@ def import_mapping(request, slug, key):
         return redirect("import_list", slug=portfolio.slug)
     if post is not None and form.is_valid() and post.get("action") == "import" and not view.missing:
         options.update(mapping=view.mapping, header_row=view.header_row, encoding=view.encoding_option,
-                       delimiter=view.peek.delimiter if view.peek.kind == "csv" else None, sheet=view.peek.sheet)
+                       id_type=view.id_type, delimiter=view.peek.delimiter if view.peek.kind == "csv" else None,
+                       sheet=view.peek.sheet)
         name = form.cleaned_data.get("profile_name") or ""
         try:
             job = import_mapping_submit(portfolio=portfolio, kind=kind, stored_path=stored, filename=filename,
@@ -179,7 +188,7 @@ def _int(value) -> int | None:
 
 def _initial(view) -> dict:
     initial = {"header_row": view.header_row, "separator": view.peek.delimiter, "encoding": view.encoding_option,
-               "sheet": view.peek.sheet}
+               "sheet": view.peek.sheet, "id_type": view.id_type}
     initial.update({f"map_{name}": header for name, header in view.mapping.items()})
     return initial
 

@@ -142,6 +142,31 @@ def id_type_code(country: str, id_type: str) -> str:
     return (id_type or "").strip().upper().replace(".", "")
 
 
+def id_type_named(country: str, header: str) -> str:
+    """The ID type a column's header names, when it names exactly one ("NIT" -> "NIT", "Cédula cliente" -> "CC",
+    "Nro. pasaporte" -> "PASSPORT"); "" when it names none ("TERCERO", "Identificación") or several ("NIT o CC").
+    The longest run of words that names a type wins ("cédula de extranjería" is CE, not CC); codes that are
+    numbers (DIAN's 13, 31) and two-letter passport abbreviations are not read from a header."""
+    words = _id_key(str(header or "").replace("/", " ").replace("-", " ")).split()
+    found: set[str] = set()
+    start = 0
+    while start < len(words):
+        for length in range(min(6, len(words) - start), 0, -1):
+            phrase = " ".join(words[start:start + length])
+            if phrase.isdigit() or phrase in ("pa", "pas", "pp"):
+                continue
+            code = CO_ID_WORDS.get(phrase) if country == "CO" else None
+            if code is None and phrase in _PASSPORT_WORDS:
+                code = "PASSPORT"
+            if code:
+                found.add(code)
+                start += length
+                break
+        else:
+            start += 1
+    return found.pop() if len(found) == 1 else ""
+
+
 # (country, id type) -> validator. A type not listed is stored as given (trimmed), unvalidated.
 ID_VALIDATORS = {
     **{("CO", row["code"]): _CO_CHECKS[row["check"]] for row in CO_ID_TYPES if row["check"] != "passport"},

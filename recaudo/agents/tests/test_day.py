@@ -121,7 +121,8 @@ def test_inbound_call_on_sunday_night_recorded_with_promise_outbound_refused(por
     evidence = ComplianceDecision.objects.get(pk=attempt.decision_id)
     assert evidence.allowed and evidence.context["direction"] == "inbound"
     event = AuditEvent.objects.get(event_type="agent.outcome")
-    assert event.changes["direction"] == "inbound" and event.changes["memo"].startswith("Llamada entrante")
+    assert event.changes["direction"] == "inbound" and event.changes["disposition"] == "promise"
+    assert "memo" not in event.changes  # codes, said in the page's language by the timeline (web event_detail)
     assert ContactAttempt.objects.filter(debtor=debtor).count() == 1  # the refused outbound call left no attempt
 
 

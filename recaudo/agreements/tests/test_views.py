@@ -171,3 +171,14 @@ def test_debtor_page_shows_refinanced_obligations_in_agreement_with_their_days_a
     # F-1 due 31 Jan and F-2 due 15 Feb were 30 and 15 days past due on 2 March, when the agreement was accepted
     assert page.count("badge-in_agreement") == 2 and "En acuerdo" in page and "Pagada" not in page
     assert "30 al acuerdo" in page and "15 al acuerdo" in page
+
+
+def test_the_new_agreement_page_opens_with_the_schedule_of_its_initial_values(client, portfolio, book):
+    login(client, book["agent"])
+    page = client.get(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-co")
+    html = page.content.decode()
+    preview = page.context["preview"]
+    assert preview.get("schedule") and not preview.get("error"), preview
+    assert len(preview["schedule"]) == 6 and preview["schedule"][0].due_date == MONDAY  # 6 installments from today
+    assert 'id="schedule"' in html and "Complete el plan" not in html

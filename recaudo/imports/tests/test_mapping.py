@@ -5,8 +5,12 @@ the separator detected."""
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from recaudo.imports.mapping import (
+    default_id_type,
     find_header_row,
+    id_numbers_without_type,
     missing_required,
     preview,
     propose_mapping,
@@ -14,6 +18,7 @@ from recaudo.imports.mapping import (
     unknown_headers,
 )
 from recaudo.imports.reading import detect_delimiter
+from recaudo.portfolio.validation import id_type_named
 
 SIIGO_ROWS = [
     ["ACME S.A.S.  "],
@@ -103,3 +108,22 @@ def test_the_separator_is_detected_under_title_rows():
     assert detect_delimiter(["a\tb\tc", "1\t2,5\t3"]) == "\t"
     assert detect_delimiter(["number,amount", "F-1,5"]) == ","
     assert detect_delimiter(["solo"]) == ","
+
+
+@pytest.mark.parametrize(("header", "id_type"), [
+    ("NIT", "NIT"), ("NIT cliente", "NIT"), ("Cédula", "CC"), ("C.C.", "CC"), ("CE", "CE"),
+    ("Cédula de extranjería", "CE"), ("Nro. Pasaporte", "PASSPORT"), ("TERCERO", ""), ("Identificación", ""),
+    ("NIT o CC", ""), ("13", ""), ("Documento", ""),
+])
+def test_the_id_type_a_header_names(header, id_type):
+    assert id_type_named("CO", header) == id_type
+
+
+def test_an_id_number_is_proposed_only_with_its_type():
+    assert propose_mapping("debtors", ["TERCERO", "Nombre"], "CO") == {"code": "TERCERO", "name": "Nombre"}
+    assert propose_mapping("debtors", ["NIT", "Nombre"], "CO") == {"code": "NIT", "name": "Nombre", "id_number": "NIT"}
+    with_type = propose_mapping("debtors", ["Tipo doc", "TERCERO", "Nombre"], "CO")
+    assert with_type["id_number"] == "TERCERO" and with_type["id_type"] == "Tipo doc"
+    assert id_numbers_without_type({"id_number": "TERCERO"}, "CO") == ["id_number"]
+    assert id_numbers_without_type({"id_number": "TERCERO"}, "CO", "NIT") == []
+    assert default_id_type({"debtor_id_number": "Cédula"}, "CO") == "CC"

@@ -147,3 +147,65 @@ def test_the_command_line_takes_a_profile(portfolio, tmp_path):
     assert Obligation.objects.filter(portfolio=portfolio).count() == 2
     code, _out, err = call("obligations", str(path), "--portfolio", "pyme", "--profile", "nada")
     assert code == 2 and "unknown profile 'nada' for obligations in pyme" in err
+
+
+NIT_FILE = (
+    "Factura;NIT;Nombre;Fecha factura;Vence;Saldo\n"
+    "FV-1;800197268-4;Ferretería El Tornillo S.A.S.;01/10/2026;31/10/2026;2.500.000\n"
+    "FV-2;900.123.456-8;Distribuciones Andinas;01/10/2026;31/10/2026;1.000.000\n"
+)
+TERCERO_FILE = NIT_FILE.replace(";NIT;", ";TERCERO;")
+
+
+def test_a_nit_column_without_a_type_column_is_read_as_nits_and_the_type_is_saved_with_the_profile(
+        client, people, portfolio, django_capture_on_commit_callbacks):
+    client = login(client, "ana")
+    response = upload(client, portfolio, NIT_FILE, name="nits.csv")
+    page = client.get(response["Location"])
+    view, html = page.context["view"], page.content.decode()
+    assert view.mapping["debtor_id_number"] == "NIT" and "debtor_id_type" not in view.mapping
+    assert view.id_type == "NIT" and not view.untyped
+    assert {c.field: c for c in view.rows[0].cells}["debtor_id_number"].value == "NIT 8001972684"
+    assert "Tipo de documento de los números de identificación" in html  # the choice, shown in Spanish
+    assert '<option value="NIT" selected>' in html and "Cédula de ciudadanía" in html
+
+    form = {f"map_{k}": v for k, v in view.mapping.items()}
+    form.update(header_row=1, shown_header_row=1, separator=";", encoding="utf-8", id_type="NIT",
+                profile_name="Cartera NIT", action="import")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], form)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.DONE and job.result["rejected"] == 0, job.result
+    assert job.options["id_type"] == "NIT"
+    debtor = Debtor.objects.get(portfolio=portfolio, code="800197268-4")
+    assert (debtor.id_type, debtor.id_number) == ("NIT", "8001972684")
+    assert ImportProfile.objects.get(portfolio=portfolio, name="Cartera NIT").id_type == "NIT"
+
+
+def test_an_id_column_whose_header_names_no_type_is_only_the_code_and_the_page_says_why(client, people, portfolio):
+    client = login(client, "ana")
+    response = upload(client, portfolio, TERCERO_FILE, name="terceros.csv")
+    page = client.get(response["Location"])
+    view, html = page.context["view"], page.content.decode()
+    assert view.mapping["debtor_code"] == "TERCERO" and "debtor_id_number" not in view.mapping
+    assert view.untyped == ["TERCERO"] and view.id_type == ""
+    assert "La columna TERCERO no dice de qué documento son sus números" in html
+    assert not any(c.problem for row in view.rows for c in row.cells)
+    # the user says they are NITs: the column is read as the ID number with that type
+    form = {f"map_{k}": v for k, v in view.mapping.items()}
+    form.update(map_debtor_id_number="TERCERO", header_row=1, shown_header_row=1, separator=";", encoding="utf-8",
+                id_type="NIT", action="preview")
+    view = client.post(response["Location"], form).context["view"]
+    assert view.id_type == "NIT" and not view.untyped
+    assert {c.field: c for c in view.rows[1].cells}["debtor_id_number"].value == "NIT 9001234568"
+
+
+def test_a_profile_default_id_type_is_applied_by_the_import(portfolio, tmp_path):
+    path = tmp_path / "terceros.csv"
+    path.write_text(TERCERO_FILE, encoding="utf-8")
+    options = ImportOptions(mapping={"debtor_code": "TERCERO", "debtor_id_number": "TERCERO",
+                                     "debtor_name": "Nombre", "number": "Factura", "issue_date": "Fecha factura",
+                                     "due_date": "Vence", "amount": "Saldo"}, delimiter=";", id_type="NIT")
+    result = import_file(portfolio=portfolio, kind="obligations", path=path, options=options, actor="cli")
+    assert result.rejected == 0 and result.created == 2, result.errors
+    assert Debtor.objects.get(portfolio=portfolio, code="900.123.456-8").id_type == "NIT"

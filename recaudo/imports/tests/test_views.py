@@ -170,3 +170,19 @@ def test_the_report_gives_the_reasons_in_the_page_language(client, portfolio):
     page = client.get(reverse("import_detail", args=[portfolio.slug, job.pk])).content.decode()
     assert "un número de documento necesita su tipo (p. ej. NIT, CC)" in page
     assert "an ID number needs" not in page
+
+
+@pytest.mark.parametrize(("language", "shown", "not_shown"), [
+    ("es-co", ["Código de cliente", "Fecha de vencimiento", "Tipo de documento", "razon social", "vence"],
+     ["Customer code", "Due date"]),
+    ("en", ["Customer code", "Due date", "ID type", "due_date"], ["Código de cliente", "Fecha de vencimiento"]),
+])
+def test_the_expected_columns_are_named_in_the_page_language_with_the_headers_accepted(
+        client, people, portfolio, language, shown, not_shown):
+    client = login(client, "ana")
+    html = client.get(reverse("import_list", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    box = html[html.index('id="expected-columns"'):html.index("</dl>", html.index('id="expected-columns"'))]
+    for text in shown:
+        assert text in box, (text, box)
+    for text in not_shown:
+        assert text not in box, (text, box)

@@ -25,7 +25,7 @@ from recaudo.ledger.models import Component, PaymentMethod
 from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.validation import display_id_number
-from recaudo.strategies.models import StepExecution
+from recaudo.strategies.models import Hold, StepExecution
 from recaudo.strategies.wording import action_label, stage_label
 
 register = template.Library()
@@ -356,6 +356,12 @@ def event_detail(changes, currency="COP"):
     """A short, human summary of an audit event's changes."""
     if not isinstance(changes, dict):
         return ""
+    if changes.get("disposition") and changes.get("direction") and not changes.get("memo"):
+        return _outcome_detail(changes, currency)
+    if set(changes) <= HOLD_KEYS and changes.get("reason") in Hold.Reason.values:
+        return _hold_detail(changes)
+    if "priority" in changes and "skipped" in changes and not changes.get("memo"):
+        return _("work queue, priority %(priority)s") % {"priority": changes["priority"]}
     parts = []
     if changes.get("number"):
         parts.append(str(changes["number"]))
@@ -422,3 +428,37 @@ def step_reason(value):
 def approval_reasons(reasons):
     """An offer's reasons for needing approval, each said in the active language, joined by "; "."""
     return "; ".join(approval_reason_text(r) for r in (reasons or []))
+
+
+def _outcome_detail(changes: dict, currency: str) -> str:
+    """A call outcome (agents.services.outcome_record's codes) said in the page's language: "Llamada entrante ·
+    Promesa de pago · COP 500.000,00 · vence 10/12/2026 · notes" (English: "Inbound call · Promise to pay ...").
+    Rows stored before the codes carry their Spanish text as a memo, shown as it is."""
+    visit = changes.get("channel") == "visit"
+    if changes.get("direction") == "inbound":
+        parts = [_("Debtor's visit") if visit else _("Inbound call")]
+    else:
+        parts = [_("Visit")] if visit else []
+    label = changes.get("label_en") if _is_english() else changes.get("label")
+    parts.append(str(label or changes.get("label") or changes["disposition"]))
+    if changes.get("amount") not in (None, ""):
+        parts.append(f"{currency} {money_dec(changes['amount'], currency)}")
+    if changes.get("due_date") and not isinstance(changes["due_date"], list):
+        parts.append(_("due %(date)s") % {"date": date_local(changes["due_date"])})
+    notes = str(changes.get("notes") or "").strip()
+    if notes:
+        parts.append(notes[:150])
+    return " · ".join(parts)
+
+
+HOLD_KEYS = {"reason", "until", "obligation"}  # what strategies.services records of a hold placed or released
+
+
+def _hold_detail(changes: dict) -> str:
+    """A hold placed or released: its reason by its label ("Promesa de pago"), the obligation, the last day."""
+    parts = [str(Hold.Reason(changes["reason"]).label)]
+    if changes.get("obligation"):
+        parts.append(str(changes["obligation"]))
+    if changes.get("until") and not isinstance(changes["until"], list):
+        parts.append(_("until %(date)s") % {"date": date_local(changes["until"])})
+    return " · ".join(parts)

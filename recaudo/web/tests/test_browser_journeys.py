@@ -93,10 +93,13 @@ def test_a_manager_imports_a_siigo_file_and_finds_its_debtors(live_server, brows
     shot(page, "manager-mapping-es")
     in_english(page, base, "manager-mapping", "#mapping-preview")
 
-    # The preview says TERCERO cannot be read as an ID number (the sheet has no document type): the manager keeps it
-    # as the customer code only, and picks the document number (Siigo's published columns have none).
-    assert "necesita su tipo" in page.locator("#mapping-preview").inner_text()
-    page.select_option("#id_map_debtor_id_number", "")
+    # TERCERO (a NIT on some rows, a cédula on others, nothing saying which) is the customer code, not an ID number:
+    # the page says why, and no row of the preview is refused for it. The manager picks the document number
+    # (Siigo's published columns have none).
+    assert page.locator("#id_map_debtor_code").input_value() == "TERCERO"
+    assert page.locator("#id_map_debtor_id_number").input_value() == ""
+    assert "La columna TERCERO no dice de qué documento" in page.locator("#mapping-untyped").inner_text()
+    assert "necesita su tipo" not in page.locator("#mapping-preview").inner_text()
     page.select_option("#id_map_number", "COMPROBANTE")
     page.click("#mapping-refresh")
     page.wait_for_selector("#mapping-preview")

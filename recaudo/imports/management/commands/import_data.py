@@ -99,6 +99,7 @@ class Command(BaseCommand):
                 encoding=opts["encoding"], sheet=opts["sheet"], skip_invalid=opts["skip_invalid"],
                 dry_run=opts["dry_run"], rejected_path=Path(opts["rejected"]) if opts["rejected"] else None,
                 header_row=from_profile.get("header_row", 1), delimiter=from_profile.get("delimiter"),
+                id_type=from_profile.get("id_type", ""),
             )
             if "encoding" in from_profile and opts["encoding"] == "auto":
                 options.encoding = from_profile["encoding"]
