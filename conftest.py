@@ -173,3 +173,14 @@ def s3_storage(s3_server, settings, monkeypatch):
     monkeypatch.setattr(recaudo_settings, "S3_BUCKET", s3_server["bucket"])
     settings.STORAGES = {**settings.STORAGES, "default": recaudo_settings._s3_storage()}
     return s3_server
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (es-CO): a request in English through the test client leaves
+    English active in the thread, which made later tests' messages depend on the order the tests ran in."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

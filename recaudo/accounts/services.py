@@ -81,7 +81,7 @@ def login_unlock(*, username: str | None = None, ip_address: str | None = None, 
 
     username = normalized_username(username)
     if not username and not ip_address:
-        raise ValueError("name an account or an address to unlock")
+        raise ValueError(_("name an account or an address to unlock"))
     attempts = AccessAttempt.objects.all()
     if username:
         attempts = attempts.filter(username=username)

@@ -66,7 +66,8 @@ def _user(actor):
 def _check_agent(portfolio: Portfolio, agent) -> None:
     if not Membership.objects.filter(user=agent, portfolio=portfolio,
                                      role__in=[r.value for r in AGENT_ROLES]).exists() and not agent.is_superuser:
-        raise WorkspaceError(f"{agent.get_username()} is not an agent of this portfolio", field="agent")
+        raise WorkspaceError(_("%(user)s is not an agent of this portfolio") % {"user": agent.get_username()},
+                             field="agent")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -136,29 +137,29 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
     by them; it is recorded with its compliance decision as evidence and counts where the law counts it."""
     now = now or timezone.now()
     if direction not in Interaction.Direction.values:
-        raise WorkspaceError("unknown direction", field="direction")
+        raise WorkspaceError(_("unknown direction"), field="direction")
     if channel not in Interaction.Channel.values:
-        raise WorkspaceError("unknown channel", field="channel")
+        raise WorkspaceError(_("unknown channel"), field="channel")
     if debtor.portfolio_id != portfolio.pk:
-        raise WorkspaceError("the debtor belongs to another portfolio")
+        raise WorkspaceError(_("the debtor belongs to another portfolio"))
     if isinstance(disposition, str):
         disposition = Disposition.objects.filter(code=disposition, active=True).first()
         if disposition is None:
-            raise WorkspaceError("unknown disposition", field="disposition")
+            raise WorkspaceError(_("unknown disposition"), field="disposition")
     if contact is not None and contact.debtor_id != debtor.pk:
-        raise WorkspaceError("the contact belongs to another debtor", field="contact")
+        raise WorkspaceError(_("the contact belongs to another debtor"), field="contact")
     if contact is not None and not contact.collectable:
-        raise WorkspaceError("references are never contacted for collection", field="contact")
+        raise WorkspaceError(_("references are never contacted for collection"), field="contact")
     if disposition.requires_callback and callback_at is None:
-        raise WorkspaceError("this disposition needs a callback time", field="callback_at")
+        raise WorkspaceError(_("this disposition needs a callback time"), field="callback_at")
     if callback_at is not None and callback_at <= now:
-        raise WorkspaceError("the callback time must be in the future", field="callback_at")
+        raise WorkspaceError(_("the callback time must be in the future"), field="callback_at")
     promise_minor = None
     if disposition.creates_promise:
         if promise_amount is None or promise_amount <= 0:
-            raise WorkspaceError("a promise needs a positive amount", field="promise_amount")
+            raise WorkspaceError(_("a promise needs a positive amount"), field="promise_amount")
         if promise_due is None or promise_due < now.date() - timedelta(days=1):
-            raise WorkspaceError("a promise needs a due date, today or later", field="promise_due")
+            raise WorkspaceError(_("a promise needs a due date, today or later"), field="promise_due")
         promise_minor = _bounded(to_minor(promise_amount, portfolio.currency), portfolio.currency, "promise_amount")
     # The attempt goes first: the callback is then checked against a history that includes this call.
     attempt = contact_attempt_record(
@@ -191,7 +192,7 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
         targets = [obligation] if obligation is not None else list(
             open_obligations.filter(disputed=False).order_by("due_date", "number")[:1])
         if not targets:
-            raise WorkspaceError("there is no open obligation to dispute", field="obligation")
+            raise WorkspaceError(_("there is no open obligation to dispute"), field="obligation")
         for target in targets:
             obligation_set_dispute(obligation=target, disputed=True, actor=agent,
                                    reason=(notes.strip() or disposition.label_es)[:500])
@@ -256,7 +257,7 @@ def assign_debtors(*, portfolio: Portfolio, debtor_ids: Iterable[int], agent, ac
 def assign_segment(*, portfolio: Portfolio, segment: Segment, agent, actor=None, now: datetime | None = None) -> int:
     """Assign every debtor with a balance that the last cycle put in the segment."""
     if segment.portfolio_id != portfolio.pk:
-        raise WorkspaceError("the segment belongs to another portfolio", field="segment")
+        raise WorkspaceError(_("the segment belongs to another portfolio"), field="segment")
     ids = Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0, strategy_state__segment=segment).values_list(
         "pk", flat=True)
     count = assign_debtors(portfolio=portfolio, debtor_ids=list(ids), agent=agent, actor=actor, now=now)
@@ -283,7 +284,7 @@ def assignments_apply(*, portfolio: Portfolio, agent_id, codes: list[str] | None
     if segment_id:
         segment = Segment.objects.filter(portfolio=portfolio, pk=segment_id).first()
         if segment is None:
-            raise WorkspaceError("the segment belongs to another portfolio", field="segment")
+            raise WorkspaceError(_("the segment belongs to another portfolio"), field="segment")
         count += assign_segment(portfolio=portfolio, segment=segment, agent=agent, actor=actor, now=now)
     return count
 
@@ -293,7 +294,7 @@ def target_set(*, portfolio: Portfolio, agent, day: date, contacts: int = 0, pro
                amount: Decimal = Decimal(0), actor=None) -> DailyTarget:
     _check_agent(portfolio, agent)
     if contacts < 0 or promises < 0 or amount < 0:
-        raise WorkspaceError("targets cannot be negative")
+        raise WorkspaceError(_("targets cannot be negative"))
     _bounded(to_minor(amount, portfolio.currency), portfolio.currency, "amount")
     target, _created = DailyTarget.objects.update_or_create(
         portfolio=portfolio, agent=agent, date=day,
@@ -311,7 +312,7 @@ def monthly_target_set(*, portfolio: Portfolio, agent, month: date, contacts: in
     """An agent's target for the month of `month` (any day of it: stored as the first day)."""
     _check_agent(portfolio, agent)
     if contacts < 0 or promises < 0 or agreements < 0 or amount < 0:
-        raise WorkspaceError("targets cannot be negative")
+        raise WorkspaceError(_("targets cannot be negative"))
     minor = _bounded(to_minor(amount, portfolio.currency), portfolio.currency, "amount")
     first = month_start(month)
     target, _created = MonthlyTarget.objects.update_or_create(
@@ -331,14 +332,14 @@ def commission_rule_set(*, portfolio: Portfolio, percent: Decimal, attribution_d
     switch)."""
     percent = Decimal(percent)
     if percent < 0 or percent > 100:
-        raise WorkspaceError("the commission must be between 0 and 100 %", field="commission_percent")
+        raise WorkspaceError(_("the commission must be between 0 and 100 %"), field="commission_percent")
     settings, _created = WorkspaceSettings.objects.get_or_create(portfolio=portfolio)
     old = {"commission_percent": str(settings.commission_percent), "attribution_days": settings.attribution_days,
            "allow_unassigned": settings.allow_unassigned}
     settings.commission_percent = percent
     if attribution_days is not None:
         if attribution_days < 0 or attribution_days > 365:
-            raise WorkspaceError("attribution window between 0 and 365 days", field="attribution_days")
+            raise WorkspaceError(_("attribution window between 0 and 365 days"), field="attribution_days")
         settings.attribution_days = attribution_days
     if allow_unassigned is not None:
         settings.allow_unassigned = allow_unassigned
@@ -354,9 +355,9 @@ def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = No
                 actor=None) -> CallScript:
     """Create or change the call script of a segment (None: the default), checked in the sandbox first."""
     if segment is not None and segment.portfolio_id != portfolio.pk:
-        raise WorkspaceError("the segment belongs to another portfolio", field="segment")
+        raise WorkspaceError(_("the segment belongs to another portfolio"), field="segment")
     if not body.strip():
-        raise WorkspaceError("the script is empty", field="body")
+        raise WorkspaceError(_("the script is empty"), field="body")
     script_render_text(body, {}, language, portfolio.country)  # raises WorkspaceError on a syntax error
     script = CallScript.objects.filter(portfolio=portfolio, segment=segment, language=language).first()
     old = script.body if script else ""

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.accounts.selectors import role_in
 from recaudo.audit.services import actor_label_for, audit_record
@@ -72,7 +73,7 @@ def message_enqueue_with_reason(*, portfolio: Portfolio, debtor: Debtor, channel
     if channel not in CHANNEL_CODES:
         raise CommunicationsError(f"unknown channel {channel!r}; one of {', '.join(CHANNEL_CODES)}")
     if debtor.portfolio_id != portfolio.pk:
-        raise CommunicationsError("the debtor belongs to another portfolio")
+        raise CommunicationsError(gettext("the debtor belongs to another portfolio"))
     existing = Message.objects.filter(portfolio=portfolio, dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, ""
@@ -190,7 +191,8 @@ def message_cancel(*, message: Message, reason: str = "", actor=None) -> Message
     updated = Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).update(
         status=Message.Status.CANCELLED, last_error=f"cancelled: {reason}"[:1000], updated_at=timezone.now())
     if not updated:
-        raise CommunicationsError(f"message {message.pk} is {message.status}, only queued messages can be cancelled")
+        raise CommunicationsError(gettext("message %(pk)s is %(status)s, only queued messages can be cancelled")
+                                  % {"pk": message.pk, "status": message.get_status_display().lower()})
     message.refresh_from_db()
     audit_record(event_type="message.cancelled", subject=message, actor=actor, portfolio=message.portfolio,
                  debtor=message.debtor, changes={"reason": reason})
@@ -210,9 +212,9 @@ def _check_template(*, channel: str, language: str, subject: str, body: str, wha
     if language not in ("es", "en"):
         raise TemplateInvalid(f"unknown language {language!r}: es or en")
     if not body.strip():
-        raise TemplateInvalid("the body is empty")
+        raise TemplateInvalid(gettext("the body is empty"))
     if channel == "whatsapp" and active and not whatsapp_template_name.strip():
-        raise TemplateInvalid("WhatsApp messages need the name of an approved template")
+        raise TemplateInvalid(gettext("WhatsApp messages need the name of an approved template"))
     try:
         template_validate(subject=subject, body=body, channel=channel, language=language, portfolio=portfolio,
                           now=now, whatsapp_params=whatsapp_params)
@@ -308,14 +310,14 @@ def template_revision_decide(*, revision: TemplateRevision, decision: str, actor
     revision = TemplateRevision.objects.select_for_update().select_related("portfolio").get(pk=revision.pk)
     portfolio = revision.portfolio
     if decision not in ("approve", "reject"):
-        raise CommunicationsError("decision: approve or reject")
+        raise CommunicationsError(gettext("decision: approve or reject"))
     if not template_can_approve(actor, portfolio):
-        raise TemplateNotAllowed("only a supervisor or an administrator approves template edits")
+        raise TemplateNotAllowed(gettext("only a supervisor or an administrator approves template edits"))
     if revision.status != TemplateRevision.Status.PENDING:
-        raise CommunicationsError(f"revision {revision.pk} is {revision.status}, not pending approval")
+        raise CommunicationsError(gettext("revision %(pk)s is not pending approval") % {"pk": revision.pk})
     reason = (reason or "").strip()
     if decision == "reject" and not reason:
-        raise CommunicationsError("reason: required to reject")
+        raise CommunicationsError(gettext("reason: required to reject"))
     if decision == "approve":
         current = Template.objects.select_for_update().filter(
             portfolio=portfolio, code=revision.code, channel=revision.channel, language=revision.language).first()

@@ -48,8 +48,14 @@ def reason_text(reason) -> str:
     if kind == "hours":
         return _("outside the contact hours")
     if kind == "consent_required":
+        match = re.search(r"no consent for (\w+)", detail)
+        if match and match.group(1) != "call":
+            return _("no consent for %(channel)s") % {"channel": channel_label(match.group(1))}
         return _("no consent for calls")
     if kind == "opt_out":
+        match = re.search(r"revoked (\w+)", detail)
+        if match and match.group(1) != "call":
+            return _("the debtor revoked %(channel)s") % {"channel": channel_label(match.group(1))}
         return _("the debtor revoked calls")
     if kind == "roles":
         return _("this contact is never called for collection")
@@ -59,6 +65,14 @@ def reason_text(reason) -> str:
         return _("contact limit reached")
     if kind == "cooldown_after_conversation":
         return _("waiting after a recent conversation")
+    if kind == "bureau_small_debt":
+        return _("a small debt needs two notices on different days before the report")
+    if kind == "bureau_notice":
+        if detail.startswith("no notice"):
+            return _("no notice was sent before the report date")
+        return _("the waiting period after the notice has not ended")
+    if kind == "bureau_deadline":
+        return _("the deadline to report has passed")
     return detail or reason.text
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.numbers import format_currency, format_decimal
+from django.utils.translation import get_language
 
 from recaudo.core.errors import DomainError
 
@@ -127,3 +128,17 @@ def format_amount(amount: Decimal, locale: str = "es_CO", currency: str | None =
     amount = Decimal(amount).quantize(_QUANTA[digits], rounding=ROUND_HALF_UP)
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(amount, format=fmt, locale=locale.replace("-", "_"))
+
+
+def active_locale() -> str:
+    """The babel locale of the active language: es-CO (es_CO) unless the page is in English (en_US)."""
+    return "en_US" if (get_language() or "").lower().startswith("en") else "es_CO"
+
+
+def format_number(value, digits: int = 0) -> str:
+    """A number said in a sentence in the active language: 40,00 and 1.500.000 (es-CO), 40.00 and 1,500,000 (en).
+    Not a number: as given."""
+    try:
+        return format_amount(Decimal(str(value)), active_locale(), digits=digits)
+    except (ArithmeticError, ValueError, TypeError):
+        return str(value)

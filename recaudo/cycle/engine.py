@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.agents.models import AgentTask
 from recaudo.agreements.selectors import broken_promise_debtors
@@ -25,7 +26,7 @@ from recaudo.compliance.models import ComplianceDecision, ContactAttempt
 from recaudo.compliance.rules import ComplianceError, ContactEvent, decide, decide_bureau_report
 from recaudo.compliance.services import HISTORY_DAYS, compliance_settings
 from recaudo.core.money import precision
-from recaudo.cycle import comms
+from recaudo.cycle import comms, wording
 from recaudo.portfolio.models import Consent, Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import (
     CycleRun,
@@ -115,7 +116,8 @@ class PlanRow:
         return {
             "debtor_id": self.debtor_id, "debtor": self.debtor_name, "days_past_due": self.days,
             "step": self.step_key, "action": self.action, "channel": self.channel, "template": self.template,
-            "outcome": self.outcome, "reason": self.reason, "stage": self.stage,
+            "outcome": self.outcome, "reason": wording.reason_text(self.reason),
+            "reason_code": wording.decode(self.reason), "stage": self.stage,
             "strategy_version": self.version.number if self.version else None,
             "scheduled_for": self.scheduled_for.isoformat() if self.scheduled_for else None,
             "priority": self.priority.score if self.priority else 0,
@@ -311,7 +313,7 @@ class Cycle:
             row.version, row.episode, row.stage = version, oldest, stage["key"] if stage else ""
             if choice.step is None:
                 if choice.reason in (HELD, CONDITIONS):
-                    row.outcome, row.reason = "skipped", f"{choice.reason}: {choice.detail}"
+                    row.outcome, row.reason = "skipped", _skip_reason(choice.reason, choice.detail)
                     _bump(self.counts, "skipped", f"skipped:{choice.reason}")
                     self._keep(row)
                 continue
@@ -330,15 +332,15 @@ class Cycle:
         if step["action"] in CONTACT_ACTIONS:
             decision = self._decide(row.channel, tz, history, consents)
             if isinstance(decision, Exception):
-                row.outcome, row.reason = "blocked", f"compliance: {decision}"
+                row.outcome, row.reason = "blocked", wording.encode("compliance_error", error=str(decision))
             elif decision.allowed:
                 row.outcome, row.scheduled_for = "done", self.at
             elif decision.next_allowed_at is not None:
                 row.outcome, row.scheduled_for = "done", decision.next_allowed_at
-                row.reason = "scheduled: " + "; ".join(f"{r.rule_id} {r.detail}".strip() for r in decision.reasons)
+                row.reason = wording.encode("scheduled", rules=wording.rules_of(decision.reasons))
             else:
                 row.outcome, row.decision = "blocked", decision
-                row.reason = "; ".join(f"{r.rule_id}: {r.detail or r.text}" for r in decision.reasons)
+                row.reason = wording.encode("blocked", rules=wording.rules_of(decision.reasons))
         elif step["action"] == "report_bureau":
             row.outcome = "pending_bureau"  # decided per chunk with the notice dates (one query)
         else:
@@ -363,10 +365,11 @@ class Cycle:
                     currency=self.portfolio.currency, arrears_since=r.episode + timedelta(days=1),
                     settings=self.settings)
             except ComplianceError as exc:
-                r.outcome, r.reason = "blocked", f"compliance: {exc}"
+                r.outcome, r.reason = "blocked", wording.encode("compliance_error", error=str(exc))
                 continue
             r.outcome = "done" if decision.allowed else "blocked"
-            r.reason = "; ".join(str(x) for x in decision.reasons) if not decision.allowed else "marked for report"
+            r.reason = (wording.encode("bureau_blocked", rules=wording.rules_of(decision.reasons))
+                        if not decision.allowed else wording.encode("bureau_marked"))
         for r in pending:
             _bump(self.counts, "outcome:pending_bureau", n=-1)
             _bump(self.counts, f"outcome:{r.outcome}")
@@ -457,7 +460,8 @@ class Cycle:
             AgentTask.objects.bulk_create(tasks, ignore_conflicts=True)
         holds = [
             Hold(portfolio=self.portfolio, debtor_id=r.debtor_id, reason=r.step.get("reason", "other"),
-                 until=self.today + timedelta(days=r.step.get("days", 30)), notes=f"strategy step {r.step_key}",
+                 until=self.today + timedelta(days=r.step.get("days", 30)),
+                 notes=gettext("strategy step %(step)s") % {"step": r.step_key},
                  created_by_step_id=recorded[(r.debtor_id, r.step_key)])
             for r in rows if r.action == "hold"
         ]
@@ -513,6 +517,15 @@ class Cycle:
                 raise Interrupted(f"stopped after debtor {after}")
             if self.pause and not self.dry_run:
                 clock.sleep(self.pause)
+
+
+def _skip_reason(code: str, detail: str) -> str:
+    """The stored reason of a step that did not run (strategies.rules: HELD "promise, dispute", CONDITIONS
+    "step-key: condition")."""
+    if code == HELD:
+        return wording.encode("held", holds=[h.strip() for h in detail.split(",") if h.strip()])
+    step, _sep, condition = detail.partition(": ")
+    return wording.encode("conditions", step=step, condition=condition)
 
 
 def _allow_holds(step: dict) -> dict:

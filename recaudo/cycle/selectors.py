@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F
 
 from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope
+from recaudo.compliance.wording import channel_label
 from recaudo.core.money import precision
 from recaudo.portfolio.masking import mask_free_text
 from recaudo.portfolio.models import Portfolio
@@ -16,21 +17,26 @@ from recaudo.strategies.rules import Priority
 
 from .engine import version_dry_run
 from .runner import cycle_run
+from .wording import reason_text
 
 
-def _explained(rows, portfolio: Portfolio, lang: str) -> list[dict]:
+def _explained(rows, portfolio: Portfolio, lang: str, scope: DebtorScope = EVERY_DEBTOR) -> list[dict]:
+    """Plan rows with their priority explained and their reason said in the active language (masked for a
+    viewer)."""
     minor = 10 ** precision(portfolio.currency)
-    return [{"r": r, "explain": r.priority.explain(lang, minor) if r.priority else ""} for r in rows]
+    return [{"r": r, "explain": r.priority.explain(lang, minor) if r.priority else "",
+             "reason": _reason(r.reason, scope)} for r in rows]
+
+
+def _reason(reason: str, scope: DebtorScope) -> str:
+    text = reason_text(reason)
+    return mask_free_text(text) if scope.masked else text
 
 
 def plan_rows_in_scope(rows, scope: DebtorScope = EVERY_DEBTOR) -> list:
-    """A cycle's (dry-run) plan rows limited to the debtors the scope shows, reasons masked for a viewer."""
+    """A cycle's (dry-run) plan rows limited to the debtors the scope shows."""
     visible = scope.visible_ids(r.debtor_id for r in rows)
-    rows = [r for r in rows if visible is None or r.debtor_id in visible]
-    if scope.masked:
-        for r in rows:
-            r.reason = mask_free_text(r.reason)
-    return rows
+    return [r for r in rows if visible is None or r.debtor_id in visible]
 
 
 TODAY_PER_PAGE = 100
@@ -60,22 +66,22 @@ def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorSco
         minor = 10 ** precision(portfolio.currency)
         rows = []
         for s in page_obj.object_list:
-            if scope.masked:
-                s.reason = mask_free_text(s.reason)  # in memory only
             st = states.get(s.debtor_id)
             explain = (Priority(st.priority, st.priority_balance_minor, st.priority_days, st.segment_name)
                        .explain(lang, minor) if st else "")
-            rows.append({"s": s, "priority": st.priority if st else 0, "explain": explain})
+            rows.append({"s": s, "priority": st.priority if st else 0, "explain": explain,
+                         "reason": _reason(s.reason, scope)})
         labels = dict(StepExecution.Outcome.choices)
         result.update(
             executed=rows, page_obj=page_obj, counts=run.counts, outcome=outcome, channel=channel,
             outcome_totals=[(code, str(labels.get(code, code)), n) for code, n in sorted(outcomes.items())],
-            channel_totals=sorted((code, n) for code, n in channels.items() if code),
+            channel_totals=sorted((code, channel_label(code), n) for code, n in channels.items() if code),
             total=sum(outcomes.values()),
         )
     else:
         plan = cycle_run(portfolio=portfolio, business_date=today, dry_run=True, collect=300)
-        result.update(preview=_explained(plan_rows_in_scope(plan.rows, scope), portfolio, lang), counts=plan.counts)
+        result.update(preview=_explained(plan_rows_in_scope(plan.rows, scope), portfolio, lang, scope),
+                      counts=plan.counts)
     page = result
     page["blocked"] = page["counts"].get("outcome:blocked", 0)
     return page
@@ -88,4 +94,4 @@ def dry_run_page(*, version: StrategyVersion, today: date, lang: str, scope: Deb
     by_step = sorted((k.split(":", 1)[1], v) for k, v in result.counts.items() if k.startswith("step:"))
     by_channel = sorted((k.split(":", 1)[1], v) for k, v in result.counts.items() if k.startswith("channel:"))
     return {"result": result, "by_step": by_step, "by_channel": by_channel,
-            "rows": _explained(plan_rows_in_scope(result.rows, scope), version.strategy.portfolio, lang)}
+            "rows": _explained(plan_rows_in_scope(result.rows, scope), version.strategy.portfolio, lang, scope)}

@@ -108,7 +108,7 @@ def reversal_reason(reason: str | None) -> str:
     """Every reversal says why (a payment's or an entry's): the reason, stripped; LedgerError when blank."""
     reason = (reason or "").strip()
     if not reason:
-        raise LedgerError("a reversal needs a reason")
+        raise LedgerError(_("a reversal needs a reason"))
     return reason
 
 
@@ -117,9 +117,9 @@ def entry_reverse(*, entry: Entry, reason: str, actor=None, value_date: date | N
     """Correct an entry by appending its opposite. The original stays. A reason is required."""
     reason = reversal_reason(reason)
     if entry.kind == EntryKind.REVERSAL:
-        raise LedgerError("a reversal cannot itself be reversed; post a new entry instead")
+        raise LedgerError(_("a reversal cannot itself be reversed; post a new entry instead"))
     if Entry.objects.filter(reverses=entry).exists():
-        raise LedgerError("this entry is already reversed")
+        raise LedgerError(_("this entry is already reversed"))
     obligation = entry.obligation
     reversal = entry_build(obligation, kind=EntryKind.REVERSAL, component=entry.component,
                       amount_minor=-entry.amount_minor, value_date=value_date or entry.value_date,
@@ -148,15 +148,15 @@ def payment_record(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, dat
     """
     payment_date_check(date, portfolio.today())
     if debtor.portfolio_id != portfolio.pk:
-        raise LedgerError("the debtor belongs to another portfolio")
+        raise LedgerError(_("the debtor belongs to another portfolio"))
     if obligation is not None and obligation.debtor_id != debtor.pk:
-        raise LedgerError(f"obligation {obligation.number} belongs to another debtor")
+        raise LedgerError(_("obligation %(number)s belongs to another debtor") % {"number": obligation.number})
     minor = bounded_minor(to_minor(amount, portfolio.currency), portfolio.currency, "payment amount")
     if minor <= 0:
-        raise LedgerError("a payment amount must be positive")
+        raise LedgerError(_("a payment amount must be positive"))
     source_ref = (source_ref or reference or "").strip()
     if not source_ref:
-        raise LedgerError("a payment needs a reference (or a source reference) so it is never applied twice")
+        raise LedgerError(_("a payment needs a reference (or a source reference) so it is never applied twice"))
     existing = Payment.objects.filter(portfolio=portfolio, source=source, source_ref=source_ref).first()
     if existing is not None:
         return existing, False
@@ -208,7 +208,7 @@ def receipts_issue(*, payments: list[Payment], actor=None, audit: bool = True) -
     case, so a receipt from a file and one from the debtor page are the same thing, in one numbering). Payments
     that already have a receipt keep it. Returns the receipts in the order of `payments`."""
     if not transaction.get_connection().in_atomic_block:
-        raise LedgerError("a receipt is issued inside the payment's transaction")
+        raise LedgerError(_("a receipt is issued inside the payment's transaction"))
     if not payments:
         return []
     portfolio_ids = {p.portfolio_id for p in payments}
@@ -245,7 +245,7 @@ def payment_reverse(*, payment: Payment, reason: str, actor=None) -> Payment:
     reason = reversal_reason(reason)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.reversed_at is not None:
-        raise LedgerError("this payment is already reversed")
+        raise LedgerError(_("this payment is already reversed"))
     now = timezone.now()
     entries = list(payment.entries.filter(kind=EntryKind.PAYMENT).select_related("obligation"))
     Payment.objects.filter(pk=payment.pk).update(reversed_at=now)  # before the refresh: credit counts unreversed

@@ -96,7 +96,7 @@ def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: s
         raise PortfolioError(str(exc))
     tz = validate_timezone(tz or CAPITAL_TZ.get(country, "UTC"))
     if not name.strip():
-        raise PortfolioError("a portfolio needs a name")
+        raise PortfolioError(_("a portfolio needs a name"))
     portfolio = Portfolio.objects.create(
         slug=slug, name=name.strip(), country=country, currency=currency, money_exponent=table_precision(currency),
         timezone=tz, creditor=creditor, aging_buckets=validate_buckets(buckets) if buckets else None,

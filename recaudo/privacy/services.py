@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.agents.models import AgentTask, Interaction
 from recaudo.agreements.models import Acceptance, Agreement, Promise
@@ -111,16 +112,17 @@ def debtor_anonymize(*, debtor: Debtor, reason: str, actor=None, force: bool = F
 
     reason = (reason or "").strip()
     if not reason:
-        raise PrivacyError("reason: say why the data is removed (e.g. the debtor's request of 2026-12-01)")
+        raise PrivacyError(gettext("reason: say why the data is removed (e.g. the debtor's request of 2026-12-01)"))
     debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
     if debtor.anonymized_at is not None:
-        raise PrivacyError(f"debtor {debtor.code} was already anonymized on {debtor.anonymized_at:%Y-%m-%d}")
+        raise PrivacyError(gettext("debtor %(code)s was already anonymized on %(date)s")
+                           % {"code": debtor.code, "date": f"{debtor.anonymized_at:%Y-%m-%d}"})
     blockers = _blockers(debtor)
     if blockers and not force:
         raise PrivacyError("not anonymized: " + "; ".join(BLOCKER_TEXT[b] for b in blockers)
                            + " (an admin may force it, with the reason)")
     if force and not is_admin:
-        raise PrivacyError("only an admin may force an anonymization")
+        raise PrivacyError(gettext("only an admin may force an anonymization"))
     now = now or timezone.now()
     placeholder = anonymized_label(debtor.pk)
     contacts = list(Contact.objects.filter(debtor=debtor))

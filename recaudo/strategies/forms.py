@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.compliance.wording import channel_label
 from recaudo.core.forms import AmountField, DateInput
 
 from .schema import HOLD_REASONS, MESSAGE_CHANNELS, SEGMENT_CONDITIONS, TASK_KINDS
@@ -32,6 +33,8 @@ class StepForm(forms.Form):
                    "template": step.get("template", ""), "min_amount": _decimal(conditions.get("min_amount")),
                    "consent": bool(conditions.get("consent"))}
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields["channel"].choices = [("", "-")] + [(c, channel_label(c)) for c in MESSAGE_CHANNELS]
+        self.fields["task"].choices = [("", "-")] + [(t, channel_label(t)) for t in TASK_KINDS]
         if step["action"] != "send_message":
             del self.fields["channel"]
         if step["action"] != "create_task":

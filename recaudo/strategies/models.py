@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .schema import HOLD_REASONS
 
@@ -178,7 +179,7 @@ class StepExecution(models.Model):
     behind again starts a new episode where the steps run again."""
 
     class Outcome(models.TextChoices):
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("step outcome", "Done")
         BLOCKED = "blocked", _("Blocked")
         SKIPPED = "skipped", _("Skipped")
 

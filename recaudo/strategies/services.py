@@ -75,8 +75,9 @@ def strategy_ensure_default(portfolio: Portfolio) -> Strategy:
         return strategy
     try:
         with transaction.atomic():
-            strategy = Strategy.objects.create(portfolio=portfolio, segment=None, name="Default")
-            StrategyVersion.objects.create(strategy=strategy, number=1, content=default_content(),
+            name = _("Default")  # named in the language of whoever creates it (es-CO: Predeterminada)
+            strategy = Strategy.objects.create(portfolio=portfolio, segment=None, name=name)
+            StrategyVersion.objects.create(strategy=strategy, number=1, content=default_content(name),
                                            note="default strategy")
             audit_record(event_type="strategy.created", subject=strategy, portfolio=portfolio,
                          changes={"version": 1, "default": True})
@@ -138,11 +139,12 @@ def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, ac
             if step["key"] == step_key:
                 found = (stage, step)
     if found is None:
-        raise StrategyError(f"no step {step_key!r} in {strategy} v{current.number}")
+        raise StrategyError(_("no step “%(step)s” in %(strategy)s v%(version)s")
+                            % {"step": step_key, "strategy": strategy, "version": current.number})
     stage, step = found
     unknown = set(changes) - set(EDITABLE_STEP_FIELDS)
     if unknown:
-        raise StrategyError(f"cannot edit {', '.join(sorted(unknown))} of a step")
+        raise StrategyError(_("cannot edit %(fields)s of a step") % {"fields": ", ".join(sorted(unknown))})
     step.update(changes)
     # A new offset may belong to another stage: move the step there.
     if "offset" in changes and isinstance(step["offset"], int):
@@ -205,7 +207,7 @@ def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: in
     new values. A name used by another segment of the portfolio raises StrategyError."""
     name, clean, weight = _segment_clean(name, conditions, weight)
     if Segment.objects.filter(portfolio=portfolio, name=name).exclude(pk=getattr(segment, "pk", None)).exists():
-        raise StrategyError(f"a segment named {name!r} already exists", field="name")
+        raise StrategyError(_("a segment named “%(name)s” already exists") % {"name": name}, field="name")
     old = _segment_snapshot(segment) if segment is not None else None
     if segment is None:
         segment = Segment(portfolio=portfolio)
@@ -222,7 +224,7 @@ def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: in
 def segment_delete(*, segment: Segment, actor=None) -> None:
     """Delete a segment; refused while a strategy is attached to it (delete or move that strategy first)."""
     if Strategy.objects.filter(segment=segment).exists():
-        raise StrategyError(f"segment {segment.name!r} has its own strategy; it cannot be deleted")
+        raise StrategyError(_("segment “%(name)s” has its own strategy; it cannot be deleted") % {"name": segment.name})
     audit_record(event_type="segment.deleted", subject=segment, actor=actor, portfolio=segment.portfolio,
                  changes=_segment_snapshot(segment))
     segment.delete()
@@ -305,11 +307,12 @@ def segments_import(*, portfolio: Portfolio, text: str, actor=None) -> list[Segm
 def hold_create(*, debtor: Debtor, reason: str, until: date | None, obligation: Obligation | None = None,
                 notes: str = "", actor=None) -> Hold:
     if reason not in HOLD_REASONS:
-        raise StrategyError(f"reason: must be one of {', '.join(HOLD_REASONS)}")
+        raise StrategyError(_("reason: must be one of %(reasons)s")
+                            % {"reasons": ", ".join(str(dict(Hold.Reason.choices).get(r, r)) for r in HOLD_REASONS)})
     if until is None and reason not in ("deceased", "bankruptcy", "claim"):
-        raise StrategyError("until: a hold for this reason needs an end date")
+        raise StrategyError(_("until: a hold for this reason needs an end date"))
     if obligation is not None and obligation.debtor_id != debtor.pk:
-        raise StrategyError("obligation: belongs to another debtor")
+        raise StrategyError(_("obligation: belongs to another debtor"))
     hold = Hold.objects.create(portfolio_id=debtor.portfolio_id, debtor=debtor, obligation=obligation, reason=reason,
                                until=until, notes=notes[:500],
                                created_by=actor if actor is not None and not isinstance(actor, str) else None)

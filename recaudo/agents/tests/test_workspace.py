@@ -94,7 +94,7 @@ def test_promise_outcome_creates_promise_attempt_and_timeline(portfolio, team, t
     assert {"agent.outcome", "contact.attempted", "promise.recorded"} <= events
     # worked (and on a promise hold): out of the queue; the other debtor is next
     assert list(queue_queryset(agent=team["ana"], portfolio=portfolio, now=NOW + timedelta(minutes=5))) == [_b]
-    with pytest.raises(WorkspaceError, match="positive amount"):
+    with pytest.raises(WorkspaceError, match="valor positivo"):
         outcome_record(portfolio=portfolio, debtor=_b, agent=team["ana"], disposition="promise", now=NOW)
 
 

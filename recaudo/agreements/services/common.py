@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from recaudo.core.amounts import check_minor
 from recaudo.core.errors import DomainError
@@ -36,15 +37,30 @@ def acting_user(actor):
     return actor if actor is not None and not isinstance(actor, str) else None
 
 
+def field_label(field: str) -> str:
+    """An offer's or a promise's parameter by its name in the active language (first_due -> primer vencimiento)."""
+    return {"amount": gettext("amount"), "discount_pct": gettext("discount (%)"),
+            "first_due": gettext("first due date"), "installments": gettext("installments"),
+            "months": gettext("months"), "pay_by": gettext("pay by")}.get(field, field)
+
+
+def not_a(kind: str, field: str, value) -> AgreementError:
+    """"first due date: not a date: 'x'" in the active language; kind: date, number, whole number."""
+    texts = {"date": gettext("%(field)s: not a date: %(value)s"),
+             "number": gettext("%(field)s: not a number: %(value)s"),
+             "whole": gettext("%(field)s: not a whole number: %(value)s")}
+    return AgreementError(texts[kind] % {"field": field_label(field), "value": repr(value)})
+
+
 def money_minor(value, currency: str, field: str) -> int:
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise AgreementError(f"{field}: not a number: {value!r}")
+        raise not_a("number", field, value)
     try:
         return check_minor(to_minor(amount, currency), currency)  # docs/amounts.md: at most MAX_MINOR
     except (ValueError, InvalidOperation) as exc:
-        raise AgreementError(f"{field}: {exc}")
+        raise AgreementError(f"{field_label(field)}: {exc}")
 
 
 def agreement_settings(portfolio: Portfolio) -> AgreementSettings:
@@ -62,13 +78,13 @@ def included_obligations(debtor: Debtor, obligations) -> list[Obligation]:
     due first."""
     ids = [o.pk if isinstance(o, Obligation) else int(o) for o in obligations]
     if not ids:
-        raise AgreementError("obligations: choose at least one")
+        raise AgreementError(gettext("obligations: choose at least one"))
     found = list(Obligation.objects.filter(pk__in=ids).order_by("due_date", "number"))
     if len(found) != len(set(ids)):
-        raise AgreementError("obligations: not found")
+        raise AgreementError(gettext("obligations: not found"))
     for o in found:
         if o.debtor_id != debtor.pk:
-            raise AgreementError(f"obligations: {o.number} belongs to another debtor")
+            raise AgreementError(gettext("obligations: %(number)s belongs to another debtor") % {"number": o.number})
     busy = in_accepted_agreements([o.pk for o in found])
     for o in found:
         problem = rules.obligation_problem(balance_minor=o.balance_minor, disputed=o.disputed,
@@ -84,9 +100,9 @@ def promise_obligations(debtor: Debtor, obligations) -> list[Obligation]:
     obligations = list(obligations or [])
     for o in obligations:
         if o.debtor_id != debtor.pk:
-            raise AgreementError("obligations: one belongs to another debtor")
+            raise AgreementError(gettext("obligations: one belongs to another debtor"))
         if not rules.promise_obligation_eligible(status=o.status, balance_minor=o.balance_minor):
-            raise AgreementError(f"obligations: {o.number} is not open with a balance")
+            raise AgreementError(gettext("obligations: %(number)s is not open with a balance") % {"number": o.number})
     return obligations
 
 

@@ -28,7 +28,17 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 from .. import rules
 from ..models import Acceptance, Offer, Promise
 from ..rules import OfferTerms, PlanError, needs_approval, simulate_plan
-from .common import AgreementError, NotAllowed, acting_user, credits_post, included_obligations, today_for
+from ..wording import approval_reason_text
+from .common import (
+    AgreementError,
+    NotAllowed,
+    acting_user,
+    credits_post,
+    field_label,
+    included_obligations,
+    not_a,
+    today_for,
+)
 from .permissions import (
     PLAN_KINDS,
     ROLE_RANK,
@@ -49,27 +59,27 @@ def _date(value, field: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except (TypeError, ValueError):
-        raise AgreementError(f"{field}: not a date: {value!r}")
+        raise not_a("date", field, value)
 
 
 def _int(value, field: str, default: int | None = None) -> int:
     if value in (None, ""):
         if default is None:
-            raise AgreementError(f"{field}: required")
+            raise AgreementError(gettext("%(field)s: required") % {"field": field_label(field)})
         return default
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise AgreementError(f"{field}: not a whole number: {value!r}")
+        raise not_a("whole", field, value)
 
 
 def _pct(value, field: str) -> Decimal:
     try:
         pct = Decimal(str(value if value not in (None, "") else 0))
     except InvalidOperation:
-        raise AgreementError(f"{field}: not a number: {value!r}")
+        raise not_a("number", field, value)
     if not 0 <= pct <= 100:
-        raise AgreementError(f"{field}: must be between 0 and 100")
+        raise AgreementError(gettext("%(field)s: must be between 0 and 100") % {"field": field_label(field)})
     return pct
 
 
@@ -91,7 +101,7 @@ def offer_evaluate(*, portfolio: Portfolio, kind: str, obligations: list[Obligat
     if kind == Offer.Kind.LUMP_SUM_DISCOUNT:
         pay_by = _date(params.get("pay_by"), "pay_by")
         if pay_by < today:
-            raise AgreementError("pay_by: in the past")
+            raise AgreementError(gettext("pay_by: in the past"))
         clean["pay_by"] = pay_by.isoformat()
         term = rules.months_between(today, pay_by)
     elif kind == Offer.Kind.INTEREST_FEE_WAIVER:
@@ -102,19 +112,19 @@ def offer_evaluate(*, portfolio: Portfolio, kind: str, obligations: list[Obligat
         forgiven = sum((b.get(Component.INTEREST, 0) if waive_interest else 0)
                        + (b.get(Component.FEE, 0) if waive_fees else 0) for b in balances.values())
         if forgiven <= 0:
-            raise AgreementError("nothing to waive: no interest or fees owed on these obligations")
+            raise AgreementError(gettext("nothing to waive: no interest or fees owed on these obligations"))
     elif kind in PLAN_KINDS:
         if kind == Offer.Kind.TERM_EXTENSION:
             months = _int(params.get("months"), "months")
             if months < 1:
-                raise AgreementError("months: at least 1")
+                raise AgreementError(gettext("months: at least 1"))
             start = min(o.due_date for o in obligations)
             first_due = max(today, rules.due_dates(start, months + 1)[-1])
             clean.update(months=months, installments=1, frequency="monthly", first_due=first_due.isoformat(),
                          rate="0", rate_kind="none", down_payment="0")
         else:
             if kind == Offer.Kind.CONSOLIDATION and len(obligations) < 2:
-                raise AgreementError("obligations: a consolidation joins at least two")
+                raise AgreementError(gettext("obligations: a consolidation joins at least two"))
             clean.update(
                 installments=_int(params.get("installments"), "installments", 1),
                 frequency=params.get("frequency") or "monthly",
@@ -135,10 +145,10 @@ def offer_evaluate(*, portfolio: Portfolio, kind: str, obligations: list[Obligat
             term = clean["months"]
     booking = params.get("booking") or "discount"
     if booking not in ("discount", "write_off"):
-        raise AgreementError("booking: discount or write_off")
+        raise AgreementError(gettext("booking: discount or write_off"))
     clean["booking"] = booking
     if forgiven >= debt:
-        raise AgreementError("the offer forgives the whole debt; use a write-off instead")
+        raise AgreementError(gettext("the offer forgives the whole debt; use a write-off instead"))
     terms = OfferTerms(discount_pct=rules.discount_percent(forgiven, debt), installments=installments,
                        term_months=term, interest_bearing=interest_bearing(kind, clean), forgives=forgiven > 0)
     return clean, debt, forgiven, terms
@@ -183,7 +193,7 @@ def granted_without_approval(debtor: Debtor, role: str | None, *, today: date, n
 def _offer_build(*, portfolio, debtor, kind, obligations, params, actor, role, today, now, counter_of=None,
                  expires_on=None, reason="") -> Offer:
     if debtor.portfolio_id != portfolio.pk:
-        raise AgreementError("debtor: belongs to another portfolio")
+        raise AgreementError(gettext("debtor: belongs to another portfolio"))
     # One offer at a time per debtor: the row lock serializes concurrent offers, so each sees the others' grants.
     debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
     if ROLE_RANK.get(role, 0) < ROLE_RANK[Role.SUPERVISOR]:
@@ -225,7 +235,7 @@ def offer_create(*, portfolio: Portfolio, debtor: Debtor, kind: str, obligations
     today = today_for(portfolio, today, now)
     role = role_in(actor, portfolio) if acting_user(actor) is not None else None
     if role is None or role == Role.VIEWER:
-        raise NotAllowed("you may not make offers in this portfolio")
+        raise NotAllowed(gettext("you may not make offers in this portfolio"))
     return _offer_build(portfolio=portfolio, debtor=debtor, kind=kind, obligations=obligations, params=params,
                         actor=actor, role=role, today=today, now=now, expires_on=expires_on, reason=reason)
 
@@ -239,17 +249,19 @@ def offer_decide(*, offer: Offer, decision: str, reason: str, actor, counter_par
     now = now or timezone.now()
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if decision not in ("approve", "reject", "counter"):
-        raise AgreementError("decision: approve, reject or counter")
+        raise AgreementError(gettext("decision: approve, reject or counter"))
     if not rules.offer_may(offer.status, "decide"):
-        raise AgreementError(f"offer {offer.pk} is {offer.status}, not pending approval")
+        raise AgreementError(gettext("offer %(offer)s is %(status)s, not pending approval")
+                             % {"offer": offer.pk, "status": offer.get_status_display().lower()})
     if not can_decide(actor, offer.portfolio):
-        raise NotAllowed("only a supervisor or an administrator decides offers")
+        raise NotAllowed(gettext("only a supervisor or an administrator decides offers"))
     reason = (reason or "").strip()
     if decision != "approve" and not reason:
-        raise AgreementError("reason: required to reject or counter")
+        raise AgreementError(gettext("reason: required to reject or counter"))
     if decision == "approve" and not can_approve(actor, offer):
-        raise NotAllowed("this offer is beyond your authority: " + "; ".join(
-            needs_approval(offer_terms(offer), limits_for(offer.portfolio, role_in(actor, offer.portfolio)))[1]))
+        reasons = needs_approval(offer_terms(offer), limits_for(offer.portfolio, role_in(actor, offer.portfolio)))[1]
+        raise NotAllowed(gettext("this offer is beyond your authority: %(reasons)s")
+                         % {"reasons": "; ".join(approval_reason_text(r) for r in reasons)})
     offer.decided_by, offer.decided_at, offer.reason = acting_user(actor), now, reason[:500]
     offer.status = {"approve": Offer.Status.APPROVED, "reject": Offer.Status.REJECTED,
                     "counter": Offer.Status.COUNTERED}[decision]
@@ -279,18 +291,19 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
     portfolio = offer.portfolio
     today = today_for(portfolio, today, now)
     if not rules.offer_may(offer.status, "accept"):
-        raise AgreementError(f"offer {offer.pk} is {offer.status}; only an approved offer can be accepted")
+        raise AgreementError(gettext("offer %(offer)s is %(status)s; only an approved offer can be accepted")
+                             % {"offer": offer.pk, "status": offer.get_status_display().lower()})
     if offer.expires_on and offer.expires_on < today:
         offer.status = Offer.Status.EXPIRED
         offer.save(update_fields=["status"])
         audit_record(event_type="offer.expired", subject=offer, actor=actor, debtor=offer.debtor)
         return offer
     if not can_write(actor, portfolio):
-        raise NotAllowed("you may not accept offers in this portfolio")
+        raise NotAllowed(gettext("you may not accept offers in this portfolio"))
     obligations = list(offer.obligations.order_by("due_date", "number"))
     current = sum(Obligation.objects.filter(pk__in=[o.pk for o in obligations]).values_list("balance_minor", flat=True))
     if current != offer.debt_minor:
-        raise AgreementError("balances changed since the offer was made; make a new offer")
+        raise AgreementError(gettext("balances changed since the offer was made; make a new offer"))
     params = offer.params
     booking = params.get("booking", "discount")
     memo = f"Offer OF-{offer.pk} ({offer.get_kind_display()})"
@@ -305,7 +318,7 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
     # A lump-sum discount is earned by the payment, not by the acceptance: settlement_discounts_apply books it
     # when the payment that completes the agreed sum arrives.
     if offer.kind != Offer.Kind.LUMP_SUM_DISCOUNT and sum(-e.amount_minor for e in entries) != offer.forgiven_minor:
-        raise AgreementError("could not book the whole forgiven amount")
+        raise AgreementError(gettext("could not book the whole forgiven amount"))
     offer.entries.set(entries)
     if offer.kind == Offer.Kind.LUMP_SUM_DISCOUNT:
         promise_record(portfolio=portfolio, debtor=offer.debtor,

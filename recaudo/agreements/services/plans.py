@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.accounts.selectors import role_in
 from recaudo.audit.services import actor_label_for, audit_record
@@ -81,14 +82,15 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
     now = now or timezone.now()
     today = today_for(portfolio, today, now)
     if debtor.portfolio_id != portfolio.pk:
-        raise AgreementError("debtor: belongs to another portfolio")
+        raise AgreementError(gettext("debtor: belongs to another portfolio"))
     found = included_obligations(debtor, obligations)
     if first_due < today:
-        raise AgreementError(f"first_due: {first_due} is before today ({today})")
+        raise AgreementError(gettext("first due date: %(date)s is before today (%(today)s)")
+                             % {"date": first_due, "today": today})
     conf = agreement_settings(portfolio)
     clause = breach_clause or conf.breach_clause
     if clause not in AgreementSettings.Clause.values:
-        raise AgreementError("breach_clause: revert or accelerate")
+        raise AgreementError(gettext("breach_clause: revert or accelerate"))
     rate = Decimal(str(rate or 0))
     cap, cap_source = legal_cap(portfolio.country, today)
     try:
@@ -146,7 +148,7 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
 @transaction.atomic
 def agreement_offer(*, agreement: Agreement, actor=None, now: datetime | None = None) -> Agreement:
     if not rules.agreement_may(agreement.status, "offer"):
-        raise AgreementError("only a draft can be offered")
+        raise AgreementError(gettext("only a draft can be offered"))
     agreement.status, agreement.offered_at = Agreement.Status.OFFERED, now or timezone.now()
     agreement.save(update_fields=["status", "offered_at"])
     audit_record(event_type="agreement.offered", subject=agreement, actor=actor, debtor=agreement.debtor)
@@ -156,7 +158,7 @@ def agreement_offer(*, agreement: Agreement, actor=None, now: datetime | None = 
 @transaction.atomic
 def agreement_cancel(*, agreement: Agreement, actor=None, reason: str = "", now: datetime | None = None) -> Agreement:
     if not rules.agreement_may(agreement.status, "cancel"):
-        raise AgreementError("only a draft or offered agreement can be cancelled")
+        raise AgreementError(gettext("only a draft or offered agreement can be cancelled"))
     agreement.status, agreement.end_reason = Agreement.Status.CANCELLED, reason[:300]
     agreement.ended_on = agreement.portfolio.today(now)
     agreement.save(update_fields=["status", "end_reason", "ended_on"])
@@ -169,13 +171,13 @@ def _check_evidence(channel: str, evidence_file, evidence_text: str, checkbox: b
     if channel not in Acceptance.Channel.values:
         raise AgreementError(f"channel: one of {', '.join(Acceptance.Channel.values)}")
     if channel == Acceptance.Channel.SIGNED_UPLOAD and not evidence_file:
-        raise AgreementError("evidence_file: upload the signed document")
+        raise AgreementError(gettext("evidence_file: upload the signed document"))
     if channel == Acceptance.Channel.EMAIL_REPLY and not (evidence_text or "").strip():
-        raise AgreementError("evidence_text: paste the debtor's email reply")
+        raise AgreementError(gettext("evidence_text: paste the debtor's email reply"))
     if channel == Acceptance.Channel.PORTAL_CHECKBOX and not checkbox:
-        raise AgreementError("checkbox: the debtor must tick the acceptance box")
+        raise AgreementError(gettext("checkbox: the debtor must tick the acceptance box"))
     if channel == Acceptance.Channel.IN_PERSON and not (evidence_text or "").strip():
-        raise AgreementError("evidence_text: note how and when the debtor accepted")
+        raise AgreementError(gettext("evidence_text: note how and when the debtor accepted"))
 
 
 @transaction.atomic
@@ -191,7 +193,8 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
     portfolio = agreement.portfolio
     today = today_for(portfolio, today, now)
     if not rules.agreement_may(agreement.status, "accept"):
-        raise AgreementError(f"agreement {agreement.number} is {agreement.status}; it cannot be accepted")
+        raise AgreementError(gettext("agreement %(number)s is %(status)s; it cannot be accepted")
+                             % {"number": agreement.number, "status": agreement.get_status_display().lower()})
     _check_evidence(channel, evidence_file, evidence_text, checkbox)
     if approved_offer is None and acting_user(actor) is not None:
         beyond, reasons = needs_approval(plan_terms(agreement, today),
@@ -204,7 +207,8 @@ def agreement_accept(*, agreement: Agreement, channel: str, actor=None, evidence
     current = dict(Obligation.objects.filter(pk__in=obligation_ids).values_list("pk", "balance_minor"))
     changed = [i.obligation.number for i in included if current[i.obligation_id] != i.balance_minor]
     if changed:
-        raise AgreementError(f"balances changed since the agreement was made ({', '.join(changed)}); make it again")
+        raise AgreementError(gettext("balances changed since the agreement was made (%(obligations)s); make it again")
+                             % {"obligations": ", ".join(changed)})
     currency = agreement.currency
     memo = f"Settled into payment agreement {agreement.number}"
     balances = component_balances(obligation_ids)
@@ -295,7 +299,8 @@ def agreement_break(*, agreement: Agreement, today: date, actor=None, reason: st
     now = now or timezone.now()
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if not rules.agreement_may(agreement.status, "break"):
-        raise AgreementError(f"agreement {agreement.number} is {agreement.status}, not accepted")
+        raise AgreementError(gettext("agreement %(number)s is %(status)s, not accepted")
+                             % {"number": agreement.number, "status": agreement.get_status_display().lower()})
     currency = agreement.currency
     installment_interest_post(agreement=agreement, through=today, actor=actor)  # what fell due is owed in full
     schedule = list(agreement.schedule.select_related("obligation").order_by("number"))

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import audit_record
@@ -36,14 +37,14 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
     now = now or timezone.now()
     today = portfolio.today(now)
     if debtor.portfolio_id != portfolio.pk:
-        raise AgreementError("debtor: belongs to another portfolio")
+        raise AgreementError(gettext("debtor: belongs to another portfolio"))
     if source not in Promise.Source.values:
         raise AgreementError(f"source: must be one of {', '.join(Promise.Source.values)}")
     minor = money_minor(amount, portfolio.currency, "amount")
     if minor <= 0:
-        raise AgreementError("amount: must be positive")
+        raise AgreementError(gettext("amount: must be positive"))
     if due_date < today:
-        raise AgreementError(f"due_date: {due_date} is in the past")
+        raise AgreementError(gettext("due date: %(date)s is in the past") % {"date": due_date})
     obligations = promise_obligations(debtor, obligations)
     conf = agreement_settings(portfolio)
     for old in Promise.objects.select_for_update().filter(debtor=debtor, status=Promise.Status.PENDING):
@@ -76,7 +77,7 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
 def promise_cancel(*, promise: Promise, actor=None, reason: str = "", now: datetime | None = None) -> Promise:
     now = now or timezone.now()
     if not rules.promise_may_cancel(promise.status):
-        raise AgreementError("only a pending promise can be cancelled")
+        raise AgreementError(gettext("only a pending promise can be cancelled"))
     promise.status, promise.evaluated_on = Promise.Status.CANCELLED, promise.portfolio.today(now)
     promise.save(update_fields=["status", "evaluated_on"])
     if promise.hold_id and promise.hold.released_at is None:

@@ -85,7 +85,7 @@ def test_accept_settles_originals_and_creates_installments(portfolio):
     assert hold.until == date(2026, 7, 1) and a.hold_id == hold.pk
     assert AuditEvent.objects.filter(event_type="agreement.accepted", subject_id=a.pk).exists()
     assert ledger_verify(portfolio) == []
-    with pytest.raises(AgreementError, match="cannot be accepted"):
+    with pytest.raises(AgreementError, match="no se puede aceptar"):
         accept(a)
 
 
@@ -104,12 +104,12 @@ def test_accept_with_interest_charges_no_interest_before_it_falls_due(portfolio)
 def test_accept_refuses_missing_evidence_and_changed_balances(portfolio):
     debtor, f1, f2 = debtor_with_debt(portfolio)
     a = make_plan(portfolio, debtor, [f1, f2])
-    with pytest.raises(AgreementError, match="upload"):
+    with pytest.raises(AgreementError, match="suba el documento"):
         agreement_accept(agreement=a, channel="signed_upload", today=MONDAY, now=NOW)
-    with pytest.raises(AgreementError, match="tick"):
+    with pytest.raises(AgreementError, match="marcar la casilla"):
         agreement_accept(agreement=a, channel="portal_checkbox", checkbox=False, today=MONDAY, now=NOW)
     payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=MONDAY, source_ref="p0")
-    with pytest.raises(AgreementError, match="balances changed"):
+    with pytest.raises(AgreementError, match="los saldos cambiaron"):
         accept(a)
 
 

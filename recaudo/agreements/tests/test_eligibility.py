@@ -54,7 +54,7 @@ def test_a_promise_names_only_open_obligations_with_a_balance(portfolio):
     accept(make_plan(portfolio, debtor, [f1]))
     f1.refresh_from_db()
     assert f1 not in selectors.promise_eligible_obligations(debtor)
-    with pytest.raises(AgreementError, match="not open with a balance"):
+    with pytest.raises(AgreementError, match="no está abierta con saldo"):
         promise_record(portfolio=portfolio, debtor=debtor, amount="1000", due_date=date(2026, 3, 9),
                        obligations=[f1], now=NOW)
     assert promise_record(portfolio=portfolio, debtor=debtor, amount="1000", due_date=date(2026, 3, 9),
@@ -67,11 +67,11 @@ def test_services_refuse_what_the_state_does_not_allow(portfolio):
     assert selectors.agreement_actions(agreement, can_write=True) == ["offer", "cancel", "accept"]
     agreement_offer(agreement=agreement)
     assert selectors.agreement_actions(agreement, can_write=True) == ["cancel", "accept"]
-    with pytest.raises(AgreementError, match="only a draft can be offered"):
+    with pytest.raises(AgreementError, match="solo se puede ofrecer un borrador"):
         agreement_offer(agreement=agreement)
     accepted = accept(agreement)
     assert selectors.agreement_actions(accepted, can_write=True) == []
-    with pytest.raises(AgreementError, match="can be cancelled"):
+    with pytest.raises(AgreementError, match="solo se puede cancelar"):
         agreement_cancel(agreement=accepted)
-    with pytest.raises(AgreementError, match="cannot be accepted"):
+    with pytest.raises(AgreementError, match="no se puede aceptar"):
         accept(accepted)

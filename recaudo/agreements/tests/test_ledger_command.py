@@ -103,7 +103,7 @@ def test_ledger_pay_reads_es_co_amounts(portfolio, owed, amount, decimal, minor)
 def test_ledger_pay_obligation_of_another_debtor(portfolio, owed):
     other = make_debtor(portfolio, code="C2", name="Otro Cliente")
     make_obligation(portfolio, other, number="G-1", issue=date(2025, 1, 1), due=date(2025, 1, 31))
-    with pytest.raises(CommandError, match="belongs to another debtor"):
+    with pytest.raises(CommandError, match="pertenece a otro deudor"):
         run("ledger", "pay", "--portfolio", "pyme", "--debtor", "C1", "--amount", "5", "--date", "2025-03-01",
             "--obligation", "G-1")
 
@@ -120,11 +120,11 @@ def test_ledger_reverse(portfolio, owed):
     owed.refresh_from_db()
     assert owed.balance_minor == 30_000_000
     assert Payment.objects.get().reversed_at is not None
-    with pytest.raises(CommandError, match="already reversed"):
+    with pytest.raises(CommandError, match="ya está reversado"):
         run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "CHQ-7", "--reason", "otra vez")
     with pytest.raises(CommandError, match="no payment with reference"):
         run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "NADA", "--reason", "x")
-    with pytest.raises(CommandError, match="needs a reason"):
+    with pytest.raises(CommandError, match="necesita un motivo"):
         run("ledger", "reverse", "--portfolio", "pyme", "--payment-reference", "CHQ-7", "--reason", " ")
 
 

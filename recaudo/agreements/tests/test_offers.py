@@ -120,13 +120,13 @@ def test_agent_cannot_approve_supervisor_within_admin_beyond(portfolio, people):
         offer_decide(offer=small, decision="approve", reason="", actor=people["agent"])
     with pytest.raises(NotAllowed):
         offer_decide(offer=small, decision="reject", reason="no", actor=people["agent"])
-    with pytest.raises(NotAllowed, match="beyond your authority"):
+    with pytest.raises(NotAllowed, match="supera su atribución"):
         offer_decide(offer=big, decision="approve", reason="", actor=people["supervisor"])
     approved = offer_decide(offer=small, decision="approve", reason="buen pagador", actor=people["supervisor"])
     assert (approved.status, approved.decided_by, approved.reason) == ("approved", people["supervisor"],
                                                                        "buen pagador")
     assert offer_decide(offer=big, decision="approve", reason="", actor=people["admin"]).status == "approved"
-    with pytest.raises(AgreementError, match="not pending"):
+    with pytest.raises(AgreementError, match="no pendiente"):
         offer_decide(offer=small, decision="reject", reason="x", actor=people["admin"])
 
 
@@ -143,7 +143,7 @@ def test_nobody_approves_their_own_offer_beyond_their_authority(portfolio, peopl
 def test_reject_needs_a_reason_and_counter_offer(portfolio, people):
     debtor, f1, f2 = debtor_with_debt(portfolio)
     offer = lump(portfolio, debtor, [f1, f2], people["agent"], 40)
-    with pytest.raises(AgreementError, match="reason"):
+    with pytest.raises(AgreementError, match="motivo"):
         offer_decide(offer=offer, decision="reject", reason=" ", actor=people["supervisor"])
     counter = offer_decide(offer=offer, decision="counter", reason="máximo 25 %", actor=people["supervisor"],
                            counter_params={"discount_pct": "25"}, today=MONDAY, now=NOW)
@@ -241,7 +241,7 @@ def test_lump_sum_not_paid_in_time_books_no_discount(portfolio, people, agent_10
 @pytestmark_db
 def test_consolidation_and_term_extension(portfolio, people):
     debtor, f1, f2 = debtor_with_debt(portfolio)
-    with pytest.raises(AgreementError, match="at least two"):
+    with pytest.raises(AgreementError, match="al menos dos"):
         offer_create(portfolio=portfolio, debtor=debtor, kind="consolidation", obligations=[f1], params={},
                      actor=people["agent"], today=MONDAY, now=NOW)
     offer = offer_create(portfolio=portfolio, debtor=debtor, kind="consolidation", obligations=[f1, f2],

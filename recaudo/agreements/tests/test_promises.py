@@ -67,9 +67,9 @@ def test_promise_record_holds_reminders_until_date_plus_grace(portfolio):
 @pytestmark_db
 def test_promise_record_validates(portfolio, other_portfolio):
     debtor = debtor_owing(portfolio, "C1", days_past_due=5, today=MONDAY)
-    with pytest.raises(AgreementError, match="past"):
+    with pytest.raises(AgreementError, match="ya pasó"):
         promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=MONDAY - timedelta(days=1), now=NOW)
-    with pytest.raises(AgreementError, match="another portfolio"):
+    with pytest.raises(AgreementError, match="otra cartera"):
         promise_record(portfolio=other_portfolio, debtor=debtor, amount="1", due_date=MONDAY, now=NOW)
     with pytest.raises(AgreementError, match="source"):
         promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=MONDAY, source="robot", now=NOW)
@@ -107,7 +107,7 @@ def test_cycle_promise_hold_pauses_reminders_then_broken_promise_resumes_them(po
     promise_record(portfolio=portfolio, debtor=debtor, amount="500000", due_date=date(2026, 3, 4), now=NOW)
     result = cycle_run(portfolio=portfolio, business_date=MONDAY, collect=10)
     assert StepExecution.objects.filter(debtor=debtor).count() == 0 and outbox.messages == []
-    assert {r.debtor_id: r.reason for r in result.rows}[debtor.pk].startswith("held: promise")
+    assert {r.debtor_id: r.reason for r in result.rows}[debtor.pk] == '{"code":"held","holds":["promise"]}'
     # 4 March + 2 days of grace = 6 March; on 7 March the cycle finds it broken, releases the hold and collects.
     cycle_run(portfolio=portfolio, business_date=date(2026, 3, 7))
     assert Promise.objects.get(debtor=debtor).status == "broken"

@@ -93,6 +93,6 @@ def test_validation_warns_about_unknown_variables(portfolio):
 
 
 def test_whatsapp_needs_an_approved_template_name(portfolio):
-    with pytest.raises(TemplateInvalid, match="approved template"):
+    with pytest.raises(TemplateInvalid, match="plantilla aprobada"):
         template_save(portfolio=portfolio, code="reminder", channel="whatsapp", language="es", subject="",
                       body="Hola", now=NOW)

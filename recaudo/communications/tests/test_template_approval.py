@@ -110,7 +110,7 @@ def test_rejecting_needs_a_reason_and_leaves_the_template_alone(client, people, 
     revision = template_save(portfolio=luz.portfolio, code="reminder", channel="sms", language="es", subject="",
                              body=AGENT_TEXT, now=NOW, actor=people["carlos"])
     assert isinstance(revision, TemplateRevision)
-    with pytest.raises(CommunicationsError, match="reason"):
+    with pytest.raises(CommunicationsError, match="motivo"):
         template_revision_decide(revision=revision, decision="reject", actor=sofia)
     login(client, "sofia")
     client.post(f"/p/{luz.portfolio.slug}/comms/templates/approvals/{revision.pk}/",
@@ -120,7 +120,7 @@ def test_rejecting_needs_a_reason_and_leaves_the_template_alone(client, people, 
     assert not Template.objects.filter(portfolio=luz.portfolio).exists()
     event = AuditEvent.objects.get(event_type="template.rejected")
     assert event.actor == sofia and event.changes["reason"] == "Tono inadecuado"
-    with pytest.raises(CommunicationsError, match="not pending"):
+    with pytest.raises(CommunicationsError, match="no está pendiente"):
         template_revision_decide(revision=revision, decision="approve", actor=sofia)
 
 

@@ -220,8 +220,8 @@ def test_import_says_in_one_line_what_the_database_refused(portfolio, tmp_path, 
     with pytest.raises(ImportFileError) as caught:
         run(portfolio, "obligations", write(tmp_path, flat()))
     assert "\n" not in str(caught.value)
-    assert str(caught.value).startswith("file.csv: nothing was imported: the database refused the operation: an "
-                                        "amount or a sum beyond what Recaudo keeps")
+    assert str(caught.value).startswith("file.csv: no se importó nada: la base de datos rechazó la operación: un "
+                                        "valor o una suma mayor de lo que Recaudo guarda")
 
 
 def test_daily_target_beyond_the_bound_is_refused(portfolio):

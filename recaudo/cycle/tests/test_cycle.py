@@ -1,12 +1,14 @@
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from recaudo.agents.models import AgentTask
 from recaudo.agreements.services.payments import payment_receive
 from recaudo.compliance.models import ComplianceDecision
 from recaudo.cycle.engine import Cycle
 from recaudo.cycle.runner import cycle_run, run_get_or_create
+from recaudo.cycle.wording import decode, reason_text
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.services import obligation_set_dispute
 from recaudo.strategies.models import CycleRun, DebtorStrategyState, StepExecution
@@ -80,7 +82,9 @@ def test_paid_held_and_disputed_debtors_get_nothing(portfolio, outbox):
     assert [m["debtor_id"] for m in outbox.messages] == [normal.pk]
     assert StepExecution.objects.filter(debtor__in=[paid, held, disputed]).count() == 0
     skipped = {r.debtor_id: r.reason for r in result.rows if r.outcome == "skipped"}
-    assert skipped[held.pk].startswith("held: promise")
+    assert decode(skipped[held.pk]) == {"code": "held", "holds": ["promise"]}
+    with translation.override("es-co"):
+        assert reason_text(skipped[held.pk]) == "en espera: Promesa de pago"
     # After the hold ends the step runs (once).
     cycle_run(portfolio=portfolio, business_date=MONDAY + timedelta(days=6))
     assert steps_of(held) == [(MONDAY + timedelta(days=6), "sms-overdue", "done")]
@@ -110,7 +114,8 @@ def test_compliance_block_is_recorded_with_evidence(portfolio, outbox):
     debtor = debtor_owing(portfolio, "NOCONSENT", days_past_due=3, consent=False)
     cycle_run(portfolio=portfolio, business_date=MONDAY)
     step = StepExecution.objects.get(debtor=debtor)
-    assert step.outcome == "blocked" and "CO-CONSENT" in step.reason
+    assert step.outcome == "blocked" and decode(step.reason)["code"] == "blocked"
+    assert any(r["rule"].startswith("CO-CONSENT") for r in decode(step.reason)["rules"])
     assert step.decision is not None and step.decision.allowed is False
     assert ComplianceDecision.objects.filter(debtor=debtor).count() == 1
     assert outbox.messages == []
@@ -120,7 +125,12 @@ def test_sunday_contact_is_scheduled_for_the_next_allowed_time(portfolio, outbox
     debtor = debtor_owing(portfolio, "C1", days_past_due=3, today=MONDAY - timedelta(days=1))
     cycle_run(portfolio=portfolio, business_date=MONDAY - timedelta(days=1))  # Sunday: no contact in Colombia
     step = StepExecution.objects.get(debtor=debtor)
-    assert step.outcome == "done" and step.reason.startswith("scheduled")
+    assert step.outcome == "done" and decode(step.reason)["code"] == "scheduled"
+    with translation.override("es-co"):
+        assert reason_text(step.reason) == ("programado para la próxima hora permitida: "
+                                            "fuera del horario de contacto")
+    with translation.override("en"):
+        assert reason_text(step.reason) == "scheduled for the next allowed time: outside the contact hours"
     assert outbox.messages[0]["scheduled_for"] == step.scheduled_for
     assert step.scheduled_for.date() == MONDAY
 

@@ -73,12 +73,12 @@ def test_the_portfolios_time_zone_decides_today(portfolio, invoice):
 @pytest.mark.parametrize("reason", ["", "   ", None])
 def test_a_reversal_needs_a_reason(portfolio, invoice, reason):
     payment, _ = pay(portfolio, invoice, date(2026, 3, 1))
-    with pytest.raises(LedgerError, match="a reversal needs a reason"):
+    with pytest.raises(LedgerError, match="una reversión necesita un motivo"):
         payment_reverse(payment=payment, reason=reason)
     payment.refresh_from_db()
     assert payment.reversed_at is None and not Entry.objects.filter(kind="reversal").exists()
     charge = Entry.objects.get(obligation=invoice, kind="charge")
-    with pytest.raises(LedgerError, match="a reversal needs a reason"):
+    with pytest.raises(LedgerError, match="una reversión necesita un motivo"):
         entry_reverse(entry=charge, reason=reason)
     assert not Entry.objects.filter(kind="reversal").exists()
 

@@ -80,7 +80,7 @@ def test_new_month_can_be_added_and_overlaps_are_refused():
     assert [p.usury_rate for p in rate_periods("CO", date(2026, 10, 5), date(2026, 10, 5))] == [D("0.2910")]
     overlapping = LegalRate(country="CO", rate_type="usury", valid_from=date(2026, 10, 15),
                             valid_to=date(2026, 11, 14), rate_ea_pct=D("30"))
-    with pytest.raises(ValidationError, match="Overlaps"):
+    with pytest.raises(ValidationError, match="Se cruza con"):
         overlapping.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         LegalRate.objects.create(country="CO", rate_type="usury", valid_from=date(2026, 10, 1),

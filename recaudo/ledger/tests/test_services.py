@@ -108,7 +108,7 @@ def test_payment_reversal_restores_balances_and_keeps_history(portfolio, debtor,
     assert debtor.balance_minor == 350000_00
     assert Entry.objects.filter(kind="payment").count() == 1
     assert Entry.objects.filter(kind="reversal").count() == 1
-    with pytest.raises(LedgerError, match="already reversed"):
+    with pytest.raises(LedgerError, match="ya está reversado"):
         payment_reverse(payment=payment, reason="again")
 
 
@@ -116,7 +116,7 @@ def test_entry_reversal_and_write_off(portfolio, debtor, two_invoices):
     old, _ = two_invoices
     fee = entry_post(obligation=old, kind="fee", amount=Decimal("5000"), value_date=date(2026, 2, 1))
     entry_reverse(entry=fee, reason="fee not documented")
-    with pytest.raises(LedgerError, match="already reversed"):
+    with pytest.raises(LedgerError, match="ya está reversado"):
         entry_reverse(entry=fee, reason="twice")
     entry_post(obligation=old, kind="write_off", amount=Decimal("100000"), value_date=date(2026, 6, 1),
                memo="incobrable")

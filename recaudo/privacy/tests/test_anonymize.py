@@ -42,12 +42,12 @@ def test_refused_with_a_pending_promise_even_with_no_balance(luz):
 
 
 def test_a_reason_is_required(luz):
-    with pytest.raises(PrivacyError, match="reason: say why"):
+    with pytest.raises(PrivacyError, match="motivo: diga por qué"):
         debtor_anonymize(debtor=luz, reason="  ", force=True, now=NOW)
 
 
 def test_only_an_admin_may_force(luz):
-    with pytest.raises(PrivacyError, match="only an admin may force"):
+    with pytest.raises(PrivacyError, match="solo un administrador puede forzar"):
         debtor_anonymize(debtor=luz, reason="solicitud", force=True, is_admin=False, now=NOW)
 
 
@@ -89,7 +89,7 @@ def test_anonymize_removes_identity_everywhere_and_keeps_the_ledger(luz, portfol
     assert event.changes["forced"] is False
     assert event.changes["counts"]["contacts"] == 2
     assert result.counts["consents_revoked"] == 3
-    with pytest.raises(PrivacyError, match="already anonymized on 2026-03-01"):
+    with pytest.raises(PrivacyError, match="ya fue anonimizado el 2026-03-01"):
         debtor_anonymize(debtor=debtor, reason="otra vez", now=NOW)
 
 

@@ -60,7 +60,7 @@ def test_portfolio_create_list_show():
         (["nueva", "--name", "X", "--country", "CO", "--currency", "XYZ"], "unknown currency"),
         (["nueva", "--name", "X", "--country", "CO", "--currency", "COP", "--tz", "Marte/Olimpo"], "unknown time zone"),
         (["Mala Slug", "--name", "X", "--country", "CO", "--currency", "COP"], "invalid slug"),
-        (["nueva", "--name", " ", "--country", "CO", "--currency", "COP"], "needs a name"),
+        (["nueva", "--name", " ", "--country", "CO", "--currency", "COP"], "necesita un nombre"),
     ],
 )
 def test_portfolio_create_errors(portfolio, args, message):

@@ -56,6 +56,6 @@ def test_edit_sms_step_and_see_the_dry_run_change(live_server, browser_page, por
     assert after.count() == 2
     got = after.evaluate_all("rows => rows.map(r => [r.cells[0].innerText.trim(), r.dataset.channel])")
     assert sorted(got) == [["Deudor C1", "email"], ["Deudor C2", "whatsapp"]]
-    assert "whatsapp" in page.locator("#by-channel").inner_text()
+    assert "WhatsApp" in page.locator("#by-channel").inner_text()
     page.screenshot(path=str(SHOTS / "strategy-dry-run-after.png"), full_page=True)
     assert latest_version(strategy).number == 2

@@ -16,11 +16,11 @@ def run(*args) -> str:
 
 
 def test_strategy_list_export_import(portfolio, tmp_path):
-    assert "Default\tsegment (default)\tv1" in run("strategy", "list", "--portfolio", "pyme")
+    assert "Predeterminada\tsegment (default)\tv1" in run("strategy", "list", "--portfolio", "pyme")
     path = tmp_path / "s.yaml"
     run("strategy", "export", "--portfolio", "pyme", "-o", str(path))
     text = path.read_text()
-    assert text.startswith("strategy: Default\nversion: 1\n")
+    assert text.startswith("strategy: Predeterminada\nversion: 1\n")
     path.write_text(text.replace("offset: 10", "offset: 12"))
     assert "version 2" in run("strategy", "import", "--portfolio", "pyme", str(path))
     assert latest_version(strategy_ensure_default(portfolio)).number == 2

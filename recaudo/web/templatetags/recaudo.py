@@ -17,12 +17,16 @@ from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import menu_for, portfolios_for_user
 from recaudo.agreements.models import Acceptance
+from recaudo.agreements.wording import approval_reason_text
+from recaudo.compliance.wording import channel_label as compliance_channel_label
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
+from recaudo.cycle.wording import reason_text as cycle_reason_text
 from recaudo.ledger.models import Component, PaymentMethod
 from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.validation import display_id_number
-from recaudo.strategies.models import Hold
+from recaudo.strategies.models import Hold, StepExecution
+from recaudo.strategies.wording import action_label, stage_label
 
 register = template.Library()
 
@@ -391,6 +395,42 @@ def event_detail(changes, currency="COP"):
         if changed:
             parts.append(_("changed: %(fields)s") % {"fields": ", ".join(changed)})
     return " · ".join(parts)
+
+
+@register.filter
+def channel_name(value):
+    """A contact channel or task kind of the cycle by its label (call -> llamada, sms -> SMS)."""
+    return compliance_channel_label(str(value or ""))
+
+
+@register.filter
+def step_action(value):
+    """A strategy step's action by its label (send_message -> Enviar mensaje)."""
+    return action_label(str(value or ""))
+
+
+@register.filter
+def stage_name(stage):
+    """A strategy stage (its dict, or the key a step execution stores) by its name, the default ones translated."""
+    return stage_label(stage)
+
+
+@register.filter
+def step_outcome(value):
+    """A cycle step's outcome by its label (done -> Hecho)."""
+    return str(dict(StepExecution.Outcome.choices).get(value, value or ""))
+
+
+@register.filter
+def step_reason(value):
+    """A cycle step's stored reason said in the active language (recaudo.cycle.wording)."""
+    return cycle_reason_text(str(value or ""))
+
+
+@register.filter
+def approval_reasons(reasons):
+    """An offer's reasons for needing approval, each said in the active language, joined by "; "."""
+    return "; ".join(approval_reason_text(r) for r in (reasons or []))
 
 
 def _outcome_detail(changes: dict, currency: str) -> str:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.core.money import precision
 from recaudo.cycle.runner import cycle_run
+from recaudo.cycle.wording import reason_text
 from recaudo.portfolio.models import Portfolio
 
 
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key}: {value}")
         for row in result.rows:
             what = f"{row.step_key} {row.channel} {row.template}".strip() if row.step else "-"
-            self.stdout.write(f"  {row.debtor_name[:30]:30} {row.outcome:8} {what:40} {row.reason[:60]} "
+            self.stdout.write(f"  {row.debtor_name[:30]:30} {row.outcome:8} {what:40} {reason_text(row.reason)[:60]} "
                               f"[{row.priority.explain('en', minor) if row.priority else ''}]")
 
 

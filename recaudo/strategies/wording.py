@@ -1,0 +1,80 @@
+"""What a strategy's codes say to a person, in the active language: actions, stages, hold reasons and the step
+conditions that kept a step from running. Stage names are the strategy's own data: the default strategy's English
+names (Preventive, Early, ...) are shown translated, a name the user wrote is shown as written."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from recaudo.compliance.wording import channel_label
+from recaudo.core.money import format_number
+
+from .models import Hold
+
+# The default strategy's stages (schema.default_content) by key and by their English name.
+DEFAULT_STAGES = {
+    "preventive": gettext_noop("Preventive"),
+    "early": gettext_noop("Early"),
+    "administrative": gettext_noop("Administrative"),
+    "pre_legal": gettext_noop("Pre-legal"),
+    "legal": gettext_noop("Legal"),
+}
+
+
+def action_label(action: str) -> str:
+    """send_message -> "Send a message" (es-CO "Enviar mensaje"); an unknown code as is."""
+    return {
+        "send_message": _("Send a message"),
+        "create_task": _("Create a task"),
+        "move_stage": _("Move to a stage"),
+        "mark_legal": _("Hand over to legal collection"),
+        "report_bureau": _("Report to the credit bureau"),
+        "hold": _("Hold collection"),
+    }.get(action, action or "")
+
+
+def stage_label(stage) -> str:
+    """A stage (its dict in the strategy content, or its key as a step execution stores it) by its name: the
+    default stages translated, the user's own names as written."""
+    if isinstance(stage, dict):
+        name = str(stage.get("name") or stage.get("key") or "")
+        key = str(stage.get("key") or "")
+    else:
+        name = key = str(stage or "")
+    if key in DEFAULT_STAGES and name in (key, DEFAULT_STAGES[key]):
+        return _(DEFAULT_STAGES[key])
+    if name in DEFAULT_STAGES.values():
+        return _(name)
+    return name
+
+
+def hold_reason_label(reason: str) -> str:
+    return str(dict(Hold.Reason.choices).get(reason, reason))
+
+
+def step_target(step: dict) -> str:
+    """The channel of a message step or the kind of a task step, by its label (SMS, llamada, carta)."""
+    return channel_label(step.get("channel") or step.get("task") or "") if step else ""
+
+
+def condition_text(problem: str) -> str:
+    """A failed step condition as rules.step_conditions_hold says it ("min_amount 100000", "consent for sms",
+    "promise_pending true") said for a person: what the step needs."""
+    name, _sep, value = (problem or "").strip().partition(" ")
+    if name == "min_amount":
+        return _("needs a balance of at least %(amount)s") % {"amount": format_number(value)}
+    if name == "max_amount":
+        return _("needs a balance of at most %(amount)s") % {"amount": format_number(value)}
+    if name == "consent" and value.startswith("for "):
+        return _("needs consent for %(channel)s") % {"channel": channel_label(value[4:])}
+    wanted = value == "true"
+    texts = {
+        "disputed": (_("only for a disputed debt"), _("only for a debt not in dispute")),
+        "promise_pending": (_("only with a pending promise"), _("only without a pending promise")),
+        "agreement_active": (_("only with an active agreement"), _("only without an active agreement")),
+        "promise_broken": (_("only after a broken promise"), _("only without a broken promise")),
+    }
+    if name in texts:
+        return texts[name][0 if wanted else 1]
+    return problem
