@@ -12,12 +12,15 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 echo "== lock"
 "$PY" scripts/check_lock.py
 bash scripts/setup.sh
-# Browser tests drive Debian's Chromium (never a downloaded browser).
-if [ ! -x /usr/bin/chromium ]; then
+# Browser tests drive Debian's Chromium (never a downloaded browser), with its Spanish language pack so that its own
+# controls (date pickers, file buttons) read as an es-CO user sees them.
+if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/lib/chromium/locales/es-419.pak ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)
+    apt-get install -y -q chromium chromium-l10n >/dev/null 2>&1 \
+      || (apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-l10n >/dev/null)
   else
-    echo "note: /usr/bin/chromium is missing (apt-get install chromium); browser tests will be skipped"
+    echo "note: /usr/bin/chromium or its language pack is missing (apt-get install chromium chromium-l10n);"
+    echo "      browser tests are skipped without Chromium"
   fi
 fi
 export PATH="$PWD/.venv/bin:$PATH"
