@@ -17,6 +17,7 @@ COMMANDS = {
     "aging": ("aging", "aging of a portfolio as of a date"),
     "statement": ("statement", "statement of account of a debtor (CSV, XLSX, PDF, HTML)"),
     "ledger": ("ledger", "record payments, reverse them, verify cached balances"),
+    "bank": ("bank", "import a bank collection file (Asobancaria 2001/1998): payments applied or queued for review"),
     "compliance": ("compliance", "check whether a contact is allowed now, and when next"),
     "plan": ("plan", "simulate an installment plan"),
     "interest": ("interest", "late-interest liquidation under the legal cap"),

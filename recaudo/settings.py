@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "recaudo.reports",
     "recaudo.compliance",
     "recaudo.agreements",
+    "recaudo.banking",
     "recaudo.communications",
     "recaudo.strategies",
     "recaudo.cycle",

@@ -18,6 +18,7 @@ LAYERS = [
     {"compliance"},
     {"strategies"},
     {"agreements"},
+    {"banking"},
     {"communications"},
     {"agents"},
     {"imports", "reports", "privacy"},

@@ -1,0 +1,138 @@
+"""Money that comes in through the bank: a portfolio's payment references, its collection agreements (convenios)
+and the lines of bank files that named no single debtor or obligation, kept for review."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.core.amounts import MAX_MINOR
+from recaudo.core.constraints import one_of
+
+
+class ReferenceKind(models.TextChoices):
+    OBLIGATION_NUMBER = "obligation_number", _("Obligation number")
+    DEBTOR_CODE = "debtor_code", _("Debtor code")
+    NATIONAL_ID = "national_id", _("National ID")
+    GENERATED = "generated", _("Generated number with a check digit")
+
+
+class ReferenceSettings(models.Model):
+    """What a portfolio's payment reference is (no row: the obligation number). A generated reference is a number
+    and its Luhn check digit (rules.generated_reference), numbered on from `next_number`."""
+
+    portfolio = models.OneToOneField("portfolio.Portfolio", on_delete=models.CASCADE,
+                                     related_name="reference_settings")
+    kind = models.CharField(_("payment reference"), max_length=20, choices=ReferenceKind.choices,
+                            default=ReferenceKind.OBLIGATION_NUMBER)
+    next_number = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("payment reference settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=one_of("kind", ["obligation_number", "debtor_code", "national_id", "generated"]),
+                name="reference_kind_valid"),
+        ]
+
+
+class PaymentReference(models.Model):
+    """A generated payment reference of a debtor (obligation empty) or of one of its obligations; unique in its
+    portfolio. Stored without padding zeros (a generated reference never starts with one)."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    value = models.CharField(_("reference"), max_length=48)
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.CASCADE, related_name="payment_references")
+    obligation = models.OneToOneField("portfolio.Obligation", null=True, blank=True, on_delete=models.CASCADE,
+                                      related_name="payment_reference")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment reference")
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "value"], name="payment_reference_unique"),
+            models.UniqueConstraint(fields=["debtor"], condition=Q(obligation__isnull=True),
+                                    name="payment_reference_one_per_debtor"),
+        ]
+
+    def __str__(self):
+        return self.value
+
+
+class Convenio(models.Model):
+    """A collection agreement of a portfolio with a bank: where the money lands and how the bank's main
+    reference (48 positions in Asobancaria 2001) is laid out. `reference_layout` is a list of segments
+    {"field", "start", "length"} (rules.parse_layout); empty: the whole reference is the payment reference."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="convenios",
+                                  db_index=False)
+    name = models.CharField(_("name"), max_length=60)
+    bank_code = models.CharField(_("bank code"), max_length=3, help_text=_("Asobancaria code: 007 Bancolombia..."))
+    account_number = models.CharField(_("account number"), max_length=17, blank=True)
+    account_type = models.CharField(_("account type"), max_length=2, blank=True)
+    company_nit = models.CharField(_("company NIT"), max_length=13, blank=True,
+                                   help_text=_("as the file header carries it; empty: not checked"))
+    service_code = models.CharField(_("service code"), max_length=13, blank=True,
+                                    help_text=_("EAN-13 or NIT of the service collected; empty: not checked"))
+    reference_layout = models.JSONField(_("reference layout"), default=list, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("collection agreement (convenio)")
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="convenio_name_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PendingLine(models.Model):
+    """A line of a bank file whose reference named no single debtor or obligation (or that could not be applied):
+    its money waits here for a person. `source_key` is the line's idempotency key, the same one its payment
+    would carry, so a line is queued or applied once whatever files repeat it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
+    convenio = models.ForeignKey(Convenio, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    source_key = models.CharField(max_length=120)
+    layout = models.CharField(max_length=20)
+    file_sha256 = models.CharField(max_length=64)
+    line_number = models.PositiveIntegerField()
+    bank_date = models.DateField()
+    bank_code = models.CharField(max_length=3, blank=True)
+    service_code = models.CharField(max_length=13, blank=True)
+    reference = models.CharField(max_length=48, blank=True)
+    amount_minor = models.BigIntegerField()
+    origin = models.CharField(max_length=2, blank=True)
+    channel = models.CharField(max_length=2, blank=True)
+    operation = models.CharField(max_length=6, blank=True)
+    authorization = models.CharField(max_length=6, blank=True)
+    sequence = models.CharField(max_length=7, blank=True)
+    reason = models.CharField(max_length=300)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False, related_name="+")
+
+    class Meta:
+        verbose_name = _("bank line pending review")
+        ordering = ["bank_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "source_key"], name="pending_line_source_key_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=MAX_MINOR),
+                                   name="pending_line_amount_bounded"),
+            models.CheckConstraint(condition=one_of("status", ["open", "resolved"]), name="pending_line_status_valid"),
+        ]
+        indexes = [models.Index(fields=["portfolio", "status"])]
+
+    def __str__(self):
+        return f"{self.bank_date} {self.reference}"

@@ -1,0 +1,76 @@
+"""Reads of the banking app: which debtors and obligations a set of references names, set-based (a few queries per
+thousand references, by the unique indexes, whatever the size of the portfolio)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from recaudo.ledger.models import Payment
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+
+from . import rules
+from .models import Convenio, PaymentReference, PendingLine, ReferenceKind, ReferenceSettings
+
+BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
+
+
+def reference_kind(portfolio: Portfolio) -> str:
+    settings = ReferenceSettings.objects.filter(portfolio=portfolio).first()
+    return settings.kind if settings else ReferenceKind.OBLIGATION_NUMBER
+
+
+def convenio_by_name(portfolio: Portfolio, name: str) -> Convenio | None:
+    return Convenio.objects.filter(portfolio=portfolio, name=name).first()
+
+
+def convenios(portfolio: Portfolio) -> list[Convenio]:
+    return list(Convenio.objects.filter(portfolio=portfolio, active=True).order_by("name"))
+
+
+def _batches(values):
+    values = list(values)
+    for start in range(0, len(values), BATCH):
+        yield values[start:start + BATCH]
+
+
+def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[str, list[rules.Target]]:
+    """For each unpadded value (with the width of the field that carried it), the debtors or obligations it names
+    under `field` (obligation_number, debtor_code, national_id or generated), compared without padding zeros."""
+    found: dict[str, set[rules.Target]] = defaultdict(set)
+    if not wanted:
+        return {}
+    if field == rules.GENERATED:
+        values = [v for v in wanted if rules.luhn_valid(v)]
+        for batch in _batches(values):
+            rows = PaymentReference.objects.filter(portfolio=portfolio, value__in=batch)
+            for value, debtor_id, obligation_id in rows.values_list("value", "debtor_id", "obligation_id"):
+                found[value].add(rules.Target(debtor_id, obligation_id))
+        return {v: sorted(found.get(v, ()), key=repr) for v in wanted}
+    forms = [form for value, width in wanted.items() for form in rules.padded_forms(value, width)]
+    for batch in _batches(forms):
+        if field == rules.OBLIGATION_NUMBER:
+            rows = Obligation.objects.filter(portfolio=portfolio, number__in=batch).values_list(
+                "number", "debtor_id", "id")
+            for number, debtor_id, obligation_id in rows:
+                found[rules.unpadded(number)].add(rules.Target(debtor_id, obligation_id))
+        elif field in (rules.DEBTOR_CODE, rules.NATIONAL_ID):
+            column = "code" if field == rules.DEBTOR_CODE else "id_number"
+            rows = Debtor.objects.filter(portfolio=portfolio, **{f"{column}__in": batch}).values_list(column, "id")
+            for value, debtor_id in rows:
+                found[rules.unpadded(value)].add(rules.Target(debtor_id))
+    return {v: sorted(found.get(v, ()), key=repr) for v in wanted}
+
+
+def known_keys(portfolio: Portfolio, keys: list[str]) -> set[str]:
+    """The source keys already applied as a bank-file payment or already waiting as a pending line."""
+    seen: set[str] = set()
+    for batch in _batches(keys):
+        seen.update(Payment.objects.filter(portfolio=portfolio, source=Payment.Source.BANK_FILE,
+                                           source_ref__in=batch).values_list("source_ref", flat=True))
+        seen.update(PendingLine.objects.filter(portfolio=portfolio, source_key__in=batch)
+                    .values_list("source_key", flat=True))
+    return seen
+
+
+def pending_lines(portfolio: Portfolio, status: str = PendingLine.Status.OPEN) -> list[PendingLine]:
+    return list(PendingLine.objects.filter(portfolio=portfolio, status=status).order_by("bank_date", "id"))

@@ -1,0 +1,340 @@
+"""Writes of the banking app: a portfolio's payment reference settings and generated references, its convenios, and
+importing a bank collection file (each detail received through agreements' payment_receive, the single payment
+path, or kept for review)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from recaudo.agreements.services.payments import payment_receive
+from recaudo.audit.services import audit_record
+from recaudo.core.errors import DomainError
+from recaudo.core.money import to_minor
+from recaudo.ledger.models import Payment
+from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+
+from . import asobancaria, rules, selectors
+from .models import Convenio, PaymentReference, PendingLine, ReferenceKind, ReferenceSettings
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class BankingError(DomainError):
+    """A bank file, a convenio or a reference setting that cannot be used; `problems` lists each one."""
+
+    def __init__(self, message: str = "", field: str | None = None, problems: list[str] | None = None):
+        super().__init__(message or "\n".join(problems or []), field)
+        self._problems = problems
+
+
+# --- payment references ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def reference_settings_set(*, portfolio: Portfolio, kind: str, actor=None) -> ReferenceSettings:
+    """Choose what the portfolio's payment reference is (ReferenceKind)."""
+    if kind not in ReferenceKind.values:
+        raise BankingError(_("unknown payment reference kind %(kind)r (use %(known)s)")
+                           % {"kind": kind, "known": ", ".join(ReferenceKind.values)}, field="kind")
+    settings, _created = ReferenceSettings.objects.select_for_update().get_or_create(portfolio=portfolio)
+    before = settings.kind
+    settings.kind = kind
+    settings.save(update_fields=["kind"])
+    audit_record(event_type="banking.reference_settings", subject=settings, actor=actor, portfolio=portfolio,
+                 changes={"kind": [before, kind]})
+    return settings
+
+
+@transaction.atomic
+def payment_references_assign(*, portfolio: Portfolio, actor=None) -> int:
+    """Give every debtor and obligation of the portfolio that has none a generated reference (a number and its
+    Luhn check digit, numbered on from the portfolio's counter). Returns how many were created."""
+    settings, _created = ReferenceSettings.objects.select_for_update().get_or_create(portfolio=portfolio)
+    number = settings.next_number
+    have_debtor = set(PaymentReference.objects.filter(portfolio=portfolio, obligation__isnull=True)
+                      .values_list("debtor_id", flat=True))
+    have_obligation = set(PaymentReference.objects.filter(portfolio=portfolio, obligation__isnull=False)
+                          .values_list("obligation_id", flat=True))
+    rows = []
+    for debtor_id in Debtor.objects.filter(portfolio=portfolio).order_by("id").values_list("id", flat=True):
+        if debtor_id not in have_debtor:
+            rows.append(PaymentReference(portfolio=portfolio, debtor_id=debtor_id,
+                                         value=rules.generated_reference(number)))
+            number += 1
+    obligations = Obligation.objects.filter(portfolio=portfolio).order_by("id").values_list("id", "debtor_id")
+    for obligation_id, debtor_id in obligations:
+        if obligation_id not in have_obligation:
+            rows.append(PaymentReference(portfolio=portfolio, debtor_id=debtor_id, obligation_id=obligation_id,
+                                         value=rules.generated_reference(number)))
+            number += 1
+    PaymentReference.objects.bulk_create(rows, batch_size=1000)
+    settings.next_number = number
+    settings.save(update_fields=["next_number"])
+    audit_record(event_type="banking.references_assigned", subject=settings, actor=actor, portfolio=portfolio,
+                 changes={"created": len(rows)})
+    return len(rows)
+
+
+# --- convenios ---------------------------------------------------------------------------------------------------
+
+def _digits(value: str, name: str, size: int, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if not value and not required:
+        return ""
+    if not value.isdigit() or not value.isascii() or len(value) > size:
+        raise BankingError(_("%(name)s: up to %(size)d digits") % {"name": name, "size": size}, field=name)
+    return value
+
+
+@transaction.atomic
+def convenio_save(*, portfolio: Portfolio, name: str, bank_code: str, account_number: str = "",
+                  account_type: str = "", company_nit: str = "", service_code: str = "",
+                  reference_layout: list | None = None, actor=None) -> Convenio:
+    """Create or change the portfolio's convenio called `name`."""
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        raise BankingError(_("a convenio needs a name of up to 60 characters"), field="name")
+    bank_code = _digits(bank_code, "bank_code", 3, required=True).zfill(3)
+    values = {
+        "bank_code": bank_code,
+        "account_number": _digits(account_number, "account_number", 17),
+        "account_type": _digits(account_type, "account_type", 2),
+        "company_nit": _digits(company_nit, "company_nit", 13),
+        "service_code": _digits(service_code, "service_code", 13),
+    }
+    try:
+        segments = rules.parse_layout(reference_layout or [])
+    except rules.ReferenceError as exc:
+        raise BankingError(field="reference_layout", problems=exc.problems)
+    values["reference_layout"] = [{"field": s.field, "start": s.start, "length": s.length} for s in segments]
+    convenio, created = Convenio.objects.select_for_update().get_or_create(portfolio=portfolio, name=name,
+                                                                           defaults=values)
+    if not created:
+        for key, value in values.items():
+            setattr(convenio, key, value)
+        convenio.save()
+    audit_record(event_type="banking.convenio_saved", subject=convenio, actor=actor, portfolio=portfolio,
+                 changes={"name": name, "created": created, **values})
+    return convenio
+
+
+# --- importing a collection file ---------------------------------------------------------------------------------
+
+@dataclass
+class LineOutcome:
+    line: int
+    reference: str
+    amount_cents: int
+    outcome: str  # applied | queued | duplicate
+    reason: str = ""
+    payment_id: int | None = None
+
+
+@dataclass
+class ImportResult:
+    layout: str
+    file_sha256: str
+    bank_date: object
+    dry_run: bool
+    lines: list[LineOutcome] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for line in self.lines if line.outcome == outcome)
+
+    def total_cents(self, outcome: str | None = None) -> int:
+        return sum(line.amount_cents for line in self.lines if outcome is None or line.outcome == outcome)
+
+    def summary(self) -> dict:
+        outcomes = ("applied", "queued", "duplicate")
+        return {
+            "layout": self.layout, "file_sha256": self.file_sha256, "bank_date": str(self.bank_date),
+            "dry_run": self.dry_run, "read": len(self.lines), "read_total_cents": self.total_cents(),
+            **{o: self.count(o) for o in outcomes},
+            **{f"{o}_total_cents": self.total_cents(o) for o in outcomes},
+            "refused": 0, "refused_total_cents": 0,
+        }
+
+
+def source_keys(file: asobancaria.CollectionFile) -> list[str]:
+    """Each detail's idempotency key: a SHA-256 of what identifies the payment at the bank (the company's NIT, the
+    bank, the account, the service, the bank's date, the reference without padding zeros, the amount, the
+    operation, authorization and sequence numbers), so the same payment in another file or a repeated file has the
+    same key. Identical lines in one file get -2, -3... in order, so they count as distinct payments."""
+    h = file.header
+    seen: Counter = Counter()
+    keys = []
+    for d in file.details:
+        text = "|".join([file.layout, rules.unpadded(h.nit), h.bank_code, rules.unpadded(h.account),
+                         rules.unpadded(d.service_code), h.collection_date.isoformat(), rules.unpadded(d.reference),
+                         str(d.amount_cents), d.operation, d.authorization, d.sequence])
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        seen[digest] += 1
+        keys.append(f"asob:{digest}" + (f"-{seen[digest]}" if seen[digest] > 1 else ""))
+    return keys
+
+
+def _check_convenio(file: asobancaria.CollectionFile, convenio: Convenio) -> list[str]:
+    problems = []
+    h = file.header
+    if convenio.company_nit and rules.unpadded(h.nit) != rules.unpadded(convenio.company_nit):
+        problems.append(_("line %(line)d, NIT: the file is of NIT %(file)s, the convenio %(name)s of %(nit)s")
+                        % {"line": h.line, "file": h.nit, "name": convenio.name, "nit": convenio.company_nit})
+    if h.bank_code and rules.unpadded(h.bank_code) != rules.unpadded(convenio.bank_code):
+        problems.append(_("line %(line)d, bank code: the file comes from bank %(file)s, the convenio %(name)s is "
+                          "with bank %(bank)s") % {"line": h.line, "file": h.bank_code, "name": convenio.name,
+                                                   "bank": convenio.bank_code})
+    if convenio.service_code:
+        for lot in file.lots:
+            if lot.service_code and rules.unpadded(lot.service_code) != rules.unpadded(convenio.service_code):
+                problems.append(_("line %(line)d, service code: lot %(lot)s collects service %(file)s, the "
+                                  "convenio %(name)s service %(code)s")
+                                % {"line": lot.line, "lot": lot.number, "file": lot.service_code,
+                                   "name": convenio.name, "code": convenio.service_code})
+    return problems
+
+
+def _convenio_for(portfolio, file, name) -> Convenio | None:
+    if name:
+        convenio = selectors.convenio_by_name(portfolio, name)
+        if convenio is None:
+            raise BankingError(_("no convenio %(name)r in this portfolio") % {"name": name}, field="convenio")
+        return convenio
+    # Without a name: the one active convenio of the file's bank whose service code is the file's, if exactly one.
+    codes = {rules.unpadded(lot.service_code) for lot in file.lots}
+    matching = [c for c in selectors.convenios(portfolio)
+                if rules.unpadded(c.bank_code) == rules.unpadded(file.header.bank_code)
+                and c.service_code and rules.unpadded(c.service_code) in codes]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _decisions(portfolio, file, convenio) -> list[rules.Decision]:
+    kind = selectors.reference_kind(portfolio)
+    width = asobancaria.REFERENCE_WIDTH[file.layout]
+    segments = [rules.Segment(**s) for s in convenio.reference_layout] if convenio else []
+    split = [rules.split_reference(d.reference, segments, width) for d in file.details]
+    widths = {s.field: s.length for s in segments}
+
+    def kind_of(name):
+        return kind if name == rules.REFERENCE else name
+
+    # each line: {field: value}; with a layout the fields are the segments', without one the whole reference is
+    # tried as every kind
+    tries = []
+    for values in split:
+        if segments:
+            tries.append({f: v for f, v in values.items() if f in rules.IDENTIFYING and v})
+        else:
+            whole = values[rules.REFERENCE]
+            tries.append({k: whole for k in rules.REFERENCE_KINDS} if whole else {})
+    wanted: dict[str, dict[str, int]] = {k: {} for k in rules.REFERENCE_KINDS}
+    for values in tries:
+        for f, v in values.items():
+            wanted[kind_of(f)][v] = widths.get(f, width)
+    found = {k: selectors.targets(portfolio, k, w) for k, w in wanted.items()}
+    decisions = []
+    for values in tries:
+        bad_digit = [f for f, v in values.items() if kind_of(f) == rules.GENERATED and not rules.luhn_valid(v)]
+        if segments and bad_digit:
+            decisions.append(rules.Decision(None, _("%(field)s %(value)s has a wrong check digit (mistyped?)")
+                                            % {"field": rules.field_label(bad_digit[0]),
+                                               "value": values[bad_digit[0]]}))
+            continue
+        matches = {f: found[kind_of(f)].get(v, []) for f, v in values.items()}
+        decisions.append(rules.decide(matches, each_must_match=bool(segments)))
+    return decisions
+
+
+@transaction.atomic
+def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", convenio_name: str = "",
+                     dry_run: bool = False, actor=None) -> ImportResult:
+    """Import a bank collection file: read it and check its record order and every control (asobancaria.read);
+    a file with any problem is refused whole (BankingError listing them) and nothing is applied. Then each
+    detail whose reference names exactly one debtor (and at most one obligation) is received as a payment through
+    payment_receive, with the bank's date; the others wait as pending lines. Every detail has an idempotency key
+    (source_keys): one already applied or queued is a duplicate and changes nothing. dry_run: the same result,
+    nothing kept."""
+    if len(content) > MAX_FILE_BYTES:
+        raise BankingError(_("the file is larger than %(mb)d MB") % {"mb": MAX_FILE_BYTES // (1024 * 1024)},
+                           field="file")
+    if layout not in ("auto", *asobancaria.LAYOUTS):
+        raise BankingError(_("unknown layout %(layout)r (use auto, %(known)s)")
+                           % {"layout": layout, "known": ", ".join(asobancaria.LAYOUTS)}, field="layout")
+    reading = asobancaria.read(content, layout)
+    if reading.problems:
+        raise BankingError(field="file", problems=[str(p) for p in reading.problems])
+    file = reading.file
+    convenio = _convenio_for(portfolio, file, convenio_name)
+    if convenio is not None:
+        problems = _check_convenio(file, convenio)
+        if problems:
+            raise BankingError(field="convenio", problems=problems)
+    sha = hashlib.sha256(content if isinstance(content, bytes) else content.encode()).hexdigest()
+    result = ImportResult(layout=file.layout, file_sha256=sha, bank_date=file.header.collection_date,
+                          dry_run=dry_run)
+    keys = source_keys(file)
+    known = selectors.known_keys(portfolio, keys)
+    decisions = _decisions(portfolio, file, convenio)
+    debtors = Debtor.objects.in_bulk({d.target.debtor_id for d in decisions if d.target})
+    obligations = Obligation.objects.in_bulk({d.target.obligation_id for d in decisions
+                                              if d.target and d.target.obligation_id})
+    date = file.header.collection_date
+    for detail, key, decision in zip(file.details, keys, decisions):
+        outcome = LineOutcome(line=detail.line, reference=rules.unpadded(detail.reference),
+                              amount_cents=detail.amount_cents, outcome="duplicate")
+        result.lines.append(outcome)
+        if key in known:
+            continue
+        known.add(key)
+        reason = decision.reason
+        if detail.amount_cents <= 0:
+            reason = _("the amount is zero")
+        elif decision.target is not None:
+            target = decision.target
+            try:
+                with transaction.atomic():
+                    payment, created = payment_receive(
+                        portfolio=portfolio, debtor=debtors[target.debtor_id], amount=Decimal(detail.amount_cents)
+                        / 100, date=date, source=Payment.Source.BANK_FILE, source_ref=key,
+                        reference=outcome.reference, method=_method(detail),
+                        obligation=obligations.get(target.obligation_id), actor=actor)
+            except DomainError as exc:  # the payment's own rules (a date after the portfolio's today...)
+                reason = exc.message
+            else:
+                outcome.outcome, outcome.payment_id = ("applied", payment.id) if created else ("duplicate", None)
+                continue
+        outcome.outcome, outcome.reason = "queued", reason[:300]
+        try:
+            with transaction.atomic():
+                PendingLine.objects.create(
+                    portfolio=portfolio, convenio=convenio, source_key=key, layout=file.layout, file_sha256=sha,
+                    line_number=detail.line, bank_date=date, bank_code=file.header.bank_code[:3],
+                    service_code=detail.service_code[:13], reference=detail.reference[:48],
+                    amount_minor=_minor(detail.amount_cents, portfolio), origin=detail.origin.strip()[:2],
+                    channel=detail.channel.strip()[:2], operation=detail.operation[:6],
+                    authorization=detail.authorization[:6], sequence=detail.sequence[:7], reason=reason[:300],
+                    created_by=actor if actor is not None and not isinstance(actor, str) else None)
+        except IntegrityError:  # queued meanwhile by a concurrent import of the same line
+            outcome.outcome, outcome.reason = "duplicate", ""
+    summary = result.summary()
+    audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes={k: v for k, v in summary.items() if k != "dry_run"}
+                 | {"convenio": convenio.name if convenio else ""})
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
+
+
+def _method(detail: asobancaria.Detail) -> str:
+    channel = detail.channel.strip()
+    label = asobancaria.CHANNELS.get(channel, "")
+    return (f"Asobancaria {channel} {label}".strip() if channel else "Asobancaria")[:40]
+
+
+def _minor(cents: int, portfolio: Portfolio) -> int:
+    """An amount in cents (the file's 2 implied decimals) in the portfolio's minor units."""
+    return to_minor(Decimal(cents) / 100, portfolio.currency)
