@@ -2,7 +2,7 @@
 list of problems (line and field named) out. Nothing here touches the database; the service applies a file only
 when this found no problem.
 
-Layouts (docs/bank-files.md, recaudo/banking/data/asobancaria.md, with their sources):
+Layouts (docs/bank-files.md has the tables and their sources):
 - 2001: 162-character records 01 file header, 05 lot header, 06 detail, 08 lot control, 09 file control; amounts
   with 2 implied decimals. Order: 01, one or more lots (05, 06..., 08), 09.
 - 1998: 128-character records 01 file header, 02 detail, 09 file control; no lots.

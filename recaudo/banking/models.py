@@ -30,12 +30,16 @@ class ReferenceSettings(models.Model):
     next_number = models.PositiveBigIntegerField(default=1)
 
     class Meta:
-        verbose_name = _("payment reference settings")
+        verbose_name = _("payment reference setting")
+        verbose_name_plural = _("payment reference settings")
         constraints = [
             models.CheckConstraint(
                 condition=one_of("kind", ["obligation_number", "debtor_code", "national_id", "generated"]),
                 name="reference_kind_valid"),
         ]
+
+    def __str__(self):
+        return f"{self.portfolio_id}: {self.kind}"
 
 
 class PaymentReference(models.Model):
@@ -52,6 +56,7 @@ class PaymentReference(models.Model):
 
     class Meta:
         verbose_name = _("payment reference")
+        verbose_name_plural = _("payment references")
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "value"], name="payment_reference_unique"),
             models.UniqueConstraint(fields=["debtor"], condition=Q(obligation__isnull=True),
@@ -83,6 +88,7 @@ class Convenio(models.Model):
 
     class Meta:
         verbose_name = _("collection agreement (convenio)")
+        verbose_name_plural = _("collection agreements (convenios)")
         constraints = [
             models.UniqueConstraint(fields=["portfolio", "name"], name="convenio_name_unique"),
         ]
@@ -91,14 +97,14 @@ class Convenio(models.Model):
         return self.name
 
 
-class PendingLine(models.Model):
-    """A line of a bank file whose reference named no single debtor or obligation (or that could not be applied):
-    its money waits here for a person. `source_key` is the line's idempotency key, the same one its payment
-    would carry, so a line is queued or applied once whatever files repeat it."""
+class BankLine(models.Model):
+    """One payment of a bank file, kept once whatever files repeat it: its bank fields, and either the payment it
+    became (status applied) or why it waits for a person (status queued: it named no single debtor or obligation,
+    or the payment rules refused it). `source_key` is the line's idempotency key, also its payment's source_ref."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        RESOLVED = "resolved", _("Resolved")
+        APPLIED = "applied", _("Applied")
+        QUEUED = "queued", _("Waiting for review")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+",
                                   db_index=False)
@@ -116,21 +122,28 @@ class PendingLine(models.Model):
     channel = models.CharField(max_length=2, blank=True)
     operation = models.CharField(max_length=6, blank=True)
     authorization = models.CharField(max_length=6, blank=True)
+    debited_bank = models.CharField(max_length=3, blank=True)
+    branch = models.CharField(max_length=4, blank=True)
     sequence = models.CharField(max_length=7, blank=True)
-    reason = models.CharField(max_length=300)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    payment = models.OneToOneField("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="bank_line")
+    reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    db_index=False, related_name="+")
 
     class Meta:
-        verbose_name = _("bank line pending review")
+        verbose_name = _("bank line")
+        verbose_name_plural = _("bank lines")
         ordering = ["bank_date", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["portfolio", "source_key"], name="pending_line_source_key_unique"),
+            models.UniqueConstraint(fields=["portfolio", "source_key"], name="bank_line_source_key_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=MAX_MINOR),
-                                   name="pending_line_amount_bounded"),
-            models.CheckConstraint(condition=one_of("status", ["open", "resolved"]), name="pending_line_status_valid"),
+                                   name="bank_line_amount_bounded"),
+            models.CheckConstraint(condition=one_of("status", ["applied", "queued"]), name="bank_line_status_valid"),
+            models.CheckConstraint(condition=Q(status="applied", payment__isnull=False)
+                                   | Q(status="queued", payment__isnull=True), name="bank_line_applied_has_payment"),
         ]
         indexes = [models.Index(fields=["portfolio", "status"])]
 

@@ -132,7 +132,7 @@ def parse_layout(data, width: int = MAIN_REFERENCE_LENGTH) -> list[Segment]:
             continue
         segments.append(Segment(field, start, length))
     ordered = sorted(segments, key=lambda s: s.start)
-    for left, right in zip(ordered, ordered[1:]):
+    for left, right in zip(ordered, ordered[1:], strict=False):
         if left.start + left.length > right.start:
             problems.append(_("segments %(a)s and %(b)s overlap") % {"a": left.field, "b": right.field})
     if segments and not any(s.field in IDENTIFYING for s in segments):

@@ -9,7 +9,7 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import rules
-from .models import Convenio, PaymentReference, PendingLine, ReferenceKind, ReferenceSettings
+from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings
 
 BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
 
@@ -62,15 +62,17 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
 
 
 def known_keys(portfolio: Portfolio, keys: list[str]) -> set[str]:
-    """The source keys already applied as a bank-file payment or already waiting as a pending line."""
+    """The source keys already read: a bank line (applied or queued), or a bank-file payment with that key."""
     seen: set[str] = set()
     for batch in _batches(keys):
         seen.update(Payment.objects.filter(portfolio=portfolio, source=Payment.Source.BANK_FILE,
                                            source_ref__in=batch).values_list("source_ref", flat=True))
-        seen.update(PendingLine.objects.filter(portfolio=portfolio, source_key__in=batch)
+        seen.update(BankLine.objects.filter(portfolio=portfolio, source_key__in=batch)
                     .values_list("source_key", flat=True))
     return seen
 
 
-def pending_lines(portfolio: Portfolio, status: str = PendingLine.Status.OPEN) -> list[PendingLine]:
-    return list(PendingLine.objects.filter(portfolio=portfolio, status=status).order_by("bank_date", "id"))
+def queued_lines(portfolio: Portfolio) -> list[BankLine]:
+    """The bank lines waiting for a person, oldest first."""
+    return list(BankLine.objects.filter(portfolio=portfolio, status=BankLine.Status.QUEUED)
+                .order_by("bank_date", "id"))

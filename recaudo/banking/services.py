@@ -20,7 +20,7 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import asobancaria, rules, selectors
-from .models import Convenio, PaymentReference, PendingLine, ReferenceKind, ReferenceSettings
+from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -255,7 +255,7 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
     """Import a bank collection file: read it and check its record order and every control (asobancaria.read);
     a file with any problem is refused whole (BankingError listing them) and nothing is applied. Then each
     detail whose reference names exactly one debtor (and at most one obligation) is received as a payment through
-    payment_receive, with the bank's date; the others wait as pending lines. Every detail has an idempotency key
+    payment_receive, with the bank's date; the others wait as queued bank lines. Every detail has an idempotency key
     (source_keys): one already applied or queued is a duplicate and changes nothing. dry_run: the same result,
     nothing kept."""
     if len(content) > MAX_FILE_BYTES:
@@ -282,44 +282,22 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
     debtors = Debtor.objects.in_bulk({d.target.debtor_id for d in decisions if d.target})
     obligations = Obligation.objects.in_bulk({d.target.obligation_id for d in decisions
                                               if d.target and d.target.obligation_id})
-    date = file.header.collection_date
-    for detail, key, decision in zip(file.details, keys, decisions):
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    for detail, key, decision in zip(file.details, keys, decisions, strict=True):
         outcome = LineOutcome(line=detail.line, reference=rules.unpadded(detail.reference),
                               amount_cents=detail.amount_cents, outcome="duplicate")
         result.lines.append(outcome)
         if key in known:
             continue
         known.add(key)
-        reason = decision.reason
-        if detail.amount_cents <= 0:
-            reason = _("the amount is zero")
-        elif decision.target is not None:
-            target = decision.target
-            try:
-                with transaction.atomic():
-                    payment, created = payment_receive(
-                        portfolio=portfolio, debtor=debtors[target.debtor_id], amount=Decimal(detail.amount_cents)
-                        / 100, date=date, source=Payment.Source.BANK_FILE, source_ref=key,
-                        reference=outcome.reference, method=_method(detail),
-                        obligation=obligations.get(target.obligation_id), actor=actor)
-            except DomainError as exc:  # the payment's own rules (a date after the portfolio's today...)
-                reason = exc.message
-            else:
-                outcome.outcome, outcome.payment_id = ("applied", payment.id) if created else ("duplicate", None)
-                continue
-        outcome.outcome, outcome.reason = "queued", reason[:300]
         try:
             with transaction.atomic():
-                PendingLine.objects.create(
-                    portfolio=portfolio, convenio=convenio, source_key=key, layout=file.layout, file_sha256=sha,
-                    line_number=detail.line, bank_date=date, bank_code=file.header.bank_code[:3],
-                    service_code=detail.service_code[:13], reference=detail.reference[:48],
-                    amount_minor=_minor(detail.amount_cents, portfolio), origin=detail.origin.strip()[:2],
-                    channel=detail.channel.strip()[:2], operation=detail.operation[:6],
-                    authorization=detail.authorization[:6], sequence=detail.sequence[:7], reason=reason[:300],
-                    created_by=actor if actor is not None and not isinstance(actor, str) else None)
-        except IntegrityError:  # queued meanwhile by a concurrent import of the same line
-            outcome.outcome, outcome.reason = "duplicate", ""
+                line = _bank_line(portfolio, convenio, file, detail, key, sha, user)
+                _apply(line, detail, decision, debtors, obligations, actor)
+        except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
+            continue
+        outcome.outcome, outcome.reason = line.status, line.reason
+        outcome.payment_id = line.payment_id
     summary = result.summary()
     audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
                  changes={k: v for k, v in summary.items() if k != "dry_run"}
@@ -329,12 +307,48 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
     return result
 
 
+class _AlreadyPaid(Exception):
+    """A payment with the line's key exists without its bank line: nothing is kept for the line."""
+
+
+def _bank_line(portfolio, convenio, file, detail, key, sha, user) -> BankLine:
+    return BankLine.objects.create(
+        portfolio=portfolio, convenio=convenio, source_key=key, layout=file.layout, file_sha256=sha,
+        line_number=detail.line, bank_date=file.header.collection_date, bank_code=file.header.bank_code[:3],
+        service_code=detail.service_code[:13], reference=detail.reference[:48],
+        amount_minor=to_minor(Decimal(detail.amount_cents) / 100, portfolio.currency),
+        origin=detail.origin.strip()[:2], channel=detail.channel.strip()[:2], operation=detail.operation[:6],
+        authorization=detail.authorization[:6], debited_bank=detail.debited_bank[:3], branch=detail.branch[:4],
+        sequence=detail.sequence[:7], status=BankLine.Status.QUEUED, created_by=user)
+
+
+def _apply(line: BankLine, detail, decision: rules.Decision, debtors, obligations, actor) -> None:
+    """Receive the line's payment when it names one debtor, else leave it queued with the reason."""
+    reason = decision.reason
+    if line.amount_minor <= 0:
+        reason = _("the amount is zero")
+    elif decision.target is not None:
+        target = decision.target
+        try:
+            with transaction.atomic():
+                payment, created = payment_receive(
+                    portfolio=line.portfolio, debtor=debtors[target.debtor_id],
+                    amount=Decimal(detail.amount_cents) / 100, date=line.bank_date, source=Payment.Source.BANK_FILE,
+                    source_ref=line.source_key, reference=rules.unpadded(detail.reference),
+                    method=_method(detail), obligation=obligations.get(target.obligation_id), actor=actor)
+        except DomainError as exc:  # the payment's own rules (a date after the portfolio's today...)
+            reason = exc.message
+        else:
+            if not created:
+                raise _AlreadyPaid
+            line.status, line.payment = BankLine.Status.APPLIED, payment
+            line.save(update_fields=["status", "payment"])
+            return
+    line.reason = reason[:300]
+    line.save(update_fields=["reason"])
+
+
 def _method(detail: asobancaria.Detail) -> str:
     channel = detail.channel.strip()
     label = asobancaria.CHANNELS.get(channel, "")
     return (f"Asobancaria {channel} {label}".strip() if channel else "Asobancaria")[:40]
-
-
-def _minor(cents: int, portfolio: Portfolio) -> int:
-    """An amount in cents (the file's 2 implied decimals) in the portfolio's minor units."""
-    return to_minor(Decimal(cents) / 100, portfolio.currency)

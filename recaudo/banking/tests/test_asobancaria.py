@@ -2,9 +2,8 @@
 
 from datetime import date
 
-from django.utils import translation
-
 import pytest
+from django.utils import translation
 
 from recaudo.banking import asobancaria
 from recaudo.banking.tests import files

@@ -8,7 +8,7 @@ from django.utils import translation
 
 from recaudo.audit.models import AuditEvent
 from recaudo.banking import services
-from recaudo.banking.models import Convenio, PaymentReference, PendingLine
+from recaudo.banking.models import BankLine, Convenio, PaymentReference
 from recaudo.banking.tests import files
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.models import Payment, Receipt
@@ -49,10 +49,14 @@ def test_a_file_with_two_lots_applies_what_matches_and_queues_the_rest(book):
     assert first.date == date(2026, 3, 1) and first.source == "bank_file" and first.reference == "1203"
     assert first.method.startswith("Asobancaria 01")
     assert Receipt.objects.filter(payment=first).exists()  # the single payment path issues the receipt
+    line = first.bank_line  # the bank's fields of the payment
+    assert (line.status, line.operation, line.authorization, line.channel, line.origin, line.line_number) == (
+        "applied", "000001", "000001", "01", "01", 3)
+    assert line.service_code == "7709998000011" and line.bank_code == "007" and line.sequence == "0000001"
     luz.refresh_from_db()
     assert luz.balance_minor == 100_000_000 - 30_000_000
     assert Payment.objects.get(pk=result.lines[1].payment_id).debtor == pedro
-    pending = PendingLine.objects.get()
+    pending = BankLine.objects.get(status="queued")
     assert pending.reference.lstrip("0") == "99999" and pending.amount_minor == 5_000
     assert pending.line_number == 7 and "names no debtor" in pending.reason
     summary = result.summary()
@@ -67,7 +71,7 @@ def test_the_same_file_twice_applies_nothing_twice(book):
     _import(portfolio, text)
     again = _import(portfolio, text)
     assert [line.outcome for line in again.lines] == ["duplicate", "duplicate"]
-    assert Payment.objects.count() == 1 and PendingLine.objects.count() == 1
+    assert Payment.objects.count() == 1 and BankLine.objects.count() == 2
     # a later file repeating one line of the first and adding a new one
     overlapping = files.file_2001([("7709998000011", [("1203", 100_000), ("1203", 200_000)])])
     later = _import(portfolio, overlapping)
@@ -90,7 +94,7 @@ def test_a_file_whose_controls_disagree_is_refused_whole(book):
         _import(portfolio, text)
     assert caught.value.field == "file"
     assert any("lot 0002" in p and "0,02" in p and "0,01" in p for p in caught.value.problems)
-    assert not Payment.objects.exists() and not PendingLine.objects.exists()
+    assert not Payment.objects.exists() and not BankLine.objects.exists()
 
 
 def test_an_empty_file_is_refused(book):
@@ -104,7 +108,7 @@ def test_dry_run_keeps_nothing(book):
     text = files.file_2001([("7709998000011", [("1203", 100_000), ("nope", 1_000)])])
     result = _import(portfolio, text, dry_run=True)
     assert [line.outcome for line in result.lines] == ["applied", "queued"]
-    assert not Payment.objects.exists() and not PendingLine.objects.exists()
+    assert not Payment.objects.exists() and not BankLine.objects.exists()
     assert [line.outcome for line in _import(portfolio, text).lines] == ["applied", "queued"]
 
 
@@ -136,7 +140,7 @@ def test_a_convenio_layout_reads_packed_values(book):
                      convenio_name="bancolombia")
     assert [line.outcome for line in result.lines] == ["applied", "queued"]
     assert Payment.objects.get(pk=result.lines[0].payment_id).obligation.number == "1203"
-    assert PendingLine.objects.get().convenio.name == "bancolombia"
+    assert BankLine.objects.get(status="queued").convenio.name == "bancolombia"
     # found by the file's bank and service code without naming it
     other = files.file_2001([("7709998000011", [(packed, 300)])])
     assert _import(portfolio, other).lines[0].outcome == "applied"

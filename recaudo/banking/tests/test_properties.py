@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recaudo.banking import services
-from recaudo.banking.models import PendingLine
+from recaudo.banking.models import BankLine
 from recaudo.banking.tests import files
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 from recaudo.ledger.models import Payment
@@ -45,6 +45,7 @@ def test_applied_plus_queued_is_the_money_received_once(pool, data):
             services.bank_file_import(portfolio=portfolio, content=_file(pool, indices).encode(), actor="test")
         read_once = sum(pool[i][1] for i in {i for indices in imports for i in indices})
         applied = Payment.objects.filter(portfolio=portfolio, source="bank_file").aggregate(s=Sum("amount_minor"))
-        queued = PendingLine.objects.filter(portfolio=portfolio).aggregate(s=Sum("amount_minor"))
+        queued = BankLine.objects.filter(portfolio=portfolio, status="queued").aggregate(s=Sum("amount_minor"))
         assert (applied["s"] or 0) + (queued["s"] or 0) == read_once
+        assert (BankLine.objects.filter(portfolio=portfolio).aggregate(s=Sum("amount_minor"))["s"] or 0) == read_once
         transaction.set_rollback(True)

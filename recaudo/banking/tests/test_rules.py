@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from recaudo.banking import rules
-from recaudo.banking.rules import Segment, Target
+from recaudo.banking.rules import Target
 
 
 @pytest.fixture(autouse=True)
