@@ -4,6 +4,8 @@ from datetime import date
 
 import pytest
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from recaudo.banking import asobancaria
 from recaudo.banking.tests import files
@@ -137,3 +139,28 @@ def test_forced_layout_and_bad_dates():
     assert asobancaria.read(TWO_LOTS, layout="asobancaria-1998").problems  # 162-character lines
     text = TWO_LOTS.replace("20260301007", "20261301007", 1)
     assert any(p.field == "collection date" for p in asobancaria.read(text).problems)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000) | st.text(alphabet="0125689 \n\r\x00é", max_size=2000))
+def test_any_input_gives_a_file_or_problems_never_a_crash(content):
+    reading = asobancaria.read(content)
+    assert (reading.file is None) == bool(reading.problems)
+    for problem in reading.problems:
+        assert str(problem)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="0123456789ABC-", max_size=48), st.integers(0, 10**14 - 1)),
+                min_size=1, max_size=5), st.integers(-3, 3))
+def test_a_file_is_read_iff_its_controls_agree(payments, off):
+    text = files.file_2001([("7709998000011", payments)])
+    lines = text.splitlines()
+    reading = asobancaria.read(text)
+    assert reading.problems == [] and reading.file.total_cents == sum(a for _r, a in payments)
+    if off:
+        total = sum(a for _r, a in payments) + off
+        if total >= 0:
+            changed = files.file_2001([("7709998000011", payments)], totals={"file": total})
+            assert [p.field for p in asobancaria.read(changed).problems] == ["file total"]
+    assert len(lines) == len(payments) + 4
