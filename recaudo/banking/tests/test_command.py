@@ -71,3 +71,31 @@ def test_bad_arguments(portfolio, tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CommandError, match="refused whole"):
         _run(str(empty), "--portfolio", "pyme")
+
+
+def test_convenio_references_and_queue_subcommands(portfolio, tmp_path):
+    out = StringIO()
+    call_command("bank", "convenio", "--portfolio", "pyme", "--name", "bancolombia", "--bank", "7", "--service",
+                 "7709998000011", "--layout", '[{"field": "obligation_number", "start": 37, "length": 12}]',
+                 stdout=out)
+    assert "convenio bancolombia saved" in out.getvalue()
+    out = StringIO()
+    call_command("bank", "convenio", "--portfolio", "pyme", stdout=out)
+    assert "bancolombia: bank 007" in out.getvalue() and '"start": 37' in out.getvalue()
+    with pytest.raises(CommandError, match="--bank:"):
+        call_command("bank", "convenio", "--portfolio", "pyme", "--name", "x", "--bank", "BANCO", stdout=out)
+    with pytest.raises(CommandError, match="--layout: not JSON"):
+        call_command("bank", "convenio", "--portfolio", "pyme", "--name", "x", "--bank", "1", "--layout", "[",
+                     stdout=out)
+    with pytest.raises(CommandError, match="--layout:"):
+        call_command("bank", "convenio", "--portfolio", "pyme", "--name", "x", "--bank", "1", "--layout",
+                     '[{"field": "period", "start": 1, "length": 4}]', stdout=out)
+    out = StringIO()
+    call_command("bank", "references", "--portfolio", "pyme", "--kind", "generated", stdout=out)
+    assert out.getvalue().strip() == "payment reference of pyme: generated; 2 reference(s) generated"
+    path = tmp_path / "f.txt"
+    path.write_text(files.file_2001([("7709998000011", [("12035", 100)])]))  # a wrong check digit
+    _run(str(path), "--portfolio", "pyme")
+    out = StringIO()
+    call_command("bank", "queue", "--portfolio", "pyme", stdout=out)
+    assert "12035" in out.getvalue() and "1 line(s) waiting for review" in out.getvalue()

@@ -8,8 +8,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.banking.asobancaria import LAYOUTS, cents
-from recaudo.banking.services import bank_file_import
+from recaudo.banking.models import ReferenceKind
+from recaudo.banking.selectors import convenios, queued_lines, reference_kind
+from recaudo.banking.services import bank_file_import, convenio_save, payment_references_assign, reference_settings_set
 from recaudo.core.errors import DomainError
+from recaudo.core.money import from_minor
+from recaudo.core.options import command_error
 from recaudo.portfolio.models import Portfolio
 
 
@@ -17,7 +21,7 @@ class Command(BaseCommand):
     help = "Import bank collection files."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{import}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,convenio,references,queue}")
         run = sub.add_parser(
             "import", help="import an Asobancaria collection file",
             description="Read a bank collection file (Asobancaria 2001 or 1998), check its record order and every "
@@ -35,15 +39,85 @@ class Command(BaseCommand):
                          "portfolio's one convenio with the file's bank and service code, if any)")
         run.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
         run.add_argument("--format", default="table", choices=["table", "json"])
+        conv = sub.add_parser(
+            "convenio", help="create or change a collection agreement (convenio); without --name, list them",
+            description="A convenio with a bank: its Asobancaria bank code, account, the company's NIT and the "
+            "service code as the files carry them, and the layout of the main reference as JSON segments. "
+            "Example: recaudo bank convenio --portfolio pyme --name bancolombia --bank 007 --service "
+            "7709998000011 --layout '[{\"field\": \"obligation_number\", \"start\": 37, \"length\": 12}]'",
+        )
+        conv.add_argument("--portfolio", required=True, metavar="SLUG")
+        conv.add_argument("--name", default="")
+        conv.add_argument("--bank", default="", metavar="CODE", help="Asobancaria bank code (007 Bancolombia...)")
+        conv.add_argument("--account", default="")
+        conv.add_argument("--account-type", default="")
+        conv.add_argument("--nit", default="", help="the company's NIT as the file header carries it")
+        conv.add_argument("--service", default="", help="service code (EAN-13 or NIT) of the lots")
+        conv.add_argument("--layout", default="[]", metavar="JSON",
+                          help="segments of the main reference: [{\"field\", \"start\", \"length\"}...]")
+        refs = sub.add_parser(
+            "references", help="choose what the portfolio's payment reference is; generate missing references",
+            description="Without --kind, show the setting. --kind generated gives every debtor and obligation "
+            "without one a generated reference (a number and its Luhn check digit); run it again after imports.",
+        )
+        refs.add_argument("--portfolio", required=True, metavar="SLUG")
+        refs.add_argument("--kind", choices=ReferenceKind.values)
+        queue = sub.add_parser("queue", help="list the bank lines waiting for review")
+        queue.add_argument("--portfolio", required=True, metavar="SLUG")
 
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
 
-    def _import(self, *, file, portfolio, layout, convenio, dry_run, format, **_):
+    @staticmethod
+    def _portfolio(slug):
         try:
-            target = Portfolio.objects.get(slug=portfolio)
+            return Portfolio.objects.get(slug=slug)
         except Portfolio.DoesNotExist:
-            raise CommandError(f"--portfolio: no portfolio with slug {portfolio!r} (see `recaudo portfolio list`)")
+            raise CommandError(f"--portfolio: no portfolio with slug {slug!r} (see `recaudo portfolio list`)")
+
+    def _convenio(self, *, portfolio, name, bank, account, account_type, nit, service, layout, **_):
+        target = self._portfolio(portfolio)
+        if not name:
+            for c in convenios(target):
+                self.stdout.write(f"{c.name}: bank {c.bank_code} account {c.account_number or '-'} NIT "
+                                  f"{c.company_nit or '-'} service {c.service_code or '-'} layout "
+                                  f"{json.dumps(c.reference_layout)}")
+            return
+        try:
+            segments = json.loads(layout)
+        except ValueError as exc:
+            raise CommandError(f"--layout: not JSON: {exc}")
+        try:
+            saved = convenio_save(portfolio=target, name=name, bank_code=bank, account_number=account,
+                                  account_type=account_type, company_nit=nit, service_code=service,
+                                  reference_layout=segments, actor="cli")
+        except DomainError as exc:
+            raise command_error(exc, {"bank_code": "bank", "company_nit": "nit", "service_code": "service",
+                                      "reference_layout": "layout", "account_number": "account"}.get(exc.field))
+        self.stdout.write(f"convenio {saved.name} saved")
+
+    def _references(self, *, portfolio, kind, **_):
+        target = self._portfolio(portfolio)
+        try:
+            if kind:
+                reference_settings_set(portfolio=target, kind=kind, actor="cli")
+            created = payment_references_assign(portfolio=target, actor="cli") \
+                if reference_kind(target) == ReferenceKind.GENERATED else 0
+        except DomainError as exc:
+            raise command_error(exc)
+        self.stdout.write(f"payment reference of {target.slug}: {reference_kind(target)}"
+                          + (f"; {created} reference(s) generated" if created else ""))
+
+    def _queue(self, *, portfolio, **_):
+        target = self._portfolio(portfolio)
+        lines = queued_lines(target)
+        for line in lines:
+            self.stdout.write(f"{line.bank_date} {line.reference.lstrip('0') or '-':<20} "
+                              f"{from_minor(line.amount_minor, target.currency):>16}  {line.reason}")
+        self.stdout.write(f"{len(lines)} line(s) waiting for review")
+
+    def _import(self, *, file, portfolio, layout, convenio, dry_run, format, **_):
+        target = self._portfolio(portfolio)
         path = Path(file)
         try:
             content = path.read_bytes()
