@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db.models import Max
+from django.db.models.functions import Length
+
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -46,7 +49,12 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
             for value, debtor_id, obligation_id in rows.values_list("value", "debtor_id", "obligation_id"):
                 found[value].add(rules.Target(debtor_id, obligation_id))
         return {v: sorted(found.get(v, ()), key=repr) for v in wanted}
-    forms = [form for value, width in wanted.items() for form in rules.padded_forms(value, width)]
+    model, column = (Obligation, "number") if field == rules.OBLIGATION_NUMBER else \
+        (Debtor, "code" if field == rules.DEBTOR_CODE else "id_number")
+    # No stored value is longer than the longest one: pad only up to it (a few forms per value, not 48).
+    longest = model.objects.filter(portfolio=portfolio).aggregate(n=Max(Length(column)))["n"] or 0
+    forms = [form for value, width in wanted.items() for form in rules.padded_forms(value, min(width, longest))
+             if len(form) <= longest]
     for batch in _batches(forms):
         if field == rules.OBLIGATION_NUMBER:
             rows = Obligation.objects.filter(portfolio=portfolio, number__in=batch).values_list(
@@ -54,7 +62,6 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
             for number, debtor_id, obligation_id in rows:
                 found[rules.unpadded(number)].add(rules.Target(debtor_id, obligation_id))
         elif field in (rules.DEBTOR_CODE, rules.NATIONAL_ID):
-            column = "code" if field == rules.DEBTOR_CODE else "id_number"
             rows = Debtor.objects.filter(portfolio=portfolio, **{f"{column}__in": batch}).values_list(column, "id")
             for value, debtor_id in rows:
                 found[rules.unpadded(value)].add(rules.Target(debtor_id))
