@@ -358,3 +358,50 @@ def cents(value: int) -> str:
     """An amount in cents as the file means it, es-CO: 1234567 -> "12.345,67"."""
     whole, part = divmod(value, 100)
     return f"{whole:,}".replace(",", ".") + f",{part:02d}"
+
+
+# --- the billing file (company -> bank), Asobancaria 2001, 220 characters a record -------------------------------
+
+BILLING_WIDTH = 220
+
+
+@dataclass(frozen=True)
+class BillingDetail:
+    reference: str  # the main reference, digits, at most 48 (written zero-padded on the left)
+    amount_cents: int
+    due_date: date
+    secondary_reference: str = ""  # 30, left-aligned
+    customer_id: str = ""  # 10
+    customer_name: str = ""  # 22
+
+
+def _num(value: int | str, size: int) -> str:
+    text = str(value)
+    if not text.isdigit() or len(text) > size:
+        raise ValueError(f"{text!r} does not fit {size} digits")
+    return text.rjust(size, "0")
+
+
+def _alpha(value: str, size: int) -> str:
+    return " ".join((value or "").split())[:size].ljust(size)
+
+
+def write_billing(*, nit: str, bank_code: str, service_code: str, service_name: str, created: date,
+                  time: str, details: list[BillingDetail], modifier: str = "A") -> str:
+    """The billing file of one convenio: file header 01, one lot (05, a 06 per obligation, 08), file control 09;
+    numbers zero-padded on the left, text blank-padded on the right, amounts with 2 implied decimals, CRLF line
+    ends. ValueError when a value does not fit its field (the caller checks references before)."""
+    total = sum(d.amount_cents for d in details)
+    lines = [
+        "01" + _num(nit, 10) + "0" * 10 + _num(bank_code, 3) + created.strftime("%Y%m%d") + _num(time, 4)
+        + _alpha(modifier, 1),
+        "05" + _num(service_code, 13) + "0001" + _alpha(service_name, 15),
+    ]
+    for d in details:
+        lines.append(
+            "06" + _num(d.reference, 48) + _alpha(d.secondary_reference, 30) + "01" + " " * 3
+            + _num(d.amount_cents, 14) + " " * 13 + "0" * 14 + d.due_date.strftime("%Y%m%d") + "0" * 8
+            + " " * 17 + "00" + _alpha(d.customer_id, 10) + _alpha(d.customer_name, 22) + "000")
+    lines.append("08" + _num(len(details), 9) + _num(total, 18) + "0" * 18 + "0001")
+    lines.append("09" + _num(len(details), 9) + _num(total, 18) + "0" * 18)
+    return "".join(line.ljust(BILLING_WIDTH) + "\r\n" for line in lines)

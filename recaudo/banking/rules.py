@@ -204,3 +204,25 @@ def field_label(field: str) -> str:
         GENERATED: _("the generated reference"),
         PERIOD: _("the period"),
     }.get(field, field)
+
+
+def compose_reference(values: dict[str, str], segments: list[Segment],
+                      width: int = MAIN_REFERENCE_LENGTH) -> str:
+    """The main reference a billing file gives the bank, the reverse of split_reference: each segment's value
+    zero-padded into its positions (positions no segment holds are zeros); without a layout, the payment
+    reference zero-padded to `width`. ReferenceError when a value is not digits or does not fit.
+
+    >>> compose_reference({"obligation_number": "1203", "period": "2603"},
+    ...                   [Segment("obligation_number", 37, 8), Segment("period", 45, 4)])[-12:]
+    '000012032603'
+    """
+    slots = segments or [Segment(REFERENCE, 1, width)]
+    out = ["0"] * width
+    for segment in slots:
+        value = (values.get(segment.field) or "").strip()
+        if not value or not value.isdigit() or not value.isascii() or len(value) > segment.length:
+            raise ReferenceError(_("%(field)s %(value)r is not up to %(n)d digits")
+                                 % {"field": field_label(segment.field), "value": value, "n": segment.length},
+                                 field="reference")
+        out[segment.start - 1:segment.start - 1 + segment.length] = value.rjust(segment.length, "0")
+    return "".join(out)

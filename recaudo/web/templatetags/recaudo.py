@@ -290,6 +290,7 @@ def _event_labels() -> dict[str, str]:
         "banking.convenio_saved": _("Collection agreement (convenio) saved"),
         "banking.reference_settings": _("Payment reference settings changed"),
         "banking.references_assigned": _("Payment references generated"),
+        "banking.billing_file": _("Bank billing file written"),
         "retention.applied": _("Retention policy applied"),
         "rates.load": _("Legal rates loaded"),
         "user.created": _("User created"),

@@ -1,4 +1,4 @@
-"""`recaudo bank import FILE --portfolio SLUG`: import a bank collection file (docs/bank-files.md)."""
+"""`recaudo bank import|billing|convenio|references|queue`: bank collection and billing files (docs/bank-files.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ from django.core.management.base import BaseCommand, CommandError
 from recaudo.banking.asobancaria import LAYOUTS, cents
 from recaudo.banking.models import ReferenceKind
 from recaudo.banking.selectors import convenios, queued_lines, reference_kind
-from recaudo.banking.services import bank_file_import, convenio_save, payment_references_assign, reference_settings_set
+from recaudo.banking.services import (
+    bank_file_import,
+    billing_file_build,
+    convenio_save,
+    payment_references_assign,
+    reference_settings_set,
+)
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.core.options import command_error
@@ -21,7 +27,7 @@ class Command(BaseCommand):
     help = "Import bank collection files."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,convenio,references,queue}")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,billing,convenio,references,queue}")
         run = sub.add_parser(
             "import", help="import an Asobancaria collection file",
             description="Read a bank collection file (Asobancaria 2001 or 1998), check its record order and every "
@@ -39,6 +45,15 @@ class Command(BaseCommand):
                          "portfolio's one convenio with the file's bank and service code, if any)")
         run.add_argument("--dry-run", action="store_true", help="show what would happen; change nothing")
         run.add_argument("--format", default="table", choices=["table", "json"])
+        bill = sub.add_parser(
+            "billing", help="write the billing file (company -> bank) of a convenio",
+            description="Every open obligation with a balance, with its main reference by the convenio's layout, its "
+            "due date and balance, in the Asobancaria 2001 billing layout (220 characters). Obligations whose "
+            "reference cannot be written in digits are left out and listed on standard error.",
+        )
+        bill.add_argument("--portfolio", required=True, metavar="SLUG")
+        bill.add_argument("--convenio", required=True, metavar="NAME")
+        bill.add_argument("--output", metavar="FILE", help="default: standard output")
         conv = sub.add_parser(
             "convenio", help="create or change a collection agreement (convenio); without --name, list them",
             description="A convenio with a bank: its Asobancaria bank code, account, the company's NIT and the "
@@ -95,6 +110,24 @@ class Command(BaseCommand):
             raise command_error(exc, {"bank_code": "bank", "company_nit": "nit", "service_code": "service",
                                       "reference_layout": "layout", "account_number": "account"}.get(exc.field))
         self.stdout.write(f"convenio {saved.name} saved")
+
+    def _billing(self, *, portfolio, convenio, output, **_):
+        target = self._portfolio(portfolio)
+        try:
+            built = billing_file_build(portfolio=target, convenio_name=convenio, actor="cli")
+        except DomainError as exc:
+            raise command_error(exc)
+        for line in built.skipped:
+            self.stderr.write(f"left out: {line}")
+        if output:
+            try:
+                Path(output).write_bytes(built.text.encode("cp1252", errors="replace"))
+            except OSError as exc:
+                raise CommandError(f"--output: cannot write {output}: {exc.strerror or exc}")
+            self.stdout.write(f"{output}: {built.obligations} obligation(s), {cents(built.total_cents)}; "
+                              f"{len(built.skipped)} left out")
+        else:
+            self.stdout.write(built.text, ending="")
 
     def _references(self, *, portfolio, kind, **_):
         target = self._portfolio(portfolio)
