@@ -14,6 +14,10 @@ class ObligationsMixin:
     def set_obligations(self, obligations):
         self.fields["obligations"].queryset = obligations
         self.fields["obligations"].label_from_instance = lambda o: f"{o.number} · {o.due_date:%d/%m/%Y}"
+        if not obligations.exists():  # an empty list of boxes says nothing: say why
+            self.fields["obligations"].help_text = _(
+                "No obligation of this debtor can go into an agreement: none is open, undisputed and outside another "
+                "agreement.")
 
 
 class PromiseForm(forms.Form):

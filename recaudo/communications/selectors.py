@@ -61,6 +61,7 @@ class MessageDetail:
     message: Message
     text: str  # what was sent, as text (an HTML e-mail without its tags)
     history: list[HistoryStep]
+    template_name: str = ""  # the template's name (its code when the template is gone)
 
 
 def message_detail(portfolio: Portfolio, message_id: int, scope: DebtorScope = EVERY_DEBTOR) -> MessageDetail:
@@ -81,7 +82,9 @@ def message_detail(portfolio: Portfolio, message_id: int, scope: DebtorScope = E
         message.to = mask_contact(message.channel, message.to)
         message.last_error = mask_free_text(message.last_error)
         text = mask_free_text(text)
-    return MessageDetail(message, text, history)
+    template = (template_effective(portfolio, message.template_code, message.channel, message.language or "es")
+                if message.template_code else None)
+    return MessageDetail(message, text, history, template.name if template else message.template_code)
 
 
 def effective_templates(portfolio: Portfolio) -> list[Template]:

@@ -182,3 +182,31 @@ def test_the_new_agreement_page_opens_with_the_schedule_of_its_initial_values(cl
     assert preview.get("schedule") and not preview.get("error"), preview
     assert len(preview["schedule"]) == 6 and preview["schedule"][0].due_date == MONDAY  # 6 installments from today
     assert 'id="schedule"' in html and "Complete el plan" not in html
+
+
+def test_the_schedule_sits_in_a_wide_column_that_scrolls_rather_than_spilling_out_of_its_card(client, portfolio, book):
+    """At 1280 px the six-column schedule ran past its card (issue 14): the form takes the narrow column, the schedule
+    the wide one, and the table scrolls inside its card if it still does not fit."""
+    login(client, book["agent"])
+    html = client.get(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert '<div class="grid-plan">' in html
+    assert '<div class="table-wrap tall"><table class="table" id="schedule">' in html
+
+
+def test_a_debtor_without_open_obligations_is_told_so_on_the_new_agreement_page(client, portfolio, book):
+    login(client, book["agent"])
+    for obligation in (book["f1"], book["f2"]):
+        obligation.status = "paid"
+        obligation.balance_minor = 0
+        obligation.save()
+    html = client.get(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "Ninguna obligación de este deudor puede incluirse en un acuerdo" in html
+
+
+def test_a_debtor_with_open_obligations_gets_no_empty_list_sentence(client, portfolio, book):
+    login(client, book["agent"])
+    html = client.get(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "Ninguna obligación de este deudor" not in html

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.urls import reverse
 
-from recaudo.communications.models import Message
+from recaudo.communications.models import Message, Template
 from recaudo.demo.testing import make_debtor, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +48,22 @@ def test_another_portfolios_message_is_not_found(client, portfolio, other_portfo
     make_user("otro", other_portfolio, role="admin")
     sign_in(client, "otro")
     assert client.get(reverse("comms_message", args=[other_portfolio.slug, message.pk])).status_code == 404
+
+
+def test_the_template_and_language_are_named_not_coded(client, portfolio, message):
+    """The page named the template by its code ("reminder") and the language "es" (issue 14): its name, in words."""
+    make_user("sofia", portfolio, role="supervisor")
+    sign_in(client, "sofia")
+    html = client.get(reverse("comms_message", args=[portfolio.slug, message.pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+    template = Template.objects.get(portfolio=None, code="reminder", channel="email", language="es")
+    assert f"<dd>{template.name} · Español</dd>" in html
+
+
+def test_a_message_whose_template_is_gone_still_shows_its_code(client, portfolio, message):
+    Message.objects.filter(pk=message.pk).update(template_code="retired_notice", language="")
+    make_user("sofia", portfolio, role="supervisor")
+    sign_in(client, "sofia")
+    html = client.get(reverse("comms_message", args=[portfolio.slug, message.pk]),
+                      HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+    assert "<dd>retired_notice</dd>" in html

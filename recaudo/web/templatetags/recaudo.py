@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from recaudo.accounts.selectors import menu_for, portfolios_for_user
 from recaudo.agreements.models import Acceptance
 from recaudo.agreements.wording import approval_reason_text
+from recaudo.communications.models import LANGUAGES as MESSAGE_LANGUAGES
 from recaudo.compliance.wording import channel_label as compliance_channel_label
 from recaudo.core.money import UnknownCurrency, format_amount, from_minor
 from recaudo.cycle.wording import reason_text as cycle_reason_text
@@ -406,6 +407,15 @@ def event_detail(changes, currency="COP"):
 def channel_name(value):
     """A contact channel or task kind of the cycle by its label (call -> llamada, sms -> SMS)."""
     return compliance_channel_label(str(value or ""))
+
+
+@register.filter
+def language_name(value):
+    """A debtor's or message's language code by its name in the page's language (es -> Español); an unknown code
+    is shown as it is, in capitals."""
+    code = str(value or "").strip().lower()
+    name = dict(MESSAGE_LANGUAGES).get(code)
+    return str(name)[:1].upper() + str(name)[1:] if name else code.upper()
 
 
 @register.filter
