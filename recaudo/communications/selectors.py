@@ -28,10 +28,15 @@ def outbox_page(portfolio: Portfolio, *, status: str = "", channel: str = "", pa
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
-    result = Paginator(qs.only("id", "channel", "to", "template_code", "status", "attempts", "next_attempt_at",
-                               "provider", "provider_id", "permanent", "last_error", "sent_at", "delivered_at",
-                               "created_at", "subject", "debtor__name", "debtor__code", "fallback_of_id"),
+    result = Paginator(qs.only("id", "channel", "to", "template_code", "language", "status", "attempts",
+                               "next_attempt_at", "provider", "provider_id", "permanent", "last_error", "sent_at",
+                               "delivered_at", "created_at", "subject", "debtor__name", "debtor__code",
+                               "fallback_of_id"),
                        per_page).get_page(page)
+    names = {(t.code, t.channel, t.language): t.name for t in effective_templates(portfolio)}
+    for message in result.object_list:  # the template by its name, its code when it is gone
+        message.template_name = names.get((message.template_code, message.channel, message.language or "es"),
+                                          message.template_code)
     if scope.masked:
         for message in result.object_list:  # never saved: only what the page shows changes
             message.to = mask_contact(message.channel, message.to)

@@ -67,3 +67,11 @@ def test_a_message_whose_template_is_gone_still_shows_its_code(client, portfolio
     html = client.get(reverse("comms_message", args=[portfolio.slug, message.pk]),
                       HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
     assert "<dd>retired_notice</dd>" in html
+
+
+def test_the_outbox_names_each_messages_template(client, portfolio, message):
+    make_user("sofia", portfolio, role="supervisor")
+    sign_in(client, "sofia")
+    html = client.get(reverse("comms_outbox", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+    template = Template.objects.get(portfolio=None, code="reminder", channel="email", language="es")
+    assert f"<td>{template.name}</td>" in html and "<td>reminder</td>" not in html
