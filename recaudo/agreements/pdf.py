@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 
 from recaudo.core.money import format_amount, from_minor
 from recaudo.core.pdf import a4_document, numbered_canvas
+from recaudo.portfolio.validation import display_id_number
 
 from .models import Agreement
 
@@ -96,7 +97,8 @@ def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: b
     body = ParagraphStyle("body", parent=styles["Normal"], fontSize=9.5, leading=13)
     buffer = io.BytesIO()
     doc = a4_document(buffer, title=f"{t['title']} {agreement.number}", author=creditor, compress=compress)
-    ident = f"<br/>{t['id']}: {escape(debtor.id_type)} {escape(debtor.id_number)}" if debtor.id_number else ""
+    shown_id = display_id_number(debtor.id_type, debtor.id_number)  # a NIT with its dots and check digit
+    ident = f"<br/>{t['id']}: {escape(debtor.id_type)} {escape(shown_id)}" if debtor.id_number else ""
     story = [
         Paragraph(f"{escape(t['title'])} {escape(agreement.number)}", styles["Title"]),
         Table([[Paragraph(f"<b>{t['creditor']}</b><br/>{escape(creditor)}", small),

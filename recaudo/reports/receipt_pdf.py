@@ -16,6 +16,7 @@ from recaudo.core.pdf import a4_document, totals_table_style
 from recaudo.core.words import amount_in_words_es
 from recaudo.ledger.models import Component, PaymentMethod
 from recaudo.ledger.selectors import ReceiptView
+from recaudo.portfolio.validation import display_id_number
 
 from .formatting import fmt_amount, fmt_date
 
@@ -63,7 +64,8 @@ def render_receipt_pdf(view: ReceiptView, language: str, compress: bool = True) 
                    Paragraph(f"<b>{escape(w['number'])} {escape(receipt.label)}</b>", big)]],
                  colWidths=[120 * mm, 60 * mm],
                  style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
-    debtor_id = f"{escape(debtor.id_type)} {escape(debtor.id_number)}" if debtor.id_number else "—"
+    shown_id = display_id_number(debtor.id_type, debtor.id_number)  # a NIT with its dots and check digit
+    debtor_id = f"{escape(debtor.id_type)} {escape(shown_id)}" if debtor.id_number else "—"
     story = [
         head,
         Table([[Paragraph(f"<b>{escape(w['creditor'])}</b><br/>{escape(creditor)}", small),

@@ -21,6 +21,7 @@ from recaudo.core.money import from_minor, precision
 from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 from recaudo.ledger.models import EntryKind
 from recaudo.portfolio.models import Obligation
+from recaudo.portfolio.validation import display_id_number
 
 from .formatting import bucket_label, fmt_amount, fmt_date
 from .selectors import AgingReport, DebtorAgingRow
@@ -309,7 +310,8 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     # The debtor and the period on the left; the summary of what is owed on the right.
     debtor_text = (f"<font size=7 color='#667085'>{escape(labels['debtor']).upper()}</font><br/>"
                    f"<b>{escape(debtor.name)}</b><br/>{escape(labels['code'])}: {escape(debtor.code)}"
-                   + (f"<br/>{escape(labels['id'])}: {escape(debtor.id_type)} {escape(debtor.id_number)}"
+                   + (f"<br/>{escape(labels['id'])}: {escape(debtor.id_type)} "
+                      f"{escape(display_id_number(debtor.id_type, debtor.id_number))}"
                       if debtor.id_number else "")
                    + f"<br/>{escape(labels['period'])}: {escape(period)}"
                    + f"<br/>{escape(labels['currency'])}: {escape(statement.currency)}")

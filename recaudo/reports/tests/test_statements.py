@@ -189,3 +189,16 @@ def test_pdf_without_creditor_details_still_names_the_reference(portfolio, tmp_p
     assert statement.payment_reference == "52123456"
     text = _pdf_text(render_statement_pdf(statement, "es-co"), tmp_path)
     assert "52123456" in text and "Cómo pagar" in text
+
+
+def test_a_nit_is_shown_with_its_dots_and_check_digit(portfolio, tmp_path):
+    """The statement printed "NIT 8001972684" where every page shows 800.197.268-4 (issue 14)."""
+    book = build_book(portfolio)
+    book["c1"].id_type, book["c1"].id_number = "NIT", "8001972684"
+    book["c1"].save()
+    portfolio.payment_reference = "code"
+    portfolio.save()
+    statement = statement_for(debtor=book["c1"], today=TODAY)
+    assert "NIT 800.197.268-4" in render_statement_html(statement, "es-co")
+    text = _pdf_text(render_statement_pdf(statement, "es-co"), tmp_path)
+    assert "NIT 800.197.268-4" in text and "8001972684" not in text

@@ -182,3 +182,14 @@ def test_the_timeline_shows_a_message_the_cycle_queued_in_spanish(client, portfo
     page = client.get(reverse("debtor_detail", args=[portfolio.slug, book["debtor"].pk]),
                       HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert "Mensaje en cola" in page and "Automático (ciclo diario)" in page
+
+
+def test_receipt_pdf_shows_a_nit_with_its_dots_and_check_digit(portfolio, book):
+    """The receipt printed "NIT 8001972684" where every page shows 800.197.268-4 (issue 14)."""
+    debtor = book["debtor"]
+    debtor.id_type, debtor.id_number = "NIT", "8001972684"
+    debtor.save()
+    payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1500000"), date=MONDAY,
+                                 reference="PSE-10", method="pse")
+    pdf = pdf_text(render_receipt_pdf(receipt_view(portfolio, payment.pk), "es"))
+    assert "NIT 800.197.268-4" in pdf and "8001972684" not in pdf
