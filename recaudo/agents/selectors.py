@@ -67,11 +67,13 @@ QUEUE_LIMIT = 50
 DEFAULT_SCRIPT = {
     "es": ("Buenos días, ¿hablo con {{ debtor_name }}? Mi nombre es {{ agent_name }} y le llamo de parte de "
            "{{ creditor }}\nLe comento que registra un saldo vencido de {{ overdue }}, con {{ days_past_due }} días "
-           "de mora (factura más antigua: {{ oldest_invoice }}); el saldo total de su cuenta es {{ balance }}.\n"
+           "de mora{% if oldest_invoice %} (factura más antigua: {{ oldest_invoice }}){% endif %}; el saldo total de "
+           "su cuenta es {{ balance }}.\n"
            "¿Podemos acordar una fecha de pago hoy?"),
     "en": ("Good morning, am I speaking with {{ debtor_name }}? My name is {{ agent_name }}, calling on behalf of "
-           "{{ creditor }}\nYour account shows an overdue amount of {{ overdue }}, {{ days_past_due }} days past due "
-           "(oldest invoice: {{ oldest_invoice }}); the total balance of your account is {{ balance }}.\n"
+           "{{ creditor }}\nYour account shows an overdue amount of {{ overdue }}, {{ days_past_due }} days past due"
+           "{% if oldest_invoice %} (oldest invoice: {{ oldest_invoice }}){% endif %}; the total balance of your "
+           "account is {{ balance }}.\n"
            "Can we agree on a payment date today?"),
 }
 

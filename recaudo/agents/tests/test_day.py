@@ -26,6 +26,7 @@ from recaudo.audit.models import AuditEvent
 from recaudo.compliance.models import ComplianceDecision, ContactAttempt
 from recaudo.compliance.services import ContactBlocked
 from recaudo.demo.testing import make_obligation, make_user
+from recaudo.portfolio.models import Obligation
 from recaudo.strategies.models import DebtorStrategyState
 
 from .helpers import NOW, debtor_with_phone
@@ -100,6 +101,20 @@ def test_script_says_overdue_amount_and_total_owed_separately(portfolio):
     assert "overdue amount of COP 900,000.00" in english
     assert "total balance of your account is COP 1,500,000.00" in english
     assert "{{ overdue }}" in DEFAULT_SCRIPT["en"] and "{{ balance }}" in DEFAULT_SCRIPT["en"]
+    assert "days past due (oldest invoice: F-S1);" in english
+
+
+@pytest.mark.django_db
+def test_script_of_a_debtor_with_nothing_open_names_no_empty_oldest_invoice(portfolio):
+    """It read "(factura más antigua: );" for a debtor with nothing open (issue 14)."""
+    agent = make_user("ana", portfolio, role="agent")
+    debtor = debtor_with_phone(portfolio, "S1", "Luz Marina Restrepo", amount="900000")
+    Obligation.objects.filter(debtor=debtor).update(status=Obligation.Status.PAID, balance_minor=0)
+    debtor.refresh_from_db()
+    text = script_text(debtor, agent, date(2026, 3, 10), "es")
+    assert "factura más antigua" not in text and "días de mora; el saldo total" in text
+    english = script_text(debtor, agent, date(2026, 3, 10), "en")
+    assert "oldest invoice" not in english and "days past due; the total balance" in english
 
 
 # -- inbound ------------------------------------------------------------------------------------------------------
