@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.compliance.wording import channel_label
 from recaudo.core.forms import AmountField, DateInput
 
+from .models import Hold
 from .schema import HOLD_REASONS, MESSAGE_CHANNELS, SEGMENT_CONDITIONS, TASK_KINDS
 
 
@@ -69,7 +70,8 @@ class HoldForm(forms.Form):
     debtor_code = forms.CharField(label=_("Customer code"), max_length=64)
     obligation_number = forms.CharField(label=_("Obligation number (empty: the whole debtor)"), required=False,
                                         max_length=64)
-    reason = forms.ChoiceField(label=_("Reason"), choices=[(r, r) for r in HOLD_REASONS])
+    reason = forms.ChoiceField(label=_("Reason"), choices=[(r, dict(Hold.Reason.choices).get(r, r))
+                                                           for r in HOLD_REASONS])
     until = forms.DateField(label=_("Until (inclusive)"), required=False,
                             widget=DateInput())
     notes = forms.CharField(label=_("Notes"), required=False, max_length=500)
