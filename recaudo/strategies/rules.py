@@ -157,10 +157,15 @@ class Priority:
 
     def explain(self, lang: str = "es", minor_per_unit: int = 100) -> str:
         amount = compact_amount(Decimal(self.balance_minor) / minor_per_unit, lang)
+        ahead = -self.days  # not yet due: "due in 5 days", never "-5 days"
         if lang.startswith("en"):
             days = "1 day" if self.days == 1 else f"{self.days} days"
+            if ahead > 0:
+                days = "due in 1 day" if ahead == 1 else f"due in {ahead} days"
             return f"balance {amount}, {days}, " + (f"segment {self.segment}" if self.segment else "no segment")
         days = "1 día" if self.days == 1 else f"{self.days} días"
+        if ahead > 0:
+            days = "vence en 1 día" if ahead == 1 else f"vence en {ahead} días"
         return f"saldo {amount}, {days}, " + (f"segmento {self.segment}" if self.segment else "sin segmento")
 
 

@@ -146,3 +146,15 @@ def test_priority_explanation_reads_naturally_without_a_segment_and_for_one_day(
     p = Priority(score=1, balance_minor=4_200_000_00, days=1, segment="")
     assert p.explain("en") == "balance 4.2M, 1 day, no segment"
     assert p.explain("es") == "saldo 4,2 M, 1 día, sin segmento"
+
+
+def test_priority_explanation_of_a_debtor_not_yet_due_says_when_it_falls_due():
+    """The Today page read "saldo 17,7 M, -5 días" for a debtor whose invoice falls due in five days (issue 14)."""
+    from recaudo.strategies.rules import Priority
+
+    p = Priority(score=1, balance_minor=4_200_000_00, days=-5, segment="")
+    assert p.explain("es") == "saldo 4,2 M, vence en 5 días, sin segmento"
+    assert p.explain("en") == "balance 4.2M, due in 5 days, no segment"
+    tomorrow = Priority(score=1, balance_minor=100, days=-1, segment="")
+    assert tomorrow.explain("es") == "saldo 1, vence en 1 día, sin segmento"
+    assert Priority(score=1, balance_minor=100, days=0, segment="").explain("es") == "saldo 1, 0 días, sin segmento"
