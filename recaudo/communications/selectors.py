@@ -14,6 +14,7 @@ from recaudo.audit.models import AuditEvent
 from recaudo.portfolio.masking import mask_contact, mask_free_text
 from recaudo.portfolio.models import Debtor, Portfolio
 
+from .contacts import contacts_for
 from .models import Message, Template, TemplateRevision
 from .rules import template_can_decide, template_edit_needs_approval
 
@@ -37,11 +38,29 @@ def outbox_page(portfolio: Portfolio, *, status: str = "", channel: str = "", pa
     for message in result.object_list:  # the template by its name, its code when it is gone
         message.template_name = names.get((message.template_code, message.channel, message.language or "es"),
                                           message.template_code)
+    _recipients_to_be(list(result.object_list))
     if scope.masked:
         for message in result.object_list:  # never saved: only what the page shows changes
             message.to = mask_contact(message.channel, message.to)
             message.last_error = mask_free_text(message.last_error)
     return result
+
+
+def _recipients_to_be(messages: list[Message]) -> None:
+    """A queued message gets its contact when it is sent (the outbox picks the debtor's contact with consent then):
+    until then the page shows the contact it would go to now, marked `to_pending` (never saved), so the recipient
+    column is never empty while someone could still be written to."""
+    waiting: dict[str, list[Message]] = {}
+    for message in messages:
+        message.to_pending = False
+        if not message.to and message.status == Message.Status.QUEUED:
+            waiting.setdefault(message.channel, []).append(message)
+    for channel, items in waiting.items():
+        found = contacts_for(sorted({m.debtor_id for m in items}), channel)
+        for message in items:
+            contact = found.get(message.debtor_id)
+            if contact is not None:
+                message.to, message.to_pending = contact.value, True
 
 
 def outbox_counts(portfolio: Portfolio, scope: DebtorScope = EVERY_DEBTOR) -> dict[str, int]:
@@ -83,6 +102,7 @@ def message_detail(portfolio: Portfolio, message_id: int, scope: DebtorScope = E
     history += [HistoryStep(e.at, e.event_type, e.changes.get("status", "") if isinstance(e.changes, dict) else "")
                 for e in events]
     history.sort(key=lambda step: step.at)
+    _recipients_to_be([message])
     if scope.masked:  # never saved: only what the page shows changes
         message.to = mask_contact(message.channel, message.to)
         message.last_error = mask_free_text(message.last_error)

@@ -75,3 +75,31 @@ def test_the_outbox_names_each_messages_template(client, portfolio, message):
     html = client.get(reverse("comms_outbox", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
     template = Template.objects.get(portfolio=None, code="reminder", channel="email", language="es")
     assert f"<td>{template.name}</td>" in html and "<td>reminder</td>" not in html
+
+
+def test_a_queued_message_shows_whom_it_would_go_to(client, portfolio):
+    """The cycle queues messages without a recipient (the outbox picks the contact with consent when it sends):
+    the outbox showed an empty "Para" on every queued message (issue 14). It shows the contact it would go to
+    now, marked "al enviarse"; a viewer sees it masked; nothing is saved."""
+    from recaudo.portfolio.services import contact_add
+
+    debtor = make_debtor(portfolio, code="C2", name="Ana Gómez")
+    contact_add(debtor=debtor, channel="email", value="ana.gomez@example.com", consent="granted",
+                consent_source="formulario web")
+    at = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    queued = Message.objects.create(portfolio=portfolio, debtor=debtor, channel="email", to="",
+                                    template_code="reminder", language="es", dedupe_key="k2", scheduled_for=at,
+                                    next_attempt_at=at, status="queued")
+    make_user("sofia", portfolio, role="supervisor")
+    sign_in(client, "sofia")
+    outbox = client.get(reverse("comms_outbox", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO")
+    html = outbox.content.decode()
+    assert "ana.gomez@example.com" in html and "(al enviarse)" in html
+    detail = client.get(reverse("comms_message", args=[portfolio.slug, queued.pk]), HTTP_ACCEPT_LANGUAGE="es-CO")
+    assert "ana.gomez@example.com" in detail.content.decode()
+    queued.refresh_from_db()
+    assert queued.to == ""
+    make_user("vera", portfolio, role="viewer")
+    sign_in(client, "vera")
+    masked = client.get(reverse("comms_outbox", args=[portfolio.slug])).content.decode()
+    assert "ana.gomez@example.com" not in masked
