@@ -168,9 +168,12 @@ def _agreement(request, slug, pk, action="view"):
 @login_required
 def agreement_detail(request, slug, pk, accept_form=None):
     portfolio, agreement = _agreement(request, slug, pk)
+    schedule = list(agreement.schedule.select_related("obligation"))
     return render(request, "agreements/agreement_detail.html", {
         "portfolio": portfolio, "agreement": agreement, "debtor": agreement.debtor,
-        "schedule": agreement.schedule.select_related("obligation"),
+        "schedule": schedule,
+        # installments become obligations when the agreement is accepted: before that the columns would be empty
+        "installment_obligations": any(i.obligation_id for i in schedule),
         "included": agreement.included.select_related("obligation"),
         "acceptance": selectors.agreement_acceptance(agreement),
         "actions": selectors.agreement_actions(agreement, can_write=can(request.user, portfolio, "write")),

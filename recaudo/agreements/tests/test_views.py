@@ -210,3 +210,24 @@ def test_a_debtor_with_open_obligations_gets_no_empty_list_sentence(client, port
     html = client.get(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]),
                       HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert "Ninguna obligación de este deudor" not in html
+
+
+def test_the_schedule_shows_installment_obligations_only_once_they_exist(client, portfolio, book):
+    """A draft's installments have no obligation yet: its schedule showed two columns of dashes (issue 14). They
+    appear once the agreement is accepted and its installments are obligations."""
+    login(client, book["agent"])
+    d = book["debtor"]
+    data = {"obligations": [book["f1"].pk, book["f2"].pk], "down_payment": "20.000", "installments": "3",
+            "frequency": "monthly", "first_due": "2026-04-01", "rate_kind": "none", "rate_pct": "",
+            "breach_clause": "revert", "language": "es"}
+    client.post(reverse("agreement_new", args=[portfolio.slug, d.pk]), data)
+    agreement = Agreement.objects.get()
+    page = client.get(reverse("agreement_detail", args=[portfolio.slug, agreement.pk]), HTTP_ACCEPT_LANGUAGE="es-CO")
+    head = page.content.decode().split('id="schedule"')[1].split("</thead>")[0]
+    assert "Obligación" not in head
+    upload = SimpleUploadedFile("firmado.pdf", b"%PDF-1.4 signed", content_type="application/pdf")
+    client.post(reverse("agreement_accept", args=[portfolio.slug, agreement.pk]),
+                {"channel": "signed_upload", "evidence_file": upload})
+    page = client.get(reverse("agreement_detail", args=[portfolio.slug, agreement.pk]), HTTP_ACCEPT_LANGUAGE="es-CO")
+    head = page.content.decode().split('id="schedule"')[1].split("</thead>")[0]
+    assert "Obligación" in head
