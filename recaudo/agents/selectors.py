@@ -128,6 +128,8 @@ class QueueRow:
 def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
     state = getattr(debtor, "strategy_state", None)
     if state is None or state.computed_on is None:
+        if debtor.balance_minor <= 0:  # the daily cycle scores only debtors who owe something
+            return _("nothing owed: the daily cycle does not score this debtor")
         return _("not scored yet (the daily cycle has not run)")
     priority = Priority(score=state.priority, balance_minor=state.priority_balance_minor, days=state.priority_days,
                         segment=state.segment_name)
