@@ -54,6 +54,7 @@ from .common import (
     agreement_settings,
     credits_post,
     included_obligations,
+    plan_problem,
     today_for,
 )
 from .permissions import limits_for, plan_terms
@@ -98,7 +99,7 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
     except RateAboveCap as exc:
         raise AgreementError(f"rate: {exc}")
     except PlanError as exc:
-        raise AgreementError(str(exc))
+        raise plan_problem(exc) from None
     debt = sum(o.balance_minor for o in found)
     currency = portfolio.currency
     try:
@@ -106,7 +107,7 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
                                  rate_kind=rate_kind, start=first_due, frequency=frequency,
                                  down_payment=Decimal(str(down_payment or 0)), currency=currency, due_day=due_day)
     except PlanError as exc:
-        raise AgreementError(str(exc))
+        raise plan_problem(exc) from None
     down = to_minor(Decimal(str(down_payment or 0)), currency)
     # each installment becomes an obligation on acceptance: at most MAX_MINOR, like any amount (docs/amounts.md)
     for number, minor in [(0, down), *((i.number, to_minor(i.installment, currency)) for i in schedule)]:
