@@ -56,10 +56,10 @@ def test_create_draft_schedule(portfolio):
 
 def test_rate_above_usury_is_refused_and_within_is_accepted(portfolio):
     debtor, f1, f2 = debtor_with_debt(portfolio)
-    with pytest.raises(AgreementError, match="above the legal cap"):
+    with pytest.raises(AgreementError, match="supera el tope legal"):
         make_plan(portfolio, debtor, [f1], rate=Decimal("0.03"), rate_kind="monthly")  # 42,58 % E.A.
     a = make_plan(portfolio, debtor, [f1], rate=Decimal("0.015"), rate_kind="monthly", down_payment=0)
-    assert a.cap_ea is not None and a.rate_ea < a.cap_ea and "usury" in a.cap_source
+    assert a.cap_ea is not None and a.rate_ea < a.cap_ea and "usura" in a.cap_source
 
 
 def test_accept_settles_originals_and_creates_installments(portfolio):
