@@ -26,7 +26,7 @@ from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.validation import display_id_number
 from recaudo.strategies.models import Hold, StepExecution
-from recaudo.strategies.wording import action_label, stage_label
+from recaudo.strategies.wording import action_label, stage_label, step_conditions_text
 
 register = template.Library()
 
@@ -412,6 +412,12 @@ def channel_name(value):
 def step_action(value):
     """A strategy step's action by its label (send_message -> Enviar mensaje)."""
     return action_label(str(value or ""))
+
+
+@register.filter
+def step_conditions(conditions, currency=""):
+    """A strategy step's conditions in words ("saldo ≥ $ 5.000.000 · solo sin promesa pendiente")."""
+    return " · ".join(step_conditions_text(conditions if isinstance(conditions, dict) else {}, str(currency or "")))
 
 
 @register.filter
