@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import menu_for, portfolios_for_user
@@ -326,8 +326,9 @@ def _channel_label(value: str) -> str:
 
 def _source_label(value: str) -> str:
     """Who or what a record came from (a promise's, a payment's, a message's source) by its label."""
-    labels = {"agent": _("Agent"), "debtor": _("Debtor"), "import": _("Import"), "manual": _("Manual"),
-              "cycle": _("Daily cycle"), "portal": _("Portal"), "bank_file": _("Bank file"), "cli": _("Command line")}
+    labels = {"agent": _("Agent"), "debtor": _("Debtor"), "import": pgettext("source", "Import"),
+              "manual": _("Manual"), "cycle": _("Daily cycle"), "portal": _("Portal"), "bank_file": _("Bank file"),
+              "cli": _("Command line")}
     return str(labels.get(value, value))
 
 
