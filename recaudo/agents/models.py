@@ -268,8 +268,8 @@ class BulkJob(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the worker")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        RUNNING = "running", pgettext_lazy("bulk job status", "Running")
+        DONE = "done", pgettext_lazy("bulk job status", "Done")
         FAILED = "failed", _("Stopped")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="bulk_jobs")
