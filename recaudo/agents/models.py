@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 
@@ -19,7 +20,7 @@ class AgentTask(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("task status", "Done")
         CANCELLED = "cancelled", _("Cancelled")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="agent_tasks")
@@ -267,8 +268,8 @@ class BulkJob(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for the worker")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        RUNNING = "running", pgettext_lazy("bulk job status", "Running")
+        DONE = "done", pgettext_lazy("bulk job status", "Done")
         FAILED = "failed", _("Stopped")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="bulk_jobs")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.portfolio.models import CurrencyField
@@ -64,7 +65,7 @@ class Promise(models.Model):
     class Source(models.TextChoices):
         AGENT = "agent", _("Agent")
         DEBTOR = "debtor", _("Debtor")
-        IMPORT = "import", _("Import")
+        IMPORT = "import", pgettext_lazy("source", "Import")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="promises")
     debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="promises")
@@ -315,8 +316,8 @@ class Offer(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending_approval", _("Pending approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", pgettext_lazy("offer status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("offer status", "Rejected")
         COUNTERED = "countered", _("Countered")
         ACCEPTED = "accepted", _("Accepted")
         EXPIRED = "expired", _("Expired")

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
+from django.utils.translation import gettext as _
+
 from recaudo.core.errors import DomainError
 from recaudo.core.money import UnknownCurrency, precision, quantize
 from recaudo.ledger.interest import (
@@ -59,11 +61,19 @@ __all__ = [
 
 
 class PlanError(DomainError):
-    """Bad plan input; `field` names the parameter (the command maps it to its option)."""
+    """Bad plan input: `field` names the parameter (the command maps it to its option, a page to its input), the
+    message says what is wrong without naming it, in the active language."""
 
     def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
+        super().__init__(message, field=field)
+
+
+def _unknown(value, choices) -> str:
+    return _("unknown %(value)s; use one of %(choices)s") % {"value": repr(value), "choices": ", ".join(choices)}
+
+
+def _too_precise(amount, currency: str) -> str:
+    return _("%(amount)s has more decimals than %(currency)s allows") % {"amount": amount, "currency": currency}
 
 
 @dataclass(frozen=True)
@@ -80,20 +90,20 @@ def _decimal(value, field: str) -> Decimal:
     try:
         result = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
-        raise PlanError(field, f"{field}: not a number: {value!r}")
+        raise PlanError(field, _("not a number: %(value)s") % {"value": repr(value)})
     if not result.is_finite():
-        raise PlanError(field, f"{field}: not a number: {value!r}")
+        raise PlanError(field, _("not a number: %(value)s") % {"value": repr(value)})
     return result
 
 
 def _validate_rate(rate, rate_kind: str) -> Decimal:
     if rate_kind not in RATE_KINDS:
-        raise PlanError("rate_kind", f"rate_kind: unknown {rate_kind!r}; use one of {', '.join(RATE_KINDS)}")
+        raise PlanError("rate_kind", _unknown(rate_kind, RATE_KINDS))
     rate = Decimal(0) if rate is None else _decimal(rate, "rate")
     if rate < 0:
-        raise PlanError("rate", f"rate: must not be negative, got {rate}")
+        raise PlanError("rate", _("must not be negative, got %(rate)s") % {"rate": rate})
     if rate_kind == "none" and rate != 0:
-        raise PlanError("rate", "rate: a plan with rate_kind 'none' has no rate")
+        raise PlanError("rate", _("a plan with rate_kind 'none' has no rate"))
     return rate
 
 
@@ -113,7 +123,7 @@ def periodic_rate(rate, rate_kind: str, frequency: str = "monthly") -> Decimal:
     """The effective rate per installment period (see the table in the module docstring)."""
     rate = _validate_rate(rate, rate_kind)
     if frequency not in FREQUENCIES:
-        raise PlanError("frequency", f"frequency: unknown {frequency!r}; use one of {', '.join(FREQUENCIES)}")
+        raise PlanError("frequency", _unknown(frequency, FREQUENCIES))
     if rate_kind == "none" or rate == 0:
         return Decimal(0)
     if frequency == "monthly":
@@ -145,9 +155,9 @@ def _month_day(year: int, month: int, day: int) -> date:
 
 def due_dates(start: date, installments: int, frequency: str = "monthly", due_day: int | None = None) -> list[date]:
     if frequency not in FREQUENCIES:
-        raise PlanError("frequency", f"frequency: unknown {frequency!r}; use one of {', '.join(FREQUENCIES)}")
+        raise PlanError("frequency", _unknown(frequency, FREQUENCIES))
     if frequency != "monthly" and due_day is not None:
-        raise PlanError("due_day", "due_day: only monthly plans have a due day")
+        raise PlanError("due_day", _("only monthly plans have a due day"))
     if frequency == "semimonthly":
         dates = [start]
         while len(dates) < installments:
@@ -158,7 +168,7 @@ def due_dates(start: date, installments: int, frequency: str = "monthly", due_da
         return [start + step * i for i in range(installments)]
     day = start.day if due_day is None else due_day
     if not 1 <= day <= 31:
-        raise PlanError("due_day", f"due_day: must be between 1 and 31, got {day}")
+        raise PlanError("due_day", _("must be between 1 and 31, got %(day)s") % {"day": day})
     dates = [start]
     for i in range(1, installments):
         month_index = start.month - 1 + i
@@ -182,21 +192,20 @@ def simulate_plan(
     try:
         precision(currency)
     except UnknownCurrency as exc:
-        raise PlanError("currency", f"currency: {exc}")
+        raise PlanError("currency", str(exc)) from None
     amount = _decimal(amount, "amount")
     down_payment = _decimal(down_payment, "down_payment")
     if amount <= 0:
-        raise PlanError("amount", f"amount: must be positive, got {amount}")
+        raise PlanError("amount", _("must be positive, got %(amount)s") % {"amount": amount})
     if quantize(amount, currency) != amount:
-        raise PlanError("amount", f"amount: {amount} has more decimals than {currency} allows")
+        raise PlanError("amount", _too_precise(amount, currency))
     if down_payment < 0 or down_payment >= amount:
-        raise PlanError(
-            "down_payment", f"down_payment: must be at least 0 and less than the amount, got {down_payment}"
-        )
+        raise PlanError("down_payment", _("must be at least 0 and less than the amount, got %(value)s")
+                        % {"value": down_payment})
     if quantize(down_payment, currency) != down_payment:
-        raise PlanError("down_payment", f"down_payment: {down_payment} has more decimals than {currency} allows")
+        raise PlanError("down_payment", _too_precise(down_payment, currency))
     if not isinstance(installments, int) or isinstance(installments, bool) or not 1 <= installments <= MAX_INSTALLMENTS:
-        raise PlanError("installments", f"installments: must be a whole number from 1 to {MAX_INSTALLMENTS}")
+        raise PlanError("installments", _("must be a whole number from 1 to %(max)s") % {"max": MAX_INSTALLMENTS})
     r = periodic_rate(rate, rate_kind, frequency)
     dates = due_dates(start, installments, frequency, due_day)
     financed = quantize(amount - down_payment, currency)
@@ -214,7 +223,8 @@ def simulate_plan(
         schedule = _amortize(financed, payment, r, dates, currency)
         if schedule is not None:
             return schedule
-    raise PlanError("installments", f"installments: {financed} {currency} is too small to split in {n}")
+    raise PlanError("installments", _("%(amount)s %(currency)s is too small to split in %(n)s")
+                    % {"amount": financed, "currency": currency, "n": n})
 
 
 def _amortize(financed: Decimal, payment: Decimal, r: Decimal, dates: list[date], currency: str):
@@ -252,7 +262,7 @@ def check_plan_rate(rate, rate_kind: str, cap_ea: Decimal | None, label: str = "
     except RateAboveCap:
         raise
     except RateError as exc:
-        raise PlanError("rate", f"rate: {exc}")
+        raise PlanError("rate", str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -265,7 +275,7 @@ def promise_required_minor(amount_minor: int, tolerance_pct) -> int:
     """The least payment that keeps a promise: amount x (100 - tolerance) %, rounded up to the minor unit."""
     tolerance = _decimal(tolerance_pct, "tolerance_pct")
     if not 0 <= tolerance <= 100:
-        raise PlanError("tolerance_pct", "tolerance_pct: must be between 0 and 100")
+        raise PlanError("tolerance_pct", _("must be between 0 and 100"))
     exact = Decimal(amount_minor) * (100 - tolerance) / 100
     return int(exact.to_integral_value(rounding="ROUND_CEILING"))
 

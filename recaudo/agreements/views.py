@@ -135,7 +135,7 @@ def _preview(portfolio, form) -> dict:
     debt = sum(o.balance_minor for o in d["obligations"])
     args = _plan_args(d)
     try:
-        cap, source = plans.legal_cap(portfolio.country, portfolio.today())
+        cap, source, provisional = plans.legal_cap_detail(portfolio.country, portfolio.today())
         rules.check_plan_rate(args["rate"], args["rate_kind"], cap, source)
         schedule = rules.simulate_plan(amount=from_minor(debt, portfolio.currency), currency=portfolio.currency,
                                        start=args["first_due"], installments=args["installments"],
@@ -145,7 +145,7 @@ def _preview(portfolio, form) -> dict:
         return {"error": exc.message}
     return {"schedule": schedule, "totals": rules.plan_totals(schedule), "debt": from_minor(debt, portfolio.currency),
             "down_payment": args["down_payment"], "cap": cap, "cap_source": source,
-            "provisional": "provisional" in source}
+            "provisional": provisional}
 
 
 @login_required

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CHANNELS = [
     ("email", _("Email")),
@@ -58,8 +59,8 @@ class TemplateRevision(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        APPROVED = "approved", pgettext_lazy("template change status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("template change status", "Rejected")
         SUPERSEDED = "superseded", _("Superseded")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="template_revisions")
@@ -108,7 +109,7 @@ class Message(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("message status", "Failed")
         BOUNCED = "bounced", _("Bounced")
         CANCELLED = "cancelled", _("Cancelled")
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 CHANNELS = [
     ("call", _("Call")),
@@ -31,7 +32,7 @@ class ContactAttempt(models.Model):
         WRONG_PARTY = "wrong_party", _("Wrong party")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("contact outcome", "Failed")
         OTHER = "other", _("Other")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="contact_attempts")

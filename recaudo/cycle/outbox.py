@@ -47,6 +47,8 @@ from recaudo.reports.render import render_statement_pdf, statement_filename, sta
 from recaudo.reports.statements import statement_for
 from recaudo.strategies.selectors import debtors_not_collectable
 
+from . import wording
+
 log = logging.getLogger(__name__)
 
 OPT_OUT_CODES = {"twilio": {"21610"}, "whatsapp_cloud": {"131050"}}
@@ -221,11 +223,11 @@ def _compliance(batch: _Batch) -> dict[int, int]:
             allowed_now.append(m)
             events.append(ContactEvent(at=now, channel=m.channel, effective=False))
         elif decision.next_allowed_at is not None:
-            batch.outcome[m.pk] = ("reschedule", decision.next_allowed_at,
-                                   "outside the compliance window: " + "; ".join(str(r) for r in decision.reasons))
+            batch.outcome[m.pk] = ("reschedule", decision.next_allowed_at,  # said on the pages by cycle.wording
+                                   wording.encode("scheduled", rules=wording.rules_of(decision.reasons)))
             batch.alive.remove(m)
         else:
-            batch.fail(m, "compliance: never allowed: " + "; ".join(str(r) for r in decision.reasons))
+            batch.fail(m, wording.encode("blocked", rules=wording.rules_of(decision.reasons)))
     with transaction.atomic():
         ComplianceDecision.objects.bulk_create([row for _, row in rows])
     return {m.pk: row.pk for m, row in rows if m in allowed_now}

@@ -30,6 +30,7 @@ def rules_of(reasons) -> list[dict]:
 
 
 _RULE_ID = re.compile(r"^([A-Z]{2}-[A-Z0-9_-]+)(?::)?\s*(.*)$")
+_WINDOW = re.compile(r"^(?:(outside the compliance window)(?: until \S+)?|(?:compliance: )?never allowed): (.+)$", re.S)
 
 
 def decode(reason: str) -> dict:
@@ -50,7 +51,10 @@ def decode(reason: str) -> dict:
     if reason.startswith("conditions: "):
         step, _sep, condition = reason[12:].partition(": ")
         return {"code": "conditions", "step": step, "condition": condition}
-    if reason.startswith("compliance: "):
+    window = _WINDOW.match(reason)  # a message's last error as the outbox and the enqueue once wrote it
+    if window:
+        reason = ("scheduled: " if window.group(1) else "") + window.group(2)
+    elif reason.startswith("compliance: "):
         return {"code": "compliance_error", "error": reason[12:]}
     if reason == "marked for report":
         return {"code": "bureau_marked"}

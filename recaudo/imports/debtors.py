@@ -97,9 +97,9 @@ class DebtorValidator:
         try:
             data = clean_debtor_fields(ctx.portfolio, source)
         except ValidationProblem as exc:
-            name, _, reason = str(exc).partition(": ")
+            name, reason = exc.field or "", exc.message
             if name not in self.present:
-                name, reason = ("id_number" if name.startswith("id") else "name"), str(exc)
+                name = "id_number" if name.startswith("id") else "name"
             errors.append((name, given.get(name, ""), reason))
         contacts = []
         for name, channel in CONTACT_FIELDS:

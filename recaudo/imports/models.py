@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ImportJob(models.Model):
@@ -13,10 +14,10 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        RUNNING = "running", pgettext_lazy("import status", "Running")
+        DONE = "done", pgettext_lazy("import status", "Done")
         REJECTED = "rejected", _("Rejected (nothing imported)")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("import status", "Failed")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="import_jobs")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 
 from recaudo.core.errors import DomainError
 
-ACCEPTED_ENCODINGS = "UTF-8 (with or without BOM) or Latin-1 (ISO-8859-1, Windows-1252)"
+ACCEPTED_ENCODINGS = gettext_noop("UTF-8 (with or without BOM) or Latin-1 (ISO-8859-1, Windows-1252)")
 DELIMITERS = [",", ";", "\t", "|"]
 SNIFF_BYTES = 1 << 20
 
@@ -49,6 +49,17 @@ class ImportFileError(DomainError):
 def _say(ui: str, message: str, **params) -> str:
     """A message as the command line has always said it (English), or in the page's language for the web."""
     return (message if ui == "cli" else _(message)) % params  # noqa: INT001 - marked with gettext_noop
+
+
+def _accepted(ui: str) -> str:
+    return ACCEPTED_ENCODINGS if ui == "cli" else _(ACCEPTED_ENCODINGS)
+
+
+def _unreadable(name: str, error: str, ui: str = "web") -> ImportFileError:
+    """A workbook openpyxl or zipfile cannot read (`error`: the exception's class name)."""
+    return ImportFileError(_say(ui, gettext_noop(
+        "%(name)s is not a readable XLSX workbook (%(error)s); export it again as .xlsx or as CSV"), name=name,
+        error=error))
 
 
 def _n(value: int) -> str:
@@ -128,9 +139,9 @@ def open_table(path: Path, *, encoding: str = "auto", sheet: str | None = None, 
     path = Path(path)
     name = name or path.name
     if not path.exists():
-        raise ImportFileError(f"file not found: {path}")
+        raise ImportFileError(_say(ui, gettext_noop("file not found: %(path)s"), path=path))
     if not path.is_file():
-        raise ImportFileError(f"not a file: {path}")
+        raise ImportFileError(_say(ui, gettext_noop("not a file: %(path)s"), path=path))
     size = path.stat().st_size
     if size == 0:
         raise ImportFileError(_say(ui, gettext_noop("%(name)s is empty (0 bytes)"), name=name))
@@ -180,7 +191,8 @@ class CsvTable(Table):
         except UnicodeDecodeError:
             raise self._decode_error(header_row)
         except csv.Error as exc:
-            raise ImportFileError(f"{self.name}, row {header_row}: {exc}")
+            raise ImportFileError(_say(self.ui, gettext_noop("%(name)s, row %(row)s: %(error)s"), name=self.name,
+                                       row=header_row, error=exc))
         while self.headers and self.headers[-1] == "":
             self.headers.pop()
         if not any(self.headers):
@@ -195,18 +207,21 @@ class CsvTable(Table):
     def _detect_encoding(self, head: bytes, encoding: str) -> str:
         name = self.name
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            raise ImportFileError(f"{name} is UTF-16 encoded; accepted encodings: {ACCEPTED_ENCODINGS}. "
-                                  "Save it as CSV UTF-8")
+            raise ImportFileError(_say(self.ui, gettext_noop(
+                "%(name)s is UTF-16 encoded; accepted encodings: %(accepted)s. Save it as CSV UTF-8"),
+                name=name, accepted=_accepted(self.ui)))
         if b"\x00" in head[:65536]:
-            raise ImportFileError(f"{name} is not a text file (binary data or UTF-16); accepted: CSV in "
-                                  f"{ACCEPTED_ENCODINGS}, or XLSX")
+            raise ImportFileError(_say(self.ui, gettext_noop(
+                "%(name)s is not a text file (binary data or UTF-16); accepted: CSV in %(accepted)s, or XLSX"),
+                name=name, accepted=_accepted(self.ui)))
         encoding = (encoding or "auto").lower().replace("_", "-")
         if encoding in ("utf8", "utf-8", "utf-8-sig"):
             return "utf-8-sig"
         if encoding in ("latin-1", "latin1", "iso-8859-1", "cp1252", "windows-1252"):
             return "cp1252" if encoding in ("cp1252", "windows-1252") else "latin-1"
         if encoding != "auto":
-            raise ImportFileError(f"unknown encoding {encoding!r}; use utf-8, latin-1 or auto")
+            raise ImportFileError(_say(self.ui, gettext_noop(
+                "unknown encoding %(encoding)s; use utf-8, latin-1 or auto"), encoding=repr(encoding)))
         return self._auto_encoding(head)
 
     def _auto_encoding(self, head: bytes) -> str:
@@ -260,7 +275,7 @@ class CsvTable(Table):
             return ImportFileError(_(
                 "%(name)s, line %(line)s: the text is not valid %(encoding)s; accepted encodings: %(accepted)s "
                 "(choose one in the options)"
-            ) % {"name": self.name, "line": row, "encoding": encoding, "accepted": ACCEPTED_ENCODINGS})
+            ) % {"name": self.name, "line": row, "encoding": encoding, "accepted": _(ACCEPTED_ENCODINGS)})
         return ImportFileError(
             f"{self.name}, line {row}: the text is not valid {encoding}; "
             f"accepted encodings: {ACCEPTED_ENCODINGS} (choose one with --encoding)"
@@ -295,7 +310,8 @@ class CsvTable(Table):
         except UnicodeDecodeError:
             raise self._decode_error(row + 1)
         except csv.Error as exc:
-            raise ImportFileError(f"{self.name}, row {row + 1}: {exc}")
+            raise ImportFileError(_say(self.ui, gettext_noop("%(name)s, row %(row)s: %(error)s"), name=self.name,
+                                       row=row + 1, error=exc))
 
     def close(self) -> None:
         self._fh.close()
@@ -335,8 +351,7 @@ class XlsxTable(Table):
         try:
             self._wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
         except XLSX_ERRORS as exc:
-            raise ImportFileError(f"{self.name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
-                                  "export it again as .xlsx or as CSV")
+            raise _unreadable(self.name, exc.__class__.__name__, self.ui)
         try:
             self._open_sheet(sheet)
         except BaseException:
@@ -353,7 +368,8 @@ class XlsxTable(Table):
                                       % {"name": self.name, "sheets": ", ".join(names)})
             sheet = names[0]
         elif sheet not in names:
-            raise ImportFileError(f"{self.name} has no sheet {sheet!r}; sheets: {', '.join(names)}")
+            raise ImportFileError(_say(self.ui, gettext_noop("%(name)s has no sheet %(sheet)s; sheets: %(sheets)s"),
+                                       name=self.name, sheet=repr(sheet), sheets=", ".join(names)))
         self.sheet = sheet
         try:
             self._ws = self._wb[sheet]
@@ -368,15 +384,18 @@ class XlsxTable(Table):
             next(self._iter, None)
         header_cells = next(self._iter, None)
         if header_cells is None:
-            raise ImportFileError(f"{self.name}, sheet {sheet!r} is empty")
+            raise ImportFileError(_say(self.ui, gettext_noop("%(name)s, sheet %(sheet)s is empty"), name=self.name,
+                                       sheet=repr(sheet)))
         header_values = [self._value(c) for c in header_cells]
         self.headers = ["" if v is None else str(v).strip() for v in header_values]
         while self.headers and self.headers[-1] == "":
             self.headers.pop()
         if not any(self.headers):
             raise ImportFileError(
-                f"{self.name}, sheet {sheet!r}: the first row (the header) is empty" if self.header_row == 1
-                else f"{self.name}, sheet {sheet!r}: the header row (row {self.header_row}) is empty")
+                _say(self.ui, gettext_noop("%(name)s, sheet %(sheet)s: the first row (the header) is empty"),
+                     name=self.name, sheet=repr(sheet)) if self.header_row == 1
+                else _say(self.ui, gettext_noop("%(name)s, sheet %(sheet)s: the header row (row %(row)s) is empty"),
+                          name=self.name, sheet=repr(sheet), row=self.header_row))
         self.total_estimate = max(0, max_row - self.header_row) if max_row else None
 
     def _cells(self) -> Iterator[tuple]:
@@ -415,16 +434,15 @@ class XlsxTable(Table):
                     last = re.search(rb"(\d+)$", found.group(1))
                     if last and int(last.group(1)) < self.header_row:
                         continue  # a title merged above the header row: skipped with it
-                    raise ImportFileError(
-                        f"{self.name}, sheet {self.sheet!r}: cells {found.group(1).decode()} are merged; "
-                        "unmerge them (one value per cell) and export again"
-                    )
+                    raise ImportFileError(_say(self.ui, gettext_noop(
+                        "%(name)s, sheet %(sheet)s: cells %(cells)s are merged; unmerge them (one value per cell) "
+                        "and export again"), name=self.name, sheet=repr(self.sheet), cells=found.group(1).decode()))
                 tail = block[-200:]
 
     @staticmethod
     def _value(cell):
         if getattr(cell, "data_type", None) == "f":
-            raise ImportFileError(f"cell {cell.coordinate} holds a formula; export values")
+            raise ImportFileError(_("cell %(cell)s holds a formula; export values") % {"cell": cell.coordinate})
         return getattr(cell, "value", None)
 
     def rows(self) -> Iterator[tuple[int, list]]:
@@ -432,10 +450,9 @@ class XlsxTable(Table):
             values = []
             for cell in cells:
                 if getattr(cell, "data_type", None) == "f":
-                    raise ImportFileError(
-                        f"{self.name}, sheet {self.sheet!r}: cell {cell.coordinate} holds a formula; "
-                        "export values"
-                    )
+                    raise ImportFileError(_say(self.ui, gettext_noop(
+                        "%(name)s, sheet %(sheet)s: cell %(cell)s holds a formula; export values"), name=self.name,
+                        sheet=repr(self.sheet), cell=cell.coordinate))
                 value = getattr(cell, "value", None)
                 if type(value) is float and not math.isfinite(value) or type(value) is str and "\x00" in value:
                     raise ImportFileError(_(
@@ -468,8 +485,7 @@ def _zip_entries(path: Path, name: str) -> int:
         tail = fh.read()
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) < at + 22:
-        raise ImportFileError(f"{name} is not a readable XLSX workbook (BadZipFile); export it again as .xlsx "
-                              "or as CSV")
+        raise _unreadable(name, "BadZipFile")
     return struct.unpack("<H", tail[at + 10:at + 12])[0]
 
 
@@ -539,8 +555,7 @@ def inspect_xlsx(path: Path, name: str | None = None) -> None:
                     if not member.filename.startswith("xl/worksheets/"):  # wherever the rels put them
                         strings = _count_shared_strings(name, head, fh, strings)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
-        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
-                              "export it again as .xlsx or as CSV")
+        raise _unreadable(name, exc.__class__.__name__)
 
 
 def _count_shared_strings(name: str, head: bytes, fh, count: int) -> int:
@@ -603,7 +618,7 @@ def peek_file(path: Path, *, name: str, encoding: str = "auto", sheet: str | Non
         rows = [[cell.strip() for cell in row]
                 for row in itertools.islice(csv.reader(lines, delimiter=delimiter), limit)]
     except csv.Error as exc:
-        raise ImportFileError(f"{name}: {exc}")
+        raise ImportFileError(_("%(name)s: %(error)s") % {"name": name, "error": exc})
     return Peek(kind="csv", rows=rows, encoding=chosen, delimiter=delimiter)
 
 
@@ -614,8 +629,7 @@ def _peek_xlsx(path: Path, name: str, sheet: str | None, limit: int) -> Peek:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except XLSX_ERRORS as exc:
-        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
-                              "export it again as .xlsx or as CSV")
+        raise _unreadable(name, exc.__class__.__name__)
     try:
         sheets = list(workbook.sheetnames)
         if sheet not in sheets:
@@ -627,8 +641,7 @@ def _peek_xlsx(path: Path, name: str, sheet: str | None, limit: int) -> Peek:
                 values.pop()
             rows.append(values)
     except XLSX_ERRORS as exc:
-        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}); "
-                              "export it again as .xlsx or as CSV")
+        raise _unreadable(name, exc.__class__.__name__)
     finally:
         workbook.close()
     return Peek(kind="xlsx", rows=rows, sheet=sheet, sheets=sheets)

@@ -34,6 +34,9 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
 from recaudo.core.errors import DomainError
 from recaudo.core.money import quantize
 
@@ -70,6 +73,15 @@ class RateAboveCap(RateError):
         super().__init__(
             f"rate {pct(rate_ea)} % E.A. is above the legal cap of {pct(cap_ea)} % E.A.{where}"
         )
+
+    @property
+    def message(self) -> str:
+        """The refusal in the active language ("la tasa 26,82 % E.A. supera el tope legal de 25,23 % E.A. (...)")."""
+        params = {"rate": number_format(Decimal(pct(self.rate_ea)), 2),
+                  "cap": number_format(Decimal(pct(self.cap_ea)), 2), "label": self.label}
+        if self.label:
+            return gettext("rate %(rate)s %% E.A. is above the legal cap of %(cap)s %% E.A. (%(label)s)") % params
+        return gettext("rate %(rate)s %% E.A. is above the legal cap of %(cap)s %% E.A.") % params
 
 
 # ---------------------------------------------------------------- conversions

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.core.constraints import one_of
@@ -42,7 +43,7 @@ CREDIT_KINDS = ["payment", "discount", "write_off"]
 class Payment(models.Model):
     class Source(models.TextChoices):
         MANUAL = "manual", _("Manual")
-        IMPORT = "import", _("Import")
+        IMPORT = "import", pgettext_lazy("source", "Import")
         BANK_FILE = "bank_file", _("Bank file")
         PORTAL = "portal", _("Portal")
 

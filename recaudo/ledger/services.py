@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record, diff
@@ -47,19 +48,22 @@ def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amou
     """Create an obligation and its principal charge (value date = issue date)."""
     number = (number or "").strip()
     if not number:
-        raise ValidationProblem("number: required")
+        raise ValidationProblem(_("required"), field="number")
     if currency and currency.upper() != portfolio.currency:
-        raise ValidationProblem(f"currency: {currency.upper()} differs from the portfolio's {portfolio.currency}")
+        raise ValidationProblem(_("%(currency)s differs from the portfolio's %(portfolio)s") % {
+            "currency": currency.upper(), "portfolio": portfolio.currency}, field="currency")
     currency = portfolio.currency  # a Unit: the portfolio's recorded exponent
     if due_date < issue_date:
-        raise ValidationProblem(f"due_date: {due_date} is before issue_date {issue_date}")
+        raise ValidationProblem(_("the due date %(due)s is before the issue date %(issue)s") % {
+            "due": date_format(due_date, "SHORT_DATE_FORMAT"), "issue": date_format(issue_date, "SHORT_DATE_FORMAT")},
+            field="due_date")
     minor = to_minor(amount, currency)
     if minor <= 0:
-        raise ValidationProblem("amount: must be positive")
+        raise ValidationProblem(_("must be positive"), field="amount")
     try:
         check_minor(minor, currency)  # docs/amounts.md: at most MAX_MINOR, as the database's check says
     except AmountError as exc:
-        raise ValidationProblem(f"amount: {exc}") from None
+        raise ValidationProblem(exc.message, field="amount") from None
     kind = Obligation.Kind(kind)
     try:
         with transaction.atomic():
@@ -69,7 +73,8 @@ def obligation_create(*, portfolio: Portfolio, debtor: Debtor, number: str, amou
                 external_ref=external_ref[:100], balance_minor=minor,
             )
     except IntegrityError:
-        raise ValidationProblem(f"number: obligation {number} already exists in this portfolio")
+        raise ValidationProblem(_("obligation %(number)s already exists in this portfolio") % {"number": number},
+                                field="number") from None
     principal_charge_post(obligation, actor=actor)
     audit_record(event_type="obligation.created", subject=obligation, actor=actor, debtor=debtor,
                  changes={"number": number, "amount": from_minor(minor, currency), "issue_date": issue_date,

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.core.constraints import one_of
@@ -348,7 +349,7 @@ class Obligation(models.Model):
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
-        PAID = "paid", _("Paid")
+        PAID = "paid", pgettext_lazy("obligation status", "Paid")
         WRITTEN_OFF = "written_off", _("Written off")
         # Refinanced into an accepted payment agreement: balance 0 here, the plan's installments carry the debt.
         IN_AGREEMENT = "in_agreement", _("In agreement")

@@ -169,13 +169,14 @@ def clean_debtor_fields(portfolio: Portfolio, data: dict) -> dict:
     clean = {}
     if "name" in data:
         if not (data["name"] or "").strip():
-            raise ValidationProblem("name: required")
+            raise ValidationProblem(_("required"), field="name")
         clean["name"] = data["name"].strip()[:200]
     if "kind" in data and data["kind"]:
         kind = str(data["kind"]).strip().lower()
         kind = {"persona": "person", "natural": "person", "empresa": "company", "juridica": "company"}.get(kind, kind)
         if kind not in ("person", "company"):
-            raise ValidationProblem(f"kind: {data['kind']!r} is not person or company")
+            raise ValidationProblem(_("%(value)s is not person or company") % {"value": repr(data["kind"])},
+                                    field="kind")
         clean["kind"] = kind
     if "id_number" in data or "id_type" in data:
         try:
@@ -183,7 +184,7 @@ def clean_debtor_fields(portfolio: Portfolio, data: dict) -> dict:
                 portfolio.country, data.get("id_type", ""), data.get("id_number", "")
             )
         except ValidationProblem as exc:
-            raise ValidationProblem(f"id_number: {exc}")
+            raise ValidationProblem(exc.message, field="id_number") from None
         if clean["id_type"] == "NIT" and "kind" not in clean:
             clean["kind"] = "company"
     if "customer_since" in data:
@@ -196,13 +197,14 @@ def clean_debtor_fields(portfolio: Portfolio, data: dict) -> dict:
     if data.get("language"):
         lang = str(data["language"]).strip().lower()[:2]
         if lang not in ("es", "en", "pt"):
-            raise ValidationProblem(f"language: {data['language']!r} is not es, en or pt")
+            raise ValidationProblem(_("%(value)s is not es, en or pt") % {"value": repr(data["language"])},
+                                    field="language")
         clean["language"] = lang
     if data.get("timezone"):
         try:
             clean["timezone"] = validate_timezone(data["timezone"])
         except PortfolioError as exc:
-            raise ValidationProblem(f"timezone: {exc}")
+            raise ValidationProblem(exc.message, field="timezone") from None
     return clean
 
 
@@ -223,12 +225,12 @@ def debtor_upsert(*, portfolio: Portfolio, code: str, data: dict, actor=None) ->
     """Create or update a debtor by its customer code. Returns (debtor, 'created'|'updated'|'unchanged')."""
     code = (code or "").strip()
     if not code:
-        raise ValidationProblem("code: required")
+        raise ValidationProblem(_("required"), field="code")
     clean = clean_debtor_fields(portfolio, data)
     debtor = Debtor.objects.filter(portfolio=portfolio, code=code).first()
     if debtor is None:
         if "name" not in clean:
-            raise ValidationProblem("name: required for a new debtor")
+            raise ValidationProblem(_("required for a new debtor"), field="name")
         debtor = Debtor.objects.create(portfolio=portfolio, code=code, **clean)
         refresh_search_text(debtor)
         audit_record(event_type="debtor.created", subject=debtor, actor=actor, debtor=debtor,
@@ -253,7 +255,7 @@ def normalize_contact(portfolio: Portfolio, channel: str, value: str) -> str:
         return normalize_email(value)
     value = " ".join((value or "").split())
     if not value:
-        raise ValidationProblem("address: empty")
+        raise ValidationProblem(_("Write the address."), field="address")
     return value[:300]
 
 
@@ -300,7 +302,8 @@ def contact_update(*, contact: Contact, value: str | None = None, holder_name: s
         new["value"] = normalize_contact(debtor.portfolio, contact.channel, value)
         if new["value"] != contact.value and Contact.objects.filter(
                 debtor=debtor, channel=contact.channel, value=new["value"]).exists():
-            raise ValidationProblem(f"value: the debtor already has {new['value']}")
+            raise ValidationProblem(_("The debtor already has this contact: %(value)s.") % {"value": new["value"]},
+                                    field="value")
     if holder_name is not None:
         new["holder_name"] = holder_name.strip()[:200]
     if city is not None:
@@ -334,7 +337,8 @@ def consent_set(*, contact: Contact, channel: str, status: str, source: str = ""
     channel = Consent.Channel(channel)
     status = Consent.Status(status)
     if contact.role == Contact.Role.REFERENCE and status == Consent.Status.GRANTED:
-        raise ValidationProblem("references are never contacted for collection; consent cannot be granted")
+        raise ValidationProblem(_("References are never contacted for collection; consent cannot be granted."),
+                                field="status")
     current = Consent.objects.filter(contact=contact, channel=channel).first()
     if current and current.status == status:
         return current
@@ -353,7 +357,7 @@ def consents_grant_missing(*, portfolio: Portfolio, source: str, actor=None, now
     (e.g. a signed contract clause covering all the portfolio's customers). Never touches references or a consent
     already granted or revoked. One audit event for the batch. Returns how many consents were created."""
     if not source.strip():
-        raise ValidationProblem("source: say how the consent was obtained (e.g. the contract clause)")
+        raise ValidationProblem(_("Say how the consent was obtained (e.g. the contract clause)."), field="source")
     now = now or timezone.now()
     contacts = Contact.objects.filter(debtor__portfolio=portfolio).exclude(role=Contact.Role.REFERENCE)
     existing = set(Consent.objects.filter(contact__in=contacts).values_list("contact_id", "channel"))

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
 
@@ -35,7 +36,7 @@ def _column_labels() -> dict:
         "value_date": _("Value date"), "component": _("Component"), "amount": _("Amount"), "memo": _("Memo"),
         "date": _("Date"), "method": _("Method"), "reference": _("Reference"), "source": _("Source"),
         "unapplied": _("Unapplied"), "reversed_at": _("Reversed"), "promised_on": _("Promised on"),
-        "paid": _("Paid"), "notes": _("Notes"), "made_on": _("Date"), "debt": _("Debt"),
+        "paid": pgettext("amount", "Paid"), "notes": _("Notes"), "made_on": _("Date"), "debt": _("Debt"),
         "down_payment": _("Down payment"), "financed": _("Financed"), "interest": _("Interest"),
         "installments": _("Installments"), "frequency": _("Frequency"), "first_due": _("First due date"),
         "acceptance": _("Acceptance"), "forgiven": _("Forgiven"), "reason": _("Reason"),

@@ -140,9 +140,9 @@ class CycleRun(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        RUNNING = "running", pgettext_lazy("cycle run status", "Running")
+        DONE = "done", pgettext_lazy("cycle run status", "Done")
+        FAILED = "failed", pgettext_lazy("cycle run status", "Failed")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="cycle_runs")
     business_date = models.DateField()

@@ -4,11 +4,14 @@ names (Preventive, Early, ...) are shown translated, a name the user wrote is sh
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from babel.numbers import get_currency_symbol
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from recaudo.compliance.wording import channel_label
-from recaudo.core.money import format_number
+from recaudo.core.money import UnknownCurrency, active_locale, format_amount, format_number
 
 from .models import Hold
 
@@ -78,3 +81,35 @@ def condition_text(problem: str) -> str:
     if name in texts:
         return texts[name][0 if wanted else 1]
     return problem
+
+
+def _amount(value, currency: str) -> str:
+    """An amount of a condition in the portfolio's currency ("$ 5.000.000" in es-CO); not a number: as given."""
+    try:
+        number = format_amount(Decimal(str(value)), active_locale(), currency or None, digits=0)
+        return f"{get_currency_symbol(currency, active_locale())} {number}" if currency else number
+    except (ArithmeticError, ValueError, TypeError, UnknownCurrency):
+        return str(value)
+
+
+def step_conditions_text(conditions: dict | None, currency: str = "") -> list[str]:
+    """A step's conditions ({"min_amount": 5000000, "consent": True}) in words, in the active language:
+    ["saldo ≥ $ 5.000.000", "con autorización para el canal"]; an unknown condition as "name = value"."""
+    texts = {
+        "disputed": (_("only for a disputed debt"), _("only for a debt not in dispute")),
+        "promise_pending": (_("only with a pending promise"), _("only without a pending promise")),
+        "agreement_active": (_("only with an active agreement"), _("only without an active agreement")),
+        "promise_broken": (_("only after a broken promise"), _("only without a broken promise")),
+        "consent": (_("with consent for the channel"), _("consent for the channel not required")),
+    }
+    parts = []
+    for name, value in (conditions or {}).items():
+        if name == "min_amount":
+            parts.append(_("balance ≥ %(amount)s") % {"amount": _amount(value, currency)})
+        elif name == "max_amount":
+            parts.append(_("balance ≤ %(amount)s") % {"amount": _amount(value, currency)})
+        elif name in texts:
+            parts.append(texts[name][0 if value in (True, "true", "True", 1) else 1])
+        else:
+            parts.append(f"{name} = {value}")
+    return parts

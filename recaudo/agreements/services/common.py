@@ -41,7 +41,17 @@ def field_label(field: str) -> str:
     """An offer's or a promise's parameter by its name in the active language (first_due -> primer vencimiento)."""
     return {"amount": gettext("amount"), "discount_pct": gettext("discount (%)"),
             "first_due": gettext("first due date"), "installments": gettext("installments"),
-            "months": gettext("months"), "pay_by": gettext("pay by")}.get(field, field)
+            "months": gettext("months"), "pay_by": gettext("pay by"), "rate": gettext("interest rate"),
+            "rate_kind": gettext("kind of rate"), "frequency": gettext("frequency"),
+            "down_payment": gettext("down payment"), "due_day": gettext("due day"), "currency": gettext("currency"),
+            "tolerance_pct": gettext("tolerance (%)")}.get(field, field)
+
+
+def plan_problem(exc: rules.PlanError) -> AgreementError:
+    """A plan's bad input ("installments: must be a whole number from 1 to 360") in the active language, at its
+    field."""
+    return AgreementError(gettext("%(field)s: %(reason)s") % {"field": field_label(exc.field), "reason": exc.message},
+                          field=exc.field)
 
 
 def not_a(kind: str, field: str, value) -> AgreementError:

@@ -37,6 +37,7 @@ from .common import (
     field_label,
     included_obligations,
     not_a,
+    plan_problem,
     today_for,
 )
 from .permissions import (
@@ -138,7 +139,7 @@ def offer_evaluate(*, portfolio: Portfolio, kind: str, obligations: list[Obligat
                                      start=date.fromisoformat(clean["first_due"]), frequency=clean["frequency"],
                                      down_payment=Decimal(clean["down_payment"]), currency=currency)
         except PlanError as exc:
-            raise AgreementError(str(exc))
+            raise plan_problem(exc) from None
         installments = len(schedule)
         term = rules.months_between(today, schedule[-1].due_date)
         if kind == Offer.Kind.TERM_EXTENSION:

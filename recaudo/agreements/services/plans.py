@@ -53,7 +53,9 @@ from .common import (
     acting_user,
     agreement_settings,
     credits_post,
+    field_label,
     included_obligations,
+    plan_problem,
     today_for,
 )
 from .permissions import limits_for, plan_terms
@@ -61,13 +63,30 @@ from .permissions import limits_for, plan_terms
 
 def legal_cap(country: str, day: date) -> tuple[Decimal | None, str]:
     """(usury rate E.A. in force on the day, its source) where the country has a rate table; (None, "") else."""
+    cap, source, _provisional = legal_cap_detail(country, day)
+    return cap, source
+
+
+def legal_cap_detail(country: str, day: date) -> tuple[Decimal | None, str, bool]:
+    """(usury rate E.A. in force on the day, its source in the active language, whether it is provisional: the
+    month's certified rate not loaded yet, the latest known month's standing in) where the country has a rate
+    table; (None, "", False) else."""
     if not has_rate_table(country):
-        return None, ""
+        return None, "", False
     try:
         period = RateTable(rate_periods(country, day, day)).at(day)
     except MissingRate as exc:
-        raise AgreementError(f"rate: no legal rate for {country} in {exc.month}; load it in the admin")
-    return period.usury_rate, f"{country} usury rate {period.month} {period.source}".strip()
+        raise AgreementError(gettext("%(field)s: no legal rate for %(country)s in %(month)s; load it in the admin")
+                             % {"field": field_label("rate"), "country": country, "month": exc.month},
+                             field="rate") from None
+    if period.provisional:
+        basis = period.source.removeprefix("provisional:").strip()
+        source = gettext("%(country)s usury rate of %(month)s: provisionally that of %(basis)s") % {
+            "country": country, "month": period.month, "basis": basis}
+    else:
+        source = (gettext("%(country)s usury rate of %(month)s") % {"country": country, "month": period.month}
+                  + (f", {period.source}" if period.source else ""))
+    return period.usury_rate, source, period.provisional
 
 
 @transaction.atomic
@@ -96,9 +115,10 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
     try:
         rate_ea = check_plan_rate(rate, rate_kind, cap, cap_source)
     except RateAboveCap as exc:
-        raise AgreementError(f"rate: {exc}")
+        raise AgreementError(gettext("%(field)s: %(reason)s") % {"field": field_label("rate"), "reason": exc.message},
+                             field="rate") from None
     except PlanError as exc:
-        raise AgreementError(str(exc))
+        raise plan_problem(exc) from None
     debt = sum(o.balance_minor for o in found)
     currency = portfolio.currency
     try:
@@ -106,7 +126,7 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
                                  rate_kind=rate_kind, start=first_due, frequency=frequency,
                                  down_payment=Decimal(str(down_payment or 0)), currency=currency, due_day=due_day)
     except PlanError as exc:
-        raise AgreementError(str(exc))
+        raise plan_problem(exc) from None
     down = to_minor(Decimal(str(down_payment or 0)), currency)
     # each installment becomes an obligation on acceptance: at most MAX_MINOR, like any amount (docs/amounts.md)
     for number, minor in [(0, down), *((i.number, to_minor(i.installment, currency)) for i in schedule)]:

@@ -56,10 +56,10 @@ def test_create_draft_schedule(portfolio):
 
 def test_rate_above_usury_is_refused_and_within_is_accepted(portfolio):
     debtor, f1, f2 = debtor_with_debt(portfolio)
-    with pytest.raises(AgreementError, match="above the legal cap"):
+    with pytest.raises(AgreementError, match="supera el tope legal"):
         make_plan(portfolio, debtor, [f1], rate=Decimal("0.03"), rate_kind="monthly")  # 42,58 % E.A.
     a = make_plan(portfolio, debtor, [f1], rate=Decimal("0.015"), rate_kind="monthly", down_payment=0)
-    assert a.cap_ea is not None and a.rate_ea < a.cap_ea and "usury" in a.cap_source
+    assert a.cap_ea is not None and a.rate_ea < a.cap_ea and "usura" in a.cap_source
 
 
 def test_accept_settles_originals_and_creates_installments(portfolio):
@@ -203,3 +203,23 @@ def test_pdf_has_terms_schedule_and_breach_clause(portfolio, language, words):
         assert word in raw
     assert (b"500.000,00" if language == "es" else b"500,000.00") in raw
     assert (b"01/06/2026" if language == "es" else b"2026-06-01") in raw
+
+
+@pytest.mark.parametrize(("changes", "field", "spanish", "english"), [
+    ({"installments": 0}, "installments", "cuotas: debe ser un número entero de 1 a",
+     "installments: must be a whole number from 1 to"),
+    ({"frequency": "weekly", "due_day": 5}, "due_day", "día de pago: solo los planes mensuales tienen día de pago",
+     "due day: only monthly plans have a due day"),
+    ({"rate": Decimal("1"), "rate_kind": "none"}, "rate", "tasa de interés: un plan sin interés no tiene tasa",
+     "interest rate: a plan with rate_kind 'none' has no rate"),
+])
+def test_plan_errors_carry_their_field_and_say_it_in_the_page_language(portfolio, changes, field, spanish, english):
+    from django.utils import translation
+
+    debtor, f1, _f2 = debtor_with_debt(portfolio)
+    with pytest.raises(AgreementError) as caught:
+        make_plan(portfolio, debtor, [f1], **changes)
+    assert caught.value.field == field and caught.value.message.startswith(spanish)
+    with translation.override("en"), pytest.raises(AgreementError) as caught:
+        make_plan(portfolio, debtor, [f1], **changes)
+    assert caught.value.message.startswith(english)

@@ -171,7 +171,7 @@ def test_bad_input_names_the_field(kwargs, field):
     with pytest.raises(PlanError) as exc:
         simulate_plan(**args)
     assert exc.value.field == field
-    assert str(exc.value).startswith(field)
+    assert not str(exc.value).startswith(f"{field}:")  # the field is carried apart from the text
 
 
 def test_rate_cap():

@@ -94,7 +94,7 @@ def test_usury_rate_is_refused_in_the_form(client, portfolio, book):
     data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "first_due": "2026-04-01",
             "rate_kind": "monthly", "rate_pct": "3", "breach_clause": "revert", "language": "es"}
     response = client.post(reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk]), data)
-    assert response.status_code == 200 and "legal cap" in response.content.decode()
+    assert response.status_code == 200 and "tope legal" in response.content.decode()
     assert Agreement.objects.count() == 0
 
 
@@ -231,3 +231,21 @@ def test_the_schedule_shows_installment_obligations_only_once_they_exist(client,
     page = client.get(reverse("agreement_detail", args=[portfolio.slug, agreement.pk]), HTTP_ACCEPT_LANGUAGE="es-CO")
     head = page.content.decode().split('id="schedule"')[1].split("</thead>")[0]
     assert "Obligación" in head
+
+
+def test_the_plan_preview_says_the_cap_and_a_provisional_rate_in_the_page_language(client, portfolio, book):
+    """After the last certified month the latest known usury rate stands in: the warning names it in Spanish (or
+    English), and a rate above the cap is refused in the page's language with its decimal comma."""
+    login(client, book["agent"])
+    data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "first_due": "2026-12-01",
+            "rate_kind": "none", "rate_pct": "", "breach_clause": "revert", "language": "es"}
+    url = reverse("agreement_preview", args=[portfolio.slug, book["debtor"].pk])
+    with mock.patch.object(Portfolio, "today", return_value=date(2026, 11, 16)):
+        html = client.get(url, data, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+        assert "tasa de usura de CO de 2026-11: provisionalmente la de 2026-09" in html, html
+        assert "usury rate" not in html and "provisional:" not in html
+        english = client.get(url, data, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "CO usury rate of 2026-11: provisionally that of 2026-09" in english
+        refused = client.get(url, {**data, "rate_kind": "monthly", "rate_pct": "3"},
+                             HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "la tasa 42,58 % E.A. supera el tope legal de" in refused, refused

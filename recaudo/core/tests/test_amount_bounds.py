@@ -63,8 +63,9 @@ def test_payment_import_refuses_an_amount_beyond_the_bound(portfolio, tmp_path):
 def test_services_refuse_amounts_beyond_the_bound(portfolio):
     debtor = make_debtor(portfolio, code="C1")
     over = MAX_COP + Decimal("0.01")
-    with pytest.raises(ValidationProblem, match=r"amount: too large: at most 10\.000\.000\.000\.000,00 COP"):
+    with pytest.raises(ValidationProblem, match=r"demasiado grande: máximo 10\.000\.000\.000\.000,00 COP") as caught:
         make_obligation(portfolio, debtor, number="F-0", amount=str(over))
+    assert caught.value.field == "amount"
     obligation = make_obligation(portfolio, debtor, number="F-1", amount=str(MAX_COP))  # the bound itself
     with pytest.raises(LedgerError, match="payment amount too large"):
         payment_receive(portfolio=portfolio, debtor=debtor, amount=over, date=date(2026, 2, 1), reference="R1")

@@ -282,3 +282,25 @@ def test_outbox_command(luz, capsys, monkeypatch):
     assert "sent=1" in capsys.readouterr().out
     call_command("outbox", "list", "--portfolio", luz.portfolio.slug, "--status", "sent")
     assert "luz@example.com" in capsys.readouterr().out
+
+
+def test_a_message_blocked_by_the_rules_says_why_in_the_page_language(luz):
+    """The outbox stores the rules that blocked a message (not their English text); the pages say them in the
+    active language, as they do for a message the enqueue put off (English text stored before)."""
+    from django.utils import translation
+
+    from recaudo.web.templatetags.recaudo import step_reason
+
+    messages_enqueue_bulk([{"portfolio": luz.portfolio, "debtor": luz, "channel": "sms", "template_code": "reminder",
+                            "dedupe_key": "late"}], now=LATE)
+    assert outbox_process(now=LATE, worker_id="w1")["rescheduled"] == 1
+    message = Message.objects.get()
+    assert message.last_error.startswith('{"code":"scheduled"')
+    with translation.override("es-co"):
+        assert step_reason(message.last_error) == (
+            "programado para la próxima hora permitida: fuera del horario de contacto"), message.last_error
+        put_off = ("outside the compliance window until 2026-03-02T07:00:00-05:00: CO-HOURS v1 (L2300) blocked: "
+                   "Sunday 21:30 outside 08:00-15:00. Contact hours [Ley 2300 art. 3]")
+        assert step_reason(put_off) == "programado para la próxima hora permitida: fuera del horario de contacto"
+    with translation.override("en"):
+        assert step_reason(message.last_error).startswith("scheduled for the next allowed time: ")

@@ -204,3 +204,11 @@ def test_xlsx_refusals(portfolio, tmp_path):
     result = run(portfolio, "obligations", path, sheet="Cartera",
                  mapping={"number": "Número", "debtor_code": "Código cliente"})
     assert result.created == 2
+
+
+def test_debtors_import_puts_the_service_error_at_its_field(portfolio, tmp_path):
+    """The column comes from the error's field (not from splitting its text), the reason in the page's language."""
+    path = write(tmp_path, "code,name,kind,language\nC1,Ana,robot,es\nC2,Luis,person,fr\n")
+    result = run(portfolio, "debtors", path, skip_invalid=True)
+    assert errors(result) == [(2, "kind", "robot", "'robot' no es persona ni empresa"),
+                              (3, "language", "fr", "'fr' no es es, en ni pt")]

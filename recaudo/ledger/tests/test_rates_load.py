@@ -220,11 +220,11 @@ def test_agreement_made_after_the_last_certified_month_is_capped_provisionally(c
     with mock.patch.object(Portfolio, "today", return_value=december):
         page = client.get(reverse("agreement_preview", args=[portfolio.slug, debtor.pk]), data,
                           HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
-    assert 'id="cap-provisional"' in page and "provisional: 2026-09" in page
+    assert 'id="cap-provisional"' in page and "provisionalmente la de 2026-09" in page
     agreement = agreement_create(portfolio=portfolio, debtor=debtor, obligations=[f1, f2], installments=3,
                                  first_due=date(2027, 1, 15), rate=D("0.01"), rate_kind="monthly", today=december)
     assert agreement.cap_ea == D("0.2924")
-    assert agreement.cap_source == "CO usury rate 2026-12 provisional: 2026-09 SFC 1260/2026"
+    assert agreement.cap_source == "tasa de usura de CO de 2026-12: provisionalmente la de 2026-09 SFC 1260/2026"
 
 
 def test_liquidation_pdf_shows_the_base_and_marks_provisional_lines(portfolio, loan):

@@ -296,13 +296,13 @@ def test_a_principal_charge_says_its_obligations_description(portfolio, debtor):
 def test_obligation_rules(portfolio):
     debtor = make_debtor(portfolio)
     make_obligation(portfolio, debtor, "F-1")
-    with pytest.raises(ValidationProblem, match="already exists"):
+    with pytest.raises(ValidationProblem, match="ya existe"):
         make_obligation(portfolio, debtor, "F-1")
-    with pytest.raises(ValidationProblem, match="before issue_date"):
+    with pytest.raises(ValidationProblem, match="anterior a la fecha de emisión"):
         make_obligation(portfolio, debtor, "F-2", issue=date(2026, 2, 1), due=date(2026, 1, 1))
-    with pytest.raises(ValidationProblem, match="positive"):
+    with pytest.raises(ValidationProblem, match="mayor que cero"):
         make_obligation(portfolio, debtor, "F-3", amount="0")
-    with pytest.raises(ValidationProblem, match="differs"):
+    with pytest.raises(ValidationProblem, match="difiere"):
         make_obligation(portfolio, debtor, "F-4", currency="USD")
 
 
@@ -318,3 +318,27 @@ def test_dispute_needs_a_reason_and_flags_the_debtor(portfolio):
     obligation_set_dispute(obligation=obligation, disputed=False)
     debtor.refresh_from_db()
     assert not debtor.disputed
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"number": " "}, "number", "obligatorio"),
+    ({"currency": "usd"}, "currency", "USD difiere de la moneda de la cartera, COP"),
+    ({"due_date": date(2025, 12, 31)}, "due_date",
+     "la fecha de vencimiento 31/12/2025 es anterior a la fecha de emisión 01/01/2026"),
+    ({"amount": Decimal("0")}, "amount", "must be positive"),
+])
+def test_obligation_errors_carry_their_field_and_say_the_reason_in_the_page_language(debtor, changes, field,
+                                                                                     message):
+    from django.utils import translation
+
+    from recaudo.ledger.services import obligation_create
+
+    arguments = {"portfolio": debtor.portfolio, "debtor": debtor, "number": "F-9", "amount": Decimal("1000"),
+                 "issue_date": date(2026, 1, 1), "due_date": date(2026, 1, 31), **changes}
+    with pytest.raises(ValidationProblem) as caught:
+        obligation_create(**arguments)
+    expected = "debe ser mayor que cero" if message == "must be positive" else message
+    assert (caught.value.field, caught.value.message) == (field, expected)
+    with translation.override("en"), pytest.raises(ValidationProblem) as caught:
+        obligation_create(**arguments)
+    assert caught.value.field == field and "obligatorio" not in caught.value.message

@@ -54,8 +54,24 @@ def test_debtor_upsert_validates_and_normalizes_the_national_id(portfolio):
                                           "id_number": "800.197.268-4"})
     assert outcome == "created"
     assert (debtor.id_type, debtor.id_number, debtor.kind) == ("NIT", "8001972684", "company")
-    with pytest.raises(ValidationProblem, match="id_number: invalid NIT"):
+    with pytest.raises(ValidationProblem, match="invalid NIT") as caught:
         debtor_upsert(portfolio=portfolio, code="E2", data={"name": "X", "id_type": "NIT", "id_number": "800197268-5"})
+    assert caught.value.field == "id_number"
+
+
+@pytest.mark.parametrize(("data", "field", "message"), [
+    ({"name": " "}, "name", "obligatorio"),
+    ({"name": "Ana", "kind": "robot"}, "kind", "'robot' no es persona ni empresa"),
+    ({"name": "Ana", "language": "fr"}, "language", "'fr' no es es, en ni pt"),
+    ({}, "name", "obligatorio para un deudor nuevo"),
+])
+def test_debtor_errors_carry_their_field_and_say_the_reason_in_spanish(portfolio, data, field, message):
+    with pytest.raises(ValidationProblem) as caught:
+        debtor_upsert(portfolio=portfolio, code="E3", data=data)
+    assert (caught.value.field, caught.value.message) == (field, message)
+    with pytest.raises(ValidationProblem) as caught:
+        debtor_upsert(portfolio=portfolio, code=" ", data={"name": "Ana"})
+    assert (caught.value.field, caught.value.message) == ("code", "obligatorio")
 
 
 def test_debtor_upsert_is_idempotent_and_audits_changes(portfolio):
@@ -98,7 +114,7 @@ def test_references_can_never_be_given_collection_consent(portfolio):
                          holder_name="Pedro (vecino)", consent="granted")
     assert not ref.consents.exists()
     assert not ref.collectable
-    with pytest.raises(ValidationProblem, match="never contacted"):
+    with pytest.raises(ValidationProblem, match="nunca se contactan"):
         consent_set(contact=ref, channel="call", status="granted")
     assert Contact.objects.get(pk=ref.pk).role == "reference"
 
@@ -111,8 +127,9 @@ def test_consents_grant_missing_skips_references_and_existing_decisions(portfoli
     email, _ = contact_add(debtor=debtor, channel="email", value="luz@example.com")
     ref, _ = contact_add(debtor=debtor, channel="phone", value="3109876543", role="reference")
     consent_set(contact=phone, channel="sms", status="revoked", source="STOP")
-    with pytest.raises(ValidationProblem, match="source"):
+    with pytest.raises(ValidationProblem, match="Diga cómo se obtuvo") as caught:
         consents_grant_missing(portfolio=portfolio, source=" ")
+    assert caught.value.field == "source"
     assert consents_grant_missing(portfolio=portfolio, source="contrato cláusula 9") == 2  # call + email
     assert set(Consent.objects.values_list("contact__value", "channel", "status")) == {
         ("+573001234567", "call", "granted"), ("+573001234567", "sms", "revoked"),

@@ -107,3 +107,24 @@ def test_hold_for_unknown_codes_names_the_field(client, portfolio, people):
                              "until": "2030-01-01"})
     assert page.context["form"].errors == {"obligation_number": ["No hay ninguna obligación con ese número."]}
     assert not Hold.objects.exists()
+
+
+def test_strategy_detail_says_step_conditions_in_words_in_the_page_language(client, portfolio, people):
+    import copy
+
+    from recaudo.strategies.services import strategy_version_create
+
+    strategy = strategy_ensure_default(portfolio)
+    content = copy.deepcopy(latest_version(strategy).content)
+    step = content["stages"][1]["steps"][0]
+    step["conditions"] = {"min_amount": 5000000, "promise_pending": False, "consent": True}
+    strategy_version_create(strategy=strategy, content=content)
+    login(client, people["juan"])
+    url = reverse("strategy_detail", args=[portfolio.slug, strategy.pk])
+    html = client.get(url, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    row = html[html.index(f'id="step-{step["key"]}"'):]
+    row = row[:row.index("</tr>")]
+    assert "saldo ≥ $ 5.000.000 · solo sin promesa pendiente · con autorización para el canal" in row, row
+    assert "min_amount" not in html and "promise_pending" not in html
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "balance ≥ COP 5,000,000 · only without a pending promise · with consent for the channel" in english

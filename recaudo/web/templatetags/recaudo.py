@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import menu_for, portfolios_for_user
@@ -27,7 +27,7 @@ from recaudo.portfolio.aging import bucket_choices
 from recaudo.portfolio.models import Consent, Contact
 from recaudo.portfolio.validation import display_id_number
 from recaudo.strategies.models import Hold, StepExecution
-from recaudo.strategies.wording import action_label, stage_label
+from recaudo.strategies.wording import action_label, stage_label, step_conditions_text
 
 register = template.Library()
 
@@ -327,8 +327,9 @@ def _channel_label(value: str) -> str:
 
 def _source_label(value: str) -> str:
     """Who or what a record came from (a promise's, a payment's, a message's source) by its label."""
-    labels = {"agent": _("Agent"), "debtor": _("Debtor"), "import": _("Import"), "manual": _("Manual"),
-              "cycle": _("Daily cycle"), "portal": _("Portal"), "bank_file": _("Bank file"), "cli": _("Command line")}
+    labels = {"agent": _("Agent"), "debtor": _("Debtor"), "import": pgettext("source", "Import"),
+              "manual": _("Manual"), "cycle": _("Daily cycle"), "portal": _("Portal"), "bank_file": _("Bank file"),
+              "cli": _("Command line")}
     return str(labels.get(value, value))
 
 
@@ -422,6 +423,12 @@ def language_name(value):
 def step_action(value):
     """A strategy step's action by its label (send_message -> Enviar mensaje)."""
     return action_label(str(value or ""))
+
+
+@register.filter
+def step_conditions(conditions, currency=""):
+    """A strategy step's conditions in words ("saldo ≥ $ 5.000.000 · solo sin promesa pendiente")."""
+    return " · ".join(step_conditions_text(conditions if isinstance(conditions, dict) else {}, str(currency or "")))
 
 
 @register.filter

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from recaudo.agreements import commandline as cli
 from recaudo.agreements.rules import (
@@ -82,12 +82,13 @@ class Command(BaseCommand):
         rate = rate_pct / cli.HUNDRED if rate_pct is not None else None
 
         try:
-            schedule = simulate_plan(
-                amount=amount, installments=installments, rate=rate, rate_kind=rate_kind, start=start,
-                frequency=opts["frequency"], down_payment=down, currency=currency, due_day=due_day,
-            )
-            ea = check_plan_rate(rate, rate_kind, None)
-            r = periodic_rate(rate, rate_kind, opts["frequency"])
+            with translation.override("en"):  # the command's messages are in English, as its options are
+                schedule = simulate_plan(
+                    amount=amount, installments=installments, rate=rate, rate_kind=rate_kind, start=start,
+                    frequency=opts["frequency"], down_payment=down, currency=currency, due_day=due_day,
+                )
+                ea = check_plan_rate(rate, rate_kind, None)
+                r = periodic_rate(rate, rate_kind, opts["frequency"])
         except PlanError as exc:
             raise CommandError(_with_option(exc))
         cap, cap_period = self.cap(country, made, rate, rate_kind, ea)
@@ -184,8 +185,4 @@ def _parse_int(value, name: str) -> int:
 
 
 def _with_option(exc: PlanError) -> str:
-    message = str(exc)
-    prefix = f"{exc.field}:"
-    if message.startswith(prefix):
-        message = message[len(prefix):].strip()
-    return f"{cli.option(exc.field)}: {message}"
+    return f"{cli.option(exc.field)}: {exc.message}"
