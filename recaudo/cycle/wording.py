@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 from django.utils.translation import gettext as _
 
+from recaudo.compliance.wording import channel_label
 from recaudo.compliance.wording import reason_text as rule_reason_text
 from recaudo.strategies.wording import condition_text, hold_reason_label
 
@@ -30,6 +31,10 @@ def rules_of(reasons) -> list[dict]:
 
 
 _RULE_ID = re.compile(r"^([A-Z]{2}-[A-Z0-9_-]+)(?::)?\s*(.*)$")
+# a message's last error as the outbox and the enqueue write it (cycle/outbox.py, communications/services.py)
+_NO_CONTACT = re.compile(r"^no collectable contact with consent for (\w+)$")
+_NO_CONSENT = re.compile(r"^consent for (\w+) is not granted \(revoked\?\) for (.*)$", re.S)
+_NO_TEMPLATE = re.compile(r"^no active template '([^']*)' for (\w+) in (\w+)(?: \(or es\))?$")
 _WINDOW = re.compile(r"^(?:(outside the compliance window)(?: until \S+)?|(?:compliance: )?never allowed): (.+)$", re.S)
 
 
@@ -56,6 +61,12 @@ def decode(reason: str) -> dict:
         reason = ("scheduled: " if window.group(1) else "") + window.group(2)
     elif reason.startswith("compliance: "):
         return {"code": "compliance_error", "error": reason[12:]}
+    for pattern, code in ((_NO_CONTACT, "no_contact"), (_NO_CONSENT, "no_consent"), (_NO_TEMPLATE, "no_template")):
+        match = pattern.match(reason)
+        if match:
+            return {"code": code, "channel": match.group(2) if code == "no_template" else match.group(1),
+                    **({"to": match.group(2)} if code == "no_consent" else {}),
+                    **({"template": match.group(1)} if code == "no_template" else {})}
     if reason == "marked for report":
         return {"code": "bureau_marked"}
     code, text = ("scheduled", reason[11:]) if reason.startswith("scheduled: ") else ("blocked", reason)
@@ -92,6 +103,14 @@ def reason_text(reason: str) -> str:
         return _("marked for the credit bureau report")
     if code == "compliance_error":
         return _("the compliance check could not decide: %(error)s") % {"error": data.get("error", "")}
+    if code == "no_contact":
+        return _("no contact with consent for %(channel)s") % {"channel": channel_label(data.get("channel", ""))}
+    if code == "no_consent":
+        return _("consent for %(channel)s is not granted (revoked?) for %(to)s") % {
+            "channel": channel_label(data.get("channel", "")), "to": data.get("to", "")}
+    if code == "no_template":
+        return _("no active template %(template)s for %(channel)s") % {
+            "template": data.get("template", ""), "channel": channel_label(data.get("channel", ""))}
     if code == "text":
         return data.get("text", "")
     return "" if not code else str(reason)

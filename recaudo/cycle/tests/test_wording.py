@@ -56,3 +56,20 @@ def test_consent_reasons_name_the_channel():
     email = encode("blocked", rules=[{"rule": "CO-CONSENT", "detail": "no consent for email"}])
     with translation.override("es-co"):
         assert reason_text(email) == "bloqueado por cumplimiento: sin autorización para correo"
+
+
+@pytest.mark.parametrize(("stored", "es", "en"), [
+    ("no collectable contact with consent for sms", "sin contacto con autorización para SMS",
+     "no contact with consent for SMS"),
+    ("consent for email is not granted (revoked?) for ana@example.com",
+     "sin autorización para correo (¿revocada?) de ana@example.com",
+     "consent for email is not granted (revoked?) for ana@example.com"),
+    ("no active template 'overdue_notice' for whatsapp in es (or es)",
+     "no hay plantilla activa overdue_notice para WhatsApp", "no active template overdue_notice for WhatsApp"),
+])
+def test_the_outboxs_own_errors_are_said_in_the_pages_language(stored, es, en):
+    """The message pages showed these two outbox errors in English on es-CO pages (issue 14)."""
+    with translation.override("es-co"):
+        assert reason_text(stored) == es
+    with translation.override("en"):
+        assert reason_text(stored) == en
