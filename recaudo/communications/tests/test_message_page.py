@@ -103,3 +103,11 @@ def test_a_queued_message_shows_whom_it_would_go_to(client, portfolio):
     sign_in(client, "vera")
     masked = client.get(reverse("comms_outbox", args=[portfolio.slug])).content.decode()
     assert "ana.gomez@example.com" not in masked
+
+
+def test_the_outbox_table_scrolls_inside_its_card(client, portfolio, message):
+    """Ten columns ran past the card at 1280 px (issue 14): the table scrolls inside it."""
+    make_user("sofia", portfolio, role="supervisor")
+    sign_in(client, "sofia")
+    html = client.get(reverse("comms_outbox", args=[portfolio.slug])).content.decode()
+    assert '<div id="outbox-table" class="card">\n<div class="table-wrap tall"><table class="table">' in html
