@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F
 
 from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope
+from recaudo.communications.selectors import effective_templates
 from recaudo.compliance.wording import channel_label
 from recaudo.core.money import precision
 from recaudo.portfolio.masking import mask_free_text
@@ -64,13 +65,19 @@ def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorSco
         states = {s.debtor_id: s for s in
                   DebtorStrategyState.objects.filter(debtor_id__in=[x.debtor_id for x in page_obj.object_list])}
         minor = 10 ** precision(portfolio.currency)
+        # a step's template by its name in the page's language (its code when there is no such template)
+        template_names = {}
+        for t in effective_templates(portfolio):
+            if t.language == lang[:2] or (t.code, t.channel) not in template_names:
+                template_names[(t.code, t.channel)] = t.name
         rows = []
         for s in page_obj.object_list:
             st = states.get(s.debtor_id)
             explain = (Priority(st.priority, st.priority_balance_minor, st.priority_days, st.segment_name)
                        .explain(lang, minor) if st else "")
             rows.append({"s": s, "priority": st.priority if st else 0, "explain": explain,
-                         "reason": _reason(s.reason, scope)})
+                         "reason": _reason(s.reason, scope),
+                         "template": template_names.get((s.template, s.channel), s.template)})
         labels = dict(StepExecution.Outcome.choices)
         result.update(
             executed=rows, page_obj=page_obj, counts=run.counts, outcome=outcome, channel=channel,

@@ -65,3 +65,22 @@ def test_today_page_pages_filters_and_totals(client, portfolio, people, outbox):
     html = client.get(reverse("cycle_today", args=[portfolio.slug]) + "?page=x&channel=fax",
                       HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
     assert 'id="today-filters"' in html and "Resultado" in html
+
+
+def test_today_page_names_templates_and_says_the_cycle_is_done(client, portfolio, people, outbox):
+    """The Template column showed codes (overdue_notice) and the page read "se ejecutó (Terminada)" (issue 14)."""
+    from django.utils import timezone
+
+    from recaudo.communications.selectors import effective_templates
+    from recaudo.cycle.runner import cycle_run
+    from recaudo.strategies.models import StepExecution
+
+    debtor_owing(portfolio, "C1", days_past_due=3, today=timezone.localdate())
+    cycle_run(portfolio=portfolio)
+    step = StepExecution.objects.filter(portfolio=portfolio).exclude(template="").first()
+    name = next(t.name for t in effective_templates(portfolio)
+                if (t.code, t.channel, t.language) == (step.template, step.channel, "es"))
+    login(client, people["juan"])
+    page = client.get(reverse("cycle_today", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+    assert f"<td>{name}</td>" in page and f"<td>{step.template}</td>" not in page
+    assert "El ciclo de hoy ya corrió." in page and "Terminada" not in page
