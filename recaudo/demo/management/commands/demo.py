@@ -28,7 +28,7 @@ from recaudo.cycle.runner import cycle_run
 from recaudo.demo import synthetic
 from recaudo.imports.services import ImportOptions, import_file
 from recaudo.portfolio.models import Portfolio
-from recaudo.portfolio.services import consents_grant_missing, portfolio_create
+from recaudo.portfolio.services import consents_grant_missing, portfolio_create, portfolio_creditor_set
 from recaudo.reports.management.commands.portfolio import portfolio_summary
 
 DEMO_PASSWORD = "recaudo-demo"  # noqa: S105 - demo data only, printed on purpose
@@ -58,6 +58,18 @@ SIZES = {
     "normal": {"debtors": 1800, "invoices": 6500, "units": 200},
 }
 HOA_MONTHS = 18
+
+
+DEMO_CREDITORS = {
+    "pyme": {"creditor_nit": "900.123.456-8", "creditor_address": "Calle 93 # 11-26, Bogotá D.C.",
+             "creditor_contact": "(601) 555 0100 · cartera@andinas.example", "payment_bank": "Banco de Bogotá",
+             "payment_account": "Cuenta corriente 123-45678-9", "payment_agreement": "12345",
+             "payment_notes": "PSE en www.andinas.example/pagos; efectivo en cualquier oficina del banco"},
+    "edificio": {"creditor_nit": "901.234.567-7", "creditor_address": "Carrera 5 # 26-40, Bogotá D.C.",
+                 "creditor_contact": "(601) 555 0200 · administracion@torresdelparque.example",
+                 "payment_bank": "Bancolombia", "payment_account": "Cuenta de ahorros 987-654321-00",
+                 "payment_agreement": "67890", "payment_notes": "Consignación o transferencia; indique su apartamento"},
+}
 
 
 @dataclass
@@ -120,6 +132,11 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
     admin = get_user_model().objects.get(username="admin")
     for portfolio in (pyme, edificio):
         authority_limits_ensure(portfolio=portfolio, limits=DEMO_LIMITS, actor="demo")
+    # the creditor and how to pay, as statements print them (fictional NITs with valid check digits)
+    for portfolio, created, details in ((pyme, pyme_created, DEMO_CREDITORS["pyme"]),
+                                        (edificio, edificio_created, DEMO_CREDITORS["edificio"])):
+        if created:
+            portfolio_creditor_set(portfolio=portfolio, actor="demo", **details)
     today = pyme.today()
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="recaudo-demo-") as tmp:
