@@ -156,3 +156,8 @@ class BankLine(models.Model):
 
     def __str__(self):
         return f"{self.bank_date} {self.reference}"
+
+    @property
+    def reference_unpadded(self) -> str:
+        """The bank's reference without its padding zeros, as people write it."""
+        return self.reference.lstrip("0") or ("0" if self.reference else "")

@@ -98,7 +98,7 @@ def build_side(portfolio, agent, number: str) -> Side:
     bank_line = BankLine.objects.create(
         portfolio=portfolio, source_key=f"world-{number}", layout="asobancaria-2001", file_sha256="0" * 64,
         line_number=3, bank_date=today, bank_code="007", reference=f"<b>REF-{number}</b>", amount_minor=5_000_00,
-        channel="01", status="queued", reason="the reference names no debtor")
+        channel="01", status="queued", reason="la referencia no corresponde a ningún deudor")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
