@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("recaudo.accounts.urls")),
     path("p/<slug:slug>/imports/", include("recaudo.imports.urls")),
+    path("p/<slug:slug>/bank/", include("recaudo.banking.urls")),
     path("p/<slug:slug>/comms/", include("recaudo.communications.urls")),
     path("hooks/", include("recaudo.communications.urls_hooks")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),

@@ -45,6 +45,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
     allowed = PERMISSIONS[Role(role)] if role is not None else set()
     return {
         "import": "import" in allowed,
+        "bank": "import" in allowed,  # bank collection files and their review queue: supervisors, administrators
         "queue": "write" in allowed,
         "team": role in SUPERVISING_ROLES,
         "approvals": role in SUPERVISING_ROLES,

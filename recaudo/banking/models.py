@@ -100,11 +100,13 @@ class Convenio(models.Model):
 class BankLine(models.Model):
     """One payment of a bank file, kept once whatever files repeat it: its bank fields, and either the payment it
     became (status applied) or why it waits for a person (status queued: it named no single debtor or obligation,
-    or the payment rules refused it). `source_key` is the line's idempotency key, also its payment's source_ref."""
+    or the payment rules refused it; status dismissed: a person said it is no collection, `reason` says why).
+    `source_key` is the line's idempotency key, also its payment's source_ref."""
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")
         QUEUED = "queued", _("Waiting for review")
+        DISMISSED = "dismissed", _("Not a collection")
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+",
                                   db_index=False)
@@ -129,6 +131,9 @@ class BankLine(models.Model):
     payment = models.OneToOneField("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="bank_line")
     reason = models.CharField(max_length=300, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)  # applied or dismissed by a person from the queue
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    db_index=False, related_name="+")
@@ -141,11 +146,18 @@ class BankLine(models.Model):
             models.UniqueConstraint(fields=["portfolio", "source_key"], name="bank_line_source_key_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=MAX_MINOR),
                                    name="bank_line_amount_bounded"),
-            models.CheckConstraint(condition=one_of("status", ["applied", "queued"]), name="bank_line_status_valid"),
+            models.CheckConstraint(condition=one_of("status", ["applied", "queued", "dismissed"]),
+                                   name="bank_line_status_valid"),
             models.CheckConstraint(condition=Q(status="applied", payment__isnull=False)
-                                   | Q(status="queued", payment__isnull=True), name="bank_line_applied_has_payment"),
+                                   | Q(status__in=["queued", "dismissed"], payment__isnull=True),
+                                   name="bank_line_applied_has_payment"),
         ]
         indexes = [models.Index(fields=["portfolio", "status"])]
 
     def __str__(self):
         return f"{self.bank_date} {self.reference}"
+
+    @property
+    def reference_unpadded(self) -> str:
+        """The bank's reference without its padding zeros, as people write it."""
+        return self.reference.lstrip("0") or ("0" if self.reference else "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.db.models.functions import Length
 
 from recaudo.ledger.models import Payment
@@ -83,3 +83,26 @@ def queued_lines(portfolio: Portfolio) -> list[BankLine]:
     """The bank lines waiting for a person, oldest first."""
     return list(BankLine.objects.filter(portfolio=portfolio, status=BankLine.Status.QUEUED)
                 .order_by("bank_date", "id"))
+
+
+def queued_lines_page(portfolio: Portfolio):
+    """The queued bank lines as a queryset, oldest first (the page pages it)."""
+    return BankLine.objects.filter(portfolio=portfolio, status=BankLine.Status.QUEUED).order_by("bank_date", "id")
+
+
+def debtors_named(portfolio: Portfolio, query: str) -> list[Debtor]:
+    """The debtors of the portfolio whose code or national ID is `query`, or who owe obligation number `query`
+    (compared exactly, then without padding zeros); at most a few."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    forms = {query, rules.unpadded(query)} - {""}
+    ids = set(Debtor.objects.filter(portfolio=portfolio).filter(
+        Q(code__in=forms) | Q(id_number__in=forms)).values_list("id", flat=True)[:10])
+    ids |= set(Obligation.objects.filter(portfolio=portfolio, number__in=forms)
+               .values_list("debtor_id", flat=True)[:10])
+    return list(Debtor.objects.filter(pk__in=ids).order_by("code"))
+
+
+def bank_line_exists(portfolio: Portfolio, line_id: int) -> bool:
+    return BankLine.objects.filter(portfolio=portfolio, pk=line_id).exists()

@@ -13,9 +13,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.services import audit_record
-from recaudo.core.errors import DomainError
+from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import from_minor, to_minor
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -410,3 +411,109 @@ def billing_file_build(*, portfolio: Portfolio, convenio_name: str, actor=None) 
                  changes={"obligations": result.obligations, "total_cents": result.total_cents,
                           "skipped": len(skipped)})
     return result
+
+
+# --- the reconciliation queue ------------------------------------------------------------------------------------
+
+MAX_REASON = 300
+
+
+class BankingNotAllowed(BankingError, NotAllowed):
+    """Only a supervisor or an administrator of the portfolio handles its bank lines."""
+
+
+def _require_supervising(actor, portfolio: Portfolio) -> None:
+    if actor is None or isinstance(actor, str) or role_in(actor, portfolio) not in SUPERVISING_ROLES:
+        raise BankingNotAllowed(_("only a supervisor or an administrator of the portfolio handles bank lines"))
+
+
+def _queued_line(portfolio: Portfolio, line_id: int) -> BankLine:
+    """The portfolio's bank line, locked; BankLine.DoesNotExist when it is not the portfolio's."""
+    return BankLine.objects.select_for_update().get(portfolio=portfolio, pk=line_id)
+
+
+def _handled_error(line: BankLine) -> BankingError:
+    return BankingError(_("this bank line was already handled (%(status)s)") % {"status": line.get_status_display()},
+                        field="line")
+
+
+@transaction.atomic
+def bank_line_apply(*, portfolio: Portfolio, line_id: int, debtor_query: str, obligation_number: str = "",
+                    actor) -> BankLine:
+    """Apply a queued bank line to the debtor a person chose: `debtor_query` is the debtor's code, national ID or
+    the number of one of its obligations (it must name exactly one debtor); `obligation_number` optionally the
+    obligation of that debtor to pay. The payment is received through payment_receive with the bank's date and
+    the line's key (so a line is applied once whatever is clicked twice); the line becomes applied. Only a
+    supervisor or an administrator; a line of another portfolio does not exist (BankLine.DoesNotExist)."""
+    _require_supervising(actor, portfolio)
+    line = _queued_line(portfolio, line_id)
+    if line.status == BankLine.Status.APPLIED:
+        return line  # applied once: a second submit changes nothing
+    if line.status != BankLine.Status.QUEUED:
+        raise _handled_error(line)
+    debtor_query = (debtor_query or "").strip()[:60]
+    obligation_number = (obligation_number or "").strip()[:60]
+    if not debtor_query and not obligation_number:
+        raise BankingError(_("write the debtor's code, ID or an obligation number"), field="debtor")
+    obligation = None
+    if obligation_number:
+        obligation = Obligation.objects.filter(portfolio=portfolio, number=obligation_number).first()
+        if obligation is None:
+            raise BankingError(_("no obligation %(number)s in this portfolio") % {"number": obligation_number},
+                               field="obligation")
+    if debtor_query:
+        debtors = selectors.debtors_named(portfolio, debtor_query)
+        if not debtors:
+            raise BankingError(_("no debtor with code, ID or obligation %(query)s") % {"query": debtor_query},
+                               field="debtor")
+        if len(debtors) > 1:
+            raise BankingError(_("%(query)s names %(n)d debtors: write the debtor's code")
+                               % {"query": debtor_query, "n": len(debtors)}, field="debtor")
+        debtor = debtors[0]
+        if obligation is not None and obligation.debtor_id != debtor.pk:
+            raise BankingError(_("obligation %(number)s is not of debtor %(code)s")
+                               % {"number": obligation.number, "code": debtor.code}, field="obligation")
+    else:
+        debtor = obligation.debtor
+    payment, _created = payment_receive(
+        portfolio=portfolio, debtor=debtor, amount=from_minor(line.amount_minor, portfolio.currency),
+        date=line.bank_date, source=Payment.Source.BANK_FILE, source_ref=line.source_key,
+        reference=rules.unpadded(line.reference), method=_line_method(line), obligation=obligation, actor=actor)
+    line.status, line.payment = BankLine.Status.APPLIED, payment
+    line.handled_at, line.handled_by = timezone.now(), actor
+    line.save(update_fields=["status", "payment", "handled_at", "handled_by"])
+    audit_record(event_type="banking.line_applied", subject=line, actor=actor, portfolio=portfolio,
+                 changes={"line": line.pk, "debtor": debtor.code,
+                          "obligation": obligation.number if obligation else "", "payment": payment.pk,
+                          "amount_minor": line.amount_minor, "bank_date": str(line.bank_date)})
+    return line
+
+
+@transaction.atomic
+def bank_line_dismiss(*, portfolio: Portfolio, line_id: int, reason: str, actor) -> BankLine:
+    """Mark a queued bank line as no collection (a transfer between own accounts, a test...), with the reason.
+    Only a supervisor or an administrator; a line dismissed twice stays dismissed once."""
+    _require_supervising(actor, portfolio)
+    line = _queued_line(portfolio, line_id)
+    if line.status == BankLine.Status.DISMISSED:
+        return line
+    if line.status != BankLine.Status.QUEUED:
+        raise _handled_error(line)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BankingError(_("reason: say why this line is not a collection"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise BankingError(_("reason: up to %(n)d characters") % {"n": MAX_REASON}, field="reason")
+    before = line.reason
+    line.status, line.reason = BankLine.Status.DISMISSED, reason
+    line.handled_at, line.handled_by = timezone.now(), actor
+    line.save(update_fields=["status", "reason", "handled_at", "handled_by"])
+    audit_record(event_type="banking.line_dismissed", subject=line, actor=actor, portfolio=portfolio,
+                 changes={"line": line.pk, "reason": [before, reason], "amount_minor": line.amount_minor,
+                          "bank_date": str(line.bank_date)})
+    return line
+
+
+def _line_method(line: BankLine) -> str:
+    label = asobancaria.CHANNELS.get(line.channel, "")
+    return (f"Asobancaria {line.channel} {label}".strip() if line.channel else "Asobancaria")[:40]

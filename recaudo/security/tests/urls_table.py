@@ -56,6 +56,11 @@ ACCESS = {
     "import_mapping": (SU, SU, {"key": "=0123456789abcdef0123456789abcdef"}),  # an upload waiting in the session
     "import_detail": (SU, SU, {"job_id": "job"}),
     "import_rejected": (SU, SU, {"job_id": "job"}),
+    # bank collection files and their review queue (supervisors and admins)
+    "bank_upload": (SU, SU, {}),
+    "bank_queue": (SU, None, {}),
+    "bank_line_apply": (None, SU, {"line_id": "bank_line"}),
+    "bank_line_dismiss": (None, SU, {"line_id": "bank_line"}),
     # communications
     "comms_outbox": (V, V, {}),
     "comms_message": (V, None, {"pk": "message"}),

@@ -42,6 +42,7 @@ class Side:
     document: object = None
     saved_filter: object = None
     bulk_job: object = None
+    bank_line: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -92,12 +93,18 @@ def build_side(portfolio, agent, number: str) -> Side:
     bulk_job = BulkJob.objects.create(portfolio=portfolio, action="tag", token=f"world-{number}",
                                       params={"add_tags": ["revisar"]}, debtors=[debtor.pk], total=1,
                                       status="failed", message="stopped")
+    from recaudo.banking.models import BankLine
+
+    bank_line = BankLine.objects.create(
+        portfolio=portfolio, source_key=f"world-{number}", layout="asobancaria-2001", file_sha256="0" * 64,
+        line_number=3, bank_date=today, bank_code="007", reference=f"<b>REF-{number}</b>", amount_minor=5_000_00,
+        channel="01", status="queued", reason="la referencia no corresponde a ningún deudor")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
-                bulk_job=bulk_job)
+                bulk_job=bulk_job, bank_line=bank_line)
 
 
 def build_world() -> dict:

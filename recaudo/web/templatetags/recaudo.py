@@ -78,6 +78,17 @@ def money_dec(value, currency=None):
 
 
 @register.filter
+def cents(value, currency=None):
+    """Whole hundredths (a bank file's amounts) -> locale-formatted: 1234550 -> 12.345,50 (es-CO)."""
+    if value is None or value == "":
+        return ""
+    try:
+        return money_dec(Decimal(int(value)) / 100, currency)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+@register.filter
 def intlocal(value):
     """A whole number with the locale's grouping: 12.345 (es-CO), 12,345 (English)."""
     if value is None or value == "":
@@ -292,6 +303,8 @@ def _event_labels() -> dict[str, str]:
         "banking.reference_settings": _("Payment reference settings changed"),
         "banking.references_assigned": _("Payment references generated"),
         "banking.billing_file": _("Bank billing file written"),
+        "banking.line_applied": _("Bank payment applied from the review queue"),
+        "banking.line_dismissed": _("Bank line marked as not a collection"),
         "retention.applied": _("Retention policy applied"),
         "rates.load": _("Legal rates loaded"),
         "user.created": _("User created"),
