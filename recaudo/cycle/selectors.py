@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.accounts.selectors import EVERY_DEBTOR, DebtorScope
 from recaudo.communications.selectors import effective_templates
@@ -15,10 +17,11 @@ from recaudo.portfolio.masking import mask_free_text
 from recaudo.portfolio.models import Portfolio
 from recaudo.strategies.models import CycleRun, DebtorStrategyState, StepExecution, StrategyVersion
 from recaudo.strategies.rules import Priority
+from recaudo.strategies.wording import stage_label
 
 from .engine import version_dry_run
 from .runner import cycle_run
-from .wording import reason_text
+from .wording import encode, reason_text
 
 
 def _explained(rows, portfolio: Portfolio, lang: str, scope: DebtorScope = EVERY_DEBTOR) -> list[dict]:
@@ -43,8 +46,25 @@ def plan_rows_in_scope(rows, scope: DebtorScope = EVERY_DEBTOR) -> list:
 TODAY_PER_PAGE = 100
 
 
+# the kinds of reason a step stores (cycle/wording.py), as the Today page filters them; the JSON starts with the code
+REASON_KINDS = {
+    "held": _("On hold"),
+    "conditions": _("Step conditions not met"),
+    "scheduled": _("Put off to the next allowed time"),
+    "blocked": pgettext_lazy("step reason", "Blocked by compliance"),
+    "bureau_blocked": _("Not reported to the credit bureau"),
+    "bureau_marked": _("Marked for the credit bureau report"),
+    "compliance_error": _("Compliance check could not decide"),
+}
+
+
+def _reason_is(kind: str) -> Q:
+    return Q(reason__startswith=encode(kind)[:-1])  # '{"code":"blocked"' (followed by "," or "}")
+
+
 def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorScope = EVERY_DEBTOR, page: int = 1,
-               outcome: str = "", channel: str = "", per_page: int = TODAY_PER_PAGE) -> dict:
+               outcome: str = "", channel: str = "", stage: str = "", reason: str = "",
+               per_page: int = TODAY_PER_PAGE) -> dict:
     """The steps recorded by today's cycle, highest priority first, with why, a page at a time and filtered by
     outcome and channel, with the day's totals by outcome and by channel; or, when the cycle has not run yet
     today, a preview (a dry run that writes nothing). scope: an agent limited to their assigned debtors sees only
@@ -55,10 +75,16 @@ def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorSco
         day = scope.filter(StepExecution.objects.filter(portfolio=portfolio, business_date=today))
         outcomes = dict(day.values("outcome").annotate(n=Count("id")).order_by().values_list("outcome", "n"))
         channels = dict(day.values("channel").annotate(n=Count("id")).order_by().values_list("channel", "n"))
+        stages = dict(day.values("stage").annotate(n=Count("id")).order_by().values_list("stage", "n"))
+        reasons = day.aggregate(**{kind: Count("id", filter=_reason_is(kind)) for kind in REASON_KINDS})
         outcome = outcome if outcome in outcomes else ""
         channel = channel if channel in channels else ""
+        stage = stage if stage and stage in stages else ""
+        reason = reason if reasons.get(reason) else ""
         steps = day.filter(outcome=outcome) if outcome else day
         steps = steps.filter(channel=channel) if channel else steps
+        steps = steps.filter(stage=stage) if stage else steps
+        steps = steps.filter(_reason_is(reason)) if reason else steps
         steps = (steps.select_related("debtor", "strategy_version", "strategy")
                  .order_by(F("debtor__strategy_state__priority").desc(nulls_last=True), "id"))
         page_obj = Paginator(steps, per_page).get_page(page)
@@ -83,6 +109,9 @@ def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorSco
             executed=rows, page_obj=page_obj, counts=run.counts, outcome=outcome, channel=channel,
             outcome_totals=[(code, str(labels.get(code, code)), n) for code, n in sorted(outcomes.items())],
             channel_totals=sorted((code, channel_label(code), n) for code, n in channels.items() if code),
+            stage=stage, reason=reason,
+            stage_totals=sorted((code, stage_label(code), n) for code, n in stages.items() if code),
+            reason_totals=[(kind, str(label), reasons[kind]) for kind, label in REASON_KINDS.items() if reasons[kind]],
             total=sum(outcomes.values()),
         )
     else:

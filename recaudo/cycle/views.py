@@ -37,5 +37,6 @@ def today_view(request, slug):
         "portfolio": portfolio, "today": today, **today_page(
             portfolio=portfolio, today=today, lang=_lang(), scope=debtor_scope(request.user, portfolio),
             page=int(page) if page.isdigit() else 1, outcome=request.GET.get("outcome", ""),
-            channel=request.GET.get("channel", "")),
+            channel=request.GET.get("channel", ""), stage=request.GET.get("stage", "")[:60],
+            reason=request.GET.get("reason", "")[:30]),
     })

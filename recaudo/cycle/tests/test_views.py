@@ -84,3 +84,36 @@ def test_today_page_names_templates_and_says_the_cycle_is_done(client, portfolio
     page = client.get(reverse("cycle_today", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
     assert f"<td>{name}</td>" in page and f"<td>{step.template}</td>" not in page
     assert "El ciclo de hoy ya corrió." in page and "Terminada" not in page
+
+
+def test_today_page_filters_by_stage_and_by_reason(client, portfolio, people, outbox):
+    """Issue 14 asked for the Today page's filters by stage and by reason, besides outcome and channel: each
+    narrows the rows to exactly the steps that have it, and an unknown value is ignored."""
+    from django.utils import timezone
+
+    from recaudo.cycle.runner import cycle_run
+    from recaudo.cycle.selectors import today_page
+    from recaudo.cycle.wording import decode, encode
+    from recaudo.strategies.models import StepExecution
+
+    for i in range(4):
+        debtor_owing(portfolio, f"C{i}", days_past_due=3 + 20 * i, today=timezone.localdate())
+    cycle_run(portfolio=portfolio)
+    today = portfolio.today()
+    steps = StepExecution.objects.filter(portfolio=portfolio, business_date=today).order_by("id")
+    first, second = list(steps[:2])
+    StepExecution.objects.filter(pk=first.pk).update(
+        outcome="blocked", reason=encode("blocked", rules=[{"rule": "CO-CONSENT-SMS", "detail": ""}]))
+    StepExecution.objects.filter(pk=second.pk).update(stage="legal")
+    page = today_page(portfolio=portfolio, today=today, lang="es", reason="blocked")
+    assert [row["s"].pk for row in page["executed"]] == [first.pk]
+    assert ("blocked", "Bloqueado por cumplimiento", 1) in [(c, str(label), n) for c, label, n in page["reason_totals"]]
+    assert all(decode(row["s"].reason)["code"] == "blocked" for row in page["executed"])
+    page = today_page(portfolio=portfolio, today=today, lang="es", stage="legal")
+    assert [row["s"].pk for row in page["executed"]] == [second.pk]
+    everything = today_page(portfolio=portfolio, today=today, lang="es", stage="nope", reason="nope")
+    assert everything["stage"] == everything["reason"] == "" and len(everything["executed"]) == steps.count()
+    login(client, people["juan"])
+    html = client.get(reverse("cycle_today", args=[portfolio.slug]) + "?reason=blocked",
+                      HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+    assert 'id="today-stage"' in html and '<option value="blocked" selected>' in html
