@@ -45,7 +45,7 @@ COLUMNS = {
                    "description, external_ref, disputed, dispute_reason, balance_minor, status, created_at, "
                    "updated_at, debtor_id, portfolio_id"),
     "contact": ("portfolio_contact", "id, channel, value, city, role, holder_name, is_primary, created_at, debtor_id"),
-    "consent": ("portfolio_consent", "id, channel, status, at, source, contact_id"),
+    "consent": ("portfolio_consent", "id, channel, status, at, source, method, given_on, contact_id"),
     "hold": ("strategies_hold", "id, reason, until, notes, released_at, created_at, created_by_id, "
              "created_by_step_id, debtor_id, obligation_id, portfolio_id"),
 }
@@ -89,7 +89,7 @@ def generate(n: int, portfolio_id: int, seed: int = 20260302):
                 yield "contact", (contact_id, channel, value, "", "debtor", "", True, now, d)
                 for c in consents:
                     consent_id += 1
-                    yield "consent", (consent_id, c, "granted", now, "bench", contact_id)
+                    yield "consent", (consent_id, c, "granted", now, "bench", "other", None, contact_id)
     for i, d, due, amount, is_disputed in obligations():
         yield "obligation", (i, f"F-{i:07d}", "invoice", due - timedelta(days=30), due, amount, "COP", "", "",
                              is_disputed, "disputed" if is_disputed else "", amount, "open", now, now, d,
