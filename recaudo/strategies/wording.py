@@ -102,8 +102,12 @@ def step_conditions_text(conditions: dict | None, currency: str = "") -> list[st
         "promise_broken": (_("only after a broken promise"), _("only without a broken promise")),
         "consent": (_("with consent for the channel"), _("consent for the channel not required")),
     }
+    # a fixed order (amounts, then the debt's state, then consent): PostgreSQL's JSON reorders a dict's keys
+    order = ["min_amount", "max_amount", "disputed", "promise_pending", "agreement_active", "promise_broken",
+             "consent"]
     parts = []
-    for name, value in (conditions or {}).items():
+    for name, value in sorted((conditions or {}).items(),
+                              key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0])):
         if name == "min_amount":
             parts.append(_("balance ≥ %(amount)s") % {"amount": _amount(value, currency)})
         elif name == "max_amount":
