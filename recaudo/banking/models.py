@@ -103,6 +103,10 @@ class BankLine(models.Model):
     or the payment rules refused it; status dismissed: a person said it is no collection, `reason` says why).
     `source_key` is the line's idempotency key, also its payment's source_ref."""
 
+    class Kind(models.TextChoices):
+        COLLECTION = "collection", _("Collection file")
+        STATEMENT = "statement", _("Bank statement")
+
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied")
         QUEUED = "queued", _("Waiting for review")
@@ -112,6 +116,7 @@ class BankLine(models.Model):
                                   db_index=False)
     convenio = models.ForeignKey(Convenio, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_key = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COLLECTION)
     layout = models.CharField(max_length=20)
     file_sha256 = models.CharField(max_length=64)
     line_number = models.PositiveIntegerField()
@@ -127,6 +132,15 @@ class BankLine(models.Model):
     debited_bank = models.CharField(max_length=3, blank=True)
     branch = models.CharField(max_length=4, blank=True)
     sequence = models.CharField(max_length=7, blank=True)
+    # a statement line's own fields (empty on a collection file's line)
+    transaction_id = models.CharField(max_length=80, blank=True)  # the bank's id of the transaction, if any
+    description = models.CharField(max_length=300, blank=True)
+    payer_name = models.CharField(max_length=120, blank=True)
+    # the scored candidates (rules: [{"debtor_id", "obligation_id", "score", "reasons": [code...]}...]) and why the
+    # line waits, as a code (rules) with its parameters; `reason` is kept as the text said at import time
+    suggestions = models.JSONField(default=list, blank=True)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
     payment = models.OneToOneField("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="bank_line")
@@ -146,6 +160,8 @@ class BankLine(models.Model):
             models.UniqueConstraint(fields=["portfolio", "source_key"], name="bank_line_source_key_unique"),
             models.CheckConstraint(condition=Q(amount_minor__gte=0) & Q(amount_minor__lte=MAX_MINOR),
                                    name="bank_line_amount_bounded"),
+            models.CheckConstraint(condition=one_of("kind", ["collection", "statement"]),
+                                   name="bank_line_kind_valid"),
             models.CheckConstraint(condition=one_of("status", ["applied", "queued", "dismissed"]),
                                    name="bank_line_status_valid"),
             models.CheckConstraint(condition=Q(status="applied", payment__isnull=False)

@@ -45,6 +45,8 @@ class Payment(models.Model):
         MANUAL = "manual", _("Manual")
         IMPORT = "import", pgettext_lazy("source", "Import")
         BANK_FILE = "bank_file", _("Bank file")
+        STATEMENT = "statement", _("Bank statement")
+        GATEWAY = "gateway", _("Payment gateway")
         PORTAL = "portal", _("Portal")
 
     portfolio = models.ForeignKey(
