@@ -511,6 +511,18 @@ def _job_stop(job_id: int, worker: str, message: str) -> None:
                  changes={"action": job.action, "done": job.done, "total": job.total, "reason": message[:500]})
 
 
+def bulk_jobs_abandoned(now: datetime | None = None, limit: int = 20) -> list[int]:
+    """Jobs no worker is doing: running with a worker unheard of for JOB_STALE (killed mid-job), or still pending
+    JOB_STALE after they were submitted (the task worker is down or its task was lost). The cycle worker takes them
+    over (cycle.runner.worker_tick); bulk_job_run's claim is atomic, so a job is never run by two at once."""
+    now = now or timezone.now()
+    stale = now - JOB_STALE
+    return list(BulkJob.objects.filter(
+        Q(status=BulkJob.Status.RUNNING, heartbeat_at__lt=stale)
+        | Q(status=BulkJob.Status.PENDING, created_at__lt=stale)
+    ).order_by("created_at", "id").values_list("pk", flat=True)[:limit])
+
+
 def bulk_job_resumable(job: BulkJob, now: datetime | None = None) -> bool:
     """Whether a job may be resumed: stopped, or running with its worker unheard of for JOB_STALE."""
     now = now or timezone.now()

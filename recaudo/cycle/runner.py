@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from recaudo.agents.bulk import bulk_job_run, bulk_jobs_abandoned
 from recaudo.agreements.services.daily import agreements_daily
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
@@ -143,7 +144,8 @@ def claim_due_cycles(*, now: datetime, limit: int = 20) -> int:
 
 
 def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = True, should_stop=None) -> dict:
-    """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox.
+    """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox, then
+    any bulk action of the debtor list that no task worker is doing (agents.bulk.bulk_jobs_abandoned).
     `should_stop` (a callable, e.g. a SIGTERM flag) is checked after each committed chunk and between runs: a run
     in progress is released (pending, resumable at once by another worker) and nothing more starts."""
     now = now or timezone.now()
@@ -159,4 +161,11 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
                                    "status": result.status, "counts": result.counts})
     if outbox and not stopping():
         report["outbox"] = comms.outbox_process(now=now, worker_id=worker_id)
+    report["bulk_jobs"] = []
+    for job_id in bulk_jobs_abandoned(now):  # a bulk action whose task worker died or never came
+        if stopping():
+            break
+        job = bulk_job_run(job_id, worker_id=worker_id)
+        if job is not None and job.claimed_by == worker_id:
+            report["bulk_jobs"].append({"job": job_id, "status": job.status})
     return report

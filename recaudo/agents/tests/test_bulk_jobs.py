@@ -114,6 +114,28 @@ def test_a_job_claimed_by_a_live_worker_is_left_alone_and_a_silent_ones_is_taken
     assert job.status == "done" and job.claimed_by == "w2" and Message.objects.count() == 2
 
 
+def test_the_cycle_worker_takes_over_a_job_whose_worker_died_or_never_came(portfolio, team, book):
+    """Nobody has to press "Reanudar": a job running with a silent worker, or pending for JOB_STALE (the task worker
+    down), is run by the next `recaudo worker` pass; a live worker's job and a fresh pending one are left alone."""
+    from recaudo.cycle.runner import worker_tick
+
+    killed = submit(portfolio, team["sofia"]).job
+    live = submit(portfolio, team["sofia"], key="tok-2").job
+    fresh = submit(portfolio, team["sofia"], key="tok-3").job
+    long_ago = timezone.now() - bulk.JOB_STALE - timedelta(seconds=1)
+    BulkJob.objects.filter(pk=killed.pk).update(status="running", claimed_by="w1", heartbeat_at=long_ago)
+    BulkJob.objects.filter(pk=live.pk).update(status="running", claimed_by="w1", heartbeat_at=timezone.now())
+    assert bulk.bulk_jobs_abandoned() == [killed.pk]
+    BulkJob.objects.filter(pk=fresh.pk).update(created_at=long_ago)
+    assert set(bulk.bulk_jobs_abandoned()) == {killed.pk, fresh.pk}
+
+    report = worker_tick(worker_id="cycle-1", outbox=False)
+    assert {row["job"] for row in report["bulk_jobs"]} == {killed.pk, fresh.pk}
+    statuses = dict(BulkJob.objects.values_list("pk", "status"))
+    assert statuses[killed.pk] == "done" and statuses[fresh.pk] == "done" and statuses[live.pk] == "running"
+    assert worker_tick(worker_id="cycle-2", outbox=False)["bulk_jobs"] == []
+
+
 def test_a_job_that_fails_half_way_keeps_its_committed_batches_and_resumes_at_the_next(portfolio, team, book,
                                                                                        monkeypatch):
     """Resumable per batch: each batch's messages commit with the job's progress; a failing batch is rolled back
