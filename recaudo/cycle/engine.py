@@ -35,6 +35,7 @@ from recaudo.strategies.models import (
     PortfolioCycleSettings,
     StepExecution,
     StrategyVersion,
+    reason_code_of,
 )
 from recaudo.strategies.rules import (
     CONDITIONS,
@@ -420,11 +421,11 @@ class Cycle:
             _insert("strategies_stepexecution", (
                 "portfolio_id", "debtor_id", "strategy_id", "strategy_version_id", "cycle_run_id", "episode",
                 "step_key", '"offset"', "stage", "business_date", "action", "channel", "template", "outcome", "reason",
-                "scheduled_for", "dedupe_key", "decision_id", "created_at"), [
+                "reason_code", "scheduled_for", "dedupe_key", "decision_id", "created_at"), [
                 (self.portfolio.pk, r.debtor_id, r.version.strategy_id, r.version.pk, run.pk,
                  ops.adapt_datefield_value(r.episode), r.step_key, r.step["offset"], r.stage,
                  ops.adapt_datefield_value(self.today), r.action, r.channel, r.template, r.outcome, r.reason[:2000],
-                 at(r.scheduled_for), r.dedupe_key() if r.action in CONTACT_ACTIONS else "",
+                 reason_code_of(r.reason), at(r.scheduled_for), r.dedupe_key() if r.action in CONTACT_ACTIONS else "",
                  getattr(r, "decision_id", None), at(now))
                 for r in stepped
             ], conflict="ON CONFLICT DO NOTHING")

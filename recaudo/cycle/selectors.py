@@ -21,7 +21,7 @@ from recaudo.strategies.wording import stage_label
 
 from .engine import version_dry_run
 from .runner import cycle_run
-from .wording import encode, reason_text
+from .wording import reason_text
 
 
 def _explained(rows, portfolio: Portfolio, lang: str, scope: DebtorScope = EVERY_DEBTOR) -> list[dict]:
@@ -59,7 +59,7 @@ REASON_KINDS = {
 
 
 def _reason_is(kind: str) -> Q:
-    return Q(reason__startswith=encode(kind)[:-1])  # '{"code":"blocked"' (followed by "," or "}")
+    return Q(reason_code=kind)
 
 
 def today_page(*, portfolio: Portfolio, today: date, lang: str, scope: DebtorScope = EVERY_DEBTOR, page: int = 1,

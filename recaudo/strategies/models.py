@@ -1,5 +1,6 @@
 """Segments, strategies as versioned data, holds, the daily cycle's runs and what each step did to each debtor."""
 
+import json
 from datetime import time
 
 from django.conf import settings
@@ -199,6 +200,8 @@ class StepExecution(models.Model):
     template = models.CharField(max_length=100, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     reason = models.TextField(blank=True)
+    # the reason's code (the "code" of the stored JSON: held, conditions, scheduled, blocked...), for filtering
+    reason_code = models.CharField(max_length=30, blank=True, default="", db_default="")
     scheduled_for = models.DateTimeField(null=True, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True, help_text="of the message or task it created")
     decision = models.ForeignKey("compliance.ComplianceDecision", null=True, blank=True, on_delete=models.PROTECT,
@@ -222,6 +225,23 @@ class StepExecution(models.Model):
 
     def __str__(self):
         return f"{self.business_date} {self.debtor_id} {self.step_key} {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        if not self.reason_code:
+            self.reason_code = reason_code_of(self.reason)
+        super().save(*args, **kwargs)
+
+
+def reason_code_of(reason: str) -> str:
+    """The code of a stored step reason ({"code": ..., ...} JSON, cycle/wording.py), "" for older plain text."""
+    if not (reason or "").startswith("{"):
+        return ""
+    try:
+        data = json.loads(reason)
+    except ValueError:
+        return ""
+    code = data.get("code") if isinstance(data, dict) else None
+    return code[:30] if isinstance(code, str) else ""
 
 
 class DebtorStrategyState(models.Model):

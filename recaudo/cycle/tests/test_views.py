@@ -102,8 +102,11 @@ def test_today_page_filters_by_stage_and_by_reason(client, portfolio, people, ou
     today = portfolio.today()
     steps = StepExecution.objects.filter(portfolio=portfolio, business_date=today).order_by("id")
     first, second = list(steps[:2])
+    # the cycle stores each step's reason code beside its reason, and the filter reads the code
+    assert all(s.reason_code == (decode(s.reason)["code"] if s.reason else "") for s in steps)
     StepExecution.objects.filter(pk=first.pk).update(
-        outcome="blocked", reason=encode("blocked", rules=[{"rule": "CO-CONSENT-SMS", "detail": ""}]))
+        outcome="blocked", reason=encode("blocked", rules=[{"rule": "CO-CONSENT-SMS", "detail": ""}]),
+        reason_code="blocked")
     StepExecution.objects.filter(pk=second.pk).update(stage="legal")
     page = today_page(portfolio=portfolio, today=today, lang="es", reason="blocked")
     assert [row["s"].pk for row in page["executed"]] == [first.pk]
