@@ -14,3 +14,11 @@ def register(adapter: Adapter) -> Adapter:
 
 def adapter(name: str) -> Adapter:
     return REGISTRY[name]
+
+
+# The adapters, registered here and nowhere else (one import and one line per provider).
+from .epayco import EPayco  # noqa: E402
+from .payu import PayU  # noqa: E402
+
+for _adapter in (EPayco(), PayU()):
+    register(_adapter)
