@@ -255,3 +255,15 @@ def test_create_link_with_wrong_keys_or_without_our_page_fails_clearly():
         with pytest.raises(GatewayError, match="pay_page_url"):
             EPayco().create_link({**CONFIG, "apify_url": fake.url}, REQUEST)
         assert fake.sessions == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(cents=st.integers(min_value=1, max_value=10**12), other=st.integers(min_value=1, max_value=10**12))
+def test_any_amount_verifies_with_its_own_signature_and_no_other(cents, other):
+    amount = f"{Decimal(cents) / 100:.2f}"
+    data = fields(x_amount=amount)
+    data["x_signature"] = signature("12345", "abcdef0123456789", data)
+    assert EPayco().verify(CONFIG, form(data)).amount == Decimal(amount)
+    if other != cents:
+        with pytest.raises(SignatureInvalid):
+            EPayco().verify(CONFIG, form({**data, "x_amount": f"{Decimal(other) / 100:.2f}"}))
