@@ -15,7 +15,7 @@ from django.apps import apps
 ROOT = Path(__file__).resolve().parents[2]  # recaudo/
 # Modules a migration may import (the module itself or anything below it). Project code is not among them; a
 # model field class of the project's own, if a model ever uses one, would be added here by name.
-ALLOWED = ("django", "calendar", "datetime", "decimal")
+ALLOWED = ("django", "calendar", "datetime", "decimal", "json")  # Django and frozen standard library only
 # Every app with models starts with 0001_initial.py (the squash); apps without models have none.
 INITIAL = "0001_initial.py"
 
