@@ -187,19 +187,30 @@ def payment_references(portfolio: Portfolio, debtor_ids) -> References:
     code when it has none) or the generated reference (PaymentReference; the code until one is assigned). A few
     queries whatever the number of debtors."""
     debtor_ids = sorted(set(debtor_ids))
-    kind = reference_kind(portfolio)
     people: dict[int, tuple[str, str]] = {}
+    obligations: dict[int, tuple[int, str]] = {}
     for batch in _batches(debtor_ids):
         people.update({pk: (code, id_number) for pk, code, id_number in Debtor.objects.filter(
             portfolio=portfolio, pk__in=batch).values_list("pk", "code", "id_number")})
-    obligations: dict[int, tuple[int, str]] = {}
-    for batch in _batches(debtor_ids):
         obligations.update({pk: (debtor_id, number) for pk, debtor_id, number in Obligation.objects.filter(
             portfolio=portfolio, debtor_id__in=batch).values_list("pk", "debtor_id", "number")})
+    return _references(portfolio, people, obligations)
+
+
+def debtor_references(portfolio: Portfolio, debtor: Debtor, obligations: list[Obligation]) -> References:
+    """payment_references for one debtor and the obligations a page already holds (one query, two when the
+    references are generated)."""
+    return _references(portfolio, {debtor.pk: (debtor.code, debtor.id_number)},
+                       {o.pk: (o.debtor_id, o.number) for o in obligations})
+
+
+def _references(portfolio: Portfolio, people: dict[int, tuple[str, str]],
+                obligations: dict[int, tuple[int, str]]) -> References:
+    kind = reference_kind(portfolio)
     generated_debtor: dict[int, str] = {}
     generated_obligation: dict[int, str] = {}
     if kind == ReferenceKind.GENERATED:
-        for batch in _batches(debtor_ids):
+        for batch in _batches(sorted(people)):
             for value, debtor_id, obligation_id in PaymentReference.objects.filter(
                     portfolio=portfolio, debtor_id__in=batch).values_list("value", "debtor_id", "obligation_id"):
                 if obligation_id is None:

@@ -29,7 +29,7 @@ from recaudo.agreements.pdf import render_agreement_pdf
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.agreements.services.permissions import can_decide
 from recaudo.agreements.views import agreement_for_user_or_404
-from recaudo.banking.selectors import payment_references, payments_with_source
+from recaudo.banking.selectors import debtor_references, payment_references, payments_with_source
 from recaudo.communications.selectors import debtor_messages
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.core.money import to_minor
@@ -98,7 +98,7 @@ def debtor_detail(request, slug, pk):
 def _payment_references(portfolio, view, *, masked: bool) -> str:
     """The debtor's payment reference; each obligation of the page gets its own (`pay_reference`). A viewer
     sees a reference that is an ID number masked, as the ID itself."""
-    refs = payment_references(portfolio, [view.debtor.pk])
+    refs = debtor_references(portfolio, view.debtor, view.obligations)
     id_number = view.debtor.id_number
 
     def shown(value: str) -> str:
