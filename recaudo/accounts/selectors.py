@@ -46,6 +46,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
     return {
         "import": "import" in allowed,
         "bank": "import" in allowed,  # bank collection files and their review queue: supervisors, administrators
+        "convenios": role == Role.ADMIN,  # convenios and payment references: administrators
         "queue": "write" in allowed,
         "team": role in SUPERVISING_ROLES,
         "approvals": role in SUPERVISING_ROLES,

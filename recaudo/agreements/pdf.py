@@ -14,6 +14,8 @@ from .models import Agreement
 TEXT = {
     "es": {
         "title": "Acuerdo de pago", "creditor": "Acreedor", "debtor": "Deudor", "code": "Código",
+        "reference": "Referencia de pago",
+        "pay_with": "Pague cada cuota citando la referencia de pago {reference}.",
         "id": "Identificación",
         "date": "Fecha", "terms": "Condiciones", "debt": "Deuda incluida", "down": "Cuota inicial",
         "financed": "Monto financiado", "installments": "Número de cuotas", "frequency": "Periodicidad",
@@ -41,6 +43,8 @@ TEXT = {
     },
     "en": {
         "title": "Payment agreement", "creditor": "Creditor", "debtor": "Debtor", "code": "Code", "id": "ID",
+        "reference": "Payment reference",
+        "pay_with": "Pay each installment quoting payment reference {reference}.",
         "date": "Date", "terms": "Terms", "debt": "Debt included", "down": "Down payment",
         "financed": "Financed amount", "installments": "Installments", "frequency": "Frequency",
         "rate": "Interest rate", "no_rate": "No interest", "interest": "Total interest", "total": "Total to pay",
@@ -68,7 +72,10 @@ TEXT = {
 }
 
 
-def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: bool = True) -> bytes:
+def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: bool = True,
+                         payment_reference: str = "") -> bytes:
+    """The agreement's PDF; `payment_reference` (banking's, given by the caller a layer above) is printed with the
+    debtor and with the schedule, so each installment is paid with it."""
     from reportlab.lib import colors
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import mm
@@ -99,6 +106,8 @@ def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: b
     doc = a4_document(buffer, title=f"{t['title']} {agreement.number}", author=creditor, compress=compress)
     shown_id = display_id_number(debtor.id_type, debtor.id_number)  # a NIT with its dots and check digit
     ident = f"<br/>{t['id']}: {escape(debtor.id_type)} {escape(shown_id)}" if debtor.id_number else ""
+    if payment_reference:
+        ident += f"<br/>{t['reference']}: <b>{escape(payment_reference)}</b>"
     story = [
         Paragraph(f"{escape(t['title'])} {escape(agreement.number)}", styles["Title"]),
         Table([[Paragraph(f"<b>{t['creditor']}</b><br/>{escape(creditor)}", small),
@@ -137,6 +146,8 @@ def render_agreement_pdf(agreement: Agreement, language: str = "es", compress: b
         ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f7f9fb")]),
     ]))
+    if payment_reference:
+        story += [Spacer(1, 2 * mm), Paragraph(escape(t["pay_with"].format(reference=payment_reference)), small)]
     story += [table, Spacer(1, 5 * mm), Paragraph(t["breach"], styles["Heading3"]),
               Paragraph(escape(t["breach_text"].format(n=agreement.breach_installments, d=agreement.breach_days)
                                + t[agreement.breach_clause]), body)]

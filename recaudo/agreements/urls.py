@@ -1,4 +1,5 @@
-"""Mounted at p/<slug>/ (recaudo/urls.py): the approvals queue at p/<slug>/approvals/, the rest under agreements/."""
+"""Mounted at p/<slug>/ (recaudo/urls.py): the approvals queue at p/<slug>/approvals/, the rest under agreements/
+(the agreement's PDF, which carries the payment reference of banking, a layer above, is served by recaudo.web)."""
 
 from django.urls import path
 
@@ -16,7 +17,6 @@ urlpatterns = [
     path("agreements/<int:pk>/offer/", views.agreement_offer_view, name="agreement_offer"),
     path("agreements/<int:pk>/accept/", views.agreement_accept_view, name="agreement_accept"),
     path("agreements/<int:pk>/cancel/", views.agreement_cancel_view, name="agreement_cancel"),
-    path("agreements/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
     path("agreements/offers/<int:pk>/", views.offer_detail, name="offer_detail"),
     path("agreements/offers/<int:pk>/accept/", views.offer_accept_view, name="offer_accept"),
 ]

@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +25,6 @@ from recaudo.ledger.rates_loading import rates_load
 from . import rules, selectors
 from .forms import AcceptanceForm, AgreementForm, DecisionForm, OfferForm, PromiseForm, RateUploadForm
 from .models import Agreement, Offer
-from .pdf import render_agreement_pdf
 from .services import common, offers, permissions, plans, promises
 
 
@@ -156,13 +154,18 @@ def agreement_preview(request, slug, pk):
         "portfolio": portfolio, "preview": _preview(portfolio, form) or {"error": _("Complete the form.")}})
 
 
-def _agreement(request, slug, pk, action="view"):
+def agreement_for_user_or_404(request, slug, pk, action="view"):
+    """The portfolio and its agreement `pk` if the user may see it (agents: their debtors'), masked for viewers;
+    404 otherwise."""
     portfolio = portfolio_for_user_or_404(request.user, slug, action)
     agreement = get_object_or_404(Agreement.objects.select_related("debtor"), portfolio=portfolio, pk=pk)
     debtor_for_user_or_404(request.user, portfolio, agreement.debtor_id)  # agents limited to their debtors
     if masks_personal_data(request.user, portfolio):
         selectors.mask_agreement(agreement)
     return portfolio, agreement
+
+
+_agreement = agreement_for_user_or_404
 
 
 @login_required
@@ -219,17 +222,6 @@ def agreement_accept_view(request, slug, pk):
             messages.success(request, _("Agreement accepted: the installments are now obligations."))
             return redirect("agreement_detail", portfolio.slug, agreement.pk)
     return agreement_detail(request, slug, pk, accept_form=form)
-
-
-@login_required
-def agreement_pdf(request, slug, pk):
-
-    portfolio, agreement = _agreement(request, slug, pk)
-    language = request.GET.get("lang") or agreement.language
-    data = render_agreement_pdf(agreement, "en" if language.startswith("en") else "es")
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="acuerdo-{agreement.number}.pdf"'
-    return response
 
 
 @login_required

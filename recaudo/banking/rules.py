@@ -112,6 +112,7 @@ def parse_layout(data, width: int = MAIN_REFERENCE_LENGTH) -> list[Segment]:
     if not isinstance(data, list):
         raise ReferenceError(field="reference_layout", problems=[_("the layout is a list of segments")])
     problems, segments, seen = [], [], set()
+    rows: dict[str, int] = {}  # the segment number of each field, for the messages
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict):
             problems.append(_("segment %(n)d: expected field, start and length") % {"n": index})
@@ -122,19 +123,22 @@ def parse_layout(data, width: int = MAIN_REFERENCE_LENGTH) -> list[Segment]:
                             % {"n": index, "field": field, "known": ", ".join(SEGMENT_FIELDS)})
             continue
         if field in seen:
-            problems.append(_("segment %(n)d: %(field)s appears twice") % {"n": index, "field": field})
+            problems.append(_("segment %(n)d: %(field)s appears twice") % {"n": index, "field": field_label(field)})
             continue
         seen.add(field)
         if not (isinstance(start, int) and isinstance(length, int)) or isinstance(start, bool) \
                 or isinstance(length, bool) or start < 1 or length < 1 or start + length - 1 > width:
-            problems.append(_("segment %(n)d: positions must lie within 1-%(width)d")
-                            % {"n": index, "width": width})
+            problems.append(_("segment %(n)d, %(field)s: positions must lie within 1-%(width)d")
+                            % {"n": index, "field": field_label(field), "width": width})
             continue
         segments.append(Segment(field, start, length))
+        rows[field] = index
     ordered = sorted(segments, key=lambda s: s.start)
     for left, right in zip(ordered, ordered[1:], strict=False):
         if left.start + left.length > right.start:
-            problems.append(_("segments %(a)s and %(b)s overlap") % {"a": left.field, "b": right.field})
+            problems.append(_("segment %(i)d (%(a)s) and segment %(j)d (%(b)s) overlap")
+                            % {"i": rows[left.field], "a": field_label(left.field), "j": rows[right.field],
+                               "b": field_label(right.field)})
     if segments and not any(s.field in IDENTIFYING for s in segments):
         problems.append(_("at least one segment must identify the payer (reference, obligation number, debtor "
                           "code, national ID or generated reference)"))

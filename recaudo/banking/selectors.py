@@ -4,6 +4,7 @@ thousand references, by the unique indexes, whatever the size of the portfolio).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import Max, Q
 from django.db.models.functions import Length
@@ -106,3 +107,175 @@ def debtors_named(portfolio: Portfolio, query: str) -> list[Debtor]:
 
 def bank_line_exists(portfolio: Portfolio, line_id: int) -> bool:
     return BankLine.objects.filter(portfolio=portfolio, pk=line_id).exists()
+
+
+# --- convenios, for their page -----------------------------------------------------------------------------------
+
+def convenios_all(portfolio: Portfolio) -> list[Convenio]:
+    """Every convenio of the portfolio, active ones first, by name; each with `layout_parts`, its reference layout
+    as [(field label, first position, last position)]."""
+    rows = list(Convenio.objects.filter(portfolio=portfolio).order_by("-active", "name"))
+    for convenio in rows:
+        convenio.layout_parts = [(rules.field_label(s.get("field", "")), s.get("start"),
+                                  (s.get("start") or 0) + (s.get("length") or 0) - 1)
+                                 for s in convenio.reference_layout if isinstance(s, dict)]
+    return rows
+
+
+def convenio_or_none(portfolio: Portfolio, convenio_id: int) -> Convenio | None:
+    return Convenio.objects.filter(portfolio=portfolio, pk=convenio_id).first()
+
+
+def active_convenio(portfolio: Portfolio) -> Convenio | None:
+    """The convenio a statement shows to pay into: the portfolio's first active one by name, if any."""
+    return Convenio.objects.filter(portfolio=portfolio, active=True).order_by("name").first()
+
+
+SAMPLE_REFERENCE = "0" * 22 + "000000001203" + "0052123456" + "2603"  # the example of docs/bank-files.md
+
+
+@dataclass(frozen=True)
+class LayoutPreview:
+    """A sample main reference and the values a layout cuts from it, by position: [(field label, start, end,
+    value)]; `problems` when the layout cannot be used (rules.parse_layout's messages)."""
+
+    sample: str
+    parts: list[tuple[str, int, int, str]]
+    problems: list[str]
+
+
+def layout_preview(segments_data: list, sample: str = "") -> LayoutPreview:
+    """How a convenio's layout splits a 48-digit reference (rules.split_reference), for the convenio page."""
+    sample = "".join(ch for ch in (sample or "") if ch.isdigit())[:rules.MAIN_REFERENCE_LENGTH] \
+        or SAMPLE_REFERENCE
+    sample = sample.rjust(rules.MAIN_REFERENCE_LENGTH, "0")
+    try:
+        segments = rules.parse_layout(segments_data)
+    except rules.ReferenceError as exc:
+        return LayoutPreview(sample, [], list(exc.problems))
+    values = rules.split_reference(sample, segments)
+    slots = segments or [rules.Segment(rules.REFERENCE, 1, rules.MAIN_REFERENCE_LENGTH)]
+    parts = [(rules.field_label(s.field), s.start, s.start + s.length - 1, values.get(s.field, "") or "0")
+             for s in sorted(slots, key=lambda s: s.start)]
+    return LayoutPreview(sample, parts, [])
+
+
+# --- payment references of debtors and obligations ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class References:
+    """The payment reference of each debtor and obligation asked for, by the portfolio's kind."""
+
+    kind: str
+    debtors: dict[int, str]
+    obligations: dict[int, str]
+    by_id_number: frozenset = frozenset()  # the debtors whose reference is their ID number (masked for viewers)
+
+    def of_debtor(self, debtor_id: int) -> str:
+        return self.debtors.get(debtor_id, "")
+
+    def of_obligation(self, obligation_id: int | None, debtor_id: int | None = None) -> str:
+        if obligation_id in self.obligations:
+            return self.obligations[obligation_id]
+        return self.debtors.get(debtor_id, "") if debtor_id is not None else ""
+
+
+def payment_references(portfolio: Portfolio, debtor_ids) -> References:
+    """The payment reference of each of `debtor_ids` and of each of their obligations, as the bank matches it
+    (docs/bank-files.md): by the portfolio's kind, the obligation's number (the debtor's own: the customer code,
+    or the ID number when the portfolio's statements quote it), the debtor's code, the debtor's national ID (the
+    code when it has none) or the generated reference (PaymentReference; the code until one is assigned). A few
+    queries whatever the number of debtors."""
+    debtor_ids = sorted(set(debtor_ids))
+    people: dict[int, tuple[str, str]] = {}
+    obligations: dict[int, tuple[int, str]] = {}
+    for batch in _batches(debtor_ids):
+        people.update({pk: (code, id_number) for pk, code, id_number in Debtor.objects.filter(
+            portfolio=portfolio, pk__in=batch).values_list("pk", "code", "id_number")})
+        obligations.update({pk: (debtor_id, number) for pk, debtor_id, number in Obligation.objects.filter(
+            portfolio=portfolio, debtor_id__in=batch).values_list("pk", "debtor_id", "number")})
+    return _references(portfolio, people, obligations)
+
+
+def debtor_references(portfolio: Portfolio, debtor: Debtor, obligations: list[Obligation]) -> References:
+    """payment_references for one debtor and the obligations a page already holds (one query, two when the
+    references are generated)."""
+    return _references(portfolio, {debtor.pk: (debtor.code, debtor.id_number)},
+                       {o.pk: (o.debtor_id, o.number) for o in obligations})
+
+
+def _references(portfolio: Portfolio, people: dict[int, tuple[str, str]],
+                obligations: dict[int, tuple[int, str]]) -> References:
+    kind = reference_kind(portfolio)
+    generated_debtor: dict[int, str] = {}
+    generated_obligation: dict[int, str] = {}
+    if kind == ReferenceKind.GENERATED:
+        for batch in _batches(sorted(people)):
+            for value, debtor_id, obligation_id in PaymentReference.objects.filter(
+                    portfolio=portfolio, debtor_id__in=batch).values_list("value", "debtor_id", "obligation_id"):
+                if obligation_id is None:
+                    generated_debtor[debtor_id] = value
+                else:
+                    generated_obligation[obligation_id] = value
+
+    def of_debtor(pk: int) -> str:
+        code, id_number = people[pk]
+        if kind == ReferenceKind.NATIONAL_ID or (kind == ReferenceKind.OBLIGATION_NUMBER
+                                                  and portfolio.payment_reference == "id_number"):
+            return id_number or code
+        if kind == ReferenceKind.GENERATED:
+            return generated_debtor.get(pk) or code
+        return code
+
+    debtors = {pk: of_debtor(pk) for pk in people}
+    by_id_number = frozenset(pk for pk, (code, id_number) in people.items()
+                             if id_number and debtors[pk] == id_number)
+    by_obligation = {}
+    for pk, (debtor_id, number) in obligations.items():
+        if kind == ReferenceKind.OBLIGATION_NUMBER:
+            by_obligation[pk] = number
+        elif kind == ReferenceKind.GENERATED:
+            by_obligation[pk] = generated_obligation.get(pk) or debtors.get(debtor_id, "")
+        else:
+            by_obligation[pk] = debtors.get(debtor_id, "")
+    return References(kind=kind, debtors=debtors, obligations=by_obligation, by_id_number=by_id_number)
+
+
+# --- a debtor's payments and where each came from ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PaymentSource:
+    """Where a payment came from, for the debtor page: the source (Payment.Source) and, for a bank file's or a
+    statement's payment, its bank line (bank, date, line number, id)."""
+
+    source: str
+    label: str
+    line_id: int | None = None
+    bank_code: str = ""
+    bank_date: object = None
+    line_number: int | None = None
+
+
+def payments_with_source(payments: list[Payment]) -> list[Payment]:
+    """Give each payment `source_info` (a PaymentSource): one query for the bank lines of all of them."""
+    lines = {}
+    ids = [p.pk for p in payments if p.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT)]
+    for batch in _batches(ids):
+        lines.update({line.payment_id: line for line in BankLine.objects.filter(payment_id__in=batch).only(
+            "id", "payment_id", "bank_code", "bank_date", "line_number")})
+    labels = dict(Payment.Source.choices)
+    for payment in payments:
+        line = lines.get(payment.pk)
+        payment.source_info = PaymentSource(
+            source=payment.source, label=str(labels.get(payment.source, payment.source)),
+            line_id=line.pk if line else None, bank_code=line.bank_code if line else "",
+            bank_date=line.bank_date if line else None, line_number=line.line_number if line else None)
+    return payments
+
+
+def debtor_payments(portfolio: Portfolio, debtor_id: int, limit: int = 50) -> list[Payment]:
+    """A debtor's latest payments, newest first, each with its receipt and `source_info`: two queries whatever
+    their number."""
+    payments = list(Payment.objects.filter(portfolio=portfolio, debtor_id=debtor_id).select_related("receipt")
+                    .order_by("-date", "-pk")[:limit])
+    return payments_with_source(payments)

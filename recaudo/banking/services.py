@@ -96,8 +96,8 @@ def _digits(value: str, name: str, size: int, *, required: bool = False) -> str:
 @transaction.atomic
 def convenio_save(*, portfolio: Portfolio, name: str, bank_code: str, account_number: str = "",
                   account_type: str = "", company_nit: str = "", service_code: str = "",
-                  reference_layout: list | None = None, actor=None) -> Convenio:
-    """Create or change the portfolio's convenio called `name`."""
+                  reference_layout: list | None = None, new: bool = False, actor=None) -> Convenio:
+    """Create or change the portfolio's convenio called `name` (new: only create, refusing a name in use)."""
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise BankingError(_("a convenio needs a name of up to 60 characters"), field="name")
@@ -116,12 +116,30 @@ def convenio_save(*, portfolio: Portfolio, name: str, bank_code: str, account_nu
     values["reference_layout"] = [{"field": s.field, "start": s.start, "length": s.length} for s in segments]
     convenio, created = Convenio.objects.select_for_update().get_or_create(portfolio=portfolio, name=name,
                                                                            defaults=values)
+    if not created and new:
+        raise BankingError(_("there is already a convenio called %(name)s") % {"name": name}, field="name")
     if not created:
         for key, value in values.items():
             setattr(convenio, key, value)
         convenio.save()
     audit_record(event_type="banking.convenio_saved", subject=convenio, actor=actor, portfolio=portfolio,
                  changes={"name": name, "created": created, **values})
+    return convenio
+
+
+@transaction.atomic
+def convenio_set_active(*, portfolio: Portfolio, convenio_id: int, active: bool, actor=None) -> Convenio:
+    """Deactivate a convenio (its bank lines keep it; imports no longer pick it, statements no longer show it) or
+    activate it again. Setting the state it has changes nothing and records nothing. Convenio.DoesNotExist for
+    one of another portfolio."""
+    convenio = Convenio.objects.select_for_update().get(portfolio=portfolio, pk=convenio_id)
+    if convenio.active == bool(active):
+        return convenio
+    convenio.active = bool(active)
+    convenio.save(update_fields=["active"])
+    audit_record(event_type="banking.convenio_activated" if active else "banking.convenio_deactivated",
+                 subject=convenio, actor=actor, portfolio=portfolio,
+                 changes={"name": convenio.name, "active": [not convenio.active, convenio.active]})
     return convenio
 
 

@@ -7,4 +7,11 @@ urlpatterns = [
     path("queue/", views.bank_queue, name="bank_queue"),
     path("queue/<int:line_id>/apply/", views.bank_line_apply_view, name="bank_line_apply"),
     path("queue/<int:line_id>/dismiss/", views.bank_line_dismiss_view, name="bank_line_dismiss"),
+    path("convenios/", views.convenio_list, name="convenio_list"),
+    path("convenios/new/", views.convenio_edit, name="convenio_new"),
+    path("convenios/<int:convenio_id>/", views.convenio_edit, name="convenio_edit"),
+    path("convenios/<int:convenio_id>/active/", views.convenio_active_view, name="convenio_active"),
+    path("convenios/<int:convenio_id>/billing/", views.convenio_billing, name="convenio_billing"),
+    path("references/", views.reference_kind_view, name="reference_kind"),
+    path("references/assign/", views.references_assign_view, name="references_assign"),
 ]

@@ -1,5 +1,6 @@
-"""The bank pages: upload a collection file, and the queue of its lines that named no single debtor. Thin: parse
-the input, one service call, a domain error shown at its field."""
+"""The bank pages: upload a collection file, the queue of its lines that named no single debtor, and (for
+administrators) the portfolio's convenios and payment references. Thin: parse the input, one service call, a
+domain error shown at its field."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,9 +17,26 @@ from recaudo.accounts.selectors import portfolio_for_user_or_404
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from . import selectors
-from .forms import BankFileForm, LineApplyForm, LineDismissForm
-from .models import BankLine
-from .services import bank_file_import, bank_line_apply, bank_line_dismiss
+from .forms import (
+    BankFileForm,
+    ConvenioForm,
+    LineApplyForm,
+    LineDismissForm,
+    ReferenceKindForm,
+    layout_rows,
+    segment_formset,
+)
+from .models import BankLine, Convenio
+from .services import (
+    bank_file_import,
+    bank_line_apply,
+    bank_line_dismiss,
+    billing_file_build,
+    convenio_save,
+    convenio_set_active,
+    payment_references_assign,
+    reference_settings_set,
+)
 
 PAGE_SIZE = 50
 
@@ -111,3 +129,134 @@ def bank_line_dismiss_view(request, slug, line_id):
         return response
     messages.success(request, _("Bank line marked as not a collection."))
     return redirect("bank_queue", slug=portfolio.slug)
+
+
+# --- convenios and payment references: administrators of the portfolio -------------------------------------------
+
+def _convenios_page(request, portfolio, *, kind_form=None, status=200):
+    return render(request, "banking/convenio_list.html", {
+        "portfolio": portfolio, "convenios": selectors.convenios_all(portfolio),
+        "kind_form": kind_form or ReferenceKindForm(initial={"kind": selectors.reference_kind(portfolio)}),
+        "kind": selectors.reference_kind(portfolio),
+    }, status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def convenio_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    return _convenios_page(request, portfolio)
+
+
+def _convenio_form_page(request, portfolio, convenio, form, formset, layout_data):
+    preview = selectors.layout_preview(layout_data, form.cleaned_data.get("sample", "")
+                                       if form.is_bound and hasattr(form, "cleaned_data") else "")
+    return render(request, "banking/convenio_form.html", {
+        "portfolio": portfolio, "convenio": convenio, "form": form, "formset": formset, "preview": preview,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def convenio_edit(request, slug, convenio_id=None):
+    """Create (no id) or change a convenio; "preview" shows how the rows split the sample reference, saving
+    nothing."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    convenio = None
+    if convenio_id is not None:
+        convenio = selectors.convenio_or_none(portfolio, convenio_id)
+        if convenio is None:
+            raise Http404("convenio not found")
+    if request.method == "GET":
+        initial = {} if convenio is None else {
+            "name": convenio.name, "bank_code": convenio.bank_code, "account_number": convenio.account_number,
+            "account_type": convenio.account_type, "company_nit": convenio.company_nit,
+            "service_code": convenio.service_code}
+        form = ConvenioForm(initial=initial, editing=convenio is not None)
+        layout = convenio.reference_layout if convenio else []
+        return _convenio_form_page(request, portfolio, convenio, form, segment_formset(layout=layout), layout)
+    form = ConvenioForm(request.POST, editing=convenio is not None,
+                        initial={"name": convenio.name} if convenio else None)
+    formset = segment_formset(request.POST)
+    layout = layout_rows(formset) if formset.is_valid() else []
+    if form.is_valid() and formset.is_valid() and "preview" not in request.POST:
+        data = form.cleaned_data
+        try:
+            saved = convenio_save(portfolio=portfolio, name=convenio.name if convenio else data["name"],
+                                  bank_code=data["bank_code"], account_number=data["account_number"],
+                                  account_type=data["account_type"], company_nit=data["company_nit"],
+                                  service_code=data["service_code"], reference_layout=layout,
+                                  new=convenio is None, actor=request.user)
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Convenio %(name)s saved.") % {"name": saved.name})
+            return redirect("convenio_list", slug=portfolio.slug)
+    return _convenio_form_page(request, portfolio, convenio, form, formset, layout)
+
+
+@login_required
+@require_POST
+def convenio_active_view(request, slug, convenio_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    active = request.POST.get("active") == "1"
+    try:
+        convenio = convenio_set_active(portfolio=portfolio, convenio_id=convenio_id, active=active,
+                                       actor=request.user)
+    except Convenio.DoesNotExist:
+        raise Http404("convenio not found")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, (_("Convenio %(name)s activated.") if convenio.active
+                                   else _("Convenio %(name)s deactivated.")) % {"name": convenio.name})
+    return redirect("convenio_list", slug=portfolio.slug)
+
+
+@login_required
+@require_http_methods(["GET"])
+def convenio_billing(request, slug, convenio_id):
+    """The convenio's billing file (company -> bank), as a download."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    convenio = selectors.convenio_or_none(portfolio, convenio_id)
+    if convenio is None:
+        raise Http404("convenio not found")
+    try:
+        billing = billing_file_build(portfolio=portfolio, convenio_name=convenio.name, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("convenio_list", slug=portfolio.slug)
+    response = HttpResponse(billing.text.encode("cp1252", errors="replace"),
+                            content_type="text/plain; charset=windows-1252")
+    filename = f"facturacion-{portfolio.slug}-{convenio.pk}-{portfolio.today():%Y%m%d}.txt"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def reference_kind_view(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    form = ReferenceKindForm(request.POST)
+    if form.is_valid():
+        try:
+            reference_settings_set(portfolio=portfolio, kind=form.cleaned_data["kind"], actor=request.user)
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Payment reference setting saved."))
+            return redirect("convenio_list", slug=portfolio.slug)
+    return _convenios_page(request, portfolio, kind_form=form)
+
+
+@login_required
+@require_POST
+def references_assign_view(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    try:
+        created = payment_references_assign(portfolio=portfolio, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(n)s payment references generated.") % {"n": created})
+    return redirect("convenio_list", slug=portfolio.slug)

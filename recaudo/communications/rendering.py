@@ -1,8 +1,8 @@
 """Personalized messages: the template context of a debtor (plain data only) and sandboxed rendering.
 
 The context carries the consolidated list of the debtor's overdue obligations (one message per debtor, never one
-per invoice), totals in Decimal, dates, the payment reference and a link to the debtor portal (empty while the
-portal is off).
+per invoice), totals in Decimal, dates, the payment reference (by the portfolio's kind: docs/bank-files.md) and a
+link to the debtor portal (empty while the portal is off).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.template import Context, TemplateSyntaxError
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
+from recaudo.banking.selectors import References, payment_references
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -120,8 +121,9 @@ def overdue_obligations(debtor_ids: list[int], today_by_debtor: dict[int, date])
 
 
 def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Obligation], now: datetime,
-                   extra: dict | None = None) -> dict:
-    """Plain data for templates: never model objects."""
+                   extra: dict | None = None, references: References | None = None) -> dict:
+    """Plain data for templates: never model objects. `references`: the payment references of the debtor and its
+    obligations (banking.selectors.payment_references); without them the customer code."""
     zone = ZoneInfo(debtor.timezone or portfolio.timezone or "UTC")
     today = now.astimezone(zone).date()
     currency = portfolio.currency
@@ -134,8 +136,11 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
             total_overdue += balance
             items.append({"number": o.number, "kind": o.kind, "description": o.description, "issue_date": o.issue_date,
                           "due_date": o.due_date, "days_past_due": days, "balance": balance,
-                          "currency": o.currency})
+                          "currency": o.currency,
+                          "payment_reference": references.of_obligation(o.pk, debtor.pk) if references
+                          else debtor.code})
     oldest = min((i["due_date"] for i in items), default=None)
+    reference = (references.of_debtor(debtor.pk) if references else "") or debtor.code
     context = {
         "debtor": {"name": debtor.name,
                    "first_name": greeting_name(name=debtor.name, kind=debtor.kind, id_type=debtor.id_type),
@@ -149,7 +154,8 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
         "currency": currency,
         "oldest_due_date": oldest,
         "max_days_past_due": max((i["days_past_due"] for i in items), default=0),
-        "payment_reference": debtor.code,
+        "payment_reference": reference,
+        "referencia_pago": reference,  # the same, by its Spanish name
         "portal_link": portal_link(debtor.pk),
         "today": today,
     }
@@ -166,7 +172,9 @@ def sample_context(portfolio: Portfolio, now: datetime) -> dict:
         Obligation(number="F-1001", kind="invoice", issue_date=date(2026, 1, 1), due_date=date(2026, 1, 31),
                    balance_minor=123456789, currency=portfolio.currency, description="", disputed=False),
     ]
-    return debtor_context(debtor=debtor, portfolio=portfolio, obligations=obligations, now=now)
+    references = References(kind="", debtors={0: debtor.code}, obligations={})
+    return debtor_context(debtor=debtor, portfolio=portfolio, obligations=obligations, now=now,
+                          references=references)
 
 
 
@@ -233,12 +241,17 @@ def _html_to_text(html: str) -> str:
 
 
 def template_render(*, template: Template, debtor: Debtor, now: datetime, context: dict | None = None,
-                    obligations: list[Obligation] | None = None) -> RenderedMessage:
-    """Render `template` for `debtor` (preview and sending). Raises RenderError."""
+                    obligations: list[Obligation] | None = None,
+                    references: References | None = None) -> RenderedMessage:
+    """Render `template` for `debtor` (preview and sending). Raises RenderError. `obligations` and `references`
+    (the payment references: banking.selectors.payment_references) are read when not given."""
     portfolio = debtor.portfolio
     if obligations is None:
         obligations = overdue_obligations([debtor.pk], {})[debtor.pk]
-    ctx = debtor_context(debtor=debtor, portfolio=portfolio, obligations=obligations, now=now, extra=context)
+    if references is None:
+        references = payment_references(portfolio, [debtor.pk])
+    ctx = debtor_context(debtor=debtor, portfolio=portfolio, obligations=obligations, now=now, extra=context,
+                         references=references)
     subject, body, text, params = render_parts(
         subject=template.subject, body=template.body, channel=template.channel, context=ctx,
         language=template.language, country=portfolio.country, whatsapp_params=template.whatsapp_params)

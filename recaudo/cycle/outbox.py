@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
+from recaudo.banking.selectors import payment_references
 from recaudo.communications.conf import claim_timeout, max_attempts
 from recaudo.communications.contacts import consent_granted, contacts_for
 from recaudo.communications.models import Message
@@ -160,6 +161,12 @@ def _render(batch: _Batch) -> None:
     if not pending:
         return
     obligations = overdue_obligations(sorted({m.debtor_id for m in pending}), {})
+    debtors_by_portfolio: dict = defaultdict(set)
+    portfolios = {}
+    for m in pending:
+        debtors_by_portfolio[m.portfolio_id].add(m.debtor_id)
+        portfolios[m.portfolio_id] = m.portfolio
+    references = {pk: payment_references(portfolios[pk], ids) for pk, ids in debtors_by_portfolio.items()}
     cache: dict = {}
     for m in pending:
         language = message_language(m.debtor)
@@ -171,7 +178,8 @@ def _render(batch: _Batch) -> None:
         m.debtor.portfolio = m.portfolio
         try:
             rendered = template_render(template=template, debtor=m.debtor, now=batch.now, context=m.context,
-                                       obligations=obligations.get(m.debtor_id, []))
+                                       obligations=obligations.get(m.debtor_id, []),
+                                       references=references[m.portfolio_id])
         except RenderError as exc:
             batch.fail(m, f"render: {exc}")
             continue

@@ -96,6 +96,7 @@ def statement_context(statement: Statement, language: str) -> dict:
                 "days_past_due": max(o.days_past_due, 0),
                 "balance": fmt_amount(o.balance_minor, cur, language),
                 "disputed": o.disputed,
+                "payment_reference": o.payment_reference,
             }
             for o in statement.open_obligations
         ]
@@ -146,10 +147,15 @@ def _creditor_and_payment(statement: Statement, language: str) -> dict:
     else:
         interest_line = _("Late interest to %(date)s: none charged. Overdue balances may accrue late interest "
                           "%(rate)s.") % {"date": as_of, "rate": rate}
-    payment_rows = [(label, value) for label, value in (
-        (_("Bank"), portfolio.payment_bank), (_("Account"), portfolio.payment_account),
-        (_("Agreement (convenio)"), portfolio.payment_agreement),
-    ) if value]
+    convenio = statement.convenio
+    if convenio is not None:  # the active convenio: the bank and account the money goes to
+        rows = ((_("Bank"), portfolio.payment_bank or _("bank code %(code)s") % {"code": convenio.bank_code}),
+                (_("Account"), convenio.account_number or portfolio.payment_account),
+                (_("Agreement (convenio)"), convenio.service_code or convenio.name))
+    else:
+        rows = ((_("Bank"), portfolio.payment_bank), (_("Account"), portfolio.payment_account),
+                (_("Agreement (convenio)"), portfolio.payment_agreement))
+    payment_rows = [(label, value) for label, value in rows if value]
     payment_rows.append((_("Payment reference"), statement.payment_reference))
     logo = bytes(portfolio.creditor_logo) if portfolio.creditor_logo_type and portfolio.creditor_logo else None
     return {
@@ -259,7 +265,8 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
             "movements": _("Movements"),
         }
         header = statement_header()
-        open_header = [_("Obligation"), _("Kind"), _("Issued"), _("Due"), _("Days past due"), _("Balance")]
+        open_header = [_("Obligation"), _("Payment reference"), _("Kind"), _("Issued"), _("Due"),
+                       _("Days past due"), _("Balance")]
 
     canvas = numbered_canvas(lambda page, pages: page_word % {"page": page, "pages": pages},
                              f"{ctx['creditor']}" + (f" · {labels['nit']} {ctx['creditor_nit']}"
@@ -350,17 +357,19 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
         story.append(Spacer(1, 6 * mm))
         story.append(Paragraph(escape(labels["open"]), heading))
         open_data = [open_header] + [
-            [o["number"] + (f" ({labels['disputed']})" if o["disputed"] else ""), o["kind"], o["issue_date"],
+            [Paragraph(escape(o["number"] + (f" ({labels['disputed']})" if o["disputed"] else "")), small),
+             Paragraph(escape(o["payment_reference"]), small), o["kind"], o["issue_date"],
              o["due_date"], str(o["days_past_due"]), o["balance"]]
             for o in ctx["open_obligations"]
         ]
-        story.append(Table(open_data, colWidths=[40 * mm, 28 * mm, 24 * mm, 24 * mm, 26 * mm, width - 142 * mm],
+        story.append(Table(open_data, colWidths=[32 * mm, 30 * mm, 22 * mm, 20 * mm, 20 * mm, 22 * mm,
+                                                 width - 146 * mm],
                            repeatRows=1, style=TableStyle([
                                ("FONT", (0, 0), (-1, -1), "Helvetica", 8),
                                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4")),
                                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
-                               ("ALIGN", (4, 0), (5, -1), "RIGHT"),
+                               ("ALIGN", (5, 0), (6, -1), "RIGHT"),
                            ])))
 
     # The late-interest line and how to pay, kept together at the end.

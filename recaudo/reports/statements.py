@@ -6,12 +6,15 @@ A payment allocated to several obligations (or components) shows as one line per
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
 
+from recaudo.banking.models import Convenio
+from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.core.errors import DomainError
 from recaudo.ledger.accruals import interest_settings
 from recaudo.ledger.models import Component, Entry, Payment
@@ -44,6 +47,7 @@ class OpenObligation:
     days_past_due: int
     balance_minor: int
     disputed: bool
+    payment_reference: str = ""  # what to quote to pay this obligation (banking.selectors.payment_references)
 
 
 @dataclass
@@ -62,11 +66,17 @@ class Statement:
     interest_owed_minor: int = 0
     interest_enabled: bool = False
     interest_rate_ea_pct: Decimal | None = None
+    # the debtor's payment reference by the portfolio's setting (banking.selectors.payment_references), and the
+    # active convenio the money goes to, if any
+    debtor_reference: str = ""
+    convenio: Convenio | None = None
 
     @property
     def payment_reference(self) -> str:
-        """What the debtor quotes when paying at the bank (the portfolio's setting): their ID number, or their
-        customer code (also when they have no ID number)."""
+        """What the debtor quotes when paying at the bank (the portfolio's setting: docs/bank-files.md); without
+        one computed, their ID number or their customer code (also when they have no ID number)."""
+        if self.debtor_reference:
+            return self.debtor_reference
         if self.portfolio.payment_reference == "id_number" and self.debtor.id_number:
             return self.debtor.id_number
         return self.debtor.code
@@ -145,13 +155,30 @@ def statement_for(*, debtor: Debtor, start: date | None = None, end: date | None
     interest = (Entry.objects.filter(debtor=debtor, component=Component.INTEREST, value_date__lte=as_of)
                 .aggregate(s=Sum("amount_minor"))["s"] or 0)
     terms = interest_settings(portfolio)
+    references = _as_shown(payment_references(portfolio, [debtor.pk]), debtor)
     return Statement(portfolio=portfolio, debtor=debtor, start=start, end=end, as_of=as_of, opening_minor=opening,
-                     lines=lines, credit_minor=credit, open_obligations=_open_obligations(debtor, as_of),
+                     lines=lines, credit_minor=credit,
+                     open_obligations=_open_obligations(debtor, as_of, references),
+                     debtor_reference=references.of_debtor(debtor.pk), convenio=active_convenio(portfolio),
                      interest_owed_minor=max(interest, 0), interest_enabled=bool(terms and terms.interest_enabled),
                      interest_rate_ea_pct=terms.contract_rate_ea_pct if terms else None)
 
 
-def _open_obligations(debtor: Debtor, as_of: date) -> list[OpenObligation]:
+def _as_shown(references: References, debtor: Debtor) -> References:
+    """The references as the debtor object shows them: a reference that is the debtor's ID number is the ID as the
+    object carries it (masked by the caller for viewers: docs/habeas-data.md)."""
+    if debtor.pk not in references.by_id_number:
+        return references
+    raw = references.of_debtor(debtor.pk)
+
+    def shown(value: str) -> str:
+        return debtor.id_number if value == raw else value
+
+    return dataclasses.replace(references, debtors={k: shown(v) for k, v in references.debtors.items()},
+                               obligations={k: shown(v) for k, v in references.obligations.items()})
+
+
+def _open_obligations(debtor: Debtor, as_of: date, references: References | None = None) -> list[OpenObligation]:
     balances = dict(
         Entry.objects.filter(debtor=debtor, value_date__lte=as_of).values("obligation_id")
         .annotate(s=Sum("amount_minor")).order_by().values_list("obligation_id", "s")
@@ -160,7 +187,8 @@ def _open_obligations(debtor: Debtor, as_of: date) -> list[OpenObligation]:
     result = [
         OpenObligation(number=o.number, kind=o.kind, issue_date=o.issue_date, due_date=o.due_date,
                        days_past_due=days_past_due(o.due_date, as_of), balance_minor=balances[o.pk],
-                       disputed=o.disputed)
+                       disputed=o.disputed,
+                       payment_reference=references.of_obligation(o.pk, debtor.pk) if references else "")
         for o in Obligation.objects.filter(pk__in=open_ids).order_by("due_date", "number")
     ]
     return result

@@ -15,4 +15,6 @@ urlpatterns = [
     path("debtors/<int:pk>/statement/send/", views.statement_send_now, name="statement_send"),
     path("payments/<int:payment_id>/receipt.pdf", views.payment_receipt, name="payment_receipt"),
     path("payments/<int:payment_id>/reverse/", views.payment_reverse, name="payment_reverse"),
+    # the agreement's document: agreements' PDF with banking's payment reference (a layer above agreements)
+    path("agreements/<int:pk>/pdf/", views.agreement_pdf, name="agreement_pdf"),
 ]

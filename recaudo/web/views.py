@@ -18,9 +18,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from recaudo.accounts.models import PERMISSIONS, Role
-from recaudo.accounts.selectors import can, debtor_for_user_or_404, portfolio_for_user_or_404, role_in
+from recaudo.accounts.selectors import (
+    SUPERVISING_ROLES,
+    can,
+    debtor_for_user_or_404,
+    portfolio_for_user_or_404,
+    role_in,
+)
+from recaudo.agreements.pdf import render_agreement_pdf
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.agreements.services.permissions import can_decide
+from recaudo.agreements.views import agreement_for_user_or_404
+from recaudo.banking.selectors import debtor_references, payment_references, payments_with_source
 from recaudo.communications.selectors import debtor_messages
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.core.money import to_minor
@@ -28,6 +37,7 @@ from recaudo.core.words import amount_in_words_es
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.selectors import TIMELINE_LIMIT, debtor_360, mask_360, payment_preview, receipt_view
 from recaudo.ledger.services import obligation_set_dispute
+from recaudo.portfolio.masking import mask_id
 from recaudo.portfolio.models import Contact, Debtor, Document, Note, Obligation
 from recaudo.portfolio.services import (
     CHANNEL_CONSENTS,
@@ -64,6 +74,8 @@ def debtor_detail(request, slug, pk):
         view = debtor_360(portfolio, pk, as_of=portfolio.today(), ledger_all=ledger_all)
     except Debtor.DoesNotExist:
         raise Http404("debtor not found")
+    references = _payment_references(portfolio, view, masked=role == Role.VIEWER)
+    payments_with_source(view.payments)  # each payment's source, its bank line when it came from the bank
     if role == Role.VIEWER:
         mask_360(view)  # viewers see contact data and IDs masked (docs/habeas-data.md)
     return render(request, "web/debtor_detail.html", {
@@ -75,10 +87,26 @@ def debtor_detail(request, slug, pk):
         "timeline": _timeline(view),
         "can_record_payment": "write" in PERMISSIONS[Role(role)],
         "can_reverse": role in (Role.SUPERVISOR, Role.ADMIN),  # as agreements' can_decide, from the role in hand
+        "payment_reference": references,
+        "can_see_bank_lines": role in SUPERVISING_ROLES,
         "notes": Note.objects.filter(debtor=view.debtor)[:5],
         "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],
         **(_action_forms(portfolio, view.debtor) if "write" in PERMISSIONS[Role(role)] else {}),
     })
+
+
+def _payment_references(portfolio, view, *, masked: bool) -> str:
+    """The debtor's payment reference; each obligation of the page gets its own (`pay_reference`). A viewer
+    sees a reference that is an ID number masked, as the ID itself."""
+    refs = debtor_references(portfolio, view.debtor, view.obligations)
+    id_number = view.debtor.id_number
+
+    def shown(value: str) -> str:
+        return mask_id(value) if masked and id_number and value == id_number else value
+
+    for obligation in view.obligations:
+        obligation.pay_reference = shown(refs.of_obligation(obligation.pk, view.debtor.pk))
+    return shown(refs.of_debtor(view.debtor.pk))
 
 
 def _action_forms(portfolio, debtor) -> dict:
@@ -408,3 +436,21 @@ def statement_send_now(request, slug, pk):
 
 def date_local_time(when, tz: str) -> str:
     return when.astimezone(ZoneInfo(tz)).strftime("%d/%m/%Y %H:%M")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The agreement's document, with the debtor's payment reference
+# ---------------------------------------------------------------------------------------------------------------
+@login_required
+@require_GET
+def agreement_pdf(request, slug, pk):
+    portfolio, agreement = agreement_for_user_or_404(request, slug, pk)
+    references = payment_references(portfolio, [agreement.debtor_id])
+    reference = references.of_debtor(agreement.debtor_id)
+    if reference and agreement.debtor_id in references.by_id_number and role_in(request.user, portfolio) == Role.VIEWER:
+        reference = mask_id(reference)
+    language = request.GET.get("lang") or agreement.language
+    data = render_agreement_pdf(agreement, "en" if language.startswith("en") else "es", payment_reference=reference)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="acuerdo-{agreement.number}.pdf"'
+    return response

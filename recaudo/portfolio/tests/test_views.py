@@ -221,8 +221,9 @@ def test_debtor_360_query_count(client, people, book, portfolio, django_assert_m
     client = login(client, "carlos")
     url = reverse("debtor_detail", args=[portfolio.slug, book["luz"].pk])
     client.get(url)
-    # 16, plus the debtor's notes, documents, the obligations of the attach form and the statement's channels
-    with django_assert_max_num_queries(20):
+    # 16, plus the debtor's notes, documents, the obligations of the attach form and the statement's channels, and
+    # the portfolio's payment reference setting (banking)
+    with django_assert_max_num_queries(21):
         client.get(url)
 
 

@@ -61,6 +61,14 @@ ACCESS = {
     "bank_queue": (SU, None, {}),
     "bank_line_apply": (None, SU, {"line_id": "bank_line"}),
     "bank_line_dismiss": (None, SU, {"line_id": "bank_line"}),
+    # convenios and payment references (administrators)
+    "convenio_list": (AD, None, {}),
+    "convenio_new": (AD, AD, {}),
+    "convenio_edit": (AD, AD, {"convenio_id": "convenio"}),
+    "convenio_active": (None, AD, {"convenio_id": "convenio"}),
+    "convenio_billing": (AD, None, {"convenio_id": "convenio"}),
+    "reference_kind": (None, AD, {}),
+    "references_assign": (None, AD, {}),
     # communications
     "comms_outbox": (V, V, {}),
     "comms_message": (V, None, {"pk": "message"}),

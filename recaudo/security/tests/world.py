@@ -43,6 +43,7 @@ class Side:
     saved_filter: object = None
     bulk_job: object = None
     bank_line: object = None
+    convenio: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -99,12 +100,16 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, source_key=f"world-{number}", layout="asobancaria-2001", file_sha256="0" * 64,
         line_number=3, bank_date=today, bank_code="007", reference=f"<b>REF-{number}</b>", amount_minor=5_000_00,
         channel="01", status="queued", reason="la referencia no corresponde a ningún deudor")
+    from recaudo.banking.models import Convenio
+
+    convenio = Convenio.objects.create(portfolio=portfolio, name=f"<i>Convenio {number}</i>", bank_code="007",
+                                       company_nit="900123456", service_code="7709998000011")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
-                bulk_job=bulk_job, bank_line=bank_line)
+                bulk_job=bulk_job, bank_line=bank_line, convenio=convenio)
 
 
 def build_world() -> dict:

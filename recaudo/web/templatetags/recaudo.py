@@ -300,6 +300,8 @@ def _event_labels() -> dict[str, str]:
         "import.completed": _("Import completed"),
         "banking.file_imported": _("Bank collection file imported"),
         "banking.convenio_saved": _("Collection agreement (convenio) saved"),
+        "banking.convenio_deactivated": _("Collection agreement (convenio) deactivated"),
+        "banking.convenio_activated": _("Collection agreement (convenio) activated again"),
         "banking.reference_settings": _("Payment reference settings changed"),
         "banking.references_assigned": _("Payment references generated"),
         "banking.billing_file": _("Bank billing file written"),
