@@ -12,7 +12,7 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import rules
-from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings
+from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings, StatementMapping
 
 BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
 
@@ -69,11 +69,13 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
 
 
 def known_keys(portfolio: Portfolio, keys: list[str]) -> set[str]:
-    """The source keys already read: a bank line (applied or queued), or a bank-file payment with that key."""
+    """The source keys already read: a bank line (applied or queued), or a bank-file or statement payment with that
+    key."""
     seen: set[str] = set()
     for batch in _batches(keys):
-        seen.update(Payment.objects.filter(portfolio=portfolio, source=Payment.Source.BANK_FILE,
-                                           source_ref__in=batch).values_list("source_ref", flat=True))
+        payments = Payment.objects.filter(portfolio=portfolio, source_ref__in=batch,
+                                          source__in=[Payment.Source.BANK_FILE, Payment.Source.STATEMENT])
+        seen.update(payments.values_list("source_ref", flat=True))
         seen.update(BankLine.objects.filter(portfolio=portfolio, source_key__in=batch)
                     .values_list("source_key", flat=True))
     return seen
@@ -106,3 +108,11 @@ def debtors_named(portfolio: Portfolio, query: str) -> list[Debtor]:
 
 def bank_line_exists(portfolio: Portfolio, line_id: int) -> bool:
     return BankLine.objects.filter(portfolio=portfolio, pk=line_id).exists()
+
+
+def statement_mappings(portfolio: Portfolio) -> list[StatementMapping]:
+    return list(StatementMapping.objects.filter(portfolio=portfolio).order_by("name"))
+
+
+def statement_mapping_by_name(portfolio: Portfolio, name: str) -> StatementMapping | None:
+    return StatementMapping.objects.filter(portfolio=portfolio, name=name).first()
