@@ -16,6 +16,7 @@ Every line is signed: a credit (money in) is positive, a debit negative.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import unicodedata
@@ -475,7 +476,7 @@ class _Table:
 def _child(element, *path) -> str:
     for tag in path:
         element = element.find(tag) if element is not None else None
-    return clean(element.text) if element is not None and element.text else ""
+    return clean(html.unescape(element.text)) if element is not None and element.text else ""  # &lt; &amp;...
 
 
 def _ofx_date(text: str) -> date:

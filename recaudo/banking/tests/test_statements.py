@@ -120,6 +120,11 @@ def test_ofx_1_sgml():
         (2, date(2026, 3, 2), Decimal("-12000.00"), "COP", "F2", "BANCO", "BANCO COMISION", "123456789")]
 
 
+def test_ofx_escapes_are_read_as_characters():
+    content = sf.ofx_sgml([("F1", "20260301", "1.00", "PEREZ &amp; CIA &lt;SAS&gt;", "x")])
+    assert _read(content, "ofx").lines[0].payer_name == "PEREZ & CIA <SAS>"
+
+
 def test_ofx_2_xml():
     content = sf.ofx_xml([("X9", "20260303", "500000.00", "PEDRO GOMEZ", "C002")], currency="COP")
     assert statements.detect_layout(content) == "ofx"
