@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from recaudo.banking import statements
+from recaudo.banking.services import statement_keys
 from recaudo.banking.statements import Mapping
 from recaudo.banking.tests import statement_files as sf
 
@@ -222,3 +225,33 @@ def test_a_mapping_with_both_amount_and_debit_credit_is_refused():
     assert problems == ["dé la columna del valor o las columnas de débito y crédito, no ambas"]
     assert statements.mapping_problems(Mapping(date_column="Fecha", amount_column="V", date_format="%Q")) == [
         "el formato de fecha '%Q' no permite leer una fecha (p. ej. %d/%m/%Y)"]
+
+
+# --- properties --------------------------------------------------------------------------------------------------
+
+
+def _spanish_text(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    whole, part = divmod(abs(int(amount * 100)), 100)
+    return sign + f"{whole:,}".replace(",", ".") + f",{part:02d}"
+
+
+@given(st.integers(min_value=-10**15, max_value=10**15))
+def test_property_spanish_amounts_read_back_exactly(cents):
+    amount = Decimal(cents) / 100
+    assert statements.parse_amount(_spanish_text(amount)) == amount
+
+
+_LINES = st.builds(
+    statements.Line, line=st.just(1), booking_date=st.sampled_from([date(2026, 3, 1), date(2026, 3, 2)]),
+    amount=st.sampled_from([Decimal("100.00"), Decimal("250.50")]), currency=st.just("COP"),
+    reference=st.sampled_from(["", "1203", "0001203"]), payer_name=st.sampled_from(["", "LUZ", "luz "]),
+    transaction_id=st.sampled_from(["", "", "T1"]), account=st.just("123"))
+
+
+@given(st.lists(_LINES, max_size=12), st.lists(_LINES, max_size=6))
+def test_property_statement_keys_are_distinct_and_an_extended_statement_keeps_them(lines, more):
+    keys = statement_keys(lines)
+    assert len(set(keys)) == len(keys)  # identical lines in one file are distinct payments
+    assert statement_keys(lines + more)[:len(lines)] == keys  # a later, longer statement repeats the same keys
+    assert all(k.startswith("stmt:") and len(k) <= 120 for k in keys)
