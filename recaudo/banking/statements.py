@@ -275,7 +275,6 @@ def _csv_rows(content: bytes, mapping: Mapping):
     skip = mapping.header_lines_skip
     body = "".join(physical[skip:])
     reader = csv.reader(io.StringIO(body, newline=""), delimiter=mapping.separator)
-    csv.field_size_limit(MAX_FIELD * 4)
     rows = []
     try:
         while True:

@@ -201,6 +201,9 @@ def test_a_huge_field_is_refused_not_read():
     assert len(reading.problems) == 1 and reading.problems[0].place == "fila 2"
     huge = "Fecha,Descripción,Valor\n01/03/2026,\"" + "A" * 100_000 + "\",1\n"
     assert statements.read(huge.encode(), "csv", VALOR).statement is None
+    beyond_csv_limit = "Fecha,Descripción,Valor,Otra\n01/03/2026,A,1,\"" + "B" * 200_000 + "\"\n"
+    problems = statements.read(beyond_csv_limit.encode(), "csv", VALOR).problems
+    assert [(p.place, p.field) for p in problems] == [("fila 2", "archivo")]
 
 
 def test_an_amount_beyond_the_bound_is_refused():
