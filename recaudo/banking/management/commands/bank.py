@@ -112,9 +112,10 @@ class Command(BaseCommand):
         mapping.add_argument("--encoding", choices=["auto", "utf-8", "windows-1252"],
                              help="default auto: UTF-8 when it is, else Windows-1252")
         mapping.add_argument("--date-format", metavar="FORMAT", help="strptime format (default %%d/%%m/%%Y)")
-        mapping.add_argument("--decimal", choices=[",", "."], help="decimal separator (default ',')")
-        mapping.add_argument("--thousands", choices=["", ".", ",", " ", "'"],
-                             help="thousands separator (default '.'; '' for none)")
+        mapping.add_argument("--decimal", choices=[",", "."], metavar="SEP",
+                             help="decimal separator: ',' or '.' (default ',')")
+        mapping.add_argument("--thousands", choices=["", ".", ",", " ", "'"], metavar="SEP",
+                             help="thousands separator: '.', ',', ' ', \"'\" or '' for none (default '.')")
         mapping.add_argument("--skip-header-lines", type=int, metavar="N", help="lines before the header row")
         mapping.add_argument("--skip-footer-lines", type=int, metavar="N", help="lines after the movements")
         mapping.add_argument("--no-header", action="store_const", const=False, dest="has_header",
