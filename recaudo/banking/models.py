@@ -177,3 +177,50 @@ class BankLine(models.Model):
     def reference_unpadded(self) -> str:
         """The bank's reference without its padding zeros, as people write it."""
         return self.reference.lstrip("0") or ("0" if self.reference else "")
+
+
+class StatementMapping(models.Model):
+    """How a portfolio's CSV or XLSX bank statements are laid out (statements.Mapping): which column holds what (a
+    header's name or a 1-based number), the separator, encoding, date format, decimal and thousands separators,
+    the lines to skip before the header and after the movements, and the sign of credits."""
+
+    class Encoding(models.TextChoices):
+        AUTO = "auto", _("UTF-8, else Windows-1252")
+        UTF8 = "utf-8", "UTF-8"
+        CP1252 = "windows-1252", "Windows-1252"
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+",
+                                  db_index=False)
+    name = models.CharField(_("name"), max_length=60)
+    date_column = models.CharField(_("date column"), max_length=60)
+    description_column = models.CharField(_("description column"), max_length=60, blank=True)
+    reference_column = models.CharField(_("reference column"), max_length=60, blank=True)
+    amount_column = models.CharField(_("amount column"), max_length=60, blank=True)
+    debit_column = models.CharField(_("debit column"), max_length=60, blank=True)
+    credit_column = models.CharField(_("credit column"), max_length=60, blank=True)
+    balance_column = models.CharField(_("balance column"), max_length=60, blank=True)
+    transaction_id_column = models.CharField(_("transaction id column"), max_length=60, blank=True)
+    payer_column = models.CharField(_("payer column"), max_length=60, blank=True)
+    separator = models.CharField(_("separator"), max_length=1, default=",")
+    encoding = models.CharField(_("encoding"), max_length=12, choices=Encoding.choices, default=Encoding.AUTO)
+    date_format = models.CharField(_("date format"), max_length=20, default="%d/%m/%Y")
+    decimal_separator = models.CharField(_("decimal separator"), max_length=1, default=",")
+    thousands_separator = models.CharField(_("thousands separator"), max_length=1, blank=True, default=".")
+    header_lines_skip = models.PositiveSmallIntegerField(_("lines to skip before the header"), default=0)
+    footer_lines_skip = models.PositiveSmallIntegerField(_("lines to skip at the end"), default=0)
+    has_header = models.BooleanField(_("has a header row"), default=True)
+    credits_negative = models.BooleanField(_("credits are negative"), default=False)
+    account = models.CharField(_("account"), max_length=34, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("statement mapping")
+        verbose_name_plural = _("statement mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "name"], name="statement_mapping_name_unique"),
+            models.CheckConstraint(condition=one_of("encoding", ["auto", "utf-8", "windows-1252"]),
+                                   name="statement_mapping_encoding_valid"),
+        ]
+
+    def __str__(self):
+        return self.name

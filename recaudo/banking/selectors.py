@@ -13,7 +13,7 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import rules
-from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings
+from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings, StatementMapping
 
 BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
 
@@ -70,11 +70,13 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
 
 
 def known_keys(portfolio: Portfolio, keys: list[str]) -> set[str]:
-    """The source keys already read: a bank line (applied or queued), or a bank-file payment with that key."""
+    """The source keys already read: a bank line (applied or queued), or a bank-file or statement payment with that
+    key."""
     seen: set[str] = set()
     for batch in _batches(keys):
-        seen.update(Payment.objects.filter(portfolio=portfolio, source=Payment.Source.BANK_FILE,
-                                           source_ref__in=batch).values_list("source_ref", flat=True))
+        payments = Payment.objects.filter(portfolio=portfolio, source_ref__in=batch,
+                                          source__in=[Payment.Source.BANK_FILE, Payment.Source.STATEMENT])
+        seen.update(payments.values_list("source_ref", flat=True))
         seen.update(BankLine.objects.filter(portfolio=portfolio, source_key__in=batch)
                     .values_list("source_key", flat=True))
     return seen
@@ -279,3 +281,9 @@ def debtor_payments(portfolio: Portfolio, debtor_id: int, limit: int = 50) -> li
     payments = list(Payment.objects.filter(portfolio=portfolio, debtor_id=debtor_id).select_related("receipt")
                     .order_by("-date", "-pk")[:limit])
     return payments_with_source(payments)
+def statement_mappings(portfolio: Portfolio) -> list[StatementMapping]:
+    return list(StatementMapping.objects.filter(portfolio=portfolio).order_by("name"))
+
+
+def statement_mapping_by_name(portfolio: Portfolio, name: str) -> StatementMapping | None:
+    return StatementMapping.objects.filter(portfolio=portfolio, name=name).first()

@@ -16,13 +16,21 @@ from django.utils.translation import gettext as _
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.services import audit_record
+from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.errors import DomainError, NotAllowed
-from recaudo.core.money import from_minor, to_minor
+from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
-from . import asobancaria, rules, selectors
-from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings
+from . import asobancaria, rules, selectors, statements
+from .models import (
+    BankLine,
+    Convenio,
+    PaymentReference,
+    ReferenceKind,
+    ReferenceSettings,
+    StatementMapping,
+)
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -153,6 +161,7 @@ class LineOutcome:
     outcome: str  # applied | queued | duplicate
     reason: str = ""
     payment_id: int | None = None
+    description: str = ""  # a statement line's description
 
 
 @dataclass
@@ -162,6 +171,8 @@ class ImportResult:
     bank_date: object
     dry_run: bool
     lines: list[LineOutcome] = field(default_factory=list)
+    debits_skipped: int = 0  # a statement's debits (money out) and zero lines: read, not kept
+    debits_skipped_total_cents: int = 0
 
     def count(self, outcome: str) -> int:
         return sum(1 for line in self.lines if line.outcome == outcome)
@@ -177,6 +188,7 @@ class ImportResult:
             **{o: self.count(o) for o in outcomes},
             **{f"{o}_total_cents": self.total_cents(o) for o in outcomes},
             "refused": 0, "refused_total_cents": 0,
+            "debits_skipped": self.debits_skipped, "debits_skipped_total_cents": self.debits_skipped_total_cents,
         }
 
 
@@ -233,10 +245,16 @@ def _convenio_for(portfolio, file, name) -> Convenio | None:
 
 
 def _decisions(portfolio, file, convenio) -> list[rules.Decision]:
+    return _reference_decisions(portfolio, [d.reference for d in file.details],
+                                asobancaria.REFERENCE_WIDTH[file.layout], convenio)
+
+
+def _reference_decisions(portfolio, references: list[str], width: int, convenio) -> list[rules.Decision]:
+    """For each reference, the one debtor (and obligation) it names: through the convenio's layout, or, without
+    one, the whole reference tried as every kind of reference (set-based: a few queries for the whole list)."""
     kind = selectors.reference_kind(portfolio)
-    width = asobancaria.REFERENCE_WIDTH[file.layout]
     segments = [rules.Segment(**s) for s in convenio.reference_layout] if convenio else []
-    split = [rules.split_reference(d.reference, segments, width) for d in file.details]
+    split = [rules.split_reference(r, segments, width) for r in references]
     widths = {s.field: s.length for s in segments}
 
     def kind_of(name):
@@ -313,7 +331,9 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
         try:
             with transaction.atomic():
                 line = _bank_line(portfolio, convenio, file, detail, key, sha, user)
-                _apply(line, detail, decision, debtors, obligations, actor)
+                _apply(line, decision, debtors, obligations, actor, source=Payment.Source.BANK_FILE,
+                       amount=Decimal(detail.amount_cents) / 100, reference=rules.unpadded(detail.reference),
+                       method=_method(detail))
         except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
             continue
         outcome.outcome, outcome.reason = line.status, line.reason
@@ -342,7 +362,8 @@ def _bank_line(portfolio, convenio, file, detail, key, sha, user) -> BankLine:
         sequence=detail.sequence[:7], status=BankLine.Status.QUEUED, created_by=user)
 
 
-def _apply(line: BankLine, detail, decision: rules.Decision, debtors, obligations, actor) -> None:
+def _apply(line: BankLine, decision: rules.Decision, debtors, obligations, actor, *, source: str, amount: Decimal,
+           reference: str, method: str) -> None:
     """Receive the line's payment when it names one debtor, else leave it queued with the reason."""
     reason = decision.reason
     if line.amount_minor <= 0:
@@ -353,9 +374,9 @@ def _apply(line: BankLine, detail, decision: rules.Decision, debtors, obligation
             with transaction.atomic():
                 payment, created = payment_receive(
                     portfolio=line.portfolio, debtor=debtors[target.debtor_id],
-                    amount=Decimal(detail.amount_cents) / 100, date=line.bank_date, source=Payment.Source.BANK_FILE,
-                    source_ref=line.source_key, reference=rules.unpadded(detail.reference),
-                    method=_method(detail), obligation=obligations.get(target.obligation_id), actor=actor)
+                    amount=amount, date=line.bank_date, source=source, source_ref=line.source_key,
+                    reference=reference, method=method, obligation=obligations.get(target.obligation_id),
+                    actor=actor)
         except DomainError as exc:  # the payment's own rules (a date after the portfolio's today...)
             reason = exc.message
         else:
@@ -372,6 +393,249 @@ def _method(detail: asobancaria.Detail) -> str:
     channel = detail.channel.strip()
     label = asobancaria.CHANNELS.get(channel, "")
     return (f"Asobancaria {channel} {label}".strip() if channel else "Asobancaria")[:40]
+
+
+# --- importing a bank statement ----------------------------------------------------------------------------------
+
+IMPORT_LAYOUTS = ("auto", *asobancaria.LAYOUTS, *statements.LAYOUTS)
+
+
+def _fold(text: str) -> str:
+    return " ".join((text or "").split()).casefold()
+
+
+def _account_key(account: str) -> str:
+    return rules.unpadded("".join(ch for ch in (account or "") if ch.isalnum()).upper())
+
+
+def statement_keys(lines: list[statements.Line]) -> list[str]:
+    """Each statement line's idempotency key, "stmt:" + a SHA-256 of: the account and the bank's transaction id
+    when the line has one; else the account, the booking date, the reference without padding zeros (the
+    description when there is no reference), the amount and the counterparty, normalised (blanks collapsed, no
+    case). Identical lines in one file get -2, -3... in order, so they count as distinct payments."""
+    seen: Counter = Counter()
+    keys = []
+    for line in lines:
+        account = _account_key(line.account)
+        if line.transaction_id:
+            text = "|".join(["id", account, line.transaction_id.strip()])
+        else:
+            text = "|".join(["line", account, line.booking_date.isoformat(),
+                             rules.unpadded(_fold(line.reference)) or "d:" + _fold(line.description),
+                             str(line.amount.quantize(Decimal("0.01"))), _fold(line.payer_name)])
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        seen[digest] += 1
+        keys.append(f"stmt:{digest}" + (f"-{seen[digest]}" if seen[digest] > 1 else ""))
+    return keys
+
+
+def _statement_decisions(portfolio, lines: list[statements.Line], convenio) -> list[rules.Decision]:
+    """Which debtor (and obligation) each credit line of a statement goes to. For now the collection file's
+    decision on the line's reference (through the convenio's layout, or the whole reference tried as obligation
+    number, debtor code, national ID and generated reference); a line without a reference waits for review. The
+    one place to swap for scored candidates (description, amount, payer's name)."""
+    return _reference_decisions(portfolio, [line.reference for line in lines], rules.MAIN_REFERENCE_LENGTH,
+                                convenio)
+
+
+def _statement_method(layout: str) -> str:
+    return (_("Bank statement %(layout)s") % {"layout": layout.upper()})[:40]
+
+
+def _mapping_for(portfolio, name: str) -> StatementMapping:
+    if name:
+        mapping = selectors.statement_mapping_by_name(portfolio, name)
+        if mapping is None:
+            raise BankingError(_("no statement mapping %(name)r in this portfolio") % {"name": name},
+                               field="mapping")
+        return mapping
+    mappings = selectors.statement_mappings(portfolio)
+    if len(mappings) != 1:
+        raise BankingError(_("choose the statement mapping of this file (the portfolio has %(n)d)")
+                           % {"n": len(mappings)}, field="mapping")
+    return mappings[0]
+
+
+def _mapping_spec(mapping: StatementMapping) -> statements.Mapping:
+    return statements.Mapping(**{name: getattr(mapping, name) for name in statements.MAPPING_FIELDS})
+
+
+def _where(layout: str, line: statements.Line) -> str:
+    if layout in statements.MAPPED:
+        return _("row %(row)d") % {"row": line.line}
+    if layout == statements.MT940:
+        return _("line %(n)d") % {"n": line.line}
+    return _("movement %(n)d") % {"n": line.line}
+
+
+def _statement_problems(portfolio, statement: statements.Statement) -> list[str]:
+    """What the portfolio cannot take: a movement in another currency, an amount with more decimals than the
+    currency has or beyond the largest amount."""
+    problems = []
+    currency = portfolio.currency
+    digits = min(precision(currency), 2)
+    for line in statement.lines:
+        where = _where(statement.layout, line)
+        if line.currency and line.currency != currency:
+            problems.append(_("%(where)s, currency: the movement is in %(currency)s and the portfolio in %(own)s")
+                            % {"where": where, "currency": line.currency, "own": currency})
+        elif line.amount != line.amount.quantize(Decimal(1).scaleb(-digits)):
+            problems.append(_("%(where)s, amount: %(amount)s has more than %(n)d decimals")
+                            % {"where": where, "amount": line.amount, "n": digits})
+        elif abs(to_minor(line.amount, currency)) > MAX_MINOR:
+            problems.append(_("%(where)s, amount: %(amount)s is more than the largest amount")
+                            % {"where": where, "amount": line.amount})
+        if len(problems) >= 200:
+            break
+    return problems
+
+
+def _cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+@transaction.atomic
+def bank_statement_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", mapping_name: str = "",
+                          convenio_name: str = "", dry_run: bool = False, actor=None) -> ImportResult:
+    """Import a bank statement (CSV or XLSX through a saved mapping, OFX, CAMT.053 or MT940): read it
+    (statements.read); a file with any problem, a movement in another currency than the portfolio's or an
+    amount out of bounds refuses it whole (BankingError listing them) and nothing is kept. Debits (money out) and
+    zero lines are counted and skipped. Each credit is kept once as a statement bank line (statement_keys: a
+    line already read is a duplicate and changes nothing) and received as a payment (source statement) when
+    _statement_decisions names one debtor, else it waits for review. dry_run: the same result, nothing kept."""
+    if len(content) > MAX_FILE_BYTES:
+        raise BankingError(_("the file is larger than %(mb)d MB") % {"mb": MAX_FILE_BYTES // (1024 * 1024)},
+                           field="file")
+    if layout not in ("auto", *statements.LAYOUTS):
+        raise BankingError(_("unknown statement layout %(layout)r (use auto, %(known)s)")
+                           % {"layout": layout, "known": ", ".join(statements.LAYOUTS)}, field="layout")
+    if layout == "auto":
+        layout = statements.detect_layout(content) or statements.CSV
+    mapping = _mapping_for(portfolio, mapping_name) if layout in statements.MAPPED else None
+    reading = statements.read(content, layout, _mapping_spec(mapping) if mapping else None)
+    if reading.problems:
+        raise BankingError(field="file", problems=[str(p) for p in reading.problems])
+    statement = reading.statement
+    convenio = None
+    if convenio_name:
+        convenio = selectors.convenio_by_name(portfolio, convenio_name)
+        if convenio is None:
+            raise BankingError(_("no convenio %(name)r in this portfolio") % {"name": convenio_name},
+                               field="convenio")
+    problems = _statement_problems(portfolio, statement)
+    if problems:
+        raise BankingError(field="file", problems=problems)
+    sha = hashlib.sha256(content).hexdigest()
+    credits = [line for line in statement.lines if line.amount > 0]
+    skipped = [line for line in statement.lines if line.amount <= 0]
+    result = ImportResult(layout=statement.layout, file_sha256=sha,
+                          bank_date=max((line.booking_date for line in statement.lines), default=None),
+                          dry_run=dry_run, debits_skipped=len(skipped),
+                          debits_skipped_total_cents=sum(-_cents(line.amount) for line in skipped))
+    keys = statement_keys(credits)
+    known = selectors.known_keys(portfolio, keys)
+    decisions = _statement_decisions(portfolio, credits, convenio)
+    debtors = Debtor.objects.in_bulk({d.target.debtor_id for d in decisions if d.target})
+    obligations = Obligation.objects.in_bulk({d.target.obligation_id for d in decisions
+                                              if d.target and d.target.obligation_id})
+    user = actor if actor is not None and not isinstance(actor, str) else None
+    method = _statement_method(statement.layout)
+    for item, key, decision in zip(credits, keys, decisions, strict=True):
+        outcome = LineOutcome(line=item.line, reference=rules.unpadded(item.reference),
+                              amount_cents=_cents(item.amount), outcome="duplicate",
+                              description=item.description[:300])
+        result.lines.append(outcome)
+        if key in known:
+            continue
+        known.add(key)
+        try:
+            with transaction.atomic():
+                line = _statement_line(portfolio, convenio, statement, item, key, sha, user)
+                _apply(line, decision, debtors, obligations, actor, source=Payment.Source.STATEMENT,
+                       amount=item.amount, reference=(rules.unpadded(item.reference) or item.reference)[:100],
+                       method=method)
+        except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
+            continue
+        outcome.outcome, outcome.reason = line.status, line.reason
+        outcome.payment_id = line.payment_id
+    summary = result.summary()
+    audit_record(event_type="banking.statement_imported", subject=portfolio, actor=actor, portfolio=portfolio,
+                 changes={k: v for k, v in summary.items() if k != "dry_run"}
+                 | {"convenio": convenio.name if convenio else "", "mapping": mapping.name if mapping else ""})
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
+
+
+def _statement_line(portfolio, convenio, statement, item: statements.Line, key, sha, user) -> BankLine:
+    return BankLine.objects.create(
+        portfolio=portfolio, convenio=convenio, source_key=key, kind=BankLine.Kind.STATEMENT,
+        layout=statement.layout, file_sha256=sha, line_number=item.line, bank_date=item.booking_date,
+        reference=item.reference[:48], amount_minor=to_minor(item.amount, portfolio.currency),
+        transaction_id=item.transaction_id[:80], description=item.description[:300],
+        payer_name=item.payer_name[:120], status=BankLine.Status.QUEUED, created_by=user)
+
+
+def looks_like_asobancaria(content: bytes) -> bool:
+    """Whether a file is an Asobancaria collection file rather than a statement: its first line is a file header
+    (01) whose first 20 characters are digits (a CSV's first line is a header or a title)."""
+    first = next((line for line in asobancaria.decode(content[:2048]).splitlines() if line.strip()), "")
+    return first.startswith("01") and len(first) >= 20 and first[:20].isdigit()
+
+
+def bank_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", mapping_name: str = "",
+                convenio_name: str = "", dry_run: bool = False, actor=None) -> ImportResult:
+    """Import any bank file: an Asobancaria collection file (bank_file_import) or a statement
+    (bank_statement_import). layout auto: Asobancaria when the file starts with a file header 01 and no mapping
+    is named, OFX, CAMT.053, MT940 and XLSX by their content, else CSV through the mapping."""
+    if layout not in IMPORT_LAYOUTS:
+        raise BankingError(_("unknown layout %(layout)r (use %(known)s)")
+                           % {"layout": layout, "known": ", ".join(IMPORT_LAYOUTS)}, field="layout")
+    if layout in asobancaria.LAYOUTS or (layout == "auto" and not mapping_name
+                                         and statements.detect_layout(content) is None
+                                         and looks_like_asobancaria(content)):
+        return bank_file_import(portfolio=portfolio, content=content, layout=layout, convenio_name=convenio_name,
+                                dry_run=dry_run, actor=actor)
+    return bank_statement_import(portfolio=portfolio, content=content, layout=layout, mapping_name=mapping_name,
+                                 convenio_name=convenio_name, dry_run=dry_run, actor=actor)
+
+
+MAPPING_DEFAULTS = {name: f.default for name, f in statements.Mapping.__dataclass_fields__.items()
+                    if name != "date_column"}
+
+
+@transaction.atomic
+def statement_mapping_save(*, portfolio: Portfolio, name: str, actor=None, **values) -> StatementMapping:
+    """Create or change the portfolio's statement mapping called `name` (the fields of statements.Mapping; the
+    ones not given keep their value, or their default on a new mapping). BankingError lists every problem."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 60:
+        raise BankingError(_("a statement mapping needs a name of up to 60 characters"), field="name")
+    unknown = set(values) - set(statements.MAPPING_FIELDS)
+    if unknown:
+        raise BankingError(_("unknown mapping fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
+    mapping = StatementMapping.objects.select_for_update().filter(portfolio=portfolio, name=name).first()
+    current = {n: getattr(mapping, n) for n in statements.MAPPING_FIELDS} if mapping else \
+        {"date_column": "", **MAPPING_DEFAULTS}
+    merged = {**current, **{k: v for k, v in values.items() if v is not None}}
+    for key in statements.MAPPING_FIELDS:
+        if isinstance(merged[key], str) and key != "separator":
+            merged[key] = merged[key].strip()
+    if merged["separator"] == "\\t":
+        merged["separator"] = "\t"
+    problems = statements.mapping_problems(statements.Mapping(**merged))
+    if problems:
+        raise BankingError(field="mapping", problems=problems)
+    created = mapping is None
+    if created:
+        mapping = StatementMapping(portfolio=portfolio, name=name)
+    for key, value in merged.items():
+        setattr(mapping, key, value)
+    mapping.save()
+    audit_record(event_type="banking.statement_mapping_saved", subject=mapping, actor=actor, portfolio=portfolio,
+                 changes={"name": name, "created": created, **{k: v for k, v in merged.items()
+                                                               if v != current.get(k) or created}})
+    return mapping
 
 
 # --- the billing file --------------------------------------------------------------------------------------------
@@ -495,7 +759,7 @@ def bank_line_apply(*, portfolio: Portfolio, line_id: int, debtor_query: str, ob
         debtor = obligation.debtor
     payment, _created = payment_receive(
         portfolio=portfolio, debtor=debtor, amount=from_minor(line.amount_minor, portfolio.currency),
-        date=line.bank_date, source=Payment.Source.BANK_FILE, source_ref=line.source_key,
+        date=line.bank_date, source=_line_source(line), source_ref=line.source_key,
         reference=rules.unpadded(line.reference), method=_line_method(line), obligation=obligation, actor=actor)
     line.status, line.payment = BankLine.Status.APPLIED, payment
     line.handled_at, line.handled_by = timezone.now(), actor
@@ -532,6 +796,12 @@ def bank_line_dismiss(*, portfolio: Portfolio, line_id: int, reason: str, actor)
     return line
 
 
+def _line_source(line: BankLine) -> str:
+    return Payment.Source.STATEMENT if line.kind == BankLine.Kind.STATEMENT else Payment.Source.BANK_FILE
+
+
 def _line_method(line: BankLine) -> str:
+    if line.kind == BankLine.Kind.STATEMENT:
+        return _statement_method(line.layout)
     label = asobancaria.CHANNELS.get(line.channel, "")
     return (f"Asobancaria {line.channel} {label}".strip() if line.channel else "Asobancaria")[:40]

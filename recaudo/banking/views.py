@@ -1,6 +1,6 @@
-"""The bank pages: upload a collection file, the queue of its lines that named no single debtor, and (for
-administrators) the portfolio's convenios and payment references. Thin: parse the input, one service call, a
-domain error shown at its field."""
+"""The bank pages: upload a collection file or a statement, the statement mappings, the queue of the lines that
+named no single debtor, and (for administrators) the portfolio's convenios and payment references. Thin: parse the
+input, one service call, a domain error shown at its field."""
 
 from __future__ import annotations
 
@@ -23,12 +23,13 @@ from .forms import (
     LineApplyForm,
     LineDismissForm,
     ReferenceKindForm,
+    StatementMappingForm,
     layout_rows,
     segment_formset,
 )
 from .models import BankLine, Convenio
 from .services import (
-    bank_file_import,
+    bank_import,
     bank_line_apply,
     bank_line_dismiss,
     billing_file_build,
@@ -36,6 +37,7 @@ from .services import (
     convenio_set_active,
     payment_references_assign,
     reference_settings_set,
+    statement_mapping_save,
 )
 
 PAGE_SIZE = 50
@@ -45,26 +47,51 @@ PAGE_SIZE = 50
 @require_http_methods(["GET", "POST"])
 def bank_upload(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
-    convenios = selectors.convenios(portfolio)
+    choices = {"convenios": selectors.convenios(portfolio), "mappings": selectors.statement_mappings(portfolio)}
     result = None
     if request.method == "POST":
-        form = BankFileForm(request.POST, request.FILES, convenios=convenios)
+        form = BankFileForm(request.POST, request.FILES, **choices)
         if form.is_valid():
             try:
-                result = bank_file_import(portfolio=portfolio, content=form.cleaned_data["file"].read(),
-                                          layout=form.cleaned_data["layout"],
-                                          convenio_name=form.cleaned_data["convenio"],
-                                          dry_run=form.cleaned_data["dry_run"], actor=request.user)
+                result = bank_import(portfolio=portfolio, content=form.cleaned_data["file"].read(),
+                                     layout=form.cleaned_data["layout"], mapping_name=form.cleaned_data["mapping"],
+                                     convenio_name=form.cleaned_data["convenio"],
+                                     dry_run=form.cleaned_data["dry_run"], actor=request.user)
             except DomainError as exc:
                 show_at_field(form, exc)
     else:
-        form = BankFileForm(convenios=convenios)
+        form = BankFileForm(**choices)
     return render(request, "banking/bank_upload.html", {
         "portfolio": portfolio, "form": form, "result": result,
         "summary": result.summary() if result else None,
         "file_problems": form.errors.get("file", []) if form.is_bound else [],
         "queued_count": selectors.queued_lines_page(portfolio).count(),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bank_mappings(request, slug):
+    """The portfolio's CSV/XLSX statement mappings and a form to create or change one (?name= fills it)."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    if request.method == "POST":
+        form = StatementMappingForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                saved = statement_mapping_save(portfolio=portfolio, name=data.pop("name"), actor=request.user,
+                                               **data)
+            except DomainError as exc:
+                show_at_field(form, exc)
+            else:
+                messages.success(request, _("Statement mapping %(name)s saved.") % {"name": saved.name})
+                return redirect("bank_mappings", slug=portfolio.slug)
+    else:
+        existing = selectors.statement_mapping_by_name(portfolio, request.GET.get("name", ""))
+        initial = {name: getattr(existing, name) for name in StatementMappingForm.base_fields} if existing else None
+        form = StatementMappingForm(initial=initial)
+    return render(request, "banking/bank_mappings.html", {
+        "portfolio": portfolio, "form": form, "mappings": selectors.statement_mappings(portfolio)})
 
 
 def _queue_page(request, portfolio, forms_for=None):

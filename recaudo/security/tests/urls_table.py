@@ -59,6 +59,7 @@ ACCESS = {
     # bank collection files and their review queue (supervisors and admins)
     "bank_upload": (SU, SU, {}),
     "bank_queue": (SU, None, {}),
+    "bank_mappings": (SU, SU, {}),
     "bank_line_apply": (None, SU, {"line_id": "bank_line"}),
     "bank_line_dismiss": (None, SU, {"line_id": "bank_line"}),
     # convenios and payment references (administrators)

@@ -307,6 +307,8 @@ def _event_labels() -> dict[str, str]:
         "banking.billing_file": _("Bank billing file written"),
         "banking.line_applied": _("Bank payment applied from the review queue"),
         "banking.line_dismissed": _("Bank line marked as not a collection"),
+        "banking.statement_imported": _("Bank statement imported"),
+        "banking.statement_mapping_saved": _("Bank statement mapping saved"),
         "retention.applied": _("Retention policy applied"),
         "rates.load": _("Legal rates loaded"),
         "user.created": _("User created"),

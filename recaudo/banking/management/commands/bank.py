@@ -1,4 +1,5 @@
-"""`recaudo bank import|billing|convenio|references|queue`: bank collection and billing files (docs/bank-files.md)."""
+"""`recaudo bank import|billing|convenio|references|queue|mapping`: bank collection files, statements and billing files
+(docs/bank-files.md)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,17 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from recaudo.banking.asobancaria import LAYOUTS, cents
+from recaudo.banking.asobancaria import cents
 from recaudo.banking.models import ReferenceKind
-from recaudo.banking.selectors import convenios, queued_lines, reference_kind
+from recaudo.banking.selectors import convenios, queued_lines, reference_kind, statement_mappings
 from recaudo.banking.services import (
-    bank_file_import,
+    IMPORT_LAYOUTS,
+    bank_import,
     billing_file_build,
     convenio_save,
     payment_references_assign,
     reference_settings_set,
+    statement_mapping_save,
 )
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
@@ -24,22 +27,27 @@ from recaudo.portfolio.models import Portfolio
 
 
 class Command(BaseCommand):
-    help = "Import bank collection files."
+    help = "Import bank collection files and bank statements."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True, metavar="{import,billing,convenio,references,queue}")
         run = sub.add_parser(
-            "import", help="import an Asobancaria collection file",
-            description="Read a bank collection file (Asobancaria 2001 or 1998), check its record order and every "
-            "lot's and the file's control counts and totals, and refuse it whole if any disagrees. Then each "
-            "payment whose reference names exactly one debtor (and at most one obligation) is received with the "
-            "bank's date and a receipt; the others wait for review. A payment already applied or queued by an "
-            "earlier file is a duplicate and changes nothing. Example: recaudo bank import recaudo.txt "
-            "--portfolio pyme --convenio bancolombia",
+            "import", help="import an Asobancaria collection file or a bank statement",
+            description="Read a bank collection file (Asobancaria 2001 or 1998) or a bank statement (CSV or XLSX "
+            "through a saved mapping, OFX, CAMT.053, MT940). A collection file's record order and every lot's and "
+            "the file's control counts and totals are checked; any problem refuses the file whole. Each payment "
+            "(a statement's credits; its debits are counted and skipped) whose reference names exactly one debtor "
+            "(and at most one obligation) is received with the bank's date and a receipt; the others wait for "
+            "review. A line already applied or queued by an earlier file is a duplicate and changes nothing. "
+            "--layout auto recognises Asobancaria, OFX, CAMT.053, MT940 and XLSX by their content; anything else "
+            "is read as CSV through --mapping (or the portfolio's only mapping). Example: recaudo bank import "
+            "extracto.csv --portfolio pyme --mapping bancolombia",
         )
         run.add_argument("file", metavar="FILE")
         run.add_argument("--portfolio", required=True, metavar="SLUG")
-        run.add_argument("--layout", default="auto", choices=["auto", *LAYOUTS])
+        run.add_argument("--layout", default="auto", choices=IMPORT_LAYOUTS)
+        run.add_argument("--mapping", default="", metavar="NAME",
+                         help="the saved column mapping of a CSV or XLSX statement (see `recaudo bank mapping`)")
         run.add_argument("--convenio", default="", metavar="NAME",
                          help="the collection agreement whose reference layout and codes apply (default: the "
                          "portfolio's one convenio with the file's bank and service code, if any)")
@@ -79,6 +87,44 @@ class Command(BaseCommand):
         refs.add_argument("--kind", choices=ReferenceKind.values)
         queue = sub.add_parser("queue", help="list the bank lines waiting for review")
         queue.add_argument("--portfolio", required=True, metavar="SLUG")
+        mapping = sub.add_parser(
+            "mapping", help="create or change a CSV/XLSX statement mapping; without --name, list them",
+            description="How a bank's CSV or XLSX statement is laid out. A column is its header's name (accents and "
+            "case do not matter) or its 1-based number. Give --amount (one signed column) or --debit and/or "
+            "--credit. Options not given keep their value (or their default on a new mapping). Example (Bancolombia: "
+            "Fecha,Referencia,Descripcion,Retiros,Consignaciones): recaudo bank mapping --portfolio pyme --name "
+            "bancolombia --date Fecha --reference Referencia --description Descripcion --debit Retiros --credit "
+            "Consignaciones --separator ';'",
+        )
+        mapping.add_argument("--portfolio", required=True, metavar="SLUG")
+        mapping.add_argument("--name", default="")
+        for flag, helptext in (("date", "the booking date's column (required on a new mapping)"),
+                               ("description", "the description's column"),
+                               ("reference", "the payment reference's column"),
+                               ("amount", "the signed amount's column (or --debit/--credit)"),
+                               ("debit", "the debits' (money out) column"),
+                               ("credit", "the credits' (money in) column"),
+                               ("balance", "the balance's column"),
+                               ("transaction-id", "the bank's transaction id's column"),
+                               ("payer", "the payer's (counterparty's) name column")):
+            mapping.add_argument(f"--{flag}", metavar="COLUMN", help=helptext)
+        mapping.add_argument("--separator", help="one character (default ','; a tab: '\\t')")
+        mapping.add_argument("--encoding", choices=["auto", "utf-8", "windows-1252"],
+                             help="default auto: UTF-8 when it is, else Windows-1252")
+        mapping.add_argument("--date-format", metavar="FORMAT", help="strptime format (default %%d/%%m/%%Y)")
+        mapping.add_argument("--decimal", choices=[",", "."], metavar="SEP",
+                             help="decimal separator: ',' or '.' (default ',')")
+        mapping.add_argument("--thousands", choices=["", ".", ",", " ", "'"], metavar="SEP",
+                             help="thousands separator: '.', ',', ' ', \"'\" or '' for none (default '.')")
+        mapping.add_argument("--skip-header-lines", type=int, metavar="N", help="lines before the header row")
+        mapping.add_argument("--skip-footer-lines", type=int, metavar="N", help="lines after the movements")
+        mapping.add_argument("--no-header", action="store_const", const=False, dest="has_header",
+                             help="the file has no header row (columns by number)")
+        mapping.add_argument("--header", action="store_const", const=True, dest="has_header")
+        mapping.add_argument("--credits-negative", action="store_const", const=True, dest="credits_negative",
+                             help="the amount column writes money in as negative")
+        mapping.add_argument("--credits-positive", action="store_const", const=False, dest="credits_negative")
+        mapping.add_argument("--account", help="the account the statements are of")
 
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
@@ -149,7 +195,32 @@ class Command(BaseCommand):
                               f"{from_minor(line.amount_minor, target.currency):>16}  {line.reason}")
         self.stdout.write(f"{len(lines)} line(s) waiting for review")
 
-    def _import(self, *, file, portfolio, layout, convenio, dry_run, format, **_):
+    def _mapping(self, *, portfolio, name, **options):
+        target = self._portfolio(portfolio)
+        if not name:
+            for m in statement_mappings(target):
+                amount = m.amount_column or f"debit {m.debit_column or '-'} / credit {m.credit_column or '-'}"
+                self.stdout.write(f"{m.name}: date {m.date_column}, amount {amount}, reference "
+                                  f"{m.reference_column or '-'}, separator {m.separator!r}, date format "
+                                  f"{m.date_format}, decimal {m.decimal_separator!r}")
+            return
+        flags = {"date": "date_column", "description": "description_column", "reference": "reference_column",
+                 "amount": "amount_column", "debit": "debit_column", "credit": "credit_column",
+                 "balance": "balance_column", "transaction_id": "transaction_id_column", "payer": "payer_column",
+                 "separator": "separator", "encoding": "encoding", "date_format": "date_format",
+                 "decimal": "decimal_separator", "thousands": "thousands_separator",
+                 "skip_header_lines": "header_lines_skip", "skip_footer_lines": "footer_lines_skip",
+                 "has_header": "has_header", "credits_negative": "credits_negative", "account": "account"}
+        values = {field: options.get(flag) for flag, field in flags.items() if options.get(flag) is not None}
+        try:
+            saved = statement_mapping_save(portfolio=target, name=name, actor="cli", **values)
+        except DomainError as exc:
+            for problem in exc.problems:
+                self.stderr.write(problem)
+            raise CommandError(f"mapping {name!r} not saved ({len(exc.problems)} problem(s))")
+        self.stdout.write(f"statement mapping {saved.name} saved")
+
+    def _import(self, *, file, portfolio, layout, convenio, mapping, dry_run, format, **_):
         target = self._portfolio(portfolio)
         path = Path(file)
         try:
@@ -157,8 +228,8 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"FILE: cannot read {file}: {exc.strerror or exc}")
         try:
-            result = bank_file_import(portfolio=target, content=content, layout=layout, convenio_name=convenio,
-                                      dry_run=dry_run, actor="cli")
+            result = bank_import(portfolio=target, content=content, layout=layout, mapping_name=mapping,
+                                 convenio_name=convenio, dry_run=dry_run, actor="cli")
         except DomainError as exc:
             if format == "json":
                 self.stdout.write(json.dumps({"refused": True, "problems": exc.problems}, ensure_ascii=False))
@@ -176,6 +247,9 @@ class Command(BaseCommand):
                            ("duplicates", "duplicate"), ("refused", "refused")):
             total = summary["read_total_cents"] if key == "read" else summary[f"{key}_total_cents"]
             self.stdout.write(f"  {label:<18} {summary[key]:>8}  {cents(total):>22}")
+        if summary["debits_skipped"]:
+            self.stdout.write(f"  {'debits skipped':<18} {summary['debits_skipped']:>8}  "
+                              f"{cents(summary['debits_skipped_total_cents']):>22}")
         for line in result.lines:
             if line.outcome == "queued":
                 self.stdout.write(f"  line {line.line}: {line.reference or '-'} {cents(line.amount_cents)}: "
