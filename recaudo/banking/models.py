@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.constraints import one_of
@@ -224,3 +225,74 @@ class StatementMapping(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class BankUpload(models.Model):
+    """A bank file uploaded on the bank page, imported by banking.runs.bank_upload_run: at once when it is small,
+    else by the task worker, the page following its progress (stage, done of total) until it ends with the
+    import's summary and first lines, or the problems that refused it. The file's bytes are kept only until the
+    run ends (its SHA-256 stays in the summary)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the worker")
+        RUNNING = "running", pgettext_lazy("bank upload status", "Running")
+        DONE = "done", pgettext_lazy("bank upload status", "Done")
+        REFUSED = "refused", pgettext_lazy("bank upload status", "Refused")
+        FAILED = "failed", pgettext_lazy("bank upload status", "Failed")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=200, blank=True)
+    content = models.BinaryField(default=b"", blank=True)
+    size = models.PositiveIntegerField(default=0)
+    layout = models.CharField(max_length=20, default="auto")
+    mapping_name = models.CharField(max_length=60, blank=True)
+    convenio_name = models.CharField(max_length=60, blank=True)
+    dry_run = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    stage = models.CharField(max_length=20, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    lines = models.JSONField(default=list, blank=True)  # the first lines' outcomes (UPLOAD_LINES_SHOWN)
+    problems = models.JSONField(default=list, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bank file upload")
+        verbose_name_plural = _("bank file uploads")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=one_of("status", ["pending", "running", "done", "refused", "failed"]),
+                                   name="bank_upload_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self):
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def bank_date(self):
+        """The file's bank date from its summary (a date, or None)."""
+        from datetime import date
+
+        value = (self.summary or {}).get("bank_date") or ""
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None

@@ -13,7 +13,15 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import rules
-from .models import BankLine, Convenio, PaymentReference, ReferenceKind, ReferenceSettings, StatementMapping
+from .models import (
+    BankLine,
+    BankUpload,
+    Convenio,
+    PaymentReference,
+    ReferenceKind,
+    ReferenceSettings,
+    StatementMapping,
+)
 
 BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
 
@@ -287,3 +295,13 @@ def statement_mappings(portfolio: Portfolio) -> list[StatementMapping]:
 
 def statement_mapping_by_name(portfolio: Portfolio, name: str) -> StatementMapping | None:
     return StatementMapping.objects.filter(portfolio=portfolio, name=name).first()
+
+
+def recent_uploads(portfolio: Portfolio, limit: int = 10) -> list[BankUpload]:
+    """The portfolio's latest bank file uploads, newest first (without their bytes)."""
+    return list(BankUpload.objects.filter(portfolio=portfolio).defer("content", "lines").select_related("created_by")
+                .order_by("-created_at", "-id")[:limit])
+
+
+def upload_or_none(portfolio: Portfolio, upload_id: int) -> BankUpload | None:
+    return BankUpload.objects.filter(portfolio=portfolio, pk=upload_id).defer("content").first()

@@ -289,7 +289,7 @@ def _reference_decisions(portfolio, references: list[str], width: int, convenio)
 
 @transaction.atomic
 def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", convenio_name: str = "",
-                     dry_run: bool = False, actor=None) -> ImportResult:
+                     dry_run: bool = False, actor=None, progress=None) -> ImportResult:
     """Import a bank collection file: read it and check its record order and every control (asobancaria.read);
     a file with any problem is refused whole (BankingError listing them) and nothing is applied. Then each
     detail whose reference names exactly one debtor (and at most one obligation) is received as a payment through
@@ -496,13 +496,15 @@ def _cents(amount: Decimal) -> int:
 
 @transaction.atomic
 def bank_statement_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", mapping_name: str = "",
-                          convenio_name: str = "", dry_run: bool = False, actor=None) -> ImportResult:
+                          convenio_name: str = "", dry_run: bool = False, actor=None,
+                          progress=None) -> ImportResult:
     """Import a bank statement (CSV or XLSX through a saved mapping, OFX, CAMT.053 or MT940): read it
     (statements.read); a file with any problem, a movement in another currency than the portfolio's or an
     amount out of bounds refuses it whole (BankingError listing them) and nothing is kept. Debits (money out) and
     zero lines are counted and skipped. Each credit is kept once as a statement bank line (statement_keys: a
     line already read is a duplicate and changes nothing) and received as a payment (source statement) when
-    _statement_decisions names one debtor, else it waits for review. dry_run: the same result, nothing kept."""
+    _statement_decisions names one debtor, else it waits for review. dry_run: the same result, nothing kept.
+    `progress(stage, done, total)`, if given, is told the stages (one transaction: others see it at the end)."""
     if len(content) > MAX_FILE_BYTES:
         raise BankingError(_("the file is larger than %(mb)d MB") % {"mb": MAX_FILE_BYTES // (1024 * 1024)},
                            field="file")
@@ -540,7 +542,9 @@ def bank_statement_import(*, portfolio: Portfolio, content: bytes, layout: str =
                                               if d.target and d.target.obligation_id})
     user = actor if actor is not None and not isinstance(actor, str) else None
     method = _statement_method(statement.layout)
-    for item, key, decision in zip(credits, keys, decisions, strict=True):
+    for number, (item, key, decision) in enumerate(zip(credits, keys, decisions, strict=True)):
+        if progress and number % 500 == 0:
+            progress("apply", number, len(credits))
         outcome = LineOutcome(line=item.line, reference=rules.unpadded(item.reference),
                               amount_cents=_cents(item.amount), outcome="duplicate",
                               description=item.description[:300])
@@ -584,10 +588,11 @@ def looks_like_asobancaria(content: bytes) -> bool:
 
 
 def bank_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", mapping_name: str = "",
-                convenio_name: str = "", dry_run: bool = False, actor=None) -> ImportResult:
+                convenio_name: str = "", dry_run: bool = False, actor=None, progress=None) -> ImportResult:
     """Import any bank file: an Asobancaria collection file (bank_file_import) or a statement
     (bank_statement_import). layout auto: Asobancaria when the file starts with a file header 01 and no mapping
-    is named, OFX, CAMT.053, MT940 and XLSX by their content, else CSV through the mapping."""
+    is named, OFX, CAMT.053, MT940 and XLSX by their content, else CSV through the mapping. `progress(stage,
+    done, total)`, if given, hears how far the import got."""
     if layout not in IMPORT_LAYOUTS:
         raise BankingError(_("unknown layout %(layout)r (use %(known)s)")
                            % {"layout": layout, "known": ", ".join(IMPORT_LAYOUTS)}, field="layout")
@@ -595,9 +600,9 @@ def bank_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", m
                                          and statements.detect_layout(content) is None
                                          and looks_like_asobancaria(content)):
         return bank_file_import(portfolio=portfolio, content=content, layout=layout, convenio_name=convenio_name,
-                                dry_run=dry_run, actor=actor)
+                                dry_run=dry_run, actor=actor, progress=progress)
     return bank_statement_import(portfolio=portfolio, content=content, layout=layout, mapping_name=mapping_name,
-                                 convenio_name=convenio_name, dry_run=dry_run, actor=actor)
+                                 convenio_name=convenio_name, dry_run=dry_run, actor=actor, progress=progress)
 
 
 MAPPING_DEFAULTS = {name: f.default for name, f in statements.Mapping.__dataclass_fields__.items()

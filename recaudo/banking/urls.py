@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.bank_upload, name="bank_upload"),
+    path("uploads/<int:upload_id>/", views.bank_upload_detail, name="bank_upload_detail"),
     path("queue/", views.bank_queue, name="bank_queue"),
     path("mappings/", views.bank_mappings, name="bank_mappings"),
     path("queue/<int:line_id>/apply/", views.bank_line_apply_view, name="bank_line_apply"),

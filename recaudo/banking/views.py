@@ -27,9 +27,9 @@ from .forms import (
     layout_rows,
     segment_formset,
 )
+from .jobs import bank_upload_submit
 from .models import BankLine, Convenio
 from .services import (
-    bank_import,
     bank_line_apply,
     bank_line_dismiss,
     billing_file_build,
@@ -46,27 +46,45 @@ PAGE_SIZE = 50
 @login_required
 @require_http_methods(["GET", "POST"])
 def bank_upload(request, slug):
+    """The upload form; a file sent is imported (jobs.bank_upload_submit: at once when small, else in the
+    background) and the page of its upload shows the result or the progress."""
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
     choices = {"convenios": selectors.convenios(portfolio), "mappings": selectors.statement_mappings(portfolio)}
-    result = None
     if request.method == "POST":
         form = BankFileForm(request.POST, request.FILES, **choices)
         if form.is_valid():
+            upload = form.cleaned_data["file"]
             try:
-                result = bank_import(portfolio=portfolio, content=form.cleaned_data["file"].read(),
-                                     layout=form.cleaned_data["layout"], mapping_name=form.cleaned_data["mapping"],
-                                     convenio_name=form.cleaned_data["convenio"],
-                                     dry_run=form.cleaned_data["dry_run"], actor=request.user)
-            except DomainError as exc:
-                show_at_field(form, exc)
+                saved = bank_upload_submit(portfolio=portfolio, content=upload.read(), filename=upload.name,
+                                           layout=form.cleaned_data["layout"],
+                                           mapping_name=form.cleaned_data["mapping"],
+                                           convenio_name=form.cleaned_data["convenio"],
+                                           dry_run=form.cleaned_data["dry_run"], actor=request.user)
+            except NotAllowed:
+                raise PermissionDenied
+            return redirect("bank_upload_detail", slug=portfolio.slug, upload_id=saved.pk)
     else:
         form = BankFileForm(**choices)
     return render(request, "banking/bank_upload.html", {
-        "portfolio": portfolio, "form": form, "result": result,
-        "summary": result.summary() if result else None,
-        "file_problems": form.errors.get("file", []) if form.is_bound else [],
+        "portfolio": portfolio, "form": form, "recent": selectors.recent_uploads(portfolio),
         "queued_count": selectors.queued_lines_page(portfolio).count(),
     })
+
+
+@login_required
+@require_http_methods(["GET"])
+def bank_upload_detail(request, slug, upload_id):
+    """An uploaded bank file: its progress while it is imported (refreshed), then its summary and lines, or the
+    problems that refused it."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    upload = selectors.upload_or_none(portfolio, upload_id)
+    if upload is None:
+        raise Http404("bank upload not found")
+    context = {"portfolio": portfolio, "upload": upload, "summary": upload.summary or None,
+               "queued_count": selectors.queued_lines_page(portfolio).count()}
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "banking/_upload_status.html", context)
+    return render(request, "banking/bank_upload_detail.html", context)
 
 
 @login_required

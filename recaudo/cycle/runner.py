@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from recaudo.agents.bulk import bulk_job_run, bulk_jobs_abandoned
 from recaudo.agreements.services.daily import agreements_daily
+from recaudo.banking.runs import bank_upload_run, bank_uploads_abandoned
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.accruals import interest_post
@@ -168,4 +169,11 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
         job = bulk_job_run(job_id, worker_id=worker_id)
         if job is not None and job.claimed_by == worker_id:
             report["bulk_jobs"].append({"job": job_id, "status": job.status})
+    report["bank_uploads"] = []
+    for upload_id in bank_uploads_abandoned(now):  # a bank file whose task worker died or never came
+        if stopping():
+            break
+        upload = bank_upload_run(upload_id, worker_id=worker_id)
+        if upload is not None and upload.claimed_by == worker_id:
+            report["bank_uploads"].append({"upload": upload_id, "status": upload.status})
     return report

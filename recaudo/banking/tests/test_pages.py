@@ -25,7 +25,8 @@ def book():
 
 def _upload(client, portfolio, text, **data):
     upload = SimpleUploadedFile("recaudo.txt", text.encode() if isinstance(text, str) else text)
-    return client.post(reverse("bank_upload", args=[portfolio.slug]), {"file": upload, "layout": "auto", **data})
+    return client.post(reverse("bank_upload", args=[portfolio.slug]), {"file": upload, "layout": "auto", **data},
+                       follow=True)
 
 
 def test_a_supervisor_uploads_a_file_and_sees_the_summary(client, book):

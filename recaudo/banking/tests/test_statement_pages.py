@@ -26,7 +26,8 @@ def book():
 
 def _upload(client, portfolio, content, name="extracto.csv", **data):
     upload = SimpleUploadedFile(name, content)
-    return client.post(reverse("bank_upload", args=[portfolio.slug]), {"file": upload, "layout": "auto", **data})
+    return client.post(reverse("bank_upload", args=[portfolio.slug]), {"file": upload, "layout": "auto", **data},
+                       follow=True)
 
 
 def test_a_csv_statement_through_the_chosen_mapping(client, book):

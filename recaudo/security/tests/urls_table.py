@@ -58,6 +58,7 @@ ACCESS = {
     "import_rejected": (SU, SU, {"job_id": "job"}),
     # bank collection files and their review queue (supervisors and admins)
     "bank_upload": (SU, SU, {}),
+    "bank_upload_detail": (SU, None, {"upload_id": "bank_upload"}),
     "bank_queue": (SU, None, {}),
     "bank_mappings": (SU, SU, {}),
     "bank_line_apply": (None, SU, {"line_id": "bank_line"}),

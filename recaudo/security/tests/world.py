@@ -44,6 +44,7 @@ class Side:
     bulk_job: object = None
     bank_line: object = None
     convenio: object = None
+    bank_upload: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -104,12 +105,16 @@ def build_side(portfolio, agent, number: str) -> Side:
 
     convenio = Convenio.objects.create(portfolio=portfolio, name=f"<i>Convenio {number}</i>", bank_code="007",
                                        company_nit="900123456", service_code="7709998000011")
+    from recaudo.banking.models import BankUpload
+
+    bank_upload = BankUpload.objects.create(portfolio=portfolio, filename=f"<b>recaudo-{number}</b>.txt",
+                                            status="refused", problems=[f"<script>line {number}</script>"])
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
-                bulk_job=bulk_job, bank_line=bank_line, convenio=convenio)
+                bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload)
 
 
 def build_world() -> dict:
