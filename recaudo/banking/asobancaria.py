@@ -144,6 +144,9 @@ def detect_layout(lines: list[str]) -> str | None:
     return None
 
 
+_STOP, _SKIP = "stop", "skip"
+
+
 def read(content: bytes | str, layout: str = "auto") -> Reading:
     """Read a collection file. Returns its records when every record, lot control and the file control agree,
     else no file and every problem found (line, field, what is wrong)."""
@@ -231,17 +234,12 @@ class _Reader:
         header, lots, lot, control = None, [], None, None
         for index, (n, r) in enumerate(records):
             kind = r[:2]
-            if index == 0 and kind != "01":
-                self.problem(n, _("record type"), _("the file must start with a file header (01), not %(kind)r")
-                             % {"kind": kind})
+            step = self.framing(index, n, kind, control)
+            if step == _STOP:
                 return None
-            if control is not None:
-                self.problem(n, _("record type"), _("nothing may follow the file control (09)"))
-                return None
+            if step == _SKIP:
+                continue
             if kind == "01":
-                if index != 0:
-                    self.problem(n, _("record type"), _("a second file header (01)"))
-                    continue
                 header = self.header(n, r)
             elif kind == "05":
                 if lot is not None:
@@ -280,8 +278,7 @@ class _Reader:
                     self.problem(n, _("record type"), _("lot %(lot)s (line %(open)d) has no lot control (08)")
                                  % {"lot": lot.number, "open": lot.line})
                     lot = None
-                control = (n, self.number(n, r, 3, 11, _("number of details in the file")),
-                           self.number(n, r, 12, 29, _("file total")))
+                control = self.file_control(n, r)
             else:
                 self.problem(n, _("record type"), _("unknown record type %(kind)r (2001: 01, 05, 06, 08, 09)")
                              % {"kind": kind})
@@ -292,17 +289,12 @@ class _Reader:
         lot = Lot(line=records[0][0], service_code="", number="")
         for index, (n, r) in enumerate(records):
             kind = r[:2]
-            if index == 0 and kind != "01":
-                self.problem(n, _("record type"), _("the file must start with a file header (01), not %(kind)r")
-                             % {"kind": kind})
+            step = self.framing(index, n, kind, control)
+            if step == _STOP:
                 return None
-            if control is not None:
-                self.problem(n, _("record type"), _("nothing may follow the file control (09)"))
-                return None
+            if step == _SKIP:
+                continue
             if kind == "01":
-                if index != 0:
-                    self.problem(n, _("record type"), _("a second file header (01)"))
-                    continue
                 header = self.header(n, r)
             elif kind == "02":
                 lot.details.append(Detail(
@@ -310,13 +302,32 @@ class _Reader:
                     amount_cents=self.number(n, r, 28, 40, _("amount")), origin=self.cut(r, 41, 42),
                     sequence=self.cut(r, 43, 49).strip()))
             elif kind == "09":
-                control = (n, self.number(n, r, 3, 11, _("number of details in the file")),
-                           self.number(n, r, 12, 29, _("file total")))
+                control = self.file_control(n, r)
             else:
                 self.problem(n, _("record type"), _("unknown record type %(kind)r (1998: 01, 02, 09)")
                              % {"kind": kind})
         lot.control_count, lot.control_total_cents = len(lot.details), sum(d.amount_cents for d in lot.details)
         return self.finish(records, header, [lot], control)
+
+    def framing(self, index: int, n: int, kind: str, control) -> str:
+        """The record order both layouts share: a file header (01) first and only there, nothing after the file
+        control (09). _STOP: stop reading; _SKIP: the record is done with (a second header); "" go on with it."""
+        if index == 0 and kind != "01":
+            self.problem(n, _("record type"), _("the file must start with a file header (01), not %(kind)r")
+                         % {"kind": kind})
+            return _STOP
+        if control is not None:
+            self.problem(n, _("record type"), _("nothing may follow the file control (09)"))
+            return _STOP
+        if kind == "01" and index != 0:
+            self.problem(n, _("record type"), _("a second file header (01)"))
+            return _SKIP
+        return ""
+
+    def file_control(self, n: int, r: str) -> tuple[int, int, int]:
+        """A file control (09), the same positions in both layouts: its line, its count and its total."""
+        return (n, self.number(n, r, 3, 11, _("number of details in the file")),
+                self.number(n, r, 12, 29, _("file total")))
 
     def check_lot(self, n, lot: Lot) -> None:
         count, total = len(lot.details), sum(d.amount_cents for d in lot.details)
