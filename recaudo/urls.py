@@ -13,6 +13,7 @@ urlpatterns = [
     path("p/<slug:slug>/imports/", include("recaudo.imports.urls")),
     path("p/<slug:slug>/bank/", include("recaudo.banking.urls")),
     path("p/<slug:slug>/comms/", include("recaudo.communications.urls")),
+    path("hooks/gateways/", include("recaudo.banking.urls_hooks")),
     path("hooks/", include("recaudo.communications.urls_hooks")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
     path("p/<slug:slug>/", include("recaudo.cycle.urls")),

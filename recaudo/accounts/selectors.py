@@ -51,6 +51,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
         "team": role in SUPERVISING_ROLES,
         "approvals": role in SUPERVISING_ROLES,
         "users": role == Role.ADMIN,  # administrators (and superusers) manage users and roles
+        "gateways": role == Role.ADMIN,  # payment gateways' keys: administrators
     }
 
 

@@ -138,3 +138,40 @@ class StatementMappingForm(forms.Form):
     has_header = forms.BooleanField(label=_("The file has a header row"), required=False, initial=True)
     credits_negative = forms.BooleanField(label=_("Money in is written negative"), required=False)
     account = forms.CharField(label=_("Account"), max_length=34, required=False)
+
+
+class GatewayAccountForm(forms.Form):
+    """A provider's keys, one field per ConfigField of its adapter; a secret is never filled back in."""
+
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, adapter, account=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        config = (account.config if account else {}) or {}
+        for spec in adapter.config_fields:
+            saved = bool(config.get(spec.key))
+            if spec.secret:
+                field = forms.CharField(label=spec.label, required=False, max_length=500,
+                                        widget=forms.PasswordInput(render_value=False),
+                                        help_text=_("configured: leave empty to keep it") if saved else "")
+            else:
+                field = forms.CharField(label=spec.label, required=False, max_length=500,
+                                        initial=config.get(spec.key, ""))
+            self.fields[spec.key] = field
+        if account is not None:
+            self.fields["active"].initial = account.active
+
+
+class PaymentLinkForm(forms.Form):
+    target = forms.ChoiceField(label=_("What is paid"))
+    amount = forms.DecimalField(label=_("Amount (empty: what is owed)"), required=False, min_value=0,
+                                max_digits=18, decimal_places=2)
+    expires_in = forms.IntegerField(label=_("Expires in (days)"), initial=7, min_value=1, max_value=90)
+
+    def __init__(self, *args, obligations=(), installments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", _("The debtor's total"))] + [
+            (f"o{o.pk}", _("Obligation %(number)s") % {"number": o.number}) for o in obligations] + [
+            (f"i{i.pk}", _("Agreement installment %(number)s (due %(due)s)") % {"number": i.number,
+                                                                              "due": i.due_date.isoformat()})
+            for i in installments]

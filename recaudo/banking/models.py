@@ -296,3 +296,112 @@ class BankUpload(models.Model):
             return date.fromisoformat(value)
         except ValueError:
             return None
+
+
+# --- payment gateways --------------------------------------------------------------------------------------------
+
+class GatewayAccount(models.Model):
+    """A portfolio's account with one payment gateway (a provider of `gateways.REGISTRY`): its keys in `config`
+    (secrets are never shown back on pages). At most one account per provider per portfolio."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="gateway_accounts",
+                                  db_index=False)
+    provider = models.CharField(_("provider"), max_length=30)
+    config = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment gateway account")
+        verbose_name_plural = _("payment gateway accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "provider"], name="gateway_account_one_per_provider"),
+        ]
+
+    def __str__(self):
+        return f"{self.portfolio_id}: {self.provider}"
+
+
+class PaymentLink(models.Model):
+    """A link where a debtor pays online, for its total, one obligation or one agreement installment; `reference`
+    is ours, unique in the portfolio, and comes back in the gateway's notification. Open until paid, cancelled or
+    past `expires_at` (the daily cycle's sweep marks it expired)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("payment link", "Open")
+        PAID = "paid", pgettext_lazy("payment link", "Paid")
+        EXPIRED = "expired", pgettext_lazy("payment link", "Expired")
+        CANCELLED = "cancelled", pgettext_lazy("payment link", "Cancelled")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="payment_links")
+    obligation = models.ForeignKey("portfolio.Obligation", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    installment = models.ForeignKey("agreements.AgreementInstallment", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    amount_minor = models.BigIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    reference = models.CharField(_("reference"), max_length=40)
+    provider = models.CharField(_("provider"), max_length=30)
+    url = models.URLField(_("link"), max_length=500)
+    provider_id = models.CharField(max_length=120, blank=True)
+    expires_at = models.DateTimeField(_("expires"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   db_index=False, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment link")
+        verbose_name_plural = _("payment links")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["portfolio", "reference"], name="payment_link_reference_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0) & Q(amount_minor__lte=MAX_MINOR),
+                                   name="payment_link_amount_bounded"),
+            models.CheckConstraint(condition=one_of("status", ["open", "paid", "expired", "cancelled"]),
+                                   name="payment_link_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        return self.reference
+
+
+class GatewayNotification(models.Model):
+    """What a gateway told us about one of its transactions, kept once per (provider, transaction id) whatever
+    the retries: its last status, and what we did with it (`outcome`, a code of services_gateways.OUTCOMES). An
+    approved transaction's payment (source gateway, source_ref gw:<provider>:<transaction id>) is `payment`."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
+    provider = models.CharField(max_length=30)
+    transaction_id = models.CharField(max_length=120)
+    event_id = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=12)
+    amount_minor = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    reference = models.CharField(max_length=120, blank=True)
+    link = models.ForeignKey(PaymentLink, null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="notifications")
+    payment = models.OneToOneField("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="gateway_notification")
+    outcome = models.CharField(max_length=30)
+    deliveries = models.PositiveIntegerField(default=1)
+    raw = models.JSONField(default=dict, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment gateway notification")
+        verbose_name_plural = _("payment gateway notifications")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "transaction_id"], name="gateway_notification_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.provider}:{self.transaction_id}"

@@ -8,15 +8,21 @@ from dataclasses import dataclass
 
 from django.db.models import Max, Q
 from django.db.models.functions import Length
+from django.utils import timezone
 
+from recaudo.agreements.models import AgreementInstallment
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import rules
+from .gateways import REGISTRY
 from .models import (
     BankLine,
     BankUpload,
     Convenio,
+    GatewayAccount,
+    GatewayNotification,
+    PaymentLink,
     PaymentReference,
     ReferenceKind,
     ReferenceSettings,
@@ -305,3 +311,84 @@ def recent_uploads(portfolio: Portfolio, limit: int = 10) -> list[BankUpload]:
 
 def upload_or_none(portfolio: Portfolio, upload_id: int) -> BankUpload | None:
     return BankUpload.objects.filter(portfolio=portfolio, pk=upload_id).defer("content").first()
+
+
+# --- payment gateways and links ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GatewayRow:
+    name: str
+    label: str
+    configured: bool     # every required key saved ("configurado"); the keys themselves are never shown
+    active: bool
+
+
+def gateway_rows(portfolio: Portfolio) -> list[GatewayRow]:
+    accounts = {a.provider: a for a in GatewayAccount.objects.filter(portfolio=portfolio)}
+    rows = []
+    for name, adapter in sorted(REGISTRY.items()):
+        account = accounts.get(name)
+        config = account.config if account else {}
+        configured = account is not None and all(config.get(f.key) for f in adapter.config_fields if f.required)
+        rows.append(GatewayRow(name=name, label=adapter.label, configured=configured,
+                               active=bool(account and account.active)))
+    return rows
+
+
+def gateway_account(portfolio: Portfolio, provider: str) -> GatewayAccount | None:
+    return GatewayAccount.objects.filter(portfolio=portfolio, provider=provider).first()
+
+
+def active_gateway(portfolio: Portfolio | int) -> str:
+    """The provider of the portfolio's active gateway (the first by name when several are), or ""."""
+    portfolio_id = portfolio if isinstance(portfolio, int) else portfolio.pk
+    return (GatewayAccount.objects.filter(portfolio_id=portfolio_id, active=True, provider__in=list(REGISTRY))
+            .order_by("provider").values_list("provider", flat=True).first() or "")
+
+
+def debtor_payment_links(debtor: Debtor, limit: int = 50) -> list[PaymentLink]:
+    return list(PaymentLink.objects.filter(debtor=debtor).select_related("obligation", "installment")[:limit])
+
+
+def open_payment_link_url(debtor_id: int, now=None) -> str:
+    """The address of the debtor's newest open, unexpired link for its total or one of its obligations, if its
+    portfolio has an active gateway; "" otherwise (messages and statements show it as "Pague en línea")."""
+    link = (PaymentLink.objects.filter(debtor_id=debtor_id, status=PaymentLink.Status.OPEN,
+                                       expires_at__gt=now or timezone.now())
+            .order_by("-created_at", "-id").values("url", "portfolio_id", "provider").first())
+    if link is None or active_gateway(link["portfolio_id"]) == "":
+        return ""
+    return link["url"]
+
+
+def payment_link(portfolio: Portfolio, link_id: int) -> PaymentLink | None:
+    return PaymentLink.objects.filter(portfolio=portfolio, pk=link_id).first()
+
+
+def recent_payment_links(portfolio: Portfolio, limit: int = 20) -> list[PaymentLink]:
+    return list(PaymentLink.objects.filter(portfolio=portfolio).select_related("debtor")[:limit])
+
+
+def recent_notifications(portfolio: Portfolio, limit: int = 20) -> list[GatewayNotification]:
+    return list(GatewayNotification.objects.filter(portfolio=portfolio).select_related("link")[:limit])
+
+
+def payable_obligations(debtor: Debtor) -> list[Obligation]:
+    return list(Obligation.objects.filter(debtor=debtor, balance_minor__gt=0).order_by("due_date", "number")[:200])
+
+
+def payable_installments(debtor: Debtor) -> list:
+    return list(AgreementInstallment.objects.filter(agreement__debtor=debtor, agreement__status="accepted",
+                                                    obligation__balance_minor__gt=0)
+                .order_by("due_date", "number")[:100])
+
+
+def debtor_obligation(debtor: Debtor, pk: str) -> Obligation | None:
+    return Obligation.objects.filter(debtor=debtor, pk=int(pk)).first() if pk.isdigit() else None
+
+
+def debtor_installment(debtor: Debtor, pk: str):
+    if not pk.isdigit():
+        return None
+    return AgreementInstallment.objects.filter(agreement__debtor=debtor, pk=int(pk)).select_related(
+        "agreement", "obligation").first()

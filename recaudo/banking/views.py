@@ -1,6 +1,6 @@
 """The bank pages: upload a collection file or a statement, the statement mappings, the queue of the lines that
-named no single debtor, and (for administrators) the portfolio's convenios and payment references. Thin: parse the
-input, one service call, a domain error shown at its field."""
+named no single debtor, (for administrators) the portfolio's convenios, payment references and payment gateways,
+and a debtor's payment links. Thin: parse the input, one service call, a domain error shown at its field."""
 
 from __future__ import annotations
 
@@ -10,23 +10,27 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from recaudo.accounts.selectors import portfolio_for_user_or_404
+from recaudo.accounts.selectors import debtor_for_user_or_404, debtor_visible, portfolio_for_user_or_404
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from . import selectors
 from .forms import (
     BankFileForm,
     ConvenioForm,
+    GatewayAccountForm,
     LineApplyForm,
     LineDismissForm,
+    PaymentLinkForm,
     ReferenceKindForm,
     StatementMappingForm,
     layout_rows,
     segment_formset,
 )
+from .gateways import REGISTRY
 from .jobs import bank_upload_submit
 from .models import BankLine, Convenio
 from .services import (
@@ -39,6 +43,7 @@ from .services import (
     reference_settings_set,
     statement_mapping_save,
 )
+from .services_gateways import gateway_account_save, payment_link_cancel, payment_link_create
 
 PAGE_SIZE = 50
 
@@ -305,3 +310,102 @@ def references_assign_view(request, slug):
     else:
         messages.success(request, _("%(n)s payment references generated.") % {"n": created})
     return redirect("convenio_list", slug=portfolio.slug)
+
+
+# --- payment gateways and links ----------------------------------------------------------------------------------
+
+@login_required
+@require_http_methods(["GET"])
+def gateway_list(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    return render(request, "banking/gateway_list.html", {
+        "portfolio": portfolio, "rows": selectors.gateway_rows(portfolio),
+        "links": selectors.recent_payment_links(portfolio), "notifications": selectors.recent_notifications(portfolio),
+        "hook_base": request.build_absolute_uri("/hooks/gateways/"),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def gateway_edit(request, slug, provider):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    adapter = REGISTRY.get(provider)
+    if adapter is None:
+        raise Http404("unknown provider")
+    account = selectors.gateway_account(portfolio, provider)
+    if request.method == "POST":
+        form = GatewayAccountForm(request.POST, adapter=adapter, account=account)
+        if form.is_valid():
+            values = {spec.key: form.cleaned_data.get(spec.key, "") for spec in adapter.config_fields}
+            try:
+                gateway_account_save(portfolio=portfolio, provider=provider, values=values,
+                                     active=form.cleaned_data["active"], actor=request.user)
+            except NotAllowed:
+                raise PermissionDenied
+            except DomainError as exc:
+                show_at_field(form, exc)
+            else:
+                messages.success(request, _("Payment gateway %(name)s saved.") % {"name": adapter.label})
+                return redirect("gateway_list", slug=portfolio.slug)
+    else:
+        form = GatewayAccountForm(adapter=adapter, account=account)
+    hook_url = request.build_absolute_uri(reverse("hook_gateway", kwargs={"provider": provider,
+                                                                          "slug": portfolio.slug}))
+    return render(request, "banking/gateway_edit.html", {"portfolio": portfolio, "adapter": adapter, "form": form,
+                                                         "account": account, "hook_url": hook_url})
+
+
+def _link_form(debtor, data=None):
+    return PaymentLinkForm(data, obligations=selectors.payable_obligations(debtor),
+                           installments=selectors.payable_installments(debtor))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debtor_payment_links(request, slug, pk):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="write")
+    debtor = debtor_for_user_or_404(request.user, portfolio, pk)
+    created = None
+    if request.method == "POST":
+        form = _link_form(debtor, request.POST)
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            try:
+                created = payment_link_create(
+                    portfolio=portfolio, debtor=debtor,
+                    obligation=selectors.debtor_obligation(debtor, target[1:]) if target.startswith("o") else None,
+                    installment=(selectors.debtor_installment(debtor, target[1:]) if target.startswith("i")
+                                 else None),
+                    amount=form.cleaned_data["amount"], expires_in=form.cleaned_data["expires_in"],
+                    actor=request.user)
+            except NotAllowed:
+                raise PermissionDenied
+            except DomainError as exc:
+                show_at_field(form, exc)
+            else:
+                messages.success(request, _("Payment link created: %(url)s") % {"url": created.url})
+                form = _link_form(debtor)
+    else:
+        form = _link_form(debtor)
+    return render(request, "banking/payment_links.html", {
+        "portfolio": portfolio, "debtor": debtor, "form": form, "created": created,
+        "links": selectors.debtor_payment_links(debtor), "gateway": selectors.active_gateway(portfolio),
+    })
+
+
+@login_required
+@require_POST
+def payment_link_cancel_view(request, slug, link_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="write")
+    link = selectors.payment_link(portfolio, link_id)
+    if link is None or not debtor_visible(request.user, portfolio, link.debtor_id):
+        raise Http404("payment link not found")
+    try:
+        payment_link_cancel(portfolio=portfolio, link_id=link.pk, actor=request.user)
+    except NotAllowed:
+        raise PermissionDenied
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Payment link cancelled."))
+    return redirect("payment_links", slug=portfolio.slug, pk=link.debtor_id)

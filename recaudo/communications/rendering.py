@@ -1,8 +1,9 @@
 """Personalized messages: the template context of a debtor (plain data only) and sandboxed rendering.
 
 The context carries the consolidated list of the debtor's overdue obligations (one message per debtor, never one
-per invoice), totals in Decimal, dates, the payment reference (by the portfolio's kind: docs/bank-files.md) and a
-link to the debtor portal (empty while the portal is off).
+per invoice), totals in Decimal, dates, the payment reference (by the portfolio's kind: docs/bank-files.md), a
+link to the debtor portal (empty while the portal is off) and the debtor's open payment link (`payment_link`, empty
+without an active payment gateway).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.template import Context, TemplateSyntaxError
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
-from recaudo.banking.selectors import References, payment_references
+from recaudo.banking.selectors import References, open_payment_link_url, payment_references
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -157,6 +158,8 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
         "payment_reference": reference,
         "referencia_pago": reference,  # the same, by its Spanish name
         "portal_link": portal_link(debtor.pk),
+        # the debtor's open payment link when the portfolio has an active gateway (banking), else ""
+        "payment_link": open_payment_link_url(debtor.pk, now=now) if debtor.pk else "",
         "today": today,
     }
     for key, value in (extra or {}).items():

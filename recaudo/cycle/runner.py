@@ -26,6 +26,7 @@ from django.utils import timezone
 from recaudo.agents.bulk import bulk_job_run, bulk_jobs_abandoned
 from recaudo.agreements.services.daily import agreements_daily
 from recaudo.banking.runs import bank_upload_run, bank_uploads_abandoned
+from recaudo.banking.services_gateways import payment_links_expire
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.accruals import interest_post
@@ -83,6 +84,7 @@ def _execute(run: CycleRun, worker_id: str, now: datetime, collect: int = 0, sho
     # installment interest falling due, promises kept/broken, breaches
     agreements_daily(portfolio=portfolio, today=run.business_date, now=now)
     retention_run(portfolio=portfolio, now=now)  # habeas data retention; idempotent; off unless set
+    payment_links_expire(portfolio=portfolio, now=now)  # payment links past their expiry; idempotent
     cycle = Cycle(portfolio=portfolio, business_date=run.business_date, now=now, collect=collect)
     result = CycleResult(portfolio=portfolio.slug, business_date=run.business_date, dry_run=False, run_id=run.pk)
     try:

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from recaudo.banking.selectors import open_payment_link_url
 from recaudo.core.exports import PLAIN, CsvDialect, write_csv, write_xlsx
 from recaudo.core.money import from_minor, precision
 from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
@@ -157,6 +158,9 @@ def _creditor_and_payment(statement: Statement, language: str) -> dict:
                 (_("Agreement (convenio)"), portfolio.payment_agreement))
     payment_rows = [(label, value) for label, value in rows if value]
     payment_rows.append((_("Payment reference"), statement.payment_reference))
+    online = open_payment_link_url(statement.debtor.pk)  # an open link, when the portfolio has an active gateway
+    if online:
+        payment_rows.append((_("Pay online"), online))
     logo = bytes(portfolio.creditor_logo) if portfolio.creditor_logo_type and portfolio.creditor_logo else None
     return {
         "creditor_nit": portfolio.creditor_nit,

@@ -29,7 +29,13 @@ from recaudo.agreements.pdf import render_agreement_pdf
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.agreements.services.permissions import can_decide
 from recaudo.agreements.views import agreement_for_user_or_404
-from recaudo.banking.selectors import debtor_references, payment_references, payments_with_source
+from recaudo.banking.selectors import (
+    active_gateway,
+    debtor_payment_links,
+    debtor_references,
+    payment_references,
+    payments_with_source,
+)
 from recaudo.communications.selectors import debtor_messages
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.core.money import to_minor
@@ -90,6 +96,8 @@ def debtor_detail(request, slug, pk):
         "payment_reference": references,
         "can_see_bank_lines": role in SUPERVISING_ROLES,
         "notes": Note.objects.filter(debtor=view.debtor)[:5],
+        "gateway": active_gateway(portfolio),
+        "payment_links": debtor_payment_links(view.debtor, limit=10),
         "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],
         **(_action_forms(portfolio, view.debtor) if "write" in PERMISSIONS[Role(role)] else {}),
     })

@@ -18,7 +18,9 @@ def adapter(name: str) -> Adapter:
 
 # The adapters, registered here and nowhere else (one import and one line per provider).
 from .epayco import EPayco  # noqa: E402
+from .mercadopago import MercadoPago  # noqa: E402
 from .payu import PayU  # noqa: E402
+from .wompi import Wompi  # noqa: E402
 
-for _adapter in (EPayco(), PayU()):
+for _adapter in (EPayco(), MercadoPago(), PayU(), Wompi()):
     register(_adapter)

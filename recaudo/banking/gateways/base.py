@@ -11,7 +11,7 @@ import hmac
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from recaudo.core.errors import DomainError
@@ -23,6 +23,11 @@ class GatewayError(DomainError):
 
 class SignatureInvalid(GatewayError):
     """A notification whose signature does not verify: nothing is applied, the attempt is logged."""
+
+
+class Ignored(GatewayError):
+    """A verified notification about something other than a payment (another topic or event type): answered 200,
+    nothing recorded."""
 
 
 # What a provider's transaction became, in our words.
@@ -142,3 +147,12 @@ class Adapter:
     def query_status(self, config: dict, notification: Notification) -> str | None:
         """Ask the provider what became of the transaction (one of STATUSES); None: the provider has no such call."""
         return None
+
+    def confirm(self, config: dict, notification: Notification) -> Notification | None:
+        """The notification as the provider's status query tells it (status, and amount, currency and reference
+        where the notification lacked them); None: the provider has no status query. By default the status from
+        query_status; a provider whose notification carries only an id (needs_status_query) overrides it."""
+        status = self.query_status(config, notification)
+        if status is None:
+            return None
+        return replace(notification, status=status)
