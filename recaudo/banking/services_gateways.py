@@ -246,15 +246,11 @@ def _bounded_raw(raw: dict) -> dict:
     return {"truncated": text[:MAX_RAW_CHARS]}
 
 
-@transaction.atomic
 def gateway_signature_refused(*, portfolio: Portfolio, provider: str, remote_addr: str, reason: str) -> None:
-    """A notification whose signature did not verify: nothing is applied; it is logged and audited with the
-    provider and the address it came from."""
-    log.warning("payment gateway %s: refused notification for %s from %s: %s", provider, portfolio.slug,
-                remote_addr, reason)
-    audit_record(event_type="banking.gateway_signature_invalid", subject=portfolio, actor="system",
-                 portfolio=portfolio, changes={"provider": provider, "remote_addr": remote_addr[:64],
-                                               "reason": reason[:200]})
+    """A notification whose signature did not verify: nothing is applied and nothing is written (a forger must not
+    be able to fill the audit trail); it is logged with the provider and the address it came from."""
+    log.warning("payment gateway %s: refused notification for portfolio %s from %s: %s", provider, portfolio.slug,
+                remote_addr or "?", reason)
 
 
 def _find_link(portfolio: Portfolio, provider: str, reference: str) -> PaymentLink | None:

@@ -21,6 +21,7 @@ from .urls_table import all_patterns
 pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 TOKEN, META, BOUNCE = "twilio-token", "meta-app-secret", "bounce-secret"
+WOMPI, MP = "test_events_secret", "mp-webhook-secret"
 
 
 @pytest.fixture
@@ -33,6 +34,12 @@ def hooks(settings, portfolio):
     settings.RECAUDO_WHATSAPP_APP_SECRET = META
     settings.RECAUDO_WHATSAPP_VERIFY_TOKEN = "verify-me"
     settings.RECAUDO_EMAIL_WEBHOOK_SECRET = BOUNCE
+    from recaudo.banking.services_gateways import gateway_account_save
+
+    for provider, values in (("wompi", {"private_key": "prv", "events_secret": WOMPI}),
+                             ("mercadopago", {"access_token": "tok", "webhook_secret": MP})):
+        gateway_account_save(portfolio=portfolio, provider=provider, actor="cli",
+                             values={**values, "base_url": "http://127.0.0.1:9"})  # never reached: refused before
     debtor = make_debtor(portfolio)
     for channel, value in (("phone", "+573001234567"), ("whatsapp", "+573001234567"), ("email", "l@example.com")):
         contact_add(debtor=debtor, channel=channel, value=value, consent="granted", consent_source="contrato")
@@ -135,7 +142,56 @@ def forgeries():
         ] + [(f"signed, malformed #{n}", lambda c, b=b: json_post(c, "hook_email_bounce", b, rec, BOUNCE))
              for n, b in enumerate(MALFORMED_BOUNCES)],
     }
+    out["hook_gateway"] = gateway_forgeries()
     return out
+
+
+def _wompi_event(secret: str, amount: int = 100_000_00) -> tuple[bytes, str]:
+    from recaudo.banking.gateways import wompi
+
+    event = {"event": "transaction.updated", "timestamp": 1767000000,
+             "data": {"transaction": {"id": "tx-1", "status": "APPROVED", "amount_in_cents": amount,
+                                      "currency": "COP", "reference": "RC1", "payment_link_id": "l1"}},
+             "signature": {"properties": ["transaction.id", "transaction.status", "transaction.amount_in_cents"]}}
+    event["signature"]["checksum"] = wompi.checksum(event, secret)
+    return json.dumps(event).encode(), event["signature"]["checksum"]
+
+
+def gateway_forgeries():
+    """The payment gateways' notification endpoint (portfolio "pyme", both providers configured by `hooks`)."""
+    from recaudo.banking.gateways import mercadopago
+
+    wompi_url = "/hooks/gateways/wompi/pyme/"
+    mp_url = "/hooks/gateways/mercadopago/pyme/?data.id=123&type=payment"
+    mp_body = json.dumps({"type": "payment", "data": {"id": "123"}}).encode()
+
+    def wompi_post(c, body, checksum):
+        return c.post(wompi_url, body, content_type="application/json", HTTP_X_EVENT_CHECKSUM=checksum)
+
+    def mp_post(c, url=mp_url, secret=MP, data_id="123", ts="1767000000", header=True):
+        extra = {"HTTP_X_REQUEST_ID": "r-1"}
+        if header:
+            extra["HTTP_X_SIGNATURE"] = f"ts={ts},v1={mercadopago.signature(secret, data_id, 'r-1', ts)}"
+        return c.post(url, mp_body, content_type="application/json", **extra)
+
+    good, checksum = _wompi_event(WOMPI)
+    tampered = good.replace(b'"APPROVED"', b'"VOIDED"')
+    return [
+        ("wompi, no checksum", lambda c: c.post(wompi_url, json.dumps({"event": "transaction.updated"}).encode(),
+                                                content_type="application/json")),
+        ("wompi, another secret", lambda c: wompi_post(c, *_wompi_event("guess"))),
+        ("wompi, tampered amount", lambda c: wompi_post(c, _wompi_event(WOMPI, amount=1)[0], checksum)),
+        ("wompi, tampered status", lambda c: wompi_post(c, tampered, checksum)),
+        ("wompi, not JSON", lambda c: wompi_post(c, b"\xff\x00", checksum)),
+        ("mercadopago, no signature", lambda c: mp_post(c, header=False)),
+        ("mercadopago, another secret", lambda c: mp_post(c, secret="guess")),
+        ("mercadopago, signed for another payment", lambda c: mp_post(c, data_id="124")),
+        ("mercadopago, another timestamp", lambda c: c.post(
+            mp_url, mp_body, content_type="application/json", HTTP_X_REQUEST_ID="r-1",
+            HTTP_X_SIGNATURE="ts=1767000001,v1=" + mercadopago.signature(MP, "123", "r-1", "1767000000"))),
+        ("unknown provider", lambda c: c.post("/hooks/gateways/stripe/pyme/", good,
+                                              content_type="application/json")),
+    ]
 
 
 def test_every_webhook_is_attacked():

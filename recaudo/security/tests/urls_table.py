@@ -22,6 +22,8 @@ PUBLIC = {
     "hook_twilio_inbound": "provider webhook: authenticated by its signature (test_webhooks.py)",
     "hook_whatsapp": "provider webhook: authenticated by its signature / verify token (test_webhooks.py)",
     "hook_email_bounce": "provider webhook: authenticated by its signature (test_webhooks.py)",
+    "hook_gateway": "payment gateway notifications: no session by design, authenticated by each provider's "
+                    "signature, nothing changed on a bad one (banking/tests/test_gateways.py)",
     "invitation_accept": "an invitee's one-time link (the token is the credential: stored hashed, expires, works "
                          "once; accounts/tests/test_users.py)",
     "two_factor_verify": "the second step of signing in, after the password: it needs a session that passed the "
@@ -71,6 +73,11 @@ ACCESS = {
     "convenio_billing": (AD, None, {"convenio_id": "convenio"}),
     "reference_kind": (None, AD, {}),
     "references_assign": (None, AD, {}),
+    # payment gateways (their keys: administrators) and a debtor's payment links (agents and up)
+    "gateway_list": (AD, None, {}),
+    "gateway_edit": (AD, AD, {"provider": "=wompi"}),
+    "payment_links": (AG, AG, DEBTOR),
+    "payment_link_cancel": (None, AG, {"link_id": "payment_link"}),
     # communications
     "comms_outbox": (V, V, {}),
     "comms_message": (V, None, {"pk": "message"}),

@@ -45,6 +45,7 @@ class Side:
     bank_line: object = None
     convenio: object = None
     bank_upload: object = None
+    payment_link: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -109,12 +110,20 @@ def build_side(portfolio, agent, number: str) -> Side:
 
     bank_upload = BankUpload.objects.create(portfolio=portfolio, filename=f"<b>recaudo-{number}</b>.txt",
                                             status="refused", problems=[f"<script>line {number}</script>"])
+
+    from recaudo.banking.models import PaymentLink
+
+    payment_link = PaymentLink.objects.create(
+        portfolio=portfolio, debtor=debtor, amount_minor=5_000_00, currency="COP", reference=f"RC-WORLD-{number}",
+        provider="wompi", url=f"https://checkout.wompi.co/l/world{number}",
+        expires_at=timezone.now() + timedelta(days=3))
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
-                bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload)
+                bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
+                payment_link=payment_link)
 
 
 def build_world() -> dict:

@@ -311,7 +311,6 @@ def _event_labels() -> dict[str, str]:
         "banking.statement_mapping_saved": _("Bank statement mapping saved"),
         "banking.gateway_saved": _("Payment gateway configured"),
         "banking.gateway_notification": _("Payment gateway notification received"),
-        "banking.gateway_signature_invalid": _("Payment gateway notification refused: bad signature"),
         "banking.payment_link_created": _("Payment link created"),
         "banking.payment_link_cancelled": _("Payment link cancelled"),
         "banking.payment_links_expired": _("Payment links expired"),
