@@ -316,3 +316,39 @@ def test_the_endpoint_needs_no_session_nor_csrf_token_and_bounds_the_body(book, 
     assert Client().post("/hooks/gateways/wompi/no-such-portfolio/", data=b"{}",
                          content_type="application/json").status_code == 404
     assert _hook("mercadopago", portfolio, b"{}").status_code == 404  # no Mercado Pago account in this portfolio
+
+
+def test_a_link_for_an_agreement_installment_pays_that_installment(book, fake_wompi):
+    from datetime import date
+
+    from recaudo.agreements.services.plans import agreement_accept, agreement_create
+
+    portfolio, luz, invoice = book
+    plan = agreement_create(portfolio=portfolio, debtor=luz, obligations=[invoice], installments=4,
+                            first_due=date(2027, 1, 15), actor="cli")
+    agreement_accept(agreement=plan, channel="email_reply", evidence_text="Acepto. Luz Marina", actor="cli")
+    second = plan.schedule.get(number=2)
+    link = payment_link_create(portfolio=portfolio, debtor=luz, installment=second, actor="cli")
+    assert link.obligation_id == second.obligation_id and link.amount_minor == 25_000_000  # 1,000,000 / 4
+    tx = fake_wompi.transaction(tx_id="tx-cuota-2", link_id=link.provider_id, amount_in_cents=25_000_000)
+    assert _hook("wompi", portfolio, *fake_wompi.event(tx)[:1], **fake_wompi.event(tx)[1]).json() == {
+        "outcome": "applied"}
+    assert Obligation.objects.get(pk=second.obligation_id).balance_minor == 0
+    assert Obligation.objects.get(pk=plan.schedule.get(number=1).obligation_id).balance_minor == 25_000_000
+
+
+def test_the_daily_cycle_expires_links(book, fake_wompi):
+    from recaudo.cycle.runner import cycle_run
+
+    portfolio, luz, invoice = book
+    link = payment_link_create(portfolio=portfolio, debtor=luz, obligation=invoice, expires_in=1, actor="cli")
+    later = timezone.now() + timedelta(days=3)
+    cycle_run(portfolio=portfolio, now=later)
+    link.refresh_from_db()
+    assert link.status == "expired"
+    # a payment that still arrives through the expired link is money received: it is applied
+    tx = fake_wompi.transaction(tx_id="tx-late", link_id=link.provider_id, amount_in_cents=100_000_000)
+    assert _hook("wompi", portfolio, *fake_wompi.event(tx)[:1], **fake_wompi.event(tx)[1]).json() == {
+        "outcome": "applied"}
+    link.refresh_from_db()
+    assert link.status == "paid"
