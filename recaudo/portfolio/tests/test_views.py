@@ -222,8 +222,9 @@ def test_debtor_360_query_count(client, people, book, portfolio, django_assert_m
     url = reverse("debtor_detail", args=[portfolio.slug, book["luz"].pk])
     client.get(url)
     # 16, plus the debtor's notes, documents, the obligations of the attach form and the statement's channels, and
-    # the portfolio's payment reference setting (banking)
-    with django_assert_max_num_queries(21):
+    # the portfolio's payment reference setting (banking), the portfolio's active payment gateway and the debtor's
+    # payment links
+    with django_assert_max_num_queries(23):
         client.get(url)
 
 
