@@ -352,3 +352,39 @@ def test_the_daily_cycle_expires_links(book, fake_wompi):
         "outcome": "applied"}
     link.refresh_from_db()
     assert link.status == "paid"
+
+
+def test_an_epayco_confirmation_goes_through_the_same_path(book):
+    """ePayco (h37's adapter): a form-encoded confirmation, verified, confirmed by ePayco's validation query,
+    applied once; its refund (state 6) reverses the payment."""
+    import urllib.parse
+
+    from recaudo.banking.gateways import epayco
+    from recaudo.banking.tests.fake_epayco_payu import FakeEPayco
+
+    portfolio, luz, invoice = book
+    link = PaymentLink.objects.create(portfolio=portfolio, debtor=luz, obligation=invoice, amount_minor=15_000_000,
+                                      currency="COP", reference="RCEPAYCO0001", provider="epayco",
+                                      url="https://pagos.example.co/RCEPAYCO0001",
+                                      expires_at=timezone.now() + timedelta(days=3))
+    config = {"p_cust_id_cliente": "12345", "p_key": "abcdef0123456789", "public_key": "pub", "private_key": "priv"}
+    fields = {"x_cust_id_cliente": "12345", "x_ref_payco": "98765432", "x_transaction_id": "1234567890123",
+              "x_id_invoice": link.reference, "x_amount": "150000.00", "x_currency_code": "COP",
+              "x_cod_transaction_state": "1", "x_transaction_state": "Aceptada"}
+    fields["x_signature"] = epayco.signature("12345", "abcdef0123456789", fields)
+    url = reverse("hook_gateway", kwargs={"provider": "epayco", "slug": portfolio.slug})
+    with FakeEPayco() as fake:
+        gateway_account_save(portfolio=portfolio, provider="epayco", values={**config, "validation_url": fake.url},
+                             actor="cli")
+        fake.transactions["98765432"] = dict(fields)
+        post = Client().post(url, urllib.parse.urlencode(fields), content_type="application/x-www-form-urlencoded")
+        assert post.json() == {"outcome": "applied"}
+        assert Client().post(url, urllib.parse.urlencode(fields),
+                             content_type="application/x-www-form-urlencoded").json() == {"outcome": "duplicate"}
+        payment = Payment.objects.get(source_ref="gw:epayco:98765432")
+        assert payment.amount_minor == 15_000_000 and _balance(invoice) == 85_000_000
+        fake.transactions["98765432"] = {**fields, "x_cod_transaction_state": "6"}  # reversed at ePayco
+        refund = Client().post(url, urllib.parse.urlencode(fields), content_type="application/x-www-form-urlencoded")
+        assert refund.json() == {"outcome": "reversed"}
+    payment.refresh_from_db()
+    assert payment.reversed_at is not None and _balance(invoice) == 100_000_000
