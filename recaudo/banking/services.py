@@ -306,6 +306,8 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
     if reading.problems:
         raise BankingError(field="file", problems=[str(p) for p in reading.problems])
     file = reading.file
+    if progress:
+        progress("read", len(file.details), len(file.details))
     convenio = _convenio_for(portfolio, file, convenio_name)
     if convenio is not None:
         problems = _check_convenio(file, convenio)
@@ -321,6 +323,8 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
     obligations = Obligation.objects.in_bulk({d.target.obligation_id for d in decisions
                                               if d.target and d.target.obligation_id})
     user = actor if actor is not None and not isinstance(actor, str) else None
+    if progress:
+        progress("match", len(keys), len(keys))
     for detail, key, decision in zip(file.details, keys, decisions, strict=True):
         outcome = LineOutcome(line=detail.line, reference=rules.unpadded(detail.reference),
                               amount_cents=detail.amount_cents, outcome="duplicate")
@@ -338,6 +342,8 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
             continue
         outcome.outcome, outcome.reason = line.status, line.reason
         outcome.payment_id = line.payment_id
+    if progress:
+        progress("apply", len(keys), len(keys))
     summary = result.summary()
     audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
                  changes={k: v for k, v in summary.items() if k != "dry_run"}
