@@ -275,8 +275,8 @@ def child(engine: str, n: int, file: str, expect: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", choices=list(SIZES), default="full",
-                        help="obligations / payments: " + ", ".join(f"{k} {o:,} / {p:,}" for k, (o, p) in SIZES.items()))
+    sizes = ", ".join(f"{k} {o:,} / {p:,}" for k, (o, p) in SIZES.items())
+    parser.add_argument("--size", choices=list(SIZES), default="full", help=f"obligations / payments: {sizes}")
     parser.add_argument("--obligations", type=int, help="default: by --size")
     parser.add_argument("--payments", type=int, help="default: by --size")
     parser.add_argument("--lot", type=int, default=5_000, help="payments per lot of the file (default 5,000)")

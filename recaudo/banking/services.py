@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
-from recaudo.agreements.services.payments import payment_receive
+from recaudo.agreements.services.payments import payment_receive, payments_receive
 from recaudo.audit.services import audit_record
 from recaudo.core.amounts import MAX_MINOR
+from recaudo.core.bulk import insert_instances
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.models import Payment
+from recaudo.ledger.services import PaymentIn
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import asobancaria, rules, selectors, statements
@@ -287,27 +289,49 @@ def _reference_decisions(portfolio, references: list[str], width: int, convenio)
     return decisions
 
 
-@transaction.atomic
+CHUNK = 2000  # lines applied per transaction
+
+
 def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "auto", convenio_name: str = "",
                      dry_run: bool = False, actor=None, progress=None) -> ImportResult:
     """Import a bank collection file: read it and check its record order and every control (asobancaria.read);
     a file with any problem is refused whole (BankingError listing them) and nothing is applied. Then each
     detail whose reference names exactly one debtor (and at most one obligation) is received as a payment through
-    payment_receive, with the bank's date; the others wait as queued bank lines. Every detail has an idempotency key
-    (source_keys): one already applied or queued is a duplicate and changes nothing. dry_run: the same result,
-    nothing kept."""
+    agreements' payments_receive (payment_receive's path, a chunk at a time), with the bank's date; the others wait
+    as queued bank lines. Every detail has an idempotency key (source_keys): one already applied or queued is a
+    duplicate and changes nothing.
+
+    The lines are applied CHUNK at a time, each chunk its own transaction (inside the caller's, if any), so a file
+    of 100,000 payments holds no lock for minutes and its memory stays bounded: a failure midway (a crash, the
+    server stopping) leaves the chunks already applied applied, and importing the file again applies the rest
+    (the applied lines are duplicates). The file's audit event is written at the end. dry_run: the same result,
+    nothing kept (everything in one transaction, rolled back). `progress(stage, done, total)`, if given, is called
+    after reading ("read"), after matching ("match") and after each chunk ("apply")."""
     if len(content) > MAX_FILE_BYTES:
         raise BankingError(_("the file is larger than %(mb)d MB") % {"mb": MAX_FILE_BYTES // (1024 * 1024)},
                            field="file")
     if layout not in ("auto", *asobancaria.LAYOUTS):
         raise BankingError(_("unknown layout %(layout)r (use auto, %(known)s)")
                            % {"layout": layout, "known": ", ".join(asobancaria.LAYOUTS)}, field="layout")
+    if dry_run:
+        with transaction.atomic():
+            result = _import(portfolio, content, layout, convenio_name, True, actor, progress)
+            transaction.set_rollback(True)
+        return result
+    return _import(portfolio, content, layout, convenio_name, False, actor, progress)
+
+
+def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress) -> ImportResult:
+    def report(stage, done, total):
+        if progress:
+            progress(stage, done, total)
+
     reading = asobancaria.read(content, layout)
     if reading.problems:
         raise BankingError(field="file", problems=[str(p) for p in reading.problems])
     file = reading.file
-    if progress:
-        progress("read", len(file.details), len(file.details))
+    details = file.details
+    report("read", len(details), len(details))
     convenio = _convenio_for(portfolio, file, convenio_name)
     if convenio is not None:
         problems = _check_convenio(file, convenio)
@@ -319,62 +343,127 @@ def bank_file_import(*, portfolio: Portfolio, content: bytes, layout: str = "aut
     keys = source_keys(file)
     known = selectors.known_keys(portfolio, keys)
     decisions = _decisions(portfolio, file, convenio)
-    debtors = Debtor.objects.in_bulk({d.target.debtor_id for d in decisions if d.target})
-    obligations = Obligation.objects.in_bulk({d.target.obligation_id for d in decisions
-                                              if d.target and d.target.obligation_id})
     user = actor if actor is not None and not isinstance(actor, str) else None
-    if progress:
-        progress("match", len(keys), len(keys))
-    for detail, key, decision in zip(file.details, keys, decisions, strict=True):
+    report("match", len(keys), len(keys))
+    todo = []
+    for detail, key, decision in zip(details, keys, decisions, strict=True):
         outcome = LineOutcome(line=detail.line, reference=rules.unpadded(detail.reference),
                               amount_cents=detail.amount_cents, outcome="duplicate")
         result.lines.append(outcome)
         if key in known:
             continue
         known.add(key)
+        todo.append((outcome, detail, key, decision))
+    del keys, decisions, known
+    context = _Context(portfolio, convenio, file, sha, user, actor)
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start:start + CHUNK]
         try:
             with transaction.atomic():
-                line = _bank_line(portfolio, convenio, file, detail, key, sha, user)
-                _apply(line, decision, debtors, obligations, actor, source=Payment.Source.BANK_FILE,
-                       amount=Decimal(detail.amount_cents) / 100, reference=rules.unpadded(detail.reference),
-                       method=_method(detail))
-        except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
-            continue
-        outcome.outcome, outcome.reason = line.status, line.reason
-        outcome.payment_id = line.payment_id
-    if progress:
-        progress("apply", len(keys), len(keys))
+                _apply_chunk(context, chunk)
+        except (IntegrityError, DomainError):
+            # A concurrent import took some of these lines, or a payment's rules refused it midway: the chunk is
+            # undone and its lines go one by one, each in its own savepoint (what fails is queued or skipped).
+            for outcome, detail, key, decision in chunk:
+                outcome.outcome, outcome.reason, outcome.payment_id = "duplicate", "", None
+                _apply_one(context, outcome, detail, key, decision)
+        report("apply", start + len(chunk), len(todo))
     summary = result.summary()
-    audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
-                 changes={k: v for k, v in summary.items() if k != "dry_run"}
-                 | {"convenio": convenio.name if convenio else ""})
-    if dry_run:
-        transaction.set_rollback(True)
+    with transaction.atomic():
+        audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
+                     changes={k: v for k, v in summary.items() if k != "dry_run"}
+                     | {"convenio": convenio.name if convenio else ""})
     return result
+
+
+@dataclass
+class _Context:
+    portfolio: Portfolio
+    convenio: Convenio | None
+    file: asobancaria.CollectionFile
+    sha: str
+    user: object
+    actor: object
+
+
+def _apply_chunk(context: _Context, chunk: list) -> None:
+    """A chunk's lines at once: the payments of those that name one debtor through payments_receive, then every
+    line's BankLine (bulk); a line whose key a payment already carries is skipped (_AlreadyPaid's case)."""
+    lines = [_bank_line_build(context, detail, key) for _outcome, detail, key, _decision in chunk]
+    wanted: list[tuple[int, PaymentIn]] = []
+    for position, ((_outcome, detail, _key, decision), line) in enumerate(zip(chunk, lines, strict=True)):
+        if line.amount_minor > 0 and decision.target is not None:
+            wanted.append((position, PaymentIn(
+                debtor_id=decision.target.debtor_id, obligation_id=decision.target.obligation_id,
+                minor=line.amount_minor, source_ref=line.source_key, reference=rules.unpadded(detail.reference),
+                method=_method(detail))))
+        else:
+            _queue(line, decision)
+    outs = payments_receive(portfolio=context.portfolio, payments=[p for _position, p in wanted],
+                            date=context.file.header.collection_date, source=Payment.Source.BANK_FILE,
+                            actor=context.actor)
+    skipped = set()
+    for (position, _payment), out in zip(wanted, outs, strict=True):
+        line = lines[position]
+        if out.error is not None:  # the payment's own rules (a date after the portfolio's today...)
+            _queue(line, chunk[position][3], out.error.message)
+        elif not out.created:
+            skipped.add(position)
+        else:
+            line.status, line.payment = BankLine.Status.APPLIED, out.payment
+    insert_instances([line for i, line in enumerate(lines) if i not in skipped])
+    for position, ((outcome, _detail, _key, _decision), line) in enumerate(zip(chunk, lines, strict=True)):
+        if position not in skipped:
+            outcome.outcome, outcome.reason, outcome.payment_id = line.status, line.reason, line.payment_id
+
+
+def _apply_one(context: _Context, outcome: LineOutcome, detail, key, decision) -> None:
+    """One line in its own savepoint: its BankLine first (a key another import took meanwhile: skipped), then its
+    payment through payment_receive, or queued."""
+    target = decision.target
+    try:
+        with transaction.atomic():
+            line = _bank_line_build(context, detail, key)
+            line.save(force_insert=True)
+            _apply(line, decision, Debtor.objects.in_bulk([target.debtor_id] if target else []),
+                   Obligation.objects.in_bulk([target.obligation_id] if target and target.obligation_id else []),
+                   context.actor, source=Payment.Source.BANK_FILE, amount=Decimal(detail.amount_cents) / 100,
+                   reference=rules.unpadded(detail.reference), method=_method(detail))
+    except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
+        return
+    outcome.outcome, outcome.reason = line.status, line.reason
+    outcome.payment_id = line.payment_id
 
 
 class _AlreadyPaid(Exception):
     """A payment with the line's key exists without its bank line: nothing is kept for the line."""
 
 
-def _bank_line(portfolio, convenio, file, detail, key, sha, user) -> BankLine:
-    return BankLine.objects.create(
-        portfolio=portfolio, convenio=convenio, source_key=key, layout=file.layout, file_sha256=sha,
+def _bank_line_build(context: _Context, detail, key) -> BankLine:
+    """The line's BankLine, not saved yet, queued."""
+    file, portfolio = context.file, context.portfolio
+    return BankLine(
+        portfolio=portfolio, convenio=context.convenio, source_key=key, layout=file.layout, file_sha256=context.sha,
         line_number=detail.line, bank_date=file.header.collection_date, bank_code=file.header.bank_code[:3],
         service_code=detail.service_code[:13], reference=detail.reference[:48],
         amount_minor=to_minor(Decimal(detail.amount_cents) / 100, portfolio.currency),
         origin=detail.origin.strip()[:2], channel=detail.channel.strip()[:2], operation=detail.operation[:6],
         authorization=detail.authorization[:6], debited_bank=detail.debited_bank[:3], branch=detail.branch[:4],
-        sequence=detail.sequence[:7], status=BankLine.Status.QUEUED, created_by=user)
+        sequence=detail.sequence[:7], status=BankLine.Status.QUEUED, created_by=context.user)
+
+
+def _queue(line: BankLine, decision: rules.Decision, refused: str = "") -> None:
+    """Why the line waits for a person: a zero amount, the decision's reason (it named nothing, or several), or
+    the payment rules' refusal."""
+    reason = refused or (_("the amount is zero") if line.amount_minor <= 0 else decision.reason)
+    line.reason = reason[:300]
 
 
 def _apply(line: BankLine, decision: rules.Decision, debtors, obligations, actor, *, source: str, amount: Decimal,
            reference: str, method: str) -> None:
     """Receive the line's payment when it names one debtor, else leave it queued with the reason."""
-    reason = decision.reason
-    if line.amount_minor <= 0:
-        reason = _("the amount is zero")
-    elif decision.target is not None:
+    refused = ""
+    if line.amount_minor > 0 and decision.target is not None:
         target = decision.target
         try:
             with transaction.atomic():
@@ -384,14 +473,14 @@ def _apply(line: BankLine, decision: rules.Decision, debtors, obligations, actor
                     reference=reference, method=method, obligation=obligations.get(target.obligation_id),
                     actor=actor)
         except DomainError as exc:  # the payment's own rules (a date after the portfolio's today...)
-            reason = exc.message
+            refused = exc.message
         else:
             if not created:
                 raise _AlreadyPaid
             line.status, line.payment = BankLine.Status.APPLIED, payment
             line.save(update_fields=["status", "payment"])
             return
-    line.reason = reason[:300]
+    _queue(line, decision, refused)
     line.save(update_fields=["reason"])
 
 

@@ -315,6 +315,12 @@ def fee_charge(*, obligation: Obligation, reason: str, amount: Decimal | None = 
 
 # ---------------------------------------------------------------- early-payment discounts
 
+def early_discounts_granted(portfolio: Portfolio | int) -> bool:
+    """Whether the portfolio grants early-payment discounts (early_discount_apply has anything to do)."""
+    settings = interest_settings(portfolio)
+    return bool(settings is not None and settings.early_discount_pct and settings.early_discount_days is not None)
+
+
 def early_discount_apply(*, payment: Payment, actor=None) -> list[EarlyDiscount]:
     """Post the early-payment discount on each obligation this payment reached within the window, when what is left
     owed is no more than the discount (so the obligation closes). Once per obligation. Runs inside payment_record's

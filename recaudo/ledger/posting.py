@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from recaudo.audit.services import audit_record
 from recaudo.core.amounts import AmountError, check_minor
-from recaudo.core.bulk import insert_rows
+from recaudo.core.bulk import insert_rows, insert_values
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -162,6 +162,19 @@ def entries_save(entries: Iterable[Entry], *, debtor_ids: Iterable[int] | None =
     if entries or debtor_ids is not None:  # a debtor's credit may change with no entry (an unapplied payment)
         refresh_summaries(obligation_ids={e.obligation_id for e in entries}, debtor_ids=debtor_ids)
     return entries
+
+
+ENTRY_COLUMNS = ("portfolio_id", "debtor_id", "obligation_id", "kind", "component", "amount_minor", "value_date",
+                 "created_at", "payment_id", "reverses_id", "memo", "created_by_id")
+
+
+def entries_insert(rows: list[tuple], *, debtor_ids: Iterable[int]) -> None:
+    """entries_save for many entries whose ids nobody needs (a bank file's payments), given as tuples of
+    ENTRY_COLUMNS (Python values; every amount bounded by the caller): one raw bulk insert
+    (recaudo.core.bulk.insert_values, no model instance, no ORM compile per value), then the same refresh of the
+    cached balances of their obligations and of `debtor_ids`."""
+    insert_values(Entry, ENTRY_COLUMNS, rows)
+    refresh_summaries(obligation_ids={row[2] for row in rows}, debtor_ids=debtor_ids)
 
 
 def principal_charge_post(obligation: Obligation, *, actor=None) -> Entry:

@@ -11,9 +11,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from recaudo.ledger.models import Payment
-from recaudo.ledger.services import payment_record, payment_reverse, receipt_issue
+from recaudo.ledger.services import (
+    PaymentIn,
+    PaymentOut,
+    payment_record,
+    payment_reverse,
+    payments_record,
+    receipt_issue,
+    receipts_issue,
+)
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
+from ..models import Offer
 from .common import NotAllowed, acting_user
 from .offers import settlement_discounts_apply, settlement_discounts_revoke
 from .permissions import can_decide
@@ -37,6 +46,39 @@ def payment_receive(*, portfolio: Portfolio, debtor: Debtor, amount: Decimal, da
         settlement_discounts_apply(payment=payment, actor=actor)
         receipt_issue(payment=payment, actor=actor, audit=audit)
     return payment, created
+
+
+@transaction.atomic
+def payments_receive(*, portfolio: Portfolio, payments: list[PaymentIn], date: date, source: str, actor=None,
+                     audit: bool = True) -> list[PaymentOut]:
+    """Receive many payments of one date at once (a bank file's chunk), each as payment_receive receives it, in
+    the order given: the ledger's payments_record (installment interest due by the date, allocation, early-payment
+    discount, set-based), then the settlement discounts each earns, then the receipts, numbered in the order given.
+    A debtor's second payment goes in the next round, after the first and its discounts, as it would one by one.
+    Returns one PaymentOut per payment (a payment the rules refuse carries the error; nothing is written for it)."""
+    outs: list[PaymentOut | None] = [None] * len(payments)
+    pending = list(range(len(payments)))
+    while pending:
+        this_round, later, seen = [], [], set()
+        for index in pending:
+            debtor_id = payments[index].debtor_id
+            (later if debtor_id in seen else this_round).append(index)
+            seen.add(debtor_id)
+        recorded = payments_record(portfolio=portfolio, payments=[payments[i] for i in this_round], date=date,
+                                   source=source, actor=actor, audit=audit, charge_due=installment_interest_post)
+        paid = [out.payment for out in recorded if out.created]
+        offers = set()
+        for start in range(0, len(paid), 2000):
+            offers.update(Offer.objects.filter(
+                debtor_id__in=[pay.debtor_id for pay in paid[start:start + 2000]], kind=Offer.Kind.LUMP_SUM_DISCOUNT,
+                status=Offer.Status.ACCEPTED).values_list("debtor_id", flat=True))
+        for index, out in zip(this_round, recorded, strict=True):
+            outs[index] = out
+            if out.created and out.payment.debtor_id in offers:
+                settlement_discounts_apply(payment=out.payment, actor=actor)
+        pending = later
+    receipts_issue(payments=[out.payment for out in outs if out.created], actor=actor, audit=audit)
+    return outs
 
 
 @transaction.atomic

@@ -274,13 +274,15 @@ def _installment_label(agreement: Agreement, number: int) -> str:
 
 
 def installment_interest_post(*, through: date, portfolio: Portfolio | None = None, debtor: Debtor | None = None,
-                              agreement: Agreement | None = None, actor=None) -> int:
+                              agreement: Agreement | None = None, debtor_ids: list[int] | None = None,
+                              actor=None) -> int:
     """Charge the interest of every installment of an accepted agreement that has fallen due by `through` (due date
     on or before it) and is not charged yet: one interest entry per installment, value date its due date, linked to
     the installment so it is charged exactly once (the rows are locked first; a second run finds them linked).
     The daily cycle calls it for the portfolio, payment_receive for the debtor up to the payment date (so a payment
-    on the due date pays the whole installment, interest first). Each installment is its own transaction (inside
-    the caller's, if any). Returns how many were charged."""
+    on the due date pays the whole installment, interest first; the ledger's payments_record for the debtors of a
+    batch, `debtor_ids`). Each installment is its own transaction (inside the caller's, if any). Returns how many
+    were charged."""
     installments = AgreementInstallment.objects.filter(
         agreement__status=Agreement.Status.ACCEPTED, interest_minor__gt=0, interest_entry__isnull=True,
         obligation__isnull=False, due_date__lte=through)
@@ -290,8 +292,16 @@ def installment_interest_post(*, through: date, portfolio: Portfolio | None = No
         installments = installments.filter(agreement__debtor=debtor)
     if agreement is not None:
         installments = installments.filter(agreement=agreement)
+    due = []
+    if debtor_ids is None:
+        due = list(installments.order_by("due_date", "pk").values_list("pk", "agreement__debtor_id"))
+    else:
+        for start in range(0, len(debtor_ids), 2000):
+            due += installments.filter(agreement__debtor_id__in=debtor_ids[start:start + 2000]).values_list(
+                "pk", "agreement__debtor_id", "due_date")
+        due = [(pk, debtor_id) for pk, debtor_id, _due in sorted(due, key=lambda row: (row[2], row[0]))]
     charged = 0
-    for pk, debtor_id in list(installments.order_by("due_date", "pk").values_list("pk", "agreement__debtor_id")):
+    for pk, debtor_id in due:
         with transaction.atomic():
             # The debtor's row first, then the installment's: payment_receive holds the debtor's lock when it calls
             # this, so both take the locks in the same order (no deadlock), and one of two runs charges it.
