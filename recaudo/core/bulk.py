@@ -61,7 +61,7 @@ def insert_values(model, attnames: Sequence[str], rows: Sequence[tuple], *, retu
         rows = [tuple(value if convert is None else convert(value)
                       for value, convert in zip(row, converters, strict=True)) for row in rows]
     with connection.wrap_database_errors:  # a duplicate key is Django's IntegrityError, as bulk_create raises
-        return _insert(meta.db_table, [f.column for f in fields], rows, returning_ids)
+        return _insert(meta.db_table, [connection.ops.quote_name(f.column) for f in fields], rows, returning_ids)
 
 
 def _insert(table, columns, rows, returning_ids):

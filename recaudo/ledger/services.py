@@ -228,7 +228,7 @@ class PaymentOut:
     error: DomainError | None = None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # no savepoint: see payments_receive
 def payments_record(*, portfolio: Portfolio, payments: list[PaymentIn], date: date, source: str, actor=None,
                     audit: bool = True, charge_due: Callable[..., object] | None = None) -> list[PaymentOut]:
     """payment_record for many payments of one date, set-based: a few dozen queries for two thousand payments
