@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke run of every script in bench/ at a tiny size, so none stops working unnoticed (scripts/test.sh runs it).
 # It checks that each script runs to the end and that its results are right (every row imported and verified, the
-# same totals from cached balances and the ledger, nothing new on a second cycle the same day, every e-mail sent);
+# same totals from cached balances and the ledger, nothing new on a second cycle the same day, every e-mail sent,
+# every bank-file payment applied or queued as expected and nothing applied twice);
 # it times nothing and asserts no speed.
 #   bash scripts/bench-smoke.sh            SQLite only
 #   bash scripts/bench-smoke.sh PG_URL     SQLite and the PostgreSQL server of PG_URL: with PG_URL's database <db>,
@@ -34,7 +35,7 @@ if [ -n "$PG_URL" ]; then
   base=${PG_URL%/*}
   db=${PG_URL##*/}
   db=${db%%\?*}
-  names=(template import aging cycle web outbox)
+  names=(template import aging cycle web outbox bank)
   cleanup() {
     local drops=()
     for n in "${names[@]}"; do drops+=("DROP DATABASE IF EXISTS \"${db}_bench_$n\""); done
@@ -77,7 +78,8 @@ lane() {  # lane sqlite|postgresql: every script on one engine (the two lanes ru
   step "bench_aging ($label)" "$PY" bench/bench_aging.py -n 400 --chunk 60 "${opts[@]}" $(pg aging) &&
   step "bench_cycle ($label)" "$PY" bench/bench_cycle.py -n 400 --chunk 60 "${opts[@]}" $(pg cycle) &&
   step "bench_web ($label)" "$PY" bench/bench_web.py -n 400 "${opts[@]}" $(pg web) &&
-  step "bench_outbox ($label)" "$PY" bench/bench_outbox.py -n 20 --batch 8 --smoke "${opts[@]}" $(pg outbox)
+  step "bench_outbox ($label)" "$PY" bench/bench_outbox.py -n 20 --batch 8 --smoke "${opts[@]}" $(pg outbox) &&
+  step "bench_bank ($label)" "$PY" bench/bench_bank.py --size tiny "${opts[@]}" $(pg bank)
 }
 
 step generate "$PY" bench/generate.py --debtors 20 --obligations 80 --out "$tmp/generated" --seed 1 --today 2026-03-02
