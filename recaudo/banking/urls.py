@@ -8,6 +8,8 @@ urlpatterns = [
     path("queue/", views.bank_queue, name="bank_queue"),
     path("mappings/", views.bank_mappings, name="bank_mappings"),
     path("queue/<int:line_id>/apply/", views.bank_line_apply_view, name="bank_line_apply"),
+    path("queue/<int:line_id>/accept/", views.bank_line_accept_view, name="bank_line_accept"),
+    path("queue/<int:line_id>/split/", views.bank_line_split_view, name="bank_line_split"),
     path("queue/<int:line_id>/dismiss/", views.bank_line_dismiss_view, name="bank_line_dismiss"),
     path("convenios/", views.convenio_list, name="convenio_list"),
     path("convenios/new/", views.convenio_edit, name="convenio_new"),
@@ -20,4 +22,6 @@ urlpatterns = [
     path("gateways/<str:provider>/", views.gateway_edit, name="gateway_edit"),
     path("debtors/<int:pk>/payment-links/", views.debtor_payment_links, name="payment_links"),
     path("payment-links/<int:link_id>/cancel/", views.payment_link_cancel_view, name="payment_link_cancel"),
+    path("applied/", views.bank_applied, name="bank_applied"),
+    path("applied/<int:line_id>/undo/", views.bank_line_undo_view, name="bank_line_undo"),
 ]

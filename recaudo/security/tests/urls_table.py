@@ -78,6 +78,10 @@ ACCESS = {
     "gateway_edit": (AD, AD, {"provider": "=wompi"}),
     "payment_links": (AG, AG, DEBTOR),
     "payment_link_cancel": (None, AG, {"link_id": "payment_link"}),
+    "bank_line_accept": (None, SU, {"line_id": "bank_line"}),
+    "bank_line_split": (None, SU, {"line_id": "bank_line"}),
+    "bank_applied": (SU, None, {}),
+    "bank_line_undo": (None, SU, {"line_id": "bank_line"}),
     # communications
     "comms_outbox": (V, V, {}),
     "comms_message": (V, None, {"pk": "message"}),
