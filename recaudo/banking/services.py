@@ -418,7 +418,7 @@ def _apply(line: BankLine, decision: rules.Decision, candidates: list, threshold
         target, code, params = None, "zero_amount", ()
     elif target is None and candidates:
         choice = matching.choose(candidates, threshold)
-        if not code:  # the reference's own reason (two debtors...) says more than the scores
+        if code in ("", "no_reference", "names_nothing"):  # else the reference's reason (two debtors...) says more
             code, params = choice.code, choice.params
         if choice.candidate is not None:
             target = rules.Target(choice.candidate.debtor_id, choice.candidate.obligation_id)

@@ -267,3 +267,21 @@ def test_statement_lines_are_applied_or_suggested_by_their_scores(book):
     assert [(s["debtor_id"], s["score"]) for s in by_name.suggestions] == [(pedro.pk, 20)]
     by_reference.refresh_from_db()  # the whole reference names FV-77 (70) + its balance 500.000,00 (30)
     assert by_reference.status == "applied" and by_reference.payment.debtor == pedro
+
+
+def test_a_statement_import_applies_a_line_its_description_and_amount_name(book):
+    from recaudo.banking.tests import statement_files as sf
+
+    portfolio, luz, pedro, _otro, _sofia = book
+    make_obligation(portfolio, luz, number="FV-1203", amount="250000")
+    content = sf.ofx_sgml([("F1", "20260301", "250000.00", "LUZ PEREZ", "PAGO FV-1203 LUZ PEREZ"),
+                           ("F2", "20260301", "7.00", "PEDRO GOMEZ", "TRANSFERENCIA")])
+    result = services.bank_statement_import(portfolio=portfolio, content=content, actor="test")
+    assert [x.outcome for x in result.lines] == ["applied", "queued"]
+    applied = BankLine.objects.get(transaction_id="F1")
+    assert applied.payment.obligation.number == "FV-1203" and applied.payment.source == "statement"
+    assert applied.suggestions[0]["score"] == 100
+    assert [r["code"] for r in applied.suggestions[0]["reasons"]] == [
+        "description_obligation", "amount_equals_balance", "name_matches"]
+    waiting = BankLine.objects.get(transaction_id="F2")
+    assert waiting.reason_code == "below_threshold" and waiting.suggestions[0]["debtor_id"] == pedro.pk
