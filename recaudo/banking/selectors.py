@@ -287,22 +287,36 @@ class PaymentSource:
     bank_code: str = ""
     bank_date: object = None
     line_number: int | None = None
+    statement: bool = False  # the line is a statement's (no bank code, branch or channel)
+
+
+def _line_key(source_ref: str) -> str:
+    """The bank line's key in a payment's source reference: the key itself, `<key>/2` for a part of a split line,
+    `<key>~2` for a line applied again after an undo (services: the ledger's source references stay unique)."""
+    return source_ref.split("~", 1)[0].split("/", 1)[0]
 
 
 def payments_with_source(payments: list[Payment]) -> list[Payment]:
-    """Give each payment `source_info` (a PaymentSource): one query for the bank lines of all of them."""
+    """Give each payment `source_info` (a PaymentSource): one query for the bank lines of all of them, found by
+    the payment's source reference (so a part of a split line and a payment undone since still find theirs)."""
     lines = {}
-    ids = [p.pk for p in payments if p.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT)]
-    for batch in _batches(ids):
-        lines.update({line.payment_id: line for line in BankLine.objects.filter(payment_id__in=batch).only(
-            "id", "payment_id", "bank_code", "bank_date", "line_number")})
+    wanted = [(p.portfolio_id, _line_key(p.source_ref)) for p in payments
+              if p.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT)]
+    for portfolio_id in {pid for pid, _key in wanted}:
+        keys = [key for pid, key in wanted if pid == portfolio_id]
+        for batch in _batches(keys):
+            lines.update({(portfolio_id, line.source_key): line for line in BankLine.objects.filter(
+                portfolio_id=portfolio_id, source_key__in=batch).only(
+                "id", "source_key", "kind", "bank_code", "bank_date", "line_number", "layout")})
     labels = dict(Payment.Source.choices)
     for payment in payments:
-        line = lines.get(payment.pk)
+        line = lines.get((payment.portfolio_id, _line_key(payment.source_ref))) \
+            if payment.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT) else None
         payment.source_info = PaymentSource(
             source=payment.source, label=str(labels.get(payment.source, payment.source)),
             line_id=line.pk if line else None, bank_code=line.bank_code if line else "",
-            bank_date=line.bank_date if line else None, line_number=line.line_number if line else None)
+            bank_date=line.bank_date if line else None, line_number=line.line_number if line else None,
+            statement=bool(line and line.kind == BankLine.Kind.STATEMENT))
     return payments
 
 

@@ -194,6 +194,23 @@ def test_undoing_a_split_reverses_every_part(book):
         f"{line.source_key}~2/1", f"{line.source_key}~2/2"]
 
 
+def test_the_parts_of_a_split_and_a_payment_undone_since_still_name_their_bank_line(book):
+    """The debtor page's payment source (selectors.payments_with_source) finds the line from the payment's source
+    reference: `<key>/2` for a part, and the first payment of a line undone and applied again (`<key>~2`)."""
+    from recaudo.banking.selectors import payments_with_source
+
+    portfolio, _luz, _pedro, _otro, sofia = book
+    line = _queued(book)
+    services.bank_line_split(portfolio=portfolio, line_id=line.pk, actor=sofia,
+                             parts=[SplitPart("C001", "", "2.500"), SplitPart("C002", "", "2.500")])
+    services.bank_line_undo(portfolio=portfolio, line_id=line.pk, reason="mal repartido", actor=sofia)
+    services.bank_line_split(portfolio=portfolio, line_id=line.pk, actor=sofia,
+                             parts=[SplitPart("C001", "", "4.000"), SplitPart("C002", "", "1.000")])
+    payments = payments_with_source(list(Payment.objects.order_by("pk")))
+    assert len(payments) == 4 and {p.source_info.line_id for p in payments} == {line.pk}
+    assert all(p.source_info.line_number == line.line_number for p in payments)
+
+
 def test_undo_needs_a_reason(book):
     portfolio, _luz, _pedro, _otro, sofia = book
     _import(portfolio, [("C001", 2_000_00)])
