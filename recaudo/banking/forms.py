@@ -109,6 +109,11 @@ def layout_rows(formset) -> list[dict]:
             for f in formset.forms if f.cleaned_data.get("field")]
 
 
+class AutoApplyScoreForm(forms.Form):
+    score = forms.IntegerField(label=_("Score from which a suggestion is applied by itself (1-100)"), min_value=1,
+                               max_value=100)
+
+
 class ReferenceKindForm(forms.Form):
     kind = forms.ChoiceField(label=_("The payment reference is"), choices=ReferenceKind.choices)
 

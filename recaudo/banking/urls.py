@@ -18,6 +18,7 @@ urlpatterns = [
     path("convenios/<int:convenio_id>/billing/", views.convenio_billing, name="convenio_billing"),
     path("references/", views.reference_kind_view, name="reference_kind"),
     path("references/assign/", views.references_assign_view, name="references_assign"),
+    path("references/score/", views.auto_apply_score_view, name="auto_apply_score"),
     path("gateways/", views.gateway_list, name="gateway_list"),
     path("gateways/<str:provider>/", views.gateway_edit, name="gateway_edit"),
     path("debtors/<int:pk>/payment-links/", views.debtor_payment_links, name="payment_links"),

@@ -20,6 +20,7 @@ from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from . import selectors
 from .forms import (
+    AutoApplyScoreForm,
     AppliedFilterForm,
     BankFileForm,
     ConvenioForm,
@@ -39,6 +40,7 @@ from .gateways import REGISTRY
 from .jobs import bank_upload_submit
 from .models import BankLine, Convenio
 from .services import (
+    auto_apply_score_set,
     SplitPart,
     bank_line_accept,
     bank_line_apply,
@@ -283,10 +285,11 @@ def bank_line_undo_view(request, slug, line_id):
 
 # --- convenios and payment references: administrators of the portfolio -------------------------------------------
 
-def _convenios_page(request, portfolio, *, kind_form=None, status=200):
+def _convenios_page(request, portfolio, *, kind_form=None, score_form=None, status=200):
     return render(request, "banking/convenio_list.html", {
         "portfolio": portfolio, "convenios": selectors.convenios_all(portfolio),
         "kind_form": kind_form or ReferenceKindForm(initial={"kind": selectors.reference_kind(portfolio)}),
+        "score_form": score_form or AutoApplyScoreForm(initial={"score": selectors.auto_apply_score(portfolio)}),
         "kind": selectors.reference_kind(portfolio),
     }, status=status)
 
@@ -397,6 +400,24 @@ def reference_kind_view(request, slug):
             messages.success(request, _("Payment reference setting saved."))
             return redirect("convenio_list", slug=portfolio.slug)
     return _convenios_page(request, portfolio, kind_form=form)
+
+
+@login_required
+@require_POST
+def auto_apply_score_view(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    form = AutoApplyScoreForm(request.POST)
+    if form.is_valid():
+        try:
+            auto_apply_score_set(portfolio=portfolio, score=form.cleaned_data["score"], actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Score to apply by itself saved."))
+            return redirect("convenio_list", slug=portfolio.slug)
+    return _convenios_page(request, portfolio, score_form=form)
 
 
 @login_required

@@ -73,6 +73,7 @@ ACCESS = {
     "convenio_billing": (AD, None, {"convenio_id": "convenio"}),
     "reference_kind": (None, AD, {}),
     "references_assign": (None, AD, {}),
+    "auto_apply_score": (None, AD, {}),
     # payment gateways (their keys: administrators) and a debtor's payment links (agents and up)
     "gateway_list": (AD, None, {}),
     "gateway_edit": (AD, AD, {"provider": "=wompi"}),
