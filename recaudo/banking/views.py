@@ -20,8 +20,8 @@ from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from . import selectors
 from .forms import (
-    AutoApplyScoreForm,
     AppliedFilterForm,
+    AutoApplyScoreForm,
     BankFileForm,
     ConvenioForm,
     GatewayAccountForm,
@@ -40,8 +40,8 @@ from .gateways import REGISTRY
 from .jobs import bank_upload_submit
 from .models import BankLine, Convenio
 from .services import (
-    auto_apply_score_set,
     SplitPart,
+    auto_apply_score_set,
     bank_line_accept,
     bank_line_apply,
     bank_line_dismiss,
