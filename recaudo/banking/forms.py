@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.core.forms import DateInput
+
 from . import asobancaria, rules, statements
 from .models import ReferenceKind
 
@@ -107,8 +109,15 @@ def layout_rows(formset) -> list[dict]:
             for f in formset.forms if f.cleaned_data.get("field")]
 
 
+class AutoApplyScoreForm(forms.Form):
+    score = forms.IntegerField(label=_("Score from which a suggestion is applied by itself (1-100)"), min_value=1,
+                               max_value=100)
+
+
 class ReferenceKindForm(forms.Form):
     kind = forms.ChoiceField(label=_("The payment reference is"), choices=ReferenceKind.choices)
+
+
 class StatementMappingForm(forms.Form):
     """A CSV/XLSX statement mapping, as statements.Mapping has it; the service checks it."""
 
@@ -175,3 +184,43 @@ class PaymentLinkForm(forms.Form):
             (f"i{i.pk}", _("Agreement installment %(number)s (due %(due)s)") % {"number": i.number,
                                                                               "due": i.due_date.isoformat()})
             for i in installments]
+
+
+class SuggestionForm(forms.Form):
+    suggestion = forms.IntegerField(min_value=0, max_value=99, widget=forms.HiddenInput)
+
+
+SPLIT_ROWS = 4  # parts the page offers (the service takes up to services.MAX_PARTS)
+
+
+class LineSplitForm(forms.Form):
+    """Up to SPLIT_ROWS parts, each a debtor (code, ID or obligation number), an optional obligation and an amount
+    as typed in es-CO; empty rows are left out. The sums are the service's to check."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for n in range(1, SPLIT_ROWS + 1):
+            self.fields[f"debtor_{n}"] = forms.CharField(label=_("Debtor (code, ID or obligation number)"),
+                                                         max_length=60, required=False)
+            self.fields[f"obligation_{n}"] = forms.CharField(label=_("Obligation number (optional)"),
+                                                             max_length=60, required=False)
+            self.fields[f"amount_{n}"] = forms.CharField(label=_("Amount"), max_length=40, required=False)
+
+    def rows(self):
+        return [(n, self[f"debtor_{n}"], self[f"obligation_{n}"], self[f"amount_{n}"])
+                for n in range(1, SPLIT_ROWS + 1)]
+
+    def parts(self) -> list[dict]:
+        data = self.cleaned_data
+        return [{"debtor": data[f"debtor_{n}"], "obligation": data[f"obligation_{n}"], "amount": data[f"amount_{n}"]}
+                for n in range(1, SPLIT_ROWS + 1)]
+
+
+class LineUndoForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is undone"), max_length=300)
+
+
+class AppliedFilterForm(forms.Form):
+    q = forms.CharField(label=_("Reference, debtor code or obligation"), max_length=60, required=False)
+    date_from = forms.DateField(label=_("Bank date from"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("Bank date to"), required=False, widget=DateInput)

@@ -12,6 +12,8 @@ from django.utils.translation import pgettext_lazy
 from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.constraints import one_of
 
+from .rules import queue_reason_text
+
 
 class ReferenceKind(models.TextChoices):
     OBLIGATION_NUMBER = "obligation_number", _("Obligation number")
@@ -29,6 +31,8 @@ class ReferenceSettings(models.Model):
     kind = models.CharField(_("payment reference"), max_length=20, choices=ReferenceKind.choices,
                             default=ReferenceKind.OBLIGATION_NUMBER)
     next_number = models.PositiveBigIntegerField(default=1)
+    # a bank line's best suggestion is applied without a person from this score (banking.matching; 1-100)
+    auto_apply_score = models.PositiveSmallIntegerField(_("score to apply a bank line by itself"), default=90)
 
     class Meta:
         verbose_name = _("payment reference setting")
@@ -37,6 +41,8 @@ class ReferenceSettings(models.Model):
             models.CheckConstraint(
                 condition=one_of("kind", ["obligation_number", "debtor_code", "national_id", "generated"]),
                 name="reference_kind_valid"),
+            models.CheckConstraint(condition=Q(auto_apply_score__gte=1) & Q(auto_apply_score__lte=100),
+                                   name="reference_auto_apply_score_range"),
         ]
 
     def __str__(self):
@@ -143,6 +149,8 @@ class BankLine(models.Model):
     reason_code = models.CharField(max_length=40, blank=True)
     reason_params = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices)
+    # how many times the line was applied: an undone line applied again gets new payment keys (source_ref ~2...)
+    round = models.PositiveSmallIntegerField(default=1)
     payment = models.OneToOneField("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="bank_line")
     reason = models.CharField(max_length=300, blank=True)
@@ -165,14 +173,21 @@ class BankLine(models.Model):
                                    name="bank_line_kind_valid"),
             models.CheckConstraint(condition=one_of("status", ["applied", "queued", "dismissed"]),
                                    name="bank_line_status_valid"),
-            models.CheckConstraint(condition=Q(status="applied", payment__isnull=False)
-                                   | Q(status__in=["queued", "dismissed"], payment__isnull=True),
-                                   name="bank_line_applied_has_payment"),
+            # an applied line has its payment, or its parts when split (BankLinePart); the others none
+            models.CheckConstraint(condition=Q(status="applied") | Q(payment__isnull=True),
+                                   name="bank_line_only_applied_has_payment"),
         ]
         indexes = [models.Index(fields=["portfolio", "status"])]
 
     def __str__(self):
         return f"{self.bank_date} {self.reference}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why the line waits (or waited), in the active language: its code said now, else the text kept."""
+        if self.reason_code and self.reason_code != "payment_refused":
+            return queue_reason_text(self.reason_code, self.reason_params)
+        return self.reason or (queue_reason_text(self.reason_code, self.reason_params) if self.reason_code else "")
 
     @property
     def reference_unpadded(self) -> str:
@@ -405,3 +420,31 @@ class GatewayNotification(models.Model):
 
     def __str__(self):
         return f"{self.provider}:{self.transaction_id}"
+
+
+class BankLinePart(models.Model):
+    """One part of a bank line split across several debtors or obligations: its own payment, whose source_ref is
+    the line's key and the part's number ("<key>/1", "<key>/2"...; "<key>~2/1" once the line was undone and split
+    again). The parts of a line's round add up to the line's amount exactly (services.bank_line_split)."""
+
+    line = models.ForeignKey(BankLine, on_delete=models.PROTECT, related_name="parts")
+    round = models.PositiveSmallIntegerField(default=1)
+    number = models.PositiveSmallIntegerField()
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="+", db_index=False)
+    obligation = models.ForeignKey("portfolio.Obligation", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+    amount_minor = models.BigIntegerField()
+    payment = models.OneToOneField("ledger.Payment", on_delete=models.PROTECT, related_name="bank_line_part")
+
+    class Meta:
+        verbose_name = _("bank line part")
+        verbose_name_plural = _("bank line parts")
+        ordering = ["line", "round", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "round", "number"], name="bank_line_part_unique"),
+            models.CheckConstraint(condition=Q(amount_minor__gt=0) & Q(amount_minor__lte=MAX_MINOR),
+                                   name="bank_line_part_amount_bounded"),
+        ]
+
+    def __str__(self):
+        return f"{self.line_id}/{self.number}"

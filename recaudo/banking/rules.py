@@ -169,34 +169,73 @@ class Target:
 @dataclass(frozen=True)
 class Decision:
     target: Target | None
-    reason: str = ""  # why there is no target, for the person who will review the line
+    code: str = ""  # why there is no target (QUEUE_REASONS), said in the reader's language by queue_reason_text
+    params: tuple = ()  # the code's parameters, as (name, value) pairs (a Decision stays hashable)
+
+    @property
+    def reason(self) -> str:
+        return queue_reason_text(self.code, dict(self.params)) if self.code else ""
 
 
 def decide(matches: dict[str, list[Target]], *, each_must_match: bool) -> Decision:
     """The one debtor (and obligation, when one is named) that every match agrees on. `matches` gives, for each
     value tried (by field), the debtors or obligations it names. With a convenio's layout every identifying value
     must name something (each_must_match); without one the whole reference was tried as every kind and only what
-    it named counts. Several debtors, or two different obligations, is ambiguous: no target.
+    it named counts. Several debtors, or two different obligations, is ambiguous: no target, and the reason's code.
 
     >>> decide({"obligation_number": [Target(1, 7)], "debtor_code": [Target(1)]}, each_must_match=True).target
     Target(debtor_id=1, obligation_id=7)
     """
     if not matches:
-        return Decision(None, _("the line carries no reference"))
+        return Decision(None, "no_reference")
     if each_must_match:
         for field, found in matches.items():
             if not found:
-                return Decision(None, _("%(field)s names nothing in the portfolio") % {"field": field_label(field)})
+                return Decision(None, "field_names_nothing", (("field", field),))
     found = {t for targets in matches.values() for t in targets}
     if not found:
-        return Decision(None, _("the reference names no debtor or obligation"))
+        return Decision(None, "names_nothing")
     debtors = {t.debtor_id for t in found}
     if len(debtors) > 1:
-        return Decision(None, _("the reference names %(n)d different debtors") % {"n": len(debtors)})
+        return Decision(None, "several_debtors", (("n", len(debtors)),))
     obligations = {t.obligation_id for t in found if t.obligation_id is not None}
     if len(obligations) > 1:
-        return Decision(None, _("the reference names %(n)d different obligations") % {"n": len(obligations)})
+        return Decision(None, "several_obligations", (("n", len(obligations)),))
     return Decision(Target(debtors.pop(), obligations.pop() if obligations else None))
+
+
+def queue_reason_text(code: str, params: dict | None = None) -> str:
+    """Why a bank line waits for a person, in the active language, from its code and parameters (stored on the
+    line, so the page says it in the reader's language). An unknown code is shown as it is."""
+    p = dict(params or {})
+    if code == "no_reference":
+        return _("the line carries no reference")
+    if code == "field_names_nothing":
+        return _("%(field)s names nothing in the portfolio") % {"field": field_label(p.get("field", ""))}
+    if code == "names_nothing":
+        return _("the reference names no debtor or obligation")
+    if code == "several_debtors":
+        return _("the reference names %(n)d different debtors") % {"n": int(p.get("n", 0))}
+    if code == "several_obligations":
+        return _("the reference names %(n)d different obligations") % {"n": int(p.get("n", 0))}
+    if code == "wrong_check_digit":
+        return _("%(field)s %(value)s has a wrong check digit (mistyped?)") % {
+            "field": field_label(p.get("field", "")), "value": p.get("value", "")}
+    if code == "zero_amount":
+        return _("the amount is zero")
+    if code == "no_candidate":
+        return _("nothing in the line names a debtor or an obligation")
+    if code == "below_threshold":
+        return _("the best suggestion scores %(score)d, under the portfolio's %(threshold)d for applying by "
+                 "itself") % {"score": int(p.get("score", 0)), "threshold": int(p.get("threshold", 0))}
+    if code == "not_clear":
+        return _("two suggestions score close (%(score)d and %(second)d): choose one") % {
+            "score": int(p.get("score", 0)), "second": int(p.get("second", 0))}
+    if code == "undone":
+        return _("undone by a person: %(reason)s") % {"reason": p.get("reason", "")}
+    if code == "payment_refused":
+        return p.get("message", "") or _("the payment rules refused it")
+    return code
 
 
 def field_label(field: str) -> str:

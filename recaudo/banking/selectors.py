@@ -4,18 +4,19 @@ thousand references, by the unique indexes, whatever the size of the portfolio).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Max, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from recaudo.agreements.models import AgreementInstallment
+from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
-from . import rules
+from . import matching, rules
 from .gateways import REGISTRY
+from .matching import DebtorFacts
 from .models import (
     BankLine,
     BankUpload,
@@ -30,6 +31,12 @@ from .models import (
 )
 
 BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
+
+
+def auto_apply_score(portfolio: Portfolio) -> int:
+    """The score from which a bank line's best suggestion is applied without a person (matching.choose)."""
+    value = ReferenceSettings.objects.filter(portfolio=portfolio).values_list("auto_apply_score", flat=True).first()
+    return value or matching.DEFAULT_THRESHOLD
 
 
 def reference_kind(portfolio: Portfolio) -> str:
@@ -81,6 +88,16 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
             for value, debtor_id in rows:
                 found[rules.unpadded(value)].add(rules.Target(debtor_id))
     return {v: sorted(found.get(v, ()), key=repr) for v in wanted}
+
+
+def reference_hits(portfolio: Portfolio, references: list[str]) -> list[list[tuple]]:
+    """For each whole reference (a statement's, no convenio layout), what it names without padding zeros as an
+    obligation number, a debtor code, a national ID or a generated reference: (kind, value, Target)."""
+    values = [rules.unpadded(r) for r in references]
+    wanted = {v: max(len(v), rules.MAIN_REFERENCE_LENGTH) for v in values if v}
+    found = {kind: targets(portfolio, kind, wanted) for kind in rules.REFERENCE_KINDS} if wanted else {}
+    return [[(kind, v, t) for kind in rules.REFERENCE_KINDS for t in found.get(kind, {}).get(v, [])] if v else []
+            for v in values]
 
 
 def known_keys(portfolio: Portfolio, keys: list[str]) -> set[str]:
@@ -270,22 +287,36 @@ class PaymentSource:
     bank_code: str = ""
     bank_date: object = None
     line_number: int | None = None
+    statement: bool = False  # the line is a statement's (no bank code, branch or channel)
+
+
+def _line_key(source_ref: str) -> str:
+    """The bank line's key in a payment's source reference: the key itself, `<key>/2` for a part of a split line,
+    `<key>~2` for a line applied again after an undo (services: the ledger's source references stay unique)."""
+    return source_ref.split("~", 1)[0].split("/", 1)[0]
 
 
 def payments_with_source(payments: list[Payment]) -> list[Payment]:
-    """Give each payment `source_info` (a PaymentSource): one query for the bank lines of all of them."""
+    """Give each payment `source_info` (a PaymentSource): one query for the bank lines of all of them, found by
+    the payment's source reference (so a part of a split line and a payment undone since still find theirs)."""
     lines = {}
-    ids = [p.pk for p in payments if p.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT)]
-    for batch in _batches(ids):
-        lines.update({line.payment_id: line for line in BankLine.objects.filter(payment_id__in=batch).only(
-            "id", "payment_id", "bank_code", "bank_date", "line_number")})
+    wanted = [(p.portfolio_id, _line_key(p.source_ref)) for p in payments
+              if p.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT)]
+    for portfolio_id in {pid for pid, _key in wanted}:
+        keys = [key for pid, key in wanted if pid == portfolio_id]
+        for batch in _batches(keys):
+            lines.update({(portfolio_id, line.source_key): line for line in BankLine.objects.filter(
+                portfolio_id=portfolio_id, source_key__in=batch).only(
+                "id", "source_key", "kind", "bank_code", "bank_date", "line_number", "layout")})
     labels = dict(Payment.Source.choices)
     for payment in payments:
-        line = lines.get(payment.pk)
+        line = lines.get((payment.portfolio_id, _line_key(payment.source_ref))) \
+            if payment.source in (Payment.Source.BANK_FILE, Payment.Source.STATEMENT) else None
         payment.source_info = PaymentSource(
             source=payment.source, label=str(labels.get(payment.source, payment.source)),
             line_id=line.pk if line else None, bank_code=line.bank_code if line else "",
-            bank_date=line.bank_date if line else None, line_number=line.line_number if line else None)
+            bank_date=line.bank_date if line else None, line_number=line.line_number if line else None,
+            statement=bool(line and line.kind == BankLine.Kind.STATEMENT))
     return payments
 
 
@@ -392,3 +423,196 @@ def debtor_installment(debtor: Debtor, pk: str):
         return None
     return AgreementInstallment.objects.filter(agreement__debtor=debtor, pk=int(pk)).select_related(
         "agreement", "obligation").first()
+
+
+# --- what a line's scoring compares with (matching.candidates) ---------------------------------------------------
+
+MAX_INSTALLMENTS = 3  # the next unpaid installments of each accepted agreement compared with an amount
+MAX_NAME_MATCHES = 10  # debtors a payer's name may propose
+
+
+def description_hits(portfolio: Portfolio, tokens_per_line: list[list[str]]) -> list[list[tuple[str, str, object]]]:
+    """For each line's description tokens (matching.description_tokens), what they name, set-based: (kind, token,
+    Target) with kind obligation_number, debtor_code or national_id. A token is compared as written, and without
+    its padding zeros when it is digits."""
+    wanted: dict[str, int] = {}
+    for tokens in tokens_per_line:
+        for token in tokens:
+            core = rules.unpadded(token)
+            if core:
+                wanted[core] = max(wanted.get(core, 0), len(token))
+    if not wanted:
+        return [[] for _ in tokens_per_line]
+    found = {kind: targets(portfolio, kind, wanted)
+             for kind in (rules.OBLIGATION_NUMBER, rules.DEBTOR_CODE, rules.NATIONAL_ID)}
+    out = []
+    for tokens in tokens_per_line:
+        hits, seen = [], set()
+        for token in tokens:
+            core = rules.unpadded(token)
+            for kind, by_value in found.items():
+                for target in by_value.get(core, []):
+                    if (kind, target) not in seen:
+                        seen.add((kind, target))
+                        hits.append((kind, token, target))
+        out.append(hits)
+    return out
+
+
+def debtors_by_name(portfolio: Portfolio, words: set[str]) -> list[int]:
+    """Debtors whose search text (lower case, accent-free) holds the two longest of a payer's name words, at most
+    MAX_NAME_MATCHES: a substring search over the portfolio's debtors, so it is asked only for statement lines that
+    nothing else identifies."""
+    chosen = sorted(words, key=lambda w: (-len(w), w))[:2]
+    if len(chosen) < 2:
+        return []
+    condition = Q()
+    for word in chosen:
+        condition &= Q(search_text__contains=word)
+    return list(Debtor.objects.filter(portfolio=portfolio).filter(condition)
+                .order_by("id").values_list("id", flat=True)[:MAX_NAME_MATCHES])
+
+
+def debtor_facts(portfolio: Portfolio, debtor_ids) -> dict:
+    """For each debtor, what an amount or a name is compared with (matching.DebtorFacts): its name, total balance,
+    its obligations (number and balance), the next unpaid installments of its accepted agreements and its pending
+    promises. A few queries per 500 debtors."""
+    facts: dict[int, DebtorFacts] = {}
+    ids = sorted(set(debtor_ids))
+    for batch in _batches(ids):
+        for pk, name, balance in Debtor.objects.filter(portfolio=portfolio, pk__in=batch).values_list(
+                "id", "name", "balance_minor"):
+            facts[pk] = DebtorFacts(pk, name=name, balance_minor=balance)
+        for oid, debtor_id, number, balance in Obligation.objects.filter(
+                portfolio=portfolio, debtor_id__in=batch).values_list("id", "debtor_id", "number", "balance_minor"):
+            if debtor_id in facts:
+                facts[debtor_id].obligations[oid] = (number, balance)
+        rows = (AgreementInstallment.objects
+                .filter(agreement__portfolio=portfolio, agreement__debtor_id__in=batch,
+                        agreement__status=Agreement.Status.ACCEPTED)
+                .filter(Q(obligation__isnull=True) | Q(obligation__balance_minor__gt=0))
+                .order_by("agreement_id", "number")
+                .values_list("agreement__debtor_id", "agreement_id", "agreement__number", "number", "amount_minor"))
+        per_agreement: dict[int, int] = defaultdict(int)
+        for debtor_id, agreement_id, agreement_number, number, amount in rows:
+            per_agreement[agreement_id] += 1
+            if debtor_id in facts and per_agreement[agreement_id] <= MAX_INSTALLMENTS:
+                facts[debtor_id].installments.append((agreement_number or str(agreement_id), number, amount))
+        for debtor_id, due, amount in (Promise.objects.filter(portfolio=portfolio, debtor_id__in=batch,
+                                                               status=Promise.Status.PENDING)
+                                       .order_by("due_date").values_list("debtor_id", "due_date", "amount_minor")):
+            if debtor_id in facts:
+                facts[debtor_id].promises.append((due.isoformat(), amount))
+    return facts
+
+
+@dataclass
+class LineToScore:
+    """A bank line as scoring sees it: its amount, what its reference named (kind, value, Target) with kind
+    obligation_number, debtor_code, national_id or generated, its description and payer's name (statements)."""
+
+    amount_minor: int
+    reference_hits: list = field(default_factory=list)
+    description: str = ""
+    payer_name: str = ""
+
+
+MAX_NAME_SEARCHES = 200  # lines of one import whose payer's name is searched among the debtors
+
+
+def line_candidates(portfolio: Portfolio, lines: list[LineToScore]) -> list[list[matching.Candidate]]:
+    """The scored candidates of each line (matching.candidates), the facts gathered set-based for all lines at
+    once: what the references and the descriptions name, then the names of the payers of the lines nothing else
+    identifies (at most MAX_NAME_SEARCHES lines), then those debtors' balances, installments and promises."""
+    desc_hits = description_hits(portfolio, [matching.description_tokens(x.description) for x in lines])
+    named: list[set[int]] = []
+    searches = 0
+    for line, hits in zip(lines, desc_hits, strict=True):
+        ids = {t.debtor_id for _k, _v, t in line.reference_hits} | {t.debtor_id for _k, _v, t in hits}
+        if not ids and searches < MAX_NAME_SEARCHES:
+            words = matching.name_words(line.payer_name or line.description)
+            if len(words) >= 2:
+                searches += 1
+                ids = set(debtors_by_name(portfolio, words))
+        named.append(ids)
+    facts = debtor_facts(portfolio, set().union(*named) if named else set())
+    out = []
+    for line, hits, ids in zip(lines, desc_hits, named, strict=True):
+        evidence = []
+        for kind, value, target in line.reference_hits:
+            evidence.append(_evidence("reference", kind, value, target, facts))
+        for kind, token, target in hits:
+            evidence.append(_evidence("description", kind, token, target, facts))
+        out.append(matching.candidates(amount_minor=line.amount_minor, evidence=evidence,
+                                       debtors={d: facts[d] for d in ids if d in facts},
+                                       payer_text=line.payer_name or line.description))
+    return out
+
+
+def _evidence(source: str, kind: str, value: str, target: rules.Target, facts: dict) -> matching.Evidence:
+    if target.obligation_id is not None:
+        debtor = facts.get(target.debtor_id)
+        number = debtor.obligations.get(target.obligation_id, (value, 0))[0] if debtor else value
+        if source == "reference":
+            return matching.Evidence("reference_obligation", target, (("ref", value), ("number", number)))
+        return matching.Evidence("description_obligation", target, (("number", number),))
+    if source == "reference":
+        return matching.Evidence("reference_debtor", target, (("ref", value), ("field", kind)))
+    if kind == rules.NATIONAL_ID:
+        return matching.Evidence("description_national_id", target, (("id", value),))
+    return matching.Evidence("description_debtor_code", target, (("code", value),))
+
+
+# --- the reconciliation pages ------------------------------------------------------------------------------------
+
+def suggestions_shown(lines) -> dict[int, list[dict]]:
+    """For each line, its stored suggestions as the page shows them: position, score, the debtor's code and name,
+    the obligation's number and balance, the reasons said in the active language (matching.reasons_text)."""
+    debtor_ids, obligation_ids = set(), set()
+    for line in lines:
+        for s in line.suggestions or []:
+            debtor_ids.add(s.get("debtor_id"))
+            if s.get("obligation_id"):
+                obligation_ids.add(s["obligation_id"])
+    debtors = {pk: (code, name) for pk, code, name in
+               Debtor.objects.filter(pk__in=debtor_ids - {None}).values_list("id", "code", "name")}
+    obligations = {pk: (number, balance) for pk, number, balance in
+                   Obligation.objects.filter(pk__in=obligation_ids).values_list("id", "number", "balance_minor")}
+    out: dict[int, list[dict]] = {}
+    for line in lines:
+        rows = []
+        for index, s in enumerate(line.suggestions or []):
+            code, name = debtors.get(s.get("debtor_id"), ("", ""))
+            number, balance = obligations.get(s.get("obligation_id"), ("", None))
+            rows.append({"index": index, "score": s.get("score", 0), "debtor_code": code, "debtor_name": name,
+                         "obligation_number": number, "obligation_balance": balance,
+                         "reasons": matching.reasons_text(s.get("reasons", [])), "exists": bool(code)})
+        out[line.pk] = rows
+    return out
+
+
+def applied_lines_page(portfolio: Portfolio, q: str = "", date_from=None, date_to=None):
+    """The applied bank lines, most recent bank date first, with their payments; `q` a reference (compared without
+    padding zeros), a debtor's code or an obligation's number."""
+    rows = BankLine.objects.filter(portfolio=portfolio, status=BankLine.Status.APPLIED)
+    q = (q or "").strip()
+    if q:
+        core = rules.unpadded(q) or q
+        rows = rows.filter(Q(reference__endswith=core) | Q(payment__debtor__code=q) | Q(payment__obligation__number=q)
+                           | Q(parts__debtor__code=q) | Q(parts__obligation__number=q)).distinct()
+    if date_from:
+        rows = rows.filter(bank_date__gte=date_from)
+    if date_to:
+        rows = rows.filter(bank_date__lte=date_to)
+    return (rows.select_related("payment__debtor", "payment__obligation", "handled_by")
+            .prefetch_related("parts__debtor", "parts__obligation", "parts__payment")
+            .order_by("-bank_date", "-id"))
+
+
+def line_payment_rows(line: BankLine) -> list[dict]:
+    """What an applied line paid: each payment's debtor, obligation and amount (one, or the parts of its round)."""
+    if line.payment_id:
+        p = line.payment
+        return [{"debtor": p.debtor, "obligation": p.obligation, "amount_minor": p.amount_minor, "part": None}]
+    return [{"debtor": part.debtor, "obligation": part.obligation, "amount_minor": part.amount_minor,
+             "part": part.number} for part in line.parts.all() if part.round == line.round]

@@ -13,20 +13,22 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
-from recaudo.agreements.services.payments import payment_receive, payments_receive
+from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive, payments_receive
 from recaudo.audit.services import audit_record
-from recaudo.core.amounts import MAX_MINOR
+from recaudo.core.amounts import MAX_MINOR, AmountError, parse_amount
 from recaudo.core.bulk import insert_instances
 from recaudo.core.errors import DomainError, NotAllowed
-from recaudo.core.money import from_minor, precision, to_minor
+from recaudo.core.money import active_locale, format_amount, from_minor, precision, to_minor
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.services import PaymentIn
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
-from . import asobancaria, rules, selectors, statements
+from . import asobancaria, matching, rules, selectors, statements
 from .models import (
     BankLine,
+    BankLinePart,
     Convenio,
     PaymentReference,
     ReferenceKind,
@@ -246,14 +248,17 @@ def _convenio_for(portfolio, file, name) -> Convenio | None:
     return matching[0] if len(matching) == 1 else None
 
 
-def _decisions(portfolio, file, convenio) -> list[rules.Decision]:
+def _decisions(portfolio, file, convenio) -> tuple[list[rules.Decision], list[list[tuple]]]:
     return _reference_decisions(portfolio, [d.reference for d in file.details],
                                 asobancaria.REFERENCE_WIDTH[file.layout], convenio)
 
 
-def _reference_decisions(portfolio, references: list[str], width: int, convenio) -> list[rules.Decision]:
-    """For each reference, the one debtor (and obligation) it names: through the convenio's layout, or, without
-    one, the whole reference tried as every kind of reference (set-based: a few queries for the whole list)."""
+def _reference_decisions(portfolio, references: list[str], width: int,
+                         convenio) -> tuple[list[rules.Decision], list[list[tuple]]]:
+    """For each reference, the one debtor (and obligation) it names (rules.decide, or the reason's code why not):
+    through the convenio's layout, or, without one, the whole reference tried as every kind of reference
+    (set-based: a few queries for the whole list); and what it named, as (kind, value, Target), for the scoring
+    of the lines without a decision."""
     kind = selectors.reference_kind(portfolio)
     segments = [rules.Segment(**s) for s in convenio.reference_layout] if convenio else []
     split = [rules.split_reference(r, segments, width) for r in references]
@@ -276,17 +281,17 @@ def _reference_decisions(portfolio, references: list[str], width: int, convenio)
         for f, v in values.items():
             wanted[kind_of(f)][v] = widths.get(f, width)
     found = {k: selectors.targets(portfolio, k, w) for k, w in wanted.items()}
-    decisions = []
+    decisions, hits = [], []
     for values in tries:
+        hits.append([(kind_of(f), v, t) for f, v in values.items() for t in found[kind_of(f)].get(v, [])])
         bad_digit = [f for f, v in values.items() if kind_of(f) == rules.GENERATED and not rules.luhn_valid(v)]
         if segments and bad_digit:
-            decisions.append(rules.Decision(None, _("%(field)s %(value)s has a wrong check digit (mistyped?)")
-                                            % {"field": rules.field_label(bad_digit[0]),
-                                               "value": values[bad_digit[0]]}))
+            decisions.append(rules.Decision(None, "wrong_check_digit",
+                                            (("field", bad_digit[0]), ("value", values[bad_digit[0]]))))
             continue
         matches = {f: found[kind_of(f)].get(v, []) for f, v in values.items()}
         decisions.append(rules.decide(matches, each_must_match=bool(segments)))
-    return decisions
+    return decisions, hits
 
 
 CHUNK = 2000  # lines applied per transaction
@@ -342,20 +347,27 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
                           dry_run=dry_run)
     keys = source_keys(file)
     known = selectors.known_keys(portfolio, keys)
-    decisions = _decisions(portfolio, file, convenio)
+    decisions, hits = _decisions(portfolio, file, convenio)
+    # the lines no reference names exactly one debtor of are scored (matching), all at once
+    to_score = [i for i, (d, key) in enumerate(zip(decisions, keys, strict=True))
+                if d.target is None and key not in known and details[i].amount_cents > 0]
+    scored = selectors.line_candidates(portfolio, [
+        selectors.LineToScore(amount_minor=_minor(details[i].amount_cents, portfolio), reference_hits=hits[i])
+        for i in to_score])
+    candidates = dict(zip(to_score, scored, strict=True))
     user = actor if actor is not None and not isinstance(actor, str) else None
     report("match", len(keys), len(keys))
     todo = []
-    for detail, key, decision in zip(details, keys, decisions, strict=True):
+    for index, (detail, key, decision) in enumerate(zip(details, keys, decisions, strict=True)):
         outcome = LineOutcome(line=detail.line, reference=rules.unpadded(detail.reference),
                               amount_cents=detail.amount_cents, outcome="duplicate")
         result.lines.append(outcome)
         if key in known:
             continue
         known.add(key)
-        todo.append((outcome, detail, key, decision))
-    del keys, decisions, known
-    context = _Context(portfolio, convenio, file, sha, user, actor)
+        todo.append((outcome, detail, key, decision, candidates.get(index, [])))
+    del keys, decisions, known, candidates
+    context = _Context(portfolio, convenio, file, sha, user, actor, selectors.auto_apply_score(portfolio))
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start:start + CHUNK]
         try:
@@ -364,9 +376,9 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
         except (IntegrityError, DomainError):
             # A concurrent import took some of these lines, or a payment's rules refused it midway: the chunk is
             # undone and its lines go one by one, each in its own savepoint (what fails is queued or skipped).
-            for outcome, detail, key, decision in chunk:
+            for outcome, detail, key, decision, found in chunk:
                 outcome.outcome, outcome.reason, outcome.payment_id = "duplicate", "", None
-                _apply_one(context, outcome, detail, key, decision)
+                _apply_one(context, outcome, detail, key, decision, found)
         report("apply", start + len(chunk), len(todo))
         if start // CHUNK + 1 in (1, 4, 16):
             _analyze()
@@ -400,21 +412,26 @@ class _Context:
     sha: str
     user: object
     actor: object
+    threshold: int  # the portfolio's auto-apply score
 
 
 def _apply_chunk(context: _Context, chunk: list) -> None:
-    """A chunk's lines at once: the payments of those that name one debtor through payments_receive, then every
-    line's BankLine (bulk); a line whose key a payment already carries is skipped (_AlreadyPaid's case)."""
-    lines = [_bank_line_build(context, detail, key) for _outcome, detail, key, _decision in chunk]
+    """A chunk's lines at once: the payments of those that name one debtor (or whose best scored candidate reaches
+    the threshold clearly, _line_target) through payments_receive, then every line's BankLine (bulk) with its
+    suggestions and, when it waits, its reason code; a line whose key a payment already carries is skipped
+    (_AlreadyPaid's case)."""
+    lines = [_bank_line_build(context, detail, key) for _outcome, detail, key, _decision, _found in chunk]
     wanted: list[tuple[int, PaymentIn]] = []
-    for position, ((_outcome, detail, _key, decision), line) in enumerate(zip(chunk, lines, strict=True)):
-        if line.amount_minor > 0 and decision.target is not None:
+    for position, ((_outcome, _detail, _key, decision, found), line) in enumerate(zip(chunk, lines, strict=True)):
+        line.suggestions = [c.as_json() for c in found]
+        target, code, params = _line_target(line, decision, found, context.threshold)
+        if target is not None:
             wanted.append((position, PaymentIn(
-                debtor_id=decision.target.debtor_id, obligation_id=decision.target.obligation_id,
-                minor=line.amount_minor, source_ref=line.source_key, reference=rules.unpadded(detail.reference),
-                method=_method(detail))))
+                debtor_id=target.debtor_id, obligation_id=target.obligation_id, minor=line.amount_minor,
+                source_ref=line.source_key, reference=(rules.unpadded(line.reference) or line.reference)[:100],
+                method=_line_method(line))))
         else:
-            _queue(line, decision)
+            line.reason_code, line.reason_params = code, dict(params)
     outs = payments_receive(portfolio=context.portfolio, payments=[p for _position, p in wanted],
                             date=context.file.header.collection_date, source=Payment.Source.BANK_FILE,
                             actor=context.actor)
@@ -422,32 +439,33 @@ def _apply_chunk(context: _Context, chunk: list) -> None:
     for (position, _payment), out in zip(wanted, outs, strict=True):
         line = lines[position]
         if out.error is not None:  # the payment's own rules (a date after the portfolio's today...)
-            _queue(line, chunk[position][3], out.error.message)
+            line.reason_code, line.reason_params = "payment_refused", {"message": out.error.message[:250]}
+            line.reason = out.error.message[:300]
         elif not out.created:
             skipped.add(position)
         else:
             line.status, line.payment = BankLine.Status.APPLIED, out.payment
     insert_instances([line for i, line in enumerate(lines) if i not in skipped])
-    for position, ((outcome, _detail, _key, _decision), line) in enumerate(zip(chunk, lines, strict=True)):
+    for position, ((outcome, _detail, _key, _decision, _found), line) in enumerate(zip(chunk, lines, strict=True)):
         if position not in skipped:
-            outcome.outcome, outcome.reason, outcome.payment_id = line.status, line.reason, line.payment_id
+            outcome.outcome, outcome.reason, outcome.payment_id = line.status, line.reason_text, line.payment_id
 
 
-def _apply_one(context: _Context, outcome: LineOutcome, detail, key, decision) -> None:
+def _apply_one(context: _Context, outcome: LineOutcome, detail, key, decision, found) -> None:
     """One line in its own savepoint: its BankLine first (a key another import took meanwhile: skipped), then its
     payment through payment_receive, or queued."""
-    target = decision.target
+    debtor_ids = {c.debtor_id for c in found} | ({decision.target.debtor_id} if decision.target else set())
+    obligation_ids = {c.obligation_id for c in found if c.obligation_id} | (
+        {decision.target.obligation_id} if decision.target and decision.target.obligation_id else set())
     try:
         with transaction.atomic():
             line = _bank_line_build(context, detail, key)
             line.save(force_insert=True)
-            _apply(line, decision, Debtor.objects.in_bulk([target.debtor_id] if target else []),
-                   Obligation.objects.in_bulk([target.obligation_id] if target and target.obligation_id else []),
-                   context.actor, source=Payment.Source.BANK_FILE, amount=Decimal(detail.amount_cents) / 100,
-                   reference=rules.unpadded(detail.reference), method=_method(detail))
+            _apply(line, decision, found, context.threshold, Debtor.objects.in_bulk(debtor_ids),
+                   Obligation.objects.in_bulk(obligation_ids), context.actor)
     except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
         return
-    outcome.outcome, outcome.reason = line.status, line.reason
+    outcome.outcome, outcome.reason = line.status, line.reason_text
     outcome.payment_id = line.payment_id
 
 
@@ -468,42 +486,83 @@ def _bank_line_build(context: _Context, detail, key) -> BankLine:
         sequence=detail.sequence[:7], status=BankLine.Status.QUEUED, created_by=context.user)
 
 
-def _queue(line: BankLine, decision: rules.Decision, refused: str = "") -> None:
-    """Why the line waits for a person: a zero amount, the decision's reason (it named nothing, or several), or
-    the payment rules' refusal."""
-    reason = refused or (_("the amount is zero") if line.amount_minor <= 0 else decision.reason)
-    line.reason = reason[:300]
+def bank_lines_match(*, portfolio: Portfolio, lines: list[BankLine], actor=None) -> None:
+    """Score and apply (or queue) bank lines already saved as queued, such as a statement's (kind statement): each
+    line's reference is tried whole, without padding zeros, as an obligation number, a debtor code, a national ID
+    and a generated reference; its description's tokens and its payer's name are scored too (matching). The best
+    candidate is applied when it reaches the portfolio's auto-apply score clearly (matching.choose); the others wait
+    with their suggestions and reason code. Call it inside the import's transaction; the payments' source is the
+    line's (statement or bank file), their source_ref the line's key."""
+    lines = [line for line in lines if line.status == BankLine.Status.QUEUED]
+    if not lines:
+        return
+    hits = selectors.reference_hits(portfolio, [line.reference for line in lines])
+    scored = selectors.line_candidates(portfolio, [
+        selectors.LineToScore(amount_minor=line.amount_minor, reference_hits=found, description=line.description,
+                              payer_name=line.payer_name) for line, found in zip(lines, hits, strict=True)])
+    debtors = Debtor.objects.in_bulk({c.debtor_id for found in scored for c in found})
+    obligations = Obligation.objects.in_bulk({c.obligation_id for found in scored for c in found if c.obligation_id})
+    threshold = selectors.auto_apply_score(portfolio)
+    for line, found in zip(lines, scored, strict=True):
+        with transaction.atomic():
+            try:
+                _apply(line, rules.Decision(None), found, threshold, debtors, obligations, actor)
+            except _AlreadyPaid:
+                line.reason_code, line.reason_params = "payment_refused", {}
+                line.save(update_fields=["reason_code", "reason_params"])
 
 
-def _apply(line: BankLine, decision: rules.Decision, debtors, obligations, actor, *, source: str, amount: Decimal,
-           reference: str, method: str) -> None:
-    """Receive the line's payment when it names one debtor, else leave it queued with the reason."""
-    refused = ""
-    if line.amount_minor > 0 and decision.target is not None:
-        target = decision.target
+def _minor(cents: int, portfolio) -> int:
+    return to_minor(Decimal(cents) / 100, portfolio.currency)
+
+
+def _line_target(line: BankLine, decision: rules.Decision, candidates: list, threshold: int):
+    """Whom the line's payment goes to (a rules.Target, or None) and, when nobody, why (a reason code and its
+    parameters): the debtor its reference names, else its best scored candidate when it reaches the threshold
+    clearly (matching.choose); a zero amount goes to nobody."""
+    target, code, params = decision.target, decision.code, decision.params
+    if line.amount_minor <= 0:
+        return None, "zero_amount", ()
+    if target is None and candidates:
+        choice = matching.choose(candidates, threshold)
+        if code in ("", "no_reference", "names_nothing"):  # else the reference's reason (two debtors...) says more
+            code, params = choice.code, choice.params
+        if choice.candidate is not None:
+            target = rules.Target(choice.candidate.debtor_id, choice.candidate.obligation_id)
+    return target, code, params
+
+
+def _apply(line: BankLine, decision: rules.Decision, candidates: list, threshold: int, debtors, obligations,
+           actor) -> None:
+    """Receive the line's payment when its reference names one debtor (a collection file's line), or when its
+    best scored candidate reaches the portfolio's threshold clearly (matching.choose); else leave it queued with
+    its suggestions and the reason's code."""
+    line.suggestions = [c.as_json() for c in candidates]
+    target, code, params = _line_target(line, decision, candidates, threshold)
+    if target is not None:
         try:
             with transaction.atomic():
                 payment, created = payment_receive(
                     portfolio=line.portfolio, debtor=debtors[target.debtor_id],
-                    amount=amount, date=line.bank_date, source=source, source_ref=line.source_key,
-                    reference=reference, method=method, obligation=obligations.get(target.obligation_id),
-                    actor=actor)
+                    amount=from_minor(line.amount_minor, line.portfolio.currency), date=line.bank_date,
+                    source=_payment_source(line), source_ref=line.source_key,
+                    reference=(rules.unpadded(line.reference) or line.reference)[:100], method=_line_method(line),
+                    obligation=obligations.get(target.obligation_id), actor=actor)
         except DomainError as exc:  # the payment's own rules (a date after the portfolio's today...)
-            refused = exc.message
+            code, params = "payment_refused", (("message", exc.message[:250]),)
+            line.reason = exc.message[:300]
         else:
             if not created:
                 raise _AlreadyPaid
             line.status, line.payment = BankLine.Status.APPLIED, payment
-            line.save(update_fields=["status", "payment"])
+            line.save(update_fields=["status", "payment", "suggestions"])
             return
-    _queue(line, decision, refused)
-    line.save(update_fields=["reason"])
+    line.reason_code, line.reason_params = code, dict(params)
+    line.save(update_fields=["reason", "reason_code", "reason_params", "suggestions"])
 
 
-def _method(detail: asobancaria.Detail) -> str:
-    channel = detail.channel.strip()
-    label = asobancaria.CHANNELS.get(channel, "")
-    return (f"Asobancaria {channel} {label}".strip() if channel else "Asobancaria")[:40]
+def _payment_source(line: BankLine) -> str:
+    return Payment.Source.STATEMENT if line.kind == BankLine.Kind.STATEMENT else Payment.Source.BANK_FILE
 
 
 # --- importing a bank statement ----------------------------------------------------------------------------------
@@ -540,11 +599,11 @@ def statement_keys(lines: list[statements.Line]) -> list[str]:
     return keys
 
 
-def _statement_decisions(portfolio, lines: list[statements.Line], convenio) -> list[rules.Decision]:
-    """Which debtor (and obligation) each credit line of a statement goes to. For now the collection file's
-    decision on the line's reference (through the convenio's layout, or the whole reference tried as obligation
-    number, debtor code, national ID and generated reference); a line without a reference waits for review. The
-    one place to swap for scored candidates (description, amount, payer's name)."""
+def _statement_decisions(portfolio, lines: list[statements.Line],
+                         convenio) -> tuple[list[rules.Decision], list[list[tuple]]]:
+    """Which debtor (and obligation) each credit line's reference names (through the convenio's layout, or the
+    whole reference tried as obligation number, debtor code, national ID and generated reference), and what it
+    named; the lines it does not name exactly are scored (matching: the description, the amount, the payer)."""
     return _reference_decisions(portfolio, [line.reference for line in lines], rules.MAIN_REFERENCE_LENGTH,
                                 convenio)
 
@@ -647,15 +706,27 @@ def bank_statement_import(*, portfolio: Portfolio, content: bytes, layout: str =
                           debits_skipped_total_cents=sum(-_cents(line.amount) for line in skipped))
     keys = statement_keys(credits)
     known = selectors.known_keys(portfolio, keys)
-    decisions = _statement_decisions(portfolio, credits, convenio)
-    debtors = Debtor.objects.in_bulk({d.target.debtor_id for d in decisions if d.target})
-    obligations = Obligation.objects.in_bulk({d.target.obligation_id for d in decisions
-                                              if d.target and d.target.obligation_id})
+    decisions, hits = _statement_decisions(portfolio, credits, convenio)
+    # the credits no reference names exactly one debtor of are scored: reference, description, amount, payer
+    to_score = [i for i, (d, key) in enumerate(zip(decisions, keys, strict=True)) if d.target is None
+                and key not in known]
+    scored = selectors.line_candidates(portfolio, [
+        selectors.LineToScore(amount_minor=to_minor(credits[i].amount, portfolio.currency), reference_hits=hits[i],
+                              description=credits[i].description, payer_name=credits[i].payer_name)
+        for i in to_score])
+    candidates = dict(zip(to_score, scored, strict=True))
+    threshold = selectors.auto_apply_score(portfolio)
+    wanted_debtors = {d.target.debtor_id for d in decisions if d.target}
+    wanted_obligations = {d.target.obligation_id for d in decisions if d.target and d.target.obligation_id}
+    for found in scored:
+        wanted_debtors |= {c.debtor_id for c in found}
+        wanted_obligations |= {c.obligation_id for c in found if c.obligation_id}
+    debtors = Debtor.objects.in_bulk(wanted_debtors)
+    obligations = Obligation.objects.in_bulk(wanted_obligations)
     user = actor if actor is not None and not isinstance(actor, str) else None
-    method = _statement_method(statement.layout)
-    for number, (item, key, decision) in enumerate(zip(credits, keys, decisions, strict=True)):
-        if progress and number % 500 == 0:
-            progress("apply", number, len(credits))
+    for index, (item, key, decision) in enumerate(zip(credits, keys, decisions, strict=True)):
+        if progress and index % 500 == 0:
+            progress("apply", index, len(credits))
         outcome = LineOutcome(line=item.line, reference=rules.unpadded(item.reference),
                               amount_cents=_cents(item.amount), outcome="duplicate",
                               description=item.description[:300])
@@ -666,12 +737,10 @@ def bank_statement_import(*, portfolio: Portfolio, content: bytes, layout: str =
         try:
             with transaction.atomic():
                 line = _statement_line(portfolio, convenio, statement, item, key, sha, user)
-                _apply(line, decision, debtors, obligations, actor, source=Payment.Source.STATEMENT,
-                       amount=item.amount, reference=(rules.unpadded(item.reference) or item.reference)[:100],
-                       method=method)
+                _apply(line, decision, candidates.get(index, []), threshold, debtors, obligations, actor)
         except (IntegrityError, _AlreadyPaid):  # read meanwhile by a concurrent import of the same line
             continue
-        outcome.outcome, outcome.reason = line.status, line.reason
+        outcome.outcome, outcome.reason = line.status, line.reason_text
         outcome.payment_id = line.payment_id
     summary = result.summary()
     audit_record(event_type="banking.statement_imported", subject=portfolio, actor=actor, portfolio=portfolio,
@@ -835,6 +904,68 @@ def _handled_error(line: BankLine) -> BankingError:
                         field="line")
 
 
+def _resolve(portfolio: Portfolio, debtor_query: str, obligation_number: str, part: int | None = None):
+    """The debtor (and obligation) a person named: `debtor_query` a code, national ID or obligation number that
+    names exactly one debtor; `obligation_number` optionally one of its obligations. BankingError at the field,
+    naming the part of a split."""
+    def error(message, field):
+        if part is not None:
+            message = _("part %(n)d: %(message)s") % {"n": part, "message": message}
+        return BankingError(message, field=field)
+
+    debtor_query = (debtor_query or "").strip()[:60]
+    obligation_number = (obligation_number or "").strip()[:60]
+    if not debtor_query and not obligation_number:
+        raise error(_("write the debtor's code, ID or an obligation number"), "debtor")
+    obligation = None
+    if obligation_number:
+        obligation = Obligation.objects.filter(portfolio=portfolio, number=obligation_number).first()
+        if obligation is None:
+            raise error(_("no obligation %(number)s in this portfolio") % {"number": obligation_number},
+                        "obligation")
+    if not debtor_query:
+        return obligation.debtor, obligation
+    debtors = selectors.debtors_named(portfolio, debtor_query)
+    if not debtors:
+        raise error(_("no debtor with code, ID or obligation %(query)s") % {"query": debtor_query}, "debtor")
+    if len(debtors) > 1:
+        raise error(_("%(query)s names %(n)d debtors: write the debtor's code")
+                    % {"query": debtor_query, "n": len(debtors)}, "debtor")
+    debtor = debtors[0]
+    if obligation is not None and obligation.debtor_id != debtor.pk:
+        raise error(_("obligation %(number)s is not of debtor %(code)s")
+                    % {"number": obligation.number, "code": debtor.code}, "obligation")
+    return debtor, obligation
+
+
+def line_source_ref(line: BankLine, part: int | None = None) -> str:
+    """The source_ref of a line's payment: the line's key; once undone and applied again, "~2", "~3"... after it;
+    a part of a split, "/1", "/2"... after that. The ledger's unique (portfolio, source, source_ref) keeps each
+    applied once."""
+    base = line.source_key if line.round <= 1 else f"{line.source_key}~{line.round}"
+    return base if part is None else f"{base}/{part}"
+
+
+def _receive(line: BankLine, debtor, obligation, amount_minor: int, actor, part: int | None = None):
+    payment, _created = payment_receive(
+        portfolio=line.portfolio, debtor=debtor, amount=from_minor(amount_minor, line.portfolio.currency),
+        date=line.bank_date, source=_payment_source(line), source_ref=line_source_ref(line, part),
+        reference=rules.unpadded(line.reference), method=_line_method(line), obligation=obligation, actor=actor)
+    return payment
+
+
+def _line_applied(line: BankLine, payment, debtor, obligation, actor, how: str, extra: dict | None = None):
+    line.status, line.payment = BankLine.Status.APPLIED, payment
+    line.handled_at, line.handled_by = timezone.now(), actor
+    line.save(update_fields=["status", "payment", "handled_at", "handled_by"])
+    audit_record(event_type="banking.line_applied", subject=line, actor=actor, portfolio=line.portfolio,
+                 debtor=debtor, changes={"line": line.pk, "how": how, "debtor": debtor.code,
+                                         "obligation": obligation.number if obligation else "",
+                                         "payment": payment.pk, "amount_minor": line.amount_minor,
+                                         "bank_date": str(line.bank_date), **(extra or {})})
+    return line
+
+
 @transaction.atomic
 def bank_line_apply(*, portfolio: Portfolio, line_id: int, debtor_query: str, obligation_number: str = "",
                     actor) -> BankLine:
@@ -849,42 +980,158 @@ def bank_line_apply(*, portfolio: Portfolio, line_id: int, debtor_query: str, ob
         return line  # applied once: a second submit changes nothing
     if line.status != BankLine.Status.QUEUED:
         raise _handled_error(line)
-    debtor_query = (debtor_query or "").strip()[:60]
-    obligation_number = (obligation_number or "").strip()[:60]
-    if not debtor_query and not obligation_number:
-        raise BankingError(_("write the debtor's code, ID or an obligation number"), field="debtor")
+    debtor, obligation = _resolve(portfolio, debtor_query, obligation_number)
+    payment = _receive(line, debtor, obligation, line.amount_minor, actor)
+    return _line_applied(line, payment, debtor, obligation, actor, "chosen")
+
+
+@transaction.atomic
+def bank_line_accept(*, portfolio: Portfolio, line_id: int, suggestion: int, actor) -> BankLine:
+    """Apply a queued bank line to one of its suggestions (`suggestion`: its position, 0 the best), as a person
+    decided. Only a supervisor or an administrator; a second submit changes nothing."""
+    _require_supervising(actor, portfolio)
+    line = _queued_line(portfolio, line_id)
+    if line.status == BankLine.Status.APPLIED:
+        return line
+    if line.status != BankLine.Status.QUEUED:
+        raise _handled_error(line)
+    if not isinstance(suggestion, int) or isinstance(suggestion, bool) \
+            or not 0 <= suggestion < len(line.suggestions or []):
+        raise BankingError(_("this line has no such suggestion"), field="suggestion")
+    chosen = line.suggestions[suggestion]
+    debtor = Debtor.objects.filter(portfolio=portfolio, pk=chosen.get("debtor_id")).first()
     obligation = None
-    if obligation_number:
-        obligation = Obligation.objects.filter(portfolio=portfolio, number=obligation_number).first()
-        if obligation is None:
-            raise BankingError(_("no obligation %(number)s in this portfolio") % {"number": obligation_number},
-                               field="obligation")
-    if debtor_query:
-        debtors = selectors.debtors_named(portfolio, debtor_query)
-        if not debtors:
-            raise BankingError(_("no debtor with code, ID or obligation %(query)s") % {"query": debtor_query},
-                               field="debtor")
-        if len(debtors) > 1:
-            raise BankingError(_("%(query)s names %(n)d debtors: write the debtor's code")
-                               % {"query": debtor_query, "n": len(debtors)}, field="debtor")
-        debtor = debtors[0]
-        if obligation is not None and obligation.debtor_id != debtor.pk:
-            raise BankingError(_("obligation %(number)s is not of debtor %(code)s")
-                               % {"number": obligation.number, "code": debtor.code}, field="obligation")
-    else:
-        debtor = obligation.debtor
-    payment, _created = payment_receive(
-        portfolio=portfolio, debtor=debtor, amount=from_minor(line.amount_minor, portfolio.currency),
-        date=line.bank_date, source=_line_source(line), source_ref=line.source_key,
-        reference=rules.unpadded(line.reference), method=_line_method(line), obligation=obligation, actor=actor)
-    line.status, line.payment = BankLine.Status.APPLIED, payment
+    if chosen.get("obligation_id"):
+        obligation = Obligation.objects.filter(portfolio=portfolio, debtor=debtor,
+                                               pk=chosen["obligation_id"]).first()
+    if debtor is None or (chosen.get("obligation_id") and obligation is None):
+        raise BankingError(_("the suggested debtor or obligation no longer exists: choose another"),
+                           field="suggestion")
+    payment = _receive(line, debtor, obligation, line.amount_minor, actor)
+    return _line_applied(line, payment, debtor, obligation, actor, "suggestion",
+                         {"suggestion": suggestion, "score": chosen.get("score")})
+
+
+MAX_PARTS = 20
+
+
+@dataclass
+class SplitPart:
+    debtor: str  # the debtor's code, ID or an obligation number (as bank_line_apply)
+    obligation: str = ""
+    amount: object = ""  # text as typed in es-CO ("150.000,50") or a Decimal
+
+
+@transaction.atomic
+def bank_line_split(*, portfolio: Portfolio, line_id: int, parts: list[SplitPart], actor) -> BankLine:
+    """Split a queued bank line across several debtors or obligations: each part a payment received through
+    payment_receive with the bank's date, its source_ref the line's key and the part's number ("/1", "/2"...).
+    The parts' amounts must add up to the line's exactly (BankingError saying both sums; nothing is written), each
+    above zero, 2 to MAX_PARTS parts. Only a supervisor or an administrator; a second submit changes nothing."""
+    _require_supervising(actor, portfolio)
+    line = _queued_line(portfolio, line_id)
+    if line.status == BankLine.Status.APPLIED:
+        return line
+    if line.status != BankLine.Status.QUEUED:
+        raise _handled_error(line)
+    parts = [p for p in parts if (p.debtor or "").strip() or (p.obligation or "").strip() or str(p.amount).strip()]
+    if len(parts) < 2:
+        raise BankingError(_("a split needs at least two parts"), field="parts")
+    if len(parts) > MAX_PARTS:
+        raise BankingError(_("a split has at most %(n)d parts") % {"n": MAX_PARTS}, field="parts")
+    currency = portfolio.currency
+    resolved = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            amount = part.amount if isinstance(part.amount, Decimal) else parse_amount(
+                str(part.amount), currency=currency)
+            minor = to_minor(amount, currency)
+        except (AmountError, ValueError, ArithmeticError) as exc:
+            message = exc.translated() if isinstance(exc, AmountError) else str(exc)
+            raise BankingError(_("part %(n)d, amount: %(message)s") % {"n": number, "message": message},
+                               field="parts")
+        if minor <= 0:
+            raise BankingError(_("part %(n)d, amount: more than zero") % {"n": number}, field="parts")
+        debtor, obligation = _resolve(portfolio, part.debtor, part.obligation, part=number)
+        resolved.append((number, debtor, obligation, minor))
+    total = sum(minor for *_rest, minor in resolved)
+    if total != line.amount_minor:
+        raise BankingError(_("the parts add up to %(parts)s and the line is %(line)s: they must be equal")
+                           % {"parts": format_amount(from_minor(total, currency), active_locale(), currency, 2),
+                              "line": format_amount(from_minor(line.amount_minor, currency), active_locale(),
+                                                    currency, 2)},
+                           field="parts")
+    made = []
+    for number, debtor, obligation, minor in resolved:
+        payment = _receive(line, debtor, obligation, minor, actor, part=number)
+        BankLinePart.objects.create(line=line, round=line.round, number=number, debtor=debtor,
+                                    obligation=obligation, amount_minor=minor, payment=payment)
+        made.append({"part": number, "debtor": debtor.code, "obligation": obligation.number if obligation else "",
+                     "amount_minor": minor, "payment": payment.pk})
+    line.status, line.payment = BankLine.Status.APPLIED, None
     line.handled_at, line.handled_by = timezone.now(), actor
     line.save(update_fields=["status", "payment", "handled_at", "handled_by"])
-    audit_record(event_type="banking.line_applied", subject=line, actor=actor, portfolio=portfolio,
-                 changes={"line": line.pk, "debtor": debtor.code,
-                          "obligation": obligation.number if obligation else "", "payment": payment.pk,
+    audit_record(event_type="banking.line_split", subject=line, actor=actor, portfolio=portfolio,
+                 changes={"line": line.pk, "amount_minor": line.amount_minor, "bank_date": str(line.bank_date),
+                          "parts": made})
+    return line
+
+
+def line_payments(line: BankLine) -> list[Payment]:
+    """The payments a line's current application made: its payment, or its split parts' of this round."""
+    if line.payment_id:
+        return [line.payment]
+    return [part.payment for part in line.parts.filter(round=line.round).select_related("payment")]
+
+
+@transaction.atomic
+def bank_line_undo(*, portfolio: Portfolio, line_id: int, reason: str, actor) -> BankLine:
+    """Undo an applied bank line (applied by an import or by a person, whole or split): each of its payments is
+    reversed through payment_receipt_reverse with the reason (its receipt voided, a discount it earned taken
+    back), and the line waits in the queue again with its suggestions, its reason "undone". Applied again, its
+    payments get new keys (line_source_ref). Only a supervisor or an administrator; a line not applied (undone
+    already, queued, dismissed) is refused."""
+    _require_supervising(actor, portfolio)
+    line = _queued_line(portfolio, line_id)
+    if line.status != BankLine.Status.APPLIED:
+        raise BankingError(_("this bank line is not applied (%(status)s): there is nothing to undo")
+                           % {"status": line.get_status_display()}, field="line")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise BankingError(_("reason: say why the line is undone"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise BankingError(_("reason: up to %(n)d characters") % {"n": MAX_REASON}, field="reason")
+    reversed_ids = []
+    for payment in line_payments(line):
+        if payment.reversed_at is None:
+            payment_receipt_reverse(payment=payment, reason=reason, actor=actor)
+            reversed_ids.append(payment.pk)
+    line.status, line.payment, line.round = BankLine.Status.QUEUED, None, line.round + 1
+    line.reason_code, line.reason_params = "undone", {"reason": reason}
+    line.handled_at, line.handled_by = timezone.now(), actor
+    line.save(update_fields=["status", "payment", "round", "reason_code", "reason_params", "handled_at",
+                             "handled_by"])
+    audit_record(event_type="banking.line_undone", subject=line, actor=actor, portfolio=portfolio,
+                 changes={"line": line.pk, "reason": reason, "payments_reversed": reversed_ids,
                           "amount_minor": line.amount_minor, "bank_date": str(line.bank_date)})
     return line
+
+
+@transaction.atomic
+def auto_apply_score_set(*, portfolio: Portfolio, score: int, actor) -> ReferenceSettings:
+    """The score (1-100) from which a bank line's best suggestion is applied without a person. Only an
+    administrator of the portfolio (the command line may)."""
+    if actor != "cli" and (actor is None or isinstance(actor, str) or role_in(actor, portfolio) != Role.ADMIN):
+        raise BankingNotAllowed(_("only an administrator of the portfolio changes the score to apply by itself"))
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 100:
+        raise BankingError(_("the score to apply by itself is a whole number from 1 to 100"), field="auto_apply_score")
+    settings, _created = ReferenceSettings.objects.select_for_update().get_or_create(portfolio=portfolio)
+    before = settings.auto_apply_score
+    settings.auto_apply_score = score
+    settings.save(update_fields=["auto_apply_score"])
+    audit_record(event_type="banking.auto_apply_score", subject=settings, actor=actor, portfolio=portfolio,
+                 changes={"auto_apply_score": [before, score]})
+    return settings
 
 
 @transaction.atomic
@@ -910,10 +1157,6 @@ def bank_line_dismiss(*, portfolio: Portfolio, line_id: int, reason: str, actor)
                  changes={"line": line.pk, "reason": [before, reason], "amount_minor": line.amount_minor,
                           "bank_date": str(line.bank_date)})
     return line
-
-
-def _line_source(line: BankLine) -> str:
-    return Payment.Source.STATEMENT if line.kind == BankLine.Kind.STATEMENT else Payment.Source.BANK_FILE
 
 
 def _line_method(line: BankLine) -> str:

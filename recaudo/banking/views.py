@@ -1,6 +1,7 @@
 """The bank pages: upload a collection file or a statement, the statement mappings, the queue of the lines that
-named no single debtor, (for administrators) the portfolio's convenios, payment references and payment gateways,
-and a debtor's payment links. Thin: parse the input, one service call, a domain error shown at its field."""
+named no single debtor (accept a suggestion, choose a debtor, split, not a collection), the applied lines (undo),
+(for administrators) the portfolio's convenios, payment references and payment gateways, and a debtor's payment
+links. Thin: parse the input, one service call, a domain error shown at its field."""
 
 from __future__ import annotations
 
@@ -19,14 +20,19 @@ from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from . import selectors
 from .forms import (
+    AppliedFilterForm,
+    AutoApplyScoreForm,
     BankFileForm,
     ConvenioForm,
     GatewayAccountForm,
     LineApplyForm,
     LineDismissForm,
+    LineSplitForm,
+    LineUndoForm,
     PaymentLinkForm,
     ReferenceKindForm,
     StatementMappingForm,
+    SuggestionForm,
     layout_rows,
     segment_formset,
 )
@@ -34,8 +40,13 @@ from .gateways import REGISTRY
 from .jobs import bank_upload_submit
 from .models import BankLine, Convenio
 from .services import (
+    SplitPart,
+    auto_apply_score_set,
+    bank_line_accept,
     bank_line_apply,
     bank_line_dismiss,
+    bank_line_split,
+    bank_line_undo,
     billing_file_build,
     convenio_save,
     convenio_set_active,
@@ -117,12 +128,19 @@ def bank_mappings(request, slug):
         "portfolio": portfolio, "form": form, "mappings": selectors.statement_mappings(portfolio)})
 
 
-def _queue_page(request, portfolio, forms_for=None):
+def _queue_page(request, portfolio, bound=None, line_id=None):
+    """The queue page; `bound` is the submitted form of line `line_id` that failed, shown with its errors."""
     paginator = Paginator(selectors.queued_lines_page(portfolio), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    forms_for = forms_for or {}
-    rows = [(line, *forms_for.get(line.pk, (LineApplyForm(prefix=f"a{line.pk}"),
-                                             LineDismissForm(prefix=f"d{line.pk}")))) for line in page]
+    lines = list(page)
+    shown = selectors.suggestions_shown(lines)
+    rows = []
+    for line in lines:
+        forms_ = {"apply": LineApplyForm(prefix=f"a{line.pk}"), "split": LineSplitForm(prefix=f"s{line.pk}"),
+                  "dismiss": LineDismissForm(prefix=f"d{line.pk}"), "accept_error": ""}
+        if bound is not None and line.pk == line_id:
+            forms_.update(bound)
+        rows.append((line, shown.get(line.pk, []), forms_))
     return render(request, "banking/bank_queue.html", {"portfolio": portfolio, "page": page, "rows": rows})
 
 
@@ -133,11 +151,11 @@ def bank_queue(request, slug):
     return _queue_page(request, portfolio)
 
 
-def _handle(request, slug, line_id, form_class, prefix, call):
+def _handle(request, slug, line_id, form, key, call):
+    """Run `call` with the valid form; on a domain error show the queue page with the form at the line."""
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
     if not selectors.bank_line_exists(portfolio, line_id):
         raise Http404("bank line not found")
-    form = form_class(request.POST, prefix=f"{prefix}{line_id}")
     if form.is_valid():
         try:
             call(portfolio, form.cleaned_data)
@@ -146,12 +164,15 @@ def _handle(request, slug, line_id, form_class, prefix, call):
         except NotAllowed:
             raise PermissionDenied
         except DomainError as exc:
+            if key == "accept":
+                return _queue_page(request, portfolio, {"accept_error": exc.message}, line_id), portfolio
             show_at_field(form, exc)
         else:
             return None, portfolio
-    blank = (LineApplyForm(prefix=f"a{line_id}"), LineDismissForm(prefix=f"d{line_id}"))
-    pair = (form, blank[1]) if prefix == "a" else (blank[0], form)
-    return _queue_page(request, portfolio, {line_id: pair}), portfolio
+    if key == "accept":
+        return _queue_page(request, portfolio, {"accept_error": _("choose one of the suggestions")},
+                           line_id), portfolio
+    return _queue_page(request, portfolio, {key: form}, line_id), portfolio
 
 
 @login_required
@@ -161,10 +182,40 @@ def bank_line_apply_view(request, slug, line_id):
         bank_line_apply(portfolio=portfolio, line_id=line_id, debtor_query=data["debtor"],
                         obligation_number=data["obligation"], actor=request.user)
 
-    response, portfolio = _handle(request, slug, line_id, LineApplyForm, "a", call)
+    form = LineApplyForm(request.POST, prefix=f"a{line_id}")
+    response, portfolio = _handle(request, slug, line_id, form, "apply", call)
     if response is not None:
         return response
     messages.success(request, _("Bank line applied: the payment was received."))
+    return redirect("bank_queue", slug=portfolio.slug)
+
+
+@login_required
+@require_POST
+def bank_line_accept_view(request, slug, line_id):
+    def call(portfolio, data):
+        bank_line_accept(portfolio=portfolio, line_id=line_id, suggestion=data["suggestion"], actor=request.user)
+
+    response, portfolio = _handle(request, slug, line_id, SuggestionForm(request.POST), "accept", call)
+    if response is not None:
+        return response
+    messages.success(request, _("Suggestion accepted: the payment was received."))
+    return redirect("bank_queue", slug=portfolio.slug)
+
+
+@login_required
+@require_POST
+def bank_line_split_view(request, slug, line_id):
+    form = LineSplitForm(request.POST, prefix=f"s{line_id}")
+
+    def call(portfolio, data):
+        bank_line_split(portfolio=portfolio, line_id=line_id,
+                        parts=[SplitPart(**part) for part in form.parts()], actor=request.user)
+
+    response, portfolio = _handle(request, slug, line_id, form, "split", call)
+    if response is not None:
+        return response
+    messages.success(request, _("Bank line split: each part was received as a payment."))
     return redirect("bank_queue", slug=portfolio.slug)
 
 
@@ -174,19 +225,71 @@ def bank_line_dismiss_view(request, slug, line_id):
     def call(portfolio, data):
         bank_line_dismiss(portfolio=portfolio, line_id=line_id, reason=data["reason"], actor=request.user)
 
-    response, portfolio = _handle(request, slug, line_id, LineDismissForm, "d", call)
+    form = LineDismissForm(request.POST, prefix=f"d{line_id}")
+    response, portfolio = _handle(request, slug, line_id, form, "dismiss", call)
     if response is not None:
         return response
     messages.success(request, _("Bank line marked as not a collection."))
     return redirect("bank_queue", slug=portfolio.slug)
 
 
+def _applied_page(request, portfolio, bound=None, line_id=None):
+    filters = AppliedFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+    rows_qs = selectors.applied_lines_page(portfolio, data.get("q", ""), data.get("date_from"),
+                                           data.get("date_to"))
+    page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for line in page:
+        form = bound if (bound is not None and line.pk == line_id) else LineUndoForm(prefix=f"u{line.pk}")
+        rows.append((line, selectors.line_payment_rows(line), form))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "banking/bank_applied.html", {"portfolio": portfolio, "page": page, "rows": rows,
+                                                          "filters": filters, "query": query.urlencode()})
+
+
+@login_required
+@require_http_methods(["GET"])
+def bank_applied(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    return _applied_page(request, portfolio)
+
+
+@login_required
+@require_POST
+def bank_line_undo_view(request, slug, line_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    if not selectors.bank_line_exists(portfolio, line_id):
+        raise Http404("bank line not found")
+    form = LineUndoForm(request.POST, prefix=f"u{line_id}")
+    if form.is_valid():
+        try:
+            bank_line_undo(portfolio=portfolio, line_id=line_id, reason=form.cleaned_data["reason"],
+                           actor=request.user)
+        except BankLine.DoesNotExist:
+            raise Http404("bank line not found")
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            if exc.field != "reason":  # the line itself (not applied any more): its row is gone from the list
+                messages.error(request, exc.message)
+                return redirect("bank_applied", slug=portfolio.slug)
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Bank line undone: its payments were reversed and it waits in the queue "
+                                        "again."))
+            return redirect("bank_queue", slug=portfolio.slug)
+    return _applied_page(request, portfolio, form, line_id)
+
+
 # --- convenios and payment references: administrators of the portfolio -------------------------------------------
 
-def _convenios_page(request, portfolio, *, kind_form=None, status=200):
+def _convenios_page(request, portfolio, *, kind_form=None, score_form=None, status=200):
     return render(request, "banking/convenio_list.html", {
         "portfolio": portfolio, "convenios": selectors.convenios_all(portfolio),
         "kind_form": kind_form or ReferenceKindForm(initial={"kind": selectors.reference_kind(portfolio)}),
+        "score_form": score_form or AutoApplyScoreForm(initial={"score": selectors.auto_apply_score(portfolio)}),
         "kind": selectors.reference_kind(portfolio),
     }, status=status)
 
@@ -297,6 +400,24 @@ def reference_kind_view(request, slug):
             messages.success(request, _("Payment reference setting saved."))
             return redirect("convenio_list", slug=portfolio.slug)
     return _convenios_page(request, portfolio, kind_form=form)
+
+
+@login_required
+@require_POST
+def auto_apply_score_view(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
+    form = AutoApplyScoreForm(request.POST)
+    if form.is_valid():
+        try:
+            auto_apply_score_set(portfolio=portfolio, score=form.cleaned_data["score"], actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Score to apply by itself saved."))
+            return redirect("convenio_list", slug=portfolio.slug)
+    return _convenios_page(request, portfolio, score_form=form)
 
 
 @login_required

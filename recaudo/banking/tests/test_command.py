@@ -92,7 +92,13 @@ def test_convenio_references_and_queue_subcommands(portfolio, tmp_path):
                      '[{"field": "period", "start": 1, "length": 4}]', stdout=out)
     out = StringIO()
     call_command("bank", "references", "--portfolio", "pyme", "--kind", "generated", stdout=out)
-    assert out.getvalue().strip() == "payment reference of pyme: generated; 2 reference(s) generated"
+    assert out.getvalue().strip() == ("payment reference of pyme: generated; lines applied by themselves from "
+                                      "score 90; 2 reference(s) generated")
+    out = StringIO()
+    call_command("bank", "references", "--portfolio", "pyme", "--auto-apply-score", "80", stdout=out)
+    assert "from score 80" in out.getvalue()
+    with pytest.raises(CommandError, match="--auto-apply-score: "):
+        call_command("bank", "references", "--portfolio", "pyme", "--auto-apply-score", "0", stdout=out)
     path = tmp_path / "f.txt"
     path.write_text(files.file_2001([("7709998000011", [("12035", 100)])]))  # a wrong check digit
     _run(str(path), "--portfolio", "pyme")

@@ -228,3 +228,17 @@ def test_an_admin_finds_convenios_in_the_menu_and_names_are_escaped(client, book
     assert reverse("convenio_list", args=[portfolio.slug]) in page and ">Convenios<" in page
     listing = client.get(reverse("convenio_list", args=[portfolio.slug])).content.decode()
     assert "<script>alert(1)</script>" not in listing and "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
+
+
+def test_an_administrator_sets_the_score_to_apply_by_itself(client, book):
+    """The auto-apply score (services.auto_apply_score_set) from the convenios page: bounded, audited, admins only."""
+    from recaudo.banking.selectors import auto_apply_score
+
+    portfolio = book if not isinstance(book, tuple) else book[0]
+    login(client, "ana")
+    page = client.get(reverse("convenio_list", args=[portfolio.slug])).content.decode()
+    assert "Aplicar pagos bancarios sin revisión" in page and 'value="90"' in page
+    bad = client.post(reverse("auto_apply_score", args=[portfolio.slug]), {"score": "101"}).content.decode()
+    assert "Asegúrese de que este valor sea menor o igual a 100" in bad and auto_apply_score(portfolio) == 90
+    done = client.post(reverse("auto_apply_score", args=[portfolio.slug]), {"score": "75"}, follow=True)
+    assert "Se guardó el puntaje para aplicar solo." in done.content.decode() and auto_apply_score(portfolio) == 75

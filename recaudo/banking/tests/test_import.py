@@ -58,7 +58,7 @@ def test_a_file_with_two_lots_applies_what_matches_and_queues_the_rest(book):
     assert Payment.objects.get(pk=result.lines[1].payment_id).debtor == pedro
     pending = BankLine.objects.get(status="queued")
     assert pending.reference.lstrip("0") == "99999" and pending.amount_minor == 5_000
-    assert pending.line_number == 7 and "names no debtor" in pending.reason
+    assert pending.line_number == 7 and "names no debtor" in pending.reason_text
     summary = result.summary()
     assert (summary["read"], summary["applied"], summary["queued"], summary["duplicate"]) == (4, 3, 1, 0)
     assert summary["applied_total_cents"] == 42_000_000 and summary["queued_total_cents"] == 5_000

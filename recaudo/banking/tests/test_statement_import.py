@@ -89,9 +89,12 @@ def test_without_a_reference_the_line_waits_for_review(book):
                                     description_column="Descripción", amount_column="Valor", actor="test")
     result = _import(portfolio, sf.BANCOLOMBIA_VALOR.encode())  # auto: CSV through the only mapping
     assert result.layout == "csv"
+    # line 2's description names obligation 1203 (50 points, matching): a suggestion, under the score of 90
     assert [(x.line, x.outcome, x.reason) for x in result.lines] == [
-        (2, "queued", "la línea no trae referencia"), (4, "queued", "la línea no trae referencia")]
+        (2, "queued", "la mejor sugerencia tiene puntaje 50, por debajo del 90 de la cartera para aplicarse sola"),
+        (4, "queued", "la línea no trae referencia")]
     queued = BankLine.objects.get(line_number=2)
+    assert [(s["score"], s["reasons"][0]["code"]) for s in queued.suggestions] == [(50, "description_obligation")]
     assert queued.description == "PAGO PSE FV 1203 LUZ PEREZ" and queued.amount_minor == 123_456_789
     assert Payment.objects.count() == 0
 

@@ -73,11 +73,16 @@ ACCESS = {
     "convenio_billing": (AD, None, {"convenio_id": "convenio"}),
     "reference_kind": (None, AD, {}),
     "references_assign": (None, AD, {}),
+    "auto_apply_score": (None, AD, {}),
     # payment gateways (their keys: administrators) and a debtor's payment links (agents and up)
     "gateway_list": (AD, None, {}),
     "gateway_edit": (AD, AD, {"provider": "=wompi"}),
     "payment_links": (AG, AG, DEBTOR),
     "payment_link_cancel": (None, AG, {"link_id": "payment_link"}),
+    "bank_line_accept": (None, SU, {"line_id": "bank_line"}),
+    "bank_line_split": (None, SU, {"line_id": "bank_line"}),
+    "bank_applied": (SU, None, {}),
+    "bank_line_undo": (None, SU, {"line_id": "bank_line"}),
     # communications
     "comms_outbox": (V, V, {}),
     "comms_message": (V, None, {"pk": "message"}),

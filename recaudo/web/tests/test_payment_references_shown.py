@@ -98,7 +98,9 @@ def test_the_debtor_page_lists_payments_with_their_source(client, book):
     for expected in ("Manual", "Importación", "Pasarela de pagos", "Portal", "Archivo del banco",
                      "banco 007 · 01/03/2026 · línea 3", "Reversado", "40.000,00"):
         assert expected in section, expected
-    assert f'{reverse("bank_queue", args=[portfolio.slug])}#line-{line.pk}' in section
+    # the bank line's link: the applied lines of its bank date, at its row
+    assert (f'{reverse("bank_applied", args=[portfolio.slug])}?date_from=2026-03-01&amp;date_to=2026-03-01'
+            f'#applied-{line.pk}') in section
     assert reverse("payment_receipt", args=[portfolio.slug, line.payment_id]) in section
 
 

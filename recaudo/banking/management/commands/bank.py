@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from recaudo.banking.asobancaria import cents
 from recaudo.banking.models import ReferenceKind
-from recaudo.banking.selectors import convenios, queued_lines, reference_kind, statement_mappings
+from recaudo.banking.selectors import auto_apply_score as auto_apply_score_of
+from recaudo.banking.selectors import convenios, queued_lines, reference_kind, statement_mappings, suggestions_shown
 from recaudo.banking.services import (
     IMPORT_LAYOUTS,
+    auto_apply_score_set,
     bank_import,
     billing_file_build,
     convenio_save,
@@ -85,6 +87,9 @@ class Command(BaseCommand):
         )
         refs.add_argument("--portfolio", required=True, metavar="SLUG")
         refs.add_argument("--kind", choices=ReferenceKind.values)
+        refs.add_argument("--auto-apply-score", type=int, metavar="N",
+                          help="score (1-100) from which a bank line's best suggestion is applied without a person "
+                               "(default 90; docs/bank-files.md, Matching)")
         queue = sub.add_parser("queue", help="list the bank lines waiting for review")
         queue.add_argument("--portfolio", required=True, metavar="SLUG")
         mapping = sub.add_parser(
@@ -175,16 +180,19 @@ class Command(BaseCommand):
         else:
             self.stdout.write(built.text, ending="")
 
-    def _references(self, *, portfolio, kind, **_):
+    def _references(self, *, portfolio, kind, auto_apply_score=None, **_):
         target = self._portfolio(portfolio)
         try:
             if kind:
                 reference_settings_set(portfolio=target, kind=kind, actor="cli")
+            if auto_apply_score is not None:
+                auto_apply_score_set(portfolio=target, score=auto_apply_score, actor="cli")
             created = payment_references_assign(portfolio=target, actor="cli") \
                 if reference_kind(target) == ReferenceKind.GENERATED else 0
         except DomainError as exc:
             raise command_error(exc)
-        self.stdout.write(f"payment reference of {target.slug}: {reference_kind(target)}"
+        self.stdout.write(f"payment reference of {target.slug}: {reference_kind(target)}; lines applied by "
+                          f"themselves from score {auto_apply_score_of(target)}"
                           + (f"; {created} reference(s) generated" if created else ""))
 
     def _queue(self, *, portfolio, **_):
@@ -192,7 +200,10 @@ class Command(BaseCommand):
         lines = queued_lines(target)
         for line in lines:
             self.stdout.write(f"{line.bank_date} {line.reference.lstrip('0') or '-':<20} "
-                              f"{from_minor(line.amount_minor, target.currency):>16}  {line.reason}")
+                              f"{from_minor(line.amount_minor, target.currency):>16}  {line.reason_text}")
+            for shown in suggestions_shown([line])[line.pk]:
+                self.stdout.write(f"    {shown['score']:>3}  {shown['debtor_code']} {shown['obligation_number']}  "
+                                  f"{shown['reasons']}")
         self.stdout.write(f"{len(lines)} line(s) waiting for review")
 
     def _mapping(self, *, portfolio, name, **options):
