@@ -947,6 +947,8 @@ def line_source_ref(line: BankLine, part: int | None = None) -> str:
 
 
 def _receive(line: BankLine, debtor, obligation, amount_minor: int, actor, part: int | None = None):
+    if amount_minor <= 0:  # a zero line waits only to be marked as not a collection
+        raise BankingError(_("a payment of zero has nothing to apply: mark it as not a collection"), field="debtor")
     payment, _created = payment_receive(
         portfolio=line.portfolio, debtor=debtor, amount=from_minor(amount_minor, line.portfolio.currency),
         date=line.bank_date, source=_payment_source(line), source_ref=line_source_ref(line, part),

@@ -88,6 +88,18 @@ def _queued(book):
     return BankLine.objects.get(status="queued")
 
 
+def test_a_line_of_zero_is_not_applied_by_hand(book):
+    """A zero payment waits only to be marked as not a collection: applying it is refused (a BankingError the
+    queue page shows), nothing written. Found by the property test."""
+    portfolio, _luz, _pedro, _otro, sofia = book
+    _import(portfolio, [("1203", 0)])
+    line = BankLine.objects.get(status="queued")
+    assert line.reason_code == "zero_amount"
+    with pytest.raises(services.BankingError, match="zero"):
+        services.bank_line_apply(portfolio=portfolio, line_id=line.pk, debtor_query="C001", actor=sofia)
+    assert not Payment.objects.exists() and BankLine.objects.get().status == "queued"
+
+
 def test_accepting_a_suggestion_applies_it_once(book):
     portfolio, luz, _pedro, _otro, sofia = book
     line = _queued(book)

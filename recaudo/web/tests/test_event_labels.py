@@ -16,7 +16,8 @@ from recaudo.portfolio.models import Consent
 from recaudo.web.templatetags.recaudo import _event_labels, event_label
 
 ROOT = Path(__file__).resolve().parents[2]  # recaudo/
-LITERAL = re.compile(r"""event_type=(?:"([a-z_]+\.[a-z_]+)"|'([a-z_]+\.[a-z_]+)')""")
+# event_type="x.y" as a keyword, or "event_type": "x.y" in the rows of a bulk write (audit.services.audit_records)
+LITERAL = re.compile(r"""(?:event_type=|"event_type": )(?:"([a-z_]+\.[a-z_]+)"|'([a-z_]+\.[a-z_]+)')""")
 ALTERNATIVE = re.compile(r"""event_type="[a-z_.]+" if .* else "([a-z_]+\.[a-z_]+)\"""")
 POSITIONAL = re.compile(r"""_assignment_events\(.*"([a-z_]+\.[a-z_]+)"\)""")
 DYNAMIC = re.compile(r"""event_type=f"([a-z_]+)\.\{""")
