@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from recaudo.agreements import views as agreement_views
+from recaudo.banking import pay_views
 
 urlpatterns = [
     # The admin signs in through the app's own sign-in page: one page, throttled, with two-step verification.
@@ -14,6 +15,8 @@ urlpatterns = [
     path("p/<slug:slug>/bank/", include("recaudo.banking.urls")),
     path("p/<slug:slug>/comms/", include("recaudo.communications.urls")),
     path("hooks/gateways/", include("recaudo.banking.urls_hooks")),
+    # the public pay page of a payment link (no login: the link is what the debtor receives)
+    path("pagar/<slug:slug>/<slug:reference>/", pay_views.pay_link, name="pay_link"),
     path("hooks/", include("recaudo.communications.urls_hooks")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
     path("p/<slug:slug>/", include("recaudo.cycle.urls")),

@@ -136,6 +136,32 @@ def _notification_url(provider: str, portfolio: Portfolio) -> str:
     return base + reverse("hook_gateway", kwargs={"provider": provider, "slug": portfolio.slug})
 
 
+PAY_PAGE_PLACEHOLDER = "REFERENCEPLACEHOLDER"
+
+
+def pay_page_url(portfolio: Portfolio) -> str:
+    """Our public pay page's address for the portfolio's links, with {reference} where the link's reference goes
+    (the adapters that need it fill it in): RECAUDO_PUBLIC_URL + /pagar/<slug>/{reference}/. "" when no public
+    address is configured."""
+    base = str(getattr(settings, "RECAUDO_PUBLIC_URL", "") or "").rstrip("/")
+    if not base:
+        return ""
+    path = reverse("pay_link", kwargs={"slug": portfolio.slug, "reference": PAY_PAGE_PLACEHOLDER})
+    return base + path.replace(PAY_PAGE_PLACEHOLDER, "{reference}")
+
+
+def link_description(portfolio: Portfolio, debtor: Debtor, obligation: Obligation | None,
+                     installment: AgreementInstallment | None) -> str:
+    """What the debtor pays, as the provider shows it: the creditor, the debtor's name and the obligation or the
+    installment. The pay page rebuilds it from the stored link (PayU's form)."""
+    if installment is not None:
+        what = _("installment %(number)s") % {"number": installment.number}
+    else:
+        what = obligation.number if obligation is not None else ""
+    description = f"{portfolio.creditor or portfolio.name} · {debtor.name}" + (f" · {what}" if what else "")
+    return description[:250]
+
+
 def payment_link_create(*, portfolio: Portfolio, debtor: Debtor, obligation: Obligation | None = None,
                         installment: AgreementInstallment | None = None, amount=None,
                         expires_in: int = DEFAULT_EXPIRY_DAYS, provider: str = "", actor=None,
@@ -179,15 +205,18 @@ def payment_link_create(*, portfolio: Portfolio, debtor: Debtor, obligation: Obl
     now = now or timezone.now()
     expires_at = now + timedelta(days=expires_in)
     reference = "RC" + secrets.token_hex(6).upper()
-    if installment is not None:
-        what = _("installment %(number)s") % {"number": installment.number}
-    else:
-        what = obligation.number if obligation is not None else ""
-    description = f"{portfolio.creditor or portfolio.name} · {debtor.name}" + (f" · {what}" if what else "")
     adapter = REGISTRY[account.provider]
-    created = adapter.create_link(account.config, LinkRequest(
+    config = dict(account.config or {})
+    if adapter.needs_pay_page:
+        config["pay_page_url"] = pay_page_url(portfolio)
+        if not config["pay_page_url"]:
+            raise GatewayProblem(_("%(provider)s links open from Recaudo's public pay page: set RECAUDO_PUBLIC_URL "
+                                   "(the public address of this server) first.") % {"provider": adapter.label},
+                                 field="provider")
+    created = adapter.create_link(config, LinkRequest(
         reference=reference, amount=from_minor(amount_minor, currency), currency=currency,
-        description=description[:250], expires_at=expires_at.isoformat(timespec="seconds"),
+        description=link_description(portfolio, debtor, obligation, installment),
+        expires_at=expires_at.isoformat(timespec="seconds"),
         notification_url=_notification_url(account.provider, portfolio)))
     with transaction.atomic():
         link = PaymentLink.objects.create(

@@ -20,6 +20,26 @@ def policy() -> str:
     return getattr(settings, "RECAUDO_CONTENT_SECURITY_POLICY", DEFAULT_POLICY)
 
 
+def policy_allowing(extra: dict[str, list[str]]) -> str:
+    """The policy with more sources in some directives, for one page that needs a provider's host (the public pay
+    page: PayU's checkout in form-action, ePayco's script in script-src). Sources are origins, never 'unsafe-*';
+    a directive the policy lacks is added. A disabled policy ("") stays disabled."""
+    value = policy()
+    if not value:
+        return value
+    directives: list[list[str]] = [part.split() for part in value.split(";") if part.strip()]
+    for name, sources in extra.items():
+        if any(source.startswith("'") for source in sources):
+            raise ValueError("only hosts may be added to the policy")
+        for directive in directives:
+            if directive[0] == name:
+                directive.extend(source for source in sources if source not in directive)
+                break
+        else:
+            directives.append([name, "'self'", *sources])
+    return "; ".join(" ".join(directive) for directive in directives)
+
+
 class ContentSecurityPolicyMiddleware:
     """Adds the Content-Security-Policy header to every response that does not set one itself."""
 

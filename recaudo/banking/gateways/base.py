@@ -135,6 +135,10 @@ class Adapter:
     label: str = ""
     config_fields: tuple[ConfigField, ...] = ()
     amount_places: int = 2   # decimals the provider's amounts carry
+    # The provider gives no address a debtor can follow by itself (PayU: a POSTed form; ePayco: a checkout session
+    # opened by its script): its links point at our public pay page, config["pay_page_url"], supplied by the
+    # banking service from RECAUDO_PUBLIC_URL.
+    needs_pay_page: bool = False
 
     def create_link(self, config: dict, request: LinkRequest) -> LinkCreated:
         raise NotImplementedError

@@ -55,6 +55,8 @@ from .base import (
 
 VALIDATION_URL = "https://secure.epayco.co"
 APIFY_URL = "https://apify.epayco.co"
+# ePayco's checkout script, loaded by our pay page (its host is allowed in that page's script-src only).
+CHECKOUT_SCRIPT_URL = "https://checkout.epayco.co/checkout-v2.js"
 
 # x_cod_transaction_state -> our status (source: the module docstring).
 STATE_MAP = {
@@ -136,6 +138,7 @@ def _truthy(value) -> bool:
 class EPayco(Adapter):
     name = "epayco"
     label = _("ePayco")
+    needs_pay_page = True
     config_fields = (
         ConfigField("p_cust_id_cliente", _("ePayco customer ID (P_CUST_ID_CLIENTE)")),
         ConfigField("p_key", _("ePayco P_KEY (signs the confirmations)"), secret=True),

@@ -179,6 +179,7 @@ def checkout_form(config: dict, request: LinkRequest) -> tuple[str, dict[str, st
 class PayU(Adapter):
     name = "payu"
     label = _("PayU Latam")
+    needs_pay_page = True
     config_fields = (
         ConfigField("merchant_id", _("PayU merchant ID (merchantId)")),
         ConfigField("account_id", _("PayU account ID (accountId)")),

@@ -24,6 +24,9 @@ PUBLIC = {
     "hook_email_bounce": "provider webhook: authenticated by its signature (test_webhooks.py)",
     "hook_gateway": "payment gateway notifications: no session by design, authenticated by each provider's "
                     "signature, nothing changed on a bad one (banking/tests/test_gateways.py)",
+    "pay_link": "a payment link's public pay page: no session by design (the debtor follows the link from a "
+                "message); the random reference is the key, 404 otherwise; shows only the creditor, the amount and "
+                "the description (banking/tests/test_pay_page.py)",
     "invitation_accept": "an invitee's one-time link (the token is the credential: stored hashed, expires, works "
                          "once; accounts/tests/test_users.py)",
     "two_factor_verify": "the second step of signing in, after the password: it needs a session that passed the "
