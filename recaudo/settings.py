@@ -396,6 +396,8 @@ RECAUDO_CYCLE_PAUSE = env_number("RECAUDO_CYCLE_PAUSE")
 # Channels (docs/channels.md): None means the default of recaudo/communications (conf.py and the transports), which
 # also reads the numbers and switches; a settings module of your own may give RECAUDO_TRANSPORTS as a dict.
 RECAUDO_TRANSPORTS = env_str("RECAUDO_TRANSPORTS")
+# Recaudo's public address: providers' callbacks (/hooks/...) and the payment links' pay page (/pagar/...,
+# needed by PayU and ePayco links; docs/payment-gateways.md) are built from it.
 RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL")
 # The debtor portal's address; unset (the default: the portal is not built yet) messages carry no portal link.
 RECAUDO_PORTAL_URL = env_str("RECAUDO_PORTAL_URL")
