@@ -93,3 +93,29 @@ def test_the_editor_preview_shows_the_segment_count(client, people, luz):
     assert "no están en el alfabeto GSM" in html and ": á" in html
     email = client.get(f"/p/{slug}/comms/templates/reminder/email/es/").content.decode()
     assert "sms-size" not in email
+
+
+def test_the_payment_link_appears_only_when_there_is_one(luz, company):
+    """The defaults show "Pague en línea: <link>" (e-mail) and "Pague en <link>" (SMS) with the debtor's open link,
+    and nothing of it while the debtor has none (payment_link is empty: `{% if payment_link %}`)."""
+    from datetime import timedelta
+
+    from recaudo.banking.models import GatewayAccount, PaymentLink
+
+    address = "https://checkout.wompi.co/l/test_abc"
+    for code in ("reminder", "overdue_notice", "prelegal", "statement"):
+        assert "Pague en línea" not in _rendered(luz, code, "email").body
+    assert "Pague en http" not in _rendered(luz, "reminder", "sms").text
+    GatewayAccount.objects.create(portfolio=luz.portfolio, provider="wompi", config={}, active=True)
+    PaymentLink.objects.create(portfolio=luz.portfolio, debtor=luz, amount_minor=100_000, currency="COP",
+                               reference="RC0123456789AB", provider="wompi", url=address,
+                               expires_at=NOW + timedelta(days=3))
+    for code in ("reminder", "overdue_notice", "prelegal", "statement"):
+        body = _rendered(luz, code, "email").body
+        assert f'Pague en línea: <a href="{address}">{address}</a>' in body, code
+    assert _rendered(luz, "reminder", "sms").text.endswith(f"Pague en {address}")
+    assert f'Pay online: <a href="{address}">' in _rendered(luz, "reminder", "email", "en").body
+    # another debtor of the portfolio has no link: nothing of it
+    assert address not in _rendered(company, "reminder", "email").body
+    assert all(t.version >= 2 and "payment_link" in t.body
+               for t in Template.objects.filter(portfolio=None, channel="email"))
