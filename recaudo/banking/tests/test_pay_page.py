@@ -71,7 +71,7 @@ def test_a_payu_link_renders_the_signed_checkout_form(book):
     assert response.status_code == 200
     page = response.content.decode()
     assert 'action="https://sandbox.checkout.payulatam.com/ppp-web-gateway-payu/"' in page
-    assert "Pagar con PayU" in page and "Ferretería El Tornillo SAS" in page and "150.000" in page
+    assert "Pagar con PayU" in page and "Pagar a Ferretería El Tornillo SAS" in page and "150.000" in page
     inputs = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
     assert inputs["referenceCode"] == "RC0123456789AB" and inputs["amount"] == "150000"
     assert inputs["currency"] == "COP" and inputs["merchantId"] == "508029" and inputs["test"] == "1"
