@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from recaudo.accounts.selectors import debtor_for_user_or_404, debtor_visible, portfolio_for_user_or_404
+from recaudo.accounts.selectors import debtor_for_user_or_404, debtor_visible, menu_for, portfolio_for_user_or_404
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 
 from . import selectors
@@ -83,6 +83,7 @@ def bank_upload(request, slug):
         form = BankFileForm(**choices)
     return render(request, "banking/bank_upload.html", {
         "portfolio": portfolio, "form": form, "recent": selectors.recent_uploads(portfolio),
+        "may": menu_for(request.user, portfolio),
         "queued_count": selectors.queued_lines_page(portfolio).count(),
     })
 

@@ -216,16 +216,22 @@ def test_only_administrators_see_the_convenios_page_and_menu(client, book, name)
     assert client.post(reverse("references_assign", args=[portfolio.slug])).status_code == 404
     convenio.refresh_from_db()
     assert convenio.active and not ReferenceSettings.objects.exists()
-    page = client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
-    assert reverse("convenio_list", args=[portfolio.slug]) not in page
+    for url in (reverse("debtor_list", args=[portfolio.slug]), reverse("bank_upload", args=[portfolio.slug])):
+        response = client.get(url)
+        assert response.status_code == 404 or reverse("convenio_list", args=[portfolio.slug]) not in \
+            response.content.decode()
 
 
-def test_an_admin_finds_convenios_in_the_menu_and_names_are_escaped(client, book):
+def test_an_admin_finds_convenios_on_the_bank_page_and_names_are_escaped(client, book):
+    """Convenios and payment gateways open from the bank page (the main menu keeps one entry for the bank)."""
     portfolio, _luz = book
     Convenio.objects.create(portfolio=portfolio, name="<script>alert(1)</script>", bank_code="007")
     login(client, "ana")
-    page = client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
+    page = client.get(reverse("bank_upload", args=[portfolio.slug])).content.decode()
     assert reverse("convenio_list", args=[portfolio.slug]) in page and ">Convenios<" in page
+    assert reverse("gateway_list", args=[portfolio.slug]) in page
+    listing = client.get(reverse("convenio_list", args=[portfolio.slug])).content.decode()
+    assert 'class="active">Recaudos bancarios<' in listing
     listing = client.get(reverse("convenio_list", args=[portfolio.slug])).content.decode()
     assert "<script>alert(1)</script>" not in listing and "&lt;script&gt;alert(1)&lt;/script&gt;" in listing
 

@@ -47,7 +47,7 @@ def test_an_administrator_configures_wompi_and_the_secrets_are_never_shown_back(
     client.post(url, {"base_url": "https://sandbox.wompi.co", "active": "on"})
     config = GatewayAccount.objects.get().config
     assert config["private_key"] == "prv_test_SECRETO1" and config["base_url"] == "https://sandbox.wompi.co"
-    assert "Pasarelas de pago" in client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
+    assert "Pasarelas de pago" in client.get(reverse("bank_upload", args=[portfolio.slug])).content.decode()
 
 
 @pytest.mark.parametrize("user", ["sofia", "carlos", "vera"])
@@ -58,7 +58,9 @@ def test_only_administrators_see_the_gateways(client, book, user):
     assert client.post(reverse("gateway_edit", args=[portfolio.slug, "wompi"]),
                        {"private_key": "x", "events_secret": "y"}).status_code == 404
     assert not GatewayAccount.objects.exists()
-    assert "Pasarelas de pago" not in client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
+    for url in (reverse("debtor_list", args=[portfolio.slug]), reverse("bank_upload", args=[portfolio.slug])):
+        response = client.get(url)
+        assert response.status_code == 404 or "Pasarelas de pago" not in response.content.decode()
 
 
 def test_an_agent_creates_a_payment_link_from_the_debtor_page(client, book):
