@@ -65,6 +65,16 @@ def test_demo_small_end_to_end_and_idempotent():
     assert limits == {("agent", Decimal(10), 6, 6, False), ("supervisor", Decimal(30), 24, 24, True),
                       ("admin", None, None, None, True), ("viewer", Decimal(0), 0, 0, False)}
     assert AuthorityLimit.objects.filter(portfolio=edificio).count() == 4
+    # issue 15: the SME's bank pages have content: a convenio, a statement mapping and yesterday's statement, one
+    # payment applied by itself (its description names the invoice, for its balance) and two waiting for review
+    from recaudo.banking.models import BankLine, Convenio, StatementMapping
+
+    assert Convenio.objects.filter(portfolio=pyme).count() == 1 and StatementMapping.objects.filter(portfolio=pyme)
+    lines = BankLine.objects.filter(portfolio=pyme, kind="statement")
+    assert sorted(lines.values_list("status", flat=True)) == ["applied", "queued", "queued"]
+    assert lines.get(status="applied").payment.source == "statement"
+    assert any(line.suggestions for line in lines.filter(status="queued"))
+    assert ledger_verify(pyme) == []
 
     before = counts()
     events = AuditEvent.objects.count()

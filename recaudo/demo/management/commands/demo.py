@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,8 +22,9 @@ from recaudo.accounts.models import Membership
 from recaudo.accounts.services import membership_grant, user_create
 from recaudo.agreements.rules import Limits
 from recaudo.agreements.services.permissions import authority_limits_ensure
+from recaudo.banking.services import bank_statement_import, convenio_save, statement_mapping_save
 from recaudo.core.management.commands import serve as serving
-from recaudo.core.money import format_amount
+from recaudo.core.money import format_amount, precision
 from recaudo.core.secret import use_installation_secret_key
 from recaudo.cycle.runner import cycle_run
 from recaudo.demo import synthetic
@@ -166,7 +168,41 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
                                    source="demo: cláusula de autorización de contacto del contrato")
             # today's cycle, so priorities, the agents' queue and "what goes out today" have content at once
             cycle_run(portfolio=outcome.portfolio)
+    if outcomes[0].imported:
+        demo_bank(pyme, admin)
     return outcomes, users_created
+
+
+def demo_bank(portfolio: Portfolio, actor) -> None:
+    """The SME's bank, so the bank pages have content: a convenio with its bank, a statement mapping for a
+    Bancolombia-style CSV, and yesterday's statement: a payment whose description names an invoice for its balance
+    (applied by itself), one whose payer's name is a debtor's (waits with a suggestion), one nobody is named in
+    (waits) and a debit (skipped)."""
+    convenio_save(portfolio=portfolio, name="Banco de Bogotá recaudo", bank_code="001", account_number="123456789",
+                  account_type="01", company_nit="900123456", service_code="7709998000011", actor=actor)
+    statement_mapping_save(portfolio=portfolio, name="Bancolombia CSV", date_column="Fecha",
+                           reference_column="Referencia", description_column="Descripcion", debit_column="Retiros",
+                           credit_column="Consignaciones", separator=";", header_lines_skip=1, footer_lines_skip=1,
+                           actor=actor)
+    open_invoices = list(portfolio.obligations.filter(balance_minor__gt=0).select_related("debtor")
+                         .order_by("-balance_minor")[:2])
+    if len(open_invoices) < 2:
+        return
+    paid, named = open_invoices
+    day = f"{portfolio.today() - timedelta(days=1):%d/%m/%Y}"
+    cents = 10 ** precision(portfolio.currency)
+
+    def amount(minor: int) -> str:
+        return f"{minor // cents:,}".replace(",", ".") + f",{minor % cents:02d}"
+
+    rows = ["EXTRACTO CUENTA CORRIENTE 123-456789-01", "Fecha;Referencia;Descripcion;Retiros;Consignaciones",
+            f"{day};;PAGO FACTURA {paid.number} {paid.debtor.name.upper()};;{amount(paid.balance_minor)}",
+            f"{day};;TRANSF DE {named.debtor.name.upper()};;{amount(named.balance_minor // 2)}",
+            f"{day};;CONSIGNACION EFECTIVO SUC CENTRO;;250.000,00",
+            f"{day};;PAGO NOMINA;4.800.000,00;",
+            "TOTAL;;;4.800.000,00;"]
+    bank_statement_import(portfolio=portfolio, content=("\r\n".join(rows) + "\r\n").encode("cp1252"),
+                          layout="csv", mapping_name="Bancolombia CSV", actor=actor)
 
 
 class Command(BaseCommand):
