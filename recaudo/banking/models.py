@@ -184,7 +184,17 @@ class BankLine(models.Model):
 
     @property
     def reason_text(self) -> str:
-        """Why the line waits (or waited), in the active language: its code said now, else the text kept."""
+        """Why the line waits (or waited), in the active language: its code said now, else the text kept. A line
+        applied by its best suggestion's score says that score and its reasons."""
+        if self.status == self.Status.APPLIED and self.handled_at is None and not self.reason_code \
+                and self.suggestions:  # applied by the import, not by a person
+            from django.utils.translation import gettext
+
+            from .matching import reasons_text
+
+            best = max(self.suggestions, key=lambda s: s.get("score", 0))
+            return (gettext("score %(score)s") % {"score": best.get("score", 0)}
+                    + ": " + reasons_text(best.get("reasons")))
         if self.reason_code and self.reason_code != "payment_refused":
             return queue_reason_text(self.reason_code, self.reason_params)
         return self.reason or (queue_reason_text(self.reason_code, self.reason_params) if self.reason_code else "")

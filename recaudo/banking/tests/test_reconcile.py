@@ -312,5 +312,7 @@ def test_a_statement_import_applies_a_line_its_description_and_amount_name(book)
     assert applied.suggestions[0]["score"] == 100
     assert [r["code"] for r in applied.suggestions[0]["reasons"]] == [
         "description_obligation", "amount_equals_balance", "name_matches"]
+    # the import's result (the upload page's lines) says why it applied by itself
+    assert result.lines[0].reason.startswith("score 100: ") and "FV-1203" in result.lines[0].reason
     waiting = BankLine.objects.get(transaction_id="F2")
     assert waiting.reason_code == "below_threshold" and waiting.suggestions[0]["debtor_id"] == pedro.pk
