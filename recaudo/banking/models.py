@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.constraints import one_of
 
+from .matching import reasons_text
 from .rules import queue_reason_text
 
 
@@ -188,12 +189,8 @@ class BankLine(models.Model):
         applied by its best suggestion's score says that score and its reasons."""
         if self.status == self.Status.APPLIED and self.handled_at is None and not self.reason_code \
                 and self.suggestions:  # applied by the import, not by a person
-            from django.utils.translation import gettext
-
-            from .matching import reasons_text
-
             best = max(self.suggestions, key=lambda s: s.get("score", 0))
-            return (gettext("score %(score)s") % {"score": best.get("score", 0)}
+            return (_("score %(score)s") % {"score": best.get("score", 0)}
                     + ": " + reasons_text(best.get("reasons")))
         if self.reason_code and self.reason_code != "payment_refused":
             return queue_reason_text(self.reason_code, self.reason_params)
