@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "recaudo.ledger",
     "recaudo.imports",
     "recaudo.reports",
+    "recaudo.analytics",
     "recaudo.compliance",
     "recaudo.agreements",
     "recaudo.banking",

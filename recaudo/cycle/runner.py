@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from recaudo.agents.bulk import bulk_job_run, bulk_jobs_abandoned
 from recaudo.agreements.services.daily import agreements_daily
+from recaudo.analytics.services import snapshot_for_cycle
 from recaudo.banking.runs import bank_upload_run, bank_uploads_abandoned
 from recaudo.banking.services_gateways import payment_links_expire
 from recaudo.cycle import comms
@@ -85,6 +86,7 @@ def _execute(run: CycleRun, worker_id: str, now: datetime, collect: int = 0, sho
     agreements_daily(portfolio=portfolio, today=run.business_date, now=now)
     retention_run(portfolio=portfolio, now=now)  # habeas data retention; idempotent; off unless set
     payment_links_expire(portfolio=portfolio, now=now)  # payment links past their expiry; idempotent
+    snapshot_for_cycle(portfolio=portfolio, day=run.business_date, now=now)  # analytics' history; idempotent
     cycle = Cycle(portfolio=portfolio, business_date=run.business_date, now=now, collect=collect)
     result = CycleResult(portfolio=portfolio.slug, business_date=run.business_date, dry_run=False, run_id=run.pk)
     try:

@@ -244,6 +244,18 @@ def _date_converter():
     return convert
 
 
+def bucketed_balances_sql(portfolio: Portfolio, as_of: date) -> tuple[str, list, tuple[Bucket, ...]]:
+    """SQL yielding (obligation_id, debtor_id, bucket, bal) for every obligation with a non-zero balance as of the
+    date, bucketed by the portfolio's buckets (the aging's own rules; the cached balances when they are exact):
+    what the analytics' daily snapshot groups."""
+    buckets = parse_buckets(portfolio.buckets)
+    latest = latest_value_date(portfolio)
+    balances_sql, balances_params = _balances_sql(portfolio, as_of, cached=latest is None or latest <= as_of)
+    case_sql, case_params = _bucket_case(buckets, as_of)
+    sql = f"SELECT b.obligation_id, b.debtor_id, {case_sql} AS bucket, b.bal FROM ({balances_sql}) b"
+    return sql, case_params + balances_params, buckets
+
+
 def debtors_with_balance(*, portfolio: Portfolio, as_of: date) -> int:
     """How many debtors have a non-zero balance as of the date (same rules as the aging)."""
     latest = latest_value_date(portfolio)

@@ -298,6 +298,7 @@ def _event_labels() -> dict[str, str]:
         "portfolio.creditor_settings": _("Creditor and payment details changed"),
         "import.submitted": _("Import submitted"),
         "import.completed": _("Import completed"),
+        "analytics.snapshot_written": _("Daily analytics snapshot written"),
         "banking.file_imported": _("Bank collection file imported"),
         "banking.convenio_saved": _("Collection agreement (convenio) saved"),
         "banking.convenio_deactivated": _("Collection agreement (convenio) deactivated"),

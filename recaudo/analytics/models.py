@@ -1,0 +1,79 @@
+"""The analytics' history: one set of rows per portfolio and day, written set-based by the daily cycle (or rebuilt
+by `recaudo kpis backfill`). Trends, DSO, CEI and the other balance KPIs read these rows, never the live tables,
+so a year of history is a few thousand rows to read whatever the size of the book."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DailySnapshot(models.Model):
+    """Balance and counts in one aging bucket on one day, for the whole portfolio (dimension "all", key 0), one
+    segment (key = segment id, 0 = no segment) or one agent (key = user id, 0 = unassigned)."""
+
+    class Dimension(models.TextChoices):
+        ALL = "all", _("portfolio")
+        SEGMENT = "segment", _("segment")
+        AGENT = "agent", _("agent")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    dimension = models.CharField(max_length=8, choices=Dimension.choices)
+    key = models.BigIntegerField(default=0)
+    bucket = models.SmallIntegerField()  # index in the portfolio's buckets on that day
+    bucket_label = models.CharField(max_length=20)
+    balance_minor = models.BigIntegerField(default=0)
+    obligations = models.IntegerField(default=0)
+    debtors = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily snapshot")
+        verbose_name_plural = _("daily snapshots")
+        constraints = [models.UniqueConstraint(fields=["portfolio", "day", "dimension", "key", "bucket"],
+                                               name="analytics_snapshot_unique")]
+
+    def __str__(self):
+        return f"{self.portfolio_id} {self.day} {self.dimension}:{self.key} #{self.bucket}"
+
+
+class DailyFlow(models.Model):
+    """What came into and left the book on one day: credit sales (obligations issued that day, their original
+    amount) and collections (payments dated that day and not reversed), with the day's closing totals."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    credit_sales_minor = models.BigIntegerField(default=0)
+    collected_minor = models.BigIntegerField(default=0)
+    receivables_minor = models.BigIntegerField(default=0)
+    current_minor = models.BigIntegerField(default=0)  # not yet due (the first bucket)
+    debtors_with_balance = models.IntegerField(default=0)
+    written_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("daily flow")
+        verbose_name_plural = _("daily flows")
+        constraints = [models.UniqueConstraint(fields=["portfolio", "day"], name="analytics_flow_unique")]
+
+    def __str__(self):
+        return f"{self.portfolio_id} {self.day}"
+
+
+class RollSnapshot(models.Model):
+    """At a month's end: the obligations that had a balance at the previous month's end, by their bucket then and
+    now (to_bucket -1: owes nothing now), with their count and their balance then (the weight of balance roll
+    rates)."""
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month_end = models.DateField()
+    from_bucket = models.SmallIntegerField()
+    to_bucket = models.SmallIntegerField()
+    balance_minor = models.BigIntegerField(default=0)
+    obligations = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("roll snapshot")
+        verbose_name_plural = _("roll snapshots")
+        constraints = [models.UniqueConstraint(fields=["portfolio", "month_end", "from_bucket", "to_bucket"],
+                                               name="analytics_roll_unique")]
+
+    def __str__(self):
+        return f"{self.portfolio_id} {self.month_end} {self.from_bucket}->{self.to_bucket}"
