@@ -26,6 +26,7 @@ urlpatterns = [
     path("p/<slug:slug>/", include("recaudo.portfolio.urls")),
     path("p/<slug:slug>/", include("recaudo.web.urls")),
     path("p/<slug:slug>/", include("recaudo.privacy.urls")),
+    path("", include("recaudo.analytics.urls")),
     path("", include("recaudo.reports.urls")),
 ]
 

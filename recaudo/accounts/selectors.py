@@ -45,6 +45,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
     allowed = PERMISSIONS[Role(role)] if role is not None else set()
     return {
         "import": "import" in allowed,
+        "analytics": "view" in allowed,  # KPIs and trends: aggregates of the whole book, every role
         "bank": "import" in allowed,  # bank collection files and their review queue: supervisors, administrators
         "convenios": role == Role.ADMIN,  # convenios and payment references: administrators
         "queue": "write" in allowed,

@@ -15,11 +15,13 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from recaudo.agents.models import Assignment, MonthlyTarget
-from recaudo.agreements.models import AgreementInstallment, Promise
+from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
 from recaudo.communications.models import Message
 from recaudo.compliance.models import ContactAttempt
 from recaudo.ledger.models import Payment
+from recaudo.portfolio.aging import parse_buckets
 from recaudo.portfolio.models import Obligation, Portfolio
+from recaudo.reports.formatting import bucket_label
 from recaudo.strategies.models import Segment
 
 from . import rules
@@ -284,15 +286,21 @@ def cash_forecast(*, portfolio: Portfolio, start: date, end: date) -> dict[date,
                                start=start, end=end)
 
 
+def _bucket_names(portfolio: Portfolio) -> dict[str, str]:
+    """Stored bucket labels ("current", "1-30", "over 360") -> the words the reader's language uses for them."""
+    return {b.label: bucket_label(b) for b in parse_buckets(portfolio.buckets)}
+
+
 def trend(*, portfolio: Portfolio, start: date, end: date) -> tuple[list[str], list[tuple[date, list[int]]]]:
     """Balance by bucket per day (the bucket labels of the last day), for the trend chart."""
     per_day: dict[date, dict[int, int]] = defaultdict(dict)
     labels: dict[int, str] = {}
+    names = _bucket_names(portfolio)
     for day, bucket, label, balance in DailySnapshot.objects.filter(
             portfolio=portfolio, day__gte=start, day__lte=end, dimension=DailySnapshot.Dimension.ALL).order_by(
             "day", "bucket").values_list("day", "bucket", "bucket_label", "balance_minor"):
         per_day[day][bucket] = balance
-        labels[bucket] = label
+        labels[bucket] = names.get(label, label)
     order = sorted(labels)
     return [labels[b] for b in order], [(d, [v.get(b, 0) for b in order]) for d, v in sorted(per_day.items())]
 
@@ -302,8 +310,9 @@ def roll_matrix(*, portfolio: Portfolio, month_end: date) -> rules.RollMatrix | 
         "from_bucket", "to_bucket", "balance_minor", "obligations"))
     if not rows:
         return None
-    labels = dict(DailySnapshot.objects.filter(portfolio=portfolio, day=month_end).values_list(
-        "bucket", "bucket_label").distinct())
+    names = _bucket_names(portfolio)
+    labels = {b: names.get(label, label) for b, label in DailySnapshot.objects.filter(
+        portfolio=portfolio, day=month_end).values_list("bucket", "bucket_label").distinct()}
     paid = _("paid")
 
     def name(b: int) -> str:
@@ -312,3 +321,118 @@ def roll_matrix(*, portfolio: Portfolio, month_end: date) -> rules.RollMatrix | 
     buckets = [name(b) for b in sorted({b for b in labels} | {r[0] for r in rows})]
     moves = [rules.Move(name(frm), name(to), balance, count) for frm, to, balance, count in rows]
     return rules.roll_rates(moves, buckets=[b for b in buckets if b != paid])
+
+
+@dataclass(frozen=True)
+class Funnel:
+    promises_made: int
+    promises_due: int
+    promises_kept: int
+    promises_broken: int
+    agreements_offered: int
+    agreements_accepted: int
+    agreements_completed: int
+    agreements_broken: int
+
+
+def funnel(*, portfolio: Portfolio, start: date, end: date) -> Funnel:
+    """The promise and agreement funnel of the period: promises made in it, falling due in it, kept and broken;
+    agreements offered (made) in it, accepted, completed and broken (of those made in the period)."""
+    p_made = Promise.objects.filter(portfolio=portfolio, promised_on__gte=start, promised_on__lte=end).count()
+    p_due = Promise.objects.filter(portfolio=portfolio, due_date__gte=start, due_date__lte=end).aggregate(
+        due=Count("id", filter=Q(status__in=[Promise.Status.KEPT, Promise.Status.BROKEN])),
+        kept=Count("id", filter=Q(status=Promise.Status.KEPT)),
+        broken=Count("id", filter=Q(status=Promise.Status.BROKEN)))
+    a = Agreement.objects.filter(portfolio=portfolio, made_on__gte=start, made_on__lte=end).exclude(
+        status=Agreement.Status.DRAFT).aggregate(
+        offered=Count("id"),
+        accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+        completed=Count("id", filter=Q(status=Agreement.Status.COMPLETED)),
+        broken=Count("id", filter=Q(status=Agreement.Status.BROKEN)))
+    return Funnel(p_made, p_due["due"], p_due["kept"], p_due["broken"], a["offered"], a["accepted"], a["completed"],
+                  a["broken"])
+
+
+def collections_by_month(*, portfolio: Portfolio, start: date, end: date) -> list[tuple[date, int, int]]:
+    """Per month touched by the period: (first day, collected, the agents' monthly targets summed)."""
+    collected: dict[date, int] = defaultdict(int)
+    for day, amount in DailyFlow.objects.filter(portfolio=portfolio, day__gte=start, day__lte=end).values_list(
+            "day", "collected_minor"):
+        collected[day.replace(day=1)] += amount
+    targets = dict(MonthlyTarget.objects.filter(portfolio=portfolio, month__gte=start.replace(day=1),
+                                                month__lte=end).values_list("month").annotate(s=Sum("amount_minor")))
+    months = sorted(set(collected) | {m.replace(day=1) for m in targets})
+    return [(m, collected.get(m, 0), int(targets.get(m, 0) or 0)) for m in months]
+
+
+def month_ends(*, portfolio: Portfolio, start: date, end: date) -> list[date]:
+    return list(RollSnapshot.objects.filter(portfolio=portfolio, month_end__gte=start, month_end__lte=end)
+                .order_by("-month_end").values_list("month_end", flat=True).distinct())
+
+
+def trend_of(*, portfolio: Portfolio, start: date, end: date, dimension: str = "all", key: int = 0
+             ) -> tuple[list[str], list[tuple[date, list[int]]]]:
+    """trend() of one segment or agent (dimension "segment" / "agent" and its key), or of the whole portfolio."""
+    if dimension == DailySnapshot.Dimension.ALL:
+        return trend(portfolio=portfolio, start=start, end=end)
+    per_day: dict[date, dict[int, int]] = defaultdict(dict)
+    labels: dict[int, str] = {}
+    names = _bucket_names(portfolio)
+    for day, bucket, label, balance in DailySnapshot.objects.filter(
+            portfolio=portfolio, day__gte=start, day__lte=end, dimension=dimension, key=key).order_by(
+            "day", "bucket").values_list("day", "bucket", "bucket_label", "balance_minor"):
+        per_day[day][bucket] = balance
+        labels[bucket] = names.get(label, label)
+    order = sorted(labels)
+    return [labels[b] for b in order], [(d, [v.get(b, 0) for b in order]) for d, v in sorted(per_day.items())]
+
+
+@dataclass
+class AnalyticsPage:
+    """Everything the analytics page (and its XLSX and PDF exports) shows for one period and filter."""
+    report: KpiReport
+    trend_labels: list[str]
+    trend_days: list[tuple[date, list[int]]]
+    months: list[tuple[date, int, int]]
+    month_ends: list[date]
+    roll_month: date | None
+    roll: rules.RollMatrix | None
+    funnel: Funnel
+    channels: list[dict]
+    agents: list[dict]
+    segments: dict[int, str]
+    agent_names: dict[int, str]
+    dimension: str
+    key: int
+
+
+def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int | None = None,
+                   agent: int | None = None, roll_month: date | None = None) -> AnalyticsPage:
+    """The analytics page's data. The KPIs are the whole portfolio's; a segment or agent filter narrows the trend
+    (its own snapshots) and the agents table."""
+    report = kpi_report(portfolio=portfolio, start=start, end=end)
+    segments = dict(Segment.objects.filter(portfolio=portfolio).order_by("order", "name").values_list("pk", "name"))
+    User = get_user_model()
+    agent_names = {u.pk: (u.get_full_name() or u.get_username()) for u in User.objects.filter(
+        pk__in=Assignment.objects.filter(portfolio=portfolio).values("agent_id").distinct()).order_by("username")}
+    if segment is not None and segment not in segments and segment != 0:
+        raise AnalyticsError(_("unknown segment"), field="segment")
+    if agent is not None and agent not in agent_names and agent != 0:
+        raise AnalyticsError(_("unknown agent"), field="agent")
+    dimension, key = "all", 0
+    if segment is not None:
+        dimension, key = DailySnapshot.Dimension.SEGMENT, segment
+    elif agent is not None:
+        dimension, key = DailySnapshot.Dimension.AGENT, agent
+    labels, days = trend_of(portfolio=portfolio, start=start, end=report.end, dimension=dimension, key=key)
+    ends = month_ends(portfolio=portfolio, start=start.replace(day=1) - timedelta(days=366), end=report.end)
+    chosen = roll_month if roll_month in ends else (ends[0] if ends else None)
+    by_channel = kpi_report(portfolio=portfolio, start=start, end=end, by="channel")
+    by_agent = kpi_report(portfolio=portfolio, start=start, end=end, by="agent")
+    agents_rows = [r for r in by_agent.rows if agent is None or r["key"] == agent]
+    return AnalyticsPage(
+        report=report, trend_labels=labels, trend_days=days,
+        months=collections_by_month(portfolio=portfolio, start=start, end=report.end), month_ends=ends,
+        roll_month=chosen, roll=roll_matrix(portfolio=portfolio, month_end=chosen) if chosen else None,
+        funnel=funnel(portfolio=portfolio, start=start, end=report.end), channels=by_channel.rows,
+        agents=agents_rows, segments=segments, agent_names=agent_names, dimension=dimension, key=key)

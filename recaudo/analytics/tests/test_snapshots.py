@@ -63,8 +63,9 @@ def test_a_month_end_writes_the_roll_from_the_previous_month_end(book):
                                                                                month_end=date(2026, 9, 30))}
     assert (0, PAID) in rolls  # F-5 had a balance on 31 Aug and owed nothing on 30 Sep
     matrix = roll_matrix(portfolio=portfolio, month_end=date(2026, 10, 31))
-    assert matrix.by_balance[("current", "1-30")] == Decimal("100.00")
-    assert matrix.by_count[("over 360", "over 360")] == Decimal("100.00")
+    # labels in the reader's language (es-CO by default)
+    assert matrix.by_balance[("Corriente", "1–30 días")] == Decimal("100.00")
+    assert matrix.by_count[("Más de 360 días", "Más de 360 días")] == Decimal("100.00")
 
 
 def test_kpis_from_the_snapshots(book):
@@ -82,7 +83,7 @@ def test_kpis_from_the_snapshots(book):
     assert k["cei"] == Decimal("15.62")
     assert k["recovery"] == Decimal("11.90")  # 5,000,000 / 42,000,050
     labels, days = trend(portfolio=portfolio, start=date(2026, 11, 21), end=date(2026, 11, 22))
-    assert labels == ["current", "1-30", "31-60", "over 360"]
+    assert labels == ["Corriente", "1–30 días", "31–60 días", "Más de 360 días"]
     assert days[-1] == (date(2026, 11, 22), [10_000_000, 8_000_050, 15_000_000, 4_000_000])
 
 

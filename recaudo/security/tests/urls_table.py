@@ -157,6 +157,7 @@ ACCESS = {
     "debtor_export": (SU, SU, {**DEBTOR, "fmt": "=json"}),
     "debtor_anonymize": (AD, AD, DEBTOR),
     "aging": (V, V, {}),
+    "analytics": (V, V, {}),
     "portfolio_settings": (AD, AD, {}),
     "statement": (V, V, {**DEBTOR, "fmt": "=html"}),
 }

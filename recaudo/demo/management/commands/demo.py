@@ -22,6 +22,7 @@ from recaudo.accounts.models import Membership
 from recaudo.accounts.services import membership_grant, user_create
 from recaudo.agreements.rules import Limits
 from recaudo.agreements.services.permissions import authority_limits_ensure
+from recaudo.analytics.services import snapshot_backfill
 from recaudo.banking.services import bank_statement_import, convenio_save, statement_mapping_save
 from recaudo.core.management.commands import serve as serving
 from recaudo.core.money import format_amount, precision
@@ -79,6 +80,9 @@ class PortfolioOutcome:
     portfolio: Portfolio
     created: bool
     imported: dict[str, object]  # kind -> ImportResult (empty when the data was already there)
+
+
+DEMO_HISTORY_DAYS = 90  # days of analytics snapshots the demo rebuilds
 
 
 def _portfolio(slug: str, **fields) -> tuple[Portfolio, bool]:
@@ -168,6 +172,9 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
                                    source="demo: cláusula de autorización de contacto del contrato")
             # today's cycle, so priorities, the agents' queue and "what goes out today" have content at once
             cycle_run(portfolio=outcome.portfolio)
+            # the analytics' history of the last 90 days, rebuilt from the ledger (the cycle wrote today's)
+            snapshot_backfill(portfolio=outcome.portfolio, start=today - timedelta(days=DEMO_HISTORY_DAYS),
+                              end=today - timedelta(days=1), actor="demo")
     if outcomes[0].imported:
         demo_bank(pyme, admin)
     return outcomes, users_created
