@@ -2,6 +2,7 @@
 by `recaudo kpis backfill`). Trends, DSO, CEI and the other balance KPIs read these rows, never the live tables,
 so a year of history is a few thousand rows to read whatever the size of the book."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -77,3 +78,37 @@ class RollSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.portfolio_id} {self.month_end} {self.from_bucket}->{self.to_bucket}"
+
+
+class ReportSubscription(models.Model):
+    """A user's weekly or monthly summary of a portfolio by e-mail, with the analytics PDF attached. The row is its
+    own outbox: `next_due_at` is the due-date column, a worker claims it atomically (claim token), sends, and moves
+    it to the next period; a failure retries with backoff and is shown on the page."""
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly (Mondays)")
+        MONTHLY = "monthly", _("Monthly (the 1st)")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_subscriptions")
+    frequency = models.CharField(max_length=8, choices=Frequency.choices)
+    email = models.EmailField(max_length=254)
+    language = models.CharField(max_length=8, default="es-co")
+    next_due_at = models.DateTimeField()
+    claim_token = models.CharField(max_length=40, null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
+        constraints = [models.UniqueConstraint(fields=["portfolio", "user"], name="analytics_subscription_unique"),
+                       models.CheckConstraint(condition=models.Q(frequency__in=["weekly", "monthly"]),
+                                              name="analytics_subscription_frequency")]
+        indexes = [models.Index(fields=["next_due_at"], name="analytics_subscription_due")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.portfolio_id} {self.frequency}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 TWO = Decimal("0.01")
@@ -274,3 +274,27 @@ def satisfaction(scores: Iterable[int]) -> Satisfaction:
 def attainment(*, collected: int, target: int) -> Decimal | None:
     """An agent's (or the team's) collections against target, in percent."""
     return percent(collected, target)
+
+
+# --- scheduled summaries ------------------------------------------------------------------------------------------
+
+REPORT_HOUR = 7  # a summary goes out at 07:00 in the portfolio's zone
+
+
+def report_next_due(frequency: str, after: date) -> date:
+    """The next day a summary is due strictly after `after`: weekly on Mondays, monthly on the 1st.
+    After Wednesday 2 Dec 2026: weekly Monday 7 Dec, monthly Friday 1 Jan 2027."""
+    if frequency == "weekly":
+        return after + timedelta(days=7 - after.weekday())
+    if frequency == "monthly":
+        return date(after.year + (after.month == 12), after.month % 12 + 1, 1)
+    raise ValueError(f"unknown frequency {frequency!r}")
+
+
+def report_period(frequency: str, due: date) -> tuple[date, date]:
+    """The period a summary sent on `due` covers: the week (Monday-Sunday) or the month before it.
+    Weekly due Monday 7 Dec 2026 -> 30 Nov to 6 Dec; monthly due 1 Jan 2027 -> 1 Dec to 31 Dec 2026."""
+    end = due - timedelta(days=1)
+    if frequency == "weekly":
+        return end - timedelta(days=6), end
+    return end.replace(day=1), end

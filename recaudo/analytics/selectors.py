@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agents.models import Assignment, MonthlyTarget
 from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
 from recaudo.communications.models import Message
@@ -25,7 +26,7 @@ from recaudo.reports.formatting import bucket_label
 from recaudo.strategies.models import Segment
 
 from . import rules
-from .models import DailyFlow, DailySnapshot, RollSnapshot
+from .models import DailyFlow, DailySnapshot, ReportSubscription, RollSnapshot
 from .services import PAID, AnalyticsError
 
 BY_CHOICES = ("segment", "agent", "channel")
@@ -436,3 +437,9 @@ def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int
         roll_month=chosen, roll=roll_matrix(portfolio=portfolio, month_end=chosen) if chosen else None,
         funnel=funnel(portfolio=portfolio, start=start, end=report.end), channels=by_channel.rows,
         agents=agents_rows, segments=segments, agent_names=agent_names, dimension=dimension, key=key)
+
+
+def summary_subscription(*, portfolio: Portfolio, user) -> tuple[bool, ReportSubscription | None]:
+    """(may the user subscribe to the portfolio's e-mailed summary, their subscription if any)."""
+    may = role_in(user, portfolio) in SUPERVISING_ROLES
+    return may, (ReportSubscription.objects.filter(portfolio=portfolio, user=user).first() if may else None)

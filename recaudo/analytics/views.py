@@ -6,20 +6,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.selectors import portfolio_for_user_or_404
-from recaudo.core.errors import DomainError
+from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.reports.formatting import fmt_amount, fmt_date
 
 from . import charts
 from .render import render_pdf, render_xlsx
-from .selectors import AnalyticsPage, analytics_page, snapshot_days
+from .selectors import AnalyticsPage, analytics_page, snapshot_days, summary_subscription
+from .subscriptions import subscription_set
 
 FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 MAX_DAYS = 3 * 366
@@ -60,8 +63,10 @@ def analytics(request, slug):
     fmt = request.GET.get("format", "html")
     if fmt not in ("html", *FORMATS):
         raise Http404("unknown format")
+    may_subscribe, subscription = summary_subscription(portfolio=portfolio, user=request.user)
     context = {"portfolio": portfolio, "errors": errors, "from_value": start.isoformat(), "to_value": end.isoformat(),
-               "first": first, "segment": segment, "agent": agent}
+               "first": first, "segment": segment, "agent": agent, "may_subscribe": may_subscribe,
+               "subscription": subscription}
     try:
         page = analytics_page(portfolio=portfolio, start=start, end=end, segment=segment, agent=agent,
                               roll_month=_date(request.GET.get("month"), _("Month"), errors))
@@ -126,3 +131,21 @@ def _page_context(page: AnalyticsPage) -> dict:
                  + (f"&segment={page.key}" if page.dimension == "segment" else "")
                  + (f"&agent={page.key}" if page.dimension == "agent" else ""),
     }
+
+
+@login_required
+@require_POST
+def summary_subscribe(request, slug):
+    """Subscribe to (or cancel) the portfolio's weekly or monthly summary by e-mail."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, "view")
+    try:
+        sub = subscription_set(portfolio=portfolio, user=request.user, frequency=request.POST.get("frequency", ""),
+                               language=get_language() or "es-co")
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("You will receive the summary by e-mail.") if sub else
+                         _("You will no longer receive the summary."))
+    return redirect("analytics", slug=portfolio.slug)

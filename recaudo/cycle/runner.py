@@ -26,6 +26,7 @@ from django.utils import timezone
 from recaudo.agents.bulk import bulk_job_run, bulk_jobs_abandoned
 from recaudo.agreements.services.daily import agreements_daily
 from recaudo.analytics.services import snapshot_for_cycle
+from recaudo.analytics.subscriptions import summaries_send_due
 from recaudo.banking.runs import bank_upload_run, bank_uploads_abandoned
 from recaudo.banking.services_gateways import payment_links_expire
 from recaudo.cycle import comms
@@ -166,6 +167,8 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
                                    "status": result.status, "counts": result.counts})
     if outbox and not stopping():
         report["outbox"] = comms.outbox_process(now=now, worker_id=worker_id)
+    if outbox and not stopping():
+        report["summaries"] = summaries_send_due(now=now, worker_id=worker_id)  # analytics' scheduled e-mails
     report["bulk_jobs"] = []
     for job_id in bulk_jobs_abandoned(now):  # a bulk action whose task worker died or never came
         if stopping():

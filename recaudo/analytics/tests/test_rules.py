@@ -1,6 +1,6 @@
 """The KPI formulas against the worked examples of their sources (exact numbers), and their invariants."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import given
@@ -126,3 +126,21 @@ def test_cei_is_at_most_100_when_ending_current_is_at_most_ending_total(opening,
                   ending_current_receivables=current)
     if value is not None and opening + sales - current > 0:
         assert value <= 100
+
+
+def test_report_schedule():
+    wed = date(2026, 12, 2)
+    assert r.report_next_due("weekly", wed) == date(2026, 12, 7)
+    assert r.report_next_due("weekly", date(2026, 12, 7)) == date(2026, 12, 14)  # strictly after
+    assert r.report_next_due("monthly", wed) == date(2027, 1, 1)
+    assert r.report_next_due("monthly", date(2027, 1, 1)) == date(2027, 2, 1)
+    assert r.report_period("weekly", date(2026, 12, 7)) == (date(2026, 11, 30), date(2026, 12, 6))
+    assert r.report_period("monthly", date(2027, 1, 1)) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert r.report_period("monthly", date(2027, 3, 1)) == (date(2027, 2, 1), date(2027, 2, 28))
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.sampled_from(["weekly", "monthly"]))
+def test_the_next_summary_is_after_and_covers_days_before_it(after, frequency):
+    due = r.report_next_due(frequency, after)
+    start, end = r.report_period(frequency, due)
+    assert due > after and end == due - timedelta(days=1) and start <= end and (end - start).days < 31

@@ -158,6 +158,7 @@ ACCESS = {
     "debtor_anonymize": (AD, AD, DEBTOR),
     "aging": (V, V, {}),
     "analytics": (V, V, {}),
+    "analytics_summary": (None, SU, {}),
     "portfolio_settings": (AD, AD, {}),
     "statement": (V, V, {**DEBTOR, "fmt": "=html"}),
 }
