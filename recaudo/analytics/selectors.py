@@ -15,7 +15,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
-from recaudo.agents.models import Assignment, MonthlyTarget
+from recaudo.agents.models import AgentTask, Assignment, MonthlyTarget
 from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
 from recaudo.communications.models import Message
 from recaudo.compliance.models import ContactAttempt
@@ -23,7 +23,8 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import parse_buckets
 from recaudo.portfolio.models import Obligation, Portfolio
 from recaudo.reports.formatting import bucket_label
-from recaudo.strategies.models import Segment
+from recaudo.strategies.models import DebtorStrategyState, Segment, Strategy
+from recaudo.strategies.rules import CHALLENGER, CHAMPION, arm_of
 
 from . import rules
 from .models import DailyFlow, DailySnapshot, ReportSubscription, RollSnapshot
@@ -405,6 +406,7 @@ class AnalyticsPage:
     agent_names: dict[int, str]
     dimension: str
     key: int
+    arms: list = field(default_factory=list)
 
 
 def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int | None = None,
@@ -436,10 +438,83 @@ def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int
         months=collections_by_month(portfolio=portfolio, start=start, end=report.end), month_ends=ends,
         roll_month=chosen, roll=roll_matrix(portfolio=portfolio, month_end=chosen) if chosen else None,
         funnel=funnel(portfolio=portfolio, start=start, end=report.end), channels=by_channel.rows,
-        agents=agents_rows, segments=segments, agent_names=agent_names, dimension=dimension, key=key)
+        agents=agents_rows, segments=segments, agent_names=agent_names, dimension=dimension, key=key,
+        arms=arm_comparisons(portfolio=portfolio))
 
 
 def summary_subscription(*, portfolio: Portfolio, user) -> tuple[bool, ReportSubscription | None]:
     """(may the user subscribe to the portfolio's e-mailed summary, their subscription if any)."""
     may = role_in(user, portfolio) in SUPERVISING_ROLES
     return may, (ReportSubscription.objects.filter(portfolio=portfolio, user=user).first() if may else None)
+
+
+@dataclass(frozen=True)
+class ArmResult:
+    arm: str  # "champion" / "challenger"
+    version: int
+    debtors: int
+    payers: int
+    collected_minor: int
+    balance_minor: int
+    recovery_percent: Decimal | None  # collected / (collected + balance now)
+    avg_days_to_pay: Decimal | None  # from the test's start to a payer's first payment
+    messages_per_debtor: Decimal | None
+    agent_tasks_per_debtor: Decimal | None
+
+
+@dataclass(frozen=True)
+class ArmComparison:
+    strategy_id: int
+    strategy: str
+    since: date
+    share: int
+    champion: ArmResult
+    challenger: ArmResult
+    payers_ci: rules.Interval | None  # challenger - champion, share of debtors who paid, percentage points
+
+
+def _arm_result(ids: list[int], arm: str, version, balances: dict, first_pay: dict, collected: dict,
+                messages: dict, tasks: dict, since: date) -> ArmResult:
+    n = len(ids)
+    payers = [d for d in ids if d in first_pay]
+    got = sum(collected[d] for d in ids)
+    balance = sum(balances[d] or 0 for d in ids)
+    return ArmResult(arm, version.number if version else 0, n, len(payers), got, balance,
+                     rules.percent(got, got + balance), rules.average((first_pay[d] - since).days for d in payers),
+                     rules.ratio(sum(messages.get(d, 0) for d in ids), n),
+                     rules.ratio(sum(tasks.get(d, 0) for d in ids), n))
+
+
+def arm_comparisons(*, portfolio: Portfolio, today: date | None = None) -> list[ArmComparison]:
+    """For each strategy with a challenger: the debtors the last cycle put in its segment, split into the two arms
+    by the same draw the cycle uses, and since the test's start: who paid, how much, how soon, and how many
+    messages and agent tasks each arm took, with a 95 % interval for the difference in the share who paid. (Agent
+    time is counted as tasks: the work queue records tasks, not minutes.)"""
+    out = []
+    for strategy in Strategy.objects.filter(portfolio=portfolio, challenger__isnull=False,
+                                            challenger_share__gt=0).select_related("challenger"):
+        since = strategy.challenger_since or portfolio.today()
+        champion = strategy.versions.exclude(pk=strategy.challenger_id).order_by("-number").first()
+        debtors = dict(DebtorStrategyState.objects.filter(portfolio=portfolio, segment_id=strategy.segment_id)
+                       .values_list("debtor_id", "debtor__balance_minor"))
+        arms = {d: arm_of(d, strategy.pk, strategy.challenger_share) for d in debtors}
+        first_pay: dict[int, date] = {}
+        collected: dict[int, int] = defaultdict(int)
+        for debtor_id, day, amount in Payment.objects.filter(portfolio=portfolio, date__gte=since,
+                                                             reversed_at__isnull=True).values_list(
+                "debtor_id", "date", "amount_minor").iterator(chunk_size=5000):
+            if debtor_id in arms:
+                collected[debtor_id] += amount
+                first_pay[debtor_id] = min(first_pay.get(debtor_id, day), day)
+        messages: dict[int, int] = dict(Message.objects.filter(portfolio=portfolio, created_at__date__gte=since)
+                                        .values_list("debtor_id").annotate(n=Count("id")))
+        tasks: dict[int, int] = dict(AgentTask.objects.filter(portfolio=portfolio, created_at__date__gte=since)
+                                     .values_list("debtor_id").annotate(n=Count("id")))
+
+        facts = (debtors, first_pay, collected, messages, tasks, since)
+        champ = _arm_result([d for d, a in arms.items() if a == CHAMPION], CHAMPION, champion, *facts)
+        chall = _arm_result([d for d, a in arms.items() if a == CHALLENGER], CHALLENGER, strategy.challenger, *facts)
+        out.append(ArmComparison(strategy.pk, strategy.name, since, strategy.challenger_share, champ, chall,
+                                 rules.proportion_difference_ci(successes_a=chall.payers, n_a=chall.debtors,
+                                                                successes_b=champ.payers, n_b=champ.debtors)))
+    return out

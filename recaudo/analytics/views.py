@@ -121,6 +121,8 @@ def _page_context(page: AnalyticsPage) -> dict:
         "month_ends": [{"value": m.isoformat(), "label": m.strftime("%m/%Y"), "selected": m == page.roll_month}
                        for m in page.month_ends],
         "channels": page.channels,
+        "arms": [{"c": c, "rows": [(c.champion, money(c.champion.collected_minor)),
+                                   (c.challenger, money(c.challenger.collected_minor))]} for c in page.arms],
         "agents": [{**r, "collected": money(r["collected_minor"]), "target": money(r["target_minor"]),
                     "receivables": money(r["receivables_minor"])} for r in page.agents],
         "segments": sorted(page.segments.items(), key=lambda kv: kv[1]),

@@ -38,19 +38,26 @@ from recaudo.strategies.models import (
     reason_code_of,
 )
 from recaudo.strategies.rules import (
+    CHALLENGER,
     CONDITIONS,
     HELD,
     DebtorFacts,
     History,
     Priority,
     SegmentDef,
+    arm_of,
     match_segment,
     next_step,
     priority,
     stage_for,
 )
 from recaudo.strategies.schema import all_steps
-from recaudo.strategies.selectors import active_holds, segments_in_order, strategies_in_force
+from recaudo.strategies.selectors import (
+    active_holds,
+    challengers_in_force,
+    segments_in_order,
+    strategies_in_force,
+)
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
@@ -176,6 +183,9 @@ class Cycle:
         self.segments = [SegmentDef(s.pk, s.name, s.conditions, s.weight) for s in segments_in_order(portfolio)]
         self.versions = versions if versions is not None else strategies_in_force(portfolio)
         self.steps = {seg: all_steps(v.content) for seg, v in self.versions.items()}
+        # champion/challenger tests (not in a dry run of one version: that shows the version alone)
+        self.challengers = challengers_in_force(portfolio) if versions is None else {}
+        self.challenger_steps = {seg: all_steps(v.content) for seg, (v, _share) in self.challengers.items()}
         offsets = [s["offset"] for steps in self.steps.values() for s in steps]
         self.min_offset = min(offsets) if offsets else 0
         self.settings = compliance_settings()
@@ -307,6 +317,9 @@ class Cycle:
             if version is None:
                 continue
             strategy_steps = self.steps[seg_key]
+            test = self.challengers.get(seg_key)
+            if test is not None and arm_of(debtor_id, version.strategy_id, test[1]) == CHALLENGER:
+                version, strategy_steps = test[0], self.challenger_steps[seg_key]
             choice = next_step(strategy_steps, facts, self.today,
                                History(last.get((debtor_id, version.strategy_id, oldest)), debtor_id in ran_today),
                                self.minor)

@@ -39,6 +39,12 @@ class Strategy(models.Model):
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.PROTECT, related_name="strategies")
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Champion and challenger: the challenger version runs on a stable random share of the strategy's debtors
+    # (strategies.rules.arm_of), the champion (the latest other version) on the rest, from challenger_since.
+    challenger = models.ForeignKey("StrategyVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    challenger_share = models.PositiveSmallIntegerField(default=0)
+    challenger_since = models.DateField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("strategy")

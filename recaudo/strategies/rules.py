@@ -12,6 +12,7 @@ already run, so after missed days only the latest applicable step runs (catch-up
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -302,3 +303,20 @@ def simulate(steps: Sequence[Mapping], debtors: Sequence[SimDebtor], days: Itera
                 d.ran[episode] = choice.step["offset"]
                 out.append((day, d.facts.debtor_id, choice.step["key"], episode))
     return out
+
+
+# --- champion and challenger --------------------------------------------------------------------------------------
+
+CHALLENGER = "challenger"
+CHAMPION = "champion"
+MAX_CHALLENGER_SHARE = 50
+
+
+def arm_of(debtor_id: int, strategy_id: int, share: int) -> str:
+    """The arm of a debtor in a strategy's champion/challenger test: stable (the same debtor stays in its arm every
+    day) and random-like (a SHA-256 of strategy and debtor, not the id's order): challenger when its bucket
+    0-99 is below `share` percent. arm_of(1, 7, 20) is the same on every run and machine."""
+    if share <= 0:
+        return CHAMPION
+    digest = hashlib.sha256(f"recaudo-arm:{strategy_id}:{debtor_id}".encode()).digest()
+    return CHALLENGER if int.from_bytes(digest[:8], "big") % 100 < share else CHAMPION

@@ -31,13 +31,22 @@ def segments_in_order(portfolio: Portfolio) -> list[Segment]:
 
 
 def strategies_in_force(portfolio: Portfolio) -> dict[int | None, StrategyVersion]:
-    """segment id (None: default) -> the latest version of its strategy."""
+    """segment id (None: default) -> the version of its strategy in force: the latest one (the champion), leaving
+    out a version under test as the challenger."""
     result: dict[int | None, StrategyVersion] = {}
     versions = (StrategyVersion.objects.filter(strategy__portfolio=portfolio).select_related("strategy")
                 .order_by("strategy_id", "-number"))
     for version in versions:
+        if version.strategy.challenger_id == version.pk and version.strategy.challenger_share > 0:
+            continue
         result.setdefault(version.strategy.segment_id, version)
     return result
+
+
+def challengers_in_force(portfolio: Portfolio) -> dict[int | None, tuple[StrategyVersion, int]]:
+    """segment id (None: default) -> (the challenger version, its share in percent) of strategies under test."""
+    return {s.segment_id: (s.challenger, s.challenger_share) for s in Strategy.objects.filter(
+        portfolio=portfolio, challenger__isnull=False, challenger_share__gt=0).select_related("challenger")}
 
 
 def strategy_list(portfolio: Portfolio) -> list[dict]:

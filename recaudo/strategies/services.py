@@ -16,6 +16,7 @@ from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from .models import Hold, PortfolioCycleSettings, Segment, Strategy, StrategyVersion
+from .rules import MAX_CHALLENGER_SHARE
 from .schema import (
     HOLD_REASONS,
     SEGMENT_CONDITIONS,
@@ -89,6 +90,56 @@ def strategy_ensure_default(portfolio: Portfolio) -> Strategy:
 
 def latest_version(strategy: Strategy) -> StrategyVersion:
     return strategy.versions.order_by("-number").first()
+
+
+@transaction.atomic
+def strategy_challenger_set(*, strategy: Strategy, version: StrategyVersion, share: int, actor=None,
+                            today: date | None = None) -> Strategy:
+    """Run `version` as the challenger on `share` percent (1-50) of the strategy's debtors, chosen by a stable
+    random draw (rules.arm_of); the champion (the latest other version) keeps the rest. Starting a test (or changing
+    its version) sets its start date, from which the analytics compare the arms."""
+    strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    if version.strategy_id != strategy.pk:
+        raise StrategyError(_("that version belongs to another strategy"), field="version")
+    if not (1 <= int(share) <= MAX_CHALLENGER_SHARE):
+        raise StrategyError(_("the challenger's share is from 1 to %(max)s %%") % {"max": MAX_CHALLENGER_SHARE},
+                            field="share")
+    if not strategy.versions.exclude(pk=version.pk).exists():
+        raise StrategyError(_("a challenger needs a champion: the strategy has no other version"), field="version")
+    changed = strategy.challenger_id != version.pk
+    strategy.challenger, strategy.challenger_share = version, int(share)
+    if changed or strategy.challenger_since is None:
+        strategy.challenger_since = today or strategy.portfolio.today()
+    strategy.save(update_fields=["challenger", "challenger_share", "challenger_since"])
+    audit_record(event_type="strategy.challenger_set", subject=strategy, actor=actor, portfolio=strategy.portfolio,
+                 changes={"version": version.number, "share": int(share),
+                          "since": strategy.challenger_since.isoformat()})
+    return strategy
+
+
+@transaction.atomic
+def strategy_challenger_end(*, strategy: Strategy, adopt: bool, actor=None) -> Strategy:
+    """End the test: `adopt` makes the challenger's content the new latest version (the champion for everyone);
+    otherwise the champion simply keeps every debtor."""
+    strategy = Strategy.objects.select_for_update().get(pk=strategy.pk)
+    challenger = strategy.challenger
+    if challenger is None:
+        raise StrategyError(_("this strategy has no challenger"), field="version")
+    strategy.challenger, strategy.challenger_share, strategy.challenger_since = None, 0, None
+    strategy.save(update_fields=["challenger", "challenger_share", "challenger_since"])
+    adopted = None
+    if adopt:
+        champion = strategy.versions.exclude(pk=challenger.pk).order_by("-number").first()
+        adopted = challenger
+        if champion is None or champion.content != challenger.content:
+            number = (strategy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            adopted = StrategyVersion.objects.create(
+                strategy=strategy, number=number, content=challenger.content,
+                note=(_("v%(n)s adopted as the champion") % {"n": challenger.number})[:300],
+                created_by=actor if actor is not None and not isinstance(actor, str) else None)
+    audit_record(event_type="strategy.challenger_ended", subject=strategy, actor=actor, portfolio=strategy.portfolio,
+                 changes={"challenger": challenger.number, "adopted": adopted.number if adopted else None})
+    return strategy
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ urlpatterns = [
     path("<int:pk>/", views.strategy_detail, name="strategy_detail"),
     path("<int:pk>/export.yaml", views.strategy_export, name="strategy_export"),
     path("<int:pk>/import/", views.strategy_import_view, name="strategy_import"),
+    path("<int:pk>/challenger/", views.strategy_challenger, name="strategy_challenger"),
     path("<int:pk>/steps/<slug:key>/", views.step_edit, name="strategy_step_edit"),
     path("segments/", views.segment_list, name="segment_list"),
     path("segments/add/", views.segment_edit, name="segment_add"),

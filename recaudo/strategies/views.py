@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -27,6 +28,8 @@ from .services import (
     segment_delete,
     segment_move,
     segment_save,
+    strategy_challenger_end,
+    strategy_challenger_set,
     strategy_ensure_default,
     strategy_import,
     strategy_step_update,
@@ -218,3 +221,30 @@ def segment_delete_view(request, slug, pk):
     row = next(r for r in segment_rows(portfolio) if r["segment"].pk == segment.pk)
     return render(request, "strategies/segment_delete.html", {"portfolio": portfolio, "segment": segment,
                                                               "row": row})
+
+
+@login_required
+@require_POST
+def strategy_challenger(request, slug, pk):
+    """Start, change, adopt or stop the strategy's champion/challenger test."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, EDIT)
+    strategy = _strategy(portfolio, pk)
+    action = request.POST.get("action", "set")
+    try:
+        if action in ("adopt", "stop"):
+            strategy_challenger_end(strategy=strategy, adopt=action == "adopt", actor=request.user)
+            messages.success(request, _("The challenger was adopted.") if action == "adopt" else
+                             _("The test stopped: the champion runs on every debtor."))
+        else:
+            version = strategy.versions.filter(pk=request.POST.get("version") or 0).first()
+            if version is None:
+                raise Http404("no such version")
+            try:
+                share = int(request.POST.get("share") or 0)
+            except ValueError:
+                share = 0
+            strategy_challenger_set(strategy=strategy, version=version, share=share, actor=request.user)
+            messages.success(request, _("The challenger runs from the next cycle."))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(f"{reverse('strategy_detail', args=[portfolio.slug, strategy.pk])}#challenger")

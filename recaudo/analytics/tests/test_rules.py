@@ -144,3 +144,12 @@ def test_the_next_summary_is_after_and_covers_days_before_it(after, frequency):
     due = r.report_next_due(frequency, after)
     start, end = r.report_period(frequency, due)
     assert due > after and end == due - timedelta(days=1) and start <= end and (end - start).days < 31
+
+
+def test_proportion_difference_ci_worked_example():
+    ci = r.proportion_difference_ci(successes_a=30, n_a=100, successes_b=20, n_b=100)
+    assert (ci.difference, ci.low, ci.high, ci.conclusive) == (Decimal("10.00"), Decimal("-1.92"), Decimal("21.92"),
+                                                               False)
+    ci = r.proportion_difference_ci(successes_a=300, n_a=1000, successes_b=200, n_b=1000)
+    assert ci.conclusive and ci.low == Decimal("6.23")
+    assert r.proportion_difference_ci(successes_a=0, n_a=0, successes_b=1, n_b=2) is None

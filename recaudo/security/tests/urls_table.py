@@ -99,6 +99,7 @@ ACCESS = {
     "strategy_detail": (V, V, {"pk": "strategy"}),
     "strategy_export": (V, V, {"pk": "strategy"}),
     "strategy_import": (None, SU, {"pk": "strategy"}),
+    "strategy_challenger": (None, SU, {"pk": "strategy"}),
     "strategy_step_edit": (SU, SU, {"pk": "strategy", "key": "=sms-overdue"}),
     "strategy_dry_run": (V, V, {"version_id": "version"}),
     "segment_list": (V, V, {}),

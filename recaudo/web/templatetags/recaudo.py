@@ -287,6 +287,8 @@ def _event_labels() -> dict[str, str]:
         # strategies, cycle, portfolio, imports, privacy, accounts
         "strategy.created": _("Strategy created"),
         "strategy.version_created": _("Strategy version created"),
+        "strategy.challenger_set": _("Strategy challenger set"),
+        "strategy.challenger_ended": _("Strategy challenger test ended"),
         "segment.created": _("Segment created"),
         "segment.updated": _("Segment changed"),
         "segment.reordered": _("Segments reordered"),
