@@ -36,6 +36,9 @@ class Challenge(models.Model):
         verbose_name_plural = _("portal codes")
         indexes = [models.Index(fields=["portfolio", "identifier_hash", "created_at"], name="portal_chal_id_idx")]
 
+    def __str__(self):
+        return f"challenge {self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+
 
 class Throttle(models.Model):
     """One code request or one failed attempt, by the ID typed, the client's address and the destination: the
@@ -58,6 +61,9 @@ class Throttle(models.Model):
             models.Index(fields=["kind", "destination_hash", "at"], name="portal_thr_dest_idx"),
         ]
 
+    def __str__(self):
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+
 
 class PortalSession(models.Model):
     """A debtor signed in to the portal (by a code or a link). The browser holds the key in a signed cookie of its
@@ -77,6 +83,9 @@ class PortalSession(models.Model):
         verbose_name_plural = _("portal sessions")
         constraints = [models.CheckConstraint(condition=Q(via__in=SESSION_VIA), name="portal_session_via")]
 
+    def __str__(self):
+        return f"portal session {self.pk} of debtor {self.debtor_id}"
+
 
 class LinkUse(models.Model):
     """A signed portal link that was opened: its nonce may never open the portal again."""
@@ -89,3 +98,6 @@ class LinkUse(models.Model):
     class Meta:
         verbose_name = _("used portal link")
         verbose_name_plural = _("used portal links")
+
+    def __str__(self):
+        return f"link {self.nonce[:6]}… of debtor {self.debtor_id}"

@@ -14,6 +14,7 @@ from recaudo.agreements.models import Agreement, AgreementInstallment
 from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.banking.services_gateways import active_account
+from recaudo.communications.contacts import contacts_for
 from recaudo.communications.models import REQUESTED_SOURCES, Message
 from recaudo.ledger.accruals import ObligationLiquidation, debtor_liquidation
 from recaudo.ledger.models import Entry, Payment
@@ -40,6 +41,16 @@ def debtor_by_identifier(portfolio: Portfolio, normalized: str, typed: str) -> D
         code |= Q(code__iexact=value)
     return (Debtor.objects.filter(portfolio=portfolio, anonymized_at__isnull=True)
             .filter(Q(id_number__in=values) | code).order_by("pk").first())
+
+
+def sample_debtor(portfolio: Portfolio) -> Debtor | None:
+    """A debtor to try the portal with (the demo prints it): owes something, has an ID number and a contact with
+    consent for SMS, the first channel a portal code tries."""
+    candidates = list(Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0, anonymized_at__isnull=True)
+                      .exclude(id_number="").order_by("pk").values_list("pk", flat=True)[:200])
+    found = contacts_for(candidates, "sms")
+    first = next((pk for pk in candidates if pk in found), None)
+    return Debtor.objects.get(pk=first) if first is not None else None
 
 
 def throttle_times(*, portfolio: Portfolio, kind: str, identifier_hash: str = "", address: str = "",

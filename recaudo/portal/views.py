@@ -4,7 +4,6 @@ a DomainError shown at its field."""
 
 from __future__ import annotations
 
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -154,7 +153,7 @@ def pay(request, slug):
     bank transfer instructions with the debtor's reference."""
     session = request.portal
     overview = portal_overview(session.debtor, timezone.now())
-    error = ""
+    error, link = "", None
     if request.method == "POST":
         raw = request.POST.get("obligation", "")
         obligation_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
@@ -163,10 +162,10 @@ def pay(request, slug):
                                           obligation_id=obligation_id)
         except DomainError as exc:
             error = exc.message
-        else:
-            return redirect(link.url)
+        # shown as a link to follow, not a redirect: the CSP's form-action 'self' forbids a form to land on the
+        # gateway's page
     return render(request, "portal/pay.html", {"portfolio": session.portfolio, "o": overview,
-                                               "debtor": session.debtor, "error": error},
+                                               "debtor": session.debtor, "error": error, "link": link},
                   status=400 if error else 200)
 
 
@@ -174,10 +173,10 @@ def pay(request, slug):
 def logout(request, slug):
     portfolio = portfolio_or_404(slug)
     session = current_session(request, portfolio)
-    if session is not None:
-        services.session_end(session=session)
     response = redirect("portal_enter", slug=portfolio.slug)
-    clear_cookie(response, SESSION_COOKIE)
+    if session is not None:  # another portfolio's sign-out leaves this browser's session alone
+        services.session_end(session=session)
+        clear_cookie(response, SESSION_COOKIE)
     return response
 
 

@@ -138,7 +138,7 @@ def test_wrong_codes_lock_the_id_and_the_lockout_holds_with_the_right_code(portf
     now = timezone.now()
     key = services.code_request(portfolio=portfolio, identifier="52123456", address="a", now=now)
     code = code_of(Message.objects.get(template_code="portal_code"))
-    for i in range(rules.FAILURES_PER_ID.count - 1):
+    for _ in range(rules.FAILURES_PER_ID.count - 1):
         with pytest.raises(services.PortalCodeWrong):
             services.code_verify(portfolio=portfolio, key=key, code="000000" if code != "000000" else "111111",
                                  address="a", now=now)

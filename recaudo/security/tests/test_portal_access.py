@@ -16,7 +16,7 @@ from recaudo.communications.models import Message
 from recaudo.communications.rendering import PORTAL_SALT
 from recaudo.demo.testing import login, make_debtor, make_luz, make_obligation, make_portfolio, make_user
 from recaudo.portal import services
-from recaudo.portal.access import SESSION_COOKIE, SALT
+from recaudo.portal.access import SALT, SESSION_COOKIE
 
 from .helpers import count
 from .urls_table import PORTAL, all_patterns
@@ -59,7 +59,7 @@ def test_a_debtor_never_reaches_another_debtors_data():
         return reverse(name, kwargs={**({"slug": slug} if name != "portal_link_open" else {}), **params})
 
     forged = signing.dumps({"d": pedro.pk, "n": "forged"}, salt="not-the-portal", compress=True)
-    for name, (who, params) in PORTAL.items():
+    for name, (who, _params) in PORTAL.items():
         own = url(name, a.slug, {"obligation": mine.pk, "token": forged})
         foreign_same = url(name, a.slug, {"obligation": theirs.pk, "token": forged})
         foreign_other = url(name, b.slug, {"obligation": far_obligation.pk, "token": forged})
