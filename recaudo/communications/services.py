@@ -478,7 +478,10 @@ def inbound_reply(*, channel: str, sender: str, text: str, provider: str, at: da
 
 def fallback_enqueue(*, message: Message, now: datetime) -> Message | None:
     """After a permanent failure, queue the same message on the next channel the debtor consented to (never a
-    channel already tried in this chain)."""
+    channel already tried in this chain). None for a message the debtor asked for (REQUESTED_SOURCES: a portal code
+    is short-lived; the debtor asks again)."""
+    if message.source in REQUESTED_SOURCES:
+        return None
     tried, root = {message.channel}, message
     while root.fallback_of_id is not None:
         root = Message.objects.only("id", "channel", "fallback_of_id", "dedupe_key").get(pk=root.fallback_of_id)

@@ -5,7 +5,7 @@ the pages (aging as an `Aged` on the portfolio's date)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils.html import strip_tags
@@ -15,12 +15,14 @@ from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.banking.services_gateways import active_account
 from recaudo.communications.contacts import contacts_for
+from recaudo.compliance.services import compliance_settings
 from recaudo.communications.models import REQUESTED_SOURCES, Message
 from recaudo.ledger.accruals import ObligationLiquidation, debtor_liquidation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import Aged, aged
 from recaudo.portfolio.models import Debtor, Obligation, ObligationParty, Portfolio
-from recaudo.strategies.models import DebtorStrategyState
+from recaudo.strategies.models import DebtorStrategyState, StepExecution
+from recaudo.strategies.schema import all_steps
 
 from .models import Challenge, PortalSession, Throttle
 
@@ -114,6 +116,7 @@ class PortalOverview:
     convenio: Convenio | None
     can_pay_online: bool
     bureau_report_on: date | None = None
+    bureau_notice: BureauNotice | None = None
     more_obligations: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -165,7 +168,37 @@ def portal_overview(debtor: Debtor, now: datetime) -> PortalOverview:
         agreements=agreements, next_installment=next_installment(debtor), messages=messages,
         reference=references.of_debtor(debtor.pk), convenio=active_convenio(portfolio),
         can_pay_online=active_account(portfolio) is not None,
-        bureau_report_on=state.bureau_report_on if state else None, more_obligations=more)
+        bureau_report_on=state.bureau_report_on if state else None, more_obligations=more,
+        bureau_notice=bureau_notice(debtor))
+
+
+@dataclass(frozen=True)
+class BureauNotice:
+    """A prior notice of a negative credit-bureau report (Ley 1266 de 2008 art. 12, Ley 2157 de 2021): sent on
+    `sent_on`; no report before `report_from` (the notice date plus the compliance settings' days)."""
+
+    sent_on: date
+    report_from: date
+
+
+def bureau_notice(debtor: Debtor) -> BureauNotice | None:
+    """The debtor's latest bureau notice still pending: a strategy step named as a `notice_steps` of a
+    `report_bureau` step ran (outcome done) and that report has not been made in the same episode."""
+    executions = list(StepExecution.objects.filter(debtor=debtor, outcome="done")
+                      .select_related("strategy_version").order_by("-business_date", "-pk")[:200])
+    if not executions:
+        return None
+    reports: dict[int, dict[str, str]] = {}  # version id -> notice step key -> its report step key
+    for version in {e.strategy_version for e in executions}:
+        reports[version.pk] = {notice: step["key"] for step in all_steps(version.content or {"stages": []})
+                               if step.get("action") == "report_bureau" for notice in step.get("notice_steps", [])}
+    done = {(e.strategy_id, e.episode, e.step_key) for e in executions}
+    for e in executions:
+        report_key = reports[e.strategy_version_id].get(e.step_key)
+        if report_key and (e.strategy_id, e.episode, report_key) not in done:
+            days = compliance_settings().bureau_min_days_after_notice
+            return BureauNotice(sent_on=e.business_date, report_from=e.business_date + timedelta(days=days))
+    return None
 
 
 @dataclass

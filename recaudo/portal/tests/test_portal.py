@@ -287,3 +287,62 @@ def test_identifier_and_code_rules():
     assert rules.normalize_identifier("c-001") == "C001"
     assert rules.clean_code("123 456") == "123456"
     assert len(rules.new_code()) == 6 and rules.new_code().isdigit()
+
+
+def test_action_pages_show_when_their_url_exists(client, portfolio, luz, monkeypatch):
+    from recaudo.portal import actions
+
+    monkeypatch.setattr(actions, "ACTIONS", [actions.Action("portal_statement", "Acción que existe"),
+                                             actions.Action("portal_not_built_yet", "Acción futura")])
+    monkeypatch.setattr("recaudo.portal.views.ACTIONS", actions.ACTIONS)
+    sign_in(client, portfolio)
+    page = client.get(reverse("portal_home", args=[portfolio.slug])).content.decode()
+    assert "Acción que existe" in page and "Acción futura" not in page
+
+
+def test_pay_by_link_total_and_a_co_debtors_obligation(client, portfolio, luz):
+    from recaudo.banking.models import PaymentLink
+    from recaudo.banking.services_gateways import gateway_account_save
+    from recaudo.banking.tests.fake_gateways import FakeWompi
+
+    owner = make_debtor(portfolio, code="C200", name="Pedro Gómez")
+    bound = make_obligation(portfolio, owner, number="F-200", amount="500000")
+    ObligationParty.objects.create(obligation=bound, debtor=luz, role="co_debtor")
+    sign_in(client, portfolio)
+    url = reverse("portal_pay", args=[portfolio.slug])
+    page = client.get(url).content.decode()
+    assert "no está disponible" in page  # no gateway yet: transfer instructions only
+    with FakeWompi() as fake:
+        gateway_account_save(portfolio=portfolio, provider="wompi", values=fake.config(), actor="cli")
+        response = client.post(url, {"target": "total"})
+        assert response.status_code == 200 and 'id="go-pay"' in response.content.decode()
+        total = PaymentLink.objects.get()
+        assert total.debtor == luz and total.obligation is None and total.amount_minor == luz.balance_minor
+        client.post(url, {"target": "obligation", "obligation": str(bound.pk)})
+        theirs = PaymentLink.objects.latest("pk")
+        assert theirs.debtor == owner and theirs.obligation == bound  # the obligation's debtor pays it
+        assert client.post(url, {"target": "installment"}).status_code == 400  # no agreement
+    assert AuditEvent.objects.filter(event_type="portal.payment_link", debtor=luz).count() == 2
+
+
+def test_a_pending_bureau_notice_shows_with_its_dates(client, portfolio, luz):
+    from recaudo.strategies.models import StepExecution, StrategyVersion
+    from recaudo.strategies.services import strategy_ensure_default
+
+    strategy = strategy_ensure_default(portfolio)
+    version = StrategyVersion.objects.create(strategy=strategy, number=99, content={"name": "x", "stages": [
+        {"key": "s", "name": "s", "from_days": 1, "to_days": None, "steps": [
+            {"key": "aviso", "offset": 30, "action": "send_message"},
+            {"key": "reporte", "offset": 60, "action": "report_bureau", "notice_steps": ["aviso"]}]}]})
+    today = portfolio.today()
+    row = {"portfolio": portfolio, "debtor": luz, "strategy": strategy, "strategy_version": version,
+           "episode": today - timedelta(days=40), "offset": 30, "outcome": "done"}
+    StepExecution.objects.create(**row, step_key="aviso", business_date=today - timedelta(days=3),
+                                 action="send_message")
+    sign_in(client, portfolio)
+    page = client.get(reverse("portal_home", args=[portfolio.slug])).content.decode()
+    sent, report = today - timedelta(days=3), today + timedelta(days=17)
+    assert 'id="bureau-notice"' in page and f"{sent:%d/%m/%Y}" in page and f"{report:%d/%m/%Y}" in page
+    StepExecution.objects.create(**{**row, "offset": 60}, step_key="reporte", business_date=today,
+                                 action="report_bureau")
+    assert 'id="bureau-notice"' not in client.get(reverse("portal_home", args=[portfolio.slug])).content.decode()
