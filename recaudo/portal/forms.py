@@ -9,7 +9,8 @@ class EnterForm(forms.Form):
         label=_("ID number or customer code"), max_length=64,
         help_text=_("We will send a one-time code to the phone or e-mail you authorized."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters",
-                                      "spellcheck": "false"}))
+                                      "spellcheck": "false",
+                                      "aria-describedby": "id_identifier-help"}))
 
 
 class CodeForm(forms.Form):
@@ -17,4 +18,5 @@ class CodeForm(forms.Form):
         label=_("Code"), max_length=CODE_DIGITS * 2,
         help_text=_("The %(digits)d digits we sent you. It expires in 10 minutes.") % {"digits": CODE_DIGITS},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "pattern": "[0-9 ]*"}))
+                                      "pattern": "[0-9 ]*",
+                                      "aria-describedby": "id_code-help"}))

@@ -326,6 +326,7 @@ def test_pay_by_link_total_and_a_co_debtors_obligation(client, portfolio, luz):
 
 
 def test_a_pending_bureau_notice_shows_with_its_dates(client, portfolio, luz):
+    from recaudo.compliance.services import compliance_settings
     from recaudo.strategies.models import StepExecution, StrategyVersion
     from recaudo.strategies.services import strategy_ensure_default
 
@@ -341,7 +342,8 @@ def test_a_pending_bureau_notice_shows_with_its_dates(client, portfolio, luz):
                                  action="send_message")
     sign_in(client, portfolio)
     page = client.get(reverse("portal_home", args=[portfolio.slug])).content.decode()
-    sent, report = today - timedelta(days=3), today + timedelta(days=17)
+    days = compliance_settings().bureau_min_days_after_notice  # Ley 1266 art. 12: 20 days to pay or dispute
+    sent, report = today - timedelta(days=3), today - timedelta(days=3) + timedelta(days=days)
     assert 'id="bureau-notice"' in page and f"{sent:%d/%m/%Y}" in page and f"{report:%d/%m/%Y}" in page
     StepExecution.objects.create(**{**row, "offset": 60}, step_key="reporte", business_date=today,
                                  action="report_bureau")
