@@ -15,8 +15,8 @@ from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.banking.services_gateways import active_account
 from recaudo.communications.contacts import contacts_for
-from recaudo.compliance.services import compliance_settings
 from recaudo.communications.models import REQUESTED_SOURCES, Message
+from recaudo.compliance.services import compliance_settings
 from recaudo.ledger.accruals import ObligationLiquidation, debtor_liquidation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import Aged, aged
