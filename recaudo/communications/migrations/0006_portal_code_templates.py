@@ -16,16 +16,16 @@ TEMPLATES = [
      "<p>It expires in {{ minutes }} minutes. Do not share it: {{ portfolio.creditor }} will never ask for it. "
      "If you did not ask for it, ignore this message.</p>", "", []),
     ("portal_code", "Código del portal", "sms", "es", "",
-     "{{ code }} es su codigo del portal de {{ portfolio.creditor }}. Vence en {{ minutes }} min. No lo comparta.",
+     "{{ code }} es su codigo del portal de {{ portfolio.creditor }}, vence en {{ minutes }} min. No lo comparta.",
      "", []),
     ("portal_code", "Portal code", "sms", "en", "",
-     "{{ code }} is your {{ portfolio.creditor }} portal code. It expires in {{ minutes }} min. Do not share it.",
+     "{{ code }} is your portal code for {{ portfolio.creditor }}, valid {{ minutes }} min. Do not share it.",
      "", []),
     ("portal_code", "Código del portal", "whatsapp", "es", "",
-     "{{ code }} es su código del portal de {{ portfolio.creditor }}. Vence en {{ minutes }} minutos. No lo "
+     "{{ code }} es su código del portal de {{ portfolio.creditor }}, vence en {{ minutes }} minutos. No lo "
      "comparta.", "portal_code", ["code", "minutes"]),
     ("portal_code", "Portal code", "whatsapp", "en", "",
-     "{{ code }} is your {{ portfolio.creditor }} portal code. It expires in {{ minutes }} minutes. Do not share "
+     "{{ code }} is your portal code for {{ portfolio.creditor }}, valid {{ minutes }} minutes. Do not share "
      "it.", "portal_code", ["code", "minutes"]),
 ]
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -266,8 +265,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"\nDebtor portal: http://{host}:{port}/portal/{outcomes[0].portfolio.slug}/ - enter ID "
                 f"{demo_debtor.id_number} ({demo_debtor.name}). The one-time code goes out through the outbox: the "
-                f"demo's console transport writes it to "
-                f"{settings.RECAUDO_OUTBOX_FILE or settings.HOME / 'outbox.jsonl'} (docs/portal.md).")
+                "demo's worker prints it here (console transport; docs/portal.md).")
         self.stdout.write(f"\nReady in {elapsed:.1f} s.")
         if no_serve:
             self.stdout.write("Run `recaudo serve` (or `recaudo demo` again) to open the app.")
