@@ -260,7 +260,7 @@ class Command(BaseCommand):
         for username, superuser, roles in DEMO_USERS:
             what = "superuser, every portfolio" if superuser else ", ".join(f"{r} of {s}" for s, r in roles.items())
             self.stdout.write(f"  {username:<12} {what}")
-        demo_debtor = sample_debtor(outcomes[0].portfolio)
+        demo_debtor = sample_debtor(outcomes[0].portfolio) if outcomes else None
         if demo_debtor is not None:
             self.stdout.write(
                 f"\nDebtor portal: http://{host}:{port}/portal/{outcomes[0].portfolio.slug}/ - enter ID "
