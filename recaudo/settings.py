@@ -181,6 +181,7 @@ INSTALLED_APPS = [
     "recaudo.privacy",
     "recaudo.demo",
     "recaudo.web",
+    "recaudo.portal",
 ]
 
 MIDDLEWARE = [
@@ -400,8 +401,11 @@ RECAUDO_TRANSPORTS = env_str("RECAUDO_TRANSPORTS")
 # Recaudo's public address: providers' callbacks (/hooks/...) and the payment links' pay page (/pagar/...,
 # needed by PayU and ePayco links; docs/payment-gateways.md) are built from it.
 RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL")
-# The debtor portal's address; unset (the default: the portal is not built yet) messages carry no portal link.
+# The debtor portal's public address (the server's, e.g. https://pagos.example.co): messages carry each debtor's
+# signed, expiring, single-use link <it>/portal/l/<token>/ (docs/portal.md). Unset (the default) messages carry no
+# portal link; the portal itself still answers at /portal/<slug>/. How long a link is good for: hours, default 168.
 RECAUDO_PORTAL_URL = env_str("RECAUDO_PORTAL_URL")
+RECAUDO_PORTAL_LINK_HOURS = env_int("RECAUDO_PORTAL_LINK_HOURS", 168, minimum=1)
 RECAUDO_OUTBOX_MAX_ATTEMPTS = env_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", None)
 RECAUDO_OUTBOX_CLAIM_TIMEOUT = env_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", None)
 RECAUDO_OUTBOX_FILE = env_str("RECAUDO_OUTBOX_FILE")

@@ -18,6 +18,8 @@ urlpatterns = [
     # the public pay page of a payment link (no login: the link is what the debtor receives)
     path("pagar/<slug:slug>/<slug:reference>/", pay_views.pay_link, name="pay_link"),
     path("hooks/", include("recaudo.communications.urls_hooks")),
+    # the debtor portal: its own sessions, never a staff sign-in (recaudo/portal/access.py)
+    path("portal/", include("recaudo.portal.urls")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
     path("p/<slug:slug>/", include("recaudo.cycle.urls")),
     path("rates/", agreement_views.rates_page, name="rates"),

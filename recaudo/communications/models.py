@@ -14,6 +14,10 @@ CHANNELS = [
 ]
 CHANNEL_CODES = [c for c, _ in CHANNELS]
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
+# Messages the debtor asked for themself (the portal's one-time access code): not collection contacts, so the
+# contact rules' hours and daily limit do not hold them back and they count as no contact attempt (Ley 2300 de 2023
+# governs collection contacts). They still go only to a contact with consent for the channel.
+REQUESTED_SOURCES = ("portal",)
 
 
 class Template(models.Model):

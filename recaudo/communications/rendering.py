@@ -9,6 +9,7 @@ without an active payment gateway).
 from __future__ import annotations
 
 import re
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -93,20 +94,27 @@ def template_lookup(*, portfolio: Portfolio | int, code: str, channel: str, lang
     return found
 
 
+PORTAL_LINK_PATH = "/portal/l/"  # where recaudo.portal opens a signed link (its urls.py uses the same path)
+
+
 def portal_enabled() -> bool:
-    """The debtor portal is on when its address is set (RECAUDO_PORTAL_URL). It is not built yet: off by default,
-    and then messages carry no link to it (`portal_link` is empty; the default templates test it with `if`)."""
+    """The debtor portal's links go out in messages when its public address is set (RECAUDO_PORTAL_URL, e.g.
+    https://pagos.example.co); off by default, and then messages carry no link to it (`portal_link` is empty; the
+    default templates test it with `if`)."""
     return bool((getattr(settings, "RECAUDO_PORTAL_URL", "") or "").strip())
 
 
 def portal_link(debtor_id: int) -> str:
-    """The debtor's link to the portal (base URL + a signed token naming the debtor); empty while the portal is
-    off, so no message points at a page that does not exist."""
+    """The debtor's link to the portal: RECAUDO_PORTAL_URL + /portal/l/<token>/, the token signed with the
+    installation's key (salt PORTAL_SALT) over the debtor, a random nonce and the time it was made (the signature's
+    timestamp). The portal lets it in only within its age limit and once (it records the nonce when the link is
+    used: recaudo.portal.services.link_open). Empty while the portal is off, so no message points at a page that
+    does not exist. Writes nothing."""
     base = (getattr(settings, "RECAUDO_PORTAL_URL", "") or "").strip()
     if not base:
         return ""
-    token = signing.dumps({"d": debtor_id}, salt=PORTAL_SALT, compress=True)
-    return f"{base.rstrip('/')}/{token}"
+    token = signing.dumps({"d": debtor_id, "n": secrets.token_urlsafe(12)}, salt=PORTAL_SALT, compress=True)
+    return f"{base.rstrip('/')}{PORTAL_LINK_PATH}{token}/"
 
 
 def overdue_obligations(debtor_ids: list[int], today_by_debtor: dict[int, date]) -> dict[int, list[Obligation]]:

@@ -25,7 +25,7 @@ from recaudo.portfolio.services import consent_set
 
 from .conf import max_attempts
 from .contacts import contacts_for
-from .models import CHANNEL_CODES, Message, Template, TemplateRevision
+from .models import CHANNEL_CODES, REQUESTED_SOURCES, Message, Template, TemplateRevision
 from .rendering import RenderedMessage, RenderError, message_language, template_lookup, template_validate
 from .rendering import template_render as _template_render
 from .rules import FALLBACK_ORDER, retry_delay, template_can_decide, template_edit_needs_approval
@@ -141,6 +141,35 @@ def message_enqueue(*, portfolio: Portfolio, debtor: Debtor, channel: str, templ
         portfolio=portfolio, debtor=debtor, channel=channel, template_code=template_code, dedupe_key=dedupe_key,
         now=now, attach_statement=attach_statement, context=context, source=source, cycle_run_id=cycle_run_id,
         actor=actor)
+    return message
+
+
+def message_enqueue_requested(*, portfolio: Portfolio, debtor: Debtor, contact: Contact, channel: str,
+                              template_code: str, dedupe_key: str, now: datetime, context: dict,
+                              source: str = "portal", actor=None) -> Message:
+    """Queue a message the debtor asked for (the portal's one-time code) to `contact`, due now: no compliance
+    window (it is no collection contact: REQUESTED_SOURCES), rendered now with `context`. The contact must have
+    consent for the channel. Raises CommunicationsError when it cannot be queued."""
+    if source not in REQUESTED_SOURCES:
+        raise CommunicationsError(f"source {source!r} is not one of {REQUESTED_SOURCES}")
+    if channel not in CHANNEL_CODES or contact.debtor_id != debtor.pk or debtor.portfolio_id != portfolio.pk:
+        raise CommunicationsError("the contact is not the debtor's, or the channel is unknown")
+    language = message_language(debtor)
+    template = template_lookup(portfolio=portfolio, code=template_code, channel=channel, language=language)
+    if template is None:
+        raise CommunicationsError(f"no active template {template_code!r} for {channel}")
+    rendered = _template_render(template=template, debtor=debtor, now=now, context=context)
+    with transaction.atomic():
+        message = Message.objects.create(
+            portfolio=portfolio, debtor=debtor, contact=contact, channel=channel, to=contact.value,
+            template=template, template_code=template_code, template_version=template.version,
+            language=template.language, context=context, source=source, dedupe_key=dedupe_key[:200],
+            scheduled_for=now, next_attempt_at=now, subject=rendered.subject[:300], body=rendered.body,
+            html=rendered.html, rendered_at=now,
+            provider_payload={"whatsapp_template": rendered.whatsapp_template_name,
+                              "whatsapp_params": rendered.whatsapp_params, "text": rendered.text})
+        audit_record(event_type="message.queued", subject=message, actor=actor, portfolio=portfolio, debtor=debtor,
+                     changes={"channel": channel, "template": template_code, "next_attempt_at": now})
     return message
 
 
@@ -449,7 +478,10 @@ def inbound_reply(*, channel: str, sender: str, text: str, provider: str, at: da
 
 def fallback_enqueue(*, message: Message, now: datetime) -> Message | None:
     """After a permanent failure, queue the same message on the next channel the debtor consented to (never a
-    channel already tried in this chain)."""
+    channel already tried in this chain). None for a message the debtor asked for (REQUESTED_SOURCES: a portal code
+    is short-lived; the debtor asks again)."""
+    if message.source in REQUESTED_SOURCES:
+        return None
     tried, root = {message.channel}, message
     while root.fallback_of_id is not None:
         root = Message.objects.only("id", "channel", "fallback_of_id", "dedupe_key").get(pk=root.fallback_of_id)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from recaudo.banking.selectors import payment_references
 from recaudo.communications.conf import claim_timeout, max_attempts
 from recaudo.communications.contacts import consent_granted, contacts_for
-from recaudo.communications.models import Message
+from recaudo.communications.models import REQUESTED_SOURCES, Message
 from recaudo.communications.rendering import (
     RenderError,
     message_language,
@@ -209,6 +209,8 @@ def _compliance(batch: _Batch) -> dict[int, int]:
         consents[contact_id][channel] = status
     rows, allowed_now = [], []
     for m in list(batch.alive):
+        if m.source in REQUESTED_SOURCES:  # asked for by the debtor (a portal code): no collection contact
+            continue
         country = m.portfolio.country
         tz = debtor_timezone(m.debtor, m.portfolio, country)
         events = history[m.debtor_id]
@@ -337,10 +339,11 @@ def _apply(token: str, messages: list[Message], batch: _Batch, evidence: dict[in
             m.attempts += 1
             m.last_error, m.permanent = "", False
             stats["sent"] += 1
-            attempts.append(ContactAttempt(
-                portfolio_id=m.portfolio_id, debtor_id=m.debtor_id, contact_id=m.contact_id, channel=m.channel,
-                at=now, effective=False, outcome=ContactAttempt.Outcome.SENT, decision_id=evidence.get(m.pk),
-                notes=f"outbox message {m.pk} ({m.template_code})"))
+            if m.source not in REQUESTED_SOURCES:
+                attempts.append(ContactAttempt(
+                    portfolio_id=m.portfolio_id, debtor_id=m.debtor_id, contact_id=m.contact_id, channel=m.channel,
+                    at=now, effective=False, outcome=ContactAttempt.Outcome.SENT, decision_id=evidence.get(m.pk),
+                    notes=f"outbox message {m.pk} ({m.template_code})"))
         elif kind == "cancel":
             m.status, m.last_error = Message.Status.CANCELLED, f"cancelled: {outcome[1]}"[:1000]
             stats["cancelled"] += 1

@@ -84,6 +84,9 @@ class CreditorSettingsForm(forms.Form):
                            help_text=_("PNG or JPEG, up to 256 KB; printed at the top of statements"),
                            widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}))
     remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    brand_color = forms.CharField(label=_("Debtor portal colour"), required=False, max_length=7,
+                                  help_text=_("#RRGGBB, dark enough for white text (e.g. #0f766e); empty: Recaudo's "
+                                              "own. The portal also shows the creditor's name and logo."))
     payment_bank = forms.CharField(label=_("Bank"), required=False, max_length=100)
     payment_account = forms.CharField(label=_("Account"), required=False, max_length=100,
                                       help_text=_("type and number, e.g. Cuenta corriente 123-456789-01"))
@@ -94,7 +97,8 @@ class CreditorSettingsForm(forms.Form):
                                     help_text=_("e.g. PSE at www.empresa.co/pagos, cash at the office"))
 
     def creditor_fields(self):
-        return [self[name] for name in ("creditor", "creditor_nit", "creditor_address", "creditor_contact")]
+        return [self[name] for name in ("creditor", "creditor_nit", "creditor_address", "creditor_contact",
+                                        "brand_color")]
 
     def payment_fields(self):
         return [self[name] for name in ("payment_bank", "payment_account", "payment_agreement", "payment_reference",

@@ -144,6 +144,9 @@ class Portfolio(models.Model):
     creditor_logo = models.BinaryField(_("creditor's logo"), null=True, blank=True, editable=False,
                                        max_length=LOGO_MAX_BYTES)
     creditor_logo_type = models.CharField(max_length=20, blank=True, editable=False)
+    # The debtor portal's look (issue 16): the creditor's name and logo above, and this colour (#RRGGBB, dark
+    # enough for white text: recaudo.portfolio.rules.brand_color_check); empty: Recaudo's own.
+    brand_color = models.CharField(_("portal colour"), max_length=7, blank=True)
     payment_bank = models.CharField(_("bank"), max_length=100, blank=True)
     payment_account = models.CharField(_("account"), max_length=100, blank=True,
                                        help_text=_("type and number, e.g. Cuenta corriente 123-456789-01"))

@@ -43,3 +43,37 @@ def safe_filename(name: str, content_type: str) -> str:
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_.-")[:100] or "documento"
     return f"{stem}.{DOCUMENT_EXTENSIONS[content_type]}"
+
+
+BRAND_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+MIN_CONTRAST = 4.5  # WCAG 2.1 AA for normal text
+
+
+def _luminance(hex_color: str) -> float:
+    """Relative luminance of #RRGGBB (WCAG 2.1)."""
+    channels = []
+    for i in (1, 3, 5):
+        c = int(hex_color[i:i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG contrast ratio of two #RRGGBB colours: white on black is 21.0, white on #0f766e about 5.47."""
+    a, b = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def brand_color_check(value: str) -> str:
+    """A portal colour: "" (Recaudo's own) or #RRGGBB (lower case) on which white text reaches 4.5:1. Raises
+    ValueError with the reason."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if not BRAND_COLOR.match(value):
+        raise ValueError("format")
+    value = value.lower()
+    if contrast_ratio("#ffffff", value) < MIN_CONTRAST:
+        raise ValueError("contrast")
+    return value

@@ -37,7 +37,7 @@ from .models import (
     SavedFilter,
     tags_to_db,
 )
-from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, safe_filename, sniff_document_type
+from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, brand_color_check, safe_filename, sniff_document_type
 from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
 from .validation import (
     ValidationProblem,
@@ -122,7 +122,8 @@ def portfolio_creditor_set(*, portfolio: Portfolio, actor, logo: bytes | None = 
     LOGO_MAX_BYTES. Only the fields given change. Audited (the logo as its size, never its bytes)."""
     given = portfolio
     portfolio = Portfolio.objects.select_for_update().get(pk=given.pk)
-    before = {name: getattr(portfolio, name) for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference")}
+    before = {name: getattr(portfolio, name)
+              for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference", "brand_color")}
     for name, value in values.items():
         if name in CREDITOR_FIELDS:
             value = " ".join(str(value or "").split())
@@ -130,6 +131,14 @@ def portfolio_creditor_set(*, portfolio: Portfolio, actor, logo: bytes | None = 
                 raise PortfolioError(_("At most %(max)d characters.") % {"max": CREDITOR_FIELDS[name]}, field=name)
         elif name == "creditor_nit":
             value = creditor_nit_check(value)
+        elif name == "brand_color":
+            try:
+                value = brand_color_check(value)
+            except ValueError as exc:
+                raise PortfolioError(
+                    _("Write the colour as #RRGGBB, e.g. #0f766e.") if str(exc) == "format" else
+                    _("White text on this colour is hard to read (contrast below 4.5:1): choose a darker one."),
+                    field=name) from None
         elif name == "payment_reference":
             if value not in PaymentReference.values:
                 raise PortfolioError(_("Choose which reference the debtor quotes."), field=name)

@@ -64,7 +64,8 @@ def portfolio_settings(request, slug):
     """The creditor as statements present it (name, NIT, address, contact, logo) and how debtors pay: for the
     portfolio's administrators."""
     portfolio = portfolio_for_user_or_404(request.user, slug, "manage")
-    initial = {name: getattr(portfolio, name) for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference")}
+    initial = {name: getattr(portfolio, name)
+               for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference", "brand_color")}
     form = CreditorSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

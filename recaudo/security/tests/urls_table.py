@@ -34,6 +34,25 @@ PUBLIC = {
 }
 PUBLIC_PREFIXES = {
     "admin/": "the Django admin: staff only by AdminSite.admin_view (Django's own checks)",
+    "portal/": "the debtor portal: its own sessions (a signed cookie), never a staff sign-in; every pattern is in "
+               "PORTAL below and test_portal_access.py checks each with another debtor's objects and tokens",
+}
+
+# The debtor portal's patterns: (who may use it, {parameter: how it is filled}). "open": anyone (the entry, code and
+# link pages, the creditor's colour and logo); "debtor": a debtor signed in to the portal of that portfolio, and then
+# only their own objects. Sources: "obligation" (the signed-in debtor's or, for the attack, another debtor's
+# obligation) or "token" (a signed link). A new portal pattern that is not here fails test_portal_access.py.
+PORTAL = {
+    "portal_link_open": ("open", {"token": "token"}),
+    "portal_enter": ("open", {}),
+    "portal_code": ("open", {}),
+    "portal_brand_css": ("open", {}),
+    "portal_logo": ("open", {}),
+    "portal_home": ("debtor", {}),
+    "portal_obligation": ("debtor", {"pk": "obligation"}),
+    "portal_statement": ("debtor", {}),
+    "portal_pay": ("debtor", {}),
+    "portal_logout": ("debtor", {}),
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).

@@ -30,6 +30,7 @@ from recaudo.core.secret import use_installation_secret_key
 from recaudo.cycle.runner import cycle_run
 from recaudo.demo import synthetic
 from recaudo.imports.services import ImportOptions, import_file
+from recaudo.portal.selectors import sample_debtor
 from recaudo.portfolio.models import Portfolio
 from recaudo.portfolio.services import consents_grant_missing, portfolio_create, portfolio_creditor_set
 from recaudo.reports.management.commands.portfolio import portfolio_summary
@@ -259,6 +260,12 @@ class Command(BaseCommand):
         for username, superuser, roles in DEMO_USERS:
             what = "superuser, every portfolio" if superuser else ", ".join(f"{r} of {s}" for s, r in roles.items())
             self.stdout.write(f"  {username:<12} {what}")
+        demo_debtor = sample_debtor(outcomes[0].portfolio) if outcomes else None
+        if demo_debtor is not None:
+            self.stdout.write(
+                f"\nDebtor portal: http://{host}:{port}/portal/{outcomes[0].portfolio.slug}/ - enter ID "
+                f"{demo_debtor.id_number} ({demo_debtor.name}). The one-time code goes out through the outbox: the "
+                "demo's worker prints it here (console transport; docs/portal.md).")
         self.stdout.write(f"\nReady in {elapsed:.1f} s.")
         if no_serve:
             self.stdout.write("Run `recaudo serve` (or `recaudo demo` again) to open the app.")
