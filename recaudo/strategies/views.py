@@ -236,15 +236,16 @@ def strategy_challenger(request, slug, pk):
             messages.success(request, _("The challenger was adopted.") if action == "adopt" else
                              _("The test stopped: the champion runs on every debtor."))
         else:
-            version = strategy.versions.filter(pk=request.POST.get("version") or 0).first()
-            if version is None:
-                raise Http404("no such version")
             try:
-                share = int(request.POST.get("share") or 0)
+                version_pk, share = int(request.POST.get("version") or 0), int(request.POST.get("share") or 0)
             except ValueError:
-                share = 0
-            strategy_challenger_set(strategy=strategy, version=version, share=share, actor=request.user)
-            messages.success(request, _("The challenger runs from the next cycle."))
+                version_pk, share = 0, 0
+            version = strategy.versions.filter(pk=version_pk).first()
+            if version is None:
+                messages.error(request, _("Choose one of this strategy's versions."))
+            else:
+                strategy_challenger_set(strategy=strategy, version=version, share=share, actor=request.user)
+                messages.success(request, _("The challenger runs from the next cycle."))
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(f"{reverse('strategy_detail', args=[portfolio.slug, strategy.pk])}#challenger")

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from recaudo.analytics import rules as r
@@ -82,6 +82,7 @@ def test_roll_rates_by_balance_and_count():
     assert m.base_balance == {"current": 1000, "1-30": 1000, "31-60": 0}
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(["a", "b", "c", "paid"]),
                           st.integers(1, 10**9)), min_size=1, max_size=40))
 def test_roll_rate_rows_account_for_every_account(rows):

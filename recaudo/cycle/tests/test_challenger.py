@@ -62,7 +62,7 @@ def test_arms_are_stable_and_close_to_the_share():
 def test_setting_and_ending_a_test(portfolio):
     strategy = strategy_ensure_default(portfolio)
     v1 = latest_version(strategy)
-    with pytest.raises(StrategyError, match="champion"):
+    with pytest.raises(StrategyError, match="campeón"):
         strategy_challenger_set(strategy=strategy, version=v1, share=20)
     v2 = strategy_step_update(strategy=strategy, step_key="sms-overdue", changes={"offset": 30})
     for share in (0, 51):
