@@ -15,6 +15,8 @@ from .models import AuditEvent
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool):  # most values: returned at once (a bank file's thousands)
+        return value
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):

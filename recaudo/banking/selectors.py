@@ -11,6 +11,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
+from recaudo.core.bulk import select_any
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -66,10 +67,10 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
         return {}
     if field == rules.GENERATED:
         values = [v for v in wanted if rules.luhn_valid(v)]
-        for batch in _batches(values):
-            rows = PaymentReference.objects.filter(portfolio=portfolio, value__in=batch)
-            for value, debtor_id, obligation_id in rows.values_list("value", "debtor_id", "obligation_id"):
-                found[value].add(rules.Target(debtor_id, obligation_id))
+        for value, debtor_id, obligation_id in select_any(
+                f"SELECT value, debtor_id, obligation_id FROM {PaymentReference._meta.db_table} "
+                "WHERE portfolio_id = %s AND {any}", "value", values, [portfolio.pk]):
+            found[value].add(rules.Target(debtor_id, obligation_id))
         return {v: sorted(found.get(v, ()), key=repr) for v in wanted}
     model, column = (Obligation, "number") if field == rules.OBLIGATION_NUMBER else \
         (Debtor, "code" if field == rules.DEBTOR_CODE else "id_number")
@@ -77,16 +78,17 @@ def targets(portfolio: Portfolio, field: str, wanted: dict[str, int]) -> dict[st
     longest = model.objects.filter(portfolio=portfolio).aggregate(n=Max(Length(column)))["n"] or 0
     forms = [form for value, width in wanted.items() for form in rules.padded_forms(value, min(width, longest))
              if len(form) <= longest]
-    for batch in _batches(forms):
-        if field == rules.OBLIGATION_NUMBER:
-            rows = Obligation.objects.filter(portfolio=portfolio, number__in=batch).values_list(
-                "number", "debtor_id", "id")
-            for number, debtor_id, obligation_id in rows:
-                found[rules.unpadded(number)].add(rules.Target(debtor_id, obligation_id))
-        elif field in (rules.DEBTOR_CODE, rules.NATIONAL_ID):
-            rows = Debtor.objects.filter(portfolio=portfolio, **{f"{column}__in": batch}).values_list(column, "id")
-            for value, debtor_id in rows:
-                found[rules.unpadded(value)].add(rules.Target(debtor_id))
+    # raw look-ups by the portfolio's unique or plain index, thousands of forms a statement (core.bulk.select_any)
+    if field == rules.OBLIGATION_NUMBER:
+        for number, debtor_id, obligation_id in select_any(
+                f"SELECT number, debtor_id, id FROM {Obligation._meta.db_table} WHERE portfolio_id = %s AND {{any}}",
+                "number", forms, [portfolio.pk]):
+            found[rules.unpadded(number)].add(rules.Target(debtor_id, obligation_id))
+    elif field in (rules.DEBTOR_CODE, rules.NATIONAL_ID):
+        for value, debtor_id in select_any(
+                f"SELECT {column}, id FROM {Debtor._meta.db_table} WHERE portfolio_id = %s AND {{any}}", column,
+                forms, [portfolio.pk]):
+            found[rules.unpadded(value)].add(rules.Target(debtor_id))
     return {v: sorted(found.get(v, ()), key=repr) for v in wanted}
 
 
@@ -103,13 +105,12 @@ def reference_hits(portfolio: Portfolio, references: list[str]) -> list[list[tup
 def known_keys(portfolio: Portfolio, keys: list[str]) -> set[str]:
     """The source keys already read: a bank line (applied or queued), or a bank-file or statement payment with that
     key."""
-    seen: set[str] = set()
-    for batch in _batches(keys):
-        payments = Payment.objects.filter(portfolio=portfolio, source_ref__in=batch,
-                                          source__in=[Payment.Source.BANK_FILE, Payment.Source.STATEMENT])
-        seen.update(payments.values_list("source_ref", flat=True))
-        seen.update(BankLine.objects.filter(portfolio=portfolio, source_key__in=batch)
-                    .values_list("source_key", flat=True))
+    seen = {ref for (ref,) in select_any(
+        f"SELECT source_ref FROM {Payment._meta.db_table} WHERE portfolio_id = %s AND source IN (%s, %s) AND {{any}}",
+        "source_ref", keys, [portfolio.pk, Payment.Source.BANK_FILE.value, Payment.Source.STATEMENT.value])}
+    seen.update(key for (key,) in select_any(
+        f"SELECT source_key FROM {BankLine._meta.db_table} WHERE portfolio_id = %s AND {{any}}", "source_key", keys,
+        [portfolio.pk]))
     return seen
 
 

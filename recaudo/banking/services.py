@@ -18,7 +18,8 @@ from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive, payments_receive
 from recaudo.audit.services import audit_record
 from recaudo.core.amounts import MAX_MINOR, AmountError, parse_amount
-from recaudo.core.bulk import insert_instances
+from recaudo.core.bulk import insert_instances, new_instances
+from recaudo.core.collect import fewer_collections
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import active_locale, format_amount, from_minor, precision, to_minor
 from recaudo.ledger.models import Payment, Receipt
@@ -368,10 +369,31 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
         todo.append((outcome, detail, key, decision, candidates.get(index, [])))
     del keys, decisions, known, candidates
     context = _Context(portfolio, convenio, file, sha, user, actor, selectors.auto_apply_score(portfolio))
+    own_transactions = not connection.in_atomic_block  # each chunk commits by itself
+    with fewer_collections():
+        _apply_all(context, todo, own_transactions, report)
+    summary = result.summary()
+    # a synchronous commit (the default): it also waits for the chunks' commits, made without waiting
+    with transaction.atomic():
+        audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
+                     changes={k: v for k, v in summary.items() if k != "dry_run"}
+                     | {"convenio": convenio.name if convenio else ""})
+    return result
+
+
+def _apply_all(context: _Context, todo: list, own_transactions: bool, report) -> None:
+    """The lines to apply, CHUNK at a time, each chunk its own transaction. On PostgreSQL, when the chunks are
+    top-level transactions, each commits without waiting for its WAL to reach the disk (synchronous_commit off,
+    as the imports' transaction): a crash in that fraction of a second loses whole chunks, never part of one, and
+    importing the file again applies them (their keys are not taken); the file's audit event is committed
+    synchronously after the last chunk, which flushes theirs, so a finished import is on disk."""
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start:start + CHUNK]
         try:
             with transaction.atomic():
+                if own_transactions and connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL synchronous_commit = off")
                 _apply_chunk(context, chunk)
         except (IntegrityError, DomainError):
             # A concurrent import took some of these lines, or a payment's rules refused it midway: the chunk is
@@ -384,12 +406,6 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
             _analyze()
     if len(todo) > CHUNK:
         _analyze()
-    summary = result.summary()
-    with transaction.atomic():
-        audit_record(event_type="banking.file_imported", subject=portfolio, actor=actor, portfolio=portfolio,
-                     changes={k: v for k, v in summary.items() if k != "dry_run"}
-                     | {"convenio": convenio.name if convenio else ""})
-    return result
 
 
 def _analyze() -> None:
@@ -420,7 +436,7 @@ def _apply_chunk(context: _Context, chunk: list) -> None:
     the threshold clearly, _line_target) through payments_receive, then every line's BankLine (bulk) with its
     suggestions and, when it waits, its reason code; a line whose key a payment already carries is skipped
     (_AlreadyPaid's case)."""
-    lines = [_bank_line_build(context, detail, key) for _outcome, detail, key, _decision, _found in chunk]
+    lines = _bank_lines_build(context, [(detail, key) for _outcome, detail, key, _decision, _found in chunk])
     wanted: list[tuple[int, PaymentIn]] = []
     for position, ((_outcome, _detail, _key, decision, found), line) in enumerate(zip(chunk, lines, strict=True)):
         line.suggestions = [c.as_json() for c in found]
@@ -459,7 +475,7 @@ def _apply_one(context: _Context, outcome: LineOutcome, detail, key, decision, f
         {decision.target.obligation_id} if decision.target and decision.target.obligation_id else set())
     try:
         with transaction.atomic():
-            line = _bank_line_build(context, detail, key)
+            line = _bank_lines_build(context, [(detail, key)])[0]
             line.save(force_insert=True)
             _apply(line, decision, found, context.threshold, Debtor.objects.in_bulk(debtor_ids),
                    Obligation.objects.in_bulk(obligation_ids), context.actor)
@@ -473,17 +489,21 @@ class _AlreadyPaid(Exception):
     """A payment with the line's key exists without its bank line: nothing is kept for the line."""
 
 
-def _bank_line_build(context: _Context, detail, key) -> BankLine:
-    """The line's BankLine, not saved yet, queued."""
+def _bank_lines_build(context: _Context, details: list[tuple]) -> list[BankLine]:
+    """The BankLines of (detail, key) pairs, not saved yet, queued (core.bulk.new_instances: a chunk's thousands
+    of lines at once)."""
     file, portfolio = context.file, context.portfolio
-    return BankLine(
-        portfolio=portfolio, convenio=context.convenio, source_key=key, layout=file.layout, file_sha256=context.sha,
-        line_number=detail.line, bank_date=file.header.collection_date, bank_code=file.header.bank_code[:3],
-        service_code=detail.service_code[:13], reference=detail.reference[:48],
-        amount_minor=to_minor(Decimal(detail.amount_cents) / 100, portfolio.currency),
-        origin=detail.origin.strip()[:2], channel=detail.channel.strip()[:2], operation=detail.operation[:6],
-        authorization=detail.authorization[:6], debited_bank=detail.debited_bank[:3], branch=detail.branch[:4],
-        sequence=detail.sequence[:7], status=BankLine.Status.QUEUED, created_by=context.user)
+    header = file.header
+    common = {"convenio_id": context.convenio.pk if context.convenio else None, "layout": file.layout,
+              "file_sha256": context.sha, "bank_date": header.collection_date, "bank_code": header.bank_code[:3],
+              "status": BankLine.Status.QUEUED, "created_by_id": context.user.pk if context.user else None}
+    return new_instances(BankLine, (
+        {**common, "source_key": key, "line_number": detail.line, "service_code": detail.service_code[:13],
+         "reference": detail.reference[:48], "amount_minor": _minor(detail.amount_cents, portfolio),
+         "origin": detail.origin.strip()[:2], "channel": detail.channel.strip()[:2],
+         "operation": detail.operation[:6], "authorization": detail.authorization[:6],
+         "debited_bank": detail.debited_bank[:3], "branch": detail.branch[:4], "sequence": detail.sequence[:7]}
+        for detail, key in details), cached={"portfolio": portfolio})
 
 
 def bank_lines_match(*, portfolio: Portfolio, lines: list[BankLine], actor=None) -> None:

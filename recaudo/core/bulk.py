@@ -44,6 +44,26 @@ def insert_instances(objs: Sequence, *, returning_ids: bool = False) -> None:
             obj._state.db = connection.alias
 
 
+def new_instances(model, rows: Iterable[dict], *, cached: dict | None = None) -> list:
+    """Unsaved instances of `model`, one per dict of attname -> value (the fields left out get their defaults, as
+    the model's constructor gives them), built through the model's positional constructor: every concrete field in
+    order, no keyword matching and no related-object descriptors, about three times faster than keywords for
+    thousands of rows (a bank file's chunk). `cached`: related objects set on every instance, by field name
+    (e.g. {"portfolio": portfolio}), their ids taken from them, so that reading them makes no query."""
+    meta = model._meta
+    fields = meta.concrete_fields
+    shared = {meta.get_field(name).attname: obj.pk for name, obj in (cached or {}).items()}
+    relations = [meta.get_field(name) for name in (cached or {})]
+    out = []
+    for row in rows:
+        row = {**shared, **row} if shared else row
+        obj = model(*[row[f.attname] if f.attname in row else f.get_default() for f in fields])
+        for relation in relations:
+            relation.set_cached_value(obj, cached[relation.name])
+        out.append(obj)
+    return out
+
+
 def insert_values(model, attnames: Sequence[str], rows: Sequence[tuple], *, returning_ids: bool = False):
     """Insert rows of `model` given as tuples of Python values in `attnames` order (every NOT NULL column without a
     database default named) with insert_rows: each column's values converted by one function chosen per column
@@ -56,10 +76,12 @@ def insert_values(model, attnames: Sequence[str], rows: Sequence[tuple], *, retu
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     fields = [by_attname[name] for name in attnames]
-    converters = [_converter(f) for f in fields]
-    if any(converters):
-        rows = [tuple(value if convert is None else convert(value)
-                      for value, convert in zip(row, converters, strict=True)) for row in rows]
+    converters = [(i, convert) for i, convert in enumerate(_converter(f) for f in fields) if convert is not None]
+    if converters:  # column by column: one comprehension per converted column, the others untouched
+        columns = list(zip(*rows, strict=True))
+        for i, convert in converters:
+            columns[i] = convert(columns[i])
+        rows = list(zip(*columns, strict=True))
     with connection.wrap_database_errors:  # a duplicate key is Django's IntegrityError, as bulk_create raises
         return _insert(meta.db_table, [connection.ops.quote_name(f.column) for f in fields], rows, returning_ids)
 
@@ -83,21 +105,50 @@ def _insert(table, columns, rows, returning_ids):
 
 
 def _converter(field):
-    """The function that turns a column's Python value into what insert_rows hands the database, or None when the
-    value goes as it is."""
+    """The function that turns a column's Python values (a sequence) into the list insert_rows hands the database,
+    or None when the values go as they are."""
     kind = field.get_internal_type()
     if kind == "JSONField":
         encoder = field.encoder
-        return lambda value: None if value is None else json.dumps(value, cls=encoder)
+        return lambda values: [None if v is None else json.dumps(v, cls=encoder) for v in values]
     if kind in ("CharField", "TextField"):  # a choices enum member as its plain value
-        return lambda value: value if value is None or type(value) is str else str(value)
+        return lambda values: [v if v is None or type(v) is str else str(v) for v in values]
     if connection.vendor == "postgresql":
         return None
     if kind == "DateTimeField":
         adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: None if value is None else adapt(value)
+        return lambda values: [None if v is None else adapt(v) for v in values]
     if kind == "DateField":
-        return lambda value: None if value is None else value.isoformat()
+        return lambda values: [None if v is None else v.isoformat() for v in values]
     if kind == "DecimalField":
-        return lambda value: None if value is None else str(value)
+        return lambda values: [None if v is None else str(v) for v in values]
     return None
+
+
+def any_of(column: str, values: Iterable) -> tuple[str, list]:
+    """SQL and parameters that match `column` against a list of values: on PostgreSQL `column = ANY(%s)`, the whole
+    list one array parameter (one short statement whatever the list's length, so psycopg neither splits a query of
+    thousands of placeholders nor the server parses one); on SQLite `column IN (%s, ...)` (no arrays). An empty list
+    matches nothing. For the raw look-ups of thousands of ids at once (a bank file's chunk)."""
+    values = list(values)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+ANY_BATCH = 5000  # values per statement of select_any (SQLite: its parameters)
+
+
+def select_any(sql: str, column: str, values: Iterable, params: Sequence = ()) -> list[tuple]:
+    """The rows of a raw SELECT whose `{any}` is `column` matched against `values` (any_of), ANY_BATCH values a
+    statement; `params` are the statement's other parameters, which come before `{any}`'s."""
+    values = list(values)
+    rows: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), ANY_BATCH):
+            where, more = any_of(column, values[start:start + ANY_BATCH])
+            cursor.execute(sql.format(any=where), [*params, *more])
+            rows += cursor.fetchall()
+    return rows

@@ -11,19 +11,16 @@ debtor_summaries_grow; they write no model instance per row.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, IntegerField, Min, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from recaudo.audit.services import audit_record
 from recaudo.core.amounts import AmountError, check_minor
-from recaudo.core.bulk import insert_rows, insert_values
+from recaudo.core.bulk import any_of, insert_rows, insert_values, select_any
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -46,58 +43,82 @@ def bounded_minor(minor: int, currency: str, what: str = "amount") -> int:
 
 def refresh_summaries(*, obligation_ids: Iterable[int] | None = None, debtor_ids: Iterable[int] | None = None,
                       portfolio: Portfolio | None = None) -> None:
-    """Recompute cached balances from the ledger for the given obligations/debtors (or a whole portfolio)."""
-    obligations = Obligation.objects.all()
-    debtors = Debtor.objects.all()
-    if portfolio is not None:
-        obligations = obligations.filter(portfolio=portfolio)
-        debtors = debtors.filter(portfolio=portfolio)
+    """Recompute cached balances from the ledger for the given obligations/debtors (or a whole portfolio).
+
+    An obligation's balance is the sum of its entries, and its status follows it: open while it owes; at zero
+    written off if it has a write-off entry, else paid ("in_agreement", settled into an accepted payment agreement,
+    stays until the agreement says otherwise). A debtor's balance, open count and oldest due date are those of its
+    obligations that owe, disputed when one of those is, and its credit the unapplied part of its unreversed
+    payments. Obligation ids without debtor ids refresh the obligations' debtors too.
+
+    Raw SQL, one UPDATE for the obligations and one for the debtors (per SUMMARY_BATCH ids), each row's values
+    from one correlated subquery that reads its entries or its obligations once by their index (the ORM's four
+    subqueries read them four times, and its EXISTS became a hashed subplan that scanned every obligation or entry
+    of the database on PostgreSQL), the ids one array parameter on PostgreSQL (core.bulk.any_of): a single write
+    and a bank file's chunk of thousands of payments refresh alike."""
     if obligation_ids is not None:
-        obligation_ids = list(obligation_ids)
-        obligations = obligations.filter(pk__in=obligation_ids)
+        obligation_ids = sorted(set(obligation_ids))
         if debtor_ids is None:
-            debtor_ids = set(Obligation.objects.filter(pk__in=obligation_ids).values_list("debtor_id", flat=True))
+            debtor_ids = _debtors_of(obligation_ids)
     if debtor_ids is not None:
-        debtors = debtors.filter(pk__in=list(debtor_ids))
+        debtor_ids = sorted(set(debtor_ids))
+    with connection.cursor() as cursor:
+        if obligation_ids is not None:
+            for start in range(0, len(obligation_ids), SUMMARY_BATCH):
+                _refresh_obligations(cursor, *_where(obligation_ids[start:start + SUMMARY_BATCH], portfolio))
+        elif portfolio is not None:
+            _refresh_obligations(cursor, *_where(None, portfolio))
+        if debtor_ids is not None:
+            for start in range(0, len(debtor_ids), SUMMARY_BATCH):
+                _refresh_debtors(cursor, *_where(debtor_ids[start:start + SUMMARY_BATCH], portfolio))
+        elif portfolio is not None:
+            _refresh_debtors(cursor, *_where(None, portfolio))
 
-    balance = Coalesce(
-        Subquery(
-            Entry.objects.filter(obligation=OuterRef("pk"))
-            .order_by()
-            .values("obligation")
-            .annotate(s=Sum("amount_minor"))
-            .values("s")[:1]
-        ),
-        Value(0),
-    )
-    written_off = Exists(Entry.objects.filter(obligation=OuterRef("pk"), kind=EntryKind.WRITE_OFF))
-    if obligation_ids is not None or portfolio is not None:
-        obligations.update(balance_minor=balance)
-        obligations.filter(balance_minor__gt=0).exclude(status="open").update(status="open")
-        obligations.filter(balance_minor=0).filter(written_off).update(status="written_off")
-        # "in_agreement" (settled into an accepted payment agreement) stays until the agreement says otherwise.
-        obligations.filter(balance_minor=0).exclude(written_off).exclude(status__in=["paid", "in_agreement"]).update(
-            status="paid")
 
-    open_obligations = Obligation.objects.filter(debtor=OuterRef("pk"), balance_minor__gt=0).order_by().values("debtor")
-    debtors.update(
-        balance_minor=Coalesce(Subquery(open_obligations.annotate(s=Sum("balance_minor")).values("s")[:1]), Value(0)),
-        open_count=Coalesce(
-            Subquery(open_obligations.annotate(c=Count("pk")).values("c")[:1]), Value(0), output_field=IntegerField()
-        ),
-        oldest_due_date=Subquery(open_obligations.annotate(d=Min("due_date")).values("d")[:1]),
-        disputed=Exists(Obligation.objects.filter(debtor=OuterRef("pk"), balance_minor__gt=0, disputed=True)),
-        credit_minor=Coalesce(
-            Subquery(
-                Payment.objects.filter(debtor=OuterRef("pk"), reversed_at__isnull=True)
-                .order_by()
-                .values("debtor")
-                .annotate(s=Sum("unapplied_minor"))
-                .values("s")[:1]
-            ),
-            Value(0),
-        ),
-    )
+SUMMARY_BATCH = 5000  # ids per statement (SQLite's IN list: its parameters)
+_OBLIGATION, _DEBTOR, _ENTRY, _PAYMENT = (Obligation._meta.db_table, Debtor._meta.db_table, Entry._meta.db_table,
+                                          Payment._meta.db_table)
+
+
+def _where(ids: list[int] | None, portfolio: Portfolio | None) -> tuple[str, list]:
+    """The rows to refresh: by id and/or portfolio."""
+    parts, params = [], []
+    if ids is not None:
+        sql, params = any_of("id", ids)
+        parts.append(sql)
+    if portfolio is not None:
+        parts.append("portfolio_id = %s")
+        params = [*params, portfolio.pk]
+    return " AND ".join(parts), params
+
+
+def _debtors_of(obligation_ids: list[int]) -> list[int]:
+    return sorted({row[0] for row in select_any(f"SELECT DISTINCT debtor_id FROM {_OBLIGATION} WHERE {{any}}", "id",
+                                                obligation_ids)})
+
+
+def _refresh_obligations(cursor, where: str, params: list) -> None:
+    o, S = _OBLIGATION, Obligation.Status
+    balance = "COALESCE(SUM(e.amount_minor), 0)"
+    # one pass over the obligation's entries gives both (a row-value SET: PostgreSQL, and SQLite since 3.15)
+    cursor.execute(
+        f"UPDATE {o} SET (balance_minor, status) = (SELECT {balance}, CASE "
+        f"WHEN {balance} > 0 THEN '{S.OPEN.value}' "
+        f"WHEN MAX(CASE WHEN e.kind = '{EntryKind.WRITE_OFF.value}' THEN 1 ELSE 0 END) = 1 "
+        f"THEN '{S.WRITTEN_OFF.value}' "
+        f"WHEN {o}.status IN ('{S.PAID.value}', '{S.IN_AGREEMENT.value}') THEN {o}.status "
+        f"ELSE '{S.PAID.value}' END FROM {_ENTRY} e WHERE e.obligation_id = {o}.id) WHERE {where}", params)
+
+
+def _refresh_debtors(cursor, where: str, params: list) -> None:
+    d = _DEBTOR
+    cursor.execute(
+        f"UPDATE {d} SET (balance_minor, open_count, oldest_due_date, disputed) = ("
+        "SELECT COALESCE(SUM(o.balance_minor), 0), COUNT(*), MIN(o.due_date), "
+        "COALESCE(MAX(CASE WHEN o.disputed THEN 1 ELSE 0 END), 0) = 1 "
+        f"FROM {_OBLIGATION} o WHERE o.debtor_id = {d}.id AND o.balance_minor > 0), "
+        f"credit_minor = COALESCE((SELECT SUM(p.unapplied_minor) FROM {_PAYMENT} p "
+        f"WHERE p.debtor_id = {d}.id AND p.reversed_at IS NULL), 0) WHERE {where}", params)
 
 
 def refresh_portfolio_debtors(portfolio_id: int) -> None:
@@ -240,17 +261,17 @@ KIND_COMPONENT = {
 
 
 def component_balances(obligation_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-    """{obligation_id: {component: minor}} from the entries."""
-    result: dict[int, dict[str, int]] = defaultdict(lambda: {c.value: 0 for c in Component})
-    rows = (
-        Entry.objects.filter(obligation_id__in=list(obligation_ids))
-        .values("obligation_id", "component")
-        .annotate(s=Sum("amount_minor"))
-        .order_by()
-    )
-    for row in rows:
-        result[row["obligation_id"]][row["component"]] = row["s"]
-    return dict(result)
+    """{obligation_id: {component: minor}} from the entries (an obligation without entries is left out); raw SQL
+    (core.bulk.select_any), as a bank file's chunk asks for thousands at once."""
+    components = [c.value for c in Component]
+    result: dict[int, dict[str, int]] = {}
+    for obligation_id, component, minor in select_any(
+            f"SELECT obligation_id, component, SUM(amount_minor) FROM {_ENTRY} WHERE {{any}} "
+            "GROUP BY obligation_id, component", "obligation_id", sorted(set(obligation_ids))):
+        if obligation_id not in result:
+            result[obligation_id] = dict.fromkeys(components, 0)
+        result[obligation_id][component] = int(minor)
+    return result
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from datetime import date
 from django.db.models import Max, Sum
 
 from recaudo.audit.models import AuditEvent
+from recaudo.core.bulk import select_any
 from recaudo.portfolio.aging import Aged, aged, days_past_due
 from recaudo.portfolio.masking import mask_changes, mask_contact, mask_text
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
@@ -144,9 +145,6 @@ def payment_allocation(*, portfolio: Portfolio, debtor: Debtor, minor: int, on: 
                     named_obligation_id=obligation.pk if obligation else None)
 
 
-BATCH = 2000  # ids per IN list
-
-
 def payments_allocation(*, portfolio: Portfolio, payments: list[tuple[int, int, int | None]],
                         on: date) -> list[AllocationResult]:
     """payment_allocation for many payments of one date at once, set-based (a few queries per two thousand
@@ -156,15 +154,11 @@ def payments_allocation(*, portfolio: Portfolio, payments: list[tuple[int, int, 
     if len(set(debtor_ids)) != len(debtor_ids):
         raise ValueError("payments_allocation takes at most one payment per debtor")
     named = {obligation_id for _debtor, _minor, obligation_id in payments if obligation_id}
-    rows = []
-    for start in range(0, len(debtor_ids), BATCH):
-        rows += Obligation.objects.filter(debtor_id__in=debtor_ids[start:start + BATCH], balance_minor__gt=0) \
-            .values_list("pk", "debtor_id", "due_date", "number", "disputed", "issue_date").order_by()
+    rows = select_any("SELECT id, debtor_id, due_date, number, disputed, issue_date "
+                      f"FROM {Obligation._meta.db_table} WHERE {{any}} AND balance_minor > 0", "debtor_id", debtor_ids)
     # open_items' undisputed obligations issued by the date, and a named disputed one (payment_allocation's rule)
     rows = [r for r in rows if (not r[4] and r[5] <= on) or (r[4] and r[0] in named)]
-    balances: dict[int, dict[str, int]] = {}
-    for start in range(0, len(rows), BATCH):
-        balances.update(component_balances([r[0] for r in rows[start:start + BATCH]]))
+    balances = component_balances([r[0] for r in rows])
     open_by_debtor: dict[int, list[OpenItem]] = {}
     disputed_named: dict[int, OpenItem] = {}
     for pk, debtor_id, due_date, number, disputed, _issue in rows:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record, audit_records, diff
 from recaudo.core.amounts import AmountError, check_minor
-from recaudo.core.bulk import insert_instances
+from recaudo.core.bulk import insert_instances, new_instances, select_any
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
@@ -45,7 +45,7 @@ from .rules import AllocationResult
 from .selectors import payment_allocation, payment_date_check, payments_allocation
 from .triggers import tally_mod, tally_term
 
-_BATCH = 2000  # ids per IN list
+_DEBTOR, _OBLIGATION, _PAYMENT = Debtor._meta.db_table, Obligation._meta.db_table, Payment._meta.db_table
 
 
 @transaction.atomic
@@ -250,13 +250,12 @@ def payments_record(*, portfolio: Portfolio, payments: list[PaymentIn], date: da
         raise ValueError("payments_record takes at most one payment per debtor")
     debtors: dict[int, int] = {}  # debtor id -> portfolio id; the rows locked, in id order (no deadlock)
     named: dict[int, tuple[int, str]] = {}  # obligation id -> (debtor id, number)
-    for start in range(0, len(debtor_ids), _BATCH):
-        debtors.update(Debtor.objects.select_for_update().filter(pk__in=debtor_ids[start:start + _BATCH])
-                       .order_by("pk").values_list("pk", "portfolio_id"))
-    named_ids = sorted({p.obligation_id for p in payments if p.obligation_id})
-    for start in range(0, len(named_ids), _BATCH):
-        named.update((pk, (debtor_id, number)) for pk, debtor_id, number in Obligation.objects.filter(
-            pk__in=named_ids[start:start + _BATCH]).values_list("pk", "debtor_id", "number"))
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    debtors.update(select_any(f"SELECT id, portfolio_id FROM {_DEBTOR} WHERE {{any}} ORDER BY id{lock}", "id",
+                              debtor_ids))
+    named.update((pk, (debtor_id, number)) for pk, debtor_id, number in select_any(
+        f"SELECT id, debtor_id, number FROM {_OBLIGATION} WHERE {{any}}", "id",
+        sorted({p.obligation_id for p in payments if p.obligation_id})))
     valid: list[int] = []
     refs: dict[int, str] = {}
     for index, (p, out) in enumerate(zip(payments, outs, strict=True)):
@@ -279,10 +278,10 @@ def payments_record(*, portfolio: Portfolio, payments: list[PaymentIn], date: da
             valid.append(index)
             refs[index] = ref
     wanted = sorted(set(refs.values()))
-    existing: dict[str, Payment] = {}
-    for start in range(0, len(wanted), _BATCH):
-        existing.update((pay.source_ref, pay) for pay in Payment.objects.filter(
-            portfolio=portfolio, source=source, source_ref__in=wanted[start:start + _BATCH]))
+    found = select_any(f"SELECT id FROM {_PAYMENT} WHERE portfolio_id = %s AND source = %s AND {{any}}",
+                       "source_ref", wanted, [portfolio.pk, source])
+    existing: dict[str, Payment] = {pay.source_ref: pay
+                                    for pay in Payment.objects.in_bulk([pk for (pk,) in found]).values()}
     fresh = []
     for i in valid:
         if refs[i] in existing:
@@ -297,24 +296,26 @@ def payments_record(*, portfolio: Portfolio, payments: list[PaymentIn], date: da
         (payments[i].debtor_id, payments[i].minor, payments[i].obligation_id) for i in fresh])
     now = timezone.now()
     user = actor if actor is not None and not isinstance(actor, str) else None
-    created: list[tuple[Payment, AllocationResult]] = []
+    chosen: dict[str, tuple[int, AllocationResult]] = {}  # the same source reference twice: recorded once
     for i, result in zip(fresh, results, strict=True):
-        p = payments[i]
-        if refs[i] in existing:  # the same source reference twice in the batch: recorded once
-            outs[i].payment = existing[refs[i]]
-            continue
-        payment = Payment(portfolio=portfolio, debtor_id=p.debtor_id, obligation_id=p.obligation_id, date=date,
-                          amount_minor=p.minor, currency=currency, method=p.method[:40], reference=p.reference[:100],
-                          source=source, source_ref=refs[i], unapplied_minor=result.unapplied_minor,
-                          created_by=user)
+        chosen.setdefault(refs[i], (i, result))
+    built = new_instances(Payment, (
+        {"debtor_id": payments[i].debtor_id, "obligation_id": payments[i].obligation_id, "date": date,
+         "amount_minor": payments[i].minor, "currency": currency, "method": payments[i].method[:40],
+         "reference": payments[i].reference[:100], "source": source, "source_ref": refs[i],
+         "unapplied_minor": result.unapplied_minor} for i, result in chosen.values()),
+        cached={"portfolio": portfolio} | ({"created_by": user} if user is not None else {}))
+    created: list[tuple[Payment, AllocationResult]] = []
+    for (i, result), payment in zip(chosen.values(), built, strict=True):
         existing[refs[i]] = payment
         outs[i].payment, outs[i].created = payment, True
         created.append((payment, result))
+    for i in fresh:
+        if outs[i].payment is None:
+            outs[i].payment = existing[refs[i]]
     insert_instances([pay for pay, _result in created], returning_ids=True)
-    numbers: dict[int, str] = {}
-    allocated = sorted({a.obligation_id for _pay, result in created for a in result.allocations})
-    for start in range(0, len(allocated), _BATCH):
-        numbers.update(Obligation.objects.filter(pk__in=allocated[start:start + _BATCH]).values_list("pk", "number"))
+    numbers = dict(select_any(f"SELECT id, number FROM {_OBLIGATION} WHERE {{any}}", "id",
+                              sorted({a.obligation_id for _pay, result in created for a in result.allocations})))
     user_id = user.pk if user is not None else None
     entries_insert([(portfolio.pk, pay.debtor_id, a.obligation_id, EntryKind.PAYMENT.value, a.component,
                      -a.amount_minor, date, now, pay.pk, None, "", user_id)
@@ -359,7 +360,8 @@ def receipts_issue(*, payments: list[Payment], actor=None, audit: bool = True) -
     if len(portfolio_ids) != 1:
         raise LedgerError("receipts are numbered per portfolio: issue them one portfolio at a time")
     portfolio_id = portfolio_ids.pop()
-    existing = {r.payment_id: r for r in Receipt.objects.filter(payment_id__in=[p.pk for p in payments])}
+    found = select_any(f"SELECT id FROM {Receipt._meta.db_table} WHERE {{any}}", "payment_id", [p.pk for p in payments])
+    existing = {r.payment_id: r for r in Receipt.objects.in_bulk([pk for (pk,) in found]).values()}
     fresh = list({p.pk: p for p in payments if p.pk not in existing}.values())
     if fresh:
         ReceiptCounter.objects.get_or_create(portfolio_id=portfolio_id)
@@ -368,8 +370,10 @@ def receipts_issue(*, payments: list[Payment], actor=None, audit: bool = True) -
         counter.last_number += len(fresh)
         counter.save(update_fields=["last_number"])
         now = timezone.now()
-        created = [Receipt(payment=payment, portfolio_id=portfolio_id, number=first + i, issued_at=now)
-                   for i, payment in enumerate(fresh)]
+        created = new_instances(Receipt, ({"portfolio_id": portfolio_id, "number": first + i, "issued_at": now}
+                                          for i in range(len(fresh))))
+        for payment, receipt in zip(fresh, created, strict=True):
+            receipt.payment = payment  # cached both ways, as Receipt(payment=...) does
         insert_instances(created, returning_ids=True)
         for payment, receipt in zip(fresh, created, strict=True):
             existing[payment.pk] = receipt

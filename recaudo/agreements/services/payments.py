@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from recaudo.core.bulk import select_any
 from recaudo.ledger.models import Payment
 from recaudo.ledger.services import (
     PaymentIn,
@@ -70,11 +71,10 @@ def payments_receive(*, portfolio: Portfolio, payments: list[PaymentIn], date: d
         recorded = payments_record(portfolio=portfolio, payments=[payments[i] for i in this_round], date=date,
                                    source=source, actor=actor, audit=audit, charge_due=installment_interest_post)
         paid = [out.payment for out in recorded if out.created]
-        offers = set()
-        for start in range(0, len(paid), 2000):
-            offers.update(Offer.objects.filter(
-                debtor_id__in=[pay.debtor_id for pay in paid[start:start + 2000]], kind=Offer.Kind.LUMP_SUM_DISCOUNT,
-                status=Offer.Status.ACCEPTED).values_list("debtor_id", flat=True))
+        offers = {debtor_id for (debtor_id,) in select_any(
+            f"SELECT DISTINCT debtor_id FROM {Offer._meta.db_table} WHERE kind = %s AND status = %s AND {{any}}",
+            "debtor_id", [pay.debtor_id for pay in paid],
+            [Offer.Kind.LUMP_SUM_DISCOUNT.value, Offer.Status.ACCEPTED.value])}
         for index, out in zip(this_round, recorded, strict=True):
             outs[index] = out
             if out.created and out.payment.debtor_id in offers:
