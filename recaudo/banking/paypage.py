@@ -24,7 +24,7 @@ from recaudo.core.money import format_money, from_minor
 from recaudo.portfolio.models import Portfolio
 
 from .gateways import REGISTRY, epayco, payu
-from .gateways.base import GatewayError, LinkRequest
+from .gateways.base import GatewayError, LinkRequest, truthy
 from .models import GatewayAccount, PaymentLink
 from .services_gateways import _notification_url, link_description
 
@@ -96,7 +96,7 @@ def pay_page(slug: str, reference: str, now: datetime | None = None) -> PayPage 
                 page.state = UNAVAILABLE
                 return page
             page.session_id = link.provider_id
-            page.test = epayco._truthy(config.get("test"))
+            page.test = truthy(config.get("test"))
             page.script_url = epayco.CHECKOUT_SCRIPT_URL
             page.csp_extra = {"script-src": [_origin(page.script_url)]}
         else:  # a provider that needs the page but that this page does not know yet
