@@ -4,7 +4,9 @@ plain text.
 
 The key: settings.RECAUDO_SECRETS_KEY (environment RECAUDO_SECRETS_KEY: one or more Fernet keys, comma-separated;
 the first seals, every one unseals, so a key is rotated by putting the new one first), else a key derived from
-settings.SECRET_KEY (HKDF-SHA256). The key derived from SECRET_KEY also unseals when RECAUDO_SECRETS_KEY is set, so
+the installation's SECRET_KEY (HKDF-SHA256; core/secret.py: the environment's, else the one stored in the database,
+never a process's placeholder, so `manage.py` commands seal with the same key as `recaudo` and the web). The key
+derived from SECRET_KEY also unseals when RECAUDO_SECRETS_KEY is set, so
 an installation can move to a dedicated key without losing what it sealed before (what is saved again is sealed
 with the new key). A token that no key opens (the keys changed) is SealBroken: the secrets must be entered again.
 docs/payment-gateways.md says what each choice protects against."""
@@ -22,6 +24,7 @@ from django.conf import settings
 from recaudo import SettingError
 
 from .errors import DomainError
+from .secret import installation_secret_key
 
 PREFIX = "fernet:"  # what a sealed value starts with (a Fernet token itself starts with "gAAAAA")
 
@@ -46,7 +49,7 @@ def _box() -> MultiFernet:
             raise SettingError(f"RECAUDO_SECRETS_KEY: key {number} is not a Fernet key (32 bytes in url-safe "
                                f"base64, 44 characters; make one with `python -c \"from cryptography.fernet import "
                                f"Fernet; print(Fernet.generate_key().decode())\"`)") from None
-    fernets.append(Fernet(derived_key(settings.SECRET_KEY)))
+    fernets.append(Fernet(derived_key(installation_secret_key())))
     return MultiFernet(fernets)
 
 

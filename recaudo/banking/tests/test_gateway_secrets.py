@@ -28,6 +28,11 @@ VALUES = {"private_key": "prv_test_SECRETO1", "events_secret": "test_events_SECR
 
 # --- core/sealed.py ----------------------------------------------------------------------------------------------
 
+@pytest.fixture(autouse=True)
+def installation(db, settings):
+    settings.ENVIRONMENT_SECRET_KEY = ""  # the installation's key is the one stored in the database
+
+
 def test_sealed_values_come_back_and_are_not_readable(settings):
     settings.RECAUDO_SECRETS_KEY = [KEY_A]
     token = sealed.seal({"p_key": "clave ñ 1"})
@@ -48,13 +53,16 @@ def test_a_key_is_rotated_by_putting_the_new_one_first(settings):
 
 def test_without_a_dedicated_key_the_key_comes_from_secret_key_and_still_opens_after_one_is_set(settings):
     settings.RECAUDO_SECRETS_KEY = []
-    settings.SECRET_KEY = "s3cr3t-of-this-installation"
+    settings.SECRET_KEY = "a placeholder of this process"  # not used: the installation's key is
     by_secret_key = sealed.seal({"k": "v"})
+    settings.SECRET_KEY = "another process's placeholder"
+    assert sealed.unseal(by_secret_key) == {"k": "v"}
     settings.RECAUDO_SECRETS_KEY = [KEY_A]
     assert sealed.unseal(by_secret_key) == {"k": "v"}
-    settings.SECRET_KEY = "another-installation"
+    settings.ENVIRONMENT_SECRET_KEY = "another-installation"  # SECRET_KEY given in the environment
     with pytest.raises(sealed.SealBroken):
         sealed.unseal(by_secret_key)
+    assert sealed.unseal(sealed.seal({"k": "w"})) == {"k": "w"}
 
 
 def test_a_key_that_is_not_a_fernet_key_is_a_setting_error(settings):
@@ -132,7 +140,7 @@ def test_a_notification_is_verified_with_the_unsealed_secret(portfolio):
 def test_secrets_sealed_with_other_keys_count_as_not_saved_and_are_entered_again(portfolio, settings, client):
     gateway_account_save(portfolio=portfolio, provider="wompi", values=VALUES, actor="cli")
     settings.RECAUDO_SECRETS_KEY = [KEY_B]
-    settings.SECRET_KEY = "another-installation"
+    settings.ENVIRONMENT_SECRET_KEY = "another-installation"
     account = GatewayAccount.objects.get()
     with pytest.raises(GatewayError, match="wompi: the saved secrets cannot be read"):
         account.full_config()
