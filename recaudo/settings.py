@@ -19,6 +19,8 @@ Environment variables:
   SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD)
 - RECAUDO_PROXY_SSL_HEADER: behind a proxy that ends TLS, the header it sets on HTTPS requests: "1" for
   X-Forwarded-Proto: https, or "Header-Name" / "Header-Name=value"; default none (trust no header)
+- RECAUDO_SECRETS_KEY: Fernet key(s), comma-separated, sealing the payment gateways' secrets in the database;
+  default a key derived from SECRET_KEY (docs/payment-gateways.md)
 - RECAUDO_SESSION_MINUTES: how long a sign-in lasts; default 480 (a working day)
 - RECAUDO_SESSION_AT_BROWSER_CLOSE: "1" (default) ends the session when the browser closes, too
 - RECAUDO_LOGIN_FAILURES, RECAUDO_LOGIN_ACCOUNT_FAILURES, RECAUDO_LOGIN_ADDRESS_FAILURES,
@@ -401,6 +403,9 @@ RECAUDO_TRANSPORTS = env_str("RECAUDO_TRANSPORTS")
 # Recaudo's public address: providers' callbacks (/hooks/...) and the payment links' pay page (/pagar/...,
 # needed by PayU and ePayco links; docs/payment-gateways.md) are built from it.
 RECAUDO_PUBLIC_URL = env_str("RECAUDO_PUBLIC_URL")
+# The keys that seal the payment gateways' secrets in the database (recaudo/core/sealed.py): one or more Fernet keys,
+# comma-separated, the first sealing; unset, a key derived from SECRET_KEY (docs/payment-gateways.md, "Secrets").
+RECAUDO_SECRETS_KEY = env_list("RECAUDO_SECRETS_KEY", "")
 # The debtor portal's public address (the server's, e.g. https://pagos.example.co): messages carry each debtor's
 # signed, expiring, single-use link <it>/portal/l/<token>/ (docs/portal.md). Unset (the default) messages carry no
 # portal link; the portal itself still answers at /portal/<slug>/. How long a link is good for: hours, default 168.

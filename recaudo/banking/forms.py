@@ -156,9 +156,10 @@ class GatewayAccountForm(forms.Form):
 
     def __init__(self, *args, adapter, account=None, **kwargs):
         super().__init__(*args, **kwargs)
-        config = (account.config if account else {}) or {}
+        config = (account.config if account else {}) or {}  # the plain settings, shown back
+        saved_keys = account.saved_keys() if account else set()
         for spec in adapter.config_fields:
-            saved = bool(config.get(spec.key))
+            saved = spec.key in saved_keys
             if spec.secret:
                 field = forms.CharField(label=spec.label, required=False, max_length=500,
                                         widget=forms.PasswordInput(render_value=False),

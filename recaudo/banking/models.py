@@ -11,7 +11,9 @@ from django.utils.translation import pgettext_lazy
 
 from recaudo.core.amounts import MAX_MINOR
 from recaudo.core.constraints import one_of
+from recaudo.core.sealed import SealBroken, unseal
 
+from .gateways.base import GatewayError
 from .matching import reasons_text
 from .rules import queue_reason_text
 
@@ -323,13 +325,17 @@ class BankUpload(models.Model):
 # --- payment gateways --------------------------------------------------------------------------------------------
 
 class GatewayAccount(models.Model):
-    """A portfolio's account with one payment gateway (a provider of `gateways.REGISTRY`): its keys in `config`
-    (secrets are never shown back on pages). At most one account per provider per portfolio."""
+    """A portfolio's account with one payment gateway (a provider of `gateways.REGISTRY`): its plain settings in
+    `config` and its secrets (the adapter's ConfigFields with secret=True) sealed in `secrets_sealed`
+    (core/sealed.py), never shown back on pages. At most one account per provider per portfolio. A row saved before
+    secrets were sealed still has them in `config`: they are read from there until the account is saved again
+    (gateway_account_save moves them) or `recaudo bank gateways --seal` seals them."""
 
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="gateway_accounts",
                                   db_index=False)
     provider = models.CharField(_("provider"), max_length=30)
     config = models.JSONField(default=dict, blank=True)
+    secrets_sealed = models.TextField(default="", blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -343,6 +349,27 @@ class GatewayAccount(models.Model):
 
     def __str__(self):
         return f"{self.portfolio_id}: {self.provider}"
+
+    def secret_values(self) -> dict[str, str]:
+        """The sealed secrets; GatewayError (a DomainError) when this installation's keys do not open them."""
+        try:
+            return unseal(self.secrets_sealed)
+        except SealBroken as exc:
+            raise GatewayError(f"{self.provider}: {exc}") from None
+
+    def full_config(self) -> dict:
+        """What the adapter is given: the plain settings with the secrets unsealed (a row saved before sealing
+        keeps its secrets in config: read from there)."""
+        return {**(self.config or {}), **self.secret_values()}
+
+    def saved_keys(self) -> set[str]:
+        """The settings saved (not empty), secrets included, for pages that say "configured" (never a value);
+        secrets this installation's keys cannot open count as not saved."""
+        try:
+            values = self.full_config()
+        except GatewayError:
+            values = dict(self.config or {})
+        return {key for key, value in values.items() if value}
 
 
 class PaymentLink(models.Model):

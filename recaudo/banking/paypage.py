@@ -24,7 +24,7 @@ from recaudo.core.money import format_money, from_minor
 from recaudo.portfolio.models import Portfolio
 
 from .gateways import REGISTRY, epayco, payu
-from .gateways.base import GatewayError, LinkRequest
+from .gateways.base import GatewayError, LinkRequest, truthy
 from .models import GatewayAccount, PaymentLink
 from .services_gateways import _notification_url, link_description
 
@@ -41,6 +41,7 @@ class PayPage:
     creditor: str = ""
     amount: str = ""
     description: str = ""
+    reference: str = ""                # the link's reference, which the debtor may quote
     redirect_url: str = ""
     form_action: str = ""              # PayU
     form_fields: dict[str, str] = field(default_factory=dict)
@@ -67,7 +68,8 @@ def pay_page(slug: str, reference: str, now: datetime | None = None) -> PayPage 
     now = now or timezone.now()
     page = PayPage(state=CLOSED, provider=link.provider, creditor=portfolio.creditor or portfolio.name,
                    amount=format_money(from_minor(link.amount_minor, link.currency), link.currency),
-                   description=link_description(portfolio, link.debtor, link.obligation, link.installment))
+                   description=link_description(portfolio, link.debtor, link.obligation, link.installment),
+                   reference=link.reference)
     if link.status != PaymentLink.Status.OPEN or link.expires_at <= now:
         return page
     adapter = REGISTRY.get(link.provider)
@@ -81,8 +83,8 @@ def pay_page(slug: str, reference: str, now: datetime | None = None) -> PayPage 
     if account is None:
         page.state = UNAVAILABLE
         return page
-    config = account.config or {}
     try:
+        config = account.full_config()
         if link.provider == "payu":
             action, fields = payu.checkout_form(config, LinkRequest(
                 reference=link.reference, amount=from_minor(link.amount_minor, link.currency),
@@ -96,7 +98,7 @@ def pay_page(slug: str, reference: str, now: datetime | None = None) -> PayPage 
                 page.state = UNAVAILABLE
                 return page
             page.session_id = link.provider_id
-            page.test = epayco._truthy(config.get("test"))
+            page.test = truthy(config.get("test"))
             page.script_url = epayco.CHECKOUT_SCRIPT_URL
             page.csp_extra = {"script-src": [_origin(page.script_url)]}
         else:  # a provider that needs the page but that this page does not know yet

@@ -17,6 +17,7 @@ from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from . import matching, rules
 from .gateways import REGISTRY
+from .gateways.base import GatewayError
 from .matching import DebtorFacts
 from .models import (
     BankLine,
@@ -360,10 +361,39 @@ def gateway_rows(portfolio: Portfolio) -> list[GatewayRow]:
     rows = []
     for name, adapter in sorted(REGISTRY.items()):
         account = accounts.get(name)
-        config = account.config if account else {}
-        configured = account is not None and all(config.get(f.key) for f in adapter.config_fields if f.required)
+        saved = account.saved_keys() if account else set()
+        configured = account is not None and all(f.key in saved for f in adapter.config_fields if f.required)
         rows.append(GatewayRow(name=name, label=adapter.label, configured=configured,
                                active=bool(account and account.active)))
+    return rows
+
+
+@dataclass(frozen=True)
+class GatewaySealing:
+    portfolio: str
+    provider: str
+    active: bool
+    secrets: str    # "sealed", "plain" (saved before sealing), "unreadable" (the keys changed) or "none"
+
+
+def gateway_accounts_sealing() -> list[GatewaySealing]:
+    """Every portfolio's gateway accounts and the state of their secrets (`recaudo bank gateways`)."""
+    rows = []
+    for account in GatewayAccount.objects.select_related("portfolio").order_by("portfolio__slug", "provider"):
+        adapter = REGISTRY.get(account.provider)
+        secret_keys = {spec.key for spec in adapter.config_fields if spec.secret} if adapter else set()
+        if secret_keys & set(account.config or {}):
+            state = "plain"
+        elif not account.secrets_sealed:
+            state = "none"
+        else:
+            try:
+                account.secret_values()
+                state = "sealed"
+            except GatewayError:
+                state = "unreadable"
+        rows.append(GatewaySealing(portfolio=account.portfolio.slug, provider=account.provider,
+                                   active=account.active, secrets=state))
     return rows
 
 

@@ -27,6 +27,7 @@ from recaudo.agreements.services.payments import payment_receipt_reverse, paymen
 from recaudo.audit.services import audit_record
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import from_minor, to_minor
+from recaudo.core.sealed import seal
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -77,16 +78,19 @@ def _admin_only(actor, portfolio: Portfolio) -> None:
 def gateway_account_save(*, portfolio: Portfolio, provider: str, values: dict, active: bool = True,
                          actor=None) -> GatewayAccount:
     """Configure the portfolio's account with `provider`: a secret left empty keeps the one saved; other fields are
-    set as given. A required field that ends up empty is refused, naming it."""
+    set as given. A required field that ends up empty is refused, naming it. Secrets are sealed
+    (GatewayAccount.secrets_sealed, core/sealed.py); ones an older row kept in config are moved there; saved ones
+    this installation's keys no longer open count as not saved (entered again)."""
     _admin_only(actor, portfolio)
     adapter = REGISTRY.get(provider)
     if adapter is None:
         raise GatewayProblem(_("unknown payment gateway %(name)r") % {"name": provider}, field="provider")
     account, created = GatewayAccount.objects.select_for_update().get_or_create(
         portfolio=portfolio, provider=provider, defaults={"config": {}, "active": active})
-    config = dict(account.config or {})
+    config, secrets_ = _split_secrets(adapter, account)
     changed = []
     for spec in adapter.config_fields:
+        target = secrets_ if spec.secret else config
         value = str(values.get(spec.key) or "").strip()
         if len(value) > 500:
             raise GatewayProblem(_("%(field)s: up to 500 characters") % {"field": spec.label}, field=spec.key)
@@ -94,18 +98,59 @@ def gateway_account_save(*, portfolio: Portfolio, provider: str, values: dict, a
             raise GatewayProblem(_("%(field)s: an http(s) address") % {"field": spec.label}, field=spec.key)
         if spec.secret and not value:
             continue  # kept
-        if config.get(spec.key, "") != value:
+        if target.get(spec.key, "") != value:
             changed.append(spec.key)
-        config[spec.key] = value
-    missing = [spec for spec in adapter.config_fields if spec.required and not config.get(spec.key)]
+        target[spec.key] = value
+    missing = [spec for spec in adapter.config_fields
+               if spec.required and not (secrets_ if spec.secret else config).get(spec.key)]
     if missing:
         raise GatewayProblem(_("%(field)s: required") % {"field": missing[0].label}, field=missing[0].key)
     account.config = config
+    account.secrets_sealed = seal(secrets_)
     account.active = active
     account.save()
     audit_record(event_type="banking.gateway_saved", subject=account, actor=actor, portfolio=portfolio,
                  changes={"provider": provider, "created": created, "active": active, "changed": changed})
     return account
+
+
+def _split_secrets(adapter, account: GatewayAccount) -> tuple[dict, dict]:
+    """(plain settings, secrets) of an account: the sealed secrets, and those an older row kept in config."""
+    config = dict(account.config or {})
+    try:
+        secrets_ = account.secret_values()
+    except GatewayError:  # sealed with keys this installation no longer has: entered again
+        log.warning("gateway account %s: its sealed secrets cannot be read; they must be entered again", account.pk)
+        secrets_ = {}
+    for spec in adapter.config_fields:
+        if spec.secret and spec.key in config:
+            plain = config.pop(spec.key)
+            secrets_.setdefault(spec.key, plain)
+    return config, secrets_
+
+
+@transaction.atomic
+def gateway_secrets_seal(*, actor=None) -> int:
+    """Seal the secrets that accounts saved before sealing still keep in config (every portfolio); how many
+    accounts were sealed. An account whose sealed secrets cannot be read is left as it is."""
+    sealed = 0
+    for account in GatewayAccount.objects.select_for_update().order_by("pk"):
+        adapter = REGISTRY.get(account.provider)
+        if adapter is None or not any(spec.secret and spec.key in (account.config or {})
+                                      for spec in adapter.config_fields):
+            continue
+        try:
+            account.secret_values()
+        except GatewayError:
+            log.warning("gateway account %s: its sealed secrets cannot be read; not sealed", account.pk)
+            continue
+        account.config, secrets_ = _split_secrets(adapter, account)
+        account.secrets_sealed = seal(secrets_)
+        account.save(update_fields=["config", "secrets_sealed", "updated_at"])
+        audit_record(event_type="banking.gateway_secrets_sealed", subject=account, actor=actor,
+                     portfolio=account.portfolio, changes={"provider": account.provider})
+        sealed += 1
+    return sealed
 
 
 def active_account(portfolio: Portfolio, provider: str = "") -> GatewayAccount | None:
@@ -206,7 +251,7 @@ def payment_link_create(*, portfolio: Portfolio, debtor: Debtor, obligation: Obl
     expires_at = now + timedelta(days=expires_in)
     reference = "RC" + secrets.token_hex(6).upper()
     adapter = REGISTRY[account.provider]
-    config = dict(account.config or {})
+    config = account.full_config()
     if adapter.needs_pay_page:
         config["pay_page_url"] = pay_page_url(portfolio)
         if not config["pay_page_url"]:
@@ -301,13 +346,14 @@ def gateway_notification_receive(*, portfolio: Portfolio, provider: str, incomin
         raise GatewayProblem(f"no active {provider} account", field="provider")
     adapter = REGISTRY[provider]
     try:
-        notification = adapter.verify(account.config, incoming)
+        config = account.full_config()  # GatewayError when the keys cannot be read: answered 503, retried
+        notification = adapter.verify(config, incoming)
     except SignatureInvalid as exc:
         gateway_signature_refused(portfolio=portfolio, provider=provider, remote_addr=remote_addr, reason=str(exc))
         raise
     except Ignored:
         return Received(outcome="ignored")
-    confirmed = adapter.confirm(account.config, notification)  # GatewayError: answered 503, retried
+    confirmed = adapter.confirm(config, notification)  # GatewayError: answered 503, retried
     if confirmed is not None:  # the query has the last word on the status; a signed notification keeps its fields
         notification = confirmed if notification.needs_status_query else replace(notification,
                                                                                   status=confirmed.status)

@@ -1,13 +1,13 @@
 """The bank pages: upload a collection file or a statement, the statement mappings, the queue of the lines that
 named no single debtor (accept a suggestion, choose a debtor, split, not a collection), the applied lines (undo),
 (for administrators) the portfolio's convenios, payment references and payment gateways, and a debtor's payment
-links. Thin: parse the input, one service call, a domain error shown at its field."""
+links. Thin: parse the input, one service call through core.errors.domain_call (a domain error shown at its field, or
+as a message on the next page for an action without a form; NotAllowed a 403)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recaudo.accounts.selectors import debtor_for_user_or_404, debtor_visible, menu_for, portfolio_for_user_or_404
-from recaudo.core.errors import DomainError, NotAllowed, show_at_field
+from recaudo.core.errors import FAILED, domain_call
 
 from . import selectors
 from .forms import (
@@ -68,16 +68,12 @@ def bank_upload(request, slug):
     choices = {"convenios": selectors.convenios(portfolio), "mappings": selectors.statement_mappings(portfolio)}
     if request.method == "POST":
         form = BankFileForm(request.POST, request.FILES, **choices)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                saved = bank_upload_submit(portfolio=portfolio, content=upload.read(), filename=upload.name,
-                                           layout=form.cleaned_data["layout"],
-                                           mapping_name=form.cleaned_data["mapping"],
-                                           convenio_name=form.cleaned_data["convenio"],
-                                           dry_run=form.cleaned_data["dry_run"], actor=request.user)
-            except NotAllowed:
-                raise PermissionDenied
+        data = form.cleaned_data if form.is_valid() else {}
+        saved = domain_call(form, lambda: bank_upload_submit(
+            portfolio=portfolio, content=data["file"].read(), filename=data["file"].name, layout=data["layout"],
+            mapping_name=data["mapping"], convenio_name=data["convenio"], dry_run=data["dry_run"],
+            actor=request.user))
+        if saved is not FAILED:
             return redirect("bank_upload_detail", slug=portfolio.slug, upload_id=saved.pk)
     else:
         form = BankFileForm(**choices)
@@ -111,16 +107,12 @@ def bank_mappings(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
     if request.method == "POST":
         form = StatementMappingForm(request.POST)
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                saved = statement_mapping_save(portfolio=portfolio, name=data.pop("name"), actor=request.user,
-                                               **data)
-            except DomainError as exc:
-                show_at_field(form, exc)
-            else:
-                messages.success(request, _("Statement mapping %(name)s saved.") % {"name": saved.name})
-                return redirect("bank_mappings", slug=portfolio.slug)
+        data = dict(form.cleaned_data) if form.is_valid() else {}
+        saved = domain_call(form, lambda: statement_mapping_save(portfolio=portfolio, name=data.pop("name"),
+                                                                 actor=request.user, **data))
+        if saved is not FAILED:
+            messages.success(request, _("Statement mapping %(name)s saved.") % {"name": saved.name})
+            return redirect("bank_mappings", slug=portfolio.slug)
     else:
         existing = selectors.statement_mapping_by_name(portfolio, request.GET.get("name", ""))
         initial = {name: getattr(existing, name) for name in StatementMappingForm.base_fields} if existing else None
@@ -152,86 +144,63 @@ def bank_queue(request, slug):
     return _queue_page(request, portfolio)
 
 
-def _handle(request, slug, line_id, form, key, call):
-    """Run `call` with the valid form; on a domain error show the queue page with the form at the line."""
+def _line_action(request, slug, line_id, form, key, call, done):
+    """A queued line's action: `call(portfolio)` with the valid form, then back to the queue with `done`; else the
+    queue page again with the form (and its errors) at the line."""
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
     if not selectors.bank_line_exists(portfolio, line_id):
         raise Http404("bank line not found")
-    if form.is_valid():
-        try:
-            call(portfolio, form.cleaned_data)
-        except BankLine.DoesNotExist:
-            raise Http404("bank line not found")
-        except NotAllowed:
-            raise PermissionDenied
-        except DomainError as exc:
-            if key == "accept":
-                return _queue_page(request, portfolio, {"accept_error": exc.message}, line_id), portfolio
-            show_at_field(form, exc)
-        else:
-            return None, portfolio
-    if key == "accept":
-        return _queue_page(request, portfolio, {"accept_error": _("choose one of the suggestions")},
-                           line_id), portfolio
-    return _queue_page(request, portfolio, {key: form}, line_id), portfolio
+    valid = form.is_valid()
+    try:
+        result = domain_call(form, lambda: call(portfolio))
+    except BankLine.DoesNotExist:
+        raise Http404("bank line not found")
+    if result is not FAILED:
+        messages.success(request, done)
+        return redirect("bank_queue", slug=portfolio.slug)
+    if key == "accept":  # the suggestions are buttons, not a form: the error is shown above them
+        error = " ".join(e for errors in form.errors.values() for e in errors) if valid else ""
+        return _queue_page(request, portfolio, {"accept_error": error or _("choose one of the suggestions")},
+                           line_id)
+    return _queue_page(request, portfolio, {key: form}, line_id)
 
 
 @login_required
 @require_POST
 def bank_line_apply_view(request, slug, line_id):
-    def call(portfolio, data):
-        bank_line_apply(portfolio=portfolio, line_id=line_id, debtor_query=data["debtor"],
-                        obligation_number=data["obligation"], actor=request.user)
-
     form = LineApplyForm(request.POST, prefix=f"a{line_id}")
-    response, portfolio = _handle(request, slug, line_id, form, "apply", call)
-    if response is not None:
-        return response
-    messages.success(request, _("Bank line applied: the payment was received."))
-    return redirect("bank_queue", slug=portfolio.slug)
+    return _line_action(request, slug, line_id, form, "apply", lambda portfolio: bank_line_apply(
+        portfolio=portfolio, line_id=line_id, debtor_query=form.cleaned_data["debtor"],
+        obligation_number=form.cleaned_data["obligation"], actor=request.user),
+        _("Bank line applied: the payment was received."))
 
 
 @login_required
 @require_POST
 def bank_line_accept_view(request, slug, line_id):
-    def call(portfolio, data):
-        bank_line_accept(portfolio=portfolio, line_id=line_id, suggestion=data["suggestion"], actor=request.user)
-
-    response, portfolio = _handle(request, slug, line_id, SuggestionForm(request.POST), "accept", call)
-    if response is not None:
-        return response
-    messages.success(request, _("Suggestion accepted: the payment was received."))
-    return redirect("bank_queue", slug=portfolio.slug)
+    form = SuggestionForm(request.POST)
+    return _line_action(request, slug, line_id, form, "accept", lambda portfolio: bank_line_accept(
+        portfolio=portfolio, line_id=line_id, suggestion=form.cleaned_data["suggestion"], actor=request.user),
+        _("Suggestion accepted: the payment was received."))
 
 
 @login_required
 @require_POST
 def bank_line_split_view(request, slug, line_id):
     form = LineSplitForm(request.POST, prefix=f"s{line_id}")
-
-    def call(portfolio, data):
-        bank_line_split(portfolio=portfolio, line_id=line_id,
-                        parts=[SplitPart(**part) for part in form.parts()], actor=request.user)
-
-    response, portfolio = _handle(request, slug, line_id, form, "split", call)
-    if response is not None:
-        return response
-    messages.success(request, _("Bank line split: each part was received as a payment."))
-    return redirect("bank_queue", slug=portfolio.slug)
+    return _line_action(request, slug, line_id, form, "split", lambda portfolio: bank_line_split(
+        portfolio=portfolio, line_id=line_id, parts=[SplitPart(**part) for part in form.parts()],
+        actor=request.user),
+        _("Bank line split: each part was received as a payment."))
 
 
 @login_required
 @require_POST
 def bank_line_dismiss_view(request, slug, line_id):
-    def call(portfolio, data):
-        bank_line_dismiss(portfolio=portfolio, line_id=line_id, reason=data["reason"], actor=request.user)
-
     form = LineDismissForm(request.POST, prefix=f"d{line_id}")
-    response, portfolio = _handle(request, slug, line_id, form, "dismiss", call)
-    if response is not None:
-        return response
-    messages.success(request, _("Bank line marked as not a collection."))
-    return redirect("bank_queue", slug=portfolio.slug)
+    return _line_action(request, slug, line_id, form, "dismiss", lambda portfolio: bank_line_dismiss(
+        portfolio=portfolio, line_id=line_id, reason=form.cleaned_data["reason"], actor=request.user),
+        _("Bank line marked as not a collection."))
 
 
 def _applied_page(request, portfolio, bound=None, line_id=None):
@@ -264,23 +233,18 @@ def bank_line_undo_view(request, slug, line_id):
     if not selectors.bank_line_exists(portfolio, line_id):
         raise Http404("bank line not found")
     form = LineUndoForm(request.POST, prefix=f"u{line_id}")
-    if form.is_valid():
-        try:
-            bank_line_undo(portfolio=portfolio, line_id=line_id, reason=form.cleaned_data["reason"],
-                           actor=request.user)
-        except BankLine.DoesNotExist:
-            raise Http404("bank line not found")
-        except NotAllowed:
-            raise PermissionDenied
-        except DomainError as exc:
-            if exc.field != "reason":  # the line itself (not applied any more): its row is gone from the list
-                messages.error(request, exc.message)
-                return redirect("bank_applied", slug=portfolio.slug)
-            show_at_field(form, exc)
-        else:
-            messages.success(request, _("Bank line undone: its payments were reversed and it waits in the queue "
-                                        "again."))
-            return redirect("bank_queue", slug=portfolio.slug)
+    try:
+        result = domain_call(form, lambda: bank_line_undo(portfolio=portfolio, line_id=line_id,
+                                                          reason=form.cleaned_data["reason"], actor=request.user))
+    except BankLine.DoesNotExist:
+        raise Http404("bank line not found")
+    if result is not FAILED:
+        messages.success(request, _("Bank line undone: its payments were reversed and it waits in the queue again."))
+        return redirect("bank_queue", slug=portfolio.slug)
+    if form.non_field_errors():  # about the line itself (not applied any more): its row is gone from the list
+        for problem in form.non_field_errors():
+            messages.error(request, problem)
+        return redirect("bank_applied", slug=portfolio.slug)
     return _applied_page(request, portfolio, form, line_id)
 
 
@@ -333,17 +297,14 @@ def convenio_edit(request, slug, convenio_id=None):
                         initial={"name": convenio.name} if convenio else None)
     formset = segment_formset(request.POST)
     layout = layout_rows(formset) if formset.is_valid() else []
-    if form.is_valid() and formset.is_valid() and "preview" not in request.POST:
-        data = form.cleaned_data
-        try:
-            saved = convenio_save(portfolio=portfolio, name=convenio.name if convenio else data["name"],
-                                  bank_code=data["bank_code"], account_number=data["account_number"],
-                                  account_type=data["account_type"], company_nit=data["company_nit"],
-                                  service_code=data["service_code"], reference_layout=layout,
-                                  new=convenio is None, actor=request.user)
-        except DomainError as exc:
-            show_at_field(form, exc)
-        else:
+    data = form.cleaned_data if form.is_valid() else {}  # the preview reads the sample from it too
+    if formset.is_valid() and "preview" not in request.POST:
+        saved = domain_call(form, lambda: convenio_save(
+            portfolio=portfolio, name=convenio.name if convenio else data["name"], bank_code=data["bank_code"],
+            account_number=data["account_number"], account_type=data["account_type"],
+            company_nit=data["company_nit"], service_code=data["service_code"], reference_layout=layout,
+            new=convenio is None, actor=request.user))
+        if saved is not FAILED:
             messages.success(request, _("Convenio %(name)s saved.") % {"name": saved.name})
             return redirect("convenio_list", slug=portfolio.slug)
     return _convenio_form_page(request, portfolio, convenio, form, formset, layout)
@@ -355,13 +316,11 @@ def convenio_active_view(request, slug, convenio_id):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
     active = request.POST.get("active") == "1"
     try:
-        convenio = convenio_set_active(portfolio=portfolio, convenio_id=convenio_id, active=active,
-                                       actor=request.user)
+        convenio = domain_call(None, lambda: convenio_set_active(
+            portfolio=portfolio, convenio_id=convenio_id, active=active, actor=request.user), request=request)
     except Convenio.DoesNotExist:
         raise Http404("convenio not found")
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
+    if convenio is not FAILED:
         messages.success(request, (_("Convenio %(name)s activated.") if convenio.active
                                    else _("Convenio %(name)s deactivated.")) % {"name": convenio.name})
     return redirect("convenio_list", slug=portfolio.slug)
@@ -375,10 +334,9 @@ def convenio_billing(request, slug, convenio_id):
     convenio = selectors.convenio_or_none(portfolio, convenio_id)
     if convenio is None:
         raise Http404("convenio not found")
-    try:
-        billing = billing_file_build(portfolio=portfolio, convenio_name=convenio.name, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    billing = domain_call(None, lambda: billing_file_build(portfolio=portfolio, convenio_name=convenio.name,
+                                                           actor=request.user), request=request)
+    if billing is FAILED:
         return redirect("convenio_list", slug=portfolio.slug)
     response = HttpResponse(billing.text.encode("cp1252", errors="replace"),
                             content_type="text/plain; charset=windows-1252")
@@ -392,14 +350,10 @@ def convenio_billing(request, slug, convenio_id):
 def reference_kind_view(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
     form = ReferenceKindForm(request.POST)
-    if form.is_valid():
-        try:
-            reference_settings_set(portfolio=portfolio, kind=form.cleaned_data["kind"], actor=request.user)
-        except DomainError as exc:
-            show_at_field(form, exc)
-        else:
-            messages.success(request, _("Payment reference setting saved."))
-            return redirect("convenio_list", slug=portfolio.slug)
+    if domain_call(form, lambda: reference_settings_set(portfolio=portfolio, kind=form.cleaned_data["kind"],
+                                                        actor=request.user)) is not FAILED:
+        messages.success(request, _("Payment reference setting saved."))
+        return redirect("convenio_list", slug=portfolio.slug)
     return _convenios_page(request, portfolio, kind_form=form)
 
 
@@ -408,16 +362,10 @@ def reference_kind_view(request, slug):
 def auto_apply_score_view(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
     form = AutoApplyScoreForm(request.POST)
-    if form.is_valid():
-        try:
-            auto_apply_score_set(portfolio=portfolio, score=form.cleaned_data["score"], actor=request.user)
-        except NotAllowed:
-            raise PermissionDenied
-        except DomainError as exc:
-            show_at_field(form, exc)
-        else:
-            messages.success(request, _("Score to apply by itself saved."))
-            return redirect("convenio_list", slug=portfolio.slug)
+    if domain_call(form, lambda: auto_apply_score_set(portfolio=portfolio, score=form.cleaned_data["score"],
+                                                      actor=request.user)) is not FAILED:
+        messages.success(request, _("Score to apply by itself saved."))
+        return redirect("convenio_list", slug=portfolio.slug)
     return _convenios_page(request, portfolio, score_form=form)
 
 
@@ -425,11 +373,9 @@ def auto_apply_score_view(request, slug):
 @require_POST
 def references_assign_view(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="manage")
-    try:
-        created = payment_references_assign(portfolio=portfolio, actor=request.user)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
+    created = domain_call(None, lambda: payment_references_assign(portfolio=portfolio, actor=request.user),
+                          request=request)
+    if created is not FAILED:
         messages.success(request, _("%(n)s payment references generated.") % {"n": created})
     return redirect("convenio_list", slug=portfolio.slug)
 
@@ -457,18 +403,12 @@ def gateway_edit(request, slug, provider):
     account = selectors.gateway_account(portfolio, provider)
     if request.method == "POST":
         form = GatewayAccountForm(request.POST, adapter=adapter, account=account)
-        if form.is_valid():
-            values = {spec.key: form.cleaned_data.get(spec.key, "") for spec in adapter.config_fields}
-            try:
-                gateway_account_save(portfolio=portfolio, provider=provider, values=values,
-                                     active=form.cleaned_data["active"], actor=request.user)
-            except NotAllowed:
-                raise PermissionDenied
-            except DomainError as exc:
-                show_at_field(form, exc)
-            else:
-                messages.success(request, _("Payment gateway %(name)s saved.") % {"name": adapter.label})
-                return redirect("gateway_list", slug=portfolio.slug)
+        if domain_call(form, lambda: gateway_account_save(
+                portfolio=portfolio, provider=provider, active=form.cleaned_data["active"], actor=request.user,
+                values={spec.key: form.cleaned_data.get(spec.key, "") for spec in adapter.config_fields},
+        )) is not FAILED:
+            messages.success(request, _("Payment gateway %(name)s saved.") % {"name": adapter.label})
+            return redirect("gateway_list", slug=portfolio.slug)
     else:
         form = GatewayAccountForm(adapter=adapter, account=account)
     hook_url = request.build_absolute_uri(reverse("hook_gateway", kwargs={"provider": provider,
@@ -490,23 +430,17 @@ def debtor_payment_links(request, slug, pk):
     created = None
     if request.method == "POST":
         form = _link_form(debtor, request.POST)
-        if form.is_valid():
-            target = form.cleaned_data["target"]
-            try:
-                created = payment_link_create(
-                    portfolio=portfolio, debtor=debtor,
-                    obligation=selectors.debtor_obligation(debtor, target[1:]) if target.startswith("o") else None,
-                    installment=(selectors.debtor_installment(debtor, target[1:]) if target.startswith("i")
-                                 else None),
-                    amount=form.cleaned_data["amount"], expires_in=form.cleaned_data["expires_in"],
-                    actor=request.user)
-            except NotAllowed:
-                raise PermissionDenied
-            except DomainError as exc:
-                show_at_field(form, exc)
-            else:
-                messages.success(request, _("Payment link created: %(url)s") % {"url": created.url})
-                form = _link_form(debtor)
+        target = form.cleaned_data["target"] if form.is_valid() else ""
+        created = domain_call(form, lambda: payment_link_create(
+            portfolio=portfolio, debtor=debtor,
+            obligation=selectors.debtor_obligation(debtor, target[1:]) if target.startswith("o") else None,
+            installment=selectors.debtor_installment(debtor, target[1:]) if target.startswith("i") else None,
+            amount=form.cleaned_data["amount"], expires_in=form.cleaned_data["expires_in"], actor=request.user))
+        if created is FAILED:
+            created = None
+        else:
+            messages.success(request, _("Payment link created: %(url)s") % {"url": created.url})
+            form = _link_form(debtor)
     else:
         form = _link_form(debtor)
     return render(request, "banking/payment_links.html", {
@@ -522,12 +456,7 @@ def payment_link_cancel_view(request, slug, link_id):
     link = selectors.payment_link(portfolio, link_id)
     if link is None or not debtor_visible(request.user, portfolio, link.debtor_id):
         raise Http404("payment link not found")
-    try:
-        payment_link_cancel(portfolio=portfolio, link_id=link.pk, actor=request.user)
-    except NotAllowed:
-        raise PermissionDenied
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
+    if domain_call(None, lambda: payment_link_cancel(portfolio=portfolio, link_id=link.pk, actor=request.user),
+                   request=request) is not FAILED:
         messages.success(request, _("Payment link cancelled."))
     return redirect("payment_links", slug=portfolio.slug, pk=link.debtor_id)

@@ -10,6 +10,9 @@ It is a ValueError, so code written before it existed keeps working.
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+
 
 class DomainError(ValueError):
     field: str | None = None
@@ -38,6 +41,34 @@ def show_at_field(form, error: DomainError) -> None:
         return
     for problem in error.problems:
         form.add_error(None, problem)
+
+
+# What domain_call answers when the form was not valid or the call raised a DomainError.
+FAILED = object()
+
+
+def domain_call(form, call, *, request=None):
+    """A page's one domain call: `call()`'s result; or FAILED when `form` (a bound form) is not valid, or when the
+    call raised a DomainError, shown at its field of `form` (show_at_field) or, with no form, as an error message
+    on `request` for the next page. NotAllowed is a 403 (PermissionDenied). Views then read:
+
+        if domain_call(form, lambda: service(x=form.cleaned_data["x"], actor=request.user)) is not FAILED:
+            messages.success(request, ...)
+            return redirect(...)
+    """
+    if form is not None and not form.is_valid():
+        return FAILED
+    try:
+        return call()
+    except NotAllowed:
+        raise PermissionDenied from None
+    except DomainError as exc:
+        if form is not None:
+            show_at_field(form, exc)
+        else:
+            for problem in exc.problems:
+                messages.error(request, problem)
+        return FAILED
 
 
 class NotAllowed(DomainError):

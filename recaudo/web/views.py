@@ -37,7 +37,7 @@ from recaudo.banking.selectors import (
     payments_with_source,
 )
 from recaudo.communications.selectors import debtor_messages
-from recaudo.core.errors import DomainError, NotAllowed, show_at_field
+from recaudo.core.errors import FAILED, DomainError, NotAllowed, domain_call, show_at_field
 from recaudo.core.money import to_minor
 from recaudo.core.words import amount_in_words_es
 from recaudo.ledger.models import Payment, Receipt
@@ -266,21 +266,6 @@ def _back(portfolio, debtor, anchor: str):
     return redirect(reverse("debtor_detail", args=[portfolio.slug, debtor.pk]) + anchor)
 
 
-_FAILED = object()
-
-
-def _domain_call(form, call):
-    """A debtor action's one domain call for a valid form: its result; or _FAILED, the DomainError shown at its
-    field (NotAllowed is a 403)."""
-    try:
-        return call()
-    except NotAllowed:
-        raise PermissionDenied from None
-    except DomainError as exc:
-        show_at_field(form, exc)
-        return _FAILED
-
-
 def _action_page(request, portfolio, debtor, form, *, title, button, intro="", extra=None, multipart=False):
     return render(request, "web/debtor_action.html", {
         "portfolio": portfolio, "debtor": debtor, "form": form, "title": title, "button": button, "intro": intro,
@@ -292,8 +277,8 @@ def _action_page(request, portfolio, debtor, form, *, title, button, intro="", e
 def debtor_note_new(request, slug, pk):
     portfolio, debtor = _debtor_for_write(request, slug, pk)
     form = NoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _domain_call(form, lambda: debtor_note_add(
-            debtor=debtor, text=form.cleaned_data["text"], actor=request.user)) is not _FAILED:
+    if request.method == "POST" and domain_call(form, lambda: debtor_note_add(
+            debtor=debtor, text=form.cleaned_data["text"], actor=request.user)) is not FAILED:
         messages.success(request, _("Note added."))
         return _back(portfolio, debtor, "#notes")
     return _action_page(request, portfolio, debtor, form, title=_("Add a note"), button=_("Save the note"))
@@ -354,9 +339,9 @@ def obligation_dispute(request, slug, pk, obligation_id):
     form = DisputeForm(request.POST or None)
     if obligation.disputed:
         form.fields["reason"].label = _("How was the dispute resolved?")
-    if request.method == "POST" and form.is_valid() and _domain_call(form, lambda: obligation_set_dispute(
+    if request.method == "POST" and domain_call(form, lambda: obligation_set_dispute(
             obligation=obligation, disputed=not obligation.disputed, reason=form.cleaned_data["reason"],
-            actor=request.user)) is not _FAILED:
+            actor=request.user)) is not FAILED:
         messages.success(request, _("Obligation %(number)s disputed.") % {"number": obligation.number}
                          if obligation.disputed else
                          _("The dispute of %(number)s is resolved.") % {"number": obligation.number})
@@ -383,9 +368,9 @@ def document_new(request, slug, pk):
     form = _document_form(debtor, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _domain_call(form, lambda: document_attach(
+        if domain_call(form, lambda: document_attach(
                 debtor=debtor, upload=d["file"], filename=d["file"].name, kind=d["kind"], obligation=d["obligation"],
-                actor=request.user)) is not _FAILED:
+                actor=request.user)) is not FAILED:
             messages.success(request, _("Document attached."))
             return _back(portfolio, debtor, "#documents")
     return _action_page(request, portfolio, debtor, form, title=_("Attach a document"), button=_("Attach"),
@@ -419,9 +404,9 @@ def statement_send_now(request, slug, pk):
     form = StatementSendForm(request.POST or None, channels=statement_channels(debtor),
                              initial={"token": uuid.uuid4().hex})
     if request.method == "POST" and form.is_valid():
-        message = _domain_call(form, lambda: statement_send(
+        message = domain_call(form, lambda: statement_send(
             debtor=debtor, channel=form.cleaned_data["channel"], token=form.cleaned_data["token"], actor=request.user))
-        if message is not _FAILED:
+        if message is not FAILED:
             if message.next_attempt_at > message.scheduled_for:
                 messages.info(request, _("Statement queued to %(to)s; the contact rules let it go out on "
                                          "%(when)s.") % {"to": message.to, "when": date_local_time(

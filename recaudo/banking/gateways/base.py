@@ -10,9 +10,10 @@ from __future__ import annotations
 import hmac
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from recaudo.core.errors import DomainError
 
@@ -125,6 +126,84 @@ def http_json(method: str, url: str, *, payload: dict | None = None, headers: di
     except (UnicodeDecodeError, ValueError) as exc:
         raise GatewayError(f"{url}: the answer is not JSON") from exc
     return answer if isinstance(answer, dict) else {"data": answer}
+
+
+# --- settings and answers shared by the adapters --------------------------------------------------------------------
+
+def required(config: dict, key: str, provider: str) -> str:
+    """A setting the call cannot do without, stripped; GatewayError naming the provider and the key when empty."""
+    value = str(config.get(key) or "").strip()
+    if not value:
+        raise GatewayError(f"{provider}: the setting {key} is missing")
+    return value
+
+
+def truthy(value) -> bool:
+    """A yes/no setting as an administrator types it ("true", "1", "sí"...)."""
+    return str(value or "").strip().lower() in ("1", "true", "yes", "si", "sí", "on")
+
+
+def status_in(table: dict[str, str], code) -> str:
+    """Our status for a provider's state code by the provider's table; an unknown code is pending (nothing applied
+    until the provider says what it is)."""
+    return table.get(str(code).strip(), PENDING)
+
+
+def signed_number(name: str, text) -> Decimal:
+    """A notification's amount, a finite number; SignatureInvalid naming the field otherwise."""
+    try:
+        value = Decimal(str(text).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise SignatureInvalid(f"{name} {text!r} is not a number") from exc
+    if not value.is_finite():
+        raise SignatureInvalid(f"{name} {text!r} is not a number")
+    return value
+
+
+def form_fields(incoming: Incoming) -> dict[str, str]:
+    """A notification posted as a form (ePayco, PayU): its form-encoded body (a JSON object is read too), else the
+    query string (a GET)."""
+    if incoming.body:
+        if "json" in incoming.headers.get("content-type", "") or incoming.body.lstrip()[:1] == b"{":
+            return {str(k): "" if v is None else str(v) for k, v in incoming.json().items()}
+        try:
+            text = incoming.body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SignatureInvalid("the body is not UTF-8") from exc
+        parsed = urllib.parse.parse_qs(text, keep_blank_values=True)
+        if parsed:
+            return {k: v[-1] for k, v in parsed.items()}
+    return {str(k): str(v) for k, v in incoming.query.items()}
+
+
+def pay_page_link(config: dict, reference: str, provider: str) -> str:
+    """Our pay page's address for a link (config["pay_page_url"], a template with {reference} that the banking
+    service supplies, not an administrator's setting) for a provider that needs it (needs_pay_page)."""
+    page = str(config.get("pay_page_url") or "")
+    if "{reference}" not in page:
+        raise GatewayError(f"{provider}: pay_page_url (our pay page, with {{reference}}) is missing")
+    return page.format(reference=urllib.parse.quote(reference, safe=""))
+
+
+def api_base(config: dict, default: str) -> str:
+    """The provider's API address: the account's base_url (tests point it at a local server), else the default."""
+    return (config.get("base_url") or default).rstrip("/")
+
+
+def bearer(config: dict, key: str, missing: str) -> dict[str, str]:
+    """The Authorization header with the account's token `key`; GatewayError(`missing`) when it is not set."""
+    if not config.get(key):
+        raise GatewayError(missing)
+    return {"Authorization": f"Bearer {config[key]}"}
+
+
+def signing_secret(config: dict, key: str, name: str) -> str:
+    """The secret that signs the provider's notifications; SignatureInvalid when it is not configured (nothing can
+    be verified, so nothing is applied)."""
+    secret = config.get(key) or ""
+    if not secret:
+        raise SignatureInvalid(f"the {name} is not configured")
+    return secret
 
 
 class Adapter:

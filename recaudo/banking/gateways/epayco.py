@@ -50,7 +50,13 @@ from .base import (
     Notification,
     SignatureInvalid,
     constant_time_equal,
+    form_fields,
     http_json,
+    pay_page_link,
+    required,
+    signed_number,
+    status_in,
+    truthy,
 )
 
 VALIDATION_URL = "https://secure.epayco.co"
@@ -94,45 +100,11 @@ def state_code(fields: dict) -> str:
 
 def status_for(code: str) -> str:
     """Our status for an ePayco state code; an unknown code is pending (nothing applied until it is known)."""
-    return STATE_MAP.get(str(code).strip(), PENDING)
-
-
-def _fields(incoming: Incoming) -> dict[str, str]:
-    """The confirmation's fields: a JSON object or a form-encoded body (POST), else the query string (GET)."""
-    content_type = incoming.headers.get("content-type", "")
-    if incoming.body:
-        if "json" in content_type or incoming.body.lstrip()[:1] == b"{":
-            data = incoming.json()
-            return {str(k): "" if v is None else str(v) for k, v in data.items()}
-        try:
-            text = incoming.body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SignatureInvalid("the body is not UTF-8") from exc
-        parsed = urllib.parse.parse_qs(text, keep_blank_values=True)
-        if parsed:
-            return {k: v[-1] for k, v in parsed.items()}
-    return {str(k): str(v) for k, v in incoming.query.items()}
-
-
-def _amount(text: str) -> Decimal:
-    try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise SignatureInvalid(f"x_amount {text!r} is not a number") from exc
-    if not value.is_finite():
-        raise SignatureInvalid(f"x_amount {text!r} is not a number")
-    return value
+    return status_in(STATE_MAP, code)
 
 
 def _required(config: dict, key: str) -> str:
-    value = str(config.get(key) or "").strip()
-    if not value:
-        raise GatewayError(f"ePayco: the setting {key} is missing")
-    return value
-
-
-def _truthy(value) -> bool:
-    return str(value or "").strip().lower() in ("1", "true", "yes", "si", "sí", "on")
+    return required(config, key, "ePayco")
 
 
 class EPayco(Adapter):
@@ -152,7 +124,7 @@ class EPayco(Adapter):
     # --- notifications -------------------------------------------------------------------------------------------
 
     def verify(self, config: dict, incoming: Incoming) -> Notification:
-        fields = _fields(incoming)
+        fields = form_fields(incoming)
         missing = [name for name in REQUIRED if not str(fields.get(name, "")).strip()]
         code = state_code(fields)
         if not code:
@@ -170,7 +142,7 @@ class EPayco(Adapter):
             provider=self.name,
             transaction_id=fields["x_ref_payco"].strip(),
             reference=fields["x_id_invoice"].strip(),
-            amount=_amount(fields["x_amount"]),
+            amount=signed_number("x_amount", fields["x_amount"]),
             currency=fields["x_currency_code"].strip().upper(),
             status=status_for(code),
             # one transaction is confirmed again when its state changes (pending -> approved -> reversed)
@@ -232,7 +204,7 @@ class EPayco(Adapter):
             "tax": "0",
             "country": "CO",
             "lang": "ES",
-            "test": "true" if _truthy(config.get("test")) else "false",
+            "test": "true" if truthy(config.get("test")) else "false",
             "method_confirmation": "POST",
             "confirmation": request.notification_url,
             "response": request.redirect_url,
@@ -252,9 +224,5 @@ class EPayco(Adapter):
         So: create the Smart Checkout session (provider_id = sessionId) and point the link at OUR pay page,
         config["pay_page_url"], a template with {reference} that the banking service supplies (not an
         administrator's setting); that page opens the session with ePayco's checkout script."""
-        page = str(config.get("pay_page_url") or "")
-        if "{reference}" not in page:
-            raise GatewayError("ePayco: pay_page_url (our pay page, with {reference}) is missing")
-        session = self.create_session(config, request)
-        return LinkCreated(url=page.format(reference=urllib.parse.quote(request.reference, safe="")),
-                           provider_id=session)
+        url = pay_page_link(config, request.reference, "ePayco")
+        return LinkCreated(url=url, provider_id=self.create_session(config, request))

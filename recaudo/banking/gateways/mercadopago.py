@@ -35,8 +35,11 @@ from .base import (
     LinkRequest,
     Notification,
     SignatureInvalid,
+    api_base,
+    bearer,
     constant_time_equal,
     http_json,
+    signing_secret,
 )
 
 BASE_URL = "https://api.mercadopago.com"
@@ -80,13 +83,8 @@ class MercadoPago(Adapter):
         ConfigField("base_url", _("API address"), required=False),
     )
 
-    def _base(self, config: dict) -> str:
-        return (config.get("base_url") or BASE_URL).rstrip("/")
-
     def _auth(self, config: dict) -> dict:
-        if not config.get("access_token"):
-            raise GatewayError(str(_("Mercado Pago: the access token is not configured")))
-        return {"Authorization": f"Bearer {config['access_token']}"}
+        return bearer(config, "access_token", str(_("Mercado Pago: the access token is not configured")))
 
     def create_link(self, config: dict, request: LinkRequest) -> LinkCreated:
         price = int(request.amount) if request.amount == request.amount.to_integral_value() else float(request.amount)
@@ -101,7 +99,7 @@ class MercadoPago(Adapter):
                                     "failure": request.redirect_url}
         if request.payer_email:
             payload["payer"] = {"email": request.payer_email}
-        answer = http_json("POST", f"{self._base(config)}/checkout/preferences", payload=payload,
+        answer = http_json("POST", f"{api_base(config, BASE_URL)}/checkout/preferences", payload=payload,
                            headers={**self._auth(config), "X-Idempotency-Key": request.reference})
         url = str(answer.get("init_point") or "")
         if not url:
@@ -109,9 +107,7 @@ class MercadoPago(Adapter):
         return LinkCreated(url=url, provider_id=str(answer.get("id") or ""))
 
     def verify(self, config: dict, incoming: Incoming) -> Notification:
-        secret = config.get("webhook_secret") or ""
-        if not secret:
-            raise SignatureInvalid("the webhook secret is not configured")
+        secret = signing_secret(config, "webhook_secret", "webhook secret")
         parts = signature_parts(incoming.headers.get("x-signature", ""))
         ts, sent = parts.get("ts", ""), parts.get("v1", "")
         if not ts or not sent:
@@ -129,7 +125,7 @@ class MercadoPago(Adapter):
                             needs_status_query=True, raw=body)
 
     def confirm(self, config: dict, notification: Notification) -> Notification | None:
-        payment = http_json("GET", f"{self._base(config)}/v1/payments/{notification.transaction_id}",
+        payment = http_json("GET", f"{api_base(config, BASE_URL)}/v1/payments/{notification.transaction_id}",
                             headers=self._auth(config))
         if "status" not in payment:
             raise GatewayError("Mercado Pago: the payment's answer has no status")

@@ -29,7 +29,6 @@ with needs_status_query=True and query_status finds that very transaction under 
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +49,13 @@ from .base import (
     Notification,
     SignatureInvalid,
     constant_time_equal,
+    form_fields,
     http_json,
+    pay_page_link,
+    required,
+    signed_number,
+    status_in,
+    truthy,
 )
 
 CHECKOUT_URL = "https://checkout.payulatam.com/ppp-web-gateway-payu/"
@@ -90,12 +95,7 @@ def _digest(algorithm: str, text: str) -> str:
 
 def new_value(value: str) -> str:
     """PayU's new_value: the received value with two decimals (half-even), then one when the second is 0."""
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise SignatureInvalid(f"value {value!r} is not a number") from exc
-    if not number.is_finite():
-        raise SignatureInvalid(f"value {value!r} is not a number")
+    number = signed_number("value", value)
     text = f"{number.quantize(Decimal('0.01'), rounding=ROUND_HALF_EVEN):f}"
     return text[:-1] if text.endswith("0") else text
 
@@ -120,29 +120,7 @@ def form_signature(api_key: str, merchant_id: str, reference: str, amount: str, 
 
 
 def _required(config: dict, key: str) -> str:
-    value = str(config.get(key) or "").strip()
-    if not value:
-        raise GatewayError(f"PayU: the setting {key} is missing")
-    return value
-
-
-def _truthy(value) -> bool:
-    return str(value or "").strip().lower() in ("1", "true", "yes", "si", "sí", "on")
-
-
-def _fields(incoming: Incoming) -> dict[str, str]:
-    """The confirmation's form-encoded body (a JSON object is read too), else the query string."""
-    if incoming.body:
-        if "json" in incoming.headers.get("content-type", "") or incoming.body.lstrip()[:1] == b"{":
-            return {str(k): "" if v is None else str(v) for k, v in incoming.json().items()}
-        try:
-            text = incoming.body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SignatureInvalid("the body is not UTF-8") from exc
-        parsed = urllib.parse.parse_qs(text, keep_blank_values=True)
-        if parsed:
-            return {k: v[-1] for k, v in parsed.items()}
-    return {str(k): str(v) for k, v in incoming.query.items()}
+    return required(config, key, "PayU")
 
 
 def checkout_form(config: dict, request: LinkRequest) -> tuple[str, dict[str, str]]:
@@ -164,7 +142,7 @@ def checkout_form(config: dict, request: LinkRequest) -> tuple[str, dict[str, st
         "currency": currency,
         "algorithmSignature": algorithm,
         "signature": form_signature(api_key, merchant_id, request.reference, amount, currency, algorithm),
-        "test": "1" if _truthy(config.get("test")) else "0",
+        "test": "1" if truthy(config.get("test")) else "0",
     }
     if request.payer_email:
         fields["buyerEmail"] = request.payer_email
@@ -172,7 +150,7 @@ def checkout_form(config: dict, request: LinkRequest) -> tuple[str, dict[str, st
         fields["responseUrl"] = request.redirect_url
     if request.notification_url:
         fields["confirmationUrl"] = request.notification_url
-    default = SANDBOX_CHECKOUT_URL if _truthy(config.get("test")) else CHECKOUT_URL
+    default = SANDBOX_CHECKOUT_URL if truthy(config.get("test")) else CHECKOUT_URL
     return str(config.get("checkout_url") or default), fields
 
 
@@ -194,7 +172,7 @@ class PayU(Adapter):
     # --- notifications -------------------------------------------------------------------------------------------
 
     def verify(self, config: dict, incoming: Incoming) -> Notification:
-        fields = _fields(incoming)
+        fields = form_fields(incoming)
         missing = [name for name in REQUIRED if not str(fields.get(name, "")).strip()]
         if missing:
             raise SignatureInvalid(f"PayU confirmation without {', '.join(missing)}")
@@ -214,7 +192,7 @@ class PayU(Adapter):
             reference=received["reference_sale"],
             amount=Decimal(received["value"]),
             currency=received["currency"].upper(),
-            status=STATE_POL.get(state, PENDING),  # an unknown state: pending, nothing applied until known
+            status=status_in(STATE_POL, state),  # an unknown state: pending, nothing applied until known
             event_id=f"{received['transaction_id']}:{state}",
             needs_status_query=True,  # transaction_id is not signed: find it at PayU
             raw=fields,
@@ -225,7 +203,7 @@ class PayU(Adapter):
         PayU unreachable: GatewayError (nothing applied, PayU retries). Found with another amount or currency:
         SignatureInvalid. A refund or void approved on the same order turns an approved payment into
         refunded/voided."""
-        test = _truthy(config.get("test"))
+        test = truthy(config.get("test"))
         url = str(config.get("reports_url") or (SANDBOX_REPORTS_URL if test else REPORTS_URL))
         payload = {
             "test": test,
@@ -274,10 +252,7 @@ class PayU(Adapter):
         template with {reference} that the banking service supplies (not an administrator's setting); that page
         renders checkout_form(config, request). The form is built here too, so a missing setting fails now."""
         checkout_form(config, request)
-        page = str(config.get("pay_page_url") or "")
-        if "{reference}" not in page:
-            raise GatewayError("PayU: pay_page_url (our pay page, with {reference}) is missing")
-        return LinkCreated(url=page.format(reference=urllib.parse.quote(request.reference, safe="")))
+        return LinkCreated(url=pay_page_link(config, request.reference, "PayU"))
 
 
 def _check_value(order: dict, notification: Notification) -> None:

@@ -32,8 +32,11 @@ from .base import (
     LinkRequest,
     Notification,
     SignatureInvalid,
+    api_base,
+    bearer,
     constant_time_equal,
     http_json,
+    signing_secret,
 )
 
 BASE_URL = "https://production.wompi.co"
@@ -80,12 +83,8 @@ class Wompi(Adapter):
         ConfigField("checkout_url", _("Checkout address of links"), required=False),
     )
 
-    def _base(self, config: dict) -> str:
-        return (config.get("base_url") or BASE_URL).rstrip("/")
-
     def create_link(self, config: dict, request: LinkRequest) -> LinkCreated:
-        if not config.get("private_key"):
-            raise GatewayError(str(_("Wompi: the private key is not configured")))
+        auth = bearer(config, "private_key", str(_("Wompi: the private key is not configured")))
         cents = request.amount * 100
         if cents != cents.to_integral_value():
             raise GatewayError(f"Wompi: {request.amount} has more than two decimals")
@@ -94,8 +93,7 @@ class Wompi(Adapter):
                    "amount_in_cents": int(cents), "expires_at": request.expires_at, "sku": request.reference[:36]}
         if request.redirect_url:
             payload["redirect_url"] = request.redirect_url
-        answer = http_json("POST", f"{self._base(config)}/v1/payment_links", payload=payload,
-                           headers={"Authorization": f"Bearer {config['private_key']}"})
+        answer = http_json("POST", f"{api_base(config, BASE_URL)}/v1/payment_links", payload=payload, headers=auth)
         data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
         link_id = str(data.get("id") or "")
         if not link_id:
@@ -103,9 +101,7 @@ class Wompi(Adapter):
         return LinkCreated(url=(config.get("checkout_url") or CHECKOUT_URL) + link_id, provider_id=link_id)
 
     def verify(self, config: dict, incoming: Incoming) -> Notification:
-        secret = config.get("events_secret") or ""
-        if not secret:
-            raise SignatureInvalid("the events secret is not configured")
+        secret = signing_secret(config, "events_secret", "events secret")
         event = incoming.json()
         expected = checksum(event, secret)
         signature = event.get("signature") or {}
@@ -129,7 +125,7 @@ class Wompi(Adapter):
             event_id=f"{event.get('event')}:{event.get('timestamp')}"[:120], raw=event)
 
     def query_status(self, config: dict, notification: Notification) -> str | None:
-        answer = http_json("GET", f"{self._base(config)}/v1/transactions/{notification.transaction_id}")
+        answer = http_json("GET", f"{api_base(config, BASE_URL)}/v1/transactions/{notification.transaction_id}")
         data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
         if "status" not in data:
             raise GatewayError("Wompi: the transaction's answer has no status")

@@ -1,67 +1,23 @@
-"""Local stand-ins for the payment gateways: threaded http.server on 127.0.0.1 speaking each provider's request and
-answer shapes (auth header, paths, JSON bodies), and builders of their signed notifications."""
+"""Local stand-ins for the payment gateways (core/tests/fake_http.py's server on 127.0.0.1), speaking each
+provider's request and answer shapes (auth header, paths, JSON bodies), and builders of their signed notifications:
+Wompi (payment links, transactions), Mercado Pago (preferences, payments), ePayco (the validation endpoint,
+GET /validation/v1/reference/<ref_payco>, and the Smart Checkout API, POST /login and /payment/session/create) and
+PayU (the reports API, POST /reports-api/4.0/service.cgi). Tests fill `transactions` (Wompi by id, ePayco by
+x_ref_payco), `payments` (Mercado Pago) or `orders` (PayU, by referenceCode); `requests` keeps what was asked."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
-import threading
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from recaudo.banking.gateways import mercadopago, wompi
+from recaudo.core.tests.fake_http import FakeHTTPServer
 
 
-class FakeGateway:
-    """A threaded HTTP server; subclasses answer per method and path. `requests` keeps each call."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self, method):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                record = {"method": method, "path": self.path, "headers": dict(self.headers), "body": body,
-                          "json": json.loads(body) if body else None}
-                provider.requests.append(record)
-                status, payload = provider.answer(record)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self):  # noqa: N802
-                self._serve("POST")
-
-            def do_GET(self):  # noqa: N802
-                self._serve("GET")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
-
-    def answer(self, record) -> tuple[int, dict]:
-        raise NotImplementedError
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FakeWompi(FakeGateway):
+class FakeWompi(FakeHTTPServer):
     """POST /v1/payment_links (Bearer private key) and GET /v1/transactions/<id> (public)."""
 
     PRIVATE_KEY, EVENTS_SECRET = "prv_test_fake0123456789", "test_events_fake0123456789"
@@ -114,7 +70,7 @@ class FakeWompi(FakeGateway):
         return json.dumps(event).encode(), {"HTTP_X_EVENT_CHECKSUM": event["signature"]["checksum"]}
 
 
-class FakeMercadoPago(FakeGateway):
+class FakeMercadoPago(FakeHTTPServer):
     """POST /checkout/preferences and GET /v1/payments/<id>, both with the access token (Bearer)."""
 
     ACCESS_TOKEN, WEBHOOK_SECRET = "TEST-1234567890-fake", "mp-webhook-secret"
@@ -166,3 +122,77 @@ class FakeMercadoPago(FakeGateway):
 
 def hmac_hex(secret: str, text: str) -> str:
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+class FakeEPayco(FakeHTTPServer):
+    """transactions: x_ref_payco -> the `data` object ePayco's validation endpoint returns."""
+
+    def __init__(self, public_key: str = "pub", private_key: str = "priv"):
+        super().__init__()
+        self.transactions: dict[str, dict] = {}
+        self.sessions: list[dict] = []
+        self.credentials = base64.b64encode(f"{public_key}:{private_key}".encode()).decode()
+
+    def answer(self, record):
+        path = record["path"]
+        if record["method"] == "GET" and path.startswith("/validation/v1/reference/"):
+            ref = path.rsplit("/", 1)[-1]
+            data = self.transactions.get(ref)
+            if data is None:
+                return 200, {"success": False, "title_response": "Error",
+                             "text_response": "No se encontraron datos de la transacción", "data": {}}
+            return 200, {"success": True, "title_response": "Transacción consultada",
+                         "text_response": "Transacción consultada", "last_action": "validation", "data": data}
+        if record["method"] == "POST" and path == "/login":
+            if record["headers"].get("Authorization") != f"Basic {self.credentials}":
+                return 401, {"error": "Invalid client: client is invalid"}
+            return 200, {"token": "tok-123"}
+        if record["method"] == "POST" and path == "/payment/session/create":
+            if record["headers"].get("Authorization") != "Bearer tok-123":
+                return 401, {"success": False, "textResponse": "token inválido"}
+            payload = record["json"]
+            self.sessions.append(payload)
+            return 200, {"success": True, "titleResponse": "Successful", "textResponse": "Sesión creada",
+                         "data": {"sessionId": f"sess-{len(self.sessions)}"}}
+        return 404, {"success": False, "text_response": "not found"}
+
+
+class FakePayU(FakeHTTPServer):
+    """orders: referenceCode -> list of PayU orders (each with status, additionalValues and transactions)."""
+
+    def __init__(self, api_login: str = "pRRXKOl8ikMmt9u", api_key: str = "4Vj8eK4rloUd272L48hsrarnUA"):
+        super().__init__()
+        self.orders: dict[str, list[dict]] = {}
+        self.api_login = api_login
+        self.api_key = api_key
+
+    def answer(self, record):
+        if record["method"] != "POST" or record["path"] != "/reports-api/4.0/service.cgi":
+            return 404, {"code": "ERROR", "error": "not found"}
+        request = record["json"] or {}
+        merchant = request.get("merchant") or {}
+        if merchant.get("apiLogin") != self.api_login or merchant.get("apiKey") != self.api_key:
+            return 200, {"code": "ERROR", "error": "Invalid credentials", "result": None}
+        if request.get("command") != "ORDER_DETAIL_BY_REFERENCE_CODE":
+            return 200, {"code": "ERROR", "error": f"unknown command {request.get('command')}", "result": None}
+        reference = (request.get("details") or {}).get("referenceCode")
+        return 200, {"code": "SUCCESS", "error": None, "result": {"payload": self.orders.get(reference)}}
+
+
+def payu_order(reference: str, value: str, currency: str, transactions: list[tuple[str, str, str]],
+               status: str = "CAPTURED") -> dict:
+    """A PayU order as the reports API returns it; transactions are (id, type, state)."""
+    return {
+        "id": 844182800,
+        "accountId": 512321,
+        "status": status,
+        "referenceCode": reference,
+        "description": "Pago",
+        "currency": currency,
+        "additionalValues": {"TX_VALUE": {"value": float(value), "currency": currency}},
+        "transactions": [
+            {"id": tx_id, "order": {"id": 844182800}, "type": tx_type,
+             "transactionResponse": {"state": state, "responseCode": state, "trazabilityCode": "CUS123"}}
+            for tx_id, tx_type, state in transactions
+        ],
+    }

@@ -38,7 +38,7 @@ from recaudo.banking.gateways.base import (
 )
 from recaudo.banking.gateways.epayco import EPayco, signature, status_for
 
-from .fake_epayco_payu import FakeEPayco
+from .fake_gateways import FakeEPayco
 
 SIG_00 = "e043f22609cc8d72b21ced2d01d3485aa1bc1f1364c4220702e70ea4175f0ee9"
 SIG_INT = "a2c4f649e0cc1401c1e7eb36bb584da973d83313b0c3ef07008ea9ff98198446"

@@ -45,7 +45,7 @@ from recaudo.banking.gateways.payu import (
     new_value,
 )
 
-from .fake_epayco_payu import FakePayU, payu_order
+from .fake_gateways import FakePayU, payu_order
 
 API_KEY = "4Vj8eK4rloUd272L48hsrarnUA"
 PUBLISHED = "1d95778a651e11a0ab93c2169a519cd6"

@@ -360,7 +360,7 @@ def test_an_epayco_confirmation_goes_through_the_same_path(book):
     import urllib.parse
 
     from recaudo.banking.gateways import epayco
-    from recaudo.banking.tests.fake_epayco_payu import FakeEPayco
+    from recaudo.banking.tests.fake_gateways import FakeEPayco
 
     portfolio, luz, invoice = book
     link = PaymentLink.objects.create(portfolio=portfolio, debtor=luz, obligation=invoice, amount_minor=15_000_000,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from recaudo.banking.gateways import payu
 from recaudo.banking.models import PaymentLink
 from recaudo.banking.services_gateways import GatewayProblem, gateway_account_save, payment_link_create
-from recaudo.banking.tests.fake_epayco_payu import FakeEPayco
+from recaudo.banking.tests.fake_gateways import FakeEPayco
 from recaudo.core.csp import DEFAULT_POLICY
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
 

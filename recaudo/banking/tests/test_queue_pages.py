@@ -96,3 +96,24 @@ def test_agents_see_no_applied_lines_and_may_not_undo(client, book):
     assert response.status_code in (403, 404)
     applied.refresh_from_db()
     assert applied.status == "applied"
+
+
+def test_the_queue_and_the_applied_lines_share_their_form_and_pager_includes(client, book):
+    """bank_queue.html and bank_applied.html draw a line's form, its fields and the pages with the same includes
+    (banking/_line_form.html, _line_field.html, _pager.html), not copies: the CSRF token and the fields' ids are
+    there on both."""
+    portfolio, _luz, _pedro, line, applied_line = book
+    login(client, "sofia")
+    queue = client.get(reverse("bank_queue", args=[portfolio.slug]))
+    includes = {"banking/_line_form.html", "banking/_line_field.html", "banking/_pager.html"}
+    assert includes <= {t.name for t in queue.templates}
+    html = queue.content.decode()
+    assert html.count('name="csrfmiddlewaretoken"') >= 4  # accept (x2), apply, split, dismiss
+    assert f'id="id_a{line.pk}-debtor"' in html and f'id="id_d{line.pk}-reason"' in html
+    assert f'id="id_s{line.pk}-amount_1"' in html or f'id="id_s{line.pk}-' in html
+    applied = client.get(reverse("bank_applied", args=[portfolio.slug]))
+    assert includes <= {t.name for t in applied.templates}
+    html = applied.content.decode()
+    assert f'id="id_u{applied_line.pk}-reason"' in html and 'name="csrfmiddlewaretoken"' in html
+    assert f'action="{reverse("bank_line_undo", args=[portfolio.slug, applied_line.pk])}"' in html
+    assert 'id="id_q"' in html  # the filters' fields through the same field include

@@ -6,11 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import socket
-import threading
 import urllib.parse
 import uuid
 from email import message_from_bytes, policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from recaudo.core.tests.fake_http import FakeHTTPServer
 
 
 def free_port() -> int:
@@ -52,47 +52,7 @@ class SmtpSink:
         self.controller.stop()
 
 
-class FakeProvider:
-    """A threaded HTTP server; subclasses answer per path. `requests` keeps (method, path, headers, body)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                record = {"method": "POST", "path": self.path, "headers": dict(self.headers), "body": body}
-                provider.requests.append(record)
-                status, payload = provider.answer(record)
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def answer(self, record) -> tuple[int, dict]:
-        raise NotImplementedError
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FakeTwilio(FakeProvider):
+class FakeTwilio(FakeHTTPServer):
     SID, TOKEN = "AC0123456789abcdef0123456789abcdef", "twilio-secret-token"
     ERRORS = {
         "+573009990001": (400, {"code": 21211, "message": "The 'To' number is not a valid phone number.",
@@ -122,7 +82,7 @@ class FakeTwilio(FakeProvider):
                      "account_sid": self.SID, "error_code": None}
 
 
-class FakeWhatsApp(FakeProvider):
+class FakeWhatsApp(FakeHTTPServer):
     TOKEN, PHONE_ID, VERSION = "wa-bearer-token", "106540352242922", "v21.0"
     ERRORS = {
         "573009990001": (400, {"error": {"message": "(#131026) Message undeliverable", "type": "OAuthException",

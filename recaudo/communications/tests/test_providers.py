@@ -12,11 +12,12 @@ from recaudo.communications.transports import Outgoing, TransportError
 from recaudo.communications.transports.sms_twilio import TwilioTransport
 from recaudo.communications.transports.webhook import WebhookTransport
 from recaudo.communications.transports.whatsapp_cloud import WhatsAppCloudTransport
+from recaudo.core.tests.fake_http import FakeHTTPServer
 from recaudo.cycle.outbox import outbox_process
 from recaudo.portfolio.models import Consent
 
 from .conftest import NOW
-from .servers import FakeProvider, FakeTwilio, FakeWhatsApp
+from .servers import FakeTwilio, FakeWhatsApp
 
 pytestmark = pytest.mark.django_db
 
@@ -289,7 +290,7 @@ def test_email_complaint_revokes_email_consent(settings, luz, client):
 
 # ------------------------------------------------------------------------------------------------ generic webhook
 
-class Receiver(FakeProvider):
+class Receiver(FakeHTTPServer):
     def answer(self, record):
         if record["path"] == "/fail":
             return 422, {"error": "unknown recipient"}

@@ -325,6 +325,7 @@ def _event_labels() -> dict[str, str]:
         "portal.payment_link": _("Portal: payment link opened"),
         "banking.statement_mapping_saved": _("Bank statement mapping saved"),
         "banking.gateway_saved": _("Payment gateway configured"),
+        "banking.gateway_secrets_sealed": _("Payment gateway secrets sealed"),
         "banking.gateway_notification": _("Payment gateway notification received"),
         "banking.payment_link_created": _("Payment link created"),
         "banking.payment_link_cancelled": _("Payment link cancelled"),

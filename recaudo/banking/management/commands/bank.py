@@ -1,5 +1,5 @@
-"""`recaudo bank import|billing|convenio|references|queue|mapping`: bank collection files, statements and billing files
-(docs/bank-files.md)."""
+"""`recaudo bank import|billing|convenio|references|queue|mapping|gateways`: bank collection files, statements and
+billing files (docs/bank-files.md); the payment gateways' sealed secrets (docs/payment-gateways.md)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ from django.core.management.base import BaseCommand, CommandError
 from recaudo.banking.asobancaria import cents
 from recaudo.banking.models import ReferenceKind
 from recaudo.banking.selectors import auto_apply_score as auto_apply_score_of
-from recaudo.banking.selectors import convenios, queued_lines, reference_kind, statement_mappings, suggestions_shown
+from recaudo.banking.selectors import (
+    convenios,
+    gateway_accounts_sealing,
+    queued_lines,
+    reference_kind,
+    statement_mappings,
+    suggestions_shown,
+)
 from recaudo.banking.services import (
     IMPORT_LAYOUTS,
     auto_apply_score_set,
@@ -22,6 +29,7 @@ from recaudo.banking.services import (
     reference_settings_set,
     statement_mapping_save,
 )
+from recaudo.banking.services_gateways import gateway_secrets_seal
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor
 from recaudo.core.options import command_error
@@ -32,7 +40,8 @@ class Command(BaseCommand):
     help = "Import bank collection files and bank statements."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True, metavar="{import,billing,convenio,references,queue}")
+        sub = parser.add_subparsers(dest="action", required=True,
+                                    metavar="{import,billing,convenio,references,queue,mapping,gateways}")
         run = sub.add_parser(
             "import", help="import an Asobancaria collection file or a bank statement",
             description="Read a bank collection file (Asobancaria 2001 or 1998) or a bank statement (CSV or XLSX "
@@ -130,9 +139,28 @@ class Command(BaseCommand):
                              help="the amount column writes money in as negative")
         mapping.add_argument("--credits-positive", action="store_const", const=False, dest="credits_negative")
         mapping.add_argument("--account", help="the account the statements are of")
+        gateways = sub.add_parser(
+            "gateways", help="the payment gateway accounts and whether their secrets are sealed; --seal seals them",
+            description="Each portfolio's payment gateway accounts: provider, active, and whether the secrets are "
+            "sealed (encrypted with RECAUDO_SECRETS_KEY, else a key derived from SECRET_KEY), still plain (saved "
+            "before sealing) or unreadable (the keys changed: enter them again on the gateway's page). --seal seals "
+            "every plain one now (otherwise each is sealed when it is next saved).",
+        )
+        gateways.add_argument("--seal", action="store_true", help="seal the secrets still kept plain")
 
     def handle(self, *args, action, **options):
         return getattr(self, f"_{action}")(**options)
+
+    def _gateways(self, *, seal, **_):
+        if seal:
+            try:
+                count = gateway_secrets_seal(actor="cli")
+            except DomainError as exc:
+                raise command_error(exc)
+            self.stdout.write(f"{count} gateway account(s) sealed")
+        for row in gateway_accounts_sealing():
+            self.stdout.write(f"{row.portfolio} {row.provider}: {'active' if row.active else 'inactive'}, "
+                              f"secrets {row.secrets}")
 
     @staticmethod
     def _portfolio(slug):
