@@ -630,3 +630,7 @@ def debtor_transfer_receipts(debtor, limit: int = 20) -> list:
     """The receipts a debtor uploaded, newest first, with their status and a rejection's reason: what the portal
     tells the debtor."""
     return list(TransferReceipt.objects.filter(debtor=debtor).order_by("-submitted_at", "-pk")[:limit])
+
+
+def transfer_receipt_exists(portfolio, receipt_id: int) -> bool:
+    return TransferReceipt.objects.filter(portfolio=portfolio, pk=receipt_id).exists()

@@ -574,6 +574,8 @@ def receipt_approve_view(request, slug, receipt_id):
 @require_POST
 def receipt_reject_view(request, slug, receipt_id):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    if not selectors.transfer_receipt_exists(portfolio, receipt_id):
+        raise Http404("receipt not found")
     form = ReceiptRejectForm(request.POST, prefix=f"r{receipt_id}")
     if form.is_valid():
         try:

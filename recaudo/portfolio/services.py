@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -707,6 +707,22 @@ RATING_COMMENT_MAX = 500
 RATING_ACTIONS = ("promise", "plan", "dispute", "receipt", "payment", "preferences", "other")
 
 
+def _clock(value, field: str) -> time | None:
+    """A wall-clock time from a time or "HH:MM" ("" or None: none)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    try:
+        return time.fromisoformat(str(value).strip()).replace(second=0, microsecond=0)
+    except ValueError:
+        raise ValidationProblem(_("Not an hour (HH:MM)."), field=field) from None
+
+
+def _hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
 @transaction.atomic
 def contact_preferences_set(*, debtor: Debtor, channels, hours_from=None, hours_to=None, actor,
                             now: datetime | None = None) -> ContactPreference:
@@ -724,18 +740,20 @@ def contact_preferences_set(*, debtor: Debtor, channels, hours_from=None, hours_
                                     % {"channels": ", ".join(Consent.Channel.values)}, field="channels")
         if channel not in chosen:
             chosen.append(channel)
+    hours_from, hours_to = _clock(hours_from, "hours_from"), _clock(hours_to, "hours_to")
     if (hours_from is None) != (hours_to is None):
         raise ValidationProblem(_("Give both hours (from and until) or neither."), field="hours_from")
     if hours_from is not None and not hours_from < hours_to:
         raise ValidationProblem(_("The first hour must come before the second."), field="hours_to")
     old = ContactPreference.objects.filter(debtor=debtor).first()
-    before = {"channels": old.channels, "hours_from": old.hours_from, "hours_to": old.hours_to} if old else {}
+    before = ({"channels": old.channels, "hours_from": _hhmm(old.hours_from), "hours_to": _hhmm(old.hours_to)}
+              if old else {})
     pref, _created = ContactPreference.objects.update_or_create(debtor=debtor, defaults={
         "channels": chosen, "hours_from": hours_from, "hours_to": hours_to, "updated_at": now,
         "updated_by": actor_label_for(actor)[:150]})
     audit_record(event_type="contact_preferences.set", subject=debtor, actor=actor, portfolio=debtor.portfolio,
-                 debtor=debtor, changes={"before": before, "channels": chosen, "hours_from": hours_from,
-                                         "hours_to": hours_to})
+                 debtor=debtor, changes={"before": before, "channels": chosen, "hours_from": _hhmm(hours_from),
+                                         "hours_to": _hhmm(hours_to)})
     return pref
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from recaudo.agreements.models import Acceptance, AgreementSettings, AuthorityLimit, Offer, Promise
@@ -202,3 +203,15 @@ def test_a_plan_beyond_the_limits_goes_to_the_approvals_queue(portfolio):
                                  today=MONDAY, now=NOW)
     assert accepted.status == "accepted" and accepted.agreement.installments == 12
     assert Acceptance.objects.get(agreement=accepted.agreement).client_address == "::1"
+
+
+@pytestmark_db
+def test_the_office_sees_the_debtors_proposal_in_the_approvals_queue(client, portfolio):
+    debtor, _f1, _f2 = debtor_with_debt(portfolio)
+    result = self_plan_propose(portfolio=portfolio, debtor=debtor, installments=12, down_payment="152000",
+                               actor=portal_actor(debtor.pk), accepted=False, text="", text_version="", now=NOW)
+    client.force_login(make_user("jefa", portfolio, role="supervisor"))
+    for url in (reverse("approvals", args=[portfolio.slug]),
+                reverse("offer_detail", args=[portfolio.slug, result.offer.pk])):
+        page = client.get(url)
+        assert page.status_code == 200 and "el deudor, en el portal" in page.content.decode()

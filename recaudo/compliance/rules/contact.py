@@ -332,7 +332,7 @@ def _debtor_preferences(rule: Rule, ctx: _Ctx, t: datetime) -> _Result:
     another channel is blocked for good (until the debtor changes it); outside the hours, until they next open."""
     prefs = ctx.preferences
     if prefs is None:
-        return _Result(rule, NOT_CHECKED, "the debtor chose no channels or hours")
+        return _Result(rule, PASSED, "the debtor chose no channels or hours")
     channels = list(prefs.get("channels") or [])
     if channels and ctx.channel not in channels:
         return _Result(rule, BLOCKED, f"the debtor chose {', '.join(channels)}, not {ctx.channel}", None)
