@@ -425,6 +425,8 @@ def decide(
     by the rules of INBOUND_KINDS (references); the others are reported as not checked, for the evidence.
     `history`: the debtor's past contacts (an inbound one counts toward a rule's limits only where the rule's data
     says `inbound_counts`); `consents`: channel -> "granted"/"revoked" (None: unknown, not checked);
+    `preferences`: the channels and daily hours the debtor chose ({"channels": [...], "hours": ["HH:MM", "HH:MM"] or
+    None}; None: none recorded), read by the "debtor_preferences" rules;
     `tz`: the debtor's time zone (default the country's capital). next_allowed_at is None when never (references,
     no consent, banned channel) or further than HORIZON away; it is expressed in `tz`."""
     settings = settings or default_settings()

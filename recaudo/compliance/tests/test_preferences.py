@@ -11,6 +11,7 @@ from recaudo.audit.services import portal_actor
 from recaudo.compliance.models import ComplianceDecision
 from recaudo.compliance.rules import RULES, decide
 from recaudo.compliance.services import compliance_check
+from recaudo.compliance.wording import blocked_reasons
 from recaudo.core.errors import NotAllowed
 from recaudo.demo.testing import make_debtor
 from recaudo.portfolio.models import Consent, ContactPreference
@@ -56,6 +57,13 @@ def test_outside_the_debtors_hours_waits_for_them():
     assert co("call", at(2026, 3, 2, 14, 0), preferences=prefs).next_allowed_at == at(2026, 3, 3, 12, 0)
     # Saturday 14:30: legal hours end at 15:00 but the debtor's window closed; Sunday closed -> Monday 12:00
     assert co("call", at(2026, 3, 7, 14, 30), preferences=prefs).next_allowed_at == at(2026, 3, 9, 12, 0)
+
+
+def test_what_a_person_reads():
+    d = co("call", at(2026, 3, 2, 10, 0), preferences={"channels": ["email"], "hours": ["12:00", "14:00"]})
+    assert blocked_reasons(d) == ["un canal que el deudor no eligió"]
+    d = co("email", at(2026, 3, 2, 10, 0), preferences={"channels": ["email"], "hours": ["12:00", "14:00"]})
+    assert blocked_reasons(d) == ["fuera del horario que eligió el deudor"]
 
 
 def test_the_debtors_hours_never_widen_the_legal_ones():
