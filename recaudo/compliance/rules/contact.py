@@ -332,7 +332,7 @@ def _debtor_preferences(rule: Rule, ctx: _Ctx, t: datetime) -> _Result:
     another channel is blocked for good (until the debtor changes it); outside the hours, until they next open."""
     prefs = ctx.preferences
     if prefs is None:
-        return _Result(rule, PASSED, "the debtor chose no channels or hours")
+        return _Result(rule, PASSED)
     channels = list(prefs.get("channels") or [])
     if channels and ctx.channel not in channels:
         return _Result(rule, BLOCKED, f"the debtor chose {', '.join(channels)}, not {ctx.channel}", None)
@@ -341,11 +341,11 @@ def _debtor_preferences(rule: Rule, ctx: _Ctx, t: datetime) -> _Result:
         day = ctx.day(t)
         opens, closes = ctx.at_local(day, hours[0]), ctx.at_local(day, hours[1])
         if opens <= t < closes:
-            return _Result(rule, PASSED, f"within the debtor's hours {hours[0]}-{hours[1]}")
+            return _Result(rule, PASSED)
         until = opens if t < opens else ctx.at_local(day + timedelta(days=1), hours[0])
         return _Result(rule, BLOCKED, f"{ctx.local(t):%H:%M} is outside the debtor's hours {hours[0]}-{hours[1]}",
                        until)
-    return _Result(rule, PASSED, "a channel the debtor chose")
+    return _Result(rule, PASSED)
 
 
 EVALUATORS = {
