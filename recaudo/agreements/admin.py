@@ -16,8 +16,12 @@ class AuthorityLimitAdmin(admin.ModelAdmin):
 
 @admin.register(AgreementSettings)
 class AgreementSettingsAdmin(admin.ModelAdmin):
+    """Per portfolio: how promises are judged, when an agreement breaks, and what a debtor may promise or accept
+    alone in the portal (the self-service fields; docs/portal-actions.md)."""
+
     list_display = ("portfolio", "promise_tolerance_pct", "promise_grace_days", "breach_installments",
-                    "breach_days", "breach_clause")
+                    "breach_days", "breach_clause", "self_promise_max_days", "self_promise_min_pct",
+                    "self_plan_max_installments", "self_plan_min_down_pct", "self_plan_rate")
 
 
 @admin.register(Promise)

@@ -44,6 +44,24 @@ class AgreementSettings(models.Model):
     breach_days = models.PositiveIntegerField(_("days overdue for breach"), default=30)
     breach_clause = models.CharField(_("breach clause"), max_length=12, choices=Clause.choices,
                                      default=Clause.REVERT)
+    # Self-service (the debtor portal, issue 16 section 2): what a debtor may promise or accept alone.
+    self_promise_max_days = models.PositiveIntegerField(
+        _("self-service promise: latest date (days from today)"), default=30,
+        help_text=_("a debtor may promise to pay at most this many days ahead"))
+    self_promise_min_pct = models.DecimalField(
+        _("self-service promise: minimum (% of the overdue)"), max_digits=5, decimal_places=2, default=10,
+        help_text=_("the promised amount is at least this share of what is overdue"))
+    self_promise_min_minor = models.BigIntegerField(
+        _("self-service promise: minimum amount (minor units)"), default=0,
+        help_text=_("and at least this amount (never more than what is owed)"))
+    self_plan_max_installments = models.PositiveIntegerField(
+        _("self-service plan: maximum installments"), default=6,
+        help_text=_("never more than the authority matrix lets an agent grant alone"))
+    self_plan_min_down_pct = models.DecimalField(
+        _("self-service plan: minimum down payment (%)"), max_digits=5, decimal_places=2, default=10)
+    self_plan_rate = models.DecimalField(
+        _("self-service plan: monthly effective rate"), max_digits=12, decimal_places=10, default=0,
+        help_text=_("a fraction: 0.015 is 1.5 % a month; 0 = interest-free; never above the legal cap"))
 
     class Meta:
         verbose_name = _("agreement settings")
@@ -265,6 +283,10 @@ class Acceptance(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
+    # A debtor's acceptance in the portal: the client's address and the version and SHA-256 of the text accepted.
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    text_version = models.CharField(_("text version"), max_length=40, blank=True)
+    text_sha256 = models.CharField(_("text SHA-256"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("acceptance")

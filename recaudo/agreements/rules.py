@@ -522,3 +522,69 @@ def promise_decided(status: str) -> bool:
 def promise_may_cancel(status: str) -> bool:
     """Only a pending promise can be cancelled."""
     return status == "pending"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Self-service (the debtor portal, issue 16 section 2): what a debtor may promise or accept alone
+# ---------------------------------------------------------------------------------------------------------------
+def _pct_of(amount_minor: int, pct) -> int:
+    """pct % of an amount in minor units, rounded half-up to the minor unit: 10 % of 123.456.789 -> 12.345.679."""
+    return int((Decimal(amount_minor) * Decimal(str(pct)) / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class SelfPromiseWindow:
+    latest: date  # the latest date a debtor may promise
+    minimum_minor: int  # the least amount
+    maximum_minor: int  # what is owed
+
+
+def self_promise_window(*, today: date, overdue_minor: int, owed_minor: int, max_days: int, min_pct,
+                        min_minor: int) -> SelfPromiseWindow:
+    """The dates and amounts a debtor may promise alone: by today + max_days, at least the larger of min_pct % of
+    the overdue amount (half-up) and min_minor, never more than what is owed.
+
+    Worked example: today 2026-03-10, overdue 1.234.567,89 (123456789 minor), owed 2.000.000,00, 30 days, 10 %,
+    minimum 200.000,00 -> latest 2026-04-09, minimum max(12.345.679, 20.000.000) = 200.000,00. With minimum 0: the
+    10 % (123.456,79). Owed only 150.000,00: the minimum is 150.000,00 (all of it)."""
+    minimum = max(_pct_of(overdue_minor, min_pct), int(min_minor))
+    return SelfPromiseWindow(latest=today + timedelta(days=int(max_days)), minimum_minor=min(minimum, owed_minor),
+                             maximum_minor=owed_minor)
+
+
+def self_promise_problem(*, amount_minor: int, due_date: date, today: date, window: SelfPromiseWindow):
+    """(field, code) of the first thing outside the window, or None: ("due_date", "past" | "too_late"),
+    ("amount", "too_small" | "too_large" | "nothing_owed")."""
+    if window.maximum_minor <= 0:
+        return "amount", "nothing_owed"
+    if due_date < today:
+        return "due_date", "past"
+    if due_date > window.latest:
+        return "due_date", "too_late"
+    if amount_minor < window.minimum_minor:
+        return "amount", "too_small"
+    if amount_minor > window.maximum_minor:
+        return "amount", "too_large"
+    return None
+
+
+def self_service_limits(agent: Limits | None, *, max_installments: int) -> Limits:
+    """What a debtor may accept alone: never more than an agent may grant without a supervisor (the authority
+    matrix), within the portfolio's self-service maximum; never a discount. No agent authority: nothing.
+
+    Example: agent 0 %/6/6 without interest, self-service 12 -> 0 %/6/6 without interest; self-service 3 ->
+    0 %/3/6 without interest."""
+    if agent is None:
+        return Limits(Decimal(0), 0, 0, False)
+
+    def smaller(a, b):
+        return b if a is None else min(a, b)
+
+    return Limits(Decimal(0), smaller(agent.max_installments, int(max_installments)),
+                  agent.max_term_months, agent.interest_plans)
+
+
+def self_down_payment_minor(debt_minor: int, min_down_pct) -> int:
+    """The least down payment of a self-service plan: min_down_pct % of the debt, half-up (10 % of 1.000.000,00 =
+    100.000,00; of 1.000.000,05 = 100.000,01)."""
+    return _pct_of(debt_minor, min_down_pct)

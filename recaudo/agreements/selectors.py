@@ -123,3 +123,11 @@ def offer_actions(offer, *, can_write: bool, can_decide: bool) -> list[str]:
     """What the offer's page offers (rules.offer_actions): decide (a link to the approvals), accept."""
 
     return rules.offer_actions(offer.status, can_write=can_write, can_decide=can_decide)
+
+
+def debtor_self_proposals(debtor) -> list:
+    """The plans the debtor proposed in the portal beyond the self-service limits, newest first: each offer with its
+    status (pending_approval, approved, rejected, countered, accepted, expired), the supervisor's reason and the
+    agreement once accepted: what the portal tells the debtor. A counter-offer is the debtor's to accept too."""
+    return list(Offer.objects.filter(debtor=debtor, requested_role="debtor").select_related("agreement")
+                .prefetch_related("counters").order_by("-created_at", "-pk")[:20])

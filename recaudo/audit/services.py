@@ -8,8 +8,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from recaudo.core.bulk import insert_values
+from recaudo.core.errors import NotAllowed
 
 from .models import AuditEvent
 
@@ -32,6 +34,30 @@ def _portfolio_of(subject):
     if subject._meta.label == "portfolio.Portfolio":
         return subject
     return getattr(subject, "portfolio", None)
+
+
+PORTAL_DEBTOR_PREFIX = "portal:debtor:"
+
+
+def portal_actor(debtor_id: int) -> str:
+    """The actor label of a debtor acting in the portal ("portal:debtor:42"): services record it as the audit event's
+    actor, and the office sees who did it."""
+    return f"{PORTAL_DEBTOR_PREFIX}{int(debtor_id)}"
+
+
+def portal_debtor_id(actor) -> int | None:
+    """The debtor id of a portal actor label ("portal:debtor:42" -> 42), or None for any other actor."""
+    if isinstance(actor, str) and actor.startswith(PORTAL_DEBTOR_PREFIX):
+        rest = actor[len(PORTAL_DEBTOR_PREFIX):]
+        return int(rest) if rest.isdigit() else None
+    return None
+
+
+def require_portal_debtor(actor, debtor_id: int) -> None:
+    """A debtor's own action: the actor must be that debtor's portal label (a user or a system label may also act on
+    the debtor's behalf: staff record what a debtor asked on the phone). Another debtor's label: NotAllowed."""
+    if isinstance(actor, str) and actor.startswith(PORTAL_DEBTOR_PREFIX) and portal_debtor_id(actor) != debtor_id:
+        raise NotAllowed(_("This debtor's records are not yours."))
 
 
 def actor_label_for(actor) -> str:

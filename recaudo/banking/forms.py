@@ -51,6 +51,10 @@ class LineDismissForm(forms.Form):
     reason = forms.CharField(label=_("Why it is not a collection"), max_length=300)
 
 
+class ReceiptRejectForm(forms.Form):
+    reason = forms.CharField(label=_("Why the receipt is rejected (the debtor sees it)"), max_length=300)
+
+
 # --- convenios and payment references (administrators) -----------------------------------------------------------
 
 MAX_SEGMENTS = len(rules.SEGMENT_FIELDS)  # each field at most once

@@ -482,3 +482,48 @@ class BankLinePart(models.Model):
 
     def __str__(self):
         return f"{self.line_id}/{self.number}"
+
+
+class TransferReceipt(models.Model):
+    """A receipt of a bank transfer that a debtor uploaded in the portal (issue 16 section 2): waits in the office's
+    "Por verificar" queue until a supervisor approves it (the payment is received then, source "portal", key
+    "receipt:<id>") or rejects it with a reason the debtor is told. The file is a portfolio Document."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To verify")
+        APPROVED = "approved", pgettext_lazy("receipt status", "Approved")
+        REJECTED = "rejected", pgettext_lazy("receipt status", "Rejected")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="transfer_receipts")
+    obligation = models.ForeignKey("portfolio.Obligation", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    amount_minor = models.BigIntegerField(_("amount"))
+    paid_on = models.DateField(_("transfer date"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    document = models.ForeignKey("portfolio.Document", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    payment = models.ForeignKey("ledger.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.CharField(max_length=150)
+    submitted_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer receipt")
+        verbose_name_plural = _("transfer receipts")
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0) & Q(amount_minor__lte=MAX_MINOR),
+                                   name="transfer_receipt_amount_bounded"),
+            models.CheckConstraint(condition=one_of("status", ["pending", "approved", "rejected"]),
+                                   name="transfer_receipt_status_valid"),
+            # the same file is one receipt per debtor: submitting it twice finds the first (idempotent)
+            models.UniqueConstraint(fields=["debtor", "document"], name="transfer_receipt_document_once"),
+        ]
+        indexes = [models.Index(fields=["portfolio", "status", "submitted_at"])]
+
+    def __str__(self):
+        return f"TR-{self.pk}"

@@ -30,6 +30,7 @@ from .models import (
     ReferenceKind,
     ReferenceSettings,
     StatementMapping,
+    TransferReceipt,
 )
 
 BATCH = 500  # parameters per IN list (SQLite allows 999 by default on old builds)
@@ -647,3 +648,20 @@ def line_payment_rows(line: BankLine) -> list[dict]:
         return [{"debtor": p.debtor, "obligation": p.obligation, "amount_minor": p.amount_minor, "part": None}]
     return [{"debtor": part.debtor, "obligation": part.obligation, "amount_minor": part.amount_minor,
              "part": part.number} for part in line.parts.all() if part.round == line.round]
+
+
+def receipts_to_verify(portfolio):
+    """The "Por verificar" queue: the transfer receipts debtors uploaded that wait for a supervisor, oldest first,
+    with their debtor, obligation and document (a queryset to page)."""
+    return (TransferReceipt.objects.filter(portfolio=portfolio, status=TransferReceipt.Status.PENDING)
+            .select_related("debtor", "obligation", "document").order_by("submitted_at", "pk"))
+
+
+def debtor_transfer_receipts(debtor, limit: int = 20) -> list:
+    """The receipts a debtor uploaded, newest first, with their status and a rejection's reason: what the portal
+    tells the debtor."""
+    return list(TransferReceipt.objects.filter(debtor=debtor).order_by("-submitted_at", "-pk")[:limit])
+
+
+def transfer_receipt_exists(portfolio, receipt_id: int) -> bool:
+    return TransferReceipt.objects.filter(portfolio=portfolio, pk=receipt_id).exists()

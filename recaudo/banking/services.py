@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive, payments_receive
-from recaudo.audit.services import audit_record
+from recaudo.audit.services import actor_label_for, audit_record, require_portal_debtor
 from recaudo.core.amounts import MAX_MINOR, AmountError, parse_amount
 from recaudo.core.bulk import insert_instances, new_instances
 from recaudo.core.collect import fewer_collections
@@ -24,7 +25,9 @@ from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import active_locale, format_amount, from_minor, precision, to_minor
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.services import PaymentIn
-from recaudo.portfolio.models import Debtor, Obligation, Portfolio
+from recaudo.portfolio.models import Debtor, Document, Obligation, Portfolio
+from recaudo.portfolio.rules import DOCUMENT_MAX_BYTES
+from recaudo.portfolio.services import document_attach
 
 from . import asobancaria, matching, rules, selectors, statements
 from .models import (
@@ -35,6 +38,7 @@ from .models import (
     ReferenceKind,
     ReferenceSettings,
     StatementMapping,
+    TransferReceipt,
 )
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -1186,3 +1190,115 @@ def _line_method(line: BankLine) -> str:
         return _statement_method(line.layout)
     label = asobancaria.CHANNELS.get(line.channel, "")
     return (f"Asobancaria {line.channel} {label}".strip() if line.channel else "Asobancaria")[:40]
+
+
+# --- transfer receipts a debtor uploads ("Por verificar", issue 16 section 2) --------------------------------------
+
+RECEIPT_PENDING_MAX = 5  # waiting receipts per debtor: a sixth is refused until the office handles one
+RECEIPT_MAX_AGE_DAYS = 365
+
+
+@transaction.atomic
+def transfer_receipt_submit(*, portfolio: Portfolio, debtor: Debtor, amount, paid_on, file, filename: str = "",
+                            reference: str = "", obligation: Obligation | None = None, actor,
+                            now=None) -> TransferReceipt:
+    """A debtor uploads the receipt of a transfer: `amount` (a Decimal or text "1.234,56"), `paid_on` (a date, not
+    in the future nor older than RECEIPT_MAX_AGE_DAYS), an optional `reference` (at most 100 characters) and the file
+    (PDF, JPG or PNG by its first bytes, at most 10 MB: kept as a portfolio Document "payment_proof"). It waits in
+    the office's "Por verificar" queue. Idempotent: the same file again returns the receipt already there. At most
+    RECEIPT_PENDING_MAX waiting per debtor."""
+    now = now or timezone.now()
+    require_portal_debtor(actor, debtor.pk)
+    if debtor.portfolio_id != portfolio.pk:
+        raise BankingError(_("debtor: belongs to another portfolio"), field="debtor")
+    if obligation is not None and obligation.debtor_id != debtor.pk:
+        raise BankingError(_("This obligation belongs to another debtor."), field="obligation")
+    try:
+        value = parse_amount(amount, decimal="auto", currency=portfolio.currency, allow_zero=False)
+    except AmountError as exc:
+        raise BankingError(f"{_('amount')}: {exc.message}", field="amount") from None
+    minor = to_minor(value, portfolio.currency)
+    if not 0 < minor <= MAX_MINOR:
+        raise BankingError(_("amount: must be positive and at most the largest amount"), field="amount")
+    today = portfolio.today(now)
+    if not isinstance(paid_on, date):
+        try:
+            paid_on = date.fromisoformat(str(paid_on).strip())
+        except ValueError:
+            raise BankingError(_("transfer date: not a date (YYYY-MM-DD)"), field="paid_on") from None
+    if paid_on > today or (today - paid_on).days > RECEIPT_MAX_AGE_DAYS:
+        raise BankingError(_("transfer date: from %(first)s to today (%(today)s)")
+                           % {"first": today - timedelta(days=RECEIPT_MAX_AGE_DAYS), "today": today},
+                           field="paid_on")
+    reference = (reference or "").strip()
+    if len(reference) > 100:
+        raise BankingError(_("reference: at most 100 characters"), field="reference")
+    debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
+    data = file if isinstance(file, bytes | bytearray) else None
+    if data is None:
+        file.seek(0)
+        data = file.read(DOCUMENT_MAX_BYTES + 1)
+    digest = hashlib.sha256(bytes(data)).hexdigest()
+    same = TransferReceipt.objects.filter(debtor=debtor, document__sha256=digest).first()
+    if same is not None:
+        return same
+    if TransferReceipt.objects.filter(debtor=debtor, status=TransferReceipt.Status.PENDING).count() \
+            >= RECEIPT_PENDING_MAX:
+        raise BankingError(_("You have %(n)s receipts waiting to be verified; wait for the answer before sending "
+                             "another.") % {"n": RECEIPT_PENDING_MAX}, field="file")
+    document = document_attach(debtor=debtor, upload=bytes(data), filename=filename or "comprobante",
+                               kind=Document.Kind.PAYMENT_PROOF, obligation=obligation, actor=actor)
+    receipt = TransferReceipt.objects.create(
+        portfolio=portfolio, debtor=debtor, obligation=obligation, amount_minor=minor, paid_on=paid_on,
+        reference=reference, document=document, submitted_by=actor_label_for(actor)[:150], submitted_at=now)
+    audit_record(event_type="transfer_receipt.submitted", subject=receipt, actor=actor, portfolio=portfolio,
+                 debtor=debtor, changes={"amount": from_minor(minor, portfolio.currency), "paid_on": paid_on,
+                                         "reference": reference, "document": document.pk})
+    return receipt
+
+
+def _pending_receipt(portfolio: Portfolio, receipt_id: int) -> TransferReceipt:
+    receipt = TransferReceipt.objects.select_for_update().get(portfolio=portfolio, pk=receipt_id)
+    if receipt.status != TransferReceipt.Status.PENDING:
+        raise BankingError(_("this receipt was already handled (%(status)s)")
+                           % {"status": receipt.get_status_display()}, field="receipt")
+    return receipt
+
+
+@transaction.atomic
+def transfer_receipt_approve(*, portfolio: Portfolio, receipt_id: int, actor, now=None) -> TransferReceipt:
+    """A supervisor checked the transfer: the payment is received (agreements' payment_receive, source "portal",
+    key "receipt:<id>", so never twice) with the receipt's amount, date, reference and obligation."""
+    _require_supervising(actor, portfolio)
+    receipt = _pending_receipt(portfolio, receipt_id)
+    payment, _created = payment_receive(
+        portfolio=portfolio, debtor=receipt.debtor, amount=from_minor(receipt.amount_minor, portfolio.currency),
+        date=receipt.paid_on, source=Payment.Source.PORTAL, source_ref=f"receipt:{receipt.pk}",
+        reference=receipt.reference, method="transfer", obligation=receipt.obligation, actor=actor)
+    receipt.status, receipt.payment = TransferReceipt.Status.APPROVED, payment
+    receipt.decided_by, receipt.decided_at = actor, now or timezone.now()
+    receipt.save(update_fields=["status", "payment", "decided_by", "decided_at"])
+    audit_record(event_type="transfer_receipt.approved", subject=receipt, actor=actor, portfolio=portfolio,
+                 debtor=receipt.debtor, changes={"payment": payment.pk,
+                                                 "amount": from_minor(receipt.amount_minor, portfolio.currency)})
+    return receipt
+
+
+@transaction.atomic
+def transfer_receipt_reject(*, portfolio: Portfolio, receipt_id: int, reason: str, actor,
+                            now=None) -> TransferReceipt:
+    """A supervisor rejects the receipt with a reason (at most MAX_REASON characters) that the debtor sees in the
+    portal (selectors.debtor_transfer_receipts)."""
+    _require_supervising(actor, portfolio)
+    reason = (reason or "").strip()
+    if not reason:
+        raise BankingError(_("reason: say why the receipt is rejected"), field="reason")
+    if len(reason) > MAX_REASON:
+        raise BankingError(_("reason: at most %(max)s characters") % {"max": MAX_REASON}, field="reason")
+    receipt = _pending_receipt(portfolio, receipt_id)
+    receipt.status, receipt.reason = TransferReceipt.Status.REJECTED, reason
+    receipt.decided_by, receipt.decided_at = actor, now or timezone.now()
+    receipt.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    audit_record(event_type="transfer_receipt.rejected", subject=receipt, actor=actor, portfolio=portfolio,
+                 debtor=receipt.debtor, changes={"reason": reason})
+    return receipt

@@ -30,6 +30,7 @@ from .forms import (
     LineSplitForm,
     LineUndoForm,
     PaymentLinkForm,
+    ReceiptRejectForm,
     ReferenceKindForm,
     StatementMappingForm,
     SuggestionForm,
@@ -38,7 +39,7 @@ from .forms import (
 )
 from .gateways import REGISTRY
 from .jobs import bank_upload_submit
-from .models import BankLine, Convenio
+from .models import BankLine, Convenio, TransferReceipt
 from .services import (
     SplitPart,
     auto_apply_score_set,
@@ -53,6 +54,8 @@ from .services import (
     payment_references_assign,
     reference_settings_set,
     statement_mapping_save,
+    transfer_receipt_approve,
+    transfer_receipt_reject,
 )
 from .services_gateways import gateway_account_save, payment_link_cancel, payment_link_create
 
@@ -460,3 +463,60 @@ def payment_link_cancel_view(request, slug, link_id):
                    request=request) is not FAILED:
         messages.success(request, _("Payment link cancelled."))
     return redirect("payment_links", slug=portfolio.slug, pk=link.debtor_id)
+
+
+# --- "Por verificar": transfer receipts debtors uploaded (supervisors decide) --------------------------------------
+def _receipts_page(request, portfolio, bound=None, receipt_id=None, status=200):
+    paginator = Paginator(selectors.receipts_to_verify(portfolio), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [(r, bound if bound is not None and r.pk == receipt_id else ReceiptRejectForm(prefix=f"r{r.pk}"))
+            for r in page]
+    return render(request, "banking/receipts_queue.html", {"portfolio": portfolio, "page": page, "rows": rows},
+                  status=status)
+
+
+@login_required
+@require_http_methods(["GET"])
+def receipts_queue(request, slug):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    return _receipts_page(request, portfolio)
+
+
+@login_required
+@require_POST
+def receipt_approve_view(request, slug, receipt_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    try:
+        transfer_receipt_approve(portfolio=portfolio, receipt_id=receipt_id, actor=request.user)
+    except TransferReceipt.DoesNotExist:
+        raise Http404("receipt not found")
+    except NotAllowed:
+        raise PermissionDenied
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("receipts_queue", slug=portfolio.slug)
+    messages.success(request, _("Receipt approved: the payment was received."))
+    return redirect("receipts_queue", slug=portfolio.slug)
+
+
+@login_required
+@require_POST
+def receipt_reject_view(request, slug, receipt_id):
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    if not selectors.transfer_receipt_exists(portfolio, receipt_id):
+        raise Http404("receipt not found")
+    form = ReceiptRejectForm(request.POST, prefix=f"r{receipt_id}")
+    if form.is_valid():
+        try:
+            transfer_receipt_reject(portfolio=portfolio, receipt_id=receipt_id, reason=form.cleaned_data["reason"],
+                                    actor=request.user)
+        except TransferReceipt.DoesNotExist:
+            raise Http404("receipt not found")
+        except NotAllowed:
+            raise PermissionDenied
+        except DomainError as exc:
+            show_at_field(form, exc)
+        else:
+            messages.success(request, _("Receipt rejected: the debtor sees the reason."))
+            return redirect("receipts_queue", slug=portfolio.slug)
+    return _receipts_page(request, portfolio, form, receipt_id, status=400)

@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from recaudo.audit.services import actor_label_for, audit_record
-from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
+from recaudo.portfolio.models import Consent, Contact, ContactPreference, Debtor, Portfolio
 
 from .models import ComplianceDecision, ContactAttempt
 from .rules import (
@@ -81,6 +81,16 @@ def debtor_consents(debtor: Debtor, contact: Contact | None = None) -> dict[str,
     return result
 
 
+def debtor_preferences(debtor: Debtor) -> dict | None:
+    """The channels and hours the debtor chose (portfolio.ContactPreference) as rules.decide reads them, or None."""
+    pref = ContactPreference.objects.filter(debtor=debtor).first()
+    if pref is None:
+        return None
+    hours = ([pref.hours_from.strftime("%H:%M"), pref.hours_to.strftime("%H:%M")]
+             if pref.hours_from is not None and pref.hours_to is not None else None)
+    return {"channels": list(pref.channels or []), "hours": hours}
+
+
 def _resolve(portfolio, debtor, country):
     if debtor is not None:
         if portfolio is not None and debtor.portfolio_id != portfolio.pk:
@@ -138,17 +148,20 @@ def compliance_check(
     settings = settings or compliance_settings()
     history: list[ContactEvent] = []
     consents = None
+    preferences = None
     role = contact_role or (contact.role if contact is not None else "debtor")
     if debtor is not None:
         history = debtor_history(debtor, at)
         consents = debtor_consents(debtor, contact)
+        preferences = debtor_preferences(debtor)
     decision = decide(country=country, channel=channel, at=at, tz=tz, history=history, consents=consents,
-                      contact_role=role, settings=settings, direction=direction)
+                      contact_role=role, settings=settings, direction=direction, preferences=preferences)
     if not record:
         return decision
     context = {
         "history": [_event_json(e) for e in history],
         "consents": consents,
+        "preferences": preferences,
         "contact_role": role,
         "direction": direction,
         "contact_id": contact.pk if contact is not None else None,

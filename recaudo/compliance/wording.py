@@ -47,6 +47,10 @@ def reason_text(reason) -> str:
         return _("effective contact this week by %(channels)s") % {"channels": channels}
     if kind == "hours":
         return _("outside the contact hours")
+    if kind == "debtor_preferences":
+        if "outside the debtor's hours" in detail:
+            return _("outside the hours the debtor chose")
+        return _("a channel the debtor did not choose")
     if kind == "consent_required":
         match = re.search(r"no consent for (\w+)", detail)
         if match and match.group(1) != "call":

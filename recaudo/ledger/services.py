@@ -19,13 +19,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from recaudo.audit.services import audit_record, audit_records, diff
+from recaudo.audit.services import audit_record, audit_records, diff, require_portal_debtor
 from recaudo.core.amounts import AmountError, check_minor
 from recaudo.core.bulk import insert_instances, new_instances, select_any
 from recaudo.core.errors import DomainError
 from recaudo.core.money import from_minor, to_minor
-from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-from recaudo.portfolio.services import require_debtor_write
+from recaudo.portfolio.models import Debtor, Document, Obligation, Portfolio
+from recaudo.portfolio.services import document_attach, require_debtor_write
 from recaudo.portfolio.validation import ValidationProblem
 
 from .accruals import early_discount_apply, early_discounts_granted
@@ -113,6 +113,28 @@ def obligation_set_dispute(*, obligation: Obligation, disputed: bool, reason: st
         changes["reason"] = reason
     audit_record(event_type="obligation.disputed" if disputed else "obligation.dispute_resolved",
                  subject=obligation, actor=actor, debtor=obligation.debtor, changes=changes)
+    return obligation
+
+
+@transaction.atomic
+def debtor_dispute_file(*, obligation: Obligation, reason: str, actor, attachment=None,
+                        filename: str = "") -> Obligation:
+    """The debtor disputes an obligation (the portal): it leaves collection exactly as an agent's dispute does
+    (obligation_set_dispute: marked disputed with the reason, takes no payment unless named; the office sees it
+    wherever disputes show), and an optional attachment (PDF, JPG or PNG told by its first bytes, at most 10 MB)
+    is kept as the obligation's document (portfolio's document_attach). All or nothing."""
+    require_portal_debtor(actor, obligation.debtor_id)
+    if obligation.disputed:
+        raise ValidationProblem(_("This obligation is already disputed; the office is reviewing it."),
+                                field="obligation")
+    obligation = obligation_set_dispute(obligation=obligation, disputed=True, reason=reason, actor=actor)
+    document = None
+    if attachment is not None:
+        document = document_attach(debtor=obligation.debtor, upload=attachment, filename=filename or "disputa",
+                                   kind=Document.Kind.CORRESPONDENCE, obligation=obligation, actor=actor)
+    audit_record(event_type="obligation.disputed_by_debtor", subject=obligation, actor=actor,
+                 debtor=obligation.debtor, changes={"number": obligation.number, "reason": obligation.dispute_reason,
+                                                    "document": document.pk if document else None})
     return obligation
 
 

@@ -504,3 +504,51 @@ class SavedFilter(models.Model):
 def tags_to_db(tags: list[str]) -> str:
     clean = sorted({t.strip().lower() for t in tags if t and t.strip()})
     return "|" + "|".join(clean) + "|" if clean else ""
+
+
+class ContactPreference(models.Model):
+    """The channels and hours a debtor chose (Ley 2300 de 2023, art. 3: only the channels the consumer authorized),
+    set in the portal or by an agent. `channels`: the consent channels the debtor wants to be contacted on (empty:
+    no choice made, the consents alone decide); `hours_from`-`hours_to`: the wall-clock window, local time (empty:
+    the legal hours alone). The compliance decision honours both (rule kind "debtor_preferences")."""
+
+    debtor = models.OneToOneField(Debtor, on_delete=models.CASCADE, related_name="contact_preference")
+    channels = models.JSONField(_("preferred channels"), default=list, blank=True)
+    hours_from = models.TimeField(_("from"), null=True, blank=True)
+    hours_to = models.TimeField(_("until"), null=True, blank=True)
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150)
+
+    class Meta:
+        verbose_name = _("contact preference")
+        verbose_name_plural = _("contact preferences")
+        constraints = [
+            models.CheckConstraint(condition=(Q(hours_from__isnull=True) & Q(hours_to__isnull=True))
+                                   | Q(hours_from__lt=models.F("hours_to")), name="contact_preference_hours_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.debtor_id}: {','.join(self.channels)}"
+
+
+class ServiceRating(models.Model):
+    """A debtor's rating of the service after an action in the portal (1-5, an optional comment); the analytics
+    read them through selectors.service_ratings_summary."""
+
+    portfolio = models.ForeignKey(Portfolio, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="service_ratings")
+    action = models.CharField(_("action"), max_length=30)
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("service rating")
+        verbose_name_plural = _("service ratings")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(score__gte=1) & Q(score__lte=5),
+                                              name="service_rating_score_1_5")]
+        indexes = [models.Index(fields=["portfolio", "created_at"])]
+
+    def __str__(self):
+        return f"{self.debtor_id}: {self.score}"

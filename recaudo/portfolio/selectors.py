@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import QueryDict
 
 from recaudo.portfolio.aging import Aged, aged, due_date_range, parse_buckets
 from recaudo.portfolio.masking import mask_id
 
-from .models import Consent, Contact, Debtor, Obligation, Portfolio, SavedFilter
+from .models import Consent, Contact, Debtor, Obligation, Portfolio, SavedFilter, ServiceRating
 from .validation import ValidationProblem, normalize_phone, search_text_for
 
 PAGE_SIZE = 50
@@ -319,3 +320,23 @@ def consents_prefetch():
     from django.db.models import Prefetch
 
     return Prefetch("consents", queryset=Consent.objects.order_by("channel"))
+
+
+def service_ratings_summary(portfolio, since=None, until=None) -> dict:
+    """The debtors' ratings of the service in [since, until) (datetimes; None: unbounded): their count, the average
+    score (rounded to 0.01; None without ratings) and the count per score 1-5 and per action. One query."""
+    rows = ServiceRating.objects.filter(portfolio=portfolio)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    by_score = {s: 0 for s in range(1, 6)}
+    by_action: dict[str, int] = {}
+    total = points = 0
+    for action, score, n in rows.values_list("action", "score").annotate(n=Count("id")).order_by():
+        by_score[score] += n
+        by_action[action] = by_action.get(action, 0) + n
+        total += n
+        points += score * n
+    average = (Decimal(points) / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if total else None
+    return {"count": total, "average": average, "by_score": by_score, "by_action": by_action}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import can, debtor_visible
 from recaudo.audit.models import AuditEvent
-from recaudo.audit.services import actor_label_for, audit_record, diff
+from recaudo.audit.services import actor_label_for, audit_record, diff, require_portal_debtor
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.exports import CsvDialect, write_csv, write_xlsx
 from recaudo.core.money import UnknownCurrency, from_minor, precision, table_precision, validate_currency
@@ -27,6 +27,7 @@ from .models import (
     LOGO_MAX_BYTES,
     Consent,
     Contact,
+    ContactPreference,
     Debtor,
     Document,
     DocumentContent,
@@ -35,6 +36,7 @@ from .models import (
     PaymentReference,
     Portfolio,
     SavedFilter,
+    ServiceRating,
     tags_to_db,
 )
 from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, brand_color_check, safe_filename, sniff_document_type
@@ -705,3 +707,111 @@ def saved_filter_delete(*, saved_filter: SavedFilter, actor) -> None:
     audit_record(event_type="saved_filter.deleted", subject=saved_filter, actor=actor,
                  portfolio=saved_filter.portfolio, changes={"name": saved_filter.name})
     saved_filter.delete()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The debtor's own choices (the portal, issue 16 section 2): contact preferences (Ley 2300 de 2023), consent, rating
+# ---------------------------------------------------------------------------------------------------------------
+RATING_COMMENT_MAX = 500
+RATING_ACTIONS = ("promise", "plan", "dispute", "receipt", "payment", "preferences", "other")
+
+
+def _clock(value, field: str) -> time | None:
+    """A wall-clock time from a time or "HH:MM" ("" or None: none)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    try:
+        return time.fromisoformat(str(value).strip()).replace(second=0, microsecond=0)
+    except ValueError:
+        raise ValidationProblem(_("Not an hour (HH:MM)."), field=field) from None
+
+
+def _hhmm(value: time | None) -> str | None:
+    return value.strftime("%H:%M") if value is not None else None
+
+
+@transaction.atomic
+def contact_preferences_set(*, debtor: Debtor, channels, hours_from=None, hours_to=None, actor,
+                            now: datetime | None = None) -> ContactPreference:
+    """The channels (Consent.Channel values) and the daily hours (local time, hours_from < hours_to; both empty: no
+    window) the debtor wants to be contacted on. The compliance decision honours them (rule kind
+    "debtor_preferences": another channel or another hour is blocked). Empty channels: no choice (consents alone
+    decide)."""
+    require_portal_debtor(actor, debtor.pk)
+    require_debtor_write(actor, debtor)
+    now = now or timezone.now()
+    chosen = []
+    for channel in channels or []:
+        if channel not in Consent.Channel.values:
+            raise ValidationProblem(_("Choose channels among: %(channels)s.")
+                                    % {"channels": ", ".join(Consent.Channel.values)}, field="channels")
+        if channel not in chosen:
+            chosen.append(channel)
+    hours_from, hours_to = _clock(hours_from, "hours_from"), _clock(hours_to, "hours_to")
+    if (hours_from is None) != (hours_to is None):
+        raise ValidationProblem(_("Give both hours (from and until) or neither."), field="hours_from")
+    if hours_from is not None and not hours_from < hours_to:
+        raise ValidationProblem(_("The first hour must come before the second."), field="hours_to")
+    old = ContactPreference.objects.filter(debtor=debtor).first()
+    before = ({"channels": old.channels, "hours_from": _hhmm(old.hours_from), "hours_to": _hhmm(old.hours_to)}
+              if old else {})
+    pref, _created = ContactPreference.objects.update_or_create(debtor=debtor, defaults={
+        "channels": chosen, "hours_from": hours_from, "hours_to": hours_to, "updated_at": now,
+        "updated_by": actor_label_for(actor)[:150]})
+    audit_record(event_type="contact_preferences.set", subject=debtor, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"before": before, "channels": chosen, "hours_from": _hhmm(hours_from),
+                                         "hours_to": _hhmm(hours_to)})
+    return pref
+
+
+@transaction.atomic
+def debtor_consent_revoke(*, debtor: Debtor, actor, channel: str | None = None,
+                          now: datetime | None = None) -> int:
+    """The debtor withdraws consent: on one channel (opt out of it) or, `channel` None, on every channel of every
+    contact of theirs. Each change is consent_set's (audited); returns how many consents were revoked. A channel
+    with no consent recorded is recorded as revoked (an explicit opt-out)."""
+    require_portal_debtor(actor, debtor.pk)
+    require_debtor_write(actor, debtor)
+    if channel is not None and channel not in Consent.Channel.values:
+        raise ValidationProblem(_("Choose channels among: %(channels)s.")
+                                % {"channels": ", ".join(Consent.Channel.values)}, field="channel")
+    count = 0
+    for contact in debtor.contacts.exclude(role=Contact.Role.REFERENCE):
+        for consent_channel in CHANNEL_CONSENTS.get(contact.channel, []):
+            if channel is not None and consent_channel != channel:
+                continue
+            current = Consent.objects.filter(contact=contact, channel=consent_channel).first()
+            if current is not None and current.status == Consent.Status.REVOKED:
+                continue
+            consent_set(contact=contact, channel=consent_channel, status=Consent.Status.REVOKED,
+                        source=actor_label_for(actor)[:200], actor=actor, now=now)
+            count += 1
+    audit_record(event_type="consent.revoked_by_debtor", subject=debtor, actor=actor, portfolio=debtor.portfolio,
+                 debtor=debtor, changes={"channel": channel or "all", "revoked": count})
+    return count
+
+
+@transaction.atomic
+def service_rating_add(*, debtor: Debtor, score, action: str, comment: str = "", actor,
+                       now: datetime | None = None) -> ServiceRating:
+    """The debtor rates the service after an action (RATING_ACTIONS): a whole score 1-5, a comment of at most
+    RATING_COMMENT_MAX characters."""
+    require_portal_debtor(actor, debtor.pk)
+    try:
+        score = int(str(score).strip())
+    except (TypeError, ValueError):
+        raise ValidationProblem(_("Choose a score from 1 to 5."), field="score") from None
+    if not 1 <= score <= 5:
+        raise ValidationProblem(_("Choose a score from 1 to 5."), field="score")
+    if action not in RATING_ACTIONS:
+        raise ValidationProblem(_("Unknown action."), field="action")
+    comment = (comment or "").strip()
+    if len(comment) > RATING_COMMENT_MAX:
+        raise ValidationProblem(_("At most %(max)s characters.") % {"max": RATING_COMMENT_MAX}, field="comment")
+    rating = ServiceRating.objects.create(portfolio=debtor.portfolio, debtor=debtor, action=action, score=score,
+                                          comment=comment, created_at=now or timezone.now())
+    audit_record(event_type="service.rated", subject=rating, actor=actor, portfolio=debtor.portfolio, debtor=debtor,
+                 changes={"action": action, "score": score})
+    return rating

@@ -9,10 +9,12 @@ One module per subject; import from the module that owns the function (this pack
 - offers: settlement offers: offer_evaluate, offer_create, offer_decide, offer_accept, open_lump_sum_offer,
   granted_without_approval, settlement_discounts_apply / _revoke
 - payments: payment_receive, payment_receipt_reverse (how every entry point receives and reverses a payment)
+- selfservice: what a debtor does alone in the portal: self_promise_window_for, self_promise_record,
+  self_plan_offers, self_plan_propose, self_offer_accept (docs/portal-actions.md)
 - daily: agreements_daily (the daily cycle's part)
 - permissions: the authority matrix: limits_for, authority_limits_ensure, can_write, can_decide, can_approve
 - common: AgreementError, NotAllowed and what the modules share
 
 Imports go down this order only (checked by recaudo/agreements/tests/test_services_layout.py):
-common <- permissions <- promises <- plans <- offers <- payments <- daily.
+common <- permissions <- promises <- plans <- offers <- payments <- selfservice <- daily.
 """

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import role_in
-from recaudo.audit.services import actor_label_for, audit_record
+from recaudo.audit.services import actor_label_for, audit_record, portal_debtor_id
 from recaudo.core.money import from_minor, precision, to_minor
 from recaudo.ledger.models import Component, Entry, Payment
 from recaudo.ledger.services import component_balances, entry_reverse
@@ -299,7 +299,9 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
         offer.save(update_fields=["status"])
         audit_record(event_type="offer.expired", subject=offer, actor=actor, debtor=offer.debtor)
         return offer
-    if not can_write(actor, portfolio):
+    # a debtor accepts in the portal the approved proposal they made themselves (selfservice.self_offer_accept)
+    own_proposal = offer.requested_role == "debtor" and portal_debtor_id(actor) == offer.debtor_id
+    if not own_proposal and not can_write(actor, portfolio):
         raise NotAllowed(gettext("you may not accept offers in this portfolio"))
     obligations = list(offer.obligations.order_by("due_date", "number"))
     current = sum(Obligation.objects.filter(pk__in=[o.pk for o in obligations]).values_list("balance_minor", flat=True))

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "services"
-ORDER = ["common", "permissions", "promises", "plans", "offers", "payments", "daily"]
+ORDER = ["common", "permissions", "promises", "plans", "offers", "payments", "selfservice", "daily"]
 
 
 def _siblings(path: Path) -> set[str]:

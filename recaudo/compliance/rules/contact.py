@@ -137,6 +137,7 @@ class _Ctx:
     settings: ComplianceSettings
     rules: RuleSet
     direction: str = OUTBOUND
+    preferences: Mapping[str, Any] | None = None
 
     def for_rule(self, rule: Rule) -> _Ctx:
         """The context a rule sees: past inbound contacts count only where the rule's data says the law counts them
@@ -326,7 +327,29 @@ def _cooldown_after_conversation(rule: Rule, ctx: _Ctx, t: datetime) -> _Result:
                    ctx.at_local(last + timedelta(days=days)))
 
 
+def _debtor_preferences(rule: Rule, ctx: _Ctx, t: datetime) -> _Result:
+    """The channels and daily hours the debtor chose ({"channels": [...], "hours": ["HH:MM", "HH:MM"] or None}):
+    another channel is blocked for good (until the debtor changes it); outside the hours, until they next open."""
+    prefs = ctx.preferences
+    if prefs is None:
+        return _Result(rule, PASSED)
+    channels = list(prefs.get("channels") or [])
+    if channels and ctx.channel not in channels:
+        return _Result(rule, BLOCKED, f"the debtor chose {', '.join(channels)}, not {ctx.channel}", None)
+    hours = prefs.get("hours")
+    if hours:
+        day = ctx.day(t)
+        opens, closes = ctx.at_local(day, hours[0]), ctx.at_local(day, hours[1])
+        if opens <= t < closes:
+            return _Result(rule, PASSED)
+        until = opens if t < opens else ctx.at_local(day + timedelta(days=1), hours[0])
+        return _Result(rule, BLOCKED, f"{ctx.local(t):%H:%M} is outside the debtor's hours {hours[0]}-{hours[1]}",
+                       until)
+    return _Result(rule, PASSED)
+
+
 EVALUATORS = {
+    "debtor_preferences": _debtor_preferences,
     "hours": _hours,
     "daily_after_effective": _daily_after_effective,
     "single_channel_week": _single_channel_week,
@@ -393,6 +416,7 @@ def decide(
     settings: ComplianceSettings | None = None,
     rules: RuleSet | None = None,
     direction: str = OUTBOUND,
+    preferences: Mapping[str, Any] | None = None,
 ) -> Decision:
     """Whether a `channel` contact at `at` is allowed, the rules that decided, and the next allowed instant.
 
@@ -401,6 +425,8 @@ def decide(
     by the rules of INBOUND_KINDS (references); the others are reported as not checked, for the evidence.
     `history`: the debtor's past contacts (an inbound one counts toward a rule's limits only where the rule's data
     says `inbound_counts`); `consents`: channel -> "granted"/"revoked" (None: unknown, not checked);
+    `preferences`: the channels and daily hours the debtor chose ({"channels": [...], "hours": ["HH:MM", "HH:MM"] or
+    None}; None: none recorded), read by the "debtor_preferences" rules;
     `tz`: the debtor's time zone (default the country's capital). next_allowed_at is None when never (references,
     no consent, banned channel) or further than HORIZON away; it is expressed in `tz`."""
     settings = settings or default_settings()
@@ -427,7 +453,7 @@ def decide(
     events.sort(key=lambda e: e.at)
     ctx = _Ctx(country=country, channel=channel, zone=zone, history=tuple(events),
                consents=dict(consents) if consents is not None else None, role=contact_role,
-               settings=settings, rules=rules, direction=direction)
+               settings=settings, rules=rules, direction=direction, preferences=preferences)
     start = at.astimezone(UTC)
     results = _evaluate(ctx, start)
     blocked = [r for r in results if r.outcome == BLOCKED]

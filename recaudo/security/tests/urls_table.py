@@ -87,6 +87,10 @@ ACCESS = {
     "bank_mappings": (SU, SU, {}),
     "bank_line_apply": (None, SU, {"line_id": "bank_line"}),
     "bank_line_dismiss": (None, SU, {"line_id": "bank_line"}),
+    # transfer receipts debtors uploaded ("Por verificar"): the queue as the bank queue; deciding: supervisors
+    "receipts_queue": (SU, None, {}),
+    "receipt_approve": (None, SU, {"receipt_id": "transfer_receipt"}),
+    "receipt_reject": (None, SU, {"receipt_id": "transfer_receipt"}),
     # convenios and payment references (administrators)
     "convenio_list": (AD, None, {}),
     "convenio_new": (AD, AD, {}),

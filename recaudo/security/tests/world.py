@@ -46,6 +46,7 @@ class Side:
     convenio: object = None
     bank_upload: object = None
     payment_link: object = None
+    transfer_receipt: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -117,13 +118,20 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, amount_minor=5_000_00, currency="COP", reference=f"RC-WORLD-{number}",
         provider="wompi", url=f"https://checkout.wompi.co/l/world{number}",
         expires_at=timezone.now() + timedelta(days=3))
+    from recaudo.audit.services import portal_actor
+    from recaudo.banking.services import transfer_receipt_submit
+
+    transfer_receipt = transfer_receipt_submit(
+        portfolio=portfolio, debtor=debtor, amount="5000", paid_on=portfolio.today(), reference=f"<b>TR-{number}</b>",
+        file=b"%PDF-1.4 receipt " + number.encode(), filename=f"<i>comprobante-{number}</i>.pdf",
+        actor=portal_actor(debtor.pk))
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
-                payment_link=payment_link)
+                payment_link=payment_link, transfer_receipt=transfer_receipt)
 
 
 def build_world() -> dict:
