@@ -198,3 +198,32 @@ def test_bureau_report_blocked_while_a_claim_is_open(luz):
     habeas_request_answer(request=request, answer="Resuelto.", actor="cli", now=bog(2026, 3, 25))
     assert bureau_report_check(debtor=luz, report_date=date(2026, 3, 26), notice_dates=notices,
                                record=False).allowed
+
+
+# -- the command and the pages ------------------------------------------------------------------------------------
+def run(*args) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_requests_command_table_and_json(portfolio, luz):
+    import json
+
+    from django.core.management import CommandError
+
+    late = file(luz, kind="consulta", now=bog(2026, 1, 2))  # due 2026-01-19: long overdue
+    fresh = file(luz)
+    out = run("privacy", "requests", "--portfolio", "pyme")
+    assert late.number in out and fresh.number in out and "LATE" in out and "1 overdue" in out
+    data = json.loads(run("privacy", "requests", "--portfolio", "pyme", "--format", "json", "--kind", "reclamo"))
+    assert [r["number"] for r in data["requests"]] == [fresh.number]
+    assert data["requests"][0]["due_on"] == "2026-04-15"
+    with pytest.raises(CommandError, match="--portfolio"):
+        run("privacy", "requests")
+    assert "agents see assigned only" in run("privacy", "pyme")  # the settings form still works
+
