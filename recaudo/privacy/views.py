@@ -131,11 +131,13 @@ def habeas_request_view(request, slug, request_id):
             else:
                 messages.success(request, done)
                 return redirect("habeas_request", slug=portfolio.slug, request_id=habeas.pk)
-    elif request.method == "POST":
-        raise Http404("unknown action")
+    status = 200
+    if request.method == "POST" and action not in HANDLER_ACTIONS:
+        messages.error(request, _("Choose what to do with the request."))
+        status = 400
     return render(request, "privacy/habeas_request.html", {
         "portfolio": portfolio, "row": request_row(habeas, portfolio.today()), "habeas": habeas,
-        "debtor": habeas.debtor, "forms": forms_, "action": action})
+        "debtor": habeas.debtor, "forms": forms_, "action": action}, status=status)
 
 
 @login_required

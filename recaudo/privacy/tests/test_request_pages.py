@@ -71,7 +71,7 @@ def test_request_page_extends_and_answers(client, portfolio, luz, staff):
     assert Message.objects.filter(template_code="habeas_answer", debtor=luz).exists()
     html = client.get(url).content.decode()
     assert "Corregimos el dato." in html and 'id="habeas-answer-form"' not in html
-    assert client.post(url, {"action": "nope"}).status_code == 404
+    assert client.post(url, {"action": "nope"}).status_code == 400
 
 
 def test_filing_from_the_debtor_page_and_the_mark(client, portfolio, luz, staff):

@@ -227,3 +227,18 @@ def test_requests_command_table_and_json(portfolio, luz):
         run("privacy", "requests")
     assert "agents see assigned only" in run("privacy", "pyme")  # the settings form still works
 
+
+
+def test_export_lists_requests_and_anonymization_scrubs_them(luz):
+    from recaudo.privacy.services import debtor_anonymize, debtor_export
+
+    request = file(luz, kind="consulta", text="Soy Luz Marina Restrepo, CC 52123456: ¿qué datos tienen?")
+    habeas_request_answer(request=request, answer="Luz Marina Restrepo, le enviamos sus datos.", actor="cli",
+                          now=bog(2026, 3, 24))
+    data = debtor_export(debtor=luz, fmt="json", actor="cli").data
+    assert data["habeas_requests"][0]["number"] == request.number
+    assert "52123456" in data["habeas_requests"][0]["text"]
+    debtor_anonymize(debtor=luz, reason="solicitud del titular", actor="cli", force=True)
+    request.refresh_from_db()
+    assert "Luz Marina" not in request.text and "52123456" not in request.text
+    assert "Luz Marina" not in request.answer and request.answer.startswith(f"Anonimizado {luz.pk}")

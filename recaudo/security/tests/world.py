@@ -46,6 +46,7 @@ class Side:
     convenio: object = None
     bank_upload: object = None
     payment_link: object = None
+    habeas_request: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -117,13 +118,17 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, amount_minor=5_000_00, currency="COP", reference=f"RC-WORLD-{number}",
         provider="wompi", url=f"https://checkout.wompi.co/l/world{number}",
         expires_at=timezone.now() + timedelta(days=3))
+    from recaudo.privacy.services_requests import habeas_request_file, portal_actor
+
+    habeas = habeas_request_file(debtor=debtor, kind="reclamo", channel="portal", actor=portal_actor(debtor),
+                                 text=f"<script>alert('{number}')</script> corrijan mi reporte")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
-                payment_link=payment_link)
+                payment_link=payment_link, habeas_request=habeas)
 
 
 def build_world() -> dict:
