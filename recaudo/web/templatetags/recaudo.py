@@ -390,6 +390,8 @@ def actor_name(label):
         return _("command line")
     if label.startswith("cycle "):
         return _("daily cycle %(date)s") % {"date": date_local(label[6:])}
+    if label.startswith("portal:debtor:"):  # privacy.services_requests.portal_actor
+        return _("the debtor, in the portal")
     return label
 
 

@@ -95,7 +95,7 @@ class Command(BaseCommand):
         table = [header] + [
             (r.request.number, r.request.debtor.code, r.request.kind, r.request.status,
              r.request.received_on.isoformat(), r.request.due_on.isoformat() + (" (ext)" if r.request.extended else ""),
-             "-" if r.days_left is None else (f"{r.days_left} LATE" if r.overdue else str(r.days_left)))
+             "-" if r.days_left is None else (f"{r.days_late} late" if r.overdue else str(r.days_left)))
             for r in rows]
         widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]
         for row in table:
