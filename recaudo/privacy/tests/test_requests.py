@@ -1,9 +1,13 @@
 """Habeas data requests (recaudo/privacy/services_requests.py): filing, the legal due date in business days, the
 'reclamo en trámite' mark, extension, completion, answer through the outbox, closing, and the bureau check."""
 
+import json
 from datetime import UTC, date, datetime
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
 from recaudo.communications.models import Message
@@ -12,6 +16,7 @@ from recaudo.core.errors import NotAllowed
 from recaudo.demo.testing import make_debtor, make_user
 from recaudo.portfolio.models import Debtor
 from recaudo.privacy.models import HabeasRequest
+from recaudo.privacy.services import debtor_anonymize, debtor_export
 from recaudo.privacy.services_requests import (
     HabeasNotAllowed,
     HabeasRequestError,
@@ -202,22 +207,12 @@ def test_bureau_report_blocked_while_a_claim_is_open(luz):
 
 # -- the command and the pages ------------------------------------------------------------------------------------
 def run(*args) -> str:
-    from io import StringIO
-
-    from django.core.management import call_command
-
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
 
 
 def test_requests_command_table_and_json(portfolio, luz):
-    import json
-
-    from django.core.management import CommandError
-
-    from django.utils import timezone
-
     late = file(luz, kind="consulta", now=bog(2026, 1, 2))  # due 2026-01-19
     fresh = file(luz, now=timezone.now())
     out = run("privacy", "requests", "--portfolio", "pyme")
@@ -234,8 +229,6 @@ def test_requests_command_table_and_json(portfolio, luz):
 
 
 def test_export_lists_requests_and_anonymization_scrubs_them(luz):
-    from recaudo.privacy.services import debtor_anonymize, debtor_export
-
     request = file(luz, kind="consulta", text="Soy Luz Marina Restrepo, CC 52123456: ¿qué datos tienen?")
     habeas_request_answer(request=request, answer="Luz Marina Restrepo, le enviamos sus datos.", actor="cli",
                           now=bog(2026, 3, 24))
