@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('portfolio', '0006_debtor_habeas_claim_since'),
+        ('portfolio', '0007_debtor_habeas_claim_since'),
         ('communications', '0005_default_templates_payment_link'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
