@@ -53,6 +53,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
         "approvals": role in SUPERVISING_ROLES,
         "users": role == Role.ADMIN,  # administrators (and superusers) manage users and roles
         "gateways": role == Role.ADMIN,  # payment gateways' keys: administrators
+        "habeas": role in SUPERVISING_ROLES,  # habeas data requests (privacy): supervisors, administrators
     }
 
 

@@ -39,7 +39,7 @@ from .forms import (
 )
 from .gateways import REGISTRY
 from .jobs import bank_upload_submit
-from .models import BankLine, Convenio, TransferReceipt
+from .models import BankLine, Convenio
 from .services import (
     SplitPart,
     auto_apply_score_set,
@@ -486,16 +486,11 @@ def receipts_queue(request, slug):
 @require_POST
 def receipt_approve_view(request, slug, receipt_id):
     portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
-    try:
-        transfer_receipt_approve(portfolio=portfolio, receipt_id=receipt_id, actor=request.user)
-    except TransferReceipt.DoesNotExist:
+    if not selectors.transfer_receipt_exists(portfolio, receipt_id):
         raise Http404("receipt not found")
-    except NotAllowed:
-        raise PermissionDenied
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("receipts_queue", slug=portfolio.slug)
-    messages.success(request, _("Receipt approved: the payment was received."))
+    if domain_call(None, lambda: transfer_receipt_approve(portfolio=portfolio, receipt_id=receipt_id,
+                                                          actor=request.user), request=request) is not FAILED:
+        messages.success(request, _("Receipt approved: the payment was received."))
     return redirect("receipts_queue", slug=portfolio.slug)
 
 
@@ -506,17 +501,9 @@ def receipt_reject_view(request, slug, receipt_id):
     if not selectors.transfer_receipt_exists(portfolio, receipt_id):
         raise Http404("receipt not found")
     form = ReceiptRejectForm(request.POST, prefix=f"r{receipt_id}")
-    if form.is_valid():
-        try:
-            transfer_receipt_reject(portfolio=portfolio, receipt_id=receipt_id, reason=form.cleaned_data["reason"],
-                                    actor=request.user)
-        except TransferReceipt.DoesNotExist:
-            raise Http404("receipt not found")
-        except NotAllowed:
-            raise PermissionDenied
-        except DomainError as exc:
-            show_at_field(form, exc)
-        else:
-            messages.success(request, _("Receipt rejected: the debtor sees the reason."))
-            return redirect("receipts_queue", slug=portfolio.slug)
+    if domain_call(form, lambda: transfer_receipt_reject(portfolio=portfolio, receipt_id=receipt_id,
+                                                         reason=form.cleaned_data["reason"], actor=request.user)
+                   ) is not FAILED:
+        messages.success(request, _("Receipt rejected: the debtor sees the reason."))
+        return redirect("receipts_queue", slug=portfolio.slug)
     return _receipts_page(request, portfolio, form, receipt_id, status=400)

@@ -221,6 +221,13 @@ def contact_schedule(*, debtor: Debtor, channel: str, requested_at: datetime, co
     return compliance_check(debtor=debtor, contact=contact, channel=channel, at=requested_at, actor=actor)
 
 
+def _claim_since(debtor: Debtor, portfolio) -> date | None:
+    """The business date the debtor's 'reclamo en tramite' mark was set (Debtor.habeas_claim_since, kept by
+    privacy's habeas data services), or None."""
+    since = Debtor.objects.filter(pk=debtor.pk).values_list("habeas_claim_since", flat=True).first()
+    return portfolio.today(since) if since is not None else None
+
+
 def bureau_report_check(
     *,
     debtor: Debtor,
@@ -232,15 +239,17 @@ def bureau_report_check(
     actor=None,
     settings: ComplianceSettings | None = None,
 ) -> BureauDecision:
-    """Whether a negative credit-bureau report of `debtor` may go on `report_date`; stored as evidence."""
+    """Whether a negative credit-bureau report of `debtor` may go on `report_date`; stored as evidence. A debtor
+    with a habeas data claim in progress (the 'reclamo en tramite' mark) is never reported until it is answered."""
     portfolio = debtor.portfolio
     debt_minor = debtor.balance_minor if debt_minor is None else debt_minor
     if arrears_since is None and debtor.oldest_due_date is not None:
         arrears_since = debtor.oldest_due_date + timedelta(days=1)
     settings = settings or compliance_settings()
+    claim_since = _claim_since(debtor, portfolio)
     decision = decide_bureau_report(country=portfolio.country, notice_dates=notice_dates, report_date=report_date,
                                     debt_minor=debt_minor, currency=portfolio.currency, arrears_since=arrears_since,
-                                    settings=settings)
+                                    settings=settings, claim_open_since=claim_since)
     if not record:
         return decision
     tz = debtor_timezone(debtor, portfolio, portfolio.country)
@@ -249,7 +258,8 @@ def bureau_report_check(
                if decision.next_allowed_on else None)
     context = {"notice_dates": [d.isoformat() for d in notice_dates], "debt_minor": debt_minor,
                "currency": portfolio.currency, "arrears_since": arrears_since.isoformat() if arrears_since else None,
-               "report_date": report_date.isoformat(), "settings": decision.settings}
+               "report_date": report_date.isoformat(), "settings": decision.settings,
+               "claim_open_since": claim_since.isoformat() if claim_since else None}
     row = _store(portfolio=portfolio, debtor=debtor, country=portfolio.country, action="bureau_report",
                  at=datetime.combine(report_date, time(0), tzinfo=zone), tz=tz, allowed=decision.allowed,
                  reasons=decision.reasons, next_allowed_at=next_at, rule_version=decision.rule_version,

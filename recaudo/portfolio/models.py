@@ -209,6 +209,10 @@ class Debtor(models.Model):
     disputed = models.BooleanField(default=False)
     credit_minor = models.BigIntegerField(default=0, help_text="unapplied payments (debtor credit)")
     search_text = models.TextField(blank=True, default="")
+    habeas_claim_since = models.DateTimeField(
+        _("claim in progress since"), null=True, blank=True,
+        help_text="reclamo en tramite (Ley 1581 de 2012 art. 15): set while a complete habeas data claim is open "
+                  "(written by privacy.services only)")
     anonymized_at = models.DateTimeField(
         _("anonymized at"), null=True, blank=True,
         help_text=_("identity removed on request (Ley 1581 de 2012, art. 8 e); the ledger is kept"),

@@ -22,6 +22,7 @@ def _section_titles() -> dict:
         "messages": _("Messages sent"), "contact_attempts": _("Contact attempts"),
         "agent_outcomes": _("Call outcomes and notes"), "agent_tasks": _("Agent tasks"),
         "notes": _("Notes on the debtor"), "documents": _("Documents attached"), "audit_events": _("Audit trail"),
+        "habeas_requests": _("Habeas data requests"),
     }
 
 
@@ -46,7 +47,8 @@ def _column_labels() -> dict:
         "right_party_contact": _("Right party"), "callback_at": _("Callback"), "promise_amount": _("Promised"),
         "promise_due": _("Promised date"), "due_at": _("Due at"), "actor": _("Who"), "event_type": _("Event"),
         "changes": _("Change"), "author": _("Author"), "text": _("Note"), "filename": _("File name"),
-        "size": _("Size (bytes)"), "uploaded_by": _("Attached by"),
+        "size": _("Size (bytes)"), "uploaded_by": _("Attached by"), "filed_at": _("Filed"),
+        "due_on": _("Due"), "answer": _("Answer"), "answered_at": _("Answered"),
     }
 
 

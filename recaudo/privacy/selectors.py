@@ -18,10 +18,12 @@ from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.masking import mask_changes, mask_contact, mask_guess, mask_id, mask_text
 from recaudo.portfolio.models import Consent, Contact, Document, Note, Obligation, ObligationParty
 
+from .models import HabeasRequest
+
 EXPORT_VERSION = 1
 SECTIONS = ("debtor", "co_debtor_links", "contacts", "obligations", "ledger_entries", "payments", "promises",
             "agreements", "offers", "messages", "contact_attempts", "agent_outcomes", "agent_tasks", "notes",
-            "documents", "audit_events")
+            "documents", "habeas_requests", "audit_events")
 
 
 def _iso(value):
@@ -138,6 +140,11 @@ def debtor_export_data(debtor, *, masked: bool = False, generated_at: datetime |
         {"created_at": _iso(d.created_at), "kind": d.kind, "obligation": d.obligation.number if d.obligation else "",
          "filename": d.filename, "size": d.size, "uploaded_by": d.uploaded_by}
         for d in Document.objects.filter(debtor=debtor).select_related("obligation").order_by("created_at", "pk")]
+    habeas = [  # consultations and claims (Ley 1581 de 2012, arts. 14-15) and their answers
+        {"number": h.number, "filed_at": _iso(h.filed_at), "kind": h.kind, "channel": h.channel,
+         "text": mask_text(h.text) if masked else h.text, "status": h.status, "due_on": _iso(h.due_on),
+         "answer": mask_text(h.answer) if masked else h.answer, "answered_at": _iso(h.answered_at)}
+        for h in HabeasRequest.objects.filter(debtor=debtor).order_by("filed_at", "pk")]
     return {
         "format": "recaudo-debtor-export", "version": EXPORT_VERSION,
         "generated_at": _iso(generated_at), "masked": masked,
@@ -154,5 +161,5 @@ def debtor_export_data(debtor, *, masked: bool = False, generated_at: datetime |
         "co_debtor_links": links, "contacts": contacts, "obligations": obligations, "ledger_entries": entries,
         "payments": payments, "promises": promises, "agreements": agreements, "offers": offers,
         "messages": messages, "contact_attempts": attempts, "agent_outcomes": outcomes, "agent_tasks": tasks,
-        "notes": notes, "documents": documents, "audit_events": events,
+        "notes": notes, "documents": documents, "habeas_requests": habeas, "audit_events": events,
     }

@@ -23,6 +23,7 @@ from recaudo.imports.models import ImportJob
 from recaudo.imports.uploads import delete_stored, stored_exists
 from recaudo.portfolio.models import Consent, Contact, Debtor, Document, Note, Portfolio
 
+from .models import HabeasRequest
 from .pdf import render_export_pdf
 from .rules import anonymization_blockers, anonymized_label, retention_cutoff, scrub
 from .selectors import debtor_export_data
@@ -157,6 +158,13 @@ def debtor_anonymize(*, debtor: Debtor, reason: str, actor=None, force: bool = F
         acceptance.evidence_text = placeholder if acceptance.evidence_text else ""
         acceptance.save(update_fields=["evidence_file", "evidence_text"])
     counts["notes"] = Note.objects.filter(debtor=debtor).update(text=placeholder)
+    habeas = 0
+    for request in HabeasRequest.objects.filter(debtor=debtor).only("pk", "text", "answer"):
+        text, answer = scrub(request.text, secrets, placeholder), scrub(request.answer, secrets, placeholder)
+        if (text, answer) != (request.text, request.answer):
+            HabeasRequest.objects.filter(pk=request.pk).update(text=text, answer=answer)
+            habeas += 1
+    counts["habeas_requests"] = habeas
     documents = Document.objects.filter(debtor=debtor)
     counts["documents"] = documents.count()
     documents.delete()  # their bytes (DocumentContent) go with them

@@ -121,8 +121,19 @@ def statement_context(statement: Statement, language: str) -> dict:
             "has_credit": statement.credit_minor != 0,
             "overdue": fmt_amount(statement.overdue_minor, cur, language),
             "open_obligations": open_obligations,
+            "claim_line": _claim_line(debtor, statement.portfolio, language),
             **_creditor_and_payment(statement, language),
         }
+
+
+def _claim_line(debtor, portfolio, language: str) -> str:
+    """The 'reclamo en trámite' legend while a habeas data claim of the debtor is open (Ley 1581 de 2012, art. 15),
+    "" otherwise (called inside the language's override)."""
+    if debtor.habeas_claim_since is None:
+        return ""
+    return _("Claim in progress (reclamo en trámite) since %(date)s: the data of this account is under review "
+             "(Ley 1581 de 2012, art. 15).") % {"date": fmt_date(portfolio.today(debtor.habeas_claim_since),
+                                                                   language)}
 
 
 def fmt_rate(value, language: str) -> str:
@@ -379,6 +390,8 @@ def render_statement_pdf(statement: Statement, language: str) -> bytes:
     # The late-interest line and how to pay, kept together at the end.
     story.append(Spacer(1, 5 * mm))
     story.append(Paragraph(escape(ctx["interest_line"]), small))
+    if ctx["claim_line"]:
+        story.append(Paragraph(f"<b>{escape(ctx['claim_line'])}</b>", small))
     story.append(Spacer(1, 4 * mm))
     pay_rows = [[Paragraph(escape(a), small), Paragraph(f"<b>{escape(b)}</b>", body)] for a, b in ctx["payment_rows"]]
     pay_block = [Paragraph(escape(labels["pay"]), heading),

@@ -53,6 +53,7 @@ from recaudo.portfolio.services import (
     document_attach,
     document_bytes,
 )
+from recaudo.privacy.selectors_requests import debtor_habeas_requests
 from recaudo.reports.receipt_pdf import render_receipt_pdf
 from recaudo.reports.services import statement_channels, statement_send
 from recaudo.strategies.selectors import debtor_priority
@@ -99,6 +100,8 @@ def debtor_detail(request, slug, pk):
         "gateway": active_gateway(portfolio),
         "payment_links": debtor_payment_links(view.debtor, limit=10),
         "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],
+        "habeas_rows": (debtor_habeas_requests(view.debtor, today=portfolio.today(), limit=10)
+                        if role in SUPERVISING_ROLES else []),
         **(_action_forms(portfolio, view.debtor) if "write" in PERMISSIONS[Role(role)] else {}),
     })
 

@@ -72,12 +72,14 @@ def decide_bureau_report(
     arrears_since: date | None = None,
     settings: ComplianceSettings | None = None,
     rules: RuleSet | None = None,
+    claim_open_since: date | None = None,
 ) -> BureauDecision:
     """Whether a negative credit-bureau report may be made on `report_date`, and from which date it may.
 
     `notice_dates`: the days the prior notice was sent (later than report_date are ignored); `debt_minor` in the
     currency's minor unit; `smlmv` defaults to the data's value for report_date's year (unknown year: the debt is
-    treated as small, the conservative reading)."""
+    treated as small, the conservative reading); `claim_open_since`: the day a habeas data claim of the debtor,
+    still open, was filed ('reclamo en tramite'): no report until it is decided, so no date is given."""
     settings = settings or default_settings()
     rules = rules or ruleset()
     country = (country or "").strip().upper()
@@ -140,6 +142,15 @@ def decide_bureau_report(
                                f"arrears since {arrears_since.isoformat()}: report by {deadline.isoformat()}"))
         if late or (earliest is not None and earliest > deadline):
             never = True
+
+    claim_rule = by_kind.get("bureau_claim_open")
+    if claim_rule:
+        if claim_open_since is not None and claim_open_since <= report_date:
+            results.append(_Result(claim_rule, BLOCKED, f"reclamo en tramite since {claim_open_since.isoformat()}: "
+                                                        "no report until the claim is answered"))
+            never = True
+        else:
+            results.append(_Result(claim_rule, PASSED, "no claim in progress"))
 
     blocked = [r for r in results if r.outcome == BLOCKED]
     next_on = None

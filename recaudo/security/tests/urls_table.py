@@ -180,6 +180,10 @@ ACCESS = {
     "statement_send": (AG, AG, DEBTOR),
     "debtor_export": (SU, SU, {**DEBTOR, "fmt": "=json"}),
     "debtor_anonymize": (AD, AD, DEBTOR),
+    # habeas data requests: agents file one the debtor made by phone or at the office; supervisors handle them
+    "habeas_request_new": (AG, AG, DEBTOR),
+    "habeas_queue": (SU, None, {}),
+    "habeas_request": (SU, SU, {"request_id": "habeas_request"}),
     "aging": (V, V, {}),
     "analytics": (V, V, {}),
     "analytics_summary": (None, SU, {}),

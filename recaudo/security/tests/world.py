@@ -47,6 +47,7 @@ class Side:
     bank_upload: object = None
     payment_link: object = None
     transfer_receipt: object = None
+    habeas_request: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -125,13 +126,17 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, amount="5000", paid_on=portfolio.today(), reference=f"<b>TR-{number}</b>",
         file=b"%PDF-1.4 receipt " + number.encode(), filename=f"<i>comprobante-{number}</i>.pdf",
         actor=portal_actor(debtor.pk))
+    from recaudo.privacy.services_requests import habeas_request_file
+
+    habeas = habeas_request_file(debtor=debtor, kind="reclamo", channel="portal", actor=portal_actor(debtor.pk),
+                                 text=f"<script>alert('{number}')</script> corrijan mi reporte")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
-                payment_link=payment_link, transfer_receipt=transfer_receipt)
+                payment_link=payment_link, transfer_receipt=transfer_receipt, habeas_request=habeas)
 
 
 def build_world() -> dict:

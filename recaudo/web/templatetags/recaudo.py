@@ -199,6 +199,12 @@ def _event_labels() -> dict[str, str]:
         "debtor.updated": _("Debtor details changed"),
         "debtor.exported": _("Personal data exported"),
         "debtor.anonymized": _("Debtor anonymized"),
+        "habeas.filed": _("Habeas data request filed"),
+        "habeas.extended": _("Habeas data request: term extended"),
+        "habeas.completion_requested": _("Habeas data claim sent back to be completed"),
+        "habeas.completed": _("Habeas data claim completed"),
+        "habeas.answered": _("Habeas data request answered"),
+        "habeas.closed": _("Habeas data request closed"),
         "debtor.note_added": _("Note"),
         "document.attached": _("Document attached"),
         "debtor_list.exported": _("Debtor list exported"),
@@ -395,6 +401,8 @@ def actor_name(label):
         return _("command line")
     if label.startswith("cycle "):
         return _("daily cycle %(date)s") % {"date": date_local(label[6:])}
+    if label.startswith("portal:debtor:"):  # privacy.services_requests.portal_actor
+        return _("the debtor, in the portal")
     return label
 
 
