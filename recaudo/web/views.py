@@ -36,6 +36,7 @@ from recaudo.banking.selectors import (
     payment_references,
     payments_with_source,
 )
+from recaudo.certificates.selectors import debtor_certificates
 from recaudo.communications.selectors import debtor_messages
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
 from recaudo.core.money import to_minor
@@ -99,6 +100,7 @@ def debtor_detail(request, slug, pk):
         "gateway": active_gateway(portfolio),
         "payment_links": debtor_payment_links(view.debtor, limit=10),
         "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],
+        "certificates": debtor_certificates(view.debtor) if "write" in PERMISSIONS[Role(role)] else [],
         **(_action_forms(portfolio, view.debtor) if "write" in PERMISSIONS[Role(role)] else {}),
     })
 
