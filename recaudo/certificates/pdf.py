@@ -202,8 +202,9 @@ def _debt_body(certificate: Certificate, language: str, st: dict) -> list:
     total += [fmt_amount(totals["fees_minor"], cur, language)] if with_fees else []
     total += [fmt_amount(totals["interest_minor"], cur, language), fmt_amount(totals["total_minor"], cur, language)]
     data.append(total)
-    widths = [36, 17, 21, 21, 22, 20, 21, 22] if with_fees else [44, 18, 23, 23, 24, 23, 25]
-    out.append(Table(data, colWidths=[w * mm for w in widths], repeatRows=1, style=totals_table_style(1)))
+    widths, size = _fit_columns(data, 180 * mm)
+    out.append(Table(data, colWidths=widths, repeatRows=1,
+                     style=totals_table_style(1, ("FONTSIZE", (1, 1), (-1, -1), size))))
     paid = [(x["number"], d, a) for x in lines for d, a in x["payments"]]
     if paid:
         detail = "; ".join(f"{escape(n)}: {fmt_date(date.fromisoformat(d), language)} {fmt_amount(a, cur, language)}"
@@ -223,6 +224,24 @@ def _debt_body(certificate: Certificate, language: str, st: dict) -> list:
             "building. Under article 48 of Ley 675 de 2001 this certificate issued by the administrator is the "
             "enforceable title (título ejecutivo) for the amounts it states.")), st["small"])]
     return out
+
+
+def _fit_columns(data: list[list], width: float) -> tuple[list[float], float]:
+    """Column widths for the fees table: each date and amount column as wide as its longest text (at the largest
+    font size from 8 down to 6 that leaves the concept column at least 32 mm), the concept column the rest; so
+    amounts up to the bounded maximum never run into each other."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    columns = len(data[0])
+    for size in (8, 7.5, 7, 6.5, 6):
+        numeric = [max(stringWidth(str(row[c]), "Helvetica-Bold", size) for row in data[1:] if isinstance(row[c], str))
+                   + 8 for c in range(1, columns)]
+        numeric = [max(w, 15 * mm) for w in numeric]
+        rest = width - sum(numeric)
+        if rest >= 32 * mm or size == 6:
+            return [max(rest, 20 * mm), *numeric], size
+    raise AssertionError("unreachable")
 
 
 def _debt_signer(language: str) -> str:

@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recaudo.accounts.selectors import can
+from recaudo.accounts.models import Role
+from recaudo.accounts.selectors import role_in
 from recaudo.audit.services import actor_label_for, audit_record
 from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
@@ -91,7 +92,7 @@ def _create(*, portfolio, kind, number, debtor, obligation, as_of, now, actor, c
 
 
 def _refusal(blockers: list[tuple[str, str]]) -> str:
-    reasons = {WRITTEN_OFF: _("written off (the debt is still owed)"),
+    reasons = {WRITTEN_OFF: _("written off; the debt is still owed"),
                IN_AGREEMENT: _("in a payment agreement that is still running")}
     shown = [f"{number} ({reasons[why]})" if why in reasons else number for number, why in blockers[:LISTED]]
     text = ", ".join(shown)
@@ -224,9 +225,9 @@ def debt_certificates_issue(*, debtors: list[Debtor], actor, now: datetime | Non
 @transaction.atomic
 def certificate_revoke(*, certificate: Certificate, reason: str, actor) -> Certificate:
     """Void a certificate issued by mistake: its verification page then says it is not valid, and why. A reason is
-    required (at most 300 characters). Supervisors and administrators (the "decide" permission) or a label actor."""
+    required (at most 300 characters). Supervisors and administrators of the portfolio, or a label actor."""
     user = _actor_user(actor)
-    if user is not None and not can(user, certificate.portfolio, "decide"):
+    if user is not None and role_in(user, certificate.portfolio) not in (Role.SUPERVISOR, Role.ADMIN):
         raise RecordNotAllowed(_("Only supervisors and administrators of the portfolio may revoke a certificate."))
     reason = " ".join((reason or "").split())
     if not reason:

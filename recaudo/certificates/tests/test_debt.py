@@ -33,6 +33,11 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
                           text=True).stdout
 
 
+def _index(folder):
+    with open(folder / "index.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def test_worked_example_exact_to_the_ledger(owner):
     # January: 10.000.000 due 20/01; late interest 21-31/01 11 days = 65.721,39 (posted by the cycle) and
     # 1-10/02 10 days = 61.657,87 (not posted yet): 127.379,26. February: 500.000 due 05/02, 200.000 paid on 01/02,
@@ -73,11 +78,11 @@ def test_pdf_says_it_in_spanish_with_es_co_amounts(owner, tmp_path):
 def test_refused_without_overdue_fees_or_the_building_details(owner, building):
     clean = make_debtor(building, code="T1-102", name="Al día")
     make_obligation(building, clean, number="CA-X", amount="100", issue=date(2026, 2, 1), due=date(2026, 2, 28))
-    with pytest.raises(CertificateRefused, match="no overdue obligation"):
+    with pytest.raises(CertificateRefused, match="no tiene obligaciones vencidas"):
         debt_certificate_issue(debtor=clean, actor="test", now=NOW)
     building.legal_representative = ""
     building.save(update_fields=["legal_representative"])
-    with pytest.raises(CertificateRefused, match="legal representative"):
+    with pytest.raises(CertificateRefused, match="representante legal"):
         debt_certificate_issue(debtor=owner, actor="test", now=NOW)
     assert not Certificate.objects.exists()
 
@@ -104,13 +109,13 @@ def test_command_writes_one_pdf_per_debtor_and_an_index(owner, building, tmp_pat
                     due=date(2026, 2, 5), kind="hoa_fee")
     call_command("certificates", "debt", "--portfolio", building.slug, "--min-days", "10",
                  "--output", str(tmp_path / "out"))
-    rows = list(csv.DictReader(open(tmp_path / "out" / "index.csv", encoding="utf-8")))
+    rows = _index(tmp_path / "out")
     assert [(r["certificate"], r["customer_code"], r["total"], r["overdue_fees"]) for r in rows] == [
         ("CD-000001", "T1-101", "10428304.13", "2")]  # T1-201 is 5 days past due: under --min-days 10
     assert rows[0]["verification_url"].startswith("https://cobros.example.co/verificar/")
     assert (tmp_path / "out" / rows[0]["file"]).read_bytes().startswith(b"%PDF")
     call_command("certificates", "debt", "--portfolio", building.slug, "--output", str(tmp_path / "all"))
-    rows = list(csv.DictReader(open(tmp_path / "all" / "index.csv", encoding="utf-8")))
+    rows = _index(tmp_path / "all")
     assert [r["certificate"] for r in rows] == ["CD-000002", "CD-000003"]
     with pytest.raises(CommandError, match="--portfolio"):
         call_command("certificates", "debt", "--portfolio", "nope", "--output", str(tmp_path))

@@ -15,9 +15,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from recaudo.certificates.services import debt_certificate_issue
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
 from recaudo.portfolio.models import SavedFilter
-from recaudo.portfolio.services import contact_add, document_attach
+from recaudo.portfolio.services import contact_add, document_attach, portfolio_creditor_set
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 
@@ -46,6 +47,7 @@ class Side:
     convenio: object = None
     bank_upload: object = None
     payment_link: object = None
+    certificate: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -117,13 +119,16 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, amount_minor=5_000_00, currency="COP", reference=f"RC-WORLD-{number}",
         provider="wompi", url=f"https://checkout.wompi.co/l/world{number}",
         expires_at=timezone.now() + timedelta(days=3))
+    portfolio_creditor_set(portfolio=portfolio, actor="cli", creditor_nit="900.123.456-8",
+                           legal_representative=f"<b>Administradora {number}</b>")
+    certificate = debt_certificate_issue(debtor=debtor, actor="cli")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
-                payment_link=payment_link)
+                payment_link=payment_link, certificate=certificate)
 
 
 def build_world() -> dict:
