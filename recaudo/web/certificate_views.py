@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404
@@ -115,9 +116,12 @@ def certificate_verify(request, code=""):
 def _covers(certificate: Certificate) -> str:
     content = certificate.content
     if certificate.kind == CertificateKind.DEBT:
-        return _("%(n)s overdue fees; total owed %(total)s") % {
+        return ngettext("%(n)s overdue fee; total owed %(total)s", "%(n)s overdue fees; total owed %(total)s",
+                        len(content["lines"])) % {
             "n": len(content["lines"]),
             "total": f"{content['currency']} {fmt_amount(content['totals']['total_minor'], content['currency'])}"}
     if content["scope"] == "obligation":
         return _("Nothing owed for the obligation %(number)s") % {"number": content["obligations"][0]["number"]}
-    return _("Nothing owed for any of the debtor's %(n)s obligations") % {"n": len(content["obligations"])}
+    n = len(content["obligations"])
+    return ngettext("Nothing owed for the debtor's only obligation", "Nothing owed for any of the debtor's %(n)s "
+                    "obligations", n) % {"n": n}

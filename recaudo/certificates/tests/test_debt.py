@@ -120,3 +120,26 @@ def test_command_writes_one_pdf_per_debtor_and_an_index(owner, building, tmp_pat
     with pytest.raises(CommandError, match="--portfolio"):
         call_command("certificates", "debt", "--portfolio", "nope", "--output", str(tmp_path))
     clock.stop()
+
+
+def test_batch_selection_by_segment_days_and_legal_handoff(owner, building):
+    from recaudo.certificates.selectors import debt_batch_debtors
+    from recaudo.strategies.models import DebtorStrategyState
+    from recaudo.strategies.services import segment_save
+
+    other = make_debtor(building, code="T1-201", name="Ana Ruiz")
+    make_obligation(building, other, number="CA-202602-T1-201", amount="400000", issue=date(2026, 2, 1),
+                    due=date(2026, 2, 5), kind="hoa_fee")
+    segment = segment_save(portfolio=building, name="Prejurídico", conditions={"days_min": 1}, order=10)
+    DebtorStrategyState.objects.create(debtor=other, portfolio=building, segment=segment,
+                                       legal_handoff_on=date(2026, 2, 9))
+
+    def codes(**kw):
+        return [d.code for d in debt_batch_debtors(building, as_of=AS_OF, **kw)]
+
+    assert codes() == ["T1-101", "T1-201"]
+    assert codes(min_days=10) == ["T1-101"]  # T1-201's oldest fee is 5 days past due
+    assert codes(segment="Prejurídico") == ["T1-201"]
+    assert codes(legal_handoff=True) == ["T1-201"]
+    assert codes(codes=["T1-101"]) == ["T1-101"]
+    assert codes(segment="otro") == []

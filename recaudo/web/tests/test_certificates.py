@@ -120,7 +120,7 @@ def test_debt_certificate_verification_states_the_total(client, portfolio, owing
                            legal_representative="Marta Gómez")
     cert = debt_certificate_issue(debtor=owing, actor="test")
     text = client.get(reverse("certificate_verify", args=[cert.code]), HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
-    assert "1 cuotas vencidas" in text and "COP" in text
+    assert "1 cuota vencida;" in text and "COP" in text
 
 
 def test_settings_page_edits_the_legal_representative(client, portfolio):
