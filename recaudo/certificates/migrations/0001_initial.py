@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('portfolio', '0006_certificate_fields'),
+        ('portfolio', '0007_certificate_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portfolio', '0005_creditor_and_payment_details'),
+        ('portfolio', '0006_portfolio_brand_color'),
     ]
 
     operations = [
