@@ -16,6 +16,8 @@ COMMANDS = {
     "import": ("import_data", "import debtors, obligations or payments from CSV/XLSX"),
     "aging": ("aging", "aging of a portfolio as of a date"),
     "statement": ("statement", "statement of account of a debtor (CSV, XLSX, PDF, HTML)"),
+    "certificates": ("certificates", "issue a paz y salvo, or certificates of debt of a building in a batch (PDFs + "
+                     "index CSV)"),
     "ledger": ("ledger", "record payments, reverse them, verify cached balances"),
     "bank": ("bank", "import a bank collection file (Asobancaria 2001/1998): payments applied or queued for review"),
     "compliance": ("compliance", "check whether a contact is allowed now, and when next"),

@@ -181,6 +181,7 @@ INSTALLED_APPS = [
     "recaudo.cycle",
     "recaudo.agents",
     "recaudo.privacy",
+    "recaudo.certificates",
     "recaudo.demo",
     "recaudo.web",
     "recaudo.portal",

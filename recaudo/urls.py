@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 
 from recaudo.agreements import views as agreement_views
 from recaudo.banking import pay_views
+from recaudo.web import certificate_views
 
 urlpatterns = [
     # The admin signs in through the app's own sign-in page: one page, throttled, with two-step verification.
@@ -17,6 +18,9 @@ urlpatterns = [
     path("hooks/gateways/", include("recaudo.banking.urls_hooks")),
     # the public pay page of a payment link (no login: the link is what the debtor receives)
     path("pagar/<slug:slug>/<slug:reference>/", pay_views.pay_link, name="pay_link"),
+    # a certificate's public verification page (no login: the code printed on the certificate is the key)
+    path("verificar/", certificate_views.certificate_verify, name="certificate_verify_form"),
+    path("verificar/<str:code>/", certificate_views.certificate_verify, name="certificate_verify"),
     path("hooks/", include("recaudo.communications.urls_hooks")),
     # the debtor portal: its own sessions, never a staff sign-in (recaudo/portal/access.py)
     path("portal/", include("recaudo.portal.urls")),

@@ -95,10 +95,23 @@ class CreditorSettingsForm(forms.Form):
     payment_notes = forms.CharField(label=_("Other ways to pay"), required=False, max_length=300,
                                     widget=forms.Textarea(attrs={"rows": 2}),
                                     help_text=_("e.g. PSE at www.empresa.co/pagos, cash at the office"))
+    legal_status = forms.CharField(label=_("Legal status"), required=False, max_length=300,
+                                   help_text=_("e.g. Propiedad horizontal, personería jurídica inscrita en la Alcaldía "
+                                               "Local de Chapinero, Resolución 123 de 2010"))
+    legal_representative = forms.CharField(label=_("Legal representative"), required=False, max_length=200,
+                                           help_text=_("the building's administrator, who signs certificates"))
+    legal_representative_id = forms.CharField(label=_("Legal representative's ID"), required=False, max_length=40,
+                                              help_text=_("type and number, e.g. CC 79.123.456"))
+    certificate_city = forms.CharField(label=_("City where certificates are issued"), required=False,
+                                       max_length=100, help_text=_("e.g. Bogotá D.C."))
 
     def creditor_fields(self):
         return [self[name] for name in ("creditor", "creditor_nit", "creditor_address", "creditor_contact",
                                         "brand_color")]
+
+    def certificate_fields(self):
+        return [self[name] for name in ("legal_status", "legal_representative", "legal_representative_id",
+                                        "certificate_city")]
 
     def payment_fields(self):
         return [self[name] for name in ("payment_bank", "payment_account", "payment_agreement", "payment_reference",

@@ -155,6 +155,17 @@ class Portfolio(models.Model):
                                          default=PaymentReference.ID_NUMBER)
     payment_notes = models.CharField(_("other ways to pay"), max_length=300, blank=True,
                                      help_text=_("e.g. PSE at www.empresa.co/pagos, cash at the office"))
+    # The creditor as certificates present it (paz y salvo, certificate of debt of a building: Ley 675 de 2001
+    # art. 48 names the building, its legal status and its legal representative; docs/certificates.md).
+    legal_status = models.CharField(_("legal status"), max_length=300, blank=True,
+                                    help_text=_("e.g. Propiedad horizontal, personería jurídica inscrita en la "
+                                                "Alcaldía Local de Chapinero, Resolución 123 de 2010"))
+    legal_representative = models.CharField(_("legal representative"), max_length=200, blank=True,
+                                            help_text=_("the building's administrator, who signs certificates"))
+    legal_representative_id = models.CharField(_("legal representative's ID"), max_length=40, blank=True,
+                                               help_text=_("type and number, e.g. CC 79.123.456"))
+    certificate_city = models.CharField(_("city where certificates are issued"), max_length=100, blank=True,
+                                        help_text=_("e.g. Bogotá D.C."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

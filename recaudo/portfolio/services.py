@@ -112,7 +112,8 @@ def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: s
 
 # The creditor's details and payment instructions a manager edits on the settings page: field -> max length.
 CREDITOR_FIELDS = {"creditor": 200, "creditor_address": 300, "creditor_contact": 200, "payment_bank": 100,
-                   "payment_account": 100, "payment_agreement": 40, "payment_notes": 300}
+                   "payment_account": 100, "payment_agreement": 40, "payment_notes": 300, "legal_status": 300,
+                   "legal_representative": 200, "legal_representative_id": 40, "certificate_city": 100}
 
 
 @transaction.atomic

@@ -112,3 +112,21 @@ class StatementSendForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = {"email": _("E-mail")}
         self.fields["channel"].choices = [(c, f"{labels.get(c, c)} · {to}") for c, to in channels.items()]
+
+
+class NoDebtCertificateForm(forms.Form):
+    """A paz y salvo: of the whole debtor or of one of their obligations."""
+
+    obligation = forms.ChoiceField(label=_("What it covers"), required=False)
+
+    def __init__(self, *args, obligations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligation"].choices = [("", _("Every obligation of the debtor"))] + [
+            (str(o.pk), f"{o.number} · {o.get_status_display()}") for o in obligations]
+
+
+class DebtCertificateForm(forms.Form):
+    """A certificate of debt (Ley 675 de 2001 art. 48): nothing to choose, a confirmation."""
+
+    confirm = forms.BooleanField(label=_("The building's details and legal representative in the portfolio's "
+                                         "settings are up to date"), required=True)

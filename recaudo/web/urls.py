@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import certificate_views, views
 
 urlpatterns = [
     path("debtors/<int:pk>/", views.debtor_detail, name="debtor_detail"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("debtors/<int:pk>/documents/new/", views.document_new, name="document_new"),
     path("debtors/<int:pk>/documents/<int:document_id>/", views.document_download, name="document_download"),
     path("debtors/<int:pk>/statement/send/", views.statement_send_now, name="statement_send"),
+    path("debtors/<int:pk>/certificates/paz-y-salvo/", certificate_views.certificate_no_debt_new,
+         name="certificate_no_debt_new"),
+    path("debtors/<int:pk>/certificates/debt/", certificate_views.certificate_debt_new, name="certificate_debt_new"),
+    path("certificates/<int:certificate_id>.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
     path("payments/<int:payment_id>/receipt.pdf", views.payment_receipt, name="payment_receipt"),
     path("payments/<int:payment_id>/reverse/", views.payment_reverse, name="payment_reverse"),
     # the agreement's document: agreements' PDF with banking's payment reference (a layer above agreements)

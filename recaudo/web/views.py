@@ -36,6 +36,7 @@ from recaudo.banking.selectors import (
     payment_references,
     payments_with_source,
 )
+from recaudo.certificates.selectors import debtor_certificates
 from recaudo.communications.selectors import debtor_messages
 from recaudo.core.errors import FAILED, DomainError, NotAllowed, domain_call, show_at_field
 from recaudo.core.money import to_minor
@@ -102,6 +103,7 @@ def debtor_detail(request, slug, pk):
         "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],
         "habeas_rows": (debtor_habeas_requests(view.debtor, today=portfolio.today(), limit=10)
                         if role in SUPERVISING_ROLES else []),
+        "certificates": debtor_certificates(view.debtor) if "write" in PERMISSIONS[Role(role)] else [],
         **(_action_forms(portfolio, view.debtor) if "write" in PERMISSIONS[Role(role)] else {}),
     })
 

@@ -21,7 +21,7 @@ LAYERS = [
     {"banking"},
     {"communications"},
     {"agents"},
-    {"imports", "reports", "privacy", "analytics"},
+    {"imports", "reports", "privacy", "analytics", "certificates"},
     {"cycle"},
     {"web", "demo", "api", "portal", "security"},  # security: the security test suite's package
     # the project's own entry modules: the console script, settings, root URLs, WSGI

@@ -27,6 +27,11 @@ PUBLIC = {
     "pay_link": "a payment link's public pay page: no session by design (the debtor follows the link from a "
                 "message); the random reference is the key, 404 otherwise; shows only the creditor, the amount and "
                 "the description (banking/tests/test_pay_page.py)",
+    "certificate_verify": "a certificate's public verification page: no session by design (anyone holding the "
+                          "certificate checks it); the random 80-bit code printed on it is the key, 404 otherwise; "
+                          "shows the creditor, the debtor's name with the ID masked, what it certifies and when "
+                          "(web/tests/test_certificates.py)",
+    "certificate_verify_form": "the form that asks for a certificate's verification code (no session by design)",
     "invitation_accept": "an invitee's one-time link (the token is the credential: stored hashed, expires, works "
                          "once; accounts/tests/test_users.py)",
     "two_factor_verify": "the second step of signing in, after the password: it needs a session that passed the "
@@ -169,6 +174,9 @@ ACCESS = {
     "debtor_detail": (V, V, DEBTOR),
     "payment_new": (AG, AG, DEBTOR),
     "payment_receipt": (V, V, {"payment_id": "payment"}),
+    "certificate_no_debt_new": (AG, AG, DEBTOR),
+    "certificate_debt_new": (AG, AG, DEBTOR),
+    "certificate_pdf": (AG, None, {"certificate_id": "certificate"}),  # it carries the debtor's full ID
     "payment_reverse": (SU, SU, {"payment_id": "payment"}),
     # the debtor page's own records (issue 14 §2): agents and up write; viewers neither write nor download
     "debtor_note_new": (AG, AG, DEBTOR),

@@ -15,9 +15,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from recaudo.certificates.services import debt_certificate_issue
 from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
 from recaudo.portfolio.models import SavedFilter
-from recaudo.portfolio.services import contact_add, document_attach
+from recaudo.portfolio.services import contact_add, document_attach, portfolio_creditor_set
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 
@@ -48,6 +49,7 @@ class Side:
     payment_link: object = None
     transfer_receipt: object = None
     habeas_request: object = None
+    certificate: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -130,13 +132,17 @@ def build_side(portfolio, agent, number: str) -> Side:
 
     habeas = habeas_request_file(debtor=debtor, kind="reclamo", channel="portal", actor=portal_actor(debtor.pk),
                                  text=f"<script>alert('{number}')</script> corrijan mi reporte")
+    portfolio_creditor_set(portfolio=portfolio, actor="cli", creditor_nit="900.123.456-8",
+                           legal_representative=f"<b>Administradora {number}</b>")
+    certificate = debt_certificate_issue(debtor=debtor, actor="cli")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
-                payment_link=payment_link, transfer_receipt=transfer_receipt, habeas_request=habeas)
+                payment_link=payment_link, transfer_receipt=transfer_receipt, habeas_request=habeas,
+                certificate=certificate)
 
 
 def build_world() -> dict:

@@ -244,6 +244,9 @@ def _event_labels() -> dict[str, str]:
         "payment.recorded": _("Payment received"),
         "payment.reversed": _("Payment reversed"),
         "receipt.issued": _("Receipt issued"),
+        "certificate.no_debt_issued": _("Paz y salvo issued"),
+        "certificate.debt_issued": _("Certificate of debt issued"),
+        "certificate.revoked": _("Certificate revoked"),
         # promises, agreements, offers
         "promise.created": _("Promise to pay"),
         "promise.recorded": _("Promise to pay recorded"),
