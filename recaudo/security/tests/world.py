@@ -46,6 +46,7 @@ class Side:
     convenio: object = None
     bank_upload: object = None
     payment_link: object = None
+    inbound: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -117,13 +118,19 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, amount_minor=5_000_00, currency="COP", reference=f"RC-WORLD-{number}",
         provider="wompi", url=f"https://checkout.wompi.co/l/world{number}",
         expires_at=timezone.now() + timedelta(days=3))
+    from recaudo.communications.models import InboundMessage
+
+    inbound = InboundMessage.objects.create(
+        portfolio=portfolio, debtor=debtor, contact=debtor.contacts.first(), channel="sms", sender="+573001234567",
+        text=f"<script>alert('inbound {number}')</script>", kind="other", outcome="inbox", needs_agent=True,
+        received_at=now)
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
                 document=document_attach(debtor=debtor, upload=b"%PDF-1.4 world", filename=f"factura-{number}.pdf",
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
-                payment_link=payment_link)
+                payment_link=payment_link, inbound=inbound)
 
 
 def build_world() -> dict:
