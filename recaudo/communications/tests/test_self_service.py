@@ -7,10 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from recaudo.audit.models import AuditEvent
+from recaudo.banking.models import Convenio, GatewayAccount, PaymentLink
+from recaudo.banking.services_gateways import gateway_account_save
+from recaudo.banking.tests.fake_gateways import FakeWompi
 from recaudo.communications.models import InboundMessage, Message
+from recaudo.communications.services import message_enqueue
 from recaudo.communications.signatures import hmac_sha256, twilio_signature
 from recaudo.compliance.models import ComplianceDecision, ContactAttempt
 from recaudo.cycle.outbox import outbox_process
+from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.portfolio.models import Consent
 from recaudo.portfolio.services import contact_add
 
@@ -104,15 +109,12 @@ def test_an_answer_the_debtor_asked_for_goes_on_a_sunday_night_with_its_evidence
     assert decision.allowed and decision.context["direction"] == "inbound"
     assert ContactAttempt.objects.get().direction == "inbound"
     # a collection reminder queued at the same moment waits for Monday 07:00
-    from recaudo.communications.services import message_enqueue
-
     reminder = message_enqueue(portfolio=luz.portfolio, debtor=luz, channel="sms", template_code="reminder",
                                dedupe_key="r1", now=SUNDAY_NIGHT)
     assert reminder.next_attempt_at == datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
 
 
 def test_pagar_without_a_gateway_gives_the_reference_and_the_bank(twilio, luz, client, clock):
-    from recaudo.banking.models import Convenio
 
     Convenio.objects.create(portfolio=luz.portfolio, name="Bancolombia", bank_code="007", account_number="123456789",
                             account_type="CA", service_code="98765")
@@ -124,7 +126,6 @@ def test_pagar_without_a_gateway_gives_the_reference_and_the_bank(twilio, luz, c
 
 
 def test_pagar_with_a_gateway_reuses_the_open_link_for_the_total(twilio, luz, client, clock):
-    from recaudo.banking.models import GatewayAccount, PaymentLink
 
     GatewayAccount.objects.create(portfolio=luz.portfolio, provider="wompi", config={}, active=True)
     PaymentLink.objects.create(portfolio=luz.portfolio, debtor=luz, amount_minor=128456789, currency="COP",
@@ -135,6 +136,19 @@ def test_pagar_with_a_gateway_reuses_the_open_link_for_the_total(twilio, luz, cl
     assert sent_sms(twilio) == [
         "Distribuciones Andinas S.A.S.: Luz, pague $ 1.284.567,89 en https://checkout.wompi.co/l/abc."]
     assert PaymentLink.objects.count() == 1
+
+
+def test_pagar_with_a_gateway_creates_a_link_for_the_total_at_the_local_gateway(twilio, luz, client, clock):
+
+    with FakeWompi() as wompi:
+        gateway_account_save(portfolio=luz.portfolio, provider="wompi", values=wompi.config(), actor="cli")
+        sms_in(client, "PAGAR", sid="SM1")
+        sms_in(client, "pagar", sid="SM2")  # the open link for the same total is used again
+    link = PaymentLink.objects.get()
+    assert (link.amount_minor, link.obligation, link.debtor) == (128456789, None, luz)
+    assert [r["json"]["amount_in_cents"] for r in wompi.requests] == [128456789]
+    outbox_process(now=NOW, worker_id="w1")
+    assert sent_sms(twilio) == [f"Distribuciones Andinas S.A.S.: Luz, pague $ 1.284.567,89 en {link.url}."] * 2
 
 
 def test_acuerdo_and_ayuda_carry_the_portal_link_when_the_portal_is_on(twilio, luz, client, clock, settings):
@@ -172,7 +186,6 @@ def test_an_unknown_number_gets_nothing_and_nothing_is_kept(twilio, luz, client,
 
 
 def test_without_consent_on_the_channel_no_answer_and_an_agent_sees_it(twilio, portfolio, client, clock):
-    from recaudo.demo.testing import make_debtor, make_obligation
 
     debtor = make_debtor(portfolio, code="C009", name="Pedro Gómez")
     make_obligation(portfolio, debtor, number="F-9", amount="1000")
