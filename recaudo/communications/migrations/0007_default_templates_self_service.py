@@ -45,16 +45,16 @@ HELP_EN = ("{{ portfolio.creditor }}: reply BALANCE for your balance, PAY to pay
 TEMPLATES = [
     ("reply_balance", "Respuesta: saldo", "es", BALANCE_ES, "recaudo_respuesta_saldo",
      ["debtor.first_name", "total_balance|money:currency", "payment_reference"]),
-    ("reply_balance", "Reply: balance", "en", BALANCE_EN, "recaudo_respuesta_saldo",
+    ("reply_balance", "Auto-reply SALDO/BALANCE", "en", BALANCE_EN, "recaudo_respuesta_saldo",
      ["debtor.first_name", "total_balance|money:currency", "payment_reference"]),
     ("reply_pay", "Respuesta: pagar", "es", PAY_ES, "recaudo_respuesta_pagar",
      ["debtor.first_name", "total_balance|money:currency", "payment_reference"]),
-    ("reply_pay", "Reply: pay", "en", PAY_EN, "recaudo_respuesta_pagar",
+    ("reply_pay", "Auto-reply PAGAR/PAY", "en", PAY_EN, "recaudo_respuesta_pagar",
      ["debtor.first_name", "total_balance|money:currency", "payment_reference"]),
     ("reply_plan", "Respuesta: acuerdo", "es", PLAN_ES, "recaudo_respuesta_acuerdo", ["debtor.first_name"]),
-    ("reply_plan", "Reply: plan", "en", PLAN_EN, "recaudo_respuesta_acuerdo", ["debtor.first_name"]),
+    ("reply_plan", "Auto-reply ACUERDO/PLAN", "en", PLAN_EN, "recaudo_respuesta_acuerdo", ["debtor.first_name"]),
     ("reply_help", "Respuesta: ayuda", "es", HELP_ES, "recaudo_respuesta_ayuda", ["portfolio.creditor"]),
-    ("reply_help", "Reply: help", "en", HELP_EN, "recaudo_respuesta_ayuda", ["portfolio.creditor"]),
+    ("reply_help", "Auto-reply AYUDA/HELP", "en", HELP_EN, "recaudo_respuesta_ayuda", ["portfolio.creditor"]),
 ]
 
 
