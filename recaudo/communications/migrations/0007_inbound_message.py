@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communications', '0005_default_templates_payment_link'),
+        ('communications', '0006_portal_code_templates'),
         ('portfolio', '0005_creditor_and_payment_details'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -76,6 +76,6 @@ def remove_templates(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("communications", "0006_inbound_message")]
+    dependencies = [("communications", "0007_inbound_message")]
 
     operations = [migrations.RunPython(load_templates, remove_templates)]
