@@ -49,6 +49,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
         "bank": "import" in allowed,  # bank collection files and their review queue: supervisors, administrators
         "convenios": role == Role.ADMIN,  # convenios and payment references: administrators
         "queue": "write" in allowed,
+        "inbox": "write" in allowed,  # what debtors wrote by SMS/WhatsApp for a person (communications)
         "team": role in SUPERVISING_ROLES,
         "approvals": role in SUPERVISING_ROLES,
         "users": role == Role.ADMIN,  # administrators (and superusers) manage users and roles

@@ -13,4 +13,6 @@ urlpatterns = [
     path("debtors/bulk/", views.debtor_bulk, name="debtor_bulk"),
     path("debtors/bulk/<int:job_id>/", views.debtor_bulk_job, name="debtor_bulk_job"),
     path("team/scripts/", views.agent_scripts, name="agent_scripts"),
+    path("inbox/", views.agent_inbox, name="agent_inbox"),
+    path("inbox/<int:inbound_id>/handled/", views.inbound_handled, name="inbound_handled"),
 ]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.models import Role
-from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
+from recaudo.accounts.selectors import debtor_for_user_or_404, debtor_scope, portfolio_for_user_or_404, role_in
+from recaudo.communications.selectors import inbox_page
+from recaudo.communications.services_inbound import inbound_mark_handled
 from recaudo.compliance.services import compliance_check
 from recaudo.compliance.wording import fmt_local
 from recaudo.core.errors import DomainError, NotAllowed, show_at_field
@@ -366,3 +368,33 @@ def debtor_bulk_job(request, slug, job_id):
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "agents/_bulk_job_status.html", context)
     return render(request, "agents/bulk_job.html", context)
+
+
+# ------------------------------------------------------------------------------------------------ inbox
+@login_required
+@require_GET
+def agent_inbox(request, slug):
+    """What debtors wrote by SMS or WhatsApp that no keyword answered (communications.services_inbound), waiting
+    for a person: agents (their debtors), supervisors and administrators."""
+    portfolio = _agent_portfolio(request, slug)
+    page = inbox_page(portfolio, scope=debtor_scope(request.user, portfolio), page=request.GET.get("page") or 1)
+    return render(request, "agents/inbox.html", {"portfolio": portfolio, "page": page})
+
+
+@login_required
+@require_POST
+def inbound_handled(request, slug, inbound_id):
+    """Mark an inbound message as handled; back to the debtor's page ("next=debtor") or the inbox."""
+    portfolio = _agent_portfolio(request, slug)
+    try:
+        row = inbound_mark_handled(inbound_id=inbound_id, actor=request.user, portfolio=portfolio)
+    except NotAllowed:
+        raise Http404("message not found")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        row = None
+    else:
+        messages.success(request, _("Marked as handled."))
+    if request.POST.get("next") == "debtor" and row is not None:
+        return redirect(reverse("debtor_detail", args=[portfolio.slug, row.debtor_id]) + "#inbound")
+    return redirect("agent_inbox", slug=portfolio.slug)

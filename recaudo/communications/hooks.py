@@ -1,7 +1,8 @@
 """Provider webhooks: delivery statuses and inbound replies. Every request's signature is verified (403 if not).
 
 /hooks/twilio/status    Twilio status callback (form; X-Twilio-Signature: HMAC-SHA1 of URL + sorted params)
-/hooks/twilio/inbound   Twilio inbound SMS (same signature); STOP-like replies revoke the SMS consent
+/hooks/twilio/inbound   Twilio inbound SMS (same signature): STOP-like replies revoke the SMS consent, SALDO/PAGAR/
+                        ACUERDO/AYUDA are answered, anything else goes to the agents' inbox (services_inbound)
 /hooks/whatsapp         WhatsApp Cloud: GET verify-token handshake; POST statuses and inbound messages
                         (X-Hub-Signature-256: HMAC-SHA256 of the body with the app secret)
 /hooks/email/bounce     generic JSON bounce/complaint/delivery (X-Recaudo-Signature: sha256=HMAC of the body)
@@ -18,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .conf import public_url, setting
-from .services import TWILIO_STATUS, inbound_reply, message_status_update
+from .services import TWILIO_STATUS, message_status_update
+from .services_inbound import inbound_receive
 from .signatures import hmac_sha256_valid, twilio_valid
 from .transports.sms_twilio import OPT_OUT_CODES as TWILIO_OPT_OUT
 from .transports.sms_twilio import PERMANENT_CODES as TWILIO_PERMANENT
@@ -130,9 +132,10 @@ def twilio_inbound(request):
     try:
         sender = _text(request.POST.get("From"), "From", limit=200)
         text = _text(request.POST.get("Body"), "Body", limit=10_000)
+        sid = _text(request.POST.get("MessageSid") or request.POST.get("SmsSid"), "MessageSid", limit=200)
     except Malformed as exc:
         return HttpResponseBadRequest(str(exc))
-    inbound_reply(channel="sms", sender=sender, text=text, provider="twilio")
+    inbound_receive(channel="sms", sender=sender, text=text, provider="twilio", provider_id=sid)
     return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")
 
 
@@ -173,7 +176,8 @@ def _whatsapp_events(payload) -> tuple[list[dict], list[dict]]:
                         or _text(_object(_object(message.get("interactive"), "interactive").get("button_reply"),
                                          "button_reply").get("title"), "button_reply title"))
                 messages.append({"sender": _text(message.get("from"), "from", limit=200), "text": text,
-                                 "at": _ts(message.get("timestamp"))})
+                                 "at": _ts(message.get("timestamp")),
+                                 "provider_id": _text(message.get("id"), "message id", limit=200)})
     return statuses, messages
 
 
@@ -196,7 +200,7 @@ def whatsapp(request):
     for status in statuses:
         message_status_update(provider="whatsapp_cloud", **status)
     for message in messages:
-        inbound_reply(channel="whatsapp", provider="whatsapp_cloud", **message)
+        inbound_receive(channel="whatsapp", provider="whatsapp_cloud", **message)
     return HttpResponse(status=200)
 
 

@@ -178,3 +178,65 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.channel} {self.template_code} → {self.to or self.debtor_id} ({self.status})"
+
+
+class InboundMessage(models.Model):
+    """An SMS or WhatsApp message a debtor's contact wrote to us (issue 16 §4), one row per debtor the sender's
+    number belongs to. A keyword (SALDO, PAGAR, ACUERDO, AYUDA...) is answered automatically by a queued `reply`;
+    anything else waits in the agents' inbox (`needs_agent`) until someone marks it handled."""
+
+    class Kind(models.TextChoices):
+        BALANCE = "balance", _("Balance (SALDO)")
+        PAY = "pay", _("Pay (PAGAR)")
+        PLAN = "plan", _("Agreement (ACUERDO)")
+        HELP = "help", _("Help (AYUDA)")
+        STOP = "stop", _("Opt-out (STOP)")
+        OTHER = "other", _("Other text")
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("Answered automatically")
+        INBOX = "inbox", _("For an agent")
+        NO_CONSENT = "no_consent", _("Not answered: no consent on this channel")
+        LIMITED = "limited", _("Not answered: too many messages from this number")
+        NOT_SENT = "not_sent", _("Not answered: the reply could not be queued")
+        OPTED_OUT = "opted_out", _("Consent revoked")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.PROTECT, related_name="inbound_messages")
+    debtor = models.ForeignKey("portfolio.Debtor", on_delete=models.PROTECT, related_name="inbound_messages")
+    contact = models.ForeignKey("portfolio.Contact", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="inbound_messages")
+    channel = models.CharField(_("channel"), max_length=10, choices=CHANNELS)
+    sender = models.CharField(_("from"), max_length=32)
+    text = models.TextField(_("text"), blank=True, help_text="at most 2,000 characters; longer texts are cut")
+    truncated = models.BooleanField(default=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    reason = models.CharField(max_length=300, blank=True, help_text="why it was not answered")
+    reply = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    provider = models.CharField(max_length=30, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    received_at = models.DateTimeField(_("received"))
+    needs_agent = models.BooleanField(default=False, help_text="shown in the agents' inbox until handled")
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["debtor", "provider", "provider_id"], condition=~Q(provider_id=""),
+                                    name="inbound_once_per_provider_id"),
+            models.CheckConstraint(condition=Q(channel__in=["sms", "whatsapp"]), name="inbound_channel_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["balance", "pay", "plan", "help", "stop", "other"]),
+                                   name="inbound_kind_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["portfolio", "needs_agent", "handled_at", "-received_at"], name="inbound_inbox_idx"),
+            models.Index(fields=["debtor", "-received_at"], name="inbound_debtor_idx"),
+            models.Index(fields=["sender", "-received_at"], name="inbound_sender_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.sender} → {self.debtor_id} ({self.kind})"

@@ -49,6 +49,7 @@ from .sandbox import (
 
 DEFAULT_LANGUAGE = "es"
 PORTAL_SALT = "recaudo.portal.debtor"
+BANK_KEYS = ("name", "account", "account_type", "service_code")
 
 
 class RenderError(DomainError):
@@ -129,6 +130,13 @@ def overdue_obligations(debtor_ids: list[int], today_by_debtor: dict[int, date])
     return result
 
 
+def bank_details(given) -> dict:
+    """The bank transfer details a template may show (`bank.name`, `bank.account`, `bank.account_type`,
+    `bank.service_code`): each a short string, empty when not given."""
+    given = given if isinstance(given, dict) else {}
+    return {key: str(given.get(key) or "")[:60] for key in BANK_KEYS}
+
+
 def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Obligation], now: datetime,
                    extra: dict | None = None, references: References | None = None) -> dict:
     """Plain data for templates: never model objects. `references`: the payment references of the debtor and its
@@ -169,6 +177,8 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
         # the debtor's open payment link when the portfolio has an active gateway (banking), else ""
         "payment_link": open_payment_link_url(debtor.pk, now=now) if debtor.pk else "",
         "today": today,
+        # where to pay by bank transfer (the self-service "PAGAR" answer gives it: the portfolio's convenio); empty
+        "bank": bank_details((extra or {}).get("bank")),
     }
     for key, value in (extra or {}).items():
         if key not in context and isinstance(value, (str, int, float, Decimal, date, list, dict, bool, type(None))):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -122,3 +123,121 @@ def sms_size(text: str) -> SmsSize:
         segments = -(-length // part)
     return SmsSize(encoding=encoding, length=length, segments=segments,
                    per_segment=single if segments <= 1 else part, non_gsm=non_gsm)
+
+
+# -------------------------------------------------------------------------------------- self-service by SMS/WhatsApp
+# What a debtor may write to get an automatic answer (issue 16 §4). A message is a request when, once normalised
+# (capitals, no accents, no punctuation) and stripped of courtesy words, exactly one kind of keyword is left.
+# Anything else ("no puedo pagar", "ya pagué", a question) goes to the agents' inbox: a person reads it.
+STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "NO MAS", "DETENER",
+                        "CANCELAR", "PARAR", "ALTO", "NO ME ESCRIBAN", "NO MAS MENSAJES"})
+# STOP words that are an opt-out wherever they appear in a short message (never ambiguous in Spanish or English:
+# "cancelar" also means "to pay off" and "baja" "low", so those count only as the whole message or its start).
+STOP_ANYWHERE = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE"})
+BALANCE, PAY, PLAN, HELP, STOP, OTHER = "balance", "pay", "plan", "help", "stop", ""
+KEYWORDS = {
+    "SALDO": BALANCE, "BALANCE": BALANCE, "DEUDA": BALANCE,
+    "PAGAR": PAY, "PAGO": PAY, "PAY": PAY, "PAYMENT": PAY,
+    "ACUERDO": PLAN, "PLAN": PLAN, "AGREEMENT": PLAN,
+    "AYUDA": HELP, "HELP": HELP, "MENU": HELP, "INFO": HELP, "OPCIONES": HELP,
+}
+FILLER_WORDS = frozenset({
+    "HOLA", "BUENAS", "BUENOS", "BUEN", "DIA", "DIAS", "TARDES", "NOCHES", "POR", "FAVOR", "PORFA", "PORFAVOR",
+    "GRACIAS", "QUIERO", "QUISIERA", "MI", "MIS", "EL", "LA", "LOS", "UN", "UNA", "DE", "VER", "CONSULTAR", "ENVIAR",
+    "ENVIEME", "ENVIAME", "MANDAME", "MANDEME", "DAME", "CUAL", "ES", "SR", "SRA", "OK",
+    "HI", "HELLO", "PLEASE", "PLS", "THANKS", "THANK", "YOU", "MY", "THE", "A", "I", "WANT", "TO", "SEND", "ME",
+    "WHAT", "IS", "SEE", "CHECK",
+})
+MAX_REQUEST_WORDS = 8
+INBOUND_TEXT_LIMIT = 2000  # characters of an inbound message kept for the agents (the rest is cut, said so)
+
+
+def normalise_words(text: str) -> list[str]:
+    """The words of an inbound text in capitals, without accents or punctuation.
+
+    >>> normalise_words("  ¡Saldo, por favor!  ")
+    ['SALDO', 'POR', 'FAVOR']
+    >>> normalise_words("No más")
+    ['NO', 'MAS']
+    """
+    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().upper()
+    return "".join(ch if ch.isalnum() else " " for ch in plain).split()
+
+
+def is_stop_word(text: str) -> bool:
+    """An opt-out: a STOP-like word as the whole message ("STOP", "baja", "No más") or its start ("STOP todo"), or
+    STOP / STOPALL / UNSUBSCRIBE anywhere in a short message ("saldo stop").
+
+    >>> [is_stop_word(t) for t in ("STOP", "baja", "No más", "stop ya", "saldo STOP", "cancelar", "cancelar deuda")]
+    [True, True, True, True, True, True, False]
+    """
+    words = normalise_words(text)
+    plain = " ".join(words)
+    if plain in STOP_WORDS or plain.startswith("STOP ") or plain.startswith("BAJA "):
+        return True
+    return len(words) <= MAX_REQUEST_WORDS and any(w in STOP_ANYWHERE for w in words)
+
+
+def inbound_keyword(text: str) -> str:
+    """What an inbound SMS/WhatsApp text asks for: "stop" (always first: an opt-out keeps its meaning), "balance",
+    "pay", "plan", "help", or "" (anything else: the agents' inbox).
+
+    >>> [inbound_keyword(t) for t in ("SALDO", "saldo por favor", "Hola, ¿cuál es mi saldo?", "Balance please")]
+    ['balance', 'balance', 'balance', 'balance']
+    >>> [inbound_keyword(t) for t in ("pagar", "Quiero PAGAR", "pay", "Acuerdo", "plan", "AYUDA", "menu", "Help!")]
+    ['pay', 'pay', 'pay', 'plan', 'plan', 'help', 'help', 'help']
+    >>> [inbound_keyword(t) for t in ("STOP", "saldo stop", "baja", "No más")]
+    ['stop', 'stop', 'stop', 'stop']
+    >>> [inbound_keyword(t) for t in ("no puedo pagar", "ya pagué", "saldo pagar", "", "hola", "pagar " * 9)]
+    ['', '', '', '', '', '']
+    """
+    if is_stop_word(text):
+        return STOP
+    words = normalise_words(text)
+    if not words or len(words) > MAX_REQUEST_WORDS:
+        return OTHER
+    rest = [w for w in words if w not in FILLER_WORDS]
+    kinds = {KEYWORDS.get(w) for w in rest}
+    if len(kinds) != 1 or None in kinds:
+        return OTHER
+    return kinds.pop()
+
+
+# An automatic answer per sender: at most REPLY_LIMITS[i][0] within REPLY_LIMITS[i][1] (hostile loops: two bots
+# answering each other, someone flooding a number). Beyond, the message is kept for the agents and not answered.
+REPLY_LIMITS = ((3, timedelta(minutes=10)), (10, timedelta(days=1)))
+
+
+def reply_allowed(previous: list, now) -> bool:
+    """Whether one more automatic answer may go to a sender who got answers at the instants `previous`.
+
+    >>> from datetime import datetime
+    >>> t = datetime(2026, 3, 3, 15, 0)
+    >>> reply_allowed([], t), reply_allowed([t - timedelta(minutes=m) for m in (1, 2)], t)
+    (True, True)
+    >>> reply_allowed([t - timedelta(minutes=m) for m in (1, 2, 3)], t)
+    False
+    >>> reply_allowed([t - timedelta(minutes=m) for m in (11, 12, 13)], t)
+    True
+    >>> reply_allowed([t - timedelta(hours=h) for h in range(1, 11)], t)
+    False
+    """
+    return all(sum(1 for at in previous if now - window < at <= now) < limit for limit, window in REPLY_LIMITS)
+
+
+def whatsapp_session_open(last_inbound, now) -> bool:
+    """WhatsApp lets a business answer with free text (a "session" message) within 24 hours of the customer's last
+    message; later only an approved template may go.
+
+    >>> from datetime import datetime
+    >>> t = datetime(2026, 3, 3, 15, 0)
+    >>> whatsapp_session_open(t - timedelta(hours=23, minutes=59), t), whatsapp_session_open(t - timedelta(hours=24), t)
+    (True, False)
+    >>> whatsapp_session_open(None, t)
+    False
+    """
+    return last_inbound is not None and now - last_inbound < WHATSAPP_SESSION
+
+
+WHATSAPP_SESSION = timedelta(hours=24)
+REPLY_SOURCE = "reply"  # Message.source of an automatic answer to a debtor's message

@@ -15,7 +15,7 @@ from recaudo.portfolio.masking import mask_contact, mask_free_text
 from recaudo.portfolio.models import Debtor, Portfolio
 
 from .contacts import contacts_for
-from .models import Message, Template, TemplateRevision
+from .models import InboundMessage, Message, Template, TemplateRevision
 from .rules import template_can_decide, template_edit_needs_approval
 
 
@@ -177,3 +177,28 @@ def debtor_messages(debtor: Debtor, limit: int = 100) -> list[Message]:
                 .only("pk", "channel", "status", "template_code", "source", "created_at", "sent_at", "delivered_at",
                       "last_error")
                 .order_by("-created_at", "-pk")[:limit])
+
+
+# ------------------------------------------------------------------------------------------------ inbound messages
+def _masked(rows: list[InboundMessage], masked: bool) -> list[InboundMessage]:
+    if masked:  # a viewer: the sender and the text as personal data (docs/habeas-data.md)
+        for row in rows:
+            row.sender, row.text = mask_contact("phone", row.sender), mask_free_text(row.text)
+    return rows
+
+
+def debtor_inbound(debtor: Debtor, *, masked: bool = False, limit: int = 20) -> list[InboundMessage]:
+    """What the debtor's contacts wrote by SMS or WhatsApp, newest first (the debtor page)."""
+    rows = list(InboundMessage.objects.filter(debtor=debtor).select_related("handled_by", "reply")
+                .order_by("-received_at", "-id")[:limit])
+    return _masked(rows, masked)
+
+
+def inbox_page(portfolio: Portfolio, *, scope: DebtorScope = EVERY_DEBTOR, page: int = 1, per_page: int = 50):
+    """The portfolio's agents' inbox: inbound messages waiting for a person (not handled yet), oldest first, within
+    the user's scope."""
+    qs = (scope.filter(InboundMessage.objects.filter(portfolio=portfolio, needs_agent=True, handled_at__isnull=True))
+          .select_related("debtor").order_by("received_at", "id"))
+    result = Paginator(qs, per_page).get_page(page)
+    result.object_list = _masked(list(result.object_list), scope.masked)
+    return result

@@ -7,7 +7,6 @@ rows it sends were claimed and committed.
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -24,7 +23,7 @@ from recaudo.portfolio.models import Consent, Contact, Debtor, Portfolio
 from recaudo.portfolio.services import consent_set
 
 from .conf import max_attempts
-from .contacts import contacts_for
+from .contacts import consent_granted, contacts_for
 from .models import CHANNEL_CODES, REQUESTED_SOURCES, Message, Template, TemplateRevision
 from .rendering import RenderedMessage, RenderError, message_language, template_lookup, template_validate
 from .rendering import template_render as _template_render
@@ -33,8 +32,6 @@ from .status import MOVE, RANK, RECORD, status_step
 
 log = logging.getLogger(__name__)
 
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "BAJA", "NO MAS", "DETENER", "CANCELAR",
-              "PARAR", "ALTO", "NO ME ESCRIBAN", "NO MAS MENSAJES"}
 TWILIO_STATUS = {"sent": "sent", "delivered": "delivered", "read": "delivered", "undelivered": "failed",
                  "failed": "failed"}
 
@@ -68,8 +65,12 @@ def _blocked(*, portfolio, debtor, channel, dedupe_key, reason, actor=None) -> N
 def message_enqueue_with_reason(*, portfolio: Portfolio, debtor: Debtor, channel: str, template_code: str,
                                 dedupe_key: str, now: datetime, attach_statement: bool = False,
                                 context: dict | None = None, source: str = "cycle", cycle_run_id: int | None = None,
-                                actor=None, fallback_of: Message | None = None) -> tuple[Message | None, str]:
-    """message_enqueue, also returning why no message was queued ("" when one was)."""
+                                actor=None, fallback_of: Message | None = None, contact: Contact | None = None,
+                                direction: str = "outbound", payload: dict | None = None
+                                ) -> tuple[Message | None, str]:
+    """message_enqueue, also returning why no message was queued ("" when one was). `contact`: this contact (it
+    must have the channel's consent) rather than the debtor's primary one; `direction` "inbound": an answer the
+    debtor asked for (compliance.rules.decide); `payload`: added to the message's provider payload."""
     if channel not in CHANNEL_CODES:
         raise CommunicationsError(f"unknown channel {channel!r}; one of {', '.join(CHANNEL_CODES)}")
     if debtor.portfolio_id != portfolio.pk:
@@ -77,7 +78,10 @@ def message_enqueue_with_reason(*, portfolio: Portfolio, debtor: Debtor, channel
     existing = Message.objects.filter(portfolio=portfolio, dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, ""
-    contact = contacts_for([debtor.pk], channel).get(debtor.pk)
+    if contact is not None and (contact.debtor_id != debtor.pk or not consent_granted([contact.pk], channel)):
+        contact = None
+    elif contact is None:
+        contact = contacts_for([debtor.pk], channel).get(debtor.pk)
     if contact is None:
         reason = f"no collectable contact with consent for {channel}"
         _blocked(portfolio=portfolio, debtor=debtor, channel=channel, dedupe_key=dedupe_key, reason=reason,
@@ -91,7 +95,8 @@ def message_enqueue_with_reason(*, portfolio: Portfolio, debtor: Debtor, channel
                  actor=actor)
         return None, reason
     try:
-        decision = contact_schedule(debtor=debtor, channel=channel, requested_at=now, contact=contact, actor=actor)
+        decision = contact_schedule(debtor=debtor, channel=channel, requested_at=now, contact=contact, actor=actor,
+                                    direction=direction)
     except ComplianceError as exc:
         decision, reason = None, f"compliance check failed: {exc}"
     else:
@@ -113,7 +118,8 @@ def message_enqueue_with_reason(*, portfolio: Portfolio, debtor: Debtor, channel
     else:
         message.subject, message.body, message.html = rendered.subject[:300], rendered.body, rendered.html
         message.provider_payload = {"whatsapp_template": rendered.whatsapp_template_name,
-                                    "whatsapp_params": rendered.whatsapp_params, "text": rendered.text}
+                                    "whatsapp_params": rendered.whatsapp_params, "text": rendered.text,
+                                    **(payload or {})}
         message.rendered_at = now
     if not decision.allowed:
         message.last_error = (f"outside the compliance window until {decision.send_at.isoformat()}: {reason}"
@@ -449,31 +455,6 @@ def consent_revoke_for_contact(*, contact: Contact, channel: str, source: str, n
     Message.objects.filter(contact=contact, channel=channel, status=Message.Status.QUEUED).update(
         status=Message.Status.CANCELLED, last_error=f"cancelled: consent revoked ({source})"[:1000], updated_at=now)
     return True
-
-
-def is_stop_word(text: str) -> bool:
-    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().upper()
-    plain = " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
-    return plain in STOP_WORDS or plain.startswith("STOP ") or plain.startswith("BAJA ")
-
-
-def inbound_reply(*, channel: str, sender: str, text: str, provider: str, at: datetime | None = None) -> int:
-    """An inbound SMS/WhatsApp reply. STOP-like replies ("STOP", "BAJA", "NO MAS") revoke the channel's consent of
-    every collectable contact with that number, and cancel their queued messages on it. Returns how many."""
-    at = at or timezone.now()
-    if not is_stop_word(text):
-        return 0
-    digits = "".join(ch for ch in sender if ch.isdigit())
-    if not digits:
-        return 0
-    revoked = 0
-    contacts = Contact.objects.filter(value="+" + digits, channel__in=[Contact.Channel.PHONE, Contact.Channel.WHATSAPP]
-                                      ).select_related("debtor__portfolio")
-    for contact in contacts:
-        if consent_revoke_for_contact(contact=contact, channel=channel, source=f"{provider} reply: {text[:40]}",
-                                      now=at):
-            revoked += 1
-    return revoked
 
 
 def fallback_enqueue(*, message: Message, now: datetime) -> Message | None:

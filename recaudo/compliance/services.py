@@ -213,12 +213,13 @@ def contact_attempt_record(
 
 
 def contact_schedule(*, debtor: Debtor, channel: str, requested_at: datetime, contact: Contact | None = None,
-                     actor=None) -> Decision:
+                     actor=None, direction: str = OUTBOUND) -> Decision:
     """When a message or agent task asked for `requested_at` may go out: `decision.send_at` is `requested_at` when
     allowed, else the next allowed instant (never earlier); None means it may never go and the caller must surface
-    the reasons (never drop it silently). The decision is stored as evidence. Re-check at send time: contacts made
-    in between can move the time further."""
-    return compliance_check(debtor=debtor, contact=contact, channel=channel, at=requested_at, actor=actor)
+    the reasons (never drop it silently). `direction` "inbound": an answer the debtor asked for. The decision is
+    stored as evidence. Re-check at send time: contacts made in between can move the time further."""
+    return compliance_check(debtor=debtor, contact=contact, channel=channel, at=requested_at, actor=actor,
+                            direction=direction)
 
 
 def _claim_since(debtor: Debtor, portfolio) -> date | None:

@@ -37,11 +37,11 @@ from recaudo.communications.rendering import (
     template_lookup,
     template_render,
 )
-from recaudo.communications.rules import retry_delay
+from recaudo.communications.rules import REPLY_SOURCE, retry_delay, whatsapp_session_open
 from recaudo.communications.services import consent_revoke_for_contact, fallback_enqueue
 from recaudo.communications.transports import Attachment, Outgoing, TransportError, transport_for
 from recaudo.compliance.models import ComplianceDecision, ContactAttempt
-from recaudo.compliance.rules import ComplianceError, ContactEvent, decide
+from recaudo.compliance.rules import INBOUND, OUTBOUND, ComplianceError, ContactEvent, decide
 from recaudo.compliance.services import HISTORY_DAYS, compliance_settings, debtor_timezone
 from recaudo.portfolio.models import Consent
 from recaudo.reports.render import render_statement_pdf, statement_filename, statement_language
@@ -190,6 +190,13 @@ def _render(batch: _Batch) -> None:
         m.rendered_at = batch.now
 
 
+def _direction(m: Message) -> str:
+    """An answer the debtor asked for (an SMS/WhatsApp keyword, communications.services.inbound_receive) is an
+    inbound contact for the compliance rules: the hours and frequency rules govern contacts the creditor starts
+    (docs/channels.md, "Self-service"). Everything else is outbound."""
+    return INBOUND if m.source == REPLY_SOURCE else OUTBOUND
+
+
 def _compliance(batch: _Batch) -> dict[int, int]:
     """Re-check every message at send time (pure rules, one query each for history and consents); store the
     decisions as evidence. Returns message pk -> evidence id for the ones allowed now."""
@@ -216,7 +223,8 @@ def _compliance(batch: _Batch) -> dict[int, int]:
         events = history[m.debtor_id]
         try:
             decision = decide(country=country, channel=m.channel, at=now, tz=tz, history=events,
-                              consents=consents[m.contact_id], contact_role=m.contact.role, settings=settings)
+                              consents=consents[m.contact_id], contact_role=m.contact.role, settings=settings,
+                              direction=_direction(m))
         except ComplianceError as exc:
             batch.fail(m, f"compliance: {exc}")
             continue
@@ -228,10 +236,10 @@ def _compliance(batch: _Batch) -> dict[int, int]:
                                  for e in events],
                      "consents": consents[m.contact_id], "contact_role": m.contact.role, "contact_id": m.contact_id,
                      "settings": decision.settings, "checked_at_local": decision.at.isoformat(),
-                     "message_id": m.pk})))
+                     "message_id": m.pk, "direction": _direction(m)})))
         if decision.allowed:
             allowed_now.append(m)
-            events.append(ContactEvent(at=now, channel=m.channel, effective=False))
+            events.append(ContactEvent(at=now, channel=m.channel, effective=False, direction=_direction(m)))
         elif decision.next_allowed_at is not None:
             batch.outcome[m.pk] = ("reschedule", decision.next_allowed_at,  # said on the pages by cycle.wording
                                    wording.encode("scheduled", rules=wording.rules_of(decision.reasons)))
@@ -241,6 +249,16 @@ def _compliance(batch: _Batch) -> dict[int, int]:
     with transaction.atomic():
         ComplianceDecision.objects.bulk_create([row for _, row in rows])
     return {m.pk: row.pk for m, row in rows if m in allowed_now}
+
+
+def _session_open(payload: dict, now: datetime) -> bool:
+    """A WhatsApp answer to a debtor's message goes as free text while the 24 hours after that message last
+    (`whatsapp_session_from`, set by communications.services.inbound_receive); later as its approved template."""
+    try:
+        since = datetime.fromisoformat(str(payload.get("whatsapp_session_from") or ""))
+    except ValueError:
+        return False
+    return since.tzinfo is not None and whatsapp_session_open(since, now)
 
 
 def _outgoing(m: Message, now: datetime) -> Outgoing:
@@ -253,7 +271,8 @@ def _outgoing(m: Message, now: datetime) -> Outgoing:
         text=payload.get("text") or m.body, html=m.html, language=m.language or "es", debtor_name=m.debtor.name,
         address_city=getattr(m.contact, "city", "") or "", whatsapp_template=payload.get("whatsapp_template", ""),
         whatsapp_params=list(payload.get("whatsapp_params") or []), attachments=attachments,
-        metadata={"portfolio": m.portfolio.slug, "debtor_code": m.debtor.code, "template": m.template_code},
+        metadata={"portfolio": m.portfolio.slug, "debtor_code": m.debtor.code, "template": m.template_code,
+                  **({"whatsapp_session": True} if _session_open(payload, now) else {})},
     )
 
 
@@ -343,7 +362,7 @@ def _apply(token: str, messages: list[Message], batch: _Batch, evidence: dict[in
                 attempts.append(ContactAttempt(
                     portfolio_id=m.portfolio_id, debtor_id=m.debtor_id, contact_id=m.contact_id, channel=m.channel,
                     at=now, effective=False, outcome=ContactAttempt.Outcome.SENT, decision_id=evidence.get(m.pk),
-                    notes=f"outbox message {m.pk} ({m.template_code})"))
+                    direction=_direction(m), notes=f"outbox message {m.pk} ({m.template_code})"))
         elif kind == "cancel":
             m.status, m.last_error = Message.Status.CANCELLED, f"cancelled: {outcome[1]}"[:1000]
             stats["cancelled"] += 1

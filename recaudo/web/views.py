@@ -37,7 +37,7 @@ from recaudo.banking.selectors import (
     payments_with_source,
 )
 from recaudo.certificates.selectors import debtor_certificates
-from recaudo.communications.selectors import debtor_messages
+from recaudo.communications.selectors import debtor_inbound, debtor_messages
 from recaudo.core.errors import FAILED, DomainError, NotAllowed, domain_call, show_at_field
 from recaudo.core.money import to_minor
 from recaudo.core.words import amount_in_words_es
@@ -98,6 +98,7 @@ def debtor_detail(request, slug, pk):
         "payment_reference": references,
         "can_see_bank_lines": role in SUPERVISING_ROLES,
         "notes": Note.objects.filter(debtor=view.debtor)[:5],
+        "inbound": debtor_inbound(view.debtor, masked=role == Role.VIEWER),
         "gateway": active_gateway(portfolio),
         "payment_links": debtor_payment_links(view.debtor, limit=10),
         "documents": Document.objects.filter(debtor=view.debtor).select_related("obligation")[:50],

@@ -83,7 +83,13 @@ class FakeTwilio(FakeHTTPServer):
 
 
 class FakeWhatsApp(FakeHTTPServer):
+    """Free text ("type": "text") is accepted only to the numbers in `session_open` (who wrote within 24 h)."""
+
     TOKEN, PHONE_ID, VERSION = "wa-bearer-token", "106540352242922", "v21.0"
+
+    def __init__(self):
+        super().__init__()
+        self.session_open: set[str] = set()
     ERRORS = {
         "573009990001": (400, {"error": {"message": "(#131026) Message undeliverable", "type": "OAuthException",
                                          "code": 131026, "fbtrace_id": "Az1"}}),
@@ -104,7 +110,13 @@ class FakeWhatsApp(FakeHTTPServer):
             return 400, {"error": {"message": "bad JSON", "code": 100}}
         record["json"] = payload
         template = payload.get("template") or {}
-        if (payload.get("messaging_product") != "whatsapp" or payload.get("type") != "template"
+        if payload.get("messaging_product") == "whatsapp" and payload.get("type") == "text":
+            body = (payload.get("text") or {}).get("body")
+            if not isinstance(body, str) or not body or len(body) > 4096:
+                return 400, {"error": {"message": "(#100) Invalid parameter", "code": 100}}
+            if payload.get("to") not in self.session_open:  # free text only within 24 h of the user's message
+                return 400, {"error": {"message": "(#131047) Re-engagement message", "code": 131047}}
+        elif (payload.get("messaging_product") != "whatsapp" or payload.get("type") != "template"
                 or not template.get("name") or not (template.get("language") or {}).get("code")):
             return 400, {"error": {"message": "(#100) Invalid parameter", "code": 100}}
         if payload["to"] in self.ERRORS:

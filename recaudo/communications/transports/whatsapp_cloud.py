@@ -3,6 +3,8 @@
 POST {base}/{version}/{phone_number_id}/messages, JSON, Authorization: Bearer {token}:
 {"messaging_product": "whatsapp", "to": "573001234567", "type": "template",
  "template": {"name": ..., "language": {"code": "es"}, "components": [{"type": "body", "parameters": [...]}]}}
+An answer to a debtor's message inside WhatsApp's 24-hour customer service window (Outgoing.metadata
+"whatsapp_session") goes as free text instead: {"type": "text", "text": {"body": ...}}.
 Success: 200 {"messages": [{"id": "wamid…"}]}. Errors: {"error": {"code": 131026, "message": ...}}.
 Settings: RECAUDO_WHATSAPP_BASE_URL (https://graph.facebook.com), RECAUDO_WHATSAPP_API_VERSION (v21.0),
 RECAUDO_WHATSAPP_PHONE_NUMBER_ID, RECAUDO_WHATSAPP_TOKEN; webhooks: RECAUDO_WHATSAPP_APP_SECRET,
@@ -35,6 +37,9 @@ class WhatsAppCloudTransport(Transport):
         return str(self.options.get(key) or setting(name, default) or "")
 
     def payload(self, message: Outgoing) -> dict:
+        if message.metadata.get("whatsapp_session"):  # an answer inside the 24 h after the debtor wrote: free text
+            return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": to_wa_id(message.to),
+                    "type": "text", "text": {"preview_url": False, "body": message.text[:4096]}}
         if not message.whatsapp_template:
             raise TransportError("WhatsApp needs an approved template name (template has none)", permanent=True,
                                  code="no_template")

@@ -1,7 +1,7 @@
 """Issue 12: the app's main pages work in Chromium under the strict Content-Security-Policy, with no violation.
 
 An administrator walks the dashboard, debtor list (htmx search), debtor 360, statement, aging, templates list / edit
-(htmx live preview) / approvals, outbox, work queue and work screen (its disposition script), imports, agreements
+(htmx live preview) / approvals, outbox, work queue, inbox and work screen (its disposition script), imports, agreements
 and approvals. Every page must carry the policy header, and the browser must report no violation.
 """
 
@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from recaudo.communications.services import template_save
+from recaudo.communications.services_inbound import inbound_receive
 from recaudo.core.csp import DEFAULT_POLICY
 from recaudo.demo.testing import SHOTS, TEST_PASSWORD, make_debtor, make_obligation, make_user, needs_chromium
 from recaudo.portfolio.services import contact_add
@@ -32,6 +33,7 @@ def test_main_pages_run_under_the_policy_without_violations(live_server, browser
                     due=today - timedelta(days=40))
     template_save(portfolio=portfolio, code="reminder", channel="sms", language="es", subject="",
                   body="Hola {{ debtor.first_name }}, propuesta del agente.", actor=agent)
+    inbound_receive(channel="sms", sender="+573001234567", text="¿Me pueden llamar?", provider="twilio")
     assert admin.pk
 
     violations: list[str] = []
@@ -63,6 +65,7 @@ def test_main_pages_run_under_the_policy_without_violations(live_server, browser
         "template-approvals": reverse("comms_template_approvals", args=[slug]),
         "outbox": reverse("comms_outbox", args=[slug]),
         "queue": reverse("agent_queue", args=[slug]),
+        "inbox": reverse("agent_inbox", args=[slug]),
         "work": reverse("agent_work", args=[slug, luz.pk]),
         "imports": reverse("import_list", args=[slug]),
         "agreements": reverse("debtor_agreements", args=[slug, luz.pk]),

@@ -223,8 +223,9 @@ def test_debtor_360_query_count(client, people, book, portfolio, django_assert_m
     client.get(url)
     # 16, plus the debtor's notes, documents, the obligations of the attach form and the statement's channels, and
     # the portfolio's payment reference setting (banking), the portfolio's active payment gateway and the debtor's
-    # payment links, and the debtor's certificates
-    with django_assert_max_num_queries(24):
+    # payment links, the debtor's certificates, and what the debtor wrote by SMS/WhatsApp
+    # (communications.selectors.debtor_inbound)
+    with django_assert_max_num_queries(25):
         client.get(url)
 
 

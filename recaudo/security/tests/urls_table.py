@@ -162,6 +162,8 @@ ACCESS = {
     "agent_assignments": (SU, SU, {}),
     "agent_targets": (SU, SU, {}),
     "agent_scripts": (SU, SU, {}),
+    "agent_inbox": (AG, None, {}),  # what debtors wrote by SMS/WhatsApp for a person: agents see their debtors'
+    "inbound_handled": (None, AG, {"inbound_id": "inbound"}),
     "debtor_bulk": (None, AG, {}),  # tags: agents; assign, hold, send a template: supervisors (agents/bulk.py)
     # a bulk action left to the worker: who confirmed it, and the supervisors (GET); POST resumes a stopped one
     "debtor_bulk_job": (SU, SU, {"job_id": "bulk_job"}),

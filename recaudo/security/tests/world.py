@@ -50,6 +50,7 @@ class Side:
     transfer_receipt: object = None
     habeas_request: object = None
     certificate: object = None
+    inbound: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -135,6 +136,12 @@ def build_side(portfolio, agent, number: str) -> Side:
     portfolio_creditor_set(portfolio=portfolio, actor="cli", creditor_nit="900.123.456-8",
                            legal_representative=f"<b>Administradora {number}</b>")
     certificate = debt_certificate_issue(debtor=debtor, actor="cli")
+    from recaudo.communications.models import InboundMessage
+
+    inbound = InboundMessage.objects.create(
+        portfolio=portfolio, debtor=debtor, contact=debtor.contacts.first(), channel="sms", sender="+573001234567",
+        text=f"<script>alert('inbound {number}')</script>", kind="other", outcome="inbox", needs_agent=True,
+        received_at=now)
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
@@ -142,7 +149,7 @@ def build_side(portfolio, agent, number: str) -> Side:
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
                 payment_link=payment_link, transfer_receipt=transfer_receipt, habeas_request=habeas,
-                certificate=certificate)
+                certificate=certificate, inbound=inbound)
 
 
 def build_world() -> dict:

@@ -282,6 +282,8 @@ def _event_labels() -> dict[str, str]:
         "message.bounced": _("Message bounced"),
         "message.cancelled": _("Message cancelled"),
         "message.blocked": _("Message blocked by the contact rules"),
+        "inbound.received": _("Message received from the debtor (SMS/WhatsApp)"),
+        "inbound.handled": _("Debtor's message marked as handled"),
         "message.late_status": _("Late delivery report"),
         "template.created": _("Template created"),
         "template.updated": _("Template changed"),
