@@ -22,7 +22,7 @@ def _kpi_value(k, currency: str):
 
 
 def _unit(unit: str) -> str:
-    return {"minor": "", "percent": "%", "days": _("days"), "count": ""}.get(unit, "")
+    return {"minor": "", "percent": "%", "days": _("days"), "count": "", "score": "/ 5"}.get(unit, "")
 
 
 def sheets(page: AnalyticsPage) -> list[tuple[str, list[str], list[list]]]:

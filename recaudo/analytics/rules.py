@@ -264,6 +264,12 @@ def satisfaction(scores: Iterable[int]) -> Satisfaction:
     for s in scores:
         if s in dist:
             dist[s] += 1
+    return satisfaction_of_counts(dist)
+
+
+def satisfaction_of_counts(counts: dict[int, int]) -> Satisfaction:
+    """satisfaction() from the count of each score 1-5 (what a grouped query gives)."""
+    dist = {k: int(counts.get(k, 0)) for k in range(1, 6)}
     n = sum(dist.values())
     total = sum(k * v for k, v in dist.items())
     return Satisfaction(n, ratio(total, n), percent(dist[4] + dist[5], n), dist)

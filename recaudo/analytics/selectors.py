@@ -7,8 +7,9 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
@@ -22,6 +23,7 @@ from recaudo.compliance.models import ContactAttempt
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import parse_buckets
 from recaudo.portfolio.models import Obligation, Portfolio
+from recaudo.portfolio.selectors import service_ratings_summary
 from recaudo.reports.formatting import bucket_label
 from recaudo.strategies.models import DebtorStrategyState, Segment, Strategy
 from recaudo.strategies.rules import CHALLENGER, CHAMPION, arm_of
@@ -89,6 +91,8 @@ FORMULAS = {
     "collected": lambda: _("payments dated in the period, not reversed"),
     "credit_sales": lambda: _("original amount of the obligations issued in the period"),
     "receivables": lambda: _("balance of every obligation at the end of the period"),
+    "satisfaction": lambda: _("average of the debtors' ratings (1 to 5) after an action in the portal"),
+    "csat": lambda: _("ratings of 4 or 5 / all ratings x 100"),
 }
 
 
@@ -100,6 +104,7 @@ def _label(code: str) -> str:
         "agreement_compliance": _("Agreement compliance"), "rpc": _("Right-party-contact rate"),
         "contact_to_promise": _("Contact-to-promise conversion"), "collected": _("Collected"),
         "credit_sales": _("Credit sales"), "receivables": _("Receivables"),
+        "satisfaction": _("Satisfaction (1-5)"), "csat": _("Satisfied debtors"),
     }[code]
 
 
@@ -182,6 +187,12 @@ def kpi_report(*, portfolio: Portfolio, start: date, end: date, by: str | None =
     kpis.append(_kpi("contact_to_promise", rules.contact_to_promise_rate(
         promises=made, right_party_contacts=attempts["reached"]), "percent"))
     kpis.append(_kpi("cure", _cure(portfolio, start, end), "percent"))
+    zone = ZoneInfo(portfolio.timezone)
+    ratings = service_ratings_summary(portfolio, since=datetime.combine(start, time.min, tzinfo=zone),
+                                      until=datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone))
+    happy = rules.satisfaction_of_counts(ratings["by_score"])
+    kpis.append(_kpi("satisfaction", happy.average, "score"))
+    kpis.append(_kpi("csat", happy.satisfied_percent, "percent"))
     report = KpiReport(portfolio=portfolio, start=start, end=end, kpis=kpis, by=by)
     report.forecast = cash_forecast(portfolio=portfolio, start=end + timedelta(days=1),
                                     end=end + timedelta(days=FORECAST_DAYS))

@@ -91,6 +91,8 @@ def _value(kpi, currency: str, language: str) -> str:
     number = f"{kpi.value:,.2f}"
     if not language.startswith("en"):
         number = number.replace(",", "X").replace(".", ",").replace("X", ".")
+    if kpi.unit == "score":
+        return f"{number} / 5"
     return f"{number} %" if kpi.unit == "percent" else _("%(n)s days") % {"n": number}
 
 

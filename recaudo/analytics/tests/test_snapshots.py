@@ -111,3 +111,18 @@ def test_commands(book, capsys):
     assert "KPIs" in capsys.readouterr().out
     with pytest.raises(CommandError, match="--from"):
         call_command("kpis", "--portfolio", portfolio.slug, "--from", "2026-11-23", "--to", "2026-11-22")
+
+
+def test_satisfaction_from_the_portals_ratings(book):
+    from recaudo.audit.services import portal_actor
+    from recaudo.portfolio.services import service_rating_add
+
+    portfolio, rows = book
+    debtor = rows["c1"]
+    for score in (5, 4, 2):
+        service_rating_add(debtor=debtor, score=score, action="payment", actor=portal_actor(debtor.pk),
+                           now=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    snapshot_backfill(portfolio=portfolio, start=date(2026, 11, 20), end=date(2026, 11, 22), now=NOW)
+    report = kpi_report(portfolio=portfolio, start=date(2026, 11, 20), end=date(2026, 11, 22))
+    k = {x.code: x.value for x in report.kpis}
+    assert k["satisfaction"] == Decimal("3.67") and k["csat"] == Decimal("66.67")

@@ -52,6 +52,8 @@ def _value(value, unit: str, currency: str) -> str:
         return f"{value} %"
     if unit == "days":
         return f"{value} d"
+    if unit == "score":
+        return f"{value} / 5"
     return str(value)
 
 
