@@ -30,6 +30,7 @@ COMMANDS = {
     "debtor": ("debtor", "habeas data: export everything held about a debtor (JSON/PDF), or anonymize them"),
     "privacy": ("privacy", "show or change a portfolio's habeas data settings (agents' scope, retention)"),
     "retention": ("retention", "delete old uploaded import files and blank old message texts (run daily)"),
+    "risk": ("risk", "payment prediction: train, score, backtest; credit limits and the monthly review"),
     "worker": ("worker", "run due daily cycles and the message outbox (several may run at once)"),
 }
 

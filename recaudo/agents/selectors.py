@@ -36,7 +36,7 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import days_past_due
 from recaudo.portfolio.models import Contact, Debtor, Obligation, Portfolio
 from recaudo.strategies.models import Hold, Segment
-from recaudo.strategies.rules import Priority
+from recaudo.strategies.rules import Priority, explain_risk_reason
 
 from .models import (
     AgentTask,
@@ -123,6 +123,8 @@ class QueueRow:
     assigned_to: str = ""
     days_past_due: int | None = None  # of the oldest open obligation, on the portfolio's own date
     overdue: bool = True  # False: not yet due, in the queue for a preventive call a strategy step asked for
+    risk: str = ""  # the analytics' risk category A-D (empty: not scored)
+    risk_reasons: str = ""
 
 
 def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
@@ -134,6 +136,15 @@ def explanation_for(debtor: Debtor, portfolio: Portfolio, language: str) -> str:
     priority = Priority(score=state.priority, balance_minor=state.priority_balance_minor, days=state.priority_days,
                         segment=state.segment_name)
     return priority.explain(_lang(language), minor_per_unit(portfolio.currency))
+
+
+def _risk(debtor: Debtor, language: str) -> dict:
+    state = getattr(debtor, "strategy_state", None)
+    if state is None or not state.risk_category:
+        return {}
+    return {"risk": state.risk_category,
+            "risk_reasons": "; ".join(explain_risk_reason(r, _lang(language)) for r in state.risk_reasons or []
+                                      if isinstance(r, list))}
 
 
 def queue_rows(*, agent, portfolio: Portfolio, now: datetime, language: str = "es",
@@ -151,7 +162,7 @@ def queue_rows(*, agent, portfolio: Portfolio, now: datetime, language: str = "e
                              assigned_to=assignment.agent.get_username() if assignment else "",
                              days_past_due=(days_past_due(debtor.oldest_due_date, today)
                                             if debtor.oldest_due_date else None),
-                             overdue=debtor.overdue))
+                             overdue=debtor.overdue, **_risk(debtor, language)))
     return rows
 
 

@@ -30,6 +30,7 @@ from recaudo.portfolio.forms import DebtorFilterForm
 from recaudo.portfolio.models import Debtor
 from recaudo.portfolio.selectors import filter_query
 from recaudo.strategies.models import Hold
+from recaudo.strategies.selectors import debtor_risk
 
 from . import selectors
 from .bulk import BulkResult, bulk_job_resumable, bulk_preview, template_choices
@@ -144,6 +145,7 @@ def agent_work(request, slug, debtor_id):
         "banner": selectors.banner_for(decision, portfolio),
         "script": selectors.script_text(debtor, request.user, as_of, get_language()),
         "explanation": selectors.explanation_for(debtor, portfolio, get_language()),
+        "risk": debtor_risk(debtor, "en" if (get_language() or "").startswith("en") else "es"),
         "interactions": selectors.recent_interactions(debtor),
         "dispositions": selectors.dispositions(),
         "callback_day": callback_day,

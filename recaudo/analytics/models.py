@@ -112,3 +112,78 @@ class ReportSubscription(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.portfolio_id} {self.frequency}"
+class RiskModel(models.Model):
+    """A portfolio's payment-prediction model, one row per training (the highest version is in use): the fitted
+    estimators serialized with joblib and signed with the installation's key (a row whose signature does not
+    match is never unpickled), or no estimator at all when the history was too short (kind "rules")."""
+
+    class Kind(models.TextChoices):
+        MODEL = "model", _("learned model")
+        RULES = "rules", _("rule-based score")
+
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+", db_index=False)
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    trained_at = models.DateTimeField()
+    known_on = models.DateField(help_text="only what was known before this day was used")
+    window_from = models.DateField(null=True, blank=True)
+    window_to = models.DateField(null=True, blank=True)
+    late_days = models.PositiveSmallIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    features = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict)
+    library = models.CharField(max_length=40, blank=True)  # "scikit-learn 1.9.1"
+    estimator = models.BinaryField(null=True, blank=True, editable=False)
+    signature = models.CharField(max_length=64, blank=True)  # HMAC-SHA256 of the estimator bytes
+
+    class Meta:
+        verbose_name = _("risk model")
+        verbose_name_plural = _("risk models")
+        constraints = [models.UniqueConstraint(fields=["portfolio", "version"], name="analytics_riskmodel_version")]
+
+    def __str__(self):
+        return f"{self.portfolio_id} v{self.version} {self.kind}"
+
+
+class ObligationRisk(models.Model):
+    """The last scoring of an open obligation: the probability that it is paid late and the expected days from
+    issue to payment. Rewritten whole by each scoring of the portfolio."""
+
+    obligation = models.OneToOneField("portfolio.Obligation", on_delete=models.CASCADE, primary_key=True,
+                                      related_name="risk", db_constraint=False)
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+",
+                                  db_constraint=False)
+    late_probability = models.FloatField()
+    expected_days = models.IntegerField()
+    model_version = models.PositiveIntegerField()
+    scored_on = models.DateField()
+
+    class Meta:
+        verbose_name = _("obligation risk")
+        verbose_name_plural = _("obligation risks")
+
+    def __str__(self):
+        return f"{self.obligation_id}: {self.late_probability:.2f}"
+
+
+class DebtorCredit(models.Model):
+    """The credit policy of a debtor: the limit and the next review date set by a person, with the risk category
+    and exposure of that moment (the monthly review list compares today's with them)."""
+
+    debtor = models.OneToOneField("portfolio.Debtor", on_delete=models.CASCADE, primary_key=True,
+                                  related_name="credit_policy")
+    portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+")
+    limit_minor = models.BigIntegerField(_("credit limit"))
+    review_on = models.DateField(_("next review"))
+    category_then = models.CharField(max_length=1, blank=True)
+    exposure_then_minor = models.BigIntegerField(default=0)
+    set_by = models.CharField(max_length=150)
+    set_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("debtor credit policy")
+        verbose_name_plural = _("debtor credit policies")
+        constraints = [models.CheckConstraint(condition=models.Q(limit_minor__gte=0), name="analytics_credit_limit")]
+
+    def __str__(self):
+        return f"{self.debtor_id}: {self.limit_minor}"

@@ -307,7 +307,7 @@ class Cycle:
             )
             days = facts.days_past_due(self.today)
             segment = match_segment(facts, self.segments, self.today, self.minor)
-            prio = priority(balance, days or 0, segment, self.minor) if balance > 0 else None
+            prio = priority(balance, days or 0, segment, self.minor, facts.risk_score) if balance > 0 else None
             row = PlanRow(debtor_id=debtor_id, days=days, priority=prio, segment_id=segment.id if segment else None)
             states.append(row)
             if days is None or days < self.min_offset:

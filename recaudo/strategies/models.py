@@ -251,13 +251,20 @@ def reason_code_of(reason: str) -> str:
 
 
 class DebtorStrategyState(models.Model):
-    """Per debtor, what the last cycle computed (segment, priority and its explanation's inputs), the risk score
-    (a plain field for now) and the stage/legal marks that steps set."""
+    """Per debtor, what the last cycle computed (segment, priority and its explanation's inputs), the risk the
+    analytics' scoring wrote (score, category, reasons) and the stage/legal marks that steps set."""
 
     debtor = models.OneToOneField("portfolio.Debtor", on_delete=models.CASCADE, primary_key=True,
                                   related_name="strategy_state")
     portfolio = models.ForeignKey("portfolio.Portfolio", on_delete=models.CASCADE, related_name="+")
+    # Written by the analytics' scoring (recaudo risk score): the probability of paying late in whole percent
+    # (segment conditions risk_min/risk_max and the priority read it), its category A-D and its top reasons as
+    # [code, numbers...] (analytics.risk_rules.explain_reason words them).
     risk_score = models.IntegerField(null=True, blank=True)
+    # Database defaults: the cycle's raw insert of new rows (cycle.engine) names none of these columns.
+    risk_category = models.CharField(max_length=1, blank=True, default="", db_default="")
+    risk_reasons = models.JSONField(null=True, blank=True)
+    risk_scored_on = models.DateField(null=True, blank=True)
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     priority = models.IntegerField(default=0)
     priority_balance_minor = models.BigIntegerField(default=0)

@@ -170,14 +170,49 @@ class Priority:
         return f"saldo {amount}, {days}, " + (f"segmento {self.segment}" if self.segment else "sin segmento")
 
 
-def priority(balance_minor: int, days: int, segment: SegmentDef | None, minor_per_unit: int = 100) -> Priority:
+def priority(balance_minor: int, days: int, segment: SegmentDef | None, minor_per_unit: int = 100,
+             risk_score: int | None = None) -> Priority:
     """Score = expected recovery (balance x recovery rate for the age) x segment weight, on a log scale 0..1000 so
-    that scores of large and small portfolios are comparable: 100 points per tenfold expected amount."""
+    that scores of large and small portfolios are comparable: 100 points per tenfold expected amount. A debtor
+    with a risk score (the analytics' probability of paying late, 0..100) is worth calling sooner the likelier
+    they are to pay late: the expected amount is weighted by 1 + risk/100 (x1 to x2, at most +30 points)."""
     weight = segment.weight if segment is not None else Decimal(1)
+    if risk_score is not None:
+        weight *= 1 + Decimal(min(max(risk_score, 0), 100)) / 100
     expected = Decimal(balance_minor) / minor_per_unit * recovery_rate(days) * weight
     score = int(round(100 * math.log10(1 + float(expected)))) if expected > 0 else 0
     return Priority(score=min(score, 1000), balance_minor=balance_minor, days=days,
                     segment=segment.name if segment is not None else "")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Risk reasons (written by the analytics' scoring, shown wherever the priority is)
+# ---------------------------------------------------------------------------------------------------------------
+_RISK_WORDS = {
+    "late_recent": ("{0} de las últimas {1} obligaciones pagadas con más de {2} días de mora",
+                    "{0} of the last {1} obligations paid more than {2} days late"),
+    "avg_late": ("{0} días de mora en promedio en {1} obligaciones pagadas",
+                 "{0} days late on average over {1} paid obligations"),
+    "open_many": ("{0} obligaciones abiertas", "{0} open obligations"),
+    "disputed": ("tiene una obligación en disputa", "has a disputed obligation"),
+    "on_time": ("las últimas {0} obligaciones pagadas a tiempo", "the last {0} obligations paid on time"),
+    "no_history": ("sin historial de pagos", "no payment history"),
+    "rules": ("puntaje por reglas: poco historial en la cartera", "rule-based score: little history in the portfolio"),
+}
+
+
+def explain_risk_reason(reason: Sequence, lang: str = "es") -> str:
+    """A risk reason the analytics' scoring stored in DebtorStrategyState.risk_reasons (analytics.risk_rules.reasons)
+    in words: ["late_recent", 4, 5, 30] -> "4 de las últimas 5 obligaciones pagadas con más de 30 días de mora";
+    an unknown code (a newer version's) is shown as it is."""
+    if not reason or reason[0] not in _RISK_WORDS:
+        return str(reason[0]) if reason else ""
+    es, en = _RISK_WORDS[reason[0]]
+    args = [int(a) for a in reason[1:] if isinstance(a, int | float)]
+    if reason[0] == "late_recent" and args[:2] == [1, 1]:
+        return ("la última obligación pagada con más de {0} días de mora" if not lang.startswith("en")
+                else "the last obligation paid more than {0} days late").format(args[2])
+    return (en if lang.startswith("en") else es).format(*args)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from recaudo.core.money import precision
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
 from .models import CycleRun, DebtorStrategyState, Hold, Segment, StepExecution, Strategy, StrategyVersion
-from .rules import Priority
+from .rules import Priority, explain_risk_reason
 
 
 def active_holds(portfolio: Portfolio, today: date, scope: DebtorScope = EVERY_DEBTOR) -> QuerySet[Hold]:
@@ -201,3 +201,15 @@ def debtor_priority(debtor, lang: str = "es") -> dict | None:
 
     return {"score": state.priority, "segment": state.segment_name or _("no segment"), "explain": explain,
             "computed_on": state.computed_on, "stage": state.stage}
+
+
+def debtor_risk(debtor, lang: str = "es") -> dict | None:
+    """The risk the analytics' last scoring wrote for the debtor (`recaudo risk score`): category A-D, score (the
+    probability of paying late in whole percent) and reasons in words; None when not scored."""
+    state = (DebtorStrategyState.objects.filter(debtor_id=debtor.pk).exclude(risk_category="")
+             .values("risk_category", "risk_score", "risk_reasons", "risk_scored_on").first())
+    if state is None:
+        return None
+    return {"category": state["risk_category"], "score": state["risk_score"],
+            "reasons": [explain_risk_reason(r, lang) for r in state["risk_reasons"] or [] if isinstance(r, list)],
+            "scored_on": state["risk_scored_on"]}

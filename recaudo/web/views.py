@@ -57,7 +57,7 @@ from recaudo.portfolio.services import (
 from recaudo.privacy.selectors_requests import debtor_habeas_requests
 from recaudo.reports.receipt_pdf import render_receipt_pdf
 from recaudo.reports.services import statement_channels, statement_send
-from recaudo.strategies.selectors import debtor_priority
+from recaudo.strategies.selectors import debtor_priority, debtor_risk
 
 from .forms import (
     ConsentForm,
@@ -92,6 +92,7 @@ def debtor_detail(request, slug, pk):
         "can_export": role in (Role.ADMIN, Role.SUPERVISOR),
         "can_anonymize": role == Role.ADMIN and view.debtor.anonymized_at is None,
         "priority": debtor_priority(view.debtor, "en" if (get_language() or "").startswith("en") else "es"),
+        "risk": debtor_risk(view.debtor, "en" if (get_language() or "").startswith("en") else "es"),
         "timeline": _timeline(view),
         "can_record_payment": "write" in PERMISSIONS[Role(role)],
         "can_reverse": role in (Role.SUPERVISOR, Role.ADMIN),  # as agreements' can_decide, from the role in hand

@@ -153,3 +153,20 @@ def test_queue_days_past_due_are_the_portfolios_not_the_servers(portfolio):
                     due=local_today - timedelta(days=3))
     rows = queue_rows(agent=agent, portfolio=portfolio, now=now)
     assert [(r.debtor.code, r.days_past_due) for r in rows] == [("Q1", 3)]
+
+
+def test_the_risk_category_is_shown_beside_the_priority(client, portfolio, setup):
+    from recaudo.strategies.models import DebtorStrategyState
+
+    agent, _s, _o, debtor = setup
+    login(client, agent)
+    assert "Riesgo" not in client.get(reverse("agent_queue", args=[portfolio.slug])).content.decode()
+    DebtorStrategyState.objects.create(debtor=debtor, portfolio=portfolio, risk_score=72, risk_category="D",
+                                       risk_reasons=[["late_recent", 4, 5, 30], ["<b>x</b>"]])
+    page = client.get(reverse("agent_queue", args=[portfolio.slug])).content.decode()
+    assert "Riesgo D" in page and "4 de las últimas 5 obligaciones pagadas con más de 30 días de mora" in page
+    assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+    page = client.get(reverse("agent_work", args=[portfolio.slug, debtor.pk])).content.decode()
+    assert 'id="debtor-risk"' in page and "Probabilidad de pago con mora: 72 %" in page
+    english = client.get(reverse("agent_work", args=[portfolio.slug, debtor.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    assert "4 of the last 5 obligations paid more than 30 days late" in english.content.decode()

@@ -109,6 +109,11 @@ def test_priority_explanation_es_en():
     assert compact_amount(850_000, "es") == "850 mil" and compact_amount(999, "en") == "999"
 
 
+def test_priority_weighs_the_risk_score():
+    # 1,000,000.00 not yet overdue: expected 950,000 -> 598; risk 50: x1.5 -> 1,425,000 -> 615; risk 100: x2 -> 628
+    assert [priority(100_000_000, 0, None, 100, r).score for r in (None, 0, 50, 100, 250)] == [598, 598, 615, 628, 628]
+
+
 # -- properties ---------------------------------------------------------------------------------------------------
 debtor_days = st.lists(st.integers(min_value=-20, max_value=200), min_size=1, max_size=8)
 

@@ -9,7 +9,7 @@ from recaudo.audit.models import AuditEvent
 from recaudo.cycle.runner import cycle_run
 from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.strategies.forms import SegmentForm
-from recaudo.strategies.models import Segment, Strategy
+from recaudo.strategies.models import DebtorStrategyState, Segment, Strategy
 from recaudo.strategies.schema import StrategyFormatError
 from recaudo.strategies.services import segment_save, segments_import, strategy_ensure_default
 
@@ -207,3 +207,22 @@ def test_debtor_360_shows_the_cycle_segment_and_priority(client, portfolio, peop
     assert "saldo 4,2 M, 47 días, segmento PYME-alto" in html
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "balance 4.2M, 47 days, segment PYME-alto" in english
+    # the analytics' risk (recaudo risk score) beside it, with its reasons
+    assert 'id="debtor-risk"' not in html
+    DebtorStrategyState.objects.filter(debtor=debtor).update(risk_score=12, risk_category="A",
+                                                             risk_reasons=[["on_time", 5]])
+    html = client.get(url).content.decode()
+    assert 'id="debtor-risk"' in html and "las últimas 5 obligaciones pagadas a tiempo" in html
+
+
+def test_the_cycle_weighs_the_priority_by_the_risk_the_analytics_wrote(portfolio):
+    low = debtor_owing(portfolio, "C1", days_past_due=47, amount="4200000")
+    high = debtor_owing(portfolio, "C2", days_past_due=47, amount="4200000")
+    segment_save(portfolio=portfolio, name="Riesgo alto", conditions={"risk_min": 60}, order=10, weight=1)
+    strategy_ensure_default(portfolio)
+    DebtorStrategyState.objects.create(debtor=high, portfolio=portfolio, risk_score=80, risk_category="D")
+    cycle_run(portfolio=portfolio, business_date=MONDAY)
+    states = {s.debtor_id: s for s in DebtorStrategyState.objects.all()}
+    assert states[high.pk].segment_name == "Riesgo alto" and states[low.pk].segment_name == ""
+    assert states[high.pk].priority == states[low.pk].priority + 25  # x1.8: 644 -> 669
+    assert (states[high.pk].risk_score, states[high.pk].risk_category) == (80, "D")  # the cycle keeps them
