@@ -17,7 +17,7 @@ from recaudo.audit.services import audit_record
 from recaudo.core.errors import DomainError
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.models import Obligation, Portfolio
-from recaudo.reports.selectors import bucketed_balances_sql
+from recaudo.reports.selectors import bucketed_balances_sql, roll_sql
 from recaudo.strategies.models import DebtorStrategyState
 
 from .models import DailyFlow, DailySnapshot, RollSnapshot
@@ -86,19 +86,15 @@ def _write_day(portfolio: Portfolio, day: date, now: datetime) -> dict:
 
 def _write_roll(portfolio: Portfolio, day: date, buckets) -> int:
     """The roll from the previous month's end to this one: every obligation with a balance then, by its bucket
-    then and now (PAID when it owes nothing now), weighted by its balance then."""
-    before = _previous_month_end(day)
-    before_sql, before_params, _ = bucketed_balances_sql(portfolio, before)
-    now_sql, now_params, _ = bucketed_balances_sql(portfolio, day)
+    then and now (PAID when it owes nothing now), weighted by its balance then; one pass over the ledger."""
+    sql, params = roll_sql(portfolio, _previous_month_end(day), day)
     table = RollSnapshot._meta.db_table
     RollSnapshot.objects.filter(portfolio=portfolio, month_end=day).delete()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (portfolio_id, month_end, from_bucket, to_bucket, balance_minor, obligations) "
-            f"SELECT %s, %s, p.bucket, COALESCE(n.bucket, {PAID}), SUM(p.bal), COUNT(*) "
-            f"FROM ({before_sql}) p LEFT JOIN ({now_sql}) n ON n.obligation_id = p.obligation_id "
-            f"GROUP BY p.bucket, COALESCE(n.bucket, {PAID})",
-            [portfolio.pk, connection.ops.adapt_datefield_value(day)] + before_params + now_params,
+            f"SELECT %s, %s, r.fb, r.tb, r.s, r.n FROM ({sql}) r",
+            [portfolio.pk, connection.ops.adapt_datefield_value(day)] + params,
         )
         return cursor.rowcount
 

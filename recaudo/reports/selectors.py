@@ -256,6 +256,30 @@ def bucketed_balances_sql(portfolio: Portfolio, as_of: date) -> tuple[str, list,
     return sql, case_params + balances_params, buckets
 
 
+def roll_sql(portfolio: Portfolio, before: date, day: date) -> tuple[str, list]:
+    """SQL yielding (fb, tb, s, n): from bucket, to bucket, balance then and count, for every obligation with a
+    balance as of `before`: its bucket then and as of `day` (-1 when it owes nothing on `day`), in ONE pass over
+    the ledger (each obligation's two balances side by side; no join of two whole-book subqueries)."""
+    buckets = parse_buckets(portfolio.buckets)
+    ops = connection.ops
+    entry, obligation = Entry._meta.db_table, Obligation._meta.db_table
+    case_before, params_before = _bucket_case(buckets, before)
+    case_day, params_day = _bucket_case(buckets, day)
+    d_before, d_day = ops.adapt_datefield_value(before), ops.adapt_datefield_value(day)
+    inner = (
+        f"SELECT o.id AS obligation_id, o.due_date AS due_date, "
+        f"SUM(CASE WHEN e.value_date <= %s THEN e.amount_minor ELSE 0 END) AS b0, SUM(e.amount_minor) AS b1 "
+        f"FROM {entry} e JOIN {obligation} o ON o.id = e.obligation_id "
+        f"WHERE e.portfolio_id = %s AND e.value_date <= %s GROUP BY o.id, o.due_date"
+    )
+    sql = (
+        f"SELECT {case_before} AS fb, CASE WHEN b.b1 = 0 THEN -1 ELSE {case_day} END AS tb, SUM(b.b0) AS s, "
+        f"COUNT(*) AS n "
+        f"FROM ({inner}) b WHERE b.b0 <> 0 GROUP BY 1, 2"
+    )
+    return sql, params_before + params_day + [d_before, portfolio.pk, d_day]
+
+
 def debtors_with_balance(*, portfolio: Portfolio, as_of: date) -> int:
     """How many debtors have a non-zero balance as of the date (same rules as the aging)."""
     latest = latest_value_date(portfolio)
