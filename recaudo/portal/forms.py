@@ -1,5 +1,8 @@
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from recaudo.core.amounts import AmountError, parse_amount
 
 from .rules import CODE_DIGITS
 
@@ -20,3 +23,54 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                       "pattern": "[0-9 ]*",
                                       "aria-describedby": "id_code-help"}))
+
+
+class AmountField(forms.CharField):
+    """An amount as the debtor writes it in the page's language ("100.000" or "100.000,50" in Spanish, "100,000.50"
+    in English) -> a Decimal; the service checks the limits."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        mark = "." if (get_language() or "").startswith("en") else ","
+        try:
+            return parse_amount(text, decimal=mark, allow_zero=False)
+        except AmountError as exc:
+            raise forms.ValidationError(exc.translated()) from None
+
+
+def _amount(label):
+    return AmountField(label=label, max_length=24,
+                       widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+
+
+def _day(label, help_text=""):
+    return forms.CharField(label=label, max_length=10, help_text=help_text,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PromiseForm(forms.Form):
+    """A promise to pay: the window (latest date, least amount) is the service's; the form only parses."""
+    due_date = _day(_("Date you will pay"))
+    amount = _amount(_("Amount you will pay"))
+
+
+class DisputeForm(forms.Form):
+    obligation = forms.TypedChoiceField(label=_("Obligation"), coerce=int, choices=())
+    reason = forms.CharField(label=_("Why do you dispute it?"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 4}))
+    # named "file" like the documents service's field, so its errors show here
+    file = forms.FileField(label=_("Supporting document (optional)"), required=False,
+                                 help_text=_("PDF, JPG or PNG, at most 10 MB."),
+                                 widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+
+    def __init__(self, *args, obligations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obligation"].choices = [(o.pk, f"{o.number}") for o in obligations]
+
+
+class ReceiptForm(forms.Form):
+    amount = _amount(_("Amount transferred"))
+    paid_on = _day(_("Transfer date"))
+    reference = forms.CharField(label=_("Transfer reference or number (optional)"), max_length=100, required=False)
+    file = forms.FileField(label=_("Receipt"), help_text=_("PDF, JPG or PNG, at most 10 MB."),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))

@@ -225,3 +225,12 @@ def obligation_detail(debtor: Debtor, obligation: Obligation, now: datetime) -> 
         entries=entries, as_of=as_of,
         aging=aged(obligation.due_date, as_of, portfolio.buckets)
         if obligation.status == Obligation.Status.OPEN else None)
+
+
+def own_obligations(debtor: Debtor, *, disputable: bool = False) -> list[Obligation]:
+    """The obligations the debtor owes themselves (not those they are only co-debtor or guarantor of): what they may
+    dispute or name in a receipt. `disputable`: only those with a balance and not disputed yet."""
+    rows = Obligation.objects.filter(portfolio_id=debtor.portfolio_id, debtor_id=debtor.pk)
+    if disputable:
+        rows = rows.filter(balance_minor__gt=0, disputed=False)
+    return list(rows.order_by("number", "pk")[:OBLIGATION_LIMIT])

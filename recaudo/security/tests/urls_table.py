@@ -58,6 +58,9 @@ PORTAL = {
     "portal_statement": ("debtor", {}),
     "portal_pay": ("debtor", {}),
     "portal_logout": ("debtor", {}),
+    "portal_promise": ("debtor", {}),
+    "portal_dispute": ("debtor", {}),
+    "portal_receipt": ("debtor", {}),
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).

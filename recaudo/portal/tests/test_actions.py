@@ -1,0 +1,133 @@
+"""The debtor's action pages (issue 16 §2): promise to pay, dispute, transfer receipt. Each calls one domain service
+with the debtor's portal label as actor, shows a DomainError at its field in Spanish and never touches another
+debtor's objects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from recaudo.agreements.models import Promise
+from recaudo.audit.models import AuditEvent
+from recaudo.audit.services import portal_actor
+from recaudo.banking.models import TransferReceipt
+from recaudo.demo.testing import make_debtor, make_luz, make_obligation
+from recaudo.portfolio.models import Document, ObligationParty
+from recaudo.portfolio.services import contact_add
+
+from .test_portal import sign_in
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def luz(portfolio):
+    return make_luz(portfolio)
+
+
+@pytest.fixture
+def pedro(portfolio):
+    pedro = make_debtor(portfolio, code="C900", name="Pedro Secreto", id_type="CC", id_number="80111222")
+    contact_add(debtor=pedro, channel="phone", value="310 555 0101", consent="granted", consent_source="contrato")
+    make_obligation(portfolio, pedro, number="SECRETO-1", amount="900000")
+    return pedro
+
+
+def url(name, portfolio):
+    return reverse(name, args=[portfolio.slug])
+
+
+def test_the_home_page_links_the_built_actions(client, portfolio, luz):
+    sign_in(client, portfolio)
+    page = client.get(url("portal_home", portfolio)).content.decode()
+    for name in ("portal_promise", "portal_dispute", "portal_receipt"):
+        assert url(name, portfolio) in page
+
+
+def test_a_promise_within_the_window_is_recorded_and_outside_it_is_refused_at_the_field(client, portfolio, luz):
+    sign_in(client, portfolio)
+    today = portfolio.today(timezone.now())
+    page = client.get(url("portal_promise", portfolio))
+    body = page.content.decode()
+    assert page.status_code == 200 and 'id="promise-window"' in body
+    assert '<label for="id_due_date">' in body and '<label for="id_amount">' in body
+    # overdue 1.000.000,00: at least 10 % = 100.000,00, by today + 30 days
+    low = client.post(url("portal_promise", portfolio), {"due_date": (today + timedelta(days=5)).isoformat(),
+                                                          "amount": "50000"})
+    assert low.status_code == 400 and "id_amount-error" in low.content.decode()
+    junk = client.post(url("portal_promise", portfolio), {"due_date": "mañana", "amount": "cien mil"})
+    assert junk.status_code == 400 and "id_amount-error" in junk.content.decode()
+    assert "al menos" in low.content.decode()
+    late = client.post(url("portal_promise", portfolio), {"due_date": (today + timedelta(days=31)).isoformat(),
+                                                           "amount": "100000"})
+    assert late.status_code == 400 and "id_due_date-error" in late.content.decode()
+    assert not Promise.objects.exists()
+    ok = client.post(url("portal_promise", portfolio), {"due_date": (today + timedelta(days=30)).isoformat(),
+                                                         "amount": "100.000"})
+    assert ok.status_code == 200 and 'id="promise-done"' in ok.content.decode()
+    promise = Promise.objects.get()
+    assert promise.debtor == luz and promise.amount_minor == 10_000_000 and promise.source == "debtor"
+    assert AuditEvent.objects.filter(event_type="promise.self_service", actor_label=portal_actor(luz.pk)).exists()
+
+
+def test_a_dispute_takes_only_the_debtors_own_obligations(client, portfolio, luz, pedro):
+    owner = make_debtor(portfolio, code="C200", name="Pedro Gómez")
+    bound = make_obligation(portfolio, owner, number="F-200", amount="500000")
+    ObligationParty.objects.create(obligation=bound, debtor=luz, role="co_debtor")
+    theirs = pedro.obligations.get()
+    sign_in(client, portfolio)
+    page = client.get(url("portal_dispute", portfolio)).content.decode()
+    assert "F-100" in page and "SECRETO" not in page and "F-200" not in page
+    for foreign in (theirs, bound):
+        response = client.post(url("portal_dispute", portfolio), {"obligation": str(foreign.pk), "reason": "no"})
+        assert response.status_code == 400 and "id_obligation-error" in response.content.decode()
+    theirs.refresh_from_db()
+    bound.refresh_from_db()
+    assert not theirs.disputed and not bound.disputed
+    mine = luz.obligations.get()
+    bad = client.post(url("portal_dispute", portfolio), {
+        "obligation": str(mine.pk), "reason": "No reconozco esta factura",
+        "file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")})
+    assert bad.status_code == 400 and "id_file-error" in bad.content.decode()
+    mine.refresh_from_db()
+    assert not mine.disputed  # all or nothing
+    ok = client.post(url("portal_dispute", portfolio), {
+        "obligation": str(mine.pk), "reason": "<b>No reconozco</b> esta factura",
+        "file": SimpleUploadedFile("soporte.pdf", PDF, content_type="application/pdf")})
+    body = ok.content.decode()
+    assert ok.status_code == 200 and 'id="dispute-done"' in body
+    assert "&lt;b&gt;No reconozco&lt;/b&gt;" in body and "<b>No reconozco" not in body
+    mine.refresh_from_db()
+    assert mine.disputed and Document.objects.filter(obligation=mine).exists()
+    assert AuditEvent.objects.filter(event_type="obligation.disputed_by_debtor",
+                                     actor_label=portal_actor(luz.pk)).exists()
+
+
+def test_a_transfer_receipt_is_uploaded_and_listed_with_its_status(client, portfolio, luz, pedro):
+    sign_in(client, portfolio)
+    today = portfolio.today(timezone.now())
+    empty = client.get(url("portal_receipt", portfolio))
+    assert empty.status_code == 200 and '<label for="id_file">' in empty.content.decode()
+    future = client.post(url("portal_receipt", portfolio), {
+        "amount": "250000", "paid_on": (today + timedelta(days=1)).isoformat(), "reference": "T-1",
+        "file": SimpleUploadedFile("c.png", PNG, content_type="image/png")})
+    assert future.status_code == 400 and "id_paid_on-error" in future.content.decode()
+    ok = client.post(url("portal_receipt", portfolio), {
+        "amount": "250.000", "paid_on": today.isoformat(), "reference": "<script>x</script>",
+        "file": SimpleUploadedFile("c.png", PNG, content_type="image/png")})
+    body = ok.content.decode()
+    assert ok.status_code == 200 and 'id="receipt-done"' in body and "Por verificar" in body
+    assert "<script>x" not in body and "&lt;script&gt;x" in body
+    receipt = TransferReceipt.objects.get()
+    assert receipt.debtor == luz and receipt.amount_minor == 25_000_000 and receipt.submitted_by == portal_actor(luz.pk)
+    # Pedro sees none of Luz's receipts
+    client.cookies.clear()
+    sign_in(client, portfolio, "80111222")
+    assert "&lt;script&gt;x" not in client.get(url("portal_receipt", portfolio)).content.decode()

@@ -1,0 +1,87 @@
+"""The debtor's action pages in the portal (issue 16 §2): promise to pay, dispute an obligation, upload a transfer
+receipt. Thin: parse the form, one domain service (docs/portal-actions.md) with the debtor's portal actor label, a
+DomainError shown at its field, NotAllowed -> 403. Objects are fetched through the signed-in debtor only."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from recaudo.agreements.services.selfservice import self_promise_record, self_promise_window_for
+from recaudo.audit.services import portal_actor
+from recaudo.banking.selectors import debtor_transfer_receipts
+from recaudo.banking.services import transfer_receipt_submit
+from recaudo.core.errors import FAILED, domain_call
+from recaudo.ledger.services import debtor_dispute_file
+
+from .access import portal_page
+from .forms import DisputeForm, PromiseForm, ReceiptForm
+from .selectors import own_obligations
+
+
+def _page(request, template, context, form):
+    session = request.portal
+    status = 400 if request.method == "POST" and form is not None and form.errors else 200
+    return render(request, template, {"portfolio": session.portfolio, "debtor": session.debtor, "form": form,
+                                      **context}, status=status)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def promise(request, slug):
+    """Promise to pay: a date and an amount within the creditor's policy (self_promise_window_for)."""
+    session = request.portal
+    window = self_promise_window_for(portfolio=session.portfolio, debtor=session.debtor)
+    form = PromiseForm(request.POST or None)
+    done = None
+    if request.method == "POST":
+        done = domain_call(form, lambda: self_promise_record(
+            portfolio=session.portfolio, debtor=session.debtor, amount=form.cleaned_data["amount"],
+            due_date=form.cleaned_data["due_date"], actor=portal_actor(session.debtor.pk), channel="portal"))
+        done = None if done is FAILED else done
+    return _page(request, "portal/promise.html", {"window": window, "done": done,
+                                                  "today": session.portfolio.today(timezone.now())}, form)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def dispute(request, slug):
+    """Dispute one of the debtor's own obligations with a reason and an optional document."""
+    session = request.portal
+    obligations = own_obligations(session.debtor, disputable=True)
+    form = DisputeForm(request.POST or None, request.FILES or None, obligations=obligations)
+    by_id = {o.pk: o for o in obligations}  # the form's choices: only the debtor's own
+    done = None
+    if request.method == "POST":
+        done = domain_call(form, lambda: debtor_dispute_file(
+            obligation=by_id[form.cleaned_data["obligation"]], reason=form.cleaned_data["reason"],
+            actor=portal_actor(session.debtor.pk), attachment=form.cleaned_data["file"],
+            filename=getattr(form.cleaned_data["file"], "name", "")))
+        done = None if done is FAILED else done
+        if done is not None:
+            obligations = own_obligations(session.debtor, disputable=True)
+            form = DisputeForm(obligations=obligations)
+    disputed = [o for o in own_obligations(session.debtor) if o.disputed]
+    return _page(request, "portal/dispute.html", {"obligations": obligations, "done": done,
+                                                  "disputed": disputed}, form)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def receipt(request, slug):
+    """Upload the receipt of a bank transfer; the office verifies it. The debtor's receipts and their status."""
+    session = request.portal
+    form = ReceiptForm(request.POST or None, request.FILES or None)
+    done = None
+    if request.method == "POST":
+        done = domain_call(form, lambda: transfer_receipt_submit(
+            portfolio=session.portfolio, debtor=session.debtor, amount=form.cleaned_data["amount"],
+            paid_on=form.cleaned_data["paid_on"], file=form.cleaned_data["file"],
+            filename=form.cleaned_data["file"].name, reference=form.cleaned_data["reference"],
+            actor=portal_actor(session.debtor.pk)))
+        done = None if done is FAILED else done
+        if done is not None:
+            form = ReceiptForm()
+    return _page(request, "portal/receipt.html", {"done": done,
+                                                  "receipts": debtor_transfer_receipts(session.debtor)}, form)
