@@ -74,3 +74,14 @@ class ReceiptForm(forms.Form):
     reference = forms.CharField(label=_("Transfer reference or number (optional)"), max_length=100, required=False)
     file = forms.FileField(label=_("Receipt"), help_text=_("PDF, JPG or PNG, at most 10 MB."),
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+
+
+class HabeasForm(forms.Form):
+    """A consultation or a claim about the debtor's personal data (Ley 1581 de 2012)."""
+    kind = forms.ChoiceField(label=_("What do you want to do?"), widget=forms.RadioSelect, choices=[
+        ("consulta", _("Consultation: know what data we hold about you and how we use it")),
+        ("reclamo", _("Claim: correct, update or delete your data, or revoke the authorization"))])
+    text = forms.CharField(label=_("Your request"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    file = forms.FileField(label=_("Supporting document (optional)"), required=False,
+                           help_text=_("PDF, JPG or PNG, at most 10 MB."),
+                           widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))

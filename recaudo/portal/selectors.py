@@ -14,6 +14,7 @@ from recaudo.agreements.models import Agreement, AgreementInstallment
 from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.banking.services_gateways import active_account
+from recaudo.certificates.models import Certificate
 from recaudo.communications.contacts import contacts_for
 from recaudo.communications.models import REQUESTED_SOURCES, Message
 from recaudo.compliance.services import compliance_settings
@@ -234,3 +235,9 @@ def own_obligations(debtor: Debtor, *, disputable: bool = False) -> list[Obligat
     if disputable:
         rows = rows.filter(balance_minor__gt=0, disputed=False)
     return list(rows.order_by("number", "pk")[:OBLIGATION_LIMIT])
+
+
+def debtor_certificate(debtor: Debtor, pk: int) -> Certificate | None:
+    """One of the debtor's own certificates by id, or None (another debtor's: the caller answers 404)."""
+    return Certificate.objects.filter(debtor_id=debtor.pk, portfolio_id=debtor.portfolio_id, pk=pk) \
+        .select_related("portfolio").first()

@@ -1,9 +1,12 @@
-"""The debtor's action pages in the portal (issue 16 §2): promise to pay, dispute an obligation, upload a transfer
-receipt. Thin: parse the form, one domain service (docs/portal-actions.md) with the debtor's portal actor label, a
-DomainError shown at its field, NotAllowed -> 403. Objects are fetched through the signed-in debtor only."""
+"""The debtor's action pages in the portal (issue 16 §2-§3): promise to pay, dispute an obligation, upload a
+transfer receipt, personal data requests (habeas data), certificates. Thin: parse the form, one domain service
+(docs/portal-actions.md) with the debtor's portal actor label, a DomainError shown at its field, NotAllowed -> 403.
+Objects are fetched through the signed-in debtor only."""
 
 from __future__ import annotations
 
+from django import forms
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -12,12 +15,18 @@ from recaudo.agreements.services.selfservice import self_promise_record, self_pr
 from recaudo.audit.services import portal_actor
 from recaudo.banking.selectors import debtor_transfer_receipts
 from recaudo.banking.services import transfer_receipt_submit
+from recaudo.certificates.models import CertificateKind
+from recaudo.certificates.pdf import render_certificate_pdf
+from recaudo.certificates.selectors import certificate_verify_url, debtor_certificates
+from recaudo.certificates.services import certificate_issue
 from recaudo.core.errors import FAILED, domain_call
 from recaudo.ledger.services import debtor_dispute_file
+from recaudo.privacy.selectors_requests import debtor_habeas_requests
+from recaudo.privacy.services_requests import habeas_request_file
 
 from .access import portal_page
-from .forms import DisputeForm, PromiseForm, ReceiptForm
-from .selectors import own_obligations
+from .forms import DisputeForm, HabeasForm, PromiseForm, ReceiptForm
+from .selectors import debtor_certificate, own_obligations
 
 
 def _page(request, template, context, form):
@@ -85,3 +94,54 @@ def receipt(request, slug):
             form = ReceiptForm()
     return _page(request, "portal/receipt.html", {"done": done,
                                                   "receipts": debtor_transfer_receipts(session.debtor)}, form)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def habeas(request, slug):
+    """Habeas data (Ley 1581 de 2012): file a consultation or a claim; the debtor's requests with status, due date
+    and the answer."""
+    session = request.portal
+    form = HabeasForm(request.POST or None, request.FILES or None)
+    done = None
+    if request.method == "POST":
+        done = domain_call(form, lambda: habeas_request_file(
+            debtor=session.debtor, kind=form.cleaned_data["kind"], channel="portal", text=form.cleaned_data["text"],
+            actor=portal_actor(session.debtor.pk), attachment=form.cleaned_data["file"],
+            attachment_name=getattr(form.cleaned_data["file"], "name", "")))
+        done = None if done is FAILED else done
+        if done is not None:
+            form = HabeasForm()
+    today = session.portfolio.today(timezone.now())
+    return _page(request, "portal/habeas.html", {"done": done,
+                                                 "requests": debtor_habeas_requests(session.debtor, today=today)},
+                 form)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def certificates(request, slug):
+    """Paz y salvo: issued when the debtor owes nothing (certificate_issue refuses, saying what is owed,
+    otherwise). GET ?pdf=<id> downloads one of the debtor's own certificates."""
+    session = request.portal
+    raw = request.GET.get("pdf", "")
+    if raw:
+        certificate = debtor_certificate(session.debtor, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+        if certificate is None:
+            raise Http404("no such certificate")
+        return _certificate_pdf(request, certificate)
+    form = forms.Form(request.POST) if request.method == "POST" else None  # no fields: the refusal shows above
+    done = None
+    if form is not None:
+        done = domain_call(form, lambda: certificate_issue(debtor=session.debtor,
+                                                           actor=portal_actor(session.debtor.pk)))
+        done = None if done is FAILED else done
+    return _page(request, "portal/certificates.html", {"done": done,
+                                                       "certificates": debtor_certificates(session.debtor)}, form)
+
+def _certificate_pdf(request, certificate) -> HttpResponse:
+    url = certificate_verify_url(certificate, request.build_absolute_uri("/"))
+    response = HttpResponse(render_certificate_pdf(certificate, verify_url=url), content_type="application/pdf")
+    name = "paz-y-salvo" if certificate.kind == CertificateKind.NO_DEBT else "certificado-deuda"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{certificate.label}.pdf"'
+    return response

@@ -131,3 +131,50 @@ def test_a_transfer_receipt_is_uploaded_and_listed_with_its_status(client, portf
     client.cookies.clear()
     sign_in(client, portfolio, "80111222")
     assert "&lt;script&gt;x" not in client.get(url("portal_receipt", portfolio)).content.decode()
+
+
+def test_a_habeas_request_is_filed_and_listed_with_its_due_date(client, portfolio, luz, pedro):
+    from recaudo.privacy.models import HabeasRequest
+
+    sign_in(client, portfolio)
+    page = client.get(url("portal_habeas", portfolio))
+    assert page.status_code == 200 and '<label for="id_text">' in page.content.decode()
+    empty = client.post(url("portal_habeas", portfolio), {"kind": "reclamo", "text": ""})
+    assert empty.status_code == 400 and "id_text-error" in empty.content.decode()
+    odd = client.post(url("portal_habeas", portfolio), {"kind": "borrar-todo", "text": "x"})
+    assert odd.status_code == 400 and "id_kind-error" in odd.content.decode()
+    ok = client.post(url("portal_habeas", portfolio), {"kind": "reclamo", "text": "Corrijan mi <i>dirección</i>"})
+    body = ok.content.decode()
+    assert ok.status_code == 200 and 'id="habeas-done"' in body and "<i>" not in body
+    request = HabeasRequest.objects.get()
+    assert request.debtor == luz and request.channel == "portal" and request.filed_by == portal_actor(luz.pk)
+    assert request.due_on.strftime("%Y") in body and "Reclamo" in body
+    client.cookies.clear()
+    sign_in(client, portfolio, "80111222")
+    assert "Corrijan" not in client.get(url("portal_habeas", portfolio)).content.decode()
+
+
+def test_a_paz_y_salvo_only_when_nothing_is_owed_and_only_ones_own_pdf(client, portfolio, luz, pedro):
+    from decimal import Decimal
+
+    from recaudo.agreements.services.payments import payment_receive
+    from recaudo.certificates.models import Certificate
+
+    sign_in(client, portfolio)
+    refused = client.post(url("portal_certificates", portfolio))
+    assert refused.status_code == 400 and 'id="certificate-error"' in refused.content.decode()
+    assert "F-100" in refused.content.decode() and not Certificate.objects.exists()
+    payment_receive(portfolio=portfolio, debtor=luz, amount=Decimal("1000000"), date=luz.obligations.get().due_date,
+                    source_ref="pay-luz")
+    ok = client.post(url("portal_certificates", portfolio))
+    assert ok.status_code == 200 and 'id="certificate-done"' in ok.content.decode()
+    certificate = Certificate.objects.get()
+    assert certificate.debtor == luz
+    pdf = client.get(url("portal_certificates", portfolio) + f"?pdf={certificate.pk}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    for junk in ("abc", "99999999999999999999999", str(certificate.pk + 1)):
+        assert client.get(url("portal_certificates", portfolio) + f"?pdf={junk}").status_code == 404
+    client.cookies.clear()
+    sign_in(client, portfolio, "80111222")  # Pedro: Luz's certificate is not his
+    assert client.get(url("portal_certificates", portfolio) + f"?pdf={certificate.pk}").status_code == 404
+    assert certificate.label not in client.get(url("portal_certificates", portfolio)).content.decode()

@@ -61,6 +61,8 @@ PORTAL = {
     "portal_promise": ("debtor", {}),
     "portal_dispute": ("debtor", {}),
     "portal_receipt": ("debtor", {}),
+    "portal_habeas": ("debtor", {}),
+    "portal_certificates": ("debtor", {}),  # ?pdf=<id>: another debtor's is 404 (portal/tests/test_actions.py)
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).
