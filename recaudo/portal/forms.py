@@ -3,6 +3,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.amounts import AmountError, parse_amount
+from recaudo.portfolio.models import Consent
 
 from .rules import CODE_DIGITS
 
@@ -85,3 +86,29 @@ class HabeasForm(forms.Form):
     file = forms.FileField(label=_("Supporting document (optional)"), required=False,
                            help_text=_("PDF, JPG or PNG, at most 10 MB."),
                            widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+
+
+class RatingForm(forms.Form):
+    score = forms.ChoiceField(label=_("How was the service? (1 = very bad, 5 = very good)"),
+                              widget=forms.RadioSelect, choices=[(str(n), str(n)) for n in range(1, 6)])
+    comment = forms.CharField(label=_("Comment (optional)"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    action = forms.CharField(widget=forms.HiddenInput, max_length=20, required=False)
+
+
+def _channels():
+    return Consent.Channel.choices
+
+
+class PreferencesForm(forms.Form):
+    channels = forms.MultipleChoiceField(label=_("Channels you want us to use"), required=False,
+                                         widget=forms.CheckboxSelectMultiple, choices=_channels)
+    hours_from = forms.CharField(label=_("From (hour)"), required=False, max_length=5,
+                                 widget=forms.TimeInput(attrs={"type": "time"}))
+    hours_to = forms.CharField(label=_("Until (hour)"), required=False, max_length=5,
+                               widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class RevokeForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Withdraw my authorization for"), required=False,
+                                choices=lambda: [("", _("every channel")), *Consent.Channel.choices])

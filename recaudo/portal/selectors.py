@@ -21,7 +21,7 @@ from recaudo.compliance.services import compliance_settings
 from recaudo.ledger.accruals import ObligationLiquidation, debtor_liquidation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import Aged, aged
-from recaudo.portfolio.models import Debtor, Obligation, ObligationParty, Portfolio
+from recaudo.portfolio.models import ContactPreference, Debtor, Obligation, ObligationParty, Portfolio
 from recaudo.strategies.models import DebtorStrategyState, StepExecution
 from recaudo.strategies.schema import all_steps
 
@@ -241,3 +241,8 @@ def debtor_certificate(debtor: Debtor, pk: int) -> Certificate | None:
     """One of the debtor's own certificates by id, or None (another debtor's: the caller answers 404)."""
     return Certificate.objects.filter(debtor_id=debtor.pk, portfolio_id=debtor.portfolio_id, pk=pk) \
         .select_related("portfolio").first()
+
+
+def contact_preference(debtor: Debtor) -> ContactPreference | None:
+    """The channels and hours the debtor chose, or None."""
+    return ContactPreference.objects.filter(debtor_id=debtor.pk).first()

@@ -1,7 +1,7 @@
 """The debtor's action pages in the portal (issue 16 §2-§3): promise to pay, dispute an obligation, upload a
-transfer receipt, personal data requests (habeas data), certificates. Thin: parse the form, one domain service
-(docs/portal-actions.md) with the debtor's portal actor label, a DomainError shown at its field, NotAllowed -> 403.
-Objects are fetched through the signed-in debtor only."""
+transfer receipt, personal data requests (habeas data), certificates, rating, contact preferences. Thin: parse the
+form, one domain service (docs/portal-actions.md) with the debtor's portal actor label, a DomainError shown at its
+field, NotAllowed -> 403. Objects are fetched through the signed-in debtor only."""
 
 from __future__ import annotations
 
@@ -21,12 +21,13 @@ from recaudo.certificates.selectors import certificate_verify_url, debtor_certif
 from recaudo.certificates.services import certificate_issue
 from recaudo.core.errors import FAILED, domain_call
 from recaudo.ledger.services import debtor_dispute_file
+from recaudo.portfolio.services import contact_preferences_set, debtor_consent_revoke, service_rating_add
 from recaudo.privacy.selectors_requests import debtor_habeas_requests
 from recaudo.privacy.services_requests import habeas_request_file
 
 from .access import portal_page
-from .forms import DisputeForm, HabeasForm, PromiseForm, ReceiptForm
-from .selectors import debtor_certificate, own_obligations
+from .forms import DisputeForm, HabeasForm, PreferencesForm, PromiseForm, RatingForm, ReceiptForm, RevokeForm
+from .selectors import contact_preference, debtor_certificate, own_obligations
 
 
 def _page(request, template, context, form):
@@ -145,3 +146,48 @@ def _certificate_pdf(request, certificate) -> HttpResponse:
     name = "paz-y-salvo" if certificate.kind == CertificateKind.NO_DEBT else "certificado-deuda"
     response["Content-Disposition"] = f'attachment; filename="{name}-{certificate.label}.pdf"'
     return response
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def rating(request, slug):
+    """Rate the service 1-5 with a comment, after an action (?accion=promise, dispute, receipt...)."""
+    session = request.portal
+    action = (request.POST.get("action") or request.GET.get("accion") or "other")[:20]
+    form = RatingForm(request.POST or None, initial={"action": action})
+    done = None
+    if request.method == "POST":
+        done = domain_call(form, lambda: service_rating_add(
+            debtor=session.debtor, score=form.cleaned_data["score"], action=form.cleaned_data["action"] or "other",
+            comment=form.cleaned_data["comment"], actor=portal_actor(session.debtor.pk)))
+        done = None if done is FAILED else done
+    return _page(request, "portal/rating.html", {"done": done}, form)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def preferences(request, slug):
+    """Ley 2300 de 2023: the channels and hours the debtor wants to be contacted on; withdrawing consent on one
+    channel or all. Two forms, told apart by the button pressed (op)."""
+    session = request.portal
+    current = contact_preference(session.debtor)
+    op = request.POST.get("op", "set") if request.method == "POST" else ""
+    initial = ({"channels": current.channels, "hours_from": current.hours_from.strftime("%H:%M")
+                if current.hours_from else "", "hours_to": current.hours_to.strftime("%H:%M")
+                if current.hours_to else ""} if current else {})
+    form = PreferencesForm(request.POST if op == "set" else None, initial=initial)
+    revoke = RevokeForm(request.POST if op == "revoke" else None)
+    actor = portal_actor(session.debtor.pk)
+    result = FAILED
+    if op == "set":
+        result = domain_call(form, lambda: contact_preferences_set(
+            debtor=session.debtor, channels=form.cleaned_data["channels"], hours_from=form.cleaned_data["hours_from"],
+            hours_to=form.cleaned_data["hours_to"], actor=actor))
+    elif op == "revoke":
+        result = domain_call(revoke, lambda: debtor_consent_revoke(
+            debtor=session.debtor, channel=revoke.cleaned_data["channel"] or None, actor=actor))
+    done = op if result is not FAILED else ""
+    failed = request.method == "POST" and not done
+    return render(request, "portal/preferences.html", {
+        "portfolio": session.portfolio, "debtor": session.debtor, "form": form, "revoke": revoke, "done": done,
+        "current": contact_preference(session.debtor)}, status=400 if failed else 200)

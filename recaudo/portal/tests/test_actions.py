@@ -178,3 +178,39 @@ def test_a_paz_y_salvo_only_when_nothing_is_owed_and_only_ones_own_pdf(client, p
     sign_in(client, portfolio, "80111222")  # Pedro: Luz's certificate is not his
     assert client.get(url("portal_certificates", portfolio) + f"?pdf={certificate.pk}").status_code == 404
     assert certificate.label not in client.get(url("portal_certificates", portfolio)).content.decode()
+
+
+def test_rating_after_an_action(client, portfolio, luz):
+    from recaudo.portfolio.models import ServiceRating
+
+    sign_in(client, portfolio)
+    page = client.get(url("portal_rating", portfolio) + "?accion=promise")
+    assert page.status_code == 200 and 'value="promise"' in page.content.decode()
+    bad = client.post(url("portal_rating", portfolio), {"score": "9", "action": "promise"})
+    assert bad.status_code == 400 and "id_score-error" in bad.content.decode()
+    unknown = client.post(url("portal_rating", portfolio), {"score": "4", "action": "hack"})
+    assert unknown.status_code == 400 and not ServiceRating.objects.exists()
+    ok = client.post(url("portal_rating", portfolio), {"score": "4", "action": "promise", "comment": "Fácil"})
+    assert ok.status_code == 200 and 'id="rating-done"' in ok.content.decode()
+    rating = ServiceRating.objects.get()
+    assert (rating.debtor, rating.score, rating.action, rating.comment) == (luz, 4, "promise", "Fácil")
+
+
+def test_contact_preferences_and_withdrawing_consent(client, portfolio, luz):
+    from recaudo.portfolio.models import Consent, ContactPreference
+
+    sign_in(client, portfolio)
+    page = client.get(url("portal_preferences", portfolio))
+    assert page.status_code == 200 and '<label for="id_hours_from">' in page.content.decode()
+    half = client.post(url("portal_preferences", portfolio), {"op": "set", "channels": ["sms"],
+                                                               "hours_from": "09:00"})
+    assert half.status_code == 400 and "id_hours_from-error" in half.content.decode()
+    ok = client.post(url("portal_preferences", portfolio), {"op": "set", "channels": ["sms", "email"],
+                                                             "hours_from": "09:00", "hours_to": "12:00"})
+    assert ok.status_code == 200 and 'id="preferences-done"' in ok.content.decode()
+    pref = ContactPreference.objects.get(debtor=luz)
+    assert pref.channels == ["sms", "email"] and pref.hours_from.hour == 9 and pref.hours_to.hour == 12
+    revoked = client.post(url("portal_preferences", portfolio), {"op": "revoke", "channel": "email"})
+    assert revoked.status_code == 200 and 'id="revoke-done"' in revoked.content.decode()
+    assert Consent.objects.filter(contact__debtor=luz, channel="email", status="revoked").exists()
+    assert Consent.objects.filter(contact__debtor=luz, channel="sms", status="granted").exists()

@@ -63,6 +63,8 @@ PORTAL = {
     "portal_receipt": ("debtor", {}),
     "portal_habeas": ("debtor", {}),
     "portal_certificates": ("debtor", {}),  # ?pdf=<id>: another debtor's is 404 (portal/tests/test_actions.py)
+    "portal_rating": ("debtor", {}),
+    "portal_preferences": ("debtor", {}),
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).
