@@ -30,11 +30,17 @@ class AmountField(forms.CharField):
     """An amount as the debtor writes it in the page's language ("100.000" or "100.000,50" in Spanish, "100,000.50"
     in English) -> a Decimal; the service checks the limits."""
 
+    def __init__(self, *args, allow_zero: bool = False, **kwargs):
+        self.allow_zero = allow_zero
+        super().__init__(*args, **kwargs)
+
     def clean(self, value):
         text = super().clean(value)
+        if not text and not self.required:
+            return None
         mark = "." if (get_language() or "").startswith("en") else ","
         try:
-            return parse_amount(text, decimal=mark, allow_zero=False)
+            return parse_amount(text, decimal=mark, allow_zero=self.allow_zero)
         except AmountError as exc:
             raise forms.ValidationError(exc.translated()) from None
 
@@ -112,3 +118,16 @@ class PreferencesForm(forms.Form):
 class RevokeForm(forms.Form):
     channel = forms.ChoiceField(label=_("Withdraw my authorization for"), required=False,
                                 choices=lambda: [("", _("every channel")), *Consent.Channel.choices])
+
+
+PLAN_TEXT_VERSION = "portal-plan-1"
+
+
+class PlanForm(forms.Form):
+    installments = forms.IntegerField(label=_("Number of monthly installments"), min_value=1, max_value=999,
+                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    down_payment = AmountField(label=_("Down payment today"), max_length=24, required=False, allow_zero=True,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    # named like the service's field, so "accept the terms" shows here
+    checkbox = forms.BooleanField(label=_("I have read and accept the terms of this payment agreement."),
+                                  required=False)

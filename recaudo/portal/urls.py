@@ -21,6 +21,7 @@ urlpatterns = [
     path("<slug:slug>/certificados/", views_actions.certificates, name="portal_certificates"),
     path("<slug:slug>/calificar/", views_actions.rating, name="portal_rating"),
     path("<slug:slug>/preferencias/", views_actions.preferences, name="portal_preferences"),
+    path("<slug:slug>/plan-de-pagos/", views_actions.plan, name="portal_plan"),
     path("<slug:slug>/salir/", views.logout, name="portal_logout"),
     path("<slug:slug>/marca.css", views.brand_css, name="portal_brand_css"),
     path("<slug:slug>/logo", views.logo, name="portal_logo"),

@@ -1,7 +1,7 @@
 """The debtor's action pages in the portal (issue 16 §2-§3): promise to pay, dispute an obligation, upload a
-transfer receipt, personal data requests (habeas data), certificates, rating, contact preferences. Thin: parse the
-form, one domain service (docs/portal-actions.md) with the debtor's portal actor label, a DomainError shown at its
-field, NotAllowed -> 403. Objects are fetched through the signed-in debtor only."""
+transfer receipt, personal data requests (habeas data), certificates, rating, contact preferences, payment plans.
+Thin: parse the form, one domain service (docs/portal-actions.md) with the debtor's portal actor label, a DomainError
+shown at its field, NotAllowed -> 403. Objects are fetched through the signed-in debtor only."""
 
 from __future__ import annotations
 
@@ -9,9 +9,16 @@ from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from recaudo.agreements.services.selfservice import self_promise_record, self_promise_window_for
+from recaudo.agreements.selectors import debtor_self_proposals
+from recaudo.agreements.services.selfservice import (
+    self_plan_offers,
+    self_plan_propose,
+    self_promise_record,
+    self_promise_window_for,
+)
 from recaudo.audit.services import portal_actor
 from recaudo.banking.selectors import debtor_transfer_receipts
 from recaudo.banking.services import transfer_receipt_submit
@@ -25,8 +32,18 @@ from recaudo.portfolio.services import contact_preferences_set, debtor_consent_r
 from recaudo.privacy.selectors_requests import debtor_habeas_requests
 from recaudo.privacy.services_requests import habeas_request_file
 
-from .access import portal_page
-from .forms import DisputeForm, HabeasForm, PreferencesForm, PromiseForm, RatingForm, ReceiptForm, RevokeForm
+from .access import address_of, portal_page
+from .forms import (
+    PLAN_TEXT_VERSION,
+    DisputeForm,
+    HabeasForm,
+    PlanForm,
+    PreferencesForm,
+    PromiseForm,
+    RatingForm,
+    ReceiptForm,
+    RevokeForm,
+)
 from .selectors import contact_preference, debtor_certificate, own_obligations
 
 
@@ -191,3 +208,35 @@ def preferences(request, slug):
     return render(request, "portal/preferences.html", {
         "portfolio": session.portfolio, "debtor": session.debtor, "form": form, "revoke": revoke, "done": done,
         "current": contact_preference(session.debtor)}, status=400 if failed else 200)
+
+
+def _plan_text(installments, down_payment, currency) -> str:
+    """The terms the debtor accepts with the checkbox, kept whole (and hashed) as the acceptance's evidence."""
+    return gettext(
+        "Payment agreement proposed in the debtor portal: a down payment of %(down)s %(currency)s today and "
+        "%(n)s monthly installments from one month after today, on the dates of the schedule the creditor sends. "
+        "Missing an installment may end the agreement and the whole balance may be collected. "
+        "I accept these terms.") % {"down": down_payment if down_payment is not None else "0",
+                                    "currency": currency, "n": installments}
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def plan(request, slug):
+    """Propose a payment plan: the plans the debtor may accept alone (self_plan_offers); accepting one with the
+    checkbox creates the agreement with its evidence; anything beyond the limits goes to the approvals queue."""
+    session = request.portal
+    offers = self_plan_offers(portfolio=session.portfolio, debtor=session.debtor)
+    form = PlanForm(request.POST or None)
+    result = None
+    if request.method == "POST":
+        result = domain_call(form, lambda: self_plan_propose(
+            portfolio=session.portfolio, debtor=session.debtor, installments=form.cleaned_data["installments"],
+            down_payment=form.cleaned_data["down_payment"], actor=portal_actor(session.debtor.pk),
+            accepted=form.cleaned_data["checkbox"],
+            text=_plan_text(form.cleaned_data["installments"], form.cleaned_data["down_payment"],
+                            session.portfolio.currency),
+            text_version=PLAN_TEXT_VERSION, client_address=address_of(request)))
+        result = None if result is FAILED else result
+    return _page(request, "portal/plan.html", {"offers": offers, "result": result,
+                                               "proposals": debtor_self_proposals(session.debtor)}, form)

@@ -214,3 +214,33 @@ def test_contact_preferences_and_withdrawing_consent(client, portfolio, luz):
     assert revoked.status_code == 200 and 'id="revoke-done"' in revoked.content.decode()
     assert Consent.objects.filter(contact__debtor=luz, channel="email", status="revoked").exists()
     assert Consent.objects.filter(contact__debtor=luz, channel="sms", status="granted").exists()
+
+
+def test_a_plan_within_the_limits_is_accepted_with_evidence_and_beyond_goes_to_approval(client, portfolio, luz):
+    from recaudo.agreements.models import Acceptance
+
+    sign_in(client, portfolio)
+    page = client.get(url("portal_plan", portfolio))
+    body = page.content.decode()
+    # debt 1.000.000,00: down payment 10 % = 100.000,00, offers of 1 to 6 installments
+    assert page.status_code == 200 and 'id="offers"' in body and "100.000,00" in body
+    unchecked = client.post(url("portal_plan", portfolio), {"installments": "6", "down_payment": "100.000"})
+    assert unchecked.status_code == 400 and "id_checkbox-error" in unchecked.content.decode()
+    ok = client.post(url("portal_plan", portfolio), {"installments": "6", "down_payment": "100.000",
+                                                     "checkbox": "on"})
+    assert ok.status_code == 200 and 'id="plan-accepted"' in ok.content.decode()
+    acceptance = Acceptance.objects.get()
+    assert acceptance.text_version == "portal-plan-1" and len(acceptance.text_sha256) == 64
+    assert acceptance.client_address
+
+
+def test_a_plan_beyond_the_limits_goes_to_the_approvals_queue(client, portfolio, luz):
+    from recaudo.agreements.models import Offer
+
+    sign_in(client, portfolio)
+    beyond = client.post(url("portal_plan", portfolio), {"installments": "24", "down_payment": "0",
+                                                         "checkbox": "on"})
+    assert beyond.status_code == 200 and 'id="plan-pending"' in beyond.content.decode()
+    offer = Offer.objects.get()
+    assert offer.status == "pending_approval" and offer.debtor == luz and offer.requested_role == "debtor"
+    assert 'id="proposals"' in client.get(url("portal_plan", portfolio)).content.decode()

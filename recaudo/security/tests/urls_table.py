@@ -65,6 +65,7 @@ PORTAL = {
     "portal_certificates": ("debtor", {}),  # ?pdf=<id>: another debtor's is 404 (portal/tests/test_actions.py)
     "portal_rating": ("debtor", {}),
     "portal_preferences": ("debtor", {}),
+    "portal_plan": ("debtor", {}),
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).
