@@ -14,13 +14,14 @@ from recaudo.agreements.models import Agreement, AgreementInstallment
 from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.banking.services_gateways import active_account
+from recaudo.certificates.models import Certificate
 from recaudo.communications.contacts import contacts_for
 from recaudo.communications.models import REQUESTED_SOURCES, Message
 from recaudo.compliance.services import compliance_settings
 from recaudo.ledger.accruals import ObligationLiquidation, debtor_liquidation
 from recaudo.ledger.models import Entry, Payment
 from recaudo.portfolio.aging import Aged, aged
-from recaudo.portfolio.models import Debtor, Obligation, ObligationParty, Portfolio
+from recaudo.portfolio.models import ContactPreference, Debtor, Obligation, ObligationParty, Portfolio
 from recaudo.strategies.models import DebtorStrategyState, StepExecution
 from recaudo.strategies.schema import all_steps
 
@@ -225,3 +226,23 @@ def obligation_detail(debtor: Debtor, obligation: Obligation, now: datetime) -> 
         entries=entries, as_of=as_of,
         aging=aged(obligation.due_date, as_of, portfolio.buckets)
         if obligation.status == Obligation.Status.OPEN else None)
+
+
+def own_obligations(debtor: Debtor, *, disputable: bool = False) -> list[Obligation]:
+    """The obligations the debtor owes themselves (not those they are only co-debtor or guarantor of): what they may
+    dispute or name in a receipt. `disputable`: only those with a balance and not disputed yet."""
+    rows = Obligation.objects.filter(portfolio_id=debtor.portfolio_id, debtor_id=debtor.pk)
+    if disputable:
+        rows = rows.filter(balance_minor__gt=0, disputed=False)
+    return list(rows.order_by("number", "pk")[:OBLIGATION_LIMIT])
+
+
+def debtor_certificate(debtor: Debtor, pk: int) -> Certificate | None:
+    """One of the debtor's own certificates by id, or None (another debtor's: the caller answers 404)."""
+    return Certificate.objects.filter(debtor_id=debtor.pk, portfolio_id=debtor.portfolio_id, pk=pk) \
+        .select_related("portfolio").first()
+
+
+def contact_preference(debtor: Debtor) -> ContactPreference | None:
+    """The channels and hours the debtor chose, or None."""
+    return ContactPreference.objects.filter(debtor_id=debtor.pk).first()

@@ -4,7 +4,7 @@ entry in actions.py."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_actions
 
 urlpatterns = [
     path("l/<str:token>/", views.link_open, name="portal_link_open"),
@@ -14,6 +14,14 @@ urlpatterns = [
     path("<slug:slug>/obligacion/<int:pk>/", views.obligation, name="portal_obligation"),
     path("<slug:slug>/estado-de-cuenta.pdf", views.statement, name="portal_statement"),
     path("<slug:slug>/pagar/", views.pay, name="portal_pay"),
+    path("<slug:slug>/prometer-pago/", views_actions.promise, name="portal_promise"),
+    path("<slug:slug>/disputar/", views_actions.dispute, name="portal_dispute"),
+    path("<slug:slug>/comprobante/", views_actions.receipt, name="portal_receipt"),
+    path("<slug:slug>/mis-datos/", views_actions.habeas, name="portal_habeas"),
+    path("<slug:slug>/certificados/", views_actions.certificates, name="portal_certificates"),
+    path("<slug:slug>/calificar/", views_actions.rating, name="portal_rating"),
+    path("<slug:slug>/preferencias/", views_actions.preferences, name="portal_preferences"),
+    path("<slug:slug>/plan-de-pagos/", views_actions.plan, name="portal_plan"),
     path("<slug:slug>/salir/", views.logout, name="portal_logout"),
     path("<slug:slug>/marca.css", views.brand_css, name="portal_brand_css"),
     path("<slug:slug>/logo", views.logo, name="portal_logo"),

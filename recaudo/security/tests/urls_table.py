@@ -58,6 +58,14 @@ PORTAL = {
     "portal_statement": ("debtor", {}),
     "portal_pay": ("debtor", {}),
     "portal_logout": ("debtor", {}),
+    "portal_promise": ("debtor", {}),
+    "portal_dispute": ("debtor", {}),
+    "portal_receipt": ("debtor", {}),
+    "portal_habeas": ("debtor", {}),
+    "portal_certificates": ("debtor", {}),  # ?pdf=<id>: another debtor's is 404 (portal/tests/test_actions.py)
+    "portal_rating": ("debtor", {}),
+    "portal_preferences": ("debtor", {}),
+    "portal_plan": ("debtor", {}),
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).
