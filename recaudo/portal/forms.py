@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.core.amounts import AmountError, parse_amount
+from recaudo.core.amounts import parse_amount
+from recaudo.core.errors import DomainError
 from recaudo.portfolio.models import Consent
 
 from .rules import CODE_DIGITS
@@ -41,8 +42,8 @@ class AmountField(forms.CharField):
         mark = "." if (get_language() or "").startswith("en") else ","
         try:
             return parse_amount(text, decimal=mark, allow_zero=self.allow_zero)
-        except AmountError as exc:
-            raise forms.ValidationError(exc.translated()) from None
+        except DomainError as exc:  # an amount that cannot be read (AmountError), in the page's language
+            raise forms.ValidationError(exc.message) from None
 
 
 def _amount(label):

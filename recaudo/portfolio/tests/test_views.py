@@ -224,8 +224,8 @@ def test_debtor_360_query_count(client, people, book, portfolio, django_assert_m
     # 16, plus the debtor's notes, documents, the obligations of the attach form and the statement's channels, and
     # the portfolio's payment reference setting (banking), the portfolio's active payment gateway and the debtor's
     # payment links, the debtor's certificates, and what the debtor wrote by SMS/WhatsApp
-    # (communications.selectors.debtor_inbound)
-    with django_assert_max_num_queries(25):
+    # (communications.selectors.debtor_inbound), and the debtor's risk category and its reasons
+    with django_assert_max_num_queries(26):
         client.get(url)
 
 
