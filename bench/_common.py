@@ -55,4 +55,6 @@ def run_child(args: list[str], env: dict, what: str) -> dict:
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
         raise SystemExit(f"{what} failed")
+    if env.get("BENCH_SQL_PROFILE"):  # a profile the child printed (bench_bank --sql-profile)
+        sys.stderr.write(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -27,6 +27,7 @@ Target (issue 15 §6): 100,000 payments against 1,000,000 obligations read, matc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -219,6 +220,36 @@ def peak_rss_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
+@contextlib.contextmanager
+def sql_profile():
+    """--sql-profile: the statements' wall time, summed by statement (its first 100 characters, numbers folded),
+    printed to stderr, the 25 costliest first: where the import's database time goes."""
+    import re
+
+    from django.db import connection
+
+    spent: dict[str, list] = {}
+
+    def wrapper(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = re.sub(r"\d+", "N", " ".join(sql.split()))[:100]
+            cell = spent.setdefault(key, [0, 0.0])
+            cell[0] += 1
+            cell[1] += time.perf_counter() - t0
+
+    start = time.perf_counter()
+    with connection.execute_wrapper(wrapper):
+        yield
+    total = time.perf_counter() - start
+    in_sql = sum(s for _n, s in spent.values())
+    print(f"import {total:.1f} s, of which SQL {in_sql:.1f} s", file=sys.stderr)
+    for key, (count, seconds) in sorted(spent.items(), key=lambda kv: -kv[1][1])[:25]:
+        print(f"{seconds:8.2f} s {count:7d}x  {key}", file=sys.stderr)
+
+
 def child(engine: str, n: int, file: str, expect: dict) -> None:
     import gc
 
@@ -254,7 +285,17 @@ def child(engine: str, n: int, file: str, expect: dict) -> None:
         mark[0] = now
 
     start = time.perf_counter()
-    result = bank_file_import(portfolio=portfolio, content=content, actor="bench", progress=progress)
+    if os.environ.get("BENCH_CPROFILE"):
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            result = bank_file_import(portfolio=portfolio, content=content, actor="bench", progress=progress)
+        profiler.dump_stats(os.environ["BENCH_CPROFILE"])
+    elif os.environ.get("BENCH_SQL_PROFILE"):
+        with sql_profile():
+            result = bank_file_import(portfolio=portfolio, content=content, actor="bench", progress=progress)
+    else:
+        result = bank_file_import(portfolio=portfolio, content=content, actor="bench", progress=progress)
     seconds = time.perf_counter() - start
     rss = peak_rss_mb()
     summary = result.summary()
@@ -282,6 +323,10 @@ def main() -> None:
     parser.add_argument("--lot", type=int, default=5_000, help="payments per lot of the file (default 5,000)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
+    parser.add_argument("--sql-profile", action="store_true",
+                        help="print the import's costliest SQL statements (time and count) to stderr")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write the import's cProfile statistics to FILE.<engine> (read them with pstats)")
     parser.add_argument("--child", nargs=4, metavar=("ENGINE", "N", "FILE", "EXPECT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -306,6 +351,10 @@ def main() -> None:
             home = Path(tmp) / engine
             home.mkdir()
             env = {**os.environ, "RECAUDO_HOME": str(home), "DJANGO_SETTINGS_MODULE": "recaudo.settings"}
+            if args.sql_profile:
+                env["BENCH_SQL_PROFILE"] = "1"
+            if args.profile:
+                env["BENCH_CPROFILE"] = f"{args.profile}.{engine}"
             env["DATABASE_URL"] = fresh_postgres(args.pg_url) if engine == "postgresql" else fresh_sqlite(home)
             result = run_child([__file__, "--child", engine, str(n), str(file), json.dumps(expect)], env,
                                f"{engine} run")

@@ -20,7 +20,7 @@ from recaudo.agreements.services.payments import payment_receipt_reverse, paymen
 from recaudo.audit.services import actor_label_for, audit_record, require_portal_debtor
 from recaudo.core.amounts import MAX_MINOR, AmountError, parse_amount
 from recaudo.core.bulk import insert_instances, new_instances
-from recaudo.core.collect import fewer_collections
+from recaudo.core.collect import collect_young, fewer_collections
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import active_locale, format_amount, from_minor, precision, to_minor
 from recaudo.ledger.models import Payment, Receipt
@@ -405,6 +405,7 @@ def _apply_all(context: _Context, todo: list, own_transactions: bool, report) ->
             for outcome, detail, key, decision, found in chunk:
                 outcome.outcome, outcome.reason, outcome.payment_id = "duplicate", "", None
                 _apply_one(context, outcome, detail, key, decision, found)
+        collect_young()
         report("apply", start + len(chunk), len(todo))
         if start // CHUNK + 1 in (1, 4, 16):
             _analyze()

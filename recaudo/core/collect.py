@@ -22,3 +22,12 @@ def fewer_collections():
     finally:
         gc.set_threshold(*previous)
         gc.unfreeze()
+
+
+def collect_young() -> None:
+    """At the end of a chunk inside fewer_collections(): collect the two younger generations, which hold what the
+    chunk allocated. Its model instances refer to one another both ways (a payment and its receipt, a line and
+    its payment), cycles that reference counts never free; left to the next scheduled collection they pile up
+    chunk after chunk (a 100,000-line file's peak memory grew by about a hundred megabytes). The frozen objects
+    are not scanned, so this costs in proportion to one chunk."""
+    gc.collect(1)

@@ -314,7 +314,7 @@ def payments_record(*, portfolio: Portfolio, payments: list[PaymentIn], date: da
         return outs
     if charge_due is not None:
         charge_due(debtor_ids=[payments[i].debtor_id for i in fresh], through=date, actor=actor)
-    results = payments_allocation(portfolio=portfolio, on=date, payments=[
+    results, numbers = payments_allocation(portfolio=portfolio, on=date, payments=[
         (payments[i].debtor_id, payments[i].minor, payments[i].obligation_id) for i in fresh])
     now = timezone.now()
     user = actor if actor is not None and not isinstance(actor, str) else None
@@ -336,8 +336,6 @@ def payments_record(*, portfolio: Portfolio, payments: list[PaymentIn], date: da
         if outs[i].payment is None:
             outs[i].payment = existing[refs[i]]
     insert_instances([pay for pay, _result in created], returning_ids=True)
-    numbers = dict(select_any(f"SELECT id, number FROM {_OBLIGATION} WHERE {{any}}", "id",
-                              sorted({a.obligation_id for _pay, result in created for a in result.allocations})))
     user_id = user.pk if user is not None else None
     entries_insert([(portfolio.pk, pay.debtor_id, a.obligation_id, EntryKind.PAYMENT.value, a.component,
                      -a.amount_minor, date, now, pay.pk, None, "", user_id)
