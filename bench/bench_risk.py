@@ -52,7 +52,14 @@ def child(backend: str, n: int) -> None:
     t2 = time.perf_counter()
     model = risk_train(portfolio=portfolio, actor="bench")
     t3 = time.perf_counter()
-    result = risk_score(portfolio=portfolio, actor="bench")
+    if os.environ.get("BENCH_CPROFILE"):
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            result = risk_score(portfolio=portfolio, actor="bench")
+        profiler.dump_stats(os.environ["BENCH_CPROFILE"])
+    else:
+        result = risk_score(portfolio=portfolio, actor="bench")
     t4 = time.perf_counter()
     open_ = Obligation.objects.filter(portfolio=portfolio, status="open", balance_minor__gt=0)
     scored = ObligationRisk.objects.filter(portfolio=portfolio).count()
@@ -65,8 +72,10 @@ def child(backend: str, n: int) -> None:
                       "result": result}))
 
 
-def run_backend(backend: str, n: int, pg_url: str) -> dict:
+def run_backend(backend: str, n: int, pg_url: str, profile: str | None = None) -> dict:
     env = dict(os.environ)
+    if profile:
+        env["BENCH_CPROFILE"] = f"{profile}.{backend}"
     with tempfile.TemporaryDirectory(prefix="bench-risk-") as home:
         env["RECAUDO_HOME"] = home
         env["DJANGO_SETTINGS_MODULE"] = "recaudo.settings"
@@ -80,6 +89,8 @@ def main() -> None:
     parser.add_argument("--size", choices=tuple(SIZES), help="tiny 400, small 100,000, full 1,000,000")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write risk_score's cProfile statistics to FILE.<database> (read them with pstats)")
     parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     n = args.n or SIZES[args.size or "full"]
@@ -87,7 +98,7 @@ def main() -> None:
     if args.child:
         child(args.child, n)
         return
-    results = [run_backend(b, n, args.pg_url) for b in ("sqlite", "postgresql") if args.only in (None, b)]
+    results = [run_backend(b, n, args.pg_url, args.profile) for b in ("sqlite", "postgresql") if args.only in (None, b)]
     from rich.console import Console
     from rich.table import Table
 
