@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from recaudo.core.exports import amount_format, safe_cell, safe_sheet_title
 from recaudo.core.money import from_minor, precision
 from recaudo.core.pdf import a4_document, numbered_canvas, totals_table_style
-from recaudo.reports.formatting import fmt_date
+from recaudo.reports.formatting import fmt_date, fmt_number
 
 from .selectors import AnalyticsPage
 
@@ -81,7 +81,7 @@ def _cell(value, currency: str, language: str | None) -> str:
     if value is None:
         return "-"
     if isinstance(value, Decimal):
-        return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+        return fmt_number(value, language)
     if hasattr(value, "isoformat"):
         return fmt_date(value, language)
     return str(value)

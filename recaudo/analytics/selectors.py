@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -193,9 +193,17 @@ def kpi_report(*, portfolio: Portfolio, start: date, end: date, by: str | None =
     happy = rules.satisfaction_of_counts(ratings["by_score"])
     kpis.append(_kpi("satisfaction", happy.average, "score"))
     kpis.append(_kpi("csat", happy.satisfied_percent, "percent"))
-    report = KpiReport(portfolio=portfolio, start=start, end=end, kpis=kpis, by=by)
+    report = KpiReport(portfolio=portfolio, start=start, end=end, kpis=kpis)
     report.forecast = cash_forecast(portfolio=portfolio, start=end + timedelta(days=1),
                                     end=end + timedelta(days=FORECAST_DAYS))
+    return broken_down(report, by) if by is not None else report
+
+
+def broken_down(report: KpiReport, by: str) -> KpiReport:
+    """The same report with its rows by segment, agent or channel (the KPIs computed once serve every breakdown:
+    the analytics page shows two)."""
+    portfolio = report.portfolio
+    report = replace(report, by=by, columns=[], rows=[])
     if by == "segment":
         _by_snapshot(report, DailySnapshot.Dimension.SEGMENT, dict(
             Segment.objects.filter(portfolio=portfolio).values_list("pk", "name")), _("(no segment)"))
@@ -304,14 +312,18 @@ def _bucket_names(portfolio: Portfolio) -> dict[str, str]:
     return {b.label: bucket_label(b) for b in parse_buckets(portfolio.buckets)}
 
 
-def trend(*, portfolio: Portfolio, start: date, end: date) -> tuple[list[str], list[tuple[date, list[int]]]]:
-    """Balance by bucket per day (the bucket labels of the last day), for the trend chart."""
+def trend(*, portfolio: Portfolio, start: date, end: date, dimension: str = "all", key: int = 0
+          ) -> tuple[list[str], list[tuple[date, list[int]]]]:
+    """Balance by bucket per day (the bucket labels of the last day), for the trend chart: the whole portfolio's,
+    or one segment's or agent's (dimension "segment" / "agent" and its key)."""
     per_day: dict[date, dict[int, int]] = defaultdict(dict)
     labels: dict[int, str] = {}
     names = _bucket_names(portfolio)
-    for day, bucket, label, balance in DailySnapshot.objects.filter(
-            portfolio=portfolio, day__gte=start, day__lte=end, dimension=DailySnapshot.Dimension.ALL).order_by(
-            "day", "bucket").values_list("day", "bucket", "bucket_label", "balance_minor"):
+    rows = DailySnapshot.objects.filter(portfolio=portfolio, day__gte=start, day__lte=end, dimension=dimension)
+    if dimension != DailySnapshot.Dimension.ALL:
+        rows = rows.filter(key=key)
+    for day, bucket, label, balance in rows.order_by("day", "bucket").values_list(
+            "day", "bucket", "bucket_label", "balance_minor"):
         per_day[day][bucket] = balance
         labels[bucket] = names.get(label, label)
     order = sorted(labels)
@@ -383,23 +395,6 @@ def month_ends(*, portfolio: Portfolio, start: date, end: date) -> list[date]:
                 .order_by("-month_end").values_list("month_end", flat=True).distinct())
 
 
-def trend_of(*, portfolio: Portfolio, start: date, end: date, dimension: str = "all", key: int = 0
-             ) -> tuple[list[str], list[tuple[date, list[int]]]]:
-    """trend() of one segment or agent (dimension "segment" / "agent" and its key), or of the whole portfolio."""
-    if dimension == DailySnapshot.Dimension.ALL:
-        return trend(portfolio=portfolio, start=start, end=end)
-    per_day: dict[date, dict[int, int]] = defaultdict(dict)
-    labels: dict[int, str] = {}
-    names = _bucket_names(portfolio)
-    for day, bucket, label, balance in DailySnapshot.objects.filter(
-            portfolio=portfolio, day__gte=start, day__lte=end, dimension=dimension, key=key).order_by(
-            "day", "bucket").values_list("day", "bucket", "bucket_label", "balance_minor"):
-        per_day[day][bucket] = balance
-        labels[bucket] = names.get(label, label)
-    order = sorted(labels)
-    return [labels[b] for b in order], [(d, [v.get(b, 0) for b in order]) for d, v in sorted(per_day.items())]
-
-
 @dataclass
 class AnalyticsPage:
     """Everything the analytics page (and its XLSX and PDF exports) shows for one period and filter."""
@@ -438,11 +433,11 @@ def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int
         dimension, key = DailySnapshot.Dimension.SEGMENT, segment
     elif agent is not None:
         dimension, key = DailySnapshot.Dimension.AGENT, agent
-    labels, days = trend_of(portfolio=portfolio, start=start, end=report.end, dimension=dimension, key=key)
+    labels, days = trend(portfolio=portfolio, start=start, end=report.end, dimension=dimension, key=key)
     ends = month_ends(portfolio=portfolio, start=start.replace(day=1) - timedelta(days=366), end=report.end)
     chosen = roll_month if roll_month in ends else (ends[0] if ends else None)
-    by_channel = kpi_report(portfolio=portfolio, start=start, end=end, by="channel")
-    by_agent = kpi_report(portfolio=portfolio, start=start, end=end, by="agent")
+    by_channel = broken_down(report, "channel")
+    by_agent = broken_down(report, "agent")
     agents_rows = [r for r in by_agent.rows if agent is None or r["key"] == agent]
     return AnalyticsPage(
         report=report, trend_labels=labels, trend_days=days,

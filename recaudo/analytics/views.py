@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from recaudo.accounts.selectors import portfolio_for_user_or_404
 from recaudo.core.errors import DomainError, NotAllowed
-from recaudo.reports.formatting import fmt_amount, fmt_date
+from recaudo.reports.formatting import fmt_amount, fmt_date, fmt_number
 
 from . import charts
 from .render import render_pdf, render_xlsx
@@ -88,9 +88,7 @@ def _value(kpi, currency: str, language: str) -> str:
         return "—"
     if kpi.unit == "minor":
         return fmt_amount(int(kpi.value), currency, language)
-    number = f"{kpi.value:,.2f}"
-    if not language.startswith("en"):
-        number = number.replace(",", "X").replace(".", ",").replace("X", ".")
+    number = fmt_number(kpi.value, language)
     if kpi.unit == "score":
         return f"{number} / 5"
     return f"{number} %" if kpi.unit == "percent" else _("%(n)s days") % {"n": number}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.utils.translation import get_language, gettext, to_locale
 
@@ -31,6 +32,13 @@ def is_english(language: str | None = None) -> bool:
 
 def fmt_amount(minor: int | None, currency: str, language: str | None = None) -> str:
     return format_amount(from_minor(minor or 0, currency), locale=babel_locale(language), currency=currency)
+
+
+def fmt_number(value, language: str | None = None, places: int = 2) -> str:
+    """A number with `places` decimals in the language's separators (es-CO 1.234,50; en 1,234.50)."""
+    zeros = "0" * places
+    return format_decimal(value, format=f"#,##0.{zeros}" if places else "#,##0", locale=babel_locale(language),
+                          decimal_quantization=True)
 
 
 def fmt_date(value: date | None, language: str | None = None) -> str:
