@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
-from recaudo.audit.services import PORTAL_DEBTOR_PREFIX, actor_label_for, audit_record
-from recaudo.audit.services import portal_actor as _portal_actor
+from recaudo.audit.services import PORTAL_DEBTOR_PREFIX, actor_label_for, audit_record, portal_actor
 from recaudo.communications.services import message_enqueue_with_reason
 from recaudo.core.errors import NotAllowed
 from recaudo.portfolio.models import Debtor, Document, Obligation
@@ -49,11 +48,6 @@ class HabeasNotAllowed(HabeasRequestError, NotAllowed):
     """The actor may not do this to the request."""
 
 
-def portal_actor(debtor: Debtor | int) -> str:
-    """The actor label of a debtor acting through the portal: 'portal:debtor:<id>'."""
-    return _portal_actor(debtor if isinstance(debtor, int) else debtor.pk)
-
-
 def _user(actor):
     return actor if actor is not None and not isinstance(actor, str) else None
 
@@ -62,7 +56,7 @@ def _require_filer(actor, debtor: Debtor) -> None:
     """The debtor themself through the portal (its label names this debtor), staff who may change the debtor's
     records, or a system label (cli)."""
     if isinstance(actor, str) and actor.startswith(PORTAL_ACTOR_PREFIX):
-        if actor != portal_actor(debtor):
+        if actor != portal_actor(debtor.pk):
             raise HabeasNotAllowed(_("A debtor may file requests only about themself."))
         return
     if actor is None:
@@ -140,10 +134,10 @@ def habeas_request_file(*, debtor: Debtor, kind: str, channel: str, text: str, a
                         obligation: Obligation | None = None, attachment=None, attachment_name: str = "",
                         now: datetime | None = None) -> HabeasRequest:
     """File a consultation (`kind="consulta"`) or a claim (`"reclamo"`) received on `channel` (portal, email,
-    phone, office). `actor`: `portal_actor(debtor)` from the debtor portal, else a staff user who may change the
-    debtor's records (or "cli"). `attachment`: bytes or an uploaded file (PDF, JPG or PNG, at most the documents'
-    size), stored as a document of the debtor. The due date is counted in business days of the portfolio's country
-    from its business date. A claim puts the 'reclamo en trámite' mark on the debtor."""
+    phone, office). `actor`: `audit.services.portal_actor(debtor.pk)` from the debtor portal, else a staff user who
+    may change the debtor's records (or "cli"). `attachment`: bytes or an uploaded file (PDF, JPG or PNG, at most
+    the documents' size), stored as a document of the debtor. The due date is counted in business days of the
+    portfolio's country from its business date. A claim puts the 'reclamo en trámite' mark on the debtor."""
     _require_filer(actor, debtor)
     if kind not in HabeasRequest.Kind.values:
         raise HabeasRequestError(_("Choose a consultation or a claim."), field="kind")

@@ -8,16 +8,17 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from recaudo.audit.services import portal_actor
 from recaudo.communications.models import Message
 from recaudo.demo.testing import make_user
 from recaudo.privacy.models import HabeasRequest
-from recaudo.privacy.services_requests import habeas_request_file, portal_actor
+from recaudo.privacy.services_requests import habeas_request_file
 
 pytestmark = pytest.mark.django_db
 
 
 def file(debtor, kind="reclamo", now=None, text="Corrijan mi reporte: <script>x</script>"):
-    return habeas_request_file(debtor=debtor, kind=kind, channel="portal", text=text, actor=portal_actor(debtor),
+    return habeas_request_file(debtor=debtor, kind=kind, channel="portal", text=text, actor=portal_actor(debtor.pk),
                                now=now)
 
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
+from recaudo.audit.services import portal_actor
 from recaudo.communications.models import Message
 from recaudo.compliance.services import bureau_report_check
 from recaudo.core.errors import NotAllowed
@@ -27,7 +28,6 @@ from recaudo.privacy.services_requests import (
     habeas_request_extend,
     habeas_request_file,
     habeas_request_require_completion,
-    portal_actor,
 )
 
 # Friday 2026-03-20, 10:00 in Bogotá (Monday 23 is San José, 2-3 April Holy Week)
@@ -41,7 +41,7 @@ def bog(y, m, d, h=10):
 def file(debtor, kind="reclamo", actor=None, now=FRIDAY, **kwargs):
     return habeas_request_file(debtor=debtor, kind=kind, channel=kwargs.pop("channel", "portal"),
                                text=kwargs.pop("text", "Mi deuda F-100 ya fue pagada; corrijan el reporte."),
-                               actor=actor or portal_actor(debtor), now=now, **kwargs)
+                               actor=actor or portal_actor(debtor.pk), now=now, **kwargs)
 
 
 def mark(debtor):
@@ -68,7 +68,7 @@ def test_consultation_has_ten_business_days_and_no_mark(luz):
 def test_who_may_file(portfolio, luz):
     other = make_debtor(portfolio, code="C002", name="Pedro Gómez")
     with pytest.raises(HabeasNotAllowed):
-        file(luz, actor=portal_actor(other))
+        file(luz, actor=portal_actor(other.pk))
     with pytest.raises(NotAllowed):
         file(luz, actor=make_user("vera", portfolio, role="viewer"))
     request = file(luz, actor=make_user("carlos", portfolio, role="agent"), channel="phone")
@@ -127,7 +127,7 @@ def test_agents_and_the_debtor_do_not_handle_requests(portfolio, luz):
     with pytest.raises(HabeasNotAllowed):
         habeas_request_answer(request=request, answer="No.", actor=make_user("carlos", portfolio, role="agent"))
     with pytest.raises(HabeasNotAllowed):
-        habeas_request_answer(request=request, answer="Sí.", actor=portal_actor(luz))
+        habeas_request_answer(request=request, answer="Sí.", actor=portal_actor(luz.pk))
 
 
 def test_answer_reaches_the_debtor_and_lifts_the_mark(portfolio, luz):
@@ -162,7 +162,7 @@ def test_incomplete_claim_goes_back_then_completes_with_a_new_term(luz):
                                                 actor="cli", now=bog(2026, 3, 26))
     assert request.status == "incomplete" and mark(luz) is None
     assert "soporte de pago" in Message.objects.get(template_code="habeas_incomplete").body
-    request = habeas_request_complete(request=request, text="Adjunto el soporte.", actor=portal_actor(luz),
+    request = habeas_request_complete(request=request, text="Adjunto el soporte.", actor=portal_actor(luz.pk),
                                       now=bog(2026, 4, 6))
     # completed Monday 6 April: 15 business days from the 7th
     assert request.status == "open" and request.received_on == date(2026, 4, 6) and request.due_on == date(2026, 4, 27)
@@ -188,7 +188,7 @@ def test_abandoned_after_two_months(portfolio, luz):
 
 def test_the_debtor_withdraws_their_claim(luz):
     request = file(luz)
-    request = habeas_request_close(request=request, reason="withdrawn", actor=portal_actor(luz))
+    request = habeas_request_close(request=request, reason="withdrawn", actor=portal_actor(luz.pk))
     assert request.status == "closed" and mark(luz) is None
 
 

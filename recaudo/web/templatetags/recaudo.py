@@ -409,7 +409,7 @@ def actor_name(label):
         return _("command line")
     if label.startswith("cycle "):
         return _("daily cycle %(date)s") % {"date": date_local(label[6:])}
-    if label.startswith("portal:debtor:"):  # privacy.services_requests.portal_actor
+    if label.startswith("portal:debtor:"):  # audit.services.portal_actor
         return _("the debtor, in the portal")
     return label
 
