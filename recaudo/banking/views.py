@@ -124,18 +124,27 @@ def bank_mappings(request, slug):
         "portfolio": portfolio, "form": form, "mappings": selectors.statement_mappings(portfolio)})
 
 
+def _paged(request, rows):
+    """The page of `rows` the request asks for (?page=), PAGE_SIZE rows a page: the queues' and lists' paging."""
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _form_at(row, bound, bound_id, make):
+    """A row's form on a list page: the submitted one that failed (`bound`, with its errors) for the row it was
+    sent for (`bound_id`), else a fresh one (`make(row)`)."""
+    return bound if bound is not None and row.pk == bound_id else make(row)
+
+
 def _queue_page(request, portfolio, bound=None, line_id=None):
-    """The queue page; `bound` is the submitted form of line `line_id` that failed, shown with its errors."""
-    paginator = Paginator(selectors.queued_lines_page(portfolio), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    """The queue page; `bound` is the submitted forms of line `line_id` that failed, shown with their errors."""
+    page = _paged(request, selectors.queued_lines_page(portfolio))
     lines = list(page)
     shown = selectors.suggestions_shown(lines)
     rows = []
     for line in lines:
         forms_ = {"apply": LineApplyForm(prefix=f"a{line.pk}"), "split": LineSplitForm(prefix=f"s{line.pk}"),
                   "dismiss": LineDismissForm(prefix=f"d{line.pk}"), "accept_error": ""}
-        if bound is not None and line.pk == line_id:
-            forms_.update(bound)
+        forms_.update(_form_at(line, bound, line_id, lambda _line: {}))
         rows.append((line, shown.get(line.pk, []), forms_))
     return render(request, "banking/bank_queue.html", {"portfolio": portfolio, "page": page, "rows": rows})
 
@@ -211,11 +220,9 @@ def _applied_page(request, portfolio, bound=None, line_id=None):
     data = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
     rows_qs = selectors.applied_lines_page(portfolio, data.get("q", ""), data.get("date_from"),
                                            data.get("date_to"))
-    page = Paginator(rows_qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for line in page:
-        form = bound if (bound is not None and line.pk == line_id) else LineUndoForm(prefix=f"u{line.pk}")
-        rows.append((line, selectors.line_payment_rows(line), form))
+    page = _paged(request, rows_qs)
+    rows = [(line, selectors.line_payment_rows(line),
+             _form_at(line, bound, line_id, lambda row: LineUndoForm(prefix=f"u{row.pk}"))) for line in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "banking/bank_applied.html", {"portfolio": portfolio, "page": page, "rows": rows,
@@ -467,10 +474,8 @@ def payment_link_cancel_view(request, slug, link_id):
 
 # --- "Por verificar": transfer receipts debtors uploaded (supervisors decide) --------------------------------------
 def _receipts_page(request, portfolio, bound=None, receipt_id=None, status=200):
-    paginator = Paginator(selectors.receipts_to_verify(portfolio), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    rows = [(r, bound if bound is not None and r.pk == receipt_id else ReceiptRejectForm(prefix=f"r{r.pk}"))
-            for r in page]
+    page = _paged(request, selectors.receipts_to_verify(portfolio))
+    rows = [(r, _form_at(r, bound, receipt_id, lambda row: ReceiptRejectForm(prefix=f"r{row.pk}"))) for r in page]
     return render(request, "banking/receipts_queue.html", {"portfolio": portfolio, "page": page, "rows": rows},
                   status=status)
 
