@@ -6,6 +6,8 @@ from recaudo.communications.transports.console import MemoryTransport
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.portfolio.services import contact_add
 
+from .servers import FakeTwilio, FakeWhatsApp
+
 # Tuesday 2026-03-03 10:00 in Bogotá: inside the contact hours (Mon-Fri 07:00-19:00)
 NOW = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 # the same day at 21:00 in Bogotá: outside; next allowed Wednesday 07:00 (12:00 UTC)
@@ -48,3 +50,28 @@ def john(portfolio):
                     due=date(2026, 1, 31))
     contact_add(debtor=debtor, channel="email", value="john@example.com", consent="granted", now=NOW)
     return debtor
+
+
+# The local provider servers, the settings pointing the transports at them (test_providers, test_self_service).
+@pytest.fixture
+def twilio(settings):
+    with FakeTwilio() as server:
+        settings.RECAUDO_TRANSPORTS = {"email": "memory", "sms": "twilio", "whatsapp": "memory", "letter": "memory"}
+        settings.RECAUDO_TWILIO_BASE_URL = server.url
+        settings.RECAUDO_TWILIO_ACCOUNT_SID = FakeTwilio.SID
+        settings.RECAUDO_TWILIO_AUTH_TOKEN = FakeTwilio.TOKEN
+        settings.RECAUDO_TWILIO_FROM = "+15005550006"
+        yield server
+
+
+@pytest.fixture
+def whatsapp(settings):
+    with FakeWhatsApp() as server:
+        settings.RECAUDO_TRANSPORTS = {"email": "memory", "sms": "memory", "whatsapp": "whatsapp_cloud",
+                                       "letter": "memory"}
+        settings.RECAUDO_WHATSAPP_BASE_URL = server.url
+        settings.RECAUDO_WHATSAPP_PHONE_NUMBER_ID = FakeWhatsApp.PHONE_ID
+        settings.RECAUDO_WHATSAPP_TOKEN = FakeWhatsApp.TOKEN
+        settings.RECAUDO_WHATSAPP_APP_SECRET = "meta-app-secret"
+        settings.RECAUDO_WHATSAPP_VERIFY_TOKEN = "verify-me"
+        yield server

@@ -22,30 +22,6 @@ from .servers import FakeTwilio, FakeWhatsApp
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def twilio(settings):
-    with FakeTwilio() as server:
-        settings.RECAUDO_TRANSPORTS = {"email": "memory", "sms": "twilio", "whatsapp": "memory", "letter": "memory"}
-        settings.RECAUDO_TWILIO_BASE_URL = server.url
-        settings.RECAUDO_TWILIO_ACCOUNT_SID = FakeTwilio.SID
-        settings.RECAUDO_TWILIO_AUTH_TOKEN = FakeTwilio.TOKEN
-        settings.RECAUDO_TWILIO_FROM = "+15005550006"
-        yield server
-
-
-@pytest.fixture
-def whatsapp(settings):
-    with FakeWhatsApp() as server:
-        settings.RECAUDO_TRANSPORTS = {"email": "memory", "sms": "memory", "whatsapp": "whatsapp_cloud",
-                                       "letter": "memory"}
-        settings.RECAUDO_WHATSAPP_BASE_URL = server.url
-        settings.RECAUDO_WHATSAPP_PHONE_NUMBER_ID = FakeWhatsApp.PHONE_ID
-        settings.RECAUDO_WHATSAPP_TOKEN = FakeWhatsApp.TOKEN
-        settings.RECAUDO_WHATSAPP_APP_SECRET = "meta-app-secret"
-        settings.RECAUDO_WHATSAPP_VERIFY_TOKEN = "verify-me"
-        yield server
-
-
 def sms(to, text="Hola"):
     return Outgoing(message_id=1, channel="sms", to=to, subject="", body=text, text=text)
 
