@@ -132,3 +132,11 @@ class PlanForm(forms.Form):
     # named like the service's field, so "accept the terms" shows here
     checkbox = forms.BooleanField(label=_("I have read and accept the terms of this payment agreement."),
                                   required=False)
+
+
+class OfferAcceptForm(forms.Form):
+    """Accept a proposal a supervisor approved: its id (one of the signed-in debtor's, checked by the view) and the
+    checkbox."""
+    offer = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
+    checkbox = forms.BooleanField(label=_("I have read and accept the terms of this payment agreement."),
+                                  required=False)
