@@ -39,7 +39,14 @@ from .models import (
     ServiceRating,
     tags_to_db,
 )
-from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, brand_color_check, safe_filename, sniff_document_type
+from .rules import (
+    DOCUMENT_MAX_BYTES,
+    NOTE_MAX_CHARS,
+    brand_color_check,
+    safe_filename,
+    slug_problem,
+    sniff_document_type,
+)
 from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
 from .validation import (
     ValidationProblem,
@@ -88,7 +95,9 @@ def validate_buckets(buckets) -> list[list[int | None]]:
 def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: str | None = None,
                      creditor: str = "", buckets=None, actor=None) -> Portfolio:
     if slugify(slug) != slug or not slug:
-        raise PortfolioError(f"invalid slug {slug!r}: use lower-case letters, digits and hyphens")
+        raise PortfolioError(f"invalid slug {slug!r}: use lower-case letters, digits and hyphens", field="slug")
+    if (problem := slug_problem(slug)) is not None:
+        raise PortfolioError(problem, field="slug")
     if Portfolio.objects.filter(slug=slug).exists():
         raise PortfolioError(f"a portfolio with slug {slug!r} already exists")
     country = validate_country(country)
