@@ -192,6 +192,9 @@ MIDDLEWARE = [
     # Static files (RECAUDO_HOME/static, filled by collectstatic, which `recaudo serve` runs) straight from the
     # WSGI server, compressed and with cache headers, before any session or database work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # a creditor's own portal host name (Portfolio.portal_host) reaches its portal at "/": the path is rewritten
+    # before any URL is resolved. The host must be in ALLOWED_HOSTS (the env var ALLOWED_HOSTS below).
+    "recaudo.portal.middleware.PortalHostMiddleware",
     "recaudo.core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -100,3 +100,28 @@ def slug_problem(slug: str) -> str | None:
     if slug in PORTAL_RESERVED_SLUGS:
         return f"{slug!r} is a fixed part of the portal's addresses: choose another slug"
     return None
+
+
+HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def portal_host_check(value: str) -> str:
+    """A creditor's own host name for the debtor portal (e.g. pagos.edificio.com): "" (none) or the name in lower
+    case, without a trailing dot; at least two labels of letters, digits and hyphens, at most 253 characters; no
+    scheme, port or path. Raises ValueError.
+
+    >>> portal_host_check(" Pagos.Edificio.COM. ")
+    'pagos.edificio.com'
+    >>> portal_host_check("https://pagos.edificio.com/")
+    Traceback (most recent call last):
+    ...
+    ValueError: host
+    """
+    host = (value or "").strip().lower().rstrip(".")
+    if not host:
+        return ""
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not all(HOST_LABEL.match(label) for label in labels) \
+            or labels[-1].isdigit():
+        raise ValueError("host")
+    return host
