@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.amounts import parse_amount
@@ -21,10 +21,15 @@ class EnterForm(forms.Form):
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"), max_length=CODE_DIGITS * 2,
-        help_text=_("The %(digits)d digits we sent you. It expires in 10 minutes.") % {"digits": CODE_DIGITS},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                       "pattern": "[0-9 ]*",
                                       "aria-describedby": "id_code-help"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # in the request's language (formatted at import, a lazy text would be fixed in the language of the moment)
+        self.fields["code"].help_text = gettext("The %(digits)d digits we sent you. It expires in 10 minutes.") % {
+            "digits": CODE_DIGITS}
 
 
 class AmountField(forms.CharField):
