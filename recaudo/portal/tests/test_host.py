@@ -67,3 +67,11 @@ def test_the_host_name_is_checked_and_unique(building):
         portfolio_creditor_set(portfolio=other, actor="test", portal_host="PAGOS.edificio.com.")
     portfolio_creditor_set(portfolio=building, actor="test", portal_host="")  # removed: the root is no portal
     assert building.portal_host == ""
+
+
+def test_the_settings_page_edits_the_portal_host(client, building):
+    from recaudo.demo.testing import login, make_user
+
+    login(client, make_user("ana", building, role="admin").username)
+    page = client.get(reverse("portfolio_settings", args=[building.slug])).content.decode()
+    assert 'name="portal_host"' in page and 'value="pagos.edificio.com"' in page
