@@ -192,6 +192,9 @@ MIDDLEWARE = [
     # Static files (RECAUDO_HOME/static, filled by collectstatic, which `recaudo serve` runs) straight from the
     # WSGI server, compressed and with cache headers, before any session or database work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # a creditor's own portal host name (Portfolio.portal_host) reaches its portal at "/": the path is rewritten
+    # before any URL is resolved. The host must be in ALLOWED_HOSTS (the env var ALLOWED_HOSTS below).
+    "recaudo.portal.middleware.PortalHostMiddleware",
     "recaudo.core.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -412,6 +415,9 @@ RECAUDO_SECRETS_KEY = env_list("RECAUDO_SECRETS_KEY", "")
 # portal link; the portal itself still answers at /portal/<slug>/. How long a link is good for: hours, default 168.
 RECAUDO_PORTAL_URL = env_str("RECAUDO_PORTAL_URL")
 RECAUDO_PORTAL_LINK_HOURS = env_int("RECAUDO_PORTAL_LINK_HOURS", 168, minimum=1)
+# Housekeeping the worker runs on every pass (cycle.runner.worker_tick), for apps a layer above the cycle that it
+# may not import: each a dotted path to a function taking `now` and returning counts (set-based deletes).
+RECAUDO_HOUSEKEEPING = ["recaudo.portal.services.portal_purge"]
 RECAUDO_OUTBOX_MAX_ATTEMPTS = env_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", None)
 RECAUDO_OUTBOX_CLAIM_TIMEOUT = env_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", None)
 RECAUDO_OUTBOX_FILE = env_str("RECAUDO_OUTBOX_FILE")

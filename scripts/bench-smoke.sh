@@ -35,7 +35,7 @@ if [ -n "$PG_URL" ]; then
   base=${PG_URL%/*}
   db=${PG_URL##*/}
   db=${db%%\?*}
-  names=(template import aging cycle web outbox bank analytics risk)
+  names=(template import aging cycle web outbox bank analytics risk portal)
   cleanup() {
     local drops=()
     for n in "${names[@]}"; do drops+=("DROP DATABASE IF EXISTS \"${db}_bench_$n\""); done
@@ -81,7 +81,9 @@ lane() {  # lane sqlite|postgresql: every script on one engine (the two lanes ru
   step "bench_outbox ($label)" "$PY" bench/bench_outbox.py -n 20 --batch 8 --smoke "${opts[@]}" $(pg outbox) &&
   step "bench_bank ($label)" "$PY" bench/bench_bank.py --size tiny "${opts[@]}" $(pg bank) &&
   step "bench_analytics ($label)" "$PY" bench/bench_analytics.py -n 400 "${opts[@]}" $(pg analytics) &&
-  step "bench_risk ($label)" "$PY" bench/bench_risk.py --size tiny "${opts[@]}" $(pg risk)
+  step "bench_risk ($label)" "$PY" bench/bench_risk.py --size tiny "${opts[@]}" $(pg risk) &&
+  step "bench_portal ($label)" "$PY" bench/bench_portal.py -n 400 --debtors 5 --rounds 1 --workers 2 "${opts[@]}" \
+    $(pg portal)
 }
 
 step generate "$PY" bench/generate.py --debtors 20 --obligations 80 --out "$tmp/generated" --seed 1 --today 2026-03-02

@@ -66,6 +66,12 @@ def debt_lines(debtor: Debtor, as_of: date) -> tuple[list[DebtLine], list[str]]:
     return lines, problems
 
 
+def issues_debt_certificates(portfolio: Portfolio) -> bool:
+    """Whether the portfolio is a building's (property administration, Ley 675 de 2001): its NIT and legal
+    representative are filled in, so it issues certificates of debt (the portal offers them to its debtors)."""
+    return bool(portfolio.creditor_nit and portfolio.legal_representative)
+
+
 def debt_batch_debtors(portfolio: Portfolio, *, as_of: date, min_days: int | None = None, segment: str = "",
                        legal_handoff: bool = False, codes: list[str] | None = None) -> list[Debtor]:
     """The debtors a batch of certificates of debt covers: with an overdue balance (the oldest open obligation due

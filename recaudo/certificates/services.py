@@ -34,7 +34,7 @@ from .rules import (
     debt_totals,
     no_debt_blockers,
 )
-from .selectors import debt_lines
+from .selectors import debt_batch_debtors, debt_lines
 
 LISTED = 5  # obligations a refusal names before "and N more"
 BATCH_MAX = 5000  # debtors one batch of certificates of debt may cover
@@ -220,6 +220,34 @@ def debt_certificates_issue(*, debtors: list[Debtor], actor, now: datetime | Non
                                              "fees": len(content["lines"])})
         out.append(certificate)
     return out
+
+
+@transaction.atomic
+def debt_batch_issue(*, portfolio: Portfolio, actor, min_days: int = 1, segment: str = "",
+                     legal_handoff: bool = False, codes: list[str] | None = None,
+                     now: datetime | None = None) -> list[Certificate]:
+    """A batch of certificates of debt for legal hand-off (the office's batch page): the debtors
+    selectors.debt_batch_debtors picks (overdue at least `min_days` days, the segment's, those marked for legal
+    hand-off, the codes given) issued by debt_certificates_issue in one transaction. Supervisors and
+    administrators (or a label actor). Refused when no debtor matches or there are more than BATCH_MAX."""
+    user = _actor_user(actor)
+    if user is not None and role_in(user, portfolio) not in (Role.SUPERVISOR, Role.ADMIN):
+        raise RecordNotAllowed(_("Only supervisors and administrators issue certificates of debt in a batch."))
+    try:
+        min_days = int(min_days)
+    except (TypeError, ValueError):
+        raise CertificateRefused(_("Days past due: a whole number from 1 to 36500."), field="min_days") from None
+    if not 1 <= min_days <= 36500:
+        raise CertificateRefused(_("Days past due: a whole number from 1 to 36500."), field="min_days")
+    codes = [c.strip()[:64] for c in (codes or []) if c and c.strip()]
+    if len(codes) > BATCH_MAX:
+        raise CertificateRefused(_("At most %(max)s certificates at a time.") % {"max": BATCH_MAX}, field="codes")
+    now = now or timezone.now()
+    debtors = debt_batch_debtors(portfolio, as_of=portfolio.today(now), min_days=min_days,
+                                 segment=(segment or "").strip()[:100], legal_handoff=legal_handoff, codes=codes)
+    if not debtors:
+        raise CertificateRefused(_("No debtor matches: no certificate issued."), field="min_days")
+    return debt_certificates_issue(debtors=debtors, actor=actor, now=now)
 
 
 @transaction.atomic

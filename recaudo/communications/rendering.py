@@ -174,8 +174,10 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
         "payment_reference": reference,
         "referencia_pago": reference,  # the same, by its Spanish name
         "portal_link": portal_link(debtor.pk),
-        # the debtor's open payment link when the portfolio has an active gateway (banking), else ""
-        "payment_link": open_payment_link_url(debtor.pk, now=now) if debtor.pk else "",
+        # the debtor's open payment link when the portfolio has an active gateway (banking), else ""; a caller that
+        # made the link the message is about gives it (the PAGAR answer: the link for the amount it states)
+        "payment_link": str((extra or {})["payment_link"] or "")[:500] if "payment_link" in (extra or {})
+        else open_payment_link_url(debtor.pk, now=now) if debtor.pk else "",
         "today": today,
         # where to pay by bank transfer (the self-service "PAGAR" answer gives it: the portfolio's convenio); empty
         "bank": bank_details((extra or {}).get("bank")),

@@ -34,6 +34,7 @@ from recaudo.banking.models import PaymentLink
 from recaudo.banking.selectors import active_convenio
 from recaudo.banking.services_gateways import active_account, payment_link_create
 from recaudo.core.errors import DomainError, NotAllowed
+from recaudo.core.money import from_minor
 from recaudo.portfolio.masking import mask_phone
 from recaudo.portfolio.models import Contact, Debtor, Obligation
 
@@ -89,28 +90,38 @@ def _answered_at(number: str, channel: str, now: datetime) -> list[datetime]:
                 .values_list("received_at", flat=True).distinct())
 
 
-def _total_minor(debtor: Debtor) -> int:
-    return Obligation.objects.filter(debtor=debtor, balance_minor__gt=0).aggregate(
+def _pay_target(debtor: Debtor) -> tuple[Obligation | None, int]:
+    """What a PAGAR answer offers to pay: the debtor's open obligations with a balance (the ones the answer's
+    `total_balance` adds up, rendering.overdue_obligations): with one, that obligation and its balance; with several,
+    no obligation (the debtor's total) and their sum."""
+    rows = list(Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0)
+                .order_by("due_date", "number")[:2])
+    if len(rows) == 1:
+        return rows[0], rows[0].balance_minor
+    total = Obligation.objects.filter(debtor=debtor, status=Obligation.Status.OPEN, balance_minor__gt=0).aggregate(
         total=Sum("balance_minor"))["total"] or 0
+    return None, total
 
 
 def _ensure_payment_link(debtor: Debtor, now: datetime) -> str:
-    """An open link for the debtor's total when the portfolio has an active gateway: the open one for that amount,
-    else a new one. "" when there is no gateway, nothing to pay or the provider failed (the answer then gives the
-    payment reference and the bank details). Called outside any transaction: it may call the provider."""
+    """An open link for what the debtor owes when the portfolio has an active gateway (_pay_target: the total, or
+    the one obligation): a still-open link for that same target and amount is used again, else a new one is made.
+    "" when there is no gateway, nothing to pay or the provider failed (the answer then gives the payment reference
+    and the bank details). Called outside any transaction: it may call the provider."""
     portfolio = debtor.portfolio
     if active_account(portfolio) is None:
         return ""
-    total = _total_minor(debtor)
-    if total <= 0:
+    obligation, amount = _pay_target(debtor)
+    if amount <= 0:
         return ""
     reuse = (PaymentLink.objects.filter(debtor=debtor, status=PaymentLink.Status.OPEN, expires_at__gt=now,
-                                        obligation=None, installment=None, amount_minor=total)
+                                        obligation=obligation, installment=None, amount_minor=amount)
              .order_by("-created_at", "-id").first())
     if reuse is not None:
         return reuse.url
     try:
-        return payment_link_create(portfolio=portfolio, debtor=debtor, actor=SELF_SERVICE, now=now).url
+        return payment_link_create(portfolio=portfolio, debtor=debtor, obligation=obligation,
+                                   amount=from_minor(amount, portfolio.currency), actor=SELF_SERVICE, now=now).url
     except DomainError as exc:
         log.warning("self-service payment link for debtor %s not created: %s", debtor.pk, exc)
         return ""
@@ -158,7 +169,9 @@ def _receive_one(*, contact: Contact, consented: bool, channel: str, number: str
     answer = kind not in (OTHER, STOP) and consented and reply_allowed(_answered_at(number, channel, now), now)
     context = {}
     if answer and kind == PAY:
-        _ensure_payment_link(debtor, now)  # before the transaction: it may call the gateway
+        # before the transaction: it may call the gateway. The answer names this link (not merely the newest open
+        # one, which may be for another amount) and the amount it is for (the answer's total_balance).
+        context["payment_link"] = _ensure_payment_link(debtor, now)
         context["bank"] = _bank(debtor)
     try:
         with transaction.atomic():

@@ -19,9 +19,11 @@ import traceback
 import uuid
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from recaudo.agents.bulk import bulk_job_run, bulk_jobs_abandoned
 from recaudo.agreements.services.daily import agreements_daily
@@ -176,6 +178,11 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
         job = bulk_job_run(job_id, worker_id=worker_id)
         if job is not None and job.claimed_by == worker_id:
             report["bulk_jobs"].append({"job": job_id, "status": job.status})
+    report["housekeeping"] = {}
+    for path in getattr(settings, "RECAUDO_HOUSEKEEPING", ()):  # apps above this layer: the portal's old rows
+        if stopping():
+            break
+        report["housekeeping"][path] = import_string(path)(now=now)
     report["bank_uploads"] = []
     for upload_id in bank_uploads_abandoned(now):  # a bank file whose task worker died or never came
         if stopping():

@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.amounts import parse_amount
@@ -21,10 +21,15 @@ class EnterForm(forms.Form):
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"), max_length=CODE_DIGITS * 2,
-        help_text=_("The %(digits)d digits we sent you. It expires in 10 minutes.") % {"digits": CODE_DIGITS},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                       "pattern": "[0-9 ]*",
                                       "aria-describedby": "id_code-help"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # in the request's language (formatted at import, a lazy text would be fixed in the language of the moment)
+        self.fields["code"].help_text = gettext("The %(digits)d digits we sent you. It expires in 10 minutes.") % {
+            "digits": CODE_DIGITS}
 
 
 class AmountField(forms.CharField):
@@ -130,5 +135,13 @@ class PlanForm(forms.Form):
     down_payment = AmountField(label=_("Down payment today"), max_length=24, required=False, allow_zero=True,
                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     # named like the service's field, so "accept the terms" shows here
+    checkbox = forms.BooleanField(label=_("I have read and accept the terms of this payment agreement."),
+                                  required=False)
+
+
+class OfferAcceptForm(forms.Form):
+    """Accept a proposal a supervisor approved: its id (one of the signed-in debtor's, checked by the view) and the
+    checkbox."""
+    offer = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)
     checkbox = forms.BooleanField(label=_("I have read and accept the terms of this payment agreement."),
                                   required=False)

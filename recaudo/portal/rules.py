@@ -76,3 +76,25 @@ def first_lockout(checks: list[tuple[list[datetime], Limit]], now: datetime) -> 
     """The latest time any of the (events, limit) pairs is locked until, or None when none is."""
     found = [until for times, limit in checks if (until := lockout_until(times, limit, now)) is not None]
     return max(found) if found else None
+
+
+# Rows of the portal that no check reads any more are deleted by the worker (services.portal_purge): throttle rows
+# older than the longest limit's window, challenges and sessions an hour after they expired or ended (the grace
+# keeps a row a page is reading), used-link nonces once the link itself is too old to open.
+PURGE_GRACE = timedelta(hours=1)
+
+
+def purge_cutoffs(now: datetime, link_age_seconds: int) -> dict[str, datetime]:
+    """What is older than these times may go. Example: at 12:00 with links good for a week, throttle rows before
+    11:30 (the longest window, 30 minutes), challenges that expired and sessions that expired or ended before 11:00,
+    link nonces used before 12:00 seven days earlier.
+
+    >>> from datetime import timezone as tz
+    >>> c = purge_cutoffs(datetime(2026, 12, 7, 12, 0, tzinfo=tz.utc), 7 * 24 * 3600)
+    >>> [c[k].strftime("%m-%d %H:%M") for k in ("throttle", "challenge", "session", "link")]
+    ['12-07 11:30', '12-07 11:00', '12-07 11:00', '11-30 12:00']
+    """
+    longest = max(limit.window for limit in (REQUESTS_PER_ID, REQUESTS_PER_ADDRESS, REQUESTS_PER_DESTINATION,
+                                             FAILURES_PER_ID, FAILURES_PER_ADDRESS))
+    return {"throttle": now - longest, "challenge": now - PURGE_GRACE, "session": now - PURGE_GRACE,
+            "link": now - timedelta(seconds=link_age_seconds)}

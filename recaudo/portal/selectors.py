@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.utils.html import strip_tags
 
-from recaudo.agreements.models import Agreement, AgreementInstallment
+from recaudo.agreements.models import Agreement, AgreementInstallment, Offer
 from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
 from recaudo.banking.services_gateways import active_account
@@ -246,3 +246,33 @@ def debtor_certificate(debtor: Debtor, pk: int) -> Certificate | None:
 def contact_preference(debtor: Debtor) -> ContactPreference | None:
     """The channels and hours the debtor chose, or None."""
     return ContactPreference.objects.filter(debtor_id=debtor.pk).first()
+
+
+# Agreements that were accepted (in force, completed or broken): the ones whose PDF the debtor may download.
+ACCEPTED_AGREEMENT_STATUSES = (Agreement.Status.ACCEPTED, Agreement.Status.COMPLETED, Agreement.Status.BROKEN)
+
+
+def debtor_agreement(debtor: Debtor, pk: int) -> Agreement | None:
+    """One of the debtor's own accepted agreements by id, or None (another debtor's, or one the debtor is only
+    co-debtor or guarantor of: the PDF names the debtor who signed it; the caller answers 404)."""
+    return (Agreement.objects.filter(debtor_id=debtor.pk, portfolio_id=debtor.portfolio_id, pk=pk,
+                                     status__in=ACCEPTED_AGREEMENT_STATUSES)
+            .select_related("portfolio", "debtor").first())
+
+
+def _acceptable_offers_q(debtor: Debtor, today: date) -> Q:
+    return (Q(debtor_id=debtor.pk, portfolio_id=debtor.portfolio_id, status=Offer.Status.APPROVED)
+            & (Q(requested_role="debtor") | Q(counter_of__requested_role="debtor"))
+            & (Q(expires_on__isnull=True) | Q(expires_on__gte=today)))
+
+
+def acceptable_offers(debtor: Debtor, today: date) -> list[Offer]:
+    """The debtor's proposals (or a supervisor's counter-offers to them) approved and not expired: what the
+    portal offers to accept with the checkbox (agreements.services.selfservice.self_offer_accept)."""
+    return list(Offer.objects.filter(_acceptable_offers_q(debtor, today)).select_related("counter_of")
+                .order_by("-created_at", "-pk")[:10])
+
+
+def acceptable_offer(debtor: Debtor, pk: int, today: date) -> Offer | None:
+    """One of acceptable_offers by id, or None (another debtor's, pending, rejected, expired)."""
+    return Offer.objects.filter(_acceptable_offers_q(debtor, today), pk=pk).select_related("counter_of").first()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -254,6 +255,22 @@ def session_end(*, session: PortalSession, now: datetime | None = None) -> None:
     PortalSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=now)
     audit_record(event_type="portal.logout", subject=session.debtor, actor=ACTOR, portfolio=session.portfolio,
                  debtor=session.debtor, changes={"session": session.pk})
+
+
+@transaction.atomic
+def portal_purge(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete the portal's rows no check needs any more (rules.purge_cutoffs), one set-based DELETE per table:
+    expired code challenges, throttle rows outside every limit's window, expired or ended sessions, nonces of links
+    too old to open anyway. Run by the worker on every pass (settings.RECAUDO_HOUSEKEEPING). Returns the counts."""
+    now = now or timezone.now()
+    cut = rules.purge_cutoffs(now, link_age_limit())
+    return {
+        "challenges": Challenge.objects.filter(expires_at__lt=cut["challenge"]).delete()[0],
+        "throttle": Throttle.objects.filter(at__lt=cut["throttle"]).delete()[0],
+        "sessions": PortalSession.objects.filter(Q(expires_at__lt=cut["session"])
+                                                 | Q(ended_at__lt=cut["session"])).delete()[0],
+        "links": LinkUse.objects.filter(used_at__lt=cut["link"]).delete()[0],
+    }
 
 
 @transaction.atomic

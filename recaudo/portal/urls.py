@@ -22,6 +22,7 @@ urlpatterns = [
     path("<slug:slug>/calificar/", views_actions.rating, name="portal_rating"),
     path("<slug:slug>/preferencias/", views_actions.preferences, name="portal_preferences"),
     path("<slug:slug>/plan-de-pagos/", views_actions.plan, name="portal_plan"),
+    path("<slug:slug>/acuerdo/<int:pk>.pdf", views_actions.agreement_pdf, name="portal_agreement_pdf"),
     path("<slug:slug>/salir/", views.logout, name="portal_logout"),
     path("<slug:slug>/marca.css", views.brand_css, name="portal_brand_css"),
     path("<slug:slug>/logo", views.logo, name="portal_logo"),

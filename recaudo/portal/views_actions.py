@@ -9,34 +9,38 @@ from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_http_methods
 
+from recaudo.agreements.pdf import render_agreement_pdf
 from recaudo.agreements.selectors import debtor_self_proposals
 from recaudo.agreements.services.selfservice import (
+    self_offer_accept,
     self_plan_offers,
     self_plan_propose,
     self_promise_record,
     self_promise_window_for,
 )
 from recaudo.audit.services import portal_actor
-from recaudo.banking.selectors import debtor_transfer_receipts
+from recaudo.banking.selectors import debtor_transfer_receipts, payment_references
 from recaudo.banking.services import transfer_receipt_submit
 from recaudo.certificates.models import CertificateKind
 from recaudo.certificates.pdf import render_certificate_pdf
-from recaudo.certificates.selectors import certificate_verify_url, debtor_certificates
-from recaudo.certificates.services import certificate_issue
+from recaudo.certificates.selectors import certificate_verify_url, debtor_certificates, issues_debt_certificates
+from recaudo.certificates.services import certificate_issue, debt_certificate_issue
 from recaudo.core.errors import FAILED, domain_call
 from recaudo.ledger.services import debtor_dispute_file
 from recaudo.portfolio.services import contact_preferences_set, debtor_consent_revoke, service_rating_add
 from recaudo.privacy.selectors_requests import debtor_habeas_requests
 from recaudo.privacy.services_requests import habeas_request_file
 
+from . import services
 from .access import address_of, portal_page
 from .forms import (
     PLAN_TEXT_VERSION,
     DisputeForm,
     HabeasForm,
+    OfferAcceptForm,
     PlanForm,
     PreferencesForm,
     PromiseForm,
@@ -44,7 +48,14 @@ from .forms import (
     ReceiptForm,
     RevokeForm,
 )
-from .selectors import contact_preference, debtor_certificate, own_obligations
+from .selectors import (
+    acceptable_offer,
+    acceptable_offers,
+    contact_preference,
+    debtor_agreement,
+    debtor_certificate,
+    own_obligations,
+)
 
 
 def _page(request, template, context, form):
@@ -149,13 +160,18 @@ def certificates(request, slug):
             raise Http404("no such certificate")
         return _certificate_pdf(request, certificate)
     form = forms.Form(request.POST) if request.method == "POST" else None  # no fields: the refusal shows above
+    debt_offered = issues_debt_certificates(session.portfolio)
     done = None
     if form is not None:
-        done = domain_call(form, lambda: certificate_issue(debtor=session.debtor,
-                                                           actor=portal_actor(session.debtor.pk)))
+        actor = portal_actor(session.debtor.pk)
+        if request.POST.get("op") == "debt" and debt_offered:  # the certificate of debt (Ley 675 art. 48)
+            done = domain_call(form, lambda: debt_certificate_issue(debtor=session.debtor, actor=actor))
+        else:
+            done = domain_call(form, lambda: certificate_issue(debtor=session.debtor, actor=actor))
         done = None if done is FAILED else done
-    return _page(request, "portal/certificates.html", {"done": done,
+    return _page(request, "portal/certificates.html", {"done": done, "debt_offered": debt_offered,
                                                        "certificates": debtor_certificates(session.debtor)}, form)
+
 
 def _certificate_pdf(request, certificate) -> HttpResponse:
     url = certificate_verify_url(certificate, request.build_absolute_uri("/"))
@@ -226,10 +242,16 @@ def plan(request, slug):
     """Propose a payment plan: the plans the debtor may accept alone (self_plan_offers); accepting one with the
     checkbox creates the agreement with its evidence; anything beyond the limits goes to the approvals queue."""
     session = request.portal
+    today = session.portfolio.today(timezone.now())
     offers = self_plan_offers(portfolio=session.portfolio, debtor=session.debtor)
-    form = PlanForm(request.POST or None)
+    accepting = request.method == "POST" and request.POST.get("op") == "accept"
+    form = PlanForm(request.POST if request.method == "POST" and not accepting else None)
+    accept_form = OfferAcceptForm(request.POST if accepting else None)
     result = None
-    if request.method == "POST":
+    if accepting:
+        result = domain_call(accept_form, lambda: _offer_accept(request, accept_form.cleaned_data, today))
+        result = None if result is FAILED else result
+    elif request.method == "POST":
         result = domain_call(form, lambda: self_plan_propose(
             portfolio=session.portfolio, debtor=session.debtor, installments=form.cleaned_data["installments"],
             down_payment=form.cleaned_data["down_payment"], actor=portal_actor(session.debtor.pk),
@@ -238,5 +260,55 @@ def plan(request, slug):
                             session.portfolio.currency),
             text_version=PLAN_TEXT_VERSION, client_address=address_of(request)))
         result = None if result is FAILED else result
-    return _page(request, "portal/plan.html", {"offers": offers, "result": result,
-                                               "proposals": debtor_self_proposals(session.debtor)}, form)
+    failed = request.method == "POST" and (accept_form.errors or form.errors)
+    return render(request, "portal/plan.html", {
+        "portfolio": session.portfolio, "debtor": session.debtor, "form": form, "accept_form": accept_form,
+        "offers": offers, "result": result, "proposals": debtor_self_proposals(session.debtor),
+        "approved": [(o, _offer_text(o, session.portfolio.currency))
+                     for o in acceptable_offers(session.debtor, today)]},
+        status=400 if failed else 200)
+
+
+OFFER_TEXT_VERSION = "portal-offer-1"
+
+
+def _offer_accept(request, data, today):
+    """self_offer_accept on the signed-in debtor's approved proposal `data["offer"]` (any other id: refused at the
+    form's offer field), with the terms the page showed as the evidence text."""
+    session = request.portal
+    offer = acceptable_offer(session.debtor, data["offer"], today)
+    if offer is None:
+        raise services.PortalError(gettext("This proposal is not available to accept."), field="offer")
+    return self_offer_accept(offer=offer, debtor=session.debtor, actor=portal_actor(session.debtor.pk),
+                             accepted=data["checkbox"], text=_offer_text(offer, session.portfolio.currency),
+                             text_version=OFFER_TEXT_VERSION, client_address=address_of(request))
+
+
+def _offer_text(offer, currency) -> str:
+    """The terms of an approved proposal the debtor accepts with the checkbox (kept whole and hashed)."""
+    params = offer.params or {}
+    return gettext(
+        "Payment agreement approved by the creditor on the debtor's proposal no. %(offer)s: a down payment of "
+        "%(down)s %(currency)s today and %(n)s monthly installments from %(first)s, on the dates of the schedule "
+        "the creditor sends. Missing an installment may end the agreement and the whole balance may be collected. "
+        "I accept these terms.") % {"offer": offer.pk, "down": params.get("down_payment") or "0",
+                                    "currency": currency, "n": params.get("installments") or offer.installments,
+                                    "first": params.get("first_due", "")}
+
+
+@portal_page
+@require_http_methods(["GET"])
+def agreement_pdf(request, slug, pk):
+    """The PDF of one of the debtor's own accepted agreements (not those they are only co-debtor or guarantor of:
+    it names the debtor who signed it); any other id answers 404."""
+    session = request.portal
+    agreement = debtor_agreement(session.debtor, pk)
+    if agreement is None:
+        raise Http404("no such agreement")
+    services.download_record(session=session, document="agreement", subject=agreement)
+    reference = payment_references(session.portfolio, [session.debtor.pk]).of_debtor(session.debtor.pk)
+    language = "en" if (get_language() or "es").startswith("en") else "es"
+    response = HttpResponse(render_agreement_pdf(agreement, language, payment_reference=reference),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="acuerdo-{agreement.number or agreement.pk}.pdf"'
+    return response

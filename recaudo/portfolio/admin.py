@@ -1,11 +1,26 @@
+from django import forms
 from django.contrib import admin
 
 from .models import Consent, Contact, Debtor, Obligation, ObligationParty, Portfolio
+from .rules import slug_problem
 from .services import refresh_search_text
+
+
+class PortfolioAdminForm(forms.ModelForm):
+    class Meta:
+        model = Portfolio
+        fields = "__all__"  # noqa: DJ007 (the admin shows every field; readonly ones are excluded by the admin)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if (problem := slug_problem(slug)) is not None:
+            raise forms.ValidationError(problem)
+        return slug
 
 
 @admin.register(Portfolio)
 class PortfolioAdmin(admin.ModelAdmin):
+    form = PortfolioAdminForm
     list_display = ("name", "slug", "creditor", "country", "currency", "money_exponent", "timezone",
                     "allocation_mode")
     search_fields = ("name", "slug", "creditor")

@@ -87,6 +87,10 @@ class CreditorSettingsForm(forms.Form):
     brand_color = forms.CharField(label=_("Debtor portal colour"), required=False, max_length=7,
                                   help_text=_("#RRGGBB, dark enough for white text (e.g. #0f766e); empty: Recaudo's "
                                               "own. The portal also shows the creditor's name and logo."))
+    portal_host = forms.CharField(label=_("Portal host name"), required=False, max_length=253,
+                                  help_text=_("the creditor's own address for the debtor portal, e.g. "
+                                              "pagos.edificio.com: point it at this server (DNS and HTTPS) and add "
+                                              "it to ALLOWED_HOSTS; empty: only /portal/<slug>/"))
     payment_bank = forms.CharField(label=_("Bank"), required=False, max_length=100)
     payment_account = forms.CharField(label=_("Account"), required=False, max_length=100,
                                       help_text=_("type and number, e.g. Cuenta corriente 123-456789-01"))
@@ -107,7 +111,7 @@ class CreditorSettingsForm(forms.Form):
 
     def creditor_fields(self):
         return [self[name] for name in ("creditor", "creditor_nit", "creditor_address", "creditor_contact",
-                                        "brand_color")]
+                                        "brand_color", "portal_host")]
 
     def certificate_fields(self):
         return [self[name] for name in ("legal_status", "legal_representative", "legal_representative_id",

@@ -147,6 +147,9 @@ class Portfolio(models.Model):
     # The debtor portal's look (issue 16): the creditor's name and logo above, and this colour (#RRGGBB, dark
     # enough for white text: recaudo.portfolio.rules.brand_color_check); empty: Recaudo's own.
     brand_color = models.CharField(_("portal colour"), max_length=7, blank=True)
+    # The creditor's own host name for the portal (pagos.edificio.com): a request to it reaches this portfolio's
+    # portal at "/" (recaudo.portal.middleware.PortalHostMiddleware); it must also be in ALLOWED_HOSTS.
+    portal_host = models.CharField(_("portal host name"), max_length=253, blank=True)
     payment_bank = models.CharField(_("bank"), max_length=100, blank=True)
     payment_account = models.CharField(_("account"), max_length=100, blank=True,
                                        help_text=_("type and number, e.g. Cuenta corriente 123-456789-01"))
@@ -178,6 +181,8 @@ class Portfolio(models.Model):
             models.CheckConstraint(condition=Q(money_exponent__lte=4), name="portfolio_money_exponent_range"),
             models.CheckConstraint(condition=Q(display_decimals__isnull=True) | Q(display_decimals__lte=4),
                                    name="portfolio_display_decimals_range"),
+            models.UniqueConstraint(fields=["portal_host"], condition=~Q(portal_host=""),
+                                    name="portfolio_portal_host_unique"),
         ]
 
     def __str__(self):

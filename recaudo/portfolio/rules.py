@@ -6,6 +6,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Path segments of the debtor portal (/portal/<segment>/...) that are not a portfolio's slug: "l" opens a signed
+# link (communications.rendering.PORTAL_LINK_PATH). A portfolio may not take one as its slug, or its portal page
+# would never be reached (portal/tests/test_housekeeping.py checks the portal's URL patterns against this list).
+PORTAL_RESERVED_SLUGS = frozenset({"l", "static", "media"})
+
 NOTE_MAX_CHARS = 2000
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024  # 10 MB: a scanned invoice or a signed agreement
 DOCUMENT_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
@@ -77,3 +82,46 @@ def brand_color_check(value: str) -> str:
     if contrast_ratio("#ffffff", value) < MIN_CONTRAST:
         raise ValueError("contrast")
     return value
+
+
+def slug_problem(slug: str) -> str | None:
+    """What is wrong with a portfolio slug, or None. Lower-case letters, digits and hyphens, at most 60 characters,
+    and not a fixed segment of the portal's paths.
+
+    >>> slug_problem("edificio-los-almendros") is None
+    True
+    >>> slug_problem("l")
+    "'l' is a fixed part of the portal's addresses: choose another slug"
+    >>> slug_problem("Mi Cartera")
+    "invalid slug 'Mi Cartera': use lower-case letters, digits and hyphens"
+    """
+    if not slug or len(slug) > 60 or not re.fullmatch(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", slug):
+        return f"invalid slug {slug!r}: use lower-case letters, digits and hyphens"
+    if slug in PORTAL_RESERVED_SLUGS:
+        return f"{slug!r} is a fixed part of the portal's addresses: choose another slug"
+    return None
+
+
+HOST_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def portal_host_check(value: str) -> str:
+    """A creditor's own host name for the debtor portal (e.g. pagos.edificio.com): "" (none) or the name in lower
+    case, without a trailing dot; at least two labels of letters, digits and hyphens, at most 253 characters; no
+    scheme, port or path. Raises ValueError.
+
+    >>> portal_host_check(" Pagos.Edificio.COM. ")
+    'pagos.edificio.com'
+    >>> portal_host_check("https://pagos.edificio.com/")
+    Traceback (most recent call last):
+    ...
+    ValueError: host
+    """
+    host = (value or "").strip().lower().rstrip(".")
+    if not host:
+        return ""
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 or not all(HOST_LABEL.match(label) for label in labels) \
+            or labels[-1].isdigit():
+        raise ValueError("host")
+    return host

@@ -7,6 +7,7 @@ Both stay a handful of indexed queries at 250k debtors / 1M obligations: the lis
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -340,3 +341,22 @@ def service_ratings_summary(portfolio, since=None, until=None) -> dict:
         points += score * n
     average = (Decimal(points) / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if total else None
     return {"count": total, "average": average, "by_score": by_score, "by_action": by_action}
+
+
+PORTAL_HOSTS_SECONDS = 30  # how long a process keeps the host -> portfolio table (a change shows within this)
+_portal_hosts: dict = {"until": 0.0, "hosts": {}}
+
+
+def portal_host_slugs() -> dict[str, str]:
+    """{portal host name: portfolio slug} of the portfolios with their own portal host (one query, kept in the
+    process for PORTAL_HOSTS_SECONDS: the portal's middleware reads it on every request)."""
+    now = time.monotonic()
+    if now >= _portal_hosts["until"]:
+        _portal_hosts["hosts"] = dict(Portfolio.objects.exclude(portal_host="").values_list("portal_host", "slug"))
+        _portal_hosts["until"] = now + PORTAL_HOSTS_SECONDS
+    return _portal_hosts["hosts"]
+
+
+def portal_hosts_forget() -> None:
+    """Read the table again on the next request (this process: after a change, and in tests)."""
+    _portal_hosts["until"] = 0.0

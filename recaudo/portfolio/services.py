@@ -39,8 +39,24 @@ from .models import (
     ServiceRating,
     tags_to_db,
 )
-from .rules import DOCUMENT_MAX_BYTES, NOTE_MAX_CHARS, brand_color_check, safe_filename, sniff_document_type
-from .selectors import FILTER_QUERY_MAX, LIST_COLUMNS, DebtorFilters, debtor_aging, debtor_search, filter_query
+from .rules import (
+    DOCUMENT_MAX_BYTES,
+    NOTE_MAX_CHARS,
+    brand_color_check,
+    portal_host_check,
+    safe_filename,
+    slug_problem,
+    sniff_document_type,
+)
+from .selectors import (
+    FILTER_QUERY_MAX,
+    LIST_COLUMNS,
+    DebtorFilters,
+    debtor_aging,
+    debtor_search,
+    filter_query,
+    portal_hosts_forget,
+)
 from .validation import (
     ValidationProblem,
     creditor_nit_check,
@@ -88,7 +104,9 @@ def validate_buckets(buckets) -> list[list[int | None]]:
 def portfolio_create(*, slug: str, name: str, country: str, currency: str, tz: str | None = None,
                      creditor: str = "", buckets=None, actor=None) -> Portfolio:
     if slugify(slug) != slug or not slug:
-        raise PortfolioError(f"invalid slug {slug!r}: use lower-case letters, digits and hyphens")
+        raise PortfolioError(f"invalid slug {slug!r}: use lower-case letters, digits and hyphens", field="slug")
+    if (problem := slug_problem(slug)) is not None:
+        raise PortfolioError(problem, field="slug")
     if Portfolio.objects.filter(slug=slug).exists():
         raise PortfolioError(f"a portfolio with slug {slug!r} already exists")
     country = validate_country(country)
@@ -126,7 +144,7 @@ def portfolio_creditor_set(*, portfolio: Portfolio, actor, logo: bytes | None = 
     given = portfolio
     portfolio = Portfolio.objects.select_for_update().get(pk=given.pk)
     before = {name: getattr(portfolio, name)
-              for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference", "brand_color")}
+              for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference", "brand_color", "portal_host")}
     for name, value in values.items():
         if name in CREDITOR_FIELDS:
             value = " ".join(str(value or "").split())
@@ -142,6 +160,14 @@ def portfolio_creditor_set(*, portfolio: Portfolio, actor, logo: bytes | None = 
                     _("Write the colour as #RRGGBB, e.g. #0f766e.") if str(exc) == "format" else
                     _("White text on this colour is hard to read (contrast below 4.5:1): choose a darker one."),
                     field=name) from None
+        elif name == "portal_host":
+            try:
+                value = portal_host_check(value)
+            except ValueError:
+                raise PortfolioError(_("Write a host name such as pagos.edificio.com (no https://, port or path)."),
+                                     field=name) from None
+            if value and Portfolio.objects.filter(portal_host=value).exclude(pk=portfolio.pk).exists():
+                raise PortfolioError(_("Another portfolio already uses this host name."), field=name)
         elif name == "payment_reference":
             if value not in PaymentReference.values:
                 raise PortfolioError(_("Choose which reference the debtor quotes."), field=name)
@@ -170,6 +196,8 @@ def portfolio_creditor_set(*, portfolio: Portfolio, actor, logo: bytes | None = 
         setattr(given, name, getattr(portfolio, name))
     audit_record(event_type="portfolio.creditor_settings", subject=portfolio, actor=actor, portfolio=portfolio,
                  changes=changes)
+    if "portal_host" in changes:
+        portal_hosts_forget()  # this process at once; the others within selectors.PORTAL_HOSTS_SECONDS
     return portfolio
 
 

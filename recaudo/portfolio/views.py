@@ -65,7 +65,7 @@ def portfolio_settings(request, slug):
     portfolio's administrators."""
     portfolio = portfolio_for_user_or_404(request.user, slug, "manage")
     initial = {name: getattr(portfolio, name)
-               for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference", "brand_color")}
+               for name in (*CREDITOR_FIELDS, "creditor_nit", "payment_reference", "brand_color", "portal_host")}
     form = CreditorSettingsForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

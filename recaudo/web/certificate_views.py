@@ -5,24 +5,27 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404
+from recaudo.accounts.models import Role
+from recaudo.accounts.selectors import debtor_for_user_or_404, portfolio_for_user_or_404, role_in
+from recaudo.certificates.exports import debt_batch_zip
 from recaudo.certificates.models import Certificate, CertificateKind
 from recaudo.certificates.pdf import render_certificate_pdf
 from recaudo.certificates.rules import code_display
 from recaudo.certificates.selectors import certificate_by_code, certificate_verify_url
-from recaudo.certificates.services import certificate_issue, debt_certificate_issue
+from recaudo.certificates.services import certificate_issue, debt_batch_issue, debt_certificate_issue
 from recaudo.core.errors import FAILED, domain_call
 from recaudo.portfolio.masking import mask_id
 from recaudo.portfolio.models import Obligation
 from recaudo.reports.formatting import fmt_amount
 
-from .forms import DebtCertificateForm, NoDebtCertificateForm
+from .forms import DebtBatchForm, DebtCertificateForm, NoDebtCertificateForm
 from .views import _action_page, _debtor_for_write
 
 
@@ -71,6 +74,30 @@ def certificate_debt_new(request, slug, pk):
                         intro=_("Each overdue fee with its due date, amount, partial payments and late interest "
                                 "through today, signed by the administrator: the enforceable title of article 48 "
                                 "of Ley 675 de 2001."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_debt_batch(request, slug):
+    """Certificates of debt for legal hand-off, a batch (supervisors and administrators): the same service as
+    `recaudo certificates debt`; the PDFs and index.csv come back in one ZIP."""
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    if role_in(request.user, portfolio) not in (Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied(_("Only supervisors and administrators issue certificates of debt in a batch."))
+    form = DebtBatchForm(request.POST or None)
+    if request.method == "POST":
+        certificates = domain_call(form, lambda: debt_batch_issue(
+            portfolio=portfolio, actor=request.user, min_days=form.cleaned_data["min_days"],
+            segment=form.cleaned_data["segment"], legal_handoff=form.cleaned_data["legal_handoff"],
+            codes=form.cleaned_data["codes"]))
+        if certificates is not FAILED:
+            response = HttpResponse(debt_batch_zip(certificates, request.build_absolute_uri("/")),
+                                    content_type="application/zip")
+            name = f"certificados-deuda-{certificates[0].label}-{certificates[-1].label}.zip"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+    return render(request, "web/certificate_debt_batch.html", {"portfolio": portfolio, "form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -123,6 +125,23 @@ class NoDebtCertificateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["obligation"].choices = [("", _("Every obligation of the debtor"))] + [
             (str(o.pk), f"{o.number} · {o.get_status_display()}") for o in obligations]
+
+
+class DebtBatchForm(forms.Form):
+    """Which debtors a batch of certificates of debt covers (certificates.services.debt_batch_issue checks it)."""
+
+    min_days = forms.IntegerField(label=_("At least this many days past due"), initial=1, min_value=1,
+                                  max_value=36500)
+    segment = forms.CharField(label=_("Only the segment (its name)"), max_length=100, required=False)
+    legal_handoff = forms.BooleanField(label=_("Only debtors marked for legal hand-off"), required=False,
+                                       initial=True)
+    codes = forms.CharField(label=_("Only these customer codes"), required=False, max_length=100_000,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text=_("separated by spaces, commas or new lines; empty: every debtor that "
+                                        "matches"))
+
+    def clean_codes(self):
+        return [c for c in re.split(r"[\s,;]+", self.cleaned_data["codes"]) if c]
 
 
 class DebtCertificateForm(forms.Form):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("debtors/<int:pk>/certificates/paz-y-salvo/", certificate_views.certificate_no_debt_new,
          name="certificate_no_debt_new"),
     path("debtors/<int:pk>/certificates/debt/", certificate_views.certificate_debt_new, name="certificate_debt_new"),
+    path("certificates/debt-batch/", certificate_views.certificate_debt_batch, name="certificate_debt_batch"),
     path("certificates/<int:certificate_id>.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
     path("payments/<int:payment_id>/receipt.pdf", views.payment_receipt, name="payment_receipt"),
     path("payments/<int:payment_id>/reverse/", views.payment_reverse, name="payment_reverse"),

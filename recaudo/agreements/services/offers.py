@@ -279,6 +279,13 @@ def offer_decide(*, offer: Offer, decision: str, reason: str, actor, counter_par
                         counter_of=offer, expires_on=offer.expires_on, reason=reason)
 
 
+def is_self_proposal(offer: Offer) -> bool:
+    """A plan the debtor proposed in the portal (requested_role "debtor") or a supervisor's counter-offer to one:
+    the debtor may accept it alone once approved (selfservice.self_offer_accept)."""
+    return offer.requested_role == "debtor" or (offer.counter_of_id is not None
+                                               and offer.counter_of.requested_role == "debtor")
+
+
 @transaction.atomic
 def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PERSON, evidence_file=None,
                  evidence_text: str = "", checkbox: bool = False, today: date | None = None,
@@ -300,7 +307,7 @@ def offer_accept(*, offer: Offer, actor, channel: str = Acceptance.Channel.IN_PE
         audit_record(event_type="offer.expired", subject=offer, actor=actor, debtor=offer.debtor)
         return offer
     # a debtor accepts in the portal the approved proposal they made themselves (selfservice.self_offer_accept)
-    own_proposal = offer.requested_role == "debtor" and portal_debtor_id(actor) == offer.debtor_id
+    own_proposal = is_self_proposal(offer) and portal_debtor_id(actor) == offer.debtor_id
     if not own_proposal and not can_write(actor, portfolio):
         raise NotAllowed(gettext("you may not accept offers in this portfolio"))
     obligations = list(offer.obligations.order_by("due_date", "number"))

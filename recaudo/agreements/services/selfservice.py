@@ -36,7 +36,7 @@ from .common import (
     not_a,
     today_for,
 )
-from .offers import offer_accept, offer_evaluate
+from .offers import is_self_proposal, offer_accept, offer_evaluate
 from .permissions import limits_for
 from .plans import agreement_accept, agreement_create, legal_cap
 from .promises import promise_record
@@ -328,10 +328,11 @@ def self_offer_accept(*, offer: Offer, debtor: Debtor, actor, accepted: bool, te
                       client_address: str | None = None, today: date | None = None,
                       now: datetime | None = None) -> SelfPlanResult:
     """The debtor accepts the proposal a supervisor approved (offers.offer_accept, channel "portal_checkbox"), with
-    the same evidence as self_plan_propose. Only the debtor's own proposal (requested_role "debtor")."""
+    the same evidence as self_plan_propose. Only the debtor's own proposal (requested_role "debtor") or a
+    supervisor's counter-offer to it (is_self_proposal)."""
     now = now or timezone.now()
     _check_debtor(offer.portfolio, debtor, actor)
-    if offer.debtor_id != debtor.pk or offer.requested_role != SELF_ROLE:
+    if offer.debtor_id != debtor.pk or not is_self_proposal(offer):
         raise AgreementError(gettext("offer: not one of your proposals"), field="offer")
     if not accepted:
         raise AgreementError(gettext("checkbox: tick the box to accept the plan"), field="checkbox")

@@ -128,6 +128,43 @@ def test_pagar_with_a_gateway_creates_a_link_for_the_total_at_the_local_gateway(
     assert sent_sms(twilio) == [f"Distribuciones Andinas S.A.S.: Luz, pague $ 1.284.567,89 en {link.url}."] * 2
 
 
+def test_pagar_names_the_link_for_the_total_not_a_newer_one_for_another_amount(twilio, luz, client, clock):
+    """A newer open link for one obligation (made in the portal, say) is not the answer's: the answer states the
+    total and gives the link for that total; an expired link for the total is not used again."""
+    GatewayAccount.objects.create(portfolio=luz.portfolio, provider="wompi", config={}, active=True)
+    PaymentLink.objects.create(portfolio=luz.portfolio, debtor=luz, amount_minor=128456789, currency="COP",
+                               reference="RC0123456789AB", provider="wompi", url="https://checkout.wompi.co/l/total",
+                               expires_at=NOW + timedelta(days=3))
+    PaymentLink.objects.create(portfolio=luz.portfolio, debtor=luz, amount_minor=5000000, currency="COP",
+                               obligation=luz.obligations.get(number="F-3"), reference="RC0123456789AC",
+                               provider="wompi", url="https://checkout.wompi.co/l/f3",
+                               expires_at=NOW + timedelta(days=1))  # made after it: the newest open link
+    sms_in(client, "PAGAR")
+    outbox_process(now=NOW, worker_id="w1")
+    assert sent_sms(twilio) == [
+        "Distribuciones Andinas S.A.S.: Luz, pague $ 1.284.567,89 en https://checkout.wompi.co/l/total."]
+    assert PaymentLink.objects.count() == 2
+
+
+def test_pagar_with_one_obligation_links_that_obligation_and_renews_an_expired_link(twilio, luz, client, clock):
+    from recaudo.portfolio.models import Obligation
+
+    Obligation.objects.filter(debtor=luz).exclude(number="F-2").update(balance_minor=0, status="paid")
+    f2 = luz.obligations.get(number="F-2")
+    with FakeWompi() as wompi:
+        gateway_account_save(portfolio=luz.portfolio, provider="wompi", values=wompi.config(), actor="cli")
+        PaymentLink.objects.create(portfolio=luz.portfolio, debtor=luz, amount_minor=23456739, currency="COP",
+                                   obligation=f2, reference="RC0123456789AD", provider="wompi",
+                                   url="https://checkout.wompi.co/l/old", expires_at=NOW - timedelta(minutes=1))
+        sms_in(client, "PAGAR", sid="SM1")
+        sms_in(client, "PAGAR", sid="SM2")  # the new one, still open, is used again
+    link = PaymentLink.objects.exclude(url__endswith="/old").get()
+    assert (link.obligation, link.amount_minor) == (f2, 23456739)
+    assert [r["json"]["amount_in_cents"] for r in wompi.requests] == [23456739]
+    outbox_process(now=NOW, worker_id="w1")
+    assert sent_sms(twilio) == [f"Distribuciones Andinas S.A.S.: Luz, pague $ 234.567,39 en {link.url}."] * 2
+
+
 def test_acuerdo_and_ayuda_carry_the_portal_link_when_the_portal_is_on(twilio, luz, client, clock, settings):
     sms_in(client, "ACUERDO", sid="SM1")
     settings.RECAUDO_PORTAL_URL = "https://pagos.example.com/portal"

@@ -244,3 +244,115 @@ def test_a_plan_beyond_the_limits_goes_to_the_approvals_queue(client, portfolio,
     offer = Offer.objects.get()
     assert offer.status == "pending_approval" and offer.debtor == luz and offer.requested_role == "debtor"
     assert 'id="proposals"' in client.get(url("portal_plan", portfolio)).content.decode()
+
+
+def _proposal_approved(client, portfolio, luz, installments="12"):
+    """Luz proposes 12 installments with no down payment (beyond the limits) and a supervisor approves it."""
+    from recaudo.agreements.models import Offer
+    from recaudo.agreements.services.offers import offer_decide
+    from recaudo.demo.testing import make_user
+
+    response = client.post(url("portal_plan", portfolio), {"installments": installments, "down_payment": "0"})
+    assert 'id="plan-pending"' in response.content.decode()
+    offer = Offer.objects.get(debtor=luz, status="pending_approval")
+    supervisor = make_user("sofia", portfolio, role="supervisor")
+    return offer_decide(offer=offer, decision="approve", reason="", actor=supervisor)
+
+
+def test_an_approved_proposal_is_accepted_with_the_checkbox_and_its_pdf_downloads(client, portfolio, luz, pedro):
+    from recaudo.agreements.models import Acceptance, Agreement
+
+    sign_in(client, portfolio)
+    offer = _proposal_approved(client, portfolio, luz)
+    assert offer.status == "approved"
+    page = client.get(url("portal_plan", portfolio)).content.decode()
+    assert 'id="approved"' in page and f'id="accept-{offer.pk}"' in page and "12 cuotas mensuales" in page
+    # without the checkbox: refused at the field, nothing accepted
+    unchecked = client.post(url("portal_plan", portfolio), {"op": "accept", "offer": offer.pk})
+    assert unchecked.status_code == 400 and "id_checkbox-error" in unchecked.content.decode()
+    assert not Agreement.objects.exists()
+    # an id that is not one of the debtor's approved proposals: refused at the offer, nothing accepted
+    junk = client.post(url("portal_plan", portfolio), {"op": "accept", "offer": offer.pk + 1000, "checkbox": "on"})
+    assert junk.status_code == 400 and "id_offer-error" in junk.content.decode()
+    ok = client.post(url("portal_plan", portfolio), {"op": "accept", "offer": offer.pk, "checkbox": "on"})
+    body = ok.content.decode()
+    assert ok.status_code == 200 and 'id="plan-accepted"' in body and 'id="agreement-pdf"' in body
+    offer.refresh_from_db()
+    agreement = offer.agreement
+    assert offer.status == "accepted" and agreement.status == "accepted" and agreement.debtor == luz
+    acceptance = Acceptance.objects.get(agreement=agreement)
+    assert acceptance.channel == "portal_checkbox" and acceptance.text_version == "portal-offer-1"
+    assert len(acceptance.text_sha256) == 64 and acceptance.client_address
+    assert f"n.º {offer.pk}" in acceptance.evidence_text and "12 cuotas mensuales" in acceptance.evidence_text
+    assert AuditEvent.objects.filter(event_type="agreement.self_service_accepted",
+                                     actor_label=portal_actor(luz.pk)).exists()
+    # accepted once: the proposal is no longer offered, and accepting it again is refused
+    assert f'id="accept-{offer.pk}"' not in client.get(url("portal_plan", portfolio)).content.decode()
+    again = client.post(url("portal_plan", portfolio), {"op": "accept", "offer": offer.pk, "checkbox": "on"})
+    assert again.status_code == 400
+    # the PDF: linked from the home page, downloadable, on the record
+    pdf_url = reverse("portal_agreement_pdf", args=[portfolio.slug, agreement.pk])
+    assert pdf_url in client.get(url("portal_home", portfolio)).content.decode()
+    pdf = client.get(pdf_url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content[:4] == b"%PDF"
+    assert AuditEvent.objects.filter(event_type="portal.download", changes__document="agreement").exists()
+
+
+def test_the_agreement_pdf_is_only_the_debtors_own(client, portfolio, luz, pedro):
+    """Another debtor's agreement, and one the debtor is only co-debtor of, answer 404 (the PDF names its
+    debtor); a draft is not a signed agreement."""
+    from recaudo.agreements.models import Agreement
+    from recaudo.agreements.services.plans import agreement_create
+
+    first = portfolio.today() + timedelta(days=30)
+    pedros = agreement_create(portfolio=portfolio, debtor=pedro, obligations=list(pedro.obligations.all()),
+                              installments=2, first_due=first, actor=None)
+    Agreement.objects.filter(pk=pedros.pk).update(status="accepted")
+    ObligationParty.objects.create(obligation=pedro.obligations.get(), debtor=luz, role="co_debtor")
+    draft = agreement_create(portfolio=portfolio, debtor=luz, obligations=list(luz.obligations.all()),
+                             installments=2, first_due=first, actor=None)
+    sign_in(client, portfolio)
+    for pk in (pedros.pk, draft.pk, 10**9):
+        assert client.get(reverse("portal_agreement_pdf", args=[portfolio.slug, pk])).status_code == 404
+
+
+def test_a_supervisors_counter_offer_to_a_proposal_is_accepted_in_the_portal(client, portfolio, luz):
+    from recaudo.agreements.models import Offer
+    from recaudo.agreements.services.offers import offer_decide
+    from recaudo.demo.testing import make_user
+
+    sign_in(client, portfolio)
+    client.post(url("portal_plan", portfolio), {"installments": "12", "down_payment": "0"})
+    proposal = Offer.objects.get(debtor=luz)
+    supervisor = make_user("sofia", portfolio, role="supervisor")
+    counter = offer_decide(offer=proposal, decision="counter", reason="Mejor 10 cuotas", actor=supervisor,
+                           counter_params={"installments": 10})
+    assert counter.status == "approved" and counter.counter_of == proposal
+    page = client.get(url("portal_plan", portfolio)).content.decode()
+    assert f'id="accept-{counter.pk}"' in page and f'id="accept-{proposal.pk}"' not in page
+    ok = client.post(url("portal_plan", portfolio), {"op": "accept", "offer": counter.pk, "checkbox": "on"})
+    assert ok.status_code == 200 and 'id="plan-accepted"' in ok.content.decode()
+    counter.refresh_from_db()
+    assert counter.status == "accepted" and counter.agreement.debtor == luz and counter.params["installments"] == 10
+
+
+def test_a_building_offers_the_certificate_of_debt_in_the_portal(client, portfolio, luz):
+    from recaudo.certificates.models import Certificate
+
+    sign_in(client, portfolio)
+    page = client.get(url("portal_certificates", portfolio)).content.decode()
+    assert 'id="debt-form"' not in page  # not a building: no NIT and legal representative
+    assert url("portal_certificates", portfolio) in client.get(url("portal_home", portfolio)).content.decode()
+    portfolio.creditor_nit, portfolio.legal_representative = "900123456-7", "Marta Gómez"
+    portfolio.save()
+    page = client.get(url("portal_certificates", portfolio)).content.decode()
+    assert 'id="debt-form"' in page
+    done = client.post(url("portal_certificates", portfolio), {"op": "debt"})
+    assert done.status_code == 200 and 'id="certificate-done"' in done.content.decode()
+    certificate = Certificate.objects.get(debtor=luz, kind="debt")
+    assert certificate.content["totals"]["principal_minor"] == 100_000_000
+    pdf = client.get(url("portal_certificates", portfolio) + f"?pdf={certificate.pk}")
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    # a paz y salvo is refused: she owes
+    refused = client.post(url("portal_certificates", portfolio), {"op": "no_debt"})
+    assert refused.status_code == 400 and 'id="certificate-error"' in refused.content.decode()

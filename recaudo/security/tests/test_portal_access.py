@@ -5,12 +5,15 @@ staff sign-in, and with forged or foreign tokens. The portal's patterns are list
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
+from recaudo.agreements.models import Agreement
+from recaudo.agreements.services.plans import agreement_create
 from recaudo.banking.models import PaymentLink
 from recaudo.communications.models import Message
 from recaudo.communications.rendering import PORTAL_SALT
@@ -34,6 +37,15 @@ def _signed_in(portfolio, identifier) -> Client:
     return client
 
 
+def _accepted_agreement(portfolio, debtor):
+    """An accepted agreement of the debtor (what the agreement PDF page serves)."""
+    first = portfolio.today() + timedelta(days=30)
+    agreement = agreement_create(portfolio=portfolio, debtor=debtor, obligations=list(debtor.obligations.all()),
+                                 installments=2, first_due=first, actor=None)
+    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.ACCEPTED)
+    return agreement
+
+
 def test_every_portal_pattern_is_in_the_table():
     names = {name for route, name, _ in all_patterns() if route.startswith("portal/")}
     assert names == set(PORTAL), f"add to / remove from urls_table.PORTAL: {names ^ set(PORTAL)}"
@@ -48,6 +60,8 @@ def test_a_debtor_never_reaches_another_debtors_data():
     far = make_luz(b)
     far_obligation = far.obligations.get()
     mine = luz.obligations.get()
+    agreements = {"mine": _accepted_agreement(a, luz).pk, "theirs": _accepted_agreement(a, pedro).pk,
+                  "far": _accepted_agreement(b, far).pk}
     client = _signed_in(a, "52123456")
     staff = Client()
     login(staff, make_user("ana", a, role="admin").username)
@@ -60,9 +74,11 @@ def test_a_debtor_never_reaches_another_debtors_data():
 
     forged = signing.dumps({"d": pedro.pk, "n": "forged"}, salt="not-the-portal", compress=True)
     for name, (who, _params) in PORTAL.items():
-        own = url(name, a.slug, {"obligation": mine.pk, "token": forged})
-        foreign_same = url(name, a.slug, {"obligation": theirs.pk, "token": forged})
-        foreign_other = url(name, b.slug, {"obligation": far_obligation.pk, "token": forged})
+        own = url(name, a.slug, {"obligation": mine.pk, "agreement": agreements["mine"], "token": forged})
+        foreign_same = url(name, a.slug, {"obligation": theirs.pk, "agreement": agreements["theirs"],
+                                          "token": forged})
+        foreign_other = url(name, b.slug, {"obligation": far_obligation.pk, "agreement": agreements["far"],
+                                           "token": forged})
         for method in ("GET", "POST"):
             for label, target in (("another debtor's objects", foreign_same),
                                   ("another portfolio", foreign_other)):

@@ -45,8 +45,8 @@ PUBLIC_PREFIXES = {
 
 # The debtor portal's patterns: (who may use it, {parameter: how it is filled}). "open": anyone (the entry, code and
 # link pages, the creditor's colour and logo); "debtor": a debtor signed in to the portal of that portfolio, and then
-# only their own objects. Sources: "obligation" (the signed-in debtor's or, for the attack, another debtor's
-# obligation) or "token" (a signed link). A new portal pattern that is not here fails test_portal_access.py.
+# only their own objects. Sources: "obligation" or "agreement" (the signed-in debtor's or, for the attack, another
+# debtor's) or "token" (a signed link). A new portal pattern that is not here fails test_portal_access.py.
 PORTAL = {
     "portal_link_open": ("open", {"token": "token"}),
     "portal_enter": ("open", {}),
@@ -66,6 +66,7 @@ PORTAL = {
     "portal_rating": ("debtor", {}),
     "portal_preferences": ("debtor", {}),
     "portal_plan": ("debtor", {}),
+    "portal_agreement_pdf": ("debtor", {"pk": "agreement"}),  # only the debtor's own accepted agreements
 }
 
 # Signed-in pages that belong to no portfolio: any signed-in user (anonymous users go to the login page).
@@ -187,6 +188,7 @@ ACCESS = {
     "certificate_no_debt_new": (AG, AG, DEBTOR),
     "certificate_debt_new": (AG, AG, DEBTOR),
     "certificate_pdf": (AG, None, {"certificate_id": "certificate"}),  # it carries the debtor's full ID
+    "certificate_debt_batch": (SU, SU, {}),  # a ZIP of certificates of debt for legal hand-off
     "payment_reverse": (SU, SU, {"payment_id": "payment"}),
     # the debtor page's own records (issue 14 §2): agents and up write; viewers neither write nor download
     "debtor_note_new": (AG, AG, DEBTOR),

@@ -133,3 +133,41 @@ def test_settings_page_edits_the_legal_representative(client, portfolio):
     assert response.status_code == 302
     portfolio.refresh_from_db()
     assert (portfolio.legal_representative, portfolio.certificate_city) == ("Marta Gómez", "Bogotá D.C.")
+
+
+def test_debt_batch_page_issues_a_zip_of_certificates_for_supervisors(client, portfolio, owing, paid):
+    """The office's batch (the same service as `recaudo certificates debt`): one PDF per debtor with overdue fees
+    and index.csv in a ZIP; agents get 403; no match or a bad number is said at the field."""
+    import csv
+    import io
+    import zipfile
+
+    other = make_debtor(portfolio, code="C3", name="Ana Gómez", id_type="CC", id_number="43000222")
+    make_obligation(portfolio, other, number="F-3", amount="200000", issue=date(2026, 1, 1), due=date(2026, 2, 20))
+    portfolio_creditor_set(portfolio=portfolio, actor="test", creditor_nit="900.123.456-8",
+                           legal_representative="Marta Gómez")
+    url = reverse("certificate_debt_batch", args=[portfolio.slug])
+    login(client, make_user("carlos", portfolio, role="agent").username)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"min_days": "1"}).status_code == 403 and not Certificate.objects.exists()
+    login(client, make_user("sofia", portfolio, role="supervisor").username)
+    assert client.get(url).status_code == 200
+    assert url in client.get(reverse("debtor_list", args=[portfolio.slug])).content.decode()
+    # C2 is 30 days past due on 2 March, C3 11 days: at least 20 days -> only C2
+    nobody = client.post(url, {"min_days": "400"})
+    assert nobody.status_code == 400 and "Ningún deudor coincide" in nobody.content.decode()
+    junk = client.post(url, {"min_days": "muchos"})
+    assert junk.status_code == 400 and not Certificate.objects.exists()
+    one = client.post(url, {"min_days": "20"})
+    assert one.status_code == 200 and one["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(one.content)).namelist()
+    assert names == ["certificado-deuda-CD-000001-C2.pdf", "index.csv"]
+    both = client.post(url, {"min_days": "1", "codes": "C2, C3\nC1"})  # C1 owes nothing: not in the batch
+    archive = zipfile.ZipFile(io.BytesIO(both.content))
+    assert 'filename="certificados-deuda-CD-000002-CD-000003.zip"' in both["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(archive.read("index.csv").decode())))
+    assert [(r["certificate"], r["customer_code"]) for r in rows] == [("CD-000002", "C2"), ("CD-000003", "C3")]
+    assert archive.read("certificado-deuda-CD-000003-C3.pdf")[:4] == b"%PDF"
+    assert Decimal(rows[0]["principal"]) == Decimal("300000.00") and Decimal(rows[1]["principal"]) == Decimal(
+        "200000.00")
+    assert rows[0]["verification_url"].startswith("http://testserver/verificar/")

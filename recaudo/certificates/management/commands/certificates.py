@@ -4,22 +4,18 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from recaudo.certificates.exports import debt_batch_files
 from recaudo.certificates.pdf import render_certificate_pdf
 from recaudo.certificates.rules import code_display
 from recaudo.certificates.selectors import certificate_verify_url, debt_batch_debtors
 from recaudo.certificates.services import certificate_issue, debt_certificates_issue
 from recaudo.core.errors import DomainError
-from recaudo.core.money import from_minor
 from recaudo.core.options import command_error
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
-
-INDEX_HEADER = ["certificate", "customer_code", "name", "id_type", "id_number", "overdue_fees", "principal",
-                "interest", "total", "currency", "as_of", "verification_code", "verification_url", "file"]
 
 
 def _portfolio(slug: str) -> Portfolio:
@@ -102,26 +98,8 @@ class Command(BaseCommand):
             certificates = debt_certificates_issue(debtors=debtors, actor="cli")
         except DomainError as exc:
             raise command_error(exc)
-        rows = []
-        for certificate in certificates:
-            content = certificate.content
-            name = f"certificado-deuda-{certificate.label}-{_safe(content['debtor']['code'])}.pdf"
-            url = certificate_verify_url(certificate)
-            (folder / name).write_bytes(render_certificate_pdf(certificate, verify_url=url))
-            totals, cur = content["totals"], content["currency"]
-            rows.append([certificate.label, content["debtor"]["code"], content["debtor"]["name"],
-                         content["debtor"]["id_type"], content["debtor"]["id_number"], len(content["lines"]),
-                         str(from_minor(totals["principal_minor"], cur)),
-                         str(from_minor(totals["interest_minor"], cur)),
-                         str(from_minor(totals["total_minor"], cur)), cur, certificate.as_of.isoformat(),
-                         code_display(certificate.code), url, name])
-        with open(folder / "index.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(INDEX_HEADER)
-            writer.writerows(rows)
+        for name, data in debt_batch_files(certificates):
+            (folder / name).write_bytes(data)
         self.stdout.write(f"{len(certificates)} certificates of debt ({certificates[0].label}.."
                           f"{certificates[-1].label}) -> {folder}")
 
-
-def _safe(code: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in code)[:64]
