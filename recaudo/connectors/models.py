@@ -112,6 +112,9 @@ class ErpSyncRun(models.Model):
         verbose_name_plural = _("ERP sync runs")
         ordering = ["-started_at", "-id"]
 
+    def __str__(self):
+        return f"{self.connector_id}: {self.action} {self.started_at:%Y-%m-%d %H:%M}"
+
     def jobs(self):
         return [j for j in (self.debtors_job, self.obligations_job, self.payments_job) if j is not None]
 
@@ -130,6 +133,9 @@ class ErpInvoice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connector", "number"], name="erp_invoice_unique_number")]
+
+    def __str__(self):
+        return self.number
 
 
 class ErpPaymentPush(models.Model):
@@ -157,3 +163,6 @@ class ErpPaymentPush(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connector", "payment", "obligation"],
                                                name="erp_push_once")]
+
+    def __str__(self):
+        return f"{self.payment_id}/{self.obligation_id}: {self.status}"

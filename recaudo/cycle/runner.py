@@ -28,8 +28,8 @@ from recaudo.agreements.services.daily import agreements_daily
 from recaudo.analytics.services import snapshot_for_cycle
 from recaudo.analytics.subscriptions import summaries_send_due
 from recaudo.banking.runs import bank_upload_run, bank_uploads_abandoned
-from recaudo.connectors.services import connectors_sync_due
 from recaudo.banking.services_gateways import payment_links_expire
+from recaudo.connectors.services import connectors_sync_due
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.accruals import interest_post

@@ -21,7 +21,7 @@ def _query(record) -> tuple[str, dict]:
 
 
 class FakeAlegra(FakeHTTPServer):
-    def __init__(self, *, email="cartera@andinas.co", token="tok-alegra"):
+    def __init__(self, *, email="cartera@andinas.co", token="tok-alegra"):  # noqa: S107 (a test server's credential)
         super().__init__()
         self.auth = "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()
         self.contacts, self.invoices, self.payments, self.posted = [], [], [], []

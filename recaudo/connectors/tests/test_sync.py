@@ -33,7 +33,7 @@ def small_pages(monkeypatch):
     monkeypatch.setattr(siigo, "PAGE", 2)
 
 
-def alegra_connector(portfolio, fake, token="tok-alegra", **extra):
+def alegra_connector(portfolio, fake, token="tok-alegra", **extra):  # noqa: S107
     return connector_save(portfolio=portfolio, kind="alegra", name="Alegra", base_url=fake.url,
                           values={"email": "cartera@andinas.co", "token": token, **extra}, actor="test", now=NOW)
 
