@@ -143,8 +143,9 @@ def connector_save(*, portfolio, kind: str, name: str, values: dict, base_url: s
 def connector_test(*, connector: ErpConnector) -> str:
     """Call the ERP once with the connector's settings: what it answered, or ErpError with the reason."""
     adapter = _adapter(connector.kind)
-    config = connector.full_config()
-    return adapter.check(adapter.session(config))
+    session = adapter.session(connector.full_config())
+    session.retries = 0
+    return adapter.check(session)
 
 
 @transaction.atomic

@@ -19,6 +19,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from recaudo.core.errors import DomainError
 
 
@@ -128,12 +130,13 @@ class Session:
 
     def __init__(self, *, label: str, base_url: str, min_interval: float, timeout: float = 30.0):
         if not base_url.startswith(("https://", "http://")):
-            raise ErpPermanent(f"{label}: the API address must start with https://")
+            raise ErpPermanent(_("%(erp)s: the API address must start with https://") % {"erp": label})
         self.label = label
         self.base_url = base_url.rstrip("/")
         self.min_interval = min_interval
         self.timeout = timeout
         self.requests = 0
+        self.retries = MAX_RETRIES  # 0 for a connection test: it answers at once
         self._last = None
 
     def auth(self) -> dict[str, str]:
@@ -177,25 +180,31 @@ class Session:
                     renewed = True
                     continue
                 if status in (401, 403):
-                    raise ErpPermanent(f"{self.label}: the credentials were refused (HTTP {status}{detail}); check "
-                                       f"the user and the key on the connector's page") from None
+                    raise ErpPermanent(_("%(erp)s: the credentials were refused (HTTP %(status)s%(detail)s); check "
+                                         "the user and the key on the connector's page") % {
+                        "erp": self.label, "status": status, "detail": detail}) from None
                 if status in (429, 502, 503, 504):
-                    if attempt > MAX_RETRIES:
-                        raise ErpRetryable(f"{self.label}: still busy after {MAX_RETRIES} retries (HTTP {status}); "
-                                           f"the next run tries again") from None
+                    if attempt > self.retries:
+                        raise ErpRetryable(_("%(erp)s: still busy after %(retries)s retries (HTTP %(status)s); the "
+                                             "next run tries again") % {
+                            "erp": self.label, "retries": self.retries, "status": status}) from None
                     SLEEP(backoff_seconds(attempt, exc.headers.get("Retry-After") if exc.headers else None))
                     continue
                 if status >= 500:
-                    raise ErpRetryable(f"{self.label}: server error HTTP {status}{detail}") from None
-                raise ErpPermanent(f"{self.label}: {method} {path} refused with HTTP {status}{detail}") from None
+                    raise ErpRetryable(_("%(erp)s: server error HTTP %(status)s%(detail)s") % {
+                        "erp": self.label, "status": status, "detail": detail}) from None
+                raise ErpPermanent(_("%(erp)s: %(method)s %(path)s refused with HTTP %(status)s%(detail)s") % {
+                    "erp": self.label, "method": method, "path": path, "status": status, "detail": detail}) from None
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                if attempt > MAX_RETRIES:
-                    raise ErpRetryable(f"{self.label}: cannot be reached ({exc})") from None
+                if attempt > self.retries:
+                    raise ErpRetryable(_("%(erp)s: cannot be reached (%(reason)s)") % {
+                        "erp": self.label, "reason": exc}) from None
                 SLEEP(backoff_seconds(attempt, None))
         try:
             return json.loads(body.decode("utf-8") or "null")
         except (UnicodeDecodeError, ValueError):
-            raise ErpPermanent(f"{self.label}: {path} answered something that is not JSON") from None
+            raise ErpPermanent(_("%(erp)s: %(path)s answered something that is not JSON") % {
+                "erp": self.label, "path": path}) from None
 
 
 def _detail(exc: urllib.error.HTTPError) -> str:
@@ -235,7 +244,8 @@ def amount_text(value) -> str:
 
 def expect_list(value, where: str, label: str) -> list:
     if not isinstance(value, list):
-        raise ErpPermanent(f"{label}: {where} is not a list as the API documents it")
+        raise ErpPermanent(_("%(erp)s: %(where)s is not a list as the API documents it") % {
+            "erp": label, "where": where})
     return value
 
 
@@ -266,10 +276,11 @@ class Adapter:
 
     def push_payment(self, session: Session, config: dict, push: PushRequest) -> str:
         """Record the payment in the ERP; the ERP's id of what was created."""
-        raise ErpPermanent(f"{self.label}: recording payments is not supported")
+        raise ErpPermanent(_("%(erp)s: recording payments is not supported") % {"erp": self.label})
 
     def required(self, config: dict, key: str) -> str:
         value = text_of(config.get(key))
         if not value:
-            raise ErpPermanent(f"{self.label}: the setting {key} is missing")
+            raise ErpPermanent(_("%(erp)s: the setting %(key)s is missing") % {"erp": self.label, "key": key},
+                               field=key)
         return value
