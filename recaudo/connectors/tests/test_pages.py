@@ -111,7 +111,7 @@ def test_command_sync_push_and_list(portfolio, capsys):
                                            "bank_account_id": "1"}, push_payments=True, actor="test",
                                    now=timezone.now() - timedelta(minutes=1))
         call_command("erp", "sync", "--portfolio", portfolio.slug, "--connector", str(connector.pk))
-        assert "Alegra (#%d): done" % connector.pk in capsys.readouterr().out
+        assert f"Alegra (#{connector.pk}): done" in capsys.readouterr().out
         call_command("erp", "push", "--portfolio", portfolio.slug)
         assert "0 recorded in the ERP" in capsys.readouterr().out
         call_command("erp", "list", "--portfolio", portfolio.slug)

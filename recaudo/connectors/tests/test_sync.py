@@ -8,6 +8,7 @@ from recaudo.connectors import services
 from recaudo.connectors.adapters import alegra, base, siigo
 from recaudo.connectors.models import ErpConnector, ErpInvoice, ErpSyncRun
 from recaudo.connectors.services import connector_save, connector_sync, connectors_sync_due
+from recaudo.cycle.runner import worker_tick
 from recaudo.imports.models import ImportJob
 from recaudo.ledger.models import Payment
 from recaudo.ledger.services import ledger_verify
@@ -254,3 +255,12 @@ def test_a_claimed_connector_is_not_run_by_another_worker(portfolio):
         assert connectors_sync_due(now=NOW + timedelta(minutes=5)) == {"runs": 0, "failed": 0}
         # a claim older than the timeout is taken over (its worker died)
         assert connectors_sync_due(now=NOW + services.CLAIM_TIMEOUT + timedelta(minutes=1))["runs"] == 1
+
+
+def test_the_worker_tick_runs_due_connectors(portfolio):
+    with FakeAlegra() as fake:
+        alegra_book(fake)
+        alegra_connector(portfolio, fake)
+        report = worker_tick(worker_id="w1", now=NOW)
+    assert report["erp"] == {"runs": 1, "failed": 0}
+    assert Obligation.objects.count() == 3
