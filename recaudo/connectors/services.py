@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -443,10 +443,13 @@ def _push_claim(connector, part) -> ErpPaymentPush | None:
     push = ErpPaymentPush.objects.select_for_update().filter(
         connector=connector, payment_id=part["payment_id"], obligation_id=part["obligation_id"]).first()
     if push is None:
-        push = ErpPaymentPush.objects.create(connector=connector, payment_id=part["payment_id"],
-                                             obligation_id=part["obligation_id"], amount_minor=amount,
-                                             status=ErpPaymentPush.Status.SENDING, attempts=1)
-        return push
+        try:
+            with transaction.atomic():
+                return ErpPaymentPush.objects.create(connector=connector, payment_id=part["payment_id"],
+                                                     obligation_id=part["obligation_id"], amount_minor=amount,
+                                                     status=ErpPaymentPush.Status.SENDING, attempts=1)
+        except IntegrityError:  # another process (the worker, the command) claimed it first
+            return None
     if push.status != ErpPaymentPush.Status.RETRY:
         return None
     push.status, push.attempts, push.amount_minor = ErpPaymentPush.Status.SENDING, push.attempts + 1, amount

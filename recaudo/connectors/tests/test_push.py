@@ -119,3 +119,21 @@ def test_push_off_does_nothing(portfolio):
                                    values={"email": "a@b.co", "token": "t"}, actor="test")
         run = payments_push(connector=connector, actor="test")
     assert run.status == "failed" and "turned off" in run.message and fake.requests == []
+
+
+def test_a_part_left_sending_is_not_sent_again(portfolio, tmp_path):
+    with FakeAlegra() as fake:
+        fake.contacts.append(alegra_contact("1", "900123456", "Ferretería", dv="8"))
+        fake.invoices.append(alegra_invoice(101, "1"))
+        connector = connector_save(portfolio=portfolio, kind="alegra", name="Alegra", base_url=fake.url,
+                                   values={"email": "cartera@andinas.co", "token": "tok-alegra",
+                                           "bank_account_id": "3"}, push_payments=True, actor="test",
+                                   now=timezone.now() - timedelta(minutes=1))
+        connector_sync(connector=connector, actor="test")
+        pay(portfolio, tmp_path, "FE101", "1000", "T-1")
+        payment = Payment.objects.get()
+        # a process died during the ERP call: the claim stays, nobody sends it again by itself
+        ErpPaymentPush.objects.create(connector=connector, payment=payment, obligation=payment.obligation,
+                                      amount_minor=100000, status="sending", attempts=1)
+        run = payments_push(connector=connector, actor="test")
+    assert run.counts["pushed"] == 0 and fake.posted == []
