@@ -34,6 +34,7 @@ class ErpConnector(models.Model):
     skip_invalid = models.BooleanField(_("import the valid records when some are invalid"), default=False)
     interval_minutes = models.PositiveIntegerField(_("sync every (minutes)"), default=60)
     next_sync_at = models.DateTimeField(null=True, blank=True)
+    run_requested = models.BooleanField(default=False, help_text="'Run now' was pressed: the next run is manual")
     claim_token = models.CharField(max_length=32, null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     synced_until = models.DateTimeField(null=True, blank=True)

@@ -154,7 +154,7 @@ def connector_run_soon(*, connector: ErpConnector, actor=None, now: datetime | N
     now = now or timezone.now()
     if not connector.active:
         raise ConnectorError(_("The connector is inactive; activate it first."), field="active")
-    ErpConnector.objects.filter(pk=connector.pk).update(next_sync_at=now)
+    ErpConnector.objects.filter(pk=connector.pk).update(next_sync_at=now, run_requested=True)
     audit_record(event_type="erp.run_requested", subject=connector, actor=actor, portfolio=connector.portfolio,
                  changes={"name": connector.name})
     connector.next_sync_at = now
@@ -489,16 +489,17 @@ def connectors_sync_due(*, now: datetime | None = None, worker_id: str = "worker
     report = {"runs": 0, "failed": 0}
     token, connectors = _claim_due(now, worker_id)
     for connector in connectors:
+        trigger = ErpSyncRun.Trigger.MANUAL if connector.run_requested else ErpSyncRun.Trigger.SCHEDULE
         try:
-            run = connector_sync(connector=connector, trigger=ErpSyncRun.Trigger.SCHEDULE, actor="erp", now=now)
+            run = connector_sync(connector=connector, trigger=trigger, actor="erp", now=now)
             if connector.push_payments and run.status == ErpSyncRun.Status.DONE:
-                payments_push(connector=connector, trigger=ErpSyncRun.Trigger.SCHEDULE, actor="erp", now=now)
+                payments_push(connector=connector, trigger=trigger, actor="erp", now=now)
         except Exception:  # one connector's bug must not stop the others; the claim is released below
             log.exception("ERP connector %s: run failed", connector.pk)
             run = None
         connector.refresh_from_db(fields=["failures"])
         ErpConnector.objects.filter(pk=connector.pk, claim_token=token).update(
-            claim_token=None, claimed_at=None,
+            claim_token=None, claimed_at=None, run_requested=False,
             next_sync_at=rules.next_due(now, connector.interval_minutes, connector.failures))
         report["runs"] += 1
         if run is None or run.status != ErpSyncRun.Status.DONE:

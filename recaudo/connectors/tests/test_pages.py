@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
 from recaudo.connectors.adapters import base
-from recaudo.connectors.models import ErpConnector
-from recaudo.connectors.services import ConnectorError, connector_save, connector_sync
+from recaudo.connectors.models import ErpConnector, ErpSyncRun
+from recaudo.connectors.services import ConnectorError, connector_save, connector_sync, connectors_sync_due
 from recaudo.core.sealed import is_sealed
 from recaudo.demo.testing import login, make_user
 
@@ -77,7 +77,9 @@ def test_pages_create_test_run_and_show_runs(admin_client, portfolio):
         admin_client.post(f"/p/{portfolio.slug}/erp/{connector.pk}/run/")
         connector.refresh_from_db()
         assert connector.next_sync_at <= timezone.now()
-        run = connector_sync(connector=connector, actor="test")
+        assert connectors_sync_due(now=timezone.now())["runs"] == 1
+        run = ErpSyncRun.objects.get()
+    assert run.trigger == "manual" and run.status == "done", run.message
     detail = admin_client.get(f"/p/{portfolio.slug}/erp/{connector.pk}/").content.decode()
     assert f"/p/{portfolio.slug}/imports/{run.obligations_job.pk}/" in detail  # the run links to its report
     assert "tok-alegra" not in detail

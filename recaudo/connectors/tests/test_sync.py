@@ -264,3 +264,17 @@ def test_the_worker_tick_runs_due_connectors(portfolio):
         report = worker_tick(worker_id="w1", now=NOW)
     assert report["erp"] == {"runs": 1, "failed": 0}
     assert Obligation.objects.count() == 3
+
+
+def test_an_answer_not_in_the_documented_shape_is_a_permanent_error(portfolio):
+    class Broken(FakeAlegra):
+        def answer(self, record):
+            if record["path"].startswith("/contacts"):
+                return 200, {"metadata": {"total": 1}, "data": "not a list"}
+            return super().answer(record)
+
+    with Broken() as fake:
+        connector = alegra_connector(portfolio, fake)
+        run = connector_sync(connector=connector, actor="test", now=NOW)
+    assert run.status == "failed" and not run.retryable
+    assert run.message == "Alegra: /contacts data is not a list as the API documents it"
