@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.utils.translation import gettext_lazy as _
 
 from .base import (
+    MAX_PAGES,
     Adapter,
     ConfigField,
     Customer,
@@ -46,7 +47,7 @@ class AlegraSession(Session):
     def pages(self, path: str, query: dict):
         """Every record of a list, page by page (start/limit, metadata=true)."""
         start = 0
-        for _page in range(100_000):
+        for _page in range(MAX_PAGES):
             answer = self.call("GET", path, query={**query, "start": start, "limit": PAGE, "metadata": "true"})
             if isinstance(answer, dict):
                 data = expect_list(answer.get("data"), f"{path} data", self.label)
@@ -57,6 +58,8 @@ class AlegraSession(Session):
             start += len(data)
             if not data or len(data) < PAGE or (isinstance(total, int) and start >= total):
                 return
+        raise ErpPermanent(_("%(erp)s: %(path)s has more than %(pages)s pages") % {
+            "erp": self.label, "path": path, "pages": MAX_PAGES})
 
 
 def _number(invoice: dict) -> str:
@@ -155,7 +158,8 @@ class Alegra(Adapter):
         account = self.required(config, "bank_account_id")
         invoice_id = text_of(push.invoice_ref.get("id"))
         if not invoice_id:
-            raise ErpPermanent("Alegra: the invoice's id is unknown; sync the connector first")
+            raise ErpPermanent(_("%(erp)s: the invoice is unknown in the ERP; sync the connector first") % {
+                "erp": self.label})
         answer = session.call("POST", "/payments", payload={
             "date": push.date, "type": "in", "bankAccount": account,
             "paymentMethod": text_of(config.get("payment_method")) or "transfer",
@@ -163,5 +167,5 @@ class Alegra(Adapter):
             "observations": f"Recaudo {push.reference}"})
         created = text_of(dict_of(answer).get("id"))
         if not created:
-            raise ErpPermanent("Alegra: the payment's answer has no id")
+            raise ErpPermanent(_("%(erp)s: the answer to the payment has no id") % {"erp": self.label})
         return created

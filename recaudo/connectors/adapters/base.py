@@ -109,7 +109,7 @@ MONOTONIC = time.monotonic
 MAX_RETRIES = 4           # attempts after the first on 429 / 5xx / network errors
 MAX_WAIT = 60.0           # seconds: the longest single wait (a Retry-After beyond it is cut to it)
 MAX_BODY = 10 * 1024 * 1024  # bytes read of one answer
-MAX_PAGES = 5000          # pages of one list in one run (a loop that never ends is an ERP bug, not ours to follow)
+MAX_PAGES = 20_000       # pages of one list in one run (a list that never ends is an ERP bug, not ours to follow)
 
 
 def backoff_seconds(attempt: int, retry_after: str | None) -> float:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import base
 from .base import (
+    MAX_PAGES,
     Adapter,
     ConfigField,
     Customer,
@@ -50,7 +51,7 @@ class SiigoSession(Session):
                            auth=False)
         token = text_of(dict_of(answer).get("access_token"))
         if not token:
-            raise ErpPermanent("Siigo: /auth answered without an access_token")
+            raise ErpPermanent(_("%(erp)s: /auth answered without an access_token") % {"erp": self.label})
         try:
             seconds = float(dict_of(answer).get("expires_in") or 86400)
         except (TypeError, ValueError):
@@ -69,7 +70,7 @@ class SiigoSession(Session):
 
     def pages(self, path: str, query: dict):
         page = 1
-        for _page in range(100_000):
+        for _page in range(MAX_PAGES):
             answer = dict_of(self.call("GET", path, query={**query, "page": page, "page_size": PAGE}))
             results = expect_list(answer.get("results"), f"{path} results", self.label)
             yield from results
@@ -79,6 +80,8 @@ class SiigoSession(Session):
                     not isinstance(total, int) and not has_next):
                 return
             page += 1
+        raise ErpPermanent(_("%(erp)s: %(path)s has more than %(pages)s pages") % {
+            "erp": self.label, "path": path, "pages": MAX_PAGES})
 
 
 def _name(customer: dict) -> str:
@@ -199,7 +202,8 @@ class Siigo(Adapter):
         payment_type = self.required(config, "payment_type_id")
         ref = push.invoice_ref
         if not ref.get("prefix") or not ref.get("consecutive"):
-            raise ErpPermanent("Siigo: the invoice's prefix and number are unknown; sync the connector first")
+            raise ErpPermanent(_("%(erp)s: the invoice is unknown in the ERP; sync the connector first") % {
+                "erp": self.label})
         value = float(push.amount)  # a JSON number, 2 decimals
         answer = session.call("POST", "/v1/vouchers", payload={
             "document": {"id": _int_or_text(document)}, "date": push.date, "type": "DebtPayment",
@@ -212,7 +216,7 @@ class Siigo(Adapter):
             "observations": f"Recaudo {push.reference}"})
         created = text_of(dict_of(answer).get("id"))
         if not created:
-            raise ErpPermanent("Siigo: the receipt's answer has no id")
+            raise ErpPermanent(_("%(erp)s: the answer to the payment has no id") % {"erp": self.label})
         return created
 
 
