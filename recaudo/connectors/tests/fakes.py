@@ -119,9 +119,10 @@ def alegra_contact(contact_id, nit, name, dv="7"):
             "kindOfPerson": "LEGAL_ENTITY"}
 
 
-def siigo_customer(ident, names, *, dv=""):
-    return {"id": f"cust-{ident}", "type": "Customer", "person_type": "Person",
-            "id_type": {"code": "13", "name": "Cédula de ciudadanía"}, "identification": ident,
+def siigo_customer(ident, names, *, dv="", code="13"):
+    return {"id": f"cust-{ident}", "type": "Customer", "person_type": "Person" if code == "13" else "Company",
+            "id_type": {"code": code, "name": "NIT" if code == "31" else "Cédula de ciudadanía"},
+            "identification": ident,
             "check_digit": dv, "name": names, "commercial_name": "",
             "address": {"address": "Cra 7 # 12-34", "city": {"city_name": "Medellín"}},
             "phones": [{"indicative": "", "number": "3109876543"}],

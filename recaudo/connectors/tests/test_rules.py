@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from recaudo.connectors import rules
-from recaudo.connectors.adapters import siigo
+from recaudo.connectors.adapters import alegra, siigo
 from recaudo.connectors.adapters.base import Customer, ErpPayment, Invoice, Pulled, amount_text, backoff_seconds
 
 
@@ -55,3 +55,19 @@ def test_import_rows_filters_payments():
                              ["FE55", "2026-11-10", "1.00", "", "erp3:p2:FE55"]]
     assert (rows.payments_unknown_invoice, rows.payments_pushed_here) == (1, 1)
     assert rows.sources["obligations"] == ["Alegra invoice 101 (FE101)"]
+
+
+def test_customers_become_debtor_rows():
+    company = siigo._customer({"id": "g1", "id_type": {"code": "31"}, "identification": "900123456",
+                               "check_digit": "8", "name": ["Ferretería El Tornillo S.A.S."],
+                               "phones": [{"indicative": "57", "number": "6014567890"}],
+                               "contacts": [{"email": ""}, {"email": "pagos@tornillo.co"}]})
+    assert (company.code, company.id_type, company.id_number, company.phone, company.email) == (
+        "900123456", "31", "900123456-8", "576014567890", "pagos@tornillo.co")
+    person = siigo._customer({"id": "g2", "id_type": {"code": "13"}, "identification": "52123456",
+                              "check_digit": "", "name": ["Luz", "Marina", "Restrepo"]})
+    assert (person.code, person.id_number, person.name) == ("52123456", "52123456", "Luz Marina Restrepo")
+    bare = alegra._customer({"id": 5, "name": "Sin tipo", "identification": "123"})
+    assert (bare.code, bare.id_type, bare.id_number) == ("123", "", "")  # no type given: the code, unvalidated
+    nameless = alegra._customer({"id": 6, "name": "Sin documento"})
+    assert nameless.code == "alegra-6"

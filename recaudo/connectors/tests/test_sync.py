@@ -175,9 +175,11 @@ def test_skip_invalid_imports_the_valid_records(portfolio):
 def test_siigo_pull_token_partner_pages_and_vouchers(portfolio, small_pages):
     with FakeSiigo() as fake:
         fake.customers += [siigo_customer("52123456", ["Luz", "Marina", "Restrepo"]),
-                           siigo_customer("79876543", ["Pedro", "Gómez"]), siigo_customer("1010", ["Otro"])]
+                           siigo_customer("79876543", ["Pedro", "Gómez"]), siigo_customer("1010", ["Otro"]),
+                           siigo_customer("800197268", ["Comercializadora Sol Ltda."], dv="4", code="31")]
         fake.invoices += [siigo_invoice(1, "52123456"), siigo_invoice(2, "52123456", balance=0),
-                          siigo_invoice(3, "79876543", total=100000.5), siigo_invoice(4, "79876543")]
+                          siigo_invoice(3, "79876543", total=100000.5), siigo_invoice(4, "79876543"),
+                          siigo_invoice(5, "800197268", total=50000)]
         fake.vouchers.append({
             "id": "v-1", "name": "RC-1-9", "date": "2026-11-25", "type": "DebtPayment",
             "customer": {"identification": "52123456"},
@@ -194,7 +196,9 @@ def test_siigo_pull_token_partner_pages_and_vouchers(portfolio, small_pages):
     assert fake.logins == 2
     assert sorted(Obligation.objects.values_list("number", "original_minor", "due_date")) == [
         ("FV-2-1", 23800000, datetime(2026, 12, 3).date()), ("FV-2-3", 10000050, datetime(2026, 12, 3).date()),
-        ("FV-2-4", 23800000, datetime(2026, 12, 3).date())]
+        ("FV-2-4", 23800000, datetime(2026, 12, 3).date()), ("FV-2-5", 5000000, datetime(2026, 12, 3).date())]
+    sol = Debtor.objects.get(code="800197268")
+    assert (sol.id_type, sol.id_number) == ("NIT", "8001972684")
     assert Debtor.objects.get(code="52123456").name == "Luz Marina Restrepo"
     assert Obligation.objects.get(number="FV-2-1").balance_minor == 20000000
     assert Payment.objects.get().source_ref == f"erp{connector.pk}:v-1/1:FV-2-1"
