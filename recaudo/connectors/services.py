@@ -187,9 +187,9 @@ def connector_sync(*, connector: ErpConnector, trigger: str = ErpSyncRun.Trigger
     they end the run as failed (ErpError) or rejected (rows), with the message on the run and the connector."""
     now = now or timezone.now()
     since = None if full else connector.synced_until
+    adapter = _adapter(connector.kind)
     run = ErpSyncRun.objects.create(connector=connector, trigger=trigger, started_at=now, since=since,
                                     created_by=_user(actor))
-    adapter = _adapter(connector.kind)
     with translation.override(settings.LANGUAGE_CODE):
         try:
             pulled = adapter.pull(adapter.session(connector.full_config()), since=since)
@@ -382,9 +382,9 @@ def payments_push(*, connector: ErpConnector, trigger: str = ErpSyncRun.Trigger.
     """Record in the ERP the payments it does not have yet (see the module's docstring). The run's counts:
     pushed, retry, failed."""
     now = now or timezone.now()
+    adapter = _adapter(connector.kind)
     run = ErpSyncRun.objects.create(connector=connector, action=ErpSyncRun.Action.PUSH, trigger=trigger,
                                     started_at=now, created_by=_user(actor))
-    adapter = _adapter(connector.kind)
     counts = {"pushed": 0, "retry": 0, "failed": 0}
     if not connector.push_payments:
         run.counts = counts
@@ -494,8 +494,13 @@ def connectors_sync_due(*, now: datetime | None = None, worker_id: str = "worker
             run = connector_sync(connector=connector, trigger=trigger, actor="erp", now=now)
             if connector.push_payments and run.status == ErpSyncRun.Status.DONE:
                 payments_push(connector=connector, trigger=trigger, actor="erp", now=now)
-        except Exception:  # one connector's bug must not stop the others; the claim is released below
+        except Exception as exc:  # one connector's bug must not stop the others; the claim is released below
             log.exception("ERP connector %s: run failed", connector.pk)
+            ErpSyncRun.objects.filter(connector=connector, status=ErpSyncRun.Status.RUNNING).update(
+                status=ErpSyncRun.Status.FAILED, finished_at=timezone.now(),
+                message=f"internal error: {exc.__class__.__name__}: {exc}"[:4000])
+            ErpConnector.objects.filter(pk=connector.pk).update(failures=connector.failures + 1,
+                                                                last_status=ErpSyncRun.Status.FAILED)
             run = None
         connector.refresh_from_db(fields=["failures"])
         ErpConnector.objects.filter(pk=connector.pk, claim_token=token).update(

@@ -282,3 +282,19 @@ def test_an_answer_not_in_the_documented_shape_is_a_permanent_error(portfolio):
         run = connector_sync(connector=connector, actor="test", now=NOW)
     assert run.status == "failed" and not run.retryable
     assert run.message == "Alegra: /contacts data is not a list as the API documents it"
+
+
+def test_a_bug_in_one_run_ends_it_failed_and_releases_the_claim(portfolio, monkeypatch):
+    with FakeAlegra() as fake:
+        connector = alegra_connector(portfolio, fake)
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(services, "_import", broken)
+        assert connectors_sync_due(now=NOW) == {"runs": 1, "failed": 1}
+    run = ErpSyncRun.objects.get()
+    assert run.status == "failed" and run.message == "internal error: RuntimeError: boom"
+    connector.refresh_from_db()
+    assert connector.claim_token is None and connector.failures == 1
+    assert connector.next_sync_at == NOW + timedelta(minutes=120)
