@@ -20,6 +20,7 @@ COMMANDS = {
                      "index CSV)"),
     "ledger": ("ledger", "record payments, reverse them, verify cached balances"),
     "bank": ("bank", "import a bank collection file (Asobancaria 2001/1998): payments applied or queued for review"),
+    "erp": ("erp", "ERP connectors (Alegra, Siigo Nube): pull invoices, customers and payments; push payments back"),
     "compliance": ("compliance", "check whether a contact is allowed now, and when next"),
     "plan": ("plan", "simulate an installment plan"),
     "interest": ("interest", "late-interest liquidation under the legal cap"),

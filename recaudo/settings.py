@@ -182,6 +182,7 @@ INSTALLED_APPS = [
     "recaudo.agents",
     "recaudo.privacy",
     "recaudo.certificates",
+    "recaudo.connectors",
     "recaudo.demo",
     "recaudo.web",
     "recaudo.portal",

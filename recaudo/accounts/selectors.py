@@ -54,6 +54,7 @@ def menu_for(user, portfolio) -> dict[str, bool]:
         "approvals": role in SUPERVISING_ROLES,
         "users": role == Role.ADMIN,  # administrators (and superusers) manage users and roles
         "gateways": role == Role.ADMIN,  # payment gateways' keys: administrators
+        "erp": role == Role.ADMIN,  # ERP connectors (their keys): administrators
         "habeas": role in SUPERVISING_ROLES,  # habeas data requests (privacy): supervisors, administrators
     }
 

@@ -31,6 +31,7 @@ from recaudo.analytics.services import snapshot_for_cycle
 from recaudo.analytics.subscriptions import summaries_send_due
 from recaudo.banking.runs import bank_upload_run, bank_uploads_abandoned
 from recaudo.banking.services_gateways import payment_links_expire
+from recaudo.connectors.services import connectors_sync_due
 from recaudo.cycle import comms
 from recaudo.cycle.engine import Cycle, CycleResult, Interrupted, LostClaim, cycle_dry_run, cycle_setting
 from recaudo.ledger.accruals import interest_post
@@ -152,8 +153,9 @@ def claim_due_cycles(*, now: datetime, limit: int = 20) -> int:
 
 
 def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = True, should_stop=None) -> dict:
-    """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox, then
-    any bulk action of the debtor list that no task worker is doing (agents.bulk.bulk_jobs_abandoned).
+    """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox, the
+    scheduled summaries and the ERP connectors that are due (recaudo.connectors), then any bulk action of the debtor
+    list that no task worker is doing (agents.bulk.bulk_jobs_abandoned).
     `should_stop` (a callable, e.g. a SIGTERM flag) is checked after each committed chunk and between runs: a run
     in progress is released (pending, resumable at once by another worker) and nothing more starts."""
     now = now or timezone.now()
@@ -171,6 +173,8 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
         report["outbox"] = comms.outbox_process(now=now, worker_id=worker_id)
     if outbox and not stopping():
         report["summaries"] = summaries_send_due(now=now, worker_id=worker_id)  # analytics' scheduled e-mails
+    if outbox and not stopping():
+        report["erp"] = connectors_sync_due(now=now, worker_id=worker_id)  # ERP connectors that are due
     report["bulk_jobs"] = []
     for job_id in bulk_jobs_abandoned(now):  # a bulk action whose task worker died or never came
         if stopping():

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from recaudo.accounts.selectors import portfolio_for_user_or_404
+from recaudo.accounts.selectors import menu_for, portfolio_for_user_or_404
 from recaudo.core.errors import DomainError
 
 from .fields import field_label
@@ -61,6 +61,7 @@ def import_list(request, slug):
     english = (get_language() or "").lower().startswith("en")  # the headers accepted, the page's language first
     return render(request, "imports/import_list.html", {
         "portfolio": portfolio, "form": form, "jobs": import_jobs_for_portfolio(portfolio),
+        "may": menu_for(request.user, portfolio),
         "expected": [(label, [(field_label(kind, name), required,
                                [name, *words] if english else [*words, name])
                               for name, required, words in expected_columns(kind)])

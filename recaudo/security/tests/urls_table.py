@@ -117,6 +117,12 @@ ACCESS = {
     # payment gateways (their keys: administrators) and a debtor's payment links (agents and up)
     "gateway_list": (AD, None, {}),
     "gateway_edit": (AD, AD, {"provider": "=wompi"}),
+    # ERP connectors (their keys, test, run now and runs: administrators)
+    "erp_list": (AD, None, {}),
+    "erp_new": (AD, AD, {"kind": "=alegra"}),
+    "erp_detail": (AD, AD, {"connector_id": "erp_connector"}),
+    "erp_test": (None, AD, {"connector_id": "erp_connector"}),
+    "erp_run": (None, AD, {"connector_id": "erp_connector"}),
     "payment_links": (AG, AG, DEBTOR),
     "payment_link_cancel": (None, AG, {"link_id": "payment_link"}),
     "bank_line_accept": (None, SU, {"line_id": "bank_line"}),

@@ -51,6 +51,7 @@ class Side:
     habeas_request: object = None
     certificate: object = None
     inbound: object = None
+    erp_connector: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -142,6 +143,12 @@ def build_side(portfolio, agent, number: str) -> Side:
         portfolio=portfolio, debtor=debtor, contact=debtor.contacts.first(), channel="sms", sender="+573001234567",
         text=f"<script>alert('inbound {number}')</script>", kind="other", outcome="inbox", needs_agent=True,
         received_at=now)
+    from recaudo.connectors.models import ErpConnector
+
+    # an ERP connector whose API address answers nothing (its test fails at once, "run now" only schedules it)
+    erp_connector = ErpConnector.objects.create(portfolio=portfolio, kind="alegra", name=f"<b>ERP {number}</b>",
+                                                base_url="http://127.0.0.1:9", config={"email": "a@b.co"},
+                                                last_error=f"<script>erp {number}</script>")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
@@ -149,7 +156,7 @@ def build_side(portfolio, agent, number: str) -> Side:
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
                 payment_link=payment_link, transfer_receipt=transfer_receipt, habeas_request=habeas,
-                certificate=certificate, inbound=inbound)
+                certificate=certificate, inbound=inbound, erp_connector=erp_connector)
 
 
 def build_world() -> dict:

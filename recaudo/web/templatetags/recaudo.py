@@ -321,6 +321,13 @@ def _event_labels() -> dict[str, str]:
         "portfolio.creditor_settings": _("Creditor and payment details changed"),
         "import.submitted": _("Import submitted"),
         "import.completed": _("Import completed"),
+        # ERP connectors
+        "erp.connector_created": _("ERP connector created"),
+        "erp.connector_updated": _("ERP connector changed"),
+        "erp.run_requested": _("ERP sync requested"),
+        "erp.synced": _("ERP sync imported"),
+        "erp.sync_failed": _("ERP sync failed"),
+        "erp.payment_pushed": _("Payment recorded in the ERP"),
         "analytics.snapshot_written": _("Daily analytics snapshot written"),
         "analytics.subscription_set": _("Subscribed to the e-mailed summary"),
         "analytics.subscription_cancelled": _("Unsubscribed from the e-mailed summary"),
