@@ -105,15 +105,19 @@ def portal_enabled() -> bool:
     return bool((getattr(settings, "RECAUDO_PORTAL_URL", "") or "").strip())
 
 
-def portal_link(debtor_id: int) -> str:
+def portal_link(debtor_id: int, host: str = "") -> str:
     """The debtor's link to the portal: RECAUDO_PORTAL_URL + /portal/l/<token>/, the token signed with the
     installation's key (salt PORTAL_SALT) over the debtor, a random nonce and the time it was made (the signature's
     timestamp). The portal lets it in only within its age limit and once (it records the nonce when the link is
-    used: recaudo.portal.services.link_open). Empty while the portal is off, so no message points at a page that
-    does not exist. Writes nothing."""
+    used: recaudo.portal.services.link_open). `host`: the portfolio's own portal host name (Portfolio.portal_host),
+    which then replaces RECAUDO_PORTAL_URL's host (its scheme kept, https by default). Empty while the portal is
+    off, so no message points at a page that does not exist. Writes nothing."""
     base = (getattr(settings, "RECAUDO_PORTAL_URL", "") or "").strip()
     if not base:
         return ""
+    if host:
+        scheme = base.split("://", 1)[0] if "://" in base else "https"
+        base = f"{scheme}://{host}"
     token = signing.dumps({"d": debtor_id, "n": secrets.token_urlsafe(12)}, salt=PORTAL_SALT, compress=True)
     return f"{base.rstrip('/')}{PORTAL_LINK_PATH}{token}/"
 
@@ -173,7 +177,7 @@ def debtor_context(*, debtor: Debtor, portfolio: Portfolio, obligations: list[Ob
         "max_days_past_due": max((i["days_past_due"] for i in items), default=0),
         "payment_reference": reference,
         "referencia_pago": reference,  # the same, by its Spanish name
-        "portal_link": portal_link(debtor.pk),
+        "portal_link": portal_link(debtor.pk, host=portfolio.portal_host),
         # the debtor's open payment link when the portfolio has an active gateway (banking), else ""; a caller that
         # made the link the message is about gives it (the PAGAR answer: the link for the amount it states)
         "payment_link": str((extra or {})["payment_link"] or "")[:500] if "payment_link" in (extra or {})

@@ -65,6 +65,15 @@ def test_the_portal_link_appears_when_the_portal_is_on(luz, settings):
     assert "Pague en https://pagos.example.com/portal/l/" in _rendered(luz, "reminder", "sms").text
 
 
+def test_the_portal_link_uses_the_creditors_own_host_name(luz, settings):
+    settings.RECAUDO_PORTAL_URL = "https://pagos.example.com"
+    luz.portfolio.portal_host = "pagos.edificio.com"
+    luz.portfolio.save(update_fields=["portal_host"])
+    luz.refresh_from_db()
+    body = _rendered(luz, "reminder", "email").body
+    assert "https://pagos.edificio.com/portal/l/" in body and "pagos.example.com" not in body
+
+
 def test_default_sms_fit_one_segment(luz, john, company):
     for debtor, language in ((luz, "es"), (company, "es"), (john, "en")):
         for code in ("reminder", "overdue_notice"):
