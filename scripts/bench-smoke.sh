@@ -82,7 +82,7 @@ lane() {  # lane sqlite|postgresql: every script on one engine (the two lanes ru
   step "bench_bank ($label)" "$PY" bench/bench_bank.py --size tiny "${opts[@]}" $(pg bank) &&
   step "bench_analytics ($label)" "$PY" bench/bench_analytics.py -n 400 "${opts[@]}" $(pg analytics) &&
   step "bench_risk ($label)" "$PY" bench/bench_risk.py --size tiny "${opts[@]}" $(pg risk) &&
-  step "bench_portal ($label)" "$PY" bench/bench_portal.py -n 400 --debtors 5 --rounds 1 --workers 2 "${opts[@]}" \
+  step "bench_portal ($label)" "$PY" bench/bench_portal.py -n 400 --debtors 5 --rounds 1 --workers 2 --think 0 "${opts[@]}" \
     $(pg portal)
 }
 
