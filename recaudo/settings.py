@@ -183,6 +183,7 @@ INSTALLED_APPS = [
     "recaudo.privacy",
     "recaudo.certificates",
     "recaudo.connectors",
+    "recaudo.webhooks",
     "recaudo.demo",
     "recaudo.web",
     "recaudo.portal",
@@ -419,6 +420,14 @@ RECAUDO_PORTAL_LINK_HOURS = env_int("RECAUDO_PORTAL_LINK_HOURS", 168, minimum=1)
 # Housekeeping the worker runs on every pass (cycle.runner.worker_tick), for apps a layer above the cycle that it
 # may not import: each a dotted path to a function taking `now` and returning counts (set-based deletes).
 RECAUDO_HOUSEKEEPING = ["recaudo.portal.services.portal_purge"]
+# Outgoing webhooks (docs/webhooks.md): attempts per delivery (backoff 30 s doubling, at most 6 h), consecutive failed
+# attempts that disable a subscription, the request timeout (seconds), how long ids missing from the audit trail are
+# waited for (hours), and whether private, loopback and link-local addresses may be called (off: refused).
+RECAUDO_WEBHOOKS_MAX_ATTEMPTS = env_int("RECAUDO_WEBHOOKS_MAX_ATTEMPTS", 8, minimum=1)
+RECAUDO_WEBHOOKS_MAX_FAILURES = env_int("RECAUDO_WEBHOOKS_MAX_FAILURES", 15, minimum=1)
+RECAUDO_WEBHOOKS_TIMEOUT = env_int("RECAUDO_WEBHOOKS_TIMEOUT", 10, minimum=1)
+RECAUDO_WEBHOOKS_GAP_HOURS = env_int("RECAUDO_WEBHOOKS_GAP_HOURS", 6, minimum=1)
+RECAUDO_WEBHOOKS_ALLOW_PRIVATE = env_bool("RECAUDO_WEBHOOKS_ALLOW_PRIVATE", False)
 RECAUDO_OUTBOX_MAX_ATTEMPTS = env_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", None)
 RECAUDO_OUTBOX_CLAIM_TIMEOUT = env_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", None)
 RECAUDO_OUTBOX_FILE = env_str("RECAUDO_OUTBOX_FILE")
