@@ -236,3 +236,27 @@ def test_bad_subscriptions_are_refused_at_their_field(book):
     with pytest.raises(WebhookError) as error:
         subscription_create(portfolio=portfolio, url="https://erp.example.co/h", events=[])
     assert error.value.field == "events"
+
+
+def test_the_command_lists_delivers_and_redelivers(book, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    portfolio, luz, _invoice = book
+    with Receiver(status=500) as receiver:
+        sub, _secret = _subscribe(portfolio, receiver.url, ["payment.recorded"])
+        payment_receive(portfolio=portfolio, debtor=luz, amount=Decimal("1000"), date=date(2026, 2, 1),
+                        reference="A")
+        call_command("webhooks", "deliver")
+        assert "events=1 deliveries=1 sent=0 failed=1" in capsys.readouterr().out
+        call_command("webhooks", "list", "--portfolio", "pyme")
+        assert f"{sub.pk}\t{receiver.url}/hooks/recaudo\tpayment.recorded\tactive\tpending=1" in capsys.readouterr().out
+        delivery = Delivery.objects.get()
+        call_command("webhooks", "deliveries", "--portfolio", "pyme", "--subscription", str(sub.pk))
+        assert "payment.recorded\tpending\tattempts=1\thttp=500" in capsys.readouterr().out
+        receiver.status = 200
+        call_command("webhooks", "redeliver", "--portfolio", "pyme", "--delivery", str(delivery.pk))
+        call_command("webhooks", "deliver")
+        assert "sent=1" in capsys.readouterr().out
+        with pytest.raises(CommandError, match="--delivery"):
+            call_command("webhooks", "redeliver", "--portfolio", "pyme", "--delivery", "999999")
