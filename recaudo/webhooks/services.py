@@ -204,12 +204,24 @@ def dispatch(*, now: datetime | None = None) -> dict:
         "position": AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0, "updated_at": now})
     if cursor is None:
         return report | {"busy": True}
+    end = AuditEvent.objects.aggregate(m=Max("id"))["m"]  # read before the subscriptions
     subs = _wanted()
+    if not subs:  # nobody listens: nothing to send, ever (a subscription gets what happens after it is made)
+        cursor.position = max(end or 0, cursor.position)
+        cursor.gaps, cursor.updated_at = [], now
+        cursor.save()
+        _dispatch_messages(subs, now, report)
+        return report
     ids = list(AuditEvent.objects.filter(id__gt=cursor.position).order_by("id")
                .values_list("id", flat=True)[:BATCH])
-    gaps, seen = [], Q(pk__in=[])
+    gaps, seen, appeared = [], Q(pk__in=[]), []
+    if cursor.gaps:  # one query for every gap
+        in_gaps = Q(pk__in=[])
+        for lo, hi, _first_seen in cursor.gaps:
+            in_gaps |= Q(id__gte=lo, id__lte=hi)
+        appeared = sorted(AuditEvent.objects.filter(in_gaps).values_list("id", flat=True))
     for lo, hi, first_seen in cursor.gaps:
-        found = list(AuditEvent.objects.filter(id__gte=lo, id__lte=hi).values_list("id", flat=True))
+        found = [i for i in appeared if lo <= i <= hi]
         if found:
             seen |= Q(id__in=found)
         if datetime.fromisoformat(first_seen) >= now - gap_timeout():
