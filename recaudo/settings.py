@@ -21,6 +21,8 @@ Environment variables:
   X-Forwarded-Proto: https, or "Header-Name" / "Header-Name=value"; default none (trust no header)
 - RECAUDO_SECRETS_KEY: Fernet key(s), comma-separated, sealing the payment gateways' secrets in the database;
   default a key derived from SECRET_KEY (docs/payment-gateways.md)
+- RECAUDO_WEBHOOKS_MAX_ATTEMPTS, RECAUDO_WEBHOOKS_MAX_FAILURES, RECAUDO_WEBHOOKS_TIMEOUT, RECAUDO_WEBHOOKS_GAP_HOURS,
+  RECAUDO_WEBHOOKS_ALLOW_PRIVATE: outgoing webhooks (docs/webhooks.md; private addresses refused by default)
 - RECAUDO_SESSION_MINUTES: how long a sign-in lasts; default 480 (a working day)
 - RECAUDO_SESSION_AT_BROWSER_CLOSE: "1" (default) ends the session when the browser closes, too
 - RECAUDO_LOGIN_FAILURES, RECAUDO_LOGIN_ACCOUNT_FAILURES, RECAUDO_LOGIN_ADDRESS_FAILURES,

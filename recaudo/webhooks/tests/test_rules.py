@@ -54,3 +54,19 @@ def test_gaps_between():
     assert rules.gaps_between(10, [11, 12, 15, 16, 20]) == [[13, 14], [17, 19]]
     assert rules.gaps_between(10, [13]) == [[11, 12]]
     assert rules.gaps_between(10, []) == []
+
+
+def test_the_verification_snippet_of_the_docs_verifies_the_published_vector():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "webhooks.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 (our own documentation's snippet)
+    headers = {"webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "webhook-timestamp": "1614265330",
+               "webhook-signature": "v1,bm9ldHRoZXNpZ25hdHVyZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}
+    verify = namespace["verify"]
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    assert verify(secret, headers, b'{"test": 2432232314}', tolerance=10**10)
+    assert not verify(secret, headers, b'{"test": 2432232315}', tolerance=10**10)  # tampered body
+    assert not verify(secret, headers, b'{"test": 2432232314}')  # a 2021 timestamp: a replay
