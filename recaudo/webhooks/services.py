@@ -249,7 +249,19 @@ def _wants(sub: Subscription, event_type: str, at: datetime) -> bool:
 
 def _from_audit(events, subs):
     """(portfolio id, event type, source key, payload, at) for each audit event; obligation.paid after a payment
-    for each obligation it paid to nothing owed (the obligation's balance when the dispatcher reads it)."""
+    for each obligation it paid to nothing owed (the obligation's balance when the dispatcher reads it; one query
+    for the whole batch)."""
+    events = list(events)
+    paying = [a for a in events if a.event_type == "payment.recorded"
+              and any(_wants(s, "obligation.paid", a.at) for s in subs[a.portfolio_id])]
+    paying_ids = {a.pk for a in paying}
+    numbers = {x.get("obligation") for a in paying for x in a.changes.get("allocations", [])}
+    paid = {}
+    if paying:
+        for o in Obligation.objects.filter(portfolio_id__in={a.portfolio_id for a in paying},
+                                           debtor_id__in={a.debtor_id for a in paying}, number__in=numbers,
+                                           balance_minor=0).only("id", "number", "portfolio_id", "debtor_id"):
+            paid[(o.portfolio_id, o.debtor_id, o.number)] = o
     for a in events:
         kind = rules.FROM_AUDIT[a.event_type]
         if a.event_type == "obligation.disputed" and "disputed" not in a.changes:
@@ -258,11 +270,13 @@ def _from_audit(events, subs):
                 "debtor": {"id": a.debtor.pk, "code": a.debtor.code} if a.debtor is not None else None,
                 "object": {"type": a.subject_type, "id": a.subject_id}, "details": a.changes}
         yield a.portfolio_id, kind, f"audit:{a.pk}", _payload(kind, a.at, data), a.at
-        if kind == "payment.recorded" and any(_wants(s, "obligation.paid", a.at) for s in subs[a.portfolio_id]):
-            numbers = {x.get("obligation") for x in a.changes.get("allocations", [])}
-            paid = Obligation.objects.filter(portfolio_id=a.portfolio_id, number__in=numbers, balance_minor=0,
-                                             debtor_id=a.debtor_id).order_by("id")
-            for o in paid:
+        if a.pk in paying_ids:
+            seen = set()
+            for x in a.changes.get("allocations", []):
+                o = paid.get((a.portfolio_id, a.debtor_id, x.get("obligation")))
+                if o is None or o.pk in seen:
+                    continue
+                seen.add(o.pk)
                 yield a.portfolio_id, "obligation.paid", f"obligation.paid:{o.pk}:{a.pk}", _payload(
                     "obligation.paid", a.at, {**data, "object": {"type": "obligation", "id": o.pk},
                                               "details": {"number": o.number, "payment": a.subject_id}}), a.at

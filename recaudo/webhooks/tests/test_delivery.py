@@ -260,3 +260,21 @@ def test_the_command_lists_delivers_and_redelivers(book, capsys):
         assert "sent=1" in capsys.readouterr().out
         with pytest.raises(CommandError, match="--delivery"):
             call_command("webhooks", "redeliver", "--portfolio", "pyme", "--delivery", "999999")
+
+
+def test_a_bank_files_batch_of_payments_makes_one_event_per_payment(book):
+    """Bank files receive payments in chunks (agreements' payments_receive): the ledger audits each payment
+    (audit_records), so each one is an event, and each obligation it paid off too."""
+    from recaudo.agreements.services.payments import payments_receive
+    from recaudo.ledger.services import PaymentIn
+
+    portfolio, luz, invoice = book
+    pedro = make_debtor(portfolio, code="C002", name="Pedro Gómez")
+    make_obligation(portfolio, pedro, number="FV-2000", amount="500000")
+    _subscribe(portfolio, "http://127.0.0.1:9", ["payment.recorded", "obligation.paid"])
+    payments_receive(portfolio=portfolio, date=date(2026, 2, 1), source="bank_file", actor="cli", payments=[
+        PaymentIn(debtor_id=luz.pk, minor=1_000_000_00, source_ref="bank:1", reference="R1"),
+        PaymentIn(debtor_id=pedro.pk, minor=100_000_00, source_ref="bank:2", reference="R2")])
+    dispatch(now=T0)
+    kinds = sorted(Event.objects.values_list("event_type", "payload__data__debtor__code"))
+    assert kinds == [("obligation.paid", "C001"), ("payment.recorded", "C001"), ("payment.recorded", "C002")]
