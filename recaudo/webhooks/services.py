@@ -37,6 +37,7 @@ MESSAGE_OVERLAP = timedelta(minutes=10)  # messages' updated_at re-read behind t
 MAX_GAPS = 1000
 RESPONSE_EXCERPT = 500
 CLAIM_TIMEOUT = timedelta(minutes=5)
+CLAIM_BATCH = 10
 
 
 class WebhookError(DomainError):
@@ -396,29 +397,42 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str, str]:
         return None, "", str(getattr(exc, "reason", exc))[:300]
 
 
-def deliveries_process(*, now: datetime | None = None, worker_id: str = "worker", limit: int = 50) -> dict:
-    """Claim due deliveries, send each one signed, record its attempt (each in its own short transaction, right
-    after its request returns). Failures are retried after rules.retry_delay, up to RECAUDO_WEBHOOKS_MAX_ATTEMPTS;
-    RECAUDO_WEBHOOKS_MAX_FAILURES consecutive failed attempts of a subscription disable it."""
+def deliveries_process(*, now: datetime | None = None, worker_id: str = "worker", limit: int = 50,
+                       budget_seconds: float = 20.0) -> dict:
+    """Claim due deliveries (CLAIM_BATCH at a time), send each one signed, record its attempt (each in its own short
+    transaction, right after its request returns), until `limit` are sent or `budget_seconds` have passed (the
+    worker's tick also runs the daily cycles and the messages: a slow receiver must not hold them up; what is left
+    waits for the next pass). Failures are retried after rules.retry_delay from `now`, up to
+    RECAUDO_WEBHOOKS_MAX_ATTEMPTS; RECAUDO_WEBHOOKS_MAX_FAILURES consecutive failed attempts of a subscription turn
+    it off. The webhook-timestamp header is `now` plus the time this pass has taken (receivers refuse old ones)."""
     now = now or timezone.now()
     _release_stale(now)
     report = {"sent": 0, "failed": 0}
-    for d in _claim(now, limit, worker_id):
-        sub = d.subscription
-        body = json.dumps(d.event.payload, ensure_ascii=False, separators=(",", ":")).encode()
-        started = time.monotonic()
-        try:
-            secret = subscription_secret(sub)
-        except DomainError as exc:  # the sealing keys changed: the secret must be rotated
-            code, text, error = None, "", str(exc.message)[:300]
-        else:
-            heads = rules.headers(secret=secret, msg_id=d.event.msg_id, timestamp=int(now.timestamp()), body=body)
-            code, text, error = _post(sub.url, body, heads)
-        duration = int((time.monotonic() - started) * 1000)
-        ok = code is not None and 200 <= code < 300
-        _record(d, now=now, ok=ok, code=code, text=text, error=error, duration=duration)
-        report["sent" if ok else "failed"] += 1
+    began = time.monotonic()
+    while report["sent"] + report["failed"] < limit and time.monotonic() - began < budget_seconds:
+        claimed = _claim(now, min(CLAIM_BATCH, limit - report["sent"] - report["failed"]), worker_id)
+        if not claimed:
+            break
+        for d in claimed:
+            _send(d, now=now, elapsed=time.monotonic() - began, report=report)
     return report
+
+
+def _send(d: Delivery, *, now: datetime, elapsed: float, report: dict) -> None:
+    body = json.dumps(d.event.payload, ensure_ascii=False, separators=(",", ":")).encode()
+    started = time.monotonic()
+    try:
+        secret = subscription_secret(d.subscription)
+    except DomainError as exc:  # the sealing keys changed: the secret must be rotated
+        code, text, error = None, "", str(exc.message)[:300]
+    else:
+        stamp = int(now.timestamp() + elapsed)
+        heads = rules.headers(secret=secret, msg_id=d.event.msg_id, timestamp=stamp, body=body)
+        code, text, error = _post(d.subscription.url, body, heads)
+    duration = int((time.monotonic() - started) * 1000)
+    ok = code is not None and 200 <= code < 300
+    _record(d, now=now, ok=ok, code=code, text=text, error=error, duration=duration)
+    report["sent" if ok else "failed"] += 1
 
 
 @transaction.atomic
