@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import secrets
 import socket
 import time
@@ -18,18 +19,22 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.models import Membership, Role
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import audit_record
 from recaudo.communications.models import Message
+from recaudo.communications.transports import Outgoing, TransportError, transport_for
 from recaudo.core.errors import DomainError
 from recaudo.core.sealed import seal, unseal
 from recaudo.portfolio.models import Obligation
 
 from . import rules
 from .models import MAX_URL, Attempt, Cursor, Delivery, Event, Subscription
+
+log = logging.getLogger(__name__)
 
 BATCH = 5000  # audit ids read per dispatch
 MESSAGE_DAYS = 3  # a message's delivery report counts if the message was created within these days
@@ -431,12 +436,14 @@ def _send(d: Delivery, *, now: datetime, elapsed: float, report: dict) -> None:
         code, text, error = _post(d.subscription.url, body, heads)
     duration = int((time.monotonic() - started) * 1000)
     ok = code is not None and 200 <= code < 300
-    _record(d, now=now, ok=ok, code=code, text=text, error=error, duration=duration)
+    if _record(d, now=now, ok=ok, code=code, text=text, error=error, duration=duration):
+        _notify_disabled(d.subscription_id)
     report["sent" if ok else "failed"] += 1
 
 
 @transaction.atomic
-def _record(d: Delivery, *, now: datetime, ok: bool, code, text: str, error: str, duration: int) -> None:
+def _record(d: Delivery, *, now: datetime, ok: bool, code, text: str, error: str, duration: int) -> bool:
+    """Log the attempt and move the delivery on; True when this failure turned the subscription off."""
     Attempt.objects.create(delivery=d, at=now, status_code=code, duration_ms=max(0, duration),
                            response=text[:RESPONSE_EXCERPT], error=error[:500], ok=ok)
     attempts = d.attempts + 1
@@ -450,18 +457,48 @@ def _record(d: Delivery, *, now: datetime, ok: bool, code, text: str, error: str
         attempts=attempts, claim_token=None, claimed_by="", claimed_at=None, updated_at=now, **fields)
     if ok:
         Subscription.objects.filter(pk=d.subscription_id).update(failures=0)
-        return
+        return False
     Subscription.objects.filter(pk=d.subscription_id).update(failures=F("failures") + 1)
     sub = Subscription.objects.select_for_update().get(pk=d.subscription_id)
     if sub.active and sub.failures >= max_failures():
         _disable(sub, now)
+        return True
+    return False
 
 
 def _disable(sub: Subscription, now: datetime) -> None:
-    """Turn a failing subscription off and tell the administrators: the audit event "webhook.subscription_disabled"
-    (the webhooks page shows it at the top, with the reason, until the subscription is turned on again)."""
+    """Turn a failing subscription off: the audit event "webhook.subscription_disabled", and the webhooks page shows
+    it at the top, with the reason, until the subscription is turned on again (the administrators also get an
+    e-mail: _notify_disabled, after this transaction)."""
     reason = _("%(n)s deliveries in a row failed") % {"n": sub.failures}
     sub.active, sub.disabled_at, sub.disabled_reason, sub.updated_at = False, now, reason[:300], now
     sub.save(update_fields=["active", "disabled_at", "disabled_reason", "updated_at"])
     audit_record(event_type="webhook.subscription_disabled", subject=sub, actor="system", portfolio=sub.portfolio,
                  at=now, changes={"url": sub.url, "failures": sub.failures})
+
+
+def _notify_disabled(subscription_id: int) -> int:
+    """E-mail the portfolio's administrators (those with an address) that a webhook was turned off, through the
+    e-mail transport (as the analytics summaries go). Best effort: a failed e-mail is logged, the page still says
+    it. Returns how many were sent."""
+    sub = Subscription.objects.select_related("portfolio").get(pk=subscription_id)
+    emails = sorted({m.user.email for m in Membership.objects.filter(portfolio=sub.portfolio, role=Role.ADMIN,
+                                                                     user__is_active=True).select_related("user")
+                     if m.user.email})
+    if not emails:
+        return 0
+    transport = transport_for("email")
+    with translation.override("es-co"):
+        subject = _("Webhook turned off: %(portfolio)s") % {"portfolio": sub.portfolio.name}
+        text = _("The webhook to %(url)s of %(portfolio)s was turned off: %(reason)s. Events wait until an "
+                 "administrator turns it on again on the Webhooks page.") % {
+            "url": sub.url, "portfolio": sub.portfolio.name, "reason": sub.disabled_reason}
+    sent = 0
+    for email in emails:
+        try:
+            transport.send(Outgoing(message_id=sub.pk, channel="email", to=email, subject=subject, body=text,
+                                    text=text, html=False, language="es-co"))
+            sent += 1
+        except TransportError as exc:
+            log.warning("webhook %s turned off: e-mail to an administrator failed: %s", sub.pk, exc)
+    return sent

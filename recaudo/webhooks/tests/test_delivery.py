@@ -13,7 +13,8 @@ from django.test import override_settings
 from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.models import AuditEvent
 from recaudo.communications.models import Message
-from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio
+from recaudo.communications.transports.console import MemoryTransport
+from recaudo.demo.testing import make_debtor, make_obligation, make_portfolio, make_user
 from recaudo.ledger.services import obligation_set_dispute
 from recaudo.webhooks.models import Attempt, Cursor, Delivery, Event, Subscription
 from recaudo.webhooks.services import (
@@ -125,8 +126,15 @@ def test_failures_are_retried_with_backoff_then_given_up(book):
     assert AuditEvent.objects.filter(event_type="webhook.redelivered").exists()
 
 
-def test_repeated_failures_disable_the_subscription_and_tell_the_administrators(book):
+def test_repeated_failures_disable_the_subscription_and_tell_the_administrators(book, settings):
+    settings.RECAUDO_TRANSPORTS = {"email": "memory", "sms": "memory", "whatsapp": "memory", "letter": "memory"}
+    MemoryTransport.reset()
     portfolio, luz, _invoice = book
+    ana = make_user("ana", portfolio, role="admin")
+    ana.email = "ana@example.co"
+    ana.save()
+    make_user("sofia", portfolio, role="supervisor").__class__.objects.filter(username="sofia").update(
+        email="sofia@example.co")
     with Receiver(status=500) as receiver:
         sub, _secret = _subscribe(portfolio, receiver.url, ["payment.recorded"])
         for n in range(3):
@@ -141,6 +149,9 @@ def test_repeated_failures_disable_the_subscription_and_tell_the_administrators(
         assert not sub.active and sub.failures == 6 and "6" in sub.disabled_reason
         notice = AuditEvent.objects.get(event_type="webhook.subscription_disabled")
         assert notice.portfolio == portfolio and notice.changes["failures"] == 6
+        assert [m["to"] for m in MemoryTransport.sent] == ["ana@example.co"]  # administrators only
+        assert "Webhook desactivado" in MemoryTransport.sent[0]["subject"]
+        assert receiver.url in MemoryTransport.sent[0]["text"]
         assert deliveries_process(now=T0 + timedelta(hours=1)) == {"sent": 0, "failed": 0}  # nothing while off
         with pytest.raises(WebhookError):
             send_test_event(subscription=sub, actor="cli")
