@@ -213,10 +213,10 @@ def dispatch(*, now: datetime | None = None) -> dict:
     end = AuditEvent.objects.aggregate(m=Max("id"))["m"]  # read before the subscriptions
     subs = _wanted()
     if not subs:  # nobody listens: nothing to send, ever (a subscription gets what happens after it is made)
-        cursor.position = max(end or 0, cursor.position)
-        cursor.gaps, cursor.updated_at = [], now
-        cursor.save()
-        _dispatch_messages(subs, now, report)
+        if (end or 0) > cursor.position or cursor.gaps:  # written only when it moves (the tick runs every second)
+            cursor.position = max(end or 0, cursor.position)
+            cursor.gaps, cursor.updated_at = [], now
+            cursor.save()
         return report
     ids = list(AuditEvent.objects.filter(id__gt=cursor.position).order_by("id")
                .values_list("id", flat=True)[:BATCH])
@@ -309,27 +309,26 @@ def _write(rows, subs: dict[int, list[Subscription]], now: datetime, report: dic
 def _dispatch_messages(subs, now: datetime, report: dict) -> None:
     """Messages are not audited per status change: their delivered/failed reports are read from the messages
     updated since the cursor's time (less MESSAGE_OVERLAP), created in the last MESSAGE_DAYS days."""
-    cursor = _locked_cursor("messages", lambda: {"read_until": now, "updated_at": now})
-    if cursor is None:
-        return
     wanted = [p for p, ss in subs.items() if any(set(s.events) & set(rules.FROM_MESSAGE_STATUS.values())
                                                   for s in ss)]
-    if wanted:
-        messages = (Message.objects.filter(portfolio_id__in=wanted, status__in=rules.FROM_MESSAGE_STATUS,
-                                           created_at__gte=now - timedelta(days=MESSAGE_DAYS),
-                                           updated_at__gt=cursor.read_until - MESSAGE_OVERLAP,
-                                           updated_at__lte=now)
-                    .select_related("portfolio", "debtor").order_by("id"))
-        rows = []
-        for m in messages:
-            kind = rules.FROM_MESSAGE_STATUS[m.status]
-            data = {"portfolio": m.portfolio.slug, "debtor": {"id": m.debtor_id, "code": m.debtor.code},
-                    "object": {"type": "message", "id": m.pk},
-                    "details": {"channel": m.channel, "status": m.status, "template": m.template_code,
-                                "error": m.last_error[:300], "permanent": m.permanent}}
-            rows.append((m.portfolio_id, kind, f"message:{m.pk}:{kind}", _payload(kind, m.updated_at, data),
-                         m.updated_at))
-        _write(rows, subs, now, report)
+    cursor = _locked_cursor("messages", lambda: {"read_until": now, "updated_at": now})
+    if cursor is None or not wanted:  # nobody wants them: the cursor stays (a new subscriber's first read is
+        return  # bounded by MESSAGE_DAYS and gets only what happened after it subscribed)
+    messages = (Message.objects.filter(portfolio_id__in=wanted, status__in=rules.FROM_MESSAGE_STATUS,
+                                       created_at__gte=now - timedelta(days=MESSAGE_DAYS),
+                                       updated_at__gt=cursor.read_until - MESSAGE_OVERLAP,
+                                       updated_at__lte=now)
+                .select_related("portfolio", "debtor").order_by("id"))
+    rows = []
+    for m in messages:
+        kind = rules.FROM_MESSAGE_STATUS[m.status]
+        data = {"portfolio": m.portfolio.slug, "debtor": {"id": m.debtor_id, "code": m.debtor.code},
+                "object": {"type": "message", "id": m.pk},
+                "details": {"channel": m.channel, "status": m.status, "template": m.template_code,
+                            "error": m.last_error[:300], "permanent": m.permanent}}
+        rows.append((m.portfolio_id, kind, f"message:{m.pk}:{kind}", _payload(kind, m.updated_at, data),
+                     m.updated_at))
+    _write(rows, subs, now, report)
     cursor.read_until = now
     cursor.updated_at = now
     cursor.save()

@@ -291,3 +291,13 @@ def test_a_bank_files_batch_of_payments_makes_one_event_per_payment(book):
     dispatch(now=T0)
     kinds = sorted(Event.objects.values_list("event_type", "payload__data__debtor__code"))
     assert kinds == [("obligation.paid", "C001"), ("payment.recorded", "C001"), ("payment.recorded", "C002")]
+
+
+def test_with_nobody_subscribed_the_cursor_moves_to_the_end_and_nothing_is_kept(book, django_assert_max_num_queries):
+    portfolio, luz, _invoice = book
+    payment_receive(portfolio=portfolio, debtor=luz, amount=Decimal("1000"), date=date(2026, 2, 1), reference="A")
+    dispatch(now=T0)
+    assert Cursor.objects.get(name="audit").position == AuditEvent.objects.latest("id").pk
+    assert not Event.objects.exists()
+    with django_assert_max_num_queries(6):  # a tick with nothing to do is cheap and writes nothing
+        assert dispatch(now=T0) == {"events": 0, "deliveries": 0}
