@@ -32,6 +32,7 @@ COMMANDS = {
     "privacy": ("privacy", "show or change a portfolio's habeas data settings (agents' scope, retention)"),
     "retention": ("retention", "delete old uploaded import files and blank old message texts (run daily)"),
     "risk": ("risk", "payment prediction: train, score, backtest; credit limits and the monthly review"),
+    "webhooks": ("webhooks", "outgoing webhooks: list subscriptions and deliveries, deliver, redeliver"),
     "worker": ("worker", "run due daily cycles and the message outbox (several may run at once)"),
 }
 

@@ -21,6 +21,8 @@ Environment variables:
   X-Forwarded-Proto: https, or "Header-Name" / "Header-Name=value"; default none (trust no header)
 - RECAUDO_SECRETS_KEY: Fernet key(s), comma-separated, sealing the payment gateways' secrets in the database;
   default a key derived from SECRET_KEY (docs/payment-gateways.md)
+- RECAUDO_WEBHOOKS_MAX_ATTEMPTS, RECAUDO_WEBHOOKS_MAX_FAILURES, RECAUDO_WEBHOOKS_TIMEOUT, RECAUDO_WEBHOOKS_GAP_HOURS,
+  RECAUDO_WEBHOOKS_ALLOW_PRIVATE: outgoing webhooks (docs/webhooks.md; private addresses refused by default)
 - RECAUDO_SESSION_MINUTES: how long a sign-in lasts; default 480 (a working day)
 - RECAUDO_SESSION_AT_BROWSER_CLOSE: "1" (default) ends the session when the browser closes, too
 - RECAUDO_LOGIN_FAILURES, RECAUDO_LOGIN_ACCOUNT_FAILURES, RECAUDO_LOGIN_ADDRESS_FAILURES,
@@ -183,6 +185,7 @@ INSTALLED_APPS = [
     "recaudo.privacy",
     "recaudo.certificates",
     "recaudo.connectors",
+    "recaudo.webhooks",
     "recaudo.demo",
     "recaudo.web",
     "recaudo.portal",
@@ -419,6 +422,14 @@ RECAUDO_PORTAL_LINK_HOURS = env_int("RECAUDO_PORTAL_LINK_HOURS", 168, minimum=1)
 # Housekeeping the worker runs on every pass (cycle.runner.worker_tick), for apps a layer above the cycle that it
 # may not import: each a dotted path to a function taking `now` and returning counts (set-based deletes).
 RECAUDO_HOUSEKEEPING = ["recaudo.portal.services.portal_purge"]
+# Outgoing webhooks (docs/webhooks.md): attempts per delivery (backoff 30 s doubling, at most 6 h), consecutive failed
+# attempts that disable a subscription, the request timeout (seconds), how long ids missing from the audit trail are
+# waited for (hours), and whether private, loopback and link-local addresses may be called (off: refused).
+RECAUDO_WEBHOOKS_MAX_ATTEMPTS = env_int("RECAUDO_WEBHOOKS_MAX_ATTEMPTS", 8, minimum=1)
+RECAUDO_WEBHOOKS_MAX_FAILURES = env_int("RECAUDO_WEBHOOKS_MAX_FAILURES", 15, minimum=1)
+RECAUDO_WEBHOOKS_TIMEOUT = env_int("RECAUDO_WEBHOOKS_TIMEOUT", 10, minimum=1)
+RECAUDO_WEBHOOKS_GAP_HOURS = env_int("RECAUDO_WEBHOOKS_GAP_HOURS", 6, minimum=1)
+RECAUDO_WEBHOOKS_ALLOW_PRIVATE = env_bool("RECAUDO_WEBHOOKS_ALLOW_PRIVATE", False)
 RECAUDO_OUTBOX_MAX_ATTEMPTS = env_int("RECAUDO_OUTBOX_MAX_ATTEMPTS", None)
 RECAUDO_OUTBOX_CLAIM_TIMEOUT = env_int("RECAUDO_OUTBOX_CLAIM_TIMEOUT", None)
 RECAUDO_OUTBOX_FILE = env_str("RECAUDO_OUTBOX_FILE")

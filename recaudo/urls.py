@@ -15,6 +15,7 @@ urlpatterns = [
     path("p/<slug:slug>/imports/", include("recaudo.imports.urls")),
     path("p/<slug:slug>/bank/", include("recaudo.banking.urls")),
     path("p/<slug:slug>/erp/", include("recaudo.connectors.urls")),
+    path("p/<slug:slug>/webhooks/", include("recaudo.webhooks.urls")),
     path("p/<slug:slug>/comms/", include("recaudo.communications.urls")),
     path("hooks/gateways/", include("recaudo.banking.urls_hooks")),
     # the public pay page of a payment link (no login: the link is what the debtor receives)

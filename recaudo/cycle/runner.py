@@ -39,6 +39,7 @@ from recaudo.portfolio.models import Portfolio
 from recaudo.privacy.services import retention_run
 from recaudo.strategies.models import CycleRun, PortfolioCycleSettings
 from recaudo.strategies.services import cycle_settings_ensure, next_cycle_at, strategy_ensure_default
+from recaudo.webhooks.services import deliveries_process, dispatch
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
@@ -154,8 +155,9 @@ def claim_due_cycles(*, now: datetime, limit: int = 20) -> int:
 
 def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = True, should_stop=None) -> dict:
     """One pass of the worker: claim due days, run every claimable run (new, stale or failed), then the outbox, the
-    scheduled summaries and the ERP connectors that are due (recaudo.connectors), then any bulk action of the debtor
-    list that no task worker is doing (agents.bulk.bulk_jobs_abandoned).
+    scheduled summaries, the ERP connectors that are due (recaudo.connectors) and the outgoing webhooks
+    (recaudo.webhooks' dispatch and deliveries), then any bulk action of the debtor list that no task worker is doing
+    (agents.bulk.bulk_jobs_abandoned).
     `should_stop` (a callable, e.g. a SIGTERM flag) is checked after each committed chunk and between runs: a run
     in progress is released (pending, resumable at once by another worker) and nothing more starts."""
     now = now or timezone.now()
@@ -175,6 +177,9 @@ def worker_tick(*, worker_id: str, now: datetime | None = None, outbox: bool = T
         report["summaries"] = summaries_send_due(now=now, worker_id=worker_id)  # analytics' scheduled e-mails
     if outbox and not stopping():
         report["erp"] = connectors_sync_due(now=now, worker_id=worker_id)  # ERP connectors that are due
+    if outbox and not stopping():  # outgoing webhooks: events from the audit trail, then their deliveries
+        report["webhooks"] = {"dispatch": dispatch(now=now),
+                              "deliveries": deliveries_process(now=now, worker_id=worker_id)}
     report["bulk_jobs"] = []
     for job_id in bulk_jobs_abandoned(now):  # a bulk action whose task worker died or never came
         if stopping():

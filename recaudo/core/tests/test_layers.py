@@ -21,7 +21,7 @@ LAYERS = [
     {"banking"},
     {"communications"},
     {"agents"},
-    {"imports", "reports", "privacy", "analytics", "certificates", "connectors"},
+    {"imports", "reports", "privacy", "analytics", "certificates", "connectors", "webhooks"},
     {"cycle"},
     {"web", "demo", "api", "portal", "security"},  # security: the security test suite's package
     # the project's own entry modules: the console script, settings, root URLs, WSGI

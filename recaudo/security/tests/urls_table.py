@@ -106,6 +106,14 @@ ACCESS = {
     "receipt_approve": (None, SU, {"receipt_id": "transfer_receipt"}),
     "receipt_reject": (None, SU, {"receipt_id": "transfer_receipt"}),
     # convenios and payment references (administrators)
+    # outgoing webhooks: subscriptions, their secrets and delivery log (administrators)
+    "webhook_list": (AD, None, {}),
+    "webhook_new": (AD, AD, {}),
+    "webhook_detail": (AD, AD, {"pk": "webhook"}),
+    "webhook_rotate": (None, AD, {"pk": "webhook"}),
+    "webhook_test": (None, AD, {"pk": "webhook"}),
+    "webhook_delivery": (AD, None, {"pk": "webhook", "delivery_id": "webhook_delivery"}),
+    "webhook_redeliver": (None, AD, {"pk": "webhook", "delivery_id": "webhook_delivery"}),
     "convenio_list": (AD, None, {}),
     "convenio_new": (AD, AD, {}),
     "convenio_edit": (AD, AD, {"convenio_id": "convenio"}),

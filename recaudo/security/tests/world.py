@@ -52,6 +52,8 @@ class Side:
     certificate: object = None
     inbound: object = None
     erp_connector: object = None
+    webhook: object = None
+    webhook_delivery: object = None
 
 
 def build_side(portfolio, agent, number: str) -> Side:
@@ -149,6 +151,12 @@ def build_side(portfolio, agent, number: str) -> Side:
     erp_connector = ErpConnector.objects.create(portfolio=portfolio, kind="alegra", name=f"<b>ERP {number}</b>",
                                                 base_url="http://127.0.0.1:9", config={"email": "a@b.co"},
                                                 last_error=f"<script>erp {number}</script>")
+    from recaudo.webhooks.services import send_test_event, subscription_create
+
+    webhook, _secret = subscription_create(portfolio=portfolio, url=f"https://erp.example.co/hooks/{number}",
+                                           description=f"<script>alert('hook {number}')</script>",
+                                           events=["payment.recorded"], actor="cli")
+    webhook_delivery = send_test_event(subscription=webhook, actor="cli")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,
                 message=message, contact=debtor.contacts.first(), obligation=obligations[0],
@@ -156,7 +164,8 @@ def build_side(portfolio, agent, number: str) -> Side:
                                          actor="cli"),
                 bulk_job=bulk_job, bank_line=bank_line, convenio=convenio, bank_upload=bank_upload,
                 payment_link=payment_link, transfer_receipt=transfer_receipt, habeas_request=habeas,
-                certificate=certificate, inbound=inbound, erp_connector=erp_connector)
+                certificate=certificate, inbound=inbound, erp_connector=erp_connector, webhook=webhook,
+                webhook_delivery=webhook_delivery)
 
 
 def build_world() -> dict:
