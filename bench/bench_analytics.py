@@ -144,14 +144,22 @@ def child(backend: str, n: int) -> None:
     seconds, report = best_of(lambda: kpi_report(portfolio=portfolio, start=start, end=today))
     timings["KPIs over a year"] = seconds
     seconds, _ = best_of(lambda: analytics_page(portfolio=portfolio, start=start, end=today))
+    if os.environ.get("BENCH_CPROFILE"):  # where the page's time goes (--profile)
+        import cProfile
+
+        with cProfile.Profile() as profiler:
+            analytics_page(portfolio=portfolio, start=start, end=today)
+        profiler.dump_stats(os.environ["BENCH_CPROFILE"])
     timings["analytics page over a year"] = seconds
     print(json.dumps({"backend": backend, "counts": counts, "load_s": load_s, "history_rows": rows,
                       "receivables": flow.receivables_minor, "buckets": result["buckets"],
                       "dso": str(report.kpi("dso").value), "timings": timings}))
 
 
-def run_backend(backend: str, n: int, pg_url: str) -> dict:
+def run_backend(backend: str, n: int, pg_url: str, profile: str | None = None) -> dict:
     env = dict(os.environ)
+    if profile:
+        env["BENCH_CPROFILE"] = f"{profile}.{backend}"
     with tempfile.TemporaryDirectory(prefix="bench-analytics-") as home:
         env["RECAUDO_HOME"] = home
         env["DJANGO_SETTINGS_MODULE"] = "recaudo.settings"
@@ -164,13 +172,16 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1_000_000, help="obligations (default 1,000,000)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default=f"{PG_SERVER}/{PG_DB}")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="write the analytics page's cProfile statistics to FILE.<database> (read with pstats)")
     parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.child:
         child(args.child, args.n)
         return
-    results = [run_backend(b, args.n, args.pg_url) for b in ("sqlite", "postgresql") if args.only in (None, b)]
+    results = [run_backend(b, args.n, args.pg_url, args.profile) for b in ("sqlite", "postgresql")
+               if args.only in (None, b)]
     from rich.console import Console
     from rich.table import Table
 
