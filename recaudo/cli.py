@@ -12,6 +12,7 @@ COMMANDS = {
     "serve": ("serve", "run the web app (migrates first)"),
     "portfolio": ("portfolio", "create, list and show portfolios"),
     "user": ("user", "create users and grant them a role in a portfolio"),
+    "api-token": ("api_token", "create, list and revoke tokens of the REST API (/api/v1/)"),
     "unlock": ("unlock", "lift a sign-in lockout of an account or an address (--list: who is locked out)"),
     "import": ("import_data", "import debtors, obligations or payments from CSV/XLSX"),
     "aging": ("aging", "aging of a portfolio as of a date"),

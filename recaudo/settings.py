@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "ninja",  # its own static files for the API docs page (no CDN)
     "recaudo.core",
     "recaudo.audit",
     "recaudo.accounts",
@@ -189,6 +190,7 @@ INSTALLED_APPS = [
     "recaudo.demo",
     "recaudo.web",
     "recaudo.portal",
+    "recaudo.api",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from recaudo.agreements import views as agreement_views
+from recaudo.api.api import api
 from recaudo.banking import pay_views
 from recaudo.web import certificate_views
 
@@ -10,6 +11,8 @@ urlpatterns = [
     # The admin signs in through the app's own sign-in page: one page, throttled, with two-step verification.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True), name="admin_login"),
     path("admin/", admin.site.urls),
+    # the REST API (token auth, no sessions): docs/api.md
+    path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("recaudo.accounts.urls")),
     path("p/<slug:slug>/imports/", include("recaudo.imports.urls")),

@@ -41,6 +41,9 @@ PUBLIC_PREFIXES = {
     "admin/": "the Django admin: staff only by AdminSite.admin_view (Django's own checks)",
     "portal/": "the debtor portal: its own sessions (a signed cookie), never a staff sign-in; every pattern is in "
                "PORTAL below and test_portal_access.py checks each with another debtor's objects and tokens",
+    "api/v1/": "the REST API: token auth (Authorization: Bearer), never a session; api/tests/test_permissions.py "
+               "checks every operation of its OpenAPI document with a token of another portfolio (404) and a "
+               "read-only token (403 on writes), and without a token (401)",
 }
 
 # The debtor portal's patterns: (who may use it, {parameter: how it is filled}). "open": anyone (the entry, code and

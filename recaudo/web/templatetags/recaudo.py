@@ -384,6 +384,8 @@ def _event_labels() -> dict[str, str]:
         "two_factor.enabled": _("Two-step verification enabled"),
         "two_factor.reset": _("Two-step verification reset"),
         "two_factor.codes_renewed": _("Backup codes renewed"),
+        "api_token.created": _("API token created"),
+        "api_token.revoked": _("API token revoked"),
     }
 
 
