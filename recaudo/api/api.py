@@ -18,7 +18,6 @@ from ninja import NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
-from ninja.responses import codes_4xx
 from ninja.security import HttpBearer
 
 from recaudo.accounts.selectors import can, masks_personal_data
@@ -44,7 +43,9 @@ from . import schemas as s
 from .services import IdempotencyConflict, idempotent_write, token_use
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-ERRORS = {codes_4xx: s.ErrorOut}
+# What an operation may answer besides its success: refused (400), no token (401), not allowed (403), not found
+# (404), an Idempotency-Key reused (409), a body refused (422), the rate spent (429).
+ERRORS = {frozenset({400, 401, 403, 404, 409, 422, 429}): s.ErrorOut}
 
 
 class RateLimited(Exception):
@@ -234,7 +235,7 @@ def debtor_get(request, slug: str, code: str):
 def debtor_put(request, slug: str, code: str, payload: s.DebtorIn):
     """Create the debtor with this customer code, or change the fields sent (201 created, 200 otherwise)."""
     portfolio = _portfolio(request)
-    data = payload.dict(exclude_unset=True)
+    data = payload.dict(exclude_unset=True, exclude_none=True)  # null: not sent
 
     def call():
         debtor, outcome = debtor_upsert(portfolio=portfolio, code=code, data=data, actor=_actor(request))
