@@ -27,6 +27,7 @@ from recaudo.agreements.services.promises import promise_record
 from recaudo.analytics.selectors import kpi_report
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import from_minor
+from recaudo.imports.services import ImportOptions, import_rows
 from recaudo.ledger.models import Payment
 from recaudo.ledger.services import obligation_create
 from recaudo.portfolio.models import Debtor, Obligation
@@ -494,6 +495,38 @@ def events_list(request, slug: str, code: str, cursor: str | None = None, limit:
     return {"items": [{"id": e.id, "at": e.at, "event_type": e.event_type, "actor": e.actor_label,
                        "subject_type": e.subject_type, "subject_label": e.subject_label, "changes": e.changes}
                       for e in rows], "next_cursor": next_cursor}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bulk upserts through the import engine
+# ---------------------------------------------------------------------------------------------------------------
+def _bulk(request, kind: str, payload):
+    token = request.auth
+    portfolio = _portfolio(request)
+    if token.user_id is not None and not can(token.user, portfolio, "import"):
+        raise NotAllowed(_("The token's user may not import into this portfolio."))
+    rows = [row.dict(exclude_none=True) for row in payload.rows]
+    options = ImportOptions(decimal="point", skip_invalid=payload.skip_invalid, dry_run=payload.dry_run,
+                            filename=f"api:{token.name}"[:150])
+
+    def call():
+        result = import_rows(portfolio=portfolio, kind=kind, rows=rows, options=options, actor=_actor(request))
+        data = result.to_dict()
+        return 200, {key: data[key] for key in s.BulkOut.model_fields}
+    return _write(request, call)
+
+
+@v1.post("/portfolios/{slug}/bulk/debtors", response={200: s.BulkOut, **ERRORS}, tags=["bulk"])
+def bulk_debtors(request, slug: str, payload: s.BulkDebtorsIn):
+    """Create or update up to 5,000 debtors by code, through the import engine (the same checks and report as a
+    file). All or nothing unless `skip_invalid`; `committed` says whether anything was written."""
+    return _bulk(request, "debtors", payload)
+
+
+@v1.post("/portfolios/{slug}/bulk/obligations", response={200: s.BulkOut, **ERRORS}, tags=["bulk"])
+def bulk_obligations(request, slug: str, payload: s.BulkObligationsIn):
+    """Create or update up to 5,000 obligations by number (and the debtors they name), through the import engine."""
+    return _bulk(request, "obligations", payload)
 
 
 api.add_router("/", v1)

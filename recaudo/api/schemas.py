@@ -323,3 +323,77 @@ class KpiReportOut(Schema):
     start: date
     end: date
     kpis: list[KpiOut]
+
+
+def _text(max_length: int, required: bool = False):
+    return Field(... if required else None, max_length=max_length)
+
+
+class BulkDebtorRow(Schema):
+    """A debtor as a row of a debtors import (docs/imports.md): the same fields, the same checks."""
+    code: str = _text(64, True)
+    name: str | None = _text(200)
+    kind: str | None = _text(20)
+    id_type: str | None = _text(10)
+    id_number: str | None = _text(32)
+    phone: str | None = _text(40)
+    email: str | None = _text(254)
+    whatsapp: str | None = _text(40)
+    address: str | None = _text(300)
+    city: str | None = _text(100)
+    customer_since: str | None = _text(10)
+    tags: str | None = _text(500)
+    language: str | None = _text(8)
+
+
+class BulkObligationRow(Schema):
+    """An obligation as a row of an obligations import (docs/imports.md); a debtor it names by a new code is
+    created from the debtor_* fields. Amounts with a point for decimals ("150000.50"), dates ISO."""
+    number: str = _text(64, True)
+    debtor_code: str = _text(64, True)
+    debtor_name: str | None = _text(200)
+    debtor_id_type: str | None = _text(10)
+    debtor_id_number: str | None = _text(32)
+    debtor_phone: str | None = _text(40)
+    debtor_email: str | None = _text(254)
+    kind: str | None = _text(20)
+    issue_date: str | None = _text(10)
+    due_date: str | None = _text(10)
+    amount: str | None = _text(24)
+    currency: str | None = _text(3)
+    description: str | None = _text(500)
+
+
+class BulkOptions(Schema):
+    skip_invalid: bool = Field(False, description="import the valid rows and report the others (default: all or "
+                                                  "nothing)")
+    dry_run: bool = Field(False, description="validate and count, write nothing")
+
+
+class BulkDebtorsIn(BulkOptions):
+    rows: list[BulkDebtorRow] = Field(..., min_length=1, max_length=5000)
+
+
+class BulkObligationsIn(BulkOptions):
+    rows: list[BulkObligationRow] = Field(..., min_length=1, max_length=5000)
+
+
+class RowErrorOut(Schema):
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class BulkOut(Schema):
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    debtors_created: int
+    debtors_updated: int
+    dry_run: bool
+    committed: bool
+    message: str
+    errors: list[RowErrorOut]

@@ -56,17 +56,18 @@ from .models import ImportJob, ImportProfile
 from .obligations import ObligationImporter, ParsedChunk
 from .parse_process import can_fork, memory_budget, memory_limit, parsed_chunks
 from .payments import PaymentImporter
-from .reading import ImportFileError, open_table
+from .reading import ImportFileError, Table, open_table
 from .run_state import MAX_ERRORS_KEPT, Context, RowError
 from .uploads import local_copy, store_rejected
 
 __all__ = ["ImportFileError", "ImportOptions", "ImportProfileError", "ImportResult", "RowError", "import_file",
-           "import_job_run", "import_profile_save", "load_mapping_file", "progress_key"]
+           "import_job_run", "import_profile_save", "import_rows", "load_mapping_file", "progress_key"]
 
 log = logging.getLogger(__name__)
 # Rows per chunk (per COPY or bulk statement). Measured on a million-row flat import on PostgreSQL, back to back:
 # 10,000 took 28.2-30.2 s where 5,000 took 32.1-34.8 s (less server work per statement), for 15 MB more memory.
 CHUNK_ROWS = 10_000
+IMPORT_ROWS_MAX = 5_000  # rows given in memory per call (import_rows: the API's bulk upserts)
 PARALLEL_MIN_ROWS = 50_000  # estimated rows from which the file is parsed in a second process
 GC_YOUNG = 100_000  # allocations between collections of the youngest generation during an import (_freeze_gc)
 IMPORTERS = {"debtors": DebtorImporter, "obligations": ObligationImporter, "payments": PaymentImporter}
@@ -269,19 +270,28 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
     path = Path(path)
     table = open_table(path, encoding=options.encoding, sheet=options.sheet, header_row=options.header_row,
                        delimiter=options.delimiter, name=options.filename, ui=options.ui)
+    rejected_path = None
+    if options.skip_invalid and not options.dry_run:
+        rejected_path = Path(options.rejected_path or path.with_name(path.stem + ".rejected.csv"))
+    return _import_table(portfolio=portfolio, kind=kind, table=table, name=options.filename or path.name,
+                         options=options, actor=actor, progress=progress, job=job, rejected_path=rejected_path,
+                         parallel_allowed=True)
+
+
+def _import_table(*, portfolio, kind: str, table: Table, name: str, options: ImportOptions, actor, progress, job,
+                  rejected_path: Path | None, parallel_allowed: bool) -> ImportResult:
+    """The import of an open table (a file's, or rows given in memory): parse and write it a chunk at a time in
+    one transaction; closes the table."""
     writer = None
     try:
         try:
-            columns = _resolve(kind, table.headers, options.mapping, options.filename or path.name, options.ui)
+            columns = _resolve(kind, table.headers, options.mapping, name, options.ui)
         except FieldError as exc:
             raise ImportFileError(str(exc))
         ctx = Context(portfolio=portfolio, kind=kind, headers=table.headers, columns=columns,
                       date_format=options.date_format, decimal=options.decimal, actor=actor, now=timezone.now(),
                       id_type=options.id_type or "")
         importer = IMPORTERS[kind](ctx)
-        rejected_path = None
-        if options.skip_invalid and not options.dry_run:
-            rejected_path = Path(options.rejected_path or path.with_name(path.stem + ".rejected.csv"))
         total = table.total_estimate
         if progress:
             progress(0, total)
@@ -291,7 +301,7 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
         size = CHUNK_ROWS
         source = parsed_chunks(lambda: _chunks(table.rows(), size),
                                lambda chunk: stage.parse_chunk(chunk, keep_values),
-                               parallel=stage.parallel and _parallel(total),
+                               parallel=stage.parallel and parallel_allowed and _parallel(total),
                                finish=getattr(stage, "finish_parse", None))
         thresholds = _freeze_gc()
         try:
@@ -321,7 +331,7 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
                 audit_record(
                     event_type="import.completed", subject=job if job is not None else portfolio, actor=actor,
                     portfolio=portfolio,
-                    changes={"kind": kind, "filename": job.filename if job is not None else path.name,
+                    changes={"kind": kind, "filename": job.filename if job is not None else name,
                              "rows": ctx.rows, "created": ctx.created, "updated": ctx.updated,
                              "unchanged": ctx.unchanged, "rejected": ctx.rejected,
                              "debtors_created": ctx.debtors_created, "debtors_updated": ctx.debtors_updated},
@@ -346,6 +356,46 @@ def _import_file(*, portfolio, kind: str, path: Path, options: ImportOptions, ac
     )
     result.message = _message(result, options.ui)
     return result
+
+
+class RowsTable(Table):
+    """Rows given in memory (the API's bulk upserts): one dict per row, keyed by the import's canonical field names
+    (recaudo/imports/fields.py), which are the headers. Row n is the n-th dict (from 1)."""
+
+    kind = "rows"
+
+    def __init__(self, kind: str, rows: list[dict]):
+        known = FIELDS[kind]
+        present = {key for row in rows for key, value in row.items() if value not in (None, "")}
+        self.headers = [name for name in known if name in present]
+        self.total_estimate = len(rows)
+        self._rows = rows
+
+    def rows(self):
+        for number, row in enumerate(self._rows, start=1):
+            yield number, ["" if row.get(h) is None else str(row.get(h)) for h in self.headers]
+
+
+def import_rows(*, portfolio, kind: str, rows: list[dict], options: ImportOptions, actor=None) -> ImportResult:
+    """Import rows given in memory, exactly as a file of the same columns would be imported (the same parsing,
+    validation, report and idempotency: the debtors' codes and the obligations' numbers), in one transaction,
+    parsed in this process. At most IMPORT_ROWS_MAX rows a call."""
+    if kind not in ("debtors", "obligations"):
+        raise ImportFileError(_("rows can be imported for debtors or obligations"))
+    if not rows:
+        raise ImportFileError(_("no rows to import"))
+    if len(rows) > IMPORT_ROWS_MAX:
+        raise ImportFileError(_("at most %(max)s rows a call; split them") % {
+            "max": number_format(IMPORT_ROWS_MAX, decimal_pos=0, force_grouping=True)})
+    if options.decimal not in ("auto", "comma", "point"):
+        raise ImportFileError(f"unknown decimal style {options.decimal!r}; use comma, point or auto")
+    try:
+        return _import_table(portfolio=portfolio, kind=kind, table=RowsTable(kind, rows),
+                             name=options.filename or kind, options=options, actor=actor, progress=None, job=None,
+                             rejected_path=None, parallel_allowed=False)
+    except DatabaseError as exc:  # the import's transaction rolled back: one line, not a traceback
+        log.warning("import of %s rows refused by the database: %s", kind, exc)
+        raise ImportFileError(_("nothing was imported: %(reason)s") % {"reason": database_message_translated(exc)})
 
 
 def _resolve(kind, headers, mapping, filename, ui="cli"):

@@ -259,3 +259,45 @@ def test_request_hash_tells_bodies_apart():
     assert rules.request_hash("POST", "/a", b"{}") == rules.request_hash("post", "/a", b"{}")
     assert rules.request_hash("POST", "/a", b"{}") != rules.request_hash("POST", "/a", b"{ }")
     assert rules.request_hash("POST", "/ab", b"") != rules.request_hash("POST", "/a", b"b")
+
+
+def test_bulk_debtors_and_obligations_go_through_the_import_engine(client, portfolio, tokens):
+    debtors = [{"code": f"B{i:04d}", "name": f"Cliente {i}", "id_type": "CC", "id_number": str(10_000_000 + i)}
+               for i in range(300)]
+    answer = client.post(f"{BASE}/bulk/debtors", {"rows": debtors}, content_type="application/json",
+                         **bearer(tokens["write"]))
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["created"] == 300 and answer.json()["committed"] is True
+    obligations = [{"number": f"FV-{i}", "debtor_code": f"B{i % 300:04d}", "issue_date": "2026-10-01",
+                    "due_date": "2026-10-31", "amount": "1000.50"} for i in range(600)]
+    answer = client.post(f"{BASE}/bulk/obligations", {"rows": obligations}, content_type="application/json",
+                         **bearer(tokens["write"]))
+    assert answer.json()["created"] == 600, answer.content
+    assert client.get(f"{BASE}/debtors/B0001", **bearer(tokens["read"])).json()["balance"] == "2001.00"
+    again = client.post(f"{BASE}/bulk/obligations", {"rows": obligations}, content_type="application/json",
+                        **bearer(tokens["write"])).json()
+    assert again["created"] == 0 and again["unchanged"] == 600  # the import's idempotency
+    events = AuditEvent.objects.filter(event_type="import.completed", actor_label="api:erp")
+    assert events.count() == 3
+
+
+def test_a_bulk_with_a_bad_row_writes_nothing_and_names_the_row(client, portfolio, tokens):
+    rows = [{"number": "FV-1", "debtor_code": "N1", "debtor_name": "Nuevo", "issue_date": "2026-10-01",
+             "due_date": "2026-10-31", "amount": "100"},
+            {"number": "FV-2", "debtor_code": "N1", "issue_date": "2026-10-01", "due_date": "2026-10-31",
+             "amount": "-5"}]
+    answer = client.post(f"{BASE}/bulk/obligations", {"rows": rows}, content_type="application/json",
+                         **bearer(tokens["write"])).json()
+    assert answer["committed"] is False and answer["rejected"] == 1
+    assert answer["errors"][0]["row"] == 2 and answer["errors"][0]["column"] == "amount"
+    assert client.get(f"{BASE}/obligations/FV-1", **bearer(tokens["read"])).status_code == 404
+    partial = client.post(f"{BASE}/bulk/obligations", {"rows": rows, "skip_invalid": True},
+                          content_type="application/json", **bearer(tokens["write"])).json()
+    assert partial["committed"] is True and partial["created"] == 1
+
+
+def test_a_bulk_is_bounded(client, portfolio, tokens):
+    rows = [{"code": f"X{i}", "name": "X"} for i in range(5001)]
+    answer = client.post(f"{BASE}/bulk/debtors", {"rows": rows}, content_type="application/json",
+                         **bearer(tokens["write"]))
+    assert answer.status_code == 422 and answer.json()["field"] == "payload.rows"
