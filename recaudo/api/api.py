@@ -221,8 +221,12 @@ def portfolios_list(request):
 def debtors_list(request, slug: str, cursor: str | None = None, limit: int | None = None,
                  updated_since: datetime | None = None):
     """Debtors by id, a page at a time (`next_cursor`); `updated_since` for an incremental sync."""
-    rows, next_cursor = selectors.page(selectors.debtors_of(request.auth, _portfolio(request)).select_related(
-        "portfolio"), cursor=cursor, limit=limit, updated_since=updated_since, updated_field="updated_at")
+    portfolio = _portfolio(request)
+    rows, next_cursor = selectors.page(selectors.debtors_of(request.auth, portfolio).select_related("portfolio"),
+                                       cursor=cursor, limit=limit, updated_since=updated_since,
+                                       updated_field="updated_at")
+    if request.auth.user_id is not None and masks_personal_data(request.auth.user, portfolio):
+        rows = [mask_debtor(d) for d in rows]
     return {"items": [_debtor_out(d) for d in rows], "next_cursor": next_cursor}
 
 

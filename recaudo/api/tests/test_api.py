@@ -301,3 +301,12 @@ def test_a_bulk_is_bounded(client, portfolio, tokens):
     answer = client.post(f"{BASE}/bulk/debtors", {"rows": rows}, content_type="application/json",
                          **bearer(tokens["write"]))
     assert answer.status_code == 422 and answer.json()["field"] == "payload.rows"
+
+
+def test_a_viewer_token_sees_id_numbers_masked(client, portfolio, luz):
+    vera = make_user("vera", portfolio, role="viewer")
+    _token, secret = token_create(name="vera", scope="read", portfolios=[portfolio], user=vera, actor=vera)
+    one = client.get(f"{BASE}/debtors/C001", **bearer(secret)).json()
+    listed = client.get(f"{BASE}/debtors", **bearer(secret)).json()["items"][0]
+    assert one["id_number"] != "52123456" and listed["id_number"] == one["id_number"]
+    assert "3456" in one["id_number"] or "*" in one["id_number"] or "•" in one["id_number"]
