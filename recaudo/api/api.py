@@ -67,6 +67,10 @@ class TokenAuth(HttpBearer):
         if not token_use(token=api_token):
             raise RateLimited(rules.retry_after_seconds(timezone.now()))
         match = getattr(request, "resolver_match", None)
+        for name, value in [*(match.kwargs.items() if match is not None else ()), *request.GET.items()]:
+            problem = s.text_problem(value)
+            if problem:
+                raise DomainError(problem, field=name)
         slug = match.kwargs.get("slug") if match is not None else None
         if slug is not None:
             portfolio = selectors.token_portfolio(api_token, slug)

@@ -8,7 +8,39 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
+from pydantic import field_validator
+
+
+def text_problem(value) -> str | None:
+    """Why a text cannot be stored (a NUL character, which PostgreSQL refuses; a lone surrogate, which is no
+    UTF-8), looking into lists and dicts; None when it can."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return _("must not contain a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _("is not valid Unicode text")
+        return None
+    if isinstance(value, (list, tuple)):
+        return next((p for p in map(text_problem, value) if p), None)
+    if isinstance(value, dict):
+        return next((p for p in map(text_problem, [*value, *value.values()]) if p), None)
+    return None
+
+
+class In(Schema):
+    """A request body: every text in it must be storable on both engines (422 naming the field otherwise)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value):
+        problem = text_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class ErrorOut(Schema):
@@ -50,7 +82,7 @@ class DebtorPage(Schema):
     next_cursor: str | None
 
 
-class DebtorIn(Schema):
+class DebtorIn(In):
     """Only the fields sent change; a new debtor needs a name."""
     name: str | None = Field(None, max_length=200)
     kind: Literal["person", "company"] | None = None
@@ -83,7 +115,7 @@ class ContactList(Schema):
     items: list[ContactOut]
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     channel: Literal["phone", "email", "whatsapp", "address"]
     value: str = Field(..., min_length=1, max_length=300)
     role: Literal["debtor", "co_debtor", "guarantor", "reference"] = "debtor"
@@ -93,7 +125,7 @@ class ContactIn(Schema):
     consent_source: str = Field("", max_length=200)
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     channel: Literal["call", "sms", "whatsapp", "email", "letter", "visit"]
     status: Literal["granted", "revoked"]
     source: str = Field("", max_length=200)
@@ -120,7 +152,7 @@ class ObligationPage(Schema):
     next_cursor: str | None
 
 
-class ObligationIn(Schema):
+class ObligationIn(In):
     debtor_code: str = Field(..., min_length=1, max_length=64)
     number: str = Field(..., min_length=1, max_length=64)
     kind: Literal["invoice", "installment", "loan", "hoa_fee", "fine", "other"] = "invoice"
@@ -150,7 +182,7 @@ class PaymentOut(Schema):
     allocation: list[AllocationOut]
 
 
-class PaymentIn(Schema):
+class PaymentIn(In):
     debtor_code: str = Field(..., min_length=1, max_length=64)
     amount: Decimal = Field(..., max_digits=20, decimal_places=4)
     date: dt.date
@@ -161,7 +193,7 @@ class PaymentIn(Schema):
     obligation_number: str = Field("", max_length=64)
 
 
-class ReverseIn(Schema):
+class ReverseIn(In):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
@@ -225,7 +257,7 @@ class PromiseList(Schema):
     items: list[PromiseOut]
 
 
-class PromiseIn(Schema):
+class PromiseIn(In):
     amount: Decimal = Field(..., max_digits=20, decimal_places=4)
     due_date: date
     channel: str = Field("", max_length=20)
@@ -274,7 +306,7 @@ class HoldList(Schema):
     items: list[HoldOut]
 
 
-class HoldIn(Schema):
+class HoldIn(In):
     reason: Literal["dispute", "promise", "agreement", "claim", "deceased", "bankruptcy", "other"]
     until: date | None = None
     obligation_number: str = Field("", max_length=64)
@@ -329,7 +361,7 @@ def _text(max_length: int, required: bool = False):
     return Field(... if required else None, max_length=max_length)
 
 
-class BulkDebtorRow(Schema):
+class BulkDebtorRow(In):
     """A debtor as a row of a debtors import (docs/imports.md): the same fields, the same checks."""
     code: str = _text(64, True)
     name: str | None = _text(200)
@@ -346,7 +378,7 @@ class BulkDebtorRow(Schema):
     language: str | None = _text(8)
 
 
-class BulkObligationRow(Schema):
+class BulkObligationRow(In):
     """An obligation as a row of an obligations import (docs/imports.md); a debtor it names by a new code is
     created from the debtor_* fields. Amounts with a point for decimals ("150000.50"), dates ISO."""
     number: str = _text(64, True)
@@ -364,7 +396,7 @@ class BulkObligationRow(Schema):
     description: str | None = _text(500)
 
 
-class BulkOptions(Schema):
+class BulkOptions(In):
     skip_invalid: bool = Field(False, description="import the valid rows and report the others (default: all or "
                                                   "nothing)")
     dry_run: bool = Field(False, description="validate and count, write nothing")

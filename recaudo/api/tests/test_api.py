@@ -310,3 +310,18 @@ def test_a_viewer_token_sees_id_numbers_masked(client, portfolio, luz):
     listed = client.get(f"{BASE}/debtors", **bearer(secret)).json()["items"][0]
     assert one["id_number"] != "52123456" and listed["id_number"] == one["id_number"]
     assert "3456" in one["id_number"] or "*" in one["id_number"] or "•" in one["id_number"]
+
+
+def test_text_that_cannot_be_stored_is_refused_at_its_field(client, portfolio, tokens, luz):
+    body = '{"reason": "promise", "until": "2026-12-31", "obligation_number": "F\\u0000"}'
+    answer = client.post(f"{BASE}/debtors/C001/holds", body, content_type="application/json",
+                         **bearer(tokens["write"]))
+    assert answer.status_code == 422 and answer.json()["field"] == "payload.obligation_number"
+    body = '{"reason": "promise", "until": "2026-12-31", "notes": "\\udbff"}'
+    answer = client.post(f"{BASE}/debtors/C001/holds", body, content_type="application/json",
+                         **bearer(tokens["write"]))
+    assert answer.status_code == 422 and answer.json()["field"] == "payload.notes"
+    answer = client.get(f"{BASE}/debtors/C%00/statement", **bearer(tokens["read"]))
+    assert answer.status_code == 400 and answer.json()["field"] == "code"
+    answer = client.get(f"{BASE}/obligations?debtor_code=%00", **bearer(tokens["read"]))
+    assert answer.status_code == 400 and answer.json()["field"] == "debtor_code"

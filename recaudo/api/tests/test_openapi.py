@@ -6,7 +6,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -45,10 +47,21 @@ def test_the_document_and_the_docs_page_are_served_without_a_token(client):
     assert "script-src 'self'" in page["Content-Security-Policy"]
 
 
-def test_schemathesis_finds_no_server_error_and_no_schema_violation(portfolio, luz):
+@pytest.fixture
+def in_process_wsgi():
+    """The app called in process inside the test's transaction: like Django's test client, keep the requests from
+    closing the test's database connection (PostgreSQL would lose the transaction)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_schemathesis_finds_no_server_error_and_no_schema_violation(portfolio, luz, in_process_wsgi):
     _token, secret = token_create(name="fuzz", scope="write", portfolios=[portfolio], rate_per_minute=100_000,
                                   actor="test")
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", in_process_wsgi)
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 25
