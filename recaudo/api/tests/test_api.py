@@ -325,3 +325,19 @@ def test_text_that_cannot_be_stored_is_refused_at_its_field(client, portfolio, t
     assert answer.status_code == 400 and answer.json()["field"] == "code"
     answer = client.get(f"{BASE}/obligations?debtor_code=%00", **bearer(tokens["read"]))
     assert answer.status_code == 400 and answer.json()["field"] == "debtor_code"
+
+
+def test_the_admin_lists_tokens_without_their_hash_and_revokes_them(client, portfolio, tokens):
+    admin_user = make_user("root", superuser=True)
+    admin_user.is_staff = True
+    admin_user.save()
+    client.force_login(admin_user)
+    listing = client.get("/admin/api/apitoken/")
+    assert listing.status_code == 200 and "erp" in listing.content.decode()
+    token = ApiToken.objects.get(name="erp")
+    page = client.get(f"/admin/api/apitoken/{token.pk}/change/").content.decode()
+    assert token.secret_hash not in page
+    client.post("/admin/api/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEvent.objects.filter(event_type="api_token.revoked", actor_label="root").exists()
