@@ -83,7 +83,9 @@ lane() {  # lane sqlite|postgresql: every script on one engine (the two lanes ru
   step "bench_analytics ($label)" "$PY" bench/bench_analytics.py -n 400 "${opts[@]}" $(pg analytics) &&
   step "bench_risk ($label)" "$PY" bench/bench_risk.py --size tiny "${opts[@]}" $(pg risk) &&
   step "bench_portal ($label)" "$PY" bench/bench_portal.py -n 400 --debtors 5 --rounds 1 --workers 2 --think 0 "${opts[@]}" \
-    $(pg portal)
+    $(pg portal) &&
+  step "bench_api ($label)" "$PY" bench/bench_api.py -n 400 --batch 50 --batches 2 --clients 3 --seconds 2 \
+    "${opts[@]}" $(pg api)
 }
 
 step generate "$PY" bench/generate.py --debtors 20 --obligations 80 --out "$tmp/generated" --seed 1 --today 2026-03-02
