@@ -107,8 +107,9 @@ def wait_ready(base: str, server: subprocess.Popen, seconds: float = 120) -> Non
 
 def debtor_session(link: str, base: str, rounds: int, start: threading.Barrier, timings: dict, errors: list,
                    lock: threading.Lock, think: float = 0.0, seed: int = 0) -> None:
-    """One debtor: open the link (GET then POST with the CSRF token), then browse every page `rounds` times,
-    reading each page for `think` seconds on average (uniformly 0.5 to 1.5 times it, seeded) before the next."""
+    """One debtor: arrive within the first `think` seconds, open the link (GET then POST with the CSRF token), then
+    browse every page `rounds` times, reading each page for `think` seconds on average (uniformly 0.5 to 1.5 times
+    it, seeded) before the next."""
     import random
 
     import requests
@@ -125,6 +126,8 @@ def debtor_session(link: str, base: str, rounds: int, start: threading.Barrier, 
 
     try:
         start.wait()
+        if think:  # people arrive over a while, not in the same millisecond: spread over the first reading time
+            time.sleep(think * rng.random())
         page = get("link (GET)", link)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         csrf = token.group(1) if token else ""

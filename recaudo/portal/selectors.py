@@ -82,10 +82,12 @@ def session_by_key(key_hash: str, now: datetime) -> PortalSession | None:
 
 
 def visible_obligations_q(debtor: Debtor) -> Q:
-    """The obligations a debtor may see in the portal: their own and those they are a party to."""
-    return Q(portfolio_id=debtor.portfolio_id) & (
-        Q(debtor_id=debtor.pk) | Q(pk__in=ObligationParty.objects.filter(debtor_id=debtor.pk)
-                                   .values("obligation_id")))
+    """The obligations a debtor may see in the portal: their own and those they are a party to. The parties'
+    obligations are read first (a few ids): `debtor = X OR id IN (subquery)` made PostgreSQL scan every obligation
+    of the book (80 ms a page at 1,000,000), where `debtor = X OR id IN (ids)` reads two indexes."""
+    bound = list(ObligationParty.objects.filter(debtor_id=debtor.pk).values_list("obligation_id", flat=True))
+    mine = Q(debtor_id=debtor.pk) | Q(pk__in=bound) if bound else Q(debtor_id=debtor.pk)
+    return Q(portfolio_id=debtor.portfolio_id) & mine
 
 
 def visible_obligation(debtor: Debtor, pk: int) -> Obligation | None:
