@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,10 +77,18 @@ def token_use(*, token: ApiToken, now: datetime | None = None) -> bool:
     Not audited: a token's use is its last-use time, not an event."""
     now = now or timezone.now()
     window = rules.window_of(now)
-    return bool(ApiToken.objects.filter(pk=token.pk).filter(
-        ~Q(window_start=window) | Q(window_start__isnull=True) | Q(window_count__lt=F("rate_per_minute"))).update(
-        window_count=Case(When(window_start=window, then=F("window_count") + 1), default=Value(1)),
-        window_start=window, last_used_at=now))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Every request of a token updates its one row, so the row's lock is held until the commit is flushed:
+            # requests of one token then go one at a time, at the disk's flush rate (about 220 a second here, which
+            # put 20 clients' p95 over 100 ms). A count and a last-use time lost to a crash are harmless: this commit
+            # does not wait for the flush.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        return bool(ApiToken.objects.filter(pk=token.pk).filter(
+            ~Q(window_start=window) | Q(window_start__isnull=True) | Q(window_count__lt=F("rate_per_minute"))).update(
+            window_count=Case(When(window_start=window, then=F("window_count") + 1), default=Value(1)),
+            window_start=window, last_used_at=now))
 
 
 def idempotent_write(*, token: ApiToken, key: str | None, request_hash: str, call: Callable[[], tuple[int, str]],
