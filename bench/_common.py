@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,3 +59,37 @@ def run_child(args: list[str], env: dict, what: str) -> dict:
     if env.get("BENCH_SQL_PROFILE"):  # a profile the child printed (bench_bank --sql-profile)
         sys.stderr.write(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def django_child(any_host: bool = False) -> None:
+    """Start Django in a benchmark's child process (settings from its environment) and migrate its fresh database.
+    `any_host`: accept every Host header (Django's test client in the child)."""
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if any_host:
+        settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+
+
+def import_flat(flat: str | Path, slug: str = "bench"):
+    """A new portfolio `slug` with the flat export `flat` imported through the import engine, as a user's import,
+    then ANALYZE (fresh statistics for what the benchmark times next). Returns (portfolio, import result,
+    seconds the import took). Call after django_child()."""
+    from django.db import connection
+
+    from recaudo.demo.testing import make_portfolio
+    from recaudo.imports.services import ImportOptions, import_file
+
+    portfolio = make_portfolio(slug=slug)
+    t0 = time.perf_counter()
+    result = import_file(portfolio=portfolio, kind="obligations", path=Path(flat), options=ImportOptions())
+    seconds = time.perf_counter() - t0
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return portfolio, result, seconds

@@ -29,7 +29,14 @@ import urllib.request
 from datetime import date
 from pathlib import Path
 
-from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
+from _common import (  # bench/ is on the path when a script runs
+    PG_SERVER,
+    django_child,
+    fresh_postgres,
+    fresh_sqlite,
+    import_flat,
+    run_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_api"
@@ -49,29 +56,14 @@ def _p(values: list[float], q: float) -> float:
 
 
 def child(engine: str, n: int, flat: str, batch: int, batches: int, clients: int, seconds: float) -> None:
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    django_child(any_host=True)
     from django.db import connection
     from django.test import Client
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
     from recaudo.api.services import token_create
-    from recaudo.demo.testing import make_portfolio
-    from recaudo.imports.services import ImportOptions, import_file
     from recaudo.portfolio.models import Debtor, Obligation
 
-    portfolio = make_portfolio(slug="bench")
-    t0 = time.perf_counter()
-    result = import_file(portfolio=portfolio, kind="obligations", path=Path(flat), options=ImportOptions())
-    load_s = time.perf_counter() - t0
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    portfolio, result, load_s = import_flat(flat)
     _token, secret = token_create(name="bench", scope="write", portfolios=[portfolio], rate_per_minute=100_000,
                                   actor="bench")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}

@@ -33,7 +33,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
+from _common import (  # bench/ is on the path when a script runs
+    PG_SERVER,
+    django_child,
+    fresh_postgres,
+    fresh_sqlite,
+    import_flat,
+    run_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_portal"
@@ -54,26 +61,11 @@ PAGES = [  # (label, path after /portal/<slug>/; "{obligation}" is the debtor's 
 
 def setup_child(n: int, debtors: int, flat: str) -> None:
     """Migrate, import, and print the debtors' portal links (JSON on the last line)."""
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
+    django_child()
     from recaudo.communications.rendering import portal_link
-    from recaudo.demo.testing import make_portfolio
-    from recaudo.imports.services import ImportOptions, import_file
     from recaudo.portfolio.models import Debtor
 
-    portfolio = make_portfolio(slug=SLUG)
-    t0 = time.perf_counter()
-    result = import_file(portfolio=portfolio, kind="obligations", path=Path(flat), options=ImportOptions())
-    load_s = time.perf_counter() - t0
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    portfolio, result, load_s = import_flat(flat, SLUG)
     owing = list(Debtor.objects.filter(portfolio=portfolio, balance_minor__gt=0).order_by("pk")
                  .values_list("pk", flat=True))
     if len(owing) < debtors:

@@ -22,7 +22,14 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
-from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
+from _common import (  # bench/ is on the path when a script runs
+    PG_SERVER,
+    django_child,
+    fresh_postgres,
+    fresh_sqlite,
+    import_flat,
+    run_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_web"
@@ -30,28 +37,13 @@ TARGET_MS = 150
 
 
 def child(engine: str, n: int, flat: str) -> None:
-    import django
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
+    django_child(any_host=True)
     from django.test import Client
 
-    settings.ALLOWED_HOSTS = ["*"]
-    call_command("migrate", verbosity=0)
-    from recaudo.demo.testing import make_portfolio, make_user
-    from recaudo.imports.services import ImportOptions, import_file
+    from recaudo.demo.testing import make_user
     from recaudo.portfolio.models import Debtor
 
-    portfolio = make_portfolio(slug="bench")
-    t0 = time.perf_counter()
-    result = import_file(portfolio=portfolio, kind="obligations", path=Path(flat), options=ImportOptions())
-    load_s = time.perf_counter() - t0
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    portfolio, result, load_s = import_flat(flat)
     user = make_user("bench", superuser=True)
     client = Client()
     client.force_login(user)
