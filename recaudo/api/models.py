@@ -60,6 +60,8 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("idempotent API request")
+        verbose_name_plural = _("idempotent API requests")
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="api_idempotency_key_unique")]
         indexes = [models.Index(fields=["created_at"])]
 

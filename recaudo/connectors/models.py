@@ -133,6 +133,8 @@ class ErpInvoice(models.Model):
     seen_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("ERP invoice")
+        verbose_name_plural = _("ERP invoices")
         constraints = [models.UniqueConstraint(fields=["connector", "number"], name="erp_invoice_unique_number")]
 
     def __str__(self):
@@ -162,6 +164,8 @@ class ErpPaymentPush(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("payment sent to the ERP")
+        verbose_name_plural = _("payments sent to the ERP")
         constraints = [models.UniqueConstraint(fields=["connector", "payment", "obligation"],
                                                name="erp_push_once")]
 

@@ -27,6 +27,8 @@ class Subscription(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
         ordering = ["id"]
 
     def __str__(self):
@@ -46,6 +48,8 @@ class Event(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["id"]
 
     def __str__(self):
@@ -71,6 +75,8 @@ class Delivery(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["event", "subscription"], name="webhook_delivery_once")]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"),
@@ -92,6 +98,8 @@ class Attempt(models.Model):
     ok = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("webhook delivery attempt")
+        verbose_name_plural = _("webhook delivery attempts")
         ordering = ["-id"]
 
     def __str__(self):
@@ -108,6 +116,10 @@ class Cursor(models.Model):
     read_until = models.DateTimeField(null=True, blank=True)
     gaps = models.JSONField(default=list)
     updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook dispatcher cursor")
+        verbose_name_plural = _("webhook dispatcher cursors")
 
     def __str__(self):
         return f"{self.name} {self.position}"

@@ -23,6 +23,7 @@ def test_mask_secrets(line, masked):
     assert mask_secrets(line) == masked
 
 
+@pytest.mark.django_db(transaction=True)  # the server thread's middleware reads the portal host names
 def test_the_verify_token_is_masked_in_the_servers_access_log(settings, caplog):
     settings.RECAUDO_WHATSAPP_VERIFY_TOKEN = "verify-me-please"
     settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver", "localhost"]
