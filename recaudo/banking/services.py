@@ -289,8 +289,11 @@ def _reference_decisions(portfolio, references: list[str], width: int,
     decisions, hits = [], []
     for values in tries:
         hits.append([(kind_of(f), v, t) for f, v in values.items() for t in found[kind_of(f)].get(v, [])])
-        bad_digit = [f for f, v in values.items() if kind_of(f) == rules.GENERATED and not rules.luhn_valid(v)]
-        if segments and bad_digit:
+        # a layout's generated-reference segment with a wrong check digit (without a layout the whole reference is
+        # only tried as a generated one among the other kinds: a wrong digit there just finds nothing)
+        bad_digit = [f for f, v in values.items()
+                     if kind_of(f) == rules.GENERATED and not rules.luhn_valid(v)] if segments else []
+        if bad_digit:
             decisions.append(rules.Decision(None, "wrong_check_digit",
                                             (("field", bad_digit[0]), ("value", values[bad_digit[0]]))))
             continue
