@@ -76,7 +76,8 @@ def retry_delay(attempts: int, *, base_seconds: int = 30, cap_seconds: int = 6 *
 
 def url_problem(url: str, *, max_length: int) -> str:
     """Why a subscription URL is refused ("" when its shape is fine): too long, not http(s), no host, credentials
-    in it. Whether its host is a private address is decided when it is called (services: DNS)."""
+    in it. Whether its host is a private address needs the DNS: services._refused_host, when the subscription is
+    saved and before each request."""
     if len(url) > max_length:
         return str(_("at most %(n)s characters") % {"n": max_length})
     try:
@@ -100,6 +101,15 @@ def is_private(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return not ip.is_global or ip.is_multicast
+
+
+def is_address(host: str) -> bool:
+    """Whether a URL's host is an IP address written out (not a name to look up)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def gaps_between(position: int, ids: list[int]) -> list[list[int]]:

@@ -71,7 +71,11 @@ def subscription_secret(subscription: Subscription) -> str:
     return unseal(subscription.secret_sealed)["secret"]
 
 
-def _checked(*, url: str, description: str, events) -> tuple[str, str, list[str]]:
+def _checked(*, url: str, description: str, events, host: bool = True) -> tuple[str, str, list[str]]:
+    """The subscription's fields, cleaned, or a WebhookError at the first wrong one. With `host`, last (it may ask
+    the DNS), the URL's host must be one deliveries may call: the same guard as before each request
+    (_refused_host: a private address, or a name that does not resolve, is refused unless
+    RECAUDO_WEBHOOKS_ALLOW_PRIVATE)."""
     url = (url or "").strip()
     problem = rules.url_problem(url, max_length=MAX_URL) if url else _("required")
     if problem:
@@ -85,14 +89,24 @@ def _checked(*, url: str, description: str, events) -> tuple[str, str, list[str]
         raise WebhookError(_("Events: unknown event %(name)s") % {"name": unknown[0][:60]}, "events")
     if not events:
         raise WebhookError(_("Events: choose at least one"), "events")
+    refused = _refused_host(url) if host else ""
+    if refused:
+        raise WebhookError(_("URL: %(problem)s") % {"problem": refused}, "url")
     return url, description, events
 
 
-@transaction.atomic
 def subscription_create(*, portfolio, url: str, description: str = "", events, actor=None,
                         now: datetime | None = None) -> tuple[Subscription, str]:
-    """A new subscription and its secret ("whsec_..."), shown once: only its sealed form is kept."""
+    """A new subscription and its secret ("whsec_..."), shown once: only its sealed form is kept. Its fields are
+    checked first, outside the transaction (the URL's host may need the DNS), then it is written in one."""
     url, description, events = _checked(url=url, description=description, events=events)
+    return _subscription_write(portfolio=portfolio, url=url, description=description, events=events, actor=actor,
+                               now=now)
+
+
+@transaction.atomic
+def _subscription_write(*, portfolio, url: str, description: str, events: list[str], actor,
+                        now: datetime | None) -> tuple[Subscription, str]:
     if Subscription.objects.filter(portfolio=portfolio).count() >= 20:
         raise WebhookError(_("A portfolio has at most 20 webhook subscriptions."), "url")
     now = now or timezone.now()
@@ -104,15 +118,25 @@ def subscription_create(*, portfolio, url: str, description: str = "", events, a
     return sub, secret
 
 
-@transaction.atomic
 def subscription_update(*, subscription: Subscription, url: str, description: str = "", events, active: bool,
                         actor=None, now: datetime | None = None) -> Subscription:
-    """Change a subscription; turning it on again starts its failure count over."""
-    url, description, events = _checked(url=url, description=description, events=events)
+    """Change a subscription; turning it on again starts its failure count over. Its fields are checked first,
+    outside the transaction; the URL's host (as on creation) only when the URL changes or the subscription is
+    turned on, so one whose host stopped resolving can still be edited or turned off."""
+    saved = Subscription.objects.filter(pk=subscription.pk).values("url", "active").get()
+    host = (url or "").strip() != saved["url"] or (bool(active) and not saved["active"])
+    url, description, events = _checked(url=url, description=description, events=events, host=host)
+    return _subscription_change(subscription=subscription, url=url, description=description, events=events,
+                                active=bool(active), actor=actor, now=now)
+
+
+@transaction.atomic
+def _subscription_change(*, subscription: Subscription, url: str, description: str, events: list[str],
+                         active: bool, actor, now: datetime | None) -> Subscription:
     sub = Subscription.objects.select_for_update().get(pk=subscription.pk)
     before = {"url": sub.url, "description": sub.description, "events": sub.events, "active": sub.active}
-    after = {"url": url, "description": description, "events": events, "active": bool(active)}
-    sub.url, sub.description, sub.events, sub.active = url, description, events, bool(active)
+    after = {"url": url, "description": description, "events": events, "active": active}
+    sub.url, sub.description, sub.events, sub.active = url, description, events, active
     if active and not before["active"]:
         sub.failures, sub.disabled_at, sub.disabled_reason = 0, None, ""
     sub.updated_at = now or timezone.now()
@@ -366,8 +390,9 @@ _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 def _refused_host(url: str) -> str:
-    """Why the URL's host may not be called ("" when it may): a private address, unless
-    RECAUDO_WEBHOOKS_ALLOW_PRIVATE. Every address the name resolves to is checked."""
+    """Why the URL's host may not be called ("" when it may): a private address, or a name that does not resolve,
+    unless RECAUDO_WEBHOOKS_ALLOW_PRIVATE (then the name is not looked up here). Every address the name resolves to
+    is checked. The one guard of both saving a subscription (_checked) and each request (_post)."""
     problem = rules.url_problem(url, max_length=MAX_URL)
     if problem:
         return problem
@@ -378,10 +403,14 @@ def _refused_host(url: str) -> str:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
                                    proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as exc:
-        return f"DNS: {exc}"[:300]
+        return (_("%(name)s does not resolve (DNS: %(error)s)") % {"name": parts.hostname, "error": exc})[:300]
     for info in infos:
-        if rules.is_private(info[4][0].split("%")[0]):
-            return _("refused: %(host)s is a private address") % {"host": info[4][0]}
+        address = info[4][0].split("%")[0]
+        if rules.is_private(address):
+            if rules.is_address(parts.hostname):
+                return _("refused: %(host)s is a private address") % {"host": address}
+            return _("refused: %(name)s resolves to %(host)s, a private address") % {
+                "name": parts.hostname, "host": address}
     return ""
 
 

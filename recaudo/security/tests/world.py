@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.test import override_settings
 from django.utils import timezone
 
 from recaudo.certificates.services import debt_certificate_issue
@@ -153,9 +154,10 @@ def build_side(portfolio, agent, number: str) -> Side:
                                                 last_error=f"<script>erp {number}</script>")
     from recaudo.webhooks.services import send_test_event, subscription_create
 
-    webhook, _secret = subscription_create(portfolio=portfolio, url=f"https://erp.example.co/hooks/{number}",
-                                           description=f"<script>alert('hook {number}')</script>",
-                                           events=["payment.recorded"], actor="cli")
+    with override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=True):  # its host is not looked up (no DNS in tests)
+        webhook, _secret = subscription_create(portfolio=portfolio, url=f"https://erp.example.co/hooks/{number}",
+                                               description=f"<script>alert('hook {number}')</script>",
+                                               events=["payment.recorded"], actor="cli")
     webhook_delivery = send_test_event(subscription=webhook, actor="cli")
     return Side(portfolio=portfolio, debtor=debtor, agreement=agreement, offer=offer, job=job, strategy=strategy,
                 version=latest_version(strategy), segment=segment, hold=hold, revision=revision, payment=payment,

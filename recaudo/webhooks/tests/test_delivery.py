@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
 
 from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.models import AuditEvent
@@ -232,17 +233,68 @@ def test_a_gap_is_given_up_after_the_gap_hours(book):
     assert Cursor.objects.get(name="audit").gaps == []
 
 
-@override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=False)
-def test_private_addresses_are_refused_by_default(book):
+def test_private_addresses_are_refused_at_delivery_too(book):
+    """Saved while private addresses were allowed (or its name resolved to a public address then): each request
+    checks again."""
     portfolio, luz, _invoice = book
     with Receiver() as receiver:
         _subscribe(portfolio, receiver.url, ["payment.recorded"])
         payment_receive(portfolio=portfolio, debtor=luz, amount=Decimal("1000"), date=date(2026, 2, 1),
                         reference="A")
         dispatch(now=T0)
-        assert deliveries_process(now=T0) == {"sent": 0, "failed": 1}
+        with override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=False):
+            assert deliveries_process(now=T0) == {"sent": 0, "failed": 1}
     assert receiver.requests == []
     assert "127.0.0.1" in Attempt.objects.get().error
+
+
+@override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=False)
+@pytest.mark.parametrize(("url", "why"), [
+    ("https://127.0.0.1/hook", "rechazado: 127.0.0.1 es una dirección privada"),
+    ("https://10.0.0.5/x", "rechazado: 10.0.0.5 es una dirección privada"),
+    ("http://[::1]:8080/x", "rechazado: ::1 es una dirección privada"),
+    ("http://169.254.169.254/latest/meta-data", "rechazado: 169.254.169.254 es una dirección privada"),
+    ("https://localhost/x", "rechazado: localhost apunta a "),
+    ("https://intranet.example.co/x", "rechazado: intranet.example.co apunta a 10.20.30.40, una dirección privada"),
+    ("https://metadata.example.co/x", "rechazado: metadata.example.co apunta a 169.254.169.254"),
+    ("https://nowhere.example.co/x", "no se encontró nowhere.example.co en el DNS"),
+])
+def test_a_subscription_to_a_private_or_unknown_host_is_refused_when_saved(book, fake_dns, url, why):
+    """The same guard as each request's (services._refused_host), in es-CO at the URL field; a name that does not
+    resolve is refused as a delivery to it would fail."""
+    portfolio = book[0]
+    with translation.override("es-co"), pytest.raises(WebhookError) as error:
+        subscription_create(portfolio=portfolio, url=url, events=["payment.recorded"], actor="cli")
+    assert error.value.field == "url"
+    assert str(error.value.message).startswith("URL: " + why)
+    assert not Subscription.objects.exists()
+    sub, _secret = subscription_create(portfolio=portfolio, url="https://erp.example.co/h",
+                                       events=["payment.recorded"], actor="cli")  # a public address: saved
+    with translation.override("es-co"), pytest.raises(WebhookError) as error:
+        subscription_update(subscription=sub, url=url, events=["payment.recorded"], active=True, actor="cli")
+    assert error.value.field == "url" and str(error.value.message).startswith("URL: " + why)
+    sub.refresh_from_db()
+    assert sub.url == "https://erp.example.co/h"
+    with override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=True):
+        assert subscription_update(subscription=sub, url=url, events=["payment.recorded"], active=True,
+                                   actor="cli").url == url
+
+
+@override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=False)
+def test_a_saved_private_subscription_can_be_edited_and_left_off_but_not_turned_on(book, fake_dns):
+    """One saved before this check (or while allowed): the host is checked only when the URL changes or it is
+    turned on."""
+    portfolio = book[0]
+    with override_settings(RECAUDO_WEBHOOKS_ALLOW_PRIVATE=True):
+        sub, _secret = subscription_create(portfolio=portfolio, url="https://10.0.0.5/x",
+                                           events=["payment.recorded"], actor="cli")
+    sub = subscription_update(subscription=sub, url=sub.url, description="viejo", events=sub.events, active=False,
+                              actor="cli")
+    assert (sub.description, sub.active) == ("viejo", False)
+    with pytest.raises(WebhookError) as error:
+        subscription_update(subscription=sub, url=sub.url, events=sub.events, active=True, actor="cli")
+    assert error.value.field == "url"
+    assert not Subscription.objects.get().active
 
 
 def test_bad_subscriptions_are_refused_at_their_field(book):

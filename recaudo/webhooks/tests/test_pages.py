@@ -24,7 +24,7 @@ def portfolio():
     return portfolio
 
 
-def test_an_administrator_creates_a_webhook_and_sees_the_secret_once(client, portfolio):
+def test_an_administrator_creates_a_webhook_and_sees_the_secret_once(client, portfolio, fake_dns):
     login(client, "ana")
     page = client.get(reverse("webhook_list", args=[portfolio.slug])).content.decode()
     assert "Aún no hay webhooks." in page and "Nuevo webhook" in page
@@ -71,7 +71,25 @@ def test_rotate_change_turn_off_test_event_and_redeliver(client, portfolio, sett
     assert "El webhook está desactivado: actívelo primero." in off
 
 
-def test_a_disabled_webhook_is_announced_on_the_page(client, portfolio):
+def test_a_private_address_is_refused_at_the_url_field(client, portfolio, fake_dns):
+    login(client, "ana")
+    url = reverse("webhook_new", args=[portfolio.slug])
+    page = client.post(url, {"url": "https://127.0.0.1/hook", "events": ["payment.recorded"]})
+    assert page.status_code == 200 and not Subscription.objects.exists()
+    assert page.context["form"].errors["url"] == ["URL: rechazado: 127.0.0.1 es una dirección privada"]
+    assert "URL: rechazado: 127.0.0.1 es una dirección privada" in page.content.decode()
+    client.post(url, {"url": "https://erp.example.co/hooks", "events": ["payment.recorded"], "active": "on"})
+    sub = Subscription.objects.get()
+    page = client.post(reverse("webhook_detail", args=[portfolio.slug, sub.pk]),
+                       {"url": "https://intranet.example.co/x", "events": ["payment.recorded"], "active": "on"})
+    assert page.status_code == 200
+    assert page.context["form"].errors["url"] == [
+        "URL: rechazado: intranet.example.co apunta a 10.20.30.40, una dirección privada"]
+    sub.refresh_from_db()
+    assert sub.url == "https://erp.example.co/hooks"
+
+
+def test_a_disabled_webhook_is_announced_on_the_page(client, portfolio, fake_dns):
     login(client, "ana")
     client.post(reverse("webhook_new", args=[portfolio.slug]),
                 {"url": "https://erp.example.co/hooks", "events": ["payment.recorded"]})

@@ -50,6 +50,11 @@ def test_private_addresses():
         assert not rules.is_private(address), address
 
 
+def test_is_address():
+    assert rules.is_address("10.0.0.5") and rules.is_address("::1") and rules.is_address("169.254.169.254")
+    assert not rules.is_address("localhost") and not rules.is_address("erp.example.co")
+
+
 def test_gaps_between():
     assert rules.gaps_between(10, [11, 12, 15, 16, 20]) == [[13, 14], [17, 19]]
     assert rules.gaps_between(10, [13]) == [[11, 12]]
