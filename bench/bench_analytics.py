@@ -27,7 +27,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
+from _common import (  # bench/ is on the path when a script runs
+    PG_SERVER,
+    django_child,
+    fresh_postgres,
+    fresh_sqlite,
+    run_child,
+)
 from bench_aging import best_of, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,18 +110,12 @@ def _year_of_history(portfolio, today: date) -> int:
 def child(backend: str, n: int) -> None:
     import json
 
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-    django.setup()
-    from django.core.management import call_command
-
+    django_child()
     from recaudo.analytics.models import DailyFlow
     from recaudo.analytics.selectors import analytics_page, kpi_report
     from recaudo.analytics.services import snapshot_write
     from recaudo.portfolio.services import portfolio_create
 
-    call_command("migrate", verbosity=0)
     portfolio = portfolio_create(slug="bench", name="Bench", country="CO", currency="COP")
     today = portfolio.today()
     t0 = time.perf_counter()

@@ -21,7 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
+from _common import (  # bench/ is on the path when a script runs
+    PG_SERVER,
+    django_child,
+    fresh_postgres,
+    fresh_sqlite,
+    run_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_risk"
@@ -29,12 +35,8 @@ SIZES = {"tiny": 400, "small": 100_000, "full": 1_000_000}
 
 
 def child(backend: str, n: int) -> None:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-    django.setup()
+    django_child()
     from bench_aging import load
-    from django.core.management import call_command
 
     from recaudo.analytics.models import ObligationRisk
     from recaudo.analytics.risk_selectors import load_book
@@ -43,7 +45,6 @@ def child(backend: str, n: int) -> None:
     from recaudo.portfolio.services import portfolio_create
     from recaudo.strategies.models import DebtorStrategyState
 
-    call_command("migrate", verbosity=0)
     portfolio = portfolio_create(slug="bench", name="Bench", country="CO", currency="COP")
     t0 = time.perf_counter()
     counts = load(n, portfolio.pk, portfolio.today(), 50_000)
