@@ -156,19 +156,35 @@ def bank_queue(request, slug):
     return _queue_page(request, portfolio)
 
 
+def _row_portfolio(request, slug, exists, row_id, what):
+    """The portfolio of an action on one row of a queue (a bank line, a transfer receipt: importers), or 404 when
+    `exists(portfolio, row_id)` says the row is not in it."""
+    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
+    if not exists(portfolio, row_id):
+        raise Http404(f"{what} not found")
+    return portfolio
+
+
+def _row_call(request, form, call, done, *, gone=(), what=""):
+    """The one domain call of a row's action: `call()` through domain_call (a refusal at its field of `form`, or with
+    no form a message for the next page); `done` as a success message when it went through. Returns whether it
+    did. `gone`: what the call raises when the row went away meanwhile (a 404, "`what` not found")."""
+    try:
+        result = domain_call(form, call, request=request)
+    except gone:
+        raise Http404(f"{what} not found")
+    if result is FAILED:
+        return False
+    messages.success(request, done)
+    return True
+
+
 def _line_action(request, slug, line_id, form, key, call, done):
     """A queued line's action: `call(portfolio)` with the valid form, then back to the queue with `done`; else the
     queue page again with the form (and its errors) at the line."""
-    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
-    if not selectors.bank_line_exists(portfolio, line_id):
-        raise Http404("bank line not found")
+    portfolio = _row_portfolio(request, slug, selectors.bank_line_exists, line_id, "bank line")
     valid = form.is_valid()
-    try:
-        result = domain_call(form, lambda: call(portfolio))
-    except BankLine.DoesNotExist:
-        raise Http404("bank line not found")
-    if result is not FAILED:
-        messages.success(request, done)
+    if _row_call(request, form, lambda: call(portfolio), done, gone=BankLine.DoesNotExist, what="bank line"):
         return redirect("bank_queue", slug=portfolio.slug)
     if key == "accept":  # the suggestions are buttons, not a form: the error is shown above them
         error = " ".join(e for errors in form.errors.values() for e in errors) if valid else ""
@@ -239,17 +255,12 @@ def bank_applied(request, slug):
 @login_required
 @require_POST
 def bank_line_undo_view(request, slug, line_id):
-    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
-    if not selectors.bank_line_exists(portfolio, line_id):
-        raise Http404("bank line not found")
+    portfolio = _row_portfolio(request, slug, selectors.bank_line_exists, line_id, "bank line")
     form = LineUndoForm(request.POST, prefix=f"u{line_id}")
-    try:
-        result = domain_call(form, lambda: bank_line_undo(portfolio=portfolio, line_id=line_id,
-                                                          reason=form.cleaned_data["reason"], actor=request.user))
-    except BankLine.DoesNotExist:
-        raise Http404("bank line not found")
-    if result is not FAILED:
-        messages.success(request, _("Bank line undone: its payments were reversed and it waits in the queue again."))
+    if _row_call(request, form, lambda: bank_line_undo(portfolio=portfolio, line_id=line_id,
+                                                       reason=form.cleaned_data["reason"], actor=request.user),
+                 _("Bank line undone: its payments were reversed and it waits in the queue again."),
+                 gone=BankLine.DoesNotExist, what="bank line"):
         return redirect("bank_queue", slug=portfolio.slug)
     if form.non_field_errors():  # about the line itself (not applied any more): its row is gone from the list
         for problem in form.non_field_errors():
@@ -490,25 +501,21 @@ def receipts_queue(request, slug):
 @login_required
 @require_POST
 def receipt_approve_view(request, slug, receipt_id):
-    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
-    if not selectors.transfer_receipt_exists(portfolio, receipt_id):
-        raise Http404("receipt not found")
-    if domain_call(None, lambda: transfer_receipt_approve(portfolio=portfolio, receipt_id=receipt_id,
-                                                          actor=request.user), request=request) is not FAILED:
-        messages.success(request, _("Receipt approved: the payment was received."))
+    portfolio = _row_portfolio(request, slug, selectors.transfer_receipt_exists, receipt_id, "receipt")
+    _row_call(request, None, lambda: transfer_receipt_approve(portfolio=portfolio, receipt_id=receipt_id,
+                                                              actor=request.user),
+              _("Receipt approved: the payment was received."))
     return redirect("receipts_queue", slug=portfolio.slug)
 
 
 @login_required
 @require_POST
 def receipt_reject_view(request, slug, receipt_id):
-    portfolio = portfolio_for_user_or_404(request.user, slug, action="import")
-    if not selectors.transfer_receipt_exists(portfolio, receipt_id):
-        raise Http404("receipt not found")
+    portfolio = _row_portfolio(request, slug, selectors.transfer_receipt_exists, receipt_id, "receipt")
     form = ReceiptRejectForm(request.POST, prefix=f"r{receipt_id}")
-    if domain_call(form, lambda: transfer_receipt_reject(portfolio=portfolio, receipt_id=receipt_id,
-                                                         reason=form.cleaned_data["reason"], actor=request.user)
-                   ) is not FAILED:
-        messages.success(request, _("Receipt rejected: the debtor sees the reason."))
+    if _row_call(request, form, lambda: transfer_receipt_reject(portfolio=portfolio, receipt_id=receipt_id,
+                                                                reason=form.cleaned_data["reason"],
+                                                                actor=request.user),
+                 _("Receipt rejected: the debtor sees the reason.")):
         return redirect("receipts_queue", slug=portfolio.slug)
     return _receipts_page(request, portfolio, form, receipt_id, status=400)
