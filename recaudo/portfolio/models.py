@@ -35,6 +35,8 @@ class _UnitAttribute(DeferredAttribute):
     """Reads a currency column back as a `Unit`: the code carrying the exponent its portfolio records, so every
     conversion of the row's amounts uses the stored scale, whatever the currency table says today."""
 
+    stores_plainly = True  # __set__ only stores the value: core.bulk.new_instances may fill an instance's __dict__
+
     def __get__(self, instance, cls=None):
         value = super().__get__(instance, cls)
         if instance is None or not value or isinstance(value, Unit):
