@@ -2,7 +2,10 @@
 midway keeps the chunks before it and a second import applies the rest; a line another import took meanwhile
 sends its chunk line by line; a dry run keeps nothing whatever the chunks."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from recaudo.audit.models import AuditEvent
@@ -40,6 +43,7 @@ def _import(portfolio, text, **kwargs):
 def test_a_failure_midway_keeps_the_chunks_applied_and_a_second_import_applies_the_rest(monkeypatch):
     portfolio = _book()
     monkeypatch.setattr(services, "CHUNK", 2)
+    monkeypatch.setattr(services, "WORKERS", 1)  # one thread: the chunks in the file's order (PostgreSQL below)
     calls = []
     apply_chunk = services._apply_chunk
 
@@ -103,3 +107,80 @@ def test_a_dry_run_in_chunks_keeps_nothing(monkeypatch):
     assert [line.outcome for line in result.lines] == ["applied"] * 4 + ["queued"]
     assert not Payment.objects.exists() and not BankLine.objects.exists() and not AuditEvent.objects.filter(
         event_type__startswith="banking").exists()
+
+
+def _many_debtors():
+    """Six debtors of two obligations each (numbers 2n1 and 2n2), and a file paying each obligation, the first
+    debtor's first obligation twice (in two payments), plus a reference that names nothing."""
+    portfolio = make_portfolio()
+    for n in range(1, 7):
+        debtor = make_debtor(portfolio, code=f"C{n}", id_type="CC", id_number=f"5200000{n}")
+        for k in (1, 2):
+            make_obligation(portfolio, debtor, number=f"{n}0{k}", amount="1000000")
+    lines = [(f"{n}0{k}", 100_000_000) for n in range(1, 7) for k in (1, 2)]
+    lines[1:1] = [("101", 10_000)]  # the first debtor's second payment, after the first in the file
+    lines.append(("nope", 500))
+    return portfolio, files.file_2001([("7709998000011", lines)])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads apply the chunks on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_threads_apply_the_chunks_shared_out_by_debtor(monkeypatch):
+    portfolio, text = _many_debtors()
+    monkeypatch.setattr(services, "CHUNK", 2)
+    threads, debtors_by_thread = set(), {}
+    apply_chunk = services._apply_chunk
+
+    def watched(context, chunk):
+        name = threading.current_thread().name
+        threads.add(name)
+        for item in chunk:
+            debtor_id = services._line_debtor(context, item)
+            if debtor_id is not None:
+                debtors_by_thread.setdefault(debtor_id, set()).add(name)
+        apply_chunk(context, chunk)
+
+    monkeypatch.setattr(services, "_apply_chunk", watched)
+    seen = []
+    result = _import(portfolio, text, progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert [line.outcome for line in result.lines] == ["applied"] * 13 + ["queued"]
+    assert len(threads) == 2 and all(name.startswith("bank-file") for name in threads)
+    assert all(len(names) == 1 for names in debtors_by_thread.values())  # a debtor's lines in one thread
+    applied = [done for stage, done, _total in seen if stage == "apply"]
+    assert applied == sorted(applied) and applied[-1] == 14
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == list(range(1, 14))  # no gap, no repeat
+    # the first debtor's second payment came after the first (101 already paid): it went to 102
+    second = Payment.objects.get(reference="101", amount_minor=10_000)
+    assert set(second.entries.values_list("obligation__number", flat=True)) == {"102"}
+    assert AuditEvent.objects.filter(event_type="payment.recorded").count() == 13
+    assert AuditEvent.objects.filter(event_type="banking.file_imported").count() == 1
+    assert ledger_verify(portfolio) == []
+    again = _import(portfolio, text)
+    assert [line.outcome for line in again.lines] == ["duplicate"] * 14
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads apply the chunks on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_thread_failing_stops_the_others_and_a_second_import_applies_the_rest(monkeypatch):
+    portfolio, text = _many_debtors()
+    monkeypatch.setattr(services, "CHUNK", 2)
+    apply_chunk = services._apply_chunk
+    calls = []
+
+    def crash_on_the_third(context, chunk):
+        calls.append(len(chunk))
+        if len(calls) == 3:
+            raise RuntimeError("the server stopped")
+        apply_chunk(context, chunk)
+
+    monkeypatch.setattr(services, "_apply_chunk", crash_on_the_third)
+    with pytest.raises(RuntimeError):
+        _import(portfolio, text)
+    assert not AuditEvent.objects.filter(event_type="banking.file_imported").exists()
+    kept = Payment.objects.count()
+    assert 0 < kept < 13 and Receipt.objects.count() == kept
+    monkeypatch.setattr(services, "_apply_chunk", apply_chunk)
+    again = _import(portfolio, text)
+    assert again.count("applied") == 13 - kept
+    assert sorted(Receipt.objects.values_list("number", flat=True)) == list(range(1, 14))
+    assert BankLine.objects.count() == 14 and ledger_verify(portfolio) == []
