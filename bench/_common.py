@@ -93,3 +93,17 @@ def import_flat(flat: str | Path, slug: str = "bench"):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return portfolio, result, seconds
+
+
+def cpu_reference(rounds: int = 3) -> float:
+    """Seconds a fixed pure-Python loop (10,000,000 additions) takes, the best of `rounds`: how fast this machine
+    runs Python today, printed beside a benchmark's times so that runs on different machines (or one machine under
+    different neighbours) can be compared."""
+    best = float("inf")
+    for _round in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return best

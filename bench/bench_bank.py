@@ -38,7 +38,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from _common import PG_SERVER, fresh_postgres, fresh_sqlite, run_child  # bench/ is on the path when a script runs
+from _common import (  # bench/ is on the path when a script runs
+    PG_SERVER,
+    cpu_reference,
+    fresh_postgres,
+    fresh_sqlite,
+    run_child,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "recaudo_bench_bank"
@@ -361,9 +367,11 @@ def main() -> None:
             results.append(result)
             print(f"{engine}: loaded in {result['load_seconds']} s; {json.dumps(result['summary'])}", flush=True)
     load1, load5, load15 = os.getloadavg()
+    reference = cpu_reference() if args.size != "tiny" else 0.0
     print()
     print(f"bank collection file: {m:,} payments against {n:,} obligations / {max(1, n // 3):,} debtors "
-          f"(load average at the end {load1:.2f} {load5:.2f} {load15:.2f}, {os.cpu_count()} cores)")
+          f"(load average at the end {load1:.2f} {load5:.2f} {load15:.2f}, {os.cpu_count()} cores; CPU reference "
+          f"{reference:.2f} s, bench/_common.cpu_reference)")
     print("seconds: wall time of the stage; peak RSS: the process's peak at the end of the stage (reset before "
           "the import)")
     wrong = []
