@@ -417,7 +417,7 @@ def _apply_all(context: _Context, todo: list, own_transactions: bool, report) ->
         _analyze()
 
 
-def _apply_chunk_committed(context: _Context, chunk: list, own_transactions: bool) -> None:
+def _apply_chunk_committed(context: _Context, chunk: list, own_transactions: bool, threads: bool = False) -> None:
     """One chunk in its own transaction. On PostgreSQL, when the chunks are top-level transactions, each commits
     without waiting for its WAL to reach the disk (synchronous_commit off, as the imports' transaction): a crash in
     that fraction of a second loses whole chunks, never part of one, and importing the file again applies them
@@ -435,7 +435,7 @@ def _apply_chunk_committed(context: _Context, chunk: list, own_transactions: boo
         for outcome, detail, key, decision, found in chunk:
             outcome.outcome, outcome.reason, outcome.payment_id = "duplicate", "", None
             _apply_one(context, outcome, detail, key, decision, found)
-    collect_young()
+    collect_young(every_generation=threads)
 
 
 def _apply_parallel(context: _Context, todo: list, report) -> None:
@@ -463,7 +463,7 @@ def _apply_parallel(context: _Context, todo: list, report) -> None:
                 if stop.is_set():
                     return
                 chunk = items[start:start + CHUNK]
-                _apply_chunk_committed(context, chunk, True)
+                _apply_chunk_committed(context, chunk, True, threads=True)
                 done_queue.put(len(chunk))
         except BaseException:
             stop.set()

@@ -24,12 +24,13 @@ def fewer_collections():
         gc.unfreeze()
 
 
-def collect_young() -> None:
+def collect_young(*, every_generation: bool = False) -> None:
     """At the end of a chunk inside fewer_collections(): collect what the chunk allocated. Its model instances refer
     to one another both ways (a payment and its receipt, a line and its payment), cycles that reference counts
     never free; left to the next scheduled collection they pile up chunk after chunk (a 100,000-line file's peak
-    memory grew by about a hundred megabytes). Every generation is collected: when two threads apply chunks at
-    once (the bank file on PostgreSQL), one thread's collection finds the other's chunk still alive and moves it to
-    an older generation, where a young collection would never reach it (the peak grew by 300 MB). The frozen
-    objects are not scanned, so this costs in proportion to what was allocated since fewer_collections() began."""
-    gc.collect()
+    memory grew by about a hundred megabytes). The two younger generations, or `every_generation` when two
+    threads apply chunks at once (the bank file on PostgreSQL): one thread's collection finds the other's chunk
+    still alive and moves it to the oldest generation, which a young collection never reaches (the peak grew by
+    300 MB). The frozen objects are not scanned, so even a full collection costs in proportion to what was
+    allocated since fewer_collections() began."""
+    gc.collect(2 if every_generation else 1)
