@@ -39,21 +39,27 @@ def _import(portfolio, text, **kwargs):
     return services.bank_file_import(portfolio=portfolio, content=text.encode(), actor="test", **kwargs)
 
 
+def _crash_on_chunk(monkeypatch, n: int):
+    """services._apply_chunk raising on its n-th call (the server stopping); returns the real one."""
+    apply_chunk = services._apply_chunk
+    calls = []
+
+    def crashing(context, chunk):
+        calls.append(len(chunk))
+        if len(calls) == n:
+            raise RuntimeError("the server stopped")
+        apply_chunk(context, chunk)
+
+    monkeypatch.setattr(services, "_apply_chunk", crashing)
+    return apply_chunk
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_midway_keeps_the_chunks_applied_and_a_second_import_applies_the_rest(monkeypatch):
     portfolio = _book()
     monkeypatch.setattr(services, "CHUNK", 2)
     monkeypatch.setattr(services, "WORKERS", 1)  # one thread: the chunks in the file's order (PostgreSQL below)
-    calls = []
-    apply_chunk = services._apply_chunk
-
-    def crash_on_the_second(context, chunk):
-        calls.append(len(chunk))
-        if len(calls) == 2:
-            raise RuntimeError("the server stopped")
-        apply_chunk(context, chunk)
-
-    monkeypatch.setattr(services, "_apply_chunk", crash_on_the_second)
+    apply_chunk = _crash_on_chunk(monkeypatch, 2)
     with pytest.raises(RuntimeError):
         _import(portfolio, FIVE)
     # the first chunk was committed on its own; the second rolled back; the file's audit event is not written
@@ -164,16 +170,7 @@ def test_on_postgresql_threads_apply_the_chunks_shared_out_by_debtor(monkeypatch
 def test_on_postgresql_a_thread_failing_stops_the_others_and_a_second_import_applies_the_rest(monkeypatch):
     portfolio, text = _many_debtors()
     monkeypatch.setattr(services, "CHUNK", 2)
-    apply_chunk = services._apply_chunk
-    calls = []
-
-    def crash_on_the_third(context, chunk):
-        calls.append(len(chunk))
-        if len(calls) == 3:
-            raise RuntimeError("the server stopped")
-        apply_chunk(context, chunk)
-
-    monkeypatch.setattr(services, "_apply_chunk", crash_on_the_third)
+    apply_chunk = _crash_on_chunk(monkeypatch, 3)
     with pytest.raises(RuntimeError):
         _import(portfolio, text)
     assert not AuditEvent.objects.filter(event_type="banking.file_imported").exists()
