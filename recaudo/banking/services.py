@@ -370,6 +370,7 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
         for i in to_score])
     candidates = dict(zip(to_score, scored, strict=True))
     user = actor if actor is not None and not isinstance(actor, str) else None
+    context_threshold = selectors.auto_apply_score(portfolio)
     report("match", len(keys), len(keys))
     todo = []
     for index, (detail, key, decision) in enumerate(zip(details, keys, decisions, strict=True)):
@@ -379,9 +380,11 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
         if key in known:
             continue
         known.add(key)
-        todo.append((outcome, detail, key, decision, candidates.get(index, [])))
+        found = candidates.get(index, [])
+        todo.append(_Todo(outcome, detail, key, decision, found, *_line_target(
+            _minor(detail.amount_cents, portfolio), decision, found, context_threshold)))
     del keys, decisions, known, candidates
-    context = _Context(portfolio, convenio, file, sha, user, actor, selectors.auto_apply_score(portfolio))
+    context = _Context(portfolio, convenio, file, sha, user, actor, context_threshold)
     own_transactions = not connection.in_atomic_block  # each chunk commits by itself
     with fewer_collections():
         _apply_all(context, todo, own_transactions, report)
@@ -399,7 +402,7 @@ SWITCH_INTERVAL = 0.0005  # seconds: Python's thread switch interval while they 
 ANALYZE_AFTER = (1, 4, 16)  # chunks applied, after which the grown tables' statistics are refreshed (_analyze)
 
 
-def _apply_all(context: _Context, todo: list, own_transactions: bool, report) -> None:
+def _apply_all(context: _Context, todo: list[_Todo], own_transactions: bool, report) -> None:
     """The lines to apply, CHUNK at a time, each chunk its own transaction (_apply_chunk_committed). On PostgreSQL,
     when the chunks are top-level transactions, by WORKERS threads at once (_apply_parallel); else one after the
     other."""
@@ -410,6 +413,7 @@ def _apply_all(context: _Context, todo: list, own_transactions: bool, report) ->
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start:start + CHUNK]
         _apply_chunk_committed(context, chunk, own_transactions)
+        collect_young()
         report("apply", start + len(chunk), len(todo))
         if start // CHUNK + 1 in ANALYZE_AFTER:
             _analyze()
@@ -417,7 +421,7 @@ def _apply_all(context: _Context, todo: list, own_transactions: bool, report) ->
         _analyze()
 
 
-def _apply_chunk_committed(context: _Context, chunk: list, own_transactions: bool, threads: bool = False) -> None:
+def _apply_chunk_committed(context: _Context, chunk: list[_Todo], own_transactions: bool) -> None:
     """One chunk in its own transaction. On PostgreSQL, when the chunks are top-level transactions, each commits
     without waiting for its WAL to reach the disk (synchronous_commit off, as the imports' transaction): a crash in
     that fraction of a second loses whole chunks, never part of one, and importing the file again applies them
@@ -432,25 +436,25 @@ def _apply_chunk_committed(context: _Context, chunk: list, own_transactions: boo
     except (IntegrityError, DomainError):
         # A concurrent import took some of these lines, or a payment's rules refused it midway: the chunk is
         # undone and its lines go one by one, each in its own savepoint (what fails is queued or skipped).
-        for outcome, detail, key, decision, found in chunk:
-            outcome.outcome, outcome.reason, outcome.payment_id = "duplicate", "", None
-            _apply_one(context, outcome, detail, key, decision, found)
-    collect_young(every_generation=threads)
+        for item in chunk:
+            item.outcome.outcome, item.outcome.reason, item.outcome.payment_id = "duplicate", "", None
+            _apply_one(context, item)
 
 
-def _apply_parallel(context: _Context, todo: list, report) -> None:
+def _apply_parallel(context: _Context, todo: list[_Todo], report) -> None:
     """PostgreSQL: the chunks applied by WORKERS threads at once, each with its own connection and its own
     transaction per chunk, so that one thread's Python work runs while the other's statements run on the server
     (the import used one of the two cores at a time). The lines are shared out by the debtor they go to
-    (_line_debtor), so no two threads write the same debtor (no lock waits, no deadlock) and a debtor's lines keep
-    the file's order; lines that go to nobody are shared out evenly. Receipts stay consecutive, with no gap and no
-    repeat (the counter row is locked per chunk); across threads they are numbered in the order the chunks commit.
-    Progress is reported, and statistics refreshed, from the calling thread. A failure in one thread stops the
-    others after their current chunk; the chunks committed stay, as in one thread, and the error is raised."""
+    (_Todo.target, _line_target's choice made once per line), so no two threads write the same debtor (no lock
+    waits, no deadlock) and a debtor's lines keep the file's order; lines that go to nobody are shared out evenly.
+    Receipts stay consecutive, with no gap and no repeat (the counter row is locked per chunk); across threads they
+    are numbered in the order the chunks commit. Progress is reported, and statistics refreshed, from the calling
+    thread. A failure in one thread stops the others after their current chunk; the chunks committed stay, as in
+    one thread, and the error is raised."""
     groups: list[list] = [[] for _n in range(WORKERS)]
     nobody = 0
     for item in todo:
-        debtor_id = _line_debtor(context, item)
+        debtor_id = item.target.debtor_id if item.target is not None else None
         if debtor_id is None:
             debtor_id, nobody = nobody, nobody + 1
         groups[debtor_id % WORKERS].append(item)
@@ -463,7 +467,8 @@ def _apply_parallel(context: _Context, todo: list, report) -> None:
                 if stop.is_set():
                     return
                 chunk = items[start:start + CHUNK]
-                _apply_chunk_committed(context, chunk, True, threads=True)
+                _apply_chunk_committed(context, chunk, True)
+                collect_young(every_generation=True)  # else two threads' garbage peaked at 706 MB (decision 0014)
                 done_queue.put(len(chunk))
         except BaseException:
             stop.set()
@@ -507,14 +512,6 @@ def _quick_handovers():
         sys.setswitchinterval(previous)
 
 
-def _line_debtor(context: _Context, item: tuple) -> int | None:
-    """The id of the debtor a line to apply goes to (_line_target's choice), or None (it waits for a person)."""
-    _outcome, detail, _key, decision, found = item
-    target, _code, _params = _line_target(_minor(detail.amount_cents, context.portfolio), decision, found,
-                                          context.threshold)
-    return target.debtor_id if target is not None else None
-
-
 def _analyze() -> None:
     """PostgreSQL: refresh the planner's statistics of the tables a file grows, looked up by key in each chunk
     (payments by source reference and debtor, receipts, bank lines): planned from statistics taken when they were
@@ -538,23 +535,39 @@ class _Context:
     threshold: int  # the portfolio's auto-apply score
 
 
-def _apply_chunk(context: _Context, chunk: list) -> None:
+@dataclass(slots=True)
+class _Todo:
+    """A collection-file line to apply: its outcome (filled in when applied), detail, key, the reference's decision
+    and the scored candidates, and whom its payment goes to (_line_target's choice, made once: the threads share
+    the lines out by it) or, when nobody, the reason's code and parameters."""
+
+    outcome: LineOutcome
+    detail: asobancaria.Detail
+    key: str
+    decision: rules.Decision
+    found: list
+    target: rules.Target | None
+    code: str
+    params: tuple
+
+
+def _apply_chunk(context: _Context, chunk: list[_Todo]) -> None:
     """A chunk's lines at once: the payments of those that name one debtor (or whose best scored candidate reaches
     the threshold clearly, _line_target) through payments_receive, then every line's BankLine (bulk) with its
     suggestions and, when it waits, its reason code; a line whose key a payment already carries is skipped
     (_AlreadyPaid's case)."""
-    lines = _bank_lines_build(context, [(detail, key) for _outcome, detail, key, _decision, _found in chunk])
+    lines = _bank_lines_build(context, [(item.detail, item.key) for item in chunk])
     wanted: list[tuple[int, PaymentIn]] = []
-    for position, ((_outcome, _detail, _key, decision, found), line) in enumerate(zip(chunk, lines, strict=True)):
-        line.suggestions = [c.as_json() for c in found]
-        target, code, params = _line_target(line.amount_minor, decision, found, context.threshold)
+    for position, (item, line) in enumerate(zip(chunk, lines, strict=True)):
+        line.suggestions = [c.as_json() for c in item.found]
+        target = item.target
         if target is not None:
             wanted.append((position, PaymentIn(
                 debtor_id=target.debtor_id, obligation_id=target.obligation_id, minor=line.amount_minor,
                 source_ref=line.source_key, reference=(rules.unpadded(line.reference) or line.reference)[:100],
                 method=_line_method(line))))
         else:
-            line.reason_code, line.reason_params = code, dict(params)
+            line.reason_code, line.reason_params = item.code, dict(item.params)
     outs = payments_receive(portfolio=context.portfolio, payments=[p for _position, p in wanted],
                             date=context.file.header.collection_date, source=Payment.Source.BANK_FILE,
                             actor=context.actor)
@@ -569,14 +582,16 @@ def _apply_chunk(context: _Context, chunk: list) -> None:
         else:
             line.status, line.payment = BankLine.Status.APPLIED, out.payment
     insert_instances([line for i, line in enumerate(lines) if i not in skipped])
-    for position, ((outcome, _detail, _key, _decision, _found), line) in enumerate(zip(chunk, lines, strict=True)):
+    for position, (item, line) in enumerate(zip(chunk, lines, strict=True)):
         if position not in skipped:
-            outcome.outcome, outcome.reason, outcome.payment_id = line.status, line.reason_text, line.payment_id
+            item.outcome.outcome, item.outcome.reason, item.outcome.payment_id = (line.status, line.reason_text,
+                                                                                  line.payment_id)
 
 
-def _apply_one(context: _Context, outcome: LineOutcome, detail, key, decision, found) -> None:
+def _apply_one(context: _Context, item: _Todo) -> None:
     """One line in its own savepoint: its BankLine first (a key another import took meanwhile: skipped), then its
     payment through payment_receive, or queued."""
+    outcome, detail, key, decision, found = item.outcome, item.detail, item.key, item.decision, item.found
     debtor_ids = {c.debtor_id for c in found} | ({decision.target.debtor_id} if decision.target else set())
     obligation_ids = {c.obligation_id for c in found if c.obligation_id} | (
         {decision.target.obligation_id} if decision.target and decision.target.obligation_id else set())

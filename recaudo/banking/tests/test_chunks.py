@@ -141,9 +141,8 @@ def test_on_postgresql_threads_apply_the_chunks_shared_out_by_debtor(monkeypatch
         name = threading.current_thread().name
         threads.add(name)
         for item in chunk:
-            debtor_id = services._line_debtor(context, item)
-            if debtor_id is not None:
-                debtors_by_thread.setdefault(debtor_id, set()).add(name)
+            if item.target is not None:
+                debtors_by_thread.setdefault(item.target.debtor_id, set()).add(name)
         apply_chunk(context, chunk)
 
     monkeypatch.setattr(services, "_apply_chunk", watched)
