@@ -35,3 +35,12 @@ def test_menu_by_role(client, portfolio, role, shown, hidden):
         assert (f'href="{urls[name]}"' if name != "work-debtor" else urls[name]) not in html, name
     if role == "supervisor":
         assert ">Aprobaciones</a>" in html
+
+
+def test_a_portfolios_own_address_opens_its_debtors_and_stays_closed_to_others(client, portfolio, other_portfolio):
+    make_user("uhome", portfolio, role="viewer")
+    sign_in(client, "uhome")
+    home = client.get(f"/p/{portfolio.slug}/")  # was a 404
+    assert home.status_code == 302 and home.url == reverse("debtor_list", args=[portfolio.slug])
+    assert client.get(home.url).status_code == 200
+    assert client.get(f"/p/{other_portfolio.slug}/", follow=True).status_code == 404
