@@ -89,6 +89,22 @@ def test_an_agent_creates_a_payment_link_from_the_debtor_page(client, book):
     assert "Cancelado" in client.get(url).content.decode()
 
 
+def test_a_payment_link_for_the_debtors_total_can_be_created(client, book):
+    portfolio, luz, _invoice = book
+    make_obligation(portfolio, luz, number="FV-1204", amount="500000")
+    with FakeWompi() as fake:
+        gateway_account_save(portfolio=portfolio, provider="wompi", values=fake.config(), actor="cli")
+        login(client, "carlos")
+        url = reverse("payment_links", args=[portfolio.slug, luz.pk])
+        page = client.get(url).content.decode()
+        assert '<option value="" selected>Total del deudor</option>' in page
+        assert '<select name="target" id="id_target">' in page  # not required: the browser lets "" through
+        response = client.post(url, {"target": "", "amount": "", "expires_in": "3"})
+    assert response.status_code == 200 and "obligatorio" not in response.content.decode()
+    link = PaymentLink.objects.get()
+    assert link.obligation_id is None and link.amount_minor == 150_000_000
+
+
 def test_a_viewer_may_not_create_payment_links(client, book):
     portfolio, luz, _invoice = book
     login(client, "vera")
