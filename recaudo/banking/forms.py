@@ -177,7 +177,8 @@ class GatewayAccountForm(forms.Form):
 
 
 class PaymentLinkForm(forms.Form):
-    target = forms.ChoiceField(label=_("What is paid"))
+    # "" is the debtor's total: a choice like the others, so the field is not required
+    target = forms.ChoiceField(label=_("What is paid"), required=False)
     amount = forms.DecimalField(label=_("Amount (empty: what is owed)"), required=False, min_value=0,
                                 max_digits=18, decimal_places=2)
     expires_in = forms.IntegerField(label=_("Expires in (days)"), initial=7, min_value=1, max_value=90)

@@ -108,11 +108,14 @@ def payment_references_assign(*, portfolio: Portfolio, actor=None) -> int:
 # --- convenios ---------------------------------------------------------------------------------------------------
 
 def _digits(value: str, name: str, size: int, *, required: bool = False) -> str:
+    """`value` of the convenio's field `name`, checked to be up to `size` digits; the message names the field in
+    words (its label), not by its key."""
     value = (value or "").strip()
     if not value and not required:
         return ""
     if not value.isdigit() or not value.isascii() or len(value) > size:
-        raise BankingError(_("%(name)s: up to %(size)d digits") % {"name": name, "size": size}, field=name)
+        label = Convenio._meta.get_field(name).verbose_name
+        raise BankingError(_("%(name)s: up to %(size)d digits") % {"name": label, "size": size}, field=name)
     return value
 
 

@@ -41,6 +41,7 @@ from .gateways.base import (
     LinkRequest,
     Notification,
     SignatureInvalid,
+    yes_or_no,
 )
 from .models import GatewayAccount, GatewayNotification, PaymentLink
 
@@ -94,8 +95,10 @@ def gateway_account_save(*, portfolio: Portfolio, provider: str, values: dict, a
         value = str(values.get(spec.key) or "").strip()
         if len(value) > 500:
             raise GatewayProblem(_("%(field)s: up to 500 characters") % {"field": spec.label}, field=spec.key)
-        if spec.key in ("base_url", "checkout_url") and value and not value.startswith(("https://", "http://")):
+        if spec.key.endswith("_url") and value and not value.startswith(("https://", "http://")):
             raise GatewayProblem(_("%(field)s: an http(s) address") % {"field": spec.label}, field=spec.key)
+        if spec.key == "test" and not yes_or_no(value):
+            raise GatewayProblem(_("%(field)s: true or false") % {"field": spec.label}, field=spec.key)
         if spec.secret and not value:
             continue  # kept
         if target.get(spec.key, "") != value:

@@ -261,7 +261,23 @@ def parse_amount(text: str, decimal_separator: str = ",", thousands_separator: s
 
 # --- CSV and XLSX ------------------------------------------------------------------------------------------------
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _binary(content: bytes) -> bool:
+    """Whether the file's start is not text (a NUL, or more than 1 in 20 control characters): a file sent as a CSV
+    statement that is something else (a PDF, an image, a zip), whose "header" would be noise to show back."""
+    head = content[:4096]
+    if b"\x00" in head:
+        return True
+    text = decode(head)
+    return len(_CONTROL.findall(text)) * 20 > len(text)
+
+
 def _csv_rows(content: bytes, mapping: Mapping):
+    if _binary(content):
+        return Problem("", _("file"), _("the file is not text, so not a CSV statement: check that it is the bank's "
+                                        "file and choose its layout"))
     if mapping.encoding == "auto":
         text = decode(content)
     else:

@@ -138,9 +138,19 @@ def required(config: dict, key: str, provider: str) -> str:
     return value
 
 
+YES_WORDS = ("1", "true", "yes", "si", "sí", "on")
+NO_WORDS = ("0", "false", "no", "off")
+
+
 def truthy(value) -> bool:
     """A yes/no setting as an administrator types it ("true", "1", "sí"...)."""
-    return str(value or "").strip().lower() in ("1", "true", "yes", "si", "sí", "on")
+    return str(value or "").strip().lower() in YES_WORDS
+
+
+def yes_or_no(value) -> bool:
+    """Whether `value` is a yes/no word truthy() reads (or empty: no), so that a typo ("verdadero") is refused
+    rather than read as no."""
+    return str(value or "").strip().lower() in ("", *YES_WORDS, *NO_WORDS)
 
 
 def status_in(table: dict[str, str], code) -> str:

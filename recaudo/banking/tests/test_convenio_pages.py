@@ -119,7 +119,7 @@ def test_layout_errors_are_in_spanish_naming_the_row_and_the_field(client, book)
                        _post([("national_id", 1, 10), ("national_id", 11, 10)])).content.decode()
     assert "segmento 2: el documento de identidad aparece dos veces" in page
     page = client.post(reverse("convenio_new", args=[portfolio.slug]), _post(bank_code="BCO")).content.decode()
-    assert "bank_code: hasta 3 dígitos" in page
+    assert "código del banco: hasta 3 dígitos" in page and "bank_code:" not in page
     assert not Convenio.objects.exists()
 
 

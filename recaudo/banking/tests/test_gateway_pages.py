@@ -50,6 +50,23 @@ def test_an_administrator_configures_wompi_and_the_secrets_are_never_shown_back(
     assert "Pasarelas de pago" in client.get(reverse("bank_upload", args=[portfolio.slug])).content.decode()
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("test", "verdadero", "Modo de pruebas (true o false): escriba true o false"),
+    ("validation_url", "<script>alert(1)</script>", "servicio de validación de transacciones: una dirección http(s)"),
+    ("apify_url", "ftp://example.com", "API de sesiones de pago: una dirección http(s)"),
+])
+def test_a_gateway_setting_that_cannot_work_is_refused_at_its_field(client, book, field, value, message):
+    """ePayco's test mode must be a yes/no word (a typo is not silently production) and its addresses http(s)."""
+    portfolio = book[0]
+    login(client, "ana")
+    data = {"p_cust_id_cliente": "1234", "p_key": "k", "public_key": "pub", "private_key": "prv", field: value}
+    page = client.post(reverse("gateway_edit", args=[portfolio.slug, "epayco"]), data).content.decode()
+    assert message in page
+    assert not GatewayAccount.objects.exists()
+    data[field] = "false" if field == "test" else "https://example.com/api"
+    assert client.post(reverse("gateway_edit", args=[portfolio.slug, "epayco"]), data).status_code == 302
+
+
 @pytest.mark.parametrize("user", ["sofia", "carlos", "vera"])
 def test_only_administrators_see_the_gateways(client, book, user):
     portfolio = book[0]
@@ -87,6 +104,22 @@ def test_an_agent_creates_a_payment_link_from_the_debtor_page(client, book):
     link.refresh_from_db()
     assert link.status == "cancelled"
     assert "Cancelado" in client.get(url).content.decode()
+
+
+def test_a_payment_link_for_the_debtors_total_can_be_created(client, book):
+    portfolio, luz, _invoice = book
+    make_obligation(portfolio, luz, number="FV-1204", amount="500000")
+    with FakeWompi() as fake:
+        gateway_account_save(portfolio=portfolio, provider="wompi", values=fake.config(), actor="cli")
+        login(client, "carlos")
+        url = reverse("payment_links", args=[portfolio.slug, luz.pk])
+        page = client.get(url).content.decode()
+        assert '<option value="" selected>Total del deudor</option>' in page
+        assert '<select name="target" id="id_target">' in page  # not required: the browser lets "" through
+        response = client.post(url, {"target": "", "amount": "", "expires_in": "3"})
+    assert response.status_code == 200 and "obligatorio" not in response.content.decode()
+    link = PaymentLink.objects.get()
+    assert link.obligation_id is None and link.amount_minor == 150_000_000
 
 
 def test_a_viewer_may_not_create_payment_links(client, book):

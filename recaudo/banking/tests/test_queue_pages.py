@@ -115,5 +115,24 @@ def test_the_queue_and_the_applied_lines_share_their_form_and_pager_includes(cli
     assert includes <= {t.name for t in applied.templates}
     html = applied.content.decode()
     assert f'id="id_u{applied_line.pk}-reason"' in html and 'name="csrfmiddlewaretoken"' in html
-    assert f'action="{reverse("bank_line_undo", args=[portfolio.slug, applied_line.pk])}"' in html
+    assert f'action="{reverse("bank_line_undo", args=[portfolio.slug, applied_line.pk])}#applied-{applied_line.pk}"' \
+        in html
     assert 'id="id_q"' in html  # the filters' fields through the same field include
+
+
+def test_each_rows_forms_post_to_an_address_that_opens_the_page_at_the_row(client, book):
+    """A refused action shows its error at its row, which can be far down the (scrolling) list: the form's address
+    ends with the row's anchor, so the page that shows the error opens there."""
+    portfolio, _luz, _pedro, line, applied = book
+    login(client, "sofia")
+    queue = client.get(reverse("bank_queue", args=[portfolio.slug])).content.decode()
+    assert f'id="line-{line.pk}"' in queue
+    for name in ("bank_line_accept", "bank_line_apply", "bank_line_split", "bank_line_dismiss"):
+        assert f'action="{reverse(name, args=[portfolio.slug, line.pk])}#line-{line.pk}"' in queue
+    url = reverse("bank_line_split", args=[portfolio.slug, line.pk])
+    page = client.post(url, {f"s{line.pk}-debtor_1": "C001", f"s{line.pk}-amount_1": "1",
+                             f"s{line.pk}-debtor_2": "C002", f"s{line.pk}-amount_2": "1"}).content.decode()
+    assert "deben ser iguales" in page and f'action="{url}#line-{line.pk}"' in page
+    applied_page = client.get(reverse("bank_applied", args=[portfolio.slug])).content.decode()
+    undo = reverse("bank_line_undo", args=[portfolio.slug, applied.pk])
+    assert f'id="applied-{applied.pk}"' in applied_page and f'action="{undo}#applied-{applied.pk}"' in applied_page

@@ -223,6 +223,17 @@ def test_empty_and_garbage_files():
         "el extracto no tiene movimientos")
 
 
+def test_a_binary_file_read_as_a_csv_is_one_problem_not_its_noise_as_a_header():
+    junk = bytes(range(256)) * 20  # a NUL and every control character, as a PDF, an image or a zip has
+    for content in (junk, junk.replace(b"\x00", b"\x01")):
+        problems = statements.read(content, "csv", VALOR).problems
+        assert [str(p) for p in problems] == [
+            "archivo: el archivo no es texto, así que no es un extracto CSV: verifique que es el archivo del banco y "
+            "elija su formato"]
+    accented = "Fecha,Descripción,Valor\n01/03/2026,PAGO ÑANDÚ,\"1.000,00\"\n".encode("cp1252")
+    assert statements.read(accented, "csv", VALOR).statement is not None
+
+
 def test_a_mapping_with_both_amount_and_debit_credit_is_refused():
     problems = statements.mapping_problems(Mapping(date_column="Fecha", amount_column="Valor", debit_column="D"))
     assert problems == ["dé la columna del valor o las columnas de débito y crédito, no ambas"]
