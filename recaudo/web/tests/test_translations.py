@@ -7,6 +7,11 @@ from __future__ import annotations
 import gettext as gnu
 import subprocess
 
+import pytest
+from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
 from recaudo.web.tests.catalogs import Msg, _msgs, mo_catalog, po_entries, po_files, source_msgids
 
 
@@ -51,3 +56,12 @@ def test_the_extraction_finds_python_and_template_strings():
                       '{% endblocktranslate %} {% translate "50 % off" %}', origin="t.html")
     text = "\n".join(line.lstrip() for line in text.splitlines())
     assert _msgs(text) == {Msg("Save"), Msg("Hi %(a)s"), Msg("50 %% off")}
+
+
+def test_an_empty_upload_says_archivo_not_djangos_fichero():
+    with translation.override("es-co"), pytest.raises(forms.ValidationError) as caught:
+        forms.FileField().clean(SimpleUploadedFile("pagos.csv", b""))
+    assert caught.value.messages == ["El archivo enviado está vacío."]
+    with translation.override("es-co"), pytest.raises(forms.ValidationError) as caught:
+        forms.FileField().clean(None)
+    assert "fichero" not in caught.value.messages[0]
