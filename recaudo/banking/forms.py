@@ -13,16 +13,11 @@ from .models import ReferenceKind
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a collection file of 100,000 payments is about 16 MB
 
 
-STATEMENT_LAYOUT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "ofx": "OFX", "camt053": "CAMT.053 (ISO 20022)",
-                           "mt940": "MT940"}
-
-
 class BankFileForm(forms.Form):
     file = forms.FileField(label=_("Bank file (Asobancaria collection file or statement)"))
     layout = forms.ChoiceField(label=_("Layout"), initial="auto", choices=[
         ("auto", _("Detect it")),
-        *[(name, name.replace("asobancaria-", "Asobancaria ")) for name in asobancaria.LAYOUTS],
-        *[(name, STATEMENT_LAYOUT_LABELS[name]) for name in statements.LAYOUTS]])
+        *[(name, rules.layout_label(name)) for name in (*asobancaria.LAYOUTS, *statements.LAYOUTS)]])
     mapping = forms.ChoiceField(label=_("Statement mapping (CSV or XLSX)"), required=False)
     convenio = forms.ChoiceField(label=_("Collection agreement (convenio)"), required=False)
     dry_run = forms.BooleanField(label=_("Only check (apply nothing)"), required=False)

@@ -15,7 +15,7 @@ from recaudo.core.sealed import SealBroken, unseal
 
 from .gateways.base import GatewayError
 from .matching import reasons_text
-from .rules import queue_reason_text
+from .rules import layout_label, queue_reason_text
 
 
 class ReferenceKind(models.TextChoices):
@@ -199,6 +199,10 @@ class BankLine(models.Model):
         return self.reason or (queue_reason_text(self.reason_code, self.reason_params) if self.reason_code else "")
 
     @property
+    def layout_label(self) -> str:
+        return layout_label(self.layout)
+
+    @property
     def reference_unpadded(self) -> str:
         """The bank's reference without its padding zeros, as people write it."""
         return self.reference.lstrip("0") or ("0" if self.reference else "")
@@ -305,6 +309,11 @@ class BankUpload(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+
+    @property
+    def layout_label(self) -> str:
+        """The layout the file was read as (its summary's), as people name it."""
+        return layout_label((self.summary or {}).get("layout") or self.layout)
 
     @property
     def percent(self) -> int:

@@ -204,6 +204,16 @@ def decide(matches: dict[str, list[Target]], *, each_must_match: bool) -> Decisi
     return Decision(Target(debtors.pop(), obligations.pop() if obligations else None))
 
 
+# The bank files' layouts as people name them (the upload form's choices, a file's summary, the review queue).
+LAYOUT_LABELS = {"asobancaria-2001": "Asobancaria 2001", "asobancaria-1998": "Asobancaria 1998", "csv": "CSV",
+                 "xlsx": "Excel (XLSX)", "ofx": "OFX", "camt053": "CAMT.053 (ISO 20022)", "mt940": "MT940"}
+
+
+def layout_label(layout: str) -> str:
+    """A layout's name as people know it ("asobancaria-2001" -> "Asobancaria 2001"); an unknown one as it is."""
+    return LAYOUT_LABELS.get(layout, layout)
+
+
 def queue_reason_text(code: str, params: dict | None = None) -> str:
     """Why a bank line waits for a person, in the active language, from its code and parameters (stored on the
     line, so the page says it in the reader's language). An unknown code is shown as it is."""

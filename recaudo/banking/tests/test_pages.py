@@ -38,7 +38,9 @@ def test_a_supervisor_uploads_a_file_and_sees_the_summary(client, book):
     assert "ninguna" in page.lower() or "ningún" in page.lower()  # the queued line's reason, in Spanish
     assert Payment.objects.count() == 1 and BankLine.objects.filter(status="queued").count() == 1
     again = _upload(client, portfolio, text).content.decode()  # the same file: duplicates
-    assert Payment.objects.count() == 1 and "Ya leídos antes" in again
+    assert Payment.objects.count() == 1 and "Ya leídos antes" in again  # the summary's count
+    assert again.count("<td>Ya leída antes</td>") == 2  # each line's result, in the singular
+    assert '<dd id="sum-layout">Asobancaria 2001</dd>' in again  # the layout's name, not its code in capitals
 
 
 def test_solo_revisar_applies_nothing(client, book):
