@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.core.forms import DateInput
@@ -174,8 +175,8 @@ class GatewayAccountForm(forms.Form):
 class PaymentLinkForm(forms.Form):
     # "" is the debtor's total: a choice like the others, so the field is not required
     target = forms.ChoiceField(label=_("What is paid"), required=False)
-    amount = forms.DecimalField(label=_("Amount (empty: what is owed)"), required=False, min_value=0,
-                                max_digits=18, decimal_places=2)
+    # typed as people write it (1.500.000 or 1.500.000,50): the service reads it (core.amounts.parse_amount)
+    amount = forms.CharField(label=_("Amount (empty: what is owed)"), required=False, max_length=40)
     expires_in = forms.IntegerField(label=_("Expires in (days)"), initial=7, min_value=1, max_value=90)
 
     def __init__(self, *args, obligations=(), installments=(), **kwargs):
@@ -183,7 +184,8 @@ class PaymentLinkForm(forms.Form):
         self.fields["target"].choices = [("", _("The debtor's total"))] + [
             (f"o{o.pk}", _("Obligation %(number)s") % {"number": o.number}) for o in obligations] + [
             (f"i{i.pk}", _("Agreement installment %(number)s (due %(due)s)") % {"number": i.number,
-                                                                              "due": i.due_date.isoformat()})
+                                                                              "due": date_format(i.due_date,
+                                                                                                 "SHORT_DATE_FORMAT")})
             for i in installments]
 
 

@@ -25,6 +25,7 @@ from recaudo.accounts.selectors import can, debtor_visible
 from recaudo.agreements.models import AgreementInstallment
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
 from recaudo.audit.services import audit_record
+from recaudo.core.amounts import AmountError, parse_amount
 from recaudo.core.errors import DomainError, NotAllowed
 from recaudo.core.money import from_minor, to_minor
 from recaudo.core.sealed import seal
@@ -244,9 +245,12 @@ def payment_link_create(*, portfolio: Portfolio, debtor: Debtor, obligation: Obl
     if amount is None or amount == "":
         amount_minor = _default_amount_minor(debtor, obligation, installment)
     else:
-        try:
-            amount_minor = to_minor(amount, currency)
-        except ValueError:
+        try:  # typed text as people write it (1.500.000,50 or 1,500,000.50), else a number
+            amount_minor = to_minor(parse_amount(amount, decimal="auto", currency=currency, allow_zero=False),
+                                    currency)
+        except AmountError as exc:
+            raise GatewayProblem(f"{_('amount')}: {exc.message}", field="amount") from None
+        except (ValueError, ArithmeticError):
             raise GatewayProblem(_("%(value)s is not an amount") % {"value": str(amount)[:30]}, field="amount")
     if amount_minor <= 0:
         raise GatewayProblem(_("Nothing to pay: the amount must be greater than zero."), field="amount")

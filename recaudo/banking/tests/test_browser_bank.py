@@ -79,7 +79,7 @@ def test_a_supervisor_uploads_a_statement_resolves_a_line_by_hand_and_sees_the_b
     shot(page, "queue")
     page.fill(f"#id_a{queued.pk}-debtor", "C002")
     page.fill(f"#id_a{queued.pk}-obligation", "FV-2001")
-    page.click(f"#line-{queued.pk} form[action$='/apply/'] button[type=submit]")
+    page.click(f"#line-{queued.pk} form[action*='/apply/'] button[type=submit]")
     page.wait_for_selector(".message-success")
     assert not page.query_selector(f"#line-{queued.pk}")
     shot(page, "queue-resolved")

@@ -3,10 +3,14 @@ and statements, in es-CO."""
 
 from __future__ import annotations
 
+from datetime import date
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from recaudo.banking.forms import PaymentLinkForm
 from recaudo.banking.models import GatewayAccount, PaymentLink
 from recaudo.banking.services_gateways import gateway_account_save, payment_link_create
 from recaudo.banking.tests.fake_gateways import FakeWompi
@@ -120,6 +124,29 @@ def test_a_payment_link_for_the_debtors_total_can_be_created(client, book):
     assert response.status_code == 200 and "obligatorio" not in response.content.decode()
     link = PaymentLink.objects.get()
     assert link.obligation_id is None and link.amount_minor == 150_000_000
+
+
+def test_a_payment_links_amount_is_typed_as_people_write_it_and_a_bad_one_is_named(client, book):
+    portfolio, luz, _invoice = book
+    with FakeWompi() as fake:
+        gateway_account_save(portfolio=portfolio, provider="wompi", values=fake.config(), actor="cli")
+        login(client, "carlos")
+        url = reverse("payment_links", args=[portfolio.slug, luz.pk])
+        assert 'type="number" name="amount"' not in client.get(url).content.decode()  # "1.500.000" could not be typed
+        for typed, message in (("abc", "valor: no es un número"), ("-5", "valor: no puede ser negativo"),
+                               ("0", "valor: "), ("9" * 30, "valor: ")):
+            page = client.post(url, {"target": "", "amount": typed, "expires_in": "3"},
+                               HTTP_ACCEPT_LANGUAGE="es-CO").content.decode()
+            assert message in page and not PaymentLink.objects.exists(), typed
+        client.post(url, {"target": "", "amount": "250.000,50", "expires_in": "3"})
+    assert PaymentLink.objects.get().amount_minor == 25_000_050
+
+
+def test_an_installments_due_date_reads_as_the_page_writes_dates():
+    installment = SimpleNamespace(pk=7, number=2, due_date=date(2027, 3, 5))
+    with translation.override("es-co"):
+        choices = dict(PaymentLinkForm(installments=[installment]).fields["target"].choices)
+    assert choices["i7"] == "Cuota 2 del acuerdo (vence 05/03/2027)"
 
 
 def test_a_viewer_may_not_create_payment_links(client, book):
