@@ -214,6 +214,12 @@ def test_reports_aging_statement_kpis(client, portfolio, tokens, luz):
     assert {k["code"]: k["value"] for k in kpis}["receivables"] == "150000.00"
 
 
+def test_an_as_of_date_at_the_start_of_the_calendar_answers_an_empty_aging(client, portfolio, tokens, luz):
+    answer = client.get(f"{BASE}/aging?as_of=0001-01-01", **bearer(tokens["read"]))
+    assert answer.status_code == 200, answer.content[:200]
+    assert answer.json()["as_of"] == "0001-01-01" and answer.json()["total"] == "0.00"  # nothing existed yet
+
+
 def test_promises_holds_agreements_offers_messages_events(client, portfolio, tokens, luz):
     promise = client.post(f"{BASE}/debtors/C001/promises", {"amount": "50000", "due_date": "2026-12-20"},
                           content_type="application/json", **bearer(tokens["write"]))
