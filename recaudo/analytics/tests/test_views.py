@@ -57,6 +57,19 @@ def test_bad_dates_are_told_and_the_page_still_renders(client, book):
     assert "posterior" in response.content.decode()
 
 
+def test_dates_at_the_start_of_the_calendar_are_not_a_500(client, book):
+    for params in ({"to": "0001-01-01"}, {"from": "0001-01-01", "to": "0001-01-02"}, {"from": "0001-01-01"}):
+        response = client.get(URL, params, HTTP_ACCEPT_LANGUAGE="es-co")
+        assert response.status_code in (200, 400), (params, response.status_code)
+
+
+def test_the_end_of_the_period_is_hasta_in_spanish(client, book):
+    """"To" is "Para" (a message's recipient) in other apps' catalogs; the period's end is "Hasta"."""
+    response = client.get(URL, {"to": "zz"}, HTTP_ACCEPT_LANGUAGE="es-co")
+    html = response.content.decode()
+    assert '<label for="to">Hasta</label>' in html and "Hasta: zz no es una fecha" in html
+
+
 def test_a_segment_filter_and_escaped_names(client, book):
     segment = Segment.objects.create(portfolio=book, name="<script>x</script>", order=1, conditions={})
     response = client.get(URL, {"segment": str(segment.pk)})
