@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from recaudo.analytics.services import snapshot_backfill
+from recaudo.communications.models import Message
 from recaudo.demo.testing import login, make_portfolio, make_user
+from recaudo.portfolio.models import Debtor
 from recaudo.reports.tests.factories import build_book
 from recaudo.strategies.models import Segment
 
@@ -68,6 +70,15 @@ def test_the_end_of_the_period_is_hasta_in_spanish(client, book):
     response = client.get(URL, {"to": "zz"}, HTTP_ACCEPT_LANGUAGE="es-co")
     html = response.content.decode()
     assert '<label for="to">Hasta</label>' in html and "Hasta: zz no es una fecha" in html
+
+
+def test_channels_are_named_in_the_page_language_not_by_their_code(client, book):
+    sent = datetime(2026, 10, 20, 15, 0, tzinfo=UTC)
+    Message.objects.create(portfolio=book, debtor=Debtor.objects.get(portfolio=book, code="C001"), channel="email",
+                           template_code="reminder", dedupe_key="m-1", scheduled_for=sent, next_attempt_at=sent,
+                           sent_at=sent, status="sent", source="cycle")
+    html = client.get(URL, {"from": "2026-10-01", "to": "2026-11-22"}, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "<td>Correo electrónico</td><td>reminder</td>" in html, html[html.find("channels-title"):][:1500]
 
 
 def test_a_segment_filter_and_escaped_names(client, book):
