@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agents.models import AgentTask, Assignment, MonthlyTarget
 from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
-from recaudo.communications.models import Message
+from recaudo.communications.models import CHANNELS, Message
 from recaudo.compliance.models import ContactAttempt
 from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import parse_buckets
@@ -274,8 +274,9 @@ def _by_channel(report: KpiReport) -> None:
         if debtor_id in debtors:
             payments[debtor_id].append(day)
     report.columns = ["template", "messages", "followed_by_payment", "rate_percent"]
-    report.rows = [{"key": e.channel, "name": e.channel, "template": e.template, "messages": e.messages,
-                    "followed_by_payment": e.followed_by_payment, "rate_percent": e.rate}
+    labels = dict(CHANNELS)
+    report.rows = [{"key": e.channel, "name": str(labels.get(e.channel, e.channel)), "template": e.template,
+                    "messages": e.messages, "followed_by_payment": e.followed_by_payment, "rate_percent": e.rate}
                    for e in rules.message_effectiveness(sent, payments, within_days=EFFECT_DAYS)]
 
 

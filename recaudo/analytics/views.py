@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +38,11 @@ def _date(value: str | None, name: str, errors: list[str]) -> date | None:
         return None
 
 
+def _days_before(day: date, days: int) -> date:
+    """day - days, or the first date there is (a ?to= in year 1 was an OverflowError, a 500)."""
+    return day - timedelta(days=days) if day > date.min + timedelta(days=days) else date.min
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -51,14 +56,14 @@ def analytics(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug, "view")
     errors: list[str] = []
     first, last = snapshot_days(portfolio)
-    end = _date(request.GET.get("to"), _("To"), errors) or last or portfolio.today()
-    start = _date(request.GET.get("from"), _("From"), errors) or end - timedelta(days=89)
+    end = _date(request.GET.get("to"), pgettext("end of a period", "To"), errors) or last or portfolio.today()
+    start = _date(request.GET.get("from"), _("From"), errors) or _days_before(end, 89)
     if start > end:
         errors.append(_("The start date is after the end date; showing the 90 days up to the end."))
-        start = end - timedelta(days=89)
+        start = _days_before(end, 89)
     if (end - start).days > MAX_DAYS:
         errors.append(_("At most three years at a time; showing the three years up to the end."))
-        start = end - timedelta(days=MAX_DAYS)
+        start = _days_before(end, MAX_DAYS)
     segment, agent = _int(request.GET.get("segment")), _int(request.GET.get("agent"))
     fmt = request.GET.get("format", "html")
     if fmt not in ("html", *FORMATS):

@@ -9,13 +9,15 @@ import json
 from datetime import date, datetime
 from typing import Annotated
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
 from ninja.security import HttpBearer
@@ -119,6 +121,24 @@ def _rate_limited(request, exc: RateLimited):
                       % {"seconds": exc.retry_after})
     response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _error(request, 404, _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    """django-ninja's own refusals; the one it raises is a body that is not JSON (400)."""
+    detail = _("The request body is not valid JSON.") if exc.status_code == 400 else str(exc)
+    return _error(request, exc.status_code, detail)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return _error(request, 413, _("The request body is too large: at most %(mb)d MB.")
+                  % {"mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)})
 
 
 @api.exception_handler(AuthenticationError)

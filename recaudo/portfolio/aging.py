@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
@@ -78,12 +78,18 @@ def bucket_index(days: int, buckets: Sequence[Bucket] = DEFAULT_BUCKETS) -> int:
 
 
 def due_date_range(bucket: Bucket, as_of: date) -> tuple[date | None, date | None]:
-    """The due dates [earliest, latest] whose days past due fall in the bucket as of `as_of`."""
-    from datetime import timedelta
-
-    earliest = as_of - timedelta(days=bucket.max_days) if bucket.max_days is not None else None
-    latest = as_of - timedelta(days=bucket.min_days) if bucket.min_days is not None else None
+    """The due dates [earliest, latest] whose days past due fall in the bucket as of `as_of`. Near the ends of the
+    calendar (an as-of date in year 1) a bound past them is the first or last date there is."""
+    earliest = _days_before(as_of, bucket.max_days) if bucket.max_days is not None else None
+    latest = _days_before(as_of, bucket.min_days) if bucket.min_days is not None else None
     return earliest, latest
+
+
+def _days_before(day: date, days: int) -> date:
+    try:
+        return day - timedelta(days=days)
+    except OverflowError:
+        return date.min if days > 0 else date.max
 
 
 def due_date_cutoffs(buckets: Sequence[Bucket], as_of: date) -> list[date]:

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from recaudo.banking.models import Convenio
 from recaudo.banking.selectors import References, active_convenio, payment_references
@@ -119,7 +120,8 @@ def statement_for(*, debtor: Debtor, start: date | None = None, end: date | None
     Days past due of the open obligations are counted as of `end`, or `today` (default: the portfolio's today).
     """
     if start is not None and end is not None and start > end:
-        raise StatementError(f"the start date {start} is after the end date {end}")
+        raise StatementError(_("The start date %(start)s is after the end date %(end)s.")
+                             % {"start": start.isoformat(), "end": end.isoformat()}, field="start")
     portfolio = debtor.portfolio
     if end is not None:
         as_of = end

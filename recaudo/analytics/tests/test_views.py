@@ -8,7 +8,9 @@ import pytest
 from openpyxl import load_workbook
 
 from recaudo.analytics.services import snapshot_backfill
+from recaudo.communications.models import Message
 from recaudo.demo.testing import login, make_portfolio, make_user
+from recaudo.portfolio.models import Debtor
 from recaudo.reports.tests.factories import build_book
 from recaudo.strategies.models import Segment
 
@@ -55,6 +57,28 @@ def test_bad_dates_are_told_and_the_page_still_renders(client, book):
     assert "no es una fecha" in response.content.decode()
     response = client.get(URL, {"from": "2026-11-22", "to": "2026-10-01"}, HTTP_ACCEPT_LANGUAGE="es-co")
     assert "posterior" in response.content.decode()
+
+
+def test_dates_at_the_start_of_the_calendar_are_not_a_500(client, book):
+    for params in ({"to": "0001-01-01"}, {"from": "0001-01-01", "to": "0001-01-02"}, {"from": "0001-01-01"}):
+        response = client.get(URL, params, HTTP_ACCEPT_LANGUAGE="es-co")
+        assert response.status_code in (200, 400), (params, response.status_code)
+
+
+def test_the_end_of_the_period_is_hasta_in_spanish(client, book):
+    """"To" is "Para" (a message's recipient) in other apps' catalogs; the period's end is "Hasta"."""
+    response = client.get(URL, {"to": "zz"}, HTTP_ACCEPT_LANGUAGE="es-co")
+    html = response.content.decode()
+    assert '<label for="to">Hasta</label>' in html and "Hasta: zz no es una fecha" in html
+
+
+def test_channels_are_named_in_the_page_language_not_by_their_code(client, book):
+    sent = datetime(2026, 10, 20, 15, 0, tzinfo=UTC)
+    Message.objects.create(portfolio=book, debtor=Debtor.objects.get(portfolio=book, code="C001"), channel="email",
+                           template_code="reminder", dedupe_key="m-1", scheduled_for=sent, next_attempt_at=sent,
+                           sent_at=sent, status="sent", source="cycle")
+    html = client.get(URL, {"from": "2026-10-01", "to": "2026-11-22"}, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "<td>Correo electrónico</td><td>reminder</td>" in html, html[html.find("channels-title"):][:1500]
 
 
 def test_a_segment_filter_and_escaped_names(client, book):

@@ -214,6 +214,26 @@ def test_reports_aging_statement_kpis(client, portfolio, tokens, luz):
     assert {k["code"]: k["value"] for k in kpis}["receivables"] == "150000.00"
 
 
+def test_an_as_of_date_at_the_start_of_the_calendar_answers_an_empty_aging(client, portfolio, tokens, luz):
+    answer = client.get(f"{BASE}/aging?as_of=0001-01-01", **bearer(tokens["read"]))
+    assert answer.status_code == 200, answer.content[:200]
+    assert answer.json()["as_of"] == "0001-01-01" and answer.json()["total"] == "0.00"  # nothing existed yet
+
+
+def test_unknown_ids_bad_json_and_too_large_bodies_are_json_errors_in_spanish(client, portfolio, tokens, settings):
+    """They were ninja's English {"detail": "Not Found"} / "Cannot parse request body" and, for a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, Django's HTML 400 page."""
+    spanish = {**bearer(tokens["write"]), "HTTP_ACCEPT_LANGUAGE": "es-co"}
+    missing = client.get(f"{BASE}/debtors/NOPE", **spanish)
+    assert missing.status_code == 404 and missing.json() == {"detail": "No encontrado.", "field": None}
+    bad = client.post(f"{BASE}/payments", "{bad json", content_type="application/json", **spanish)
+    assert bad.status_code == 400 and bad.json()["detail"] == "El cuerpo de la solicitud no es un JSON válido."
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    big = client.post(f"{BASE}/payments", "x" * (3 * 1024 * 1024), content_type="application/json", **spanish)
+    assert big.status_code == 413 and big["Content-Type"].startswith("application/json")
+    assert big.json()["detail"] == "El cuerpo de la solicitud es demasiado grande: máximo 2 MB."
+
+
 def test_promises_holds_agreements_offers_messages_events(client, portfolio, tokens, luz):
     promise = client.post(f"{BASE}/debtors/C001/promises", {"amount": "50000", "due_date": "2026-12-20"},
                           content_type="application/json", **bearer(tokens["write"]))

@@ -51,6 +51,18 @@ def test_the_home_page_links_the_built_actions(client, portfolio, luz):
         assert url(name, portfolio) in page
 
 
+def test_without_a_least_amount_the_promise_page_does_not_offer_zero(client, portfolio):
+    """Nothing overdue and no minimum: the window's least amount is 0, which the form refuses ("debe ser mayor que
+    cero"); the page said "un valor entre 0,00 y ..."."""
+    ana = make_debtor(portfolio, code="C777", name="Ana Al Día", id_type="CC", id_number="70111222")
+    contact_add(debtor=ana, channel="phone", value="310 555 0177", consent="granted", consent_source="contrato")
+    today = portfolio.today(timezone.now())
+    make_obligation(portfolio, ana, number="AL-DIA-1", amount="300000", issue=today, due=today + timedelta(days=60))
+    sign_in(client, portfolio, identifier="70111222")
+    body = client.get(url("portal_promise", portfolio), HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "entre 0,00" not in body and "un valor de hasta 300.000,00 COP" in body, body
+
+
 def test_a_promise_within_the_window_is_recorded_and_outside_it_is_refused_at_the_field(client, portfolio, luz):
     sign_in(client, portfolio)
     today = portfolio.today(timezone.now())

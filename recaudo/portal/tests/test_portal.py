@@ -13,13 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from recaudo.audit.models import AuditEvent
+from recaudo.banking.models import Convenio
 from recaudo.communications.models import Message
 from recaudo.communications.rendering import PORTAL_SALT, portal_link
 from recaudo.demo.testing import login, make_debtor, make_luz, make_obligation, make_user
 from recaudo.portal import rules, services
 from recaudo.portal.access import CHALLENGE_COOKIE, SESSION_COOKIE
 from recaudo.portal.models import Challenge, LinkUse, PortalSession, Throttle
-from recaudo.portfolio.models import ObligationParty
+from recaudo.portfolio.models import ObligationParty, Portfolio
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,18 @@ def sign_in(client, portfolio, identifier="52123456"):
     response = client.post(reverse("portal_code", args=[portfolio.slug]), {"code": code_of(message)})
     assert response.status_code == 302 and response["Location"] == reverse("portal_home", args=[portfolio.slug])
     return client
+
+
+def test_the_pay_page_tells_the_convenio_account_from_the_creditor_account(client, portfolio, luz):
+    """Both were labelled "Cuenta" with different numbers: which one should the debtor transfer to?"""
+    Convenio.objects.create(portfolio=portfolio, name="Bancolombia", bank_code="007", account_number="123456789",
+                            service_code="7709998000011")
+    Portfolio.objects.filter(pk=portfolio.pk).update(payment_bank="Banco de Bogotá",
+                                                     payment_account="Cuenta corriente 123-45678-9")
+    sign_in(client, portfolio)
+    page = client.get(reverse("portal_pay", args=[portfolio.slug]), HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert "<dt>Cuenta del convenio</dt><dd>123456789</dd>" in page
+    assert "<dt>Cuenta</dt><dd>Cuenta corriente 123-45678-9</dd>" in page
 
 
 def test_a_code_goes_to_the_consented_contact_through_the_outbox_and_signs_in(client, portfolio, luz):

@@ -122,6 +122,13 @@ def test_due_date_range_and_cutoffs():
     ]
 
 
+def test_cutoffs_of_an_as_of_date_in_year_1_stop_at_the_first_date():
+    """An as-of date of 0001-01-01 (the API's ?as_of=) was an OverflowError, a 500."""
+    first = date(1, 1, 1)
+    assert due_date_range(Bucket(1, 30), first) == (date.min, date.min)
+    assert due_date_cutoffs(DEFAULT_BUCKETS, first) == [first] + [date.min] * 5
+
+
 def bucket_by_cutoff(due: date, cutoffs: list[date]) -> int:
     """What the SQL CASE does: the first bucket whose cutoff the due date reaches."""
     for i, cutoff in enumerate(cutoffs):

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from recaudo.demo.testing import make_debtor, make_obligation
@@ -72,6 +73,9 @@ def test_start_after_end_is_refused(portfolio):
     book = build_book(portfolio)
     with pytest.raises(StatementError):
         statement_for(debtor=book["c1"], start=date(2026, 12, 1), end=date(2026, 11, 1))
+    with translation.override("es-co"), pytest.raises(StatementError) as refused:  # was English in every language
+        statement_for(debtor=book["c1"], start=date(2026, 12, 1), end=date(2026, 11, 1))
+    assert refused.value.message == "La fecha inicial 2026-12-01 es posterior a la final 2026-11-01."
 
 
 def test_csv_amounts_and_formula_injection(portfolio):
