@@ -98,7 +98,7 @@ def test_statement_errors(portfolio):
     build_book(portfolio)
     with pytest.raises(CommandError, match="no debtor with code 'X'"):
         run("statement", "--portfolio", "pyme", "--debtor", "X")
-    with pytest.raises(CommandError, match="after the end date"):
+    with pytest.raises(CommandError, match="^--from: La fecha inicial 2026-12-01 es posterior a la final 2026-11-01"):
         run("statement", "--portfolio", "pyme", "--debtor", "C001", "--from", "2026-12-01", "--to", "2026-11-01",
             "--output", "-", "--format", "csv")
     with pytest.raises(CommandError, match="--from"):

@@ -40,8 +40,8 @@ class Command(BaseCommand):
         end = date_or_error(options["end"], "--to")
         try:
             statement = statement_for(debtor=debtor, start=start, end=end)
-        except DomainError as exc:
-            raise command_error(exc)
+        except DomainError as exc:  # the statement's "start" is this command's --from
+            raise command_error(exc, "from" if exc.field == "start" else None)
         language = {"en": "en", "es": "es-co"}.get(options["language"] or "", statement_language(debtor))
         fmt = options["format"]
         content = render_statement(statement, fmt, language, csv_dialect=csv_dialect_option(options["csv"]))
