@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
@@ -28,7 +29,7 @@ from recaudo.core.amounts import MAX_MINOR, AmountError, parse_amount
 from recaudo.core.bulk import insert_instances, new_instances
 from recaudo.core.collect import collect_young, fewer_collections
 from recaudo.core.errors import DomainError, NotAllowed
-from recaudo.core.money import active_locale, format_amount, from_minor, precision, to_minor
+from recaudo.core.money import active_locale, format_amount, format_number, from_minor, precision, to_minor
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.services import PaymentIn
 from recaudo.portfolio.models import Debtor, Document, Obligation, Portfolio
@@ -978,6 +979,22 @@ class BillingFile:
     skipped: list[str]  # "FV-12: why", obligations left out
 
 
+def billing_refusal(count: int, first: str, kind: str, has_layout: bool) -> str:
+    """Why no obligation went in a billing file, and what to do: a bank's reference is digits only."""
+    message = ngettext("No obligation could go in the billing file: the only open one was left out (%(first)s).",
+                       "No obligation could go in the billing file: all %(n)s open ones were left out (first: "
+                       "%(first)s).", count) % {"n": format_number(count), "first": first}
+    if has_layout:
+        return message + " " + _("Check the convenio's reference layout: each of its fields must be digits that "
+                                 "fit its positions.")
+    if kind != rules.GENERATED:
+        return message + " " + _("A bank reference holds digits only, and the portfolio's payment reference is "
+                                 "%(kind)s: where those have letters, choose the generated reference (digits "
+                                 "with a check digit) under Payment reference on the Convenios page, then generate "
+                                 "the missing references.") % {"kind": rules.field_label(kind)}
+    return message
+
+
 @transaction.atomic
 def billing_file_build(*, portfolio: Portfolio, convenio_name: str, actor=None) -> BillingFile:
     """The billing file (company -> bank) of a convenio: every open obligation with a balance, its main reference
@@ -1013,6 +1030,8 @@ def billing_file_build(*, portfolio: Portfolio, convenio_name: str, actor=None) 
         details.append(asobancaria.BillingDetail(
             reference=reference, amount_cents=cents, due_date=obligation.due_date,
             secondary_reference=debtor.code, customer_id=debtor.id_number, customer_name=debtor.name))
+    if skipped and not details:  # an empty file the bank would take as "nothing to collect"
+        raise BankingError(billing_refusal(len(skipped), skipped[0], kind, bool(segments)), field="convenio")
     now = timezone.localtime()
     text = asobancaria.write_billing(nit=rules.unpadded(convenio.company_nit) or "0", bank_code=convenio.bank_code,
                                      service_code=convenio.service_code, service_name=portfolio.name,

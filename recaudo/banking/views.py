@@ -13,10 +13,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recaudo.accounts.selectors import debtor_for_user_or_404, debtor_visible, menu_for, portfolio_for_user_or_404
 from recaudo.core.errors import FAILED, domain_call
+from recaudo.core.money import format_number
 
 from . import selectors
 from .forms import (
@@ -359,6 +361,12 @@ def convenio_billing(request, slug, convenio_id):
                                                            actor=request.user), request=request)
     if billing is FAILED:
         return redirect("convenio_list", slug=portfolio.slug)
+    if billing.skipped:  # the download has no page: the next page the user opens says what was left out
+        messages.warning(request, ngettext(
+            "The billing file left out %(n)s obligation whose reference cannot be written in digits: %(list)s",
+            "The billing file left out %(n)s obligations whose reference cannot be written in digits: %(list)s",
+            len(billing.skipped)) % {"n": format_number(len(billing.skipped)), "list": "; ".join(billing.skipped[:5])
+                                     + ("; …" if len(billing.skipped) > 5 else "")})
     response = HttpResponse(billing.text.encode("cp1252", errors="replace"),
                             content_type="text/plain; charset=windows-1252")
     filename = f"facturacion-{portfolio.slug}-{convenio.pk}-{portfolio.today():%Y%m%d}.txt"

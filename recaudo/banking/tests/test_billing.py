@@ -4,7 +4,7 @@ from datetime import date
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from recaudo.audit.models import AuditEvent
@@ -77,10 +77,39 @@ def test_billing_file_of_a_convenio(tmp_path):
     assert result.lines[0].outcome == "applied"
     out, err = StringIO(), StringIO()
     path = tmp_path / "factura.txt"
+    make_obligation(portfolio, luz, number="1204", amount="2000", due=date(2026, 4, 30))
     call_command("bank", "billing", "--portfolio", "pyme", "--convenio", "bancolombia", "--output", str(path),
                  stdout=out, stderr=err)
-    assert "0 obligation(s)" in out.getvalue()  # paid now: the invoice is no longer billed
+    assert "1 obligation(s), 2.000,00; 1 left out" in out.getvalue()  # 1203, paid now, is no longer billed
     assert "left out: FV-9" in err.getvalue() and path.exists()
+
+
+@pytest.mark.django_db
+def test_a_billing_file_with_nothing_in_it_is_refused_saying_why_and_what_to_do(tmp_path):
+    """The demo's invoices are numbered FV-0001234 and its payment reference is the obligation number: every
+    obligation was left out and an empty file was written (a bank reads it as nothing to collect)."""
+    portfolio = make_portfolio()
+    luz = make_debtor(portfolio, code="C001")
+    for number in ("FV-1", "FV-2"):
+        make_obligation(portfolio, luz, number=number, amount="1000")
+    services.convenio_save(portfolio=portfolio, name="bancolombia", bank_code="007", company_nit="900123456",
+                           service_code="7709998000011", actor="test")
+    with pytest.raises(services.BankingError) as refused:
+        services.billing_file_build(portfolio=portfolio, convenio_name="bancolombia", actor="test")
+    assert refused.value.message == (
+        "No obligation could go in the billing file: all 2 open ones were left out (first: FV-1: the payment "
+        "reference 'FV-1' is not up to 48 digits). A bank reference holds digits only, and the portfolio's payment "
+        "reference is the obligation number: where those have letters, choose the generated reference (digits with "
+        "a check digit) under Payment reference on the Convenios page, then generate the missing references.")
+    assert not AuditEvent.objects.filter(event_type="banking.billing_file").exists()
+    path = tmp_path / "factura.txt"
+    with pytest.raises(CommandError, match="^--convenio: No obligation could go"):
+        call_command("bank", "billing", "--portfolio", "pyme", "--convenio", "bancolombia", "--output", str(path))
+    assert not path.exists()
+    # with the generated reference (digits and a check digit), both go in
+    services.reference_settings_set(portfolio=portfolio, kind=rules.GENERATED, actor="test")
+    services.payment_references_assign(portfolio=portfolio, actor="test")
+    assert services.billing_file_build(portfolio=portfolio, convenio_name="bancolombia", actor="test").obligations == 2
 
 
 def _collection_for(reference):

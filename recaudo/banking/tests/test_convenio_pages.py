@@ -8,6 +8,7 @@ from recaudo.audit.models import AuditEvent
 from recaudo.banking import selectors
 from recaudo.banking.models import Convenio, PaymentReference, ReferenceSettings
 from recaudo.demo.testing import login, make_debtor, make_obligation, make_portfolio, make_user
+from recaudo.portfolio.models import Obligation
 
 pytestmark = pytest.mark.django_db
 
@@ -199,6 +200,22 @@ def test_the_billing_file_downloads_for_an_admin(client, book):
     bare = Convenio.objects.get(name="Sin NIT")
     response = client.get(reverse("convenio_billing", args=[portfolio.slug, bare.pk]), follow=True)
     assert "el convenio necesita el NIT de la empresa" in response.content.decode()
+
+
+def test_a_billing_file_that_left_obligations_out_says_so_on_the_next_page_and_an_empty_one_is_refused(client, book):
+    portfolio, luz = book
+    make_obligation(portfolio, luz, number="FV-9", amount="1000")
+    login(client, "ana")
+    client.post(reverse("convenio_new", args=[portfolio.slug]), _post())
+    url = reverse("convenio_billing", args=[portfolio.slug, Convenio.objects.get().pk])
+    assert client.get(url).status_code == 200  # 1203 in the file; FV-9 (letters) left out
+    page = client.get(reverse("convenio_list", args=[portfolio.slug])).content.decode()
+    assert "El archivo de facturación dejó por fuera 1 obligación cuya referencia no se puede escribir en dígitos" \
+        in page and "FV-9" in page
+    Obligation.objects.filter(number="1203").update(status="paid", balance_minor=0)
+    refused = client.get(url, follow=True).content.decode()
+    assert "Ninguna obligación pudo ir en el archivo de facturación" in refused
+    assert "elija la referencia generada" in refused
 
 
 @pytest.mark.parametrize("name", ["sofia", "carlos", "vera"])
