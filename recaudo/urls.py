@@ -30,8 +30,6 @@ urlpatterns = [
     # the debtor portal: its own sessions, never a staff sign-in (recaudo/portal/access.py)
     path("portal/", include("recaudo.portal.urls")),
     path("p/<slug:slug>/strategies/", include("recaudo.strategies.urls")),
-    # a portfolio's own address opens it where the menu does: its debtors (which refuse a portfolio not the user's)
-    path("p/<slug:slug>/", RedirectView.as_view(pattern_name="debtor_list"), name="portfolio_home"),
     path("p/<slug:slug>/", include("recaudo.cycle.urls")),
     path("rates/", agreement_views.rates_page, name="rates"),
     path("p/<slug:slug>/", include("recaudo.agreements.urls")),

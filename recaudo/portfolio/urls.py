@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.portfolio_home, name="portfolio_home"),
     path("debtors/", views.debtor_list, name="debtor_list"),
     path("settings/", views.portfolio_settings, name="portfolio_settings"),
     path("debtors/export/", views.debtor_list_export_view, name="debtor_list_export"),

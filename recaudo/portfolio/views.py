@@ -40,6 +40,14 @@ def _filter_form(request, portfolio, data):
 
 
 @login_required
+@require_GET
+def portfolio_home(request, slug):
+    """A portfolio's own address (/p/<slug>/) opens it where the menu does: its debtors."""
+    portfolio = portfolio_for_user_or_404(request.user, slug)
+    return redirect("debtor_list", slug=portfolio.slug)
+
+
+@login_required
 def debtor_list(request, slug):
     portfolio = portfolio_for_user_or_404(request.user, slug)
     form = _filter_form(request, portfolio, request.GET)

@@ -195,6 +195,7 @@ ACCESS = {
     "debtor_bulk_job": (SU, SU, {"job_id": "bulk_job"}),
     "interest_liquidation": (V, None, DEBTOR),
     # portfolio, privacy, reports
+    "portfolio_home": (V, None, {}),  # a redirect to debtor_list
     "debtor_list": (V, V, {}),
     "debtor_list_export": (V, None, {}),  # what the list shows, IDs masked for viewers
     "saved_filter_add": (None, V, {}),
