@@ -74,9 +74,10 @@ def analytics(request, slug):
                "subscription": subscription}
     try:
         page = analytics_page(portfolio=portfolio, start=start, end=end, segment=segment, agent=agent,
-                              roll_month=_date(request.GET.get("month"), _("Month"), errors))
+                              roll_month=_date(request.GET.get("month"), _("Month"), errors), reader=request.user)
     except DomainError as exc:
         context["error"] = exc.message
+        context["command"] = getattr(exc, "command", "")  # a period without snapshots: administrators only
         return render(request, "analytics/analytics.html", context, status=200 if first is None else 400)
     if fmt != "html":
         content = render_xlsx(page) if fmt == "xlsx" else render_pdf(page, get_language())
