@@ -416,6 +416,9 @@ class AnalyticsPage:
     dimension: str
     key: int
     arms: list = field(default_factory=list)
+    # when the period ends today: when today's snapshot was taken (payments recorded after it are not in it yet,
+    # while the aging report reads the ledger live; the page says so)
+    as_of: datetime | None = None
 
 
 class NoSnapshotsOnPage(AnalyticsError):
@@ -488,7 +491,9 @@ def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int
         roll_month=chosen, roll=roll_matrix(portfolio=portfolio, month_end=chosen) if chosen else None,
         funnel=funnel(portfolio=portfolio, start=start, end=report.end), channels=by_channel.rows,
         agents=agents_rows, segments=segments, agent_names=agent_names, dimension=dimension, key=key,
-        arms=arm_comparisons(portfolio=portfolio))
+        arms=arm_comparisons(portfolio=portfolio),
+        as_of=DailyFlow.objects.filter(portfolio=portfolio, day=report.end).values_list("written_at", flat=True)
+        .first() if report.end == portfolio.today() else None)
 
 
 def summary_subscription(*, portfolio: Portfolio, user) -> tuple[bool, ReportSubscription | None]:

@@ -4,11 +4,13 @@ and text is escaped."""
 import re
 from datetime import UTC, date, datetime
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from recaudo.analytics.services import snapshot_backfill
+from recaudo.analytics.services import snapshot_backfill, snapshot_write
 from recaudo.communications.models import Message
 from recaudo.demo.testing import login, make_portfolio, make_user
 from recaudo.portfolio.models import Debtor
@@ -124,3 +126,16 @@ def test_a_period_without_snapshots_in_es_co_words_for_a_viewer(client, book):
     alert = _alert(client.get(URL, {"from": "2099-01-01", "to": "2099-01-31"}, HTTP_ACCEPT_LANGUAGE="es-co")
                    .content.decode())
     assert "elija fechas dentro de ese rango." in alert and "administrador" not in alert, alert
+
+
+def test_a_period_ending_today_says_when_todays_snapshot_was_taken(client, book):
+    """The demo's "Cartera" (today's snapshot) differed from the aging report (the live ledger) after a payment
+    recorded later: the page says the time of today's snapshot and where the live balance is."""
+    today = book.today()
+    taken = timezone.now().replace(microsecond=0)
+    snapshot_write(portfolio=book, day=today, now=taken)
+    html = client.get(URL, {"to": today.isoformat()}, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    at = taken.astimezone(ZoneInfo(book.timezone)).strftime("%H:%M")
+    assert f"Las cifras de hoy son las de la foto diaria tomada a las {at}" in html
+    html = client.get(URL, {"from": "2026-10-01", "to": "2026-11-22"}, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert 'id="as-of"' not in html
