@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from recaudo.accounts.models import Role
 from recaudo.accounts.selectors import SUPERVISING_ROLES, role_in
 from recaudo.agents.models import AgentTask, Assignment, MonthlyTarget
 from recaudo.agreements.models import Agreement, AgreementInstallment, Promise
@@ -24,7 +26,7 @@ from recaudo.ledger.models import Payment
 from recaudo.portfolio.aging import parse_buckets
 from recaudo.portfolio.models import Obligation, Portfolio
 from recaudo.portfolio.selectors import service_ratings_summary
-from recaudo.reports.formatting import bucket_label
+from recaudo.reports.formatting import bucket_label, fmt_date
 from recaudo.strategies.models import DebtorStrategyState, Segment, Strategy
 from recaudo.strategies.rules import CHALLENGER, CHAMPION, arm_of
 
@@ -414,12 +416,55 @@ class AnalyticsPage:
     dimension: str
     key: int
     arms: list = field(default_factory=list)
+    # when the period ends today: when today's snapshot was taken (payments recorded after it are not in it yet,
+    # while the aging report reads the ledger live; the page says so)
+    as_of: datetime | None = None
+
+
+class NoSnapshotsOnPage(AnalyticsError):
+    """The analytics page's period has no snapshot. Its message is for the person reading the page (dates as the
+    app writes them, what to do in the app or whom to ask); `command` is the command line that rebuilds the
+    period, for the portfolio's administrators only (the CLI and the API say it in kpi_report's own message)."""
+
+    def __init__(self, message: str, command: str = ""):
+        super().__init__(message, field="from")
+        self.command = command
+
+
+def no_snapshots_on_page(*, portfolio: Portfolio, start: date, end: date, reader=None) -> NoSnapshotsOnPage:
+    """What the analytics page says when [start, end] has no snapshot, fit for `reader`: the snapshots there are
+    and how to choose them; days before the first snapshot (or none at all) are rebuilt from the ledger by an
+    administrator, who is shown the command."""
+    language = get_language()
+    first, last = snapshot_days(portfolio)
+    today = portfolio.today()
+    admin = reader is not None and role_in(reader, portfolio) == Role.ADMIN
+    if first is None:
+        parts = [_("This portfolio has no daily snapshots yet: the daily cycle takes one every day, and the "
+                   "indicators appear after its next run.")]
+    else:
+        parts = [_("There are no daily snapshots from %(start)s to %(end)s. This portfolio has them from %(first)s "
+                   "to %(last)s: choose dates in that range.") % {
+            "start": fmt_date(start, language), "end": fmt_date(end, language), "first": fmt_date(first, language),
+            "last": fmt_date(last, language)}]
+    rebuild = start <= today and (first is None or start < first)
+    command = ""
+    if rebuild and admin:
+        parts.append(_("Past days can be rebuilt from the ledger with the command below."))
+        command = (f"recaudo snapshots backfill --portfolio {portfolio.slug} --from {start.isoformat()} "
+                   f"--to {min(end, today).isoformat()}")
+    elif rebuild:
+        parts.append(_("To see earlier days, ask an administrator to rebuild them from the ledger."))
+    return NoSnapshotsOnPage(" ".join(parts), command)
 
 
 def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int | None = None,
-                   agent: int | None = None, roll_month: date | None = None) -> AnalyticsPage:
+                   agent: int | None = None, roll_month: date | None = None, reader=None) -> AnalyticsPage:
     """The analytics page's data. The KPIs are the whole portfolio's; a segment or agent filter narrows the trend
-    (its own snapshots) and the agents table."""
+    (its own snapshots) and the agents table. A period without snapshots is refused in words for `reader`, the
+    user who reads the page (no_snapshots_on_page)."""
+    if not DailyFlow.objects.filter(portfolio=portfolio, day__gte=start, day__lte=end).exists():
+        raise no_snapshots_on_page(portfolio=portfolio, start=start, end=end, reader=reader)
     report = kpi_report(portfolio=portfolio, start=start, end=end)
     segments = dict(Segment.objects.filter(portfolio=portfolio).order_by("order", "name").values_list("pk", "name"))
     User = get_user_model()
@@ -446,7 +491,9 @@ def analytics_page(*, portfolio: Portfolio, start: date, end: date, segment: int
         roll_month=chosen, roll=roll_matrix(portfolio=portfolio, month_end=chosen) if chosen else None,
         funnel=funnel(portfolio=portfolio, start=start, end=report.end), channels=by_channel.rows,
         agents=agents_rows, segments=segments, agent_names=agent_names, dimension=dimension, key=key,
-        arms=arm_comparisons(portfolio=portfolio))
+        arms=arm_comparisons(portfolio=portfolio),
+        as_of=DailyFlow.objects.filter(portfolio=portfolio, day=report.end).values_list("written_at", flat=True)
+        .first() if report.end == portfolio.today() else None)
 
 
 def summary_subscription(*, portfolio: Portfolio, user) -> tuple[bool, ReportSubscription | None]:

@@ -5,6 +5,7 @@ funnel, channels and agents; filters by period, segment and agent; XLSX and PDF 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -74,9 +75,10 @@ def analytics(request, slug):
                "subscription": subscription}
     try:
         page = analytics_page(portfolio=portfolio, start=start, end=end, segment=segment, agent=agent,
-                              roll_month=_date(request.GET.get("month"), _("Month"), errors))
+                              roll_month=_date(request.GET.get("month"), _("Month"), errors), reader=request.user)
     except DomainError as exc:
         context["error"] = exc.message
+        context["command"] = getattr(exc, "command", "")  # a period without snapshots: administrators only
         return render(request, "analytics/analytics.html", context, status=200 if first is None else 400)
     if fmt != "html":
         content = render_xlsx(page) if fmt == "xlsx" else render_pdf(page, get_language())
@@ -121,6 +123,7 @@ def _page_context(page: AnalyticsPage) -> dict:
         "kpis": [{"code": k.code, "label": k.label, "value": _value(k, cur, language), "formula": k.formula}
                  for k in page.report.kpis],
         "period": {"start": fmt_date(page.report.start, language), "end": fmt_date(page.report.end, language)},
+        "as_of": page.as_of and page.as_of.astimezone(ZoneInfo(page.report.portfolio.timezone)).strftime("%H:%M"),
         "trend": trend, "bars": bars, "roll_rows": roll_rows,
         "roll_columns": page.roll.columns if page.roll else [],
         "month_ends": [{"value": m.isoformat(), "label": m.strftime("%m/%Y"), "selected": m == page.roll_month}

@@ -59,7 +59,7 @@ def _render(certificate: Certificate, verify_url: str, language: str, compress: 
             "verify": _("Anyone can check that this certificate is authentic, and what it certifies, at %(url)s "
                         "(or by entering the code there)."),
             "place": _("Issued in %(city)s on %(date)s."), "place_nocity": _("Issued on %(date)s."),
-            "representative": _("Legal representative"), "id": _("ID"),
+            "representative": _("Legal representative"), "id": _("ID"), "authorized": _("Authorized signature"),
             "page": _("Page %(page)s of %(pages)s"),
         }
         story_body = body(certificate, language, {"text": text, "small": small, "styles": styles})
@@ -92,12 +92,16 @@ def _render(certificate: Certificate, verify_url: str, language: str, compress: 
     as_of = fmt_date(date.fromisoformat(str(certificate.as_of)), language)
     place = (words["place"] % {"city": escape(creditor["city"]), "date": as_of} if creditor.get("city")
              else words["place_nocity"] % {"date": as_of})
-    signature = [Paragraph(place, text), Spacer(1, 18 * mm),
-                 Paragraph("_" * 40, text),
-                 Paragraph(f"<b>{escape(creditor.get('representative') or '')}</b>", text),
-                 Paragraph(f"{escape(words['id'])}: {escape(creditor.get('representative_id') or '—')}", text),
-                 Paragraph(escape(body.signer(language) if hasattr(body, "signer") else words["representative"]),
-                           text)]
+    signature = [Paragraph(place, text), Spacer(1, 18 * mm), Paragraph("_" * 40, text)]
+    if creditor.get("representative"):
+        signature.append(Paragraph(f"<b>{escape(creditor['representative'])}</b>", text))
+        if creditor.get("representative_id"):
+            signature.append(Paragraph(f"{escape(words['id'])}: {escape(creditor['representative_id'])}", text))
+        signature.append(Paragraph(escape(body.signer(language) if hasattr(body, "signer")
+                                          else words["representative"]), text))
+    else:  # no legal representative on file: an authorized signature of the creditor, nothing left blank
+        signature += [Paragraph(escape(words["authorized"]), text),
+                      Paragraph(f"<b>{escape(creditor['name'])}</b>", text)]
     story.append(KeepTogether(signature))
     story.append(Spacer(1, 8 * mm))
     verify = Table([[Paragraph(f"<b>{escape(words['code'])}: {escape(code_display(certificate.code))}</b><br/>"
@@ -172,17 +176,22 @@ def _debt_body(certificate: Certificate, language: str, st: dict) -> list:
         building.append(escape(creditor["legal_status"]))
     values = {
         "representative": f"<b>{escape(creditor.get('representative') or '')}</b>",
-        "rep_id": escape(creditor.get("representative_id") or "—"),
+        "rep_id": escape(creditor.get("representative_id") or ""),
         "building": ", ".join(building),
         "debtor": f"<b>{escape(debtor['name'])}</b>", "id": escape(_id(debtor["id_type"], debtor["id_number"])),
         "unit": escape(debtor["code"]) + (f" ({escape(debtor['address'])})" if debtor.get("address") else ""),
         "date": as_of,
     }
-    out = [Paragraph(_(
-        "The undersigned %(representative)s, identified with %(rep_id)s, administrator and legal representative of "
-        "%(building)s, under article 48 of Ley 675 de 2001, certifies that %(debtor)s, identified with %(id)s, "
-        "owner or person liable for the unit %(unit)s, owes the following amounts on %(date)s:") % values,
-        st["text"]), Spacer(1, 5 * mm)]
+    if values["rep_id"]:
+        opening = _("The undersigned %(representative)s, identified with %(rep_id)s, administrator and legal "
+                    "representative of %(building)s, under article 48 of Ley 675 de 2001, certifies that "
+                    "%(debtor)s, identified with %(id)s, owner or person liable for the unit %(unit)s, owes the "
+                    "following amounts on %(date)s:")
+    else:
+        opening = _("The undersigned %(representative)s, administrator and legal representative of %(building)s, "
+                    "under article 48 of Ley 675 de 2001, certifies that %(debtor)s, identified with %(id)s, owner "
+                    "or person liable for the unit %(unit)s, owes the following amounts on %(date)s:")
+    out = [Paragraph(opening % values, st["text"]), Spacer(1, 5 * mm)]
     lines = content["lines"]
     with_fees = any(x["fees_minor"] for x in lines)
     head = [_("Fee"), _("Due"), _("Amount"), _("Partial payments"), _("Principal owed")]

@@ -398,8 +398,8 @@ def iter_payments(rows, *, seed: int = 1, today: date) -> Iterator[tuple]:
     """Payments (PAYMENT_FIELDS order) for obligation rows (OBLIGATION_FIELDS order or dicts with those keys).
 
     Older and smaller invoices are more likely paid; a debtor's habit (good, late, behind) shifts the odds.
-    Payments fall after the issue date and on or before `today`; about 8% name only the debtor. References
-    are unique.
+    Payments fall after the issue date and on or before `today` (one that would come later is not made yet, so no
+    day gathers the future's payments); about 8% name only the debtor. References are unique.
     """
     rng = random.Random(seed * 15485863 + 11)
     date_text = _DateText()
@@ -453,8 +453,8 @@ def iter_payments(rows, *, seed: int = 1, today: date) -> Iterator[tuple]:
         # When the debtor pays: good payers around the due date, late ones weeks after.
         lag_mean = 8 if habit < 0.65 else 35 if habit < 0.88 else 70
         first = due + int(rng.expovariate(1 / lag_mean)) - rng.randrange(0, 20)
-        first = min(max(first, issue + 1), today_o)
-        if first < issue:
+        first = max(first, issue + 1)
+        if first > today_o:  # not paid yet (clamping it to today piled weeks of payments onto one day)
             continue
         paid = 0
         for part in range(parts):
@@ -462,7 +462,9 @@ def iter_payments(rows, *, seed: int = 1, today: date) -> Iterator[tuple]:
             paid += value
             if value <= 0:
                 continue
-            when = min(first + part * rng.randrange(15, 45), today_o)
+            when = first + part * rng.randrange(15, 45)
+            if when > today_o:  # the later parts of the payment plan have not come yet
+                break
             method = rng.choices(_METHOD_NAMES, _METHOD_WEIGHTS)[0]
             serial += 1
             reference = f"{method[:3].upper()}-{seed}-{serial:08d}"

@@ -1,13 +1,16 @@
 """The analytics page: every section renders from the snapshots, its exports open, bad input is told not crashed,
 and text is escaped."""
 
+import re
 from datetime import UTC, date, datetime
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from recaudo.analytics.services import snapshot_backfill
+from recaudo.analytics.services import snapshot_backfill, snapshot_write
 from recaudo.communications.models import Message
 from recaudo.demo.testing import login, make_portfolio, make_user
 from recaudo.portfolio.models import Debtor
@@ -89,9 +92,50 @@ def test_a_segment_filter_and_escaped_names(client, book):
     assert client.get(URL, {"segment": "999999"}).status_code == 400
 
 
+def _alert(html: str) -> str:
+    return re.search(r'<section class="card"><p role="alert">(.*?)</section>', html, re.S).group(1)
+
+
 def test_without_snapshots_the_page_says_how_to_get_them(client):
+    """An office user is told what happens and whom to ask; the command line is for administrators."""
     portfolio = make_portfolio()
     make_user("sup", portfolio, role="supervisor")
+    make_user("boss", portfolio, role="admin")
     login(client, "sup")
-    html = client.get(URL, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
-    assert "recaudo snapshots backfill --portfolio pyme" in html
+    alert = _alert(client.get(URL, HTTP_ACCEPT_LANGUAGE="es-co").content.decode())
+    assert "Esta cartera aún no tiene fotos diarias" in alert and "pida a un administrador" in alert, alert
+    assert "recaudo snapshots" not in alert and "`" not in alert
+    login(client, "boss")
+    alert = _alert(client.get(URL, HTTP_ACCEPT_LANGUAGE="es-co").content.decode())
+    assert "<code>recaudo snapshots backfill --portfolio pyme --from " in alert and "pida a" not in alert, alert
+
+
+def test_a_period_without_snapshots_in_es_co_words_for_a_viewer(client, book):
+    """The demo showed a viewer "no hay fotos diarias entre 2020-01-01 y 2020-02-01: ... `recaudo snapshots
+    backfill` ...": ISO dates, a command and markdown on a web page."""
+    make_user("ver", book, role="viewer")
+    login(client, "ver")
+    response = client.get(URL, {"from": "2020-01-01", "to": "2020-02-01"}, HTTP_ACCEPT_LANGUAGE="es-co")
+    alert = _alert(response.content.decode())
+    assert response.status_code == 400
+    assert ("No hay fotos diarias del 01/01/2020 al 01/02/2020. Esta cartera las tiene del 30/09/2026 al "
+            "22/11/2026: elija fechas dentro de ese rango. Para ver días anteriores, pida a un administrador que los "
+            "reconstruya desde el libro.") in alert, alert
+    assert "2020-01-01" not in alert and "`" not in alert and "recaudo snapshots" not in alert
+    # after the last snapshot: nothing to rebuild, nobody to ask
+    alert = _alert(client.get(URL, {"from": "2099-01-01", "to": "2099-01-31"}, HTTP_ACCEPT_LANGUAGE="es-co")
+                   .content.decode())
+    assert "elija fechas dentro de ese rango." in alert and "administrador" not in alert, alert
+
+
+def test_a_period_ending_today_says_when_todays_snapshot_was_taken(client, book):
+    """The demo's "Cartera" (today's snapshot) differed from the aging report (the live ledger) after a payment
+    recorded later: the page says the time of today's snapshot and where the live balance is."""
+    today = book.today()
+    taken = timezone.now().replace(microsecond=0)
+    snapshot_write(portfolio=book, day=today, now=taken)
+    html = client.get(URL, {"to": today.isoformat()}, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    at = taken.astimezone(ZoneInfo(book.timezone)).strftime("%H:%M")
+    assert f"Las cifras de hoy son las de la foto diaria tomada a las {at}" in html
+    html = client.get(URL, {"from": "2026-10-01", "to": "2026-11-22"}, HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
+    assert 'id="as-of"' not in html

@@ -18,6 +18,7 @@ from recaudo.certificates.services import CertificateRefused, debt_certificate_i
 from recaudo.demo.testing import make_debtor, make_obligation
 from recaudo.ledger.services import ledger_verify
 from recaudo.portfolio.models import Obligation
+from recaudo.portfolio.services import portfolio_creditor_set
 
 from .conftest import AS_OF, NOW
 
@@ -143,3 +144,13 @@ def test_batch_selection_by_segment_days_and_legal_handoff(owner, building):
     assert codes(legal_handoff=True) == ["T1-201"]
     assert codes(codes=["T1-101"]) == ["T1-101"]
     assert codes(segment="otro") == []
+
+
+def test_pdf_without_the_representatives_id_prints_no_dash(owner, tmp_path):
+    """Without the legal representative's ID on file the certificate does not say "identified with —" nor print an
+    empty ID line under the signature."""
+    portfolio_creditor_set(portfolio=owner.portfolio, actor="test", legal_representative_id="")
+    cert = debt_certificate_issue(debtor=owner, actor="test", now=NOW)
+    flat = " ".join(pdf_text(render_certificate_pdf(cert, verify_url="https://x.example/v/"), tmp_path).split())
+    assert "identificado(a) con —" not in flat and "Documento:" not in flat, flat
+    assert "El (la) suscrito(a) Marta Lucía Gómez Arango, administrador(a) y representante legal de" in flat, flat

@@ -10,15 +10,17 @@ from django.utils import translation
 from recaudo.agreements.services.payments import payment_receive
 from recaudo.audit.models import AuditEvent
 from recaudo.certificates.models import Certificate
+from recaudo.certificates.pdf import render_certificate_pdf
 from recaudo.certificates.rules import code_normalize
 from recaudo.certificates.selectors import certificate_by_code
 from recaudo.certificates.services import CertificateRefused, certificate_issue, certificate_revoke
 from recaudo.demo.testing import make_debtor, make_obligation, make_user
 from recaudo.ledger.models import EntryKind
 from recaudo.ledger.posting import entry_build, entry_save
-from recaudo.portfolio.services import RecordNotAllowed
+from recaudo.portfolio.services import RecordNotAllowed, portfolio_creditor_set
 
 from .conftest import NOW
+from .test_debt import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,22 @@ def test_viewers_may_not_issue_and_only_supervisors_revoke(portfolio):
     cert.refresh_from_db()
     assert cert.revoked_reason == "expedido por error" and cert.revoked_at is not None
     assert AuditEvent.objects.filter(event_type="certificate.revoked").count() == 1
+
+
+def test_pdf_without_a_legal_representative_has_no_blank_name_or_dash(portfolio, tmp_path):
+    """The demo's paz y salvo printed "Documento: —" under an unnamed "Representante legal": with no representative
+    on file the certificate is signed as the creditor's authorized signature, and nothing unknown is printed."""
+    portfolio_creditor_set(portfolio=portfolio, actor="test", creditor="Distribuciones Andinas S.A.S.",
+                           creditor_nit="900.123.456-8")
+    debtor, _ob = _paid(portfolio)
+    cert = certificate_issue(debtor=debtor, actor="test", now=NOW)
+    with translation.override("es-co"):
+        text = pdf_text(render_certificate_pdf(cert, verify_url="https://x.example/v/", language="es-co"), tmp_path)
+    flat = " ".join(text.split())
+    assert "Documento:" not in flat and "Representante legal" not in flat, flat
+    assert "Firma autorizada Distribuciones Andinas S.A.S." in flat, flat
+    portfolio_creditor_set(portfolio=portfolio, actor="test", legal_representative="Marta Lucía Gómez Arango")
+    cert = certificate_issue(debtor=debtor, actor="test", now=NOW)
+    flat = " ".join(pdf_text(render_certificate_pdf(cert, verify_url="https://x.example/v/", language="es-co"),
+                             tmp_path).split())
+    assert "Marta Lucía Gómez Arango Representante legal" in flat and "Documento:" not in flat, flat

@@ -1,6 +1,6 @@
 import csv
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
@@ -156,3 +156,14 @@ def test_hoa_fees(tmp_path):
         validate_national_id("CO", r["debtor_id_type"], r["debtor_id_number"])
         assert normalize_phone(r["debtor_phone"], "CO")
         assert _dmy(r["due_date"]) >= _dmy(r["issue_date"])
+
+
+def test_payments_that_would_come_later_do_not_pile_up_on_today():
+    """The demo's analytics trend dropped on its last day: payments drawn after today were moved onto today (216
+    of ~3,000 invoices' payments on one day, about 14 on the busiest other day). They are not made yet."""
+    today = date(2026, 12, 7)
+    rows = list(synthetic.iter_flat_obligations(debtors=1500, obligations=3000, seed=1, today=today))
+    per_day = Counter(p[2] for p in synthetic.iter_payments(rows, seed=1, today=today))
+    busiest_before = max(n for day, n in per_day.items() if day != today.strftime("%d/%m/%Y"))
+    assert per_day[today.strftime("%d/%m/%Y")] <= busiest_before
+    assert all(synthetic._parse_dmy(day) <= today.toordinal() for day in per_day)

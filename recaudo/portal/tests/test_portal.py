@@ -361,3 +361,16 @@ def test_a_pending_bureau_notice_shows_with_its_dates(client, portfolio, luz):
     StepExecution.objects.create(**{**row, "offset": 60}, step_key="reporte", business_date=today,
                                  action="report_bureau")
     assert 'id="bureau-notice"' not in client.get(reverse("portal_home", args=[portfolio.slug])).content.decode()
+
+
+def test_without_a_logo_the_portal_requests_no_logo_and_no_favicon(client, portfolio):
+    """The demo's portal showed a 404 in the browser's console: no <img> of a logo the portfolio does not have, and
+    an icon declared (none, or the creditor's logo) so the browser does not ask for /favicon.ico."""
+    html = client.get(reverse("portal_enter", args=[portfolio.slug])).content.decode()
+    logo = reverse("portal_logo", args=[portfolio.slug])
+    assert logo not in html
+    assert '<link rel="icon" href="data:,">' in html
+    assert client.get(logo).status_code == 404
+    Portfolio.objects.filter(pk=portfolio.pk).update(creditor_logo=b"\x89PNG\r\n\x1a\n", creditor_logo_type="image/png")
+    html = client.get(reverse("portal_enter", args=[portfolio.slug])).content.decode()
+    assert f'<link rel="icon" href="{logo}">' in html and f'<img src="{logo}"' in html

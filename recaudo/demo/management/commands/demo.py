@@ -171,13 +171,15 @@ def prepare_demo(*, size: str = "normal", seed: int = 1) -> tuple[list[Portfolio
         if outcome.imported:  # demo customers signed a contract clause authorizing these channels
             consents_grant_missing(portfolio=outcome.portfolio, actor=admin,
                                    source="demo: cláusula de autorización de contacto del contrato")
+            if outcome.portfolio == pyme:
+                # yesterday's bank statement before the snapshots: written after them, its payment made the
+                # analytics' "Cartera" differ from the aging's by its amount
+                demo_bank(pyme, admin)
             # today's cycle, so priorities, the agents' queue and "what goes out today" have content at once
             cycle_run(portfolio=outcome.portfolio)
             # the analytics' history of the last 90 days, rebuilt from the ledger (the cycle wrote today's)
             snapshot_backfill(portfolio=outcome.portfolio, start=today - timedelta(days=DEMO_HISTORY_DAYS),
                               end=today - timedelta(days=1), actor="demo")
-    if outcomes[0].imported:
-        demo_bank(pyme, admin)
     return outcomes, users_created
 
 
