@@ -59,12 +59,15 @@ the database raises while a command runs (a refused amount, a lost connection) i
 
 
 # Commands that run without an existing Recaudo database: those that create or migrate it (and so may create
-# RECAUDO_HOME), and Django's tools that need no data. Every other command first checks the database
-# (database_problem) and, when there is none, says so in one line instead of a traceback.
+# RECAUDO_HOME), and Django's tools that need no data and sign nothing. Every other command first checks the
+# database (database_problem) and, when there is none, says so in one line instead of a traceback; then it takes the
+# installation's SECRET_KEY from the database. A command here keeps settings' throwaway key (unless SECRET_KEY is in
+# the environment), so `shell` is not one: a portal link or a password-reset token made in it must be one the
+# server accepts.
 CREATES_DATABASE = {"migrate", "demo", "serve"}
 NO_DATABASE = {
     "check", "collectstatic", "compilemessages", "makemessages", "makemigrations", "squashmigrations",
-    "optimizemigration", "sqlmigrate", "showmigrations", "diffsettings", "shell", "dbshell", "test", "testserver",
+    "optimizemigration", "sqlmigrate", "showmigrations", "diffsettings", "dbshell", "test", "testserver",
     "startapp", "startproject", "sendtestemail", "createcachetable",
 }
 EXIT_NO_DATABASE = 2

@@ -5,6 +5,7 @@ field, a spent rate 429. Writes accept an Idempotency-Key."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date, datetime
 from typing import Annotated
@@ -12,7 +13,8 @@ from typing import Annotated
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -87,7 +89,34 @@ class TokenAuth(HttpBearer):
         return api_token
 
 
-api = NinjaAPI(
+class RecaudoAPI(NinjaAPI):
+    """NinjaAPI whose answer to a method a path does not take (DELETE on a debtor) is the API's JSON error with its
+    `Allow` header, not django-ninja's text/html "Method not allowed"."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _json_not_allowed(self, pattern.callback)
+        return patterns, app_name, namespace
+
+
+def _json_not_allowed(api_, view):
+    @functools.wraps(view)  # keeps csrf_exempt
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allow = ", ".join(sorted(method.strip() for method in response["Allow"].split(",")))
+            response = api_.create_response(request, {
+                "detail": _("The method %(method)s is not allowed here; use %(allowed)s.")
+                % {"method": request.method, "allowed": allow}, "field": None}, status=405)
+            response["Allow"] = allow
+        return response
+    return wrapped
+
+
+api = RecaudoAPI(
     title="Recaudo API", version="1", description="Collections and accounts receivable. See docs/api.md.",
     urls_namespace="api-v1", auth=TokenAuth(), docs=Swagger(), docs_url="/docs",
 )
@@ -105,14 +134,16 @@ def _domain_error(request, exc: DomainError):
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request, exc: NinjaValidationError):
-    errors = []
-    for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ())]
-        field = ".".join(loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path", "header") else loc)
-        errors.append({"field": field, "message": str(error.get("msg", ""))})
-    first = errors[0] if errors else {"field": None, "message": _("invalid request")}
-    return _error(request, 422, f"{first['field']}: {first['message']}" if first["field"] else first["message"],
-                  first["field"], errors=errors)
+    """Each refused value: `field` as the API has always named it (payload.amount), `location` (body.amount,
+    query.limit), pydantic's `type` and a `message` in the request's language naming the location."""
+    errors = [{"field": rules.validation_field(error.get("loc", ())),
+               "location": rules.validation_location(error.get("loc", ())),
+               "type": str(error.get("type", "")), "message": rules.validation_message(error)}
+              for error in exc.errors]
+    if not errors:
+        return _error(request, 422, _("The request does not fit this operation."), errors=[])
+    return _error(request, 422, errors[0]["message"], errors[0]["field"], location=errors[0]["location"],
+                  errors=errors)
 
 
 @api.exception_handler(RateLimited)

@@ -46,6 +46,7 @@ class In(Schema):
 class ErrorOut(Schema):
     detail: str
     field: str | None = None
+    location: str | None = None
     errors: list[dict] | None = None
 
 

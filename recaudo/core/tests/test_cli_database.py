@@ -103,3 +103,26 @@ def test_a_database_behind_its_migrations_says_run_migrate(tmp_path, migrated):
     assert done.returncode == 2
     assert done.stderr == (f"recaudo: the Recaudo database at {behind} is not up to date (1 migration not applied): "
                            "run `recaudo migrate`\n")
+
+
+def test_the_shell_signs_with_the_installations_key(tmp_path, migrated):
+    """`recaudo shell` ran with settings' throwaway key (it skipped the database check that loads the real one),
+    so a portal link or password-reset token made in it was refused by the server."""
+    code = ("from django.conf import settings; from django.core import signing; "
+            "from recaudo.core.secret import installation_secret_key; "
+            "print(settings.SECRET_KEY == installation_secret_key(), signing.dumps('luz'))")
+    first = recaudo("shell", "-c", code, cwd=tmp_path, RECAUDO_HOME=str(migrated))
+    assert first.returncode == 0, first.stderr
+    same_key, signed = first.stdout.strip().splitlines()[-1].split()  # after the shell's own lines, if any
+    assert same_key == "True"
+    again = recaudo("shell", "-c", f"from django.core import signing; print(signing.loads({signed!r}))",
+                    cwd=tmp_path, RECAUDO_HOME=str(migrated))  # another process, as the server would be
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[-1] == "luz"
+
+
+def test_the_shell_without_a_database_says_so_and_its_help_needs_none(tmp_path):
+    done = recaudo("shell", "-c", "print(1)", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("recaudo: no Recaudo database at ")
+    assert recaudo("shell", "--help", cwd=tmp_path).returncode == 0
+    assert list(tmp_path.iterdir()) == []
