@@ -28,7 +28,7 @@ from recaudo.audit.services import actor_label_for, audit_record, require_portal
 from recaudo.core.amounts import MAX_MINOR, AmountError, parse_amount
 from recaudo.core.bulk import insert_instances, new_instances
 from recaudo.core.collect import collect_young, fewer_collections
-from recaudo.core.errors import DomainError, NotAllowed
+from recaudo.core.errors import DomainError, NotAllowed, several
 from recaudo.core.money import active_locale, format_amount, format_number, from_minor, precision, to_minor
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.services import PaymentIn
@@ -128,18 +128,23 @@ def convenio_save(*, portfolio: Portfolio, name: str, bank_code: str, account_nu
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise BankingError(_("a convenio needs a name of up to 60 characters"), field="name")
-    bank_code = _digits(bank_code, "bank_code", 3, required=True).zfill(3)
-    values = {
-        "bank_code": bank_code,
-        "account_number": _digits(account_number, "account_number", 17),
-        "account_type": _digits(account_type, "account_type", 2),
-        "company_nit": _digits(company_nit, "company_nit", 13),
-        "service_code": _digits(service_code, "service_code", 13),
-    }
+    values, errors = {}, []  # every field checked, every refusal said at once
+    for key, value, size, required in (
+            ("bank_code", bank_code, 3, True), ("account_number", account_number, 17, False),
+            ("account_type", account_type, 2, False), ("company_nit", company_nit, 13, False),
+            ("service_code", service_code, 13, False)):
+        try:
+            values[key] = _digits(value, key, size, required=required)
+        except BankingError as exc:
+            errors.append(exc)
+    segments = []
     try:
         segments = rules.parse_layout(reference_layout or [])
     except rules.ReferenceError as exc:
-        raise BankingError(field="reference_layout", problems=exc.problems)
+        errors.append(BankingError(field="reference_layout", problems=exc.problems))
+    if errors:
+        raise several(errors)
+    values["bank_code"] = values["bank_code"].zfill(3)
     values["reference_layout"] = [{"field": s.field, "start": s.start, "length": s.length} for s in segments]
     convenio, created = Convenio.objects.select_for_update().get_or_create(portfolio=portfolio, name=name,
                                                                            defaults=values)

@@ -33,9 +33,25 @@ class DomainError(ValueError):
         return list(getattr(self, "_problems", None) or [self.message])
 
 
+def several(errors: list[DomainError]) -> DomainError:
+    """Several errors a service found at once (a form's fields checked together) as the one it raises: the first,
+    carrying them all, so a page shows each at its own field (show_at_field) and a command or the API lists them
+    (`problems`)."""
+    first = errors[0]
+    if len(errors) > 1:
+        first._at_fields = [(e.field, problem) for e in errors for problem in e.problems]
+        first._problems = [problem for _field, problem in first._at_fields]
+    return first
+
+
 def show_at_field(form, error: DomainError) -> None:
     """Show a domain error on a Django form: at its field when the form has that field, else above the form (each
-    problem on its own line when the error found several)."""
+    problem on its own line when the error found several; each at its own field when `several` made it)."""
+    at_fields = getattr(error, "_at_fields", None)
+    if at_fields:
+        for field, message in at_fields:
+            form.add_error(field if field in form.fields else None, message)
+        return
     if error.field in form.fields:
         form.add_error(error.field, error.message)
         return

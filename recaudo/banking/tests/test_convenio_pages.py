@@ -121,6 +121,13 @@ def test_layout_errors_are_in_spanish_naming_the_row_and_the_field(client, book)
     assert "segmento 2: el documento de identidad aparece dos veces" in page
     page = client.post(reverse("convenio_new", args=[portfolio.slug]), _post(bank_code="BCO")).content.decode()
     assert "código del banco: hasta 3 dígitos" in page and "bank_code:" not in page
+    # every refused field at once, each at its own field (only the first was said)
+    page = client.post(reverse("convenio_new", args=[portfolio.slug]),
+                       _post([("period", 45, 4)], bank_code="BCO", account_number="12-34",
+                             company_nit="900.123.456-7", service_code="x")).content.decode()
+    for said in ("código del banco: hasta 3 dígitos", "cuenta: hasta 17 dígitos", "NIT de la empresa: hasta 13",
+                 "código de servicio: hasta 13 dígitos", "al menos un segmento debe identificar al pagador"):
+        assert said in page, said
     assert not Convenio.objects.exists()
 
 

@@ -3,9 +3,10 @@
 import importlib
 
 import pytest
+from django import forms
 from django.utils import translation
 
-from recaudo.core.errors import DomainError
+from recaudo.core.errors import DomainError, several, show_at_field
 
 DOMAIN_ERRORS = [
     "recaudo.core.money.UnknownCurrency", "recaudo.core.amounts.AmountError",
@@ -51,3 +52,20 @@ def test_an_amount_error_message_is_in_the_active_language():
     with translation.override("es-co"):
         spanish = caught.value.message
     assert spanish != str(caught.value) and str(caught.value) in caught.value.args
+
+
+def test_several_errors_found_at_once_are_each_shown_at_their_field_and_listed():
+    class Form(forms.Form):
+        code = forms.CharField(required=False)
+        nit = forms.CharField(required=False)
+
+    form = Form({})
+    assert form.is_valid()
+    error = several([DomainError("code: up to 3 digits", field="code"), DomainError("nit: up to 13", field="nit"),
+                     DomainError("the layout names nobody", field="layout")])
+    show_at_field(form, error)
+    assert form.errors == {"code": ["code: up to 3 digits"], "nit": ["nit: up to 13"],
+                           "__all__": ["the layout names nobody"]}
+    assert error.problems == ["code: up to 3 digits", "nit: up to 13", "the layout names nobody"]
+    one = DomainError("alone", field="code")
+    assert several([one]) is one and one.problems == ["alone"]
