@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
@@ -30,6 +31,9 @@ from .schema import (
 
 class StrategyError(DomainError):
     pass
+
+
+SEGMENT_ORDER_MAX = 1_000_000
 
 
 def next_cycle_at(portfolio: Portfolio, run_time: time, after: datetime) -> datetime:
@@ -255,7 +259,12 @@ def _segment_clean(name: str, conditions: dict, weight) -> tuple[str, dict, Deci
 def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: int, weight="1",
                  segment: Segment | None = None, actor=None) -> Segment:
     """Create a segment, or change one (`segment`): name, order, conditions and weight, audited with the old and
-    new values. A name used by another segment of the portfolio raises StrategyError."""
+    new values. A name used by another segment of the portfolio, or an order beyond +-SEGMENT_ORDER_MAX (the
+    column is a 32-bit integer), raises StrategyError."""
+    if not -SEGMENT_ORDER_MAX <= int(order) <= SEGMENT_ORDER_MAX:
+        raise StrategyError(_("The order is a whole number between -%(max)s and %(max)s.")
+                            % {"max": number_format(SEGMENT_ORDER_MAX, decimal_pos=0, force_grouping=True)},
+                            field="order")
     name, clean, weight = _segment_clean(name, conditions, weight)
     if Segment.objects.filter(portfolio=portfolio, name=name).exclude(pk=getattr(segment, "pk", None)).exists():
         raise StrategyError(_("a segment named “%(name)s” already exists") % {"name": name}, field="name")
