@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from recaudo.demo.testing import login, make_user
 from recaudo.imports.models import ImportJob
@@ -215,3 +216,16 @@ def test_a_real_reports_reasons_with_values_in_them_read_in_es_co(client, people
         assert spanish in page
     for english in ("invalid phone", "invalid email", "not a number", "duplicate obligation"):
         assert english not in page
+
+
+@pytest.mark.parametrize(("word", "elsewhere"), [
+    ("Created", "Creado"), ("Rejected", "Rechazado"), ("Failed", "Fallido"), ("Done", "Hecho"),
+    ("Running", "En curso")])
+def test_the_imports_words_in_context_do_not_rename_other_pages_columns(word, elsewhere):
+    """The import's counts ("Creados") and statuses ("Terminada") are translated in their own context; its catalog
+    keeps no plain entry of those words, which would win over the other apps' and head the outbox's and the
+    strategy history's date column "Creados" or call a failed message "Fallida"."""
+    with translation.override("es-co"):
+        assert translation.gettext(word) == elsewhere
+        assert translation.pgettext("import rows" if word in ("Created", "Rejected") else "import status",
+                                    word) in ("Creados", "Rechazados", "Fallida", "Terminada", "En proceso")
