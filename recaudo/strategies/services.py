@@ -180,6 +180,35 @@ def strategy_import(*, portfolio: Portfolio, text: str, actor=None, segment: Seg
 
 
 EDITABLE_STEP_FIELDS = ("offset", "channel", "template", "task", "attach_statement", "conditions")
+STEP_OFFSET_MAX = 3650  # ten years of arrears (or before the due date): beyond it a step never runs
+
+
+def _step_changes_check(content: dict, step: dict, changes: dict) -> None:
+    """What a person editing one step can get wrong, said at the field in the page's language (the schema's
+    check, made for whole YAML documents, names paths such as stages[4].steps[1].offset): an offset no stage
+    covers or another step of the strategy already has, a message step without its template."""
+    offset = changes.get("offset", step["offset"])
+    if "offset" in changes:
+        if not isinstance(offset, int) or not -STEP_OFFSET_MAX <= offset <= STEP_OFFSET_MAX:
+            raise StrategyError(_("The offset is a whole number of days between -%(max)s and %(max)s.")
+                                % {"max": number_format(STEP_OFFSET_MAX, decimal_pos=0, force_grouping=True)},
+                                field="offset")
+        stages = content["stages"]
+        if not any(st["from_days"] <= offset and (st["to_days"] is None or offset <= st["to_days"])
+                   for st in stages):
+            last = stages[-1]["to_days"]
+            message = (_("No stage covers %(offset)s days: the stages go from %(first)s to %(last)s days.")
+                       if last is not None else
+                       _("No stage covers %(offset)s days: the first stage starts at %(first)s days."))
+            raise StrategyError(message % {"offset": offset, "first": stages[0]["from_days"], "last": last},
+                                field="offset")
+        other = next((s["key"] for st in content["stages"] for s in st["steps"]
+                      if s is not step and s["offset"] == offset), None)
+        if other is not None:
+            raise StrategyError(_("Step %(other)s already runs at %(offset)s days; one step per day of arrears.")
+                                % {"other": other, "offset": offset}, field="offset")
+    if step.get("action") == "send_message" and not (changes.get("template", step.get("template")) or "").strip():
+        raise StrategyError(_("A message step needs the code of its template."), field="template")
 
 
 @transaction.atomic
@@ -200,6 +229,7 @@ def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, ac
     unknown = set(changes) - set(EDITABLE_STEP_FIELDS)
     if unknown:
         raise StrategyError(_("cannot edit %(fields)s of a step") % {"fields": ", ".join(sorted(unknown))})
+    _step_changes_check(content, step, changes)
     step.update(changes)
     # A new offset may belong to another stage: move the step there.
     if "offset" in changes and isinstance(step["offset"], int):

@@ -111,7 +111,6 @@ def step_edit(request, slug, pk, key):
     if step is None:
         raise Http404("no such step")
     form = StepForm(request.POST or None, step=step)
-    error = None
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         if not changes:
@@ -119,13 +118,12 @@ def step_edit(request, slug, pk, key):
         try:
             new = strategy_step_update(strategy=strategy, step_key=key, changes=changes, actor=request.user)
         except DomainError as exc:
-            error = "; ".join(exc.problems)
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Saved as version %(n)s.") % {"n": new.number})
             return redirect("strategy_dry_run", slug=portfolio.slug, version_id=new.pk)
     return render(request, "strategies/step_edit.html", {
-        "portfolio": portfolio, "strategy": strategy, "version": version, "step": step, "form": form,
-        "error": error})
+        "portfolio": portfolio, "strategy": strategy, "version": version, "step": step, "form": form})
 
 
 @login_required
