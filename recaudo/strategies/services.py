@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -240,7 +241,14 @@ def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, ac
                 other["steps"].append(step)
                 break
     return strategy_version_create(strategy=strategy, content=content, actor=actor,
-                                   note=f"step {step_key}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+                                   note=step_edit_note(step_key, changes))
+
+
+def step_edit_note(step_key: str, changes: dict) -> str:
+    """A step edit's version note as stored: {"step": key, "changes": {...}} as JSON, which the pages say in their
+    language (wording.version_note_text); when it would not fit the note's 300 characters, the step alone."""
+    note = json.dumps({"step": step_key, "changes": changes}, ensure_ascii=False, default=str, sort_keys=True)
+    return note if len(note) <= 300 else json.dumps({"step": step_key}, ensure_ascii=False)[:300]
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from .services import (
     strategy_import,
     strategy_step_update,
 )
+from .wording import version_note_text
 
 # Labels of the header links (recaudo/web/templates/base.html) and the debtor page's header, kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Strategies"), gettext_noop("Today"), gettext_noop("Segment"), gettext_noop("Priority"))
@@ -61,7 +62,8 @@ def strategy_detail(request, slug, pk):
     strategy = _strategy(portfolio, pk)
     version = latest_version(strategy)
     usage = version_usage(strategy)
-    versions = [{"v": v, "used": usage.get(v.number, 0)} for v in strategy.versions.select_related("created_by")]
+    versions = [{"v": v, "used": usage.get(v.number, 0), "note": version_note_text(v.note, portfolio.currency)}
+                for v in strategy.versions.select_related("created_by")]
     return render(request, "strategies/strategy_detail.html", {
         "portfolio": portfolio, "strategy": strategy, "version": version, "versions": versions,
         "recent": recent_steps(strategy, debtor_scope(request.user, portfolio)),

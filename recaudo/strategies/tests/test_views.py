@@ -152,3 +152,18 @@ def test_strategy_detail_says_step_conditions_in_words_in_the_page_language(clie
     assert "min_amount" not in html and "promise_pending" not in html
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "balance ≥ COP 5,000,000 · only without a pending promise · with consent for the channel" in english
+
+
+def test_the_version_history_says_its_notes_in_es_co(client, portfolio, people):
+    """The notes were the services' English, a step edit's with Python's reprs ("step sms-overdue: offset=5,
+    conditions={'consent': True}") on the es-CO strategy page."""
+    strategy = strategy_ensure_default(portfolio)
+    login(client, people["ana"])
+    edit = reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, "sms-overdue"])
+    assert client.post(edit, {"offset": 5, "channel": "sms", "template": "overdue_notice", "min_amount": "1.000.000",
+                              "consent": "on"}).status_code == 302
+    page = client.get(reverse("strategy_detail", args=[portfolio.slug, strategy.pk])).content.decode()
+    assert "estrategia predeterminada" in page and "default strategy" not in page
+    assert "paso sms-overdue: desfase 5 días · saldo ≥ $" in page
+    assert "1.000.000, con autorización para el canal" in page
+    assert "offset=" not in page and "{&#x27;consent&#x27;" not in page
