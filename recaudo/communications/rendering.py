@@ -22,7 +22,7 @@ from django.core import signing
 from django.db.models import Q
 from django.template import Context, TemplateSyntaxError
 from django.utils.html import strip_tags
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from recaudo.banking.selectors import References, open_payment_link_url, payment_references
 from recaudo.core.errors import DomainError
@@ -210,6 +210,42 @@ ENGINES = {(True, False): HTML_ENGINE, (False, False): TEXT_ENGINE, (True, True)
            (False, True): STRICT_TEXT_ENGINE}
 
 
+# Django's template parser says what is wrong in English; these are the problems a person writing a message
+# template meets, said again in the page's language (a message Django words otherwise keeps its English).
+SYNTAX_PROBLEMS = [
+    (re.compile(r"Invalid block tag on line (?P<line>\d+): '(?P<tag>[^']*)', expected (?P<expected>.*?)\. Did you"),
+     gettext_noop("line %(line)s: the tag “%(tag)s” is not expected here; expected %(expected)s")),
+    (re.compile(r"Invalid block tag on line (?P<line>\d+): '(?P<tag>[^']*)'\. Did you"),
+     gettext_noop("line %(line)s: message templates have no tag “%(tag)s” (they cannot load, include or extend "
+                  "other templates)")),
+    (re.compile(r"Unclosed tag on line (?P<line>\d+): '(?P<tag>[^']*)'\. Looking for one of: (?P<closers>.*?)\.?$"),
+     gettext_noop("line %(line)s: the tag “%(tag)s” is never closed (close it with %(closers)s)")),
+    (re.compile(r"Invalid filter: '(?P<filter>[^']*)'"),
+     gettext_noop("message templates have no filter “%(filter)s”")),
+    (re.compile(r"Variables and attributes may not begin with underscores: '(?P<name>.*)'"),
+     gettext_noop("“%(name)s”: a variable's name may not begin with an underscore")),
+    (re.compile(r"Could not parse the remainder: '(?P<rest>.*)' from '(?P<whole>.*)'"),
+     gettext_noop("“%(whole)s” cannot be read from “%(rest)s” on")),
+    (re.compile(r"Empty variable tag on line (?P<line>\d+)"),
+     gettext_noop("line %(line)s: a pair of double braces with no variable inside")),
+    (re.compile(r"Empty block tag on line (?P<line>\d+)"),
+     gettext_noop("line %(line)s: a tag with nothing inside")),
+    (re.compile(r"(?P<filter>\w+) requires (?P<needed>\d+) arguments?, (?P<given>\d+) provided"),
+     gettext_noop("the filter “%(filter)s” takes %(needed)s argument(s), not %(given)s")),
+]
+
+
+def syntax_problem(message: str) -> str:
+    """A TemplateSyntaxError's message in the active language. Worked example, in es-CO: "Invalid block tag on line
+    1: 'load'. Did you forget to register or load this tag?" -> "línea 1: las plantillas de mensajes no tienen la
+    etiqueta «load» (no pueden cargar, incluir ni extender otras plantillas)"."""
+    for pattern, template in SYNTAX_PROBLEMS:
+        found = pattern.search(message)
+        if found:
+            return gettext(template) % found.groupdict()
+    return message
+
+
 @lru_cache(maxsize=256)
 def _compile(source: str, html: bool, strict: bool):
     return compile_limited(ENGINES[(html, strict)], source)
@@ -230,9 +266,9 @@ def render_source(source: str, context: dict, *, html: bool, locale: str, strict
     except SandboxLimitError as exc:
         raise RenderError(str(exc))
     except TemplateSyntaxError as exc:
-        raise RenderError(str(exc))
+        raise RenderError(syntax_problem(str(exc)))
     except RecursionError:
-        raise RenderError("the template nests too deeply")
+        raise RenderError(gettext("the template nests too deeply"))
     except Exception as exc:  # a filter fed odd data: report, never crash a send
         raise RenderError(f"{type(exc).__name__}: {exc}")
     finally:
@@ -295,4 +331,4 @@ def template_validate(*, subject: str, body: str, channel: str, language: str, p
                          country=portfolio.country, whatsapp_params=whatsapp_params, strict=True)
     unknown = sorted(set(re.findall(INVALID_MARK.replace("%s", "(.*?)").replace("\x00", "\\x00"),
                                     "".join([parts[0], parts[1], *parts[3]]))))
-    return [f"unknown variable: {name}" for name in unknown if name]
+    return [gettext("unknown variable: %(name)s") % {"name": name} for name in unknown if name]

@@ -30,7 +30,8 @@ def rules_of(reasons) -> list[dict]:
     return [{"rule": r.rule_id, "detail": r.detail or ""} for r in reasons]
 
 
-_RULE_ID = re.compile(r"^([A-Z]{2}-[A-Z0-9_-]+)(?::)?\s*(.*)$")
+_RULE_ID = re.compile(r"^([A-Z]{2}-[A-Z0-9_-]+)(?::)?\s*(.*)$", re.S)
+_RULE_SPLIT = re.compile(r"; (?=[A-Z]{2}-[A-Z0-9_-]+\b)")
 # a message's last error as the outbox and the enqueue write it (cycle/outbox.py, communications/services.py)
 _NO_CONTACT = re.compile(r"^no collectable contact with consent for (\w+)$")
 _NO_CONSENT = re.compile(r"^consent for (\w+) is not granted \(revoked\?\) for (.*)$", re.S)
@@ -71,7 +72,7 @@ def decode(reason: str) -> dict:
         return {"code": "bureau_marked"}
     code, text = ("scheduled", reason[11:]) if reason.startswith("scheduled: ") else ("blocked", reason)
     rules = []
-    for part in text.split("; "):
+    for part in _RULE_SPLIT.split(text):  # a rule's citation has its own "; " ("Ley 2300 de 2023 art. 3; Ley 51...")
         match = _RULE_ID.match(part.strip())
         if not match:
             return {"code": "text", "text": reason}

@@ -1,5 +1,4 @@
 
-import re
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .jobs import import_job_submit_stored, import_mapping_submit
 from .mapping import expected_columns, preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
+from .problems import problem_text
 from .selectors import (
     import_job_for_portfolio,
     import_jobs_for_portfolio,
@@ -158,16 +158,9 @@ def import_mapping(request, slug, key):
     })
 
 
-_INVALID_ID = re.compile(r"^invalid (\S+) ('.*?'|\".*?\"): (.*)$")
-
-
 def _problem(text: str) -> str:
-    """A preview cell's problem (the import's parsers say it in English) in the page's language."""
-    found = _INVALID_ID.match(text)
-    if found:
-        return _("invalid %(type)s %(value)s: %(reason)s") % {
-            "type": found.group(1), "value": found.group(2), "reason": _(found.group(3))}
-    return _(text)  # the parsers' fixed texts, listed in problems.py for translation
+    """A preview cell's or a report's problem (the import's parsers say it in English) in the page's language."""
+    return problem_text(text)
 
 
 def _translated(rows):

@@ -296,7 +296,7 @@ def normalize_phone(raw: str, country: str) -> str:
     try:
         parsed = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException as exc:
-        raise ValidationProblem(f"invalid phone {raw!r}: {exc}")
+        raise ValidationProblem(f"invalid phone {raw!r}: not a phone number") from exc
     if not phonenumbers.is_valid_number(parsed):
         raise ValidationProblem(f"invalid phone {raw!r} for {country}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from recaudo.audit.services import audit_record
@@ -30,6 +32,9 @@ from .schema import (
 
 class StrategyError(DomainError):
     pass
+
+
+SEGMENT_ORDER_MAX = 1_000_000
 
 
 def next_cycle_at(portfolio: Portfolio, run_time: time, after: datetime) -> datetime:
@@ -176,6 +181,35 @@ def strategy_import(*, portfolio: Portfolio, text: str, actor=None, segment: Seg
 
 
 EDITABLE_STEP_FIELDS = ("offset", "channel", "template", "task", "attach_statement", "conditions")
+STEP_OFFSET_MAX = 3650  # ten years of arrears (or before the due date): beyond it a step never runs
+
+
+def _step_changes_check(content: dict, step: dict, changes: dict) -> None:
+    """What a person editing one step can get wrong, said at the field in the page's language (the schema's
+    check, made for whole YAML documents, names paths such as stages[4].steps[1].offset): an offset no stage
+    covers or another step of the strategy already has, a message step without its template."""
+    offset = changes.get("offset", step["offset"])
+    if "offset" in changes:
+        if not isinstance(offset, int) or not -STEP_OFFSET_MAX <= offset <= STEP_OFFSET_MAX:
+            raise StrategyError(_("The offset is a whole number of days between -%(max)s and %(max)s.")
+                                % {"max": number_format(STEP_OFFSET_MAX, decimal_pos=0, force_grouping=True)},
+                                field="offset")
+        stages = content["stages"]
+        if not any(st["from_days"] <= offset and (st["to_days"] is None or offset <= st["to_days"])
+                   for st in stages):
+            last = stages[-1]["to_days"]
+            message = (_("No stage covers %(offset)s days: the stages go from %(first)s to %(last)s days.")
+                       if last is not None else
+                       _("No stage covers %(offset)s days: the first stage starts at %(first)s days."))
+            raise StrategyError(message % {"offset": offset, "first": stages[0]["from_days"], "last": last},
+                                field="offset")
+        other = next((s["key"] for st in content["stages"] for s in st["steps"]
+                      if s is not step and s["offset"] == offset), None)
+        if other is not None:
+            raise StrategyError(_("Step %(other)s already runs at %(offset)s days; one step per day of arrears.")
+                                % {"other": other, "offset": offset}, field="offset")
+    if step.get("action") == "send_message" and not (changes.get("template", step.get("template")) or "").strip():
+        raise StrategyError(_("A message step needs the code of its template."), field="template")
 
 
 @transaction.atomic
@@ -196,6 +230,7 @@ def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, ac
     unknown = set(changes) - set(EDITABLE_STEP_FIELDS)
     if unknown:
         raise StrategyError(_("cannot edit %(fields)s of a step") % {"fields": ", ".join(sorted(unknown))})
+    _step_changes_check(content, step, changes)
     step.update(changes)
     # A new offset may belong to another stage: move the step there.
     if "offset" in changes and isinstance(step["offset"], int):
@@ -206,7 +241,14 @@ def strategy_step_update(*, strategy: Strategy, step_key: str, changes: dict, ac
                 other["steps"].append(step)
                 break
     return strategy_version_create(strategy=strategy, content=content, actor=actor,
-                                   note=f"step {step_key}: " + ", ".join(f"{k}={v}" for k, v in changes.items()))
+                                   note=step_edit_note(step_key, changes))
+
+
+def step_edit_note(step_key: str, changes: dict) -> str:
+    """A step edit's version note as stored: {"step": key, "changes": {...}} as JSON, which the pages say in their
+    language (wording.version_note_text); when it would not fit the note's 300 characters, the step alone."""
+    note = json.dumps({"step": step_key, "changes": changes}, ensure_ascii=False, default=str, sort_keys=True)
+    return note if len(note) <= 300 else json.dumps({"step": step_key}, ensure_ascii=False)[:300]
 
 
 @transaction.atomic
@@ -255,7 +297,12 @@ def _segment_clean(name: str, conditions: dict, weight) -> tuple[str, dict, Deci
 def segment_save(*, portfolio: Portfolio, name: str, conditions: dict, order: int, weight="1",
                  segment: Segment | None = None, actor=None) -> Segment:
     """Create a segment, or change one (`segment`): name, order, conditions and weight, audited with the old and
-    new values. A name used by another segment of the portfolio raises StrategyError."""
+    new values. A name used by another segment of the portfolio, or an order beyond +-SEGMENT_ORDER_MAX (the
+    column is a 32-bit integer), raises StrategyError."""
+    if not -SEGMENT_ORDER_MAX <= int(order) <= SEGMENT_ORDER_MAX:
+        raise StrategyError(_("The order is a whole number between -%(max)s and %(max)s.")
+                            % {"max": number_format(SEGMENT_ORDER_MAX, decimal_pos=0, force_grouping=True)},
+                            field="order")
     name, clean, weight = _segment_clean(name, conditions, weight)
     if Segment.objects.filter(portfolio=portfolio, name=name).exclude(pk=getattr(segment, "pk", None)).exists():
         raise StrategyError(_("a segment named “%(name)s” already exists") % {"name": name}, field="name")

@@ -34,6 +34,7 @@ from .services import (
     strategy_import,
     strategy_step_update,
 )
+from .wording import version_note_text
 
 # Labels of the header links (recaudo/web/templates/base.html) and the debtor page's header, kept in this app's catalog.
 NAV_LABELS = (gettext_noop("Strategies"), gettext_noop("Today"), gettext_noop("Segment"), gettext_noop("Priority"))
@@ -61,7 +62,8 @@ def strategy_detail(request, slug, pk):
     strategy = _strategy(portfolio, pk)
     version = latest_version(strategy)
     usage = version_usage(strategy)
-    versions = [{"v": v, "used": usage.get(v.number, 0)} for v in strategy.versions.select_related("created_by")]
+    versions = [{"v": v, "used": usage.get(v.number, 0), "note": version_note_text(v.note, portfolio.currency)}
+                for v in strategy.versions.select_related("created_by")]
     return render(request, "strategies/strategy_detail.html", {
         "portfolio": portfolio, "strategy": strategy, "version": version, "versions": versions,
         "recent": recent_steps(strategy, debtor_scope(request.user, portfolio)),
@@ -111,7 +113,6 @@ def step_edit(request, slug, pk, key):
     if step is None:
         raise Http404("no such step")
     form = StepForm(request.POST or None, step=step)
-    error = None
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         if not changes:
@@ -119,13 +120,12 @@ def step_edit(request, slug, pk, key):
         try:
             new = strategy_step_update(strategy=strategy, step_key=key, changes=changes, actor=request.user)
         except DomainError as exc:
-            error = "; ".join(exc.problems)
+            show_at_field(form, exc)
         else:
             messages.success(request, _("Saved as version %(n)s.") % {"n": new.number})
             return redirect("strategy_dry_run", slug=portfolio.slug, version_id=new.pk)
     return render(request, "strategies/step_edit.html", {
-        "portfolio": portfolio, "strategy": strategy, "version": version, "step": step, "form": form,
-        "error": error})
+        "portfolio": portfolio, "strategy": strategy, "version": version, "step": step, "form": form})
 
 
 @login_required

@@ -4,6 +4,7 @@ names (Preventive, Early, ...) are shown translated, a name the user wrote is sh
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from babel.numbers import get_currency_symbol
@@ -117,3 +118,40 @@ def step_conditions_text(conditions: dict | None, currency: str = "") -> list[st
         else:
             parts.append(f"{name} = {value}")
     return parts
+
+
+VERSION_NOTES = {
+    "default strategy": gettext_noop("default strategy"),
+    "imported from YAML": gettext_noop("imported from YAML"),
+}
+
+
+def version_note_text(note: str, currency: str = "") -> str:
+    """A strategy version's note in the active language: the notes the services write ("default strategy", a step
+    edit stored as {"step": key, "changes": {...}}) said in words -- "paso sms-overdue: desfase 5 días · canal
+    SMS · plantilla overdue_notice · con autorización para el canal"; any other note as written."""
+    note = note or ""
+    if note in VERSION_NOTES:
+        return _(VERSION_NOTES[note])
+    try:
+        data = json.loads(note) if note.startswith("{") else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or "step" not in data:
+        return note
+    parts = []
+    order = ["offset", "channel", "task", "template", "conditions"]
+    for name, value in sorted((data.get("changes") or {}).items(),
+                              key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0])):
+        if name == "offset":
+            parts.append(_("offset %(days)s days") % {"days": value})
+        elif name in ("channel", "task"):
+            parts.append(_("channel %(channel)s") % {"channel": channel_label(str(value or "")) or "—"})
+        elif name == "template":
+            parts.append(_("template %(template)s") % {"template": value or "—"})
+        elif name == "conditions":
+            parts.append(", ".join(step_conditions_text(value if isinstance(value, dict) else {}, currency))
+                         or _("no conditions"))
+        else:
+            parts.append(f"{name} {value}")
+    return _("step %(step)s") % {"step": data["step"]} + (": " + " · ".join(parts) if parts else "")

@@ -89,7 +89,7 @@ def test_email_autoescapes_and_text_does_not():
 def test_validation_warns_about_unknown_variables(portfolio):
     warnings = template_validate(subject="", body="Hola {{ deudor.nombre }} {{ debtor.name }}", channel="sms",
                                  language="es", portfolio=portfolio, now=NOW)
-    assert warnings == ["unknown variable: deudor.nombre"]
+    assert warnings == ["variable desconocida: deudor.nombre"]  # in the active language (es-CO)
 
 
 def test_whatsapp_needs_an_approved_template_name(portfolio):

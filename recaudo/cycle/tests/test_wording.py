@@ -73,3 +73,18 @@ def test_the_outboxs_own_errors_are_said_in_the_pages_language(stored, es, en):
         assert reason_text(stored) == es
     with translation.override("en"):
         assert reason_text(stored) == en
+
+
+def test_a_message_held_for_the_contact_hours_says_so_whatever_its_rules_citation():
+    """The enqueue stores the compliance reasons as the rules say them, citation included; the contact-hours rule
+    cites two laws joined by "; ", which was taken for a second rule and left the whole English text (rule id,
+    version, Monday's window) on the es-CO message page."""
+    stored = ("outside the compliance window until 2026-12-07T07:00:00-05:00: CO-HOURS v1 (c) blocked: Monday 04:30 "
+              "is outside Monday's window 07:00-19:00. Contact hours Mon-Fri 07:00-19:00, Sat 08:00-15:00, never "
+              "Sundays or national holidays (festivos), in the debtor's local time. [Ley 2300 de 2023 art. 3; Ley 51 "
+              "de 1983 (festivos)]")
+    assert [r["rule"] for r in decode(stored)["rules"]] == ["CO-HOURS"]
+    with translation.override("es-co"):
+        assert reason_text(stored) == "programado para la próxima hora permitida: fuera del horario de contacto"
+    two = "CO-HOURS v1 (c) blocked: closed [Ley 2300 de 2023 art. 3; Ley 51 de 1983]; CO-CONSENT v1 (a) blocked: x"
+    assert [r["rule"] for r in decode(two)["rules"]] == ["CO-HOURS", "CO-CONSENT"]

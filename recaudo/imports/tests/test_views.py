@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from recaudo.demo.testing import login, make_user
 from recaudo.imports.models import ImportJob
@@ -186,3 +187,45 @@ def test_the_expected_columns_are_named_in_the_page_language_with_the_headers_ac
         assert text in box, (text, box)
     for text in not_shown:
         assert text not in box, (text, box)
+
+
+def test_a_real_reports_reasons_with_values_in_them_read_in_es_co(client, people, portfolio,
+                                                                 django_capture_on_commit_callbacks):
+    """The reasons that carry the cell's value or another row (a phone, an e-mail, an amount, a repeated number)
+    read in es-CO on the job page too, not only the fixed ones; the English stays in the stored result."""
+    content = (
+        "Factura;Código;Nombre;Teléfono;Correo;Fecha;Vence;Saldo\n"
+        "F-1;C001;Luz Marina;3001234567;luz@example.co;01/03/2026;31/03/2026;1.000,00\n"
+        "F-2;C002;José Pérez;12;noemail;01/03/2026;31/03/2026;500\n"
+        "F-3;C003;Ana Gómez;3001234568;ana@example.co;01/03/2026;31/03/2026;abc\n"
+        "F-1;C004;Eva Ruiz;3001234569;eva@example.co;01/03/2026;31/03/2026;10\n"
+    )
+    client = login(client, "ana")
+    mapping = "number=Factura\ndebtor_code=Código\ndebtor_name=Nombre\ndebtor_phone=Teléfono\n" \
+              "debtor_email=Correo\nissue_date=Fecha\ndue_date=Vence\namount=Saldo"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, portfolio, content, skip_invalid="on", mapping=mapping)
+    job = ImportJob.objects.get()
+    reasons = [e["reason"] for e in job.result["errors"]]
+    assert "invalid phone '12' for CO" in reasons and "invalid email 'noemail'" in reasons
+    page = client.get(response["Location"]).content.decode()
+    for spanish in ("&#x27;12&#x27; no es un número de teléfono válido en Colombia",
+                    "&#x27;noemail&#x27; no es un correo electrónico válido",
+                    "no es un número: escríbalo así",
+                    "número de obligación repetido (también en la fila 5)"):
+        assert spanish in page
+    for english in ("invalid phone", "invalid email", "not a number", "duplicate obligation"):
+        assert english not in page
+
+
+@pytest.mark.parametrize(("word", "elsewhere"), [
+    ("Created", "Creado"), ("Rejected", "Rechazado"), ("Failed", "Fallido"), ("Done", "Hecho"),
+    ("Running", "En curso")])
+def test_the_imports_words_in_context_do_not_rename_other_pages_columns(word, elsewhere):
+    """The import's counts ("Creados") and statuses ("Terminada") are translated in their own context; its catalog
+    keeps no plain entry of those words, which would win over the other apps' and head the outbox's and the
+    strategy history's date column "Creados" or call a failed message "Fallida"."""
+    with translation.override("es-co"):
+        assert translation.gettext(word) == elsewhere
+        assert translation.pgettext("import rows" if word in ("Created", "Rejected") else "import status",
+                                    word) in ("Creados", "Rechazados", "Fallida", "Terminada", "En proceso")

@@ -226,3 +226,14 @@ def test_the_cycle_weighs_the_priority_by_the_risk_the_analytics_wrote(portfolio
     assert states[high.pk].segment_name == "Riesgo alto" and states[low.pk].segment_name == ""
     assert states[high.pk].priority == states[low.pk].priority + 25  # x1.8: 644 -> 669
     assert (states[high.pk].risk_score, states[high.pk].risk_category) == (80, "D")  # the cycle keeps them
+
+
+@pytest.mark.parametrize("order", ["99999999999999999999", "-3000000000"])
+def test_an_order_beyond_the_column_is_a_form_error_not_a_crash(client, portfolio, people, order):
+    """Posted past the page (a number input takes any digits): an order the database cannot hold is said at the
+    field in es-CO, and nothing is saved."""
+    login(client, people["sara"])
+    response = client.post(reverse("segment_add", args=[portfolio.slug]), {"name": "A", "order": order, "weight": 1})
+    assert response.status_code == 200
+    assert "El orden es un número entero entre -1.000.000 y 1.000.000." in response.context["form"].errors["order"]
+    assert not Segment.objects.exists()

@@ -63,7 +63,31 @@ def test_invalid_step_edit_shows_the_precise_error(client, portfolio, people):
     edit = reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, "email-reminder"])
     page = client.post(edit, {"offset": 3, "channel": "email", "template": "reminder"})
     assert page.status_code == 200
-    assert "offset 3 is also the offset of step" in page.content.decode()
+    assert "El paso sms-overdue ya se ejecuta a los 3 días; un paso por día de mora." in \
+        page.context["form"].errors["offset"]
+
+
+@pytest.mark.parametrize(("step", "data", "field", "message"), [
+    ("sms-overdue", {"offset": -100000, "channel": "sms", "template": "overdue_notice"}, "offset",
+     "El desfase es un número entero de días entre -3.650 y 3.650."),
+    ("sms-overdue", {"offset": "99999999999999999999", "channel": "sms", "template": "overdue_notice"}, "offset",
+     "El desfase es un número entero de días entre -3.650 y 3.650."),
+    ("sms-overdue", {"offset": -40, "channel": "sms", "template": "overdue_notice"}, "offset",
+     "Ninguna etapa cubre -40 días: la primera etapa empieza en -5 días."),
+    ("sms-overdue", {"offset": 3, "channel": "sms", "template": " "}, "template",
+     "Un paso que envía un mensaje necesita el código de su plantilla."),
+])
+def test_a_step_edit_the_stages_refuse_is_said_at_its_field_in_es_co(client, portfolio, people, step, data, field,
+                                                                     message):
+    """The schema's own wording (stages[4].steps[1].offset: -100000 is outside its stage 'legal' (91..)) was shown
+    above the form, in English with the document's paths; an offset no day of arrears reaches was saved."""
+    strategy = strategy_ensure_default(portfolio)
+    login(client, people["ana"])
+    page = client.post(reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, step]), data)
+    assert page.status_code == 200
+    assert message in page.context["form"].errors[field]
+    assert "stages[" not in page.content.decode()
+    assert StrategyVersion.objects.filter(strategy=strategy).count() == 1
 
 
 def test_export_import_yaml(client, portfolio, people):
@@ -128,3 +152,18 @@ def test_strategy_detail_says_step_conditions_in_words_in_the_page_language(clie
     assert "min_amount" not in html and "promise_pending" not in html
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "balance ≥ COP 5,000,000 · only without a pending promise · with consent for the channel" in english
+
+
+def test_the_version_history_says_its_notes_in_es_co(client, portfolio, people):
+    """The notes were the services' English, a step edit's with Python's reprs ("step sms-overdue: offset=5,
+    conditions={'consent': True}") on the es-CO strategy page."""
+    strategy = strategy_ensure_default(portfolio)
+    login(client, people["ana"])
+    edit = reverse("strategy_step_edit", args=[portfolio.slug, strategy.pk, "sms-overdue"])
+    assert client.post(edit, {"offset": 5, "channel": "sms", "template": "overdue_notice", "min_amount": "1.000.000",
+                              "consent": "on"}).status_code == 302
+    page = client.get(reverse("strategy_detail", args=[portfolio.slug, strategy.pk])).content.decode()
+    assert "estrategia predeterminada" in page and "default strategy" not in page
+    assert "paso sms-overdue: desfase 5 días · saldo ≥ $" in page
+    assert "1.000.000, con autorización para el canal" in page
+    assert "offset=" not in page and "{&#x27;consent&#x27;" not in page
