@@ -5,11 +5,15 @@ stored report keep the English."""
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop, pgettext
 
 from recaudo.core.amounts import MESSAGES as AMOUNT_MESSAGES
 
@@ -91,3 +95,46 @@ def problem_text(reason: str) -> str:
                 params["country"] = _country_name(params["country"], get_language() or "es-co")
             return gettext(template) % params
     return gettext(reason) if reason else reason
+
+
+# The rejected rows' file (services._RejectedWriter): the file's own columns, then these two, in English; each reason
+# of the last one written as REJECTED_REASON, joined by "; ".
+REJECTED_COLUMNS = ("row", "errors")
+_REJECTED_REASON = re.compile(r'column "(?P<column>.*?)" \(value "(?P<value>.*?)"\): (?P<reason>.*?)'
+                              r'(?=; column "|$)', re.DOTALL)
+
+
+def rejected_rows_text(lines) -> Iterator[str]:
+    """The rejected rows' file, read line by line from `lines` (text, as stored), said in the active language:
+    its two last headers and each reason (problem_text), the file's own cells untouched; CSV text lines out.
+    A file this does not recognise passes through as it is."""
+    lines = iter(lines)
+    first = next(lines, "")
+    header = first.rstrip("\r\n")
+    delimiter = header[-len(REJECTED_COLUMNS[1]) - 1:-len(REJECTED_COLUMNS[1])] if header.endswith(
+        REJECTED_COLUMNS[1]) else ""
+    if delimiter not in (",", ";", "\t", "|"):
+        yield first
+        yield from lines
+        return
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+
+    def flush() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
+    cells = next(reader)
+    writer.writerow([*cells[:-2], pgettext("rejected rows file", "row"), pgettext("rejected rows file", "errors")])
+    yield flush()
+    for cells in reader:
+        if cells:
+            cells[-1] = "; ".join(
+                gettext('column "%(column)s" (value "%(value)s"): %(reason)s')
+                % {**m.groupdict(), "reason": problem_text(m.group("reason"))}
+                for m in _REJECTED_REASON.finditer(cells[-1])) or cells[-1]
+        writer.writerow(cells)
+        yield flush()

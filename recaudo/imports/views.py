@@ -1,11 +1,13 @@
 
+import io
 import uuid
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,7 +21,7 @@ from .jobs import import_job_submit_stored, import_mapping_submit
 from .mapping import expected_columns, preview_fields
 from .mapping_step import mapping_view, upload_goes_straight
 from .models import ImportJob
-from .problems import problem_text
+from .problems import problem_text, rejected_rows_text
 from .selectors import (
     import_job_for_portfolio,
     import_jobs_for_portfolio,
@@ -219,5 +221,18 @@ def import_rejected(request, slug, job_id):
         stored = open_stored(job.rejected_path)
     except FileNotFoundError:
         raise Http404("no rejected rows file")
-    return FileResponse(stored, as_attachment=True, filename=f"import-{job.pk}-rejected.csv",
-                        content_type="text/csv; charset=utf-8")
+    language = get_language()
+
+    def body():  # the file as stored is English; it is said in the page's language (problems.rejected_rows_text)
+        text = io.TextIOWrapper(stored, encoding="utf-8-sig", newline="")
+        try:
+            with translation.override(language):
+                yield "\ufeff".encode()  # Excel reads the file as UTF-8
+                for line in rejected_rows_text(text):
+                    yield line.encode("utf-8")
+        finally:
+            text.close()
+
+    response = StreamingHttpResponse(body(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected.csv"'
+    return response

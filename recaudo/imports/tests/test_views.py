@@ -1,5 +1,8 @@
 """The import pages: upload form, job detail with progress and report, rejected rows download, permissions."""
 
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -81,6 +84,11 @@ def test_import_rejected_rows_show_row_column_reason(client, people, portfolio, 
     assert download.status_code == 200
     body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert "F-2" in body and "F-3" in body and "F-1" not in body
+    # said in the page's language, as the report is (the worker writes it in English)
+    header, *rows = csv.reader(io.StringIO(body))
+    assert header[-2:] == ["fila", "errores"] and "column " not in body and "value " not in body
+    assert [row[-1] for row in rows] == ['columna "due_date" (valor "no es fecha"): no es una fecha válida',
+                                         'columna "amount" (valor "-5"): no puede ser negativo']
 
 
 def test_whole_file_rejected_when_not_skipping(client, people, portfolio, django_capture_on_commit_callbacks):
