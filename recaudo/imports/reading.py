@@ -56,10 +56,14 @@ def _accepted(ui: str) -> str:
 
 
 def _unreadable(name: str, error: str, ui: str = "web") -> ImportFileError:
-    """A workbook openpyxl or zipfile cannot read (`error`: the exception's class name)."""
-    return ImportFileError(_say(ui, gettext_noop(
-        "%(name)s is not a readable XLSX workbook (%(error)s); export it again as .xlsx or as CSV"), name=name,
-        error=error))
+    """A workbook openpyxl or zipfile cannot read (`error`: the exception's class name, said on the command line
+    only: a page's reader can do nothing with "BadZipFile")."""
+    if ui == "cli":
+        return ImportFileError(_say(ui, gettext_noop(
+            "%(name)s is not a readable XLSX workbook (%(error)s); export it again as .xlsx or as CSV"), name=name,
+            error=error))
+    return ImportFileError(_("%(name)s is not a readable XLSX workbook (it may be damaged, or another kind of file "
+                             "named .xlsx); export it again as .xlsx or as CSV") % {"name": name})
 
 
 def _n(value: int) -> str:
