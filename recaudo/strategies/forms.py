@@ -153,7 +153,8 @@ class SegmentForm(forms.Form):
             lo, hi = data.get(low), data.get(high)
             if lo is not None and hi is not None and lo > hi:
                 self.add_error(high, _("Must be at least %(low)s (the “%(field)s” value).")
-                               % {"low": lo, "field": self.fields[low].label})
+                               % {"low": self.fields[low].prepare_value(lo),  # as typed: 1.000.000,5
+                                  "field": self.fields[low].label})
         for name in ("tags_any", "tags_all"):
             for tag in _tags(data.get(name, "")):
                 if "|" in tag or len(tag) > 50:

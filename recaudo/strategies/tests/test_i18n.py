@@ -64,6 +64,9 @@ def test_segment_form_errors_in_spanish(client, portfolio, sara):
     response = client.post(reverse("segment_add", args=[portfolio.slug]),
                            {"name": "B", "order": 20, "weight": 1, "days_min": 60, "days_max": 30})
     assert "Debe ser al menos 60 (el valor de “Días de mora desde”)." in response.content.decode()
+    response = client.post(reverse("segment_add", args=[portfolio.slug]),
+                           {"name": "B", "order": 20, "weight": 1, "balance_min": "1.000.000,50", "balance_max": "500"})
+    assert "Debe ser al menos 1.000.000,5 (el valor de “Saldo desde”)." in response.content.decode()  # not 1000000.50
 
 
 def test_model_and_rule_labels_in_spanish():
