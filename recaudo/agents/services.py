@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -158,7 +158,7 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
     if disposition.creates_promise:
         if promise_amount is None or promise_amount <= 0:
             raise WorkspaceError(_("a promise needs a positive amount"), field="promise_amount")
-        if promise_due is None or promise_due < now.date() - timedelta(days=1):
+        if promise_due is None or promise_due < portfolio.today(now):
             raise WorkspaceError(_("a promise needs a due date, today or later"), field="promise_due")
         promise_minor = _bounded(to_minor(promise_amount, portfolio.currency), portfolio.currency, "promise_amount")
     # The attempt goes first: the callback is then checked against a history that includes this call.

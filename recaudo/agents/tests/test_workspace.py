@@ -98,6 +98,17 @@ def test_promise_outcome_creates_promise_attempt_and_timeline(portfolio, team, t
         outcome_record(portfolio=portfolio, debtor=_b, agent=team["ana"], disposition="promise", now=NOW)
 
 
+def test_promise_dated_yesterday_refused_at_its_field_before_any_contact_is_recorded(portfolio, team, two):
+    """The portfolio's yesterday is refused by the workspace itself, at the promise's date, with nothing recorded
+    (it used to pass a check one day behind and fail later, in the promise service, with an ISO date)."""
+    a, _b = two
+    with pytest.raises(WorkspaceError) as exc:
+        outcome_record(portfolio=portfolio, debtor=a, agent=team["ana"], disposition="promise",
+                       promise_amount=D("1000"), promise_due=portfolio.today(NOW) - timedelta(days=1), now=NOW)
+    assert exc.value.field == "promise_due"
+    assert not Interaction.objects.exists() and not ContactAttempt.objects.exists()
+
+
 def test_callback_outside_hours_refused_with_next_allowed_time(portfolio, team, two):
     a, _b = two
     with pytest.raises(CallbackOutsideHours) as exc:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from recaudo.audit.models import AuditEvent
@@ -44,7 +45,8 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
     if minor <= 0:
         raise AgreementError(gettext("amount: must be positive"))
     if due_date < today:
-        raise AgreementError(gettext("due date: %(date)s is in the past") % {"date": due_date})
+        raise AgreementError(gettext("due date: %(date)s is in the past")
+                             % {"date": date_format(due_date, "SHORT_DATE_FORMAT")})
     obligations = promise_obligations(debtor, obligations)
     conf = agreement_settings(portfolio)
     for old in Promise.objects.select_for_update().filter(debtor=debtor, status=Promise.Status.PENDING):

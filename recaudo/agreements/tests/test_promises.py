@@ -67,8 +67,9 @@ def test_promise_record_holds_reminders_until_date_plus_grace(portfolio):
 @pytestmark_db
 def test_promise_record_validates(portfolio, other_portfolio):
     debtor = debtor_owing(portfolio, "C1", days_past_due=5, today=MONDAY)
-    with pytest.raises(AgreementError, match="ya pasó"):
-        promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=MONDAY - timedelta(days=1), now=NOW)
+    yesterday = MONDAY - timedelta(days=1)
+    with pytest.raises(AgreementError, match=f"{yesterday:%d/%m/%Y} ya pasó"):  # the date as pages write it
+        promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=yesterday, now=NOW)
     with pytest.raises(AgreementError, match="otra cartera"):
         promise_record(portfolio=other_portfolio, debtor=debtor, amount="1", due_date=MONDAY, now=NOW)
     with pytest.raises(AgreementError, match="source"):
