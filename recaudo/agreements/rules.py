@@ -514,6 +514,24 @@ def offer_actions(status: str, *, can_write: bool, can_decide: bool) -> list[str
     return actions
 
 
+PROMISE_MAX_DAYS = 366  # a promise further ahead than a year is a payment agreement (and 9999-12-31 a typo)
+
+
+def promise_problem(*, amount_minor: int, due_date: date, today: date, owed_minor: int):
+    """(field, code) of what makes a promise taken by staff impossible, or None: ("due_date", "past" | "too_late"),
+    ("amount", "too_large": more than the debtor owes today).
+
+    Worked example: today 2026-03-10, owed 1.000.000,00: 1.000.000,00 by 2027-03-11 is fine; 1.000.000,01 is
+    "too_large"; 2026-03-09 "past"; 2027-03-12 "too_late" (367 days ahead)."""
+    if due_date < today:
+        return "due_date", "past"
+    if due_date > today + timedelta(days=PROMISE_MAX_DAYS):
+        return "due_date", "too_late"
+    if amount_minor > owed_minor:
+        return "amount", "too_large"
+    return None
+
+
 def promise_decided(status: str) -> bool:
     """A promise no longer pending (kept, broken or cancelled): what was paid toward it is known."""
     return status != "pending"

@@ -92,8 +92,8 @@ def test_promise_amount_is_typed_the_es_co_way_with_the_portfolios_decimals(clie
         response = client.post(url, {**data, "promise_amount": typed})
         assert response.status_code == 200 and message in response.content.decode()
     assert Interaction.objects.count() == 0
-    assert client.post(url, {**data, "promise_amount": "1.500.000,50"}).status_code == 302
-    assert Interaction.objects.get().promise_amount_minor == 150000050
+    assert client.post(url, {**data, "promise_amount": "500.000,50"}).status_code == 302  # it owes 1.000.000
+    assert Interaction.objects.get().promise_amount_minor == 50000050
 
 
 def test_callback_outside_hours_refused_on_the_page(client, portfolio, setup):
