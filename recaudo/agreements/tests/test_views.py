@@ -249,3 +249,21 @@ def test_the_plan_preview_says_the_cap_and_a_provisional_rate_in_the_page_langua
         refused = client.get(url, {**data, "rate_kind": "monthly", "rate_pct": "3"},
                              HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert "la tasa 42,58 % E.A. supera el tope legal de" in refused, refused
+
+
+def test_pending_offer_says_who_asked_in_words_and_its_terms_for_whoever_decides(client, portfolio, book):
+    """The offer's page and the approvals queue name the requester's role as people say it (never the code "agent"),
+    and the offer's page shows what the supervisor decides on: pay-by date, validity and the agent's reason."""
+    login(client, book["agent"])
+    client.post(reverse("offer_new", args=[portfolio.slug, book["debtor"].pk]), {
+        "kind": "lump_sum_discount", "obligations": [book["f1"].pk], "discount_pct": "40", "pay_by": "2026-03-20",
+        "expires_on": "2026-03-15", "booking": "discount", "reason": "<b>pierde el empleo</b>"})
+    offer = Offer.objects.get()
+    assert offer.status == "pending_approval"
+    page = client.get(reverse("offer_detail", args=[portfolio.slug, offer.pk])).content.decode()
+    assert "ana (Gestor)" in page and "(agent)" not in page
+    assert "20/03/2026" in page and "15/03/2026" in page
+    assert "&lt;b&gt;pierde el empleo&lt;/b&gt;" in page
+    login(client, book["supervisor"])
+    queue = client.get(reverse("approvals", args=[portfolio.slug])).content.decode()
+    assert "ana (Gestor)" in queue and "(agent)" not in queue
