@@ -119,6 +119,21 @@ def test_approvals_page_permissions_and_decisions(client, portfolio, book):
     assert offer.status == "approved" and offer.decided_by == book["supervisor"]
 
 
+def test_a_bad_counter_offer_is_named_not_taken_for_a_missing_decision(client, portfolio, book):
+    offer = offer_create(portfolio=portfolio, debtor=book["debtor"], kind="lump_sum_discount",
+                         obligations=[book["f1"]], params={"discount_pct": "20", "pay_by": "2026-03-20"},
+                         actor=book["agent"], today=MONDAY, now=NOW)
+    login(client, book["supervisor"])
+    decide = reverse("offer_decide", args=[portfolio.slug, offer.pk])
+    page = client.post(decide, {"decision": "counter", "reason": "hasta 10 %", "discount_pct": "150"},
+                       follow=True).content.decode()
+    assert "Contraoferta: descuento (%): Asegúrese de que este valor sea menor o igual a 100." in page
+    assert "Elija una decisión" not in page
+    assert "Elija una decisión" in client.post(decide, {"reason": "x"}, follow=True).content.decode()
+    offer.refresh_from_db()
+    assert offer.status == "pending_approval"
+
+
 def test_supervisor_cannot_approve_beyond_authority_on_the_page(client, portfolio, book):
     offer = offer_create(portfolio=portfolio, debtor=book["debtor"], kind="lump_sum_discount",
                          obligations=[book["f1"]], params={"discount_pct": "45", "pay_by": "2026-03-20"},
