@@ -347,12 +347,13 @@ def obligation_dispute(request, slug, pk, obligation_id):
     obligation = Obligation.objects.filter(debtor=debtor, pk=obligation_id).first()
     if obligation is None:
         raise Http404("obligation not found")
-    form = DisputeForm(request.POST or None)
+    form = DisputeForm(request.POST or None, initial={"disputed": "0" if obligation.disputed else "1"})
     if obligation.disputed:
         form.fields["reason"].label = _("How was the dispute resolved?")
     if request.method == "POST" and domain_call(form, lambda: obligation_set_dispute(
-            obligation=obligation, disputed=not obligation.disputed, reason=form.cleaned_data["reason"],
-            actor=request.user)) is not FAILED:
+            obligation=obligation, reason=form.cleaned_data["reason"], actor=request.user,
+            disputed=(not obligation.disputed if form.cleaned_data["disputed"] is None
+                      else form.cleaned_data["disputed"]))) is not FAILED:
         messages.success(request, _("Obligation %(number)s disputed.") % {"number": obligation.number}
                          if obligation.disputed else
                          _("The dispute of %(number)s is resolved.") % {"number": obligation.number})
