@@ -44,7 +44,7 @@ from .selectors import (
     AGENT_ROLES,
     CALLBACK_PREFIX,
     queue_queryset,
-    script_render_text,
+    script_check,
 )
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -358,7 +358,7 @@ def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = No
         raise WorkspaceError(_("the segment belongs to another portfolio"), field="segment")
     if not body.strip():
         raise WorkspaceError(_("the script is empty"), field="body")
-    script_render_text(body, {}, language, portfolio.country)  # raises WorkspaceError on a syntax error
+    script_check(body, language, portfolio.country)  # a syntax error or an unknown variable: WorkspaceError
     script = CallScript.objects.filter(portfolio=portfolio, segment=segment, language=language).first()
     old = script.body if script else ""
     if script is None:

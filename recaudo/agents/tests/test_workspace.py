@@ -222,6 +222,11 @@ def test_script_filled_in_and_sandboxed(portfolio, team, two):
                 "factura {{ oldest_invoice }}. Soy {{ agent_name }}.", actor=team["sofia"])
     text = script_text(a, team["ana"], date(2026, 3, 10))
     assert text == "Hola Ana Arango, saldo $ 1.000.000,00, 38 días, factura F-A1. Soy ana."
-    with pytest.raises(WorkspaceError):
+    with pytest.raises(WorkspaceError, match="El guion no se puede leer"):
         script_save(portfolio=portfolio, body="{% load os %}", actor=team["sofia"])
+    # a typo of a variable is refused, naming it: saved, agents would have read a blank where the name goes
+    with pytest.raises(WorkspaceError, match="Variables desconocidas: nombre") as exc:
+        script_save(portfolio=portfolio, body="Hola {{ nombre }}, saldo {{ balance|upper }}", actor=team["sofia"])
+    assert exc.value.field == "body"
+    assert script_text(a, team["ana"], date(2026, 3, 10)).startswith("Hola Ana Arango")
     assert AuditEvent.objects.filter(event_type="agent.script_saved").count() == 1
