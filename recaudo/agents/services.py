@@ -279,7 +279,13 @@ def assignments_apply(*, portfolio: Portfolio, agent_id, codes: list[str] | None
             raise WorkspaceError(_("Choose an agent."), field="agent")
     count = 0
     if codes:
-        ids = list(Debtor.objects.filter(portfolio=portfolio, code__in=codes).values_list("pk", flat=True))
+        found = dict(Debtor.objects.filter(portfolio=portfolio, code__in=codes).values_list("code", "pk"))
+        missing = list(dict.fromkeys(code for code in codes if code not in found))
+        if missing:  # a typo is named, not skipped while the page says the others were assigned
+            raise WorkspaceError(_("No debtor of this portfolio has the code %(codes)s; nothing was assigned.")
+                                 % {"codes": ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")},
+                                 field="debtor_codes")
+        ids = list(found.values())
         count += assign_debtors(portfolio=portfolio, debtor_ids=ids, agent=agent, actor=actor, now=now)
     if segment_id:
         segment = Segment.objects.filter(portfolio=portfolio, pk=segment_id).first()

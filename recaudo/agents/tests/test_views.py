@@ -115,6 +115,11 @@ def test_supervisor_pages_post(client, portfolio, setup):
     login(client, supervisor)
     r = client.post(reverse("agent_assignments", args=[portfolio.slug]), {"agent": agent.pk, "debtor_codes": "C001"})
     assert r.status_code == 302 and debtor.assignment.agent == agent
+    assert "1 deudor asignado." in client.get(r["Location"]).content.decode()  # one debtor, in the singular
+    # a count of contacts no team reaches is refused at its input (it was a database error: a 500)
+    r = client.post(reverse("agent_targets", args=[portfolio.slug]), {
+        "agent": agent.pk, "date": "2026-03-10", "contacts": "99999999999999999999", "promises": 5, "amount": 1000})
+    assert r.status_code == 200 and "menor o igual a 1000000" in r.content.decode()
     r = client.post(reverse("agent_targets", args=[portfolio.slug]), {"agent": agent.pk, "date": "2026-03-10",
                                                                        "contacts": 40, "promises": 5, "amount": 1000})
     assert r.status_code == 302

@@ -179,6 +179,12 @@ def test_assignment_page_is_all_or_nothing(portfolio, other_portfolio, team, two
                              actor=team["sofia"]) == 2
     assert assignments_apply(portfolio=portfolio, agent_id="-", codes=["B1"], actor=team["sofia"]) == 1
     assert set(Assignment.objects.filter(agent__isnull=False).values_list("debtor__code", flat=True)) == {"A1"}
+    # a code no debtor has (a typo) is named, and the others are not assigned either
+    with pytest.raises(WorkspaceError, match="el código NOPE, <b>x</b>; no se asignó nada") as info:
+        assignments_apply(portfolio=portfolio, agent_id=str(team["beto"].pk), codes=["A1", "NOPE", "<b>x</b>"],
+                          actor=team["sofia"])
+    assert info.value.field == "debtor_codes"
+    assert set(Assignment.objects.filter(agent=team["beto"]).values_list("debtor__code", flat=True)) == set()
 
 
 def test_team_board_numbers_and_commission_exact(portfolio, team):
