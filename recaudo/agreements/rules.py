@@ -154,6 +154,17 @@ def _month_day(year: int, month: int, day: int) -> date:
 
 
 def due_dates(start: date, installments: int, frequency: str = "monthly", due_day: int | None = None) -> list[date]:
+    """The installments' due dates; PlanError("first_due") when they would run past the calendar (a first due
+    date of 9999-12-01 is a typo, and it made the page fail)."""
+    try:
+        return _due_dates(start, installments, frequency, due_day)
+    except PlanError:
+        raise
+    except (OverflowError, ValueError):  # date's own limit
+        raise PlanError("first_due", _("the installments would fall after the year 9999; check the year")) from None
+
+
+def _due_dates(start: date, installments: int, frequency: str, due_day: int | None) -> list[date]:
     if frequency not in FREQUENCIES:
         raise PlanError("frequency", _unknown(frequency, FREQUENCIES))
     if frequency != "monthly" and due_day is not None:

@@ -89,6 +89,19 @@ def test_agreement_flow_preview_create_accept_pdf(client, portfolio, book):
     assert client.get(reverse("agreement_detail", args=[portfolio.slug, agreement.pk])).status_code == 200
 
 
+def test_first_due_date_typos_are_named_at_the_date_as_pages_write_dates(client, portfolio, book):
+    """A year typed 9999 made the page fail (a 500); a date already past was said in ISO (2026-02-01)."""
+    login(client, book["agent"])
+    data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "rate_kind": "none",
+            "breach_clause": "revert", "language": "es"}
+    url = reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk])
+    far = client.post(url, {**data, "first_due": "9999-12-01"})
+    assert far.status_code == 200 and "las cuotas caerían después del año 9999" in far.content.decode()
+    past = client.post(url, {**data, "first_due": "2026-02-01"}).content.decode()
+    assert f"01/02/2026 es anterior a hoy ({MONDAY:%d/%m/%Y})" in past
+    assert Agreement.objects.count() == 0
+
+
 def test_usury_rate_is_refused_in_the_form(client, portfolio, book):
     login(client, book["agent"])
     data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "first_due": "2026-04-01",
