@@ -81,16 +81,19 @@ class AssignForm(forms.Form):
         return data
 
 
+TARGET_MAX = 1_000_000  # a count a team could reach; beyond it the database refused it with an error page
+
+
 class TargetForm(forms.Form):
     PERIODS = [("day", _("For the day")), ("month", _("For the whole month of that date"))]
 
     agent = forms.ChoiceField(label=_("Agent"))
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, initial="day", required=False)
     date = forms.DateField(label=_("Date"), widget=DateInput())
-    contacts = forms.IntegerField(label=_("Contacts"), min_value=0, initial=0)
-    promises = forms.IntegerField(label=_("Promises"), min_value=0, initial=0)
-    agreements = forms.IntegerField(label=_("Payment agreements (monthly target)"), min_value=0, initial=0,
-                                    required=False)
+    contacts = forms.IntegerField(label=_("Contacts"), min_value=0, max_value=TARGET_MAX, initial=0)
+    promises = forms.IntegerField(label=_("Promises"), min_value=0, max_value=TARGET_MAX, initial=0)
+    agreements = forms.IntegerField(label=_("Payment agreements (monthly target)"), min_value=0,
+                                    max_value=TARGET_MAX, initial=0, required=False)
     amount = AmountField(label=_("Amount promised"), initial=0)
 
     def __init__(self, *args, agents, **kwargs):

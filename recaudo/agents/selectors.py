@@ -21,7 +21,7 @@ from recaudo.accounts.selectors import assigned_only_agent, role_in
 from recaudo.agreements.models import Agreement, Promise
 from recaudo.agreements.selectors import promise_eligible_obligations
 from recaudo.communications.rendering import RenderError, render_source
-from recaudo.communications.sandbox import RENDER_LOCALE, babel_locale, money
+from recaudo.communications.sandbox import INVALID_MARK, RENDER_LOCALE, babel_locale, money
 from recaudo.compliance.rules import RULES, ComplianceError, ContactEvent, Decision, decide
 from recaudo.compliance.services import (
     compliance_check,
@@ -204,12 +204,26 @@ def script_values(debtor: Debtor, agent, as_of: date) -> dict:
     })
 
 
-def script_render_text(body: str, context: dict, language: str, country: str) -> str:
+def script_render_text(body: str, context: dict, language: str, country: str, strict: bool = False) -> str:
     """Render a script in the communications sandbox; amounts get the currency format."""
     try:
-        return render_source(body, dict(context), html=False, locale=babel_locale(_lang(language), country))
+        return render_source(body, dict(context), html=False, locale=babel_locale(_lang(language), country),
+                             strict=strict)
     except RenderError as exc:
-        raise WorkspaceError(f"script: {exc}", field="body")
+        raise WorkspaceError(_("The script cannot be read: %(error)s") % {"error": exc.message}, field="body")
+
+
+def script_check(body: str, language: str, country: str) -> None:
+    """Raise WorkspaceError (field "body") when a script would not render, or names a variable agents would see
+    blank ({{ nombre }}, a typo of {{ debtor_name }}): checked against every placeholder filled with a sample."""
+    sample = script_context({"debtor_name": "Luz Marina Restrepo", "balance": "$ 1.500.000,00",
+                             "overdue": "$ 900.000,00", "days_past_due": 40, "oldest_invoice": "F-100",
+                             "agent_name": "Ana", "creditor": "Distribuciones Andinas"})
+    out = script_render_text(body, sample, language, country, strict=True)
+    unknown = sorted(set(re.findall(re.escape(INVALID_MARK).replace(re.escape("%s"), "(.*?)"), out)))
+    if unknown:
+        raise WorkspaceError(_("Unknown variables: %(names)s. Use only the variables listed under the script.")
+                             % {"names": ", ".join(name for name in unknown if name) or "?"}, field="body")
 
 
 def script_text(debtor: Debtor, agent, as_of: date, language: str = "es") -> str:

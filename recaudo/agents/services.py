@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -44,7 +44,7 @@ from .selectors import (
     AGENT_ROLES,
     CALLBACK_PREFIX,
     queue_queryset,
-    script_render_text,
+    script_check,
 )
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -158,7 +158,7 @@ def outcome_record(*, portfolio: Portfolio, debtor: Debtor, agent, disposition: 
     if disposition.creates_promise:
         if promise_amount is None or promise_amount <= 0:
             raise WorkspaceError(_("a promise needs a positive amount"), field="promise_amount")
-        if promise_due is None or promise_due < now.date() - timedelta(days=1):
+        if promise_due is None or promise_due < portfolio.today(now):
             raise WorkspaceError(_("a promise needs a due date, today or later"), field="promise_due")
         promise_minor = _bounded(to_minor(promise_amount, portfolio.currency), portfolio.currency, "promise_amount")
     # The attempt goes first: the callback is then checked against a history that includes this call.
@@ -279,7 +279,13 @@ def assignments_apply(*, portfolio: Portfolio, agent_id, codes: list[str] | None
             raise WorkspaceError(_("Choose an agent."), field="agent")
     count = 0
     if codes:
-        ids = list(Debtor.objects.filter(portfolio=portfolio, code__in=codes).values_list("pk", flat=True))
+        found = dict(Debtor.objects.filter(portfolio=portfolio, code__in=codes).values_list("code", "pk"))
+        missing = list(dict.fromkeys(code for code in codes if code not in found))
+        if missing:  # a typo is named, not skipped while the page says the others were assigned
+            raise WorkspaceError(_("No debtor of this portfolio has the code %(codes)s; nothing was assigned.")
+                                 % {"codes": ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")},
+                                 field="debtor_codes")
+        ids = list(found.values())
         count += assign_debtors(portfolio=portfolio, debtor_ids=ids, agent=agent, actor=actor, now=now)
     if segment_id:
         segment = Segment.objects.filter(portfolio=portfolio, pk=segment_id).first()
@@ -358,7 +364,7 @@ def script_save(*, portfolio: Portfolio, body: str, segment: Segment | None = No
         raise WorkspaceError(_("the segment belongs to another portfolio"), field="segment")
     if not body.strip():
         raise WorkspaceError(_("the script is empty"), field="body")
-    script_render_text(body, {}, language, portfolio.country)  # raises WorkspaceError on a syntax error
+    script_check(body, language, portfolio.country)  # a syntax error or an unknown variable: WorkspaceError
     script = CallScript.objects.filter(portfolio=portfolio, segment=segment, language=language).first()
     old = script.body if script else ""
     if script is None:

@@ -13,7 +13,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -224,7 +224,8 @@ def agent_assignments(request, slug):
         except DomainError as exc:
             show_at_field(form, exc)
         else:
-            messages.success(request, _("%(count)s debtors assigned.") % {"count": count})
+            messages.success(request, ngettext("%(count)s debtor assigned.", "%(count)s debtors assigned.", count)
+                             % {"count": count})
             return redirect("agent_assignments", slug=portfolio.slug)
     return render(request, "agents/assignments.html", {
         "portfolio": portfolio, "form": form, "load": selectors.assignment_load(portfolio, agents),

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from recaudo.accounts.models import Role
 from recaudo.core.amounts import MAX_MINOR, MAX_SUM_MINOR
 from recaudo.portfolio.models import CurrencyField
 
@@ -388,3 +389,8 @@ class Offer(models.Model):
 
     def __str__(self):
         return f"OF-{self.pk} {self.kind}"
+
+    @property
+    def requested_role_label(self) -> str:
+        """The requester's role as people read it ("Agente"), never its code ("agent")."""
+        return Role(self.requested_role).label if self.requested_role in Role.values else self.requested_role

@@ -154,6 +154,17 @@ def _month_day(year: int, month: int, day: int) -> date:
 
 
 def due_dates(start: date, installments: int, frequency: str = "monthly", due_day: int | None = None) -> list[date]:
+    """The installments' due dates; PlanError("first_due") when they would run past the calendar (a first due
+    date of 9999-12-01 is a typo, and it made the page fail)."""
+    try:
+        return _due_dates(start, installments, frequency, due_day)
+    except PlanError:
+        raise
+    except (OverflowError, ValueError):  # date's own limit
+        raise PlanError("first_due", _("the installments would fall after the year 9999; check the year")) from None
+
+
+def _due_dates(start: date, installments: int, frequency: str, due_day: int | None) -> list[date]:
     if frequency not in FREQUENCIES:
         raise PlanError("frequency", _unknown(frequency, FREQUENCIES))
     if frequency != "monthly" and due_day is not None:
@@ -512,6 +523,24 @@ def offer_actions(status: str, *, can_write: bool, can_decide: bool) -> list[str
     if can_write and offer_may(status, "accept"):
         actions.append("accept")
     return actions
+
+
+PROMISE_MAX_DAYS = 366  # a promise further ahead than a year is a payment agreement (and 9999-12-31 a typo)
+
+
+def promise_problem(*, amount_minor: int, due_date: date, today: date, owed_minor: int):
+    """(field, code) of what makes a promise taken by staff impossible, or None: ("due_date", "past" | "too_late"),
+    ("amount", "too_large": more than the debtor owes today).
+
+    Worked example: today 2026-03-10, owed 1.000.000,00: 1.000.000,00 by 2027-03-11 is fine; 1.000.000,01 is
+    "too_large"; 2026-03-09 "past"; 2027-03-12 "too_late" (367 days ahead)."""
+    if due_date < today:
+        return "due_date", "past"
+    if due_date > today + timedelta(days=PROMISE_MAX_DAYS):
+        return "due_date", "too_late"
+    if amount_minor > owed_minor:
+        return "amount", "too_large"
+    return None
 
 
 def promise_decided(status: str) -> bool:

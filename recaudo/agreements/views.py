@@ -306,7 +306,9 @@ def offer_decide_view(request, slug, pk):
         raise PermissionDenied(_("Only supervisors and administrators decide offers."))
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a decision."))
+        for name, errors in form.errors.items():  # each problem at its input's name, not "choose a decision"
+            for error in ([_("Choose a decision.")] if name == "decision" else errors):
+                messages.error(request, f"{form.fields[name].label}: {error}" if name != "decision" else error)
         return redirect("approvals", portfolio.slug)
     d = form.cleaned_data
     try:

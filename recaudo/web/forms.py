@@ -92,6 +92,10 @@ class ConsentForm(forms.Form):
 
 class DisputeForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    # What the page asked for ("1" dispute, "0" resolve), so a page left open after someone else changed the
+    # obligation, or a form sent twice, never does the opposite; not given: the other state.
+    disputed = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", empty_value=None,
+                                      required=False, widget=forms.HiddenInput)
 
 
 class DocumentForm(forms.Form):

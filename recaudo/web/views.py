@@ -22,6 +22,7 @@ from recaudo.accounts.selectors import (
     SUPERVISING_ROLES,
     can,
     debtor_for_user_or_404,
+    masks_personal_data,
     portfolio_for_user_or_404,
     role_in,
 )
@@ -46,6 +47,7 @@ from recaudo.ledger.selectors import TIMELINE_LIMIT, debtor_360, mask_360, payme
 from recaudo.ledger.services import obligation_set_dispute
 from recaudo.portfolio.masking import mask_id
 from recaudo.portfolio.models import Contact, Debtor, Document, Note, Obligation
+from recaudo.portfolio.selectors import mask_debtor
 from recaudo.portfolio.services import (
     CHANNEL_CONSENTS,
     consent_record,
@@ -222,6 +224,8 @@ def payment_receipt(request, slug, payment_id):
         view = receipt_view(portfolio, payment.pk)
     except Receipt.DoesNotExist:
         raise Http404("this payment has no receipt")
+    if masks_personal_data(request.user, portfolio):
+        mask_debtor(view.payment.debtor)  # viewers: the ID masked on the receipt too, as on the statement
     language = "en" if _english() else "es"
     response = HttpResponse(render_receipt_pdf(view, language), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="recibo-{view.receipt.label}.pdf"'
@@ -343,12 +347,13 @@ def obligation_dispute(request, slug, pk, obligation_id):
     obligation = Obligation.objects.filter(debtor=debtor, pk=obligation_id).first()
     if obligation is None:
         raise Http404("obligation not found")
-    form = DisputeForm(request.POST or None)
+    form = DisputeForm(request.POST or None, initial={"disputed": "0" if obligation.disputed else "1"})
     if obligation.disputed:
         form.fields["reason"].label = _("How was the dispute resolved?")
     if request.method == "POST" and domain_call(form, lambda: obligation_set_dispute(
-            obligation=obligation, disputed=not obligation.disputed, reason=form.cleaned_data["reason"],
-            actor=request.user)) is not FAILED:
+            obligation=obligation, reason=form.cleaned_data["reason"], actor=request.user,
+            disputed=(not obligation.disputed if form.cleaned_data["disputed"] is None
+                      else form.cleaned_data["disputed"]))) is not FAILED:
         messages.success(request, _("Obligation %(number)s disputed.") % {"number": obligation.number}
                          if obligation.disputed else
                          _("The dispute of %(number)s is resolved.") % {"number": obligation.number})
@@ -442,6 +447,8 @@ def agreement_pdf(request, slug, pk):
     reference = references.of_debtor(agreement.debtor_id)
     if reference and agreement.debtor_id in references.by_id_number and role_in(request.user, portfolio) == Role.VIEWER:
         reference = mask_id(reference)
+    if masks_personal_data(request.user, portfolio):
+        mask_debtor(agreement.debtor)  # viewers: the ID masked in the agreement's PDF too
     language = request.GET.get("lang") or agreement.language
     data = render_agreement_pdf(agreement, "en" if language.startswith("en") else "es", payment_reference=reference)
     response = HttpResponse(data, content_type="application/pdf")

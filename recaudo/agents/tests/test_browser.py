@@ -159,3 +159,27 @@ def test_agent_records_an_inbound_call_with_a_promise_outside_hours(live_server,
     row = page.locator("#team-board tr[data-agent=ana]").inner_text()
     assert "500.000,00" in row and "\t1\t" in f"\t{row}\t".replace("\n", "\t")
     page.screenshot(path=str(SHOTS / "agent-inbound-board.png"), full_page=True)
+
+
+def test_work_and_debtor_pages_fit_a_phone(live_server, browser_page, portfolio, settings, monkeypatch):
+    """At 390 px the pages scroll only down: a table scrolls inside its card (a grid column that let it widen the
+    page made both pages 500-600 px wide), and the figures of the header never run into each other (a balance of
+    millions overlapped the days past due)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    now = next_working_morning()
+    monkeypatch.setattr("recaudo.agents.views._now", lambda: now)
+    page, base, slug = browser_page, live_server.url, portfolio.slug
+    make_user("ana", portfolio, role="agent")
+    luz = debtor_with_phone(portfolio, "C001", "Luz Marina Restrepo", amount="10386800")
+    log_in(page, base, "ana")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (f"{base}/p/{slug}/work/{luz.pk}/", f"{base}/p/{slug}/debtors/{luz.pk}/"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        overlaps = page.locator(".hero-stats").evaluate("""grid => {
+            const boxes = [...grid.querySelectorAll('.stat .value')].map(v => v.getBoundingClientRect());
+            return boxes.some((a, i) => boxes.some((b, j) => i < j && a.left < b.right && b.left < a.right
+                                                         && a.top < b.bottom && b.top < a.bottom));
+        }""")
+        assert not overlaps, url
+        page.screenshot(path=str(SHOTS / f"phone-{'work' if '/work/' in url else 'debtor'}.png"), full_page=True)

@@ -92,8 +92,8 @@ def test_promise_amount_is_typed_the_es_co_way_with_the_portfolios_decimals(clie
         response = client.post(url, {**data, "promise_amount": typed})
         assert response.status_code == 200 and message in response.content.decode()
     assert Interaction.objects.count() == 0
-    assert client.post(url, {**data, "promise_amount": "1.500.000,50"}).status_code == 302
-    assert Interaction.objects.get().promise_amount_minor == 150000050
+    assert client.post(url, {**data, "promise_amount": "500.000,50"}).status_code == 302  # it owes 1.000.000
+    assert Interaction.objects.get().promise_amount_minor == 50000050
 
 
 def test_callback_outside_hours_refused_on_the_page(client, portfolio, setup):
@@ -115,6 +115,11 @@ def test_supervisor_pages_post(client, portfolio, setup):
     login(client, supervisor)
     r = client.post(reverse("agent_assignments", args=[portfolio.slug]), {"agent": agent.pk, "debtor_codes": "C001"})
     assert r.status_code == 302 and debtor.assignment.agent == agent
+    assert "1 deudor asignado." in client.get(r["Location"]).content.decode()  # one debtor, in the singular
+    # a count of contacts no team reaches is refused at its input (it was a database error: a 500)
+    r = client.post(reverse("agent_targets", args=[portfolio.slug]), {
+        "agent": agent.pk, "date": "2026-03-10", "contacts": "99999999999999999999", "promises": 5, "amount": 1000})
+    assert r.status_code == 200 and "menor o igual a 1000000" in r.content.decode()
     r = client.post(reverse("agent_targets", args=[portfolio.slug]), {"agent": agent.pk, "date": "2026-03-10",
                                                                        "contacts": 40, "promises": 5, "amount": 1000})
     assert r.status_code == 302

@@ -98,6 +98,17 @@ def test_promise_outcome_creates_promise_attempt_and_timeline(portfolio, team, t
         outcome_record(portfolio=portfolio, debtor=_b, agent=team["ana"], disposition="promise", now=NOW)
 
 
+def test_promise_dated_yesterday_refused_at_its_field_before_any_contact_is_recorded(portfolio, team, two):
+    """The portfolio's yesterday is refused by the workspace itself, at the promise's date, with nothing recorded
+    (it used to pass a check one day behind and fail later, in the promise service, with an ISO date)."""
+    a, _b = two
+    with pytest.raises(WorkspaceError) as exc:
+        outcome_record(portfolio=portfolio, debtor=a, agent=team["ana"], disposition="promise",
+                       promise_amount=D("1000"), promise_due=portfolio.today(NOW) - timedelta(days=1), now=NOW)
+    assert exc.value.field == "promise_due"
+    assert not Interaction.objects.exists() and not ContactAttempt.objects.exists()
+
+
 def test_callback_outside_hours_refused_with_next_allowed_time(portfolio, team, two):
     a, _b = two
     with pytest.raises(CallbackOutsideHours) as exc:
@@ -168,6 +179,12 @@ def test_assignment_page_is_all_or_nothing(portfolio, other_portfolio, team, two
                              actor=team["sofia"]) == 2
     assert assignments_apply(portfolio=portfolio, agent_id="-", codes=["B1"], actor=team["sofia"]) == 1
     assert set(Assignment.objects.filter(agent__isnull=False).values_list("debtor__code", flat=True)) == {"A1"}
+    # a code no debtor has (a typo) is named, and the others are not assigned either
+    with pytest.raises(WorkspaceError, match="el código NOPE, <b>x</b>; no se asignó nada") as info:
+        assignments_apply(portfolio=portfolio, agent_id=str(team["beto"].pk), codes=["A1", "NOPE", "<b>x</b>"],
+                          actor=team["sofia"])
+    assert info.value.field == "debtor_codes"
+    assert set(Assignment.objects.filter(agent=team["beto"]).values_list("debtor__code", flat=True)) == set()
 
 
 def test_team_board_numbers_and_commission_exact(portfolio, team):
@@ -211,6 +228,11 @@ def test_script_filled_in_and_sandboxed(portfolio, team, two):
                 "factura {{ oldest_invoice }}. Soy {{ agent_name }}.", actor=team["sofia"])
     text = script_text(a, team["ana"], date(2026, 3, 10))
     assert text == "Hola Ana Arango, saldo $ 1.000.000,00, 38 días, factura F-A1. Soy ana."
-    with pytest.raises(WorkspaceError):
+    with pytest.raises(WorkspaceError, match="El guion no se puede leer"):
         script_save(portfolio=portfolio, body="{% load os %}", actor=team["sofia"])
+    # a typo of a variable is refused, naming it: saved, agents would have read a blank where the name goes
+    with pytest.raises(WorkspaceError, match="Variables desconocidas: nombre") as exc:
+        script_save(portfolio=portfolio, body="Hola {{ nombre }}, saldo {{ balance|upper }}", actor=team["sofia"])
+    assert exc.value.field == "body"
+    assert script_text(a, team["ana"], date(2026, 3, 10)).startswith("Hola Ana Arango")
     assert AuditEvent.objects.filter(event_type="agent.script_saved").count() == 1

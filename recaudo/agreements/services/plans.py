@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from recaudo.accounts.selectors import role_in
@@ -106,7 +107,8 @@ def agreement_create(*, portfolio: Portfolio, debtor: Debtor, obligations, insta
     found = included_obligations(debtor, obligations)
     if first_due < today:
         raise AgreementError(gettext("first due date: %(date)s is before today (%(today)s)")
-                             % {"date": first_due, "today": today})
+                             % {"date": date_format(first_due, "SHORT_DATE_FORMAT"),
+                                "today": date_format(today, "SHORT_DATE_FORMAT")}, field="first_due")
     conf = agreement_settings(portfolio)
     clause = breach_clause or conf.breach_clause
     if clause not in AgreementSettings.Clause.values:

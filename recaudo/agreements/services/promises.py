@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from recaudo.audit.models import AuditEvent
 from recaudo.audit.services import audit_record
-from recaudo.core.money import from_minor
+from recaudo.core.money import format_number, from_minor, precision
 from recaudo.ledger.models import Payment
 from recaudo.ledger.services import entry_reverse
 from recaudo.portfolio.models import Debtor, Portfolio
@@ -43,8 +44,19 @@ def promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_date: da
     minor = money_minor(amount, portfolio.currency, "amount")
     if minor <= 0:
         raise AgreementError(gettext("amount: must be positive"))
-    if due_date < today:
-        raise AgreementError(gettext("due date: %(date)s is in the past") % {"date": due_date})
+    owed = Debtor.objects.get(pk=debtor.pk).balance_minor  # as the ledger has it now, not as the page read it
+    problem = rules.promise_problem(amount_minor=minor, due_date=due_date, today=today, owed_minor=owed)
+    if problem is not None:
+        field, code = problem
+        texts = {"past": gettext("due date: %(date)s is in the past"),
+                 "too_late": gettext("due date: at the latest %(latest)s (a year ahead); a longer term is a payment "
+                                     "agreement"),
+                 "too_large": gettext("amount: more than the debtor owes (%(owed)s %(currency)s)")}
+        raise AgreementError(texts[code] % {
+            "date": date_format(due_date, "SHORT_DATE_FORMAT"),
+            "latest": date_format(today + timedelta(days=rules.PROMISE_MAX_DAYS), "SHORT_DATE_FORMAT"),
+            "owed": format_number(from_minor(owed, portfolio.currency), precision(portfolio.currency)),
+            "currency": portfolio.currency}, field=field)
     obligations = promise_obligations(debtor, obligations)
     conf = agreement_settings(portfolio)
     for old in Promise.objects.select_for_update().filter(debtor=debtor, status=Promise.Status.PENDING):

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from recaudo.agreements.models import Promise
-from recaudo.agreements.rules import promise_outcome, promise_required_minor
+from recaudo.agreements.rules import promise_outcome, promise_problem, promise_required_minor
 from recaudo.agreements.selectors import broken_promise_debtors
 from recaudo.agreements.services.common import AgreementError
 from recaudo.agreements.services.payments import payment_receive
@@ -43,6 +43,18 @@ def test_required_amount_rounds_up_to_the_cent():
     assert promise_required_minor(10_000_000, Decimal(0)) == 10_000_000
 
 
+@pytest.mark.parametrize("amount_minor, due, expected", [
+    (100_000_000, date(2027, 3, 11), None),  # all of it, a year (366 days) ahead
+    (100_000_001, date(2026, 3, 20), ("amount", "too_large")),  # one cent more than owed
+    (1, date(2026, 3, 9), ("due_date", "past")),
+    (1, date(2027, 3, 12), ("due_date", "too_late")),
+    (1, date(9999, 12, 31), ("due_date", "too_late")),  # a typo, not a promise (its hold's end overflowed: a 500)
+])
+def test_promise_problem_worked_examples(amount_minor, due, expected):
+    assert promise_problem(amount_minor=amount_minor, due_date=due, today=date(2026, 3, 10),
+                           owed_minor=100_000_000) == expected
+
+
 pytestmark_db = pytest.mark.django_db
 
 
@@ -67,8 +79,15 @@ def test_promise_record_holds_reminders_until_date_plus_grace(portfolio):
 @pytestmark_db
 def test_promise_record_validates(portfolio, other_portfolio):
     debtor = debtor_owing(portfolio, "C1", days_past_due=5, today=MONDAY)
-    with pytest.raises(AgreementError, match="ya pasó"):
-        promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=MONDAY - timedelta(days=1), now=NOW)
+    yesterday = MONDAY - timedelta(days=1)
+    with pytest.raises(AgreementError, match=f"{yesterday:%d/%m/%Y} ya pasó"):  # the date as pages write it
+        promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=yesterday, now=NOW)
+    with pytest.raises(AgreementError, match="más de lo que el deudor debe") as exc:
+        promise_record(portfolio=portfolio, debtor=debtor, amount="999999999999", due_date=MONDAY, now=NOW)
+    assert exc.value.field == "amount"
+    with pytest.raises(AgreementError, match="a más tardar") as exc:
+        promise_record(portfolio=portfolio, debtor=debtor, amount="1", due_date=date(9999, 12, 31), now=NOW)
+    assert exc.value.field == "due_date" and not Promise.objects.exists()
     with pytest.raises(AgreementError, match="otra cartera"):
         promise_record(portfolio=other_portfolio, debtor=debtor, amount="1", due_date=MONDAY, now=NOW)
     with pytest.raises(AgreementError, match="source"):

@@ -89,6 +89,19 @@ def test_agreement_flow_preview_create_accept_pdf(client, portfolio, book):
     assert client.get(reverse("agreement_detail", args=[portfolio.slug, agreement.pk])).status_code == 200
 
 
+def test_first_due_date_typos_are_named_at_the_date_as_pages_write_dates(client, portfolio, book):
+    """A year typed 9999 made the page fail (a 500); a date already past was said in ISO (2026-02-01)."""
+    login(client, book["agent"])
+    data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "rate_kind": "none",
+            "breach_clause": "revert", "language": "es"}
+    url = reverse("agreement_new", args=[portfolio.slug, book["debtor"].pk])
+    far = client.post(url, {**data, "first_due": "9999-12-01"})
+    assert far.status_code == 200 and "las cuotas caerían después del año 9999" in far.content.decode()
+    past = client.post(url, {**data, "first_due": "2026-02-01"}).content.decode()
+    assert f"01/02/2026 es anterior a hoy ({MONDAY:%d/%m/%Y})" in past
+    assert Agreement.objects.count() == 0
+
+
 def test_usury_rate_is_refused_in_the_form(client, portfolio, book):
     login(client, book["agent"])
     data = {"obligations": [book["f1"].pk], "installments": "3", "frequency": "monthly", "first_due": "2026-04-01",
@@ -117,6 +130,21 @@ def test_approvals_page_permissions_and_decisions(client, portfolio, book):
     assert client.post(decide, {"decision": "approve", "reason": "cliente antiguo"}).status_code == 302
     offer.refresh_from_db()
     assert offer.status == "approved" and offer.decided_by == book["supervisor"]
+
+
+def test_a_bad_counter_offer_is_named_not_taken_for_a_missing_decision(client, portfolio, book):
+    offer = offer_create(portfolio=portfolio, debtor=book["debtor"], kind="lump_sum_discount",
+                         obligations=[book["f1"]], params={"discount_pct": "20", "pay_by": "2026-03-20"},
+                         actor=book["agent"], today=MONDAY, now=NOW)
+    login(client, book["supervisor"])
+    decide = reverse("offer_decide", args=[portfolio.slug, offer.pk])
+    page = client.post(decide, {"decision": "counter", "reason": "hasta 10 %", "discount_pct": "150"},
+                       follow=True).content.decode()
+    assert "Contraoferta: descuento (%): Asegúrese de que este valor sea menor o igual a 100." in page
+    assert "Elija una decisión" not in page
+    assert "Elija una decisión" in client.post(decide, {"reason": "x"}, follow=True).content.decode()
+    offer.refresh_from_db()
+    assert offer.status == "pending_approval"
 
 
 def test_supervisor_cannot_approve_beyond_authority_on_the_page(client, portfolio, book):
@@ -249,3 +277,21 @@ def test_the_plan_preview_says_the_cap_and_a_provisional_rate_in_the_page_langua
         refused = client.get(url, {**data, "rate_kind": "monthly", "rate_pct": "3"},
                              HTTP_ACCEPT_LANGUAGE="es-co").content.decode()
     assert "la tasa 42,58 % E.A. supera el tope legal de" in refused, refused
+
+
+def test_pending_offer_says_who_asked_in_words_and_its_terms_for_whoever_decides(client, portfolio, book):
+    """The offer's page and the approvals queue name the requester's role as people say it (never the code "agent"),
+    and the offer's page shows what the supervisor decides on: pay-by date, validity and the agent's reason."""
+    login(client, book["agent"])
+    client.post(reverse("offer_new", args=[portfolio.slug, book["debtor"].pk]), {
+        "kind": "lump_sum_discount", "obligations": [book["f1"].pk], "discount_pct": "40", "pay_by": "2026-03-20",
+        "expires_on": "2026-03-15", "booking": "discount", "reason": "<b>pierde el empleo</b>"})
+    offer = Offer.objects.get()
+    assert offer.status == "pending_approval"
+    page = client.get(reverse("offer_detail", args=[portfolio.slug, offer.pk])).content.decode()
+    assert "ana (Gestor)" in page and "(agent)" not in page
+    assert "20/03/2026" in page and "15/03/2026" in page
+    assert "&lt;b&gt;pierde el empleo&lt;/b&gt;" in page
+    login(client, book["supervisor"])
+    queue = client.get(reverse("approvals", args=[portfolio.slug])).content.decode()
+    assert "ana (Gestor)" in queue and "(agent)" not in queue

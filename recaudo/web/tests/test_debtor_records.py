@@ -227,6 +227,27 @@ def test_dispute_per_obligation_with_reason_then_resolved(client, book, es):
     assert "Nota crédito NC-12 emitida" in client.get(debtor_url(debtor)).content.decode()
 
 
+def test_a_dispute_form_sent_twice_or_from_a_stale_page_never_resolves_it(client, book, es):
+    """The page says what it asks for: the same "mark as disputed" sent again (a double click, a page left open
+    while a colleague disputed it) keeps the obligation disputed; it used to flip it back to resolved."""
+    debtor = book["debtor"]
+    obligation = debtor.obligations.get()
+    login(client, book["agent"])
+    url = reverse("obligation_dispute", args=[debtor.portfolio.slug, debtor.pk, obligation.pk])
+    form = client.get(url).content.decode()
+    assert 'name="disputed" value="1"' in form
+    for _ in range(2):
+        assert client.post(url, {"reason": "La mercancía llegó dañada", "disputed": "1"}).status_code == 302
+        obligation.refresh_from_db()
+        assert obligation.disputed
+    assert 'name="disputed" value="0"' in client.get(url).content.decode()
+    for _ in range(2):
+        assert client.post(url, {"reason": "Nota crédito NC-12", "disputed": "0"}).status_code == 302
+        obligation.refresh_from_db()
+        assert not obligation.disputed
+    assert AuditEvent.objects.filter(event_type="obligation.dispute_resolved").count() == 1
+
+
 def test_dispute_service_needs_a_reason_and_the_write_role(book, es):
     obligation = book["debtor"].obligations.get()
     with pytest.raises(ValidationProblem) as missing:

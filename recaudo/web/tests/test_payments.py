@@ -17,12 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from recaudo.agreements.services.payments import payment_receipt_reverse, payment_receive
+from recaudo.agreements.services.plans import agreement_create
 from recaudo.agreements.tests.helpers import MONDAY, debtor_with_debt
 from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.ledger.models import Payment, Receipt
 from recaudo.ledger.selectors import payment_preview, receipt_view
 from recaudo.ledger.services import ledger_verify
-from recaudo.portfolio.models import Portfolio
+from recaudo.portfolio.models import Debtor, Portfolio
 from recaudo.reports.receipt_pdf import render_receipt_pdf
 from recaudo.security.tests.helpers import pdf_text
 
@@ -193,3 +194,25 @@ def test_receipt_pdf_shows_a_nit_with_its_dots_and_check_digit(portfolio, book):
                                  reference="PSE-10", method="pse")
     pdf = pdf_text(render_receipt_pdf(receipt_view(portfolio, payment.pk), "es"))
     assert "NIT 800.197.268-4" in pdf and "8001972684" not in pdf
+
+
+def test_a_viewer_gets_the_receipt_and_the_agreement_with_the_id_masked(client, portfolio, book):
+    """As on the statement (docs/habeas-data.md): the read-only role never gets the debtor's full ID in a PDF."""
+    debtor = book["debtor"]
+    Debtor.objects.filter(pk=debtor.pk).update(id_type="CC", id_number="1007534670")
+    payment, _ = payment_receive(portfolio=portfolio, debtor=debtor, amount=Decimal("1000"), date=MONDAY,
+                                 reference="PSE-9", method="pse")
+    agreement = agreement_create(portfolio=portfolio, debtor=debtor, obligations=[book["f2"]], installments=2,
+                                 first_due=MONDAY.replace(day=30), today=MONDAY)
+    receipt = reverse("payment_receipt", args=[portfolio.slug, payment.pk])
+    contract = reverse("agreement_pdf", args=[portfolio.slug, agreement.pk])
+    login(client, book["agent"])
+    assert "1007534670" in pdf_text(client.get(receipt).content)
+    assert "1007534670" in pdf_text(client.get(contract).content)
+    client.logout()
+    login(client, book["viewer"])
+    for url in (receipt, contract):
+        response = client.get(url)
+        assert response.status_code == 200
+        text = pdf_text(response.content)
+        assert "1007534670" not in text and "*****4670" in text
