@@ -15,11 +15,12 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from recaudo.accounts.models import Role
 from recaudo.audit.services import actor_label_for, audit_record, require_portal_debtor
-from recaudo.core.money import from_minor
+from recaudo.core.money import active_locale, format_amount, from_minor
 from recaudo.ledger.interest import RateAboveCap
 from recaudo.portfolio.models import Debtor, Obligation, Portfolio
 
@@ -101,9 +102,13 @@ def self_promise_record(*, portfolio: Portfolio, debtor: Debtor, amount, due_dat
     problem = rules.self_promise_problem(amount_minor=minor, due_date=due, today=today, window=window)
     if problem is not None:
         field, code = problem
-        money = {"minimum": from_minor(window.minimum_minor, portfolio.currency),
-                 "maximum": from_minor(window.maximum_minor, portfolio.currency),
-                 "latest": window.latest.isoformat(), "today": today.isoformat(), "currency": portfolio.currency}
+        # amounts and dates as the portal's pages write them (1.234.567,89 and 31/12/2026 in es-CO)
+        money = {"minimum": format_amount(from_minor(window.minimum_minor, portfolio.currency), active_locale(),
+                                          portfolio.currency),
+                 "maximum": format_amount(from_minor(window.maximum_minor, portfolio.currency), active_locale(),
+                                          portfolio.currency),
+                 "latest": date_format(window.latest, "SHORT_DATE_FORMAT"),
+                 "today": date_format(today, "SHORT_DATE_FORMAT"), "currency": portfolio.currency}
         money["field"] = gettext("promised date") if field == "due_date" else field_label("amount")
         texts = {
             "nothing_owed": gettext("%(field)s: there is nothing open to promise"),

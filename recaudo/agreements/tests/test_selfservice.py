@@ -96,10 +96,11 @@ def test_self_promise_within_policy_is_held_like_an_agents(portfolio):
 
 @pytestmark_db
 @pytest.mark.parametrize("amount, due, field, text", [
-    ("151999.99", "2026-04-01", "amount", "valor: al menos 152000.00 COP"),
-    ("152000", "2026-04-02", "due_date", "fecha prometida: a más tardar el 2026-04-01"),
-    ("152000", "2026-03-01", "due_date", "fecha prometida: elija hoy (2026-03-02) o un día posterior"),
-    ("1520000.01", "2026-03-20", "amount", "valor: a lo sumo lo que debe, 1520000.00 COP"),
+    # amounts and dates as the pages write them (were 152000.00 and 2026-04-01)
+    ("151999.99", "2026-04-01", "amount", "valor: al menos 152.000,00 COP"),
+    ("152000", "2026-04-02", "due_date", "fecha prometida: a más tardar el 01/04/2026"),
+    ("152000", "2026-03-01", "due_date", "fecha prometida: elija hoy (02/03/2026) o un día posterior"),
+    ("1520000.01", "2026-03-20", "amount", "valor: a lo sumo lo que debe, 1.520.000,00 COP"),
     ("x", "2026-03-20", None, "valor: no es un número"),
     ("152000", "mañana", None, "no es una fecha"),
 ])
@@ -120,7 +121,7 @@ def test_self_promise_error_in_english_too(portfolio):
     with translation.override("en"), pytest.raises(AgreementError) as exc:
         self_promise_record(portfolio=portfolio, debtor=debtor, amount="100", due_date="2026-03-10",
                             actor=portal_actor(debtor.pk), now=NOW)
-    assert exc.value.message == "amount: at least 152000.00 COP"
+    assert exc.value.message == "amount: at least 152,000.00 COP"
 
 
 @pytestmark_db
