@@ -526,6 +526,7 @@ def offer_actions(status: str, *, can_write: bool, can_decide: bool) -> list[str
 
 
 PROMISE_MAX_DAYS = 366  # a promise further ahead than a year is a payment agreement (and 9999-12-31 a typo)
+OFFER_MAX_DAYS = 366  # an offer's lump sum is paid, and the offer lapses, within a year (9999-12-31: 95,677 months)
 
 
 def promise_problem(*, amount_minor: int, due_date: date, today: date, owed_minor: int):

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from recaudo.accounts.models import Role
@@ -103,6 +104,10 @@ def offer_evaluate(*, portfolio: Portfolio, kind: str, obligations: list[Obligat
         pay_by = _date(params.get("pay_by"), "pay_by")
         if pay_by < today:
             raise AgreementError(gettext("pay_by: in the past"))
+        if pay_by > today + timedelta(days=rules.OFFER_MAX_DAYS):
+            raise AgreementError(gettext("pay_by: at the latest %(latest)s (a year ahead)")
+                                 % {"latest": date_format(today + timedelta(days=rules.OFFER_MAX_DAYS),
+                                                          "SHORT_DATE_FORMAT")}, field="pay_by")
         clean["pay_by"] = pay_by.isoformat()
         term = rules.months_between(today, pay_by)
     elif kind == Offer.Kind.INTEREST_FEE_WAIVER:
@@ -195,6 +200,11 @@ def _offer_build(*, portfolio, debtor, kind, obligations, params, actor, role, t
                  expires_on=None, reason="") -> Offer:
     if debtor.portfolio_id != portfolio.pk:
         raise AgreementError(gettext("debtor: belongs to another portfolio"))
+    if counter_of is None and expires_on is not None and not (
+            today <= expires_on <= today + timedelta(days=rules.OFFER_MAX_DAYS)):  # a counter keeps its offer's
+        raise AgreementError(gettext("valid until: from today to %(latest)s (a year ahead)")
+                             % {"latest": date_format(today + timedelta(days=rules.OFFER_MAX_DAYS),
+                                                      "SHORT_DATE_FORMAT")}, field="expires_on")
     # One offer at a time per debtor: the row lock serializes concurrent offers, so each sees the others' grants.
     debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
     if ROLE_RANK.get(role, 0) < ROLE_RANK[Role.SUPERVISOR]:

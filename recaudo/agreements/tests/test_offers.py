@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from recaudo.agreements.models import AuthorityLimit, Offer, Promise
 from recaudo.agreements.rules import DEFAULT_LIMITS, Limits, OfferTerms, needs_approval
@@ -278,3 +279,23 @@ def test_reversing_the_payment_that_earned_a_lump_sum_discount_takes_it_back(por
     debtor.refresh_from_db()
     assert debtor.balance_minor == 0 and Entry.objects.filter(kind="discount").count() == 2
     assert ledger_verify(portfolio) == []
+
+
+@pytestmark_db
+def test_an_offer_pays_and_lapses_within_a_year(portfolio, people, agent_10):
+    """9999-12-31 as a lump sum's pay-by date was a 95,677-month term, and as its validity an offer approved
+    within the agent's authority for ever."""
+    debtor, f1, f2 = debtor_with_debt(portfolio)
+    with translation.override("es-co"):
+        with pytest.raises(AgreementError) as late:
+            lump(portfolio, debtor, [f1, f2], people["agent"], 5, pay_by="9999-12-31")
+        assert late.value.field == "pay_by" and "a más tardar el 03/03/2027" in late.value.message
+        for expires in (date(9999, 12, 31), date(2026, 3, 1)):
+            with pytest.raises(AgreementError) as bad:
+                offer_create(portfolio=portfolio, debtor=debtor, kind="lump_sum_discount", obligations=[f1, f2],
+                             params={"discount_pct": "5", "pay_by": "2026-03-20"}, actor=people["agent"],
+                             expires_on=expires, today=MONDAY, now=NOW)
+            assert bad.value.field == "expires_on" and "03/03/2027" in bad.value.message
+    assert not Offer.objects.exists()
+    ok = lump(portfolio, debtor, [f1, f2], people["agent"], 5, pay_by="2027-03-03")  # a year (366 days) ahead
+    assert ok.params["pay_by"] == "2027-03-03"
