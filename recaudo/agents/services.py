@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from recaudo.accounts.models import Membership, Role
@@ -295,10 +296,23 @@ def assignments_apply(*, portfolio: Portfolio, agent_id, codes: list[str] | None
     return count
 
 
+TARGET_REACH_DAYS = 3653  # a target is for a day (or month) within ten years of the portfolio's today, either way
+
+
+def _target_day(portfolio: Portfolio, day: date) -> None:
+    """A target's day within TARGET_REACH_DAYS of today (0001-01-01 was saved and listed; a typo, never a plan)."""
+    today = portfolio.today()
+    if abs((day - today).days) > TARGET_REACH_DAYS:
+        raise WorkspaceError(_("date: from %(first)s to %(last)s (ten years either side of today)") % {
+            "first": date_format(today - timedelta(days=TARGET_REACH_DAYS), "SHORT_DATE_FORMAT"),
+            "last": date_format(today + timedelta(days=TARGET_REACH_DAYS), "SHORT_DATE_FORMAT")}, field="date")
+
+
 @transaction.atomic
 def target_set(*, portfolio: Portfolio, agent, day: date, contacts: int = 0, promises: int = 0,
                amount: Decimal = Decimal(0), actor=None) -> DailyTarget:
     _check_agent(portfolio, agent)
+    _target_day(portfolio, day)
     if contacts < 0 or promises < 0 or amount < 0:
         raise WorkspaceError(_("targets cannot be negative"))
     _bounded(to_minor(amount, portfolio.currency), portfolio.currency, "amount")
@@ -317,6 +331,7 @@ def monthly_target_set(*, portfolio: Portfolio, agent, month: date, contacts: in
                        agreements: int = 0, amount: Decimal = Decimal(0), actor=None) -> MonthlyTarget:
     """An agent's target for the month of `month` (any day of it: stored as the first day)."""
     _check_agent(portfolio, agent)
+    _target_day(portfolio, month)
     if contacts < 0 or promises < 0 or agreements < 0 or amount < 0:
         raise WorkspaceError(_("targets cannot be negative"))
     minor = _bounded(to_minor(amount, portfolio.currency), portfolio.currency, "amount")

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from recaudo.agents.models import Interaction
+from recaudo.agents.models import DailyTarget, Interaction
 from recaudo.audit.models import AuditEvent
 from recaudo.demo.testing import TEST_PASSWORD, make_user, sign_in
 from recaudo.ledger.models import InterestSettings
@@ -123,6 +123,10 @@ def test_supervisor_pages_post(client, portfolio, setup):
     r = client.post(reverse("agent_targets", args=[portfolio.slug]), {"agent": agent.pk, "date": "2026-03-10",
                                                                        "contacts": 40, "promises": 5, "amount": 1000})
     assert r.status_code == 302
+    r = client.post(reverse("agent_targets", args=[portfolio.slug]), {"agent": agent.pk, "date": "0001-01-01",
+                                                                       "contacts": 40, "promises": 5, "amount": 1000})
+    assert r.status_code == 200 and "fecha: del " in r.content.decode()  # was saved and listed
+    assert not DailyTarget.objects.filter(date__year=1).exists()
     r = client.post(reverse("agent_team", args=[portfolio.slug]), {"commission_percent": "2.5",
                                                                     "attribution_days": 30})
     assert r.status_code == 302
