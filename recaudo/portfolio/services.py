@@ -495,6 +495,9 @@ def contact_save(*, debtor: Debtor, actor, contact: Contact | None = None, chann
     return contact_update(contact=contact, value=normalized, holder_name=holder_name, city=city, actor=actor)
 
 
+CONSENT_REACH_YEARS = 50  # a consent given (a contract's clause) at most this many years before today
+
+
 @transaction.atomic
 def consent_record(*, contact: Contact, channel: str, status: str, method: str, given_on: date | None,
                    detail: str = "", actor, today: date | None = None) -> Consent:
@@ -519,6 +522,10 @@ def consent_record(*, contact: Contact, channel: str, status: str, method: str, 
     if given_on > today:
         raise ValidationProblem(_("The date cannot be after today (%(today)s).")
                                 % {"today": today.strftime("%d/%m/%Y")}, field="given_on")
+    earliest = today.replace(year=today.year - CONSENT_REACH_YEARS, day=min(today.day, 28))
+    if given_on < earliest:  # 1800-01-01 was recorded: a typo, never a debtor's consent
+        raise ValidationProblem(_("The date cannot be before %(first)s.")
+                                % {"first": earliest.strftime("%d/%m/%Y")}, field="given_on")
     detail = (detail or "").strip()
     if len(detail) > 200:
         raise ValidationProblem(_("At most 200 characters."), field="detail")

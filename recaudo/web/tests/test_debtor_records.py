@@ -169,6 +169,10 @@ def test_consent_records_how_and_when_and_revocation(client, book, es):
     future = client.post(url, {"channel": "sms", "status": "granted", "method": "recorded_call",
                                "given_on": "2026-03-10"})
     assert "no puede ser posterior a hoy" in future.content.decode()
+    ancient = client.post(url, {"channel": "sms", "status": "granted", "method": "recorded_call",
+                                "given_on": "1800-01-01"})  # was recorded
+    assert "no puede ser anterior al " in ancient.content.decode()
+    assert not Consent.objects.filter(given_on__year=1800).exists()
     assert client.post(url, {"channel": "sms", "status": "granted", "method": "recorded_call",
                              "given_on": "2026-02-20", "detail": "grabación 4455"}).status_code == 302
     consent = Consent.objects.get(contact=contact, channel="sms")
