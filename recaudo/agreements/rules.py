@@ -36,7 +36,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localc
 from django.utils.translation import gettext as _
 
 from recaudo.core.errors import DomainError
-from recaudo.core.money import UnknownCurrency, precision, quantize
+from recaudo.core.money import UnknownCurrency, format_number, precision, quantize
 from recaudo.ledger.interest import (
     PRECISION,
     RateAboveCap,
@@ -207,12 +207,12 @@ def simulate_plan(
     amount = _decimal(amount, "amount")
     down_payment = _decimal(down_payment, "down_payment")
     if amount <= 0:
-        raise PlanError("amount", _("must be positive, got %(amount)s") % {"amount": amount})
+        raise PlanError("amount", _("must be positive, got %(amount)s") % {"amount": format_number(amount, 2)})
     if quantize(amount, currency) != amount:
         raise PlanError("amount", _too_precise(amount, currency))
     if down_payment < 0 or down_payment >= amount:
         raise PlanError("down_payment", _("must be at least 0 and less than the amount, got %(value)s")
-                        % {"value": down_payment})
+                        % {"value": format_number(down_payment, 2)})  # as the pages write amounts: 1.500.000,00
     if quantize(down_payment, currency) != down_payment:
         raise PlanError("down_payment", _too_precise(down_payment, currency))
     if not isinstance(installments, int) or isinstance(installments, bool) or not 1 <= installments <= MAX_INSTALLMENTS:

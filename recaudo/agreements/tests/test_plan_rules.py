@@ -4,6 +4,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from django.utils import translation
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -227,3 +228,10 @@ def test_plan_properties(amount, down_pct, installments, rate, rate_kind, freque
         # each period the payment may be short by up to one minor unit (rounded down so as not to pay off early)
         # and its interest off by half a unit (rounded half-up); both compound until the last installment
         assert abs(plan[-1].installment - regular.pop()) <= q * 3 / 2 * growth + q
+
+
+def test_a_refused_down_payment_is_said_as_the_pages_write_amounts():
+    with translation.override("es-co"), pytest.raises(PlanError) as refused:
+        simulate_plan(amount=D(1000000), installments=3, down_payment=D("999999999999"), currency="COP",
+                      start=date(2026, 1, 1))
+    assert refused.value.message.endswith("se recibió 999.999.999.999,00")  # was 999999999999
