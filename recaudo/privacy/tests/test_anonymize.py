@@ -34,9 +34,10 @@ def test_refused_while_the_debtor_owes_money(luz):
 
 
 def test_refused_with_a_pending_promise_even_with_no_balance(luz):
-    pay_off(luz)
+    # promised while owing (a promise of more than the debtor owes is refused), then paid off before its date
     promise_record(portfolio=luz.portfolio, debtor=luz, amount="1000", due_date=date(2026, 3, 20),
                    now=datetime(2026, 3, 1, 14, 0, tzinfo=UTC))
+    pay_off(luz)
     with pytest.raises(PrivacyError, match="pending promise to pay"):
         debtor_anonymize(debtor=luz, reason="solicitud del titular", now=NOW)
 
