@@ -21,7 +21,7 @@ from recaudo.accounts.selectors import assigned_only_agent, role_in
 from recaudo.agreements.models import Agreement, Promise
 from recaudo.agreements.selectors import promise_eligible_obligations
 from recaudo.communications.rendering import RenderError, render_source
-from recaudo.communications.sandbox import INVALID_MARK, RENDER_LOCALE, babel_locale, money
+from recaudo.communications.sandbox import RENDER_LOCALE, babel_locale, money, unknown_variables
 from recaudo.compliance.rules import RULES, ComplianceError, ContactEvent, Decision, decide
 from recaudo.compliance.services import (
     compliance_check,
@@ -220,10 +220,10 @@ def script_check(body: str, language: str, country: str) -> None:
                              "overdue": "$ 900.000,00", "days_past_due": 40, "oldest_invoice": "F-100",
                              "agent_name": "Ana", "creditor": "Distribuciones Andinas"})
     out = script_render_text(body, sample, language, country, strict=True)
-    unknown = sorted(set(re.findall(re.escape(INVALID_MARK).replace(re.escape("%s"), "(.*?)"), out)))
+    unknown = unknown_variables(out)
     if unknown:
         raise WorkspaceError(_("Unknown variables: %(names)s. Use only the variables listed under the script.")
-                             % {"names": ", ".join(name for name in unknown if name) or "?"}, field="body")
+                             % {"names": ", ".join(unknown)}, field="body")
 
 
 def script_text(debtor: Debtor, agent, as_of: date, language: str = "es") -> str:

@@ -379,7 +379,7 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
         for i in to_score])
     candidates = dict(zip(to_score, scored, strict=True))
     user = actor if actor is not None and not isinstance(actor, str) else None
-    context_threshold = selectors.auto_apply_score(portfolio)
+    threshold = selectors.auto_apply_score(portfolio)
     report("match", len(keys), len(keys))
     todo = []
     for index, (detail, key, decision) in enumerate(zip(details, keys, decisions, strict=True)):
@@ -391,9 +391,9 @@ def _import(portfolio, content, layout, convenio_name, dry_run, actor, progress)
         known.add(key)
         found = candidates.get(index, [])
         todo.append(_Todo(outcome, detail, key, decision, found, *_line_target(
-            _minor(detail.amount_cents, portfolio), decision, found, context_threshold)))
+            _minor(detail.amount_cents, portfolio), decision, found, threshold)))
     del keys, decisions, known, candidates
-    context = _Context(portfolio, convenio, file, sha, user, actor, context_threshold)
+    context = _Context(portfolio, convenio, file, sha, user, actor, threshold)
     own_transactions = not connection.in_atomic_block  # each chunk commits by itself
     with fewer_collections():
         _apply_all(context, todo, own_transactions, report)

@@ -33,7 +33,6 @@ from .models import Template
 from .rules import greeting_name, is_company, sms_text
 from .sandbox import (
     HTML_ENGINE,
-    INVALID_MARK,
     MAX_DOCUMENT_CHARS,
     MAX_OUTPUT_CHARS,
     MAX_SOURCE_CHARS,
@@ -45,6 +44,7 @@ from .sandbox import (
     babel_locale,
     compile_limited,
     render_limits,
+    unknown_variables,
 )
 
 DEFAULT_LANGUAGE = "es"
@@ -204,8 +204,6 @@ def sample_context(portfolio: Portfolio, now: datetime) -> dict:
                           references=references)
 
 
-
-
 ENGINES = {(True, False): HTML_ENGINE, (False, False): TEXT_ENGINE, (True, True): STRICT_HTML_ENGINE,
            (False, True): STRICT_TEXT_ENGINE}
 
@@ -329,6 +327,5 @@ def template_validate(*, subject: str, body: str, channel: str, language: str, p
     ctx = sample_context(portfolio, now)
     parts = render_parts(subject=subject, body=body, channel=channel, context=ctx, language=language,
                          country=portfolio.country, whatsapp_params=whatsapp_params, strict=True)
-    unknown = sorted(set(re.findall(INVALID_MARK.replace("%s", "(.*?)").replace("\x00", "\\x00"),
-                                    "".join([parts[0], parts[1], *parts[3]]))))
-    return [gettext("unknown variable: %(name)s") % {"name": name} for name in unknown if name]
+    return [gettext("unknown variable: %(name)s") % {"name": name}
+            for name in unknown_variables(parts[0], parts[1], *parts[3])]

@@ -16,6 +16,7 @@ build the big string first.
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Sized
 from contextlib import contextmanager
@@ -304,5 +305,11 @@ def _engine(autoescape: bool, string_if_invalid: str = "") -> SandboxEngine:
 HTML_ENGINE = _engine(autoescape=True)
 TEXT_ENGINE = _engine(autoescape=False)
 INVALID_MARK = "\x00INVALID:%s\x00"
+_INVALID = re.compile(re.escape(INVALID_MARK).replace(re.escape("%s"), "(.*?)"))
+
+
+def unknown_variables(*rendered: str) -> list[str]:
+    """The names a strict engine marked as unknown (INVALID_MARK) in what it rendered, sorted, once each."""
+    return sorted({name for text in rendered for name in _INVALID.findall(text) if name})
 STRICT_HTML_ENGINE = _engine(autoescape=True, string_if_invalid=INVALID_MARK)
 STRICT_TEXT_ENGINE = _engine(autoescape=False, string_if_invalid=INVALID_MARK)
